@@ -1,0 +1,52 @@
+# calcidata -- every target creates .venv on first use and installs the project into it.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+JOBS   ?= $(shell $(PYTHON) -c "import os; print(os.cpu_count() or 1)")
+
+.DEFAULT_GOAL := help
+.PHONY: help install reports validate dictionary test test-fast lab bench lint format clean
+
+help: ## list every target
+	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP) ## create .venv and install calcidata with its dev tools
+
+reports: $(STAMP) ## validate the data and render every report into reports/
+	$(BIN)/calcidata validate
+	$(BIN)/calcidata build -j $(JOBS)
+
+validate: $(STAMP) ## validate every table and list all problems
+	$(BIN)/calcidata validate
+
+dictionary: $(STAMP) ## regenerate data/README.md from the schemas
+	$(BIN)/calcidata dictionary
+
+test: $(STAMP) ## run the whole test suite (real kernels included)
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup
+
+test-fast: $(STAMP) ## run the tests that need no notebook kernel
+	$(BIN)/python -m pytest -n $(JOBS) -m "not slow"
+
+lab: $(STAMP) ## start JupyterLab in notebooks/ with the project's environment as kernel
+	cd notebooks && ../$(BIN)/jupyter lab
+
+bench: $(STAMP) ## run the benchmarks; results go to benchmarks/results.md
+	$(BIN)/python -m benchmarks
+
+lint: $(STAMP) ## ruff lint and format check
+	$(BIN)/ruff check calcidata tests benchmarks
+	$(BIN)/ruff format --check calcidata tests benchmarks
+
+format: $(STAMP) ## apply ruff formatting
+	$(BIN)/ruff format calcidata tests benchmarks
+
+clean: ## remove generated reports and caches (keeps .venv)
+	rm -rf reports/*/ reports/index.html .pytest_cache build dist *.egg-info

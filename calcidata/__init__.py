@@ -1,0 +1,42 @@
+"""calcidata: validated evidence tables on treating soft-tissue calcification.
+
+>>> import calcidata
+>>> t = calcidata.load()                      # doctest: +SKIP
+>>> t.evidence.groupby("treatment_id").size()  # doctest: +SKIP
+
+Importing the package does no I/O and imports nothing heavy: the public names
+below are resolved on first use.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+
+from ._version import __version__
+
+_LAZY = {
+    "load": "calcidata.loading",
+    "load_table": "calcidata.loading",
+    "data_version": "calcidata.loading",
+    "Tables": "calcidata.tables",
+    "SCHEMAS": "calcidata.schemas",
+    "evidence_strength": "calcidata.strength",
+    "CalcidataError": "calcidata.errors",
+    "DataValidationError": "calcidata.errors",
+    "ParameterError": "calcidata.errors",
+    "Problem": "calcidata.errors",
+}
+
+__all__ = ["__version__", *_LAZY]
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        value = getattr(import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'calcidata' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -1,0 +1,27 @@
+"""The table schemas: one pandera ``DataFrameModel`` per table, in one registry.
+
+The registry :data:`SCHEMAS` maps each table name (which is also the CSV file
+stem in ``data/``) to its model. Tables are listed in dependency order:
+a table only references tables listed before it (or itself).
+"""
+
+from __future__ import annotations
+
+from .conditions import Conditions
+from .dosing_ranges import DosingRanges
+from .evidence import Evidence
+from .sources import Sources
+from .treatments import Treatments
+
+SCHEMAS = {
+    "sources": Sources,
+    "conditions": Conditions,
+    "treatments": Treatments,
+    "dosing_ranges": DosingRanges,
+    "evidence": Evidence,
+}
+
+#: The natural key (id column) of each table.
+KEYS = {name: model.Config.unique[0] for name, model in SCHEMAS.items()}
+
+__all__ = ["SCHEMAS", "KEYS", "Conditions", "DosingRanges", "Evidence", "Sources", "Treatments"]

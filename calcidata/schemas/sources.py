@@ -1,0 +1,53 @@
+"""Schema of ``data/sources.csv``: one row per publication, label or page cited."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.typing import DataFrame, Series
+
+from ._base import URL_SEP, field, rule
+from .vocabularies import DESIGNS, DOI, PMID, SLUG, SOURCE_KINDS, URL_LIST
+
+
+class Sources(pa.DataFrameModel):
+    """Every publication, drug label, reference page or lay article that a row cites."""
+
+    source_id: Series[str] = field(
+        "Unique slug naming the source, usually firstauthorYEAR (e.g. surace2020); seeds are "
+        "seed_000 to seed_004.", str_matches=SLUG, unique=True)
+    first_author: Series[str] = field("First author as 'Surname Initials'.", nullable=True)
+    year: Series[pd.Int64Dtype] = field("Year of publication.", nullable=True, ge=1800, le=2100)
+    title: Series[str] = field("Title of the publication or page (empty when not recorded).",
+                               nullable=True)
+    journal: Series[str] = field("Journal or publisher, when there is one.", nullable=True)
+    pmid: Series[str] = field("PubMed identifier (digits only).", nullable=True, str_matches=PMID)
+    doi: Series[str] = field("Digital Object Identifier, without the https://doi.org/ prefix.",
+                             nullable=True, str_matches=DOI)
+    urls: Series[str] = field(
+        "URL(s) of the stored page(s) where the facts were seen, separated by ' | '.",
+        nullable=True, str_matches=URL_LIST, multi=URL_SEP)
+    design: Series[str] = field("Study design of the source.", categories=DESIGNS)
+    kind: Series[str] = field(
+        "What kind of document it is; lay web articles rank lowest.", categories=SOURCE_KINDS)
+    n_studies: Series[pd.Int64Dtype] = field(
+        "Number of studies the source includes, as it reports (reviews).", nullable=True, ge=0,
+        unit="studies")
+    n_participants: Series[pd.Int64Dtype] = field(
+        "Number of participants the source includes, as it reports.", nullable=True, ge=0,
+        unit="participants")
+    note: Series[str] = field("Remarks on the source (e.g. secondary report, how counted).",
+                              nullable=True)
+
+    class Config:
+        title = "Sources"
+        description = "Publications, labels and pages cited by the other tables."
+        strict = True
+        coerce = True
+        unique = ["source_id"]
+
+    @pa.dataframe_check(name=rule("source_is_findable",
+                                  "a source needs at least a title, a URL, a DOI or a PMID",
+                                  ("title", "urls", "doi", "pmid")))
+    def _findable(cls, df: DataFrame) -> Series[bool]:
+        return df[["title", "urls", "doi", "pmid"]].notna().any(axis=1)

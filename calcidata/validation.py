@@ -1,0 +1,264 @@
+"""From strings to validated, typed frames; every failure becomes a :class:`Problem`.
+
+Three layers, each reporting file, CSV line, column, value and rule:
+
+1. :func:`calcidata._csv.read_raw` checks the file's form.
+2. :func:`validate_table` parses cell types from the schema, then runs the
+   pandera model with ``lazy=True`` and translates its failure cases.
+3. :func:`check_dataset` runs the rules pandera cannot run on one frame:
+   foreign keys, hierarchies, and that every row is used or deliberately listed.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+
+from ._csv import RawTable, shorten
+from .errors import Problem
+from .schemas import KEYS, SCHEMAS
+from .schemas._base import CHECK_COLUMNS, LIST_SEP, RULE_WORDS
+from .schemas.vocabularies import PATTERN_WORDS
+
+_INT = re.compile(r"^[+-]?\d+$")
+_TRUE = {"true", "1", "yes"}
+_FALSE = {"false", "0", "no"}
+
+
+def column_meta(model: type[pa.DataFrameModel]) -> dict[str, dict]:
+    """Column name -> calcidata metadata (unit, references, categories, ...)."""
+    schema = model.to_schema()
+    return {name: dict(col.metadata or {}) for name, col in schema.columns.items()}
+
+
+def _kind(dtype) -> str:
+    text = str(dtype).lower()
+    if "int" in text:
+        return "integer"
+    if "float" in text:
+        return "number"
+    if "bool" in text:
+        return "boolean"
+    return "string"
+
+
+def _parse(raw: pd.Series, kind: str) -> tuple[pd.Series, pd.Series, str]:
+    """Parse a column of strings; return values, a mask of bad cells, and the rule."""
+    present = raw.notna()
+    if kind == "number":
+        values = pd.to_numeric(raw, errors="coerce").astype("float64")
+        bad = present & ~np.isfinite(values.fillna(0.0)) | (present & values.isna())
+        return values.where(~bad), bad, "must be a finite number (use '.' for decimals)"
+    if kind == "integer":
+        ok = raw.map(lambda v: v is None or bool(_INT.match(v)))
+        values = pd.array([int(v) if (v is not None and o) else pd.NA
+                           for v, o in zip(raw, ok, strict=True)], dtype="Int64")
+        return pd.Series(values, index=raw.index), present & ~ok, "must be a whole number"
+    if kind == "boolean":
+        low = raw.map(lambda v: None if v is None else v.lower())
+        ok = low.map(lambda v: v is None or v in _TRUE or v in _FALSE)
+        values = pd.array([None if (v is None or not o) else v in _TRUE
+                           for v, o in zip(low, ok, strict=True)], dtype="boolean")
+        return pd.Series(values, index=raw.index), present & ~ok, "must be true or false"
+    return raw.astype("str").where(present, None), pd.Series(False, index=raw.index), ""
+
+
+def _rule_words(check: str, column: str | None, meta: dict) -> str:
+    if check in RULE_WORDS:
+        return RULE_WORDS[check]
+    name, _, args = check.partition("(")
+    args = args.rstrip(")")
+    if name == "isin":
+        cats = (meta.get(column) or {}).get("categories") or ()
+        return "must be one of: " + ", ".join(cats) if cats else f"must be one of {args}"
+    if name == "str_matches":
+        pattern = args.strip("'\"")
+        return "must be " + PATTERN_WORDS.get(pattern, f"text matching {pattern}")
+    if name == "str_length":
+        return "must not be empty"
+    if name == "not_nullable":
+        return "must not be empty (required)"
+    if name in ("field_uniqueness", "multiple_fields_uniqueness"):
+        return "must be unique: this value appears more than once"
+    if name == "greater_than_or_equal_to":
+        return f"must be at least {args}"
+    if name == "less_than_or_equal_to":
+        return f"must be at most {args}"
+    if name == "greater_than":
+        return f"must be greater than {args}"
+    if name == "less_than":
+        return f"must be less than {args}"
+    if name == "in_range":
+        return f"must be in the range {args}"
+    return check
+
+
+def validate_table(raw: RawTable) -> tuple[pd.DataFrame | None, list[Problem]]:
+    """Type and validate one raw table.
+
+    Returns the typed frame (None when the file's form is broken) and the problems;
+    the frame is usable for cross-table checks even when it has problems.
+    """
+    if raw.frame is None:
+        return None, list(raw.problems)
+    model = SCHEMAS[raw.name]
+    schema = model.to_schema()
+    meta = column_meta(model)
+    shown = str(raw.path)
+    problems = list(raw.problems)
+    typed = {}
+    bad_cells: set[tuple[int, str]] = set()
+    for col, spec in schema.columns.items():
+        values, bad, rule = _parse(raw.frame[col], _kind(spec.dtype))
+        for idx in np.flatnonzero(bad.to_numpy()):
+            problems.append(Problem(shown, raw.line(int(idx)), col,
+                                    shorten(raw.frame[col].iat[idx]), rule))
+            bad_cells.add((int(idx), col))
+        typed[col] = values
+    frame = pd.DataFrame(typed, index=raw.frame.index)
+
+    try:
+        frame = model.validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        problems.extend(_translate(exc.failure_cases, raw, meta, bad_cells))
+    return _to_categoricals(frame, meta), problems
+
+
+def _translate(cases: pd.DataFrame, raw: RawTable, meta: dict,
+               skip: set[tuple[int, str]]) -> list[Problem]:
+    shown = str(raw.path)
+    out: list[Problem] = []
+    for case in cases.itertuples(index=False):
+        check = str(case.check)
+        column = case.column if isinstance(case.column, str) else None
+        index = case.index
+        if check in CHECK_COLUMNS:
+            # A row check lists every column of the row: report it once, on the first
+            # column it is about, with the values of all the columns it is about.
+            cols = CHECK_COLUMNS[check]
+            if column != cols[0] or index is None:
+                continue
+            i = int(index)
+            if any((i, c) in skip for c in cols):
+                continue  # follows from a cell already reported as unreadable
+            value = ", ".join(f"{c}={raw.frame[c].iat[i] or ''}" for c in cols)
+            out.append(Problem(shown, raw.line(i), column, shorten(value), RULE_WORDS[check]))
+            continue
+        if index is None or (isinstance(index, float) and np.isnan(index)):
+            if check.startswith(("dtype(", "coerce_dtype(")):
+                continue  # already reported cell by cell
+            out.append(Problem(shown, None, column, shorten(case.failure_case),
+                               _rule_words(check, column, meta)))
+            continue
+        index = int(index)
+        if column is not None and (index, column) in skip:
+            continue
+        value = raw.frame[column].iat[index] if column in raw.frame else case.failure_case
+        out.append(Problem(shown, raw.line(index), column, shorten(value),
+                           _rule_words(check, column, meta)))
+    return out
+
+
+def _to_categoricals(frame: pd.DataFrame, meta: dict) -> pd.DataFrame:
+    frame = frame.copy()
+    for col, m in meta.items():
+        cats = m.get("categories")
+        if cats and not m.get("multi"):
+            frame[col] = pd.Categorical(frame[col], categories=list(cats),
+                                        ordered=bool(m.get("ordered")))
+    return frame
+
+
+def check_dataset(frames: dict[str, pd.DataFrame], raws: dict[str, RawTable]) -> list[Problem]:
+    """Rules across tables: foreign keys, hierarchies, use of every listed row."""
+    problems: list[Problem] = []
+    keys = {name: set(frames[name][KEYS[name]]) for name in frames}
+
+    for name, frame in frames.items():
+        raw = raws[name]
+        shown = str(raw.path)
+        for col, m in column_meta(SCHEMAS[name]).items():
+            ref = m.get("references")
+            if not ref:
+                continue
+            target = ref.split(".")[0]
+            if target not in keys:
+                continue
+            for i, cell in enumerate(frame[col]):
+                if cell is None or cell is pd.NA or cell != cell:
+                    continue
+                for value in str(cell).split(LIST_SEP) if m.get("multi") else [str(cell)]:
+                    if value not in keys[target]:
+                        problems.append(Problem(
+                            shown, raw.line(i), col, shorten(value),
+                            f"must name an existing {ref} (no such id in {target}.csv)"))
+
+    for name in ("conditions", "treatments"):
+        if name in frames:
+            problems.extend(_hierarchy_problems(frames[name], raws[name], KEYS[name]))
+
+    both = keys.get("conditions", set()) & keys.get("treatments", set())
+    for value in sorted(both):
+        raw = raws["treatments"]
+        i = list(frames["treatments"]["treatment_id"]).index(value)
+        problems.append(Problem(str(raw.path), raw.line(i), "treatment_id", value,
+                                "id is used by both a condition and a treatment; ids must be "
+                                "unique across tables"))
+
+    if set(SCHEMAS) <= frames.keys():  # "unused" is only meaningful with every table read
+        problems.extend(_unused_problems(frames, raws))
+    return problems
+
+
+def _hierarchy_problems(frame: pd.DataFrame, raw: RawTable, key: str) -> list[Problem]:
+    parent = dict(zip(frame[key], frame["parent_id"], strict=True))
+    out = []
+    for i, node in enumerate(frame[key]):
+        seen = {node}
+        current = parent.get(node)
+        while isinstance(current, str) and current in parent:
+            if current in seen:
+                out.append(Problem(str(raw.path), raw.line(i), "parent_id",
+                                   str(parent.get(node)),
+                                   "parents must form a tree: this parent chain loops back"))
+                break
+            seen.add(current)
+            current = parent.get(current)
+    return out
+
+
+def _unused_problems(frames: dict[str, pd.DataFrame], raws: dict[str, RawTable]) -> list:
+    out = []
+    for table, key in (("conditions", "condition_id"), ("treatments", "treatment_id")):
+        if table not in frames:
+            continue
+        frame = frames[table]
+        used = set(frames["evidence"][key].dropna()) | set(frames["dosing_ranges"][key].dropna())
+        parent = dict(zip(frame[key], frame["parent_id"], strict=True))
+        for node in list(used):
+            current = parent.get(node)
+            while isinstance(current, str) and current not in used:
+                used.add(current)
+                current = parent.get(current)
+        for i, (node, cited) in enumerate(zip(frame[key], frame["source_ids"], strict=True)):
+            if node not in used and not (isinstance(cited, str) and cited):
+                out.append(Problem(
+                    str(raws[table].path), raws[table].line(i), key, node,
+                    "is used by no evidence or dosing row and cites no source: cite a source "
+                    "that names it (listed deliberately) or remove it"))
+    if "sources" in frames:
+        cited: set[str] = set()
+        for name, frame in frames.items():
+            for col, m in column_meta(SCHEMAS[name]).items():
+                if m.get("references") == "sources.source_id":
+                    for cell in frame[col].dropna():
+                        cited.update(str(cell).split(LIST_SEP))
+        raw = raws["sources"]
+        for i, sid in enumerate(frames["sources"]["source_id"]):
+            if sid not in cited:
+                out.append(Problem(str(raw.path), raw.line(i), "source_id", sid,
+                                   "source is cited by no row of any table"))
+    return out
