@@ -25,6 +25,8 @@ _LAZY = {
     "DataValidationError": "calcidata.errors",
     "ParameterError": "calcidata.errors",
     "Problem": "calcidata.errors",
+    "REPORTS": "calcidata.reports",
+    "validate_params": "calcidata.reports",
 }
 
 __all__ = ["__version__", *_LAZY]

@@ -1,0 +1,442 @@
+"""The report registry: every rendered report, its notebook and its typed parameters.
+
+One small declaration per report (:data:`REPORTS`) is read by the command line
+(``calcidata render`` / ``calcidata build``), by the notebooks themselves (their
+first code cell calls :func:`validate_params`) and by the tests (which check
+each notebook's ``parameters`` cell against its spec with
+``papermill.inspect_notebook``).
+
+>>> from calcidata.reports import REPORTS, validate_params
+>>> sorted(REPORTS)                                       # doctest: +NORMALIZE_WHITESPACE
+['condition_report', 'dosing_ranges', 'evidence_map', 'explore', 'treatment_comparison']
+>>> validate_params("dosing_ranges", modality="drug")     # doctest: +SKIP
+{'modality': 'drug', 'treatment_ids': None}
+
+Allowed ids are read from the tables with the standard library only (no pandas),
+so checking parameters, and planning a build, cost a few milliseconds.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import hashlib
+import os
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import paths
+from .errors import ParameterError
+
+__all__ = ["Param", "ReportSpec", "Catalog", "REPORTS", "validate_params", "get_report", "slug"]
+
+#: Names of the sets of allowed values a parameter can draw from (see Catalog.allowed).
+CONDITIONS_WITH_EVIDENCE = "conditions_with_evidence"
+TREATMENTS = "treatments"
+OUTCOME_DOMAINS = "outcome_domains"
+MODALITIES = "modalities"
+
+_NONE_WORDS = ("", "None", "none", "null")
+
+
+@dataclass(frozen=True)
+class Param:
+    """One typed report parameter.
+
+    Attributes
+    ----------
+    name : str
+        Name of the variable in the notebook's ``parameters`` cell.
+    type : type
+        ``str`` or ``list`` (a list of strings).
+    default : object
+        Default value (``None`` means "all" / no filter).
+    allowed : str or None
+        Name of the set of allowed values (one of ``conditions_with_evidence``,
+        ``treatments``, ``outcome_domains``, ``modalities``), or ``None`` for free text.
+    help : str
+        One line for ``--help`` and the docs.
+    """
+
+    name: str
+    type: type
+    default: object = None
+    allowed: str | None = None
+    help: str = ""
+
+
+@dataclass(frozen=True)
+class ReportSpec:
+    """Declaration of one report.
+
+    Attributes
+    ----------
+    name : str
+        Report name, also the folder under ``reports/``.
+    notebook : str
+        File name of the notebook in ``notebooks/``.
+    title : str
+        Human title, shown in the index and the report header.
+    summary : str
+        One line saying what the reader gets.
+    params : tuple of Param
+        Parameters, in the order of the notebook's ``parameters`` cell.
+    build : bool
+        Whether ``calcidata build`` renders it.
+    build_params : callable
+        ``build_params(catalog) -> list[dict]``: the parameter sets build renders.
+    """
+
+    name: str
+    notebook: str
+    title: str
+    summary: str
+    params: tuple[Param, ...] = ()
+    build: bool = True
+    build_params: Callable[[Catalog], list[dict]] = field(default=lambda catalog: [{}],
+                                                          repr=False)
+
+    def param(self, name: str) -> Param:
+        """The parameter called ``name`` (ParameterError listing them all if unknown)."""
+        for p in self.params:
+            if p.name == name:
+                return p
+        names = [p.name for p in self.params]
+        raise ParameterError(
+            f"report {self.name!r} has no parameter {name!r}"
+            + _suggest(name, names)
+            + (f"; its parameters are: {', '.join(names)}" if names
+               else "; it takes no parameters"))
+
+    def notebook_path(self, notebooks_dir: str | os.PathLike | None = None) -> Path:
+        """Path of the notebook file."""
+        base = Path(notebooks_dir) if notebooks_dir is not None else paths.notebooks_dir()
+        return base / self.notebook
+
+    def defaults(self) -> dict:
+        """Every parameter with its default value."""
+        return {p.name: p.default for p in self.params}
+
+
+# --------------------------------------------------------------------------- catalog
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """The ids and names the parameters are checked against, read from the tables.
+
+    Build it with :meth:`from_data_dir` (standard library only, fast) or
+    :meth:`from_tables` (from a loaded :class:`~calcidata.tables.Tables`).
+    """
+
+    conditions: dict[str, str]
+    treatments: dict[str, str]
+    modality: dict[str, str]
+    evidence_conditions: frozenset[str]
+    dosing_treatments: frozenset[str]
+
+    @classmethod
+    def from_data_dir(cls, data_dir: str | os.PathLike | None = None) -> Catalog:
+        """Read the needed columns of the CSV files in ``data_dir`` (not validated)."""
+        directory = paths.data_dir(data_dir)
+
+        def rows(name: str) -> list[dict[str, str]]:
+            path = directory / f"{name}.csv"
+            try:
+                with open(path, encoding="utf-8-sig", newline="") as f:
+                    return list(csv.DictReader(f))
+            except OSError as exc:
+                raise ParameterError(f"cannot read table {name!r} from {path}: {exc}") from exc
+
+        conditions = rows("conditions")
+        treatments = rows("treatments")
+        return cls(
+            conditions={_s(r.get("condition_id")): _s(r.get("name")) for r in conditions},
+            treatments={_s(r.get("treatment_id")): _s(r.get("name")) for r in treatments},
+            modality={_s(r.get("treatment_id")): _s(r.get("modality")) for r in treatments},
+            evidence_conditions=frozenset(_s(r.get("condition_id")) for r in rows("evidence")),
+            dosing_treatments=frozenset(_s(r.get("treatment_id"))
+                                        for r in rows("dosing_ranges")),
+        )
+
+    @classmethod
+    def from_tables(cls, tables) -> Catalog:
+        """Build the catalog from loaded, validated tables."""
+        c, t = tables.conditions, tables.treatments
+        return cls(
+            conditions=dict(zip(c["condition_id"].astype(str), c["name"].astype(str),
+                                strict=True)),
+            treatments=dict(zip(t["treatment_id"].astype(str), t["name"].astype(str),
+                                strict=True)),
+            modality=dict(zip(t["treatment_id"].astype(str), t["modality"].astype(str),
+                              strict=True)),
+            evidence_conditions=frozenset(tables.evidence["condition_id"].astype(str)),
+            dosing_treatments=frozenset(tables.dosing_ranges["treatment_id"].astype(str)),
+        )
+
+    @property
+    def conditions_with_evidence(self) -> list[str]:
+        """Condition ids that have at least one evidence row, in table order."""
+        return [c for c in self.conditions if c in self.evidence_conditions]
+
+    @property
+    def modalities_with_dosing(self) -> list[str]:
+        """Modalities of treatments that have dosing rows, in vocabulary order."""
+        used = {self.modality.get(t) for t in self.dosing_treatments}
+        return [m for m in _vocabulary("MODALITIES") if m in used]
+
+    def allowed(self, kind: str) -> list[str]:
+        """The allowed values of a set named by :attr:`Param.allowed`."""
+        if kind == CONDITIONS_WITH_EVIDENCE:
+            return self.conditions_with_evidence
+        if kind == TREATMENTS:
+            return list(self.treatments)
+        if kind == OUTCOME_DOMAINS:
+            return list(_vocabulary("OUTCOME_DOMAINS"))
+        if kind == MODALITIES:
+            return list(_vocabulary("MODALITIES"))
+        raise KeyError(kind)
+
+
+def _s(value: str | None) -> str:
+    return (value or "").strip()
+
+
+def _vocabulary(name: str) -> tuple[str, ...]:
+    from .schemas import vocabularies
+
+    return getattr(vocabularies, name)
+
+
+def _catalog(tables) -> Catalog:
+    if isinstance(tables, Catalog):
+        return tables
+    if tables is None or isinstance(tables, (str, os.PathLike)):
+        return Catalog.from_data_dir(tables)
+    return Catalog.from_tables(tables)
+
+
+# --------------------------------------------------------------------------- registry
+
+_CONDITION = Param("condition_id", str, "calcific_tendinopathy_shoulder",
+                   CONDITIONS_WITH_EVIDENCE, "condition id (a condition with evidence rows)")
+
+
+def _per_condition(catalog: Catalog) -> list[dict]:
+    return [{"condition_id": c} for c in catalog.conditions_with_evidence]
+
+
+def _dosing_sets(catalog: Catalog) -> list[dict]:
+    return [{}] + [{"modality": m} for m in catalog.modalities_with_dosing]
+
+
+REPORTS: dict[str, ReportSpec] = {
+    spec.name: spec
+    for spec in (
+        ReportSpec(
+            "condition_report", "condition_report.ipynb", "Condition report",
+            "What the condition is, the treatments ranked by evidence, summary of findings, "
+            "estimates and dosing",
+            (_CONDITION,),
+            build_params=_per_condition,
+        ),
+        ReportSpec(
+            "treatment_comparison", "treatment_comparison.ipynb", "Treatment comparison",
+            "The treatments for one condition side by side: evidence, findings and dosing",
+            (
+                _CONDITION,
+                Param("treatment_ids", list, None, TREATMENTS,
+                      "treatment ids, comma-separated (default: all with evidence or dosing)"),
+                Param("outcome", str, None, OUTCOME_DOMAINS,
+                      "outcome domain to compare on (default: all)"),
+            ),
+            build_params=_per_condition,
+        ),
+        ReportSpec(
+            "evidence_map", "evidence_map.ipynb", "Evidence and gap map",
+            "Treatments by conditions: how much evidence there is, how strong, and the gaps",
+            (
+                Param("modality", str, None, MODALITIES, "only treatments of this modality"),
+                Param("condition_id", str, None, CONDITIONS_WITH_EVIDENCE,
+                      "one condition: the treatments x outcomes view"),
+            ),
+        ),
+        ReportSpec(
+            "dosing_ranges", "dosing_ranges.ipynb", "Dosing ranges",
+            "Reported dose ranges by treatment and route, normalized where the unit allows",
+            (
+                Param("modality", str, None, MODALITIES, "only treatments of this modality"),
+                Param("treatment_ids", list, None, TREATMENTS,
+                      "treatment ids, comma-separated (default: all)"),
+            ),
+            build_params=_dosing_sets,
+        ),
+        ReportSpec(
+            "explore", "explore.ipynb", "Explore the tables",
+            "A starting point for JupyterLab: load, filter, join and plot",
+            (),
+            build=False,
+            build_params=lambda catalog: [],
+        ),
+    )
+}
+
+
+def get_report(name: str) -> ReportSpec:
+    """The spec of report ``name``; ParameterError listing the reports if unknown."""
+    try:
+        return REPORTS[name]
+    except (KeyError, TypeError):
+        raise ParameterError(
+            f"unknown report {name!r}" + _suggest(str(name), list(REPORTS))
+            + f"; the reports are: {', '.join(REPORTS)}") from None
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def validate_params(report: str, tables=None, **params) -> dict:
+    """Check and normalize the parameters of one report, before any kernel starts.
+
+    Parameters
+    ----------
+    report : str
+        A name in :data:`REPORTS`.
+    tables : Tables, Catalog, path-like or None
+        Where the allowed ids come from: loaded tables, a :class:`Catalog`, a data
+        directory, or ``None`` for ``$CALCIDATA_DATA_DIR`` / the shipped data.
+    **params
+        Parameter values. Strings are accepted for every type (as given by
+        ``-p NAME VALUE`` on a command line): a list parameter takes a
+        comma-separated string, and ``""`` / ``"None"`` mean the default ``None``
+        where the default is ``None``.
+
+    Returns
+    -------
+    dict
+        Every parameter of the report, in spec order, defaults filled in; lists
+        de-duplicated in the given order.
+
+    Raises
+    ------
+    ParameterError
+        For an unknown report or parameter, a wrong type, or a value outside the
+        allowed ones. The message lists the valid values and the nearest match.
+    """
+    spec = get_report(report)
+    for name in params:
+        spec.param(name)
+    catalog = None
+    out = {}
+    for p in spec.params:
+        value = _coerce(spec, p, params.get(p.name, p.default))
+        if value is not None and p.allowed is not None:
+            if catalog is None:
+                catalog = _catalog(tables)
+            allowed = catalog.allowed(p.allowed)
+            for item in value if isinstance(value, list) else [value]:
+                if item not in allowed:
+                    raise ParameterError(
+                        f"report {spec.name!r}: unknown {_what(p)} {item!r} for parameter "
+                        f"{p.name!r}" + _suggest(item, allowed)
+                        + f". Valid values ({len(allowed)}): {', '.join(allowed) or '(none)'}")
+        out[p.name] = value
+    return out
+
+
+def _what(p: Param) -> str:
+    return {CONDITIONS_WITH_EVIDENCE: "condition id", TREATMENTS: "treatment id",
+            OUTCOME_DOMAINS: "outcome domain", MODALITIES: "modality"}.get(p.allowed, "value")
+
+
+def _coerce(spec: ReportSpec, p: Param, value):
+    if isinstance(value, str) and value.strip() in _NONE_WORDS and p.default is None:
+        return None
+    if value is None:
+        if p.default is None:
+            return None
+        raise ParameterError(f"report {spec.name!r}: parameter {p.name!r} needs a value "
+                             f"(default {p.default!r})")
+    if p.type is str:
+        if not isinstance(value, str):
+            raise ParameterError(f"report {spec.name!r}: parameter {p.name!r} must be a "
+                                 f"string, not {type(value).__name__} ({value!r})")
+        return value.strip()
+    if p.type is list:
+        if isinstance(value, str):
+            items = value.split(",")
+        elif isinstance(value, (list, tuple)):
+            items = list(value)
+        else:
+            raise ParameterError(f"report {spec.name!r}: parameter {p.name!r} must be a list "
+                                 f"or a comma-separated string, not {type(value).__name__} "
+                                 f"({value!r})")
+        out: list[str] = []
+        for item in items:
+            if not isinstance(item, str):
+                raise ParameterError(f"report {spec.name!r}: parameter {p.name!r} must hold "
+                                     f"strings, not {type(item).__name__} ({item!r})")
+            item = item.strip()
+            if item and item not in out:
+                out.append(item)
+        if not out:
+            raise ParameterError(f"report {spec.name!r}: parameter {p.name!r} is an empty "
+                                 "list; leave it out to use all")
+        return out
+    raise TypeError(f"unsupported parameter type {p.type!r}")  # a registry bug
+
+
+def _suggest(value: str, choices: Iterable[str]) -> str:
+    best = difflib.get_close_matches(value, list(choices), n=1, cutoff=0.0)
+    return f" (nearest match: {best[0]!r})" if best else ""
+
+
+# --------------------------------------------------------------------------- output names
+
+_MAX_SLUG = 100
+
+
+def slug(report: str, params: Mapping[str, object]) -> str:
+    """File stem for one rendered parameter set.
+
+    A parameter whose default is not ``None`` (such as ``condition_id``) gives
+    its value; an optional one that is set gives ``name-value``; lists are joined
+    with ``+``; parts with ``__``; ``all`` when nothing is set. Long stems are
+    cut and end with a short hash, so different sets never share a stem.
+
+    >>> slug("dosing_ranges", {"modality": "drug", "treatment_ids": None})
+    'modality-drug'
+    >>> slug("evidence_map", {})
+    'all'
+    """
+    spec = get_report(report)
+    parts = []
+    for p in spec.params:
+        value = params.get(p.name, p.default)
+        if value is None:
+            continue
+        text = "+".join(value) if isinstance(value, (list, tuple)) else str(value)
+        parts.append(text if p.default is not None else f"{p.name}-{text}")
+    stem = "__".join(parts) or "all"
+    safe = "".join(ch if ch.isalnum() or ch in "_-+." else "_" for ch in stem)
+    if safe != stem or len(safe) > _MAX_SLUG:
+        digest = hashlib.sha256(stem.encode()).hexdigest()[:8]
+        safe = f"{safe[:_MAX_SLUG - 9]}~{digest}"
+    return safe
+
+
+def describe(report: str, params: Mapping[str, object], catalog: Catalog | None = None) -> str:
+    """One line for the index: what this rendered report is about."""
+    spec = get_report(report)
+    bits = []
+    for p in spec.params:
+        value = params.get(p.name, p.default)
+        if value is None:
+            continue
+        values = value if isinstance(value, (list, tuple)) else [value]
+        names = catalog.conditions if catalog and p.allowed == CONDITIONS_WITH_EVIDENCE else (
+            catalog.treatments if catalog and p.allowed == TREATMENTS else {})
+        shown = ", ".join(names.get(v) or v for v in values)
+        bits.append(f"{p.name.replace('_', ' ')}: {shown}")
+    return spec.summary + (f" ({'; '.join(bits)})" if bits else " (all)")
