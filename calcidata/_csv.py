@@ -76,7 +76,9 @@ def read_raw(name: str, path: Path, columns: list[str]) -> RawTable:
                 continue  # a blank line carries no data
             records.append((start, record))
     except csv.Error as exc:
-        bad(Problem(shown, reader.line_num, None, "", f"malformed CSV: {exc}"))
+        bad(Problem(shown, previous_end + 1, None, "",
+                    f"malformed CSV in the record starting on this line ({exc}); check that "
+                    "every opening quote is closed"))
         return table
     if not records:
         bad(Problem(shown, None, None, "", "file has no header row"))

@@ -33,8 +33,8 @@ def _add_data_dir(p: argparse.ArgumentParser) -> None:
 
 
 def _run_validate(args) -> int:
-    from .loading import collect_problems
     from .errors import DataValidationError
+    from .loading import collect_problems
 
     frames, problems = collect_problems(args.data_dir)
     if problems:

@@ -113,9 +113,10 @@ def evidence_strength(evidence: pd.DataFrame) -> pd.DataFrame:
                    condition_id=ev["condition_id"].astype(str))
     per_source = ev.groupby([*cols, "source_id"], observed=True).agg(
         s=("n_studies", "max"), p=("n_participants", "max"))
-    counts = per_source.groupby(level=[0, 1]).agg(n_studies=("s", "sum"),
-                                                  n_participants=("p", "sum"),
-                                                  n_sources=("s", "size"))
+    by_pair = per_source.groupby(level=[0, 1])
+    counts = pd.DataFrame({"n_studies": by_pair["s"].sum(min_count=1),
+                           "n_participants": by_pair["p"].sum(min_count=1),
+                           "n_sources": by_pair.size()})
     grouped = ev.groupby(cols, observed=True)
     out = grouped.agg(level=("_level", "max"), cert=("_cert", "max"),
                       n_results=("evidence_id", "size"),

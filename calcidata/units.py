@@ -6,7 +6,7 @@ then applied to whole columns.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import numpy as np
 import pandas as pd
@@ -64,7 +64,7 @@ def normalize_unit(text: object) -> str | None:
                                             None))
 
 
-@lru_cache(maxsize=None)
+@cache
 def factor(unit: str, to: str) -> float:
     """Multiplier turning a value in ``unit`` into ``to`` (pint; raises if incompatible)."""
     ureg = registry()
@@ -76,7 +76,7 @@ def canonical(unit: str) -> str:
     return CANONICAL.get(unit, unit)
 
 
-@lru_cache(maxsize=None)
+@cache
 def days_per(period: str) -> float:
     """Length of a frequency period in days, through pint (month = 1/12 year)."""
     ureg = registry()

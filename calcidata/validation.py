@@ -20,7 +20,7 @@ import pandera.pandas as pa
 from ._csv import RawTable, shorten
 from .errors import Problem
 from .schemas import KEYS, SCHEMAS
-from .schemas._base import CHECK_COLUMNS, LIST_SEP, RULE_WORDS
+from .schemas._base import CHECK_COLUMNS, LIST_SEP, PRESENCE_CHECKS, RULE_WORDS
 from .schemas.vocabularies import PATTERN_WORDS
 
 _INT = re.compile(r"^[+-]?\d+$")
@@ -131,21 +131,27 @@ def _translate(cases: pd.DataFrame, raw: RawTable, meta: dict,
                skip: set[tuple[int, str]]) -> list[Problem]:
     shown = str(raw.path)
     out: list[Problem] = []
+    seen_rows: set[tuple[str, int]] = set()
     for case in cases.itertuples(index=False):
         check = str(case.check)
         column = case.column if isinstance(case.column, str) else None
         index = case.index
         if check in CHECK_COLUMNS:
-            # A row check lists every column of the row: report it once, on the first
-            # column it is about, with the values of all the columns it is about.
-            cols = CHECK_COLUMNS[check]
-            if column != cols[0] or index is None:
+            # A row check lists the row's cells one by one: report the row once, naming
+            # the column it is about and showing the values of all its columns.
+            if index is None or (check, int(index)) in seen_rows:
                 continue
             i = int(index)
+            seen_rows.add((check, i))
+            cols = CHECK_COLUMNS[check]
             if any((i, c) in skip for c in cols):
                 continue  # follows from a cell already reported as unreadable
-            value = ", ".join(f"{c}={raw.frame[c].iat[i] or ''}" for c in cols)
-            out.append(Problem(shown, raw.line(i), column, shorten(value), RULE_WORDS[check]))
+            cells = {c: raw.frame[c].iat[i] for c in cols}
+            named = cols[0]
+            if check in PRESENCE_CHECKS:
+                named = next((c for c in cols if cells[c] is None), cols[0])
+            value = ", ".join(f"{c}={cells[c] or ''}" for c in cols)
+            out.append(Problem(shown, raw.line(i), named, shorten(value), RULE_WORDS[check]))
             continue
         if index is None or (isinstance(index, float) and np.isnan(index)):
             if check.startswith(("dtype(", "coerce_dtype(")):
@@ -167,7 +173,8 @@ def _to_categoricals(frame: pd.DataFrame, meta: dict) -> pd.DataFrame:
     for col, m in meta.items():
         cats = m.get("categories")
         if cats and not m.get("multi"):
-            frame[col] = pd.Categorical(frame[col], categories=list(cats),
+            known = frame[col].where(frame[col].isin(cats))
+            frame[col] = pd.Categorical(known, categories=list(cats),
                                         ordered=bool(m.get("ordered")))
     return frame
 

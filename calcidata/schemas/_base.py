@@ -21,6 +21,8 @@ URL_SEP = " | "
 RULE_WORDS: dict[str, str] = {}
 #: Which columns a row-level (dataframe) check concerns, keyed by check name.
 CHECK_COLUMNS: dict[str, tuple[str, ...]] = {}
+#: Row checks about values that must be present together: blame the empty column.
+PRESENCE_CHECKS: set[str] = set()
 
 
 def field(
@@ -62,11 +64,17 @@ def field(
     return pa.Field(description=description, metadata=metadata, **kwargs)
 
 
-def rule(name: str, words: str, columns: Sequence[str] = ()) -> str:
-    """Register the plain-words rule (and columns) of a custom check; return its name."""
+def rule(name: str, words: str, columns: Sequence[str] = (), *, presence: bool = False) -> str:
+    """Register the plain-words rule of a custom check; return its name.
+
+    ``columns`` are the columns a row check is about (the first is named in the
+    error); with ``presence=True`` the first *empty* one of them is named instead.
+    """
     RULE_WORDS[name] = words
     if columns:
         CHECK_COLUMNS[name] = tuple(columns)
+    if presence:
+        PRESENCE_CHECKS.add(name)
     return name
 
 

@@ -86,28 +86,31 @@ class DosingRanges(pa.DataFrameModel):
 
     @pa.dataframe_check(name=rule("dose_has_unit",
                                   "a value needs a dose_unit, and a dose_unit needs a value",
-                                  ("dose_unit", "dose_min", "dose_max")))
+                                  ("dose_unit", "dose_min", "dose_max"), presence=True))
     def _dose_unit_present(cls, df: DataFrame) -> Series[bool]:
         has_dose = df["dose_min"].notna() | df["dose_max"].notna()
         return has_dose == df["dose_unit"].notna()
 
     @pa.dataframe_check(name=rule("drug_dose_has_basis",
                                   "a drug dose (parameter 'dose') needs a dose_basis: per "
-                                  "administration, per day, ...", ("dose_basis", "parameter")))
+                                  "administration, per day, ...", ("dose_basis", "parameter"),
+                                  presence=True))
     def _dose_basis_present(cls, df: DataFrame) -> Series[bool]:
         is_dose = (df["parameter"] == "dose").fillna(False) & df["dose_unit"].notna()
         return ~is_dose | df["dose_basis"].notna()
 
     @pa.dataframe_check(name=rule("frequency_has_period",
                                   "a frequency needs frequency_per, and frequency_per needs a "
-                                  "frequency", ("frequency_per",)))
+                                  "frequency", ("frequency_per", "frequency_min", "frequency_max"),
+                                  presence=True))
     def _frequency_period(cls, df: DataFrame) -> Series[bool]:
         has = df["frequency_min"].notna() | df["frequency_max"].notna()
         return has == df["frequency_per"].notna()
 
     @pa.dataframe_check(name=rule("duration_has_unit",
                                   "a duration needs duration_unit, and duration_unit needs a "
-                                  "duration", ("duration_unit",)))
+                                  "duration", ("duration_unit", "duration_min", "duration_max"),
+                                  presence=True))
     def _duration_unit(cls, df: DataFrame) -> Series[bool]:
         has = df["duration_min"].notna() | df["duration_max"].notna()
         return has == df["duration_unit"].notna()

@@ -92,7 +92,7 @@ class Evidence(pa.DataFrameModel):
 
     @pa.dataframe_check(name=rule("ci_needs_both_bounds",
                                   "a confidence interval needs both ci_low and ci_high",
-                                  ("ci_low", "ci_high")))
+                                  ("ci_low", "ci_high"), presence=True))
     def _ci_pair(cls, df: DataFrame) -> Series[bool]:
         return df["ci_low"].isna() == df["ci_high"].isna()
 

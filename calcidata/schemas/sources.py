@@ -48,6 +48,6 @@ class Sources(pa.DataFrameModel):
 
     @pa.dataframe_check(name=rule("source_is_findable",
                                   "a source needs at least a title, a URL, a DOI or a PMID",
-                                  ("title", "urls", "doi", "pmid")))
+                                  ("title", "urls", "doi", "pmid"), presence=True))
     def _findable(cls, df: DataFrame) -> Series[bool]:
         return df[["title", "urls", "doi", "pmid"]].notna().any(axis=1)
