@@ -215,9 +215,35 @@ def check_dataset(frames: dict[str, pd.DataFrame], raws: dict[str, RawTable]) ->
                                 "id is used by both a condition and a treatment; ids must be "
                                 "unique across tables"))
 
+    if "sources" in frames:
+        problems.extend(_duplicate_source_problems(frames["sources"], raws["sources"]))
     if set(SCHEMAS) <= frames.keys():  # "unused" is only meaningful with every table read
         problems.extend(_unused_problems(frames, raws))
     return problems
+
+
+def _duplicate_source_problems(frame: pd.DataFrame, raw: RawTable) -> list[Problem]:
+    """One publication, one row: a PMID or DOI may not name two sources."""
+    out = []
+    for col in ("pmid", "doi"):
+        first: dict[str, str] = {}
+        for i, (sid, value) in enumerate(zip(frame["source_id"], frame[col], strict=True)):
+            if not isinstance(value, str):
+                continue
+            key = value.lower()
+            if key in first:
+                out.append(Problem(str(raw.path), raw.line(i), col, value,
+                                   f"the same {col} is already source {first[key]!r}: one "
+                                   "publication must be one row"))
+            else:
+                first[key] = sid
+    for i, urls in enumerate(frame["urls"]):
+        if isinstance(urls, str):
+            parts = urls.split(" | ")
+            for u in {u for u in parts if parts.count(u) > 1}:
+                out.append(Problem(str(raw.path), raw.line(i), "urls", shorten(u),
+                                   "the same URL is listed twice in this cell"))
+    return out
 
 
 def _hierarchy_problems(frame: pd.DataFrame, raw: RawTable, key: str) -> list[Problem]:

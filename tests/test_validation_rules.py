@@ -159,3 +159,16 @@ def test_source_needs_something_to_find_it_by(minimal):
         set_cell(minimal / "sources.csv", 0, col, "")
     _, problems = collect_problems(minimal)
     assert any(p.line == 2 and "title, a URL, a DOI or a PMID" in p.rule for p in problems)
+
+
+def test_one_publication_cannot_be_two_sources(minimal):
+    set_cell(minimal / "sources.csv", 1, "doi", "10.0000/FIXTURE.review")
+    _, problems = collect_problems(minimal)
+    (p,) = [p for p in problems if p.column == "doi"]
+    assert p.line == 3 and "already source 'fixture_review'" in p.rule
+
+
+def test_a_url_listed_twice_in_one_cell_is_reported(minimal):
+    set_cell(minimal / "sources.csv", 1, "urls", "https://example.org/a | https://example.org/a")
+    _, problems = collect_problems(minimal)
+    assert any(p.column == "urls" and p.line == 3 and "twice" in p.rule for p in problems)

@@ -22,7 +22,8 @@ class Conditions(pa.DataFrameModel):
     tissue: Series[str] = field("Main tissue affected.", categories=TISSUES)
     body_sites: Series[str] = field("Typical body sites, separated by ';'.", nullable=True,
                                     multi=LIST_SEP)
-    icd10: Series[str] = field("ICD-10 code, only where one was seen in a cited source.",
+    icd10: Series[str] = field("ICD-10 code (WHO ICD-10, or ICD-10-CM where only that was seen), only "
+                               "where one was seen in a source cited in source_ids.",
                                nullable=True, str_matches=ICD10)
     synonyms: Series[str] = field("Other names, lowercase, separated by ';'.", nullable=True,
                                   multi=LIST_SEP)
