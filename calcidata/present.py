@@ -1,0 +1,322 @@
+"""HTML presentation helpers for the report notebooks.
+
+Every helper returns an :class:`HTML` string that Jupyter displays as HTML
+(it has ``_repr_html_``), so a report rendered without its code still shows
+every table. Every text that comes from the tables is HTML-escaped here:
+``DataFrame.to_html(escape=True)`` for tables, :func:`html.escape` for
+everything formatted by hand. Nothing here builds Markdown from table text.
+
+Missing values are shown as "Not reported"; caveat codes (see
+:data:`calcidata.compare.CAVEATS`) are numbered and listed under the table.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import html
+from collections.abc import Iterable, Mapping
+from urllib.parse import quote
+
+import pandas as pd
+
+from ._version import __version__
+
+NOT_REPORTED = "Not reported"
+
+NOTICE = ("Not medical advice. This report summarises published evidence for research and "
+          "education. It does not replace the judgement of a clinician who knows the patient. "
+          "Doses are shown as their sources report them, not as recommendations.")
+
+#: Column name -> header shown to the reader (default: underscores to spaces, capitalised).
+HEADERS = {
+    "participants_studies": "Participants (studies)",
+    "best_certainty": "Best GRADE certainty (as stated)",
+    "certainty": "GRADE certainty (as stated)",
+    "strength": "Evidence strength",
+    "best_evidence": "Best evidence",
+    "key_findings": "Key findings (results by direction)",
+    "dosing_reported": "Dosing reported",
+    "daily_dose": "Daily dose (canonical unit)",
+    "outcome_domain": "Outcome domain",
+    "icd10": "ICD-10",
+}
+
+#: Columns never shown (identifiers kept for joins, not for readers).
+HIDDEN = ("treatment_id", "condition_id", "source_id")
+
+_CSS = """<style>
+.calcidata-report h1 {margin-bottom: 0.2em}
+.calcidata-notice {border-left: 4px solid #b35806; background: #fdf3e7; padding: 0.5em 0.8em;
+  margin: 0.8em 0}
+.calcidata-meta th, .calcidata-meta td {text-align: left !important; padding-right: 1em;
+  vertical-align: top}
+.calcidata-table table {border-collapse: collapse; font-size: 0.9em}
+.calcidata-table th, .calcidata-table td {text-align: left !important; vertical-align: top;
+  padding: 0.25em 0.5em; border-bottom: 1px solid #ddd; white-space: normal; max-width: 28em;
+  min-width: 4.5em}
+.calcidata-caveats {font-size: 0.88em; color: #333; margin-top: 0.3em}
+.calcidata-caveats-title {font-size: 0.88em; font-weight: bold; margin: 0.6em 0 0 0}
+.calcidata-sources li {margin-bottom: 0.3em}
+.calcidata-muted {color: #666; font-size: 0.9em}
+</style>"""
+
+
+class HTML(str):
+    """A string of HTML that Jupyter displays as HTML (and ``print`` shows as source)."""
+
+    def _repr_html_(self) -> str:
+        return str(self)
+
+
+def _e(value: object) -> str:
+    """Escape any value for HTML text or attributes; missing -> "Not reported"."""
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return NOT_REPORTED
+    return html.escape(str(value), quote=True)
+
+
+def header_name(column: str) -> str:
+    """The header a reader sees for a column name."""
+    if column in HEADERS:
+        return HEADERS[column]
+    text = str(column).replace("_", " ")
+    return text[:1].upper() + text[1:]
+
+
+def notice() -> HTML:
+    """The plain "not medical advice" notice."""
+    head, _, rest = NOTICE.partition(". ")
+    return HTML(f'<p class="calcidata-notice"><strong>{_e(head)}.</strong> {_e(rest)}</p>')
+
+
+def _param_value(name: str, value: object, tables) -> str:
+    if value is None:
+        return "not set (all)"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_param_value(name, v, tables) for v in value) if value else "none"
+    text = _e(value)
+    names = None
+    if tables is not None and "condition" in name:
+        names = dict(zip(tables.conditions["condition_id"], tables.conditions["name"],
+                         strict=True))
+    elif tables is not None and "treatment" in name:
+        names = dict(zip(tables.treatments["treatment_id"], tables.treatments["name"],
+                         strict=True))
+    if names and value in names:
+        text += f' <span class="calcidata-muted">({_e(names[value])})</span>'
+    return f"<code>{text}</code>" if names is None else text
+
+
+def _as_mapping(params: object) -> Mapping:
+    if params is None:
+        return {}
+    if isinstance(params, Mapping):
+        return params
+    if hasattr(params, "_asdict"):
+        return params._asdict()
+    return dict(vars(params))
+
+
+def header(title: str, params: object, tables, *, subject: str | None = None,
+           date: _dt.date | str | None = None, subtitle: str | None = None) -> HTML:
+    """Report header: title, parameters, data and calcidata versions, date, notice.
+
+    Parameters
+    ----------
+    title : str
+        Report title (escaped).
+    subject : str, optional
+        What the report is about (e.g. a condition name), appended to the title.
+    params : mapping or object with attributes
+        The parameters the report was run with; ids are shown with their names.
+    tables : Tables
+        The loaded tables (for the data version and id names).
+    date : date or str, optional
+        Date shown; default today.
+    subtitle : str, optional
+        A line under the title (escaped).
+
+    Returns
+    -------
+    HTML
+    """
+    date = date or _dt.date.today().isoformat()
+    rows = "".join(
+        f"<tr><td><code>{_e(k)}</code></td><td>{_param_value(str(k), v, tables)}</td></tr>"
+        for k, v in _as_mapping(params).items())
+    params_html = (f'<table class="calcidata-params">{rows}</table>' if rows
+                   else "<em>none</em>")
+    version = getattr(tables, "version", None)
+    sub = f'<p class="calcidata-muted">{_e(subtitle)}</p>' if subtitle else ""
+    meta = (
+        '<table class="calcidata-meta">'
+        f"<tr><th>Parameters</th><td>{params_html}</td></tr>"
+        f"<tr><th>Data version</th><td><code>{_e(version)}</code> "
+        '<span class="calcidata-muted">(content hash of the tables)</span></td></tr>'
+        f"<tr><th>calcidata version</th><td><code>{_e(__version__)}</code></td></tr>"
+        f"<tr><th>Date</th><td>{_e(date)}</td></tr>"
+        "</table>"
+    )
+    heading = f"{title}: {subject}" if subject else title
+    return HTML(f'{_CSS}<div class="calcidata-report"><h1>{_e(heading)}</h1>{sub}'
+                f"{notice()}{meta}</div>")
+
+
+def _caveat_numbers(cells: pd.Series) -> dict[str, int]:
+    from .compare import CAVEATS
+
+    present = []
+    for cell in cells:
+        if isinstance(cell, str):
+            present.extend(c for c in cell.split(";") if c)
+    known = [c for c in CAVEATS if c in present]
+    unknown = list(dict.fromkeys(c for c in present if c not in CAVEATS))
+    return {c: i + 1 for i, c in enumerate(known + unknown)}
+
+
+def caveat_list(numbers: Mapping[str, int]) -> HTML:
+    """Numbered remarks for caveat codes (unknown codes are shown as their own text)."""
+    from .compare import CAVEATS
+
+    if not numbers:
+        return HTML("")
+    items = "".join(f'<li value="{n}">{_e(CAVEATS.get(code, code))}</li>'
+                    for code, n in sorted(numbers.items(), key=lambda kv: kv[1]))
+    return HTML('<p class="calcidata-caveats-title">Caveats (numbered in the table)</p>'
+                f'<ol class="calcidata-caveats">{items}</ol>')
+
+
+def display_frame(frame: pd.DataFrame, *, caveats: str | None = "caveats",
+                  numbers: Mapping[str, int] | None = None,
+                  hide: Iterable[str] = HIDDEN) -> pd.DataFrame:
+    """The frame as shown: hidden columns dropped, caveats numbered, "Not reported" filled."""
+    out = frame.drop(columns=[c for c in hide if c in frame.columns])
+    if caveats and caveats in out.columns:
+        numbers = numbers if numbers is not None else _caveat_numbers(out[caveats])
+        out[caveats] = out[caveats].map(
+            lambda cell: ", ".join(str(numbers[c]) for c in cell.split(";") if c in numbers)
+            if isinstance(cell, str) and cell else "")
+    out = out.astype(object).where(out.notna(), NOT_REPORTED)
+    out.columns = [header_name(c) for c in out.columns]
+    return out
+
+
+def _html_table(frame: pd.DataFrame) -> str:
+    return frame.to_html(index=False, escape=True, border=0, na_rep=NOT_REPORTED,
+                         justify="left")
+
+
+def table(frame: pd.DataFrame, *, caveats: str | None = "caveats", group_by: str | None = None,
+          max_rows: int | None = None, caption: str | None = None,
+          empty: str = "Nothing is recorded for this selection.",
+          hide: Iterable[str] = HIDDEN) -> HTML:
+    """A table as escaped HTML, with its caveats numbered and listed beneath.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        A table from :mod:`calcidata.compare` (or any frame).
+    caveats : str or None
+        Column of ``;``-separated caveat codes; shown as numbers, listed under the table.
+    group_by : str, optional
+        Show one sub-table per value of this column (in order of appearance), with
+        one shared caveat numbering.
+    max_rows : int, optional
+        Show at most this many rows and say how many were left out.
+    caption : str, optional
+        A line above the table (escaped).
+    empty : str
+        Message shown when the frame has no rows.
+    hide : iterable of str
+        Columns not shown.
+
+    Returns
+    -------
+    HTML
+    """
+    parts = ['<div class="calcidata-table">']
+    if caption:
+        parts.append(f"<p><strong>{_e(caption)}</strong></p>")
+    if frame.empty:
+        parts.append(f'<p class="calcidata-muted">{_e(empty)}</p></div>')
+        return HTML("".join(parts))
+    shown = frame if max_rows is None else frame.head(max_rows)
+    numbers = _caveat_numbers(shown[caveats]) if caveats and caveats in shown else {}
+    if group_by is not None and group_by in shown.columns:
+        keys = shown[group_by].astype(object).where(shown[group_by].notna(), NOT_REPORTED)
+        for key in dict.fromkeys(keys):
+            part = shown.loc[keys == key].drop(columns=[group_by])
+            parts.append(f"<h4>{_e(key)}</h4>")
+            parts.append(_html_table(display_frame(part, caveats=caveats, numbers=numbers,
+                                                   hide=hide)))
+    else:
+        parts.append(_html_table(display_frame(shown, caveats=caveats, numbers=numbers,
+                                               hide=hide)))
+    if max_rows is not None and len(frame) > max_rows:
+        parts.append(f'<p class="calcidata-muted">Showing the first {max_rows} of '
+                     f"{len(frame)} rows.</p>")
+    parts.append(caveat_list(numbers))
+    parts.append("</div>")
+    return HTML("".join(parts))
+
+
+def record(frame: pd.DataFrame, *, field: str = "field", value: str = "value") -> HTML:
+    """A two-column field/value frame (e.g. a condition profile) as a vertical table."""
+    rows = "".join(f"<tr><th>{_e(f)}</th><td>{_e(v)}</td></tr>"
+                   for f, v in zip(frame[field], frame[value], strict=True))
+    return HTML(f'<div class="calcidata-table"><table class="dataframe">{rows}</table></div>')
+
+
+def definitions(terms: Mapping[str, str], *, title: str | None = None) -> HTML:
+    """A definition list (e.g. the gap kinds), escaped."""
+    from .compare import humanize
+
+    head = f"<p><strong>{_e(title)}</strong></p>" if title else ""
+    items = "".join(f"<dt>{_e(humanize(k))}</dt><dd>{_e(v)}</dd>" for k, v in terms.items())
+    return HTML(f"{head}<dl>{items}</dl>")
+
+
+def source_links(row: Mapping) -> list[tuple[str, str]]:
+    """(text, URL) links of one source: PubMed and DOI when known, else the stored URL."""
+    links = []
+    pmid, doi, url = row.get("pmid"), row.get("doi"), row.get("url")
+    if isinstance(pmid, str) and pmid.isdigit():
+        links.append((f"PubMed {pmid}", f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/"))
+    if isinstance(doi, str) and doi:
+        links.append((f"doi:{doi}", "https://doi.org/" + quote(doi, safe="/:;()._-")))
+    if not links and isinstance(url, str) and url.lower().startswith(("http://", "https://")):
+        links.append(("stored page", url))
+    return links
+
+
+def sources(frame: pd.DataFrame, *, title: str = "Sources cited") -> HTML:
+    """The sources as a list of links (PubMed, DOI, else the stored URL), escaped.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        From :func:`calcidata.compare.cited_sources`.
+    title : str
+        Heading above the list.
+    """
+    if frame.empty:
+        return HTML(f"<h3>{_e(title)}</h3><p class='calcidata-muted'>No source is cited.</p>")
+    items = []
+    for row in frame.to_dict("records"):
+        bits = [f"<strong>{_e(row['citation'])}</strong>"]
+        if isinstance(row.get("title"), str):
+            bits.append(_e(row["title"]))
+        where = ", ".join(_e(v) for v in (row.get("journal"), row.get("year"))
+                          if v is not None and not pd.isna(v))
+        if where:
+            bits.append(where)
+        if isinstance(row.get("kind"), str):
+            bits.append(f'<span class="calcidata-muted">({_e(row["kind"])})</span>')
+        links = source_links(row)
+        if links:
+            bits.append(" · ".join(f'<a href="{_e(url)}" rel="noopener noreferrer">{_e(text)}</a>'
+                                   for text, url in links))
+        else:
+            bits.append('<span class="calcidata-muted">no link recorded</span>')
+        items.append("<li>" + ". ".join(bits) + "</li>")
+    return HTML(f"<h3>{_e(title)}</h3><ol class=\"calcidata-sources\">{''.join(items)}</ol>")

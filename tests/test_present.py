@@ -1,0 +1,210 @@
+"""HTML presentation helpers: escaping, "Not reported", numbered caveats, source links."""
+
+from __future__ import annotations
+
+import csv
+import re
+import shutil
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import calcidata
+from calcidata import compare, present
+
+HERE = Path(__file__).resolve().parent
+MINIMAL = HERE / "fixtures" / "minimal"
+HOSTILE = "<script>alert(1)</script>"
+HOSTILE_NOTE = '<img src=x onerror="alert(2)"> & "quoted"'
+
+
+def _edit(path: Path, row: int, column: str, value: str) -> None:
+    with path.open(encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh)
+        header, rows = list(reader.fieldnames or []), list(reader)
+    rows[row][column] = value
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=header, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+@pytest.fixture(scope="module")
+def hostile_tables(tmp_path_factory):
+    """The fixture tables with script and markup in every kind of free text."""
+    data = tmp_path_factory.mktemp("hostile") / "data"
+    shutil.copytree(MINIMAL, data)
+    _edit(data / "treatments.csv", 2, "name", HOSTILE)          # fixture_shock
+    _edit(data / "treatments.csv", 1, "name", "Fixture $drug$ <b>bold</b>")
+    _edit(data / "evidence.csv", 0, "note", HOSTILE_NOTE)
+    _edit(data / "evidence.csv", 0, "comparator", "<i>sham</i>")
+    _edit(data / "dosing_ranges.csv", 1, "note", HOSTILE)
+    _edit(data / "conditions.csv", 1, "summary", HOSTILE)
+    _edit(data / "sources.csv", 0, "title", HOSTILE)
+    return calcidata.load(data)
+
+
+class _Collector(HTMLParser):
+    """Collects tags and the text of each element, as a browser would parse them."""
+
+    def __init__(self):
+        super().__init__()
+        self.tags: list[str] = []
+        self.text: list[str] = []
+        self.links: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        if tag == "a":
+            self.links.extend(v for k, v in attrs if k == "href")
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def _parse(html: str) -> _Collector:
+    c = _Collector()
+    c.feed(html)
+    return c
+
+
+def _all_html(t) -> str:
+    cid = "fixture_root"
+    parts = [
+        present.header("Report", {"condition_id": "fixture_shoulder",
+                                  "treatment_ids": ["fixture_shock"]}, t,
+                       subject=compare.condition_name(t, "fixture_shoulder")),
+        present.record(compare.condition_profile(t, "fixture_shoulder")),
+        present.table(compare.treatment_ranking(t, cid)),
+        present.table(compare.summary_of_findings(t, cid), group_by="outcome_domain"),
+        present.table(compare.side_by_side(t, cid)),
+        present.table(compare.dosing_table(t, cid)),
+        present.table(compare.evidence_map(t)),
+        present.table(compare.evidence_gaps(t)),
+        present.sources(compare.cited_sources(t, condition_id=cid)),
+    ]
+    return "".join(parts)
+
+
+def test_hostile_text_from_the_tables_is_shown_as_text_never_as_markup(hostile_tables):
+    html = _all_html(hostile_tables)
+    parsed = _parse(html)
+    assert "script" not in parsed.tags
+    assert "img" not in parsed.tags
+    assert "b" not in parsed.tags and "i" not in parsed.tags
+    text = "".join(parsed.text)
+    assert HOSTILE in text                      # the reader sees it, as text
+    assert '<img src=x onerror="alert(2)"> & "quoted"' in text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<script>" not in html
+
+
+def test_hostile_parameter_values_are_escaped_in_the_header(fixture_tables_hostile_params):
+    html = fixture_tables_hostile_params
+    assert "<script>" not in html
+    assert "&lt;script&gt;" in html
+
+
+@pytest.fixture
+def fixture_tables_hostile_params():
+    t = calcidata.load(MINIMAL)
+    return present.header(HOSTILE, {"condition_id": HOSTILE, "treatment_ids": [HOSTILE]}, t,
+                          subject=HOSTILE, subtitle=HOSTILE)
+
+
+def test_missing_values_are_shown_as_not_reported():
+    frame = pd.DataFrame({"treatment": ["A", None], "participants": pd.array([10, None],
+                                                                              dtype="Int64"),
+                          "estimate": [1.5, float("nan")], "caveats": ["", ""]})
+    html = present.table(frame)
+    cells = re.findall(r"<td>(.*?)</td>", html)
+    assert cells.count(present.NOT_REPORTED) == 3
+    assert "nan" not in html.lower().replace("not reported", "")
+    assert "&lt;NA&gt;" not in html
+
+
+def test_table_never_drops_a_row_and_hides_id_columns():
+    frame = pd.DataFrame({"treatment": [f"T{i}" for i in range(7)],
+                          "treatment_id": list("abcdefg"), "caveats": [""] * 7})
+    html = present.table(frame)
+    assert html.count("<tr") == 8  # header + 7 rows
+    assert "Treatment id" not in html and "treatment_id" not in html
+
+
+def test_max_rows_says_how_many_rows_were_left_out():
+    frame = pd.DataFrame({"x": range(10)})
+    html = present.table(frame, caveats=None, max_rows=4)
+    assert html.count("<tr") == 5
+    assert "Showing the first 4 of 10 rows" in html
+
+
+def test_caveats_are_numbered_in_the_table_and_listed_beneath():
+    frame = pd.DataFrame({"treatment": ["A", "B", "C"],
+                          "caveats": ["indirect;no_ci", "", "no_ci"]})
+    html = present.table(frame)
+    numbers = present._caveat_numbers(frame["caveats"])
+    assert numbers == {"indirect": 1, "no_ci": 2}  # in the order of compare.CAVEATS
+    assert re.findall(r"<td>([\d, ]*)</td>", html) == ["1, 2", "", "2"]
+    items = re.findall(r'<li value="(\d+)">(.*?)</li>', html)
+    assert items == [("1", present._e(compare.CAVEATS["indirect"])),
+                     ("2", present._e(compare.CAVEATS["no_ci"]))]
+
+
+def test_grouped_table_shares_one_caveat_numbering():
+    frame = pd.DataFrame({"domain": ["pain", "pain", "function"], "treatment": ["A", "B", "C"],
+                          "caveats": ["no_ci", "", "indirect"]})
+    html = present.table(frame, group_by="domain")
+    assert re.findall(r"<h4>(.*?)</h4>", html) == ["pain", "function"]
+    assert html.count("<table") == 2
+    assert html.count('<li value="') == 2
+    assert html.count("Caveats (numbered in the table)") == 1
+
+
+def test_empty_table_says_so():
+    html = present.table(pd.DataFrame(columns=["treatment", "caveats"]), empty="Nothing here.")
+    assert "Nothing here." in html and "<table" not in html
+
+
+def test_header_shows_title_parameters_versions_date_and_notice():
+    t = calcidata.load(MINIMAL)
+    html = present.header("Condition report", {"condition_id": "fixture_shoulder",
+                                               "outcome": None}, t, date="2024-05-01",
+                          subject="Fixture shoulder calcification")
+    text = "".join(_parse(html).text)
+    assert "Condition report: Fixture shoulder calcification" in text
+    assert "fixture_shoulder" in text and "(Fixture shoulder calcification)" in text
+    assert "not set (all)" in text
+    assert t.version in text and calcidata.__version__ in text and "2024-05-01" in text
+    assert "Not medical advice." in text
+
+
+def test_sources_link_to_pubmed_and_doi_else_the_stored_url():
+    t = calcidata.load(MINIMAL)
+    html = present.sources(compare.cited_sources(t, condition_id="fixture_root"))
+    links = _parse(html).links
+    assert "https://pubmed.ncbi.nlm.nih.gov/1/" in links
+    assert "https://doi.org/10.0000/fixture.review" in links
+    assert "https://example.org/trial" in links           # no PMID or DOI: first stored URL
+    assert "https://example.org/review" not in links      # has PMID/DOI: no need
+    assert "no link recorded" in html                       # the lay article has none
+
+
+def test_source_links_never_link_a_non_http_url_and_encode_the_doi():
+    row = {"pmid": None, "doi": '10.1000/a"b<c>', "url": "javascript:alert(1)"}
+    links = present.source_links(row)
+    assert links == [('doi:10.1000/a"b<c>', "https://doi.org/10.1000/a%22b%3Cc%3E")]
+    assert present.source_links({"pmid": None, "doi": None, "url": "javascript:alert(1)"}) == []
+
+
+def test_definitions_and_record_escape_their_text():
+    html = present.definitions({"a_b": HOSTILE}) + present.record(
+        pd.DataFrame({"field": [HOSTILE], "value": [None]}))
+    assert "<script>" not in html and "a b" in html and present.NOT_REPORTED in html
+
+
+def test_html_objects_display_as_html_in_jupyter():
+    html = present.notice()
+    assert html._repr_html_() == str(html)
+    assert "Not medical advice" in html
