@@ -25,6 +25,10 @@ _LAZY = {
     "DataValidationError": "calcidata.errors",
     "ParameterError": "calcidata.errors",
     "Problem": "calcidata.errors",
+    "export_tables": "calcidata.export",
+    "read_export": "calcidata.export",
+    "audit_doses": "calcidata.audit",
+    "audit_file": "calcidata.audit",
     "REPORTS": "calcidata.reports",
     "validate_params": "calcidata.reports",
 }

@@ -1,0 +1,348 @@
+"""The daily dose ranges a dose is audited against, and matching user input to ids.
+
+:class:`DoseReference` is built once from the tables. It answers two kinds of
+question, each asked once per *distinct* value, never once per row:
+
+* which calcidata treatment (or condition) a user's text names: an id, an ATC
+  (ICD-10) code, a name or a synonym, case and spacing ignored;
+* which daily range a (treatment, route, condition, unit) applies to, by the
+  rule documented in :func:`calcidata.audit.audit_doses`.
+
+The answers form a small lookup table keyed by (treatment, route, condition,
+unit); auditing a table of any size is then one join of its rows with that
+lookup and a few vectorized comparisons (see ``docs/scaling.md``).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .schemas._base import LIST_SEP
+from .schemas.vocabularies import ROUTES
+from .units import AMOUNT_UNITS, daily_dose
+
+#: Where the chosen range comes from, relative to the audited row.
+SCOPES = ("condition", "broader_condition", "general", "any_condition")
+
+
+@dataclass(frozen=True)
+class Match:
+    """The id a user's text names, or why none."""
+
+    id: str | None
+    problem: str | None = None
+
+
+@dataclass(frozen=True)
+class Range:
+    """The daily range one (treatment, route, condition, unit) is compared with.
+
+    ``status`` is None when the dose can be compared (``low``/``high`` hold the
+    range, either may be NaN when the sources give only one end); otherwise it is
+    ``no_reference`` or ``unit_mismatch`` and ``reason`` says why.
+    """
+
+    status: str | None
+    reason: str | None = None
+    treatment_id: str | None = None
+    scope: str | None = None
+    dosing_ids: str | None = None
+    low: float = np.nan
+    high: float = np.nan
+    unit: str | None = None
+    basis: str = ""
+
+
+def normalize_text(text: object) -> str | None:
+    """Case-folded text with single spaces (None for missing or blank)."""
+    if text is None or text is pd.NA or (isinstance(text, float) and text != text):
+        return None
+    out = " ".join(str(text).split()).casefold()
+    return out or None
+
+
+class _Lookup:
+    """Text -> id through tiers tried in order (id, code, name, synonyms)."""
+
+    def __init__(self, kind: str, tiers: list[dict[str, set[str]]], words: str):
+        self.kind = kind
+        self.tiers = tiers
+        self.words = words
+
+    @classmethod
+    def build(cls, frame: pd.DataFrame, key: str, code: str, kind: str, words: str) -> _Lookup:
+        tiers: list[dict[str, set[str]]] = [defaultdict(set) for _ in range(4)]
+        for row_id, row_code, name, synonyms in zip(
+            frame[key], frame[code], frame["name"], frame["synonyms"], strict=True
+        ):
+            tiers[0][normalize_text(row_id)].add(row_id)
+            for tier, value in ((1, row_code), (2, name)):
+                text = normalize_text(value)
+                if text:
+                    tiers[tier][text].add(row_id)
+            text = normalize_text(synonyms)
+            for synonym in (text or "").split(LIST_SEP):
+                if synonym.strip():
+                    tiers[3][synonym.strip()].add(row_id)
+        return cls(kind, [dict(t) for t in tiers], words)
+
+    def match(self, text: object) -> Match:
+        key = normalize_text(text)
+        if key is None:
+            return Match(None, f"{self.kind} is empty")
+        for tier in self.tiers:
+            found = tier.get(key)
+            if found:
+                if len(found) == 1:
+                    return Match(next(iter(found)))
+                return Match(
+                    None,
+                    f"{self.kind} {text!r} matches several calcidata "
+                    f"{self.kind}s ({', '.join(sorted(found))}); give its id",
+                )
+        return Match(None, f"{self.kind} {text!r} is not a calcidata {self.kind} {self.words}")
+
+
+def _num(x: float) -> str:
+    return f"{x:.6g}"
+
+
+class DoseReference:
+    """Daily dose ranges of the dosing table, indexed for matching.
+
+    Parameters
+    ----------
+    tables : calcidata.Tables
+        Loaded tables (treatments, conditions and dosing_ranges are used).
+    """
+
+    def __init__(self, tables):
+        self.version = tables.version
+        treatments, conditions = tables.treatments, tables.conditions
+        self.treatments = _Lookup.build(
+            treatments, "treatment_id", "atc_code", "treatment", "id, name, synonym or ATC code"
+        )
+        self.conditions = _Lookup.build(
+            conditions, "condition_id", "icd10", "condition", "id, name, synonym or ICD-10 code"
+        )
+        self.treatment_parent = _parents(treatments, "treatment_id")
+        self.condition_parent = _parents(conditions, "condition_id")
+        self.treatment_children: dict[str, list[str]] = defaultdict(list)
+        for child, parent in self.treatment_parent.items():
+            if parent:
+                self.treatment_children[parent].append(child)
+
+        dosing = tables.dosing_ranges
+        daily = daily_dose(dosing)
+        is_dose = (dosing["parameter"].astype(object) == "dose").to_numpy()
+        frame = pd.DataFrame(
+            {
+                "dosing_id": dosing["dosing_id"].astype(object),
+                "treatment_id": dosing["treatment_id"].astype(object),
+                "condition_id": dosing["condition_id"]
+                .astype(object)
+                .where(dosing["condition_id"].notna(), None),
+                "route": dosing["route"].astype(object),
+                "low": daily["daily_min"],
+                "high": daily["daily_max"],
+                "unit": daily["daily_unit"].astype(object),
+            }
+        )
+        self.doses = frame[is_dose].reset_index(drop=True)
+        #: Rows with a daily range: the candidates the audit compares with.
+        self.daily = self.doses[self.doses["unit"].notna()].reset_index(drop=True)
+        self._by_treatment: dict[str, list] = defaultdict(list)
+        for row in self.daily.itertuples(index=False):
+            self._by_treatment[row.treatment_id].append(row)
+        self._dosed = set(self.doses["treatment_id"])
+        self._ranges: dict[tuple, Range] = {}
+
+    # -- matching user text ----------------------------------------------------------------
+
+    def match_treatment(self, text: object) -> Match:
+        """The treatment id ``text`` names (id, ATC code, name or synonym)."""
+        return self.treatments.match(text)
+
+    def match_condition(self, text: object) -> Match:
+        """The condition id ``text`` names (id, ICD-10 code, name or synonym)."""
+        return self.conditions.match(text)
+
+    @staticmethod
+    def match_route(text: object) -> Match:
+        """The route vocabulary value ``text`` names (case and spaces ignored)."""
+        key = normalize_text(text)
+        if key is None:
+            return Match(None)
+        key = key.replace(" ", "_").replace("-", "_")
+        if key in ROUTES:
+            return Match(key)
+        return Match(None, f"route {text!r} is not one of: {', '.join(ROUTES)}")
+
+    # -- choosing the range ------------------------------------------------------------------
+
+    def _chain(self, node: str | None, parents: dict[str, str | None]) -> list[str]:
+        out: list[str] = []
+        while isinstance(node, str) and node not in out:
+            out.append(node)
+            node = parents.get(node)
+        return out
+
+    def _narrower_with_ranges(self, treatment_id: str) -> list[str]:
+        found, todo = [], list(self.treatment_children.get(treatment_id, []))
+        while todo:
+            node = todo.pop(0)
+            if node in self._by_treatment:
+                found.append(node)
+            todo += self.treatment_children.get(node, [])
+        return sorted(found)
+
+    def range_for(
+        self, treatment_id: str, route: str | None, condition_id: str | None, unit: str | None
+    ) -> Range:
+        """The range a dose of ``treatment_id`` in ``unit`` is compared with (cached).
+
+        ``unit`` is a canonical amount unit (``mg``, ``mg/kg``, ``mL``...) or any other
+        vocabulary unit (then no daily dose exists: ``unit_mismatch``).
+        """
+        key = (treatment_id, route, condition_id, unit)
+        if key not in self._ranges:
+            self._ranges[key] = self._choose(*key)
+        return self._ranges[key]
+
+    def _choose(
+        self, treatment_id: str, route: str | None, condition_id: str | None, unit: str | None
+    ) -> Range:
+        chain = self._chain(treatment_id, self.treatment_parent)
+        cands = [
+            (rank, row) for rank, t in enumerate(chain) for row in self._by_treatment.get(t, ())
+        ]
+        if not cands:
+            reason = f"calcidata reports no daily dose range for {treatment_id}" + (
+                " or the classes it belongs to" if len(chain) > 1 else ""
+            )
+            if any(t in self._dosed for t in chain):
+                reason += " (its doses are given per administration or per course only)"
+            narrower = self._narrower_with_ranges(treatment_id)
+            if narrower:
+                reason += "; narrower treatments have ranges: " + ", ".join(narrower)
+            return Range("no_reference", reason + ".")
+
+        if route is not None:
+            on_route = [(rank, row) for rank, row in cands if row.route == route]
+            if not on_route:
+                routes = ", ".join(sorted({row.route for _, row in cands}))
+                return Range(
+                    "no_reference",
+                    f"no daily dose range for {treatment_id} by the "
+                    f"{route} route; ranges are reported for: "
+                    f"{routes}.",
+                )
+            cands = on_route
+
+        cond_chain = self._chain(condition_id, self.condition_parent)
+        usable = []  # (treatment rank, condition rank, scope, row)
+        for t_rank, row in cands:
+            c = row.condition_id
+            if condition_id is None:
+                usable.append(
+                    (
+                        t_rank,
+                        0 if c is None else 1,
+                        "general" if c is None else "any_condition",
+                        row,
+                    )
+                )
+            elif c is None:
+                usable.append((t_rank, len(cond_chain), "general", row))
+            elif c in cond_chain:
+                usable.append(
+                    (
+                        t_rank,
+                        cond_chain.index(c),
+                        "condition" if c == condition_id else "broader_condition",
+                        row,
+                    )
+                )
+        if not usable:
+            others = ", ".join(sorted({row.condition_id for _, row in cands}))
+            return Range(
+                "no_reference",
+                f"no daily dose range for {treatment_id} for "
+                f"{condition_id}, a broader condition or in general; "
+                f"ranges are reported only for: {others}.",
+            )
+
+        if unit is None:
+            return Range("unit_mismatch", "the dose unit is not known.")
+        if unit not in AMOUNT_UNITS:
+            return Range(
+                "unit_mismatch", f"a dose in {unit} is not an amount that adds up to a daily dose."
+            )
+        daily_unit = f"{unit}/day"
+        same_unit = [u for u in usable if u[3].unit == daily_unit]
+        if not same_unit:
+            units = ", ".join(sorted({u[3].unit for u in usable}))
+            return Range(
+                "unit_mismatch",
+                f"the dose is in {unit} but the reported daily ranges "
+                f"are in {units}; {unit} cannot be converted to "
+                "that without the patient's weight or body surface.",
+            )
+        best = min((u[0], u[1]) for u in same_unit)
+        chosen = [u for u in same_unit if (u[0], u[1]) == best]
+        rows = [u[3] for u in chosen]
+        lows = [r.low for r in rows if r.low == r.low]
+        highs = [r.high for r in rows if r.high == r.high]
+        scope = chosen[0][2]
+        return Range(
+            None,
+            treatment_id=rows[0].treatment_id,
+            scope=scope,
+            dosing_ids=";".join(r.dosing_id for r in rows),
+            low=min(lows) if lows else np.nan,
+            high=max(highs) if highs else np.nan,
+            unit=daily_unit,
+            basis=self._basis(treatment_id, condition_id, rows, scope),
+        )
+
+    def _basis(self, treatment_id: str, condition_id: str | None, rows: list, scope: str) -> str:
+        n = len(rows)
+        counted = f"{n} reported range{'s' if n != 1 else ''}"
+        range_treatment = rows[0].treatment_id
+        what = range_treatment
+        if range_treatment != treatment_id:
+            what = f"{range_treatment}, the class {treatment_id} belongs to"
+        conditions = ", ".join(sorted({r.condition_id for r in rows if r.condition_id}))
+        where = {
+            "condition": f"for {condition_id}",
+            "broader_condition": f"for {conditions}, which includes {condition_id}",
+            "general": "not specific to a condition",
+            "any_condition": f"for {conditions} (no condition was given)",
+        }[scope]
+        return f"{counted} for {what}, {where}"
+
+    def reasons(self, r: Range) -> tuple[str, str, str]:
+        """Plain-words reasons for below, within and above ``r``."""
+        lo, hi, unit = r.low, r.high, r.unit
+        if np.isnan(lo):
+            span = f"at most {_num(hi)} {unit}"
+        elif np.isnan(hi):
+            span = f"at least {_num(lo)} {unit}"
+        else:
+            span = f"{_num(lo)} to {_num(hi)} {unit}"
+        return (
+            f"daily dose is below the reported range ({span}; {r.basis}).",
+            f"daily dose is within the reported range ({span}; {r.basis}).",
+            f"daily dose is above the reported range ({span}; {r.basis}).",
+        )
+
+
+def _parents(frame: pd.DataFrame, key: str) -> dict[str, str | None]:
+    return {
+        k: (p if isinstance(p, str) else None)
+        for k, p in zip(frame[key], frame["parent_id"].astype(object), strict=True)
+    }

@@ -1,0 +1,191 @@
+"""Export the tables to formats other tools read, and read the exports back.
+
+>>> import calcidata
+>>> calcidata.export_tables("out", "datapackage")      # doctest: +SKIP
+>>> calcidata.export_tables("out", ["parquet", "sqlite"])  # doctest: +SKIP
+
+Formats and the files they write into the output directory:
+
+============  ==========================================================
+format        files
+============  ==========================================================
+datapackage   ``datapackage.json`` and one CSV per table and link table
+parquet       ``<table>.parquet``
+sqlite        ``calcidata.sqlite``
+duckdb        ``calcidata.duckdb``
+xlsx          ``calcidata.xlsx``
+jsonschema    ``<table>.schema.json``
+============  ==========================================================
+
+Every export records the data version (the tables' content hash) and the
+calcidata version. Everything an export says about a column is derived from
+the pandera schemas (see :mod:`calcidata.export._spec`).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+from ..errors import ParameterError
+
+FORMATS = ("datapackage", "parquet", "sqlite", "duckdb", "xlsx", "jsonschema")
+#: File name of the single-file formats.
+FILE_NAMES = {"sqlite": "calcidata.sqlite", "duckdb": "calcidata.duckdb", "xlsx": "calcidata.xlsx"}
+
+
+def _formats(format: str | Iterable[str]) -> list[str]:
+    wanted = [format] if isinstance(format, str) else list(format)
+    if "all" in wanted:
+        return list(FORMATS)
+    bad = [f for f in wanted if f not in FORMATS]
+    if bad or not wanted:
+        raise ParameterError(
+            f"unknown export format {', '.join(map(repr, bad)) or '(none)'}; "
+            f"formats are: {', '.join(FORMATS)}, all"
+        )
+    return list(dict.fromkeys(wanted))
+
+
+def export_tables(
+    out: str | os.PathLike,
+    format: str | Iterable[str] = "datapackage",
+    *,
+    tables=None,
+    data_dir: str | os.PathLike | None = None,
+) -> list[Path]:
+    """Export every table into directory ``out``.
+
+    Parameters
+    ----------
+    out : path-like
+        Output directory; created if missing. Files are written atomically
+        (a temporary file, then renamed), so a failed export leaves no partial file.
+    format : str or iterable of str
+        One or more of ``datapackage``, ``parquet``, ``sqlite``, ``duckdb``,
+        ``xlsx``, ``jsonschema``, or ``all``.
+    tables : calcidata.Tables, optional
+        Tables to export; by default :func:`calcidata.load` ``(data_dir)``.
+    data_dir : path-like, optional
+        Where to load the tables from when ``tables`` is not given.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written.
+
+    Raises
+    ------
+    ParameterError
+        On an unknown format.
+    DataValidationError
+        When the tables do not validate (nothing is written then).
+    """
+    formats = _formats(format)
+    if tables is None:
+        from ..loading import load
+
+        tables = load(data_dir)
+    target = Path(out)
+    if target.exists() and not target.is_dir():
+        raise ParameterError(f"--out must be a directory, and {target} is a file")
+    target.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    for fmt in formats:
+        if fmt == "datapackage":
+            from . import datapackage
+
+            written += datapackage.write(tables, target)
+        elif fmt == "jsonschema":
+            from . import jsonschema
+
+            written += jsonschema.write(tables, target)
+        elif fmt == "parquet":
+            from .files import write_parquet
+
+            written += write_parquet(tables, target)
+        elif fmt == "xlsx":
+            from .files import write_xlsx
+
+            written.append(write_xlsx(tables, target / FILE_NAMES["xlsx"]))
+        elif fmt == "sqlite":
+            from .sql import write_sqlite
+
+            written.append(write_sqlite(tables, target / FILE_NAMES["sqlite"]))
+        elif fmt == "duckdb":
+            from .sql import write_duckdb
+
+            written.append(write_duckdb(tables, target / FILE_NAMES["duckdb"]))
+    return written
+
+
+def _detect(path: Path) -> str:
+    if path.is_dir():
+        if (path / "datapackage.json").is_file():
+            return "datapackage"
+        if any(path.glob("*.parquet")):
+            return "parquet"
+        raise ParameterError(f"{path} holds neither datapackage.json nor Parquet files")
+    suffix = path.suffix.lower()
+    for fmt, kind in (
+        (".sqlite", "sqlite"),
+        (".db", "sqlite"),
+        (".sqlite3", "sqlite"),
+        (".duckdb", "duckdb"),
+        (".xlsx", "xlsx"),
+    ):
+        if suffix == fmt:
+            return kind
+    raise ParameterError(f"cannot tell the export format of {path}")
+
+
+def read_export(path: str | os.PathLike, format: str | None = None):
+    """Read an export back into typed tables, as :func:`calcidata.load` returns them.
+
+    Parameters
+    ----------
+    path : path-like
+        A data package or Parquet directory, or a ``.sqlite``, ``.duckdb`` or
+        ``.xlsx`` file written by :func:`export_tables`.
+    format : str, optional
+        Format of ``path``; detected from it when omitted.
+
+    Returns
+    -------
+    calcidata.Tables
+        ``version`` is the data version the export recorded. Rows of the SQL
+        formats come ordered by primary key (a SQL table has no row order).
+    """
+    from ..tables import Tables
+    from ._spec import retype
+
+    path = Path(path)
+    fmt = format or _detect(path)
+    if fmt == "datapackage":
+        from .datapackage import read
+
+        frames, meta = read(path)
+        version = meta["data_version"]
+    elif fmt == "parquet":
+        from .files import read_parquet
+
+        frames, meta = read_parquet(path)
+        version = meta["data_version"]
+    elif fmt in ("sqlite", "duckdb"):
+        from .sql import read
+
+        frames, meta = read(path, fmt)
+        version = meta["data_version"]
+    elif fmt == "xlsx":
+        from .files import read_xlsx
+
+        frames, meta = read_xlsx(path)
+        version = meta["data_version"]
+    else:
+        raise ParameterError(f"cannot read format {fmt!r}; formats are: {', '.join(FORMATS)}")
+    typed = {name: retype(name, frame) for name, frame in frames.items()}
+    return Tables(**typed, data_dir=path, version=str(version))
+
+
+__all__ = ["FORMATS", "export_tables", "read_export"]

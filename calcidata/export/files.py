@@ -1,0 +1,136 @@
+"""Parquet (one file per table) and Excel (one sheet per table) exports.
+
+Parquet keeps the pandas dtypes: vocabulary columns are dictionary-encoded with
+every level, in order, and ordered where the schema says so, so
+``pandas.read_parquet`` gives back the categoricals :func:`calcidata.load`
+gives. Each file's metadata records the versions (key ``calcidata``) and each
+field's metadata its description and unit.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from ._io import atomic_path, stamp
+from ._spec import specs
+
+META_KEY = b"calcidata"
+
+
+def write_parquet(tables, out: Path) -> list[Path]:
+    """Write ``<table>.parquet`` for every table into ``out``."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    written = []
+    for s in specs():
+        table = pa.Table.from_pandas(tables[s.name], preserve_index=False)
+        fields = []
+        for f in table.schema:
+            c = s.column(f.name)
+            meta = {"description": c.description}
+            if c.unit:
+                meta["unit"] = c.unit
+            if c.references:
+                meta["references"] = ".".join(c.references)
+            fields.append(f.with_metadata({k: v.encode() for k, v in meta.items()}))
+        info = {
+            **stamp(tables.version),
+            "table": s.name,
+            "title": s.title,
+            "description": s.description,
+            "primary_key": [s.key],
+        }
+        schema = pa.schema(
+            fields, metadata={**(table.schema.metadata or {}), META_KEY: json.dumps(info).encode()}
+        )
+        table = table.cast(schema)
+        target = out / f"{s.name}.parquet"
+        with atomic_path(target) as tmp:
+            pq.write_table(table, tmp)
+        written.append(target)
+    return written
+
+
+def read_parquet(directory: Path) -> tuple[dict[str, pd.DataFrame], dict]:
+    """Read the Parquet export back with pandas; return frames and the recorded stamp."""
+    import pyarrow.parquet as pq
+
+    frames, meta = {}, {}
+    for s in specs():
+        path = directory / f"{s.name}.parquet"
+        frames[s.name] = pd.read_parquet(path)
+        meta = json.loads(pq.read_schema(path).metadata[META_KEY])
+    return frames, meta
+
+
+def _dictionary_sheet() -> pd.DataFrame:
+    rows = []
+    for s in specs():
+        for c in s.columns:
+            allowed = ""
+            if c.categories:
+                allowed = (" < " if c.ordered else ", ").join(c.categories)
+            rows.append(
+                {
+                    "table": s.name,
+                    "column": c.name,
+                    "type": c.kind,
+                    "required": c.required,
+                    "unit": c.unit or "",
+                    "allowed values": allowed,
+                    "references": ".".join(c.references) if c.references else "",
+                    "separator": c.multi or "",
+                    "description": c.description,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def write_xlsx(tables, target: Path) -> Path:
+    """Write one workbook: an ``about`` sheet, a ``columns`` sheet, then one sheet per table."""
+    info = stamp(tables.version)
+    about = pd.DataFrame(
+        {
+            "item": ["data_version", "calcidata_version", "note", "tables"],
+            "value": [
+                info["data_version"],
+                info["calcidata_version"],
+                "Not medical advice: doses are as reported by their sources, not "
+                "recommendations. Empty cells mean not reported.",
+                ", ".join(s.name for s in specs()),
+            ],
+        }
+    )
+    with atomic_path(target) as tmp:
+        with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
+            about.to_excel(writer, sheet_name="about", index=False)
+            _dictionary_sheet().to_excel(writer, sheet_name="columns", index=False)
+            for s in specs():
+                frame = tables[s.name].copy()
+                for c in s.columns:
+                    if c.is_categorical:
+                        frame[c.name] = frame[c.name].astype(object)
+                frame.to_excel(writer, sheet_name=s.name, index=False)
+                sheet = writer.sheets[s.name]
+                sheet.freeze_panes = "A2"
+            props = writer.book.properties
+            props.title = "calcidata tables"
+            props.version = info["calcidata_version"]
+            props.keywords = f"data_version={info['data_version']}"
+            props.description = json.dumps(info)
+    return target
+
+
+def read_xlsx(path: Path) -> tuple[dict[str, pd.DataFrame], dict]:
+    """Read the workbook back (cells as written; see :func:`calcidata.export.read_export`)."""
+    frames = {}
+    for s in specs():
+        frames[s.name] = pd.read_excel(path, sheet_name=s.name, dtype=object)
+    about = pd.read_excel(path, sheet_name="about", dtype=object)
+    items = dict(zip(about["item"], about["value"], strict=True))
+    meta = {"data_version": items["data_version"], "calcidata_version": items["calcidata_version"]}
+    return frames, meta

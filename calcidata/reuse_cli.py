@@ -1,0 +1,113 @@
+"""``calcidata export`` and ``calcidata audit``: thin wrappers over the Python API.
+
+Registered on the main parser by :func:`calcidata.cli._load_plugins`; importing
+this module is cheap (nothing heavy until a command runs).
+"""
+
+from __future__ import annotations
+
+import sys
+
+from .cli import command
+from .export import FORMATS
+
+
+def _run_export(args) -> int:
+    from .export import export_tables
+
+    written = export_tables(args.out, args.format or ["datapackage"], data_dir=args.data_dir)
+    for path in written:
+        print(path)
+    return 0
+
+
+@command("export")
+def setup_export(sub, add_data_dir) -> None:
+    """Register ``calcidata export --format FORMAT --out DIR``."""
+    p = sub.add_parser(
+        "export",
+        help="export the tables for other tools (data package, Parquet, SQL, ...)",
+        description="Write the validated tables in formats other tools read. Each export "
+        "records the data version and the calcidata version.",
+    )
+    p.add_argument(
+        "--format",
+        action="append",
+        choices=[*FORMATS, "all"],
+        metavar="FORMAT",
+        help=f"one of {', '.join(FORMATS)} or all; repeat for several (default: datapackage)",
+    )
+    p.add_argument("--out", required=True, metavar="DIR", help="output directory")
+    add_data_dir(p)
+    p.set_defaults(run=_run_export)
+
+
+def _run_audit(args) -> int:
+    from .audit import audit_file
+
+    counts = audit_file(
+        args.file,
+        args.out,
+        chunk_rows=args.chunk_rows,
+        treatment=args.treatment_column,
+        dose=args.dose_column,
+        unit=args.unit_column,
+        frequency=args.frequency_column,
+        route=args.route_column,
+        condition=args.condition_column,
+        prefix=args.prefix,
+        data_dir=args.data_dir,
+    )
+    total = int(counts.sum())
+    detail = ", ".join(f"{status} {int(n)}" for status, n in counts.items() if n)
+    where = f" -> {args.out}" if args.out else ""
+    print(
+        f"audited {total} row{'s' if total != 1 else ''}{where}: {detail or 'no rows'}",
+        file=sys.stderr,
+    )
+    return 0
+
+
+@command("audit")
+def setup_audit(sub, add_data_dir) -> None:
+    """Register ``calcidata audit FILE [--out FILE]``."""
+    p = sub.add_parser(
+        "audit",
+        help="check prescribed doses in a CSV or Parquet file against the dosing ranges",
+        description="Add to each row of FILE its daily dose, the matching reported daily range, "
+        "a status (below_range, within_range, above_range, no_reference, "
+        "unit_mismatch, unknown_treatment, invalid_input) and a reason. Rows are "
+        "kept in order; FILE is never modified; files of any size are read in "
+        "chunks. Not medical advice.",
+    )
+    p.add_argument("file", metavar="FILE", help="input .csv or .parquet")
+    p.add_argument(
+        "--out",
+        metavar="FILE",
+        default=None,
+        help="output .csv or .parquet (default: CSV on standard output)",
+    )
+    for role, words in (
+        ("treatment", "calcidata id, name, synonym or ATC code"),
+        ("dose", "amount per administration"),
+        ("unit", "dose unit (mg, g, mcg, mg/kg, ...)"),
+        ("frequency", "administrations per day, or a timing code like BID"),
+        ("route", "optional: route (oral, intravenous, ...)"),
+        ("condition", "optional: condition id, name, synonym or ICD-10"),
+    ):
+        p.add_argument(
+            f"--{role}-column",
+            metavar="NAME",
+            default=None,
+            help=f"column with the {words} (default: {role})",
+        )
+    p.add_argument("--prefix", default="", help="prefix for the added columns")
+    p.add_argument(
+        "--chunk-rows",
+        type=int,
+        default=200_000,
+        metavar="N",
+        help="rows read and audited at a time (default: 200000)",
+    )
+    add_data_dir(p)
+    p.set_defaults(run=_run_audit)
