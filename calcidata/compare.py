@@ -100,11 +100,32 @@ _NOT_IMPORTANT = re.compile(
 
 # --------------------------------------------------------------------------- helpers
 
+#: Vocabulary values whose plain-words label is not just "underscores to spaces".
+LABELS = {
+    "rct": "RCT",
+    "meta_analysis_rcts": "meta-analysis of RCTs",
+    "systematic_review_meta_analysis": "systematic review with meta-analysis",
+    "non_invasive": "non-invasive",
+    "intra_articular": "intra-articular",
+    "mean_change": "mean change",
+}
+
+
 def humanize(value: object) -> object:
-    """``heterotopic_ossification`` -> ``heterotopic ossification``; missing stays missing."""
+    """A vocabulary value in plain words (``meta_analysis_rcts`` -> ``meta-analysis of RCTs``).
+
+    Underscores become spaces unless :data:`LABELS` says otherwise; missing stays missing.
+    """
     if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
         return pd.NA
-    return str(value).replace("_", " ")
+    return LABELS.get(str(value), str(value).replace("_", " "))
+
+
+def vocabulary_code(label: object, vocabulary: Sequence[str]) -> object:
+    """The vocabulary value that :func:`humanize` shows as ``label`` (NA if none)."""
+    if label in vocabulary:
+        return label
+    return next((v for v in vocabulary if humanize(v) == label), pd.NA)
 
 
 def _num(x: float) -> str:
@@ -506,13 +527,13 @@ def forest_data(tables: Tables, condition_id: str, treatment_ids: Sequence[str] 
         "_id": ev["evidence_id"],
     })
     out.insert(0, "group", out["outcome_domain"].map(humanize).astype(str) + " · "
-               + out["effect_measure"].astype(str))
+               + out["effect_measure"].map(humanize).astype(str))
     out = out.sort_values(["_d", "effect_measure", "_t", "_id"])
     return out.drop(columns=["_d", "_t", "_id"]).reset_index(drop=True)
 
 
 #: Longest plot label; the citation at its end is always kept whole.
-LABEL_WIDTH = 80
+LABEL_WIDTH = 72
 
 
 def short_label(main: str, tail: str = "", width: int = LABEL_WIDTH) -> str:
@@ -850,8 +871,8 @@ def dosing_table(tables: Tables, condition_id: str | None = None,
         Columns ``treatment, route, parameter, dose`` (range and unit as reported),
         ``dose_basis, frequency, duration, daily_dose`` (canonical unit per day,
         via :func:`calcidata.units.daily_dose`), ``population, condition``
-        (``general`` when the source gives no condition), ``source, note,
-        caveats, treatment_id``.
+        (``general`` when the source gives no condition, ``this condition`` for
+        ``condition_id`` itself), ``source, note, caveats, treatment_id``.
     """
     from .units import daily_dose
 
@@ -925,6 +946,8 @@ def dosing_table(tables: Tables, condition_id: str | None = None,
         return pd.DataFrame(columns=columns)
     out = pd.DataFrame(rows)
     cond_names = _names(tables.conditions, "condition_id")
+    if condition_id is not None:
+        cond_names[condition_id] = "this condition"
     out["condition"] = out["condition"].map(lambda c: cond_names.get(c, c))
     out["source"] = out["source"].map(citation_labels(tables.sources))
     out = out.sort_values(["treatment", "parameter", "route", "_id"])

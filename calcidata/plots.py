@@ -53,7 +53,10 @@ def strength_palette() -> dict[str, tuple[float, float, float]]:
 
 
 def humanize(text: object) -> str:
-    return str(text).replace("_", " ")
+    """A vocabulary value in plain words (see :func:`calcidata.compare.humanize`)."""
+    from .compare import humanize as words
+
+    return str(words(text))
 
 
 def plain(text: object, width: int | None = None) -> str:
@@ -96,6 +99,19 @@ def _plain_log_ticks(ax, low: float, high: float):
     ax.xaxis.set_major_locator(LogLocator(base=10, subs=subs))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:g}"))
     ax.xaxis.set_minor_formatter(NullFormatter())
+
+
+def _figure_strength_legend(fig, levels):
+    """One evidence-strength legend above all panels of a figure."""
+    from matplotlib.lines import Line2D
+
+    pal = strength_palette()
+    handles = [Line2D([], [], marker="o", linestyle="", markersize=7, color=pal[s],
+                      label=humanize(s)) for s in reversed(STRENGTH) if s in set(levels)]
+    if handles:
+        fig.legend(handles=handles, title="Evidence strength of each result",
+                   loc="outside upper center", ncols=len(handles), fontsize="small",
+                   title_fontsize="small")
 
 
 def _nothing(ax, message: str):
@@ -205,16 +221,15 @@ def forest_grid(data: pd.DataFrame, *, label_width: int = 90):
         ax.grid(False)
     else:
         sizes = [int((drawn["group"] == g).sum()) for g in groups]
-        fig, axes = plt.subplots(len(groups), 1, figsize=(10, 0.3 * sum(sizes)
-                                                          + 1.1 * len(groups) + 0.6),
+        fig, axes = plt.subplots(len(groups), 1, figsize=(12, 0.3 * sum(sizes)
+                                                          + 1.1 * len(groups) + 1.2),
                                  gridspec_kw={"height_ratios": [s + 2.2 for s in sizes]},
                                  layout="constrained", squeeze=False)
-        for i, (g, ax) in enumerate(zip(groups, axes[:, 0], strict=True)):
+        for g, ax in zip(groups, axes[:, 0], strict=True):
             forest(drawn.loc[drawn["group"] == g], ax=ax, label_width=label_width,
-                   legend=i == 0)
+                   legend=False)
             ax.set_title(plain(g), loc="left")
-        if len(groups) > 1:
-            _strength_legend(axes[0, 0], drawn["strength"].astype(str))
+        _figure_strength_legend(fig, drawn["strength"].astype(str))
     if left_out:
         fig.supxlabel(f"Not drawn: {left_out} result{'s' if left_out != 1 else ''} with no "
                       "numeric estimate, or with an unnamed effect measure (see the table).",
@@ -308,7 +323,7 @@ def dose_range_grid(data: pd.DataFrame, *, label_width: int = 90):
         ax.grid(False)
     else:
         sizes = [int((drawn["panel"] == p).sum()) for p in panels]
-        fig, axes = plt.subplots(len(panels), 1, figsize=(10, 0.3 * sum(sizes)
+        fig, axes = plt.subplots(len(panels), 1, figsize=(12, 0.3 * sum(sizes)
                                                           + 1.1 * len(panels) + 0.6),
                                  gridspec_kw={"height_ratios": [s + 2.2 for s in sizes]},
                                  layout="constrained", squeeze=False)
@@ -430,8 +445,9 @@ def participants_bars(data: pd.DataFrame, *, ax=None, label_width: int = 55):
     y = np.arange(len(rows))[::-1].astype(float)
     part = rows["participants"].astype("Float64")
     known = part.notna().to_numpy()
-    strength = rows["strength"].astype(object).map(
-        lambda s: s.replace(" ", "_") if isinstance(s, str) else s)
+    from .compare import vocabulary_code
+
+    strength = rows["strength"].astype(object).map(lambda s: vocabulary_code(s, STRENGTH))
     colours = _strength_colours(strength)
     if known.any():
         ax.barh(y[known], part[known].astype(float), color=[c for c, k in

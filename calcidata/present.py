@@ -44,12 +44,24 @@ HEADERS = {
 #: Columns never shown (identifiers kept for joins, not for readers).
 HIDDEN = ("treatment_id", "condition_id", "source_id")
 
+#: Short columns whose words are kept together (a line break only before "(").
+NOWRAP = ("effect", "participants_studies", "dose", "daily_dose", "frequency", "duration")
+
+_NBSP = "\u00a0"
+
+
+def _keep_together(text: object) -> object:
+    if not isinstance(text, str):
+        return text
+    return text.replace(" ", _NBSP).replace(_NBSP + "(", " (")
+
 _CSS = """<style>
 .calcidata-report h1 {margin-bottom: 0.2em}
 .calcidata-notice {border-left: 4px solid #b35806; background: #fdf3e7; padding: 0.5em 0.8em;
   margin: 0.8em 0}
 .calcidata-meta th, .calcidata-meta td {text-align: left !important; padding-right: 1em;
   vertical-align: top}
+.calcidata-table {overflow-x: auto}
 .calcidata-table table {border-collapse: collapse; font-size: 0.9em}
 .calcidata-table th, .calcidata-table td {text-align: left !important; vertical-align: top;
   padding: 0.25em 0.5em; border-bottom: 1px solid #ddd; white-space: normal; max-width: 28em;
@@ -197,6 +209,9 @@ def display_frame(frame: pd.DataFrame, *, caveats: str | None = "caveats",
             lambda cell: ", ".join(str(numbers[c]) for c in cell.split(";") if c in numbers)
             if isinstance(cell, str) and cell else "")
     out = out.astype(object).where(out.notna(), NOT_REPORTED)
+    for col in NOWRAP:
+        if col in out.columns:
+            out[col] = out[col].map(_keep_together)
     out.columns = [header_name(c) for c in out.columns]
     return out
 
