@@ -401,7 +401,7 @@ def format_effect(measure: object, estimate: object, low: object, high: object) 
     else:
         def fmt(v):
             return f"{v:.2f}" if abs(v) < 100 else f"{v:,.0f}"
-        head = f"{'' if measure == 'other' else measure + ' '}{fmt(estimate)}"
+        head = f"{'' if measure == 'other' else humanize(measure) + ' '}{fmt(estimate)}"
     if pd.isna(low) or pd.isna(high):
         return f"{head} (CI not reported)"
     return f"{head} (95% CI {fmt(low)} to {fmt(high)})"
@@ -1097,8 +1097,9 @@ def outcome_map(tables: Tables, condition_id: str, modality: str | None = None) 
     Returns
     -------
     pandas.DataFrame
-        Columns ``treatment, outcome_domain, strength`` (ordered categorical),
-        ``results, studies, participants, treatment_id``.
+        Columns ``treatment, outcome_domain`` (ordered categorical in vocabulary
+        order), ``strength`` (ordered categorical), ``results, studies,
+        participants, treatment_id``.
     """
     ev = evidence_rows(tables, condition_id, modality=modality)
     columns = ["treatment", "outcome_domain", "strength", "results", "studies",
@@ -1119,7 +1120,9 @@ def outcome_map(tables: Tables, condition_id: str, modality: str | None = None) 
     out["_t"] = out["treatment_id"].map(order)
     out["_d"] = out["outcome_domain"].map(OUTCOME_DOMAINS.index)
     out = out.sort_values(["_t", "_d"])
-    out["outcome_domain"] = out["outcome_domain"].map(humanize)
+    present = [humanize(d) for d in OUTCOME_DOMAINS if d in set(out["outcome_domain"])]
+    out["outcome_domain"] = pd.Categorical(out["outcome_domain"].map(humanize),
+                                           categories=present, ordered=True)
     return out[columns].reset_index(drop=True)
 
 
@@ -1152,7 +1155,7 @@ def evidence_gaps(tables: Tables, modality: str | None = None,
         all_ev = set(tables.evidence["condition_id"])
         for cid in conditions:
             if not set(subtree(tables, cid)) & all_ev:
-                rows.append({"gap": "condition_without_evidence", "treatment": pd.NA,
+                rows.append({"gap": "condition_without_evidence", "treatment": "any treatment",
                              "condition": cnames[cid], "best_evidence": pd.NA, "results": 0,
                              "participants": pd.NA, "detail": "no evidence row for it or any "
                              "narrower condition", "_c": cid, "_t": ""})

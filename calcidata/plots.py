@@ -350,7 +350,8 @@ def evidence_map(data: pd.DataFrame, *, x: str = "condition", y: str = "treatmen
         From :func:`calcidata.compare.evidence_map` or
         :func:`calcidata.compare.outcome_map`; one row per cell.
     x, y : str
-        Columns placed on the axes, in order of first appearance.
+        Columns placed on the axes: in category order for a categorical column
+        (only the categories present), else in order of first appearance.
     size : str
         Column giving the bubble size (``participants`` or ``studies``); a
         missing count is drawn at the smallest size.
@@ -366,8 +367,7 @@ def evidence_map(data: pd.DataFrame, *, x: str = "condition", y: str = "treatmen
     """
     import seaborn as sns
 
-    xs = list(dict.fromkeys(data[x])) if len(data) else []
-    ys = list(dict.fromkeys(data[y])) if len(data) else []
+    xs, ys = _categories(data[x]), _categories(data[y])
     if ax is None:
         ax = _new_axes(max(6.0, 0.38 * len(xs) + 5.5), max(2.5, 0.26 * len(ys) + 2.5))
     if data.empty:
@@ -396,6 +396,13 @@ def evidence_map(data: pd.DataFrame, *, x: str = "condition", y: str = "treatmen
     _strength_legend(ax, levels)
     _size_legend(ax, frame["_size"], size)
     return ax
+
+
+def _categories(values: pd.Series) -> list:
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        present = set(values.dropna())
+        return [c for c in values.cat.categories if c in present]
+    return list(dict.fromkeys(values))
 
 
 def _size_legend(ax, sizes: pd.Series, name: str):

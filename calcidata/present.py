@@ -208,6 +208,11 @@ def display_frame(frame: pd.DataFrame, *, caveats: str | None = "caveats",
         out[caveats] = out[caveats].map(
             lambda cell: ", ".join(str(numbers[c]) for c in cell.split(";") if c in numbers)
             if isinstance(cell, str) and cell else "")
+    from .compare import humanize
+
+    for col in out.columns:
+        if isinstance(out[col].dtype, pd.CategoricalDtype):  # vocabulary values
+            out[col] = out[col].astype(object).map(humanize)
     out = out.astype(object).where(out.notna(), NOT_REPORTED)
     for col in NOWRAP:
         if col in out.columns:
@@ -304,24 +309,28 @@ def source_links(row: Mapping) -> list[tuple[str, str]]:
     return links
 
 
-def sources(frame: pd.DataFrame, *, title: str = "Sources cited") -> HTML:
+def sources(frame: pd.DataFrame, *, title: str | None = None) -> HTML:
     """The sources as a list of links (PubMed, DOI, else the stored URL), escaped.
 
     Parameters
     ----------
     frame : pandas.DataFrame
         From :func:`calcidata.compare.cited_sources`.
-    title : str
-        Heading above the list.
+    title : str, optional
+        Heading above the list (none by default: the notebook's Markdown has one).
     """
+    head = f"<h3>{_e(title)}</h3>" if title else ""
     if frame.empty:
-        return HTML(f"<h3>{_e(title)}</h3><p class='calcidata-muted'>No source is cited.</p>")
+        return HTML(f"{head}<p class='calcidata-muted'>No source is cited.</p>")
     items = []
     for row in frame.to_dict("records"):
         bits = [f"<strong>{_e(row['citation'])}</strong>"]
         if isinstance(row.get("title"), str):
             bits.append(_e(row["title"]))
-        where = ", ".join(_e(v) for v in (row.get("journal"), row.get("year"))
+        year = row.get("year")
+        if year is not None and not pd.isna(year) and str(year) in str(row["citation"]):
+            year = None  # already in the label
+        where = ", ".join(_e(v) for v in (row.get("journal"), year)
                           if v is not None and not pd.isna(v))
         if where:
             bits.append(where)
@@ -334,4 +343,4 @@ def sources(frame: pd.DataFrame, *, title: str = "Sources cited") -> HTML:
         else:
             bits.append('<span class="calcidata-muted">no link recorded</span>')
         items.append("<li>" + ". ".join(bits) + "</li>")
-    return HTML(f"<h3>{_e(title)}</h3><ol class=\"calcidata-sources\">{''.join(items)}</ol>")
+    return HTML(f"{head}<ol class=\"calcidata-sources\">{''.join(items)}</ol>")

@@ -101,7 +101,7 @@ def test_notebook_runs_top_to_bottom_with_its_default_parameters(name, tmp_path)
     if name in REPORT_NOTEBOOKS:
         assert "Not medical advice." in html
         assert "Data version" in html and "calcidata version" in html
-        assert "Sources cited" in html
+        assert 'class="calcidata-sources"' in html
         assert "<table" in html
         assert "<a href=" in html
 
