@@ -29,7 +29,8 @@ from pathlib import Path
 from . import paths
 from .errors import ParameterError
 
-__all__ = ["Param", "ReportSpec", "Catalog", "REPORTS", "validate_params", "get_report", "slug"]
+__all__ = ["Param", "ReportSpec", "Catalog", "REPORTS", "validate_params", "get_report", "slug",
+           "label", "check_params"]
 
 #: Names of the sets of allowed values a parameter can draw from (see Catalog.allowed).
 CONDITIONS_WITH_EVIDENCE = "conditions_with_evidence"
@@ -275,7 +276,7 @@ REPORTS: dict[str, ReportSpec] = {
         ReportSpec(
             "explore", "explore.ipynb", "Explore the tables",
             "A starting point for JupyterLab: load, filter, join and plot",
-            (),
+            (_CONDITION,),
             build=False,
             build_params=lambda catalog: [],
         ),
@@ -324,7 +325,11 @@ def validate_params(report: str, tables=None, **params) -> dict:
         For an unknown report or parameter, a wrong type, or a value outside the
         allowed ones. The message lists the valid values and the nearest match.
     """
-    spec = get_report(report)
+    return check_params(get_report(report), params, tables)
+
+
+def check_params(spec: ReportSpec, params: Mapping[str, object], tables=None) -> dict:
+    """:func:`validate_params` for a spec object (also one outside :data:`REPORTS`)."""
     for name in params:
         spec.param(name)
     catalog = None
@@ -397,7 +402,7 @@ def _suggest(value: str, choices: Iterable[str]) -> str:
 _MAX_SLUG = 100
 
 
-def slug(report: str, params: Mapping[str, object]) -> str:
+def slug(report: str | ReportSpec, params: Mapping[str, object]) -> str:
     """File stem for one rendered parameter set.
 
     A parameter whose default is not ``None`` (such as ``condition_id``) gives
@@ -410,7 +415,7 @@ def slug(report: str, params: Mapping[str, object]) -> str:
     >>> slug("evidence_map", {})
     'all'
     """
-    spec = get_report(report)
+    spec = report if isinstance(report, ReportSpec) else get_report(report)
     parts = []
     for p in spec.params:
         value = params.get(p.name, p.default)
@@ -426,17 +431,26 @@ def slug(report: str, params: Mapping[str, object]) -> str:
     return safe
 
 
-def describe(report: str, params: Mapping[str, object], catalog: Catalog | None = None) -> str:
-    """One line for the index: what this rendered report is about."""
-    spec = get_report(report)
+def label(report: str | ReportSpec, params: Mapping[str, object],
+          catalog: Catalog | None = None) -> str:
+    """Short human label of one parameter set: names instead of ids, ``all`` if none set.
+
+    >>> label("dosing_ranges", {"modality": "drug"})
+    'modality: drug'
+    """
+    spec = report if isinstance(report, ReportSpec) else get_report(report)
     bits = []
     for p in spec.params:
         value = params.get(p.name, p.default)
         if value is None:
             continue
+        names: Mapping[str, str] = {}
+        if catalog is not None and p.allowed == CONDITIONS_WITH_EVIDENCE:
+            names = catalog.conditions
+        elif catalog is not None and p.allowed == TREATMENTS:
+            names = catalog.treatments
         values = value if isinstance(value, (list, tuple)) else [value]
-        names = catalog.conditions if catalog and p.allowed == CONDITIONS_WITH_EVIDENCE else (
-            catalog.treatments if catalog and p.allowed == TREATMENTS else {})
         shown = ", ".join(names.get(v) or v for v in values)
-        bits.append(f"{p.name.replace('_', ' ')}: {shown}")
-    return spec.summary + (f" ({'; '.join(bits)})" if bits else " (all)")
+        bits.append(shown if p.allowed == CONDITIONS_WITH_EVIDENCE
+                    else f"{p.name.replace('_ids', 's').replace('_', ' ')}: {shown}")
+    return "; ".join(bits) or "all"
