@@ -721,14 +721,24 @@ def _findings(g: pd.DataFrame) -> str:
 
 def dosing_summary(tables: Tables, treatment_ids: Sequence[str], condition_id: str | None
                    ) -> pd.Series:
-    """One line per treatment listing its reported doses or settings (NA when none)."""
+    """One line per treatment listing its reported doses or settings (NA when none).
+
+    Each item is the daily dose where one can be derived, else the range as
+    reported, else the schedule (frequency and duration), with the route and
+    ``general`` for doses not given for a condition.
+    """
     table = dosing_table(tables, condition_id=condition_id, treatment_ids=list(treatment_ids))
     items: dict[str, list[str]] = {tid: [] for tid in treatment_ids}
     for r in table.itertuples(index=False):
         value = r.daily_dose if isinstance(r.daily_dose, str) else r.dose
-        if not isinstance(value, str):
-            continue
-        item = f"{value} ({r.route}{', general' if r.condition == 'general' else ''})"
+        if not isinstance(value, str):  # a schedule without a dose is still reported
+            value = " for ".join(v for v in (r.frequency, r.duration) if isinstance(v, str))
+            if not value:
+                continue
+            value = f"{r.parameter}: {value}"
+        where = [] if r.route == "not applicable" else [r.route]
+        where += ["general"] if r.condition == "general" else []
+        item = value + (f" ({', '.join(where)})" if where else "")
         if item not in items[r.treatment_id]:
             items[r.treatment_id].append(item)
     return pd.Series({tid: "; ".join(v) if v else pd.NA for tid, v in items.items()},

@@ -189,6 +189,7 @@ def forest(data: pd.DataFrame, *, label: str = "label", ax=None, label_width: in
                                                                                    measure)
     ax.set_xlabel(xlabel)
     ax.grid(axis="y", visible=False)
+    _top_ticks_if_tall(ax, len(rows))
     if legend:
         _strength_legend(ax, rows["strength"].astype(str))
     return ax
@@ -300,7 +301,14 @@ def dose_ranges(data: pd.DataFrame, *, label: str = "label", ax=None, label_widt
     unit = rows["unit"].dropna()
     ax.set_xlabel(plain(unit.iloc[0]) if len(unit) else "")
     ax.grid(axis="y", visible=False)
+    _top_ticks_if_tall(ax, len(rows))
     return ax
+
+
+def _top_ticks_if_tall(ax, n_rows: int, tall: int = 15):
+    """Repeat the x tick labels above a panel with many rows, so values stay readable."""
+    if n_rows > tall:
+        ax.tick_params(axis="x", labeltop=True)
 
 
 def dose_range_grid(data: pd.DataFrame, *, label_width: int = 90):
