@@ -1,0 +1,528 @@
+"""Render reports to HTML: one (:func:`render`) or all of them (:func:`build`).
+
+Each rendered parameter set becomes ``<out>/<report>/<slug>.html`` beside the
+executed ``<slug>.ipynb`` and a small ``<slug>.manifest.json``. The manifest
+holds a fingerprint of everything the output depends on: the notebook file,
+the parameters, the table files, and calcidata itself (its version and the
+bytes of its modules, so an edited checkout re-renders). :func:`build`
+re-renders a parameter set only when its fingerprint changed, so a re-run with
+nothing changed reads a few small files and starts no kernel; it imports
+nothing heavy on that path.
+
+Work is done by worker processes (``-j``, default the CPU count) that keep
+papermill and nbconvert imported and keep a warm kernel ready (see
+:mod:`calcidata.kernels`).
+
+Faults: a notebook that fails leaves its executed copy, with the error, in
+``<out>/_failed/<report>/<slug>.ipynb``; the last good HTML is kept. Every file
+is written to a temporary name in its folder and swapped in with ``os.replace``;
+a lock file in ``<out>`` makes a second build or render wait for the first.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import sys
+import time
+import uuid
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
+
+from . import paths
+from ._files import atomic_write
+from ._version import __version__
+from .errors import ParameterError, RenderError
+from .report_index import FAILED_DIR, MANIFEST_SUFFIX, read_manifests, write_index
+from .reports import REPORTS, Catalog, ReportSpec, check_params, label, slug
+
+__all__ = ["render", "build", "BuildResult", "Outcome", "plan"]
+
+LOCK_NAME = ".calcidata.lock"
+#: Bump when the way outputs are produced changes, to re-render everything.
+FORMAT = 1
+
+
+# --------------------------------------------------------------------------- jobs
+
+
+@dataclass(frozen=True)
+class Job:
+    """One parameter set of one report to render (picklable, sent to workers)."""
+
+    report: str
+    slug: str
+    params: dict
+    notebook: str
+    kernel_name: str
+    out_dir: str
+    fingerprint: str
+    title: str
+    label: str
+    summary: str
+    data_dir: str
+    data_version: str = ""
+    by: str = "build"
+    prewarm: bool = False
+
+    @property
+    def folder(self) -> Path:
+        return Path(self.out_dir) / self.report
+
+    @property
+    def html(self) -> Path:
+        return self.folder / f"{self.slug}.html"
+
+    @property
+    def ipynb(self) -> Path:
+        return self.folder / f"{self.slug}.ipynb"
+
+    @property
+    def manifest(self) -> Path:
+        return self.folder / f"{self.slug}{MANIFEST_SUFFIX}"
+
+    @property
+    def failed_copy(self) -> Path:
+        return Path(self.out_dir) / FAILED_DIR / self.report / f"{self.slug}.ipynb"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one job."""
+
+    report: str
+    slug: str
+    ok: bool
+    seconds: float
+    message: str = ""
+    failed_copy: str | None = None
+
+
+@dataclass
+class BuildResult:
+    """Summary of a :func:`build`."""
+
+    planned: int = 0
+    rendered: list[Outcome] = field(default_factory=list)
+    failed: list[Outcome] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def skipped(self) -> int:
+        """Parameter sets that were up to date."""
+        return self.planned - len(self.rendered) - len(self.failed)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+
+def _sha(*chunks: bytes) -> str:
+    h = hashlib.sha256()
+    for chunk in chunks:
+        h.update(len(chunk).to_bytes(8, "little"))
+        h.update(chunk)
+    return h.hexdigest()
+
+
+@cache
+def code_fingerprint() -> str:
+    """Hash of the calcidata version and of every module of the package."""
+    package = Path(__file__).resolve().parent
+    chunks = [__version__.encode()]
+    for path in sorted(package.rglob("*.py")):
+        chunks += [path.relative_to(package).as_posix().encode(), path.read_bytes()]
+    return _sha(*chunks)
+
+
+def data_fingerprint(data_dir: Path) -> str:
+    """Hash of the names and bytes of every table file in ``data_dir``."""
+    chunks = []
+    for path in sorted(data_dir.glob("*.csv")):
+        chunks += [path.name.encode(), path.read_bytes()]
+    return _sha(*chunks)
+
+
+def _kernel_name(notebook_bytes: bytes) -> str:
+    try:
+        meta = json.loads(notebook_bytes).get("metadata", {})
+    except ValueError:
+        return "python3"  # papermill will report the broken file
+    return (meta.get("kernelspec") or {}).get("name") or "python3"
+
+
+def _make_job(spec: ReportSpec, params: dict, *, out: Path, data: Path, notebooks: Path,
+              catalog: Catalog, data_fp: str, by: str, cache_: dict) -> Job:
+    notebook = spec.notebook_path(notebooks)
+    if notebook not in cache_:
+        try:
+            cache_[notebook] = notebook.read_bytes()
+        except OSError as exc:
+            raise RenderError(f"report {spec.name!r}: cannot read its notebook: {exc}") from exc
+    nb_bytes = cache_[notebook]
+    full = {**spec.defaults(), **params}
+    fingerprint = _sha(
+        str(FORMAT).encode(),
+        nb_bytes,
+        json.dumps(full, sort_keys=True).encode(),
+        data_fp.encode(),
+        code_fingerprint().encode(),
+    )
+    text = label(spec, full, catalog)
+    return Job(
+        report=spec.name, slug=slug(spec, full), params=full, notebook=str(notebook),
+        kernel_name=_kernel_name(nb_bytes), out_dir=str(out), fingerprint=fingerprint,
+        title=f"{spec.title} — {text}" if text != "all" else spec.title, label=text,
+        summary=spec.summary, data_dir=str(data), by=by,
+    )
+
+
+def plan(out_dir: str | os.PathLike = "reports", *, data_dir=None, notebooks_dir=None,
+         reports: Mapping[str, ReportSpec] | None = None) -> list[Job]:
+    """Every parameter set :func:`build` renders, as jobs (nothing is executed)."""
+    reports = REPORTS if reports is None else reports
+    data = paths.data_dir(data_dir).resolve()
+    notebooks = Path(notebooks_dir).resolve() if notebooks_dir else paths.notebooks_dir()
+    catalog = Catalog.from_data_dir(data)
+    data_fp = data_fingerprint(data)
+    cache_: dict = {}
+    jobs = []
+    for spec in reports.values():
+        if not spec.build:
+            continue
+        for params in spec.build_params(catalog):
+            jobs.append(_make_job(spec, params, out=Path(out_dir), data=data,
+                                  notebooks=notebooks, catalog=catalog, data_fp=data_fp,
+                                  by="build", cache_=cache_))
+    return jobs
+
+
+def _manifest(job: Job) -> dict | None:
+    try:
+        return json.loads(job.manifest.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def is_up_to_date(job: Job) -> bool:
+    """Whether ``job``'s HTML exists and was rendered from the same inputs."""
+    m = _manifest(job)
+    return bool(m) and m.get("fingerprint") == job.fingerprint and job.html.is_file()
+
+
+# --------------------------------------------------------------------------- workers
+
+
+class Worker:
+    """Renders jobs in this process, with a warm kernel kept ready.
+
+    Parameters
+    ----------
+    data_dir : path-like
+        Table directory, given to the kernels as ``CALCIDATA_DATA_DIR``.
+    cwd : path-like, optional
+        Working directory of the kernels (the notebooks' folder).
+    prestart : bool
+        Start the first kernel now, so it warms up while the caller goes on.
+    """
+
+    def __init__(self, data_dir: str | os.PathLike, cwd: str | os.PathLike | None = None,
+                 prestart: bool = True):
+        from .kernels import KernelPool
+
+        self.pool = KernelPool(cwd=cwd, env={paths.ENV_DATA_DIR: str(data_dir)})
+        if prestart:
+            self.pool.prestart()
+
+    def run(self, job: Job) -> Outcome:
+        """Execute ``job``'s notebook and write its outputs; never raises for a notebook error."""
+        from . import kernels
+
+        start = time.perf_counter()
+        job.folder.mkdir(parents=True, exist_ok=True)
+        tmp = job.folder / f".{job.slug}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp.ipynb"
+        try:
+            kernel = self.pool.take(job.kernel_name)
+            if job.prewarm:
+                self.pool.prestart(job.kernel_name)
+            try:
+                nb = kernels.execute(job.notebook, tmp, job.params, kernel,
+                                     cwd=Path(job.notebook).parent)
+            finally:
+                kernel.shutdown()
+            html = kernels.to_html(nb, job.title)
+        except Exception as exc:  # a failed notebook, a dead kernel, a failed export
+            return self._failed(job, tmp, exc, start)
+        os.replace(tmp, job.ipynb)
+        atomic_write(job.html, html)
+        seconds = time.perf_counter() - start
+        manifest = {
+            "report": job.report, "slug": job.slug, "title": job.title, "label": job.label,
+            "summary": job.summary, "params": job.params, "fingerprint": job.fingerprint,
+            "data_version": job.data_version, "calcidata_version": __version__,
+            "rendered_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            "seconds": round(seconds, 2), "by": job.by,
+            "html": job.html.name, "notebook": job.ipynb.name,
+        }
+        atomic_write(job.manifest, json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+        job.failed_copy.unlink(missing_ok=True)
+        return Outcome(job.report, job.slug, True, seconds)
+
+    def _failed(self, job: Job, tmp: Path, exc: Exception, start: float) -> Outcome:
+        copy = None
+        if tmp.is_file():
+            job.failed_copy.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(tmp, job.failed_copy)
+            copy = str(job.failed_copy)
+        message = f"{job.report}/{job.slug}: {_explain(exc)}"
+        if copy:
+            message += f"\n  executed copy with the error: {copy}"
+        if job.html.is_file():
+            message += f"\n  the last good report is kept: {job.html}"
+        return Outcome(job.report, job.slug, False, time.perf_counter() - start, message, copy)
+
+    def close(self) -> None:
+        """Shut the spare kernel down."""
+        self.pool.close()
+
+
+def _explain(exc: Exception) -> str:
+    """Which cell failed and why, in two lines."""
+    if type(exc).__name__ == "PapermillExecutionError":
+        lines = [ln for ln in (exc.source or "").splitlines() if ln.strip()]
+        first = lines[0].strip() if lines else ""
+        where = f"cell In [{exc.exec_count}]" if exc.exec_count else f"cell {exc.cell_index}"
+        return (f"{where} failed with {exc.ename}: {exc.evalue}"
+                + (f"\n  cell starts: {first[:120]}" if first else ""))
+    return f"{type(exc).__name__}: {exc}"
+
+
+_WORKER: Worker | None = None
+
+
+def _init_worker(data_dir: str, cwd: str | None) -> None:
+    """Process-pool initializer: start this worker's first kernel, then import the rest."""
+    global _WORKER
+    from multiprocessing.util import Finalize
+
+    _WORKER = Worker(data_dir, cwd)
+    Finalize(_WORKER, _WORKER.close, exitpriority=10)
+    import nbconvert  # noqa: F401  (import while the kernel warms up)
+    import papermill  # noqa: F401
+
+
+def _run_in_worker(job: Job) -> Outcome:
+    assert _WORKER is not None
+    return _WORKER.run(job)
+
+
+# --------------------------------------------------------------------------- public API
+
+
+@contextlib.contextmanager
+def _locked(out: Path) -> Iterator[None]:
+    """Hold ``out``'s lock file: one build or render at a time writes there."""
+    out.mkdir(parents=True, exist_ok=True)
+    with open(out / LOCK_NAME, "a+") as f:
+        try:
+            import fcntl
+        except ImportError:  # no flock (Windows): atomic writes still keep files whole
+            yield
+            return
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print(f"calcidata: waiting for another build or render in {out} to finish",
+                  file=sys.stderr)
+            fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def _lookup(registry: Mapping[str, ReportSpec], name: str) -> ReportSpec:
+    if name in registry:
+        return registry[name]
+    from .reports import _suggest
+
+    raise ParameterError(f"unknown report {name!r}" + _suggest(str(name), list(registry))
+                         + f"; the reports are: {', '.join(registry)}")
+
+
+def _data_version(data: Path) -> str:
+    """Validate the tables (DataValidationError if bad) and return their data version."""
+    from .loading import load
+
+    return load(data).version
+
+
+def render(report: str, params: Mapping[str, object] | None = None, *,
+           out_dir: str | os.PathLike = "reports", data_dir=None, notebooks_dir=None,
+           reports: Mapping[str, ReportSpec] | None = None) -> Path:
+    """Render one report with one parameter set; return the path of its HTML.
+
+    Parameters
+    ----------
+    report : str
+        Report name (see :data:`calcidata.reports.REPORTS`).
+    params : mapping, optional
+        Parameter values (strings are coerced as for ``-p NAME VALUE``).
+    out_dir : path-like
+        Output root; the report goes to ``<out_dir>/<report>/<slug>.html``.
+    data_dir, notebooks_dir : path-like, optional
+        Table and notebook directories (defaults: the shipped ones).
+    reports : mapping, optional
+        Registry to use instead of :data:`~calcidata.reports.REPORTS`.
+
+    Raises
+    ------
+    ParameterError
+        Bad parameters; raised before anything is written or any kernel starts.
+    DataValidationError
+        The tables are invalid (checked before any kernel starts).
+    RenderError
+        The notebook failed; its executed copy is in ``<out_dir>/_failed/``.
+    """
+    registry = REPORTS if reports is None else reports
+    spec = _lookup(registry, report)
+    data = paths.data_dir(data_dir).resolve()
+    catalog = Catalog.from_data_dir(data)
+    values = check_params(spec, dict(params or {}), catalog)
+    notebooks = Path(notebooks_dir).resolve() if notebooks_dir else paths.notebooks_dir()
+    job = _make_job(spec, values, out=Path(out_dir), data=data, notebooks=notebooks,
+                    catalog=catalog, data_fp=data_fingerprint(data), by="render", cache_={})
+    job = replace(job, data_version=_data_version(data))
+    with _locked(Path(out_dir)):
+        worker = Worker(data, Path(job.notebook).parent, prestart=False)
+        try:
+            outcome = worker.run(job)
+        finally:
+            worker.close()
+        write_index(out_dir, registry)
+    if not outcome.ok:
+        raise RenderError(outcome.message)
+    return job.html
+
+
+def build(out_dir: str | os.PathLike = "reports", *, jobs: int | None = None,
+          force: bool = False, data_dir=None, notebooks_dir=None,
+          reports: Mapping[str, ReportSpec] | None = None,
+          progress: bool = True) -> BuildResult:
+    """Render every report for every meaningful parameter set, in parallel and incrementally.
+
+    Parameters
+    ----------
+    out_dir : path-like
+        Output root (``reports/``); ``index.html`` is written there.
+    jobs : int, optional
+        Worker processes (default: the CPU count).
+    force : bool
+        Render everything, even what is up to date.
+    data_dir, notebooks_dir : path-like, optional
+        Table and notebook directories (defaults: the shipped ones).
+    reports : mapping, optional
+        Registry to use instead of :data:`~calcidata.reports.REPORTS`.
+    progress : bool
+        Show a progress bar on standard error.
+
+    Returns
+    -------
+    BuildResult
+        What was rendered, skipped and failed. Failures do not raise.
+    """
+    started = time.perf_counter()
+    registry = REPORTS if reports is None else reports
+    out = Path(out_dir)
+    result = BuildResult()
+    with _locked(out):
+        planned = plan(out, data_dir=data_dir, notebooks_dir=notebooks_dir, reports=registry)
+        result.planned = len(planned)
+        todo = [j for j in planned if force or not is_up_to_date(j)]
+        if todo:
+            _remove_leftovers(out, registry)
+            version = _data_version(Path(planned[0].data_dir))
+            todo = [replace(j, data_version=version) for j in todo]
+            for outcome in _run_all(todo, jobs, progress):
+                (result.rendered if outcome.ok else result.failed).append(outcome)
+        _prune(out, registry, planned)
+        write_index(out, registry)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _run_all(todo: list[Job], jobs: int | None, progress: bool) -> Iterator[Outcome]:
+    """Run jobs, longest first (by their last duration), across worker processes."""
+    from tqdm import tqdm
+
+    def last_seconds(job: Job) -> float:
+        m = _manifest(job)
+        return float(m.get("seconds", 0)) if m else float("inf")
+
+    todo = sorted(todo, key=last_seconds, reverse=True)
+    workers = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
+    # a worker warms a spare kernel only while more jobs than workers remain
+    todo = [replace(j, prewarm=i < len(todo) - workers) for i, j in enumerate(todo)]
+    data_dir, cwd = todo[0].data_dir, str(Path(todo[0].notebook).parent)
+    bar = tqdm(total=len(todo), desc="rendering", unit="report", file=sys.stderr,
+               disable=not progress, dynamic_ncols=True)
+    try:
+        if workers == 1:
+            worker = Worker(data_dir, cwd)
+            try:
+                for job in todo:
+                    outcome = worker.run(job)
+                    _report(bar, outcome)
+                    yield outcome
+            finally:
+                worker.close()
+            return
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+
+        with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
+                                 initargs=(data_dir, cwd),
+                                 mp_context=multiprocessing.get_context("spawn")) as pool:
+            futures = [pool.submit(_run_in_worker, job) for job in todo]
+            try:
+                for future in as_completed(futures):
+                    outcome = future.result()
+                    _report(bar, outcome)
+                    yield outcome
+            except BaseException:
+                for f in futures:
+                    f.cancel()
+                raise
+    finally:
+        bar.close()
+
+
+def _report(bar, outcome: Outcome) -> None:
+    bar.update(1)
+    if not outcome.ok:
+        bar.write(f"FAILED {outcome.message}", file=sys.stderr)
+
+
+def _remove_leftovers(out: Path, registry: Mapping[str, ReportSpec]) -> None:
+    """Delete temporary files of interrupted renders (safe: we hold the lock)."""
+    for name in registry:
+        for tmp in (out / name).glob(".*.tmp*"):
+            tmp.unlink(missing_ok=True)
+
+
+def _prune(out: Path, registry: Mapping[str, ReportSpec], planned: list[Job]) -> None:
+    """Remove build outputs whose parameter set is no longer built (e.g. data changed)."""
+    wanted = {(j.report, j.slug) for j in planned}
+    for name in registry:
+        for m in read_manifests(out, name):
+            if m.get("by") != "build" or (name, m.get("slug")) in wanted:
+                continue
+            for file_name in (m.get("html"), m.get("notebook"), f"{m['slug']}{MANIFEST_SUFFIX}"):
+                if file_name:
+                    (out / name / file_name).unlink(missing_ok=True)
+            (out / FAILED_DIR / name / f"{m['slug']}.ipynb").unlink(missing_ok=True)

@@ -1,0 +1,110 @@
+"""``reports/index.html``: one page linking every rendered report, with a line on each.
+
+The page is made from the manifests written next to each report (see
+:mod:`calcidata.render`), so it never needs a kernel or the tables. Every text
+on it is HTML-escaped: labels can hold names that come from the tables.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from html import escape
+from pathlib import Path
+from urllib.parse import quote
+
+from ._files import atomic_write
+from ._version import __version__
+
+MANIFEST_SUFFIX = ".manifest.json"
+FAILED_DIR = "_failed"
+
+_CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;max-width:60rem;
+margin:2rem auto;padding:0 1rem;line-height:1.45;color:#222}
+h1{margin-bottom:.2rem}h2{margin-top:2rem;border-bottom:1px solid #ddd}
+.notice{background:#fff4e5;border-left:4px solid #f0a030;padding:.6rem 1rem}
+ul{padding-left:1.2rem}li{margin:.35rem 0}.meta{color:#666;font-size:.9em}
+.failed{color:#a00}
+"""
+
+
+def read_manifests(out_dir: str | os.PathLike, report: str) -> list[dict]:
+    """Manifests of the rendered parameter sets of ``report`` under ``out_dir``, by slug."""
+    folder = Path(out_dir) / report
+    found = []
+    for path in sorted(folder.glob(f"*{MANIFEST_SUFFIX}")):
+        try:
+            manifest = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue  # unreadable manifest: that report is simply re-rendered
+        if (folder / manifest.get("html", "")).is_file():
+            found.append(manifest)
+    return found
+
+
+def render_index(out_dir: str | os.PathLike, reports: Mapping) -> str:
+    """The HTML text of the index for the reports in ``out_dir`` (registry order)."""
+    out = Path(out_dir)
+    sections, versions, dates = [], set(), []
+    for name, spec in reports.items():
+        manifests = read_manifests(out, name)
+        if not manifests:
+            continue
+        items = []
+        for m in sorted(manifests, key=lambda m: (m.get("label") != "all", m.get("label", ""))):
+            versions.add(m.get("data_version", ""))
+            dates.append(m.get("rendered_at", ""))
+            href = quote(f"{name}/{m['html']}")
+            items.append(
+                f'<li><a href="{escape(href)}">{escape(m.get("label", m["slug"]))}</a>'
+                f' <span class="meta">data {escape(m.get("data_version", "?"))}, '
+                f"rendered {escape(m.get('rendered_at', '?'))}</span></li>"
+            )
+        sections.append(
+            f"<h2>{escape(spec.title)}</h2>\n<p>{escape(spec.summary)}.</p>\n<ul>\n"
+            + "\n".join(items)
+            + "\n</ul>"
+        )
+    failed = sorted((out / FAILED_DIR).glob("*/*.ipynb")) if (out / FAILED_DIR).is_dir() else []
+    if failed:
+        items = "\n".join(
+            f'<li><a class="failed" href="{escape(quote(p.relative_to(out).as_posix()))}">'
+            f"{escape(p.parent.name)}/{escape(p.stem)}</a></li>"
+            for p in failed
+        )
+        sections.append(
+            "<h2>Failed in the last render</h2>\n<p>The executed notebooks below stopped "
+            "with an error; the links above still show the last good version.</p>\n"
+            f"<ul>\n{items}\n</ul>"
+        )
+    if not sections:
+        sections.append("<p>No report has been rendered yet: run <code>calcidata build</code>."
+                        "</p>")
+    version = ", ".join(sorted(v for v in versions if v)) or "?"
+    latest = max((d for d in dates if d), default="?")
+    return (
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>calcidata reports</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
+        "<h1>calcidata reports</h1>\n"
+        f'<p class="meta">Data version {escape(version)} &middot; calcidata '
+        f"{escape(__version__)} &middot; last rendered {escape(latest)}</p>\n"
+        '<p class="notice"><strong>Not medical advice.</strong> These reports summarise '
+        "published evidence for research and education. They do not replace the judgement of "
+        "a clinician who knows the patient; doses are as reported by their sources, not "
+        "recommendations.</p>\n" + "\n".join(sections) + "\n</body>\n</html>\n"
+    )
+
+
+def write_index(out_dir: str | os.PathLike, reports: Mapping) -> Path:
+    """Write ``index.html`` in ``out_dir`` (atomically, and only when it changed)."""
+    path = Path(out_dir) / "index.html"
+    text = render_index(out_dir, reports)
+    try:
+        if path.read_text(encoding="utf-8") == text:
+            return path
+    except OSError:
+        pass
+    return atomic_write(path, text)
