@@ -1101,8 +1101,12 @@ def evidence_map(tables: Tables, modality: str | None = None,
     return out[columns].reset_index(drop=True)
 
 
-def outcome_map(tables: Tables, condition_id: str, modality: str | None = None) -> pd.DataFrame:
-    """For one condition: treatments x outcome domains, best strength and participants per cell.
+def outcome_map(tables: Tables, condition_id: str | None, modality: str | None = None
+                ) -> pd.DataFrame:
+    """Treatments x outcome domains: best strength and participants per cell.
+
+    For one condition and its narrower conditions, or for every condition when
+    ``condition_id`` is None; optionally only treatments of one modality.
 
     Returns
     -------

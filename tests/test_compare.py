@@ -309,3 +309,18 @@ def test_every_function_runs_on_every_condition_of_the_shipped_data(shipped):
         assert len(compare.outcome_map(shipped, cid)) > 0
         compare.evidence_gaps(shipped, condition_id=cid)
         assert len(compare.cited_sources(shipped, condition_id=cid)) > 0
+
+
+def test_every_modality_view_runs_and_stays_within_its_modality(shipped):
+    from calcidata.schemas.vocabularies import MODALITIES
+
+    treatments = shipped.treatments.set_index("treatment_id")["modality"].astype(str)
+    for modality in MODALITIES:
+        table = compare.dosing_table(shipped, modality=modality)
+        assert (table["treatment_id"].map(treatments) == modality).all(), modality
+        assert len(compare.dose_intervals(shipped, modality)) == len(table)
+        pairs = compare.evidence_map(shipped, modality)
+        assert (pairs["treatment_id"].map(treatments) == modality).all(), modality
+        compare.outcome_map(shipped, None, modality)
+        compare.evidence_gaps(shipped, modality)
+        compare.cited_sources(shipped, modality=modality)
