@@ -738,7 +738,7 @@ def dosing_summary(tables: Tables, treatment_ids: Sequence[str], condition_id: s
             value = f"{r.parameter}: {value}"
         where = [] if r.route == "not applicable" else [r.route]
         where += ["general"] if r.condition == "general" else []
-        item = value + (f" ({', '.join(where)})" if where else "")
+        item = value + (f", {', '.join(where)}" if where else "")
         if item not in items[r.treatment_id]:
             items[r.treatment_id].append(item)
     return pd.Series({tid: "; ".join(v) if v else pd.NA for tid, v in items.items()},
@@ -878,8 +878,9 @@ def dosing_table(tables: Tables, condition_id: str | None = None,
     Returns
     -------
     pandas.DataFrame
-        Columns ``treatment, route, parameter, dose`` (range and unit as reported),
-        ``dose_basis, frequency, duration, daily_dose`` (canonical unit per day,
+        Columns ``treatment, route, parameter, dose`` (range and unit as reported,
+        with what one value covers, e.g. ``400–800 mg (per administration)``),
+        ``frequency, duration, daily_dose`` (canonical unit per day,
         via :func:`calcidata.units.daily_dose`), ``population, condition``
         (``general`` when the source gives no condition, ``this condition`` for
         ``condition_id`` itself), ``source, note, caveats, treatment_id``.
@@ -936,8 +937,8 @@ def dosing_table(tables: Tables, condition_id: str | None = None,
             "treatment": tr.loc[r["treatment_id"], "name"],
             "route": humanize(r["route"]),
             "parameter": humanize(r["parameter"]),
-            "dose": dose,
-            "dose_basis": humanize(r["dose_basis"]),
+            "dose": f"{dose} ({humanize(r['dose_basis'])})" if isinstance(dose, str)
+            and isinstance(r["dose_basis"], str) else dose,
             "frequency": freq,
             "duration": dur,
             "daily_dose": dd,
@@ -949,7 +950,7 @@ def dosing_table(tables: Tables, condition_id: str | None = None,
             "treatment_id": r["treatment_id"],
             "_id": r["dosing_id"],
         })
-    columns = ["treatment", "route", "parameter", "dose", "dose_basis", "frequency",
+    columns = ["treatment", "route", "parameter", "dose", "frequency",
                "duration", "daily_dose", "population", "condition", "source", "note",
                "caveats", "treatment_id"]
     if not rows:
