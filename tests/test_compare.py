@@ -224,13 +224,13 @@ def test_citation_labels_are_unique_and_readable(shipped):
 def test_dosing_table_derives_daily_dose_and_flags_general_rows(fixture_tables):
     table = compare.dosing_table(fixture_tables, "fixture_shoulder")
     drug = table.set_index("treatment_id").loc["fixture_drug"]
-    assert drug["dose"] == "200–400 mg"
+    assert drug["dose"] == "200–400 mg (per administration)"
     assert drug["frequency"] == "3/day (TID)"
     assert drug["daily_dose"] == "600–1,200 mg/day"
     assert drug["condition"] == "general"
     assert "general_dosing" in drug["caveats"]
     shock = table.set_index("treatment_id").loc["fixture_shock"]
-    assert shock["dose"] == "0.2–0.3 mJ/mm2" and pd.isna(shock["daily_dose"])
+    assert shock["dose"] == "0.2–0.3 mJ/mm2 (per session)" and pd.isna(shock["daily_dose"])
 
 
 def test_dose_intervals_put_drugs_in_daily_units_and_procedures_in_own_panels(fixture_tables):
