@@ -27,7 +27,7 @@ from .errors import ParameterError
 from .schemas.vocabularies import DOSE_UNITS, TIMING_CODES
 from .units import AMOUNT_UNITS, canonical, factor, normalize_unit
 
-#: Every status a row can get, in the order the audit decides them (last wins first).
+#: Every status a row can get (the first three are the outcomes of a comparison).
 STATUSES = (
     "below_range",
     "within_range",
@@ -62,7 +62,7 @@ DEFAULT_COLUMNS = {
 #: Relative tolerance of the range comparison (absorbs unit-conversion rounding).
 TOLERANCE = 1e-9
 #: Rows per chunk of the out-of-core path.
-CHUNK_ROWS = 200_000
+CHUNK_ROWS = 100_000
 
 _S = {name: i for i, name in enumerate(STATUSES)}
 
@@ -105,10 +105,12 @@ def _factorize(series: pd.Series) -> tuple[np.ndarray, list]:
 def _group_codes(key: np.ndarray, space: int) -> tuple[np.ndarray, np.ndarray]:
     """Codes of the distinct keys (0..k-1) and the distinct keys, without hashing rows.
 
-    Keys are small non-negative integers below ``space`` (a product of vocabulary
-    sizes), so a dense lookup table does the job of a hash table.
+    Keys are non-negative integers below ``space`` (the product of the columns'
+    numbers of distinct values). When that is small next to the number of rows, a
+    dense lookup table does the job of a hash table, faster; otherwise the keys
+    are hashed, so memory stays proportional to the rows.
     """
-    if space > 50_000_000:
+    if space > 4 * len(key) + 4096:
         codes, uniques = pd.factorize(key)
         return np.asarray(codes, dtype=np.int64), np.asarray(uniques, dtype=np.int64)
     present = np.zeros(space, dtype=bool)
@@ -117,6 +119,30 @@ def _group_codes(key: np.ndarray, space: int) -> tuple[np.ndarray, np.ndarray]:
     lookup = np.full(space, -1, dtype=np.int64)
     lookup[uniques] = np.arange(len(uniques))
     return lookup[key], uniques
+
+
+def _combinations(codes: list[np.ndarray], sizes: list[int]) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Number the distinct combinations of several code columns (-1 = missing).
+
+    Returns each row's combination number and, per column, the code of each
+    combination. The codes are packed into one integer per row when the product
+    of the sizes fits in 62 bits (always, in practice); otherwise pandas groups them.
+    """
+    space = float(np.prod(sizes, dtype=np.float64))
+    if space < 2.0**62:
+        key = np.zeros(len(codes[0]), dtype=np.int64)
+        for column, size in zip(codes, sizes, strict=True):
+            key = key * size + (column + 1)
+        g_codes, g_keys = _group_codes(key, int(space))
+        parts = []
+        for size in reversed(sizes):
+            g_keys, part = np.divmod(g_keys, size)
+            parts.append(part - 1)
+        return g_codes, parts[::-1]
+    frame = pd.DataFrame({i: column for i, column in enumerate(codes)})
+    g_codes = frame.groupby(list(frame.columns), sort=False).ngroup().to_numpy(np.int64)
+    firsts = frame.drop_duplicates()
+    return g_codes, [firsts[i].to_numpy(np.int64) for i in frame.columns]
 
 
 def _blank(value: object) -> bool:
@@ -279,17 +305,9 @@ class _Auditor:
         )
 
         # Level 2: distinct combinations of the columns' values.
-        sizes = [x.size for x in (t, u, f, r, c)]
-        key = np.zeros(n, dtype=np.int64)
-        for x, size in zip((t, u, f, r, c), sizes, strict=True):
-            key = key * size + (x.codes + 1)
-        g_codes, g_keys = _group_codes(key, int(np.prod(sizes, dtype=np.float64)))
-        parts = []
-        rest = g_keys.astype(np.int64)
-        for size in reversed(sizes):
-            rest, part = np.divmod(rest, size)
-            parts.append(part - 1)
-        gc, gr, gf, gu, gt = parts  # codes of each combination (-1 = missing)
+        g_codes, (gt, gu, gf, gr, gc) = _combinations(
+            [x.codes for x in (t, u, f, r, c)], [x.size for x in (t, u, f, r, c)]
+        )
 
         # The first problem in this order is the one reported (the dose is checked last).
         problems = (
@@ -299,7 +317,7 @@ class _Auditor:
             r_why[gr],
             c_why[gc],
         )
-        g_invalid = np.full(len(g_keys), -1, dtype=np.int64)
+        g_invalid = np.full(len(gt), -1, dtype=np.int64)
         for why in reversed(problems):
             g_invalid = np.where(why >= 0, why, g_invalid)
         g_treatment = t_res[gt]
@@ -326,12 +344,11 @@ class _Auditor:
         g_status = np.where(open_ & (ranges["status"] >= 0), ranges["status"], g_status)
         g_reason = np.where(open_ & (ranges["status"] >= 0), ranges["reason"], g_reason)
         comparable = g_status < 0
-        lo_limit = ranges["low"] * (1 - TOLERANCE)
-        hi_limit = ranges["high"] * (1 + TOLERANCE)
 
-        # Level 3: the rows.
+        # Level 3: the rows (each takes its combination's answers: a few array lookups).
+        g_codes = g_codes.astype(np.int32 if len(gt) < 2**31 else np.int64, copy=False)
         dose, unreadable = _numbers(frame[cols["dose"]])
-        dose_why = np.full(n, -1, dtype=np.int64)
+        dose_why = np.full(n, -1, dtype=np.int32)
         for mask, words in (
             (dose < 0, "dose is negative"),
             (np.isinf(dose), "dose is not a finite number"),
@@ -341,16 +358,21 @@ class _Auditor:
             if mask.any():
                 dose_why[mask] = reasons(words)
         dose_bad = dose_why >= 0
-        row_comparable = comparable[g_codes] & ~dose_bad
-        daily = np.where(row_comparable, dose * g_mult[g_codes], np.nan)
-        offset = (1 - (daily < lo_limit[g_codes]) + (daily > hi_limit[g_codes])).astype(np.int64)
-        status = np.where(row_comparable, offset, g_status[g_codes])
-        reason = np.where(
-            row_comparable, ranges["first_reason"][g_codes] + offset, g_reason[g_codes]
-        )
-        dose_first = dose_bad & (g_status[g_codes] != _S["invalid_input"])
-        status = np.where(dose_first, _S["invalid_input"], status)
-        reason = np.where(dose_first, dose_why, reason)
+        row_status = g_status.astype(np.int32)[g_codes]  # -1: compare the dose
+        row_comparable = (row_status < 0) & ~dose_bad
+        low, high = ranges["low"][g_codes], ranges["high"][g_codes]
+        daily = dose * g_mult[g_codes]
+        daily[~row_comparable] = np.nan
+        offset = (daily > high * (1 + TOLERANCE)).astype(np.int32)
+        offset += 1
+        offset -= daily < low * (1 - TOLERANCE)
+        g_first = np.where(comparable, ranges["first_reason"], g_reason).astype(np.int32)
+        reason = g_first[g_codes]
+        reason[row_comparable] += offset[row_comparable]
+        status = np.where(row_comparable, offset, row_status)
+        dose_first = dose_bad & (row_status != _S["invalid_input"])
+        status[dose_first] = _S["invalid_input"]
+        reason[dose_first] = dose_why[dose_first]
 
         p = self.prefix
         out = frame.copy(deep=False)
@@ -360,16 +382,18 @@ class _Auditor:
             "daily_unit": _categorical(
                 np.where(row_comparable, g_unit[g_codes], -1), [f"{x}/day" for x in units]
             ),
-            "range_daily_min": ranges["low"][g_codes],
-            "range_daily_max": ranges["high"][g_codes],
+            "range_daily_min": low,
+            "range_daily_max": high,
             "range_treatment_id": _categorical(*ranges["treatment"], g_codes),
             "range_scope": _categorical(*ranges["scope"], g_codes),
             "range_dosing_ids": _categorical(*ranges["dosing_ids"], g_codes),
             "status": pd.Categorical.from_codes(status, categories=list(STATUSES)),
             "reason": pd.Categorical.from_codes(reason, categories=reasons.texts),
         }
-        new = pd.DataFrame({p + k: v for k, v in columns.items()}, index=frame.index)
-        return pd.concat([out, new], axis=1)
+        added = [
+            pd.Series(v, index=frame.index, name=p + k, copy=False) for k, v in columns.items()
+        ]
+        return pd.concat([out, *added], axis=1)
 
     def _optional(self, role, frame, match, reasons, n):
         name = self.columns[role]
@@ -450,20 +474,52 @@ class _Auditor:
 
 
 def _categorical(codes, categories, take=None) -> pd.Categorical:
-    codes = np.asarray(codes, dtype=np.int64)
+    codes = np.asarray(codes)
     if take is not None:
-        codes = codes[take]
+        codes = codes.astype(np.int32 if len(categories) < 2**31 else np.int64)[take]
     return pd.Categorical.from_codes(codes, categories=list(categories))
 
 
+#: Recently built references: key -> (weak reference to the tables, reference).
+_REFERENCES: dict[tuple, tuple] = {}
+
+
 def _reference(tables, data_dir):
+    """The :class:`DoseReference` of ``tables`` (or of the tables in ``data_dir``), cached.
+
+    A reference is reused for the same ``Tables`` object, or for the same data
+    directory while its files are unchanged (same data version), so repeated
+    audits do not reload and re-validate the tables.
+    """
+    import weakref
+
     from .dose_reference import DoseReference
 
     if tables is None:
-        from .loading import load
+        from . import paths
+        from .loading import data_version, load
 
-        tables = load(data_dir)
-    return DoseReference(tables)
+        directory = paths.data_dir(data_dir)
+        try:
+            key: tuple = ("dir", str(directory.resolve()), data_version(directory))
+        except OSError:  # a missing file: let the loader report it properly
+            return DoseReference(load(directory))
+        if key not in _REFERENCES:
+            _remember(key, None, DoseReference(load(directory)))
+        return _REFERENCES[key][1]
+    key = ("tables", id(tables), tables.version)
+    cached = _REFERENCES.get(key)
+    if cached is not None and cached[0] is not None and cached[0]() is tables:
+        return cached[1]
+    reference = DoseReference(tables)
+    _remember(key, weakref.ref(tables), reference)
+    return reference
+
+
+def _remember(key: tuple, owner, reference) -> None:
+    while len(_REFERENCES) >= 4:
+        _REFERENCES.pop(next(iter(_REFERENCES)))
+    _REFERENCES[key] = (owner, reference)
 
 
 def _check_collisions(frame: pd.DataFrame, prefix: str) -> None:
@@ -638,7 +694,8 @@ def _batches(path: Path, rows: int):
     if _kind(path) == "csv":
         import pyarrow.csv as pc
 
-        read, convert = _csv_options(path, block_size=max(1 << 20, min(rows * 256, 1 << 28)))
+        # Arrow reads ahead a few dozen blocks: small blocks keep that bounded.
+        read, convert = _csv_options(path, block_size=1 << 20)
         reader = _arrow_error(
             path, lambda: pc.open_csv(path, read_options=read, convert_options=convert)
         )

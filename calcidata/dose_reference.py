@@ -160,6 +160,7 @@ class DoseReference:
             self._by_treatment[row.treatment_id].append(row)
         self._dosed = set(self.doses["treatment_id"])
         self._ranges: dict[tuple, Range] = {}
+        self._usable: dict[tuple, list | Range] = {}
 
     # -- matching user text ----------------------------------------------------------------
 
@@ -213,9 +214,10 @@ class DoseReference:
             self._ranges[key] = self._choose(*key)
         return self._ranges[key]
 
-    def _choose(
-        self, treatment_id: str, route: str | None, condition_id: str | None, unit: str | None
-    ) -> Range:
+    def _candidates(
+        self, treatment_id: str, route: str | None, condition_id: str | None
+    ) -> list | Range:
+        """Rules 1-3 (treatment, route, condition): ranked candidate rows, or why none."""
         chain = self._chain(treatment_id, self.treatment_parent)
         cands = [
             (rank, row) for rank, t in enumerate(chain) for row in self._by_treatment.get(t, ())
@@ -275,7 +277,17 @@ class DoseReference:
                 f"{condition_id}, a broader condition or in general; "
                 f"ranges are reported only for: {others}.",
             )
+        return usable
 
+    def _choose(
+        self, treatment_id: str, route: str | None, condition_id: str | None, unit: str | None
+    ) -> Range:
+        key = (treatment_id, route, condition_id)
+        if key not in self._usable:
+            self._usable[key] = self._candidates(*key)
+        usable = self._usable[key]
+        if isinstance(usable, Range):
+            return usable
         if unit is None:
             return Range("unit_mismatch", "the dose unit is not known.")
         if unit not in AMOUNT_UNITS:

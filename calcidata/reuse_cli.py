@@ -43,12 +43,12 @@ def setup_export(sub, add_data_dir) -> None:
 
 
 def _run_audit(args) -> int:
-    from .audit import audit_file
+    from .audit import CHUNK_ROWS, audit_file
 
     counts = audit_file(
         args.file,
         args.out,
-        chunk_rows=args.chunk_rows,
+        chunk_rows=args.chunk_rows or CHUNK_ROWS,
         treatment=args.treatment_column,
         dose=args.dose_column,
         unit=args.unit_column,
@@ -105,9 +105,9 @@ def setup_audit(sub, add_data_dir) -> None:
     p.add_argument(
         "--chunk-rows",
         type=int,
-        default=200_000,
+        default=None,
         metavar="N",
-        help="rows read and audited at a time (default: 200000)",
+        help="rows read and audited at a time (default: 100000)",
     )
     add_data_dir(p)
     p.set_defaults(run=_run_audit)

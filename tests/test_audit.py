@@ -13,6 +13,7 @@ from calcidata import units
 from calcidata.audit import (
     OUTPUT_COLUMNS,
     STATUSES,
+    _combinations,
     audit_doses,
     audit_file,
     read_input,
@@ -85,7 +86,7 @@ def test_every_status_is_reached_with_a_plain_words_reason(tables):
 
 def test_output_is_the_input_unchanged_in_order_plus_the_audit_columns(tables):
     frame = rx(*(row for row, _ in CASES)).sample(frac=1, random_state=3)
-    frame.index = [f"rx{i}" for i in range(len(frame))]
+    frame.index = [f"rx{i % 3}" for i in range(len(frame))]  # labels repeat
     before = frame.copy()
     out = audit_doses(frame, tables=tables)
     pd.testing.assert_frame_equal(frame, before)  # the input is not modified
@@ -307,3 +308,13 @@ def test_audit_command_exit_status_and_summary(tables, tmp_path, capsys):
     assert main(["audit", str(source), "--out", str(source), *data]) == 2
     assert main(["audit", str(source), "--out", str(tmp_path / "out.xls"), *data]) == 2
     assert "Traceback" not in capsys.readouterr().err
+
+
+def test_combinations_are_numbered_the_same_when_packed_or_grouped():
+    rng = np.random.default_rng(5)
+    codes = [rng.integers(-1, 4, 500) for _ in range(3)]
+    for sizes in ([5, 5, 5], [2**31, 2**31, 5]):  # the second cannot be packed in 62 bits
+        numbers, parts = _combinations(codes, sizes)
+        assert numbers.max() + 1 == len({tuple(x) for x in np.array(codes).T})
+        for column, part in zip(codes, parts, strict=True):
+            assert (part[numbers] == column).all()
