@@ -110,8 +110,8 @@ def _figure_strength_legend(fig, levels):
                       label=humanize(s)) for s in reversed(STRENGTH) if s in set(levels)]
     if handles:
         fig.legend(handles=handles, title="Evidence strength of each result",
-                   loc="outside upper center", ncols=len(handles), fontsize="small",
-                   title_fontsize="small")
+                   loc="upper center", bbox_to_anchor=(0.5, 1.0), ncols=len(handles),
+                   fontsize="small", title_fontsize="small")
 
 
 def _nothing(ax, message: str):
@@ -211,31 +211,62 @@ def forest_grid(data: pd.DataFrame, *, label_width: int = 90):
         One Axes per group with at least one estimate, titled ``"pain · MD"``;
         a footnote says how many results have no numeric estimate.
     """
-    import matplotlib.pyplot as plt
-
     drawn = data.loc[data["plotted"]] if len(data) else data
     groups = list(dict.fromkeys(drawn["group"])) if len(drawn) else []
     left_out = int((~data["plotted"]).sum()) if len(data) else 0
+    note = (f"Not drawn: {left_out} result{'s' if left_out != 1 else ''} with no numeric "
+            "estimate, or with an unnamed effect measure (see the table).") if left_out else None
     if not groups:
-        fig, ax = plt.subplots(figsize=(8, 1.6), layout="constrained")
-        _nothing(ax, "No numeric estimate is reported for this selection")
-        ax.grid(False)
-    else:
-        sizes = [int((drawn["group"] == g).sum()) for g in groups]
-        fig, axes = plt.subplots(len(groups), 1, figsize=(12, 0.3 * sum(sizes)
-                                                          + 1.1 * len(groups) + 1.2),
-                                 gridspec_kw={"height_ratios": [s + 2.2 for s in sizes]},
-                                 layout="constrained", squeeze=False)
-        for g, ax in zip(groups, axes[:, 0], strict=True):
-            forest(drawn.loc[drawn["group"] == g], ax=ax, label_width=label_width,
-                   legend=False)
-            ax.set_title(plain(g), loc="left")
-        _figure_strength_legend(fig, drawn["strength"].astype(str))
-    if left_out:
-        fig.supxlabel(f"Not drawn: {left_out} result{'s' if left_out != 1 else ''} with no "
-                      "numeric estimate, or with an unnamed effect measure (see the table).",
-                      fontsize="small", color="#555555")
+        return _empty_figure("No numeric estimate is reported for this selection", note)
+    sizes = [int((drawn["group"] == g).sum()) for g in groups]
+    fig, axes = _stacked_axes(sizes, legend=True, note=note)
+    for g, ax in zip(groups, axes, strict=True):
+        forest(drawn.loc[drawn["group"] == g], ax=ax, label_width=label_width, legend=False)
+        ax.set_title(plain(g), loc="left")
+    _figure_strength_legend(fig, drawn["strength"].astype(str))
     return fig
+
+
+def _empty_figure(message: str, note: str | None):
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8, 1.6))
+    _nothing(ax, message)
+    ax.grid(False)
+    if note:
+        fig.text(0.5, 0.02, note, ha="center", va="bottom", fontsize="small", color="#555555")
+    return fig
+
+
+#: Layout of stacked panels, in inches: row height, space for a title above a panel,
+#: for tick labels and axis label below it, and for the figure legend and footnote.
+_ROW, _ABOVE, _BELOW, _LEGEND, _NOTE, _WIDTH, _LEFT = 0.3, 0.4, 0.7, 0.75, 0.4, 12.0, 0.42
+
+
+def _stacked_axes(sizes: list[int], *, legend: bool, note: str | None):
+    """A figure with one full-width panel per size, heights proportional to their rows.
+
+    Positions are computed once in inches (no layout engine, which is slow with
+    many panels); labels wider than the left margin are kept by a tight bounding
+    box when the figure is saved or displayed.
+    """
+    import matplotlib.pyplot as plt
+
+    heights = [_ROW * n + 0.35 for n in sizes]
+    extra_top = [0.25 if n > 15 else 0.0 for n in sizes]  # tick labels repeated on top
+    total = ((_LEGEND if legend else 0.15) + sum(heights) + sum(extra_top)
+             + len(sizes) * (_ABOVE + _BELOW) + (_NOTE if note else 0.1))
+    fig = plt.figure(figsize=(_WIDTH, total))
+    y = total - (_LEGEND if legend else 0.15)
+    axes = []
+    for h, top in zip(heights, extra_top, strict=True):
+        y -= _ABOVE + top + h
+        axes.append(fig.add_axes((_LEFT, y / total, 0.96 - _LEFT, h / total)))
+        y -= _BELOW
+    if note:
+        fig.text(0.5, 0.1 / total, note, ha="center", va="bottom", fontsize="small",
+                 color="#555555")
+    return fig, axes
 
 
 # --------------------------------------------------------------------------- dosing
@@ -320,28 +351,18 @@ def dose_range_grid(data: pd.DataFrame, *, label_width: int = 90):
         One Axes per panel with at least one number, drug panels first, titled
         with the panel name; a footnote says how many rows had no number.
     """
-    import matplotlib.pyplot as plt
-
     drawn = data.loc[data["plotted"]] if len(data) else data
     panels = list(dict.fromkeys(drawn["panel"])) if len(drawn) else []
     left_out = int((~data["plotted"]).sum()) if len(data) else 0
+    note = (f"Not drawn: {left_out} row{'s' if left_out != 1 else ''} without a number "
+            "(see the table).") if left_out else None
     if not panels:
-        fig, ax = plt.subplots(figsize=(8, 1.6), layout="constrained")
-        _nothing(ax, "No numeric dose or setting is reported for this selection")
-        ax.grid(False)
-    else:
-        sizes = [int((drawn["panel"] == p).sum()) for p in panels]
-        fig, axes = plt.subplots(len(panels), 1, figsize=(12, 0.3 * sum(sizes)
-                                                          + 1.1 * len(panels) + 0.6),
-                                 gridspec_kw={"height_ratios": [s + 2.2 for s in sizes]},
-                                 layout="constrained", squeeze=False)
-        for p, ax in zip(panels, axes[:, 0], strict=True):
-            part = drawn.loc[drawn["panel"] == p]
-            dose_ranges(part, ax=ax, label_width=label_width)
-            ax.set_title(plain(p), loc="left")
-    if left_out:
-        fig.supxlabel(f"Not drawn: {left_out} row{'s' if left_out != 1 else ''} without a "
-                      "number (see the table).", fontsize="small", color="#555555")
+        return _empty_figure("No numeric dose or setting is reported for this selection", note)
+    sizes = [int((drawn["panel"] == p).sum()) for p in panels]
+    fig, axes = _stacked_axes(sizes, legend=False, note=note)
+    for p, ax in zip(panels, axes, strict=True):
+        dose_ranges(drawn.loc[drawn["panel"] == p], ax=ax, label_width=label_width)
+        ax.set_title(plain(p), loc="left")
     return fig
 
 

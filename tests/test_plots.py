@@ -117,7 +117,8 @@ def test_forest_grid_has_one_panel_per_outcome_and_measure_and_counts_left_out(s
     drawn = sum(len(off) for ax in fig.axes for off in _points(ax))
     assert drawn == int(data["plotted"].sum())
     left_out = int((~data["plotted"]).sum())
-    assert fig._supxlabel.get_text().startswith(f"Not drawn: {left_out} results")
+    notes = [t.get_text() for t in fig.texts]
+    assert any(n.startswith(f"Not drawn: {left_out} results") for n in notes)
 
 
 def test_forest_grid_says_so_when_nothing_can_be_drawn(fixture_tables):
