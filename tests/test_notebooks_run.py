@@ -158,3 +158,20 @@ def test_hostile_treatment_name_shows_as_text_in_the_rendered_html(name, tmp_pat
     html, _ = HTMLExporter(exclude_input=True).from_notebook_node(book)
     assert HOSTILE not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("name", "parameters"), [
+    ("treatment_comparison", {"treatment_ids": "eswt_radial,us_guided_lavage,physiotherapy",
+                              "outcome": "pain"}),
+    ("evidence_map", {"modality": "drug", "condition_id": "calcinosis_ctd"}),
+    ("dosing_ranges", {"modality": "device"}),
+    ("dosing_ranges", {"treatment_ids": ["ibuprofen", "naproxen"]}),
+])
+def test_notebook_runs_with_parameters_given_as_on_the_command_line(name, parameters, tmp_path):
+    book = _run(name, tmp_path / "out.ipynb", parameters)
+    html = "".join(_outputs(book, "text/html"))
+    assert _outputs(book, "image/png")
+    for value in parameters.values():
+        first = value.split(",")[0] if isinstance(value, str) else value[0]
+        assert first in html  # the header shows the parameters used
