@@ -1,8 +1,8 @@
 """The dose audit at scale: in memory, against a row-by-row loop, and out of core.
 
-Measurements run in subprocesses pinned to one CPU, so that peak memory
-(Linux ``VmHWM``, reset just before the measured step) belongs to the measured
-step and the rows-per-second figure is for one core. The out-of-core run gets
+Measurements run in subprocesses with every library held to one thread, so
+that CPU time is one core's time and peak memory (Linux ``VmHWM``, reset just
+before the measured step) belongs to the measured step. The out-of-core run gets
 a hard address-space limit (``RLIMIT_AS``) smaller than the file it audits.
 
 Run alone: ``python -m benchmarks audit``; one measurement:
@@ -206,10 +206,7 @@ def audit_loop(frame: pd.DataFrame, *, tables) -> pd.DataFrame:
 
 
 def _one_core() -> None:
-    try:
-        os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
-    except (AttributeError, OSError):
-        pass
+    """Keep every library single-threaded, so CPU time is one core's time."""
     try:
         import pyarrow as pa
 
@@ -217,6 +214,13 @@ def _one_core() -> None:
         pa.set_io_thread_count(1)
     except ImportError:
         pass
+
+
+def _timed(action) -> tuple[object, float, float]:
+    """Run ``action``; return its result, wall seconds and CPU seconds (all threads)."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = action()
+    return result, time.perf_counter() - wall, time.process_time() - cpu
 
 
 def _reset_peak() -> bool:
@@ -251,21 +255,26 @@ def _step_memory(rows: int) -> dict:
 
     tables = calcidata.load()
     frame = synthetic(rows)
-    audit_doses(frame.head(1000), tables=tables)  # warm up imports and caches
+    audit_doses(frame.head(1000), tables=tables)  # warm up imports
     data_mb = frame.memory_usage(deep=True).sum() / 2**20
     before = _rss_mb()
     exact = _reset_peak()
-    start = time.perf_counter()
-    out = audit_doses(frame, tables=tables)
-    seconds = time.perf_counter() - start
+    out, wall, cpu = _timed(lambda: audit_doses(frame, tables=tables))
+    peak = _peak_mb()
+    statuses = out["status"].value_counts().to_dict()
+    del out
+    _, again_wall, again_cpu = _timed(lambda: audit_doses(frame, tables=tables))
     return {
         "rows": rows,
-        "seconds": seconds,
-        "peak_mb": _peak_mb(),
+        "wall": wall,
+        "cpu": cpu,
+        "again_wall": again_wall,
+        "again_cpu": again_cpu,
+        "peak_mb": peak,
         "before_mb": before,
         "data_mb": data_mb,
         "exact_peak": exact,
-        "statuses": out["status"].value_counts().to_dict(),
+        "statuses": statuses,
     }
 
 
@@ -276,25 +285,22 @@ def _step_loop(rows: int) -> dict:
     tables = calcidata.load()
     frame = synthetic(rows, seed=1)
     audit_doses(frame.head(1000), tables=tables)
-    start = time.perf_counter()
-    audit_doses(frame, tables=tables)
-    vectorized = time.perf_counter() - start
-    start = time.perf_counter()
-    audit_loop(frame, tables=tables)
-    loop = time.perf_counter() - start
-    return {"rows": rows, "vectorized": vectorized, "loop": loop}
+    _, vec_wall, vec_cpu = _timed(lambda: audit_doses(frame, tables=tables))
+    _, loop_wall, loop_cpu = _timed(lambda: audit_loop(frame, tables=tables))
+    return {
+        "rows": rows,
+        "vec_wall": vec_wall,
+        "vec_cpu": vec_cpu,
+        "loop_wall": loop_wall,
+        "loop_cpu": loop_cpu,
+    }
 
 
 def _step_file(path: str, out: str) -> dict:
     from calcidata.audit import audit_file
 
-    start = time.perf_counter()
-    counts = audit_file(path, out)
-    return {
-        "seconds": time.perf_counter() - start,
-        "rows": int(counts.sum()),
-        "peak_mb": _peak_mb(),
-    }
+    counts, wall, cpu = _timed(lambda: audit_file(path, out))
+    return {"wall": wall, "cpu": cpu, "rows": int(counts.sum()), "peak_mb": _peak_mb()}
 
 
 def _step_read_whole(path: str) -> dict:
@@ -357,54 +363,68 @@ def _write_csv(path: Path, rows: int) -> None:
 
 def run(results: list[str]) -> None:
     """Measure the audit and append the Markdown report to ``results``."""
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     results += [
         "## Dose audit (`calcidata.audit_doses`, `calcidata audit`)",
         "",
         "Synthetic prescriptions (`benchmarks/bench_audit.py: synthetic`): text columns "
-        "as a CSV reader gives them, every status present. One process per "
-        "measurement, pinned to one CPU; peak memory is the process's peak resident "
-        "size during the measured step.",
+        "as a CSV reader gives them, every status present. One process per measurement, "
+        "every library held to one thread: *CPU s* is the process's CPU time (all "
+        "threads), so *rows per CPU-second* is the one-core figure; *wall s* also "
+        "counts time lost to other work on the machine (load average at the start: "
+        f"{load}). Peak RSS is the process's peak resident size during the measured "
+        "step.",
         "",
         "### In memory",
         "",
-        "| rows | seconds | rows per second | data in memory (MB) | peak RSS (MB) | "
-        "RSS before (MB) |",
-        "|---:|---:|---:|---:|---:|---:|",
+        "| rows | wall s | CPU s | rows per CPU-second | again: rows per CPU-second | "
+        "data in memory (MB) | RSS before (MB) | peak RSS (MB) |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for rows in MEMORY_ROWS:
         m = _measure("memory", rows)
         results.append(
-            f"| {rows:,} | {m['seconds']:.2f} | {rows / m['seconds']:,.0f} | "
-            f"{m['data_mb']:,.0f} | {m['peak_mb']:,.0f} | {m['before_mb']:,.0f} |"
+            f"| {rows:,} | {m['wall']:.2f} | {m['cpu']:.2f} | {rows / m['cpu']:,.0f} | "
+            f"{rows / m['again_cpu']:,.0f} | {m['data_mb']:,.0f} | {m['before_mb']:,.0f} | "
+            f"{m['peak_mb']:,.0f} |"
         )
-    results += ["", "Target: at least 1,000,000 rows per second on one core.", ""]
+    results += [
+        "",
+        "Target: at least 1,000,000 rows per second on one core. *Again*: the same call "
+        "repeated, with the ranges of the frame's keys already chosen. Peak RSS includes "
+        "the input frame and the audit's new columns.",
+        "",
+    ]
 
     m = _measure("loop", LOOP_ROWS)
     results += [
         "### Against a row-by-row loop",
         "",
-        f"The same {LOOP_ROWS:,} rows, same rule and output (`audit_loop`, checked "
+        f"The same {LOOP_ROWS:,} rows, same rule and same output (`audit_loop`, checked "
         "equal to the vectorized audit by `tests/test_audit.py`):",
         "",
-        "| implementation | seconds | rows per second |",
-        "|---|---:|---:|",
-        f"| row-by-row Python loop | {m['loop']:.2f} | {LOOP_ROWS / m['loop']:,.0f} |",
-        f"| `audit_doses` (vectorized) | {m['vectorized']:.3f} | "
-        f"{LOOP_ROWS / m['vectorized']:,.0f} |",
+        "| implementation | wall s | CPU s | rows per CPU-second |",
+        "|---|---:|---:|---:|",
+        f"| row-by-row Python loop | {m['loop_wall']:.2f} | {m['loop_cpu']:.2f} | "
+        f"{LOOP_ROWS / m['loop_cpu']:,.0f} |",
+        f"| `audit_doses` (vectorized) | {m['vec_wall']:.3f} | {m['vec_cpu']:.3f} | "
+        f"{LOOP_ROWS / m['vec_cpu']:,.0f} |",
         "",
-        f"Speed-up: {m['loop'] / m['vectorized']:,.0f}x.",
+        f"Speed-up: {m['loop_cpu'] / m['vec_cpu']:,.0f}x (CPU time). At this size a "
+        "good part of the vectorized time is fixed: choosing the range once for each of "
+        "the sample's distinct keys.",
         "",
     ]
 
     results += [
         "### Out of core (`calcidata audit FILE --out FILE.parquet`)",
         "",
-        f"CSV files with a {NOTE_WIDTH}-character free-text column; the process may "
-        f"use at most {ALLOWED_BYTES / 2**20:,.0f} MB of address space "
-        "(`RLIMIT_AS`, a hard limit: more and allocation fails).",
+        f"CSV files with a {NOTE_WIDTH}-character free-text column; the process may use "
+        f"at most {ALLOWED_BYTES / 2**20:,.0f} MB of address space (`RLIMIT_AS`, a hard "
+        "limit: beyond it allocation fails).",
         "",
-        "| rows | file size (MB) | seconds | rows per second | peak RSS (MB) |",
-        "|---:|---:|---:|---:|---:|",
+        "| rows | file size (MB) | wall s | CPU s | rows per CPU-second | peak RSS (MB) |",
+        "|---:|---:|---:|---:|---:|---:|",
     ]
     with tempfile.TemporaryDirectory(prefix="calcidata-bench-") as tmp:
         biggest = None
@@ -415,8 +435,8 @@ def run(results: list[str]) -> None:
             m = _measure("file", path, Path(tmp) / "out.parquet", limit=ALLOWED_BYTES)
             assert m["rows"] == rows
             results.append(
-                f"| {rows:,} | {size / 2**20:,.0f} | {m['seconds']:.1f} | "
-                f"{rows / m['seconds']:,.0f} | {m['peak_mb']:,.0f} |"
+                f"| {rows:,} | {size / 2**20:,.0f} | {m['wall']:.1f} | {m['cpu']:.1f} | "
+                f"{rows / m['cpu']:,.0f} | {m['peak_mb']:,.0f} |"
             )
             biggest = (path, size)
             (Path(tmp) / "out.parquet").unlink()
@@ -428,9 +448,9 @@ def run(results: list[str]) -> None:
         )
         results += [
             "",
-            f"The largest file is {biggest[1] / ALLOWED_BYTES:.1f}x the allowed "
-            f"memory and {fits} under the same limit; the chunked audit's peak "
-            "stays flat as the file grows.",
+            f"The largest file is {biggest[1] / ALLOWED_BYTES:.1f}x the allowed memory and "
+            f"{fits} under the same limit; the chunked audit's peak stays flat as the file "
+            "grows four-fold.",
             "",
         ]
 
