@@ -605,6 +605,8 @@ def audit_doses(
     daily maximum (either may be missing when sources give only one end).
     Bounds are compared with a relative tolerance of 1e-9.
     """
+    if not isinstance(df, pd.DataFrame):
+        raise ParameterError(f"audit_doses needs a pandas DataFrame, not {type(df).__name__}")
     columns = _resolve_columns(
         df,
         {
@@ -677,7 +679,7 @@ def read_input(path: str | os.PathLike) -> pd.DataFrame:
         return _arrow_error(
             path, lambda: pc.read_csv(path, read_options=read, convert_options=convert).to_pandas()
         )
-    return pd.read_parquet(path)
+    return _arrow_error(path, lambda: pd.read_parquet(path))
 
 
 def _arrow_error(path: Path, action):
@@ -707,7 +709,8 @@ def _batches(path: Path, rows: int):
     else:
         import pyarrow.parquet as pq
 
-        yield from pq.ParquetFile(path).iter_batches(batch_size=rows)
+        parquet = _arrow_error(path, lambda: pq.ParquetFile(path))
+        yield from parquet.iter_batches(batch_size=rows)
 
 
 def _next(path: Path, reader):
@@ -755,7 +758,7 @@ def _header(path: Path) -> pd.DataFrame:
         return pd.DataFrame({n: pd.Series([], dtype="str") for n in _csv_names(path)})
     import pyarrow.parquet as pq
 
-    return pq.read_schema(path).empty_table().to_pandas()
+    return _arrow_error(path, lambda: pq.read_schema(path).empty_table().to_pandas())
 
 
 class _Writer:

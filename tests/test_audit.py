@@ -318,3 +318,42 @@ def test_combinations_are_numbered_the_same_when_packed_or_grouped():
         assert numbers.max() + 1 == len({tuple(x) for x in np.array(codes).T})
         for column, part in zip(codes, parts, strict=True):
             assert (part[numbers] == column).all()
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "words"),
+    [
+        ("ragged.csv", b"treatment,dose,unit,frequency\nx,1,mg,1\nx,1\n", "cannot be read"),
+        ("latin1.csv", b"treatment,dose,unit,frequency\n\xe9,1,mg,1\n", "UTF-8"),
+        ("empty.csv", b"", "is empty"),
+        ("broken.parquet", b"not a parquet file", "cannot be read"),
+        ("other.csv", b"a,b\n1,2\n", "no treatment column"),
+    ],
+)
+def test_unreadable_files_give_a_clear_error_and_no_output(
+    tables, tmp_path, capsys, name, content, words
+):
+    source = tmp_path / name
+    source.write_bytes(content)
+    out = tmp_path / "out.csv"
+    assert main(["audit", str(source), "--out", str(out), "--data-dir", str(tables.data_dir)]) == 2
+    err = capsys.readouterr().err
+    assert words in err and "Traceback" not in err
+    assert not out.exists() and source.read_bytes() == content
+    assert [p.name for p in tmp_path.iterdir()] == [name]  # no temporary file left behind
+
+
+def test_numeric_frequency_columns_and_non_frames(tables):
+    frame = pd.DataFrame(
+        {
+            "treatment": ["fixture_drug"] * 3,
+            "dose": [200.0, 200.0, 200.0],
+            "unit": ["mg"] * 3,
+            "frequency": [3.0, np.nan, -1.0],
+        }
+    )
+    out = audit_doses(frame, tables=tables)
+    assert out["status"].tolist() == ["within_range", "invalid_input", "invalid_input"]
+    assert "frequency is empty" in out.loc[1, "reason"]
+    with pytest.raises(ParameterError, match="DataFrame"):
+        audit_doses([{"treatment": "fixture_drug"}], tables=tables)
