@@ -132,7 +132,7 @@ _DICT_COLUMNS = (
     _c("required", "boolean", "Whether every row has a value."),
     _c("unit", "string", "Unit, or the column holding each row's unit.", False),
     _c("description", "string", "What the column holds."),
-    _c("references", "string", "table.column this column's ids point to.", False),
+    _c("refers_to", "string", "table.column this column's ids point to.", False),
     _c("separator", "string", "Separator of several values in one cell.", False),
 )
 _LEVEL_COLUMNS = (
@@ -158,7 +158,7 @@ def _dictionary(all_specs: list[TableSpec], all_links: list[LinkSpec]) -> pd.Dat
                     "required": c.required,
                     "unit": c.unit,
                     "description": c.description,
-                    "references": ".".join(c.references) if c.references else None,
+                    "refers_to": ".".join(c.references) if c.references else None,
                     "separator": c.multi,
                 }
             )
