@@ -589,21 +589,28 @@ def audit_doses(
 
     **Which range.** Candidate rows of ``dosing_ranges`` are drug doses
     (``parameter`` = ``dose``) from which :func:`calcidata.units.daily_dose`
-    derives a daily range. Of these, keep the rows
+    derives a daily range (dose times administrations per day; per-course and
+    single doses give none). A candidate must
 
-    1. of the treatment itself, or else of the nearest broader class it belongs
-       to (its parent, grandparent, ...), never of narrower treatments;
-    2. of the row's route, when a route is given;
-    3. of the row's condition, else of the nearest broader condition, else
-       general ranges (no condition), when a condition is given; when none is
-       given, general ranges, else the ranges of any condition. Ranges for other
-       conditions are never used for a given condition;
-    4. in the dose's canonical unit (``mg/day`` for a dose in g, mg or mcg).
+    1. be for the treatment itself or a broader class it belongs to (its
+       parent, grandparent, ...), never for a narrower treatment;
+    2. be for the row's route, when a route is given;
+    3. be for the row's condition, a broader condition, or no condition
+       (general), when a condition is given; ranges reported only for other
+       conditions are never used. Without a condition, every candidate counts;
+    4. be in the dose's canonical unit per day (``mg/day`` for a dose in g, mg
+       or mcg; ``mg/kg/day`` for mg/kg).
 
-    The most specific rows by (1) and then (3) form the reference; the range is
-    their envelope: the lowest reported daily minimum to the highest reported
-    daily maximum (either may be missing when sources give only one end).
-    Bounds are compared with a relative tolerance of 1e-9.
+    Among those, the most specific win: first the nearest treatment (the
+    treatment itself before its class), then the nearest condition (the
+    condition itself, then each broader condition, then general ranges;
+    without a condition, general ranges before condition-specific ones). The
+    reference range is the envelope of the winning rows: their lowest daily
+    minimum to their highest daily maximum (either end may be missing when the
+    sources give only the other). ``range_dosing_ids`` lists those rows, and
+    ``range_scope`` says which level won (``condition``, ``broader_condition``,
+    ``general``, ``any_condition``). Bounds are compared with a relative
+    tolerance of 1e-9.
     """
     if not isinstance(df, pd.DataFrame):
         raise ParameterError(f"audit_doses needs a pandas DataFrame, not {type(df).__name__}")
