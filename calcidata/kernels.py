@@ -1,30 +1,44 @@
-"""Warm Jupyter kernels and in-process notebook execution for the renderer.
+"""Fast kernels and in-process notebook execution for the renderer.
 
 Starting a kernel and importing pandas, seaborn and calcidata in it costs a
-few seconds, more than running a typical report. A :class:`KernelPool` keeps
-one spare kernel per worker process that was started, and told to import those
-modules, in the background while the previous notebook ran. The import is sent
-as a *silent* execution (no history, no execution count, no output), so the
-notebook then runs exactly as in a fresh kernel, only sooner.
+few seconds, often more than running the report itself. Two things remove
+that cost:
 
-Notebooks run through papermill's own machinery (parameter injection, error
-cells, cell metadata) with a small engine, ``calcidata_warm``, that hands
-papermill a kernel manager whose kernel is already running; HTML comes from
-nbconvert's ``HTMLExporter``, created once per process. Nothing here shells out
-to the papermill or nbconvert command lines.
+* On Linux each worker has a :class:`Zygote`: a process that imported
+  ipykernel, pandas, matplotlib, seaborn and calcidata once and forks a new,
+  ready kernel on request (see :mod:`calcidata._zygote`). Elsewhere kernels
+  start as usual.
+* A :class:`KernelPool` keeps one spare kernel per worker, started while the
+  previous notebook ran, and sends it the imports as a *silent* execution (no
+  history, no execution count, no output), so a notebook then runs as in a
+  fresh kernel, only sooner.
 
-This module imports jupyter_client, papermill and nbconvert: import it only
-where notebooks are executed.
+Every notebook still gets a kernel of its own. Notebooks run through papermill's
+own machinery (parameter injection, error cells, cell metadata) with a small
+engine, ``calcidata_warm``, that hands papermill a kernel manager whose kernel
+is already running; HTML comes from nbconvert's ``HTMLExporter``, created once
+per process. Nothing here shells out to the papermill or nbconvert command lines.
+
+This module imports jupyter_client (and, when used, papermill and nbconvert):
+import it only where notebooks are executed.
 """
 
 from __future__ import annotations
 
+import ast
+import json
 import logging
 import os
 import shutil
+import signal
+import subprocess
+import sys
 import tempfile
+import time
+import uuid
 from collections.abc import Mapping
 from functools import cache
+from pathlib import Path
 
 from jupyter_client import AsyncKernelManager, BlockingKernelClient
 from jupyter_core.utils import run_sync
@@ -37,6 +51,8 @@ WARM_IMPORTS = (
 )
 
 ENGINE = "calcidata_warm"
+#: The kernel the zygote can fork: ipykernel in this interpreter.
+ZYGOTE_KERNEL = "python3"
 
 _WARM_CODE = """\
 def _calcidata_warm_up():
@@ -84,19 +100,129 @@ def _register_engine() -> str:
     return ENGINE
 
 
+class Zygote:
+    """Client of a :mod:`calcidata._zygote` process: asks it to fork kernels.
+
+    The zygote has imported ipykernel, pandas, seaborn and calcidata once; a
+    forked kernel is ready in a fraction of a second and needs no imports.
+    """
+
+    def __init__(self, cwd: str | None, env: Mapping[str, str]):
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", "from calcidata._zygote import main; main()"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=cwd, env=dict(env),
+            text=True, bufsize=1,
+        )
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def spawn(self, connection_file: str, cwd: str | None, env: Mapping[str, str]) -> int:
+        """Fork a kernel for ``connection_file``; return its process id."""
+        request = {"connection_file": connection_file, "cwd": cwd, "env": dict(env)}
+        self.proc.stdin.write(json.dumps(request) + "\n")
+        self.proc.stdin.flush()
+        line = self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError("the kernel zygote exited")
+        return int(json.loads(line)["pid"])
+
+    def close(self) -> None:
+        """End the zygote (its kernels end with it)."""
+        if self.proc.stdin and not self.proc.stdin.closed:
+            self.proc.stdin.close()
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        if self.proc.stdout:
+            self.proc.stdout.close()
+
+
+class _ForkedProcess:
+    """The Popen-like handle jupyter_client's provisioner needs, for a zygote's child."""
+
+    stdin = stdout = stderr = None
+
+    def __init__(self, pid: int):
+        self.pid = pid
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            try:
+                os.kill(self.pid, 0)
+            except ProcessLookupError:
+                self.returncode = 0
+            except PermissionError:
+                pass
+            else:
+                try:  # exited but not yet collected by the zygote: ended too
+                    with open(f"/proc/{self.pid}/stat", encoding="ascii") as f:
+                        if f.read().rsplit(")", 1)[1].split()[0] in ("Z", "X"):
+                            self.returncode = 0
+                except (OSError, IndexError):
+                    pass
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if deadline is not None and time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired(str(self.pid), timeout)
+            time.sleep(0.02)
+        return self.returncode
+
+    def send_signal(self, signum: int) -> None:
+        os.kill(self.pid, signum)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
+
+
+@cache
+def _zygote_provisioner():
+    from jupyter_client.provisioning import LocalProvisioner
+
+    class ZygoteProvisioner(LocalProvisioner):
+        """jupyter_client's local provisioner, launching by fork from a zygote."""
+
+        zygote: Zygote | None = None
+
+        async def launch_kernel(self, cmd, **kwargs):
+            pid = self.zygote.spawn(self.parent.connection_file, kwargs.get("cwd"),
+                                    kwargs.get("env") or os.environ)
+            self.process = _ForkedProcess(pid)
+            self.pid = self.pgid = pid
+            return self.connection_info
+
+    return ZygoteProvisioner
+
+
 class WarmKernel:
     """One started kernel, with the client that sent it the warm-up imports."""
 
     def __init__(self, kernel_name: str, cwd: str | None, env: Mapping[str, str],
-                 warm_imports: tuple[str, ...]):
+                 warm_imports: tuple[str, ...], zygote: Zygote | None = None):
         self.kernel_name = kernel_name
-        # IPC sockets (no TCP ports, no plain-text warning) under a private directory:
-        # jupyter_client's default "kernel-ipc-N" names in the kernel's cwd would collide
-        # between concurrent kernels.
         self._dir = tempfile.mkdtemp(prefix="calcidata-kernel-")
-        self.km = AsyncKernelManager(kernel_name=kernel_name, transport="ipc",
-                                     ip=os.path.join(self._dir, "ipc"))
-        run_sync(self.km.start_kernel)(cwd=cwd, env=dict(env))
+        self.km = self._manager()
+        if zygote is not None and zygote.alive():
+            provisioner = _zygote_provisioner()(
+                kernel_id=self.km.kernel_id, kernel_spec=self.km.kernel_spec, parent=self.km)
+            provisioner.zygote = zygote
+            self.km.provisioner = provisioner
+        try:
+            run_sync(self.km.start_kernel)(cwd=cwd, env=dict(env))
+        except Exception:
+            if zygote is None:
+                raise
+            self.km = self._manager()  # the zygote is gone: start a kernel the usual way
+            run_sync(self.km.start_kernel)(cwd=cwd, env=dict(env))
         self._kc = None
         if warm_imports:
             kc = BlockingKernelClient(connection_file=self.km.connection_file)
@@ -105,6 +231,53 @@ class WarmKernel:
             kc.execute(_WARM_CODE.format(modules=tuple(warm_imports)), silent=True,
                        store_history=False)
             self._kc = kc
+
+    def package_files(self, package: str, root: Path) -> list[str]:
+        """Files of ``package``'s modules imported in the kernel, relative to ``root``.
+
+        Asked with a silent execution's ``user_expressions``; an empty list if the
+        kernel does not answer.
+        """
+        expression = (
+            "sorted({getattr(m, '__file__', None) or '' for n, m in "
+            f"list(__import__('sys').modules.items()) if n.split('.')[0] == {package!r}}})"
+        )
+        kc = self._kc
+        try:
+            if kc is None:
+                kc = self._kc = BlockingKernelClient(connection_file=self.km.connection_file)
+                kc.load_connection_file()
+                kc.start_channels()
+            msg_id = kc.execute("", silent=True, store_history=False,
+                                user_expressions={"files": expression})
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                reply = kc.get_shell_msg(timeout=30)
+                if reply["parent_header"].get("msg_id") == msg_id:
+                    break
+            else:
+                return []
+            value = reply["content"]["user_expressions"]["files"]["data"]["text/plain"]
+            files = ast.literal_eval(value)
+        except Exception:
+            return []
+        out = []
+        for name in files:
+            try:
+                rel = Path(name).resolve().relative_to(root).as_posix()
+            except ValueError:
+                continue
+            if rel.endswith(".py") and not rel.startswith("_zygote"):
+                out.append(rel)
+        return sorted(out)
+
+    def _manager(self) -> AsyncKernelManager:
+        # IPC sockets (no TCP ports, no plain-text warning) under a private directory:
+        # jupyter_client's default "kernel-ipc-N" names in the kernel's cwd would collide
+        # between concurrent kernels.
+        return AsyncKernelManager(kernel_name=self.kernel_name, transport="ipc",
+                                  ip=os.path.join(self._dir, "ipc"),
+                                  kernel_id=str(uuid.uuid4()))
 
     def shutdown(self) -> None:
         """Stop the kernel process and close every channel; safe to call twice."""
@@ -131,35 +304,51 @@ class KernelPool:
         Extra environment variables for the kernels (added to ``os.environ``).
     warm_imports : tuple of str
         Modules each kernel imports while it waits.
+    zygote : bool
+        Fork ``python3`` kernels from a preloaded :class:`Zygote` (Linux only);
+        otherwise start each kernel as a new interpreter.
     """
 
     def __init__(self, cwd: str | os.PathLike | None = None,
                  env: Mapping[str, str] | None = None,
-                 warm_imports: tuple[str, ...] = WARM_IMPORTS):
+                 warm_imports: tuple[str, ...] = WARM_IMPORTS, zygote: bool = True):
         self.cwd = str(cwd) if cwd is not None else None
         self.env = {**os.environ, "PYDEVD_DISABLE_FILE_VALIDATION": "1", **(env or {})}
         self.warm_imports = warm_imports
+        self.zygote = Zygote(self.cwd, self.env) if zygote and _can_fork() else None
         self._spare: WarmKernel | None = None
 
-    def prestart(self, kernel_name: str = "python3") -> None:
+    def _start(self, kernel_name: str) -> WarmKernel:
+        zygote = self.zygote if kernel_name == ZYGOTE_KERNEL else None
+        return WarmKernel(kernel_name, self.cwd, self.env, self.warm_imports, zygote)
+
+    def prestart(self, kernel_name: str = ZYGOTE_KERNEL) -> None:
         """Start a spare kernel (returns at once; it warms up on its own)."""
         if self._spare is None:
-            self._spare = WarmKernel(kernel_name, self.cwd, self.env, self.warm_imports)
+            self._spare = self._start(kernel_name)
 
-    def take(self, kernel_name: str = "python3") -> WarmKernel:
+    def take(self, kernel_name: str = ZYGOTE_KERNEL) -> WarmKernel:
         """A started kernel: the spare if it runs ``kernel_name``, else a new one."""
         spare, self._spare = self._spare, None
         if spare is not None and spare.kernel_name == kernel_name:
             return spare
         if spare is not None:
             spare.shutdown()
-        return WarmKernel(kernel_name, self.cwd, self.env, self.warm_imports)
+        return self._start(kernel_name)
 
     def close(self) -> None:
-        """Shut the spare kernel down."""
+        """Shut the spare kernel and the zygote down."""
         if self._spare is not None:
             self._spare.shutdown()
             self._spare = None
+        if self.zygote is not None:
+            self.zygote.close()
+            self.zygote = None
+
+
+def _can_fork() -> bool:
+    # fork without exec is well-trodden on Linux; macOS frameworks are not fork-safe
+    return sys.platform.startswith("linux") and hasattr(os, "fork")
 
 
 def execute(notebook: str | os.PathLike, output: str | os.PathLike, params: dict,

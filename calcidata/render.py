@@ -3,11 +3,13 @@
 Each rendered parameter set becomes ``<out>/<report>/<slug>.html`` beside the
 executed ``<slug>.ipynb`` and a small ``<slug>.manifest.json``. The manifest
 holds a fingerprint of everything the output depends on: the notebook file,
-the parameters, the table files, and calcidata itself (its version and the
-bytes of its modules, so an edited checkout re-renders). :func:`build`
-re-renders a parameter set only when its fingerprint changed, so a re-run with
-nothing changed reads a few small files and starts no kernel; it imports
-nothing heavy on that path.
+the parameters, the table files, the calcidata version, and the calcidata
+modules the kernel had imported when the notebook finished (their bytes, as
+``make`` would track them, so editing ``plots.py`` re-renders the reports that
+use it and editing the CLI re-renders nothing). :func:`build` re-renders a
+parameter set only when one of these changed, so a re-run with nothing changed
+reads a few small files and starts no kernel; it imports nothing heavy on that
+path.
 
 Work is done by worker processes (``-j``, default the CPU count) that keep
 papermill and nbconvert imported and keep a warm kernel ready (see
@@ -130,14 +132,27 @@ def _sha(*chunks: bytes) -> str:
     return h.hexdigest()
 
 
+_PACKAGE = Path(__file__).resolve().parent
+
+
 @cache
-def code_fingerprint() -> str:
-    """Hash of the calcidata version and of every module of the package."""
-    package = Path(__file__).resolve().parent
+def renderer_fingerprint() -> str:
+    """Hash of the calcidata version and of the module that turns notebooks into HTML."""
+    return _sha(__version__.encode(), (_PACKAGE / "kernels.py").read_bytes())
+
+
+def code_hash(files: list[str]) -> str:
+    """Hash of the calcidata modules a report used (paths relative to the package)."""
     chunks = [__version__.encode()]
-    for path in sorted(package.rglob("*.py")):
-        chunks += [path.relative_to(package).as_posix().encode(), path.read_bytes()]
+    for name in sorted(files):
+        path = _PACKAGE / name
+        chunks += [name.encode(), path.read_bytes() if path.is_file() else b"\0missing"]
     return _sha(*chunks)
+
+
+def all_modules() -> list[str]:
+    """Every module of the package (used when a kernel cannot tell what it imported)."""
+    return sorted(p.relative_to(_PACKAGE).as_posix() for p in _PACKAGE.rglob("*.py"))
 
 
 def data_fingerprint(data_dir: Path) -> str:
@@ -171,7 +186,7 @@ def _make_job(spec: ReportSpec, params: dict, *, out: Path, data: Path, notebook
         nb_bytes,
         json.dumps(full, sort_keys=True).encode(),
         data_fp.encode(),
-        code_fingerprint().encode(),
+        renderer_fingerprint().encode(),
     )
     text = label(spec, full, catalog)
     return Job(
@@ -212,7 +227,10 @@ def _manifest(job: Job) -> dict | None:
 def is_up_to_date(job: Job) -> bool:
     """Whether ``job``'s HTML exists and was rendered from the same inputs."""
     m = _manifest(job)
-    return bool(m) and m.get("fingerprint") == job.fingerprint and job.html.is_file()
+    if not m or m.get("fingerprint") != job.fingerprint or not job.html.is_file():
+        return False
+    code = m.get("code") or {}
+    return isinstance(code.get("files"), list) and code_hash(code["files"]) == code.get("hash")
 
 
 # --------------------------------------------------------------------------- workers
@@ -236,8 +254,8 @@ class Worker:
         from .kernels import KernelPool
 
         self.pool = KernelPool(cwd=cwd, env={paths.ENV_DATA_DIR: str(data_dir)})
-        if prestart:
-            self.pool.prestart()
+        if prestart and self.pool.zygote is None:
+            self.pool.prestart()  # (a zygote preloads on its own; kernels fork in a moment)
 
     def run(self, job: Job) -> Outcome:
         """Execute ``job``'s notebook and write its outputs; never raises for a notebook error."""
@@ -253,6 +271,7 @@ class Worker:
             try:
                 nb = kernels.execute(job.notebook, tmp, job.params, kernel,
                                      cwd=Path(job.notebook).parent)
+                files = kernel.package_files("calcidata", _PACKAGE) or all_modules()
             finally:
                 kernel.shutdown()
             html = kernels.to_html(nb, job.title)
@@ -267,6 +286,7 @@ class Worker:
             "data_version": job.data_version, "calcidata_version": __version__,
             "rendered_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
             "seconds": round(seconds, 2), "by": job.by,
+            "code": {"files": files, "hash": code_hash(files)},
             "html": job.html.name, "notebook": job.ipynb.name,
         }
         atomic_write(job.manifest, json.dumps(manifest, indent=1, sort_keys=True) + "\n")

@@ -183,9 +183,13 @@ class Catalog:
 
     @property
     def modalities_with_dosing(self) -> list[str]:
-        """Modalities of treatments that have dosing rows, in vocabulary order."""
+        """Modalities of treatments that have dosing rows, in treatments-table order.
+
+        (Not in vocabulary order: reading the vocabulary imports the schemas, and
+        with them pandas, which a no-op build must not pay for.)
+        """
         used = {self.modality.get(t) for t in self.dosing_treatments}
-        return [m for m in _vocabulary("MODALITIES") if m in used]
+        return list(dict.fromkeys(m for m in self.modality.values() if m in used))
 
     def allowed(self, kind: str) -> list[str]:
         """The allowed values of a set named by :attr:`Param.allowed`."""

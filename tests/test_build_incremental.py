@@ -11,7 +11,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from calcidata.render import build, is_up_to_date, plan
+from calcidata.render import build, code_hash, is_up_to_date, plan
 
 from .conftest import ROOT, read_rows, write_rows
 from .render_support import copy_notebooks, fixture_registry
@@ -109,7 +109,8 @@ def test_outputs_of_parameter_sets_no_longer_built_are_pruned(project):
     (folder / "fixture_shoulder.ipynb").write_text("{}")
     manifest = {"report": "hello", "slug": "fixture_shoulder", "html": "fixture_shoulder.html",
                 "notebook": "fixture_shoulder.ipynb", "fingerprint": job.fingerprint,
-                "by": "build", "label": "Fixture", "data_version": "x", "rendered_at": "t"}
+                "by": "build", "label": "Fixture", "data_version": "x", "rendered_at": "t",
+                "code": {"files": ["reports.py"], "hash": code_hash(["reports.py"])}}
     (folder / "fixture_shoulder.manifest.json").write_text(json.dumps(manifest))
     assert is_up_to_date(job)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 
@@ -10,7 +11,7 @@ import pytest
 
 from calcidata.cli import main
 from calcidata.errors import RenderError
-from calcidata.render import render
+from calcidata.render import code_hash, is_up_to_date, plan, render
 
 from .render_support import copy_notebooks, fixture_registry, visible_text
 
@@ -39,6 +40,33 @@ def test_render_writes_html_beside_executed_notebook_and_manifest(rendered):
     manifest = json.loads((out / "hello" / "fixture_shoulder.manifest.json").read_text())
     assert manifest["params"] == {"condition_id": "fixture_shoulder"}
     assert manifest["by"] == "render" and len(manifest["fingerprint"]) == 64
+    # the calcidata modules the kernel used are tracked, the renderer's own are not
+    assert "loading.py" in manifest["code"]["files"]
+    assert not {"render.py", "cli.py", "_zygote.py"} & set(manifest["code"]["files"])
+    assert manifest["code"]["hash"] == code_hash(manifest["code"]["files"])
+
+
+def test_a_changed_module_makes_the_report_out_of_date(rendered, tmp_path):
+    out, html = rendered
+    job = plan_one(out)
+    assert is_up_to_date(job)
+    manifest_path = out / "hello" / "fixture_shoulder.manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["code"]["hash"] = "0" * 64  # as if loading.py had been edited since
+    copy = tmp_path / "hello"
+    copy.mkdir()
+    (copy / manifest_path.name).write_text(json.dumps(manifest))
+    (copy / html.name).write_text("x")
+    assert not is_up_to_date(dataclasses.replace(job, out_dir=str(tmp_path)))
+
+
+def plan_one(out):
+    from .conftest import MINIMAL
+
+    registry = fixture_registry("hello")
+    notebooks = out.parent / "notebooks"
+    [job] = plan(out, data_dir=MINIMAL, notebooks_dir=notebooks, reports=registry)
+    return dataclasses.replace(job, by="render")
     assert (out / "index.html").is_file()
 
 

@@ -1,0 +1,111 @@
+"""A kernel "zygote": a process that imports the heavy modules once, then forks kernels.
+
+Run as ``python -c "from calcidata._zygote import main; main()"`` by
+:class:`calcidata.kernels.Zygote`. It imports ipykernel, pandas, matplotlib,
+seaborn and calcidata *without starting anything* (no kernel, no event loop,
+no ZeroMQ context, no threads of its own), then reads one JSON request per line
+on standard input::
+
+    {"connection_file": "...", "cwd": "...", "env": {...}}
+
+and answers each with the process id of a forked child, which becomes an
+ordinary IPython kernel (``ipykernel``'s ``IPKernelApp``, as ``python -m
+ipykernel_launcher -f CONNECTION_FILE`` would start it) in its own process
+group. A kernel so started skips the interpreter start and the imports, which
+cost more than running a typical report notebook.
+
+What would differ from a fresh kernel is reset in the child: environment,
+working directory, ``sys.argv``, signal handlers, and the random seeds of
+``random`` and ``numpy``. The zygote exits when its standard input closes (its
+worker ended); its kernels exit when the zygote does (ipykernel's parent poller).
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import signal
+import sys
+
+#: Imported once in the zygote; each is optional.
+PRELOAD = (
+    "ipykernel.kernelapp", "ipykernel.ipkernel", "IPython.core.interactiveshell",
+    "numpy", "pandas", "matplotlib", "matplotlib.pyplot", "seaborn", "IPython.display",
+    "pandera", "calcidata", "calcidata.loading", "calcidata.strength", "calcidata.units",
+    "calcidata.reports", "calcidata.compare", "calcidata.plots", "calcidata.present",
+)
+
+
+def _reap(*_args) -> None:
+    """Collect every exited kernel, so that it disappears from the process table."""
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
+def _become_kernel(request: dict, reply_fd: int) -> None:
+    """In the forked child: turn this process into an IPython kernel (never returns)."""
+    code = 1
+    try:
+        os.setsid()  # as jupyter_client starts kernels: own session and process group
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        null = os.open(os.devnull, os.O_RDWR)
+        os.dup2(null, 0)
+        os.dup2(null, 1)  # standard output is the zygote's reply pipe: never write there
+        os.close(null)
+        os.close(reply_fd) if reply_fd > 2 else None
+        os.environ.clear()
+        os.environ.update(request.get("env") or {})
+        if request.get("cwd"):
+            os.chdir(request["cwd"])
+        import random
+
+        random.seed()
+        if "numpy" in sys.modules:
+            sys.modules["numpy"].random.seed()
+        connection_file = request["connection_file"]
+        sys.argv = ["ipykernel_launcher", "-f", connection_file]
+        from ipykernel.kernelapp import IPKernelApp
+
+        IPKernelApp.launch_instance(argv=[
+            "-f", connection_file,
+            f"--IPKernelApp.parent_handle={os.getppid()}",
+            "--HistoryManager.hist_file=:memory:",
+        ])
+        code = 0
+    finally:
+        os._exit(code)
+
+
+def main() -> None:
+    """Preload, then serve fork requests until standard input closes."""
+    if sys.path and sys.path[0] in ("", os.getcwd()):
+        del sys.path[0]  # as ipykernel_launcher does; the kernel adds the cwd back
+    # as ipykernel sets it before any user import (matplotlib reads it when imported)
+    os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+    for name in PRELOAD:
+        try:
+            importlib.import_module(name)
+        except Exception:  # a missing optional module only costs its import later
+            pass
+    signal.signal(signal.SIGCHLD, _reap)
+    reply = os.fdopen(os.dup(1), "w", buffering=1)
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        request = json.loads(line)
+        pid = os.fork()
+        if pid == 0:
+            _become_kernel(request, reply.fileno())
+        reply.write(json.dumps({"pid": pid}) + "\n")
+    _reap()
+
+
+if __name__ == "__main__":
+    main()
