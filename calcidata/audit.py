@@ -308,6 +308,8 @@ class _Auditor:
         g_codes, (gt, gu, gf, gr, gc) = _combinations(
             [x.codes for x in (t, u, f, r, c)], [x.size for x in (t, u, f, r, c)]
         )
+        for x in (t, u, f, r, c):
+            x.codes = None  # one int64 per row each: free them before the row stage
 
         # The first problem in this order is the one reported (the dose is checked last).
         problems = (
