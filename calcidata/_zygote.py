@@ -1,23 +1,25 @@
 """A kernel "zygote": a process that imports the heavy modules once, then forks kernels.
 
-Run as ``python -c "from calcidata._zygote import main; main()"`` by
-:class:`calcidata.kernels.Zygote`. It imports ipykernel, pandas, matplotlib,
-seaborn and calcidata *without starting anything* (no kernel, no event loop,
-no ZeroMQ context, no threads of its own), then reads one JSON request per line
-on standard input::
+Started by :class:`calcidata.kernels.Zygote` as ``python -c "from
+calcidata._zygote import main; main()" SOCKET``. It listens on the Unix socket
+``SOCKET`` at once, imports ipykernel, pandas, matplotlib, seaborn and
+calcidata *without starting anything* (no kernel, no event loop, no ZeroMQ
+context, no threads of its own), then serves any number of clients (the build's
+worker processes). Each request is one JSON line::
 
     {"connection_file": "...", "cwd": "...", "env": {...}}
 
-and answers each with the process id of a forked child, which becomes an
+answered by one line with the process id of a forked child, which becomes an
 ordinary IPython kernel (``ipykernel``'s ``IPKernelApp``, as ``python -m
-ipykernel_launcher -f CONNECTION_FILE`` would start it) in its own process
-group. A kernel so started skips the interpreter start and the imports, which
-cost more than running a typical report notebook.
+ipykernel_launcher -f CONNECTION_FILE`` would start it) in a session of its
+own. Such a kernel skips the interpreter start and the imports, which cost
+more than running a typical report notebook.
 
 What would differ from a fresh kernel is reset in the child: environment,
-working directory, ``sys.argv``, signal handlers, and the random seeds of
-``random`` and ``numpy``. The zygote exits when its standard input closes (its
-worker ended); its kernels exit when the zygote does (ipykernel's parent poller).
+working directory, ``sys.argv``, signal handlers, open sockets, and the random
+seeds of ``random`` and ``numpy``. The zygote exits when its standard input
+closes (its owner ended); its kernels exit when the zygote does (ipykernel's
+parent poller).
 """
 
 from __future__ import annotations
@@ -25,7 +27,9 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import selectors
 import signal
+import socket
 import sys
 
 #: Imported once in the zygote; each is optional.
@@ -48,7 +52,7 @@ def _reap(*_args) -> None:
             return
 
 
-def _become_kernel(request: dict, reply_fd: int) -> None:
+def _become_kernel(request: dict, inherited: list[socket.socket]) -> None:
     """In the forked child: turn this process into an IPython kernel (never returns)."""
     code = 1
     try:
@@ -59,7 +63,8 @@ def _become_kernel(request: dict, reply_fd: int) -> None:
         os.dup2(null, 0)
         os.dup2(null, 1)  # standard output is the zygote's reply pipe: never write there
         os.close(null)
-        os.close(reply_fd) if reply_fd > 2 else None
+        for sock in inherited:  # the zygote's listening and client sockets
+            sock.close()
         os.environ.clear()
         os.environ.update(request.get("env") or {})
         if request.get("cwd"):
@@ -84,7 +89,10 @@ def _become_kernel(request: dict, reply_fd: int) -> None:
 
 
 def main() -> None:
-    """Preload, then serve fork requests until standard input closes."""
+    """Listen, preload, then serve fork requests until standard input closes."""
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(sys.argv[1])
+    listener.listen(64)  # clients may connect while we preload; they wait in the backlog
     if sys.path and sys.path[0] in ("", os.getcwd()):
         del sys.path[0]  # as ipykernel_launcher does; the kernel adds the cwd back
     # as ipykernel sets it before any user import (matplotlib reads it when imported)
@@ -95,16 +103,35 @@ def main() -> None:
         except Exception:  # a missing optional module only costs its import later
             pass
     signal.signal(signal.SIGCHLD, _reap)
-    reply = os.fdopen(os.dup(1), "w", buffering=1)
-    for line in sys.stdin:
-        if not line.strip():
-            continue
-        request = json.loads(line)
-        pid = os.fork()
-        if pid == 0:
-            _become_kernel(request, reply.fileno())
-        reply.write(json.dumps({"pid": pid}) + "\n")
-    _reap()
+    selector = selectors.DefaultSelector()
+    selector.register(listener, selectors.EVENT_READ)
+    selector.register(sys.stdin.fileno(), selectors.EVENT_READ)
+    pending: dict[socket.socket, bytes] = {}
+    while True:
+        for key, _ in selector.select():
+            if key.fileobj is listener:
+                conn, _ = listener.accept()
+                selector.register(conn, selectors.EVENT_READ)
+                pending[conn] = b""
+            elif key.fileobj == sys.stdin.fileno():
+                if not os.read(sys.stdin.fileno(), 4096):
+                    _reap()
+                    return  # our owner is gone
+            else:
+                conn = key.fileobj
+                data = conn.recv(1 << 16)
+                if not data:
+                    selector.unregister(conn)
+                    del pending[conn]
+                    conn.close()
+                    continue
+                pending[conn] += data
+                while b"\n" in pending[conn]:
+                    line, pending[conn] = pending[conn].split(b"\n", 1)
+                    pid = os.fork()
+                    if pid == 0:
+                        _become_kernel(json.loads(line), [listener, *pending])
+                    conn.sendall(json.dumps({"pid": pid}).encode() + b"\n")
 
 
 if __name__ == "__main__":

@@ -31,6 +31,7 @@ import logging
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -101,31 +102,19 @@ def _register_engine() -> str:
 
 
 class Zygote:
-    """Client of a :mod:`calcidata._zygote` process: asks it to fork kernels.
+    """A :mod:`calcidata._zygote` process: one per build, shared by its workers.
 
-    The zygote has imported ipykernel, pandas, seaborn and calcidata once; a
-    forked kernel is ready in a fraction of a second and needs no imports.
+    It starts preloading at once; :meth:`client` objects (one per worker, made
+    from :attr:`path` alone) ask it to fork ready kernels.
     """
 
     def __init__(self, cwd: str | None, env: Mapping[str, str]):
+        self._dir = tempfile.mkdtemp(prefix="calcidata-zygote-")
+        self.path = os.path.join(self._dir, "zygote.sock")
         self.proc = subprocess.Popen(
-            [sys.executable, "-c", "from calcidata._zygote import main; main()"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=cwd, env=dict(env),
-            text=True, bufsize=1,
+            [sys.executable, "-c", "from calcidata._zygote import main; main()", self.path],
+            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, cwd=cwd, env=dict(env),
         )
-
-    def alive(self) -> bool:
-        return self.proc.poll() is None
-
-    def spawn(self, connection_file: str, cwd: str | None, env: Mapping[str, str]) -> int:
-        """Fork a kernel for ``connection_file``; return its process id."""
-        request = {"connection_file": connection_file, "cwd": cwd, "env": dict(env)}
-        self.proc.stdin.write(json.dumps(request) + "\n")
-        self.proc.stdin.flush()
-        line = self.proc.stdout.readline()
-        if not line:
-            raise RuntimeError("the kernel zygote exited")
-        return int(json.loads(line)["pid"])
 
     def close(self) -> None:
         """End the zygote (its kernels end with it)."""
@@ -136,8 +125,53 @@ class Zygote:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
-        if self.proc.stdout:
-            self.proc.stdout.close()
+        shutil.rmtree(self._dir, ignore_errors=True)
+
+
+class ZygoteClient:
+    """Asks the zygote listening on ``path`` to fork kernels."""
+
+    def __init__(self, path: str):
+        self.path = path
+        self._sock: socket.socket | None = None
+        self._buffer = b""
+        self.broken = False
+
+    def _connect(self) -> socket.socket:
+        deadline = time.monotonic() + 30
+        while True:
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                sock.connect(self.path)
+                return sock
+            except (FileNotFoundError, ConnectionRefusedError):
+                sock.close()
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.02)  # the zygote has not bound its socket yet
+
+    def spawn(self, connection_file: str, cwd: str | None, env: Mapping[str, str]) -> int:
+        """Fork a kernel for ``connection_file``; return its process id."""
+        try:
+            if self._sock is None:
+                self._sock = self._connect()
+            request = {"connection_file": connection_file, "cwd": cwd, "env": dict(env)}
+            self._sock.sendall(json.dumps(request).encode() + b"\n")
+            while b"\n" not in self._buffer:
+                data = self._sock.recv(4096)
+                if not data:
+                    raise ConnectionError("the kernel zygote exited")
+                self._buffer += data
+            line, self._buffer = self._buffer.split(b"\n", 1)
+            return int(json.loads(line)["pid"])
+        except Exception:
+            self.broken = True
+            raise
+
+    def close(self) -> None:
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None
 
 
 class _ForkedProcess:
@@ -191,7 +225,7 @@ def _zygote_provisioner():
     class ZygoteProvisioner(LocalProvisioner):
         """jupyter_client's local provisioner, launching by fork from a zygote."""
 
-        zygote: Zygote | None = None
+        zygote: ZygoteClient | None = None
 
         async def launch_kernel(self, cmd, **kwargs):
             pid = self.zygote.spawn(self.parent.connection_file, kwargs.get("cwd"),
@@ -207,11 +241,11 @@ class WarmKernel:
     """One started kernel, with the client that sent it the warm-up imports."""
 
     def __init__(self, kernel_name: str, cwd: str | None, env: Mapping[str, str],
-                 warm_imports: tuple[str, ...], zygote: Zygote | None = None):
+                 warm_imports: tuple[str, ...], zygote: ZygoteClient | None = None):
         self.kernel_name = kernel_name
         self._dir = tempfile.mkdtemp(prefix="calcidata-kernel-")
         self.km = self._manager()
-        if zygote is not None and zygote.alive():
+        if zygote is not None and not zygote.broken:
             provisioner = _zygote_provisioner()(
                 kernel_id=self.km.kernel_id, kernel_spec=self.km.kernel_spec, parent=self.km)
             provisioner.zygote = zygote
@@ -293,6 +327,11 @@ class WarmKernel:
             shutil.rmtree(self._dir, ignore_errors=True)
 
 
+def kernel_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Environment of the kernels: this process's, plus ``extra``."""
+    return {**os.environ, "PYDEVD_DISABLE_FILE_VALIDATION": "1", **(extra or {})}
+
+
 class KernelPool:
     """A worker's kernels: hands out started kernels, keeps at most one spare warming.
 
@@ -304,18 +343,25 @@ class KernelPool:
         Extra environment variables for the kernels (added to ``os.environ``).
     warm_imports : tuple of str
         Modules each kernel imports while it waits.
-    zygote : bool
-        Fork ``python3`` kernels from a preloaded :class:`Zygote` (Linux only);
-        otherwise start each kernel as a new interpreter.
+    zygote : bool or str
+        Fork ``python3`` kernels from a preloaded zygote (Linux only): ``True``
+        starts one for this pool, a string is the socket path of a shared one
+        (see :class:`Zygote`), ``False`` starts every kernel as a new interpreter.
     """
 
     def __init__(self, cwd: str | os.PathLike | None = None,
                  env: Mapping[str, str] | None = None,
-                 warm_imports: tuple[str, ...] = WARM_IMPORTS, zygote: bool = True):
+                 warm_imports: tuple[str, ...] = WARM_IMPORTS, zygote: bool | str = True):
         self.cwd = str(cwd) if cwd is not None else None
-        self.env = {**os.environ, "PYDEVD_DISABLE_FILE_VALIDATION": "1", **(env or {})}
+        self.env = kernel_env(env)
         self.warm_imports = warm_imports
-        self.zygote = Zygote(self.cwd, self.env) if zygote and _can_fork() else None
+        self._own_zygote = None
+        self.zygote: ZygoteClient | None = None
+        if isinstance(zygote, str):
+            self.zygote = ZygoteClient(zygote)
+        elif zygote and can_fork():
+            self._own_zygote = Zygote(self.cwd, self.env)
+            self.zygote = ZygoteClient(self._own_zygote.path)
         self._spare: WarmKernel | None = None
 
     def _start(self, kernel_name: str) -> WarmKernel:
@@ -337,16 +383,18 @@ class KernelPool:
         return self._start(kernel_name)
 
     def close(self) -> None:
-        """Shut the spare kernel and the zygote down."""
+        """Shut the spare kernel down, and the zygote if this pool started it."""
         if self._spare is not None:
             self._spare.shutdown()
             self._spare = None
         if self.zygote is not None:
             self.zygote.close()
-            self.zygote = None
+        if self._own_zygote is not None:
+            self._own_zygote.close()
+            self._own_zygote = None
 
 
-def _can_fork() -> bool:
+def can_fork() -> bool:
     # fork without exec is well-trodden on Linux; macOS frameworks are not fork-safe
     return sys.platform.startswith("linux") and hasattr(os, "fork")
 
@@ -386,6 +434,12 @@ def to_html(nb, title: str) -> str:
     Mermaid), so the page loads nothing from the network; figures are embedded
     as data URIs. ``title`` is escaped by the template.
     """
+    body, _ = exporter().from_notebook_node(nb, resources={"metadata": {"name": title}})
+    return body
+
+
+def exporter():
+    """The process's one ``HTMLExporter`` (created on first use)."""
     global _EXPORTER
     if _EXPORTER is None:
         from jinja2 import DictLoader
@@ -401,6 +455,5 @@ def to_html(nb, title: str) -> str:
             exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
             embed_images=True,
         )
-    body, _ = _EXPORTER.from_notebook_node(nb, resources={"metadata": {"name": title}})
-    return body
+    return _EXPORTER
 

@@ -71,6 +71,8 @@ class Job:
     data_version: str = ""
     by: str = "build"
     prewarm: bool = False
+    #: Rows of data the report covers: a guess at its cost before it has a history.
+    weight: int = 0
 
     @property
     def folder(self) -> Path:
@@ -194,6 +196,7 @@ def _make_job(spec: ReportSpec, params: dict, *, out: Path, data: Path, notebook
         kernel_name=_kernel_name(nb_bytes), out_dir=str(out), fingerprint=fingerprint,
         title=f"{spec.title} — {text}" if text != "all" else spec.title, label=text,
         summary=spec.summary, data_dir=str(data), by=by,
+        weight=catalog.rows_under(full.get("condition_id")),
     )
 
 
@@ -247,13 +250,16 @@ class Worker:
         Working directory of the kernels (the notebooks' folder).
     prestart : bool
         Start the first kernel now, so it warms up while the caller goes on.
+    zygote : bool or str
+        Fork kernels from a zygote of this worker's own (``True``), from the
+        shared zygote listening at this socket path, or not at all (``False``).
     """
 
     def __init__(self, data_dir: str | os.PathLike, cwd: str | os.PathLike | None = None,
-                 prestart: bool = True):
+                 prestart: bool = True, zygote: bool | str = True):
         from .kernels import KernelPool
 
-        self.pool = KernelPool(cwd=cwd, env={paths.ENV_DATA_DIR: str(data_dir)})
+        self.pool = KernelPool(cwd=cwd, env=_kernel_extra_env(data_dir), zygote=zygote)
         if prestart and self.pool.zygote is None:
             self.pool.prestart()  # (a zygote preloads on its own; kernels fork in a moment)
 
@@ -322,18 +328,26 @@ def _explain(exc: Exception) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+def _kernel_extra_env(data_dir) -> dict[str, str]:
+    return {paths.ENV_DATA_DIR: str(data_dir)}
+
+
 _WORKER: Worker | None = None
 
+#: Imported once by the process-pool's fork server, so every worker starts with them.
+_WORKER_PRELOAD = ["calcidata.render", "calcidata.kernels", "papermill", "nbclient", "nbconvert"]
 
-def _init_worker(data_dir: str, cwd: str | None) -> None:
-    """Process-pool initializer: start this worker's first kernel, then import the rest."""
+
+def _init_worker(data_dir: str, cwd: str | None, zygote: bool | str) -> None:
+    """Process-pool initializer: this worker's kernel pool and HTML exporter."""
     global _WORKER
     from multiprocessing.util import Finalize
 
-    _WORKER = Worker(data_dir, cwd)
+    from .kernels import exporter
+
+    _WORKER = Worker(data_dir, cwd, zygote=zygote)
     Finalize(_WORKER, _WORKER.close, exitpriority=10)
-    import nbconvert  # noqa: F401  (import while the kernel warms up)
-    import papermill  # noqa: F401
+    exporter()
 
 
 def _run_in_worker(job: Job) -> Outcome:
@@ -477,14 +491,20 @@ def build(out_dir: str | os.PathLike = "reports", *, jobs: int | None = None,
 
 
 def _run_all(todo: list[Job], jobs: int | None, progress: bool) -> Iterator[Outcome]:
-    """Run jobs, longest first (by their last duration), across worker processes."""
+    """Run jobs across worker processes, longest first.
+
+    A job's length is its last duration if it was rendered before; jobs never
+    rendered go first, largest data first (see :attr:`Job.weight`).
+    """
     from tqdm import tqdm
 
-    def last_seconds(job: Job) -> float:
+    def longest_first(job: Job) -> tuple:
         m = _manifest(job)
-        return float(m.get("seconds", 0)) if m else float("inf")
+        if m and "seconds" in m:
+            return (1, -float(m["seconds"]))
+        return (0, -job.weight)
 
-    todo = sorted(todo, key=last_seconds, reverse=True)
+    todo = sorted(todo, key=longest_first)
     workers = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
     # a worker warms a spare kernel only while more jobs than workers remain
     todo = [replace(j, prewarm=i < len(todo) - workers) for i, j in enumerate(todo)]
@@ -505,19 +525,34 @@ def _run_all(todo: list[Job], jobs: int | None, progress: bool) -> Iterator[Outc
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor, as_completed
 
-        with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
-                                 initargs=(data_dir, cwd),
-                                 mp_context=multiprocessing.get_context("spawn")) as pool:
-            futures = [pool.submit(_run_in_worker, job) for job in todo]
-            try:
-                for future in as_completed(futures):
-                    outcome = future.result()
-                    _report(bar, outcome)
-                    yield outcome
-            except BaseException:
-                for f in futures:
-                    f.cancel()
-                raise
+        from . import kernels
+
+        # One zygote for all workers starts preloading now, while the fork server
+        # imports papermill and nbconvert once for every worker.
+        zygote = (kernels.Zygote(cwd, kernels.kernel_env(_kernel_extra_env(data_dir)))
+                  if kernels.can_fork() else None)
+        if "forkserver" in multiprocessing.get_all_start_methods():
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(_WORKER_PRELOAD)
+        else:
+            context = multiprocessing.get_context("spawn")
+        try:
+            with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
+                                     initargs=(data_dir, cwd, zygote.path if zygote else True),
+                                     mp_context=context) as pool:
+                futures = [pool.submit(_run_in_worker, job) for job in todo]
+                try:
+                    for future in as_completed(futures):
+                        outcome = future.result()
+                        _report(bar, outcome)
+                        yield outcome
+                except BaseException:
+                    for f in futures:
+                        f.cancel()
+                    raise
+        finally:
+            if zygote is not None:
+                zygote.close()
     finally:
         bar.close()
 

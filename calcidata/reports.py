@@ -22,6 +22,7 @@ import csv
 import difflib
 import hashlib
 import os
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -136,6 +137,10 @@ class Catalog:
     modality: dict[str, str]
     evidence_conditions: frozenset[str]
     dosing_treatments: frozenset[str]
+    #: Evidence and dosing rows per condition id ("" for dosing of no one condition).
+    condition_rows: dict[str, int] = field(default_factory=dict)
+    #: Parent condition id of each condition that has one.
+    condition_parent: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_data_dir(cls, data_dir: str | os.PathLike | None = None) -> Catalog:
@@ -152,13 +157,16 @@ class Catalog:
 
         conditions = rows("conditions")
         treatments = rows("treatments")
+        evidence, dosing = rows("evidence"), rows("dosing_ranges")
         return cls(
             conditions={_s(r.get("condition_id")): _s(r.get("name")) for r in conditions},
             treatments={_s(r.get("treatment_id")): _s(r.get("name")) for r in treatments},
             modality={_s(r.get("treatment_id")): _s(r.get("modality")) for r in treatments},
-            evidence_conditions=frozenset(_s(r.get("condition_id")) for r in rows("evidence")),
-            dosing_treatments=frozenset(_s(r.get("treatment_id"))
-                                        for r in rows("dosing_ranges")),
+            evidence_conditions=frozenset(_s(r.get("condition_id")) for r in evidence),
+            dosing_treatments=frozenset(_s(r.get("treatment_id")) for r in dosing),
+            condition_rows=dict(Counter(_s(r.get("condition_id")) for r in evidence + dosing)),
+            condition_parent={_s(r.get("condition_id")): _s(r.get("parent_id"))
+                              for r in conditions if _s(r.get("parent_id"))},
         )
 
     @classmethod
@@ -174,12 +182,38 @@ class Catalog:
                               strict=True)),
             evidence_conditions=frozenset(tables.evidence["condition_id"].astype(str)),
             dosing_treatments=frozenset(tables.dosing_ranges["treatment_id"].astype(str)),
+            condition_rows=dict(Counter(
+                [str(c) for c in tables.evidence["condition_id"]]
+                + ["" if c is None or c != c else str(c)
+                   for c in tables.dosing_ranges["condition_id"].astype(object)])),
+            condition_parent={str(k): str(v) for k, v in zip(c["condition_id"], c["parent_id"],
+                                                             strict=True)
+                              if v is not None and v == v and str(v)},
         )
 
     @property
     def conditions_with_evidence(self) -> list[str]:
         """Condition ids that have at least one evidence row, in table order."""
         return [c for c in self.conditions if c in self.evidence_conditions]
+
+    def rows_under(self, condition_id: str | None) -> int:
+        """Evidence and dosing rows of a condition and its descendants (all rows if None).
+
+        A rough measure of how much a report on it has to show, used to start the
+        longest renders first.
+        """
+        if condition_id is None:
+            return sum(self.condition_rows.values())
+        total = 0
+        for cid, n in self.condition_rows.items():
+            seen = set()
+            while cid and cid not in seen:
+                if cid == condition_id:
+                    total += n
+                    break
+                seen.add(cid)
+                cid = self.condition_parent.get(cid, "")
+        return total
 
     @property
     def modalities_with_dosing(self) -> list[str]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import json
 import re
 import shutil
 from pathlib import Path
@@ -38,3 +40,68 @@ def visible_text(html: str) -> str:
     """The text a reader sees: no style or script blocks, no tags, spaces collapsed."""
     html = re.sub(r"<(style|script)\b.*?</\1>", " ", html, flags=re.S | re.I)
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def source_links(data_dir: Path, condition_id: str | None) -> list[str]:
+    """PubMed and DOI links of the sources cited by a condition's evidence rows.
+
+    Empty when they have neither (some cite only a web page); for ``None`` the
+    links of every source that has one.
+    """
+    from urllib.parse import quote
+
+    with open(data_dir / "evidence.csv", encoding="utf-8", newline="") as f:
+        cited = {r["source_id"] for r in csv.DictReader(f)
+                 if condition_id is None or r["condition_id"] == condition_id}
+    links = []
+    with open(data_dir / "sources.csv", encoding="utf-8", newline="") as f:
+        for r in csv.DictReader(f):
+            if condition_id is not None and r["source_id"] not in cited:
+                continue
+            if r["pmid"]:
+                links.append(f"https://pubmed.ncbi.nlm.nih.gov/{r['pmid']}/")
+            if r["doi"]:
+                links.append("https://doi.org/" + quote(r["doi"], safe="/:;()._-"))
+    return links
+
+
+def check_report_html(html: str, *, title: str, values: list[str], data_version: str,
+                      links: list[str] | None = None) -> None:
+    """Assert what every rendered report must show: its header, no code, figures inline.
+
+    ``links``: ``None`` needs some PubMed/DOI link; a list needs one of its links.
+    """
+    from calcidata import __version__
+
+    text = visible_text(html)
+    assert title in text
+    for value in values:
+        assert value in text, value
+    assert data_version in text
+    assert f"calcidata version {__version__}" in text or __version__ in text
+    assert re.search(r"\b20\d\d-\d\d-\d\d\b", text)  # the date
+    assert "not medical advice" in text.lower()
+    if links is None:  # some PubMed or DOI link
+        assert re.search(r'href="https://(pubmed\.ncbi\.nlm\.nih\.gov/\d+/|doi\.org/10\.)', html)
+    elif links:  # at least one of these sources is linked
+        assert any(f'href="{link}"' in html for link in links), links[:3]
+    assert "data:image/png;base64," in html
+    for code in ("validate_params(", "calcidata.load()", "present.header(", "import "):
+        assert code not in text, code
+    body = html[html.index("<body"):]
+    assert all("jp-mod-noInput" in c for c in re.findall(r'class="(jp-Cell jp-CodeCell[^"]*)"',
+                                                         body))
+    assert not re.findall(r"<script[^>]*\bsrc=", html)
+
+
+def executed_problems(path: Path) -> list[str]:
+    """Errors and warnings (stderr) left in an executed notebook's outputs."""
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    found = []
+    for cell in nb["cells"]:
+        for out in cell.get("outputs", []):
+            if out["output_type"] == "error":
+                found.append(f"{out['ename']}: {out['evalue']}")
+            elif out["output_type"] == "stream" and out.get("name") == "stderr":
+                found.append("stderr: " + "".join(out["text"])[:300])
+    return found

@@ -1,0 +1,55 @@
+"""The whole ``calcidata build`` on the shipped data, then a no-op re-build."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from calcidata.cli import main
+from calcidata.loading import data_version
+from calcidata.render import plan
+from calcidata.reports import REPORTS, Catalog
+
+from .conftest import ROOT
+from .render_support import check_report_html, executed_problems, source_links
+
+pytestmark = pytest.mark.slow
+
+
+def test_whole_build_renders_every_report_then_rebuilds_nothing(tmp_path, capsys):
+    out = tmp_path / "reports"
+    assert main(["build", "--out", str(out), "--no-progress"]) == 0
+    jobs = plan(out)
+    assert f"{len(jobs)} reports: {len(jobs)} rendered" in capsys.readouterr().out
+    index = (out / "index.html").read_text(encoding="utf-8")
+    version = data_version()
+    catalog = Catalog.from_data_dir()
+    for job in jobs:
+        assert f'href="{job.report}/{job.slug}.html"' in index
+        assert executed_problems(job.ipynb) == [], job.slug
+        links = source_links(ROOT / "data", job.params["condition_id"]) \
+            if job.params.get("condition_id") else None
+        check_report_html(job.html.read_text(encoding="utf-8"),
+                          title=REPORTS[job.report].title,
+                          values=[catalog.conditions.get(v, v) for v in job.params.values()
+                                  if isinstance(v, str)],
+                          data_version=version, links=links)
+    assert not (out / "_failed").exists()
+
+    code = textwrap.dedent(f"""
+        import json, sys
+        from calcidata.cli import main
+        code = main(["build", "--out", {str(out)!r}, "--no-progress"])
+        heavy = [m for m in ("pandas", "pandera", "papermill", "nbconvert", "jupyter_client",
+                             "matplotlib") if m in sys.modules]
+        print(json.dumps({{"code": code, "heavy": heavy}}))
+    """)
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                          text=True, check=True)
+    *lines, last = done.stdout.strip().splitlines()
+    assert json.loads(last) == {"code": 0, "heavy": []}
+    assert f"0 rendered, {len(jobs)} up to date" in lines[0]
