@@ -469,6 +469,12 @@ def build(out_dir: str | os.PathLike = "reports", *, jobs: int | None = None,
     -------
     BuildResult
         What was rendered, skipped and failed. Failures do not raise.
+
+    Notes
+    -----
+    With ``jobs > 1`` the workers are started by :mod:`multiprocessing` (fork
+    server), which imports the calling script's main module in each worker: in
+    a script, call ``build`` under ``if __name__ == "__main__":``.
     """
     started = time.perf_counter()
     registry = REPORTS if reports is None else reports
