@@ -546,10 +546,16 @@ def _run_all(todo: list[Job], jobs: int | None, progress: bool) -> Iterator[Outc
             with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
                                      initargs=(data_dir, cwd, zygote.path if zygote else True),
                                      mp_context=context) as pool:
-                futures = [pool.submit(_run_in_worker, job) for job in todo]
+                futures = {pool.submit(_run_in_worker, job): job for job in todo}
                 try:
                     for future in as_completed(futures):
-                        outcome = future.result()
+                        try:
+                            outcome = future.result()
+                        except Exception as exc:  # e.g. a worker process was killed
+                            job = futures[future]
+                            outcome = Outcome(job.report, job.slug, False, 0.0,
+                                              f"{job.report}/{job.slug}: the worker process "
+                                              f"failed: {type(exc).__name__}: {exc}")
                         _report(bar, outcome)
                         yield outcome
                 except BaseException:

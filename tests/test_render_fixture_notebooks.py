@@ -15,7 +15,7 @@ from calcidata.render import code_hash, is_up_to_date, plan, render
 
 from .render_support import copy_notebooks, fixture_registry, visible_text
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("render_fixture_notebooks")]
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ from calcidata.reports import REPORTS, Catalog, label, slug, validate_params
 from .conftest import ROOT, read_rows, write_rows
 from .render_support import check_report_html, executed_problems, source_links
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("render_shipped_notebooks")]
 
 #: One parameter set per report (small ones, to keep the suite quick).
 ONE = {
