@@ -338,16 +338,23 @@ _WORKER: Worker | None = None
 _WORKER_PRELOAD = ["calcidata.render", "calcidata.kernels", "papermill", "nbclient", "nbconvert"]
 
 
+def _prepare() -> None:
+    """Import papermill and build the HTML exporter now rather than on first use."""
+    import papermill  # noqa: F401
+
+    from .kernels import exporter
+
+    exporter()
+
+
 def _init_worker(data_dir: str, cwd: str | None, zygote: bool | str) -> None:
     """Process-pool initializer: this worker's kernel pool and HTML exporter."""
     global _WORKER
     from multiprocessing.util import Finalize
 
-    from .kernels import exporter
-
     _WORKER = Worker(data_dir, cwd, zygote=zygote)
     Finalize(_WORKER, _WORKER.close, exitpriority=10)
-    exporter()
+    _prepare()
 
 
 def _run_in_worker(job: Job) -> Outcome:
@@ -435,6 +442,7 @@ def render(report: str, params: Mapping[str, object] | None = None, *,
     with _locked(Path(out_dir)):
         worker = Worker(data, Path(job.notebook).parent, prestart=False)
         try:
+            _prepare()  # while the zygote preloads
             outcome = worker.run(job)
         finally:
             worker.close()
@@ -521,6 +529,7 @@ def _run_all(todo: list[Job], jobs: int | None, progress: bool) -> Iterator[Outc
         if workers == 1:
             worker = Worker(data_dir, cwd)
             try:
+                _prepare()  # while the zygote preloads
                 for job in todo:
                     outcome = worker.run(job)
                     _report(bar, outcome)
