@@ -63,8 +63,7 @@ def _timed(argv: list[str], **kwargs) -> tuple[float, float]:
     """Run ``argv`` to completion; wall seconds and CPU seconds of it and its descendants."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                   **kwargs)
+    subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **kwargs)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -81,14 +80,21 @@ def _cli_chain(sets: list[tuple[str, dict]], out: Path) -> tuple[float, float]:
     for name, params in sets:
         target = out / name / f"{slug(name, params)}.ipynb"
         target.parent.mkdir(parents=True, exist_ok=True)
-        argv = [str(bindir / "papermill"), "--no-progress-bar",
-                str(REPORTS[name].notebook_path()), str(target)]
+        argv = [
+            str(bindir / "papermill"),
+            "--no-progress-bar",
+            str(REPORTS[name].notebook_path()),
+            str(target),
+        ]
         for key, value in params.items():
             if value is not None:
                 argv += ["-p", key, ",".join(value) if isinstance(value, list) else value]
         w, c = _timed(argv, env=env, cwd=notebooks)
-        w2, c2 = _timed([str(bindir / "jupyter"), "nbconvert", "--to", "html", "--no-input",
-                         str(target)], env=env, cwd=notebooks)
+        w2, c2 = _timed(
+            [str(bindir / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(target)],
+            env=env,
+            cwd=notebooks,
+        )
         wall, cpu = wall + w + w2, cpu + c + c2
         if not target.with_suffix(".html").is_file():
             raise RuntimeError(f"the CLI chain wrote no HTML for {name} {params}")
@@ -96,8 +102,15 @@ def _cli_chain(sets: list[tuple[str, dict]], out: Path) -> tuple[float, float]:
 
 
 def _build(out: Path, jobs: int, sets: list | None = None) -> tuple[float, float]:
-    argv = [sys.executable, "-m", "benchmarks.bench_build", "build", str(out), str(jobs),
-            json.dumps(sets)]
+    argv = [
+        sys.executable,
+        "-m",
+        "benchmarks.bench_build",
+        "build",
+        str(out),
+        str(jobs),
+        json.dumps(sets),
+    ]
     return _timed(argv, cwd=Path(__file__).resolve().parents[1])
 
 
@@ -111,13 +124,18 @@ def _subset_build(out: str, jobs: int, sets: list | None) -> None:
         wanted: dict[str, list] = {}
         for name, params in sets:
             wanted.setdefault(name, []).append(params)
-        registry = {name: replace(REPORTS[name], build=True,
-                                  build_params=lambda catalog, s=tuple(s): list(s))
-                    for name, s in wanted.items()}
+        registry = {
+            name: replace(
+                REPORTS[name], build=True, build_params=lambda catalog, s=tuple(s): list(s)
+            )
+            for name, s in wanted.items()
+        }
     result = build(out, jobs=jobs, reports=registry, progress=False)
     if not result.ok or len(result.rendered) != result.planned:
-        raise SystemExit(f"build rendered {len(result.rendered)} of {result.planned}, "
-                         f"{len(result.failed)} failed")
+        raise SystemExit(
+            f"build rendered {len(result.rendered)} of {result.planned}, "
+            f"{len(result.failed)} failed"
+        )
 
 
 def run(results: list[str]) -> None:
@@ -137,10 +155,14 @@ def run(results: list[str]) -> None:
         rows["build_1"] = _build(work / "subset_1", 1, sets)
         rows["full"] = _build(work / "full", cpus)
         calcidata_cli = str(Path(sys.executable).parent / "calcidata")
-        noop = [_timed([calcidata_cli, "build", "--out", str(work / "full"), "--no-progress"])
-                for _ in range(NOOP_RUNS)]
-        rows["noop"] = (statistics.median(w for w, _ in noop),
-                        statistics.median(c for _, c in noop))
+        noop = [
+            _timed([calcidata_cli, "build", "--out", str(work / "full"), "--no-progress"])
+            for _ in range(NOOP_RUNS)
+        ]
+        rows["noop"] = (
+            statistics.median(w for w, _ in noop),
+            statistics.median(c for _, c in noop),
+        )
     finally:
         shutil.rmtree(work, ignore_errors=True)
     load_after = ", ".join(f"{x:.1f}" for x in os.getloadavg())

@@ -52,17 +52,30 @@ def read_raw(name: str, path: Path, columns: list[str]) -> RawTable:
         return table
     data = path.read_bytes()
     if not data.strip():
-        bad(Problem(shown, None, None, "",
-                    "file is empty: expected a header row with the columns "
-                    + ", ".join(columns)))
+        bad(
+            Problem(
+                shown,
+                None,
+                None,
+                "",
+                "file is empty: expected a header row with the columns " + ", ".join(columns),
+            )
+        )
         return table
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         snippet = data[exc.start : exc.start + 4]
-        bad(Problem(shown, line, None, repr(snippet)[2:-1],
-                    f"file is not valid UTF-8 text (byte {exc.start}); save it as UTF-8"))
+        bad(
+            Problem(
+                shown,
+                line,
+                None,
+                repr(snippet)[2:-1],
+                f"file is not valid UTF-8 text (byte {exc.start}); save it as UTF-8",
+            )
+        )
         return table
 
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
@@ -76,9 +89,16 @@ def read_raw(name: str, path: Path, columns: list[str]) -> RawTable:
                 continue  # a blank line carries no data
             records.append((start, record))
     except csv.Error as exc:
-        bad(Problem(shown, previous_end + 1, None, "",
-                    f"malformed CSV in the record starting on this line ({exc}); check that "
-                    "every opening quote is closed"))
+        bad(
+            Problem(
+                shown,
+                previous_end + 1,
+                None,
+                "",
+                f"malformed CSV in the record starting on this line ({exc}); check that "
+                "every opening quote is closed",
+            )
+        )
         return table
     if not records:
         bad(Problem(shown, None, None, "", "file has no header row"))
@@ -88,9 +108,12 @@ def read_raw(name: str, path: Path, columns: list[str]) -> RawTable:
     header = [h.strip() for h in header]
     if len(header) == 1 and len(columns) > 1:
         used = [d for d in _OTHER_DELIMITERS if d in header[0]]
-        rule = (f"wrong delimiter {used[0]!r}: tables are comma-separated" if used
-                else "header has a single column: tables are comma-separated with columns "
-                + ", ".join(columns))
+        rule = (
+            f"wrong delimiter {used[0]!r}: tables are comma-separated"
+            if used
+            else "header has a single column: tables are comma-separated with columns "
+            + ", ".join(columns)
+        )
         bad(Problem(shown, header_line, None, shorten(header[0]), rule))
         return table
     seen: set[str] = set()
@@ -103,26 +126,50 @@ def read_raw(name: str, path: Path, columns: list[str]) -> RawTable:
             bad(Problem(shown, header_line, c, "", "required column is missing from the header"))
     for h in header:
         if h not in columns:
-            bad(Problem(shown, header_line, h, h,
-                        "unknown column; the columns are: " + ", ".join(columns)))
+            bad(
+                Problem(
+                    shown,
+                    header_line,
+                    h,
+                    h,
+                    "unknown column; the columns are: " + ", ".join(columns),
+                )
+            )
     if table.problems:
         return table
 
     rows: list[list[str | None]] = []
     for start, record in records[1:]:
         if [r.strip() for r in record] == header:
-            bad(Problem(shown, start, None, shorten(",".join(record)),
-                        "the header row is repeated inside the data"))
+            bad(
+                Problem(
+                    shown,
+                    start,
+                    None,
+                    shorten(",".join(record)),
+                    "the header row is repeated inside the data",
+                )
+            )
             continue
         if len(record) != len(header):
-            bad(Problem(shown, start, None, shorten(",".join(record)),
-                        f"expected {len(header)} fields, found {len(record)} "
-                        "(check quoting and commas)"))
+            bad(
+                Problem(
+                    shown,
+                    start,
+                    None,
+                    shorten(",".join(record)),
+                    f"expected {len(header)} fields, found {len(record)} "
+                    "(check quoting and commas)",
+                )
+            )
             continue
         for col, cell in zip(header, record, strict=True):
             if cell != cell.strip():
-                bad(Problem(shown, start, col, shorten(cell),
-                            "value has leading or trailing whitespace"))
+                bad(
+                    Problem(
+                        shown, start, col, shorten(cell), "value has leading or trailing whitespace"
+                    )
+                )
         rows.append([cell.strip() or None for cell in record])
         table.lines.append(start)
     frame = pd.DataFrame(rows, columns=header, dtype=object)

@@ -34,10 +34,24 @@ import sys
 
 #: Imported once in the zygote; each is optional.
 PRELOAD = (
-    "ipykernel.kernelapp", "ipykernel.ipkernel", "IPython.core.interactiveshell",
-    "numpy", "pandas", "matplotlib", "matplotlib.pyplot", "seaborn", "IPython.display",
-    "pandera", "calcidata", "calcidata.loading", "calcidata.strength", "calcidata.units",
-    "calcidata.reports", "calcidata.compare", "calcidata.plots", "calcidata.present",
+    "ipykernel.kernelapp",
+    "ipykernel.ipkernel",
+    "IPython.core.interactiveshell",
+    "numpy",
+    "pandas",
+    "matplotlib",
+    "matplotlib.pyplot",
+    "seaborn",
+    "IPython.display",
+    "pandera",
+    "calcidata",
+    "calcidata.loading",
+    "calcidata.strength",
+    "calcidata.units",
+    "calcidata.reports",
+    "calcidata.compare",
+    "calcidata.plots",
+    "calcidata.present",
 )
 
 
@@ -78,11 +92,14 @@ def _become_kernel(request: dict, inherited: list[socket.socket]) -> None:
         sys.argv = ["ipykernel_launcher", "-f", connection_file]
         from ipykernel.kernelapp import IPKernelApp
 
-        IPKernelApp.launch_instance(argv=[
-            "-f", connection_file,
-            f"--IPKernelApp.parent_handle={os.getppid()}",
-            "--HistoryManager.hist_file=:memory:",
-        ])
+        IPKernelApp.launch_instance(
+            argv=[
+                "-f",
+                connection_file,
+                f"--IPKernelApp.parent_handle={os.getppid()}",
+                "--HistoryManager.hist_file=:memory:",
+            ]
+        )
         code = 0
     finally:
         os._exit(code)

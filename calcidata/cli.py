@@ -27,9 +27,12 @@ def command(name: str):
 
 
 def _add_data_dir(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--data-dir", metavar="DIR", default=None,
-                   help="directory with the table CSVs (default: $CALCIDATA_DATA_DIR or the "
-                        "shipped data)")
+    p.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        default=None,
+        help="directory with the table CSVs (default: $CALCIDATA_DATA_DIR or the shipped data)",
+    )
 
 
 def _run_validate(args) -> int:
@@ -63,7 +66,7 @@ def _run_dictionary(args) -> int:
     from . import dictionary
 
     if args.check:
-        current = (dictionary.paths.data_dir(args.data_dir) / "README.md")
+        current = dictionary.paths.data_dir(args.data_dir) / "README.md"
         fresh = dictionary.render(args.data_dir)
         if not current.is_file() or current.read_text(encoding="utf-8") != fresh:
             print(f"{current} is stale: run 'calcidata dictionary'", file=sys.stderr)
@@ -78,7 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="calcidata",
         description="Evidence tables and reports on treating soft-tissue calcification. "
-                    "Not medical advice.")
+        "Not medical advice.",
+    )
     parser.add_argument("--version", action="version", version=f"calcidata {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 

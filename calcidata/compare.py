@@ -41,61 +41,75 @@ SMALL_STUDY = 100
 #: Caveat code -> the remark shown under a table. Order is the display order of the codes.
 CAVEATS: dict[str, str] = {
     "no_evidence": "No evidence row for this treatment and condition (or for the selected "
-                   "outcome).",
+    "outcome).",
     "lay_or_opinion": "Lowest level of evidence: lay article, expert opinion, narrative review, "
-                      "ungraded guideline text, drug label or reference work.",
+    "ungraded guideline text, drug label or reference work.",
     "case_series_only": "Case series or case reports only: no comparison group.",
     "single_small_study": f"A single study with fewer than {SMALL_STUDY} participants (or with "
-                          "the number of participants not reported).",
+    "the number of participants not reported).",
     "indirect": "Indirect evidence: the population studied is broader than, or differs from, "
-                "the condition; its strength is downgraded one level.",
+    "the condition; its strength is downgraded one level.",
     "indirect_all": "All evidence is indirect (population broader than, or different from, "
-                    "the condition); its strength is downgraded one level.",
+    "the condition); its strength is downgraded one level.",
     "indirect_some": "Part of the evidence is indirect (population broader than, or different "
-                     "from, the condition).",
+    "from, the condition).",
     "narrower_condition": "Evidence for a narrower condition (named in the condition column).",
     "not_clinically_important": "Statistically significant, but the source says the effect is "
-                                "not clinically important (see the note).",
+    "not clinically important (see the note).",
     "mixed_results": "The results do not all point the same way.",
     "within_group": "Not a comparison between groups: a within-group change or a single-arm "
-                    "proportion.",
+    "proportion.",
     "no_estimate": "No numeric estimate reported: see the direction and the note.",
     "no_ci": "Estimate reported without a confidence interval.",
     "secondary_or_lay_source": "Taken from a secondary report or lay web page, not from the "
-                               "study itself.",
+    "study itself.",
     "no_dosing": "No dose or setting reported for this treatment (for this condition or in "
-                 "general).",
+    "general).",
     "general_dosing": "General dose (e.g. from a drug label), not specific to this condition.",
     "lay_dosing": "Dose from a lay web article (lowest rank), not a tested regimen.",
     "no_numbers": "No numeric value reported for this setting (see the note).",
     "no_daily_dose": "No daily dose can be derived (not a daily amount, or frequency not "
-                     "reported).",
+    "reported).",
 }
 
 #: Gap kind -> what it means, most severe first (see :func:`evidence_gaps`).
 GAP_KINDS: dict[str, str] = {
     "condition_without_evidence": "A condition in the tables with no evidence row at all "
-                                  "(for itself or any narrower condition).",
+    "(for itself or any narrower condition).",
     "no_evidence": "A treatment that a source gives a dose or setting for, for this condition, "
-                   "but with no evidence row for that treatment and condition.",
+    "but with no evidence row for that treatment and condition.",
     "lay_or_opinion_only": "The best evidence is a lay article, expert opinion, narrative "
-                           "review, ungraded guideline, label or reference work.",
+    "review, ungraded guideline, label or reference work.",
     "case_reports_only": "The best evidence is case series or case reports (no comparison "
-                         "group), after any downgrade for indirectness.",
+    "group), after any downgrade for indirectness.",
     "indirect_only": "All evidence comes from a broader or different population.",
 }
 
-_PRIMARY_DESIGNS = ("rct", "controlled_trial", "cohort", "case_control", "case_series",
-                    "case_report")
+_PRIMARY_DESIGNS = (
+    "rct",
+    "controlled_trial",
+    "cohort",
+    "case_control",
+    "case_series",
+    "case_report",
+)
 _CASE_DESIGNS = ("case_series", "case_report")
-_LAY_DESIGNS = ("guideline", "narrative_review", "expert_opinion", "drug_label",
-                "lay_article", "reference")
+_LAY_DESIGNS = (
+    "guideline",
+    "narrative_review",
+    "expert_opinion",
+    "drug_label",
+    "lay_article",
+    "reference",
+)
 _WITHIN_GROUP = ("proportion", "mean_change")
 _NOT_IMPORTANT = re.compile(
     r"not clinically (?:important|relevant|meaningful)"
     r"|below the (?:minimal )?clinically important"
     r"|clinically important difference.{0,40}?not reached"
-    r"|not reach[^.;]*clinically important", re.IGNORECASE)
+    r"|not reach[^.;]*clinically important",
+    re.IGNORECASE,
+)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -165,8 +179,10 @@ def _check_ids(kind: str, ids: Iterable[str], valid: Sequence[str]) -> None:
     valid_set = set(valid)
     for i in ids:
         if i not in valid_set:
-            raise ParameterError(f"unknown {kind} {i!r}{_nearest(str(i), valid)}; valid values: "
-                                 + ", ".join(sorted(valid)))
+            raise ParameterError(
+                f"unknown {kind} {i!r}{_nearest(str(i), valid)}; valid values: "
+                + ", ".join(sorted(valid))
+            )
 
 
 def _check_condition(tables: Tables, condition_id: str | None) -> None:
@@ -258,8 +274,11 @@ def citation_labels(sources: pd.DataFrame) -> pd.Series:
             tokens = tokens[:-1]  # drop the initials
         who = " ".join(tokens)
         if not who and isinstance(row.title, str):
-            who = row.title if len(row.title) <= 32 else \
-                row.title[:32].rsplit(" ", 1)[0].rstrip(" ,:;-([") + "…"
+            who = (
+                row.title
+                if len(row.title) <= 32
+                else row.title[:32].rsplit(" ", 1)[0].rstrip(" ,:;-([") + "…"
+            )
         if not who:
             who = row.source_id
         year = f" {int(row.year)}" if pd.notna(row.year) else ""
@@ -283,12 +302,19 @@ def _counts(ev: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """
     if ev.empty:
         return pd.DataFrame(columns=[*keys, "studies", "participants", "sources"])
-    per_source = ev[[*keys, "source_id", "n_studies", "n_participants"]].groupby(
-        [*keys, "source_id"], observed=True).max()
+    per_source = (
+        ev[[*keys, "source_id", "n_studies", "n_participants"]]
+        .groupby([*keys, "source_id"], observed=True)
+        .max()
+    )
     by_group = per_source.groupby(level=list(range(len(keys))), observed=True)
-    out = pd.DataFrame({"studies": by_group["n_studies"].sum(min_count=1),
-                        "participants": by_group["n_participants"].sum(min_count=1),
-                        "sources": by_group.size()}).reset_index()
+    out = pd.DataFrame(
+        {
+            "studies": by_group["n_studies"].sum(min_count=1),
+            "participants": by_group["n_participants"].sum(min_count=1),
+            "sources": by_group.size(),
+        }
+    ).reset_index()
     for c in ("studies", "participants"):
         out[c] = pd.array(out[c], dtype="Int64")
     return out
@@ -296,10 +322,16 @@ def _counts(ev: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
 
 # --------------------------------------------------------------------------- evidence
 
-def evidence_rows(tables: Tables, condition_id: str | None = None,
-                  treatment_ids: Sequence[str] | None = None, outcome: str | None = None,
-                  *, modality: str | None = None, include_narrower: bool = True
-                  ) -> pd.DataFrame:
+
+def evidence_rows(
+    tables: Tables,
+    condition_id: str | None = None,
+    treatment_ids: Sequence[str] | None = None,
+    outcome: str | None = None,
+    *,
+    modality: str | None = None,
+    include_narrower: bool = True,
+) -> pd.DataFrame:
     """Evidence rows joined with treatment, condition and source names, and row strength.
 
     Parameters
@@ -340,24 +372,32 @@ def evidence_rows(tables: Tables, condition_id: str | None = None,
         keep &= ev["outcome_domain"].astype(object) == outcome
     ev = ev.loc[keep].copy()
     tr = tables.treatments.set_index("treatment_id")
-    ev["strength"] = row_strength(ev) if len(ev) else pd.Categorical(
-        [], categories=list(STRENGTH), ordered=True)
+    ev["strength"] = (
+        row_strength(ev) if len(ev) else pd.Categorical([], categories=list(STRENGTH), ordered=True)
+    )
     ev["treatment"] = ev["treatment_id"].map(tr["name"])
     ev["modality"] = ev["treatment_id"].map(tr["modality"].astype(object))
-    ev["invasiveness"] = pd.Categorical(ev["treatment_id"].map(tr["invasiveness"].astype(object)),
-                                        categories=list(INVASIVENESS), ordered=True)
+    ev["invasiveness"] = pd.Categorical(
+        ev["treatment_id"].map(tr["invasiveness"].astype(object)),
+        categories=list(INVASIVENESS),
+        ordered=True,
+    )
     ev["condition"] = ev["condition_id"].map(_names(tables.conditions, "condition_id"))
     ev["citation"] = ev["source_id"].map(citation_labels(tables.sources))
     ev["source_kind"] = ev["source_id"].map(
-        tables.sources.set_index("source_id")["kind"].astype(object))
+        tables.sources.set_index("source_id")["kind"].astype(object)
+    )
     if modality is not None:
         ev = ev.loc[ev["modality"] == modality]
     return ev.reset_index(drop=True)
 
 
 def _not_clinically_important(note: pd.Series) -> pd.Series:
-    return note.astype(object).map(
-        lambda n: isinstance(n, str) and bool(_NOT_IMPORTANT.search(n))).astype(bool)
+    return (
+        note.astype(object)
+        .map(lambda n: isinstance(n, str) and bool(_NOT_IMPORTANT.search(n)))
+        .astype(bool)
+    )
 
 
 def _row_caveats(ev: pd.DataFrame, condition_id: str | None) -> pd.Series:
@@ -365,28 +405,35 @@ def _row_caveats(ev: pd.DataFrame, condition_id: str | None) -> pd.Series:
     design = ev["study_design"].astype(object)
     n_part = ev["n_participants"].astype("Float64")
     single = (ev["n_studies"].astype("Float64") == 1).fillna(False) | (
-        ev["n_studies"].isna() & design.isin(_PRIMARY_DESIGNS))
+        ev["n_studies"].isna() & design.isin(_PRIMARY_DESIGNS)
+    )
     small = (n_part < SMALL_STUDY).fillna(True)
     flags = {
         "lay_or_opinion": design.isin(_LAY_DESIGNS),
-        "case_series_only": design.isin(_CASE_DESIGNS) | (
-            ev["pooled_design"].astype(object) == "case_series"),
+        "case_series_only": design.isin(_CASE_DESIGNS)
+        | (ev["pooled_design"].astype(object) == "case_series"),
         "single_small_study": single & small,
         "indirect": ev["indirect"].astype("boolean").fillna(False).astype(bool),
-        "narrower_condition": (ev["condition_id"] != condition_id) if condition_id else
-        pd.Series(False, index=ev.index),
+        "narrower_condition": (ev["condition_id"] != condition_id)
+        if condition_id
+        else pd.Series(False, index=ev.index),
         "not_clinically_important": _not_clinically_important(ev["note"]),
         "within_group": ev["effect_measure"].astype(object).isin(_WITHIN_GROUP),
         "no_estimate": ev["estimate"].isna(),
         "no_ci": ev["estimate"].notna() & ev["ci_low"].isna(),
-        "secondary_or_lay_source": ev["source_kind"].isin(("secondary_report",
-                                                           "lay_web_article")),
+        "secondary_or_lay_source": ev["source_kind"].isin(("secondary_report", "lay_web_article")),
     }
     codes = list(flags)  # already in CAVEATS order
-    matrix = np.column_stack([np.asarray(flags[c], dtype=bool) for c in codes]) if len(ev) \
+    matrix = (
+        np.column_stack([np.asarray(flags[c], dtype=bool) for c in codes])
+        if len(ev)
         else np.zeros((0, len(codes)), dtype=bool)
-    return pd.Series([";".join(c for c, v in zip(codes, row, strict=True) if v)
-                      for row in matrix], index=ev.index, dtype=object)
+    )
+    return pd.Series(
+        [";".join(c for c, v in zip(codes, row, strict=True) if v) for row in matrix],
+        index=ev.index,
+        dtype=object,
+    )
 
 
 def format_effect(measure: object, estimate: object, low: object, high: object) -> object:
@@ -395,12 +442,16 @@ def format_effect(measure: object, estimate: object, low: object, high: object) 
         return pd.NA
     measure = str(measure)
     if measure == "proportion":
+
         def fmt(v):
             return f"{v * 100:.1f}%"
+
         head = fmt(estimate)
     else:
+
         def fmt(v):
             return f"{v:.2f}" if abs(v) < 100 else f"{v:,.0f}"
+
         head = f"{'' if measure == 'other' else humanize(measure) + ' '}{fmt(estimate)}"
     if pd.isna(low) or pd.isna(high):
         return f"{head} (CI not reported)"
@@ -420,18 +471,26 @@ def _treatment_order(ev: pd.DataFrame) -> dict[str, int]:
     if ev.empty:
         return {}
     counts = _counts(ev, ["treatment_id"]).set_index("treatment_id")
-    best = ev.groupby("treatment_id", observed=True)["strength"].agg(
-        lambda s: s.cat.codes.max())
-    order = pd.DataFrame({"best": best, "participants": counts["participants"].astype("Float64"),
-                          "name": ev.groupby("treatment_id")["treatment"].first()})
-    order = order.sort_values(["best", "participants", "name"], ascending=[False, False, True],
-                              na_position="last")
+    best = ev.groupby("treatment_id", observed=True)["strength"].agg(lambda s: s.cat.codes.max())
+    order = pd.DataFrame(
+        {
+            "best": best,
+            "participants": counts["participants"].astype("Float64"),
+            "name": ev.groupby("treatment_id")["treatment"].first(),
+        }
+    )
+    order = order.sort_values(
+        ["best", "participants", "name"], ascending=[False, False, True], na_position="last"
+    )
     return {t: i for i, t in enumerate(order.index)}
 
 
-def summary_of_findings(tables: Tables, condition_id: str,
-                        treatment_ids: Sequence[str] | None = None,
-                        outcome: str | None = None) -> pd.DataFrame:
+def summary_of_findings(
+    tables: Tables,
+    condition_id: str,
+    treatment_ids: Sequence[str] | None = None,
+    outcome: str | None = None,
+) -> pd.DataFrame:
     """Summary of findings: one row per reported result, grouped by outcome domain.
 
     Parameters
@@ -462,34 +521,52 @@ def summary_of_findings(tables: Tables, condition_id: str,
         _domain=ev["outcome_domain"].astype(object).map(OUTCOME_DOMAINS.index),
         _treat=ev["treatment_id"].map(order),
         _level=ev["strength"].cat.codes if len(ev) else [],
-    ).sort_values(["_domain", "_treat", "_level", "outcome", "timepoint", "evidence_id"],
-                  ascending=[True, True, False, True, True, True], na_position="last")
-    out = pd.DataFrame({
-        "outcome_domain": ev["outcome_domain"].astype(object).map(humanize),
-        "treatment": ev["treatment"],
-        "comparator": ev["comparator"],
-        "outcome": ev["outcome"],
-        "timepoint": ev["timepoint"],
-        "effect": [format_effect(*a) for a in zip(ev["effect_measure"].astype(object),
-                                                  ev["estimate"], ev["ci_low"], ev["ci_high"],
-                                                  strict=True)],
-        "participants_studies": [_participants_studies(p, s) for p, s in
-                                 zip(ev["n_participants"], ev["n_studies"], strict=True)],
-        "design": ev["study_design"].astype(object).map(humanize),
-        "certainty": ev["certainty"].astype(object).map(humanize),
-        "strength": ev["strength"].astype(object).map(humanize),
-        "direction": ev["direction"].astype(object).map(humanize),
-        "note": ev["note"],
-        "source": ev["citation"],
-    })
+    ).sort_values(
+        ["_domain", "_treat", "_level", "outcome", "timepoint", "evidence_id"],
+        ascending=[True, True, False, True, True, True],
+        na_position="last",
+    )
+    out = pd.DataFrame(
+        {
+            "outcome_domain": ev["outcome_domain"].astype(object).map(humanize),
+            "treatment": ev["treatment"],
+            "comparator": ev["comparator"],
+            "outcome": ev["outcome"],
+            "timepoint": ev["timepoint"],
+            "effect": [
+                format_effect(*a)
+                for a in zip(
+                    ev["effect_measure"].astype(object),
+                    ev["estimate"],
+                    ev["ci_low"],
+                    ev["ci_high"],
+                    strict=True,
+                )
+            ],
+            "participants_studies": [
+                _participants_studies(p, s)
+                for p, s in zip(ev["n_participants"], ev["n_studies"], strict=True)
+            ],
+            "design": ev["study_design"].astype(object).map(humanize),
+            "certainty": ev["certainty"].astype(object).map(humanize),
+            "strength": ev["strength"].astype(object).map(humanize),
+            "direction": ev["direction"].astype(object).map(humanize),
+            "note": ev["note"],
+            "source": ev["citation"],
+        }
+    )
     if len(subtree(tables, condition_id)) > 1:
         out["condition"] = ev["condition"]
     out["caveats"] = _row_caveats(ev, condition_id)
     return out.reset_index(drop=True)
 
 
-def forest_data(tables: Tables, condition_id: str, treatment_ids: Sequence[str] | None = None,
-                outcome: str | None = None) -> pd.DataFrame:
+def forest_data(
+    tables: Tables,
+    condition_id: str,
+    treatment_ids: Sequence[str] | None = None,
+    outcome: str | None = None,
+) -> pd.DataFrame:
     """Results as plot rows for :func:`calcidata.plots.forest_grid`.
 
     Every result of :func:`summary_of_findings` is a row; ``plotted`` is False
@@ -508,26 +585,37 @@ def forest_data(tables: Tables, condition_id: str, treatment_ids: Sequence[str] 
     ev = evidence_rows(tables, condition_id, treatment_ids, outcome)
     order = _treatment_order(ev)
     measures = ev["effect_measure"].astype(object)
-    out = pd.DataFrame({
-        "outcome_domain": ev["outcome_domain"].astype(object),
-        "effect_measure": measures,
-        "treatment": ev["treatment"],
-        "label": [_forest_label(t, c, tp, s) for t, c, tp, s in zip(
-            ev["treatment"], ev["comparator"], ev["timepoint"], ev["citation"], strict=True)],
-        "estimate": ev["estimate"],
-        "ci_low": ev["ci_low"],
-        "ci_high": ev["ci_high"],
-        "strength": ev["strength"],
-        "direction": ev["direction"].astype(object),
-        "ratio": measures.isin(RATIO_MEASURES),
-        "within_group": measures.isin(_WITHIN_GROUP),
-        "plotted": ev["estimate"].notna() & (measures != "other"),
-        "_d": ev["outcome_domain"].astype(object).map(OUTCOME_DOMAINS.index),
-        "_t": ev["treatment_id"].map(order),
-        "_id": ev["evidence_id"],
-    })
-    out.insert(0, "group", out["outcome_domain"].map(humanize).astype(str) + " · "
-               + out["effect_measure"].map(humanize).astype(str))
+    out = pd.DataFrame(
+        {
+            "outcome_domain": ev["outcome_domain"].astype(object),
+            "effect_measure": measures,
+            "treatment": ev["treatment"],
+            "label": [
+                _forest_label(t, c, tp, s)
+                for t, c, tp, s in zip(
+                    ev["treatment"], ev["comparator"], ev["timepoint"], ev["citation"], strict=True
+                )
+            ],
+            "estimate": ev["estimate"],
+            "ci_low": ev["ci_low"],
+            "ci_high": ev["ci_high"],
+            "strength": ev["strength"],
+            "direction": ev["direction"].astype(object),
+            "ratio": measures.isin(RATIO_MEASURES),
+            "within_group": measures.isin(_WITHIN_GROUP),
+            "plotted": ev["estimate"].notna() & (measures != "other"),
+            "_d": ev["outcome_domain"].astype(object).map(OUTCOME_DOMAINS.index),
+            "_t": ev["treatment_id"].map(order),
+            "_id": ev["evidence_id"],
+        }
+    )
+    out.insert(
+        0,
+        "group",
+        out["outcome_domain"].map(humanize).astype(str)
+        + " · "
+        + out["effect_measure"].map(humanize).astype(str),
+    )
     out = out.sort_values(["_d", "effect_measure", "_t", "_id"])
     return out.drop(columns=["_d", "_t", "_id"]).reset_index(drop=True)
 
@@ -555,6 +643,7 @@ def _forest_label(treatment, comparator, timepoint, citation) -> str:
 
 
 # --------------------------------------------------------------------------- conditions
+
 
 def condition_profile(tables: Tables, condition_id: str) -> pd.DataFrame:
     """What the condition is: one ``field``/``value`` row per attribute.
@@ -585,13 +674,18 @@ def condition_profile(tables: Tables, condition_id: str) -> pd.DataFrame:
         ("Body sites", listed(row["body_sites"])),
         ("ICD-10", row["icd10"]),
         ("Other names", listed(row["synonyms"])),
-        ("Broader condition", names.get(parent, pd.NA) if isinstance(parent, str) else "None "
-         "(top level)"),
-        ("Narrower conditions", ", ".join(sorted(names[children])) if len(children) else
-         "None"),
+        (
+            "Broader condition",
+            names.get(parent, pd.NA) if isinstance(parent, str) else "None (top level)",
+        ),
+        ("Narrower conditions", ", ".join(sorted(names[children])) if len(children) else "None"),
         ("Summary", row["summary"]),
-        ("Evidence rows", f"{n_ev} ({n_own} for this condition itself, {n_ev - n_own} for "
-                          "narrower conditions)" if n_ev != n_own else str(n_ev)),
+        (
+            "Evidence rows",
+            f"{n_ev} ({n_own} for this condition itself, {n_ev - n_own} for narrower conditions)"
+            if n_ev != n_own
+            else str(n_ev),
+        ),
         ("Dosing ranges", str(n_dose)),
     ]
     return pd.DataFrame(fields, columns=["field", "value"])
@@ -602,16 +696,16 @@ def _dosing_pairs(tables: Tables) -> pd.DataFrame:
     return d.loc[d["condition_id"].notna(), ["treatment_id", "condition_id"]].drop_duplicates()
 
 
-def _has_dosing(tables: Tables, treatment_ids: Iterable[str], conditions: Sequence[str]
-                ) -> dict[str, bool]:
+def _has_dosing(
+    tables: Tables, treatment_ids: Iterable[str], conditions: Sequence[str]
+) -> dict[str, bool]:
     d = tables.dosing_ranges
     relevant = d["condition_id"].isna() | d["condition_id"].isin(list(conditions))
     dosed = set(d.loc[relevant, "treatment_id"])
     return {t: t in dosed for t in treatment_ids}
 
 
-def _treatment_caveats(g: pd.DataFrame, condition_id: str | None
-                       ) -> tuple[str, str, list[str]]:
+def _treatment_caveats(g: pd.DataFrame, condition_id: str | None) -> tuple[str, str, list[str]]:
     """Best level, agreement of directions and caveat codes of one treatment's results.
 
     ``g`` holds the treatment's evidence rows with their row caveats in ``_rc``.
@@ -665,35 +759,63 @@ def treatment_ranking(tables: Tables, condition_id: str) -> pd.DataFrame:
         for tid, g in ev.groupby("treatment_id", sort=False):
             cert = g["certainty"].dropna()
             level, agreement, codes = _treatment_caveats(g, condition_id)
-            rows.append({
-                "treatment_id": tid, "strength": level,
-                "best_certainty": str(cert.max()) if len(cert) else pd.NA,
-                "results": len(g), "sources": int(counts.loc[tid, "sources"]),
-                "studies": counts.loc[tid, "studies"],
-                "participants": counts.loc[tid, "participants"],
-                "agreement": agreement, "_caveats": codes,
-            })
+            rows.append(
+                {
+                    "treatment_id": tid,
+                    "strength": level,
+                    "best_certainty": str(cert.max()) if len(cert) else pd.NA,
+                    "results": len(g),
+                    "sources": int(counts.loc[tid, "sources"]),
+                    "studies": counts.loc[tid, "studies"],
+                    "participants": counts.loc[tid, "participants"],
+                    "agreement": agreement,
+                    "_caveats": codes,
+                }
+            )
     with_ev = {r["treatment_id"] for r in rows}
     pairs = _dosing_pairs(tables)
     named = sorted(set(pairs.loc[pairs["condition_id"].isin(below), "treatment_id"]) - with_ev)
     for tid in named:
-        rows.append({"treatment_id": tid, "strength": NO_EVIDENCE, "best_certainty": pd.NA,
-                     "results": 0, "sources": 0, "studies": pd.NA, "participants": pd.NA,
-                     "agreement": pd.NA, "_caveats": ["no_evidence"]})
-    columns = ["treatment", "modality", "invasiveness", "strength", "best_certainty", "results",
-               "sources", "studies", "participants", "agreement", "dosing_reported", "caveats",
-               "treatment_id"]
+        rows.append(
+            {
+                "treatment_id": tid,
+                "strength": NO_EVIDENCE,
+                "best_certainty": pd.NA,
+                "results": 0,
+                "sources": 0,
+                "studies": pd.NA,
+                "participants": pd.NA,
+                "agreement": pd.NA,
+                "_caveats": ["no_evidence"],
+            }
+        )
+    columns = [
+        "treatment",
+        "modality",
+        "invasiveness",
+        "strength",
+        "best_certainty",
+        "results",
+        "sources",
+        "studies",
+        "participants",
+        "agreement",
+        "dosing_reported",
+        "caveats",
+        "treatment_id",
+    ]
     if not rows:
         return pd.DataFrame(columns=columns)
     out = pd.DataFrame(rows)
     dosed = _has_dosing(tables, out["treatment_id"], below)
     out["dosing_reported"] = out["treatment_id"].map(dosed).map({True: "yes", False: "no"})
-    out["caveats"] = [_join_codes([*c, *([] if dosed[t] else ["no_dosing"])])
-                      for c, t in zip(out.pop("_caveats"), out["treatment_id"], strict=True)]
+    out["caveats"] = [
+        _join_codes([*c, *([] if dosed[t] else ["no_dosing"])])
+        for c, t in zip(out.pop("_caveats"), out["treatment_id"], strict=True)
+    ]
     out["treatment"] = out["treatment_id"].map(tr["name"])
     out["modality"] = out["treatment_id"].map(tr["modality"].astype(object)).map(humanize)
-    out["invasiveness"] = out["treatment_id"].map(tr["invasiveness"].astype(object)).map(
-        humanize)
+    out["invasiveness"] = out["treatment_id"].map(tr["invasiveness"].astype(object)).map(humanize)
     out["_level"] = out["strength"].map(lambda s: STRENGTH.index(s) if s in STRENGTH else -1)
     out["_p"] = out["participants"].astype("Float64").fillna(-1)
     out = out.sort_values(["_level", "_p", "treatment"], ascending=[False, False, True])
@@ -705,6 +827,7 @@ def treatment_ranking(tables: Tables, condition_id: str) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- treatments
+
 
 def _findings(g: pd.DataFrame) -> str:
     """Directions per outcome domain, e.g. ``pain: 3 favours treatment, 1 no difference``."""
@@ -719,8 +842,9 @@ def _findings(g: pd.DataFrame) -> str:
     return "; ".join(parts)
 
 
-def dosing_summary(tables: Tables, treatment_ids: Sequence[str], condition_id: str | None
-                   ) -> pd.Series:
+def dosing_summary(
+    tables: Tables, treatment_ids: Sequence[str], condition_id: str | None
+) -> pd.Series:
     """One line per treatment listing its reported doses or settings (NA when none).
 
     Each item is the daily dose where one can be derived, else the range as
@@ -741,12 +865,15 @@ def dosing_summary(tables: Tables, treatment_ids: Sequence[str], condition_id: s
         item = value + (f", {', '.join(where)}" if where else "")
         if item not in items[r.treatment_id]:
             items[r.treatment_id].append(item)
-    return pd.Series({tid: "; ".join(v) if v else pd.NA for tid, v in items.items()},
-                     dtype=object)
+    return pd.Series({tid: "; ".join(v) if v else pd.NA for tid, v in items.items()}, dtype=object)
 
 
-def side_by_side(tables: Tables, condition_id: str, treatment_ids: Sequence[str] | None = None,
-                 outcome: str | None = None) -> pd.DataFrame:
+def side_by_side(
+    tables: Tables,
+    condition_id: str,
+    treatment_ids: Sequence[str] | None = None,
+    outcome: str | None = None,
+) -> pd.DataFrame:
     """Treatments for one condition side by side.
 
     Parameters
@@ -799,26 +926,49 @@ def side_by_side(tables: Tables, condition_id: str, treatment_ids: Sequence[str]
         dose = dosing.get(tid, pd.NA)
         if not isinstance(dose, str):
             codes.add("no_dosing")
-        rows.append({
-            "treatment": tr.loc[tid, "name"],
-            "modality": humanize(tr.loc[tid, "modality"]),
-            "invasiveness": humanize(tr.loc[tid, "invasiveness"]),
-            "strength": strength, "studies": studies, "participants": participants,
-            "results": len(g), "key_findings": findings, "dosing": dose,
-            "caveats": _join_codes(codes), "treatment_id": tid,
-        })
-    out = pd.DataFrame(rows, columns=["treatment", "modality", "invasiveness", "strength",
-                                      "studies", "participants", "results", "key_findings",
-                                      "dosing", "caveats", "treatment_id"])
+        rows.append(
+            {
+                "treatment": tr.loc[tid, "name"],
+                "modality": humanize(tr.loc[tid, "modality"]),
+                "invasiveness": humanize(tr.loc[tid, "invasiveness"]),
+                "strength": strength,
+                "studies": studies,
+                "participants": participants,
+                "results": len(g),
+                "key_findings": findings,
+                "dosing": dose,
+                "caveats": _join_codes(codes),
+                "treatment_id": tid,
+            }
+        )
+    out = pd.DataFrame(
+        rows,
+        columns=[
+            "treatment",
+            "modality",
+            "invasiveness",
+            "strength",
+            "studies",
+            "participants",
+            "results",
+            "key_findings",
+            "dosing",
+            "caveats",
+            "treatment_id",
+        ],
+    )
     for c in ("studies", "participants"):
         out[c] = pd.array(out[c], dtype="Int64")
     out["results"] = out["results"].astype("int64")
     return out
 
 
-def direction_counts(tables: Tables, condition_id: str,
-                     treatment_ids: Sequence[str] | None = None,
-                     outcome: str | None = None) -> pd.DataFrame:
+def direction_counts(
+    tables: Tables,
+    condition_id: str,
+    treatment_ids: Sequence[str] | None = None,
+    outcome: str | None = None,
+) -> pd.DataFrame:
     """Number of results per treatment and direction (long form, for plotting).
 
     Returns
@@ -836,12 +986,18 @@ def direction_counts(tables: Tables, condition_id: str,
     for tid in order:
         d = ev.loc[ev["treatment_id"] == tid, "direction"].astype(str).value_counts()
         for direction in DIRECTIONS:
-            rows.append({"treatment": names[tid], "direction": direction,
-                         "results": int(d.get(direction, 0))})
+            rows.append(
+                {
+                    "treatment": names[tid],
+                    "direction": direction,
+                    "results": int(d.get(direction, 0)),
+                }
+            )
     return pd.DataFrame(rows, columns=["treatment", "direction", "results"])
 
 
 # --------------------------------------------------------------------------- dosing
+
 
 def _plural(unit: object, value: object) -> str:
     """``week`` -> ``weeks`` unless the value is 1 (duration units are singular words)."""
@@ -852,12 +1008,18 @@ def _plural(unit: object, value: object) -> str:
 
 def _period(per: object) -> str:
     return {"day": "/day", "week": "/week", "month": "/month", "course": " per course"}.get(
-        str(per), "")
+        str(per), ""
+    )
 
 
-def dosing_table(tables: Tables, condition_id: str | None = None,
-                 treatment_ids: Sequence[str] | None = None, modality: str | None = None,
-                 *, include_general: bool = True) -> pd.DataFrame:
+def dosing_table(
+    tables: Tables,
+    condition_id: str | None = None,
+    treatment_ids: Sequence[str] | None = None,
+    modality: str | None = None,
+    *,
+    include_general: bool = True,
+) -> pd.DataFrame:
     """Doses and other settings as reported, with the daily dose where one can be derived.
 
     Parameters
@@ -898,7 +1060,8 @@ def dosing_table(tables: Tables, condition_id: str | None = None,
         own = d["condition_id"].isin(below)
         if include_general:
             named = set(d.loc[own, "treatment_id"]) | set(
-                tables.evidence.loc[tables.evidence["condition_id"].isin(below), "treatment_id"])
+                tables.evidence.loc[tables.evidence["condition_id"].isin(below), "treatment_id"]
+            )
             own |= d["condition_id"].isna() & d["treatment_id"].isin(named)
         keep &= own
     if treatment_ids is not None:
@@ -906,8 +1069,9 @@ def dosing_table(tables: Tables, condition_id: str | None = None,
     if modality is not None:
         keep &= d["treatment_id"].map(tr["modality"].astype(object)) == modality
     d = d.loc[keep]
-    daily = daily_dose(d) if len(d) else pd.DataFrame(
-        columns=["daily_min", "daily_max", "daily_unit"])
+    daily = (
+        daily_dose(d) if len(d) else pd.DataFrame(columns=["daily_min", "daily_max", "daily_unit"])
+    )
     kinds = d["source_id"].map(tables.sources.set_index("source_id")["kind"].astype(object))
     rows = []
     for (i, r), kind in zip(d.iterrows(), kinds, strict=True):
@@ -919,40 +1083,63 @@ def dosing_table(tables: Tables, condition_id: str | None = None,
         code = r["timing_code"]
         if isinstance(code, str):
             freq = f"{freq} ({code})" if isinstance(freq, str) else code
-        dur = _range(r["duration_min"], r["duration_max"],
-                     _plural(r["duration_unit"], r["duration_max"] if pd.notna(
-                         r["duration_max"]) else r["duration_min"]))
-        dd = _range(daily.loc[i, "daily_min"], daily.loc[i, "daily_max"],
-                    daily.loc[i, "daily_unit"] if isinstance(daily.loc[i, "daily_unit"], str)
-                    else "")
+        dur = _range(
+            r["duration_min"],
+            r["duration_max"],
+            _plural(
+                r["duration_unit"],
+                r["duration_max"] if pd.notna(r["duration_max"]) else r["duration_min"],
+            ),
+        )
+        dd = _range(
+            daily.loc[i, "daily_min"],
+            daily.loc[i, "daily_max"],
+            daily.loc[i, "daily_unit"] if isinstance(daily.loc[i, "daily_unit"], str) else "",
+        )
         general = not isinstance(r["condition_id"], str)
         codes = {
             "no_numbers": not isinstance(dose, str),
             "general_dosing": general and condition_id is not None,
             "lay_dosing": kind == "lay_web_article",
-            "no_daily_dose": r["parameter"] == "dose" and isinstance(dose, str)
+            "no_daily_dose": r["parameter"] == "dose"
+            and isinstance(dose, str)
             and not isinstance(dd, str),
         }
-        rows.append({
-            "treatment": tr.loc[r["treatment_id"], "name"],
-            "route": humanize(r["route"]),
-            "parameter": humanize(r["parameter"]),
-            "dose": f"{dose} ({humanize(r['dose_basis'])})" if isinstance(dose, str)
-            and isinstance(r["dose_basis"], str) else dose,
-            "frequency": freq,
-            "duration": dur,
-            "daily_dose": dd,
-            "population": r["population"],
-            "condition": "general" if general else r["condition_id"],
-            "source": r["source_id"],
-            "note": r["note"],
-            "caveats": _join_codes(c for c, v in codes.items() if v),
-            "treatment_id": r["treatment_id"],
-            "_id": r["dosing_id"],
-        })
-    columns = ["treatment", "route", "parameter", "dose", "frequency",
-               "duration", "daily_dose", "population", "condition", "source", "note",
-               "caveats", "treatment_id"]
+        rows.append(
+            {
+                "treatment": tr.loc[r["treatment_id"], "name"],
+                "route": humanize(r["route"]),
+                "parameter": humanize(r["parameter"]),
+                "dose": f"{dose} ({humanize(r['dose_basis'])})"
+                if isinstance(dose, str) and isinstance(r["dose_basis"], str)
+                else dose,
+                "frequency": freq,
+                "duration": dur,
+                "daily_dose": dd,
+                "population": r["population"],
+                "condition": "general" if general else r["condition_id"],
+                "source": r["source_id"],
+                "note": r["note"],
+                "caveats": _join_codes(c for c, v in codes.items() if v),
+                "treatment_id": r["treatment_id"],
+                "_id": r["dosing_id"],
+            }
+        )
+    columns = [
+        "treatment",
+        "route",
+        "parameter",
+        "dose",
+        "frequency",
+        "duration",
+        "daily_dose",
+        "population",
+        "condition",
+        "source",
+        "note",
+        "caveats",
+        "treatment_id",
+    ]
     if not rows:
         return pd.DataFrame(columns=columns)
     out = pd.DataFrame(rows)
@@ -966,13 +1153,25 @@ def dosing_table(tables: Tables, condition_id: str | None = None,
 
 
 #: Dose parameters drawn in "procedure" panels (not a drug amount).
-PROCEDURE_PARAMETERS = ("energy_flux_density", "pulses", "sessions", "radiation_dose",
-                        "current", "intensity", "pressure", "pulse_frequency", "angle")
+PROCEDURE_PARAMETERS = (
+    "energy_flux_density",
+    "pulses",
+    "sessions",
+    "radiation_dose",
+    "current",
+    "intensity",
+    "pressure",
+    "pulse_frequency",
+    "angle",
+)
 
 
-def dose_intervals(tables: Tables, modality: str | None = None,
-                   treatment_ids: Sequence[str] | None = None,
-                   condition_id: str | None = None) -> pd.DataFrame:
+def dose_intervals(
+    tables: Tables,
+    modality: str | None = None,
+    treatment_ids: Sequence[str] | None = None,
+    condition_id: str | None = None,
+) -> pd.DataFrame:
     """Dose ranges as intervals, one panel per comparable unit, for the range plots.
 
     Drug doses (parameter ``dose``) are converted to the canonical daily unit
@@ -993,22 +1192,40 @@ def dose_intervals(tables: Tables, modality: str | None = None,
     from .units import canonical, daily_dose, factor
 
     _check_choice("modality", modality, MODALITIES)
-    table = dosing_table(tables, condition_id=condition_id, treatment_ids=treatment_ids,
-                         modality=modality, include_general=True)
+    table = dosing_table(
+        tables,
+        condition_id=condition_id,
+        treatment_ids=treatment_ids,
+        modality=modality,
+        include_general=True,
+    )
     d = tables.dosing_ranges
     tr = tables.treatments.set_index("treatment_id")
     keep = pd.Series(True, index=d.index)
     if condition_id is not None:
         below = subtree(tables, condition_id)
         keep &= d["condition_id"].isin(below) | (
-            d["condition_id"].isna() & d["treatment_id"].isin(set(table["treatment_id"])))
+            d["condition_id"].isna() & d["treatment_id"].isin(set(table["treatment_id"]))
+        )
     if treatment_ids is not None:
         keep &= d["treatment_id"].isin(list(treatment_ids))
     if modality is not None:
         keep &= d["treatment_id"].map(tr["modality"].astype(object)) == modality
     d = d.loc[keep]
-    columns = ["panel", "kind", "treatment", "label", "low", "high", "unit", "route",
-               "open_low", "open_high", "plotted", "source"]
+    columns = [
+        "panel",
+        "kind",
+        "treatment",
+        "label",
+        "low",
+        "high",
+        "unit",
+        "route",
+        "open_low",
+        "open_high",
+        "plotted",
+        "source",
+    ]
     if d.empty:
         return pd.DataFrame(columns=columns)
     daily = daily_dose(d)
@@ -1027,28 +1244,42 @@ def dose_intervals(tables: Tables, modality: str | None = None,
             if isinstance(unit, str):
                 f = factor(unit, canonical(unit))
                 lo, hi, unit = lo * f, hi * f, canonical(unit)
-                basis = humanize(r["dose_basis"]) if isinstance(r["dose_basis"], str) else \
-                    "basis not reported"
+                basis = (
+                    humanize(r["dose_basis"])
+                    if isinstance(r["dose_basis"], str)
+                    else "basis not reported"
+                )
                 panel = f"{humanize(route)} · {unit} {basis} (no daily dose derivable)"
             else:
                 panel = f"{humanize(route)} · dose without numbers"
         else:
             kind = "procedure" if param in PROCEDURE_PARAMETERS else "drug"
             order = 3 if kind == "procedure" else 2
-            panel = humanize(param) + (f" ({unit})" if isinstance(unit, str)
-                                       and unit != param else "")
+            panel = humanize(param) + (
+                f" ({unit})" if isinstance(unit, str) and unit != param else ""
+            )
         who = tr.loc[r["treatment_id"], "name"]
         cond = "general" if not isinstance(r["condition_id"], str) else r["condition_id"]
-        rows.append({
-            "panel": panel, "kind": kind, "treatment": who,
-            "label": short_label(who, f" [{cites[r['source_id']]}"
-                                      f"{', general' if cond == 'general' else ''}]"),
-            "low": lo, "high": hi, "unit": unit if isinstance(unit, str) else pd.NA,
-            "route": humanize(route), "open_low": pd.isna(lo) and pd.notna(hi),
-            "open_high": pd.isna(hi) and pd.notna(lo),
-            "plotted": bool(pd.notna(lo) or pd.notna(hi)),
-            "source": cites[r["source_id"]], "_id": r["dosing_id"], "_o": order,
-        })
+        rows.append(
+            {
+                "panel": panel,
+                "kind": kind,
+                "treatment": who,
+                "label": short_label(
+                    who, f" [{cites[r['source_id']]}{', general' if cond == 'general' else ''}]"
+                ),
+                "low": lo,
+                "high": hi,
+                "unit": unit if isinstance(unit, str) else pd.NA,
+                "route": humanize(route),
+                "open_low": pd.isna(lo) and pd.notna(hi),
+                "open_high": pd.isna(hi) and pd.notna(lo),
+                "plotted": bool(pd.notna(lo) or pd.notna(hi)),
+                "source": cites[r["source_id"]],
+                "_id": r["dosing_id"],
+                "_o": order,
+            }
+        )
     out = pd.DataFrame(rows)
     out["low"] = out["low"].astype("float64")
     out["high"] = out["high"].astype("float64")
@@ -1058,8 +1289,10 @@ def dose_intervals(tables: Tables, modality: str | None = None,
 
 # --------------------------------------------------------------------------- evidence map
 
-def evidence_map(tables: Tables, modality: str | None = None,
-                 condition_id: str | None = None) -> pd.DataFrame:
+
+def evidence_map(
+    tables: Tables, modality: str | None = None, condition_id: str | None = None
+) -> pd.DataFrame:
     """Treatments x conditions: strength, studies and participants of each pair with evidence.
 
     Parameters
@@ -1079,21 +1312,37 @@ def evidence_map(tables: Tables, modality: str | None = None,
         conditions in hierarchy order, treatments by modality then name.
     """
     ev = evidence_rows(tables, condition_id, modality=modality)
-    columns = ["treatment", "condition", "strength", "results", "studies", "participants",
-               "modality", "treatment_id", "condition_id"]
+    columns = [
+        "treatment",
+        "condition",
+        "strength",
+        "results",
+        "studies",
+        "participants",
+        "modality",
+        "treatment_id",
+        "condition_id",
+    ]
     if ev.empty:
         out = pd.DataFrame(columns=columns)
         out["strength"] = pd.Categorical([], categories=list(STRENGTH), ordered=True)
         return out
     keys = ["treatment_id", "condition_id"]
-    best = ev.groupby(keys, observed=True).agg(level=("strength", lambda s: s.cat.codes.max()),
-                                               results=("evidence_id", "size"),
-                                               treatment=("treatment", "first"),
-                                               condition=("condition", "first"),
-                                               modality=("modality", "first")).reset_index()
+    best = (
+        ev.groupby(keys, observed=True)
+        .agg(
+            level=("strength", lambda s: s.cat.codes.max()),
+            results=("evidence_id", "size"),
+            treatment=("treatment", "first"),
+            condition=("condition", "first"),
+            modality=("modality", "first"),
+        )
+        .reset_index()
+    )
     out = best.merge(_counts(ev, keys), on=keys, how="left")
-    out["strength"] = pd.Categorical.from_codes(out.pop("level").astype(int),
-                                                categories=list(STRENGTH), ordered=True)
+    out["strength"] = pd.Categorical.from_codes(
+        out.pop("level").astype(int), categories=list(STRENGTH), ordered=True
+    )
     corder = {c: i for i, c in enumerate(condition_order(tables))}
     out["_c"] = out["condition_id"].map(corder)
     out["_m"] = out["modality"].map(MODALITIES.index)
@@ -1102,8 +1351,9 @@ def evidence_map(tables: Tables, modality: str | None = None,
     return out[columns].reset_index(drop=True)
 
 
-def outcome_map(tables: Tables, condition_id: str | None, modality: str | None = None
-                ) -> pd.DataFrame:
+def outcome_map(
+    tables: Tables, condition_id: str | None, modality: str | None = None
+) -> pd.DataFrame:
     """Treatments x outcome domains: best strength and participants per cell.
 
     For one condition and its narrower conditions, or for every condition when
@@ -1117,32 +1367,48 @@ def outcome_map(tables: Tables, condition_id: str | None, modality: str | None =
         participants, treatment_id``.
     """
     ev = evidence_rows(tables, condition_id, modality=modality)
-    columns = ["treatment", "outcome_domain", "strength", "results", "studies",
-               "participants", "treatment_id"]
+    columns = [
+        "treatment",
+        "outcome_domain",
+        "strength",
+        "results",
+        "studies",
+        "participants",
+        "treatment_id",
+    ]
     if ev.empty:
         out = pd.DataFrame(columns=columns)
         out["strength"] = pd.Categorical([], categories=list(STRENGTH), ordered=True)
         return out
     ev = ev.assign(outcome_domain=ev["outcome_domain"].astype(object))
     keys = ["treatment_id", "outcome_domain"]
-    best = ev.groupby(keys).agg(level=("strength", lambda s: s.cat.codes.max()),
-                                results=("evidence_id", "size"),
-                                treatment=("treatment", "first")).reset_index()
+    best = (
+        ev.groupby(keys)
+        .agg(
+            level=("strength", lambda s: s.cat.codes.max()),
+            results=("evidence_id", "size"),
+            treatment=("treatment", "first"),
+        )
+        .reset_index()
+    )
     out = best.merge(_counts(ev, keys), on=keys, how="left")
-    out["strength"] = pd.Categorical.from_codes(out.pop("level").astype(int),
-                                                categories=list(STRENGTH), ordered=True)
+    out["strength"] = pd.Categorical.from_codes(
+        out.pop("level").astype(int), categories=list(STRENGTH), ordered=True
+    )
     order = _treatment_order(ev)
     out["_t"] = out["treatment_id"].map(order)
     out["_d"] = out["outcome_domain"].map(OUTCOME_DOMAINS.index)
     out = out.sort_values(["_t", "_d"])
     present = [humanize(d) for d in OUTCOME_DOMAINS if d in set(out["outcome_domain"])]
-    out["outcome_domain"] = pd.Categorical(out["outcome_domain"].map(humanize),
-                                           categories=present, ordered=True)
+    out["outcome_domain"] = pd.Categorical(
+        out["outcome_domain"].map(humanize), categories=present, ordered=True
+    )
     return out[columns].reset_index(drop=True)
 
 
-def evidence_gaps(tables: Tables, modality: str | None = None,
-                  condition_id: str | None = None) -> pd.DataFrame:
+def evidence_gaps(
+    tables: Tables, modality: str | None = None, condition_id: str | None = None
+) -> pd.DataFrame:
     """The largest gaps in the evidence, most severe first.
 
     A gap is one of :data:`GAP_KINDS`: a condition with no evidence at all
@@ -1170,46 +1436,85 @@ def evidence_gaps(tables: Tables, modality: str | None = None,
         all_ev = set(tables.evidence["condition_id"])
         for cid in conditions:
             if not set(subtree(tables, cid)) & all_ev:
-                rows.append({"gap": "condition_without_evidence", "treatment": "any treatment",
-                             "condition": cnames[cid], "best_evidence": pd.NA, "results": 0,
-                             "participants": pd.NA, "detail": "no evidence row for it or any "
-                             "narrower condition", "_c": cid, "_t": ""})
+                rows.append(
+                    {
+                        "gap": "condition_without_evidence",
+                        "treatment": "any treatment",
+                        "condition": cnames[cid],
+                        "best_evidence": pd.NA,
+                        "results": 0,
+                        "participants": pd.NA,
+                        "detail": "no evidence row for it or any narrower condition",
+                        "_c": cid,
+                        "_t": "",
+                    }
+                )
     pairs = _dosing_pairs(tables)
     pairs = pairs.loc[pairs["condition_id"].isin(conditions)]
     if modality is not None:
         pairs = pairs.loc[pairs["treatment_id"].map(tr["modality"].astype(object)) == modality]
-    have = set(zip(tables.evidence["treatment_id"], tables.evidence["condition_id"],
-                   strict=True))
+    have = set(zip(tables.evidence["treatment_id"], tables.evidence["condition_id"], strict=True))
     for tid, cid in pairs.itertuples(index=False):
         if (tid, cid) not in have:
-            n = int(((tables.dosing_ranges["treatment_id"] == tid)
-                     & (tables.dosing_ranges["condition_id"] == cid)).sum())
-            rows.append({"gap": "no_evidence", "treatment": tr.loc[tid, "name"],
-                         "condition": cnames[cid], "best_evidence": pd.NA, "results": 0,
-                         "participants": pd.NA,
-                         "detail": f"{n} dosing row{'s' if n != 1 else ''}, no evidence row",
-                         "_c": cid, "_t": tid})
+            n = int(
+                (
+                    (tables.dosing_ranges["treatment_id"] == tid)
+                    & (tables.dosing_ranges["condition_id"] == cid)
+                ).sum()
+            )
+            rows.append(
+                {
+                    "gap": "no_evidence",
+                    "treatment": tr.loc[tid, "name"],
+                    "condition": cnames[cid],
+                    "best_evidence": pd.NA,
+                    "results": 0,
+                    "participants": pd.NA,
+                    "detail": f"{n} dosing row{'s' if n != 1 else ''}, no evidence row",
+                    "_c": cid,
+                    "_t": tid,
+                }
+            )
     if len(ev):
         counts = _counts(ev, ["treatment_id", "condition_id"]).set_index(
-            ["treatment_id", "condition_id"])
+            ["treatment_id", "condition_id"]
+        )
         for (tid, cid), g in ev.groupby(["treatment_id", "condition_id"]):
             level = STRENGTH[int(g["strength"].cat.codes.max())]
             indirect = bool(g["indirect"].astype("boolean").fillna(False).all())
-            kind = {"lay_or_opinion": "lay_or_opinion_only",
-                    "case_reports": "case_reports_only"}.get(level)
+            kind = {
+                "lay_or_opinion": "lay_or_opinion_only",
+                "case_reports": "case_reports_only",
+            }.get(level)
             if kind is None and indirect:
                 kind = "indirect_only"
             if kind is None:
                 continue
-            designs = ", ".join(humanize(x) for x in
-                                g["study_design"].astype(object).value_counts().index)
-            rows.append({"gap": kind, "treatment": tr.loc[tid, "name"], "condition": cnames[cid],
-                         "best_evidence": humanize(level), "results": len(g),
-                         "participants": counts.loc[(tid, cid), "participants"],
-                         "detail": f"designs: {designs}" + ("; all indirect" if indirect else ""),
-                         "_c": cid, "_t": tid})
-    columns = ["gap", "treatment", "condition", "best_evidence", "results", "participants",
-               "detail"]
+            designs = ", ".join(
+                humanize(x) for x in g["study_design"].astype(object).value_counts().index
+            )
+            rows.append(
+                {
+                    "gap": kind,
+                    "treatment": tr.loc[tid, "name"],
+                    "condition": cnames[cid],
+                    "best_evidence": humanize(level),
+                    "results": len(g),
+                    "participants": counts.loc[(tid, cid), "participants"],
+                    "detail": f"designs: {designs}" + ("; all indirect" if indirect else ""),
+                    "_c": cid,
+                    "_t": tid,
+                }
+            )
+    columns = [
+        "gap",
+        "treatment",
+        "condition",
+        "best_evidence",
+        "results",
+        "participants",
+        "detail",
+    ]
     if not rows:
         return pd.DataFrame(columns=columns)
     out = pd.DataFrame(rows)
@@ -1224,10 +1529,17 @@ def evidence_gaps(tables: Tables, modality: str | None = None,
 
 # --------------------------------------------------------------------------- sources
 
-def cited_sources(tables: Tables, *, condition_id: str | None = None,
-                  treatment_ids: Sequence[str] | None = None, outcome: str | None = None,
-                  modality: str | None = None, dosing: bool = True,
-                  evidence: bool = True) -> pd.DataFrame:
+
+def cited_sources(
+    tables: Tables,
+    *,
+    condition_id: str | None = None,
+    treatment_ids: Sequence[str] | None = None,
+    outcome: str | None = None,
+    modality: str | None = None,
+    dosing: bool = True,
+    evidence: bool = True,
+) -> pd.DataFrame:
     """The sources behind a report: evidence and dosing rows it shows, and the condition's.
 
     Parameters
@@ -1247,8 +1559,11 @@ def cited_sources(tables: Tables, *, condition_id: str | None = None,
     """
     ids: set[str] = set()
     if evidence:
-        ids |= set(evidence_rows(tables, condition_id, treatment_ids, outcome,
-                                 modality=modality)["source_id"])
+        ids |= set(
+            evidence_rows(tables, condition_id, treatment_ids, outcome, modality=modality)[
+                "source_id"
+            ]
+        )
     if dosing and outcome is None:
         table_ids = dosing_table(tables, condition_id, treatment_ids, modality)
         labels = citation_labels(tables.sources)
@@ -1266,3 +1581,58 @@ def cited_sources(tables: Tables, *, condition_id: str | None = None,
     src["kind"] = src["kind"].astype(object).map(humanize)
     cols = ["citation", "title", "journal", "year", "kind", "pmid", "doi", "url", "source_id"]
     return src.sort_values("citation", key=lambda s: s.str.lower())[cols].reset_index(drop=True)
+
+
+def report_summary(tables: Tables, report: str, params: dict) -> str:
+    """One plain line saying what a rendered report holds (for ``reports/index.html``).
+
+    Parameters
+    ----------
+    tables : Tables
+        The loaded tables.
+    report : str
+        Report name from :data:`calcidata.reports.REPORTS`.
+    params : dict
+        The report's validated parameters.
+
+    Returns
+    -------
+    str
+        For example ``"56 results on 27 treatments from 30 sources; strongest
+        evidence: meta-analysis of RCTs"``. Counts are of rows shown, not studies.
+    """
+    condition_id = params.get("condition_id")
+    treatment_ids = params.get("treatment_ids")
+    modality = params.get("modality")
+    if report == "dosing_ranges":
+        dr = tables.dosing_ranges
+        keep = pd.Series(True, index=dr.index)
+        if treatment_ids:
+            keep &= dr["treatment_id"].isin(list(treatment_ids))
+        if modality:
+            mod = tables.treatments.set_index("treatment_id")["modality"].astype(object)
+            keep &= dr["treatment_id"].map(mod) == modality
+        dr = dr.loc[keep]
+        return (
+            f"{_count(len(dr), 'dosing range')} for "
+            f"{_count(dr['treatment_id'].nunique(), 'treatment')} from "
+            f"{_count(dr['source_id'].nunique(), 'source')}"
+        )
+    ev = evidence_rows(
+        tables, condition_id, treatment_ids or None, params.get("outcome"), modality=modality
+    )
+    if ev.empty:
+        return "no reported results"
+    line = (
+        f"{_count(len(ev), 'result')} on {_count(ev['treatment_id'].nunique(), 'treatment')}"
+        f" from {_count(ev['source_id'].nunique(), 'source')}"
+    )
+    if report == "evidence_map":
+        pairs = ev[["treatment_id", "condition_id"]].drop_duplicates()
+        return f"{line}; {_count(len(pairs), 'treatment-condition pair')}"
+    best = ev["strength"].max()
+    return f"{line}; strongest evidence: {humanize(best)}"
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"

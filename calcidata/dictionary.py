@@ -17,8 +17,12 @@ from .schemas import KEYS, SCHEMAS
 from .schemas.vocabularies import PATTERN_WORDS
 from .validation import _kind, column_meta
 
-_BOUNDS = {"greater_than_or_equal_to": ">=", "greater_than": ">", "less_than_or_equal_to": "<=",
-           "less_than": "<"}
+_BOUNDS = {
+    "greater_than_or_equal_to": ">=",
+    "greater_than": ">",
+    "less_than_or_equal_to": "<=",
+    "less_than": "<",
+}
 
 _HEADER = """# calcidata data dictionary
 
@@ -50,18 +54,30 @@ def render(data_dir: str | os.PathLike | None = None) -> str:
     directory = paths.data_dir(data_dir)
     from . import strength
 
-    out = [_HEADER, "## Tables", "", "| table | file | rows | key | description |",
-           "|---|---|---|---|---|"]
+    out = [
+        _HEADER,
+        "## Tables",
+        "",
+        "| table | file | rows | key | description |",
+        "|---|---|---|---|---|",
+    ]
     for name, model in SCHEMAS.items():
-        out.append(f"| `{name}` | `{name}.csv` | {_row_count(directory / f'{name}.csv')} | "
-                   f"`{KEYS[name]}` | {_escape(model.Config.description)} |")
+        out.append(
+            f"| `{name}` | `{name}.csv` | {_row_count(directory / f'{name}.csv')} | "
+            f"`{KEYS[name]}` | {_escape(model.Config.description)} |"
+        )
     for name, model in SCHEMAS.items():
         schema = model.to_schema()
         meta = column_meta(model)
-        out += ["", f"## `{name}` ({model.Config.title})", "",
-                _escape(inspect.getdoc(model) or ""), "",
-                "| column | type | required | unit | allowed values / format | description |",
-                "|---|---|---|---|---|---|"]
+        out += [
+            "",
+            f"## `{name}` ({model.Config.title})",
+            "",
+            _escape(inspect.getdoc(model) or ""),
+            "",
+            "| column | type | required | unit | allowed values / format | description |",
+            "|---|---|---|---|---|---|",
+        ]
         for col, spec in schema.columns.items():
             m = meta[col]
             allowed = []
@@ -84,10 +100,18 @@ def render(data_dir: str | os.PathLike | None = None) -> str:
             out.append(
                 f"| `{col}` | {_kind(spec.dtype)} | {'no' if spec.nullable else 'yes'} | "
                 f"{m.get('unit') or ''} | {_escape('; '.join(allowed))} | "
-                f"{_escape(spec.description or '')} |")
-    out += ["", "## Evidence strength", "",
-            "`calcidata.evidence_strength(evidence)` derives one row per (treatment, "
-            "condition). Its rule:", "", inspect.getdoc(strength).split("\n\n", 1)[1], ""]
+                f"{_escape(spec.description or '')} |"
+            )
+    out += [
+        "",
+        "## Evidence strength",
+        "",
+        "`calcidata.evidence_strength(evidence)` derives one row per (treatment, "
+        "condition). Its rule:",
+        "",
+        inspect.getdoc(strength).split("\n\n", 1)[1],
+        "",
+    ]
     return "\n".join(out)
 
 

@@ -46,9 +46,21 @@ from jupyter_core.utils import run_sync
 
 #: Modules a spare kernel imports before it is used (each one optional).
 WARM_IMPORTS = (
-    "numpy", "pandas", "matplotlib", "matplotlib.pyplot", "seaborn", "IPython.display",
-    "pandera", "calcidata", "calcidata.loading", "calcidata.strength", "calcidata.units",
-    "calcidata.reports", "calcidata.compare", "calcidata.plots", "calcidata.present",
+    "numpy",
+    "pandas",
+    "matplotlib",
+    "matplotlib.pyplot",
+    "seaborn",
+    "IPython.display",
+    "pandera",
+    "calcidata",
+    "calcidata.loading",
+    "calcidata.strength",
+    "calcidata.units",
+    "calcidata.reports",
+    "calcidata.compare",
+    "calcidata.plots",
+    "calcidata.present",
 )
 
 ENGINE = "calcidata_warm"
@@ -83,13 +95,28 @@ def _register_engine() -> str:
         """
 
         @classmethod
-        def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False,
-                                     stdout_file=None, stderr_file=None, start_timeout=60,
-                                     execution_timeout=None, km=None, **kwargs):
+        def execute_managed_notebook(
+            cls,
+            nb_man,
+            kernel_name,
+            log_output=False,
+            stdout_file=None,
+            stderr_file=None,
+            start_timeout=60,
+            execution_timeout=None,
+            km=None,
+            **kwargs,
+        ):
             client = PapermillNotebookClient(
-                nb_man, km=km, timeout=execution_timeout, startup_timeout=start_timeout,
-                kernel_name=kernel_name, log=logger, log_output=log_output,
-                stdout_file=stdout_file, stderr_file=stderr_file,
+                nb_man,
+                km=km,
+                timeout=execution_timeout,
+                startup_timeout=start_timeout,
+                kernel_name=kernel_name,
+                log=logger,
+                log_output=log_output,
+                stdout_file=stdout_file,
+                stderr_file=stderr_file,
             )
             try:
                 return client.execute()
@@ -113,7 +140,10 @@ class Zygote:
         self.path = os.path.join(self._dir, "zygote.sock")
         self.proc = subprocess.Popen(
             [sys.executable, "-c", "from calcidata._zygote import main; main()", self.path],
-            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, cwd=cwd, env=dict(env),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            cwd=cwd,
+            env=dict(env),
         )
 
     def close(self) -> None:
@@ -228,8 +258,9 @@ def _zygote_provisioner():
         zygote: ZygoteClient | None = None
 
         async def launch_kernel(self, cmd, **kwargs):
-            pid = self.zygote.spawn(self.parent.connection_file, kwargs.get("cwd"),
-                                    kwargs.get("env") or os.environ)
+            pid = self.zygote.spawn(
+                self.parent.connection_file, kwargs.get("cwd"), kwargs.get("env") or os.environ
+            )
             self.process = _ForkedProcess(pid)
             self.pid = self.pgid = pid
             return self.connection_info
@@ -240,14 +271,21 @@ def _zygote_provisioner():
 class WarmKernel:
     """One started kernel, with the client that sent it the warm-up imports."""
 
-    def __init__(self, kernel_name: str, cwd: str | None, env: Mapping[str, str],
-                 warm_imports: tuple[str, ...], zygote: ZygoteClient | None = None):
+    def __init__(
+        self,
+        kernel_name: str,
+        cwd: str | None,
+        env: Mapping[str, str],
+        warm_imports: tuple[str, ...],
+        zygote: ZygoteClient | None = None,
+    ):
         self.kernel_name = kernel_name
         self._dir = tempfile.mkdtemp(prefix="calcidata-kernel-")
         self.km = self._manager()
         if zygote is not None and not zygote.broken:
             provisioner = _zygote_provisioner()(
-                kernel_id=self.km.kernel_id, kernel_spec=self.km.kernel_spec, parent=self.km)
+                kernel_id=self.km.kernel_id, kernel_spec=self.km.kernel_spec, parent=self.km
+            )
             provisioner.zygote = zygote
             self.km.provisioner = provisioner
         try:
@@ -262,8 +300,9 @@ class WarmKernel:
             kc = BlockingKernelClient(connection_file=self.km.connection_file)
             kc.load_connection_file()
             kc.start_channels()
-            kc.execute(_WARM_CODE.format(modules=tuple(warm_imports)), silent=True,
-                       store_history=False)
+            kc.execute(
+                _WARM_CODE.format(modules=tuple(warm_imports)), silent=True, store_history=False
+            )
             self._kc = kc
 
     def package_files(self, package: str, root: Path) -> list[str]:
@@ -282,8 +321,9 @@ class WarmKernel:
                 kc = self._kc = BlockingKernelClient(connection_file=self.km.connection_file)
                 kc.load_connection_file()
                 kc.start_channels()
-            msg_id = kc.execute("", silent=True, store_history=False,
-                                user_expressions={"files": expression})
+            msg_id = kc.execute(
+                "", silent=True, store_history=False, user_expressions={"files": expression}
+            )
             deadline = time.monotonic() + 30
             while time.monotonic() < deadline:
                 reply = kc.get_shell_msg(timeout=30)
@@ -309,9 +349,12 @@ class WarmKernel:
         # IPC sockets (no TCP ports, no plain-text warning) under a private directory:
         # jupyter_client's default "kernel-ipc-N" names in the kernel's cwd would collide
         # between concurrent kernels.
-        return AsyncKernelManager(kernel_name=self.kernel_name, transport="ipc",
-                                  ip=os.path.join(self._dir, "ipc"),
-                                  kernel_id=str(uuid.uuid4()))
+        return AsyncKernelManager(
+            kernel_name=self.kernel_name,
+            transport="ipc",
+            ip=os.path.join(self._dir, "ipc"),
+            kernel_id=str(uuid.uuid4()),
+        )
 
     def shutdown(self) -> None:
         """Stop the kernel process and close every channel; safe to call twice."""
@@ -349,9 +392,13 @@ class KernelPool:
         (see :class:`Zygote`), ``False`` starts every kernel as a new interpreter.
     """
 
-    def __init__(self, cwd: str | os.PathLike | None = None,
-                 env: Mapping[str, str] | None = None,
-                 warm_imports: tuple[str, ...] = WARM_IMPORTS, zygote: bool | str = True):
+    def __init__(
+        self,
+        cwd: str | os.PathLike | None = None,
+        env: Mapping[str, str] | None = None,
+        warm_imports: tuple[str, ...] = WARM_IMPORTS,
+        zygote: bool | str = True,
+    ):
         self.cwd = str(cwd) if cwd is not None else None
         self.env = kernel_env(env)
         self.warm_imports = warm_imports
@@ -399,9 +446,15 @@ def can_fork() -> bool:
     return sys.platform.startswith("linux") and hasattr(os, "fork")
 
 
-def execute(notebook: str | os.PathLike, output: str | os.PathLike, params: dict,
-            kernel: WarmKernel, *, cwd: str | os.PathLike | None = None,
-            cell_timeout: int = 600):
+def execute(
+    notebook: str | os.PathLike,
+    output: str | os.PathLike,
+    params: dict,
+    kernel: WarmKernel,
+    *,
+    cwd: str | os.PathLike | None = None,
+    cell_timeout: int = 600,
+):
     """Run ``notebook`` with papermill in ``kernel``; write the executed copy to ``output``.
 
     Returns the executed notebook; raises papermill's ``PapermillExecutionError``
@@ -410,10 +463,17 @@ def execute(notebook: str | os.PathLike, output: str | os.PathLike, params: dict
     import papermill
 
     return papermill.execute_notebook(
-        str(notebook), str(output), parameters=params, engine_name=_register_engine(),
-        request_save_on_cell_execute=False, progress_bar=False,
-        kernel_name=kernel.kernel_name, start_timeout=180, execution_timeout=cell_timeout,
-        km=kernel.km, cwd=str(cwd) if cwd is not None else None,
+        str(notebook),
+        str(output),
+        parameters=params,
+        engine_name=_register_engine(),
+        request_save_on_cell_execute=False,
+        progress_bar=False,
+        kernel_name=kernel.kernel_name,
+        start_timeout=180,
+        execution_timeout=cell_timeout,
+        km=kernel.km,
+        cwd=str(cwd) if cwd is not None else None,
     )
 
 
@@ -450,10 +510,12 @@ def exporter():
         quiet.setLevel(logging.ERROR)
         _EXPORTER = HTMLExporter(
             log=quiet,
-            template_name="lab", template_file="calcidata_report.html.j2",
+            template_name="lab",
+            template_file="calcidata_report.html.j2",
             extra_loaders=[DictLoader({"calcidata_report.html.j2": _TEMPLATE})],
-            exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
+            exclude_input=True,
+            exclude_input_prompt=True,
+            exclude_output_prompt=True,
             embed_images=True,
         )
     return _EXPORTER
-

@@ -14,8 +14,9 @@ from .tables import Tables, content_hash
 from .validation import check_dataset, validate_table
 
 
-def collect_problems(data_dir: str | os.PathLike | None = None
-                     ) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
+def collect_problems(
+    data_dir: str | os.PathLike | None = None,
+) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
     """Read and check every table; return typed frames and all problems found.
 
     Never raises for bad data and never writes to any file.

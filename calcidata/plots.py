@@ -40,8 +40,15 @@ def set_theme() -> None:
     import seaborn as sns
 
     sns.set_theme(style="whitegrid", context="notebook", font_scale=0.85)
-    mpl.rcParams.update({"figure.dpi": 100, "savefig.dpi": 100, "axes.titleweight": "bold",
-                         "axes.titlesize": "medium", "legend.frameon": False})
+    mpl.rcParams.update(
+        {
+            "figure.dpi": 100,
+            "savefig.dpi": 100,
+            "axes.titleweight": "bold",
+            "axes.titlesize": "medium",
+            "legend.frameon": False,
+        }
+    )
 
 
 def strength_palette() -> dict[str, tuple[float, float, float]]:
@@ -83,11 +90,20 @@ def _strength_legend(ax, levels, *, loc="upper left", anchor=(1.01, 1.0), title=
     from matplotlib.lines import Line2D
 
     pal = strength_palette()
-    handles = [Line2D([], [], marker="o", linestyle="", markersize=7, color=pal[s],
-                      label=humanize(s)) for s in reversed(STRENGTH) if s in set(levels)]
+    handles = [
+        Line2D([], [], marker="o", linestyle="", markersize=7, color=pal[s], label=humanize(s))
+        for s in reversed(STRENGTH)
+        if s in set(levels)
+    ]
     if handles:
-        ax.legend(handles=handles, title=title or "Evidence strength", loc=loc,
-                  bbox_to_anchor=anchor, fontsize="small", title_fontsize="small")
+        ax.legend(
+            handles=handles,
+            title=title or "Evidence strength",
+            loc=loc,
+            bbox_to_anchor=anchor,
+            fontsize="small",
+            title_fontsize="small",
+        )
 
 
 def _plain_log_ticks(ax, low: float, high: float):
@@ -106,17 +122,25 @@ def _figure_strength_legend(fig, levels):
     from matplotlib.lines import Line2D
 
     pal = strength_palette()
-    handles = [Line2D([], [], marker="o", linestyle="", markersize=7, color=pal[s],
-                      label=humanize(s)) for s in reversed(STRENGTH) if s in set(levels)]
+    handles = [
+        Line2D([], [], marker="o", linestyle="", markersize=7, color=pal[s], label=humanize(s))
+        for s in reversed(STRENGTH)
+        if s in set(levels)
+    ]
     if handles:
-        fig.legend(handles=handles, title="Evidence strength of each result",
-                   loc="upper center", bbox_to_anchor=(0.5, 1.0), ncols=len(handles),
-                   fontsize="small", title_fontsize="small")
+        fig.legend(
+            handles=handles,
+            title="Evidence strength of each result",
+            loc="upper center",
+            bbox_to_anchor=(0.5, 1.0),
+            ncols=len(handles),
+            fontsize="small",
+            title_fontsize="small",
+        )
 
 
 def _nothing(ax, message: str):
-    ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes,
-            color="#555555")
+    ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes, color="#555555")
     ax.set_xticks([])
     ax.set_yticks([])
     return ax
@@ -124,8 +148,10 @@ def _nothing(ax, message: str):
 
 # --------------------------------------------------------------------------- forest
 
-def forest(data: pd.DataFrame, *, label: str = "label", ax=None, label_width: int = 90,
-           legend: bool = True):
+
+def forest(
+    data: pd.DataFrame, *, label: str = "label", ax=None, label_width: int = 90, legend: bool = True
+):
     """Forest plot of precomputed estimates with their 95% intervals (one effect measure).
 
     Parameters
@@ -162,12 +188,18 @@ def forest(data: pd.DataFrame, *, label: str = "label", ax=None, label_width: in
     ratio = bool(rows["ratio"].any()) if "ratio" in rows else False
     within = bool(rows["within_group"].all()) if "within_group" in rows else False
     if has_ci.any():
-        ax.hlines(y[has_ci.to_numpy()], rows.loc[has_ci, "ci_low"], rows.loc[has_ci, "ci_high"],
-                  colors=[c for c, h in zip(colours, has_ci, strict=True) if h], linewidth=2,
-                  zorder=2)
+        ax.hlines(
+            y[has_ci.to_numpy()],
+            rows.loc[has_ci, "ci_low"],
+            rows.loc[has_ci, "ci_high"],
+            colors=[c for c, h in zip(colours, has_ci, strict=True) if h],
+            linewidth=2,
+            zorder=2,
+        )
     faces = [c if h else "white" for c, h in zip(colours, has_ci, strict=True)]
-    ax.scatter(rows["estimate"], y, s=45, c=faces, edgecolors=colours, linewidths=1.5,
-               zorder=3, marker="o")
+    ax.scatter(
+        rows["estimate"], y, s=45, c=faces, edgecolors=colours, linewidths=1.5, zorder=3, marker="o"
+    )
     if ratio:
         ax.set_xscale("log")
         bounds = rows[["estimate", "ci_low", "ci_high"]].to_numpy(float)
@@ -181,12 +213,16 @@ def forest(data: pd.DataFrame, *, label: str = "label", ax=None, label_width: in
     measure = str(rows["effect_measure"].iloc[0]) if "effect_measure" in rows else ""
     if measure == "proportion":
         ax.set_xlim(-0.03, 1.03)
-    xlabel = {"MD": "mean difference", "SMD": "standardised mean difference",
-              "RR": "risk ratio (log scale)", "OR": "odds ratio (log scale)",
-              "HR": "hazard ratio (log scale)", "RD": "risk difference",
-              "proportion": "proportion (single arm, not a comparison)",
-              "mean_change": "mean change within a group (not a comparison)"}.get(measure,
-                                                                                   measure)
+    xlabel = {
+        "MD": "mean difference",
+        "SMD": "standardised mean difference",
+        "RR": "risk ratio (log scale)",
+        "OR": "odds ratio (log scale)",
+        "HR": "hazard ratio (log scale)",
+        "RD": "risk difference",
+        "proportion": "proportion (single arm, not a comparison)",
+        "mean_change": "mean change within a group (not a comparison)",
+    }.get(measure, measure)
     ax.set_xlabel(xlabel)
     ax.grid(axis="y", visible=False)
     _top_ticks_if_tall(ax, len(rows))
@@ -214,8 +250,14 @@ def forest_grid(data: pd.DataFrame, *, label_width: int = 90):
     drawn = data.loc[data["plotted"]] if len(data) else data
     groups = list(dict.fromkeys(drawn["group"])) if len(drawn) else []
     left_out = int((~data["plotted"]).sum()) if len(data) else 0
-    note = (f"Not drawn: {left_out} result{'s' if left_out != 1 else ''} with no numeric "
-            "estimate, or with an unnamed effect measure (see the table).") if left_out else None
+    note = (
+        (
+            f"Not drawn: {left_out} result{'s' if left_out != 1 else ''} with no numeric "
+            "estimate, or with an unnamed effect measure (see the table)."
+        )
+        if left_out
+        else None
+    )
     if not groups:
         return _empty_figure("No numeric estimate is reported for this selection", note)
     sizes = [int((drawn["group"] == g).sum()) for g in groups]
@@ -254,8 +296,13 @@ def _stacked_axes(sizes: list[int], *, legend: bool, note: str | None):
 
     heights = [_ROW * n + 0.35 for n in sizes]
     extra_top = [0.25 if n > 15 else 0.0 for n in sizes]  # tick labels repeated on top
-    total = ((_LEGEND if legend else 0.15) + sum(heights) + sum(extra_top)
-             + len(sizes) * (_ABOVE + _BELOW) + (_NOTE if note else 0.1))
+    total = (
+        (_LEGEND if legend else 0.15)
+        + sum(heights)
+        + sum(extra_top)
+        + len(sizes) * (_ABOVE + _BELOW)
+        + (_NOTE if note else 0.1)
+    )
     fig = plt.figure(figsize=(_WIDTH, total))
     y = total - (_LEGEND if legend else 0.15)
     axes = []
@@ -264,12 +311,14 @@ def _stacked_axes(sizes: list[int], *, legend: bool, note: str | None):
         axes.append(fig.add_axes((_LEFT, y / total, 0.96 - _LEFT, h / total)))
         y -= _BELOW
     if note:
-        fig.text(0.5, 0.1 / total, note, ha="center", va="bottom", fontsize="small",
-                 color="#555555")
+        fig.text(
+            0.5, 0.1 / total, note, ha="center", va="bottom", fontsize="small", color="#555555"
+        )
     return fig, axes
 
 
 # --------------------------------------------------------------------------- dosing
+
 
 def dose_ranges(data: pd.DataFrame, *, label: str = "label", ax=None, label_width: int = 90):
     """Interval plot of dose ranges in one unit (one panel of :func:`dose_range_grid`).
@@ -306,8 +355,11 @@ def dose_ranges(data: pd.DataFrame, *, label: str = "label", ax=None, label_widt
     if both.any():
         ax.hlines(y[both], lo[both], hi[both], colors=colour, linewidth=3, zorder=2)
     closed_lo = ~np.isnan(lo) & ~rows["open_high"].to_numpy(bool)
-    closed_hi = ~np.isnan(hi) & ~rows["open_low"].to_numpy(bool) & ~(
-        ~np.isnan(lo) & np.isclose(lo, hi, equal_nan=False))
+    closed_hi = (
+        ~np.isnan(hi)
+        & ~rows["open_low"].to_numpy(bool)
+        & ~(~np.isnan(lo) & np.isclose(lo, hi, equal_nan=False))
+    )
     xs = np.concatenate([lo[closed_lo], hi[closed_hi]])
     ys = np.concatenate([y[closed_lo], y[closed_hi]])
     if len(xs):
@@ -354,8 +406,14 @@ def dose_range_grid(data: pd.DataFrame, *, label_width: int = 90):
     drawn = data.loc[data["plotted"]] if len(data) else data
     panels = list(dict.fromkeys(drawn["panel"])) if len(drawn) else []
     left_out = int((~data["plotted"]).sum()) if len(data) else 0
-    note = (f"Not drawn: {left_out} row{'s' if left_out != 1 else ''} without a number "
-            "(see the table).") if left_out else None
+    note = (
+        (
+            f"Not drawn: {left_out} row{'s' if left_out != 1 else ''} without a number "
+            "(see the table)."
+        )
+        if left_out
+        else None
+    )
     if not panels:
         return _empty_figure("No numeric dose or setting is reported for this selection", note)
     sizes = [int((drawn["panel"] == p).sum()) for p in panels]
@@ -368,9 +426,17 @@ def dose_range_grid(data: pd.DataFrame, *, label_width: int = 90):
 
 # --------------------------------------------------------------------------- maps and bars
 
-def evidence_map(data: pd.DataFrame, *, x: str = "condition", y: str = "treatment",
-                 size: str = "participants", hue: str = "strength", ax=None,
-                 label_width: int = 45):
+
+def evidence_map(
+    data: pd.DataFrame,
+    *,
+    x: str = "condition",
+    y: str = "treatment",
+    size: str = "participants",
+    hue: str = "strength",
+    ax=None,
+    label_width: int = 45,
+):
     """Evidence-and-gap map: a bubble per cell, size = participants, colour = strength.
 
     Parameters
@@ -401,19 +467,34 @@ def evidence_map(data: pd.DataFrame, *, x: str = "condition", y: str = "treatmen
         ax = _new_axes(max(6.0, 0.38 * len(xs) + 5.5), max(2.5, 0.26 * len(ys) + 2.5))
     if data.empty:
         return _nothing(ax, "No evidence for this selection")
-    frame = pd.DataFrame({
-        "_x": data[x].map({v: i for i, v in enumerate(xs)}).astype(float),
-        "_y": data[y].map({v: i for i, v in enumerate(ys)}).astype(float),
-        "_size": pd.to_numeric(data[size], errors="coerce").astype("float64").fillna(0.0),
-        "_hue": data[hue].astype(object).astype(str),
-    })
+    frame = pd.DataFrame(
+        {
+            "_x": data[x].map({v: i for i, v in enumerate(xs)}).astype(float),
+            "_y": data[y].map({v: i for i, v in enumerate(ys)}).astype(float),
+            "_size": pd.to_numeric(data[size], errors="coerce").astype("float64").fillna(0.0),
+            "_hue": data[hue].astype(object).astype(str),
+        }
+    )
     pal = strength_palette()
     levels = [s for s in STRENGTH if s in set(frame["_hue"])]
     ax.set_xscale("linear")  # positions are category indices
     ax.set_yscale("linear")
-    sns.scatterplot(data=frame, x="_x", y="_y", hue="_hue", hue_order=levels, palette=pal,
-                    size="_size", sizes=(25, 500), size_norm=(0, max(frame["_size"].max(), 1)),
-                    edgecolor="#333333", linewidth=0.5, alpha=0.9, ax=ax, legend=False)
+    sns.scatterplot(
+        data=frame,
+        x="_x",
+        y="_y",
+        hue="_hue",
+        hue_order=levels,
+        palette=pal,
+        size="_size",
+        sizes=(25, 500),
+        size_norm=(0, max(frame["_size"].max(), 1)),
+        edgecolor="#333333",
+        linewidth=0.5,
+        alpha=0.9,
+        ax=ax,
+        legend=False,
+    )
     ax.set_xticks(range(len(xs)))
     ax.set_xticklabels([plain(v, label_width) for v in xs], rotation=60, ha="right")
     ax.set_yticks(range(len(ys)))
@@ -443,15 +524,33 @@ def _size_legend(ax, sizes: pd.Series, name: str):
     nice = [v for v in (10, 100, 1000, 10000, 100000) if v < top * 0.8]
     marks = sorted({top, *nice[-2:]}, reverse=True)
     norm_area = [25 + (v / top) * (500 - 25) for v in marks]
-    handles = [Line2D([], [], marker="o", linestyle="", color="#999999",
-                      markersize=float(np.sqrt(a)), label=f"{v:,.0f}")
-               for v, a in zip(marks, norm_area, strict=True)]
-    handles.append(Line2D([], [], marker="o", linestyle="", color="#999999", markersize=5,
-                          label="not reported"))
+    handles = [
+        Line2D(
+            [],
+            [],
+            marker="o",
+            linestyle="",
+            color="#999999",
+            markersize=float(np.sqrt(a)),
+            label=f"{v:,.0f}",
+        )
+        for v, a in zip(marks, norm_area, strict=True)
+    ]
+    handles.append(
+        Line2D(
+            [], [], marker="o", linestyle="", color="#999999", markersize=5, label="not reported"
+        )
+    )
     first = ax.get_legend()
-    ax.legend(handles=handles, title=f"{humanize(name)} (upper bound)", loc="lower left",
-              bbox_to_anchor=(1.01, 0.0), fontsize="small", title_fontsize="small",
-              labelspacing=1.4)
+    ax.legend(
+        handles=handles,
+        title=f"{humanize(name)} (upper bound)",
+        loc="lower left",
+        bbox_to_anchor=(1.01, 0.0),
+        fontsize="small",
+        title_fontsize="small",
+        labelspacing=1.4,
+    )
     if first is not None:
         ax.add_artist(first)
 
@@ -486,18 +585,31 @@ def participants_bars(data: pd.DataFrame, *, ax=None, label_width: int = 55):
     strength = rows["strength"].astype(object).map(lambda s: vocabulary_code(s, STRENGTH))
     colours = _strength_colours(strength)
     if known.any():
-        ax.barh(y[known], part[known].astype(float), color=[c for c, k in
-                                                             zip(colours, known, strict=True)
-                                                             if k], height=0.6)
+        ax.barh(
+            y[known],
+            part[known].astype(float),
+            color=[c for c, k in zip(colours, known, strict=True) if k],
+            height=0.6,
+        )
     for yi, k, p, s in zip(y, known, part, rows["studies"], strict=True):
         if not k:
-            ax.text(0, yi, "  participants not reported", va="center", fontsize="small",
-                    color="#555555")
+            ax.text(
+                0, yi, "  participants not reported", va="center", fontsize="small", color="#555555"
+            )
         else:
-            studies = "studies not reported" if pd.isna(s) else \
-                f"{int(s)} stud{'y' if int(s) == 1 else 'ies'}"
-            ax.text(float(p), yi, f"  {int(p):,} ({studies})", va="center", fontsize="small",
-                    color="#333333")
+            studies = (
+                "studies not reported"
+                if pd.isna(s)
+                else f"{int(s)} stud{'y' if int(s) == 1 else 'ies'}"
+            )
+            ax.text(
+                float(p),
+                yi,
+                f"  {int(p):,} ({studies})",
+                va="center",
+                fontsize="small",
+                color="#333333",
+            )
     if known.any():
         ax.set_xlim(0, float(part[known].max()) * 1.4)
     ax.set_yticks(y)
@@ -534,10 +646,15 @@ def direction_bars(data: pd.DataFrame, *, ax=None, label_width: int = 55):
         part = data.loc[(data["direction"] == direction) & (data["results"] > 0)]
         if part.empty:
             continue
-        ax.barh([y[t] for t in part["treatment"]], part["results"],
-                left=[left[t] for t in part["treatment"]], height=0.6,
-                color=DIRECTION_COLOURS[direction], label=humanize(direction),
-                edgecolor="white")
+        ax.barh(
+            [y[t] for t in part["treatment"]],
+            part["results"],
+            left=[left[t] for t in part["treatment"]],
+            height=0.6,
+            color=DIRECTION_COLOURS[direction],
+            label=humanize(direction),
+            edgecolor="white",
+        )
         for t, n in zip(part["treatment"], part["results"], strict=True):
             left[t] += n
     ax.set_yticks(list(y.values()))
@@ -545,8 +662,13 @@ def direction_bars(data: pd.DataFrame, *, ax=None, label_width: int = 55):
     ax.set_xlabel("number of reported results")
     ax.xaxis.get_major_locator().set_params(integer=True)
     ax.grid(axis="y", visible=False)
-    ax.legend(title="Direction", loc="upper left", bbox_to_anchor=(1.01, 1.0),
-              fontsize="small", title_fontsize="small")
+    ax.legend(
+        title="Direction",
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1.0),
+        fontsize="small",
+        title_fontsize="small",
+    )
     return ax
 
 

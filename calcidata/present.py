@@ -23,9 +23,11 @@ from ._version import __version__
 
 NOT_REPORTED = "Not reported"
 
-NOTICE = ("Not medical advice. This report summarises published evidence for research and "
-          "education. It does not replace the judgement of a clinician who knows the patient. "
-          "Doses are shown as their sources report them, not as recommendations.")
+NOTICE = (
+    "Not medical advice. This report summarises published evidence for research and "
+    "education. It does not replace the judgement of a clinician who knows the patient. "
+    "Doses are shown as their sources report them, not as recommendations."
+)
 
 #: Column name -> header shown to the reader (default: underscores to spaces, capitalised).
 HEADERS = {
@@ -54,6 +56,7 @@ def _keep_together(text: object) -> object:
     if not isinstance(text, str):
         return text
     return text.replace(" ", _NBSP).replace(_NBSP + "(", " (")
+
 
 _CSS = """<style>
 .calcidata-report h1 {margin-bottom: 0.2em}
@@ -109,11 +112,9 @@ def _param_value(name: str, value: object, tables) -> str:
     text = _e(value)
     names = None
     if tables is not None and "condition" in name:
-        names = dict(zip(tables.conditions["condition_id"], tables.conditions["name"],
-                         strict=True))
+        names = dict(zip(tables.conditions["condition_id"], tables.conditions["name"], strict=True))
     elif tables is not None and "treatment" in name:
-        names = dict(zip(tables.treatments["treatment_id"], tables.treatments["name"],
-                         strict=True))
+        names = dict(zip(tables.treatments["treatment_id"], tables.treatments["name"], strict=True))
     if names and value in names:
         text += f' <span class="calcidata-muted">({_e(names[value])})</span>'
     return f"<code>{text}</code>" if names is None else text
@@ -129,8 +130,15 @@ def _as_mapping(params: object) -> Mapping:
     return dict(vars(params))
 
 
-def header(title: str, params: object, tables, *, subject: str | None = None,
-           date: _dt.date | str | None = None, subtitle: str | None = None) -> HTML:
+def header(
+    title: str,
+    params: object,
+    tables,
+    *,
+    subject: str | None = None,
+    date: _dt.date | str | None = None,
+    subtitle: str | None = None,
+) -> HTML:
     """Report header: title, parameters, data and calcidata versions, date, notice.
 
     Parameters
@@ -155,9 +163,9 @@ def header(title: str, params: object, tables, *, subject: str | None = None,
     date = date or _dt.date.today().isoformat()
     rows = "".join(
         f"<tr><td><code>{_e(k)}</code></td><td>{_param_value(str(k), v, tables)}</td></tr>"
-        for k, v in _as_mapping(params).items())
-    params_html = (f'<table class="calcidata-params">{rows}</table>' if rows
-                   else "<em>none</em>")
+        for k, v in _as_mapping(params).items()
+    )
+    params_html = f'<table class="calcidata-params">{rows}</table>' if rows else "<em>none</em>"
     version = getattr(tables, "version", None)
     sub = f'<p class="calcidata-muted">{_e(subtitle)}</p>' if subtitle else ""
     meta = (
@@ -170,8 +178,9 @@ def header(title: str, params: object, tables, *, subject: str | None = None,
         "</table>"
     )
     heading = f"{title}: {subject}" if subject else title
-    return HTML(f'{_CSS}<div class="calcidata-report"><h1>{_e(heading)}</h1>{sub}'
-                f"{notice()}{meta}</div>")
+    return HTML(
+        f'{_CSS}<div class="calcidata-report"><h1>{_e(heading)}</h1>{sub}{notice()}{meta}</div>'
+    )
 
 
 def _caveat_numbers(cells: pd.Series) -> dict[str, int]:
@@ -192,22 +201,34 @@ def caveat_list(numbers: Mapping[str, int]) -> HTML:
 
     if not numbers:
         return HTML("")
-    items = "".join(f'<li value="{n}">{_e(CAVEATS.get(code, code))}</li>'
-                    for code, n in sorted(numbers.items(), key=lambda kv: kv[1]))
-    return HTML('<p class="calcidata-caveats-title">Caveats (numbered in the table)</p>'
-                f'<ol class="calcidata-caveats">{items}</ol>')
+    items = "".join(
+        f'<li value="{n}">{_e(CAVEATS.get(code, code))}</li>'
+        for code, n in sorted(numbers.items(), key=lambda kv: kv[1])
+    )
+    return HTML(
+        '<p class="calcidata-caveats-title">Caveats (numbered in the table)</p>'
+        f'<ol class="calcidata-caveats">{items}</ol>'
+    )
 
 
-def display_frame(frame: pd.DataFrame, *, caveats: str | None = "caveats",
-                  numbers: Mapping[str, int] | None = None,
-                  hide: Iterable[str] = HIDDEN) -> pd.DataFrame:
+def display_frame(
+    frame: pd.DataFrame,
+    *,
+    caveats: str | None = "caveats",
+    numbers: Mapping[str, int] | None = None,
+    hide: Iterable[str] = HIDDEN,
+) -> pd.DataFrame:
     """The frame as shown: hidden columns dropped, caveats numbered, "Not reported" filled."""
     out = frame.drop(columns=[c for c in hide if c in frame.columns])
     if caveats and caveats in out.columns:
         numbers = numbers if numbers is not None else _caveat_numbers(out[caveats])
         out[caveats] = out[caveats].map(
-            lambda cell: ", ".join(str(numbers[c]) for c in cell.split(";") if c in numbers)
-            if isinstance(cell, str) and cell else "")
+            lambda cell: (
+                ", ".join(str(numbers[c]) for c in cell.split(";") if c in numbers)
+                if isinstance(cell, str) and cell
+                else ""
+            )
+        )
     from .compare import humanize
 
     for col in out.columns:
@@ -222,14 +243,19 @@ def display_frame(frame: pd.DataFrame, *, caveats: str | None = "caveats",
 
 
 def _html_table(frame: pd.DataFrame) -> str:
-    return frame.to_html(index=False, escape=True, border=0, na_rep=NOT_REPORTED,
-                         justify="left")
+    return frame.to_html(index=False, escape=True, border=0, na_rep=NOT_REPORTED, justify="left")
 
 
-def table(frame: pd.DataFrame, *, caveats: str | None = "caveats", group_by: str | None = None,
-          max_rows: int | None = None, caption: str | None = None,
-          empty: str = "Nothing is recorded for this selection.",
-          hide: Iterable[str] = HIDDEN) -> HTML:
+def table(
+    frame: pd.DataFrame,
+    *,
+    caveats: str | None = "caveats",
+    group_by: str | None = None,
+    max_rows: int | None = None,
+    caption: str | None = None,
+    empty: str = "Nothing is recorded for this selection.",
+    hide: Iterable[str] = HIDDEN,
+) -> HTML:
     """A table as escaped HTML, with its caveats numbered and listed beneath.
 
     Parameters
@@ -267,14 +293,15 @@ def table(frame: pd.DataFrame, *, caveats: str | None = "caveats", group_by: str
         for key in dict.fromkeys(keys):
             part = shown.loc[keys == key].drop(columns=[group_by])
             parts.append(f"<h4>{_e(key)}</h4>")
-            parts.append(_html_table(display_frame(part, caveats=caveats, numbers=numbers,
-                                                   hide=hide)))
+            parts.append(
+                _html_table(display_frame(part, caveats=caveats, numbers=numbers, hide=hide))
+            )
     else:
-        parts.append(_html_table(display_frame(shown, caveats=caveats, numbers=numbers,
-                                               hide=hide)))
+        parts.append(_html_table(display_frame(shown, caveats=caveats, numbers=numbers, hide=hide)))
     if max_rows is not None and len(frame) > max_rows:
-        parts.append(f'<p class="calcidata-muted">Showing the first {max_rows} of '
-                     f"{len(frame)} rows.</p>")
+        parts.append(
+            f'<p class="calcidata-muted">Showing the first {max_rows} of {len(frame)} rows.</p>'
+        )
     parts.append(caveat_list(numbers))
     parts.append("</div>")
     return HTML("".join(parts))
@@ -282,8 +309,10 @@ def table(frame: pd.DataFrame, *, caveats: str | None = "caveats", group_by: str
 
 def record(frame: pd.DataFrame, *, field: str = "field", value: str = "value") -> HTML:
     """A two-column field/value frame (e.g. a condition profile) as a vertical table."""
-    rows = "".join(f"<tr><th>{_e(f)}</th><td>{_e(v)}</td></tr>"
-                   for f, v in zip(frame[field], frame[value], strict=True))
+    rows = "".join(
+        f"<tr><th>{_e(f)}</th><td>{_e(v)}</td></tr>"
+        for f, v in zip(frame[field], frame[value], strict=True)
+    )
     return HTML(f'<div class="calcidata-table"><table class="dataframe">{rows}</table></div>')
 
 
@@ -330,17 +359,22 @@ def sources(frame: pd.DataFrame, *, title: str | None = None) -> HTML:
         year = row.get("year")
         if year is not None and not pd.isna(year) and str(year) in str(row["citation"]):
             year = None  # already in the label
-        where = ", ".join(_e(v) for v in (row.get("journal"), year)
-                          if v is not None and not pd.isna(v))
+        where = ", ".join(
+            _e(v) for v in (row.get("journal"), year) if v is not None and not pd.isna(v)
+        )
         if where:
             bits.append(where)
         if isinstance(row.get("kind"), str):
             bits.append(f'<span class="calcidata-muted">({_e(row["kind"])})</span>')
         links = source_links(row)
         if links:
-            bits.append(" · ".join(f'<a href="{_e(url)}" rel="noopener noreferrer">{_e(text)}</a>'
-                                   for text, url in links))
+            bits.append(
+                " · ".join(
+                    f'<a href="{_e(url)}" rel="noopener noreferrer">{_e(text)}</a>'
+                    for text, url in links
+                )
+            )
         else:
             bits.append('<span class="calcidata-muted">no link recorded</span>')
         items.append("<li>" + ". ".join(bits) + "</li>")
-    return HTML(f"{head}<ol class=\"calcidata-sources\">{''.join(items)}</ol>")
+    return HTML(f'{head}<ol class="calcidata-sources">{"".join(items)}</ol>')

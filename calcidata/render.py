@@ -173,8 +173,18 @@ def _kernel_name(notebook_bytes: bytes) -> str:
     return (meta.get("kernelspec") or {}).get("name") or "python3"
 
 
-def _make_job(spec: ReportSpec, params: dict, *, out: Path, data: Path, notebooks: Path,
-              catalog: Catalog, data_fp: str, by: str, cache_: dict) -> Job:
+def _make_job(
+    spec: ReportSpec,
+    params: dict,
+    *,
+    out: Path,
+    data: Path,
+    notebooks: Path,
+    catalog: Catalog,
+    data_fp: str,
+    by: str,
+    cache_: dict,
+) -> Job:
     notebook = spec.notebook_path(notebooks)
     if notebook not in cache_:
         try:
@@ -192,16 +202,29 @@ def _make_job(spec: ReportSpec, params: dict, *, out: Path, data: Path, notebook
     )
     text = label(spec, full, catalog)
     return Job(
-        report=spec.name, slug=slug(spec, full), params=full, notebook=str(notebook),
-        kernel_name=_kernel_name(nb_bytes), out_dir=str(out), fingerprint=fingerprint,
-        title=f"{spec.title} — {text}" if text != "all" else spec.title, label=text,
-        summary=spec.summary, data_dir=str(data), by=by,
+        report=spec.name,
+        slug=slug(spec, full),
+        params=full,
+        notebook=str(notebook),
+        kernel_name=_kernel_name(nb_bytes),
+        out_dir=str(out),
+        fingerprint=fingerprint,
+        title=f"{spec.title} — {text}" if text != "all" else spec.title,
+        label=text,
+        summary=spec.summary,
+        data_dir=str(data),
+        by=by,
         weight=catalog.rows_under(full.get("condition_id")),
     )
 
 
-def plan(out_dir: str | os.PathLike = "reports", *, data_dir=None, notebooks_dir=None,
-         reports: Mapping[str, ReportSpec] | None = None) -> list[Job]:
+def plan(
+    out_dir: str | os.PathLike = "reports",
+    *,
+    data_dir=None,
+    notebooks_dir=None,
+    reports: Mapping[str, ReportSpec] | None = None,
+) -> list[Job]:
     """Every parameter set :func:`build` renders, as jobs (nothing is executed)."""
     reports = REPORTS if reports is None else reports
     data = paths.data_dir(data_dir).resolve()
@@ -214,9 +237,19 @@ def plan(out_dir: str | os.PathLike = "reports", *, data_dir=None, notebooks_dir
         if not spec.build:
             continue
         for params in spec.build_params(catalog):
-            jobs.append(_make_job(spec, params, out=Path(out_dir), data=data,
-                                  notebooks=notebooks, catalog=catalog, data_fp=data_fp,
-                                  by="build", cache_=cache_))
+            jobs.append(
+                _make_job(
+                    spec,
+                    params,
+                    out=Path(out_dir),
+                    data=data,
+                    notebooks=notebooks,
+                    catalog=catalog,
+                    data_fp=data_fp,
+                    by="build",
+                    cache_=cache_,
+                )
+            )
     return jobs
 
 
@@ -255,8 +288,13 @@ class Worker:
         shared zygote listening at this socket path, or not at all (``False``).
     """
 
-    def __init__(self, data_dir: str | os.PathLike, cwd: str | os.PathLike | None = None,
-                 prestart: bool = True, zygote: bool | str = True):
+    def __init__(
+        self,
+        data_dir: str | os.PathLike,
+        cwd: str | os.PathLike | None = None,
+        prestart: bool = True,
+        zygote: bool | str = True,
+    ):
         from .kernels import KernelPool
 
         self.pool = KernelPool(cwd=cwd, env=_kernel_extra_env(data_dir), zygote=zygote)
@@ -275,8 +313,9 @@ class Worker:
             if job.prewarm:
                 self.pool.prestart(job.kernel_name)
             try:
-                nb = kernels.execute(job.notebook, tmp, job.params, kernel,
-                                     cwd=Path(job.notebook).parent)
+                nb = kernels.execute(
+                    job.notebook, tmp, job.params, kernel, cwd=Path(job.notebook).parent
+                )
                 files = kernel.package_files("calcidata", _PACKAGE) or all_modules()
             finally:
                 kernel.shutdown()
@@ -287,13 +326,22 @@ class Worker:
         atomic_write(job.html, html)
         seconds = time.perf_counter() - start
         manifest = {
-            "report": job.report, "slug": job.slug, "title": job.title, "label": job.label,
-            "summary": job.summary, "params": job.params, "fingerprint": job.fingerprint,
-            "data_version": job.data_version, "calcidata_version": __version__,
+            "report": job.report,
+            "slug": job.slug,
+            "title": job.title,
+            "label": job.label,
+            "summary": job.summary,
+            "line": _content_line(job),
+            "params": job.params,
+            "fingerprint": job.fingerprint,
+            "data_version": job.data_version,
+            "calcidata_version": __version__,
             "rendered_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-            "seconds": round(seconds, 2), "by": job.by,
+            "seconds": round(seconds, 2),
+            "by": job.by,
             "code": {"files": files, "hash": code_hash(files)},
-            "html": job.html.name, "notebook": job.ipynb.name,
+            "html": job.html.name,
+            "notebook": job.ipynb.name,
         }
         atomic_write(job.manifest, json.dumps(manifest, indent=1, sort_keys=True) + "\n")
         job.failed_copy.unlink(missing_ok=True)
@@ -317,14 +365,29 @@ class Worker:
         self.pool.close()
 
 
+_TABLES: dict[tuple[str, str], object] = {}
+
+
+def _content_line(job: Job) -> str:
+    """What the rendered report holds, in one line (loads the tables once per worker)."""
+    from . import compare, loading
+
+    key = (job.data_dir, job.data_version)
+    if key not in _TABLES:
+        _TABLES.clear()
+        _TABLES[key] = loading.load(job.data_dir)
+    return compare.report_summary(_TABLES[key], job.report, job.params)
+
+
 def _explain(exc: Exception) -> str:
     """Which cell failed and why, in two lines."""
     if type(exc).__name__ == "PapermillExecutionError":
         lines = [ln for ln in (exc.source or "").splitlines() if ln.strip()]
         first = lines[0].strip() if lines else ""
         where = f"cell In [{exc.exec_count}]" if exc.exec_count else f"cell {exc.cell_index}"
-        return (f"{where} failed with {exc.ename}: {exc.evalue}"
-                + (f"\n  cell starts: {first[:120]}" if first else ""))
+        return f"{where} failed with {exc.ename}: {exc.evalue}" + (
+            f"\n  cell starts: {first[:120]}" if first else ""
+        )
     return f"{type(exc).__name__}: {exc}"
 
 
@@ -378,8 +441,10 @@ def _locked(out: Path) -> Iterator[None]:
         try:
             fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            print(f"calcidata: waiting for another build or render in {out} to finish",
-                  file=sys.stderr)
+            print(
+                f"calcidata: waiting for another build or render in {out} to finish",
+                file=sys.stderr,
+            )
             fcntl.flock(f, fcntl.LOCK_EX)
         try:
             yield
@@ -392,8 +457,11 @@ def _lookup(registry: Mapping[str, ReportSpec], name: str) -> ReportSpec:
         return registry[name]
     from .reports import _suggest
 
-    raise ParameterError(f"unknown report {name!r}" + _suggest(str(name), list(registry))
-                         + f"; the reports are: {', '.join(registry)}")
+    raise ParameterError(
+        f"unknown report {name!r}"
+        + _suggest(str(name), list(registry))
+        + f"; the reports are: {', '.join(registry)}"
+    )
 
 
 def _data_version(data: Path) -> str:
@@ -403,9 +471,15 @@ def _data_version(data: Path) -> str:
     return load(data).version
 
 
-def render(report: str, params: Mapping[str, object] | None = None, *,
-           out_dir: str | os.PathLike = "reports", data_dir=None, notebooks_dir=None,
-           reports: Mapping[str, ReportSpec] | None = None) -> Path:
+def render(
+    report: str,
+    params: Mapping[str, object] | None = None,
+    *,
+    out_dir: str | os.PathLike = "reports",
+    data_dir=None,
+    notebooks_dir=None,
+    reports: Mapping[str, ReportSpec] | None = None,
+) -> Path:
     """Render one report with one parameter set; return the path of its HTML.
 
     Parameters
@@ -436,8 +510,17 @@ def render(report: str, params: Mapping[str, object] | None = None, *,
     catalog = Catalog.from_data_dir(data)
     values = check_params(spec, dict(params or {}), catalog)
     notebooks = Path(notebooks_dir).resolve() if notebooks_dir else paths.notebooks_dir()
-    job = _make_job(spec, values, out=Path(out_dir), data=data, notebooks=notebooks,
-                    catalog=catalog, data_fp=data_fingerprint(data), by="render", cache_={})
+    job = _make_job(
+        spec,
+        values,
+        out=Path(out_dir),
+        data=data,
+        notebooks=notebooks,
+        catalog=catalog,
+        data_fp=data_fingerprint(data),
+        by="render",
+        cache_={},
+    )
     job = replace(job, data_version=_data_version(data))
     with _locked(Path(out_dir)):
         worker = Worker(data, Path(job.notebook).parent, prestart=False)
@@ -452,10 +535,16 @@ def render(report: str, params: Mapping[str, object] | None = None, *,
     return job.html
 
 
-def build(out_dir: str | os.PathLike = "reports", *, jobs: int | None = None,
-          force: bool = False, data_dir=None, notebooks_dir=None,
-          reports: Mapping[str, ReportSpec] | None = None,
-          progress: bool = True) -> BuildResult:
+def build(
+    out_dir: str | os.PathLike = "reports",
+    *,
+    jobs: int | None = None,
+    force: bool = False,
+    data_dir=None,
+    notebooks_dir=None,
+    reports: Mapping[str, ReportSpec] | None = None,
+    progress: bool = True,
+) -> BuildResult:
     """Render every report for every meaningful parameter set, in parallel and incrementally.
 
     Parameters
@@ -523,8 +612,14 @@ def _run_all(todo: list[Job], jobs: int | None, progress: bool) -> Iterator[Outc
     # a worker warms a spare kernel only while more jobs than workers remain
     todo = [replace(j, prewarm=i < len(todo) - workers) for i, j in enumerate(todo)]
     data_dir, cwd = todo[0].data_dir, str(Path(todo[0].notebook).parent)
-    bar = tqdm(total=len(todo), desc="rendering", unit="report", file=sys.stderr,
-               disable=not progress, dynamic_ncols=True)
+    bar = tqdm(
+        total=len(todo),
+        desc="rendering",
+        unit="report",
+        file=sys.stderr,
+        disable=not progress,
+        dynamic_ncols=True,
+    )
     try:
         if workers == 1:
             worker = Worker(data_dir, cwd)
@@ -544,17 +639,23 @@ def _run_all(todo: list[Job], jobs: int | None, progress: bool) -> Iterator[Outc
 
         # One zygote for all workers starts preloading now, while the fork server
         # imports papermill and nbconvert once for every worker.
-        zygote = (kernels.Zygote(cwd, kernels.kernel_env(_kernel_extra_env(data_dir)))
-                  if kernels.can_fork() else None)
+        zygote = (
+            kernels.Zygote(cwd, kernels.kernel_env(_kernel_extra_env(data_dir)))
+            if kernels.can_fork()
+            else None
+        )
         if "forkserver" in multiprocessing.get_all_start_methods():
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(_WORKER_PRELOAD)
         else:
             context = multiprocessing.get_context("spawn")
         try:
-            with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
-                                     initargs=(data_dir, cwd, zygote.path if zygote else True),
-                                     mp_context=context) as pool:
+            with ProcessPoolExecutor(
+                max_workers=workers,
+                initializer=_init_worker,
+                initargs=(data_dir, cwd, zygote.path if zygote else True),
+                mp_context=context,
+            ) as pool:
                 futures = {pool.submit(_run_in_worker, job): job for job in todo}
                 try:
                     for future in as_completed(futures):
@@ -562,9 +663,14 @@ def _run_all(todo: list[Job], jobs: int | None, progress: bool) -> Iterator[Outc
                             outcome = future.result()
                         except Exception as exc:  # e.g. a worker process was killed
                             job = futures[future]
-                            outcome = Outcome(job.report, job.slug, False, 0.0,
-                                              f"{job.report}/{job.slug}: the worker process "
-                                              f"failed: {type(exc).__name__}: {exc}")
+                            outcome = Outcome(
+                                job.report,
+                                job.slug,
+                                False,
+                                0.0,
+                                f"{job.report}/{job.slug}: the worker process "
+                                f"failed: {type(exc).__name__}: {exc}",
+                            )
                         _report(bar, outcome)
                         yield outcome
                 except BaseException:

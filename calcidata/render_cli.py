@@ -26,8 +26,13 @@ def _params(pairs: list[list[str]]) -> dict:
 def _run_render(args: argparse.Namespace) -> int:
     from .render import render
 
-    path = render(args.report, _params(args.param), out_dir=args.out, data_dir=args.data_dir,
-                  notebooks_dir=args.notebooks_dir)
+    path = render(
+        args.report,
+        _params(args.param),
+        out_dir=args.out,
+        data_dir=args.data_dir,
+        notebooks_dir=args.notebooks_dir,
+    )
     print(f"wrote {path}")
     return 0
 
@@ -35,11 +40,19 @@ def _run_render(args: argparse.Namespace) -> int:
 def _run_build(args: argparse.Namespace) -> int:
     from .render import build
 
-    result = build(args.out, jobs=args.jobs, force=args.force, data_dir=args.data_dir,
-                   notebooks_dir=args.notebooks_dir, progress=not args.no_progress)
-    line = (f"{result.planned} reports: {len(result.rendered)} rendered, "
-            f"{result.skipped} up to date, {len(result.failed)} failed "
-            f"({result.seconds:.1f} s); index: {args.out}/index.html")
+    result = build(
+        args.out,
+        jobs=args.jobs,
+        force=args.force,
+        data_dir=args.data_dir,
+        notebooks_dir=args.notebooks_dir,
+        progress=not args.no_progress,
+    )
+    line = (
+        f"{result.planned} reports: {len(result.rendered)} rendered, "
+        f"{result.skipped} up to date, {len(result.failed)} failed "
+        f"({result.seconds:.1f} s); index: {args.out}/index.html"
+    )
     print(line)
     if result.failed:
         print(f"calcidata: error: {len(result.failed)} report(s) failed:", file=sys.stderr)
@@ -59,35 +72,64 @@ def _positive(text: str) -> int:
 @command("render")
 def setup_render(sub, add_data_dir) -> None:
     p = sub.add_parser(
-        "render", help="render one report to HTML",
+        "render",
+        help="render one report to HTML",
         description="Render one report. Parameters are checked before any kernel starts; "
-                    "see 'calcidata build' for all reports.")
-    p.add_argument("report", help="report name (condition_report, treatment_comparison, "
-                                  "evidence_map, dosing_ranges, explore)")
-    p.add_argument("-p", "--param", nargs=2, action="append", default=[],
-                   metavar=("NAME", "VALUE"),
-                   help="set a parameter; lists take comma-separated values")
+        "see 'calcidata build' for all reports.",
+    )
+    p.add_argument(
+        "report",
+        help="report name (condition_report, treatment_comparison, "
+        "evidence_map, dosing_ranges, explore)",
+    )
+    p.add_argument(
+        "-p",
+        "--param",
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("NAME", "VALUE"),
+        help="set a parameter; lists take comma-separated values",
+    )
     add_data_dir(p)
-    p.add_argument("--out", default="reports", metavar="DIR",
-                   help="output directory (default: reports)")
-    p.add_argument("--notebooks-dir", default=None, metavar="DIR",
-                   help="directory with the report notebooks (default: the shipped ones)")
+    p.add_argument(
+        "--out", default="reports", metavar="DIR", help="output directory (default: reports)"
+    )
+    p.add_argument(
+        "--notebooks-dir",
+        default=None,
+        metavar="DIR",
+        help="directory with the report notebooks (default: the shipped ones)",
+    )
     p.set_defaults(run=_run_render)
 
 
 @command("build")
 def setup_build(sub, add_data_dir) -> None:
     p = sub.add_parser(
-        "build", help="render every report (parallel, incremental) and reports/index.html",
+        "build",
+        help="render every report (parallel, incremental) and reports/index.html",
         description="Render every report for every meaningful parameter set. Only what "
-                    "changed (notebook, parameters, data, calcidata) is re-rendered.")
-    p.add_argument("--out", default="reports", metavar="DIR",
-                   help="output directory (default: reports)")
-    p.add_argument("-j", "--jobs", type=_positive, default=None, metavar="N",
-                   help="worker processes (default: the CPU count)")
+        "changed (notebook, parameters, data, calcidata) is re-rendered.",
+    )
+    p.add_argument(
+        "--out", default="reports", metavar="DIR", help="output directory (default: reports)"
+    )
+    p.add_argument(
+        "-j",
+        "--jobs",
+        type=_positive,
+        default=None,
+        metavar="N",
+        help="worker processes (default: the CPU count)",
+    )
     p.add_argument("--force", action="store_true", help="re-render everything")
     add_data_dir(p)
-    p.add_argument("--notebooks-dir", default=None, metavar="DIR",
-                   help="directory with the report notebooks (default: the shipped ones)")
+    p.add_argument(
+        "--notebooks-dir",
+        default=None,
+        metavar="DIR",
+        help="directory with the report notebooks (default: the shipped ones)",
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(run=_run_build)

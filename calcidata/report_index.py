@@ -57,10 +57,11 @@ def render_index(out_dir: str | os.PathLike, reports: Mapping) -> str:
             versions.add(m.get("data_version", ""))
             dates.append(m.get("rendered_at", ""))
             href = quote(f"{name}/{m['html']}")
+            line = f": {escape(m['line'])}" if m.get("line") else ""
             items.append(
-                f'<li><a href="{escape(href)}">{escape(m.get("label", m["slug"]))}</a>'
-                f' <span class="meta">data {escape(m.get("data_version", "?"))}, '
-                f"rendered {escape(m.get('rendered_at', '?'))}</span></li>"
+                f'<li><a href="{escape(href)}">{escape(m.get("label", m["slug"]))}</a>{line}'
+                f' <span class="meta">(data {escape(m.get("data_version", "?"))}, '
+                f"rendered {escape(m.get('rendered_at', '?'))})</span></li>"
             )
         sections.append(
             f"<h2>{escape(spec.title)}</h2>\n<p>{escape(spec.summary)}.</p>\n<ul>\n"
@@ -80,12 +81,11 @@ def render_index(out_dir: str | os.PathLike, reports: Mapping) -> str:
             f"<ul>\n{items}\n</ul>"
         )
     if not sections:
-        sections.append("<p>No report has been rendered yet: run <code>calcidata build</code>."
-                        "</p>")
+        sections.append("<p>No report has been rendered yet: run <code>calcidata build</code>.</p>")
     version = ", ".join(sorted(v for v in versions if v)) or "?"
     latest = max((d for d in dates if d), default="?")
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>calcidata reports</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
         "<h1>calcidata reports</h1>\n"

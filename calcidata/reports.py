@@ -30,8 +30,17 @@ from pathlib import Path
 from . import paths
 from .errors import ParameterError
 
-__all__ = ["Param", "ReportSpec", "Catalog", "REPORTS", "validate_params", "get_report", "slug",
-           "label", "check_params"]
+__all__ = [
+    "Param",
+    "ReportSpec",
+    "Catalog",
+    "REPORTS",
+    "validate_params",
+    "get_report",
+    "slug",
+    "label",
+    "check_params",
+]
 
 #: Names of the sets of allowed values a parameter can draw from (see Catalog.allowed).
 CONDITIONS_WITH_EVIDENCE = "conditions_with_evidence"
@@ -96,8 +105,7 @@ class ReportSpec:
     summary: str
     params: tuple[Param, ...] = ()
     build: bool = True
-    build_params: Callable[[Catalog], list[dict]] = field(default=lambda catalog: [{}],
-                                                          repr=False)
+    build_params: Callable[[Catalog], list[dict]] = field(default=lambda catalog: [{}], repr=False)
 
     def param(self, name: str) -> Param:
         """The parameter called ``name`` (ParameterError listing them all if unknown)."""
@@ -108,8 +116,8 @@ class ReportSpec:
         raise ParameterError(
             f"report {self.name!r} has no parameter {name!r}"
             + _suggest(name, names)
-            + (f"; its parameters are: {', '.join(names)}" if names
-               else "; it takes no parameters"))
+            + (f"; its parameters are: {', '.join(names)}" if names else "; it takes no parameters")
+        )
 
     def notebook_path(self, notebooks_dir: str | os.PathLike | None = None) -> Path:
         """Path of the notebook file."""
@@ -165,8 +173,11 @@ class Catalog:
             evidence_conditions=frozenset(_s(r.get("condition_id")) for r in evidence),
             dosing_treatments=frozenset(_s(r.get("treatment_id")) for r in dosing),
             condition_rows=dict(Counter(_s(r.get("condition_id")) for r in evidence + dosing)),
-            condition_parent={_s(r.get("condition_id")): _s(r.get("parent_id"))
-                              for r in conditions if _s(r.get("parent_id"))},
+            condition_parent={
+                _s(r.get("condition_id")): _s(r.get("parent_id"))
+                for r in conditions
+                if _s(r.get("parent_id"))
+            },
         )
 
     @classmethod
@@ -174,21 +185,27 @@ class Catalog:
         """Build the catalog from loaded, validated tables."""
         c, t = tables.conditions, tables.treatments
         return cls(
-            conditions=dict(zip(c["condition_id"].astype(str), c["name"].astype(str),
-                                strict=True)),
-            treatments=dict(zip(t["treatment_id"].astype(str), t["name"].astype(str),
-                                strict=True)),
-            modality=dict(zip(t["treatment_id"].astype(str), t["modality"].astype(str),
-                              strict=True)),
+            conditions=dict(zip(c["condition_id"].astype(str), c["name"].astype(str), strict=True)),
+            treatments=dict(zip(t["treatment_id"].astype(str), t["name"].astype(str), strict=True)),
+            modality=dict(
+                zip(t["treatment_id"].astype(str), t["modality"].astype(str), strict=True)
+            ),
             evidence_conditions=frozenset(tables.evidence["condition_id"].astype(str)),
             dosing_treatments=frozenset(tables.dosing_ranges["treatment_id"].astype(str)),
-            condition_rows=dict(Counter(
-                [str(c) for c in tables.evidence["condition_id"]]
-                + ["" if c is None or c != c else str(c)
-                   for c in tables.dosing_ranges["condition_id"].astype(object)])),
-            condition_parent={str(k): str(v) for k, v in zip(c["condition_id"], c["parent_id"],
-                                                             strict=True)
-                              if v is not None and v == v and str(v)},
+            condition_rows=dict(
+                Counter(
+                    [str(c) for c in tables.evidence["condition_id"]]
+                    + [
+                        "" if c is None or c != c else str(c)
+                        for c in tables.dosing_ranges["condition_id"].astype(object)
+                    ]
+                )
+            ),
+            condition_parent={
+                str(k): str(v)
+                for k, v in zip(c["condition_id"], c["parent_id"], strict=True)
+                if v is not None and v == v and str(v)
+            },
         )
 
     @property
@@ -258,8 +275,13 @@ def _catalog(tables) -> Catalog:
 
 # --------------------------------------------------------------------------- registry
 
-_CONDITION = Param("condition_id", str, "calcific_tendinopathy_shoulder",
-                   CONDITIONS_WITH_EVIDENCE, "condition id (a condition with evidence rows)")
+_CONDITION = Param(
+    "condition_id",
+    str,
+    "calcific_tendinopathy_shoulder",
+    CONDITIONS_WITH_EVIDENCE,
+    "condition id (a condition with evidence rows)",
+)
 
 
 def _per_condition(catalog: Catalog) -> list[dict]:
@@ -274,45 +296,75 @@ REPORTS: dict[str, ReportSpec] = {
     spec.name: spec
     for spec in (
         ReportSpec(
-            "condition_report", "condition_report.ipynb", "Condition report",
+            "condition_report",
+            "condition_report.ipynb",
+            "Condition report",
             "What the condition is, the treatments ranked by evidence, summary of findings, "
             "estimates and dosing",
             (_CONDITION,),
             build_params=_per_condition,
         ),
         ReportSpec(
-            "treatment_comparison", "treatment_comparison.ipynb", "Treatment comparison",
+            "treatment_comparison",
+            "treatment_comparison.ipynb",
+            "Treatment comparison",
             "The treatments for one condition side by side: evidence, findings and dosing",
             (
                 _CONDITION,
-                Param("treatment_ids", list, None, TREATMENTS,
-                      "treatment ids, comma-separated (default: all with evidence or dosing)"),
-                Param("outcome", str, None, OUTCOME_DOMAINS,
-                      "outcome domain to compare on (default: all)"),
+                Param(
+                    "treatment_ids",
+                    list,
+                    None,
+                    TREATMENTS,
+                    "treatment ids, comma-separated (default: all with evidence or dosing)",
+                ),
+                Param(
+                    "outcome",
+                    str,
+                    None,
+                    OUTCOME_DOMAINS,
+                    "outcome domain to compare on (default: all)",
+                ),
             ),
             build_params=_per_condition,
         ),
         ReportSpec(
-            "evidence_map", "evidence_map.ipynb", "Evidence and gap map",
+            "evidence_map",
+            "evidence_map.ipynb",
+            "Evidence and gap map",
             "Treatments by conditions: how much evidence there is, how strong, and the gaps",
             (
                 Param("modality", str, None, MODALITIES, "only treatments of this modality"),
-                Param("condition_id", str, None, CONDITIONS_WITH_EVIDENCE,
-                      "one condition: the treatments x outcomes view"),
+                Param(
+                    "condition_id",
+                    str,
+                    None,
+                    CONDITIONS_WITH_EVIDENCE,
+                    "one condition: the treatments x outcomes view",
+                ),
             ),
         ),
         ReportSpec(
-            "dosing_ranges", "dosing_ranges.ipynb", "Dosing ranges",
+            "dosing_ranges",
+            "dosing_ranges.ipynb",
+            "Dosing ranges",
             "Reported dose ranges by treatment and route, normalized where the unit allows",
             (
                 Param("modality", str, None, MODALITIES, "only treatments of this modality"),
-                Param("treatment_ids", list, None, TREATMENTS,
-                      "treatment ids, comma-separated (default: all)"),
+                Param(
+                    "treatment_ids",
+                    list,
+                    None,
+                    TREATMENTS,
+                    "treatment ids, comma-separated (default: all)",
+                ),
             ),
             build_params=_dosing_sets,
         ),
         ReportSpec(
-            "explore", "explore.ipynb", "Explore the tables",
+            "explore",
+            "explore.ipynb",
+            "Explore the tables",
             "A starting point for JupyterLab: load, filter, join and plot",
             (_CONDITION,),
             build=False,
@@ -328,8 +380,10 @@ def get_report(name: str) -> ReportSpec:
         return REPORTS[name]
     except (KeyError, TypeError):
         raise ParameterError(
-            f"unknown report {name!r}" + _suggest(str(name), list(REPORTS))
-            + f"; the reports are: {', '.join(REPORTS)}") from None
+            f"unknown report {name!r}"
+            + _suggest(str(name), list(REPORTS))
+            + f"; the reports are: {', '.join(REPORTS)}"
+        ) from None
 
 
 # --------------------------------------------------------------------------- validation
@@ -382,15 +436,21 @@ def check_params(spec: ReportSpec, params: Mapping[str, object], tables=None) ->
                 if item not in allowed:
                     raise ParameterError(
                         f"report {spec.name!r}: unknown {_what(p)} {item!r} for parameter "
-                        f"{p.name!r}" + _suggest(item, allowed)
-                        + f". Valid values ({len(allowed)}): {', '.join(allowed) or '(none)'}")
+                        f"{p.name!r}"
+                        + _suggest(item, allowed)
+                        + f". Valid values ({len(allowed)}): {', '.join(allowed) or '(none)'}"
+                    )
         out[p.name] = value
     return out
 
 
 def _what(p: Param) -> str:
-    return {CONDITIONS_WITH_EVIDENCE: "condition id", TREATMENTS: "treatment id",
-            OUTCOME_DOMAINS: "outcome domain", MODALITIES: "modality"}.get(p.allowed, "value")
+    return {
+        CONDITIONS_WITH_EVIDENCE: "condition id",
+        TREATMENTS: "treatment id",
+        OUTCOME_DOMAINS: "outcome domain",
+        MODALITIES: "modality",
+    }.get(p.allowed, "value")
 
 
 def _coerce(spec: ReportSpec, p: Param, value):
@@ -399,12 +459,15 @@ def _coerce(spec: ReportSpec, p: Param, value):
     if value is None:
         if p.default is None:
             return None
-        raise ParameterError(f"report {spec.name!r}: parameter {p.name!r} needs a value "
-                             f"(default {p.default!r})")
+        raise ParameterError(
+            f"report {spec.name!r}: parameter {p.name!r} needs a value (default {p.default!r})"
+        )
     if p.type is str:
         if not isinstance(value, str):
-            raise ParameterError(f"report {spec.name!r}: parameter {p.name!r} must be a "
-                                 f"string, not {type(value).__name__} ({value!r})")
+            raise ParameterError(
+                f"report {spec.name!r}: parameter {p.name!r} must be a "
+                f"string, not {type(value).__name__} ({value!r})"
+            )
         return value.strip()
     if p.type is list:
         if isinstance(value, str):
@@ -412,20 +475,26 @@ def _coerce(spec: ReportSpec, p: Param, value):
         elif isinstance(value, (list, tuple)):
             items = list(value)
         else:
-            raise ParameterError(f"report {spec.name!r}: parameter {p.name!r} must be a list "
-                                 f"or a comma-separated string, not {type(value).__name__} "
-                                 f"({value!r})")
+            raise ParameterError(
+                f"report {spec.name!r}: parameter {p.name!r} must be a list "
+                f"or a comma-separated string, not {type(value).__name__} "
+                f"({value!r})"
+            )
         out: list[str] = []
         for item in items:
             if not isinstance(item, str):
-                raise ParameterError(f"report {spec.name!r}: parameter {p.name!r} must hold "
-                                     f"strings, not {type(item).__name__} ({item!r})")
+                raise ParameterError(
+                    f"report {spec.name!r}: parameter {p.name!r} must hold "
+                    f"strings, not {type(item).__name__} ({item!r})"
+                )
             item = item.strip()
             if item and item not in out:
                 out.append(item)
         if not out:
-            raise ParameterError(f"report {spec.name!r}: parameter {p.name!r} is an empty "
-                                 "list; leave it out to use all")
+            raise ParameterError(
+                f"report {spec.name!r}: parameter {p.name!r} is an empty "
+                "list; leave it out to use all"
+            )
         return out
     raise TypeError(f"unsupported parameter type {p.type!r}")  # a registry bug
 
@@ -465,12 +534,13 @@ def slug(report: str | ReportSpec, params: Mapping[str, object]) -> str:
     safe = "".join(ch if ch.isalnum() or ch in "_-+." else "_" for ch in stem)
     if safe != stem or len(safe) > _MAX_SLUG:
         digest = hashlib.sha256(stem.encode()).hexdigest()[:8]
-        safe = f"{safe[:_MAX_SLUG - 9]}~{digest}"
+        safe = f"{safe[: _MAX_SLUG - 9]}~{digest}"
     return safe
 
 
-def label(report: str | ReportSpec, params: Mapping[str, object],
-          catalog: Catalog | None = None) -> str:
+def label(
+    report: str | ReportSpec, params: Mapping[str, object], catalog: Catalog | None = None
+) -> str:
     """Short human label of one parameter set: names instead of ids, ``all`` if none set.
 
     >>> label("dosing_ranges", {"modality": "drug"})
@@ -489,6 +559,9 @@ def label(report: str | ReportSpec, params: Mapping[str, object],
             names = catalog.treatments
         values = value if isinstance(value, (list, tuple)) else [value]
         shown = ", ".join(names.get(v) or v for v in values)
-        bits.append(shown if p.allowed == CONDITIONS_WITH_EVIDENCE
-                    else f"{p.name.replace('_ids', 's').replace('_', ' ')}: {shown}")
+        bits.append(
+            shown
+            if p.allowed == CONDITIONS_WITH_EVIDENCE
+            else f"{p.name.replace('_ids', 's').replace('_', ' ')}: {shown}"
+        )
     return "; ".join(bits) or "all"

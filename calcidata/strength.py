@@ -59,15 +59,21 @@ def row_strength(evidence: pd.DataFrame) -> pd.Series:
     """Level of each evidence row on the ordered :data:`STRENGTH` scale (rule steps 1-2)."""
     base = [
         _GRADE_LEVEL[c] if isinstance(c, str) and c in _GRADE_LEVEL else _design_level(str(d), p)
-        for c, d, p in zip(evidence["certainty"].astype(object), evidence["study_design"],
-                           evidence["pooled_design"].astype(object), strict=True)
+        for c, d, p in zip(
+            evidence["certainty"].astype(object),
+            evidence["study_design"],
+            evidence["pooled_design"].astype(object),
+            strict=True,
+        )
     ]
     rank = pd.Series([STRENGTH.index(b) for b in base], index=evidence.index)
     indirect = evidence["indirect"].astype("boolean").fillna(False).to_numpy(dtype=bool)
     rank = (rank - indirect.astype(int)).clip(lower=0)
-    return pd.Series(pd.Categorical.from_codes(rank.to_numpy(), categories=list(STRENGTH),
-                                               ordered=True), index=evidence.index,
-                     name="strength")
+    return pd.Series(
+        pd.Categorical.from_codes(rank.to_numpy(), categories=list(STRENGTH), ordered=True),
+        index=evidence.index,
+        name="strength",
+    )
 
 
 def _agreement(directions: pd.Series) -> str:
@@ -100,41 +106,77 @@ def evidence_strength(evidence: pd.DataFrame) -> pd.DataFrame:
     """
     cols = ["treatment_id", "condition_id"]
     if evidence.empty:
-        out = pd.DataFrame(columns=[*cols, "strength", "best_certainty", "n_results",
-                                    "n_sources", "n_studies", "n_participants", "any_indirect",
-                                    "all_indirect", "agreement", "directions"])
+        out = pd.DataFrame(
+            columns=[
+                *cols,
+                "strength",
+                "best_certainty",
+                "n_results",
+                "n_sources",
+                "n_studies",
+                "n_participants",
+                "any_indirect",
+                "all_indirect",
+                "agreement",
+                "directions",
+            ]
+        )
         out["strength"] = pd.Categorical([], categories=list(STRENGTH), ordered=True)
         return out
-    ev = evidence.assign(_level=row_strength(evidence).cat.codes,
-                         _cert=pd.Categorical(evidence["certainty"].astype(object),
-                                              categories=list(CERTAINTY), ordered=True).codes,
-                         _indirect=evidence["indirect"].astype("boolean").fillna(False))
-    ev = ev.assign(treatment_id=ev["treatment_id"].astype(str),
-                   condition_id=ev["condition_id"].astype(str))
+    ev = evidence.assign(
+        _level=row_strength(evidence).cat.codes,
+        _cert=pd.Categorical(
+            evidence["certainty"].astype(object), categories=list(CERTAINTY), ordered=True
+        ).codes,
+        _indirect=evidence["indirect"].astype("boolean").fillna(False),
+    )
+    ev = ev.assign(
+        treatment_id=ev["treatment_id"].astype(str), condition_id=ev["condition_id"].astype(str)
+    )
     per_source = ev.groupby([*cols, "source_id"], observed=True).agg(
-        s=("n_studies", "max"), p=("n_participants", "max"))
+        s=("n_studies", "max"), p=("n_participants", "max")
+    )
     by_pair = per_source.groupby(level=[0, 1])
-    counts = pd.DataFrame({"n_studies": by_pair["s"].sum(min_count=1),
-                           "n_participants": by_pair["p"].sum(min_count=1),
-                           "n_sources": by_pair.size()})
+    counts = pd.DataFrame(
+        {
+            "n_studies": by_pair["s"].sum(min_count=1),
+            "n_participants": by_pair["p"].sum(min_count=1),
+            "n_sources": by_pair.size(),
+        }
+    )
     grouped = ev.groupby(cols, observed=True)
-    out = grouped.agg(level=("_level", "max"), cert=("_cert", "max"),
-                      n_results=("evidence_id", "size"),
-                      any_indirect=("_indirect", "any"), all_indirect=("_indirect", "all"))
+    out = grouped.agg(
+        level=("_level", "max"),
+        cert=("_cert", "max"),
+        n_results=("evidence_id", "size"),
+        any_indirect=("_indirect", "any"),
+        all_indirect=("_indirect", "all"),
+    )
     out = out.join(counts)
     out["agreement"] = grouped["direction"].agg(lambda d: _agreement(d.astype(object)))
     out["directions"] = grouped["direction"].agg(
-        lambda d: "; ".join(f"{k} {v}" for k, v in d.astype(str).value_counts().items()))
+        lambda d: "; ".join(f"{k} {v}" for k, v in d.astype(str).value_counts().items())
+    )
     out = out.reset_index()
-    out.insert(2, "strength", pd.Categorical.from_codes(out.pop("level").to_numpy(),
-                                                        categories=list(STRENGTH), ordered=True))
+    out.insert(
+        2,
+        "strength",
+        pd.Categorical.from_codes(
+            out.pop("level").to_numpy(), categories=list(STRENGTH), ordered=True
+        ),
+    )
     cert = out.pop("cert").to_numpy()
-    out.insert(3, "best_certainty", pd.Categorical.from_codes(
-        cert, categories=list(CERTAINTY), ordered=True))
+    out.insert(
+        3,
+        "best_certainty",
+        pd.Categorical.from_codes(cert, categories=list(CERTAINTY), ordered=True),
+    )
     for c in ("n_studies", "n_participants"):
         out[c] = out[c].astype("Int64")
     out["any_indirect"] = out["any_indirect"].astype(bool)
     out["all_indirect"] = out["all_indirect"].astype(bool)
-    return out.sort_values(["strength", "n_participants", *cols],
-                           ascending=[False, False, True, True],
-                           na_position="last").reset_index(drop=True)
+    return out.sort_values(
+        ["strength", "n_participants", *cols],
+        ascending=[False, False, True, True],
+        na_position="last",
+    ).reset_index(drop=True)

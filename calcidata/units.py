@@ -15,13 +15,27 @@ from .schemas.vocabularies import DOSE_UNITS, TIMING_CODES
 
 #: calcidata unit -> pint expression.
 PINT_EXPRESSION = {
-    "mg": "milligram", "g": "gram", "mcg": "microgram",
-    "mg/kg": "milligram / kilogram", "g/kg": "gram / kilogram",
-    "mg/m2": "milligram / meter ** 2", "g/m2": "gram / meter ** 2",
-    "mL": "milliliter", "mg/mL": "milligram / milliliter", "%": "percent",
-    "mJ/mm2": "millijoule / millimeter ** 2", "impulses": "impulse", "Gy": "gray",
-    "sessions": "session", "mA": "milliampere", "W/cm2": "watt / centimeter ** 2",
-    "bar": "bar", "Hz": "hertz", "MHz": "megahertz", "min": "minute", "degree": "degree",
+    "mg": "milligram",
+    "g": "gram",
+    "mcg": "microgram",
+    "mg/kg": "milligram / kilogram",
+    "g/kg": "gram / kilogram",
+    "mg/m2": "milligram / meter ** 2",
+    "g/m2": "gram / meter ** 2",
+    "mL": "milliliter",
+    "mg/mL": "milligram / milliliter",
+    "%": "percent",
+    "mJ/mm2": "millijoule / millimeter ** 2",
+    "impulses": "impulse",
+    "Gy": "gray",
+    "sessions": "session",
+    "mA": "milliampere",
+    "W/cm2": "watt / centimeter ** 2",
+    "bar": "bar",
+    "Hz": "hertz",
+    "MHz": "megahertz",
+    "min": "minute",
+    "degree": "degree",
     "IU": "international_unit",
 }
 #: calcidata unit -> canonical calcidata unit of the same dimension.
@@ -30,10 +44,25 @@ CANONICAL = {"g": "mg", "mcg": "mg", "g/kg": "mg/kg", "g/m2": "mg/m2"}
 AMOUNT_UNITS = ("mg", "g", "mcg", "mg/kg", "g/kg", "mg/m2", "g/m2", "mL", "IU")
 #: Words users type for units, mapped onto the vocabulary.
 UNIT_ALIASES = {
-    "milligram": "mg", "milligrams": "mg", "mgs": "mg", "gram": "g", "grams": "g", "gm": "g",
-    "microgram": "mcg", "micrograms": "mcg", "µg": "mcg", "ug": "mcg", "ml": "mL",
-    "millilitre": "mL", "milliliter": "mL", "mg/m²": "mg/m2", "mj/mm2": "mJ/mm2",
-    "mj/mm²": "mJ/mm2", "gy": "Gy", "iu": "IU", "units": "IU",
+    "milligram": "mg",
+    "milligrams": "mg",
+    "mgs": "mg",
+    "gram": "g",
+    "grams": "g",
+    "gm": "g",
+    "microgram": "mcg",
+    "micrograms": "mcg",
+    "µg": "mcg",
+    "ug": "mcg",
+    "ml": "mL",
+    "millilitre": "mL",
+    "milliliter": "mL",
+    "mg/m²": "mg/m2",
+    "mj/mm2": "mJ/mm2",
+    "mj/mm²": "mJ/mm2",
+    "gy": "Gy",
+    "iu": "IU",
+    "units": "IU",
 }
 
 assert set(PINT_EXPRESSION) == set(DOSE_UNITS), "every dose unit needs a pint expression"
@@ -60,8 +89,9 @@ def normalize_unit(text: object) -> str | None:
     t = text.strip()
     if t in PINT_EXPRESSION:
         return t
-    return UNIT_ALIASES.get(t.lower(), next((u for u in DOSE_UNITS if u.lower() == t.lower()),
-                                            None))
+    return UNIT_ALIASES.get(
+        t.lower(), next((u for u in DOSE_UNITS if u.lower() == t.lower()), None)
+    )
 
 
 @cache
@@ -83,12 +113,12 @@ def days_per(period: str) -> float:
     return float(ureg.Quantity(1.0, PERIOD_DAYS_UNIT[period]).to("day").magnitude)
 
 
-def per_day(frequency: pd.Series, period: pd.Series, timing: pd.Series | None = None
-            ) -> pd.Series:
+def per_day(frequency: pd.Series, period: pd.Series, timing: pd.Series | None = None) -> pd.Series:
     """Administrations per day from a frequency and its period, or from a timing code."""
     freq = pd.to_numeric(frequency, errors="coerce").astype("float64")
     days = period.astype(object).map(
-        lambda p: days_per(p) if isinstance(p, str) and p in PERIOD_DAYS_UNIT else np.nan)
+        lambda p: days_per(p) if isinstance(p, str) and p in PERIOD_DAYS_UNIT else np.nan
+    )
     out = freq / days.astype("float64")
     if timing is not None:
         implied = timing.astype(object).map(TIMING_CODES).astype("float64")
@@ -125,14 +155,21 @@ def daily_dose(dosing: pd.DataFrame) -> pd.DataFrame:
 
     fmin = per_day(dosing["frequency_min"], dosing["frequency_per"], dosing["timing_code"])
     fmax = per_day(dosing["frequency_max"], dosing["frequency_per"], dosing["timing_code"])
-    by_basis = basis.map(lambda b: {"per_day": 1.0, "per_week": 1 / days_per("week"),
-                                    "per_month": 1 / days_per("month")}.get(b, np.nan)
-                         if isinstance(b, str) else np.nan).astype("float64")
+    by_basis = basis.map(
+        lambda b: (
+            {
+                "per_day": 1.0,
+                "per_week": 1 / days_per("week"),
+                "per_month": 1 / days_per("month"),
+            }.get(b, np.nan)
+            if isinstance(b, str)
+            else np.nan
+        )
+    ).astype("float64")
     per_admin = (basis == "per_administration").to_numpy()
     mult_min = by_basis.where(~per_admin, fmin)
     mult_max = by_basis.where(~per_admin, fmax)
-    out = pd.DataFrame({"daily_min": lo * mult_min, "daily_max": hi * mult_max},
-                       index=dosing.index)
+    out = pd.DataFrame({"daily_min": lo * mult_min, "daily_max": hi * mult_max}, index=dosing.index)
     out.loc[~is_dose, ["daily_min", "daily_max"]] = np.nan
     derivable = out["daily_min"].notna() | out["daily_max"].notna()
     out["daily_unit"] = (canon + "/day").where(derivable, None)

@@ -54,14 +54,18 @@ def _parse(raw: pd.Series, kind: str) -> tuple[pd.Series, pd.Series, str]:
         return values.where(~bad), bad, "must be a finite number (use '.' for decimals)"
     if kind == "integer":
         ok = raw.map(lambda v: v is None or bool(_INT.match(v)))
-        values = pd.array([int(v) if (v is not None and o) else pd.NA
-                           for v, o in zip(raw, ok, strict=True)], dtype="Int64")
+        values = pd.array(
+            [int(v) if (v is not None and o) else pd.NA for v, o in zip(raw, ok, strict=True)],
+            dtype="Int64",
+        )
         return pd.Series(values, index=raw.index), present & ~ok, "must be a whole number"
     if kind == "boolean":
         low = raw.map(lambda v: None if v is None else v.lower())
         ok = low.map(lambda v: v is None or v in _TRUE or v in _FALSE)
-        values = pd.array([None if (v is None or not o) else v in _TRUE
-                           for v, o in zip(low, ok, strict=True)], dtype="boolean")
+        values = pd.array(
+            [None if (v is None or not o) else v in _TRUE for v, o in zip(low, ok, strict=True)],
+            dtype="boolean",
+        )
         return pd.Series(values, index=raw.index), present & ~ok, "must be true or false"
     return raw.astype("str").where(present, None), pd.Series(False, index=raw.index), ""
 
@@ -114,8 +118,9 @@ def validate_table(raw: RawTable) -> tuple[pd.DataFrame | None, list[Problem]]:
     for col, spec in schema.columns.items():
         values, bad, rule = _parse(raw.frame[col], _kind(spec.dtype))
         for idx in np.flatnonzero(bad.to_numpy()):
-            problems.append(Problem(shown, raw.line(int(idx)), col,
-                                    shorten(raw.frame[col].iat[idx]), rule))
+            problems.append(
+                Problem(shown, raw.line(int(idx)), col, shorten(raw.frame[col].iat[idx]), rule)
+            )
             bad_cells.add((int(idx), col))
         typed[col] = values
     frame = pd.DataFrame(typed, index=raw.frame.index)
@@ -127,8 +132,9 @@ def validate_table(raw: RawTable) -> tuple[pd.DataFrame | None, list[Problem]]:
     return _to_categoricals(frame, meta), problems
 
 
-def _translate(cases: pd.DataFrame, raw: RawTable, meta: dict,
-               skip: set[tuple[int, str]]) -> list[Problem]:
+def _translate(
+    cases: pd.DataFrame, raw: RawTable, meta: dict, skip: set[tuple[int, str]]
+) -> list[Problem]:
     shown = str(raw.path)
     out: list[Problem] = []
     seen_rows: set[tuple[str, int]] = set()
@@ -156,15 +162,25 @@ def _translate(cases: pd.DataFrame, raw: RawTable, meta: dict,
         if index is None or (isinstance(index, float) and np.isnan(index)):
             if check.startswith(("dtype(", "coerce_dtype(")):
                 continue  # already reported cell by cell
-            out.append(Problem(shown, None, column, shorten(case.failure_case),
-                               _rule_words(check, column, meta)))
+            out.append(
+                Problem(
+                    shown,
+                    None,
+                    column,
+                    shorten(case.failure_case),
+                    _rule_words(check, column, meta),
+                )
+            )
             continue
         index = int(index)
         if column is not None and (index, column) in skip:
             continue
         value = raw.frame[column].iat[index] if column in raw.frame else case.failure_case
-        out.append(Problem(shown, raw.line(index), column, shorten(value),
-                           _rule_words(check, column, meta)))
+        out.append(
+            Problem(
+                shown, raw.line(index), column, shorten(value), _rule_words(check, column, meta)
+            )
+        )
     return out
 
 
@@ -174,8 +190,9 @@ def _to_categoricals(frame: pd.DataFrame, meta: dict) -> pd.DataFrame:
         cats = m.get("categories")
         if cats and not m.get("multi"):
             known = frame[col].where(frame[col].isin(cats))
-            frame[col] = pd.Categorical(known, categories=list(cats),
-                                        ordered=bool(m.get("ordered")))
+            frame[col] = pd.Categorical(
+                known, categories=list(cats), ordered=bool(m.get("ordered"))
+            )
     return frame
 
 
@@ -199,9 +216,15 @@ def check_dataset(frames: dict[str, pd.DataFrame], raws: dict[str, RawTable]) ->
                     continue
                 for value in str(cell).split(LIST_SEP) if m.get("multi") else [str(cell)]:
                     if value not in keys[target]:
-                        problems.append(Problem(
-                            shown, raw.line(i), col, shorten(value),
-                            f"must name an existing {ref} (no such id in {target}.csv)"))
+                        problems.append(
+                            Problem(
+                                shown,
+                                raw.line(i),
+                                col,
+                                shorten(value),
+                                f"must name an existing {ref} (no such id in {target}.csv)",
+                            )
+                        )
 
     for name in ("conditions", "treatments"):
         if name in frames:
@@ -211,9 +234,15 @@ def check_dataset(frames: dict[str, pd.DataFrame], raws: dict[str, RawTable]) ->
     for value in sorted(both):
         raw = raws["treatments"]
         i = list(frames["treatments"]["treatment_id"]).index(value)
-        problems.append(Problem(str(raw.path), raw.line(i), "treatment_id", value,
-                                "id is used by both a condition and a treatment; ids must be "
-                                "unique across tables"))
+        problems.append(
+            Problem(
+                str(raw.path),
+                raw.line(i),
+                "treatment_id",
+                value,
+                "id is used by both a condition and a treatment; ids must be unique across tables",
+            )
+        )
 
     if "sources" in frames:
         problems.extend(_duplicate_source_problems(frames["sources"], raws["sources"]))
@@ -232,17 +261,31 @@ def _duplicate_source_problems(frame: pd.DataFrame, raw: RawTable) -> list[Probl
                 continue
             key = value.lower()
             if key in first:
-                out.append(Problem(str(raw.path), raw.line(i), col, value,
-                                   f"the same {col} is already source {first[key]!r}: one "
-                                   "publication must be one row"))
+                out.append(
+                    Problem(
+                        str(raw.path),
+                        raw.line(i),
+                        col,
+                        value,
+                        f"the same {col} is already source {first[key]!r}: one "
+                        "publication must be one row",
+                    )
+                )
             else:
                 first[key] = sid
     for i, urls in enumerate(frame["urls"]):
         if isinstance(urls, str):
             parts = urls.split(" | ")
             for u in {u for u in parts if parts.count(u) > 1}:
-                out.append(Problem(str(raw.path), raw.line(i), "urls", shorten(u),
-                                   "the same URL is listed twice in this cell"))
+                out.append(
+                    Problem(
+                        str(raw.path),
+                        raw.line(i),
+                        "urls",
+                        shorten(u),
+                        "the same URL is listed twice in this cell",
+                    )
+                )
     return out
 
 
@@ -254,9 +297,15 @@ def _hierarchy_problems(frame: pd.DataFrame, raw: RawTable, key: str) -> list[Pr
         current = parent.get(node)
         while isinstance(current, str) and current in parent:
             if current in seen:
-                out.append(Problem(str(raw.path), raw.line(i), "parent_id",
-                                   str(parent.get(node)),
-                                   "parents must form a tree: this parent chain loops back"))
+                out.append(
+                    Problem(
+                        str(raw.path),
+                        raw.line(i),
+                        "parent_id",
+                        str(parent.get(node)),
+                        "parents must form a tree: this parent chain loops back",
+                    )
+                )
                 break
             seen.add(current)
             current = parent.get(current)
@@ -278,10 +327,16 @@ def _unused_problems(frames: dict[str, pd.DataFrame], raws: dict[str, RawTable])
                 current = parent.get(current)
         for i, (node, cited) in enumerate(zip(frame[key], frame["source_ids"], strict=True)):
             if node not in used and not (isinstance(cited, str) and cited):
-                out.append(Problem(
-                    str(raws[table].path), raws[table].line(i), key, node,
-                    "is used by no evidence or dosing row and cites no source: cite a source "
-                    "that names it (listed deliberately) or remove it"))
+                out.append(
+                    Problem(
+                        str(raws[table].path),
+                        raws[table].line(i),
+                        key,
+                        node,
+                        "is used by no evidence or dosing row and cites no source: cite a source "
+                        "that names it (listed deliberately) or remove it",
+                    )
+                )
     if "sources" in frames:
         cited: set[str] = set()
         for name, frame in frames.items():
@@ -292,6 +347,13 @@ def _unused_problems(frames: dict[str, pd.DataFrame], raws: dict[str, RawTable])
         raw = raws["sources"]
         for i, sid in enumerate(frames["sources"]["source_id"]):
             if sid not in cited:
-                out.append(Problem(str(raw.path), raw.line(i), "source_id", sid,
-                                   "source is cited by no row of any table"))
+                out.append(
+                    Problem(
+                        str(raw.path),
+                        raw.line(i),
+                        "source_id",
+                        sid,
+                        "source is cited by no row of any table",
+                    )
+                )
     return out

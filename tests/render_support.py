@@ -22,8 +22,14 @@ def _per_condition(catalog):
 def fixture_registry(*names: str) -> dict[str, ReportSpec]:
     """A registry whose reports run the fixture notebook ``<name>.ipynb`` each."""
     return {
-        name: ReportSpec(name, f"{name}.ipynb", f"Fixture {name}", f"Fixture report {name}",
-                         (_CONDITION,), build_params=_per_condition)
+        name: ReportSpec(
+            name,
+            f"{name}.ipynb",
+            f"Fixture {name}",
+            f"Fixture report {name}",
+            (_CONDITION,),
+            build_params=_per_condition,
+        )
         for name in names
     }
 
@@ -51,8 +57,11 @@ def source_links(data_dir: Path, condition_id: str | None) -> list[str]:
     from urllib.parse import quote
 
     with open(data_dir / "evidence.csv", encoding="utf-8", newline="") as f:
-        cited = {r["source_id"] for r in csv.DictReader(f)
-                 if condition_id is None or r["condition_id"] == condition_id}
+        cited = {
+            r["source_id"]
+            for r in csv.DictReader(f)
+            if condition_id is None or r["condition_id"] == condition_id
+        }
     links = []
     with open(data_dir / "sources.csv", encoding="utf-8", newline="") as f:
         for r in csv.DictReader(f):
@@ -65,8 +74,9 @@ def source_links(data_dir: Path, condition_id: str | None) -> list[str]:
     return links
 
 
-def check_report_html(html: str, *, title: str, values: list[str], data_version: str,
-                      links: list[str] | None = None) -> None:
+def check_report_html(
+    html: str, *, title: str, values: list[str], data_version: str, links: list[str] | None = None
+) -> None:
     """Assert what every rendered report must show: its header, no code, figures inline.
 
     ``links``: ``None`` needs some PubMed/DOI link; a list needs one of its links.
@@ -88,9 +98,10 @@ def check_report_html(html: str, *, title: str, values: list[str], data_version:
     assert "data:image/png;base64," in html
     for code in ("validate_params(", "calcidata.load()", "present.header(", "import "):
         assert code not in text, code
-    body = html[html.index("<body"):]
-    assert all("jp-mod-noInput" in c for c in re.findall(r'class="(jp-Cell jp-CodeCell[^"]*)"',
-                                                         body))
+    body = html[html.index("<body") :]
+    assert all(
+        "jp-mod-noInput" in c for c in re.findall(r'class="(jp-Cell jp-CodeCell[^"]*)"', body)
+    )
     assert not re.findall(r"<script[^>]*\bsrc=", html)
 
 

@@ -26,14 +26,23 @@ def project(tmp_path, minimal):
 
 
 def _mtimes(out: Path) -> dict[str, int]:
-    return {p.relative_to(out).as_posix(): p.stat().st_mtime_ns
-            for p in sorted(out.glob("*/*")) if p.is_file()}
+    return {
+        p.relative_to(out).as_posix(): p.stat().st_mtime_ns
+        for p in sorted(out.glob("*/*"))
+        if p.is_file()
+    }
 
 
 @pytest.mark.slow
 def test_build_skips_unchanged_and_rerenders_only_the_changed_notebook(project):
-    first = build(project["out"], jobs=2, reports=REGISTRY, progress=False,
-                  data_dir=project["data_dir"], notebooks_dir=project["notebooks_dir"])
+    first = build(
+        project["out"],
+        jobs=2,
+        reports=REGISTRY,
+        progress=False,
+        data_dir=project["data_dir"],
+        notebooks_dir=project["notebooks_dir"],
+    )
     assert first.ok and first.planned == 2 and len(first.rendered) == 2
     out = project["out"]
     index = (out / "index.html").read_text()
@@ -41,8 +50,14 @@ def test_build_skips_unchanged_and_rerenders_only_the_changed_notebook(project):
     assert 'href="second/fixture_shoulder.html"' in index
     before = _mtimes(out)
 
-    again = build(out, jobs=2, reports=REGISTRY, progress=False, data_dir=project["data_dir"],
-                  notebooks_dir=project["notebooks_dir"])
+    again = build(
+        out,
+        jobs=2,
+        reports=REGISTRY,
+        progress=False,
+        data_dir=project["data_dir"],
+        notebooks_dir=project["notebooks_dir"],
+    )
     assert (again.planned, len(again.rendered), again.skipped) == (2, 0, 2)
     assert _mtimes(out) == before
 
@@ -50,16 +65,29 @@ def test_build_skips_unchanged_and_rerenders_only_the_changed_notebook(project):
     nb = nbformat.read(path, as_version=4)
     nb.cells.append(nbformat.v4.new_markdown_cell("A paragraph added later."))
     nbformat.write(nb, path)
-    changed = build(out, jobs=2, reports=REGISTRY, progress=False,
-                    data_dir=project["data_dir"], notebooks_dir=project["notebooks_dir"])
+    changed = build(
+        out,
+        jobs=2,
+        reports=REGISTRY,
+        progress=False,
+        data_dir=project["data_dir"],
+        notebooks_dir=project["notebooks_dir"],
+    )
     assert [o.report for o in changed.rendered] == ["second"]
     after = _mtimes(out)
     assert after["hello/fixture_shoulder.html"] == before["hello/fixture_shoulder.html"]
     assert after["second/fixture_shoulder.html"] != before["second/fixture_shoulder.html"]
     assert "A paragraph added later." in (out / "second" / "fixture_shoulder.html").read_text()
 
-    forced = build(out, jobs=1, force=True, reports=REGISTRY, progress=False,
-                   data_dir=project["data_dir"], notebooks_dir=project["notebooks_dir"])
+    forced = build(
+        out,
+        jobs=1,
+        force=True,
+        reports=REGISTRY,
+        progress=False,
+        data_dir=project["data_dir"],
+        notebooks_dir=project["notebooks_dir"],
+    )
     assert len(forced.rendered) == 2 and forced.skipped == 0
 
     # a no-op build imports neither pandas nor the notebook machinery
@@ -74,14 +102,18 @@ def test_build_skips_unchanged_and_rerenders_only_the_changed_notebook(project):
                              "matplotlib", "tqdm") if m in sys.modules]
         print(json.dumps({{"rendered": len(r.rendered), "skipped": r.skipped, "heavy": heavy}}))
     """)
-    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
-                          text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
     assert json.loads(done.stdout) == {"rendered": 0, "skipped": 2, "heavy": []}
 
 
 def test_fingerprint_changes_with_data_and_notebook_but_not_with_nothing(project):
-    kwargs = {"data_dir": project["data_dir"], "notebooks_dir": project["notebooks_dir"],
-              "reports": REGISTRY}
+    kwargs = {
+        "data_dir": project["data_dir"],
+        "notebooks_dir": project["notebooks_dir"],
+        "reports": REGISTRY,
+    }
     base = {j.report: j.fingerprint for j in plan(project["out"], **kwargs)}
     assert base == {j.report: j.fingerprint for j in plan(project["out"], **kwargs)}
 
@@ -93,7 +125,8 @@ def test_fingerprint_changes_with_data_and_notebook_but_not_with_nothing(project
     assert all(data_changed[r] != base[r] for r in base)
 
     (project["notebooks_dir"] / "hello.ipynb").write_text(
-        (project["notebooks_dir"] / "hello.ipynb").read_text().replace("tiny", "small"))
+        (project["notebooks_dir"] / "hello.ipynb").read_text().replace("tiny", "small")
+    )
     nb_changed = {j.report: j.fingerprint for j in plan(project["out"], **kwargs)}
     assert nb_changed["hello"] != data_changed["hello"]
     assert nb_changed["second"] == data_changed["second"]
@@ -103,22 +136,36 @@ def test_outputs_of_parameter_sets_no_longer_built_are_pruned(project):
     out = project["out"]
     folder = out / "hello"
     folder.mkdir(parents=True)
-    job = plan(out, data_dir=project["data_dir"], notebooks_dir=project["notebooks_dir"],
-               reports=REGISTRY)[0]
+    job = plan(
+        out, data_dir=project["data_dir"], notebooks_dir=project["notebooks_dir"], reports=REGISTRY
+    )[0]
     (folder / "fixture_shoulder.html").write_text("<p>old</p>")
     (folder / "fixture_shoulder.ipynb").write_text("{}")
-    manifest = {"report": "hello", "slug": "fixture_shoulder", "html": "fixture_shoulder.html",
-                "notebook": "fixture_shoulder.ipynb", "fingerprint": job.fingerprint,
-                "by": "build", "label": "Fixture", "data_version": "x", "rendered_at": "t",
-                "code": {"files": ["reports.py"], "hash": code_hash(["reports.py"])}}
+    manifest = {
+        "report": "hello",
+        "slug": "fixture_shoulder",
+        "html": "fixture_shoulder.html",
+        "notebook": "fixture_shoulder.ipynb",
+        "fingerprint": job.fingerprint,
+        "by": "build",
+        "label": "Fixture",
+        "data_version": "x",
+        "rendered_at": "t",
+        "code": {"files": ["reports.py"], "hash": code_hash(["reports.py"])},
+    }
     (folder / "fixture_shoulder.manifest.json").write_text(json.dumps(manifest))
     assert is_up_to_date(job)
 
     evidence = project["data_dir"] / "evidence.csv"
     header, _ = read_rows(evidence)
     write_rows(evidence, header, [])  # no condition has evidence any more
-    result = build(out, reports=REGISTRY, progress=False, data_dir=project["data_dir"],
-                   notebooks_dir=project["notebooks_dir"])
+    result = build(
+        out,
+        reports=REGISTRY,
+        progress=False,
+        data_dir=project["data_dir"],
+        notebooks_dir=project["notebooks_dir"],
+    )
     assert result.planned == 0
     assert not list(folder.glob("fixture_shoulder*"))
     assert "fixture_shoulder.html" not in (out / "index.html").read_text()
@@ -135,8 +182,16 @@ def test_two_builds_at_once_render_once_and_leave_whole_files(project):
                   notebooks_dir={str(project["notebooks_dir"])!r})
         print(json.dumps({{"rendered": len(r.rendered), "failed": len(r.failed)}}))
     """)
-    procs = [subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", code],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
     results = [json.loads(p.communicate(timeout=600)[0]) for p in procs]
     assert all(p.returncode == 0 for p in procs)
     assert sorted(r["rendered"] for r in results) == [0, 2]  # the second waited, then skipped

@@ -28,16 +28,31 @@ def test_whole_build_renders_every_report_then_rebuilds_nothing(tmp_path, capsys
     index = (out / "index.html").read_text(encoding="utf-8")
     version = data_version()
     catalog = Catalog.from_data_dir()
+    from html import escape
+
+    import calcidata
+    from calcidata.compare import report_summary
+
+    tables = calcidata.load()
     for job in jobs:
         assert f'href="{job.report}/{job.slug}.html"' in index
+        # each link carries a one-line summary of what that report holds
+        assert escape(report_summary(tables, job.report, job.params)) in index
         assert executed_problems(job.ipynb) == [], job.slug
-        links = source_links(ROOT / "data", job.params["condition_id"]) \
-            if job.params.get("condition_id") else None
-        check_report_html(job.html.read_text(encoding="utf-8"),
-                          title=REPORTS[job.report].title,
-                          values=[catalog.conditions.get(v, v) for v in job.params.values()
-                                  if isinstance(v, str)],
-                          data_version=version, links=links)
+        links = (
+            source_links(ROOT / "data", job.params["condition_id"])
+            if job.params.get("condition_id")
+            else None
+        )
+        check_report_html(
+            job.html.read_text(encoding="utf-8"),
+            title=REPORTS[job.report].title,
+            values=[
+                catalog.conditions.get(v, v) for v in job.params.values() if isinstance(v, str)
+            ],
+            data_version=version,
+            links=links,
+        )
     assert not (out / "_failed").exists()
 
     code = textwrap.dedent(f"""
@@ -48,8 +63,9 @@ def test_whole_build_renders_every_report_then_rebuilds_nothing(tmp_path, capsys
                              "matplotlib") if m in sys.modules]
         print(json.dumps({{"code": code, "heavy": heavy}}))
     """)
-    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
-                          text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
     *lines, last = done.stdout.strip().splitlines()
     assert json.loads(last) == {"code": 0, "heavy": []}
     assert f"0 rendered, {len(jobs)} up to date" in lines[0]

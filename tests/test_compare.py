@@ -49,8 +49,7 @@ GOLDEN_CASES = {
     "outcome_map_fixture_root": lambda t: compare.outcome_map(t, "fixture_root"),
     "evidence_gaps_all": lambda t: compare.evidence_gaps(t),
     "cited_sources_fixture_root": lambda t: compare.cited_sources(t, condition_id="fixture_root"),
-    "direction_counts_fixture_shoulder": lambda t: compare.direction_counts(t,
-                                                                            "fixture_shoulder"),
+    "direction_counts_fixture_shoulder": lambda t: compare.direction_counts(t, "fixture_shoulder"),
 }
 
 
@@ -65,10 +64,12 @@ def test_comparison_output_matches_its_golden_csv(name, fixture_tables):
     assert path.is_file(), f"missing golden file {path}; create it with CALCIDATA_UPDATE_GOLDEN=1"
     assert text == path.read_text(encoding="utf-8"), (
         f"{name} differs from {path}; if the change is intended, rerun with "
-        "CALCIDATA_UPDATE_GOLDEN=1 and review the diff")
+        "CALCIDATA_UPDATE_GOLDEN=1 and review the diff"
+    )
 
 
 # --------------------------------------------------------------------------- no silent drops
+
 
 def test_summary_of_findings_keeps_every_evidence_row_of_each_condition(shipped):
     for cid in _conditions_with_evidence(shipped) + ["calcific_tendinopathy"]:
@@ -90,17 +91,22 @@ def test_treatment_ranking_lists_every_treatment_with_evidence_or_dosing(shipped
     for cid in _conditions_with_evidence(shipped):
         below = compare.subtree(shipped, cid)
         ranking = compare.treatment_ranking(shipped, cid)
-        with_evidence = set(shipped.evidence.loc[shipped.evidence["condition_id"].isin(below),
-                                                 "treatment_id"])
-        dosed = set(shipped.dosing_ranges.loc[
-            shipped.dosing_ranges["condition_id"].isin(below), "treatment_id"])
+        with_evidence = set(
+            shipped.evidence.loc[shipped.evidence["condition_id"].isin(below), "treatment_id"]
+        )
+        dosed = set(
+            shipped.dosing_ranges.loc[
+                shipped.dosing_ranges["condition_id"].isin(below), "treatment_id"
+            ]
+        )
         assert set(ranking["treatment_id"]) == with_evidence | dosed, cid
         assert ranking["treatment_id"].is_unique
 
 
 def test_side_by_side_keeps_a_requested_treatment_without_evidence(fixture_tables):
-    table = compare.side_by_side(fixture_tables, "fixture_shoulder",
-                                 ["fixture_shock", "fixture_drug_class"])
+    table = compare.side_by_side(
+        fixture_tables, "fixture_shoulder", ["fixture_shock", "fixture_drug_class"]
+    )
     assert table["treatment_id"].tolist() == ["fixture_shock", "fixture_drug_class"]
     row = table.set_index("treatment_id").loc["fixture_drug_class"]
     assert row["strength"] == compare.NO_EVIDENCE
@@ -119,8 +125,10 @@ def test_dosing_only_treatment_is_ranked_last_with_no_evidence(tmp_path):
     data = tmp_path / "data"
     shutil.copytree(MINIMAL, data)
     with (data / "dosing_ranges.csv").open("a", encoding="utf-8") as fh:
-        fh.write("fixture_class_dose,fixture_drug_class,fixture_shoulder,oral,dose,1,2,mg,"
-                 "per_day,,,,,,,,adults,fixture_lay,\n")
+        fh.write(
+            "fixture_class_dose,fixture_drug_class,fixture_shoulder,oral,dose,1,2,mg,"
+            "per_day,,,,,,,,adults,fixture_lay,\n"
+        )
     tables = calcidata.load(data)
     ranking = compare.treatment_ranking(tables, "fixture_shoulder")
     last = ranking.iloc[-1]
@@ -134,6 +142,7 @@ def test_dosing_only_treatment_is_ranked_last_with_no_evidence(tmp_path):
 
 # --------------------------------------------------------------------------- honesty
 
+
 def test_ranking_strength_is_the_documented_rule_and_never_upgraded(shipped):
     order = {compare.humanize(s): i for i, s in enumerate(STRENGTH)}
     pairs = evidence_strength(shipped.evidence)
@@ -142,8 +151,9 @@ def test_ranking_strength_is_the_documented_rule_and_never_upgraded(shipped):
         below = compare.subtree(shipped, cid)
         ev = shipped.evidence.loc[shipped.evidence["condition_id"].isin(below)]
         expected = evidence_strength(ev.assign(condition_id=cid)).set_index("treatment_id")
-        best_pair = pairs.loc[pairs["condition_id"].isin(below)].groupby("treatment_id")[
-            "level"].max()
+        best_pair = (
+            pairs.loc[pairs["condition_id"].isin(below)].groupby("treatment_id")["level"].max()
+        )
         ranking = compare.treatment_ranking(shipped, cid).set_index("treatment_id")
         for tid, row in ranking.iterrows():
             if row["strength"] == compare.NO_EVIDENCE:
@@ -164,8 +174,11 @@ def test_ranking_is_ordered_strongest_first(shipped):
 
 def test_note_saying_not_clinically_important_becomes_a_caveat(shipped):
     sof = compare.summary_of_findings(shipped, "calcific_tendinopathy_shoulder")
-    flagged = sof.loc[sof["note"].fillna("").str.contains("not clinically important|below the "
-                                                          "clinically important|not reached")]
+    flagged = sof.loc[
+        sof["note"]
+        .fillna("")
+        .str.contains("not clinically important|below the clinically important|not reached")
+    ]
     assert len(flagged) >= 2
     assert flagged["caveats"].str.contains("not_clinically_important").all()
     assert sof["note"].notna().sum() > 0  # the notes themselves are shown too
@@ -175,8 +188,7 @@ def test_indirect_evidence_is_flagged_on_row_and_treatment(fixture_tables):
     sof = compare.summary_of_findings(fixture_tables, "fixture_shoulder")
     shock = sof.loc[sof["treatment"] == "Fixture shock wave"].iloc[0]
     assert "indirect" in shock["caveats"].split(";")
-    rank = compare.treatment_ranking(fixture_tables, "fixture_shoulder").set_index(
-        "treatment_id")
+    rank = compare.treatment_ranking(fixture_tables, "fixture_shoulder").set_index("treatment_id")
     assert "indirect_all" in rank.loc["fixture_shock", "caveats"].split(";")
     # GRADE moderate -> rct, one level down for indirectness: observational, never more
     assert rank.loc["fixture_shock", "strength"] == "observational"
@@ -193,7 +205,8 @@ def test_single_small_trial_and_narrower_condition_are_flagged(fixture_tables):
 
 def test_counts_not_reported_stay_missing_not_zero(shipped):
     ranking = compare.treatment_ranking(shipped, "calcific_tendinopathy_shoulder").set_index(
-        "treatment_id")
+        "treatment_id"
+    )
     row = ranking.loc["us_guided_percutaneous_intervention"]
     assert pd.isna(row["studies"]) and pd.isna(row["participants"])
 
@@ -207,6 +220,7 @@ def test_functions_do_not_modify_the_tables(fixture_tables):
 
 
 # --------------------------------------------------------------------------- formatting
+
 
 def test_format_effect_shows_measure_estimate_and_interval():
     assert compare.format_effect("MD", -0.78, -1.4, -0.17) == "MD -0.78 (95% CI -1.40 to -0.17)"
@@ -237,7 +251,11 @@ def test_dose_intervals_put_drugs_in_daily_units_and_procedures_in_own_panels(fi
     data = compare.dose_intervals(fixture_tables).set_index("treatment")
     drug = data.loc["Fixture drug"]
     assert (drug["panel"], drug["kind"], drug["low"], drug["high"]) == (
-        "oral · mg/day", "drug", 600.0, 1200.0)
+        "oral · mg/day",
+        "drug",
+        600.0,
+        1200.0,
+    )
     shock = data.loc["Fixture shock wave"]
     assert (shock["panel"], shock["kind"]) == ("energy flux density (mJ/mm2)", "procedure")
 
@@ -262,8 +280,7 @@ def test_evidence_gaps_on_shipped_data_are_weak_or_absent_evidence(shipped):
     kinds = [compare.humanize(k) for k in compare.GAP_KINDS]
     assert set(gaps["gap"]) <= set(kinds)
     assert gaps["gap"].map(kinds.index).is_monotonic_increasing
-    weak = gaps.loc[gaps["gap"].isin(["lay or opinion only", "case reports only"]),
-                    "best_evidence"]
+    weak = gaps.loc[gaps["gap"].isin(["lay or opinion only", "case reports only"]), "best_evidence"]
     assert set(weak) <= {"lay or opinion", "case reports"}
 
 
@@ -282,12 +299,17 @@ def test_cited_sources_cover_every_row_shown(shipped):
     assert shown <= cited
 
 
-@pytest.mark.parametrize("call", [
-    lambda t: compare.summary_of_findings(t, "calcific_tendinopathy_shouldr"),
-    lambda t: compare.side_by_side(t, "calcific_tendinopathy_shoulder", ["eswt", "not_a_thing"]),
-    lambda t: compare.dosing_table(t, modality="drugs"),
-    lambda t: compare.side_by_side(t, "calcific_tendinopathy_shoulder", "eswt"),
-])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda t: compare.summary_of_findings(t, "calcific_tendinopathy_shouldr"),
+        lambda t: compare.side_by_side(
+            t, "calcific_tendinopathy_shoulder", ["eswt", "not_a_thing"]
+        ),
+        lambda t: compare.dosing_table(t, modality="drugs"),
+        lambda t: compare.side_by_side(t, "calcific_tendinopathy_shoulder", "eswt"),
+    ],
+)
 def test_bad_ids_raise_parameter_error_with_valid_values(call, shipped):
     with pytest.raises(ParameterError) as info:
         call(shipped)
@@ -324,3 +346,22 @@ def test_every_modality_view_runs_and_stays_within_its_modality(shipped):
         compare.outcome_map(shipped, None, modality)
         compare.evidence_gaps(shipped, modality)
         compare.cited_sources(shipped, modality=modality)
+
+
+def test_report_summary_counts_what_each_report_shows():
+    from calcidata.compare import report_summary
+
+    from .conftest import MINIMAL
+
+    t = calcidata.load(MINIMAL)
+    # the review row is GRADE moderate (rct level) but indirect, so the trial is best
+    assert report_summary(t, "condition_report", {"condition_id": "fixture_root"}) == (
+        "3 results on 2 treatments from 2 sources; strongest evidence: RCT"
+    )
+    assert report_summary(t, "dosing_ranges", {"modality": "device"}) == (
+        "1 dosing range for 1 treatment from 1 source"
+    )
+    assert report_summary(t, "evidence_map", {}).endswith("2 treatment-condition pairs")
+    assert report_summary(t, "condition_report", {"condition_id": "fixture_listed"}) == (
+        "no reported results"
+    )

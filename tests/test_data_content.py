@@ -84,13 +84,17 @@ def test_every_dossier_result_is_kept_with_its_exact_numbers(tables):
         if _num(row.estimate) is None:
             ok = len(mine) > 0
         else:
-            ok = any(_num(r.estimate) == _num(row.estimate)
-                     and _num(r.ci_low) == _num(row.ci_low)
-                     and _num(r.ci_high) == _num(row.ci_high)
-                     for r in mine.itertuples())
+            ok = any(
+                _num(r.estimate) == _num(row.estimate)
+                and _num(r.ci_low) == _num(row.ci_low)
+                and _num(r.ci_high) == _num(row.ci_high)
+                for r in mine.itertuples()
+            )
             # One dossier CI had a lower bound only; we keep it in the note.
-            ok = ok or any(_num(r.estimate) == _num(row.estimate)
-                           and str(row.ci_low) in str(r.note) for r in mine.itertuples())
+            ok = ok or any(
+                _num(r.estimate) == _num(row.estimate) and str(row.ci_low) in str(r.note)
+                for r in mine.itertuples()
+            )
         if not ok:
             missing.append((line, row.source_id, row.estimate))
     assert not missing
@@ -107,8 +111,10 @@ def test_every_dossier_dose_is_kept_or_reshaped_for_a_stated_reason(tables):
         if _num(row.dose_min) is None and _num(row.dose_max) is None:
             ok = len(mine) > 0
         else:
-            ok = any(_num(r.dose_min) == _num(row.dose_min)
-                     and _num(r.dose_max) == _num(row.dose_max) for r in mine.itertuples())
+            ok = any(
+                _num(r.dose_min) == _num(row.dose_min) and _num(r.dose_max) == _num(row.dose_max)
+                for r in mine.itertuples()
+            )
         if not ok:
             missing.append((line, row.source_id, row.dose_min, row.dose_max))
     assert not missing
@@ -133,17 +139,42 @@ def test_seed_documents_are_lay_sources_and_cited():
     assert len(seeds) == len(list(SEEDS.glob("*.txt")))
     assert set(seeds["kind"]) == {"lay_web_article"}
     cited = " ".join(t.conditions["source_ids"].dropna()) + " ".join(
-        t.treatments["source_ids"].dropna())
+        t.treatments["source_ids"].dropna()
+    )
     assert all(sid in cited for sid in seeds["source_id"])
 
 
 def test_treatments_named_in_the_seeds_are_all_present(tables):
     ids = set(tables.treatments["treatment_id"])
-    for needed in ("nsaid", "ibuprofen", "naproxen", "rest", "ice", "heat", "rice",
-                   "physiotherapy", "exercise", "mobility_training", "orthotics",
-                   "corticosteroid_injection", "bisphosphonate", "warfarin", "colchicine",
-                   "diltiazem", "aluminium_hydroxide", "dietary_change", "lithotripsy", "eswt",
-                   "surgery", "iastm", "diacutaneous_fibrolysis", "immunosuppressant", "ivig",
-                   "biologic", "parathyroidectomy", "vitamin_d_management",
-                   "laparoscopic_adhesiolysis"):
+    for needed in (
+        "nsaid",
+        "ibuprofen",
+        "naproxen",
+        "rest",
+        "ice",
+        "heat",
+        "rice",
+        "physiotherapy",
+        "exercise",
+        "mobility_training",
+        "orthotics",
+        "corticosteroid_injection",
+        "bisphosphonate",
+        "warfarin",
+        "colchicine",
+        "diltiazem",
+        "aluminium_hydroxide",
+        "dietary_change",
+        "lithotripsy",
+        "eswt",
+        "surgery",
+        "iastm",
+        "diacutaneous_fibrolysis",
+        "immunosuppressant",
+        "ivig",
+        "biologic",
+        "parathyroidectomy",
+        "vitamin_d_management",
+        "laparoscopic_adhesiolysis",
+    ):
         assert needed in ids, needed

@@ -28,8 +28,9 @@ def test_shipped_data_loads_and_validates():
 
 def test_load_returns_typed_frames_with_ordered_categories():
     t = calcidata.load(MINIMAL)
-    assert t.treatments["invasiveness"].dtype == pd.CategoricalDtype(list(INVASIVENESS),
-                                                                      ordered=True)
+    assert t.treatments["invasiveness"].dtype == pd.CategoricalDtype(
+        list(INVASIVENESS), ordered=True
+    )
     assert t.evidence["certainty"].cat.ordered
     assert list(t.evidence["certainty"].cat.categories) == list(CERTAINTY)
     assert t.evidence["estimate"].dtype == "float64"
@@ -94,8 +95,14 @@ def test_import_is_light_and_reads_no_file():
         "data = [p for p in opened if p.endswith(('.csv', '.parquet', '.ipynb'))]\n"
         "print(json.dumps({'heavy': heavy, 'data': data, 'version': calcidata.__version__}))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     result = json.loads(out.stdout)
     assert result["heavy"] == []
     assert result["data"] == []

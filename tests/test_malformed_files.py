@@ -22,8 +22,9 @@ def _rewrite(path: Path, transform) -> None:
 
 
 def _latin1(b: bytes) -> bytes:
-    return b.replace(b"Synthetic child condition.", "Synthetic child condition \u00e9.".encode(
-        "latin-1"))
+    return b.replace(
+        b"Synthetic child condition.", "Synthetic child condition \u00e9.".encode("latin-1")
+    )
 
 
 def _semicolons(b: bytes) -> bytes:
@@ -75,10 +76,20 @@ CASES = {
     "extra-column": ("dosing_ranges.csv", _extra_column, 1, "extra", "unknown column"),
     "empty-file": ("evidence.csv", lambda b: b"", None, None, "file is empty"),
     "blank-file": ("sources.csv", lambda b: b"\n\n  \n", None, None, "file is empty"),
-    "duplicated-column-name": ("evidence.csv", _duplicate_column_name, 1, "outcome",
-                               "more than once"),
-    "header-repeated-in-data": ("evidence.csv", _repeated_header, 5, None, "header row is "
-                                "repeated"),
+    "duplicated-column-name": (
+        "evidence.csv",
+        _duplicate_column_name,
+        1,
+        "outcome",
+        "more than once",
+    ),
+    "header-repeated-in-data": (
+        "evidence.csv",
+        _repeated_header,
+        5,
+        None,
+        "header row is repeated",
+    ),
     "ragged-row": ("evidence.csv", _ragged_row, 3, None, "expected 21 fields, found 22"),
     "unclosed-quote": ("dosing_ranges.csv", _unclosed_quote, 3, None, "quote is closed"),
 }
@@ -117,16 +128,21 @@ def test_byte_order_mark_is_accepted(minimal, capsys):
 def test_validate_cli_in_a_real_process_exits_1_without_traceback(minimal):
     _rewrite(minimal / "treatments.csv", _semicolons)
     (minimal / "evidence.csv").write_bytes(b"")
-    out = subprocess.run([sys.executable, "-m", "calcidata", "validate", "--data-dir",
-                          str(minimal)], capture_output=True, text=True, cwd=ROOT)
+    out = subprocess.run(
+        [sys.executable, "-m", "calcidata", "validate", "--data-dir", str(minimal)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert out.returncode == 1
     assert "Traceback" not in out.stderr
     assert "treatments.csv:1" in out.stderr and "evidence.csv: file is empty" in out.stderr
 
 
 def test_validate_cli_on_shipped_data_prints_one_line_summary():
-    out = subprocess.run([sys.executable, "-m", "calcidata", "validate"], capture_output=True,
-                         text=True, cwd=ROOT)
+    out = subprocess.run(
+        [sys.executable, "-m", "calcidata", "validate"], capture_output=True, text=True, cwd=ROOT
+    )
     assert out.returncode == 0, out.stderr
     lines = out.stdout.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("OK: 5 tables")

@@ -63,20 +63,37 @@ def test_report_notebook_cells_hold_one_call_each_and_no_logic(name):
         assert len(body) == 1, cell.source
         assert isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Call), cell.source
         for node in ast.walk(body[0]):
-            assert not isinstance(node, (ast.For, ast.If, ast.IfExp, ast.Lambda, ast.ListComp,
-                                         ast.DictComp, ast.GeneratorExp)), cell.source
+            assert not isinstance(
+                node,
+                (
+                    ast.For,
+                    ast.If,
+                    ast.IfExp,
+                    ast.Lambda,
+                    ast.ListComp,
+                    ast.DictComp,
+                    ast.GeneratorExp,
+                ),
+            ), cell.source
     narrative = [c for c in book.cells if c.cell_type == "markdown"]
     assert len(narrative) >= len(code) // 2
 
 
 # --------------------------------------------------------------------------- real kernels
 
+
 def _run(name: str, out: Path, parameters: dict | None = None):
     import papermill
 
     return papermill.execute_notebook(
-        str(NOTEBOOKS / f"{name}.ipynb"), str(out), parameters=parameters or {},
-        kernel_name="python3", cwd=str(NOTEBOOKS), progress_bar=False, log_output=False)
+        str(NOTEBOOKS / f"{name}.ipynb"),
+        str(out),
+        parameters=parameters or {},
+        kernel_name="python3",
+        cwd=str(NOTEBOOKS),
+        progress_bar=False,
+        log_output=False,
+    )
 
 
 def _outputs(book, kind: str) -> list[str]:
@@ -123,13 +140,17 @@ def test_bad_condition_id_fails_in_the_first_code_cell_with_the_nearest_match(tm
     import papermill
 
     with pytest.raises(papermill.PapermillExecutionError) as info:
-        _run("condition_report", tmp_path / "bad.ipynb",
-             {"condition_id": "calcific_tendinopathy_shouldr"})
+        _run(
+            "condition_report",
+            tmp_path / "bad.ipynb",
+            {"condition_id": "calcific_tendinopathy_shouldr"},
+        )
     assert info.value.ename == "ParameterError"
     assert "calcific_tendinopathy_shoulder" in info.value.evalue
     book = nbformat.read(tmp_path / "bad.ipynb", as_version=4)
-    failed = [c for c in _code(book)
-              if any(o.get("output_type") == "error" for o in c.get("outputs", []))]
+    failed = [
+        c for c in _code(book) if any(o.get("output_type") == "error" for o in c.get("outputs", []))
+    ]
     assert len(failed) == 1 and "validate_params" in failed[0].source
 
 
@@ -149,8 +170,7 @@ def _hostile_copy(target: Path) -> Path:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["condition_report", "treatment_comparison"])
-def test_hostile_treatment_name_shows_as_text_in_the_rendered_html(name, tmp_path,
-                                                                   monkeypatch):
+def test_hostile_treatment_name_shows_as_text_in_the_rendered_html(name, tmp_path, monkeypatch):
     from nbconvert import HTMLExporter
 
     monkeypatch.setenv("CALCIDATA_DATA_DIR", str(_hostile_copy(tmp_path / "data")))
@@ -161,13 +181,18 @@ def test_hostile_treatment_name_shows_as_text_in_the_rendered_html(name, tmp_pat
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("name", "parameters"), [
-    ("treatment_comparison", {"treatment_ids": "eswt_radial,us_guided_lavage,physiotherapy",
-                              "outcome": "pain"}),
-    ("evidence_map", {"modality": "drug", "condition_id": "calcinosis_ctd"}),
-    ("dosing_ranges", {"modality": "device"}),
-    ("dosing_ranges", {"treatment_ids": ["ibuprofen", "naproxen"]}),
-])
+@pytest.mark.parametrize(
+    ("name", "parameters"),
+    [
+        (
+            "treatment_comparison",
+            {"treatment_ids": "eswt_radial,us_guided_lavage,physiotherapy", "outcome": "pain"},
+        ),
+        ("evidence_map", {"modality": "drug", "condition_id": "calcinosis_ctd"}),
+        ("dosing_ranges", {"modality": "device"}),
+        ("dosing_ranges", {"treatment_ids": ["ibuprofen", "naproxen"]}),
+    ],
+)
 def test_notebook_runs_with_parameters_given_as_on_the_command_line(name, parameters, tmp_path):
     book = _run(name, tmp_path / "out.ipynb", parameters)
     html = "".join(_outputs(book, "text/html"))

@@ -17,16 +17,21 @@ from .conftest import ROOT
 def test_every_package_directory_is_listed_in_pyproject():
     config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
     listed = set(config["packages"])
-    found = {".".join(p.relative_to(ROOT).parent.parts)
-             for p in (ROOT / "calcidata").rglob("__init__.py")}
+    found = {
+        ".".join(p.relative_to(ROOT).parent.parts)
+        for p in (ROOT / "calcidata").rglob("__init__.py")
+    }
     assert found <= listed, f"add to [tool.setuptools] packages: {sorted(found - listed)}"
 
 
 @pytest.mark.slow
 def test_wheel_installs_into_a_fresh_venv_and_loads_the_tables(tmp_path):
     dist = tmp_path / "dist"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(dist),
-                    str(ROOT)], check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(dist), str(ROOT)],
+        check=True,
+        capture_output=True,
+    )
     (wheel,) = dist.glob("calcidata-*.whl")
 
     env_dir = tmp_path / "venv"
@@ -35,21 +40,30 @@ def test_wheel_installs_into_a_fresh_venv_and_loads_the_tables(tmp_path):
     # Reuse the already-installed dependencies (not calcidata itself: only the plain
     # site-packages directory is added, so the checkout's editable hook is not active).
     site = Path(sysconfig.get_paths()["purelib"])
-    new_site = Path(subprocess.run([py, "-c", "import sysconfig;print(sysconfig.get_paths()"
-                                    "['purelib'])"], check=True, capture_output=True,
-                                   text=True).stdout.strip())
+    new_site = Path(
+        subprocess.run(
+            [py, "-c", "import sysconfig;print(sysconfig.get_paths()['purelib'])"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+    )
     (new_site / "zz_project_dependencies.pth").write_text(str(site) + "\n")
-    subprocess.run([py, "-m", "pip", "install", "--no-deps", "-q", str(wheel)], check=True,
-                   capture_output=True)
+    subprocess.run(
+        [py, "-m", "pip", "install", "--no-deps", "-q", str(wheel)], check=True, capture_output=True
+    )
 
     outside = tmp_path / "elsewhere"
     outside.mkdir()
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "CALCIDATA_DATA_DIR")}
-    code = ("import calcidata, json; t = calcidata.load();"
-            "print(json.dumps({'file': calcidata.__file__, 'data': str(t.data_dir),"
-            "'rows': {n: len(f) for n, f in t.items()}}))")
-    out = subprocess.run([py, "-c", code], cwd=outside, env=env, capture_output=True,
-                         text=True, check=True)
+    code = (
+        "import calcidata, json; t = calcidata.load();"
+        "print(json.dumps({'file': calcidata.__file__, 'data': str(t.data_dir),"
+        "'rows': {n: len(f) for n, f in t.items()}}))"
+    )
+    out = subprocess.run(
+        [py, "-c", code], cwd=outside, env=env, capture_output=True, text=True, check=True
+    )
     import json
 
     result = json.loads(out.stdout)
@@ -60,7 +74,12 @@ def test_wheel_installs_into_a_fresh_venv_and_loads_the_tables(tmp_path):
     here = calcidata.load()
     assert result["rows"] == {n: len(f) for n, f in here.items()}
 
-    cli = subprocess.run([env_dir / "bin" / "calcidata", "validate"], cwd=outside, env=env,
-                         capture_output=True, text=True)
+    cli = subprocess.run(
+        [env_dir / "bin" / "calcidata", "validate"],
+        cwd=outside,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert cli.returncode == 0, cli.stderr
     assert cli.stdout.startswith("OK: 5 tables")

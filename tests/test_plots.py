@@ -51,12 +51,20 @@ def _segments(ax) -> list:
 
 
 def _forest_rows(**overrides) -> pd.DataFrame:
-    base = {"group": "pain · MD", "effect_measure": "MD", "label": ["a", "b", "c"],
-            "estimate": [-1.0, 0.5, 2.0], "ci_low": [-1.5, np.nan, 1.0],
-            "ci_high": [-0.5, np.nan, 3.0],
-            "strength": pd.Categorical(["rct", "case_reports", "meta_analysis_rcts"],
-                                       categories=list(STRENGTH), ordered=True),
-            "ratio": False, "within_group": False, "plotted": True}
+    base = {
+        "group": "pain · MD",
+        "effect_measure": "MD",
+        "label": ["a", "b", "c"],
+        "estimate": [-1.0, 0.5, 2.0],
+        "ci_low": [-1.5, np.nan, 1.0],
+        "ci_high": [-0.5, np.nan, 3.0],
+        "strength": pd.Categorical(
+            ["rct", "case_reports", "meta_analysis_rcts"], categories=list(STRENGTH), ordered=True
+        ),
+        "ratio": False,
+        "within_group": False,
+        "plotted": True,
+    }
     base.update(overrides)
     return pd.DataFrame(base)
 
@@ -79,23 +87,32 @@ def test_forest_marks_an_estimate_without_interval_with_a_hollow_marker():
     faces = coll.get_facecolors()
     edges = coll.get_edgecolors()
     pal = plots.strength_palette()
-    assert tuple(faces[1]) == to_rgba("white")        # b: no CI
+    assert tuple(faces[1]) == to_rgba("white")  # b: no CI
     assert np.allclose(edges[1][:3], pal["case_reports"])
     assert np.allclose(faces[0][:3], pal["rct"])
 
 
 def test_forest_uses_a_log_scale_and_a_line_at_one_for_ratios():
-    rows = _forest_rows(effect_measure="RR", estimate=[0.5, 1.2, 2.0], ci_low=[0.3, 0.9, 1.1],
-                        ci_high=[0.9, 1.6, 4.0], ratio=True)
+    rows = _forest_rows(
+        effect_measure="RR",
+        estimate=[0.5, 1.2, 2.0],
+        ci_low=[0.3, 0.9, 1.1],
+        ci_high=[0.9, 1.6, 4.0],
+        ratio=True,
+    )
     ax = plots.forest(rows)
     assert ax.get_xscale() == "log"
     assert any(list(ln.get_xdata()) == [1.0, 1.0] for ln in ax.lines)
 
 
 def test_forest_draws_no_null_line_for_single_arm_proportions():
-    rows = _forest_rows(effect_measure="proportion", estimate=[0.2, 0.5, 0.9],
-                        ci_low=[0.1, np.nan, 0.8], ci_high=[0.3, np.nan, 0.95],
-                        within_group=True)
+    rows = _forest_rows(
+        effect_measure="proportion",
+        estimate=[0.2, 0.5, 0.9],
+        ci_low=[0.1, np.nan, 0.8],
+        ci_high=[0.3, np.nan, 0.95],
+        within_group=True,
+    )
     ax = plots.forest(rows)
     assert not ax.lines
     assert ax.get_xlim()[0] < 0 and ax.get_xlim()[1] > 1
@@ -129,15 +146,22 @@ def test_forest_grid_says_so_when_nothing_can_be_drawn(fixture_tables):
 
 
 def test_dose_ranges_draw_a_line_per_range_and_triangles_for_open_ends():
-    rows = pd.DataFrame({"label": ["range", "single", "up to", "at least"],
-                         "low": [1.0, 5.0, np.nan, 2.0], "high": [3.0, 5.0, 8.0, np.nan],
-                         "unit": "mg/day", "open_low": [False, False, True, False],
-                         "open_high": [False, False, False, True], "plotted": True})
+    rows = pd.DataFrame(
+        {
+            "label": ["range", "single", "up to", "at least"],
+            "low": [1.0, 5.0, np.nan, 2.0],
+            "high": [3.0, 5.0, 8.0, np.nan],
+            "unit": "mg/day",
+            "open_low": [False, False, True, False],
+            "open_high": [False, False, False, True],
+            "plotted": True,
+        }
+    )
     ax = plots.dose_ranges(rows)
     segments = _segments(ax)
     assert len(segments) == 1 and (segments[0][0][0], segments[0][1][0]) == (1.0, 3.0)
     markers = {tuple(sorted(o[:, 0])) for o in _points(ax)}
-    assert (1.0, 3.0, 5.0) in markers          # closed bounds, one dot for the single value
+    assert (1.0, 3.0, 5.0) in markers  # closed bounds, one dot for the single value
     assert (8.0,) in markers and (2.0,) in markers  # the open-ended ones
     assert ax.get_xlabel() == "mg/day"
     assert ax.get_xlim()[0] == 0
@@ -170,7 +194,8 @@ def test_evidence_map_draws_one_bubble_per_pair_coloured_by_strength(shipped):
     expected = np.array([pal[str(s)] for s in data["strength"]])
     assert np.allclose(coll.get_facecolors()[:, :3], expected)
     assert [t.get_text() for t in ax.get_yticklabels()] == [
-        plots.plain(v, 45) for v in dict.fromkeys(data["treatment"])]
+        plots.plain(v, 45) for v in dict.fromkeys(data["treatment"])
+    ]
     sizes = coll.get_sizes()
     biggest = data["participants"].astype("Float64").fillna(0).to_numpy().argmax()
     assert sizes.argmax() == biggest
@@ -224,9 +249,10 @@ def test_dollar_signs_in_table_text_are_not_read_as_mathtext():
 
 
 def test_importing_calcidata_compare_and_present_does_not_import_plotting_libraries():
-    code = ("import sys, calcidata; from calcidata import compare, present; "
-            "calcidata.load; heavy = [m for m in ('seaborn', 'matplotlib') if m in sys.modules]; "
-            "print(','.join(heavy))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True)
+    code = (
+        "import sys, calcidata; from calcidata import compare, present; "
+        "calcidata.load; heavy = [m for m in ('seaborn', 'matplotlib') if m in sys.modules]; "
+        "print(','.join(heavy))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""

@@ -36,7 +36,7 @@ def hostile_tables(tmp_path_factory):
     """The fixture tables with script and markup in every kind of free text."""
     data = tmp_path_factory.mktemp("hostile") / "data"
     shutil.copytree(MINIMAL, data)
-    _edit(data / "treatments.csv", 2, "name", HOSTILE)          # fixture_shock
+    _edit(data / "treatments.csv", 2, "name", HOSTILE)  # fixture_shock
     _edit(data / "treatments.csv", 1, "name", "Fixture $drug$ <b>bold</b>")
     _edit(data / "evidence.csv", 0, "note", HOSTILE_NOTE)
     _edit(data / "evidence.csv", 0, "comparator", "<i>sham</i>")
@@ -73,9 +73,12 @@ def _parse(html: str) -> _Collector:
 def _all_html(t) -> str:
     cid = "fixture_root"
     parts = [
-        present.header("Report", {"condition_id": "fixture_shoulder",
-                                  "treatment_ids": ["fixture_shock"]}, t,
-                       subject=compare.condition_name(t, "fixture_shoulder")),
+        present.header(
+            "Report",
+            {"condition_id": "fixture_shoulder", "treatment_ids": ["fixture_shock"]},
+            t,
+            subject=compare.condition_name(t, "fixture_shoulder"),
+        ),
         present.record(compare.condition_profile(t, "fixture_shoulder")),
         present.table(compare.treatment_ranking(t, cid)),
         present.table(compare.summary_of_findings(t, cid), group_by="outcome_domain"),
@@ -95,7 +98,7 @@ def test_hostile_text_from_the_tables_is_shown_as_text_never_as_markup(hostile_t
     assert "img" not in parsed.tags
     assert "b" not in parsed.tags and "i" not in parsed.tags
     text = "".join(parsed.text)
-    assert HOSTILE in text                      # the reader sees it, as text
+    assert HOSTILE in text  # the reader sees it, as text
     assert '<img src=x onerror="alert(2)"> & "quoted"' in text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "<script>" not in html
@@ -110,14 +113,24 @@ def test_hostile_parameter_values_are_escaped_in_the_header(fixture_tables_hosti
 @pytest.fixture
 def fixture_tables_hostile_params():
     t = calcidata.load(MINIMAL)
-    return present.header(HOSTILE, {"condition_id": HOSTILE, "treatment_ids": [HOSTILE]}, t,
-                          subject=HOSTILE, subtitle=HOSTILE)
+    return present.header(
+        HOSTILE,
+        {"condition_id": HOSTILE, "treatment_ids": [HOSTILE]},
+        t,
+        subject=HOSTILE,
+        subtitle=HOSTILE,
+    )
 
 
 def test_missing_values_are_shown_as_not_reported():
-    frame = pd.DataFrame({"treatment": ["A", None], "participants": pd.array([10, None],
-                                                                              dtype="Int64"),
-                          "estimate": [1.5, float("nan")], "caveats": ["", ""]})
+    frame = pd.DataFrame(
+        {
+            "treatment": ["A", None],
+            "participants": pd.array([10, None], dtype="Int64"),
+            "estimate": [1.5, float("nan")],
+            "caveats": ["", ""],
+        }
+    )
     html = present.table(frame)
     cells = re.findall(r"<td>(.*?)</td>", html)
     assert cells.count(present.NOT_REPORTED) == 3
@@ -126,8 +139,13 @@ def test_missing_values_are_shown_as_not_reported():
 
 
 def test_table_never_drops_a_row_and_hides_id_columns():
-    frame = pd.DataFrame({"treatment": [f"T{i}" for i in range(7)],
-                          "treatment_id": list("abcdefg"), "caveats": [""] * 7})
+    frame = pd.DataFrame(
+        {
+            "treatment": [f"T{i}" for i in range(7)],
+            "treatment_id": list("abcdefg"),
+            "caveats": [""] * 7,
+        }
+    )
     html = present.table(frame)
     assert html.count("<tr") == 8  # header + 7 rows
     assert "Treatment id" not in html and "treatment_id" not in html
@@ -141,20 +159,26 @@ def test_max_rows_says_how_many_rows_were_left_out():
 
 
 def test_caveats_are_numbered_in_the_table_and_listed_beneath():
-    frame = pd.DataFrame({"treatment": ["A", "B", "C"],
-                          "caveats": ["indirect;no_ci", "", "no_ci"]})
+    frame = pd.DataFrame({"treatment": ["A", "B", "C"], "caveats": ["indirect;no_ci", "", "no_ci"]})
     html = present.table(frame)
     numbers = present._caveat_numbers(frame["caveats"])
     assert numbers == {"indirect": 1, "no_ci": 2}  # in the order of compare.CAVEATS
     assert re.findall(r"<td>([\d, ]*)</td>", html) == ["1, 2", "", "2"]
     items = re.findall(r'<li value="(\d+)">(.*?)</li>', html)
-    assert items == [("1", present._e(compare.CAVEATS["indirect"])),
-                     ("2", present._e(compare.CAVEATS["no_ci"]))]
+    assert items == [
+        ("1", present._e(compare.CAVEATS["indirect"])),
+        ("2", present._e(compare.CAVEATS["no_ci"])),
+    ]
 
 
 def test_grouped_table_shares_one_caveat_numbering():
-    frame = pd.DataFrame({"domain": ["pain", "pain", "function"], "treatment": ["A", "B", "C"],
-                          "caveats": ["no_ci", "", "indirect"]})
+    frame = pd.DataFrame(
+        {
+            "domain": ["pain", "pain", "function"],
+            "treatment": ["A", "B", "C"],
+            "caveats": ["no_ci", "", "indirect"],
+        }
+    )
     html = present.table(frame, group_by="domain")
     assert re.findall(r"<h4>(.*?)</h4>", html) == ["pain", "function"]
     assert html.count("<table") == 2
@@ -169,9 +193,13 @@ def test_empty_table_says_so():
 
 def test_header_shows_title_parameters_versions_date_and_notice():
     t = calcidata.load(MINIMAL)
-    html = present.header("Condition report", {"condition_id": "fixture_shoulder",
-                                               "outcome": None}, t, date="2024-05-01",
-                          subject="Fixture shoulder calcification")
+    html = present.header(
+        "Condition report",
+        {"condition_id": "fixture_shoulder", "outcome": None},
+        t,
+        date="2024-05-01",
+        subject="Fixture shoulder calcification",
+    )
     text = "".join(_parse(html).text)
     assert "Condition report: Fixture shoulder calcification" in text
     assert "fixture_shoulder" in text and "(Fixture shoulder calcification)" in text
@@ -186,9 +214,9 @@ def test_sources_link_to_pubmed_and_doi_else_the_stored_url():
     links = _parse(html).links
     assert "https://pubmed.ncbi.nlm.nih.gov/1/" in links
     assert "https://doi.org/10.0000/fixture.review" in links
-    assert "https://example.org/trial" in links           # no PMID or DOI: first stored URL
-    assert "https://example.org/review" not in links      # has PMID/DOI: no need
-    assert "no link recorded" in html                       # the lay article has none
+    assert "https://example.org/trial" in links  # no PMID or DOI: first stored URL
+    assert "https://example.org/review" not in links  # has PMID/DOI: no need
+    assert "no link recorded" in html  # the lay article has none
 
 
 def test_source_links_never_link_a_non_http_url_and_encode_the_doi():
@@ -200,7 +228,8 @@ def test_source_links_never_link_a_non_http_url_and_encode_the_doi():
 
 def test_definitions_and_record_escape_their_text():
     html = present.definitions({"a_b": HOSTILE}) + present.record(
-        pd.DataFrame({"field": [HOSTILE], "value": [None]}))
+        pd.DataFrame({"field": [HOSTILE], "value": [None]})
+    )
     assert "<script>" not in html and "a b" in html and present.NOT_REPORTED in html
 
 

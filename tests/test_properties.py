@@ -23,12 +23,21 @@ from calcidata._csv import read_raw
 from calcidata.schemas import KEYS, SCHEMAS
 from calcidata.validation import _kind, column_meta, validate_table
 
-TEXT = st.text(alphabet=string.ascii_letters + string.digits + ' ,;"\n-()/<>&\u00e9\u2265',
-               min_size=1, max_size=30).filter(lambda s: s == s.strip())
+TEXT = st.text(
+    alphabet=string.ascii_letters + string.digits + ' ,;"\n-()/<>&\u00e9\u2265',
+    min_size=1,
+    max_size=30,
+).filter(lambda s: s == s.strip())
 
-SETTINGS = settings(max_examples=25, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                           HealthCheck.function_scoped_fixture])
+SETTINGS = settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.function_scoped_fixture,
+    ],
+)
 
 
 def _bounds(spec) -> tuple[float | None, float | None]:
@@ -44,26 +53,30 @@ def _bounds(spec) -> tuple[float | None, float | None]:
 
 def cell_strategy(name: str, spec, meta: dict) -> st.SearchStrategy[str]:
     """Strings a valid CSV cell of this column may hold (derived from the schema)."""
-    pattern = next((c.statistics["pattern"] for c in spec.checks if c.name == "str_matches"),
-                   None)
+    pattern = next((c.statistics["pattern"] for c in spec.checks if c.name == "str_matches"), None)
     cats = meta.get("categories")
     kind = _kind(spec.dtype)
     if cats and meta.get("multi"):
         base = st.lists(st.sampled_from(cats), min_size=1, max_size=3, unique=True).map(
-            meta["multi"].join)
+            meta["multi"].join
+        )
     elif cats:
         base = st.sampled_from(cats)
     elif pattern:
         base = st.from_regex(pattern, fullmatch=True).filter(lambda s: s == s.strip())
     elif kind == "number":
         lo, hi = _bounds(spec)
-        base = st.floats(min_value=lo if lo is not None else -1e6,
-                         max_value=hi if hi is not None else 1e6,
-                         allow_nan=False).map(repr)
+        base = st.floats(
+            min_value=lo if lo is not None else -1e6,
+            max_value=hi if hi is not None else 1e6,
+            allow_nan=False,
+        ).map(repr)
     elif kind == "integer":
         lo, hi = _bounds(spec)
-        base = st.integers(min_value=int(lo) if lo is not None else 0,
-                           max_value=int(hi) if hi is not None else 10**6).map(str)
+        base = st.integers(
+            min_value=int(lo) if lo is not None else 0,
+            max_value=int(hi) if hi is not None else 10**6,
+        ).map(str)
     elif kind == "boolean":
         base = st.sampled_from(["true", "false", "TRUE", "False"])
     else:
@@ -73,6 +86,7 @@ def cell_strategy(name: str, spec, meta: dict) -> st.SearchStrategy[str]:
 
 def _make_consistent(name: str, rows: list[dict[str, str]]) -> None:
     """Impose the row-level invariants the schema checks (by construction)."""
+
     def num(v):
         return float(v) if v not in ("", None) else None
 
@@ -80,8 +94,11 @@ def _make_consistent(name: str, rows: list[dict[str, str]]) -> None:
     for i, r in enumerate(rows):
         r[key] = f"{r[key]}_{i}"  # ids unique
         if name == "dosing_ranges":
-            for a, b in (("dose_min", "dose_max"), ("frequency_min", "frequency_max"),
-                         ("duration_min", "duration_max")):
+            for a, b in (
+                ("dose_min", "dose_max"),
+                ("frequency_min", "frequency_max"),
+                ("duration_min", "duration_max"),
+            ):
                 if r[a] and r[b] and num(r[a]) > num(r[b]):
                     r[a], r[b] = r[b], r[a]
             if not (r["dose_min"] or r["dose_max"]):
@@ -100,8 +117,11 @@ def _make_consistent(name: str, rows: list[dict[str, str]]) -> None:
         if name == "evidence":
             if r["effect_measure"] in ("proportion", "RR", "OR", "HR"):
                 r["estimate"], r["ci_low"], r["ci_high"] = "0.5", "0.25", "0.75"
-            vals = sorted(x for x in (num(r["ci_low"]), num(r["estimate"]), num(r["ci_high"]))
-                          if x is not None)
+            vals = sorted(
+                x
+                for x in (num(r["ci_low"]), num(r["estimate"]), num(r["ci_high"]))
+                if x is not None
+            )
             if r["ci_low"] and r["ci_high"]:
                 r["ci_low"], r["ci_high"] = repr(vals[0]), repr(vals[-1])
                 if r["estimate"]:
@@ -119,10 +139,13 @@ def table_rows(draw, name: str, max_rows: int = 4):
     model = SCHEMAS[name]
     schema = model.to_schema()
     meta = column_meta(model)
-    row = st.fixed_dictionaries({c: cell_strategy(c, s, meta[c])
-                                 for c, s in schema.columns.items()})
-    rows = [{c: r[c] for c in schema.columns} for r in
-            draw(st.lists(row, min_size=1, max_size=max_rows))]
+    row = st.fixed_dictionaries(
+        {c: cell_strategy(c, s, meta[c]) for c, s in schema.columns.items()}
+    )
+    rows = [
+        {c: r[c] for c in schema.columns}
+        for r in draw(st.lists(row, min_size=1, max_size=max_rows))
+    ]
     _make_consistent(name, rows)
     return rows
 
@@ -177,9 +200,14 @@ def test_breaking_any_constrained_cell_is_reported_at_its_line_and_column(tmp_pa
     model = SCHEMAS[name]
     schema = model.to_schema()
     meta = column_meta(model)
-    constrained = [c for c, s in schema.columns.items()
-                   if _kind(s.dtype) != "string" or meta[c].get("categories")
-                   or any(k.name == "str_matches" for k in s.checks) or not s.nullable]
+    constrained = [
+        c
+        for c, s in schema.columns.items()
+        if _kind(s.dtype) != "string"
+        or meta[c].get("categories")
+        or any(k.name == "str_matches" for k in s.checks)
+        or not s.nullable
+    ]
 
     @SETTINGS
     @given(rows=table_rows(name), data=st.data())

@@ -26,9 +26,14 @@ def rendered(tmp_path_factory):
     base = tmp_path_factory.mktemp("hello")
     notebooks = copy_notebooks(base / "notebooks", hello="hello")
     out = base / "out"
-    html = render("hello", {"condition_id": "fixture_shoulder"}, out_dir=out,
-                  data_dir=MINIMAL, notebooks_dir=notebooks,
-                  reports=fixture_registry("hello"))
+    html = render(
+        "hello",
+        {"condition_id": "fixture_shoulder"},
+        out_dir=out,
+        data_dir=MINIMAL,
+        notebooks_dir=notebooks,
+        reports=fixture_registry("hello"),
+    )
     return out, html
 
 
@@ -80,10 +85,14 @@ def test_html_shows_outputs_and_markdown_but_no_code(rendered):
     _, html = rendered
     text = html.read_text()
     assert "Fixture report" in visible_text(text)  # the Markdown cell
-    for code in ("import matplotlib", "plt.subplots", "tables = calcidata.load()",
-                 "condition_id: str"):
+    for code in (
+        "import matplotlib",
+        "plt.subplots",
+        "tables = calcidata.load()",
+        "condition_id: str",
+    ):
         assert code not in text
-    body = text[text.index("<body"):]
+    body = text[text.index("<body") :]
     code_cells = re.findall(r'<div class="(jp-Cell jp-CodeCell[^"]*)"', body)
     assert len(code_cells) == 4  # parameters, injected parameters, two cells of code
     assert all("jp-mod-noInput" in classes for classes in code_cells)
@@ -104,15 +113,17 @@ def test_failing_notebook_keeps_last_good_html_and_leaves_executed_copy(tmp_path
     notebooks = copy_notebooks(tmp_path / "nb", hello="hello")
     out = tmp_path / "out"
     registry = fixture_registry("hello")
-    good = render("hello", {}, out_dir=out, data_dir=MINIMAL, notebooks_dir=notebooks,
-                  reports=registry)
+    good = render(
+        "hello", {}, out_dir=out, data_dir=MINIMAL, notebooks_dir=notebooks, reports=registry
+    )
     before = good.read_bytes()
     manifest_before = (out / "hello" / "fixture_shoulder.manifest.json").read_bytes()
 
     copy_notebooks(notebooks, hello="fails")  # the same report now raises
     with pytest.raises(RenderError) as err:
-        render("hello", {}, out_dir=out, data_dir=MINIMAL, notebooks_dir=notebooks,
-               reports=registry)
+        render(
+            "hello", {}, out_dir=out, data_dir=MINIMAL, notebooks_dir=notebooks, reports=registry
+        )
     message = str(err.value)
     assert "cell In [4] failed with ValueError: deliberate failure in fixture_shoulder" in message
     assert 'raise ValueError("deliberate failure in " + condition_id)' in message
@@ -121,16 +132,20 @@ def test_failing_notebook_keeps_last_good_html_and_leaves_executed_copy(tmp_path
 
     failed = out / "_failed" / "hello" / "fixture_shoulder.ipynb"
     executed = nbformat.read(failed, as_version=4)
-    errors = [o for c in executed.cells if c.cell_type == "code" for o in c.get("outputs", [])
-              if o.output_type == "error"]
+    errors = [
+        o
+        for c in executed.cells
+        if c.cell_type == "code"
+        for o in c.get("outputs", [])
+        if o.output_type == "error"
+    ]
     assert [e.ename for e in errors] == ["ValueError"]
     assert "before the failure" in json.dumps([c.get("outputs") for c in executed.cells])
     assert "_failed/hello/fixture_shoulder.ipynb" in (out / "index.html").read_text()
     assert not list((out / "hello").glob(".*tmp*"))  # no temporary file left behind
 
     copy_notebooks(notebooks, hello="hello")  # fixed again: the failed copy goes away
-    render("hello", {}, out_dir=out, data_dir=MINIMAL, notebooks_dir=notebooks,
-           reports=registry)
+    render("hello", {}, out_dir=out, data_dir=MINIMAL, notebooks_dir=notebooks, reports=registry)
     assert not failed.exists()
 
 

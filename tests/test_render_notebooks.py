@@ -29,15 +29,16 @@ ONE = {
 
 
 def _registry(sets: dict[str, list[dict]]):
-    return {name: replace(REPORTS[name], build=True, build_params=lambda c, s=tuple(p): list(s))
-            for name, p in sets.items()}
+    return {
+        name: replace(REPORTS[name], build=True, build_params=lambda c, s=tuple(p): list(s))
+        for name, p in sets.items()
+    }
 
 
 @pytest.fixture(scope="module")
 def shipped(tmp_path_factory):
     out = tmp_path_factory.mktemp("shipped")
-    result = build(out, jobs=2, reports=_registry({k: [v] for k, v in ONE.items()}),
-                   progress=False)
+    result = build(out, jobs=2, reports=_registry({k: [v] for k, v in ONE.items()}), progress=False)
     return out, result
 
 
@@ -59,8 +60,9 @@ def test_report_renders_on_shipped_data_with_header_and_no_problems(shipped, nam
     catalog = Catalog.from_data_dir()
     shown = [catalog.conditions.get(v, v) for v in params.values() if isinstance(v, str)]
     links = source_links(ROOT / "data", params.get("condition_id"))
-    check_report_html(html, title=REPORTS[name].title, values=shown,
-                      data_version=data_version(), links=links)
+    check_report_html(
+        html, title=REPORTS[name].title, values=shown, data_version=data_version(), links=links
+    )
 
 
 def test_index_links_every_rendered_report(shipped):
@@ -86,8 +88,12 @@ def test_hostile_text_from_the_tables_is_escaped_everywhere(tmp_path):
     write_rows(data / "treatments.csv", header, rows)
     sets = {
         "condition_report": [{"condition_id": "calcific_tendinopathy_shoulder"}],
-        "treatment_comparison": [{"condition_id": "calcific_tendinopathy_shoulder",
-                                  "treatment_ids": ["eswt", "us_guided_needling"]}],
+        "treatment_comparison": [
+            {
+                "condition_id": "calcific_tendinopathy_shoulder",
+                "treatment_ids": ["eswt", "us_guided_needling"],
+            }
+        ],
         "dosing_ranges": [{"modality": "device"}],
     }
     out = tmp_path / "out"
@@ -108,9 +114,12 @@ def test_bad_id_under_plain_papermill_fails_in_the_first_cell_with_the_same_mess
     with pytest.raises(ParameterError) as expected:
         validate_params("condition_report", condition_id=bad)
     with pytest.raises(papermill.PapermillExecutionError) as err:
-        papermill.execute_notebook(str(REPORTS["condition_report"].notebook_path()),
-                                   str(tmp_path / "out.ipynb"),
-                                   parameters={"condition_id": bad}, progress_bar=False)
+        papermill.execute_notebook(
+            str(REPORTS["condition_report"].notebook_path()),
+            str(tmp_path / "out.ipynb"),
+            parameters={"condition_id": bad},
+            progress_bar=False,
+        )
     assert err.value.ename == "ParameterError"
     assert err.value.evalue == str(expected.value)
     assert err.value.exec_count == 3  # parameters, injected parameters, then this check

@@ -68,7 +68,9 @@ def test_build_renders_one_condition_report_per_condition_with_evidence():
     built = {p["condition_id"] for p in REPORTS["condition_report"].build_params(catalog)}
     assert built == with_evidence
     assert {p.get("modality") for p in REPORTS["dosing_ranges"].build_params(catalog)} >= {
-        None, "drug"}
+        None,
+        "drug",
+    }
 
 
 def test_catalog_read_with_csv_equals_catalog_from_validated_tables():
@@ -105,16 +107,24 @@ def test_wrong_types_are_rejected():
 
 
 def test_strings_are_coerced_lists_deduplicated_and_none_words_mean_default():
-    got = validate_params("treatment_comparison", condition_id="calcinosis_ctd",
-                          treatment_ids=" eswt,nsaid ,eswt", outcome="None")
-    assert got == {"condition_id": "calcinosis_ctd", "treatment_ids": ["eswt", "nsaid"],
-                   "outcome": None}
+    got = validate_params(
+        "treatment_comparison",
+        condition_id="calcinosis_ctd",
+        treatment_ids=" eswt,nsaid ,eswt",
+        outcome="None",
+    )
+    assert got == {
+        "condition_id": "calcinosis_ctd",
+        "treatment_ids": ["eswt", "nsaid"],
+        "outcome": None,
+    }
     assert validate_params("dosing_ranges", treatment_ids=["eswt"])["treatment_ids"] == ["eswt"]
 
 
 def test_allowed_ids_come_from_the_given_data_dir(minimal):
     assert validate_params("condition_report", minimal, condition_id="fixture_shoulder") == {
-        "condition_id": "fixture_shoulder"}
+        "condition_id": "fixture_shoulder"
+    }
     with pytest.raises(ParameterError, match="fixture_shoulder"):
         validate_params("condition_report", minimal, condition_id="fixture_listed")
 
@@ -130,36 +140,47 @@ def test_slugs_name_the_parameter_values():
     assert slug("condition_report", {"condition_id": "calcinosis_ctd"}) == "calcinosis_ctd"
     assert slug("evidence_map", {}) == "all"
     assert slug("dosing_ranges", {"modality": "drug"}) == "modality-drug"
-    assert (slug("treatment_comparison", {"condition_id": "c", "treatment_ids": ["a", "b"],
-                                          "outcome": "pain"})
-            == "c__treatment_ids-a+b__outcome-pain")
+    assert (
+        slug(
+            "treatment_comparison",
+            {"condition_id": "c", "treatment_ids": ["a", "b"], "outcome": "pain"},
+        )
+        == "c__treatment_ids-a+b__outcome-pain"
+    )
     long = slug("dosing_ranges", {"treatment_ids": [f"treatment_{i}" for i in range(40)]})
     assert len(long) <= 100 and "~" in long
 
 
 def test_label_uses_names_from_the_tables():
     catalog = Catalog.from_data_dir()
-    text = label("treatment_comparison", {"condition_id": "calcinosis_ctd",
-                                          "treatment_ids": ["eswt"]}, catalog)
+    text = label(
+        "treatment_comparison",
+        {"condition_id": "calcinosis_ctd", "treatment_ids": ["eswt"]},
+        catalog,
+    )
     assert text.startswith(catalog.conditions["calcinosis_ctd"])
     assert catalog.treatments["eswt"] in text
 
 
 def test_cli_render_with_bad_id_exits_2_and_writes_nothing(tmp_path, capsys):
     out = tmp_path / "out"
-    code = main(["render", "condition_report", "-p", "condition_id", "calcinosis_ctdd",
-                 "--out", str(out)])
+    code = main(
+        ["render", "condition_report", "-p", "condition_id", "calcinosis_ctdd", "--out", str(out)]
+    )
     assert code == 2
     assert "nearest match: 'calcinosis_ctd'" in capsys.readouterr().err
     assert not out.exists()
 
 
-@pytest.mark.parametrize("argv", [
-    ["render", "no_such_report"],
-    ["render", "evidence_map", "-p", "colour", "red"],
-    ["render", "evidence_map", "-p", "modality", "drug", "-p", "modality", "device"],
-    ["render", "dosing_ranges", "-p", "modality", "lasers"],
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["render", "no_such_report"],
+        ["render", "evidence_map", "-p", "colour", "red"],
+        ["render", "evidence_map", "-p", "modality", "drug", "-p", "modality", "device"],
+        ["render", "dosing_ranges", "-p", "modality", "lasers"],
+    ],
+)
 def test_cli_render_bad_parameters_exit_2_without_output(argv, tmp_path, capsys):
     out = tmp_path / "out"
     assert main([*argv, "--out", str(out)]) == 2
@@ -169,9 +190,12 @@ def test_cli_render_bad_parameters_exit_2_without_output(argv, tmp_path, capsys)
 
 
 def test_validation_needs_no_pandas():
-    code = ("import sys, calcidata.reports as r; r.validate_params('condition_report', "
-            "condition_id='calcinosis_ctd'); r.Catalog.from_data_dir(); "
-            "print(sorted(m for m in ('pandas', 'pandera', 'papermill') if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True, cwd=ROOT)
+    code = (
+        "import sys, calcidata.reports as r; r.validate_params('condition_report', "
+        "condition_id='calcinosis_ctd'); r.Catalog.from_data_dir(); "
+        "print(sorted(m for m in ('pandas', 'pandera', 'papermill') if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
     assert out.stdout.strip() == "[]"

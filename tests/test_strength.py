@@ -13,10 +13,19 @@ from .conftest import MINIMAL
 
 
 def _rows(*specs: dict) -> pd.DataFrame:
-    base = {"evidence_id": None, "treatment_id": "t", "condition_id": "c", "indirect": False,
-            "study_design": "rct", "pooled_design": None, "certainty": None,
-            "direction": "favours_treatment", "source_id": "s", "n_studies": 1,
-            "n_participants": 10}
+    base = {
+        "evidence_id": None,
+        "treatment_id": "t",
+        "condition_id": "c",
+        "indirect": False,
+        "study_design": "rct",
+        "pooled_design": None,
+        "certainty": None,
+        "direction": "favours_treatment",
+        "source_id": "s",
+        "n_studies": 1,
+        "n_participants": 10,
+    }
     rows = [{**base, "evidence_id": f"e{i}", **spec} for i, spec in enumerate(specs)]
     frame = pd.DataFrame(rows)
     frame["indirect"] = frame["indirect"].astype("boolean")
@@ -25,51 +34,78 @@ def _rows(*specs: dict) -> pd.DataFrame:
     return frame
 
 
-@pytest.mark.parametrize(("spec", "level"), [
-    ({"study_design": "systematic_review_meta_analysis", "pooled_design": "rct"},
-     "meta_analysis_rcts"),
-    ({"study_design": "systematic_review", "pooled_design": "rct"}, "meta_analysis_rcts"),
-    ({"study_design": "systematic_review_meta_analysis", "pooled_design": "mixed"},
-     "observational"),
-    ({"study_design": "systematic_review_meta_analysis", "pooled_design": None},
-     "observational"),
-    ({"study_design": "systematic_review", "pooled_design": "case_series"}, "case_reports"),
-    ({"study_design": "rct"}, "rct"),
-    ({"study_design": "controlled_trial"}, "observational"),
-    ({"study_design": "cohort"}, "observational"),
-    ({"study_design": "case_control"}, "observational"),
-    ({"study_design": "case_series"}, "case_reports"),
-    ({"study_design": "case_report"}, "case_reports"),
-    ({"study_design": "guideline"}, "lay_or_opinion"),
-    ({"study_design": "narrative_review"}, "lay_or_opinion"),
-    ({"study_design": "expert_opinion"}, "lay_or_opinion"),
-    ({"study_design": "lay_article"}, "lay_or_opinion"),
-    ({"study_design": "drug_label"}, "lay_or_opinion"),
-])
+@pytest.mark.parametrize(
+    ("spec", "level"),
+    [
+        (
+            {"study_design": "systematic_review_meta_analysis", "pooled_design": "rct"},
+            "meta_analysis_rcts",
+        ),
+        ({"study_design": "systematic_review", "pooled_design": "rct"}, "meta_analysis_rcts"),
+        (
+            {"study_design": "systematic_review_meta_analysis", "pooled_design": "mixed"},
+            "observational",
+        ),
+        (
+            {"study_design": "systematic_review_meta_analysis", "pooled_design": None},
+            "observational",
+        ),
+        ({"study_design": "systematic_review", "pooled_design": "case_series"}, "case_reports"),
+        ({"study_design": "rct"}, "rct"),
+        ({"study_design": "controlled_trial"}, "observational"),
+        ({"study_design": "cohort"}, "observational"),
+        ({"study_design": "case_control"}, "observational"),
+        ({"study_design": "case_series"}, "case_reports"),
+        ({"study_design": "case_report"}, "case_reports"),
+        ({"study_design": "guideline"}, "lay_or_opinion"),
+        ({"study_design": "narrative_review"}, "lay_or_opinion"),
+        ({"study_design": "expert_opinion"}, "lay_or_opinion"),
+        ({"study_design": "lay_article"}, "lay_or_opinion"),
+        ({"study_design": "drug_label"}, "lay_or_opinion"),
+    ],
+)
 def test_level_follows_the_design_when_no_grade_is_stated(spec, level):
     assert row_strength(_rows(spec)).iloc[0] == level
 
 
-@pytest.mark.parametrize(("certainty", "level"), [
-    ("high", "meta_analysis_rcts"), ("moderate", "rct"), ("low", "observational"),
-    ("very_low", "case_reports")])
+@pytest.mark.parametrize(
+    ("certainty", "level"),
+    [
+        ("high", "meta_analysis_rcts"),
+        ("moderate", "rct"),
+        ("low", "observational"),
+        ("very_low", "case_reports"),
+    ],
+)
 def test_stated_grade_certainty_decides_the_level(certainty, level):
-    rows = _rows({"study_design": "systematic_review_meta_analysis", "pooled_design": "rct",
-                  "certainty": certainty})
+    rows = _rows(
+        {
+            "study_design": "systematic_review_meta_analysis",
+            "pooled_design": "rct",
+            "certainty": certainty,
+        }
+    )
     assert row_strength(rows).iloc[0] == level
 
 
 def test_indirect_evidence_is_downgraded_one_level_and_never_below_the_floor():
-    rows = _rows({"study_design": "rct", "indirect": True},
-                 {"study_design": "lay_article", "indirect": True})
+    rows = _rows(
+        {"study_design": "rct", "indirect": True}, {"study_design": "lay_article", "indirect": True}
+    )
     assert row_strength(rows).tolist() == ["observational", "lay_or_opinion"]
 
 
 def test_pair_takes_the_best_row_and_counts_sources_studies_participants():
-    rows = _rows({"study_design": "case_series", "source_id": "a", "n_participants": 5},
-                 {"study_design": "rct", "source_id": "b", "n_participants": 40},
-                 {"study_design": "rct", "source_id": "b", "n_participants": 38,
-                  "direction": "no_difference"})
+    rows = _rows(
+        {"study_design": "case_series", "source_id": "a", "n_participants": 5},
+        {"study_design": "rct", "source_id": "b", "n_participants": 40},
+        {
+            "study_design": "rct",
+            "source_id": "b",
+            "n_participants": 38,
+            "direction": "no_difference",
+        },
+    )
     out = evidence_strength(rows).iloc[0]
     assert out["strength"] == "rct"
     assert out["n_results"] == 3 and out["n_sources"] == 2
@@ -79,8 +115,11 @@ def test_pair_takes_the_best_row_and_counts_sources_studies_participants():
 
 
 def test_agreement_ignores_uncertain_results_and_flags_single_results():
-    rows = _rows({"direction": "favours_treatment"}, {"direction": "uncertain"},
-                 {"treatment_id": "u", "direction": "no_difference"})
+    rows = _rows(
+        {"direction": "favours_treatment"},
+        {"direction": "uncertain"},
+        {"treatment_id": "u", "direction": "no_difference"},
+    )
     out = evidence_strength(rows).set_index("treatment_id")["agreement"]
     assert out["t"] == "consistent"
     assert out["u"] == "single result"

@@ -36,12 +36,19 @@ def test_daily_dose_from_timing_code_and_frequency():
 
 
 def test_daily_dose_per_day_basis_in_grams_and_weekly_frequency():
-    frame = pd.DataFrame({
-        "parameter": ["dose", "dose", "dose"], "dose_min": [1.0, 70.0, 5.0],
-        "dose_max": [2.0, 70.0, 5.0], "dose_unit": ["g", "mg", "mg"],
-        "dose_basis": ["per_day", "per_administration", "per_administration"],
-        "frequency_min": [np.nan, 1.0, np.nan], "frequency_max": [np.nan, 1.0, np.nan],
-        "frequency_per": [None, "week", None], "timing_code": [None, None, None]})
+    frame = pd.DataFrame(
+        {
+            "parameter": ["dose", "dose", "dose"],
+            "dose_min": [1.0, 70.0, 5.0],
+            "dose_max": [2.0, 70.0, 5.0],
+            "dose_unit": ["g", "mg", "mg"],
+            "dose_basis": ["per_day", "per_administration", "per_administration"],
+            "frequency_min": [np.nan, 1.0, np.nan],
+            "frequency_max": [np.nan, 1.0, np.nan],
+            "frequency_per": [None, "week", None],
+            "timing_code": [None, None, None],
+        }
+    )
     out = units.daily_dose(frame)
     assert out["daily_min"].tolist()[:2] == pytest.approx([1000, 10])
     assert np.isnan(out["daily_min"].iloc[2])  # no frequency: no daily dose
@@ -51,8 +58,13 @@ def test_shipped_label_maximum_daily_doses_are_derivable():
     t = calcidata.load()
     out = units.daily_dose(t.dosing_ranges)
     assert out["daily_max"].notna().sum() >= 10
-    assert set(out["daily_unit"].dropna()) <= {"mg/day", "mg/kg/day", "mg/m2/day", "mL/day",
-                                                "IU/day"}
+    assert set(out["daily_unit"].dropna()) <= {
+        "mg/day",
+        "mg/kg/day",
+        "mg/m2/day",
+        "mL/day",
+        "IU/day",
+    }
 
 
 def test_user_units_are_normalized():

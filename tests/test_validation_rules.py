@@ -73,16 +73,23 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("table", "row", "column", "value", "words"), CASES,
-                         ids=[f"{c[0]}.{c[2]}={c[3]!r}" for c in CASES])
+@pytest.mark.parametrize(
+    ("table", "row", "column", "value", "words"),
+    CASES,
+    ids=[f"{c[0]}.{c[2]}={c[3]!r}" for c in CASES],
+)
 def test_rule_fires_on_the_corrupted_cell(minimal, table, row, column, value, words):
     set_cell(minimal / f"{table}.csv", row, column, value)
     before = digest(minimal)
     _, problems = collect_problems(minimal)
     assert digest(minimal) == before, "validation must not modify any input file"
-    hits = [p for p in problems
-            if p.file.endswith(f"{table}.csv") and p.line == row + 2
-            and (p.column == column or f"{column}=" in p.value)]
+    hits = [
+        p
+        for p in problems
+        if p.file.endswith(f"{table}.csv")
+        and p.line == row + 2
+        and (p.column == column or f"{column}=" in p.value)
+    ]
     assert hits, f"no problem reported at {table}.csv:{row + 2} {column}: {problems}"
     assert any(words in p.rule for p in hits), [p.rule for p in hits]
     if value:  # the value as written (or, in a list, the offending element) is shown
@@ -150,8 +157,7 @@ def test_id_shared_by_condition_and_treatment_is_reported(minimal):
     rows.append({**rows[0], "treatment_id": "fixture_root", "parent_id": ""})
     write_rows(minimal / "treatments.csv", header, rows)
     _, problems = collect_problems(minimal)
-    assert any(p.value == "fixture_root" and "unique across tables" in p.rule
-               for p in problems)
+    assert any(p.value == "fixture_root" and "unique across tables" in p.rule for p in problems)
 
 
 def test_source_needs_something_to_find_it_by(minimal):

@@ -12,26 +12,40 @@ from .vocabularies import ICD10, MECHANISMS, SLUG, SLUG_LIST, TISSUES
 class Conditions(pa.DataFrameModel):
     """Soft-tissue calcification conditions and their parents."""
 
-    condition_id: Series[str] = field("Unique slug of the condition.", str_matches=SLUG,
-                                      unique=True)
+    condition_id: Series[str] = field(
+        "Unique slug of the condition.", str_matches=SLUG, unique=True
+    )
     name: Series[str] = field("Name in plain English.", str_length={"min_value": 1})
     parent_id: Series[str] = field(
-        "Broader condition this one belongs to (empty for a root).", nullable=True,
-        str_matches=SLUG, references="conditions.condition_id")
+        "Broader condition this one belongs to (empty for a root).",
+        nullable=True,
+        str_matches=SLUG,
+        references="conditions.condition_id",
+    )
     mechanism: Series[str] = field("How the calcium or bone gets there.", categories=MECHANISMS)
     tissue: Series[str] = field("Main tissue affected.", categories=TISSUES)
-    body_sites: Series[str] = field("Typical body sites, separated by ';'.", nullable=True,
-                                    multi=LIST_SEP)
-    icd10: Series[str] = field("ICD-10 code (WHO ICD-10, or ICD-10-CM where only that was seen), only "
-                               "where one was seen in a source cited in source_ids.",
-                               nullable=True, str_matches=ICD10)
-    synonyms: Series[str] = field("Other names, lowercase, separated by ';'.", nullable=True,
-                                  multi=LIST_SEP)
-    summary: Series[str] = field("Short summary in calcidata's own words.",
-                                 str_length={"min_value": 1})
+    body_sites: Series[str] = field(
+        "Typical body sites, separated by ';'.", nullable=True, multi=LIST_SEP
+    )
+    icd10: Series[str] = field(
+        "ICD-10 code (WHO ICD-10, or ICD-10-CM where only that was seen), only "
+        "where one was seen in a source cited in source_ids.",
+        nullable=True,
+        str_matches=ICD10,
+    )
+    synonyms: Series[str] = field(
+        "Other names, lowercase, separated by ';'.", nullable=True, multi=LIST_SEP
+    )
+    summary: Series[str] = field(
+        "Short summary in calcidata's own words.", str_length={"min_value": 1}
+    )
     source_ids: Series[str] = field(
-        "Sources that describe the condition, separated by ';'.", nullable=True,
-        str_matches=SLUG_LIST, multi=LIST_SEP, references="sources.source_id")
+        "Sources that describe the condition, separated by ';'.",
+        nullable=True,
+        str_matches=SLUG_LIST,
+        multi=LIST_SEP,
+        references="sources.source_id",
+    )
 
     class Config:
         title = "Conditions"

@@ -25,46 +25,66 @@ class Evidence(pa.DataFrameModel):
     """A result: treatment versus comparator on one outcome, as one source reports it."""
 
     evidence_id: Series[str] = field("Unique slug of the row.", str_matches=SLUG, unique=True)
-    treatment_id: Series[str] = field("Treatment studied.", str_matches=SLUG,
-                                      references="treatments.treatment_id")
-    condition_id: Series[str] = field("Condition the result is evidence for.", str_matches=SLUG,
-                                      references="conditions.condition_id")
-    population: Series[str] = field("Population as studied, in the source's terms.",
-                                    str_length={"min_value": 1})
+    treatment_id: Series[str] = field(
+        "Treatment studied.", str_matches=SLUG, references="treatments.treatment_id"
+    )
+    condition_id: Series[str] = field(
+        "Condition the result is evidence for.",
+        str_matches=SLUG,
+        references="conditions.condition_id",
+    )
+    population: Series[str] = field(
+        "Population as studied, in the source's terms.", str_length={"min_value": 1}
+    )
     indirect: Series[pd.BooleanDtype] = field(
         "True when the population studied is broader than, or differs from, the condition "
-        "(indirect evidence).")
+        "(indirect evidence)."
+    )
     comparator: Series[str] = field("What the treatment was compared with.", nullable=True)
     outcome: Series[str] = field("Outcome as reported.", str_length={"min_value": 1})
-    outcome_domain: Series[str] = field("Outcome grouped into a domain.",
-                                        categories=OUTCOME_DOMAINS)
+    outcome_domain: Series[str] = field(
+        "Outcome grouped into a domain.", categories=OUTCOME_DOMAINS
+    )
     timepoint: Series[str] = field("When the outcome was measured.", nullable=True)
-    effect_measure: Series[str] = field("Effect measure of estimate and CI.",
-                                        categories=EFFECT_MEASURES)
-    estimate: Series[float] = field("Point estimate; proportions as 0 to 1.", nullable=True,
-                                    unit="effect_measure")
-    ci_low: Series[float] = field("Lower bound of the 95% confidence interval.", nullable=True,
-                                  unit="effect_measure")
-    ci_high: Series[float] = field("Upper bound of the 95% confidence interval.", nullable=True,
-                                   unit="effect_measure")
-    n_studies: Series[pd.Int64Dtype] = field("Studies behind this result.", nullable=True, ge=0,
-                                             unit="studies")
+    effect_measure: Series[str] = field(
+        "Effect measure of estimate and CI.", categories=EFFECT_MEASURES
+    )
+    estimate: Series[float] = field(
+        "Point estimate; proportions as 0 to 1.", nullable=True, unit="effect_measure"
+    )
+    ci_low: Series[float] = field(
+        "Lower bound of the 95% confidence interval.", nullable=True, unit="effect_measure"
+    )
+    ci_high: Series[float] = field(
+        "Upper bound of the 95% confidence interval.", nullable=True, unit="effect_measure"
+    )
+    n_studies: Series[pd.Int64Dtype] = field(
+        "Studies behind this result.", nullable=True, ge=0, unit="studies"
+    )
     n_participants: Series[pd.Int64Dtype] = field(
-        "Participants behind this result, as reported.", nullable=True, ge=0,
-        unit="participants")
-    study_design: Series[str] = field("Design of the evidence behind this result.",
-                                      categories=DESIGNS)
+        "Participants behind this result, as reported.", nullable=True, ge=0, unit="participants"
+    )
+    study_design: Series[str] = field(
+        "Design of the evidence behind this result.", categories=DESIGNS
+    )
     pooled_design: Series[str] = field(
-        "For reviews: design of the pooled studies (rct, observational, ...).", nullable=True,
-        categories=POOLED_DESIGNS)
+        "For reviews: design of the pooled studies (rct, observational, ...).",
+        nullable=True,
+        categories=POOLED_DESIGNS,
+    )
     direction: Series[str] = field("Which way the result points.", categories=DIRECTIONS)
     certainty: Series[str] = field(
-        "GRADE certainty, only when the source states one (ordered).", nullable=True,
-        categories=CERTAINTY, ordered=True)
-    source_id: Series[str] = field("Source of the result.", str_matches=SLUG,
-                                   references="sources.source_id")
-    note: Series[str] = field("Remarks, e.g. statistically but not clinically important.",
-                              nullable=True)
+        "GRADE certainty, only when the source states one (ordered).",
+        nullable=True,
+        categories=CERTAINTY,
+        ordered=True,
+    )
+    source_id: Series[str] = field(
+        "Source of the result.", str_matches=SLUG, references="sources.source_id"
+    )
+    note: Series[str] = field(
+        "Remarks, e.g. statistically but not clinically important.", nullable=True
+    )
 
     class Config:
         title = "Evidence"
@@ -73,48 +93,74 @@ class Evidence(pa.DataFrameModel):
         coerce = True
         unique = ["evidence_id"]
 
-    @pa.dataframe_check(name=rule("ci_low_le_estimate",
-                                  "the confidence interval must contain the estimate "
-                                  "(ci_low <= estimate)", ("ci_low", "estimate")))
+    @pa.dataframe_check(
+        name=rule(
+            "ci_low_le_estimate",
+            "the confidence interval must contain the estimate (ci_low <= estimate)",
+            ("ci_low", "estimate"),
+        )
+    )
     def _ci_low(cls, df: DataFrame) -> Series[bool]:
         return le_or_missing(df["ci_low"], df["estimate"])
 
-    @pa.dataframe_check(name=rule("estimate_le_ci_high",
-                                  "the confidence interval must contain the estimate "
-                                  "(estimate <= ci_high)", ("estimate", "ci_high")))
+    @pa.dataframe_check(
+        name=rule(
+            "estimate_le_ci_high",
+            "the confidence interval must contain the estimate (estimate <= ci_high)",
+            ("estimate", "ci_high"),
+        )
+    )
     def _ci_high(cls, df: DataFrame) -> Series[bool]:
         return le_or_missing(df["estimate"], df["ci_high"])
 
-    @pa.dataframe_check(name=rule("ci_low_le_ci_high", "ci_low must not exceed ci_high",
-                                  ("ci_low", "ci_high")))
+    @pa.dataframe_check(
+        name=rule("ci_low_le_ci_high", "ci_low must not exceed ci_high", ("ci_low", "ci_high"))
+    )
     def _ci_order(cls, df: DataFrame) -> Series[bool]:
         return le_or_missing(df["ci_low"], df["ci_high"])
 
-    @pa.dataframe_check(name=rule("ci_needs_both_bounds",
-                                  "a confidence interval needs both ci_low and ci_high",
-                                  ("ci_low", "ci_high"), presence=True))
+    @pa.dataframe_check(
+        name=rule(
+            "ci_needs_both_bounds",
+            "a confidence interval needs both ci_low and ci_high",
+            ("ci_low", "ci_high"),
+            presence=True,
+        )
+    )
     def _ci_pair(cls, df: DataFrame) -> Series[bool]:
         return df["ci_low"].isna() == df["ci_high"].isna()
 
-    @pa.dataframe_check(name=rule("proportion_in_0_1",
-                                  "a proportion (estimate and CI) must be between 0 and 1",
-                                  ("estimate", "ci_low", "ci_high")))
+    @pa.dataframe_check(
+        name=rule(
+            "proportion_in_0_1",
+            "a proportion (estimate and CI) must be between 0 and 1",
+            ("estimate", "ci_low", "ci_high"),
+        )
+    )
     def _proportion(cls, df: DataFrame) -> Series[bool]:
         is_prop = (df["effect_measure"] == "proportion").fillna(False)
         vals = df[["estimate", "ci_low", "ci_high"]]
         inside = ((vals >= 0) & (vals <= 1)) | vals.isna()
         return ~is_prop | inside.all(axis=1)
 
-    @pa.dataframe_check(name=rule("ratio_positive",
-                                  "a ratio (RR, OR, HR) and its CI must be greater than 0",
-                                  ("estimate", "ci_low", "ci_high")))
+    @pa.dataframe_check(
+        name=rule(
+            "ratio_positive",
+            "a ratio (RR, OR, HR) and its CI must be greater than 0",
+            ("estimate", "ci_low", "ci_high"),
+        )
+    )
     def _ratio(cls, df: DataFrame) -> Series[bool]:
         is_ratio = df["effect_measure"].isin(RATIO_MEASURES).fillna(False)
         vals = df[["estimate", "ci_low", "ci_high"]]
         return ~is_ratio | ((vals > 0) | vals.isna()).all(axis=1)
 
-    @pa.dataframe_check(name=rule("pooled_design_only_for_reviews",
-                                  "pooled_design is only for systematic reviews",
-                                  ("pooled_design",)))
+    @pa.dataframe_check(
+        name=rule(
+            "pooled_design_only_for_reviews",
+            "pooled_design is only for systematic reviews",
+            ("pooled_design",),
+        )
+    )
     def _pooled(cls, df: DataFrame) -> Series[bool]:
         return df["pooled_design"].isna() | df["study_design"].isin(REVIEW_DESIGNS)

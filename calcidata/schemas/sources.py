@@ -15,29 +15,47 @@ class Sources(pa.DataFrameModel):
 
     source_id: Series[str] = field(
         "Unique slug naming the source, usually firstauthorYEAR (e.g. surace2020); seeds are "
-        "seed_000 to seed_004.", str_matches=SLUG, unique=True)
+        "seed_000 to seed_004.",
+        str_matches=SLUG,
+        unique=True,
+    )
     first_author: Series[str] = field("First author as 'Surname Initials'.", nullable=True)
     year: Series[pd.Int64Dtype] = field("Year of publication.", nullable=True, ge=1800, le=2100)
-    title: Series[str] = field("Title of the publication or page (empty when not recorded).",
-                               nullable=True)
+    title: Series[str] = field(
+        "Title of the publication or page (empty when not recorded).", nullable=True
+    )
     journal: Series[str] = field("Journal or publisher, when there is one.", nullable=True)
     pmid: Series[str] = field("PubMed identifier (digits only).", nullable=True, str_matches=PMID)
-    doi: Series[str] = field("Digital Object Identifier, without the https://doi.org/ prefix.",
-                             nullable=True, str_matches=DOI)
+    doi: Series[str] = field(
+        "Digital Object Identifier, without the https://doi.org/ prefix.",
+        nullable=True,
+        str_matches=DOI,
+    )
     urls: Series[str] = field(
         "URL(s) of the stored page(s) where the facts were seen, separated by ' | '.",
-        nullable=True, str_matches=URL_LIST, multi=URL_SEP)
+        nullable=True,
+        str_matches=URL_LIST,
+        multi=URL_SEP,
+    )
     design: Series[str] = field("Study design of the source.", categories=DESIGNS)
     kind: Series[str] = field(
-        "What kind of document it is; lay web articles rank lowest.", categories=SOURCE_KINDS)
+        "What kind of document it is; lay web articles rank lowest.", categories=SOURCE_KINDS
+    )
     n_studies: Series[pd.Int64Dtype] = field(
-        "Number of studies the source includes, as it reports (reviews).", nullable=True, ge=0,
-        unit="studies")
+        "Number of studies the source includes, as it reports (reviews).",
+        nullable=True,
+        ge=0,
+        unit="studies",
+    )
     n_participants: Series[pd.Int64Dtype] = field(
-        "Number of participants the source includes, as it reports.", nullable=True, ge=0,
-        unit="participants")
-    note: Series[str] = field("Remarks on the source (e.g. secondary report, how counted).",
-                              nullable=True)
+        "Number of participants the source includes, as it reports.",
+        nullable=True,
+        ge=0,
+        unit="participants",
+    )
+    note: Series[str] = field(
+        "Remarks on the source (e.g. secondary report, how counted).", nullable=True
+    )
 
     class Config:
         title = "Sources"
@@ -46,8 +64,13 @@ class Sources(pa.DataFrameModel):
         coerce = True
         unique = ["source_id"]
 
-    @pa.dataframe_check(name=rule("source_is_findable",
-                                  "a source needs at least a title, a URL, a DOI or a PMID",
-                                  ("title", "urls", "doi", "pmid"), presence=True))
+    @pa.dataframe_check(
+        name=rule(
+            "source_is_findable",
+            "a source needs at least a title, a URL, a DOI or a PMID",
+            ("title", "urls", "doi", "pmid"),
+            presence=True,
+        )
+    )
     def _findable(cls, df: DataFrame) -> Series[bool]:
         return df[["title", "urls", "doi", "pmid"]].notna().any(axis=1)
