@@ -32,11 +32,9 @@ import signal
 import socket
 import sys
 
-#: Imported once in the zygote; each is optional.
-PRELOAD = (
-    "ipykernel.kernelapp",
-    "ipykernel.ipkernel",
-    "IPython.core.interactiveshell",
+#: What a report notebook imports: loaded ahead of time in a zygote or a spare kernel
+#: (each one optional). The one list; calcidata.kernels uses it too.
+REPORT_IMPORTS = (
     "numpy",
     "pandas",
     "matplotlib",
@@ -52,6 +50,14 @@ PRELOAD = (
     "calcidata.compare",
     "calcidata.plots",
     "calcidata.present",
+)
+
+#: Imported once in the zygote; each is optional.
+PRELOAD = (
+    "ipykernel.kernelapp",
+    "ipykernel.ipkernel",
+    "IPython.core.interactiveshell",
+    *REPORT_IMPORTS,
 )
 
 

@@ -44,24 +44,10 @@ from pathlib import Path
 from jupyter_client import AsyncKernelManager, BlockingKernelClient
 from jupyter_core.utils import run_sync
 
+from ._zygote import REPORT_IMPORTS
+
 #: Modules a spare kernel imports before it is used (each one optional).
-WARM_IMPORTS = (
-    "numpy",
-    "pandas",
-    "matplotlib",
-    "matplotlib.pyplot",
-    "seaborn",
-    "IPython.display",
-    "pandera",
-    "calcidata",
-    "calcidata.loading",
-    "calcidata.strength",
-    "calcidata.units",
-    "calcidata.reports",
-    "calcidata.compare",
-    "calcidata.plots",
-    "calcidata.present",
-)
+WARM_IMPORTS = REPORT_IMPORTS
 
 ENGINE = "calcidata_warm"
 #: The kernel the zygote can fork: ipykernel in this interpreter.

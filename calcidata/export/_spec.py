@@ -57,6 +57,20 @@ class ColumnSpec:
         """A single-valued column with a controlled vocabulary (a pandas categorical)."""
         return bool(self.categories) and not self.multi
 
+    def bounds(self) -> dict[str, float]:
+        """Numeric bounds under their JSON Schema / Table Schema names (minimum, ...)."""
+        names = {
+            "minimum": "minimum",
+            "maximum": "maximum",
+            "exclusive_minimum": "exclusiveMinimum",
+            "exclusive_maximum": "exclusiveMaximum",
+        }
+        return {
+            key: getattr(self, attr)
+            for attr, key in names.items()
+            if getattr(self, attr) is not None
+        }
+
     @property
     def value_pattern(self) -> str | None:
         """Anchored pattern every value must match, including multi-valued vocabularies."""

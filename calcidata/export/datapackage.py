@@ -50,15 +50,7 @@ def field_descriptor(column: ColumnSpec, siblings: tuple[str, ...] = ()) -> dict
         constraints["pattern"] = xsd_pattern(pattern)
     if column.min_length:
         constraints["minLength"] = column.min_length
-    for attr, key in (
-        ("minimum", "minimum"),
-        ("maximum", "maximum"),
-        ("exclusive_minimum", "exclusiveMinimum"),
-        ("exclusive_maximum", "exclusiveMaximum"),
-    ):
-        value = getattr(column, attr)
-        if value is not None:
-            constraints[key] = value
+    constraints.update(column.bounds())
     if constraints:
         field["constraints"] = constraints
     if column.unit:

@@ -32,15 +32,7 @@ def property_schema(column: ColumnSpec, siblings: tuple[str, ...] = ()) -> dict:
         prop["pattern"] = pattern
     if column.min_length:
         prop["minLength"] = column.min_length
-    for attr, key in (
-        ("minimum", "minimum"),
-        ("maximum", "maximum"),
-        ("exclusive_minimum", "exclusiveMinimum"),
-        ("exclusive_maximum", "exclusiveMaximum"),
-    ):
-        value = getattr(column, attr)
-        if value is not None:
-            prop[key] = value
+    prop.update(column.bounds())
     if column.unit:
         prop["x-unit-column" if column.unit in siblings else "x-unit"] = column.unit
     if column.multi:
