@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import ParameterError
+from .schemas.evidence import REVIEW_DESIGNS
 from .schemas.vocabularies import (
     INVASIVENESS,
     MODALITIES,
@@ -29,7 +30,7 @@ from .schemas.vocabularies import (
     RATIO_MEASURES,
     STRENGTH,
 )
-from .strength import row_strength
+from .strength import design_level, row_strength
 from .tables import Tables
 
 #: Shown as the strength of a treatment that has no evidence row (known absent, not missing).
@@ -85,23 +86,6 @@ GAP_KINDS: dict[str, str] = {
     "indirect_only": "All evidence comes from a broader or different population.",
 }
 
-_PRIMARY_DESIGNS = (
-    "rct",
-    "controlled_trial",
-    "cohort",
-    "case_control",
-    "case_series",
-    "case_report",
-)
-_CASE_DESIGNS = ("case_series", "case_report")
-_LAY_DESIGNS = (
-    "guideline",
-    "narrative_review",
-    "expert_opinion",
-    "drug_label",
-    "lay_article",
-    "reference",
-)
 _WITHIN_GROUP = ("proportion", "mean_change")
 _NOT_IMPORTANT = re.compile(
     r"not clinically (?:important|relevant|meaningful)"
@@ -403,15 +387,16 @@ def _not_clinically_important(note: pd.Series) -> pd.Series:
 def _row_caveats(ev: pd.DataFrame, condition_id: str | None) -> pd.Series:
     """Caveat codes of each evidence row."""
     design = ev["study_design"].astype(object)
+    level = design_level(ev)
+    primary = ~design.isin(REVIEW_DESIGNS) & (level != "lay_or_opinion")  # one study
     n_part = ev["n_participants"].astype("Float64")
     single = (ev["n_studies"].astype("Float64") == 1).fillna(False) | (
-        ev["n_studies"].isna() & design.isin(_PRIMARY_DESIGNS)
+        ev["n_studies"].isna() & primary
     )
     small = (n_part < SMALL_STUDY).fillna(True)
     flags = {
-        "lay_or_opinion": design.isin(_LAY_DESIGNS),
-        "case_series_only": design.isin(_CASE_DESIGNS)
-        | (ev["pooled_design"].astype(object) == "case_series"),
+        "lay_or_opinion": level == "lay_or_opinion",
+        "case_series_only": level == "case_reports",
         "single_small_study": single & small,
         "indirect": ev["indirect"].astype("boolean").fillna(False).astype(bool),
         "narrower_condition": (ev["condition_id"] != condition_id)

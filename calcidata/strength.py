@@ -55,6 +55,21 @@ def _design_level(design: str, pooled: object) -> str:
     return _DESIGN_LEVEL.get(design, "lay_or_opinion")
 
 
+def design_level(evidence: pd.DataFrame) -> pd.Series:
+    """Level of each evidence row from its design alone (no GRADE, no downgrade).
+
+    The design part of rule step 1: used where a caveat is about the kind of
+    study (case series only, lay or opinion) rather than the final strength.
+    """
+    levels = [
+        _design_level(str(d), p)
+        for d, p in zip(
+            evidence["study_design"], evidence["pooled_design"].astype(object), strict=True
+        )
+    ]
+    return pd.Series(levels, index=evidence.index, name="design_level", dtype=object)
+
+
 def row_strength(evidence: pd.DataFrame) -> pd.Series:
     """Level of each evidence row on the ordered :data:`STRENGTH` scale (rule steps 1-2)."""
     base = [
