@@ -247,26 +247,41 @@ def forest_grid(data: pd.DataFrame, *, label_width: int = 90):
         One Axes per group with at least one estimate, titled ``"pain · MD"``;
         a footnote says how many results have no numeric estimate.
     """
-    drawn = data.loc[data["plotted"]] if len(data) else data
-    groups = list(dict.fromkeys(drawn["group"])) if len(drawn) else []
-    left_out = int((~data["plotted"]).sum()) if len(data) else 0
-    note = (
-        (
-            f"Not drawn: {left_out} result{'s' if left_out != 1 else ''} with no numeric "
-            "estimate, or with an unnamed effect measure (see the table)."
-        )
-        if left_out
-        else None
+    fig, drawn = _panel_grid(
+        data,
+        "group",
+        lambda rows, ax: forest(rows, ax=ax, label_width=label_width, legend=False),
+        empty="No numeric estimate is reported for this selection",
+        left_out_words="result{s} with no numeric estimate, or with an unnamed effect "
+        "measure (see the table)",
+        legend=True,
     )
-    if not groups:
-        return _empty_figure("No numeric estimate is reported for this selection", note)
-    sizes = [int((drawn["group"] == g).sum()) for g in groups]
-    fig, axes = _stacked_axes(sizes, legend=True, note=note)
-    for g, ax in zip(groups, axes, strict=True):
-        forest(drawn.loc[drawn["group"] == g], ax=ax, label_width=label_width, legend=False)
-        ax.set_title(plain(g), loc="left")
-    _figure_strength_legend(fig, drawn["strength"].astype(str))
+    if len(drawn):
+        _figure_strength_legend(fig, drawn["strength"].astype(str))
     return fig
+
+
+def _panel_grid(data, key, draw, *, empty, left_out_words, legend):
+    """Stack one panel per value of ``key`` (in order of appearance) and draw each.
+
+    Rows with ``plotted`` False are counted in a footnote ("Not drawn: ...").
+    Returns the figure and the rows that were drawn.
+    """
+    drawn = data.loc[data["plotted"]] if len(data) else data
+    keys = list(dict.fromkeys(drawn[key])) if len(drawn) else []
+    left_out = int((~data["plotted"]).sum()) if len(data) else 0
+    note = None
+    if left_out:
+        words = left_out_words.format(s="s" if left_out != 1 else "")
+        note = f"Not drawn: {left_out} {words}."
+    if not keys:
+        return _empty_figure(empty, note), drawn.iloc[0:0]
+    sizes = [int((drawn[key] == k).sum()) for k in keys]
+    fig, axes = _stacked_axes(sizes, legend=legend, note=note)
+    for k, ax in zip(keys, axes, strict=True):
+        draw(drawn.loc[drawn[key] == k], ax)
+        ax.set_title(plain(k), loc="left")
+    return fig, drawn
 
 
 def _empty_figure(message: str, note: str | None):
@@ -403,24 +418,14 @@ def dose_range_grid(data: pd.DataFrame, *, label_width: int = 90):
         One Axes per panel with at least one number, drug panels first, titled
         with the panel name; a footnote says how many rows had no number.
     """
-    drawn = data.loc[data["plotted"]] if len(data) else data
-    panels = list(dict.fromkeys(drawn["panel"])) if len(drawn) else []
-    left_out = int((~data["plotted"]).sum()) if len(data) else 0
-    note = (
-        (
-            f"Not drawn: {left_out} row{'s' if left_out != 1 else ''} without a number "
-            "(see the table)."
-        )
-        if left_out
-        else None
+    fig, _ = _panel_grid(
+        data,
+        "panel",
+        lambda rows, ax: dose_ranges(rows, ax=ax, label_width=label_width),
+        empty="No numeric dose or setting is reported for this selection",
+        left_out_words="row{s} without a number (see the table)",
+        legend=False,
     )
-    if not panels:
-        return _empty_figure("No numeric dose or setting is reported for this selection", note)
-    sizes = [int((drawn["panel"] == p).sum()) for p in panels]
-    fig, axes = _stacked_axes(sizes, legend=False, note=note)
-    for p, ax in zip(panels, axes, strict=True):
-        dose_ranges(drawn.loc[drawn["panel"] == p], ax=ax, label_width=label_width)
-        ax.set_title(plain(p), loc="left")
     return fig
 
 
