@@ -77,11 +77,9 @@ def setup_render(sub, add_data_dir) -> None:
         description="Render one report. Parameters are checked before any kernel starts; "
         "see 'calcidata build' for all reports.",
     )
-    p.add_argument(
-        "report",
-        help="report name (condition_report, treatment_comparison, "
-        "evidence_map, dosing_ranges, explore)",
-    )
+    from .reports import REPORTS
+
+    p.add_argument("report", help=f"report name ({', '.join(REPORTS)})")
     p.add_argument(
         "-p",
         "--param",
