@@ -45,7 +45,7 @@ def subset() -> list[tuple[str, dict]]:
     slices of its list (so neither end of the list, such as the umbrella
     conditions listed first, is favoured); every report gets at least one.
     """
-    from calcidata.reports import REPORTS, Catalog
+    from calcidata.reports.registry import REPORTS, Catalog
 
     catalog = Catalog.from_data_dir()
     chosen = []
@@ -71,7 +71,7 @@ def _timed(argv: list[str], **kwargs) -> tuple[float, float]:
 
 def _cli_chain(sets: list[tuple[str, dict]], out: Path) -> tuple[float, float]:
     from calcidata import paths
-    from calcidata.reports import REPORTS, slug
+    from calcidata.reports.registry import REPORTS, slug
 
     bindir = Path(sys.executable).parent
     env = {**os.environ, paths.ENV_DATA_DIR: str(paths.data_dir().resolve())}
@@ -116,8 +116,8 @@ def _build(out: Path, jobs: int, sets: list | None = None) -> tuple[float, float
 
 def _subset_build(out: str, jobs: int, sets: list | None) -> None:
     """Subprocess entry: ``calcidata build`` restricted to ``sets`` (all when None)."""
-    from calcidata.render import build
-    from calcidata.reports import REPORTS
+    from calcidata.reports.build import build
+    from calcidata.reports.registry import REPORTS
 
     registry = REPORTS
     if sets is not None:
@@ -143,7 +143,7 @@ def run(results: list[str]) -> None:
     cpus = os.cpu_count() or 1
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     sets = subset()
-    from calcidata.reports import REPORTS, Catalog
+    from calcidata.reports.registry import REPORTS, Catalog
 
     catalog = Catalog.from_data_dir()
     total = sum(len(s.build_params(catalog)) for s in REPORTS.values() if s.build)

@@ -12,15 +12,15 @@ from __future__ import annotations
 
 from importlib import import_module
 
-from ._version import __version__
+from calcidata._version import __version__
 
 _LAZY = {
-    "load": "calcidata.loading",
-    "load_table": "calcidata.loading",
-    "data_version": "calcidata.loading",
+    "load": "calcidata.tables",
+    "load_table": "calcidata.tables",
+    "data_version": "calcidata.tables",
     "Tables": "calcidata.tables",
     "SCHEMAS": "calcidata.schemas",
-    "evidence_strength": "calcidata.strength",
+    "evidence_strength": "calcidata.analysis.strength",
     "CalcidataError": "calcidata.errors",
     "DataValidationError": "calcidata.errors",
     "ParameterError": "calcidata.errors",
@@ -29,8 +29,8 @@ _LAZY = {
     "read_export": "calcidata.export",
     "audit_doses": "calcidata.audit",
     "audit_file": "calcidata.audit",
-    "REPORTS": "calcidata.reports",
-    "validate_params": "calcidata.reports",
+    "render": "calcidata.reports.build",
+    "build": "calcidata.reports.build",
 }
 
 __all__ = ["__version__", *_LAZY]

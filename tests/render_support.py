@@ -8,7 +8,7 @@ import re
 import shutil
 from pathlib import Path
 
-from calcidata.reports import CONDITIONS_WITH_EVIDENCE, Param, ReportSpec
+from calcidata.reports.registry import CONDITIONS_WITH_EVIDENCE, Param, ReportSpec
 
 FIXTURE_NOTEBOOKS = Path(__file__).resolve().parent / "fixtures" / "notebooks"
 

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 import calcidata
-from calcidata import units
-from calcidata.audit import (
+from calcidata.analysis import units
+from calcidata.audit.core import (
     OUTPUT_COLUMNS,
     STATUSES,
     _combinations,

@@ -11,7 +11,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from calcidata.render import build, code_hash, is_up_to_date, plan
+from calcidata.reports.build import build, code_hash, is_up_to_date, plan
 
 from .conftest import ROOT, read_rows, write_rows
 from .render_support import copy_notebooks, fixture_registry
@@ -93,7 +93,7 @@ def test_build_skips_unchanged_and_rerenders_only_the_changed_notebook(project):
     # a no-op build imports neither pandas nor the notebook machinery
     code = textwrap.dedent(f"""
         import json, sys
-        from calcidata.render import build
+        from calcidata.reports.build import build
         from tests.render_support import fixture_registry
         r = build({str(out)!r}, reports=fixture_registry("hello", "second"), progress=False,
                   data_dir={str(project["data_dir"])!r},
@@ -175,7 +175,7 @@ def test_outputs_of_parameter_sets_no_longer_built_are_pruned(project):
 def test_two_builds_at_once_render_once_and_leave_whole_files(project):
     code = textwrap.dedent(f"""
         import json
-        from calcidata.render import build
+        from calcidata.reports.build import build
         from tests.render_support import fixture_registry
         r = build({str(project["out"])!r}, jobs=1, reports=fixture_registry("hello", "second"),
                   progress=False, data_dir={str(project["data_dir"])!r},

@@ -10,9 +10,9 @@ import textwrap
 import pytest
 
 from calcidata.cli import main
-from calcidata.loading import data_version
-from calcidata.render import plan
-from calcidata.reports import REPORTS, Catalog
+from calcidata.reports.build import plan
+from calcidata.reports.registry import REPORTS, Catalog
+from calcidata.tables.loader import data_version
 
 from .conftest import ROOT
 from .render_support import check_report_html, executed_problems, source_links
@@ -31,7 +31,7 @@ def test_whole_build_renders_every_report_then_rebuilds_nothing(tmp_path, capsys
     from html import escape
 
     import calcidata
-    from calcidata.compare import report_summary
+    from calcidata.reports.summary import report_summary
 
     tables = calcidata.load()
     for job in jobs:

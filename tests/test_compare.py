@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 
 import calcidata
-from calcidata import compare
+from calcidata.analysis import compare
+from calcidata.analysis.strength import evidence_strength
 from calcidata.errors import ParameterError
 from calcidata.schemas.vocabularies import STRENGTH
-from calcidata.strength import evidence_strength
 
 HERE = Path(__file__).resolve().parent
 MINIMAL = HERE / "fixtures" / "minimal"
@@ -349,7 +349,7 @@ def test_every_modality_view_runs_and_stays_within_its_modality(shipped):
 
 
 def test_report_summary_counts_what_each_report_shows():
-    from calcidata.compare import report_summary
+    from calcidata.reports.summary import report_summary
 
     from .conftest import MINIMAL
 

@@ -13,11 +13,11 @@ import calcidata
 from calcidata.cli import main
 from calcidata.errors import DataValidationError, ParameterError
 from calcidata.export import FORMATS, export_tables, read_export
-from calcidata.export._spec import links, specs, table_spec
 from calcidata.export.datapackage import table_schema
 from calcidata.export.jsonschema import json_schema
 from calcidata.schemas import KEYS, SCHEMAS
-from calcidata.validation import column_meta
+from calcidata.schemas.spec import links, specs, table_spec
+from calcidata.tables.checks import column_meta
 
 from .conftest import digest, set_cell
 

@@ -18,7 +18,8 @@ from matplotlib.collections import LineCollection, PathCollection  # noqa: E402
 from matplotlib.colors import to_rgba  # noqa: E402
 
 import calcidata  # noqa: E402
-from calcidata import compare, plots  # noqa: E402
+from calcidata.analysis import compare  # noqa: E402
+from calcidata.display import plots  # noqa: E402
 from calcidata.schemas.vocabularies import STRENGTH  # noqa: E402
 
 MINIMAL = Path(__file__).resolve().parent / "fixtures" / "minimal"
@@ -250,7 +251,8 @@ def test_dollar_signs_in_table_text_are_not_read_as_mathtext():
 
 def test_importing_calcidata_compare_and_present_does_not_import_plotting_libraries():
     code = (
-        "import sys, calcidata; from calcidata import compare, present; "
+        "import sys, calcidata; from calcidata.analysis import compare; "
+        "from calcidata.display import html; "
         "calcidata.load; heavy = [m for m in ('seaborn', 'matplotlib') if m in sys.modules]; "
         "print(','.join(heavy))"
     )

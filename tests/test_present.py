@@ -12,7 +12,8 @@ import pandas as pd
 import pytest
 
 import calcidata
-from calcidata import compare, present
+from calcidata.analysis import compare
+from calcidata.display import html as present
 
 HERE = Path(__file__).resolve().parent
 MINIMAL = HERE / "fixtures" / "minimal"

@@ -19,9 +19,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from calcidata._csv import read_raw
 from calcidata.schemas import KEYS, SCHEMAS
-from calcidata.validation import _kind, column_meta, validate_table
+from calcidata.tables.checks import _kind, column_meta, validate_table
+from calcidata.tables.reader import read_raw
 
 TEXT = st.text(
     alphabet=string.ascii_letters + string.digits + ' ,;"\n-()/<>&\u00e9\u2265',

@@ -80,8 +80,16 @@ def _run_sql(block: str) -> None:
         duck.close()
 
 
+def _r_has(package: str) -> bool:
+    """Whether Rscript is installed and can load ``package``."""
+    if not shutil.which("Rscript"):
+        return False
+    probe = f"quit(status = if (requireNamespace('{package}', quietly = TRUE)) 0 else 1)"
+    return subprocess.run(["Rscript", "-e", probe], capture_output=True).returncode == 0
+
+
 def _run_r(code: str) -> None:
-    if shutil.which("Rscript"):
+    if _r_has("frictionless"):
         subprocess.run(["Rscript", "-e", code], check=True, capture_output=True)
         return
     names = {r["name"] for r in json.loads(open("exports/datapackage.json").read())["resources"]}

@@ -11,7 +11,7 @@ import pytest
 
 from calcidata.cli import main
 from calcidata.errors import RenderError
-from calcidata.render import code_hash, is_up_to_date, plan, render
+from calcidata.reports.build import code_hash, is_up_to_date, plan, render
 
 from .render_support import copy_notebooks, fixture_registry, visible_text
 
@@ -46,7 +46,7 @@ def test_render_writes_html_beside_executed_notebook_and_manifest(rendered):
     assert manifest["params"] == {"condition_id": "fixture_shoulder"}
     assert manifest["by"] == "render" and len(manifest["fingerprint"]) == 64
     # the calcidata modules the kernel used are tracked, the renderer's own are not
-    assert "loading.py" in manifest["code"]["files"]
+    assert "tables/loader.py" in manifest["code"]["files"]
     assert not {"render.py", "cli.py", "_zygote.py"} & set(manifest["code"]["files"])
     assert manifest["code"]["hash"] == code_hash(manifest["code"]["files"])
 

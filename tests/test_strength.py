@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 
 import calcidata
+from calcidata.analysis.strength import evidence_strength, row_strength
 from calcidata.schemas.vocabularies import STRENGTH
-from calcidata.strength import evidence_strength, row_strength
 
 from .conftest import MINIMAL
 

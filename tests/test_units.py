@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import calcidata
-from calcidata import units
+from calcidata.analysis import units
 from calcidata.schemas.vocabularies import DOSE_UNITS
 
 from .conftest import MINIMAL

@@ -11,7 +11,7 @@ import pytest
 
 import calcidata
 from calcidata.errors import DataValidationError
-from calcidata.loading import collect_problems
+from calcidata.tables.loader import collect_problems
 
 from .conftest import digest, read_rows, set_cell, write_rows
 

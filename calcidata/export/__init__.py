@@ -28,7 +28,8 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-from ..errors import ParameterError
+from calcidata._version import __version__
+from calcidata.errors import ParameterError
 
 FORMATS = ("datapackage", "parquet", "sqlite", "duckdb", "xlsx", "jsonschema")
 #: File name of the single-file formats.
@@ -46,6 +47,11 @@ def _formats(format: str | Iterable[str]) -> list[str]:
             f"formats are: {', '.join(FORMATS)}, all"
         )
     return list(dict.fromkeys(wanted))
+
+
+def stamp(version: str) -> dict[str, str]:
+    """The provenance recorded in every export: data version and calcidata version."""
+    return {"data_version": version, "calcidata_version": __version__}
 
 
 def export_tables(
@@ -84,7 +90,7 @@ def export_tables(
     """
     formats = _formats(format)
     if tables is None:
-        from ..loading import load
+        from calcidata.tables.loader import load
 
         tables = load(data_dir)
     target = Path(out)
@@ -94,27 +100,27 @@ def export_tables(
     written: list[Path] = []
     for fmt in formats:
         if fmt == "datapackage":
-            from . import datapackage
+            from calcidata.export import datapackage
 
             written += datapackage.write(tables, target)
         elif fmt == "jsonschema":
-            from . import jsonschema
+            from calcidata.export import jsonschema
 
             written += jsonschema.write(tables, target)
         elif fmt == "parquet":
-            from .files import write_parquet
+            from calcidata.export.files import write_parquet
 
             written += write_parquet(tables, target)
         elif fmt == "xlsx":
-            from .files import write_xlsx
+            from calcidata.export.files import write_xlsx
 
             written.append(write_xlsx(tables, target / FILE_NAMES["xlsx"]))
         elif fmt == "sqlite":
-            from .sql import write_sqlite
+            from calcidata.export.sql import write_sqlite
 
             written.append(write_sqlite(tables, target / FILE_NAMES["sqlite"]))
         elif fmt == "duckdb":
-            from .sql import write_duckdb
+            from calcidata.export.sql import write_duckdb
 
             written.append(write_duckdb(tables, target / FILE_NAMES["duckdb"]))
     return written
@@ -157,28 +163,28 @@ def read_export(path: str | os.PathLike, format: str | None = None):
         ``version`` is the data version the export recorded. Rows of the SQL
         formats come ordered by primary key (a SQL table has no row order).
     """
-    from ..tables import Tables
-    from ._spec import retype
+    from calcidata.schemas.spec import retype
+    from calcidata.tables.container import Tables
 
     path = Path(path)
     fmt = format or _detect(path)
     if fmt == "datapackage":
-        from .datapackage import read
+        from calcidata.export.datapackage import read
 
         frames, meta = read(path)
         version = meta["data_version"]
     elif fmt == "parquet":
-        from .files import read_parquet
+        from calcidata.export.files import read_parquet
 
         frames, meta = read_parquet(path)
         version = meta["data_version"]
     elif fmt in ("sqlite", "duckdb"):
-        from .sql import read
+        from calcidata.export.sql import read
 
         frames, meta = read(path, fmt)
         version = meta["data_version"]
     elif fmt == "xlsx":
-        from .files import read_xlsx
+        from calcidata.export.files import read_xlsx
 
         frames, meta = read_xlsx(path)
         version = meta["data_version"]

@@ -18,8 +18,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from ._io import atomic_path, stamp, write_text
-from ._spec import ColumnSpec, LinkSpec, links, specs, table_spec
+from calcidata._io import atomic_write
+from calcidata.export import stamp
+from calcidata.schemas.spec import ColumnSpec, LinkSpec, links, specs, table_spec
 
 PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
 
@@ -163,17 +164,15 @@ def write(tables, out: Path) -> list[Path]:
     written = []
     for spec in specs():
         written.append(
-            write_text(out / f"{spec.name}.csv", csv_text(tables[spec.name], spec.columns))
+            atomic_write(out / f"{spec.name}.csv", csv_text(tables[spec.name], spec.columns))
         )
     for link in links():
         frame = link.frame(tables[link.table])
-        written.append(write_text(out / f"{link.name}.csv", csv_text(frame, link.columns)))
+        written.append(atomic_write(out / f"{link.name}.csv", csv_text(frame, link.columns)))
     target = out / "datapackage.json"
-    with atomic_path(target) as tmp:
-        tmp.write_text(
-            json.dumps(descriptor(tables.version), indent=2, ensure_ascii=False) + "\n",
-            encoding="utf-8",
-        )
+    atomic_write(
+        target, json.dumps(descriptor(tables.version), indent=2, ensure_ascii=False) + "\n"
+    )
     written.append(target)
     return written
 

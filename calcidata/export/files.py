@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from ._io import atomic_path, stamp
-from ._spec import specs
+from calcidata._io import atomic_path
+from calcidata.export import stamp
+from calcidata.schemas.spec import specs
 
 META_KEY = b"calcidata"
 

@@ -13,8 +13,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ._io import stamp, write_text
-from ._spec import ColumnSpec, specs, table_spec
+from calcidata._io import atomic_write
+from calcidata.export import stamp
+from calcidata.schemas.spec import ColumnSpec, specs, table_spec
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
@@ -73,7 +74,7 @@ def json_schema(name: str, version: str | None = None) -> dict:
 def write(tables, out: Path) -> list[Path]:
     """Write ``<table>.schema.json`` for every table into ``out``."""
     return [
-        write_text(
+        atomic_write(
             out / f"{s.name}.schema.json",
             json.dumps(json_schema(s.name, tables.version), indent=2, ensure_ascii=False) + "\n",
         )

@@ -21,8 +21,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from ._io import atomic_path, stamp
-from ._spec import ColumnSpec, LinkSpec, TableSpec, depth, links, specs
+from calcidata._io import atomic_path
+from calcidata.export import stamp
+from calcidata.schemas.spec import ColumnSpec, LinkSpec, TableSpec, depth, links, specs
 
 DIALECTS = ("sqlite", "duckdb")
 _TYPES = {

@@ -7,11 +7,11 @@ a table only references tables listed before it (or itself).
 
 from __future__ import annotations
 
-from .conditions import Conditions
-from .dosing_ranges import DosingRanges
-from .evidence import Evidence
-from .sources import Sources
-from .treatments import Treatments
+from calcidata.schemas.conditions import Conditions
+from calcidata.schemas.dosing_ranges import DosingRanges
+from calcidata.schemas.evidence import Evidence
+from calcidata.schemas.sources import Sources
+from calcidata.schemas.treatments import Treatments
 
 SCHEMAS = {
     "sources": Sources,

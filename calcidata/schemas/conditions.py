@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from ._base import LIST_SEP, field
-from .vocabularies import ICD10, MECHANISMS, SLUG, SLUG_LIST, TISSUES
+from calcidata.schemas._base import LIST_SEP, field
+from calcidata.schemas.vocabularies import ICD10, MECHANISMS, SLUG, SLUG_LIST, TISSUES
 
 
 class Conditions(pa.DataFrameModel):

@@ -6,8 +6,8 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import DataFrame, Series
 
-from ._base import field, le_or_missing, rule
-from .vocabularies import (
+from calcidata.schemas._base import field, le_or_missing, rule
+from calcidata.schemas.vocabularies import (
     CERTAINTY,
     DESIGNS,
     DIRECTIONS,

@@ -6,8 +6,8 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import DataFrame, Series
 
-from ._base import URL_SEP, field, rule
-from .vocabularies import DESIGNS, DOI, PMID, SLUG, SOURCE_KINDS, URL_LIST
+from calcidata.schemas._base import URL_SEP, field, rule
+from calcidata.schemas.vocabularies import DESIGNS, DOI, PMID, SLUG, SOURCE_KINDS, URL_LIST
 
 
 class Sources(pa.DataFrameModel):

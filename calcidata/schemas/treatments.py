@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from ._base import LIST_SEP, all_in, field, rule
-from .vocabularies import ATC, INVASIVENESS, MODALITIES, ROUTES, SLUG, SLUG_LIST
+from calcidata.schemas._base import LIST_SEP, all_in, field, rule
+from calcidata.schemas.vocabularies import ATC, INVASIVENESS, MODALITIES, ROUTES, SLUG, SLUG_LIST
 
 
 class Treatments(pa.DataFrameModel):

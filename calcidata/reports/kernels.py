@@ -6,7 +6,7 @@ that cost:
 
 * On Linux each worker has a :class:`Zygote`: a process that imported
   ipykernel, pandas, matplotlib, seaborn and calcidata once and forks a new,
-  ready kernel on request (see :mod:`calcidata._zygote`). Elsewhere kernels
+  ready kernel on request (see :mod:`calcidata.reports._forkserver`). Elsewhere kernels
   start as usual.
 * A :class:`KernelPool` keeps one spare kernel per worker, started while the
   previous notebook ran, and sends it the imports as a *silent* execution (no
@@ -44,7 +44,7 @@ from pathlib import Path
 from jupyter_client import AsyncKernelManager, BlockingKernelClient
 from jupyter_core.utils import run_sync
 
-from ._zygote import REPORT_IMPORTS
+from calcidata.reports._forkserver import REPORT_IMPORTS
 
 #: Modules a spare kernel imports before it is used (each one optional).
 WARM_IMPORTS = REPORT_IMPORTS
@@ -115,7 +115,7 @@ def _register_engine() -> str:
 
 
 class Zygote:
-    """A :mod:`calcidata._zygote` process: one per build, shared by its workers.
+    """A :mod:`calcidata.reports._forkserver` process: one per build, shared by its workers.
 
     It starts preloading at once; :meth:`client` objects (one per worker, made
     from :attr:`path` alone) ask it to fork ready kernels.
@@ -125,7 +125,7 @@ class Zygote:
         self._dir = tempfile.mkdtemp(prefix="calcidata-zygote-")
         self.path = os.path.join(self._dir, "zygote.sock")
         self.proc = subprocess.Popen(
-            [sys.executable, "-c", "from calcidata._zygote import main; main()", self.path],
+            [sys.executable, "-c", "from calcidata.reports._forkserver import main; main()", self.path],
             stdin=subprocess.PIPE,
             stdout=subprocess.DEVNULL,
             cwd=cwd,
@@ -327,7 +327,7 @@ class WarmKernel:
                 rel = Path(name).resolve().relative_to(root).as_posix()
             except ValueError:
                 continue
-            if rel.endswith(".py") and not rel.startswith("_zygote"):
+            if rel.endswith(".py") and not rel.endswith("_forkserver.py"):
                 out.append(rel)
         return sorted(out)
 

@@ -43,13 +43,13 @@ REPORT_IMPORTS = (
     "IPython.display",
     "pandera",
     "calcidata",
-    "calcidata.loading",
-    "calcidata.strength",
-    "calcidata.units",
-    "calcidata.reports",
-    "calcidata.compare",
-    "calcidata.plots",
-    "calcidata.present",
+    "calcidata.tables.loader",
+    "calcidata.analysis.strength",
+    "calcidata.analysis.units",
+    "calcidata.reports.registry",
+    "calcidata.analysis.compare",
+    "calcidata.display.plots",
+    "calcidata.display.html",
 )
 
 #: Imported once in the zygote; each is optional.

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .errors import Problem
+from calcidata.errors import Problem
 
 _OTHER_DELIMITERS = (";", "\t", "|")
 _MAX_VALUE = 80

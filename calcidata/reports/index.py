@@ -14,8 +14,8 @@ from html import escape
 from pathlib import Path
 from urllib.parse import quote
 
-from ._files import atomic_write
-from ._version import __version__
+from calcidata._io import atomic_write
+from calcidata._version import __version__
 
 MANIFEST_SUFFIX = ".manifest.json"
 FAILED_DIR = "_failed"

@@ -17,11 +17,11 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from ._csv import RawTable, shorten
-from .errors import Problem
-from .schemas import KEYS, SCHEMAS
-from .schemas._base import CHECK_COLUMNS, LIST_SEP, PRESENCE_CHECKS, RULE_WORDS
-from .schemas.vocabularies import PATTERN_WORDS
+from calcidata.errors import Problem
+from calcidata.schemas import KEYS, SCHEMAS
+from calcidata.schemas._base import CHECK_COLUMNS, LIST_SEP, PRESENCE_CHECKS, RULE_WORDS
+from calcidata.schemas.vocabularies import PATTERN_WORDS
+from calcidata.tables.reader import RawTable, shorten
 
 _INT = re.compile(r"^[+-]?\d+$")
 _TRUE = {"true", "1", "yes"}

@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .cli import command
+from calcidata.cli.data import add_data_dir
 
 
 def _params(pairs: list[list[str]]) -> dict:
@@ -24,7 +24,7 @@ def _params(pairs: list[list[str]]) -> dict:
 
 
 def _run_render(args: argparse.Namespace) -> int:
-    from .render import render
+    from calcidata.reports.build import render
 
     path = render(
         args.report,
@@ -38,7 +38,7 @@ def _run_render(args: argparse.Namespace) -> int:
 
 
 def _run_build(args: argparse.Namespace) -> int:
-    from .render import build
+    from calcidata.reports.build import build
 
     result = build(
         args.out,
@@ -69,15 +69,14 @@ def _positive(text: str) -> int:
     return value
 
 
-@command("render")
-def setup_render(sub, add_data_dir) -> None:
+def _setup_render(sub) -> None:
     p = sub.add_parser(
         "render",
         help="render one report to HTML",
         description="Render one report. Parameters are checked before any kernel starts; "
         "see 'calcidata build' for all reports.",
     )
-    from .reports import REPORTS
+    from calcidata.reports.registry import REPORTS
 
     p.add_argument("report", help=f"report name ({', '.join(REPORTS)})")
     p.add_argument(
@@ -102,8 +101,7 @@ def setup_render(sub, add_data_dir) -> None:
     p.set_defaults(run=_run_render)
 
 
-@command("build")
-def setup_build(sub, add_data_dir) -> None:
+def _setup_build(sub) -> None:
     p = sub.add_parser(
         "build",
         help="render every report (parallel, incremental) and reports/index.html",
@@ -131,3 +129,9 @@ def setup_build(sub, add_data_dir) -> None:
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(run=_run_build)
+
+
+def setup(sub) -> None:
+    """Register ``render`` and ``build``."""
+    _setup_render(sub)
+    _setup_build(sub)

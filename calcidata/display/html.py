@@ -19,7 +19,7 @@ from urllib.parse import quote
 
 import pandas as pd
 
-from ._version import __version__
+from calcidata._version import __version__
 
 NOT_REPORTED = "Not reported"
 
@@ -184,7 +184,7 @@ def header(
 
 
 def _caveat_numbers(cells: pd.Series) -> dict[str, int]:
-    from .compare import CAVEATS
+    from calcidata.analysis.compare import CAVEATS
 
     present = []
     for cell in cells:
@@ -197,7 +197,7 @@ def _caveat_numbers(cells: pd.Series) -> dict[str, int]:
 
 def caveat_list(numbers: Mapping[str, int]) -> HTML:
     """Numbered remarks for caveat codes (unknown codes are shown as their own text)."""
-    from .compare import CAVEATS
+    from calcidata.analysis.compare import CAVEATS
 
     if not numbers:
         return HTML("")
@@ -229,7 +229,7 @@ def display_frame(
                 else ""
             )
         )
-    from .compare import humanize
+    from calcidata.analysis.compare import humanize
 
     for col in out.columns:
         if isinstance(out[col].dtype, pd.CategoricalDtype):  # vocabulary values
@@ -318,7 +318,7 @@ def record(frame: pd.DataFrame, *, field: str = "field", value: str = "value") -
 
 def definitions(terms: Mapping[str, str], *, title: str | None = None) -> HTML:
     """A definition list (e.g. the gap kinds), escaped."""
-    from .compare import humanize
+    from calcidata.analysis.compare import humanize
 
     head = f"<p><strong>{_e(title)}</strong></p>" if title else ""
     items = "".join(f"<dt>{_e(humanize(k))}</dt><dd>{_e(v)}</dd>" for k, v in terms.items())

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from .schemas.vocabularies import DIRECTIONS, STRENGTH
+from calcidata.schemas.vocabularies import DIRECTIONS, STRENGTH
 
 #: Colours of the directions of a result.
 DIRECTION_COLOURS = {
@@ -61,7 +61,7 @@ def strength_palette() -> dict[str, tuple[float, float, float]]:
 
 def humanize(text: object) -> str:
     """A vocabulary value in plain words (see :func:`calcidata.compare.humanize`)."""
-    from .compare import humanize as words
+    from calcidata.analysis.compare import humanize as words
 
     return str(words(text))
 
@@ -585,7 +585,7 @@ def participants_bars(data: pd.DataFrame, *, ax=None, label_width: int = 55):
     y = np.arange(len(rows))[::-1].astype(float)
     part = rows["participants"].astype("Float64")
     known = part.notna().to_numpy()
-    from .compare import vocabulary_code
+    from calcidata.analysis.compare import vocabulary_code
 
     strength = rows["strength"].astype(object).map(lambda s: vocabulary_code(s, STRENGTH))
     colours = _strength_colours(strength)

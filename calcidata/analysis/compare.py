@@ -21,17 +21,17 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from .errors import ParameterError
-from .schemas.evidence import REVIEW_DESIGNS
-from .schemas.vocabularies import (
+from calcidata.analysis.strength import design_level, row_strength
+from calcidata.errors import ParameterError
+from calcidata.schemas.evidence import REVIEW_DESIGNS
+from calcidata.schemas.vocabularies import (
     INVASIVENESS,
     MODALITIES,
     OUTCOME_DOMAINS,
     RATIO_MEASURES,
     STRENGTH,
 )
-from .strength import design_level, row_strength
-from .tables import Tables
+from calcidata.tables.container import Tables
 
 #: Shown as the strength of a treatment that has no evidence row (known absent, not missing).
 NO_EVIDENCE = "no evidence"
@@ -962,7 +962,7 @@ def direction_counts(
         Columns ``treatment, direction, results``; treatments strongest first,
         directions in vocabulary order; zero counts included.
     """
-    from .schemas.vocabularies import DIRECTIONS
+    from calcidata.schemas.vocabularies import DIRECTIONS
 
     ev = evidence_rows(tables, condition_id, treatment_ids, outcome)
     order = _treatment_order(ev)
@@ -1032,7 +1032,7 @@ def dosing_table(
         (``general`` when the source gives no condition, ``this condition`` for
         ``condition_id`` itself), ``source, note, caveats, treatment_id``.
     """
-    from .units import daily_dose
+    from calcidata.analysis.units import daily_dose
 
     _check_condition(tables, condition_id)
     _check_treatments(tables, treatment_ids)
@@ -1174,7 +1174,7 @@ def dose_intervals(
         low, high, unit, route, open_low, open_high`` (a bound not reported),
         ``plotted`` and ``source``.
     """
-    from .units import canonical, daily_dose, factor
+    from calcidata.analysis.units import canonical, daily_dose, factor
 
     _check_choice("modality", modality, MODALITIES)
     table = dosing_table(
@@ -1566,58 +1566,3 @@ def cited_sources(
     src["kind"] = src["kind"].astype(object).map(humanize)
     cols = ["citation", "title", "journal", "year", "kind", "pmid", "doi", "url", "source_id"]
     return src.sort_values("citation", key=lambda s: s.str.lower())[cols].reset_index(drop=True)
-
-
-def report_summary(tables: Tables, report: str, params: dict) -> str:
-    """One plain line saying what a rendered report holds (for ``reports/index.html``).
-
-    Parameters
-    ----------
-    tables : Tables
-        The loaded tables.
-    report : str
-        Report name from :data:`calcidata.reports.REPORTS`.
-    params : dict
-        The report's validated parameters.
-
-    Returns
-    -------
-    str
-        For example ``"56 results on 27 treatments from 30 sources; strongest
-        evidence: meta-analysis of RCTs"``. Counts are of rows shown, not studies.
-    """
-    condition_id = params.get("condition_id")
-    treatment_ids = params.get("treatment_ids")
-    modality = params.get("modality")
-    if report == "dosing_ranges":
-        dr = tables.dosing_ranges
-        keep = pd.Series(True, index=dr.index)
-        if treatment_ids:
-            keep &= dr["treatment_id"].isin(list(treatment_ids))
-        if modality:
-            mod = tables.treatments.set_index("treatment_id")["modality"].astype(object)
-            keep &= dr["treatment_id"].map(mod) == modality
-        dr = dr.loc[keep]
-        return (
-            f"{_count(len(dr), 'dosing range')} for "
-            f"{_count(dr['treatment_id'].nunique(), 'treatment')} from "
-            f"{_count(dr['source_id'].nunique(), 'source')}"
-        )
-    ev = evidence_rows(
-        tables, condition_id, treatment_ids or None, params.get("outcome"), modality=modality
-    )
-    if ev.empty:
-        return "no reported results"
-    line = (
-        f"{_count(len(ev), 'result')} on {_count(ev['treatment_id'].nunique(), 'treatment')}"
-        f" from {_count(ev['source_id'].nunique(), 'source')}"
-    )
-    if report == "evidence_map":
-        pairs = ev[["treatment_id", "condition_id"]].drop_duplicates()
-        return f"{line}; {_count(len(pairs), 'treatment-condition pair')}"
-    best = ev["strength"].max()
-    return f"{line}; strongest evidence: {humanize(best)}"
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"

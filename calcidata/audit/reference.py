@@ -21,9 +21,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .schemas._base import LIST_SEP
-from .schemas.vocabularies import ROUTES
-from .units import AMOUNT_UNITS, daily_dose
+from calcidata.analysis.units import AMOUNT_UNITS, daily_dose
+from calcidata.schemas._base import LIST_SEP
+from calcidata.schemas.vocabularies import ROUTES
 
 #: Where the chosen range comes from, relative to the audited row.
 SCOPES = ("condition", "broader_condition", "general", "any_condition")

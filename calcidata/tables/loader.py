@@ -6,12 +6,13 @@ import os
 
 import pandas as pd
 
-from . import paths
-from ._csv import read_raw
-from .errors import DataValidationError, ParameterError, Problem
-from .schemas import SCHEMAS
-from .tables import Tables, content_hash
-from .validation import check_dataset, validate_table
+from calcidata import paths
+from calcidata._io import content_hash
+from calcidata.errors import DataValidationError, ParameterError, Problem
+from calcidata.schemas import SCHEMAS
+from calcidata.tables.checks import check_dataset, validate_table
+from calcidata.tables.container import Tables
+from calcidata.tables.reader import read_raw
 
 
 def collect_problems(

@@ -11,7 +11,7 @@ from functools import cache, lru_cache
 import numpy as np
 import pandas as pd
 
-from .schemas.vocabularies import DOSE_UNITS, TIMING_CODES
+from calcidata.schemas.vocabularies import DOSE_UNITS, TIMING_CODES
 
 #: calcidata unit -> pint expression.
 PINT_EXPRESSION = {

@@ -12,10 +12,11 @@ import inspect
 import os
 from pathlib import Path
 
-from . import paths
-from .schemas import KEYS, SCHEMAS
-from .schemas.vocabularies import PATTERN_WORDS
-from .validation import _kind, column_meta
+from calcidata import paths
+from calcidata._io import atomic_write
+from calcidata.schemas import KEYS, SCHEMAS
+from calcidata.schemas.vocabularies import PATTERN_WORDS
+from calcidata.tables.checks import _kind, column_meta
 
 _BOUNDS = {
     "greater_than_or_equal_to": ">=",
@@ -52,7 +53,7 @@ def _escape(text: str) -> str:
 def render(data_dir: str | os.PathLike | None = None) -> str:
     """The data dictionary as Markdown text."""
     directory = paths.data_dir(data_dir)
-    from . import strength
+    from calcidata.analysis import strength
 
     out = [
         _HEADER,
@@ -119,7 +120,4 @@ def write(data_dir: str | os.PathLike | None = None) -> Path:
     """Write the dictionary to ``README.md`` in the data directory; return its path."""
     target = paths.data_dir(data_dir) / "README.md"
     text = render(data_dir)
-    tmp = target.with_suffix(".md.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, target)
-    return target
+    return atomic_write(target, text)

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .schemas.vocabularies import CERTAINTY, STRENGTH
+from calcidata.schemas.vocabularies import CERTAINTY, STRENGTH
 
 _GRADE_LEVEL = {
     "high": "meta_analysis_rcts",

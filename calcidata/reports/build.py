@@ -36,12 +36,12 @@ from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 
-from . import paths
-from ._files import atomic_write
-from ._version import __version__
-from .errors import ParameterError, RenderError
-from .report_index import FAILED_DIR, MANIFEST_SUFFIX, read_manifests, write_index
-from .reports import REPORTS, Catalog, ReportSpec, check_params, label, slug
+from calcidata import paths
+from calcidata._io import atomic_write, content_hash
+from calcidata._version import __version__
+from calcidata.errors import ParameterError, RenderError
+from calcidata.reports.index import FAILED_DIR, MANIFEST_SUFFIX, read_manifests, write_index
+from calcidata.reports.registry import REPORTS, Catalog, ReportSpec, check_params, label, slug
 
 __all__ = ["render", "build", "BuildResult", "Outcome", "plan"]
 
@@ -134,13 +134,13 @@ def _sha(*chunks: bytes) -> str:
     return h.hexdigest()
 
 
-_PACKAGE = Path(__file__).resolve().parent
+_PACKAGE = Path(__file__).resolve().parents[1]
 
 
 @cache
 def renderer_fingerprint() -> str:
     """Hash of the calcidata version and of the module that turns notebooks into HTML."""
-    return _sha(__version__.encode(), (_PACKAGE / "kernels.py").read_bytes())
+    return _sha(__version__.encode(), (_PACKAGE / "reports" / "kernels.py").read_bytes())
 
 
 def code_hash(files: list[str]) -> str:
@@ -159,10 +159,7 @@ def all_modules() -> list[str]:
 
 def data_fingerprint(data_dir: Path) -> str:
     """Hash of the names and bytes of every table file in ``data_dir``."""
-    chunks = []
-    for path in sorted(data_dir.glob("*.csv")):
-        chunks += [path.name.encode(), path.read_bytes()]
-    return _sha(*chunks)
+    return content_hash(sorted(data_dir.glob("*.csv")), length=64)
 
 
 def _kernel_name(notebook_bytes: bytes) -> str:
@@ -295,7 +292,7 @@ class Worker:
         prestart: bool = True,
         zygote: bool | str = True,
     ):
-        from .kernels import KernelPool
+        from calcidata.reports.kernels import KernelPool
 
         self.pool = KernelPool(cwd=cwd, env=_kernel_extra_env(data_dir), zygote=zygote)
         if prestart and self.pool.zygote is None:
@@ -303,7 +300,7 @@ class Worker:
 
     def run(self, job: Job) -> Outcome:
         """Execute ``job``'s notebook and write its outputs; never raises for a notebook error."""
-        from . import kernels
+        from calcidata.reports import kernels
 
         start = time.perf_counter()
         job.folder.mkdir(parents=True, exist_ok=True)
@@ -370,13 +367,14 @@ _TABLES: dict[tuple[str, str], object] = {}
 
 def _content_line(job: Job) -> str:
     """What the rendered report holds, in one line (loads the tables once per worker)."""
-    from . import compare, loading
+    from calcidata.reports.summary import report_summary
+    from calcidata.tables import loader as loading
 
     key = (job.data_dir, job.data_version)
     if key not in _TABLES:
         _TABLES.clear()
         _TABLES[key] = loading.load(job.data_dir)
-    return compare.report_summary(_TABLES[key], job.report, job.params)
+    return report_summary(_TABLES[key], job.report, job.params)
 
 
 def _explain(exc: Exception) -> str:
@@ -398,14 +396,20 @@ def _kernel_extra_env(data_dir) -> dict[str, str]:
 _WORKER: Worker | None = None
 
 #: Imported once by the process-pool's fork server, so every worker starts with them.
-_WORKER_PRELOAD = ["calcidata.render", "calcidata.kernels", "papermill", "nbclient", "nbconvert"]
+_WORKER_PRELOAD = [
+    "calcidata.reports.build",
+    "calcidata.reports.kernels",
+    "papermill",
+    "nbclient",
+    "nbconvert",
+]
 
 
 def _prepare() -> None:
     """Import papermill and build the HTML exporter now rather than on first use."""
     import papermill  # noqa: F401
 
-    from .kernels import exporter
+    from calcidata.reports.kernels import exporter
 
     exporter()
 
@@ -455,7 +459,7 @@ def _locked(out: Path) -> Iterator[None]:
 def _lookup(registry: Mapping[str, ReportSpec], name: str) -> ReportSpec:
     if name in registry:
         return registry[name]
-    from .reports import _suggest
+    from calcidata.reports.registry import _suggest
 
     raise ParameterError(
         f"unknown report {name!r}"
@@ -466,7 +470,7 @@ def _lookup(registry: Mapping[str, ReportSpec], name: str) -> ReportSpec:
 
 def _data_version(data: Path) -> str:
     """Validate the tables (DataValidationError if bad) and return their data version."""
-    from .loading import load
+    from calcidata.tables.loader import load
 
     return load(data).version
 
@@ -635,7 +639,7 @@ def _run_all(todo: list[Job], jobs: int | None, progress: bool) -> Iterator[Outc
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor, as_completed
 
-        from . import kernels
+        from calcidata.reports import kernels
 
         # One zygote for all workers starts preloading now, while the fork server
         # imports papermill and nbconvert once for every worker.

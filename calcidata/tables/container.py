@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -55,14 +54,3 @@ class Tables:
         return pd.DataFrame(
             [{"table": n, "rows": len(df), "columns": df.shape[1]} for n, df in self.items()]
         )
-
-
-def content_hash(paths: list[Path]) -> str:
-    """Short SHA-256 over the names and bytes of ``paths`` (order matters)."""
-    h = hashlib.sha256()
-    for p in paths:
-        h.update(p.name.encode())
-        h.update(b"\0")
-        h.update(p.read_bytes())
-        h.update(b"\0")
-    return h.hexdigest()[:12]

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import sys
 
-from .cli import command
-from .export import FORMATS
+from calcidata.cli.data import add_data_dir
+from calcidata.export import FORMATS
 
 
 def _run_export(args) -> int:
-    from .export import export_tables
+    from calcidata.export import export_tables
 
     written = export_tables(args.out, args.format or ["datapackage"], data_dir=args.data_dir)
     for path in written:
@@ -21,8 +21,7 @@ def _run_export(args) -> int:
     return 0
 
 
-@command("export")
-def setup_export(sub, add_data_dir) -> None:
+def _setup_export(sub) -> None:
     """Register ``calcidata export --format FORMAT --out DIR``."""
     p = sub.add_parser(
         "export",
@@ -43,7 +42,7 @@ def setup_export(sub, add_data_dir) -> None:
 
 
 def _run_audit(args) -> int:
-    from .audit import CHUNK_ROWS, audit_file
+    from calcidata.audit.core import CHUNK_ROWS, audit_file
 
     counts = audit_file(
         args.file,
@@ -68,8 +67,7 @@ def _run_audit(args) -> int:
     return 0
 
 
-@command("audit")
-def setup_audit(sub, add_data_dir) -> None:
+def _setup_audit(sub) -> None:
     """Register ``calcidata audit FILE [--out FILE]``."""
     p = sub.add_parser(
         "audit",
@@ -111,3 +109,9 @@ def setup_audit(sub, add_data_dir) -> None:
     )
     add_data_dir(p)
     p.set_defaults(run=_run_audit)
+
+
+def setup(sub) -> None:
+    """Register ``export`` and ``audit``."""
+    _setup_export(sub)
+    _setup_audit(sub)

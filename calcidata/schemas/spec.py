@@ -20,8 +20,8 @@ from functools import cache
 
 import pandas as pd
 
-from ..schemas import KEYS, SCHEMAS
-from ..validation import _kind, column_meta
+from calcidata.schemas import KEYS, SCHEMAS
+from calcidata.tables.checks import _kind, column_meta
 
 _BOUNDS = {
     "greater_than_or_equal_to": "minimum",

@@ -27,8 +27,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import paths
-from .errors import ParameterError
+from calcidata import paths
+from calcidata.errors import ParameterError
 
 __all__ = [
     "Param",
@@ -260,7 +260,7 @@ def _s(value: str | None) -> str:
 
 
 def _vocabulary(name: str) -> tuple[str, ...]:
-    from .schemas import vocabularies
+    from calcidata.schemas import vocabularies
 
     return getattr(vocabularies, name)
 

@@ -23,9 +23,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .errors import ParameterError
-from .schemas.vocabularies import DOSE_UNITS, TIMING_CODES
-from .units import AMOUNT_UNITS, canonical, factor, normalize_unit
+from calcidata.analysis.units import AMOUNT_UNITS, canonical, factor, normalize_unit
+from calcidata.errors import ParameterError
+from calcidata.schemas.vocabularies import DOSE_UNITS, TIMING_CODES
 
 #: Every status a row can get (the first three are the outcomes of a comparison).
 STATUSES = (
@@ -495,11 +495,11 @@ def _reference(tables, data_dir):
     """
     import weakref
 
-    from .dose_reference import DoseReference
+    from calcidata.audit.reference import DoseReference
 
     if tables is None:
-        from . import paths
-        from .loading import data_version, load
+        from calcidata import paths
+        from calcidata.tables.loader import data_version, load
 
         directory = paths.data_dir(data_dir)
         try:

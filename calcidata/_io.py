@@ -1,0 +1,74 @@
+"""File helpers shared by every stage: atomic writes and one content hash.
+
+Readers of a file calcidata writes see the old file or the new one, never half
+of one: everything is written to a temporary file in the same directory and
+swapped in with ``os.replace``. The temporary file is removed on any failure.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+#: Permissions of written files: as ``open()`` would create them (mkstemp makes 0600).
+_MODE = 0o666 & ~_umask()
+
+
+@contextlib.contextmanager
+def atomic_path(target: str | os.PathLike) -> Iterator[Path]:
+    """Yield a fresh temporary path next to ``target``; move it onto ``target`` on success.
+
+    The temporary name is unique per call, so concurrent writers never share it.
+    The path does not exist when yielded (writers such as DuckDB refuse to open
+    an existing file). If the block raises, the temporary file (and a DuckDB
+    ``.wal`` beside it) is removed and ``target`` is left as it was.
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    tmp_path.unlink()
+    try:
+        yield tmp_path
+        if tmp_path.exists():
+            os.chmod(tmp_path, _MODE)
+        os.replace(tmp_path, target)
+    finally:
+        tmp_path.unlink(missing_ok=True)
+        for extra in tmp_path.parent.glob(tmp_path.name + ".wal"):
+            extra.unlink(missing_ok=True)
+
+
+def atomic_write(path: str | os.PathLike, data: str | bytes) -> Path:
+    """Write ``data`` (text as UTF-8 with ``\\n`` line ends) to ``path`` atomically."""
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(raw)
+    return Path(path)
+
+
+def content_hash(paths: Iterable[str | os.PathLike], *, length: int = 12) -> str:
+    """SHA-256 over the names and bytes of ``paths`` (order matters), as hex.
+
+    The data version shown in reports is this hash over the table files, and a
+    report's build fingerprint includes it, so one function serves both.
+    """
+    h = hashlib.sha256()
+    for p in map(Path, paths):
+        h.update(p.name.encode())
+        h.update(b"\0")
+        h.update(p.read_bytes())
+        h.update(b"\0")
+    return h.hexdigest()[:length]

@@ -1,0 +1,75 @@
+"""``calcidata validate``, ``summary`` and ``dictionary``: the tables' commands."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from calcidata._version import __version__
+
+
+def add_data_dir(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        default=None,
+        help="directory with the table CSVs (default: $CALCIDATA_DATA_DIR or the shipped data)",
+    )
+
+
+def _run_validate(args) -> int:
+    from calcidata.errors import DataValidationError
+    from calcidata.tables.loader import collect_problems
+
+    frames, problems = collect_problems(args.data_dir)
+    if problems:
+        print(DataValidationError(problems).report(), file=sys.stderr)
+        return 1
+    rows = sum(len(f) for f in frames.values())
+    detail = ", ".join(f"{n} {len(f)}" for n, f in frames.items())
+    print(f"OK: {len(frames)} tables, {rows} rows valid ({detail})")
+    return 0
+
+
+def _run_summary(args) -> int:
+    from calcidata.analysis.strength import evidence_strength
+    from calcidata.tables.loader import load
+
+    t = load(args.data_dir)
+    print(f"calcidata {__version__}, data version {t.version}, from {t.data_dir}")
+    print(t.summary().to_string(index=False))
+    s = evidence_strength(t.evidence)
+    print("\nEvidence strength of (treatment, condition) pairs:")
+    print(s["strength"].value_counts(sort=False).to_string())
+    return 0
+
+
+def _run_dictionary(args) -> int:
+    from calcidata.tables import dictionary
+
+    if args.check:
+        current = dictionary.paths.data_dir(args.data_dir) / "README.md"
+        fresh = dictionary.render(args.data_dir)
+        if not current.is_file() or current.read_text(encoding="utf-8") != fresh:
+            print(f"{current} is stale: run 'calcidata dictionary'", file=sys.stderr)
+            return 1
+        print(f"{current} is up to date")
+        return 0
+    print(f"wrote {dictionary.write(args.data_dir)}")
+    return 0
+
+
+def setup(sub) -> None:
+    """Register ``validate``, ``summary`` and ``dictionary``."""
+    p = sub.add_parser("validate", help="validate every table; list all problems")
+    add_data_dir(p)
+    p.set_defaults(run=_run_validate)
+
+    p = sub.add_parser("summary", help="print the tables and evidence-strength summary")
+    add_data_dir(p)
+    p.set_defaults(run=_run_summary)
+
+    p = sub.add_parser("dictionary", help="regenerate data/README.md from the schemas")
+    add_data_dir(p)
+    p.add_argument("--check", action="store_true", help="only check that it is up to date")
+    p.set_defaults(run=_run_dictionary)

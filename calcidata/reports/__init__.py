@@ -1,0 +1,38 @@
+"""Stage 3, the reports: parameterized notebooks rendered to HTML.
+
+- :mod:`~calcidata.reports.registry`: the declared reports and their typed parameters
+  (imported here: it is light, and every notebook calls :func:`validate_params`);
+- :mod:`~calcidata.reports.catalog`: the allowed ids, read from the CSVs with the stdlib;
+- :mod:`~calcidata.reports.plan`: jobs, fingerprints, manifests, up-to-date checks;
+- :mod:`~calcidata.reports.worker`: one job run in a warm kernel, outputs written atomically;
+- :mod:`~calcidata.reports.build`: :func:`~calcidata.reports.build.render` and
+  :func:`~calcidata.reports.build.build` (also ``calcidata.render`` / ``calcidata.build``);
+- :mod:`~calcidata.reports.kernels`: the spare-kernel pool and its papermill engine;
+- :mod:`~calcidata.reports.index`: ``reports/index.html`` from the manifests.
+"""
+
+from __future__ import annotations
+
+from calcidata.reports.registry import (
+    REPORTS,
+    Catalog,
+    Param,
+    ReportSpec,
+    check_params,
+    get_report,
+    label,
+    slug,
+    validate_params,
+)
+
+__all__ = [
+    "REPORTS",
+    "Catalog",
+    "Param",
+    "ReportSpec",
+    "check_params",
+    "get_report",
+    "label",
+    "slug",
+    "validate_params",
+]
