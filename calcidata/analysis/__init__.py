@@ -1,0 +1,1 @@
+"""Analysis: tidy, typed results from the tables."""

@@ -1,0 +1,1 @@
+"""Display: figures drawn from analysis results."""
