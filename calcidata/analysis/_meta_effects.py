@@ -142,9 +142,13 @@ def _binary(measure: str, **given: Any) -> pd.DataFrame:
         check.at_most("ci", arr["ci"], "n2i", n2)
     for name, n in (("n1i", n1), ("n2i", n2)):
         check.positive(f"{name} (group size)", n)
-    yi, vi = effectsize_2proportions(
-        arr["ai"], n1, arr["ci"], n2, statistic=_SM_STATISTIC[measure], zero_correction=0.5
-    )
+    a, c = arr["ai"], arr["ci"]
+    # metafor's add=1/2, to="only0": 0.5 in each of the four cells of a table with a zero
+    # cell. Done here, not with statsmodels' zero_correction=0.5, which adds 0.5 to the
+    # events of every study but grows the group sizes of the zero-cell studies only.
+    zero = (a == 0) | (a == n1) | (c == 0) | (c == n2)
+    a, c, n1, n2 = a + 0.5 * zero, c + 0.5 * zero, n1 + 1.0 * zero, n2 + 1.0 * zero
+    yi, vi = effectsize_2proportions(a, n1, c, n2, statistic=_SM_STATISTIC[measure])
     return _frame(yi, vi)
 
 

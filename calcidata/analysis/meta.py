@@ -210,7 +210,10 @@ def pool(
     k = y.size
     if k < 2 and (method != "FE" or test == "knha"):
         raise ParameterError(f"yi: method {method} with test {test} needs at least 2 studies")
-    return _pool_one(y, v, method=method, test=test, pi=pi, level=lv)
+    # statsmodels takes square roots of its (unused) untruncated DL variances and divides
+    # by k - 1; degenerate inputs (k = 1, identical effects under knha) give inf, not noise.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return _pool_one(y, v, method=method, test=test, pi=pi, level=lv)
 
 
 _SCALAR_FIELDS = (
@@ -377,7 +380,8 @@ def pool_many(
         tau2, converged = t2.tau2_pm(y, v)
     else:
         tau2, converged = t2.tau2_reml(y, v)
-    out = t2.pool_rows(y, v, tau2, knha=test == "knha", pi_t=pi == "t", level=lv)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = t2.pool_rows(y, v, tau2, knha=test == "knha", pi_t=pi == "t", level=lv)
     i2, h2 = t2.heterogeneity(out["q"], tau2, v, method == "FE")
     out["i2"], out["h2"] = i2, h2
     if method == "FE":
