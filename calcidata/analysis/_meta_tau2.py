@@ -85,6 +85,18 @@ def tau2_pm(y: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return tau2, done
 
 
+def _reml_score(y: np.ndarray, v: np.ndarray, tau2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """REML score and expected information for tau^2 (both times 2), one value per row."""
+    w = 1.0 / (v + tau2[:, None])
+    sw = w.sum(axis=1)
+    w2 = w**2
+    sw2 = w2.sum(axis=1)
+    mu = (w * y).sum(axis=1) / sw
+    score = (w2 * (y - mu[:, None]) ** 2).sum(axis=1) - (sw - sw2 / sw)
+    info = sw2 - 2.0 * (w2 * w).sum(axis=1) / sw + (sw2 / sw) ** 2
+    return score, info
+
+
 def tau2_reml(
     y: np.ndarray, v: np.ndarray, start: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -98,30 +110,44 @@ def tau2_reml(
         score = sum(w^2 r^2) - tr(P),      tr(P)   = sum(w) - sum(w^2) / sum(w)
         info  = tr(P P) = sum(w^2) - 2 sum(w^3) / sum(w) + (sum(w^2) / sum(w))^2
 
-    and each step is ``tau2 <- max(0, tau2 + score / info)``, done for all rows
-    at once until the change is below ``TOL`` (relative to ``max(1, tau2)``).
-    The start is the truncated DerSimonian-Laird estimate.
+    Rows whose score at 0 is not positive get 0 (the truncated estimate). The
+    others take Fisher steps ``tau2 + score / info`` from the DerSimonian-Laird
+    start, safeguarded as in Numerical Recipes' ``rtsafe``: a step that leaves
+    the bracket where the score changes sign, or does not halve the previous
+    step, is replaced by bisection (plain Fisher scoring can oscillate). All
+    rows are updated at once until the change is below ``TOL`` (relative to
+    ``max(1, tau2)``).
 
     Returns
     -------
     tau2, converged : numpy.ndarray
         Shape ``(m,)`` each.
     """
+    m = y.shape[0]
     tau2 = tau2_dl(y, v) if start is None else np.array(start, dtype=float)
-    done = np.zeros(y.shape[0], dtype=bool)
+    at_zero, _ = _reml_score(y, v, np.zeros(m))
+    done = at_zero <= 0
+    tau2[done] = 0.0
+    lo, hi = np.zeros(m), np.full(m, np.inf)
+    last = np.full(m, np.inf)  # size of the previous step
     for _ in range(MAXITER):
         rows = np.flatnonzero(~done)
         if rows.size == 0:
             break
-        w = 1.0 / (v[rows] + tau2[rows, None])
-        sw = w.sum(axis=1)
-        w2 = w**2
-        sw2 = w2.sum(axis=1)
-        mu = (w * y[rows]).sum(axis=1) / sw
-        score = (w2 * (y[rows] - mu[:, None]) ** 2).sum(axis=1) - (sw - sw2 / sw)
-        info = sw2 - 2.0 * (w2 * w).sum(axis=1) / sw + (sw2 / sw) ** 2
-        new = np.maximum(0.0, tau2[rows] + score / info)
-        done[rows] = np.abs(new - tau2[rows]) <= TOL * np.maximum(1.0, new)
+        t = tau2[rows]
+        score, info = _reml_score(y[rows], v[rows], t)
+        lo[rows] = np.where(score > 0, t, lo[rows])
+        hi[rows] = np.where(score > 0, hi[rows], t)
+        step = score / info
+        new = t + step
+        # bisect when the step leaves the bracket or does not halve the previous step
+        slow = (new <= lo[rows]) | (new >= hi[rows]) | (np.abs(step) > 0.5 * last[rows])
+        bisect = slow & np.isfinite(hi[rows])
+        new = np.maximum(np.where(bisect, 0.5 * (lo[rows] + hi[rows]), new), 0.0)
+        last[rows] = np.abs(new - t)
+        done[rows] = (np.abs(new - t) <= TOL * np.maximum(1.0, new)) | (
+            hi[rows] - lo[rows] <= TOL * np.maximum(1.0, lo[rows])
+        )
         tau2[rows] = new
     return tau2, done
 
