@@ -212,7 +212,7 @@ def pool(
         raise ParameterError(f"yi: method {method} with test {test} needs at least 2 studies")
     # statsmodels takes square roots of its (unused) untruncated DL variances and divides
     # by k - 1; degenerate inputs (k = 1, identical effects under knha) give inf, not noise.
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         return _pool_one(y, v, method=method, test=test, pi=pi, level=lv)
 
 
