@@ -302,3 +302,32 @@ def test_bad_pool_many_input_raises_parameter_error():
         meta.pool_many(np.ones((2, 3)), -np.ones((2, 3)))
     with pytest.raises(ParameterError, match="at least 2"):
         meta.pool_many(np.ones((2, 1)), np.ones((2, 1)))
+
+
+def test_readme_meta_example_runs_and_prints_what_it_says(monkeypatch):
+    import contextlib
+    import io
+    import re
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from .conftest import ROOT
+    from .test_readme_reuse import FENCE
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("## Pool results: calcidata.meta", 1)[1]
+    section = re.split(r"^## ", section, maxsplit=1, flags=re.MULTILINE)[0]
+    blocks = [code for lang, code in FENCE.findall(section) if lang == "python"]
+    assert blocks
+    monkeypatch.chdir(ROOT)
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        for code in blocks:
+            exec(compile(code, "README.md", "exec"), {"__name__": "__readme__"})
+    out = printed.getvalue()
+    for claim in re.findall(r"`((?:RR|tau2) [^`]+)`", section):
+        assert claim in out, (claim, out)
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
