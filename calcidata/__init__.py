@@ -33,7 +33,10 @@ _LAZY = {
     "build": "calcidata.reports.build",
 }
 
-__all__ = ["__version__", *_LAZY]
+#: Public names that are whole modules (``calcidata.meta`` is ``calcidata.analysis.meta``).
+_LAZY_MODULES = {"meta": "calcidata.analysis.meta"}
+
+__all__ = ["__version__", *_LAZY, *_LAZY_MODULES]
 
 
 def __getattr__(name: str):
@@ -41,6 +44,10 @@ def __getattr__(name: str):
         value = getattr(import_module(_LAZY[name]), name)
         globals()[name] = value
         return value
+    if name in _LAZY_MODULES:
+        module = import_module(_LAZY_MODULES[name])
+        globals()[name] = module
+        return module
     raise AttributeError(f"module 'calcidata' has no attribute {name!r}")
 
 

@@ -1,0 +1,392 @@
+"""Meta-analysis: effect sizes per study and pooled (fixed- or random-effects) estimates.
+
+>>> import calcidata
+>>> es = calcidata.meta.effect_sizes("RR", ai=[4, 6], bi=[119, 300], ci=[11, 29], di=[128, 274])
+>>> res = calcidata.meta.pool(es["yi"], es["vi"], method="REML")  # doctest: +SKIP
+
+Which part comes from where
+---------------------------
+* statsmodels (``statsmodels.stats.meta_analysis``):
+  ``effectsize_2proportions`` for the log risk ratio, log odds ratio and risk
+  difference (with its per-study 0.5 zero correction); ``combine_effects`` for
+  the fixed-effect pool, Cochran's Q, the DerSimonian-Laird and Paule-Mandel
+  ("iterated") estimates, the inverse-variance random-effects pool and the
+  Hartung-Knapp-Sidik-Jonkman variances (``var_hksj_re``/``var_hksj_fe``).
+* scipy: the normal, t and chi-squared distributions; ``brentq`` as a fallback
+  root finder for Paule-Mandel.
+* written here (``_meta_tau2``, documented with formula and reference): the
+  REML estimator (Fisher scoring); truncation of the DL estimate at zero;
+  metafor's I^2/H^2 (with the typical within-study variance); the prediction
+  intervals; the vectorised :func:`pool_many`; mean differences and metafor's
+  Hedges' g (exact gamma-function correction, large-sample variance).
+
+Argument names and conventions follow R's metafor (``escalc``, ``rma``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import optimize, stats
+
+from calcidata.errors import CalcidataError, ParameterError
+
+from . import _meta_check as check
+from . import _meta_tau2 as t2
+from ._meta_effects import MEASURES, effect_sizes, hedges_g
+
+METHODS = ("FE", "DL", "PM", "REML")
+TESTS = ("z", "knha")
+PI_TYPES = ("t", "z")
+
+__all__ = ["MEASURES", "METHODS", "MetaResult", "effect_sizes", "hedges_g", "pool", "pool_many"]
+
+
+# -- pooled result --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MetaResult:
+    """One pooled meta-analysis (numbers as metafor's ``rma`` reports them).
+
+    Attributes
+    ----------
+    k : int
+        Number of studies.
+    estimate, se, ci_low, ci_high : float
+        Pooled effect, its standard error and confidence interval (on the scale
+        of ``yi``: logs for RR and OR).
+    zval_or_tval, pval : float
+        Test of ``estimate = 0``: z, or t with ``k - 1`` df when ``test="knha"``.
+    tau2, tau : float
+        Between-study variance (truncated at 0) and its square root; 0 for FE.
+    q, q_df, q_pval : float, int, float
+        Cochran's Q, ``k - 1`` and its chi-squared p-value.
+    i2, h2 : float
+        I^2 in percent and H^2 (see :func:`pool`).
+    pi_low, pi_high : float
+        Prediction interval for the effect in a new study. For FE it equals the
+        confidence interval (tau^2 = 0, no between-study spread).
+    weights : tuple of float
+        Percent weight of each study (sums to 100).
+    method, test, pi : str
+        As passed to :func:`pool`.
+    level : float
+        Confidence level in percent.
+    yi, vi : tuple of float
+        The input effect sizes and variances.
+    """
+
+    k: int
+    estimate: float
+    se: float
+    ci_low: float
+    ci_high: float
+    zval_or_tval: float
+    pval: float
+    tau2: float
+    tau: float
+    q: float
+    q_df: int
+    q_pval: float
+    i2: float
+    h2: float
+    pi_low: float
+    pi_high: float
+    weights: tuple[float, ...]
+    method: str
+    test: str
+    pi: str = "t"
+    level: float = 95.0
+    yi: tuple[float, ...] = ()
+    vi: tuple[float, ...] = ()
+
+    def summary_frame(self, labels: Any = None) -> pd.DataFrame:
+        """Per-study rows and the pooled row as one tidy frame (numbers, not strings).
+
+        Columns: ``study``, ``kind`` ("study" or "pooled"), ``estimate``, ``se``,
+        ``ci_low``, ``ci_high`` (study rows: normal-quantile intervals at
+        ``level``), ``weight`` (percent), ``pi_low``, ``pi_high`` (pooled row only).
+        """
+        yi, vi = np.asarray(self.yi), np.asarray(self.vi)
+        labels = list(labels) if labels is not None else [str(i + 1) for i in range(self.k)]
+        if len(labels) != self.k:
+            raise ParameterError(f"labels must have {self.k} entries; got {len(labels)}")
+        crit = stats.norm.isf((1 - self.level / 100) / 2)
+        se = np.sqrt(vi)
+        studies = pd.DataFrame(
+            {
+                "study": labels,
+                "kind": "study",
+                "estimate": yi,
+                "se": se,
+                "ci_low": yi - crit * se,
+                "ci_high": yi + crit * se,
+                "weight": np.asarray(self.weights),
+                "pi_low": np.nan,
+                "pi_high": np.nan,
+            }
+        )
+        pooled = pd.DataFrame(
+            {
+                "study": [f"pooled ({self.method})"],
+                "kind": "pooled",
+                "estimate": self.estimate,
+                "se": self.se,
+                "ci_low": self.ci_low,
+                "ci_high": self.ci_high,
+                "weight": 100.0,
+                "pi_low": self.pi_low,
+                "pi_high": self.pi_high,
+            }
+        )
+        return pd.concat([studies, pooled], ignore_index=True)
+
+    def to_dict(self) -> dict[str, Any]:
+        """All fields as plain Python values (tuples as lists), ready for ``json.dumps``."""
+        out = asdict(self)
+        for key, value in out.items():
+            if isinstance(value, tuple):
+                out[key] = [float(x) for x in value]
+            elif isinstance(value, float) and not math.isfinite(value):
+                out[key] = None
+        return out
+
+
+def pool(
+    yi: Any,
+    vi: Any,
+    *,
+    method: str = "REML",
+    test: str = "z",
+    pi: str = "t",
+    level: float = 95,
+) -> MetaResult:
+    """Pool effect sizes with a fixed-effect or random-effects model.
+
+    Parameters
+    ----------
+    yi, vi : array_like
+        Effect sizes and their sampling variances (> 0), one per study.
+    method : {"FE", "DL", "PM", "REML"}
+        Fixed effect (inverse variance), or random effects with tau^2 from
+        DerSimonian-Laird, Paule-Mandel or restricted maximum likelihood.
+        tau^2 is truncated at 0.
+    test : {"z", "knha"}
+        Normal-quantile tests and intervals, or the Hartung-Knapp
+        (Sidik-Jonkman) adjusted variance with t(k - 1) quantiles.
+    pi : {"t", "z"}
+        Prediction interval ``estimate +- crit sqrt(se^2 + tau^2)``: ``crit``
+        from t(k - 2) (Higgins, Thompson & Spiegelhalter 2009; Cochrane
+        Handbook; NaN when k < 3) or from the normal distribution (metafor's
+        default with ``test="z"``). ``se`` is the model's (HKSJ-adjusted under
+        ``test="knha"``). For FE the prediction interval equals the CI.
+    level : float
+        Confidence level in percent, in (0, 100).
+
+    Returns
+    -------
+    MetaResult
+        ``i2`` is ``100 tau^2 / (tau^2 + s^2)`` with the typical within-study
+        variance ``s^2`` (metafor; for DL this is ``(Q - df) / Q``); for FE,
+        ``100 max(0, (Q - df) / Q)`` and ``h2 = Q / df``, as metafor reports.
+
+    Raises
+    ------
+    calcidata.errors.ParameterError
+        Lengths differ, ``vi <= 0``, NaN or non-numeric values, fewer than 2
+        studies for a random-effects model or ``knha``, unknown method, test
+        or pi, level outside (0, 100).
+    """
+    method = check.choice("method", method, METHODS)
+    test = check.choice("test", test, TESTS)
+    pi = check.choice("pi", pi, PI_TYPES)
+    lv = check.level(level)
+    y, v = _check_pair(yi, vi, ndim=1)
+    k = y.size
+    if k < 2 and (method != "FE" or test == "knha"):
+        raise ParameterError(f"yi: method {method} with test {test} needs at least 2 studies")
+    # statsmodels takes square roots of its (unused) untruncated DL variances and divides
+    # by k - 1; degenerate inputs (k = 1, identical effects under knha) give inf, not noise.
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        return _pool_one(y, v, method=method, test=test, pi=pi, level=lv)
+
+
+_SCALAR_FIELDS = (
+    "k", "estimate", "se", "ci_low", "ci_high", "zval_or_tval", "pval", "tau2", "tau",
+    "q", "q_df", "q_pval", "i2", "h2", "pi_low", "pi_high",
+)  # fmt: skip
+
+
+def _check_pair(yi: Any, vi: Any, *, ndim: int) -> tuple[np.ndarray, np.ndarray]:
+    y = check.vector("yi", yi, ndim=ndim)
+    v = check.vector("vi", vi, ndim=ndim)
+    check.same_length({"yi": y, "vi": v})
+    check.positive("vi", v)
+    return y, v
+
+
+def _pool_one(y: np.ndarray, v: np.ndarray, *, method: str, test: str, pi: str, level: float):
+    from statsmodels.stats.meta_analysis import combine_effects
+
+    k = y.size
+    fixed = method == "FE"
+    if method == "PM":
+        res = combine_effects(y, v, method_re="pm", atol=1e-12, maxiter=t2.MAXITER)
+        tau2 = _pm_checked(y, v, float(res.tau2))
+        if tau2 != res.tau2:
+            res = _combine_at(y, v, tau2)
+    elif method == "REML":
+        tau2_arr, converged = t2.tau2_reml(y[None, :], v[None, :])
+        if not converged[0]:
+            raise CalcidataError("REML estimation of tau^2 did not converge")
+        tau2 = float(tau2_arr[0])
+        res = _combine_at(y, v, tau2)
+    else:
+        res = combine_effects(y, v, method_re="dl")
+        tau2 = 0.0 if fixed else max(0.0, float(res.tau2))
+    if fixed or tau2 == 0.0:
+        # With tau^2 = 0 the random-effects pool is the fixed-effect pool.
+        est, var, wrel = res.mean_effect_fe, 1 / res.w_total_fe, res.weights_rel_fe
+        var_knha = res.var_hksj_fe
+    else:
+        est, var, wrel = res.mean_effect_re, 1 / res.w_total_re, res.weights_rel_re
+        var_knha = res.var_hksj_re
+    knha = test == "knha"
+    se = math.sqrt(var_knha if knha else var)
+    dist = stats.t(k - 1) if knha else stats.norm()
+    crit = dist.isf((1 - level / 100) / 2)
+    stat = est / se
+    q = float(res.q)
+    i2, h2 = t2.heterogeneity(np.array([q]), np.array([tau2]), v[None, :], fixed)
+    if fixed:
+        pi_low, pi_high = est - crit * se, est + crit * se
+    else:
+        band = t2.prediction(
+            np.array([est]), np.array([se]), np.array([tau2]), k, pi_t=pi == "t", level=level
+        )
+        pi_low, pi_high = float(band["pi_low"][0]), float(band["pi_high"][0])
+    return MetaResult(
+        k=k,
+        estimate=float(est),
+        se=se,
+        ci_low=float(est - crit * se),
+        ci_high=float(est + crit * se),
+        zval_or_tval=float(stat),
+        pval=float(2 * dist.sf(abs(stat))),
+        tau2=tau2,
+        tau=math.sqrt(tau2),
+        q=q,
+        q_df=k - 1,
+        q_pval=float(stats.chi2.sf(q, k - 1)) if k > 1 else math.nan,
+        i2=float(i2[0]),
+        h2=float(h2[0]),
+        pi_low=float(pi_low),
+        pi_high=float(pi_high),
+        weights=tuple(float(x) for x in 100 * np.asarray(wrel)),
+        method=method,
+        test=test,
+        pi=pi,
+        level=level,
+        yi=tuple(float(x) for x in y),
+        vi=tuple(float(x) for x in v),
+    )
+
+
+def _combine_at(y: np.ndarray, v: np.ndarray, tau2: float):
+    """statsmodels' ``combine_effects`` at a given tau^2.
+
+    Its Paule-Mandel routine returns its start value when allowed no
+    iteration, so ``tau2_start=tau2, maxiter=0`` makes statsmodels do the
+    inverse-variance pool and the HKSJ variances for our tau^2.
+    """
+    from statsmodels.stats.meta_analysis import combine_effects
+
+    res = combine_effects(y, v, method_re="pm", tau2_start=tau2, maxiter=0)
+    if not math.isclose(float(res.tau2), tau2, rel_tol=0, abs_tol=0):
+        raise CalcidataError("statsmodels did not pool at the given tau^2")
+    return res
+
+
+def _pm_checked(y: np.ndarray, v: np.ndarray, tau2: float) -> float:
+    """Return statsmodels' Paule-Mandel tau^2, or solve with scipy's brentq if it is off."""
+    k = y.size
+
+    def excess(t: float) -> float:
+        w = 1 / (v + t)
+        mu = w @ y / w.sum()
+        return float(w @ (y - mu) ** 2 - (k - 1))
+
+    if excess(0.0) <= 0:
+        return 0.0
+    if abs(excess(tau2)) <= 1e-8 * k:
+        return tau2
+    hi = max(1.0, float(np.var(y)) * 10)
+    while excess(hi) > 0:
+        hi *= 10
+    return float(optimize.brentq(excess, 0.0, hi, xtol=1e-14, rtol=1e-14))
+
+
+# -- many meta-analyses at once -------------------------------------------------------------
+
+
+def pool_many(
+    yi: Any,
+    vi: Any,
+    *,
+    method: str = "REML",
+    test: str = "z",
+    pi: str = "t",
+    level: float = 95,
+) -> pd.DataFrame:
+    """Pool many meta-analyses of ``k`` studies each, vectorised across them.
+
+    Parameters
+    ----------
+    yi, vi : array_like
+        2-D arrays of shape ``(m, k)``: one row per meta-analysis, one column
+        per study.
+    method, test, pi, level
+        As in :func:`pool`. REML runs vectorised Fisher scoring and PM
+        vectorised Newton steps across rows (see ``_meta_tau2``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per meta-analysis with the scalar fields of :class:`MetaResult`
+        (``k``, ``estimate``, ``se``, ``ci_low``, ``ci_high``, ``zval_or_tval``,
+        ``pval``, ``tau2``, ``tau``, ``q``, ``q_df``, ``q_pval``, ``i2``, ``h2``,
+        ``pi_low``, ``pi_high``) and ``converged`` (False where the iteration
+        did not converge; such rows are kept, not dropped).
+    """
+    method = check.choice("method", method, METHODS)
+    test = check.choice("test", test, TESTS)
+    pi = check.choice("pi", pi, PI_TYPES)
+    lv = check.level(level)
+    y, v = _check_pair(yi, vi, ndim=2)
+    m, k = y.shape
+    if k < 2 and (method != "FE" or test == "knha"):
+        raise ParameterError(f"yi: method {method} with test {test} needs at least 2 studies")
+    converged = np.ones(m, dtype=bool)
+    if method == "FE":
+        tau2 = np.zeros(m)
+    elif method == "DL":
+        tau2 = t2.tau2_dl(y, v)
+    elif method == "PM":
+        tau2, converged = t2.tau2_pm(y, v)
+    else:
+        tau2, converged = t2.tau2_reml(y, v)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = t2.pool_rows(y, v, tau2, knha=test == "knha", pi_t=pi == "t", level=lv)
+    i2, h2 = t2.heterogeneity(out["q"], tau2, v, method == "FE")
+    out["i2"], out["h2"] = i2, h2
+    if method == "FE":
+        out["pi_low"], out["pi_high"] = out["ci_low"], out["ci_high"]
+    columns = [f for f in _SCALAR_FIELDS if f != "k"]
+    frame = pd.DataFrame({"k": np.full(m, k), **{c: out[c] for c in columns}})
+    frame["converged"] = converged
+    return frame

@@ -1,0 +1,109 @@
+"""The forest plot: asserted on what was drawn, not on pixels."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib.patches import Polygon  # noqa: E402
+
+import calcidata  # noqa: E402
+from calcidata.display.forest import forest  # noqa: E402
+from calcidata.errors import ParameterError  # noqa: E402
+
+from .conftest import ROOT  # noqa: E402
+
+BCG = pd.read_csv(ROOT / "tests" / "reference" / "bcg.csv", comment="#")
+
+
+@pytest.fixture
+def result():
+    es = calcidata.meta.effect_sizes("RR", ai=BCG.tpos, bi=BCG.tneg, ci=BCG.cpos, di=BCG.cneg)
+    return calcidata.meta.pool(es.yi, es.vi, method="REML")
+
+
+@pytest.fixture(autouse=True)
+def _close():
+    yield
+    plt.close("all")
+
+
+def _texts(ax) -> list[str]:
+    return [t.get_text() for t in ax.texts]
+
+
+def test_one_marker_per_study_sized_by_weight(result):
+    ax = forest(result, labels=BCG.author, measure="RR")
+    squares = ax.collections[0]
+    assert len(squares.get_offsets()) == 13
+    sizes = squares.get_sizes()
+    assert np.argmax(sizes) == int(np.argmax(result.weights))
+    assert np.allclose(np.asarray(squares.get_offsets())[:, 0], np.exp(result.yi))
+
+
+def test_diamond_spans_the_pooled_confidence_interval(result):
+    ax = forest(result, measure="RR")
+    diamonds = [p for p in ax.patches if isinstance(p, Polygon)]
+    assert len(diamonds) == 1
+    xs = diamonds[0].get_xy()[:, 0]
+    assert xs.min() == pytest.approx(np.exp(result.ci_low))
+    assert xs.max() == pytest.approx(np.exp(result.ci_high))
+    assert np.isclose(xs, np.exp(result.estimate)).sum() == 2  # top and bottom tips
+
+
+def test_ratio_measures_use_a_log_axis_and_show_exponentiated_numbers(result):
+    ax = forest(result, labels=BCG.author, measure="RR")
+    assert ax.get_xscale() == "log"
+    texts = _texts(ax)
+    pooled = (
+        f"{np.exp(result.estimate):.2f} [{np.exp(result.ci_low):.2f}, {np.exp(result.ci_high):.2f}]"
+    )
+    assert pooled == "0.49 [0.34, 0.70]" and pooled in texts  # metafor's predict.rma example
+    assert f"{result.weights[0]:.1f}%" in texts
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels[:13] == list(BCG.author) and labels[13].startswith("Total (REML")
+
+
+def test_prediction_interval_heterogeneity_and_favours(result):
+    ax = forest(result, measure="OR", favours=("Favours BCG", "Favours control"))
+    lines = [ln for ln in ax.lines if ln.get_label() == "prediction interval"]
+    assert len(lines) == 1
+    assert np.allclose(lines[0].get_xdata(), np.exp([result.pi_low, result.pi_high]))
+    texts = _texts(ax)
+    assert "Favours BCG" in texts and "Favours control" in texts
+    het = next(t for t in texts if t.startswith("Heterogeneity"))
+    assert f"Q = {result.q:.2f}, df = 12" in het and "I² = 92%" in het and "Tau²" in het
+
+
+def test_linear_axis_for_differences_and_given_axes():
+    res = calcidata.meta.pool([0.1, 0.4, -0.2], [0.02, 0.05, 0.03], method="FE")
+    fig, ax = plt.subplots()
+    out = forest(res, ax=ax)
+    assert out is ax and ax.get_xscale() == "linear"
+    assert not [ln for ln in ax.lines if ln.get_label() == "prediction interval"]  # FE
+    assert "Study 1" in [t.get_text() for t in ax.get_yticklabels()]
+
+
+def test_wrong_labels_and_extreme_values_raise_parameter_error(result):
+    with pytest.raises(ParameterError, match="labels"):
+        forest(result, labels=["a", "b"])
+    huge = calcidata.meta.pool([1e300, -1e300], [1.0, 1.0], method="FE")
+    with pytest.raises(ParameterError, match="forest plot"):
+        forest(huge)
+    big_log = calcidata.meta.pool([400.0, 410.0], [1.0, 1.0], method="FE")
+    forest(big_log)  # fine on a linear axis
+    with pytest.raises(ParameterError, match="log scale"):
+        forest(big_log, measure="RR")
+
+
+def test_module_is_not_imported_with_calcidata():
+    import subprocess
+    import sys
+
+    code = "import sys, calcidata; assert 'calcidata.display.forest' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True)
