@@ -109,7 +109,8 @@ def audit_loop(frame: pd.DataFrame, *, tables) -> pd.DataFrame:
     show what vectorizing buys, and by a test as an independent check.
     """
     from calcidata.analysis.units import AMOUNT_UNITS, canonical, factor, normalize_unit
-    from calcidata.audit.core import OUTPUT_COLUMNS, TOLERANCE, _blank, _parse_frequency
+    from calcidata.audit.core import OUTPUT_COLUMNS, TOLERANCE
+    from calcidata.audit.inputs import _blank, _parse_frequency
     from calcidata.audit.reference import DoseReference
     from calcidata.schemas.vocabularies import DOSE_UNITS
 
@@ -251,7 +252,7 @@ def _rss_mb() -> float:
 
 def _step_memory(rows: int) -> dict:
     import calcidata
-    from calcidata.audit.core import audit_doses
+    from calcidata.audit import audit_doses
 
     tables = calcidata.load()
     frame = synthetic(rows)
@@ -280,7 +281,7 @@ def _step_memory(rows: int) -> dict:
 
 def _step_loop(rows: int) -> dict:
     import calcidata
-    from calcidata.audit.core import audit_doses
+    from calcidata.audit import audit_doses
 
     tables = calcidata.load()
     frame = synthetic(rows, seed=1)
@@ -297,14 +298,14 @@ def _step_loop(rows: int) -> dict:
 
 
 def _step_file(path: str, out: str) -> dict:
-    from calcidata.audit.core import audit_file
+    from calcidata.audit import audit_file
 
     counts, wall, cpu = _timed(lambda: audit_file(path, out))
     return {"wall": wall, "cpu": cpu, "rows": int(counts.sum()), "peak_mb": _peak_mb()}
 
 
 def _step_read_whole(path: str) -> dict:
-    from calcidata.audit.core import read_input
+    from calcidata.audit import read_input
 
     try:
         frame = read_input(path)

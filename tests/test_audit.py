@@ -10,15 +10,9 @@ import pytest
 
 import calcidata
 from calcidata.analysis import units
-from calcidata.audit.core import (
-    OUTPUT_COLUMNS,
-    STATUSES,
-    _combinations,
-    audit_doses,
-    audit_file,
-    read_input,
-    write_output,
-)
+from calcidata.audit import OUTPUT_COLUMNS, STATUSES, audit_doses, audit_file, read_input
+from calcidata.audit.files import write_output
+from calcidata.audit.inputs import _combinations
 from calcidata.cli import main
 from calcidata.errors import ParameterError
 

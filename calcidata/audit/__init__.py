@@ -7,13 +7,7 @@
 
 from __future__ import annotations
 
-from calcidata.audit.core import (
-    CHUNK_ROWS,
-    OUTPUT_COLUMNS,
-    STATUSES,
-    audit_doses,
-    audit_file,
-    read_input,
-)
+from calcidata.audit.core import CHUNK_ROWS, OUTPUT_COLUMNS, STATUSES, audit_doses
+from calcidata.audit.files import audit_file, read_input
 
 __all__ = ["CHUNK_ROWS", "OUTPUT_COLUMNS", "STATUSES", "audit_doses", "audit_file", "read_input"]

@@ -15,6 +15,7 @@ lookup and a few vectorized comparisons (see ``docs/scaling.md``).
 
 from __future__ import annotations
 
+import weakref
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -358,3 +359,41 @@ def _parents(frame: pd.DataFrame, key: str) -> dict[str, str | None]:
         k: (p if isinstance(p, str) else None)
         for k, p in zip(frame[key], frame["parent_id"].astype(object), strict=True)
     }
+
+
+#: Recently built references: key -> (weak reference to the tables, reference).
+_REFERENCES: dict[tuple, tuple] = {}
+
+
+def cached_reference(tables=None, data_dir=None) -> DoseReference:
+    """The :class:`DoseReference` of ``tables`` (or of the tables in ``data_dir``), cached.
+
+    A reference is reused for the same ``Tables`` object, or for the same data
+    directory while its files are unchanged (same data version), so repeated
+    audits do not reload and re-validate the tables.
+    """
+    if tables is None:
+        from calcidata import paths
+        from calcidata.tables.loader import data_version, load
+
+        directory = paths.data_dir(data_dir)
+        try:
+            key: tuple = ("dir", str(directory.resolve()), data_version(directory))
+        except OSError:  # a missing file: let the loader report it properly
+            return DoseReference(load(directory))
+        if key not in _REFERENCES:
+            _remember(key, None, DoseReference(load(directory)))
+        return _REFERENCES[key][1]
+    key = ("tables", id(tables), tables.version)
+    cached = _REFERENCES.get(key)
+    if cached is not None and cached[0] is not None and cached[0]() is tables:
+        return cached[1]
+    reference = DoseReference(tables)
+    _remember(key, weakref.ref(tables), reference)
+    return reference
+
+
+def _remember(key: tuple, owner, reference) -> None:
+    while len(_REFERENCES) >= 4:
+        _REFERENCES.pop(next(iter(_REFERENCES)))
+    _REFERENCES[key] = (owner, reference)

@@ -42,7 +42,7 @@ def _setup_export(sub) -> None:
 
 
 def _run_audit(args) -> int:
-    from calcidata.audit.core import CHUNK_ROWS, audit_file
+    from calcidata.audit import CHUNK_ROWS, audit_file
 
     counts = audit_file(
         args.file,
