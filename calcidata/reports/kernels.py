@@ -433,7 +433,13 @@ class KernelPool:
 
 
 def can_fork() -> bool:
-    # fork without exec is well-trodden on Linux; macOS frameworks are not fork-safe
+    """Whether kernels may be forked from a zygote here.
+
+    Linux only (macOS frameworks are not fork-safe); ``CALCIDATA_FORK_KERNELS=0``
+    turns it off (the benchmark measures the build both ways).
+    """
+    if os.environ.get("CALCIDATA_FORK_KERNELS", "1") == "0":
+        return False
     return sys.platform.startswith("linux") and hasattr(os, "fork")
 
 

@@ -1,0 +1,159 @@
+"""The cost of rendering: the kernel fork server against plain kernels, and the floor.
+
+Measured side by side in one run, on the shipped data, each build in its own
+process with ``-j`` = the CPU count, from scratch:
+
+* **fork server**: kernels forked from a preloaded process (``_forkserver``);
+* **plain kernels**: every kernel a new interpreter, one spare kept warm per
+  worker (``CALCIDATA_FORK_KERNELS=0``);
+* **floor**: each report's notebook code run as one plain Python script (no
+  kernel, no papermill, no nbconvert), its displayed values rendered the way a
+  kernel renders them (``_repr_html_`` for tables, PNG for figures), one process
+  per report, one at a time. The summed CPU time of those scripts is the floor
+  the full build's CPU time is held against.
+
+The two builds alternate (fork, plain, fork, plain ...) so that the machine's
+other load falls on both alike. Run alone: ``python -m benchmarks kernels``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROUNDS = 2
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _timed(argv: list[str], env: dict | None = None) -> tuple[float, float]:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    subprocess.run(
+        argv, check=True, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def _full_build(out: Path, fork: bool) -> tuple[float, float]:
+    env = {**os.environ, "CALCIDATA_FORK_KERNELS": "1" if fork else "0"}
+    cli = str(Path(sys.executable).parent / "calcidata")
+    return _timed([cli, "build", "--out", str(out), "--force", "--no-progress"], env)
+
+
+_PRELUDE = """\
+import io as _io
+import matplotlib
+matplotlib.use("Agg")
+import matplotlib.pyplot as _plt
+
+
+def _show(value):
+    # what a kernel does with a cell's value and its open figures
+    if value is not None and hasattr(value, "_repr_html_"):
+        value._repr_html_()
+    elif value is not None and not hasattr(value, "figure"):
+        repr(value)
+    for number in _plt.get_fignums():
+        _plt.figure(number).savefig(_io.BytesIO(), format="png", bbox_inches="tight")
+    _plt.close("all")
+
+"""
+
+
+def script(notebook: Path, params: dict) -> str:
+    """The notebook's code as one plain script, with ``params`` set as papermill would."""
+    import ast
+
+    nb = json.loads(notebook.read_text(encoding="utf-8"))
+    lines = [_PRELUDE]
+    for cell in nb["cells"]:
+        if cell["cell_type"] != "code":
+            continue
+        source = "".join(cell["source"])
+        source = "\n".join(ln for ln in source.splitlines() if not ln.lstrip().startswith("%"))
+        if "parameters" in cell.get("metadata", {}).get("tags", []):
+            lines.append(source)
+            lines += [f"{k} = {v!r}" for k, v in params.items()]
+            continue
+        tree = ast.parse(source)
+        last = tree.body[-1] if tree.body else None
+        if isinstance(last, ast.Expr):
+            head = ast.unparse(ast.Module(body=tree.body[:-1], type_ignores=[]))
+            lines += [head, f"_show({ast.unparse(last.value)})"]
+        else:
+            lines += [source, "_show(None)"]
+    return "\n".join(lines) + "\n"
+
+
+def _floor(jobs, work: Path) -> tuple[float, float]:
+    from calcidata import paths
+
+    env = {**os.environ, paths.ENV_DATA_DIR: str(paths.data_dir().resolve())}
+    wall = cpu = 0.0
+    for i, job in enumerate(jobs):
+        path = work / f"floor_{i}.py"
+        path.write_text(script(Path(job.notebook), job.params), encoding="utf-8")
+        w, c = _timed([sys.executable, str(path)], env)
+        wall, cpu = wall + w, cpu + c
+    return wall, cpu
+
+
+def run(results: list[str]) -> None:
+    """Measure, and append the Markdown section to ``results``."""
+    from calcidata.reports.build import plan
+
+    cpus = os.cpu_count() or 1
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    work = Path(tempfile.mkdtemp(prefix="calcidata-bench-kernels-"))
+    jobs = plan(work / "plan")
+    try:
+        fork, plain = [], []
+        for r in range(ROUNDS):
+            fork.append(_full_build(work / f"fork{r}", fork=True))
+            plain.append(_full_build(work / f"plain{r}", fork=False))
+        floor_w, floor_c = _floor(jobs, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    load_after = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+
+    def med(xs, i):
+        return statistics.median(x[i] for x in xs)
+
+    fw, fc, pw, pc = med(fork, 0), med(fork, 1), med(plain, 0), med(plain, 1)
+    cut = 1 - fw / pw
+    n = len(jobs)
+    results += [
+        "## The kernel fork server, and the floor of a build",
+        "",
+        f"{cpus} CPU(s); load average {load} at the start, {load_after} at the end. Full "
+        f"builds of all {n} reports from scratch, `-j {cpus}`, alternating, {ROUNDS} rounds "
+        "each (medians); CPU s counts the build process and all its descendants.",
+        "",
+        "| how | wall s | CPU s | CPU s per report |",
+        "|---|---:|---:|---:|",
+        f"| kernels forked from a preloaded process | {fw:.1f} | {fc:.1f} | {fc / n:.2f} |",
+        f"| plain kernels (a warm spare per worker) | {pw:.1f} | {pc:.1f} | {pc / n:.2f} |",
+        f"| floor: each report's code as a plain script | {floor_w:.1f} (one at a time) | "
+        f"{floor_c:.1f} | {floor_c / n:.2f} |",
+        "",
+        f"The fork server cuts the full build's wall time by {cut:.0%} "
+        f"(CPU time by {1 - fc / pc:.0%}); the bar for keeping it is 25%.",
+        f"Full build CPU time over the summed floor: {pc / floor_c:.2f}x with plain kernels, "
+        f"{fc / floor_c:.2f}x with the fork server (target: at most 1.3x).",
+        "",
+        "Rounds (wall s, CPU s): fork "
+        + "; ".join(f"{w:.0f}, {c:.0f}" for w, c in fork)
+        + " | plain "
+        + "; ".join(f"{w:.0f}, {c:.0f}" for w, c in plain)
+        + ".",
+    ]
