@@ -11,7 +11,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from calcidata.reports.build import build, code_hash, is_up_to_date, plan
+from calcidata.reports.build import build
+from calcidata.reports.plan import code_hash, is_up_to_date, plan
 
 from .conftest import ROOT, read_rows, write_rows
 from .render_support import copy_notebooks, fixture_registry

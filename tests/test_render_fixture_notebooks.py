@@ -11,7 +11,8 @@ import pytest
 
 from calcidata.cli import main
 from calcidata.errors import RenderError
-from calcidata.reports.build import code_hash, is_up_to_date, plan, render
+from calcidata.reports.build import render
+from calcidata.reports.plan import code_hash, is_up_to_date, plan
 
 from .render_support import copy_notebooks, fixture_registry, visible_text
 

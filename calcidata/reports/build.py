@@ -1,435 +1,48 @@
 """Render reports to HTML: one (:func:`render`) or all of them (:func:`build`).
 
-Each rendered parameter set becomes ``<out>/<report>/<slug>.html`` beside the
-executed ``<slug>.ipynb`` and a small ``<slug>.manifest.json``. The manifest
-holds a fingerprint of everything the output depends on: the notebook file,
-the parameters, the table files, the calcidata version, and the calcidata
-modules the kernel had imported when the notebook finished (their bytes, as
-``make`` would track them, so editing ``plots.py`` re-renders the reports that
-use it and editing the CLI re-renders nothing). :func:`build` re-renders a
-parameter set only when one of these changed, so a re-run with nothing changed
-reads a few small files and starts no kernel; it imports nothing heavy on that
-path.
-
-Work is done by worker processes (``-j``, default the CPU count) that keep
-papermill and nbconvert imported and keep a warm kernel ready (see
-:mod:`calcidata.kernels`).
-
-Faults: a notebook that fails leaves its executed copy, with the error, in
-``<out>/_failed/<report>/<slug>.ipynb``; the last good HTML is kept. Every file
-is written to a temporary name in its folder and swapped in with ``os.replace``;
-a lock file in ``<out>`` makes a second build or render wait for the first.
+:func:`build` plans every parameter set (:mod:`~calcidata.reports.plan`), skips
+those that are up to date, and runs the rest in worker processes (``-j``, default
+the CPU count) that keep papermill and nbconvert imported and a warm kernel ready
+(:mod:`~calcidata.reports.worker`, :mod:`~calcidata.reports.kernels`). A re-run with
+nothing changed starts no kernel. A lock file in ``<out>`` makes a second build or
+render wait for the first; ``<out>/index.html`` shows the state after the build.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import json
 import os
 import sys
 import time
-import uuid
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
-from functools import cache
+from dataclasses import replace
 from pathlib import Path
 
 from calcidata import paths
-from calcidata._io import atomic_write, content_hash
-from calcidata._version import __version__
 from calcidata.errors import ParameterError, RenderError
 from calcidata.reports.index import FAILED_DIR, MANIFEST_SUFFIX, read_manifests, write_index
-from calcidata.reports.registry import REPORTS, Catalog, ReportSpec, check_params, label, slug
+from calcidata.reports.plan import (
+    LOCK_NAME,
+    BuildResult,
+    Job,
+    Outcome,
+    _make_job,
+    _manifest,
+    data_fingerprint,
+    is_up_to_date,
+    plan,
+)
+from calcidata.reports.registry import REPORTS, Catalog, ReportSpec, check_params
+from calcidata.reports.worker import (
+    _WORKER_PRELOAD,
+    Worker,
+    _init_worker,
+    _kernel_extra_env,
+    _prepare,
+    _run_in_worker,
+)
 
 __all__ = ["render", "build", "BuildResult", "Outcome", "plan"]
-
-LOCK_NAME = ".calcidata.lock"
-#: Bump when the way outputs are produced changes, to re-render everything.
-FORMAT = 1
-
-
-# --------------------------------------------------------------------------- jobs
-
-
-@dataclass(frozen=True)
-class Job:
-    """One parameter set of one report to render (picklable, sent to workers)."""
-
-    report: str
-    slug: str
-    params: dict
-    notebook: str
-    kernel_name: str
-    out_dir: str
-    fingerprint: str
-    title: str
-    label: str
-    summary: str
-    data_dir: str
-    data_version: str = ""
-    by: str = "build"
-    prewarm: bool = False
-    #: Rows of data the report covers: a guess at its cost before it has a history.
-    weight: int = 0
-
-    @property
-    def folder(self) -> Path:
-        return Path(self.out_dir) / self.report
-
-    @property
-    def html(self) -> Path:
-        return self.folder / f"{self.slug}.html"
-
-    @property
-    def ipynb(self) -> Path:
-        return self.folder / f"{self.slug}.ipynb"
-
-    @property
-    def manifest(self) -> Path:
-        return self.folder / f"{self.slug}{MANIFEST_SUFFIX}"
-
-    @property
-    def failed_copy(self) -> Path:
-        return Path(self.out_dir) / FAILED_DIR / self.report / f"{self.slug}.ipynb"
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What became of one job."""
-
-    report: str
-    slug: str
-    ok: bool
-    seconds: float
-    message: str = ""
-    failed_copy: str | None = None
-
-
-@dataclass
-class BuildResult:
-    """Summary of a :func:`build`."""
-
-    planned: int = 0
-    rendered: list[Outcome] = field(default_factory=list)
-    failed: list[Outcome] = field(default_factory=list)
-    seconds: float = 0.0
-
-    @property
-    def skipped(self) -> int:
-        """Parameter sets that were up to date."""
-        return self.planned - len(self.rendered) - len(self.failed)
-
-    @property
-    def ok(self) -> bool:
-        return not self.failed
-
-
-def _sha(*chunks: bytes) -> str:
-    h = hashlib.sha256()
-    for chunk in chunks:
-        h.update(len(chunk).to_bytes(8, "little"))
-        h.update(chunk)
-    return h.hexdigest()
-
-
-_PACKAGE = Path(__file__).resolve().parents[1]
-
-
-@cache
-def renderer_fingerprint() -> str:
-    """Hash of the calcidata version and of the module that turns notebooks into HTML."""
-    return _sha(__version__.encode(), (_PACKAGE / "reports" / "kernels.py").read_bytes())
-
-
-def code_hash(files: list[str]) -> str:
-    """Hash of the calcidata modules a report used (paths relative to the package)."""
-    chunks = [__version__.encode()]
-    for name in sorted(files):
-        path = _PACKAGE / name
-        chunks += [name.encode(), path.read_bytes() if path.is_file() else b"\0missing"]
-    return _sha(*chunks)
-
-
-def all_modules() -> list[str]:
-    """Every module of the package (used when a kernel cannot tell what it imported)."""
-    return sorted(p.relative_to(_PACKAGE).as_posix() for p in _PACKAGE.rglob("*.py"))
-
-
-def data_fingerprint(data_dir: Path) -> str:
-    """Hash of the names and bytes of every table file in ``data_dir``."""
-    return content_hash(sorted(data_dir.glob("*.csv")), length=64)
-
-
-def _kernel_name(notebook_bytes: bytes) -> str:
-    try:
-        meta = json.loads(notebook_bytes).get("metadata", {})
-    except ValueError:
-        return "python3"  # papermill will report the broken file
-    return (meta.get("kernelspec") or {}).get("name") or "python3"
-
-
-def _make_job(
-    spec: ReportSpec,
-    params: dict,
-    *,
-    out: Path,
-    data: Path,
-    notebooks: Path,
-    catalog: Catalog,
-    data_fp: str,
-    by: str,
-    cache_: dict,
-) -> Job:
-    notebook = spec.notebook_path(notebooks)
-    if notebook not in cache_:
-        try:
-            cache_[notebook] = notebook.read_bytes()
-        except OSError as exc:
-            raise RenderError(f"report {spec.name!r}: cannot read its notebook: {exc}") from exc
-    nb_bytes = cache_[notebook]
-    full = {**spec.defaults(), **params}
-    fingerprint = _sha(
-        str(FORMAT).encode(),
-        nb_bytes,
-        json.dumps(full, sort_keys=True).encode(),
-        data_fp.encode(),
-        renderer_fingerprint().encode(),
-    )
-    text = label(spec, full, catalog)
-    return Job(
-        report=spec.name,
-        slug=slug(spec, full),
-        params=full,
-        notebook=str(notebook),
-        kernel_name=_kernel_name(nb_bytes),
-        out_dir=str(out),
-        fingerprint=fingerprint,
-        title=f"{spec.title} — {text}" if text != "all" else spec.title,
-        label=text,
-        summary=spec.summary,
-        data_dir=str(data),
-        by=by,
-        weight=catalog.rows_under(full.get("condition_id")),
-    )
-
-
-def plan(
-    out_dir: str | os.PathLike = "reports",
-    *,
-    data_dir=None,
-    notebooks_dir=None,
-    reports: Mapping[str, ReportSpec] | None = None,
-) -> list[Job]:
-    """Every parameter set :func:`build` renders, as jobs (nothing is executed)."""
-    reports = REPORTS if reports is None else reports
-    data = paths.data_dir(data_dir).resolve()
-    notebooks = Path(notebooks_dir).resolve() if notebooks_dir else paths.notebooks_dir()
-    catalog = Catalog.from_data_dir(data)
-    data_fp = data_fingerprint(data)
-    cache_: dict = {}
-    jobs = []
-    for spec in reports.values():
-        if not spec.build:
-            continue
-        for params in spec.build_params(catalog):
-            jobs.append(
-                _make_job(
-                    spec,
-                    params,
-                    out=Path(out_dir),
-                    data=data,
-                    notebooks=notebooks,
-                    catalog=catalog,
-                    data_fp=data_fp,
-                    by="build",
-                    cache_=cache_,
-                )
-            )
-    return jobs
-
-
-def _manifest(job: Job) -> dict | None:
-    try:
-        return json.loads(job.manifest.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-
-
-def is_up_to_date(job: Job) -> bool:
-    """Whether ``job``'s HTML exists and was rendered from the same inputs."""
-    m = _manifest(job)
-    if not m or m.get("fingerprint") != job.fingerprint or not job.html.is_file():
-        return False
-    code = m.get("code") or {}
-    return isinstance(code.get("files"), list) and code_hash(code["files"]) == code.get("hash")
-
-
-# --------------------------------------------------------------------------- workers
-
-
-class Worker:
-    """Renders jobs in this process, with a warm kernel kept ready.
-
-    Parameters
-    ----------
-    data_dir : path-like
-        Table directory, given to the kernels as ``CALCIDATA_DATA_DIR``.
-    cwd : path-like, optional
-        Working directory of the kernels (the notebooks' folder).
-    prestart : bool
-        Start the first kernel now, so it warms up while the caller goes on.
-    zygote : bool or str
-        Fork kernels from a zygote of this worker's own (``True``), from the
-        shared zygote listening at this socket path, or not at all (``False``).
-    """
-
-    def __init__(
-        self,
-        data_dir: str | os.PathLike,
-        cwd: str | os.PathLike | None = None,
-        prestart: bool = True,
-        zygote: bool | str = True,
-    ):
-        from calcidata.reports.kernels import KernelPool
-
-        self.pool = KernelPool(cwd=cwd, env=_kernel_extra_env(data_dir), zygote=zygote)
-        if prestart and self.pool.zygote is None:
-            self.pool.prestart()  # (a zygote preloads on its own; kernels fork in a moment)
-
-    def run(self, job: Job) -> Outcome:
-        """Execute ``job``'s notebook and write its outputs; never raises for a notebook error."""
-        from calcidata.reports import kernels
-
-        start = time.perf_counter()
-        job.folder.mkdir(parents=True, exist_ok=True)
-        tmp = job.folder / f".{job.slug}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp.ipynb"
-        try:
-            kernel = self.pool.take(job.kernel_name)
-            if job.prewarm:
-                self.pool.prestart(job.kernel_name)
-            try:
-                nb = kernels.execute(
-                    job.notebook, tmp, job.params, kernel, cwd=Path(job.notebook).parent
-                )
-                files = kernel.package_files("calcidata", _PACKAGE) or all_modules()
-            finally:
-                kernel.shutdown()
-            html = kernels.to_html(nb, job.title)
-        except Exception as exc:  # a failed notebook, a dead kernel, a failed export
-            return self._failed(job, tmp, exc, start)
-        os.replace(tmp, job.ipynb)
-        atomic_write(job.html, html)
-        seconds = time.perf_counter() - start
-        manifest = {
-            "report": job.report,
-            "slug": job.slug,
-            "title": job.title,
-            "label": job.label,
-            "summary": job.summary,
-            "line": _content_line(job),
-            "params": job.params,
-            "fingerprint": job.fingerprint,
-            "data_version": job.data_version,
-            "calcidata_version": __version__,
-            "rendered_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-            "seconds": round(seconds, 2),
-            "by": job.by,
-            "code": {"files": files, "hash": code_hash(files)},
-            "html": job.html.name,
-            "notebook": job.ipynb.name,
-        }
-        atomic_write(job.manifest, json.dumps(manifest, indent=1, sort_keys=True) + "\n")
-        job.failed_copy.unlink(missing_ok=True)
-        return Outcome(job.report, job.slug, True, seconds)
-
-    def _failed(self, job: Job, tmp: Path, exc: Exception, start: float) -> Outcome:
-        copy = None
-        if tmp.is_file():
-            job.failed_copy.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(tmp, job.failed_copy)
-            copy = str(job.failed_copy)
-        message = f"{job.report}/{job.slug}: {_explain(exc)}"
-        if copy:
-            message += f"\n  executed copy with the error: {copy}"
-        if job.html.is_file():
-            message += f"\n  the last good report is kept: {job.html}"
-        return Outcome(job.report, job.slug, False, time.perf_counter() - start, message, copy)
-
-    def close(self) -> None:
-        """Shut the spare kernel down."""
-        self.pool.close()
-
-
-_TABLES: dict[tuple[str, str], object] = {}
-
-
-def _content_line(job: Job) -> str:
-    """What the rendered report holds, in one line (loads the tables once per worker)."""
-    from calcidata.reports.summary import report_summary
-    from calcidata.tables import loader as loading
-
-    key = (job.data_dir, job.data_version)
-    if key not in _TABLES:
-        _TABLES.clear()
-        _TABLES[key] = loading.load(job.data_dir)
-    return report_summary(_TABLES[key], job.report, job.params)
-
-
-def _explain(exc: Exception) -> str:
-    """Which cell failed and why, in two lines."""
-    if type(exc).__name__ == "PapermillExecutionError":
-        lines = [ln for ln in (exc.source or "").splitlines() if ln.strip()]
-        first = lines[0].strip() if lines else ""
-        where = f"cell In [{exc.exec_count}]" if exc.exec_count else f"cell {exc.cell_index}"
-        return f"{where} failed with {exc.ename}: {exc.evalue}" + (
-            f"\n  cell starts: {first[:120]}" if first else ""
-        )
-    return f"{type(exc).__name__}: {exc}"
-
-
-def _kernel_extra_env(data_dir) -> dict[str, str]:
-    return {paths.ENV_DATA_DIR: str(data_dir)}
-
-
-_WORKER: Worker | None = None
-
-#: Imported once by the process-pool's fork server, so every worker starts with them.
-_WORKER_PRELOAD = [
-    "calcidata.reports.build",
-    "calcidata.reports.kernels",
-    "papermill",
-    "nbclient",
-    "nbconvert",
-]
-
-
-def _prepare() -> None:
-    """Import papermill and build the HTML exporter now rather than on first use."""
-    import papermill  # noqa: F401
-
-    from calcidata.reports.kernels import exporter
-
-    exporter()
-
-
-def _init_worker(data_dir: str, cwd: str | None, zygote: bool | str) -> None:
-    """Process-pool initializer: this worker's kernel pool and HTML exporter."""
-    global _WORKER
-    from multiprocessing.util import Finalize
-
-    _WORKER = Worker(data_dir, cwd, zygote=zygote)
-    Finalize(_WORKER, _WORKER.close, exitpriority=10)
-    _prepare()
-
-
-def _run_in_worker(job: Job) -> Outcome:
-    assert _WORKER is not None
-    return _WORKER.run(job)
-
-
-# --------------------------------------------------------------------------- public API
 
 
 @contextlib.contextmanager

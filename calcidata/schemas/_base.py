@@ -9,6 +9,7 @@ all read it from here, so the schema stays the one data dictionary.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import pandas as pd
 import pandera.pandas as pa
@@ -16,13 +17,6 @@ import pandera.pandas as pa
 #: Separator of multi-valued cells, and of URL lists.
 LIST_SEP = ";"
 URL_SEP = " | "
-
-#: Plain-words rules of the custom checks, keyed by check name.
-RULE_WORDS: dict[str, str] = {}
-#: Which columns a row-level (dataframe) check concerns, keyed by check name.
-CHECK_COLUMNS: dict[str, tuple[str, ...]] = {}
-#: Row checks about values that must be present together: blame the empty column.
-PRESENCE_CHECKS: set[str] = set()
 
 
 def field(
@@ -64,18 +58,44 @@ def field(
     return pa.Field(description=description, metadata=metadata, **kwargs)
 
 
-def rule(name: str, words: str, columns: Sequence[str] = (), *, presence: bool = False) -> str:
-    """Register the plain-words rule of a custom check; return its name.
+@dataclass(frozen=True)
+class RowRule:
+    """What a row-level check is about: its plain-words rule and the columns it concerns.
 
-    ``columns`` are the columns a row check is about (the first is named in the
-    error); with ``presence=True`` the first *empty* one of them is named instead.
+    ``error`` is the words pandera reports for the check (``Check(error=...)``);
+    the first of ``columns`` is named in a problem, or with ``presence=True`` the
+    first *empty* one of them (rules about values that must be present together).
     """
-    RULE_WORDS[name] = words
-    if columns:
-        CHECK_COLUMNS[name] = tuple(columns)
-    if presence:
-        PRESENCE_CHECKS.add(name)
-    return name
+
+    error: str
+    columns: tuple[str, ...]
+    presence: bool = False
+
+
+def row_check(name: str, error: str, columns: Sequence[str], *, presence: bool = False):
+    """Decorate a model method as a pandera dataframe check, with its words and columns.
+
+    The words travel with pandera's own ``Check(error=...)`` (so pandera reports
+    them as the failed check); the columns stay on the method, next to the check,
+    where :func:`row_rules` finds them.
+    """
+
+    def deco(fn):
+        fn.__row_rule__ = RowRule(error, tuple(columns), presence)
+        return pa.dataframe_check(name=name, error=error)(fn)
+
+    return deco
+
+
+def row_rules(model: type[pa.DataFrameModel]) -> dict[str, RowRule]:
+    """The row rules of ``model`` (and its bases), keyed by their words."""
+    rules: dict[str, RowRule] = {}
+    for klass in reversed(model.__mro__):
+        for attr in vars(klass).values():
+            rule = getattr(getattr(attr, "__func__", attr), "__row_rule__", None)
+            if isinstance(rule, RowRule):
+                rules[rule.error] = rule
+    return rules
 
 
 def split_cells(series: pd.Series, sep: str = LIST_SEP) -> pd.Series:

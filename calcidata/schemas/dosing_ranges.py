@@ -6,7 +6,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import DataFrame, Series
 
-from calcidata.schemas._base import field, le_or_missing, rule
+from calcidata.schemas._base import field, le_or_missing, row_check
 from calcidata.schemas.vocabularies import (
     DOSE_BASES,
     DOSE_PARAMETERS,
@@ -86,93 +86,83 @@ class DosingRanges(pa.DataFrameModel):
         coerce = True
         unique = ["dosing_id"]
 
-    @pa.dataframe_check(
-        name=rule("dose_min_le_max", "dose_min must not exceed dose_max", ("dose_min", "dose_max"))
+    @row_check(
+        "dose_min_le_max",
+        "dose_min must not exceed dose_max",
+        ("dose_min", "dose_max"),
     )
     def _dose_order(cls, df: DataFrame) -> Series[bool]:
         return le_or_missing(df["dose_min"], df["dose_max"])
 
-    @pa.dataframe_check(
-        name=rule(
-            "frequency_min_le_max",
-            "frequency_min must not exceed frequency_max",
-            ("frequency_min", "frequency_max"),
-        )
+    @row_check(
+        "frequency_min_le_max",
+        "frequency_min must not exceed frequency_max",
+        ("frequency_min", "frequency_max"),
     )
     def _frequency_order(cls, df: DataFrame) -> Series[bool]:
         return le_or_missing(df["frequency_min"], df["frequency_max"])
 
-    @pa.dataframe_check(
-        name=rule(
-            "duration_min_le_max",
-            "duration_min must not exceed duration_max",
-            ("duration_min", "duration_max"),
-        )
+    @row_check(
+        "duration_min_le_max",
+        "duration_min must not exceed duration_max",
+        ("duration_min", "duration_max"),
     )
     def _duration_order(cls, df: DataFrame) -> Series[bool]:
         return le_or_missing(df["duration_min"], df["duration_max"])
 
-    @pa.dataframe_check(
-        name=rule(
-            "dose_has_unit",
-            "a value needs a dose_unit, and a dose_unit needs a value",
-            ("dose_unit", "dose_min", "dose_max"),
-            presence=True,
-        )
+    @row_check(
+        "dose_has_unit",
+        "a value needs a dose_unit, and a dose_unit needs a value",
+        ("dose_unit", "dose_min", "dose_max"),
+        presence=True,
     )
     def _dose_unit_present(cls, df: DataFrame) -> Series[bool]:
         has_dose = df["dose_min"].notna() | df["dose_max"].notna()
         return has_dose == df["dose_unit"].notna()
 
-    @pa.dataframe_check(
-        name=rule(
-            "drug_dose_has_basis",
-            "a drug dose (parameter 'dose') needs a dose_basis: per administration, per day, ...",
-            ("dose_basis", "parameter"),
-            presence=True,
-        )
+    @row_check(
+        "drug_dose_has_basis",
+        "a drug dose (parameter 'dose') needs a dose_basis: per administration, per day, ...",
+        ("dose_basis", "parameter"),
+        presence=True,
     )
     def _dose_basis_present(cls, df: DataFrame) -> Series[bool]:
         is_dose = (df["parameter"] == "dose").fillna(False) & df["dose_unit"].notna()
         return ~is_dose | df["dose_basis"].notna()
 
-    @pa.dataframe_check(
-        name=rule(
-            "frequency_has_period",
-            "a frequency needs frequency_per, and frequency_per needs a frequency",
-            ("frequency_per", "frequency_min", "frequency_max"),
-            presence=True,
-        )
+    @row_check(
+        "frequency_has_period",
+        "a frequency needs frequency_per, and frequency_per needs a frequency",
+        ("frequency_per", "frequency_min", "frequency_max"),
+        presence=True,
     )
     def _frequency_period(cls, df: DataFrame) -> Series[bool]:
         has = df["frequency_min"].notna() | df["frequency_max"].notna()
         return has == df["frequency_per"].notna()
 
-    @pa.dataframe_check(
-        name=rule(
-            "duration_has_unit",
-            "a duration needs duration_unit, and duration_unit needs a duration",
-            ("duration_unit", "duration_min", "duration_max"),
-            presence=True,
-        )
+    @row_check(
+        "duration_has_unit",
+        "a duration needs duration_unit, and duration_unit needs a duration",
+        ("duration_unit", "duration_min", "duration_max"),
+        presence=True,
     )
     def _duration_unit(cls, df: DataFrame) -> Series[bool]:
         has = df["duration_min"].notna() | df["duration_max"].notna()
         return has == df["duration_unit"].notna()
 
-    @pa.dataframe_check(
-        name=rule("percent_at_most_100", "a percentage must be between 0 and 100", ("dose_max",))
+    @row_check(
+        "percent_at_most_100",
+        "a percentage must be between 0 and 100",
+        ("dose_max",),
     )
     def _percent(cls, df: DataFrame) -> Series[bool]:
         return (df["dose_unit"] != "%").fillna(True) | (df["dose_max"].fillna(0) <= 100)
 
-    @pa.dataframe_check(
-        name=rule(
-            "timing_code_matches_frequency",
-            "the timing code implies a number of administrations per day that frequency_min/max "
-            "(per day) must equal",
-            ("timing_code", "frequency_min"),
-        )
+    @row_check(
+        "timing_code_matches_frequency",
+        "the timing code implies a number of administrations per day that frequency_min/max "
+        "(per day) must equal",
+        ("timing_code", "frequency_min"),
     )
     def _timing(cls, df: DataFrame) -> Series[bool]:
         per_day = df["timing_code"].map(TIMING_CODES).astype("Float64")

@@ -6,7 +6,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import DataFrame, Series
 
-from calcidata.schemas._base import field, le_or_missing, rule
+from calcidata.schemas._base import field, le_or_missing, row_check
 from calcidata.schemas.vocabularies import (
     CERTAINTY,
     DESIGNS,
@@ -93,49 +93,43 @@ class Evidence(pa.DataFrameModel):
         coerce = True
         unique = ["evidence_id"]
 
-    @pa.dataframe_check(
-        name=rule(
-            "ci_low_le_estimate",
-            "the confidence interval must contain the estimate (ci_low <= estimate)",
-            ("ci_low", "estimate"),
-        )
+    @row_check(
+        "ci_low_le_estimate",
+        "the confidence interval must contain the estimate (ci_low <= estimate)",
+        ("ci_low", "estimate"),
     )
     def _ci_low(cls, df: DataFrame) -> Series[bool]:
         return le_or_missing(df["ci_low"], df["estimate"])
 
-    @pa.dataframe_check(
-        name=rule(
-            "estimate_le_ci_high",
-            "the confidence interval must contain the estimate (estimate <= ci_high)",
-            ("estimate", "ci_high"),
-        )
+    @row_check(
+        "estimate_le_ci_high",
+        "the confidence interval must contain the estimate (estimate <= ci_high)",
+        ("estimate", "ci_high"),
     )
     def _ci_high(cls, df: DataFrame) -> Series[bool]:
         return le_or_missing(df["estimate"], df["ci_high"])
 
-    @pa.dataframe_check(
-        name=rule("ci_low_le_ci_high", "ci_low must not exceed ci_high", ("ci_low", "ci_high"))
+    @row_check(
+        "ci_low_le_ci_high",
+        "ci_low must not exceed ci_high",
+        ("ci_low", "ci_high"),
     )
     def _ci_order(cls, df: DataFrame) -> Series[bool]:
         return le_or_missing(df["ci_low"], df["ci_high"])
 
-    @pa.dataframe_check(
-        name=rule(
-            "ci_needs_both_bounds",
-            "a confidence interval needs both ci_low and ci_high",
-            ("ci_low", "ci_high"),
-            presence=True,
-        )
+    @row_check(
+        "ci_needs_both_bounds",
+        "a confidence interval needs both ci_low and ci_high",
+        ("ci_low", "ci_high"),
+        presence=True,
     )
     def _ci_pair(cls, df: DataFrame) -> Series[bool]:
         return df["ci_low"].isna() == df["ci_high"].isna()
 
-    @pa.dataframe_check(
-        name=rule(
-            "proportion_in_0_1",
-            "a proportion (estimate and CI) must be between 0 and 1",
-            ("estimate", "ci_low", "ci_high"),
-        )
+    @row_check(
+        "proportion_in_0_1",
+        "a proportion (estimate and CI) must be between 0 and 1",
+        ("estimate", "ci_low", "ci_high"),
     )
     def _proportion(cls, df: DataFrame) -> Series[bool]:
         is_prop = (df["effect_measure"] == "proportion").fillna(False)
@@ -143,24 +137,20 @@ class Evidence(pa.DataFrameModel):
         inside = ((vals >= 0) & (vals <= 1)) | vals.isna()
         return ~is_prop | inside.all(axis=1)
 
-    @pa.dataframe_check(
-        name=rule(
-            "ratio_positive",
-            "a ratio (RR, OR, HR) and its CI must be greater than 0",
-            ("estimate", "ci_low", "ci_high"),
-        )
+    @row_check(
+        "ratio_positive",
+        "a ratio (RR, OR, HR) and its CI must be greater than 0",
+        ("estimate", "ci_low", "ci_high"),
     )
     def _ratio(cls, df: DataFrame) -> Series[bool]:
         is_ratio = df["effect_measure"].isin(RATIO_MEASURES).fillna(False)
         vals = df[["estimate", "ci_low", "ci_high"]]
         return ~is_ratio | ((vals > 0) | vals.isna()).all(axis=1)
 
-    @pa.dataframe_check(
-        name=rule(
-            "pooled_design_only_for_reviews",
-            "pooled_design is only for systematic reviews",
-            ("pooled_design",),
-        )
+    @row_check(
+        "pooled_design_only_for_reviews",
+        "pooled_design is only for systematic reviews",
+        ("pooled_design",),
     )
     def _pooled(cls, df: DataFrame) -> Series[bool]:
         return df["pooled_design"].isna() | df["study_design"].isin(REVIEW_DESIGNS)

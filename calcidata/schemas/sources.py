@@ -6,7 +6,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import DataFrame, Series
 
-from calcidata.schemas._base import URL_SEP, field, rule
+from calcidata.schemas._base import URL_SEP, field, row_check
 from calcidata.schemas.vocabularies import DESIGNS, DOI, PMID, SLUG, SOURCE_KINDS, URL_LIST
 
 
@@ -64,13 +64,11 @@ class Sources(pa.DataFrameModel):
         coerce = True
         unique = ["source_id"]
 
-    @pa.dataframe_check(
-        name=rule(
-            "source_is_findable",
-            "a source needs at least a title, a URL, a DOI or a PMID",
-            ("title", "urls", "doi", "pmid"),
-            presence=True,
-        )
+    @row_check(
+        "source_is_findable",
+        "a source needs at least a title, a URL, a DOI or a PMID",
+        ("title", "urls", "doi", "pmid"),
+        presence=True,
     )
     def _findable(cls, df: DataFrame) -> Series[bool]:
         return df[["title", "urls", "doi", "pmid"]].notna().any(axis=1)

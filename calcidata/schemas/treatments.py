@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from calcidata.schemas._base import LIST_SEP, all_in, field, rule
+from calcidata.schemas._base import LIST_SEP, all_in, field
 from calcidata.schemas.vocabularies import ATC, INVASIVENESS, MODALITIES, ROUTES, SLUG, SLUG_LIST
 
 
@@ -59,7 +59,8 @@ class Treatments(pa.DataFrameModel):
 
     @pa.check(
         "routes",
-        name=rule("routes_in_vocabulary", "each route must be one of: " + ", ".join(ROUTES)),
+        name="routes_in_vocabulary",
+        error="each route must be one of: " + ", ".join(ROUTES),
     )
     def _routes_known(cls, s: Series[str]) -> Series[bool]:
         return all_in(s, ROUTES)

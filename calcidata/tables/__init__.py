@@ -7,11 +7,29 @@
 - :mod:`~calcidata.tables.loader`: :func:`load`, :func:`load_table`, :func:`data_version`;
 - :mod:`~calcidata.tables.container`: the :class:`Tables` container;
 - :mod:`~calcidata.tables.dictionary`: ``data/README.md`` generated from the schemas.
+
+Importing this package is light (the hierarchy helpers need only the standard
+library); the names below load pandas and pandera on first use.
 """
 
 from __future__ import annotations
 
-from calcidata.tables.container import Tables
-from calcidata.tables.loader import collect_problems, data_version, load, load_table
+from importlib import import_module
 
-__all__ = ["Tables", "collect_problems", "data_version", "load", "load_table"]
+_LAZY = {
+    "Tables": "calcidata.tables.container",
+    "collect_problems": "calcidata.tables.loader",
+    "data_version": "calcidata.tables.loader",
+    "load": "calcidata.tables.loader",
+    "load_table": "calcidata.tables.loader",
+}
+
+__all__ = list(_LAZY)
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        value = getattr(import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'calcidata.tables' has no attribute {name!r}")

@@ -19,7 +19,7 @@ import pandera.pandas as pa
 
 from calcidata.errors import Problem
 from calcidata.schemas import KEYS, SCHEMAS
-from calcidata.schemas._base import CHECK_COLUMNS, LIST_SEP, PRESENCE_CHECKS, RULE_WORDS
+from calcidata.schemas._base import LIST_SEP, row_rules
 from calcidata.schemas.vocabularies import PATTERN_WORDS
 from calcidata.tables.reader import RawTable, shorten
 
@@ -71,8 +71,6 @@ def _parse(raw: pd.Series, kind: str) -> tuple[pd.Series, pd.Series, str]:
 
 
 def _rule_words(check: str, column: str | None, meta: dict) -> str:
-    if check in RULE_WORDS:
-        return RULE_WORDS[check]
     name, _, args = check.partition("(")
     args = args.rstrip(")")
     if name == "isin":
@@ -128,12 +126,16 @@ def validate_table(raw: RawTable) -> tuple[pd.DataFrame | None, list[Problem]]:
     try:
         frame = model.validate(frame, lazy=True)
     except pa.errors.SchemaErrors as exc:
-        problems.extend(_translate(exc.failure_cases, raw, meta, bad_cells))
+        problems.extend(_translate(exc.failure_cases, raw, meta, bad_cells, row_rules(model)))
     return _to_categoricals(frame, meta), problems
 
 
 def _translate(
-    cases: pd.DataFrame, raw: RawTable, meta: dict, skip: set[tuple[int, str]]
+    cases: pd.DataFrame,
+    raw: RawTable,
+    meta: dict,
+    skip: set[tuple[int, str]],
+    rules: dict,
 ) -> list[Problem]:
     shown = str(raw.path)
     out: list[Problem] = []
@@ -142,22 +144,22 @@ def _translate(
         check = str(case.check)
         column = case.column if isinstance(case.column, str) else None
         index = case.index
-        if check in CHECK_COLUMNS:
+        if check in rules:
             # A row check lists the row's cells one by one: report the row once, naming
             # the column it is about and showing the values of all its columns.
             if index is None or (check, int(index)) in seen_rows:
                 continue
             i = int(index)
             seen_rows.add((check, i))
-            cols = CHECK_COLUMNS[check]
+            cols = rules[check].columns
             if any((i, c) in skip for c in cols):
                 continue  # follows from a cell already reported as unreadable
             cells = {c: raw.frame[c].iat[i] for c in cols}
             named = cols[0]
-            if check in PRESENCE_CHECKS:
+            if rules[check].presence:
                 named = next((c for c in cols if cells[c] is None), cols[0])
             value = ", ".join(f"{c}={cells[c] or ''}" for c in cols)
-            out.append(Problem(shown, raw.line(i), named, shorten(value), RULE_WORDS[check]))
+            out.append(Problem(shown, raw.line(i), named, shorten(value), check))
             continue
         if index is None or (isinstance(index, float) and np.isnan(index)):
             if check.startswith(("dtype(", "coerce_dtype(")):

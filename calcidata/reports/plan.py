@@ -1,0 +1,245 @@
+"""Build plans: one job per report and parameter set, with the fingerprint of its inputs.
+
+Each rendered parameter set becomes ``<out>/<report>/<slug>.html`` beside the
+executed ``<slug>.ipynb`` and a small ``<slug>.manifest.json``. The manifest
+holds a fingerprint of everything the output depends on: the notebook file,
+the parameters, the table files, the calcidata version, and the calcidata
+modules the kernel had imported when the notebook finished (their bytes, as
+``make`` would track them, so editing a plot module re-renders the reports that
+use it and editing the CLI re-renders nothing). A job is up to date when none
+of these changed; checking that reads a few small files and imports nothing heavy.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from calcidata import paths
+from calcidata._io import content_hash
+from calcidata._version import __version__
+from calcidata.errors import RenderError
+from calcidata.reports.index import FAILED_DIR, MANIFEST_SUFFIX
+from calcidata.reports.registry import REPORTS, Catalog, ReportSpec, label, slug
+
+LOCK_NAME = ".calcidata.lock"
+#: Bump when the way outputs are produced changes, to re-render everything.
+FORMAT = 1
+
+
+@dataclass(frozen=True)
+class Job:
+    """One parameter set of one report to render (picklable, sent to workers)."""
+
+    report: str
+    slug: str
+    params: dict
+    notebook: str
+    kernel_name: str
+    out_dir: str
+    fingerprint: str
+    title: str
+    label: str
+    summary: str
+    data_dir: str
+    data_version: str = ""
+    by: str = "build"
+    prewarm: bool = False
+    #: Rows of data the report covers: a guess at its cost before it has a history.
+    weight: int = 0
+
+    @property
+    def folder(self) -> Path:
+        return Path(self.out_dir) / self.report
+
+    @property
+    def html(self) -> Path:
+        return self.folder / f"{self.slug}.html"
+
+    @property
+    def ipynb(self) -> Path:
+        return self.folder / f"{self.slug}.ipynb"
+
+    @property
+    def manifest(self) -> Path:
+        return self.folder / f"{self.slug}{MANIFEST_SUFFIX}"
+
+    @property
+    def failed_copy(self) -> Path:
+        return Path(self.out_dir) / FAILED_DIR / self.report / f"{self.slug}.ipynb"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one job."""
+
+    report: str
+    slug: str
+    ok: bool
+    seconds: float
+    message: str = ""
+    failed_copy: str | None = None
+
+
+@dataclass
+class BuildResult:
+    """Summary of a :func:`build`."""
+
+    planned: int = 0
+    rendered: list[Outcome] = field(default_factory=list)
+    failed: list[Outcome] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def skipped(self) -> int:
+        """Parameter sets that were up to date."""
+        return self.planned - len(self.rendered) - len(self.failed)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+
+def _sha(*chunks: bytes) -> str:
+    h = hashlib.sha256()
+    for chunk in chunks:
+        h.update(len(chunk).to_bytes(8, "little"))
+        h.update(chunk)
+    return h.hexdigest()
+
+
+_PACKAGE = Path(__file__).resolve().parents[1]
+
+
+@cache
+def renderer_fingerprint() -> str:
+    """Hash of the calcidata version and of the module that turns notebooks into HTML."""
+    return _sha(__version__.encode(), (_PACKAGE / "reports" / "kernels.py").read_bytes())
+
+
+def code_hash(files: list[str]) -> str:
+    """Hash of the calcidata modules a report used (paths relative to the package)."""
+    chunks = [__version__.encode()]
+    for name in sorted(files):
+        path = _PACKAGE / name
+        chunks += [name.encode(), path.read_bytes() if path.is_file() else b"\0missing"]
+    return _sha(*chunks)
+
+
+def all_modules() -> list[str]:
+    """Every module of the package (used when a kernel cannot tell what it imported)."""
+    return sorted(p.relative_to(_PACKAGE).as_posix() for p in _PACKAGE.rglob("*.py"))
+
+
+def data_fingerprint(data_dir: Path) -> str:
+    """Hash of the names and bytes of every table file in ``data_dir``."""
+    return content_hash(sorted(data_dir.glob("*.csv")), length=64)
+
+
+def _kernel_name(notebook_bytes: bytes) -> str:
+    try:
+        meta = json.loads(notebook_bytes).get("metadata", {})
+    except ValueError:
+        return "python3"  # papermill will report the broken file
+    return (meta.get("kernelspec") or {}).get("name") or "python3"
+
+
+def _make_job(
+    spec: ReportSpec,
+    params: dict,
+    *,
+    out: Path,
+    data: Path,
+    notebooks: Path,
+    catalog: Catalog,
+    data_fp: str,
+    by: str,
+    cache_: dict,
+) -> Job:
+    notebook = spec.notebook_path(notebooks)
+    if notebook not in cache_:
+        try:
+            cache_[notebook] = notebook.read_bytes()
+        except OSError as exc:
+            raise RenderError(f"report {spec.name!r}: cannot read its notebook: {exc}") from exc
+    nb_bytes = cache_[notebook]
+    full = {**spec.defaults(), **params}
+    fingerprint = _sha(
+        str(FORMAT).encode(),
+        nb_bytes,
+        json.dumps(full, sort_keys=True).encode(),
+        data_fp.encode(),
+        renderer_fingerprint().encode(),
+    )
+    text = label(spec, full, catalog)
+    return Job(
+        report=spec.name,
+        slug=slug(spec, full),
+        params=full,
+        notebook=str(notebook),
+        kernel_name=_kernel_name(nb_bytes),
+        out_dir=str(out),
+        fingerprint=fingerprint,
+        title=f"{spec.title} — {text}" if text != "all" else spec.title,
+        label=text,
+        summary=spec.summary,
+        data_dir=str(data),
+        by=by,
+        weight=catalog.rows_under(full.get("condition_id")),
+    )
+
+
+def plan(
+    out_dir: str | os.PathLike = "reports",
+    *,
+    data_dir=None,
+    notebooks_dir=None,
+    reports: Mapping[str, ReportSpec] | None = None,
+) -> list[Job]:
+    """Every parameter set :func:`build` renders, as jobs (nothing is executed)."""
+    reports = REPORTS if reports is None else reports
+    data = paths.data_dir(data_dir).resolve()
+    notebooks = Path(notebooks_dir).resolve() if notebooks_dir else paths.notebooks_dir()
+    catalog = Catalog.from_data_dir(data)
+    data_fp = data_fingerprint(data)
+    cache_: dict = {}
+    jobs = []
+    for spec in reports.values():
+        if not spec.build:
+            continue
+        for params in spec.build_params(catalog):
+            jobs.append(
+                _make_job(
+                    spec,
+                    params,
+                    out=Path(out_dir),
+                    data=data,
+                    notebooks=notebooks,
+                    catalog=catalog,
+                    data_fp=data_fp,
+                    by="build",
+                    cache_=cache_,
+                )
+            )
+    return jobs
+
+
+def _manifest(job: Job) -> dict | None:
+    try:
+        return json.loads(job.manifest.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def is_up_to_date(job: Job) -> bool:
+    """Whether ``job``'s HTML exists and was rendered from the same inputs."""
+    m = _manifest(job)
+    if not m or m.get("fingerprint") != job.fingerprint or not job.html.is_file():
+        return False
+    code = m.get("code") or {}
+    return isinstance(code.get("files"), list) and code_hash(code["files"]) == code.get("hash")

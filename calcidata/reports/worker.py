@@ -1,0 +1,180 @@
+"""Workers: run one job's notebook in a warm kernel and write its outputs atomically.
+
+A notebook that fails leaves its executed copy, with the error, in
+``<out>/_failed/<report>/<slug>.ipynb``; the last good HTML is kept. Every file
+is written to a temporary name in its folder and swapped in with ``os.replace``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+from calcidata import paths
+from calcidata._io import atomic_write
+from calcidata._version import __version__
+from calcidata.reports.plan import _PACKAGE, Job, Outcome, all_modules, code_hash
+
+
+class Worker:
+    """Renders jobs in this process, with a warm kernel kept ready.
+
+    Parameters
+    ----------
+    data_dir : path-like
+        Table directory, given to the kernels as ``CALCIDATA_DATA_DIR``.
+    cwd : path-like, optional
+        Working directory of the kernels (the notebooks' folder).
+    prestart : bool
+        Start the first kernel now, so it warms up while the caller goes on.
+    zygote : bool or str
+        Fork kernels from a zygote of this worker's own (``True``), from the
+        shared zygote listening at this socket path, or not at all (``False``).
+    """
+
+    def __init__(
+        self,
+        data_dir: str | os.PathLike,
+        cwd: str | os.PathLike | None = None,
+        prestart: bool = True,
+        zygote: bool | str = True,
+    ):
+        from calcidata.reports.kernels import KernelPool
+
+        self.pool = KernelPool(cwd=cwd, env=_kernel_extra_env(data_dir), zygote=zygote)
+        if prestart and self.pool.zygote is None:
+            self.pool.prestart()  # (a zygote preloads on its own; kernels fork in a moment)
+
+    def run(self, job: Job) -> Outcome:
+        """Execute ``job``'s notebook and write its outputs; never raises for a notebook error."""
+        from calcidata.reports import kernels
+
+        start = time.perf_counter()
+        job.folder.mkdir(parents=True, exist_ok=True)
+        tmp = job.folder / f".{job.slug}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp.ipynb"
+        try:
+            kernel = self.pool.take(job.kernel_name)
+            if job.prewarm:
+                self.pool.prestart(job.kernel_name)
+            try:
+                nb = kernels.execute(
+                    job.notebook, tmp, job.params, kernel, cwd=Path(job.notebook).parent
+                )
+                files = kernel.package_files("calcidata", _PACKAGE) or all_modules()
+            finally:
+                kernel.shutdown()
+            html = kernels.to_html(nb, job.title)
+        except Exception as exc:  # a failed notebook, a dead kernel, a failed export
+            return self._failed(job, tmp, exc, start)
+        os.replace(tmp, job.ipynb)
+        atomic_write(job.html, html)
+        seconds = time.perf_counter() - start
+        manifest = {
+            "report": job.report,
+            "slug": job.slug,
+            "title": job.title,
+            "label": job.label,
+            "summary": job.summary,
+            "line": _content_line(job),
+            "params": job.params,
+            "fingerprint": job.fingerprint,
+            "data_version": job.data_version,
+            "calcidata_version": __version__,
+            "rendered_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            "seconds": round(seconds, 2),
+            "by": job.by,
+            "code": {"files": files, "hash": code_hash(files)},
+            "html": job.html.name,
+            "notebook": job.ipynb.name,
+        }
+        atomic_write(job.manifest, json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+        job.failed_copy.unlink(missing_ok=True)
+        return Outcome(job.report, job.slug, True, seconds)
+
+    def _failed(self, job: Job, tmp: Path, exc: Exception, start: float) -> Outcome:
+        copy = None
+        if tmp.is_file():
+            job.failed_copy.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(tmp, job.failed_copy)
+            copy = str(job.failed_copy)
+        message = f"{job.report}/{job.slug}: {_explain(exc)}"
+        if copy:
+            message += f"\n  executed copy with the error: {copy}"
+        if job.html.is_file():
+            message += f"\n  the last good report is kept: {job.html}"
+        return Outcome(job.report, job.slug, False, time.perf_counter() - start, message, copy)
+
+    def close(self) -> None:
+        """Shut the spare kernel down."""
+        self.pool.close()
+
+
+_TABLES: dict[tuple[str, str], object] = {}
+
+
+def _content_line(job: Job) -> str:
+    """What the rendered report holds, in one line (loads the tables once per worker)."""
+    from calcidata.reports.summary import report_summary
+    from calcidata.tables import loader as loading
+
+    key = (job.data_dir, job.data_version)
+    if key not in _TABLES:
+        _TABLES.clear()
+        _TABLES[key] = loading.load(job.data_dir)
+    return report_summary(_TABLES[key], job.report, job.params)
+
+
+def _explain(exc: Exception) -> str:
+    """Which cell failed and why, in two lines."""
+    if type(exc).__name__ == "PapermillExecutionError":
+        lines = [ln for ln in (exc.source or "").splitlines() if ln.strip()]
+        first = lines[0].strip() if lines else ""
+        where = f"cell In [{exc.exec_count}]" if exc.exec_count else f"cell {exc.cell_index}"
+        return f"{where} failed with {exc.ename}: {exc.evalue}" + (
+            f"\n  cell starts: {first[:120]}" if first else ""
+        )
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _kernel_extra_env(data_dir) -> dict[str, str]:
+    return {paths.ENV_DATA_DIR: str(data_dir)}
+
+
+_WORKER: Worker | None = None
+
+#: Imported once by the process-pool's fork server, so every worker starts with them.
+_WORKER_PRELOAD = [
+    "calcidata.reports.worker",
+    "calcidata.reports.kernels",
+    "papermill",
+    "nbclient",
+    "nbconvert",
+]
+
+
+def _prepare() -> None:
+    """Import papermill and build the HTML exporter now rather than on first use."""
+    import papermill  # noqa: F401
+
+    from calcidata.reports.kernels import exporter
+
+    exporter()
+
+
+def _init_worker(data_dir: str, cwd: str | None, zygote: bool | str) -> None:
+    """Process-pool initializer: this worker's kernel pool and HTML exporter."""
+    global _WORKER
+    from multiprocessing.util import Finalize
+
+    _WORKER = Worker(data_dir, cwd, zygote=zygote)
+    Finalize(_WORKER, _WORKER.close, exitpriority=10)
+    _prepare()
+
+
+def _run_in_worker(job: Job) -> Outcome:
+    assert _WORKER is not None
+    return _WORKER.run(job)
