@@ -16,8 +16,7 @@ from calcidata.export import FORMATS, export_tables, read_export
 from calcidata.export.datapackage import table_schema
 from calcidata.export.jsonschema import json_schema
 from calcidata.schemas import KEYS, SCHEMAS
-from calcidata.schemas.spec import links, specs, table_spec
-from calcidata.tables.checks import column_meta
+from calcidata.schemas.spec import column_meta, links, specs, table_spec
 
 from .conftest import digest, set_cell
 

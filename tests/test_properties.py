@@ -20,7 +20,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from calcidata.schemas import KEYS, SCHEMAS
-from calcidata.tables.checks import _kind, column_meta, validate_table
+from calcidata.schemas.spec import ColumnSpec, table_spec
+from calcidata.tables.checks import validate_table
 from calcidata.tables.reader import read_raw
 
 TEXT = st.text(
@@ -40,48 +41,36 @@ SETTINGS = settings(
 )
 
 
-def _bounds(spec) -> tuple[float | None, float | None]:
-    lo = hi = None
-    for check in spec.checks:
-        stats = check.statistics or {}
-        if check.name in ("greater_than_or_equal_to", "greater_than"):
-            lo = float(next(iter(stats.values()))) + (1e-6 if check.name == "greater_than" else 0)
-        if check.name in ("less_than_or_equal_to", "less_than"):
-            hi = float(next(iter(stats.values())))
-    return lo, hi
-
-
-def cell_strategy(name: str, spec, meta: dict) -> st.SearchStrategy[str]:
-    """Strings a valid CSV cell of this column may hold (derived from the schema)."""
-    pattern = next((c.statistics["pattern"] for c in spec.checks if c.name == "str_matches"), None)
-    cats = meta.get("categories")
-    kind = _kind(spec.dtype)
-    if cats and meta.get("multi"):
-        base = st.lists(st.sampled_from(cats), min_size=1, max_size=3, unique=True).map(
-            meta["multi"].join
+def cell_strategy(c: ColumnSpec) -> st.SearchStrategy[str]:
+    """Strings a valid CSV cell of this column may hold (derived from the schema's spec)."""
+    if c.categories and c.multi:
+        base = st.lists(st.sampled_from(c.categories), min_size=1, max_size=3, unique=True).map(
+            c.multi.join
         )
-    elif cats:
-        base = st.sampled_from(cats)
-    elif pattern:
-        base = st.from_regex(pattern, fullmatch=True).filter(lambda s: s == s.strip())
-    elif kind == "number":
-        lo, hi = _bounds(spec)
+    elif c.categories:
+        base = st.sampled_from(c.categories)
+    elif c.pattern:
+        base = st.from_regex(c.pattern, fullmatch=True).filter(lambda s: s == s.strip())
+    elif c.kind == "number":
+        lo = c.minimum if c.minimum is not None else c.exclusive_minimum
+        if c.exclusive_minimum is not None:
+            lo += 1e-6
+        hi = c.maximum if c.maximum is not None else c.exclusive_maximum
         base = st.floats(
             min_value=lo if lo is not None else -1e6,
             max_value=hi if hi is not None else 1e6,
             allow_nan=False,
         ).map(repr)
-    elif kind == "integer":
-        lo, hi = _bounds(spec)
+    elif c.kind == "integer":
         base = st.integers(
-            min_value=int(lo) if lo is not None else 0,
-            max_value=int(hi) if hi is not None else 10**6,
+            min_value=int(c.minimum) if c.minimum is not None else 0,
+            max_value=int(c.maximum) if c.maximum is not None else 10**6,
         ).map(str)
-    elif kind == "boolean":
+    elif c.kind == "boolean":
         base = st.sampled_from(["true", "false", "TRUE", "False"])
     else:
         base = TEXT
-    return st.one_of(st.just(""), base) if spec.nullable else base
+    return base if c.required else st.one_of(st.just(""), base)
 
 
 def _make_consistent(name: str, rows: list[dict[str, str]]) -> None:
@@ -136,14 +125,10 @@ def _make_consistent(name: str, rows: list[dict[str, str]]) -> None:
 
 @st.composite
 def table_rows(draw, name: str, max_rows: int = 4):
-    model = SCHEMAS[name]
-    schema = model.to_schema()
-    meta = column_meta(model)
-    row = st.fixed_dictionaries(
-        {c: cell_strategy(c, s, meta[c]) for c, s in schema.columns.items()}
-    )
+    columns = table_spec(name).columns
+    row = st.fixed_dictionaries({c.name: cell_strategy(c) for c in columns})
     rows = [
-        {c: r[c] for c in schema.columns}
+        {c.name: r[c.name] for c in columns}
         for r in draw(st.lists(row, min_size=1, max_size=max_rows))
     ]
     _make_consistent(name, rows)
@@ -197,16 +182,11 @@ _BREAKERS = {
 
 @pytest.mark.parametrize("name", list(SCHEMAS))
 def test_breaking_any_constrained_cell_is_reported_at_its_line_and_column(tmp_path, name):
-    model = SCHEMAS[name]
-    schema = model.to_schema()
-    meta = column_meta(model)
+    spec = table_spec(name)
     constrained = [
-        c
-        for c, s in schema.columns.items()
-        if _kind(s.dtype) != "string"
-        or meta[c].get("categories")
-        or any(k.name == "str_matches" for k in s.checks)
-        or not s.nullable
+        c.name
+        for c in spec.columns
+        if c.kind != "string" or c.categories or c.pattern or c.required
     ]
 
     @SETTINGS
@@ -214,9 +194,8 @@ def test_breaking_any_constrained_cell_is_reported_at_its_line_and_column(tmp_pa
     def check(rows, data):
         col = data.draw(st.sampled_from(constrained))
         i = data.draw(st.integers(0, len(rows) - 1))
-        spec = schema.columns[col]
-        kind = _kind(spec.dtype)
-        bad = _BREAKERS[kind] or ("" if not spec.nullable else "Not Valid!")
+        c = spec.column(col)
+        bad = _BREAKERS[c.kind] or ("" if c.required else "Not Valid!")
         rows[i][col] = bad
         path = tmp_path / f"{name}.csv"
         _write(path, rows)

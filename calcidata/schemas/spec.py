@@ -19,9 +19,28 @@ from dataclasses import dataclass
 from functools import cache
 
 import pandas as pd
+import pandera.pandas as pa
 
 from calcidata.schemas import KEYS, SCHEMAS
-from calcidata.tables.checks import _kind, column_meta
+
+
+def column_kind(dtype) -> str:
+    """The kind of a column's dtype: ``string``, ``number``, ``integer`` or ``boolean``."""
+    text = str(dtype).lower()
+    if "int" in text:
+        return "integer"
+    if "float" in text:
+        return "number"
+    if "bool" in text:
+        return "boolean"
+    return "string"
+
+
+def column_meta(model: type[pa.DataFrameModel]) -> dict[str, dict]:
+    """Column name -> calcidata metadata (unit, references, categories, ...)."""
+    schema = model.to_schema()
+    return {name: dict(col.metadata or {}) for name, col in schema.columns.items()}
+
 
 _BOUNDS = {
     "greater_than_or_equal_to": "minimum",
@@ -70,6 +89,20 @@ class ColumnSpec:
             for attr, key in names.items()
             if getattr(self, attr) is not None
         }
+
+    def bound_words(self) -> list[str]:
+        """The numeric bounds as ``>= 0``, ``<= 2100`` ... (for the data dictionary)."""
+        symbols = {
+            "minimum": ">=",
+            "exclusive_minimum": ">",
+            "maximum": "<=",
+            "exclusive_maximum": "<",
+        }
+        return [
+            f"{sym} {getattr(self, attr)}"
+            for attr, sym in symbols.items()
+            if getattr(self, attr) is not None
+        ]
 
     @property
     def value_pattern(self) -> str | None:
@@ -219,7 +252,7 @@ def table_spec(name: str) -> TableSpec:
         columns.append(
             ColumnSpec(
                 name=col,
-                kind=_kind(spec.dtype),
+                kind=column_kind(spec.dtype),
                 description=spec.description or "",
                 required=not spec.nullable,
                 unique=bool(spec.unique),

@@ -20,29 +20,13 @@ import pandera.pandas as pa
 from calcidata.errors import Problem
 from calcidata.schemas import KEYS, SCHEMAS
 from calcidata.schemas._base import LIST_SEP, row_rules
+from calcidata.schemas.spec import column_kind, column_meta
 from calcidata.schemas.vocabularies import PATTERN_WORDS
 from calcidata.tables.reader import RawTable, shorten
 
 _INT = re.compile(r"^[+-]?\d+$")
 _TRUE = {"true", "1", "yes"}
 _FALSE = {"false", "0", "no"}
-
-
-def column_meta(model: type[pa.DataFrameModel]) -> dict[str, dict]:
-    """Column name -> calcidata metadata (unit, references, categories, ...)."""
-    schema = model.to_schema()
-    return {name: dict(col.metadata or {}) for name, col in schema.columns.items()}
-
-
-def _kind(dtype) -> str:
-    text = str(dtype).lower()
-    if "int" in text:
-        return "integer"
-    if "float" in text:
-        return "number"
-    if "bool" in text:
-        return "boolean"
-    return "string"
 
 
 def _parse(raw: pd.Series, kind: str) -> tuple[pd.Series, pd.Series, str]:
@@ -114,7 +98,7 @@ def validate_table(raw: RawTable) -> tuple[pd.DataFrame | None, list[Problem]]:
     typed = {}
     bad_cells: set[tuple[int, str]] = set()
     for col, spec in schema.columns.items():
-        values, bad, rule = _parse(raw.frame[col], _kind(spec.dtype))
+        values, bad, rule = _parse(raw.frame[col], column_kind(spec.dtype))
         for idx in np.flatnonzero(bad.to_numpy()):
             problems.append(
                 Problem(shown, raw.line(int(idx)), col, shorten(raw.frame[col].iat[idx]), rule)

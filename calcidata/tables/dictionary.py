@@ -15,15 +15,8 @@ from pathlib import Path
 from calcidata import paths
 from calcidata._io import atomic_write
 from calcidata.schemas import KEYS, SCHEMAS
+from calcidata.schemas.spec import table_spec
 from calcidata.schemas.vocabularies import PATTERN_WORDS
-from calcidata.tables.checks import _kind, column_meta
-
-_BOUNDS = {
-    "greater_than_or_equal_to": ">=",
-    "greater_than": ">",
-    "less_than_or_equal_to": "<=",
-    "less_than": "<",
-}
 
 _HEADER = """# calcidata data dictionary
 
@@ -68,40 +61,34 @@ def render(data_dir: str | os.PathLike | None = None) -> str:
             f"`{KEYS[name]}` | {_escape(model.Config.description)} |"
         )
     for name, model in SCHEMAS.items():
-        schema = model.to_schema()
-        meta = column_meta(model)
+        spec = table_spec(name)
         out += [
             "",
-            f"## `{name}` ({model.Config.title})",
+            f"## `{name}` ({spec.title})",
             "",
             _escape(inspect.getdoc(model) or ""),
             "",
             "| column | type | required | unit | allowed values / format | description |",
             "|---|---|---|---|---|---|",
         ]
-        for col, spec in schema.columns.items():
-            m = meta[col]
+        for c in spec.columns:
             allowed = []
-            if m.get("categories"):
-                sep = " < " if m.get("ordered") else ", "
-                allowed.append(sep.join(f"`{c}`" for c in m["categories"]))
-            for check in spec.checks:
-                stats = check.statistics or {}
-                if check.name == "str_matches":
-                    pattern = stats["pattern"]
-                    allowed.append(PATTERN_WORDS.get(pattern, f"matches `{pattern}`"))
-                elif check.name in _BOUNDS:
-                    allowed.append(f"{_BOUNDS[check.name]} {next(iter(stats.values()))}")
-            if spec.unique:
+            if c.categories:
+                sep = " < " if c.ordered else ", "
+                allowed.append(sep.join(f"`{v}`" for v in c.categories))
+            if c.pattern:
+                allowed.append(PATTERN_WORDS.get(c.pattern, f"matches `{c.pattern}`"))
+            allowed += c.bound_words()
+            if c.unique:
                 allowed.append("unique")
-            if m.get("references"):
-                allowed.append(f"references `{m['references']}`")
-            if m.get("multi"):
-                allowed.append(f"several values separated by `{m['multi']}`")
+            if c.references:
+                allowed.append(f"references `{'.'.join(c.references)}`")
+            if c.multi:
+                allowed.append(f"several values separated by `{c.multi}`")
             out.append(
-                f"| `{col}` | {_kind(spec.dtype)} | {'no' if spec.nullable else 'yes'} | "
-                f"{m.get('unit') or ''} | {_escape('; '.join(allowed))} | "
-                f"{_escape(spec.description or '')} |"
+                f"| `{c.name}` | {c.kind} | {'yes' if c.required else 'no'} | "
+                f"{c.unit or ''} | {_escape('; '.join(allowed))} | "
+                f"{_escape(c.description)} |"
             )
     out += [
         "",
