@@ -5,8 +5,7 @@ Three layers, each reporting file, CSV line, column, value and rule:
 1. :func:`calcidata._csv.read_raw` checks the file's form.
 2. :func:`validate_table` parses cell types from the schema, then runs the
    pandera model with ``lazy=True`` and translates its failure cases.
-3. :func:`check_dataset` runs the rules pandera cannot run on one frame:
-   foreign keys, hierarchies, and that every row is used or deliberately listed.
+3. :func:`calcidata.tables.dataset.check_dataset` runs the rules across tables.
 """
 
 from __future__ import annotations
@@ -18,8 +17,8 @@ import pandas as pd
 import pandera.pandas as pa
 
 from calcidata.errors import Problem
-from calcidata.schemas import KEYS, SCHEMAS
-from calcidata.schemas._base import LIST_SEP, row_rules
+from calcidata.schemas import SCHEMAS
+from calcidata.schemas._base import row_rules
 from calcidata.schemas.spec import column_kind, column_meta
 from calcidata.schemas.vocabularies import PATTERN_WORDS
 from calcidata.tables.reader import RawTable, shorten
@@ -180,166 +179,3 @@ def _to_categoricals(frame: pd.DataFrame, meta: dict) -> pd.DataFrame:
                 known, categories=list(cats), ordered=bool(m.get("ordered"))
             )
     return frame
-
-
-def check_dataset(frames: dict[str, pd.DataFrame], raws: dict[str, RawTable]) -> list[Problem]:
-    """Rules across tables: foreign keys, hierarchies, use of every listed row."""
-    problems: list[Problem] = []
-    keys = {name: set(frames[name][KEYS[name]]) for name in frames}
-
-    for name, frame in frames.items():
-        raw = raws[name]
-        shown = str(raw.path)
-        for col, m in column_meta(SCHEMAS[name]).items():
-            ref = m.get("references")
-            if not ref:
-                continue
-            target = ref.split(".")[0]
-            if target not in keys:
-                continue
-            for i, cell in enumerate(frame[col]):
-                if cell is None or cell is pd.NA or cell != cell:
-                    continue
-                for value in str(cell).split(LIST_SEP) if m.get("multi") else [str(cell)]:
-                    if value not in keys[target]:
-                        problems.append(
-                            Problem(
-                                shown,
-                                raw.line(i),
-                                col,
-                                shorten(value),
-                                f"must name an existing {ref} (no such id in {target}.csv)",
-                            )
-                        )
-
-    for name in ("conditions", "treatments"):
-        if name in frames:
-            problems.extend(_hierarchy_problems(frames[name], raws[name], KEYS[name]))
-
-    both = keys.get("conditions", set()) & keys.get("treatments", set())
-    for value in sorted(both):
-        raw = raws["treatments"]
-        i = list(frames["treatments"]["treatment_id"]).index(value)
-        problems.append(
-            Problem(
-                str(raw.path),
-                raw.line(i),
-                "treatment_id",
-                value,
-                "id is used by both a condition and a treatment; ids must be unique across tables",
-            )
-        )
-
-    if "sources" in frames:
-        problems.extend(_duplicate_source_problems(frames["sources"], raws["sources"]))
-    if set(SCHEMAS) <= frames.keys():  # "unused" is only meaningful with every table read
-        problems.extend(_unused_problems(frames, raws))
-    return problems
-
-
-def _duplicate_source_problems(frame: pd.DataFrame, raw: RawTable) -> list[Problem]:
-    """One publication, one row: a PMID or DOI may not name two sources."""
-    out = []
-    for col in ("pmid", "doi"):
-        first: dict[str, str] = {}
-        for i, (sid, value) in enumerate(zip(frame["source_id"], frame[col], strict=True)):
-            if not isinstance(value, str):
-                continue
-            key = value.lower()
-            if key in first:
-                out.append(
-                    Problem(
-                        str(raw.path),
-                        raw.line(i),
-                        col,
-                        value,
-                        f"the same {col} is already source {first[key]!r}: one "
-                        "publication must be one row",
-                    )
-                )
-            else:
-                first[key] = sid
-    for i, urls in enumerate(frame["urls"]):
-        if isinstance(urls, str):
-            parts = urls.split(" | ")
-            for u in {u for u in parts if parts.count(u) > 1}:
-                out.append(
-                    Problem(
-                        str(raw.path),
-                        raw.line(i),
-                        "urls",
-                        shorten(u),
-                        "the same URL is listed twice in this cell",
-                    )
-                )
-    return out
-
-
-def _hierarchy_problems(frame: pd.DataFrame, raw: RawTable, key: str) -> list[Problem]:
-    parent = dict(zip(frame[key], frame["parent_id"], strict=True))
-    out = []
-    for i, node in enumerate(frame[key]):
-        seen = {node}
-        current = parent.get(node)
-        while isinstance(current, str) and current in parent:
-            if current in seen:
-                out.append(
-                    Problem(
-                        str(raw.path),
-                        raw.line(i),
-                        "parent_id",
-                        str(parent.get(node)),
-                        "parents must form a tree: this parent chain loops back",
-                    )
-                )
-                break
-            seen.add(current)
-            current = parent.get(current)
-    return out
-
-
-def _unused_problems(frames: dict[str, pd.DataFrame], raws: dict[str, RawTable]) -> list:
-    out = []
-    for table, key in (("conditions", "condition_id"), ("treatments", "treatment_id")):
-        if table not in frames:
-            continue
-        frame = frames[table]
-        used = set(frames["evidence"][key].dropna()) | set(frames["dosing_ranges"][key].dropna())
-        parent = dict(zip(frame[key], frame["parent_id"], strict=True))
-        for node in list(used):
-            current = parent.get(node)
-            while isinstance(current, str) and current not in used:
-                used.add(current)
-                current = parent.get(current)
-        for i, (node, cited) in enumerate(zip(frame[key], frame["source_ids"], strict=True)):
-            if node not in used and not (isinstance(cited, str) and cited):
-                out.append(
-                    Problem(
-                        str(raws[table].path),
-                        raws[table].line(i),
-                        key,
-                        node,
-                        "is used by no evidence or dosing row and cites no source: cite a source "
-                        "that names it (listed deliberately) or remove it",
-                    )
-                )
-    if "sources" in frames:
-        cited: set[str] = set()
-        for name, frame in frames.items():
-            for col, m in column_meta(SCHEMAS[name]).items():
-                if m.get("references") == "sources.source_id":
-                    for cell in frame[col].dropna():
-                        cited.update(str(cell).split(LIST_SEP))
-        raw = raws["sources"]
-        for i, sid in enumerate(frames["sources"]["source_id"]):
-            if sid not in cited:
-                out.append(
-                    Problem(
-                        str(raw.path),
-                        raw.line(i),
-                        "source_id",
-                        sid,
-                        "source is cited by no row of any table",
-                    )
-                )
-    return out

@@ -10,8 +10,9 @@ from calcidata import paths
 from calcidata._io import content_hash
 from calcidata.errors import DataValidationError, ParameterError, Problem
 from calcidata.schemas import SCHEMAS
-from calcidata.tables.checks import check_dataset, validate_table
+from calcidata.tables.checks import validate_table
 from calcidata.tables.container import Tables
+from calcidata.tables.dataset import check_dataset
 from calcidata.tables.reader import read_raw
 
 
