@@ -1,36 +1,25 @@
-"""The typed container returned by :func:`calcidata.load`."""
+"""The typed container returned by :func:`calcidata.load`.
+
+Its fields are derived from the schema registry :data:`calcidata.schemas.SCHEMAS`:
+one :class:`pandas.DataFrame` attribute per table, in registry order, then
+``data_dir`` and ``version``. A new table is added in one place, the registry.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field, fields
+from dataclasses import field, fields, make_dataclass
 from pathlib import Path
 
 import pandas as pd
 
+from calcidata.schemas import SCHEMAS
 
-@dataclass(frozen=True)
-class Tables:
-    """All calcidata tables, validated and typed.
+_META = ("data_dir", "version")
 
-    Attributes
-    ----------
-    sources, conditions, treatments, dosing_ranges, evidence : pandas.DataFrame
-        One frame per table; columns as in ``data/README.md``. Vocabulary columns
-        are categoricals (ordered where the order means something).
-    data_dir : pathlib.Path
-        Directory the tables were read from.
-    version : str
-        Content hash of the table files: the data version shown in reports.
-    """
 
-    sources: pd.DataFrame
-    conditions: pd.DataFrame
-    treatments: pd.DataFrame
-    dosing_ranges: pd.DataFrame
-    evidence: pd.DataFrame
-    data_dir: Path = field(compare=False)
-    version: str = field(compare=False)
+class _TablesMethods:
+    """Behaviour of :class:`Tables`: mapping-like access in registry order."""
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         if name not in self.names():
@@ -44,13 +33,36 @@ class Tables:
         """(name, frame) pairs in registry order."""
         return ((n, getattr(self, n)) for n in self.names())
 
-    @staticmethod
-    def names() -> tuple[str, ...]:
+    @classmethod
+    def names(cls) -> tuple[str, ...]:
         """Table names, in registry order."""
-        return tuple(f.name for f in fields(Tables) if f.name not in ("data_dir", "version"))
+        return tuple(f.name for f in fields(cls) if f.name not in _META)
 
     def summary(self) -> pd.DataFrame:
         """Rows and columns of each table."""
         return pd.DataFrame(
             [{"table": n, "rows": len(df), "columns": df.shape[1]} for n, df in self.items()]
         )
+
+
+Tables = make_dataclass(
+    "Tables",
+    [(name, pd.DataFrame) for name in SCHEMAS]
+    + [("data_dir", Path, field(compare=False)), ("version", str, field(compare=False))],
+    bases=(_TablesMethods,),
+    frozen=True,
+)
+Tables.__module__ = __name__
+Tables.__doc__ = f"""All calcidata tables, validated and typed.
+
+Attributes
+----------
+{", ".join(SCHEMAS)} : pandas.DataFrame
+    One frame per table of :data:`calcidata.schemas.SCHEMAS`; columns as in
+    ``data/README.md``. Vocabulary columns are categoricals (ordered where the
+    order means something).
+data_dir : pathlib.Path
+    Directory the tables were read from.
+version : str
+    Content hash of the table files: the data version shown in reports.
+"""
