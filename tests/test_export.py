@@ -136,10 +136,11 @@ def test_sqlite_declares_keys_so_a_join_works_and_bad_rows_are_refused(tables, e
     assert joined == len(tables.evidence)
     fk_targets = {row[2] for row in con.execute("PRAGMA foreign_key_list(evidence)")}
     assert fk_targets == {"sources", "treatments", "conditions"}
-    row = con.execute("SELECT * FROM evidence LIMIT 1").fetchone()
-    bad = list(row)
-    bad[0] = "fresh_evidence_id"
-    bad[-2] = "no_such_source"  # source_id
+    cursor = con.execute("SELECT * FROM evidence LIMIT 1")
+    names = [d[0] for d in cursor.description]
+    bad = list(cursor.fetchone())
+    bad[names.index("evidence_id")] = "fresh_evidence_id"
+    bad[names.index("source_id")] = "no_such_source"
     with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
         con.execute(f"INSERT INTO evidence VALUES ({', '.join('?' * len(bad))})", bad)
     with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):

@@ -10,7 +10,9 @@ from __future__ import annotations
 from calcidata.schemas.conditions import Conditions
 from calcidata.schemas.dosing_ranges import DosingRanges
 from calcidata.schemas.evidence import Evidence
+from calcidata.schemas.review_studies import ReviewStudies
 from calcidata.schemas.sources import Sources
+from calcidata.schemas.study_outcomes import StudyOutcomes
 from calcidata.schemas.treatments import Treatments
 
 SCHEMAS = {
@@ -19,9 +21,21 @@ SCHEMAS = {
     "treatments": Treatments,
     "dosing_ranges": DosingRanges,
     "evidence": Evidence,
+    "review_studies": ReviewStudies,
+    "study_outcomes": StudyOutcomes,
 }
 
 #: The natural key (id column) of each table.
 KEYS = {name: model.Config.unique[0] for name, model in SCHEMAS.items()}
 
-__all__ = ["SCHEMAS", "KEYS", "Conditions", "DosingRanges", "Evidence", "Sources", "Treatments"]
+__all__ = [
+    "SCHEMAS",
+    "KEYS",
+    "Conditions",
+    "DosingRanges",
+    "Evidence",
+    "ReviewStudies",
+    "Sources",
+    "StudyOutcomes",
+    "Treatments",
+]

@@ -77,7 +77,13 @@ class DosingRanges(pa.DataFrameModel):
     source_id: Series[str] = field(
         "Source the range was taken from.", str_matches=SLUG, references="sources.source_id"
     )
-    note: Series[str] = field("Remarks (e.g. what the dose is given with).", nullable=True)
+    note: Series[str] = field(
+        "Remarks for readers (e.g. what the dose is given with).", nullable=True
+    )
+    curation_note: Series[str] = field(
+        "For curators: how a value was found or checked (not shown to readers).",
+        nullable=True,
+    )
 
     class Config:
         title = "Dosing ranges"

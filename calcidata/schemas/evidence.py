@@ -14,7 +14,9 @@ from calcidata.schemas.vocabularies import (
     EFFECT_MEASURES,
     OUTCOME_DOMAINS,
     POOLED_DESIGNS,
+    PUBLICATION_BIAS,
     RATIO_MEASURES,
+    RISK_OF_BIAS,
     SLUG,
 )
 
@@ -79,11 +81,33 @@ class Evidence(pa.DataFrameModel):
         categories=CERTAINTY,
         ordered=True,
     )
+    risk_of_bias: Series[str] = field(
+        "Overall risk of bias of the evidence behind the result, as the source (or a review "
+        "of the trial) judges it; empty when no page we read states it.",
+        nullable=True,
+        categories=RISK_OF_BIAS,
+    )
+    i2_percent: Series[float] = field(
+        "I-squared heterogeneity of a pooled result, as the source reports it.",
+        nullable=True,
+        ge=0,
+        le=100,
+        unit="percent",
+    )
+    publication_bias: Series[str] = field(
+        "What the source says of publication bias for this result (empty: says nothing).",
+        nullable=True,
+        categories=PUBLICATION_BIAS,
+    )
     source_id: Series[str] = field(
         "Source of the result.", str_matches=SLUG, references="sources.source_id"
     )
     note: Series[str] = field(
-        "Remarks, e.g. statistically but not clinically important.", nullable=True
+        "Remarks for readers, e.g. statistically but not clinically important.", nullable=True
+    )
+    curation_note: Series[str] = field(
+        "For curators: how a value was found or checked (not shown to readers).",
+        nullable=True,
     )
 
     class Config:

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import DataFrame, Series
 
 from calcidata.schemas._base import URL_SEP, field, row_check
-from calcidata.schemas.vocabularies import DESIGNS, DOI, PMID, SLUG, SOURCE_KINDS, URL_LIST
+from calcidata.schemas.vocabularies import (
+    DESIGNS,
+    DOI,
+    MIRROR_HOSTS,
+    PAGE_KINDS,
+    PMID,
+    SLUG,
+    SOURCE_KINDS,
+    URL_LIST,
+)
 
 
 class Sources(pa.DataFrameModel):
@@ -37,6 +48,13 @@ class Sources(pa.DataFrameModel):
         str_matches=URL_LIST,
         multi=URL_SEP,
     )
+    url_kinds: Series[str] = field(
+        "Kind of each page in urls, in the same order, separated by ' | ': publisher, pubmed, "
+        "pmc, official_label, code_list, guideline_body, secondary_mirror or lay_page.",
+        nullable=True,
+        categories=PAGE_KINDS,
+        multi=URL_SEP,
+    )
     design: Series[str] = field("Study design of the source.", categories=DESIGNS)
     kind: Series[str] = field(
         "What kind of document it is; lay web articles rank lowest.", categories=SOURCE_KINDS
@@ -54,7 +72,11 @@ class Sources(pa.DataFrameModel):
         unit="participants",
     )
     note: Series[str] = field(
-        "Remarks on the source (e.g. secondary report, how counted).", nullable=True
+        "Remarks on the source for readers (e.g. secondary report, how counted).", nullable=True
+    )
+    curation_note: Series[str] = field(
+        "For curators: how a value was found or checked (not shown to readers).",
+        nullable=True,
     )
 
     class Config:
@@ -72,3 +94,39 @@ class Sources(pa.DataFrameModel):
     )
     def _findable(cls, df: DataFrame) -> Series[bool]:
         return df[["title", "urls", "doi", "pmid"]].notna().any(axis=1)
+
+    @row_check(
+        "url_kinds_match_urls",
+        "url_kinds needs one kind for each URL in urls, in the same order",
+        ("url_kinds", "urls"),
+    )
+    def _kinds_align(cls, df: DataFrame) -> Series[bool]:
+        return _count(df["urls"]) == _count(df["url_kinds"])
+
+    @row_check(
+        "mirror_marked_as_mirror",
+        "a URL on a known mirror host (see MIRROR_HOSTS in data/README.md) must be of kind "
+        "secondary_mirror",
+        ("url_kinds", "urls"),
+    )
+    def _mirrors_marked(cls, df: DataFrame) -> Series[bool]:
+        return pd.Series(
+            [_mirrors_marked_in(u, k) for u, k in zip(df["urls"], df["url_kinds"], strict=True)],
+            index=df.index,
+        )
+
+
+def _count(cells: pd.Series) -> pd.Series:
+    return cells.map(lambda c: len(str(c).split(URL_SEP)) if isinstance(c, str) else 0)
+
+
+def _mirrors_marked_in(urls: object, kinds: object) -> bool:
+    if not isinstance(urls, str) or not isinstance(kinds, str):
+        return True
+    pairs = zip(urls.split(URL_SEP), kinds.split(URL_SEP), strict=False)
+    return all(kind == "secondary_mirror" for url, kind in pairs if url_host(url) in MIRROR_HOSTS)
+
+
+def url_host(url: str) -> str:
+    """The host (with its port, if any) of a URL, lower case."""
+    return urlsplit(url).netloc.lower()

@@ -65,6 +65,7 @@ ROUTES = (
     "intra_articular",
     "subacromial",
     "topical",
+    "rectal",
     "transdermal",
     "percutaneous",
     "extracorporeal",
@@ -180,6 +181,98 @@ SOURCE_KINDS = (
     "secondary_report",
 )
 
+#: What kind of page a URL is, most authoritative first. A source's facts are cited
+#: to the page where they were seen; readers are sent to PubMed or the DOI first.
+PAGE_KINDS = (
+    "publisher",
+    "pubmed",
+    "pmc",
+    "official_label",
+    "code_list",
+    "guideline_body",
+    "secondary_mirror",
+    "lay_page",
+)
+#: Page kinds that identify a source authoritatively (everything but mirrors and lay pages).
+AUTHORITATIVE_PAGES = PAGE_KINDS[:6]
+#: Hosts known to copy other pages (mirrors, content farms, staging or cache hosts,
+#: document-sharing sites, unofficial label copies, generated code pages), with the
+#: reason. A URL on one of them must be marked ``secondary_mirror``, and a source
+#: cited to one needs a PMID, a DOI or an authoritative page beside it.
+MIRROR_HOSTS: dict[str, str] = {
+    "32208.longumnakehk.tech": "copy of a journal article on an unrelated host",
+    "docta.ucm.es": "institutional repository copy",
+    "www.clinicadehombro.com.mx": "copy of a journal abstract on a clinic website",
+    "1library.net": "PDF/document copy site",
+    "47.251.13.51": "bare IP-address host mirroring PubMed records (same host, without port)",
+    "47.251.13.51:8081": "bare IP-address host mirroring PubMed records",
+    "acnpsearch.tweb-dev.unibo.it": "staging / development / cache host",
+    "archive.org": "archive.org home page only (no record)",
+    "biomed.reviewer.ly": "abstract aggregator / content farm",
+    "blogtinhoc.edu.vn": "third-party mirror of label text",
+    "bohrium.dp.tech": "abstract aggregator / content farm",
+    "c.coek.info": "PDF/document copy site",
+    "d.docksci.com": "PDF/document copy site",
+    "data.zhenzhi.com": "abstract aggregator / content farm",
+    "discovery.researcher.life": "abstract aggregator / content farm",
+    "docslib.org": "PDF/document copy site",
+    "download.skyscape.com": "third-party mirror of label text",
+    "drugs.com": "third-party mirror of label text",
+    "ebcn.online": "abstract aggregator / content farm",
+    "ebusca.uv.mx": "abstract aggregator / content farm",
+    "emedicine.staging.medscape.com": "staging / development / cache host",
+    "fda.report": "copy of DailyMed label text on a third-party host",
+    "figshare.utas.edu.au": "institutional repository copy",
+    "ichgcp.net": "abstract aggregator / content farm",
+    "id.scribd.com": "document-sharing copy (scribd)",
+    "images.radiopaedia.org": "staging / development / cache host",
+    "litmetric.com": "abstract aggregator / content farm",
+    "mayoclinic.elsevierpure.com": "institutional repository copy of the publication record",
+    "mayoclinic.pure.elsevier.com": "institutional repository copy of the publication record",
+    "mdedge-cache.qa01.mdedge.com": "staging / development / cache host",
+    "metajournal.com": "abstract aggregator / content farm",
+    "miami.pure.elsevier.com": "institutional repository copy of the publication record",
+    "momsinternetmarketing.com": "copy of a journal page on an unrelated host",
+    "myhealthbox.eu": "third-party mirror of label text",
+    "myorthoevidence.com": "abstract aggregator / content farm",
+    "nevinmanimala.com": "abstract aggregator / content farm",
+    "omicsdi.org": "abstract aggregator / content farm",
+    "ouci.dntb.gov.ua": "abstract aggregator / content farm",
+    "paperexplained.cn": "abstract aggregator / content farm",
+    "pdffox.com": "PDF/document copy site",
+    "promenu365.com": "abstract aggregator / content farm",
+    "proxy.weglot.com": "machine-translation proxy of PubMed",
+    "pure.lib.cgu.edu.tw": "institutional research-portal record (copy of the publication record)",
+    "read.qxmd.com": "abstract aggregator / content farm",
+    "research.vu.nl": "institutional repository copy of the publication record",
+    "researchain.net": "abstract aggregator / content farm",
+    "rxreasoner.com": "third-party mirror of label text",
+    "safetylit.org": "abstract aggregator / content farm",
+    "scholar.archive.org": "abstract aggregator / content farm",
+    "searchworks.jioinstitute.edu.in": "abstract aggregator / content farm",
+    "staging.physiciansweekly.com": "staging / development / cache host",
+    "suppr.wilddata.cn": "abstract aggregator / content farm",
+    "tokyo-2-qrcode.vukou.com": "abstract aggregator / content farm",
+    "tsaco.smart01.highwire.org": "staging / development / cache host",
+    "webarchive.library.unt.edu": "archived copy (web archive) of a government page",
+    "www.120ty.net": "third-party mirror of label text",
+    "www.drugs.com": "third-party mirror of label text",
+    "www.mendeley.com": "abstract aggregator / content farm",
+    "www.orthobullets.com": "abstract aggregator / content farm",
+    "www.qxmd.com": "abstract aggregator / content farm",
+    "www.rxlist.com": "third-party mirror of label text",
+    "www.scribd.com": "document-sharing copy (scribd)",
+    "www.wrh.ox.ac.uk": "abstract aggregator / content farm",
+}
+
+#: Overall risk of bias, as a source or a review judges it (RoB 2 words; RoB 1's
+#: "unclear" kept).
+RISK_OF_BIAS = ("low", "some_concerns", "high", "unclear")
+#: What a source says of publication bias for a result.
+PUBLICATION_BIAS = ("detected", "not_detected", "not_assessed")
+#: Kinds of study-level outcome data.
+DATA_TYPES = ("dichotomous", "continuous")
+
 #: Regular expressions for identifier formats.
 SLUG = r"^[a-z0-9]+(?:_[a-z0-9]+)*$"
 SLUG_LIST = r"^[a-z0-9]+(?:_[a-z0-9]+)*(?:;[a-z0-9]+(?:_[a-z0-9]+)*)*$"
@@ -188,6 +281,7 @@ DOI = r"^10\.[0-9]{4,9}/\S+$"
 ICD10 = r"^[A-Z][0-9]{2}(?:\.[0-9A-Z]{1,4})?$"
 ATC = r"^[A-Z](?:[0-9]{2}(?:[A-Z](?:[A-Z](?:[0-9]{2})?)?)?)?$"
 URL_LIST = r"^https?://\S+(?: \| https?://\S+)*$"
+URL = r"^https?://\S+$"
 
 #: Plain-words description of each pattern, used in error messages.
 PATTERN_WORDS = {
@@ -198,6 +292,7 @@ PATTERN_WORDS = {
     ICD10: "an ICD-10 code such as M75.3",
     ATC: "a WHO ATC code such as M01AE01 (or one of its upper levels)",
     URL_LIST: "one or more http(s) URLs separated by ' | '",
+    URL: "one http(s) URL",
 }
 
 
