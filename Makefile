@@ -29,11 +29,11 @@ validate: $(STAMP) ## validate every table and list all problems
 dictionary: $(STAMP) ## regenerate data/README.md from the schemas
 	$(BIN)/calcidata dictionary
 
-test: $(STAMP) ## run the whole test suite (real kernels included)
+test: $(STAMP) lint ## lint, then the whole test suite (real kernels, the full build, Spark)
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup
 
-test-fast: $(STAMP) ## run the tests that need no notebook kernel
-	$(BIN)/python -m pytest -n $(JOBS) -m "not slow"
+test-fast: $(STAMP) ## run the tests that need no notebook kernel (no full build, no Spark)
+	$(BIN)/python -m pytest -n $(JOBS) -m "not slow and not full_build"
 
 lab: $(STAMP) ## start JupyterLab in notebooks/ with the project's environment as kernel
 	cd notebooks && ../$(BIN)/jupyter lab

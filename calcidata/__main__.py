@@ -1,3 +1,5 @@
+"""``python -m calcidata``: the command line."""
+
 import sys
 
 from calcidata.cli import main

@@ -52,7 +52,7 @@ def atomic_path(target: str | os.PathLike) -> Iterator[Path]:
 
 
 def atomic_write(path: str | os.PathLike, data: str | bytes) -> Path:
-    """Write ``data`` (text as UTF-8 with ``\\n`` line ends) to ``path`` atomically."""
+    """Write ``data`` (text is encoded as UTF-8, newlines as given) to ``path`` atomically."""
     raw = data.encode("utf-8") if isinstance(data, str) else data
     with atomic_path(path) as tmp:
         tmp.write_bytes(raw)

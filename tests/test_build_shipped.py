@@ -17,7 +17,7 @@ from calcidata.tables.loader import data_version
 from .conftest import ROOT
 from .render_support import check_report_html, executed_problems, source_links
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.full_build]
 
 
 def test_whole_build_renders_every_report_then_rebuilds_nothing(tmp_path, capsys):

@@ -298,7 +298,7 @@ def _pool_one(y: np.ndarray, v: np.ndarray, *, method: str, test: str, pi: str, 
 
 
 def _combine_at(y: np.ndarray, v: np.ndarray, tau2: float):
-    """statsmodels' ``combine_effects`` at a given tau^2.
+    """Statsmodels' ``combine_effects`` at a given tau^2.
 
     Its Paule-Mandel routine returns its start value when allowed no
     iteration, so ``tau2_start=tau2, maxiter=0`` makes statsmodels do the

@@ -34,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; the exit status (0 ok, 1 problems found or failed, 2 bad usage)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     from calcidata.errors import CalcidataError, DataValidationError, ParameterError

@@ -9,6 +9,7 @@ from calcidata._version import __version__
 
 
 def add_data_dir(p: argparse.ArgumentParser) -> None:
+    """Add the ``--data-dir`` option every command that reads the tables takes."""
     p.add_argument(
         "--data-dir",
         metavar="DIR",

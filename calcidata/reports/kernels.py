@@ -190,6 +190,7 @@ class ZygoteClient:
             raise
 
     def close(self) -> None:
+        """Close the connection to the zygote."""
         if self._sock is not None:
             self._sock.close()
             self._sock = None

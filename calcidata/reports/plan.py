@@ -55,22 +55,27 @@ class Job:
 
     @property
     def folder(self) -> Path:
+        """The report's output folder."""
         return Path(self.out_dir) / self.report
 
     @property
     def html(self) -> Path:
+        """Where the HTML goes."""
         return self.folder / f"{self.slug}.html"
 
     @property
     def ipynb(self) -> Path:
+        """Where the executed notebook goes."""
         return self.folder / f"{self.slug}.ipynb"
 
     @property
     def manifest(self) -> Path:
+        """Where the manifest goes."""
         return self.folder / f"{self.slug}{MANIFEST_SUFFIX}"
 
     @property
     def failed_copy(self) -> Path:
+        """Where the executed copy of a failed render goes."""
         return Path(self.out_dir) / FAILED_DIR / self.report / f"{self.slug}.ipynb"
 
 
@@ -102,6 +107,7 @@ class BuildResult:
 
     @property
     def ok(self) -> bool:
+        """Whether nothing failed."""
         return not self.failed
 
 

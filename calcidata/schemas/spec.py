@@ -166,6 +166,7 @@ class LinkSpec:
 
     @property
     def description(self) -> str:
+        """What the link table holds."""
         return (
             f"One row per id listed in {self.table}.{self.column} (a multi-valued cell "
             f"separated by '{self.separator}'), so that the ids can be foreign keys."
