@@ -288,13 +288,19 @@ def dose_intervals(
     return out
 
 
-def _panel_key(r: Any) -> tuple:
-    """Sort key of a row's panel: route then unit (drugs), parameter then unit (settings)."""
-    route = r.route.replace("_", " ")
+def _panel_key(r: Any) -> tuple[str, str]:
+    """Sort key of a row's panel, in the order of the panel titles.
+
+    Drug doses: route, then unit (and basis when no daily dose is derivable);
+    settings: parameter, then unit when it differs from the parameter.
+    """
     unit = r.unit if isinstance(r.unit, str) else ""
-    if r.kind == "drug" and r.parameter == "dose":
-        basis = r.dose_basis.replace("_", " ") if isinstance(r.dose_basis, str) else ""
+    if r.parameter == "dose":
+        route = r.route.replace("_", " ")
+        if r.daily:
+            return (route, unit)
         if not unit:
-            return (route, "dose without numbers", "")
-        return (route, unit, basis or "basis not reported")
-    return (r.parameter.replace("_", " "), unit, "")
+            return (route, "dose without numbers")
+        basis = r.dose_basis if isinstance(r.dose_basis, str) else "basis not reported"
+        return (route, f"{unit} {basis.replace('_', ' ')}")
+    return (r.parameter.replace("_", " "), f" ({unit})" if unit and unit != r.parameter else "")

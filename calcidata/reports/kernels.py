@@ -125,7 +125,12 @@ class Zygote:
         self._dir = tempfile.mkdtemp(prefix="calcidata-zygote-")
         self.path = os.path.join(self._dir, "zygote.sock")
         self.proc = subprocess.Popen(
-            [sys.executable, "-c", "from calcidata.reports._forkserver import main; main()", self.path],
+            [
+                sys.executable,
+                "-c",
+                "from calcidata.reports._forkserver import main; main()",
+                self.path,
+            ],
             stdin=subprocess.PIPE,
             stdout=subprocess.DEVNULL,
             cwd=cwd,
