@@ -82,6 +82,12 @@ def _rows(tables: Tables, sel: Selection, include_general: bool) -> pd.DataFrame
     return d.loc[keep]
 
 
+def dosing_pairs(tables: Tables) -> pd.DataFrame:
+    """Each (treatment_id, condition_id) pair that a dosing row names, once."""
+    d = tables.dosing_ranges
+    return d.loc[d["condition_id"].notna(), ["treatment_id", "condition_id"]].drop_duplicates()
+
+
 def dosing_table(
     tables: Tables,
     select: Selection | None = None,

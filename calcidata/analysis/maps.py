@@ -8,9 +8,9 @@ import pandas as pd
 
 from calcidata.analysis.caveats import GAP_KINDS
 from calcidata.analysis.conditions import condition_order
+from calcidata.analysis.dosing import dosing_pairs
 from calcidata.analysis.evidence import counts, evidence_rows, treatment_order
 from calcidata.analysis.selection import Selection, resolve, subtree
-from calcidata.analysis.treatments import _dosing_pairs
 from calcidata.schemas.vocabularies import MODALITIES, OUTCOME_DOMAINS, STRENGTH
 from calcidata.tables.container import Tables
 
@@ -182,7 +182,7 @@ def evidence_gaps(
         for cid in conditions:
             if not set(subtree(tables, cid)) & all_ev:
                 rows.append(_gap("condition_without_evidence", pd.NA, cnames[cid], cid, ""))
-    pairs = _dosing_pairs(tables)
+    pairs = dosing_pairs(tables)
     pairs = pairs.loc[pairs["condition_id"].isin(conditions)]
     if modality is not None:
         pairs = pairs.loc[pairs["treatment_id"].map(tr["modality"].astype(object)) == modality]

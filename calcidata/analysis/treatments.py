@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 
 from calcidata.analysis.caveats import join_codes, row_caveats, treatment_caveats
-from calcidata.analysis.dosing import dosing_summary
+from calcidata.analysis.dosing import dosing_pairs, dosing_summary
 from calcidata.analysis.evidence import counts, evidence_rows
 from calcidata.analysis.selection import Selection, resolve
 from calcidata.schemas.vocabularies import CERTAINTY, INVASIVENESS, OUTCOME_DOMAINS, STRENGTH
@@ -25,11 +25,6 @@ RANKED_STRENGTH = (NO_EVIDENCE, *STRENGTH)
 
 def _category(values: Iterable, vocabulary: Sequence[str]) -> pd.Categorical:
     return pd.Categorical(list(values), categories=list(vocabulary), ordered=True)
-
-
-def _dosing_pairs(tables: Tables) -> pd.DataFrame:
-    d = tables.dosing_ranges
-    return d.loc[d["condition_id"].notna(), ["treatment_id", "condition_id"]].drop_duplicates()
 
 
 def _has_dosing(
@@ -89,7 +84,7 @@ def treatment_ranking(
                 }
             )
     with_ev = {r["treatment_id"] for r in rows}
-    pairs = _dosing_pairs(tables)
+    pairs = dosing_pairs(tables)
     named = sorted(set(pairs.loc[pairs["condition_id"].isin(below), "treatment_id"]) - with_ev)
     for tid in named:
         rows.append(
