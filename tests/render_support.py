@@ -96,7 +96,7 @@ def check_report_html(
     elif links:  # at least one of these sources is linked
         assert any(f'href="{link}"' in html for link in links), links[:3]
     assert "data:image/png;base64," in html
-    for code in ("validate_params(", "calcidata.load()", "present.header(", "import "):
+    for code in ("validate_params(", "calcidata.load()", "display.header(", "import "):
         assert code not in text, code
     body = html[html.index("<body") :]
     assert all(

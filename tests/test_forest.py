@@ -13,7 +13,7 @@ import pytest  # noqa: E402
 from matplotlib.patches import Polygon  # noqa: E402
 
 import calcidata  # noqa: E402
-from calcidata.display.forest import forest  # noqa: E402
+from calcidata.display import forest  # noqa: E402
 from calcidata.errors import ParameterError  # noqa: E402
 
 from .conftest import ROOT  # noqa: E402
@@ -105,5 +105,5 @@ def test_module_is_not_imported_with_calcidata():
     import subprocess
     import sys
 
-    code = "import sys, calcidata; assert 'calcidata.display.forest' not in sys.modules"
+    code = "import sys, calcidata; assert 'calcidata.display.metaplot' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)

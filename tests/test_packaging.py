@@ -83,3 +83,13 @@ def test_wheel_installs_into_a_fresh_venv_and_loads_the_tables(tmp_path):
     )
     assert cli.returncode == 0, cli.stderr
     assert cli.stdout.startswith("OK: 5 tables")
+
+    header = subprocess.run(
+        [py, "-c", "from calcidata import display; print(display.header('T', {}, None))"],
+        cwd=outside,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert header.returncode == 0, header.stderr  # the jinja2 templates ship in the wheel
+    assert "Not medical advice." in header.stdout and "calcidata-meta" in header.stdout

@@ -18,8 +18,8 @@ from matplotlib.collections import LineCollection, PathCollection  # noqa: E402
 from matplotlib.colors import to_rgba  # noqa: E402
 
 import calcidata  # noqa: E402
-from calcidata.analysis import compare  # noqa: E402
-from calcidata.display import plots  # noqa: E402
+from calcidata import analysis, display  # noqa: E402
+from calcidata.display._plotbase import plain  # noqa: E402
 from calcidata.schemas.vocabularies import STRENGTH  # noqa: E402
 
 MINIMAL = Path(__file__).resolve().parent / "fixtures" / "minimal"
@@ -38,7 +38,7 @@ def shipped():
 
 @pytest.fixture(autouse=True)
 def _close_figures():
-    plots.set_theme()
+    display.set_theme()
     yield
     plt.close("all")
 
@@ -71,7 +71,7 @@ def _forest_rows(**overrides) -> pd.DataFrame:
 
 
 def test_forest_draws_one_marker_per_estimate_and_one_line_per_interval():
-    ax = plots.forest(_forest_rows())
+    ax = display.plot_results(_forest_rows())
     (offsets,) = _points(ax)
     assert sorted(offsets[:, 0]) == [-1.0, 0.5, 2.0]
     segments = _segments(ax)
@@ -83,11 +83,11 @@ def test_forest_draws_one_marker_per_estimate_and_one_line_per_interval():
 
 
 def test_forest_marks_an_estimate_without_interval_with_a_hollow_marker():
-    ax = plots.forest(_forest_rows())
+    ax = display.plot_results(_forest_rows())
     (coll,) = [c for c in ax.collections if isinstance(c, PathCollection)]
     faces = coll.get_facecolors()
     edges = coll.get_edgecolors()
-    pal = plots.strength_palette()
+    pal = display.strength_palette()
     assert tuple(faces[1]) == to_rgba("white")  # b: no CI
     assert np.allclose(edges[1][:3], pal["case_reports"])
     assert np.allclose(faces[0][:3], pal["rct"])
@@ -101,7 +101,7 @@ def test_forest_uses_a_log_scale_and_a_line_at_one_for_ratios():
         ci_high=[0.9, 1.6, 4.0],
         ratio=True,
     )
-    ax = plots.forest(rows)
+    ax = display.plot_results(rows)
     assert ax.get_xscale() == "log"
     assert any(list(ln.get_xdata()) == [1.0, 1.0] for ln in ax.lines)
 
@@ -114,7 +114,7 @@ def test_forest_draws_no_null_line_for_single_arm_proportions():
         ci_high=[0.3, np.nan, 0.95],
         within_group=True,
     )
-    ax = plots.forest(rows)
+    ax = display.plot_results(rows)
     assert not ax.lines
     assert ax.get_xlim()[0] < 0 and ax.get_xlim()[1] > 1
     assert "not a comparison" in ax.get_xlabel()
@@ -122,14 +122,14 @@ def test_forest_draws_no_null_line_for_single_arm_proportions():
 
 def test_forest_skips_rows_marked_not_plotted():
     rows = _forest_rows(plotted=[True, False, True])
-    ax = plots.forest(rows)
+    ax = display.plot_results(rows)
     (offsets,) = _points(ax)
     assert len(offsets) == 2
 
 
 def test_forest_grid_has_one_panel_per_outcome_and_measure_and_counts_left_out(shipped):
-    data = compare.forest_data(shipped, SHOULDER)
-    fig = plots.forest_grid(data)
+    data = display.words(analysis.forest_data(shipped, condition_id=SHOULDER))
+    fig = display.plot_results_grid(data)
     groups = list(dict.fromkeys(data.loc[data["plotted"], "group"]))
     assert [ax.get_title(loc="left") for ax in fig.axes] == groups
     drawn = sum(len(off) for ax in fig.axes for off in _points(ax))
@@ -140,8 +140,8 @@ def test_forest_grid_has_one_panel_per_outcome_and_measure_and_counts_left_out(s
 
 
 def test_forest_grid_says_so_when_nothing_can_be_drawn(fixture_tables):
-    data = compare.forest_data(fixture_tables, "fixture_listed")
-    fig = plots.forest_grid(data)
+    data = analysis.forest_data(fixture_tables, condition_id="fixture_listed")
+    fig = display.plot_results_grid(data)
     assert len(fig.axes) == 1
     assert "No numeric estimate" in fig.axes[0].texts[0].get_text()
 
@@ -158,7 +158,7 @@ def test_dose_ranges_draw_a_line_per_range_and_triangles_for_open_ends():
             "plotted": True,
         }
     )
-    ax = plots.dose_ranges(rows)
+    ax = display.plot_dose_ranges(rows)
     segments = _segments(ax)
     assert len(segments) == 1 and (segments[0][0][0], segments[0][1][0]) == (1.0, 3.0)
     markers = {tuple(sorted(o[:, 0])) for o in _points(ax)}
@@ -169,33 +169,33 @@ def test_dose_ranges_draw_a_line_per_range_and_triangles_for_open_ends():
 
 
 def test_dose_range_grid_has_a_panel_per_unit_with_daily_units_first(shipped):
-    data = compare.dose_intervals(shipped, condition_id=SHOULDER)
-    fig = plots.dose_range_grid(data)
+    data = display.words(analysis.dose_intervals(shipped, condition_id=SHOULDER))
+    fig = display.plot_dose_range_grid(data)
     titles = [ax.get_title(loc="left") for ax in fig.axes]
     assert titles == list(dict.fromkeys(data.loc[data["plotted"], "panel"]))
     assert "energy flux density (mJ/mm2)" in titles
     assert "radiation dose (Gy)" in titles
     labels = {t.get_text() for ax in fig.axes for t in ax.get_yticklabels()}
-    assert labels == {plots.plain(x) for x in data.loc[data["plotted"], "label"]}
+    assert labels == {plain(x) for x in data.loc[data["plotted"], "label"]}
 
 
 def test_dose_range_grid_uses_a_log_axis_for_wide_drug_ranges(shipped):
-    data = compare.dose_intervals(shipped, modality="drug")
-    fig = plots.dose_range_grid(data)
+    data = analysis.dose_intervals(shipped, modality="drug")
+    fig = display.plot_dose_range_grid(data)
     oral = next(ax for ax in fig.axes if ax.get_title(loc="left") == "oral · mg/day")
     assert oral.get_xscale() == "log"
 
 
 def test_evidence_map_draws_one_bubble_per_pair_coloured_by_strength(shipped):
-    data = compare.evidence_map(shipped, modality="drug")
-    ax = plots.evidence_map(data)
+    data = analysis.evidence_map(shipped, modality="drug")
+    ax = display.plot_evidence_map(data)
     (coll,) = [c for c in ax.collections if isinstance(c, PathCollection)]
     assert len(coll.get_offsets()) == len(data)
-    pal = plots.strength_palette()
+    pal = display.strength_palette()
     expected = np.array([pal[str(s)] for s in data["strength"]])
     assert np.allclose(coll.get_facecolors()[:, :3], expected)
     assert [t.get_text() for t in ax.get_yticklabels()] == [
-        plots.plain(v, 45) for v in dict.fromkeys(data["treatment"])
+        plain(v, 45) for v in dict.fromkeys(data["treatment"])
     ]
     sizes = coll.get_sizes()
     biggest = data["participants"].astype("Float64").fillna(0).to_numpy().argmax()
@@ -203,23 +203,23 @@ def test_evidence_map_draws_one_bubble_per_pair_coloured_by_strength(shipped):
 
 
 def test_evidence_map_of_outcomes_for_one_condition(shipped):
-    data = compare.outcome_map(shipped, SHOULDER)
-    ax = plots.evidence_map(data, x="outcome_domain")
+    data = analysis.outcome_map(shipped, condition_id=SHOULDER)
+    ax = display.plot_evidence_map(data, x="outcome_domain")
     labels = [t.get_text() for t in ax.get_xticklabels()]
-    assert labels == [d for d in data["outcome_domain"].cat.categories]
+    assert labels == list(display.words(data)["outcome_domain"].cat.categories)
     assert labels[:2] == ["pain", "function"]  # vocabulary order, not order of appearance
 
 
 def test_strength_palette_is_ordered_from_light_to_dark():
-    pal = plots.strength_palette()
+    pal = display.strength_palette()
     assert list(pal) == list(STRENGTH)
     lum = [0.2126 * r + 0.7152 * g + 0.0722 * b for r, g, b in pal.values()]
     assert lum == sorted(lum, reverse=True)
 
 
-def test_participants_bars_draw_only_reported_counts(shipped):
-    data = compare.side_by_side(shipped, SHOULDER)
-    ax = plots.participants_bars(data)
+def test_plot_participants_draw_only_reported_counts(shipped):
+    data = analysis.side_by_side(shipped, condition_id=SHOULDER)
+    ax = display.plot_participants(data)
     widths = sorted(p.get_width() for p in ax.patches)
     reported = sorted(float(v) for v in data["participants"].dropna())
     assert widths == reported
@@ -227,9 +227,9 @@ def test_participants_bars_draw_only_reported_counts(shipped):
     assert sum("participants not reported" in t.get_text() for t in ax.texts) == missing
 
 
-def test_direction_bars_stack_one_segment_per_nonzero_count(shipped):
-    data = compare.direction_counts(shipped, SHOULDER)
-    ax = plots.direction_bars(data)
+def test_plot_directions_stack_one_segment_per_nonzero_count(shipped):
+    data = analysis.direction_counts(shipped, condition_id=SHOULDER)
+    ax = display.plot_directions(data)
     assert len(ax.patches) == int((data["results"] > 0).sum())
     assert sum(p.get_width() for p in ax.patches) == data["results"].sum()
 
@@ -237,24 +237,46 @@ def test_direction_bars_stack_one_segment_per_nonzero_count(shipped):
 def test_plots_draw_on_the_axes_given_and_never_show_or_save(fixture_tables):
     fig, ax = plt.subplots()
     before = plt.get_fignums()
-    assert plots.forest(compare.forest_data(fixture_tables, "fixture_root"), ax=ax) is ax
-    assert plots.dose_ranges(compare.dose_intervals(fixture_tables), ax=ax) is ax
-    assert plots.evidence_map(compare.evidence_map(fixture_tables), ax=ax) is ax
+    results = display.words(analysis.forest_data(fixture_tables, condition_id="fixture_root"))
+    assert display.plot_results(results, ax=ax) is ax
+    doses = display.words(analysis.dose_intervals(fixture_tables))
+    assert display.plot_dose_ranges(doses, ax=ax) is ax
+    assert display.plot_evidence_map(analysis.evidence_map(fixture_tables), ax=ax) is ax
     assert plt.get_fignums() == before
 
 
 def test_dollar_signs_in_table_text_are_not_read_as_mathtext():
-    ax = plots.forest(_forest_rows(label=["cost $5 and $6", "b", "c"]))
+    ax = display.plot_results(_forest_rows(label=["cost $5 and $6", "b", "c"]))
     ax.figure.canvas.draw()  # would raise or mangle on unbalanced mathtext
     assert ax.get_yticklabels()[0].get_text() == r"cost \$5 and \$6"
 
 
-def test_importing_calcidata_compare_and_present_does_not_import_plotting_libraries():
+def test_importing_analysis_and_display_html_does_not_import_plotting_libraries():
     code = (
-        "import sys, calcidata; from calcidata.analysis import compare; "
+        "import sys, calcidata; from calcidata import analysis, display; "
         "from calcidata.display import html; "
-        "calcidata.load; heavy = [m for m in ('seaborn', 'matplotlib') if m in sys.modules]; "
-        "print(','.join(heavy))"
+        "display.table, display.words, display.header, analysis.summary_of_findings; "
+        "calcidata.load; heavy = [m for m in ('seaborn', 'matplotlib', 'papermill') "
+        "if m in sys.modules]; print(','.join(heavy))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_plot_names_load_plotting_only_when_used():
+    code = (
+        "import sys; from calcidata import display; "
+        "assert 'calcidata.display.plots' not in sys.modules; display.plot_results; "
+        "assert 'calcidata.display.plots' in sys.modules; "
+        "print(display.plot_results.__module__, display.forest.__module__)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["calcidata.display.plots", "calcidata.display.metaplot"]
+
+
+def test_grid_plots_word_an_analysis_frame_themselves(fixture_tables):
+    raw = analysis.forest_data(fixture_tables, condition_id="fixture_shoulder")
+    assert "label" not in raw and "group" not in raw
+    fig = display.plot_results_grid(raw)
+    titles = [ax.get_title(loc="left") for ax in fig.axes]
+    assert titles == list(dict.fromkeys(display.words(raw)["group"]))

@@ -1,1 +1,88 @@
-"""What a reader sees: plain words, HTML tables and headers, and plots. No I/O."""
+"""What a reader sees: plain words, HTML tables and headers, and plots. No I/O.
+
+Words and HTML (imported with the package; no matplotlib):
+
+- :func:`words` / :func:`reader_table`: an analysis frame as the table a reader
+  sees (:mod:`calcidata.display.wording`); formatters :func:`humanize`,
+  :func:`format_effect`, :func:`format_range`, :func:`participants_studies`,
+  :func:`short_label`; :data:`LABELS`, :data:`NOTICE`.
+- :func:`table`, :func:`record`, :func:`sources`, :func:`header`,
+  :func:`notice`, :func:`definitions` (:mod:`calcidata.display.html`).
+
+Plots (matplotlib and seaborn are imported on first use of one of these names):
+:func:`set_theme`, :func:`plot_results`, :func:`plot_results_grid`,
+:func:`plot_participants`, :func:`plot_directions`, :func:`plot_dose_ranges`,
+:func:`plot_dose_range_grid`, :func:`plot_evidence_map`, and :func:`forest`
+(the meta-analysis forest plot of :mod:`calcidata.display.metaplot`).
+
+Typical notebook cell::
+
+    display.table(analysis.summary_of_findings(tables, sel), group_by="outcome_domain")
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from calcidata.display.html import definitions, header, notice, record, sources, table
+from calcidata.display.labels import (
+    LABELS,
+    NOTICE,
+    format_effect,
+    format_range,
+    humanize,
+    participants_studies,
+    short_label,
+)
+from calcidata.display.wording import WORDINGS, Compose, Wording, reader_table, words
+
+#: Lazily imported names -> the module that holds them.
+_LAZY = {
+    "set_theme": "calcidata.display.plots",
+    "plot_results": "calcidata.display.plots",
+    "plot_results_grid": "calcidata.display.plots",
+    "plot_participants": "calcidata.display.plots",
+    "plot_directions": "calcidata.display.plots",
+    "plot_dose_ranges": "calcidata.display.plot_doses",
+    "plot_dose_range_grid": "calcidata.display.plot_doses",
+    "plot_evidence_map": "calcidata.display.plot_maps",
+    "strength_palette": "calcidata.display._plotbase",
+    "palette_table": "calcidata.display._plotbase",
+    "DIRECTION_COLOURS": "calcidata.display._plotbase",
+    "forest": "calcidata.display.metaplot",
+}
+
+__all__ = [
+    "LABELS",
+    "NOTICE",
+    "WORDINGS",
+    "Compose",
+    "Wording",
+    "definitions",
+    "format_effect",
+    "format_range",
+    "header",
+    "humanize",
+    "notice",
+    "participants_studies",
+    "reader_table",
+    "record",
+    "short_label",
+    "sources",
+    "table",
+    "words",
+    *_LAZY,
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

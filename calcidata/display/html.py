@@ -1,33 +1,34 @@
-"""HTML presentation helpers for the report notebooks.
+"""HTML for the report notebooks: tables, records, source lists, the header and the notice.
 
 Every helper returns an :class:`HTML` string that Jupyter displays as HTML
 (it has ``_repr_html_``), so a report rendered without its code still shows
-every table. Every text that comes from the tables is HTML-escaped here:
-``DataFrame.to_html(escape=True)`` for tables, :func:`html.escape` for
-everything formatted by hand. Nothing here builds Markdown from table text.
+every table. Frames from :mod:`calcidata.analysis` are worded first
+(:func:`calcidata.display.words`). Every text that comes from the tables is
+HTML-escaped: ``DataFrame.to_html(escape=True)`` for tables, autoescaped jinja2
+templates (``templates/*.j2``) for the page-level header and notice, and
+:func:`html.escape` for the few lists formatted here.
 
 Missing values are shown as "Not reported"; caveat codes (see
-:data:`calcidata.compare.CAVEATS`) are numbered and listed under the table.
+:data:`calcidata.analysis.CAVEATS`) are numbered and listed under the table.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import html
-from collections.abc import Iterable, Mapping
+from collections.abc import Hashable, Iterable, Mapping
+from functools import cache
 from urllib.parse import quote
 
+import jinja2
 import pandas as pd
 
 from calcidata._version import __version__
+from calcidata.analysis.caveats import CAVEATS
+from calcidata.display.labels import NOTICE, humanize
+from calcidata.display.wording import words
 
 NOT_REPORTED = "Not reported"
-
-NOTICE = (
-    "Not medical advice. This report summarises published evidence for research and "
-    "education. It does not replace the judgement of a clinician who knows the patient. "
-    "Doses are shown as their sources report them, not as recommendations."
-)
 
 #: Column name -> header shown to the reader (default: underscores to spaces, capitalised).
 HEADERS = {
@@ -58,24 +59,6 @@ def _keep_together(text: object) -> object:
     return text.replace(" ", _NBSP).replace(_NBSP + "(", " (")
 
 
-_CSS = """<style>
-.calcidata-report h1 {margin-bottom: 0.2em}
-.calcidata-notice {border-left: 4px solid #b35806; background: #fdf3e7; padding: 0.5em 0.8em;
-  margin: 0.8em 0}
-.calcidata-meta th, .calcidata-meta td {text-align: left !important; padding-right: 1em;
-  vertical-align: top}
-.calcidata-table {overflow-x: auto}
-.calcidata-table table {border-collapse: collapse; font-size: 0.9em}
-.calcidata-table th, .calcidata-table td {text-align: left !important; vertical-align: top;
-  padding: 0.25em 0.5em; border-bottom: 1px solid #ddd; white-space: normal; max-width: 28em;
-  min-width: 4.5em}
-.calcidata-caveats {font-size: 0.88em; color: #333; margin-top: 0.3em}
-.calcidata-caveats-title {font-size: 0.88em; font-weight: bold; margin: 0.6em 0 0 0}
-.calcidata-sources li {margin-bottom: 0.3em}
-.calcidata-muted {color: #666; font-size: 0.9em}
-</style>"""
-
-
 class HTML(str):
     """A string of HTML that Jupyter displays as HTML (and ``print`` shows as source)."""
 
@@ -98,26 +81,54 @@ def header_name(column: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def _reported(value: object) -> object:
+    """The template filter for a value that may be missing: "Not reported" when it is."""
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return NOT_REPORTED
+    return value
+
+
+@cache
+def _templates() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("calcidata.display", "templates"),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    env.filters["reported"] = _reported
+    return env
+
+
+def _render(template: str, **context: object) -> HTML:
+    return HTML(_templates().get_template(template).render(**context))
+
+
 def notice() -> HTML:
-    """The plain "not medical advice" notice."""
+    """The plain "not medical advice" notice (:data:`calcidata.display.labels.NOTICE`)."""
     head, _, rest = NOTICE.partition(". ")
-    return HTML(f'<p class="calcidata-notice"><strong>{_e(head)}.</strong> {_e(rest)}</p>')
+    return _render("notice.html.j2", head=head, rest=rest)
 
 
-def _param_value(name: str, value: object, tables) -> str:
+def _param_items(name: str, value: object, tables) -> list[dict] | None:
+    """The items of one parameter value for the header template (None: not set)."""
     if value is None:
-        return "not set (all)"
-    if isinstance(value, (list, tuple)):
-        return ", ".join(_param_value(name, v, tables) for v in value) if value else "none"
-    text = _e(value)
+        return None
+    values = list(value) if isinstance(value, (list, tuple)) else [value]
     names = None
     if tables is not None and "condition" in name:
         names = dict(zip(tables.conditions["condition_id"], tables.conditions["name"], strict=True))
     elif tables is not None and "treatment" in name:
         names = dict(zip(tables.treatments["treatment_id"], tables.treatments["name"], strict=True))
-    if names and value in names:
-        text += f' <span class="calcidata-muted">({_e(names[value])})</span>'
-    return f"<code>{text}</code>" if names is None else text
+    return [
+        {
+            "text": v,
+            "named": names is not None,
+            "name": names.get(v) if names is not None and isinstance(v, Hashable) else None,
+        }
+        for v in values
+    ]
 
 
 def _as_mapping(params: object) -> Mapping:
@@ -141,16 +152,18 @@ def header(
 ) -> HTML:
     """Report header: title, parameters, data and calcidata versions, date, notice.
 
+    Rendered from the autoescaped template ``templates/header.html.j2``.
+
     Parameters
     ----------
     title : str
         Report title (escaped).
-    subject : str, optional
-        What the report is about (e.g. a condition name), appended to the title.
     params : mapping or object with attributes
         The parameters the report was run with; ids are shown with their names.
     tables : Tables
         The loaded tables (for the data version and id names).
+    subject : str, optional
+        What the report is about (e.g. a condition name), appended to the title.
     date : date or str, optional
         Date shown; default today.
     subtitle : str, optional
@@ -160,32 +173,21 @@ def header(
     -------
     HTML
     """
-    date = date or _dt.date.today().isoformat()
-    rows = "".join(
-        f"<tr><td><code>{_e(k)}</code></td><td>{_param_value(str(k), v, tables)}</td></tr>"
-        for k, v in _as_mapping(params).items()
-    )
-    params_html = f'<table class="calcidata-params">{rows}</table>' if rows else "<em>none</em>"
-    version = getattr(tables, "version", None)
-    sub = f'<p class="calcidata-muted">{_e(subtitle)}</p>' if subtitle else ""
-    meta = (
-        '<table class="calcidata-meta">'
-        f"<tr><th>Parameters</th><td>{params_html}</td></tr>"
-        f"<tr><th>Data version</th><td><code>{_e(version)}</code> "
-        '<span class="calcidata-muted">(content hash of the tables)</span></td></tr>'
-        f"<tr><th>calcidata version</th><td><code>{_e(__version__)}</code></td></tr>"
-        f"<tr><th>Date</th><td>{_e(date)}</td></tr>"
-        "</table>"
-    )
-    heading = f"{title}: {subject}" if subject else title
-    return HTML(
-        f'{_CSS}<div class="calcidata-report"><h1>{_e(heading)}</h1>{sub}{notice()}{meta}</div>'
+    head, _, rest = NOTICE.partition(". ")
+    return _render(
+        "header.html.j2",
+        heading=f"{title}: {subject}" if subject else title,
+        subtitle=subtitle,
+        head=head,
+        rest=rest,
+        params=[(str(k), _param_items(str(k), v, tables)) for k, v in _as_mapping(params).items()],
+        version=getattr(tables, "version", None),
+        calcidata_version=__version__,
+        date=str(date or _dt.date.today().isoformat()),
     )
 
 
 def _caveat_numbers(cells: pd.Series) -> dict[str, int]:
-    from calcidata.analysis.compare import CAVEATS
-
     present = []
     for cell in cells:
         if isinstance(cell, str):
@@ -197,8 +199,6 @@ def _caveat_numbers(cells: pd.Series) -> dict[str, int]:
 
 def caveat_list(numbers: Mapping[str, int]) -> HTML:
     """Numbered remarks for caveat codes (unknown codes are shown as their own text)."""
-    from calcidata.analysis.compare import CAVEATS
-
     if not numbers:
         return HTML("")
     items = "".join(
@@ -229,8 +229,6 @@ def display_frame(
                 else ""
             )
         )
-    from calcidata.analysis.compare import humanize
-
     for col in out.columns:
         if isinstance(out[col].dtype, pd.CategoricalDtype):  # vocabulary values
             out[col] = out[col].astype(object).map(humanize)
@@ -261,7 +259,8 @@ def table(
     Parameters
     ----------
     frame : pandas.DataFrame
-        A table from :mod:`calcidata.compare` (or any frame).
+        A table from :mod:`calcidata.analysis` (worded with
+        :func:`~calcidata.display.words`) or any frame.
     caveats : str or None
         Column of ``;``-separated caveat codes; shown as numbers, listed under the table.
     group_by : str, optional
@@ -280,6 +279,7 @@ def table(
     -------
     HTML
     """
+    frame = words(frame)
     parts = ['<div class="calcidata-table">']
     if caption:
         parts.append(f"<p><strong>{_e(caption)}</strong></p>")
@@ -308,7 +308,11 @@ def table(
 
 
 def record(frame: pd.DataFrame, *, field: str = "field", value: str = "value") -> HTML:
-    """A two-column field/value frame (e.g. a condition profile) as a vertical table."""
+    """A two-column field/value frame (e.g. a condition profile) as a vertical table.
+
+    A frame from :func:`calcidata.analysis.condition_profile` is worded first.
+    """
+    frame = words(frame)
     rows = "".join(
         f"<tr><th>{_e(f)}</th><td>{_e(v)}</td></tr>"
         for f, v in zip(frame[field], frame[value], strict=True)
@@ -318,8 +322,6 @@ def record(frame: pd.DataFrame, *, field: str = "field", value: str = "value") -
 
 def definitions(terms: Mapping[str, str], *, title: str | None = None) -> HTML:
     """A definition list (e.g. the gap kinds), escaped."""
-    from calcidata.analysis.compare import humanize
-
     head = f"<p><strong>{_e(title)}</strong></p>" if title else ""
     items = "".join(f"<dt>{_e(humanize(k))}</dt><dd>{_e(v)}</dd>" for k, v in terms.items())
     return HTML(f"{head}<dl>{items}</dl>")
@@ -344,10 +346,11 @@ def sources(frame: pd.DataFrame, *, title: str | None = None) -> HTML:
     Parameters
     ----------
     frame : pandas.DataFrame
-        From :func:`calcidata.compare.cited_sources`.
+        From :func:`calcidata.analysis.cited_sources`.
     title : str, optional
         Heading above the list (none by default: the notebook's Markdown has one).
     """
+    frame = words(frame)
     head = f"<h3>{_e(title)}</h3>" if title else ""
     if frame.empty:
         return HTML(f"{head}<p class='calcidata-muted'>No source is cited.</p>")

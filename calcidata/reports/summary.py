@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from calcidata.analysis.compare import evidence_rows, humanize
+from calcidata.analysis import Selection, evidence_rows
+from calcidata.display.labels import humanize
 from calcidata.tables import Tables
 
 
@@ -44,7 +45,8 @@ def report_summary(tables: Tables, report: str, params: dict) -> str:
             f"{_count(dr['source_id'].nunique(), 'source')}"
         )
     ev = evidence_rows(
-        tables, condition_id, treatment_ids or None, params.get("outcome"), modality=modality
+        tables,
+        Selection(condition_id, treatment_ids or None, params.get("outcome"), modality),
     )
     if ev.empty:
         return "no reported results"

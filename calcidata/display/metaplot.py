@@ -1,6 +1,7 @@
 """Forest plot of a pooled meta-analysis, laid out as in RevMan.
 
-Imported only when used; matplotlib is imported inside :func:`forest`.
+Imported only when used (``calcidata.display.forest`` loads it); matplotlib is imported
+inside :func:`forest`.
 """
 
 from __future__ import annotations

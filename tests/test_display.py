@@ -1,4 +1,4 @@
-"""HTML presentation helpers: escaping, "Not reported", numbered caveats, source links."""
+"""The display layer: wording, HTML escaping, "Not reported", numbered caveats, source links."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 import calcidata
-from calcidata.analysis import compare
+from calcidata import analysis, display
 from calcidata.display import html as present
 
 HERE = Path(__file__).resolve().parent
@@ -30,6 +30,11 @@ def _edit(path: Path, row: int, column: str, value: str) -> None:
         writer = csv.DictWriter(fh, fieldnames=header, lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
+
+
+@pytest.fixture(scope="module")
+def fixture_tables():
+    return calcidata.load(MINIMAL)
 
 
 @pytest.fixture(scope="module")
@@ -74,20 +79,20 @@ def _parse(html: str) -> _Collector:
 def _all_html(t) -> str:
     cid = "fixture_root"
     parts = [
-        present.header(
+        display.header(
             "Report",
             {"condition_id": "fixture_shoulder", "treatment_ids": ["fixture_shock"]},
             t,
-            subject=compare.condition_name(t, "fixture_shoulder"),
+            subject=analysis.condition_name(t, condition_id="fixture_shoulder"),
         ),
-        present.record(compare.condition_profile(t, "fixture_shoulder")),
-        present.table(compare.treatment_ranking(t, cid)),
-        present.table(compare.summary_of_findings(t, cid), group_by="outcome_domain"),
-        present.table(compare.side_by_side(t, cid)),
-        present.table(compare.dosing_table(t, cid)),
-        present.table(compare.evidence_map(t)),
-        present.table(compare.evidence_gaps(t)),
-        present.sources(compare.cited_sources(t, condition_id=cid)),
+        display.record(analysis.condition_profile(t, condition_id="fixture_shoulder")),
+        display.table(analysis.treatment_ranking(t, condition_id=cid)),
+        display.table(analysis.summary_of_findings(t, condition_id=cid), group_by="outcome_domain"),
+        display.table(analysis.side_by_side(t, condition_id=cid)),
+        display.table(analysis.dosing_table(t, condition_id=cid)),
+        display.table(analysis.evidence_map(t)),
+        display.table(analysis.evidence_gaps(t)),
+        display.sources(analysis.cited_sources(t, condition_id=cid)),
     ]
     return "".join(parts)
 
@@ -114,7 +119,7 @@ def test_hostile_parameter_values_are_escaped_in_the_header(fixture_tables_hosti
 @pytest.fixture
 def fixture_tables_hostile_params():
     t = calcidata.load(MINIMAL)
-    return present.header(
+    return display.header(
         HOSTILE,
         {"condition_id": HOSTILE, "treatment_ids": [HOSTILE]},
         t,
@@ -132,7 +137,7 @@ def test_missing_values_are_shown_as_not_reported():
             "caveats": ["", ""],
         }
     )
-    html = present.table(frame)
+    html = display.table(frame)
     cells = re.findall(r"<td>(.*?)</td>", html)
     assert cells.count(present.NOT_REPORTED) == 3
     assert "nan" not in html.lower().replace("not reported", "")
@@ -147,28 +152,28 @@ def test_table_never_drops_a_row_and_hides_id_columns():
             "caveats": [""] * 7,
         }
     )
-    html = present.table(frame)
+    html = display.table(frame)
     assert html.count("<tr") == 8  # header + 7 rows
     assert "Treatment id" not in html and "treatment_id" not in html
 
 
 def test_max_rows_says_how_many_rows_were_left_out():
     frame = pd.DataFrame({"x": range(10)})
-    html = present.table(frame, caveats=None, max_rows=4)
+    html = display.table(frame, caveats=None, max_rows=4)
     assert html.count("<tr") == 5
     assert "Showing the first 4 of 10 rows" in html
 
 
 def test_caveats_are_numbered_in_the_table_and_listed_beneath():
     frame = pd.DataFrame({"treatment": ["A", "B", "C"], "caveats": ["indirect;no_ci", "", "no_ci"]})
-    html = present.table(frame)
+    html = display.table(frame)
     numbers = present._caveat_numbers(frame["caveats"])
-    assert numbers == {"indirect": 1, "no_ci": 2}  # in the order of compare.CAVEATS
+    assert numbers == {"indirect": 1, "no_ci": 2}  # in the order of analysis.CAVEATS
     assert re.findall(r"<td>([\d, ]*)</td>", html) == ["1, 2", "", "2"]
     items = re.findall(r'<li value="(\d+)">(.*?)</li>', html)
     assert items == [
-        ("1", present._e(compare.CAVEATS["indirect"])),
-        ("2", present._e(compare.CAVEATS["no_ci"])),
+        ("1", present._e(analysis.CAVEATS["indirect"])),
+        ("2", present._e(analysis.CAVEATS["no_ci"])),
     ]
 
 
@@ -180,7 +185,7 @@ def test_grouped_table_shares_one_caveat_numbering():
             "caveats": ["no_ci", "", "indirect"],
         }
     )
-    html = present.table(frame, group_by="domain")
+    html = display.table(frame, group_by="domain")
     assert re.findall(r"<h4>(.*?)</h4>", html) == ["pain", "function"]
     assert html.count("<table") == 2
     assert html.count('<li value="') == 2
@@ -188,13 +193,13 @@ def test_grouped_table_shares_one_caveat_numbering():
 
 
 def test_empty_table_says_so():
-    html = present.table(pd.DataFrame(columns=["treatment", "caveats"]), empty="Nothing here.")
+    html = display.table(pd.DataFrame(columns=["treatment", "caveats"]), empty="Nothing here.")
     assert "Nothing here." in html and "<table" not in html
 
 
 def test_header_shows_title_parameters_versions_date_and_notice():
     t = calcidata.load(MINIMAL)
-    html = present.header(
+    html = display.header(
         "Condition report",
         {"condition_id": "fixture_shoulder", "outcome": None},
         t,
@@ -211,7 +216,7 @@ def test_header_shows_title_parameters_versions_date_and_notice():
 
 def test_sources_link_to_pubmed_and_doi_else_the_stored_url():
     t = calcidata.load(MINIMAL)
-    html = present.sources(compare.cited_sources(t, condition_id="fixture_root"))
+    html = display.sources(analysis.cited_sources(t, condition_id="fixture_root"))
     links = _parse(html).links
     assert "https://pubmed.ncbi.nlm.nih.gov/1/" in links
     assert "https://doi.org/10.0000/fixture.review" in links
@@ -228,13 +233,64 @@ def test_source_links_never_link_a_non_http_url_and_encode_the_doi():
 
 
 def test_definitions_and_record_escape_their_text():
-    html = present.definitions({"a_b": HOSTILE}) + present.record(
+    html = display.definitions({"a_b": HOSTILE}) + display.record(
         pd.DataFrame({"field": [HOSTILE], "value": [None]})
     )
     assert "<script>" not in html and "a b" in html and present.NOT_REPORTED in html
 
 
 def test_html_objects_display_as_html_in_jupyter():
-    html = present.notice()
+    html = display.notice()
     assert html._repr_html_() == str(html)
     assert "Not medical advice" in html
+
+
+def test_the_notice_text_exists_once_and_the_html_uses_it():
+    assert display.NOTICE.startswith("Not medical advice.")
+    text = "".join(_parse(display.notice()).text)
+    assert text == display.NOTICE
+    header = display.header("R", {}, None, date="2024-01-01")
+    assert display.NOTICE.partition(". ")[2] in "".join(_parse(header).text)
+    for module in ("html", "wording"):
+        source = (Path(present.__file__).parent / f"{module}.py").read_text(encoding="utf-8")
+        assert "Not medical advice" not in source
+
+
+def test_header_is_rendered_from_an_autoescaping_template():
+    env = present._templates()
+    assert env.autoescape is True
+    assert {"header.html.j2", "notice.html.j2"} <= set(env.list_templates())
+    assert "<em>none</em>" in display.header("R", {}, None)
+
+
+def test_words_combine_column_groups_into_one_text_column(fixture_tables):
+    sof = analysis.summary_of_findings(fixture_tables, condition_id="fixture_root")
+    shown = display.words(sof)
+    for gone in ("effect_measure", "estimate", "ci_low", "ci_high", "participants", "studies"):
+        assert gone not in shown
+    row = shown.loc[shown["treatment"] == "Fixture shock wave"].iloc[0]
+    assert row["effect"] == "MD -1.00 (95% CI -1.50 to -0.50)"
+    assert row["participants_studies"] == "120 (3)"
+    assert row["design"] == "systematic review with meta-analysis"
+    assert list(shown.columns).index("effect") == list(sof.columns).index("effect_measure")
+    assert display.words(pd.DataFrame({"a": ["x_y"]}))["a"].tolist() == ["x_y"]  # untagged
+
+
+def test_words_keep_the_order_of_categorical_vocabularies(fixture_tables):
+    shown = display.words(analysis.outcome_map(fixture_tables, condition_id="fixture_root"))
+    assert list(shown["outcome_domain"].cat.categories) == [
+        "pain",
+        "deposit resolution",
+        "clinical response",
+    ]
+
+
+def test_formatters_write_ranges_and_counts_in_plain_words():
+    assert display.format_range(1, 2, "mg") == "1–2 mg"
+    assert display.format_range(None, 8.0) == "up to 8"
+    assert display.format_range(2.0, None, "weeks") == "at least 2 weeks"
+    assert display.format_range(1200.0, 1200.0, "mg/day") == "1,200 mg/day"
+    assert pd.isna(display.format_range(None, None))
+    assert display.participants_studies(608, 9) == "608 (9)"
+    assert display.participants_studies(None, 2) == "Not reported (2)"
+    assert display.humanize("meta_analysis_rcts") == "meta-analysis of RCTs"

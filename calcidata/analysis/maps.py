@@ -1,0 +1,257 @@
+"""Maps of the evidence: treatments x conditions, treatments x outcomes, and the gaps."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from calcidata.analysis.caveats import GAP_KINDS
+from calcidata.analysis.conditions import condition_order
+from calcidata.analysis.dosing import dosing_pairs
+from calcidata.analysis.evidence import counts, evidence_rows, treatment_order
+from calcidata.analysis.selection import Selection, resolve, subtree
+from calcidata.schemas.vocabularies import MODALITIES, OUTCOME_DOMAINS, STRENGTH
+from calcidata.tables.container import Tables
+
+__all__ = ["evidence_gaps", "evidence_map", "outcome_map"]
+
+
+def _empty(columns: list[str], view: str) -> pd.DataFrame:
+    out = pd.DataFrame(columns=columns)
+    out["strength"] = pd.Categorical([], categories=list(STRENGTH), ordered=True)
+    out.attrs["view"] = view
+    return out
+
+
+def _best(ev: pd.DataFrame, keys: list[str], **more: tuple[str, str]) -> pd.DataFrame:
+    """Best strength (ordered categorical), result and participant counts per group."""
+    best = (
+        ev.groupby(keys, observed=True)
+        .agg(
+            level=("strength", lambda s: s.cat.codes.max()),
+            results=("evidence_id", "size"),
+            treatment=("treatment", "first"),
+            **more,
+        )
+        .reset_index()
+    )
+    out = best.merge(counts(ev, keys), on=keys, how="left")
+    out["strength"] = pd.Categorical.from_codes(
+        out.pop("level").astype(int), categories=list(STRENGTH), ordered=True
+    )
+    return out
+
+
+def evidence_map(
+    tables: Tables, select: Selection | None = None, /, **filters: Any
+) -> pd.DataFrame:
+    """Treatments x conditions: strength, studies and participants of each pair with evidence.
+
+    Parameters
+    ----------
+    tables : Tables
+        The loaded tables.
+    select : Selection, optional
+        ``modality``: only treatments of this modality; ``condition_id``: only
+        this condition and its narrower conditions.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``treatment, condition, strength`` (ordered categorical),
+        ``results, studies, participants, modality`` (code), ``treatment_id,
+        condition_id``; conditions in hierarchy order, treatments by modality
+        then name.
+    """
+    sel = resolve(tables, select, filters)
+    ev = evidence_rows(tables, sel)
+    columns = [
+        "treatment",
+        "condition",
+        "strength",
+        "results",
+        "studies",
+        "participants",
+        "modality",
+        "treatment_id",
+        "condition_id",
+    ]
+    if ev.empty:
+        return _empty(columns, "evidence_map")
+    keys = ["treatment_id", "condition_id"]
+    out = _best(ev, keys, condition=("condition", "first"), modality=("modality", "first"))
+    corder = {c: i for i, c in enumerate(condition_order(tables))}
+    out["_c"] = out["condition_id"].map(corder)
+    out["_m"] = out["modality"].map(MODALITIES.index)
+    out = out.sort_values(["_c", "_m", "treatment"])
+    out = out[columns].reset_index(drop=True)
+    out.attrs["view"] = "evidence_map"
+    return out
+
+
+def outcome_map(tables: Tables, select: Selection | None = None, /, **filters: Any) -> pd.DataFrame:
+    """Treatments x outcome domains: best strength and participants per cell.
+
+    For one condition and its narrower conditions, or for every condition when
+    no ``condition_id`` is selected; optionally only treatments of one modality.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``treatment, outcome_domain`` (ordered categorical of the domains
+        present, in vocabulary order), ``strength`` (ordered categorical),
+        ``results, studies, participants, treatment_id``.
+    """
+    sel = resolve(tables, select, filters)
+    ev = evidence_rows(tables, sel)
+    columns = [
+        "treatment",
+        "outcome_domain",
+        "strength",
+        "results",
+        "studies",
+        "participants",
+        "treatment_id",
+    ]
+    if ev.empty:
+        return _empty(columns, "outcome_map")
+    ev = ev.assign(outcome_domain=ev["outcome_domain"].astype(object))
+    out = _best(ev, ["treatment_id", "outcome_domain"])
+    out["_t"] = out["treatment_id"].map(treatment_order(ev))
+    out["_d"] = out["outcome_domain"].map(OUTCOME_DOMAINS.index)
+    out = out.sort_values(["_t", "_d"])
+    present = [d for d in OUTCOME_DOMAINS if d in set(out["outcome_domain"])]
+    out["outcome_domain"] = pd.Categorical(out["outcome_domain"], categories=present, ordered=True)
+    out = out[columns].reset_index(drop=True)
+    out.attrs["view"] = "outcome_map"
+    return out
+
+
+def _gap(kind: str, treatment: str, condition: str, cid: str, tid: str, **more: Any) -> dict:
+    row = {
+        "gap": kind,
+        "treatment": treatment,
+        "condition": condition,
+        "best_evidence": pd.NA,
+        "results": 0,
+        "participants": pd.NA,
+        "dosing_rows": pd.NA,
+        "designs": pd.NA,
+        "all_indirect": False,
+        "_c": cid,
+        "_t": tid,
+    }
+    row.update(more)
+    return row
+
+
+def evidence_gaps(
+    tables: Tables, select: Selection | None = None, /, **filters: Any
+) -> pd.DataFrame:
+    """The largest gaps in the evidence, most severe first.
+
+    A gap is one of :data:`~calcidata.analysis.caveats.GAP_KINDS`: a condition
+    with no evidence at all (only listed without a modality filter); a
+    treatment that a source gives a dose or setting for, for a condition,
+    without any evidence row for that pair; or a (treatment, condition) pair
+    whose best evidence is lay or opinion level, case series or case reports,
+    or indirect only. Pairs with evidence from at least one direct
+    observational study or trial are not gaps here, however small: their size
+    is in the evidence map.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``gap`` (the kind), ``treatment`` (missing for a condition
+        without evidence), ``condition``, ``best_evidence`` (strength code),
+        ``results``, ``participants``, ``dosing_rows`` (Int64), ``designs``
+        (study designs seen, ``;``-separated, most frequent first) and
+        ``all_indirect``; most severe kind first, then conditions in hierarchy
+        order and treatments by name.
+    """
+    sel = resolve(tables, select, filters)
+    modality = sel.modality
+    conditions = sel.conditions(tables) or condition_order(tables)
+    ev = evidence_rows(tables, sel)
+    cnames = dict(zip(tables.conditions["condition_id"], tables.conditions["name"], strict=True))
+    tr = tables.treatments.set_index("treatment_id")
+    rows = []
+    if modality is None:
+        all_ev = set(tables.evidence["condition_id"])
+        for cid in conditions:
+            if not set(subtree(tables, cid)) & all_ev:
+                rows.append(_gap("condition_without_evidence", pd.NA, cnames[cid], cid, ""))
+    pairs = dosing_pairs(tables)
+    pairs = pairs.loc[pairs["condition_id"].isin(conditions)]
+    if modality is not None:
+        pairs = pairs.loc[pairs["treatment_id"].map(tr["modality"].astype(object)) == modality]
+    have = set(zip(tables.evidence["treatment_id"], tables.evidence["condition_id"], strict=True))
+    dr = tables.dosing_ranges
+    for tid, cid in pairs.itertuples(index=False):
+        if (tid, cid) not in have:
+            n = int(((dr["treatment_id"] == tid) & (dr["condition_id"] == cid)).sum())
+            rows.append(
+                _gap("no_evidence", tr.loc[tid, "name"], cnames[cid], cid, tid, dosing_rows=n)
+            )
+    if len(ev):
+        totals = counts(ev, ["treatment_id", "condition_id"]).set_index(
+            ["treatment_id", "condition_id"]
+        )
+        for (tid, cid), g in ev.groupby(["treatment_id", "condition_id"]):
+            level = STRENGTH[int(g["strength"].cat.codes.max())]
+            indirect = bool(g["indirect"].astype("boolean").fillna(False).all())
+            kind = {
+                "lay_or_opinion": "lay_or_opinion_only",
+                "case_reports": "case_reports_only",
+            }.get(level)
+            if kind is None and indirect:
+                kind = "indirect_only"
+            if kind is None:
+                continue
+            designs = ";".join(
+                str(x) for x in g["study_design"].astype(object).value_counts().index
+            )
+            rows.append(
+                _gap(
+                    kind,
+                    tr.loc[tid, "name"],
+                    cnames[cid],
+                    cid,
+                    tid,
+                    best_evidence=level,
+                    results=len(g),
+                    participants=totals.loc[(tid, cid), "participants"],
+                    designs=designs,
+                    all_indirect=indirect,
+                )
+            )
+    columns = [
+        "gap",
+        "treatment",
+        "condition",
+        "best_evidence",
+        "results",
+        "participants",
+        "dosing_rows",
+        "designs",
+        "all_indirect",
+    ]
+    if not rows:
+        out = pd.DataFrame(columns=columns)
+        out.attrs["view"] = "evidence_gaps"
+        return out
+    out = pd.DataFrame(rows)
+    corder = {c: i for i, c in enumerate(condition_order(tables))}
+    out["_k"] = out["gap"].map(list(GAP_KINDS).index)
+    out["_c"] = out["_c"].map(corder)
+    out["_n"] = out["treatment"].fillna("any treatment")
+    out = out.sort_values(["_k", "_c", "_n"], na_position="first")
+    out["participants"] = pd.array(out["participants"], dtype="Int64")
+    out["dosing_rows"] = pd.array(out["dosing_rows"], dtype="Int64")
+    out["best_evidence"] = pd.Categorical(
+        out["best_evidence"], categories=list(STRENGTH), ordered=True
+    )
+    out = out[columns].reset_index(drop=True)
+    out.attrs["view"] = "evidence_gaps"
+    return out

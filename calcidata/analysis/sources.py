@@ -1,0 +1,107 @@
+"""Citation labels and the sources behind a view."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from calcidata.analysis.selection import Selection, resolve
+from calcidata.tables.container import Tables
+
+__all__ = ["cited_sources", "citation_labels"]
+
+
+def citation_labels(sources: pd.DataFrame) -> pd.Series:
+    """Short citation label of each source, e.g. ``Surace 2020``; unique (``2020a``, ``2020b``).
+
+    The label is the first author's surname and the year; without an author, the
+    start of the title; without either, the source id.
+
+    Parameters
+    ----------
+    sources : pandas.DataFrame
+        The sources table.
+
+    Returns
+    -------
+    pandas.Series
+        Labels indexed by ``source_id``.
+    """
+    labels = {}
+    for row in sources.itertuples(index=False):
+        author = row.first_author if isinstance(row.first_author, str) else ""
+        tokens = author.split()
+        if len(tokens) > 1 and tokens[-1].isupper() and tokens[-1].isalpha():
+            tokens = tokens[:-1]  # drop the initials
+        who = " ".join(tokens)
+        if not who and isinstance(row.title, str):
+            who = (
+                row.title
+                if len(row.title) <= 32
+                else row.title[:32].rsplit(" ", 1)[0].rstrip(" ,:;-([") + "…"
+            )
+        if not who:
+            who = row.source_id
+        year = f" {int(row.year)}" if pd.notna(row.year) else ""
+        labels[row.source_id] = f"{who}{year}"
+    series = pd.Series(labels, dtype=object)
+    counts = series.value_counts()
+    for label in counts[counts > 1].index:
+        ids = sorted(series.index[series == label])
+        for i, sid in enumerate(ids):
+            suffix = chr(ord("a") + i) if i < 26 else f"-{i + 1}"
+            series[sid] = f"{label}{suffix}"
+    series.index.name = "source_id"
+    return series.rename("citation")
+
+
+def cited_sources(
+    tables: Tables,
+    select: Selection | None = None,
+    /,
+    *,
+    dosing: bool = True,
+    evidence: bool = True,
+    **filters: Any,
+) -> pd.DataFrame:
+    """The sources behind a report: evidence and dosing rows it shows, and the condition's.
+
+    Parameters
+    ----------
+    tables : Tables
+        The loaded tables.
+    select : Selection, optional
+        The filters the report uses (or pass them as keywords).
+    dosing, evidence : bool
+        Include the sources of dosing rows / evidence rows. Dosing rows are
+        left out when an outcome is selected (a dose has no outcome).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``citation, title, journal, year, kind`` (vocabulary code),
+        ``pmid, doi, url`` (first stored URL) and ``source_id``, ordered by citation.
+    """
+    from calcidata.analysis.dosing import dosing_table
+    from calcidata.analysis.evidence import evidence_rows
+
+    sel = resolve(tables, select, filters)
+    ids: set[str] = set()
+    if evidence:
+        ids |= set(evidence_rows(tables, sel)["source_id"])
+    if dosing and sel.outcome is None:
+        ids |= set(dosing_table(tables, sel)["source_id"])
+    if sel.condition_id is not None:
+        cond = tables.conditions.set_index("condition_id")
+        for cid in sel.conditions(tables) or []:
+            s = cond.loc[cid, "source_ids"]
+            if isinstance(s, str):
+                ids |= set(s.split(";"))
+    src = tables.sources.loc[tables.sources["source_id"].isin(ids)].copy()
+    src["citation"] = src["source_id"].map(citation_labels(tables.sources))
+    src["url"] = src["urls"].map(lambda u: u.split(" | ")[0] if isinstance(u, str) else pd.NA)
+    cols = ["citation", "title", "journal", "year", "kind", "pmid", "doi", "url", "source_id"]
+    out = src.sort_values("citation", key=lambda s: s.str.lower())[cols].reset_index(drop=True)
+    out.attrs["view"] = "cited_sources"
+    return out

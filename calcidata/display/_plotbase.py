@@ -1,0 +1,216 @@
+"""What every calcidata plot shares: palettes, legends, empty panels and stacked grids.
+
+Private to :mod:`calcidata.display`; matplotlib and seaborn are imported inside
+the functions, so importing this module draws in neither.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from calcidata.display.labels import humanize
+from calcidata.display.wording import words
+from calcidata.schemas.vocabularies import DIRECTIONS, STRENGTH
+
+#: Colours of the directions of a result.
+DIRECTION_COLOURS = {
+    "favours_treatment": "#1b7837",
+    "no_difference": "#878787",
+    "favours_comparator": "#b2182b",
+    "mixed": "#762a83",
+    "uncertain": "#d9d9d9",
+}
+assert set(DIRECTION_COLOURS) == set(DIRECTIONS)
+
+_MISSING_COLOUR = "#bbbbbb"
+
+
+def strength_palette() -> dict[str, tuple[float, float, float]]:
+    """Ordered colours for the evidence-strength levels, weakest (light) to strongest (dark)."""
+    import seaborn as sns
+
+    colours = sns.color_palette("viridis_r", n_colors=len(STRENGTH))
+    return dict(zip(STRENGTH, colours, strict=True))
+
+
+def plain(text: object, width: int | None = None) -> str:
+    """Table text made safe for matplotlib (no mathtext) and shortened to ``width``."""
+    s = str(text)
+    if width is not None and len(s) > width:
+        s = s[: width - 1].rstrip() + "…"
+    return s.replace("$", r"\$")
+
+
+def strength_colours(strength: pd.Series) -> list:
+    pal = strength_palette()
+    return [pal.get(str(s), _MISSING_COLOUR) for s in strength.astype(object)]
+
+
+def new_axes(width: float, height: float):
+    import matplotlib.pyplot as plt
+
+    _fig, ax = plt.subplots(figsize=(width, height), layout="constrained")
+    return ax
+
+
+def strength_legend(ax, levels, *, loc="upper left", anchor=(1.01, 1.0), title=None):
+    from matplotlib.lines import Line2D
+
+    pal = strength_palette()
+    handles = [
+        Line2D([], [], marker="o", linestyle="", markersize=7, color=pal[s], label=label_text(s))
+        for s in reversed(STRENGTH)
+        if s in set(levels)
+    ]
+    if handles:
+        ax.legend(
+            handles=handles,
+            title=title or "Evidence strength",
+            loc=loc,
+            bbox_to_anchor=anchor,
+            fontsize="small",
+            title_fontsize="small",
+        )
+
+
+def plain_log_ticks(ax, low: float, high: float):
+    """Log-scale ticks written as plain numbers (0.5, 1, 2) rather than powers of ten."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    decades = np.log10(high / low) if low > 0 and high > 0 else 1.0
+    subs = (1.0, 2.0, 5.0) if decades <= 2.5 else (1.0,)
+    ax.xaxis.set_major_locator(LogLocator(base=10, subs=subs))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:g}"))
+    ax.xaxis.set_minor_formatter(NullFormatter())
+
+
+def figure_strength_legend(fig, levels):
+    """One evidence-strength legend above all panels of a figure."""
+    from matplotlib.lines import Line2D
+
+    pal = strength_palette()
+    handles = [
+        Line2D([], [], marker="o", linestyle="", markersize=7, color=pal[s], label=label_text(s))
+        for s in reversed(STRENGTH)
+        if s in set(levels)
+    ]
+    if handles:
+        fig.legend(
+            handles=handles,
+            title="Evidence strength of each result",
+            loc="upper center",
+            bbox_to_anchor=(0.5, 1.0),
+            ncols=len(handles),
+            fontsize="small",
+            title_fontsize="small",
+        )
+
+
+def nothing(ax, message: str):
+    ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes, color="#555555")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    return ax
+
+
+def worded(data: pd.DataFrame, *columns: str) -> pd.DataFrame:
+    """``data`` worded by :func:`~calcidata.display.words` when it lacks one of ``columns``.
+
+    Lets a plot take an analysis frame as it comes (``forest_data`` has no
+    ``group`` or ``label`` text yet) or a frame already worded.
+    """
+    if all(c in data.columns for c in columns):
+        return data
+    return words(data)
+
+
+def label_text(value: object) -> str:
+    """A vocabulary value in plain words, as text for a legend."""
+    return str(humanize(value))
+
+
+def panel_grid(data, key, draw, *, empty, left_out_words, legend):
+    """Stack one panel per value of ``key`` (in order of appearance) and draw each.
+
+    Rows with ``plotted`` False are counted in a footnote ("Not drawn: ...").
+    Returns the figure and the rows that were drawn.
+    """
+    drawn = data.loc[data["plotted"]] if len(data) else data
+    keys = list(dict.fromkeys(drawn[key])) if len(drawn) else []
+    left_out = int((~data["plotted"]).sum()) if len(data) else 0
+    note = None
+    if left_out:
+        words = left_out_words.format(s="s" if left_out != 1 else "")
+        note = f"Not drawn: {left_out} {words}."
+    if not keys:
+        return empty_figure(empty, note), drawn.iloc[0:0]
+    sizes = [int((drawn[key] == k).sum()) for k in keys]
+    fig, axes = stacked_axes(sizes, legend=legend, note=note)
+    for k, ax in zip(keys, axes, strict=True):
+        draw(drawn.loc[drawn[key] == k], ax)
+        ax.set_title(plain(k), loc="left")
+    return fig, drawn
+
+
+def empty_figure(message: str, note: str | None):
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8, 1.6))
+    nothing(ax, message)
+    ax.grid(False)
+    if note:
+        fig.text(0.5, 0.02, note, ha="center", va="bottom", fontsize="small", color="#555555")
+    return fig
+
+
+#: Layout of stacked panels, in inches: row height, space for a title above a panel,
+#: for tick labels and axis label below it, and for the figure legend and footnote.
+_ROW, _ABOVE, _BELOW, _LEGEND, _NOTE, _WIDTH, _LEFT = 0.3, 0.4, 0.7, 0.75, 0.4, 12.0, 0.42
+
+
+def stacked_axes(sizes: list[int], *, legend: bool, note: str | None):
+    """A figure with one full-width panel per size, heights proportional to their rows.
+
+    Positions are computed once in inches (no layout engine, which is slow with
+    many panels); labels wider than the left margin are kept by a tight bounding
+    box when the figure is saved or displayed.
+    """
+    import matplotlib.pyplot as plt
+
+    heights = [_ROW * n + 0.35 for n in sizes]
+    extra_top = [0.25 if n > 15 else 0.0 for n in sizes]  # tick labels repeated on top
+    total = (
+        (_LEGEND if legend else 0.15)
+        + sum(heights)
+        + sum(extra_top)
+        + len(sizes) * (_ABOVE + _BELOW)
+        + (_NOTE if note else 0.1)
+    )
+    fig = plt.figure(figsize=(_WIDTH, total))
+    y = total - (_LEGEND if legend else 0.15)
+    axes = []
+    for h, top in zip(heights, extra_top, strict=True):
+        y -= _ABOVE + top + h
+        axes.append(fig.add_axes((_LEFT, y / total, 0.96 - _LEFT, h / total)))
+        y -= _BELOW
+    if note:
+        fig.text(
+            0.5, 0.1 / total, note, ha="center", va="bottom", fontsize="small", color="#555555"
+        )
+    return fig, axes
+
+
+def top_ticks_if_tall(ax, n_rows: int, tall: int = 15):
+    """Repeat the x tick labels above a panel with many rows, so values stay readable."""
+    if n_rows > tall:
+        ax.tick_params(axis="x", labeltop=True)
+
+
+def palette_table() -> Mapping[str, str]:
+    """Hex colour of each evidence-strength level (for legends written in HTML)."""
+    from matplotlib.colors import to_hex
+
+    return {k: to_hex(v) for k, v in strength_palette().items()}

@@ -1,0 +1,138 @@
+"""Plain words for vocabulary codes and numbers: the one place the analysis is worded.
+
+Number and interval formatting (:func:`format_effect`, :func:`format_range`,
+:func:`participants_studies`) and the plain-words labels of vocabulary values
+(:data:`LABELS`, :func:`humanize`) live here. :func:`words` turns a frame
+returned by :mod:`calcidata.analysis` into the table a reader sees, using
+the wording of its view (:mod:`calcidata.display.wording`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "LABELS",
+    "LABEL_WIDTH",
+    "NOTICE",
+    "format_effect",
+    "format_number",
+    "format_range",
+    "humanize",
+    "participants_studies",
+    "period",
+    "plural",
+    "short_label",
+]
+
+#: The "not medical advice" notice: the one text, shown on every report and export.
+NOTICE = (
+    "Not medical advice. This report summarises published evidence for research and "
+    "education. It does not replace the judgement of a clinician who knows the patient. "
+    "Doses are shown as their sources report them, not as recommendations."
+)
+
+#: Vocabulary values whose plain-words label is not just "underscores to spaces".
+LABELS = {
+    "rct": "RCT",
+    "meta_analysis_rcts": "meta-analysis of RCTs",
+    "systematic_review_meta_analysis": "systematic review with meta-analysis",
+    "non_invasive": "non-invasive",
+    "intra_articular": "intra-articular",
+    "mean_change": "mean change",
+}
+
+#: Longest plot label; the citation at its end is always kept whole.
+LABEL_WIDTH = 72
+
+
+def _missing(value: object) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value))
+
+
+def humanize(value: object) -> object:
+    """A vocabulary value in plain words (``meta_analysis_rcts`` -> ``meta-analysis of RCTs``).
+
+    Underscores become spaces unless :data:`LABELS` says otherwise; missing stays missing.
+    """
+    if _missing(value):
+        return pd.NA
+    return LABELS.get(str(value), str(value).replace("_", " "))
+
+
+def format_number(x: float) -> str:
+    """A number as a reader wants it: no needless decimals, at most 3 significant digits."""
+    if abs(x) >= 100:
+        return f"{x:,.0f}"
+    return f"{x:.3g}"
+
+
+def format_range(lo: object, hi: object, unit: str = "") -> object:
+    """``lo-hi unit``, ``up to hi``, ``at least lo``, ``lo`` when equal; NA when both missing."""
+    lo_ok, hi_ok = pd.notna(lo), pd.notna(hi)
+    tail = f" {unit}" if unit else ""
+    if lo_ok and hi_ok:
+        text = (
+            format_number(lo) if np.isclose(lo, hi) else f"{format_number(lo)}–{format_number(hi)}"
+        )
+    elif hi_ok:
+        text = f"up to {format_number(hi)}"
+    elif lo_ok:
+        text = f"at least {format_number(lo)}"
+    else:
+        return pd.NA
+    return text + tail
+
+
+def plural(unit: object, value: object) -> str:
+    """``week`` -> ``weeks`` unless the value is 1 (duration units are singular words)."""
+    if not isinstance(unit, str):
+        return ""
+    return unit if pd.notna(value) and np.isclose(value, 1) else unit + "s"
+
+
+def period(per: object) -> str:
+    """``/day``, ``/week``, ``/month`` or `` per course`` after a frequency."""
+    return {"day": "/day", "week": "/week", "month": "/month", "course": " per course"}.get(
+        str(per), ""
+    )
+
+
+def format_effect(measure: object, estimate: object, low: object, high: object) -> object:
+    """``MD -0.78 (95% CI -1.40 to -0.17)``; proportions as percentages; NA without estimate."""
+    if pd.isna(estimate):
+        return pd.NA
+    measure = str(measure)
+    if measure == "proportion":
+
+        def fmt(v):
+            return f"{v * 100:.1f}%"
+
+        head = fmt(estimate)
+    else:
+
+        def fmt(v):
+            return f"{v:.2f}" if abs(v) < 100 else f"{v:,.0f}"
+
+        head = f"{'' if measure == 'other' else humanize(measure) + ' '}{fmt(estimate)}"
+    if pd.isna(low) or pd.isna(high):
+        return f"{head} (CI not reported)"
+    return f"{head} (95% CI {fmt(low)} to {fmt(high)})"
+
+
+def participants_studies(participants: object, studies: object) -> object:
+    """``608 (9)``: participants and, in brackets, studies; NA when neither is reported."""
+    if pd.isna(participants) and pd.isna(studies):
+        return pd.NA
+    ptext = "Not reported" if pd.isna(participants) else f"{int(participants):,}"
+    stext = "Not reported" if pd.isna(studies) else f"{int(studies)}"
+    return f"{ptext} ({stext})"
+
+
+def short_label(main: str, tail: str = "", width: int = LABEL_WIDTH) -> str:
+    """``main`` shortened with an ellipsis so that ``main + tail`` fits in ``width``."""
+    room = max(width - len(tail), 12)
+    if len(main) > room:
+        main = main[: room - 1].rstrip(" ,;") + "…"
+    return main + tail

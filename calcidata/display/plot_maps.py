@@ -1,0 +1,158 @@
+"""Evidence-and-gap maps: a bubble per cell, size = participants, colour = strength."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from calcidata.display._plotbase import (
+    label_text,
+    new_axes,
+    nothing,
+    plain,
+    strength_legend,
+    strength_palette,
+)
+from calcidata.display.wording import words
+from calcidata.schemas.vocabularies import STRENGTH
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.axes import Axes
+
+__all__ = ["plot_evidence_map"]
+
+
+def plot_evidence_map(
+    data: pd.DataFrame,
+    *,
+    x: str = "condition",
+    y: str = "treatment",
+    size: str = "participants",
+    hue: str = "strength",
+    ax: Axes | None = None,
+    label_width: int = 45,
+) -> Axes:
+    """Evidence-and-gap map: a bubble per cell, size = participants, colour = strength.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        From :func:`calcidata.analysis.evidence_map` or
+        :func:`calcidata.analysis.outcome_map`, one row per cell (worded here:
+        outcome domains in plain words, strength kept as codes).
+    x, y : str
+        Columns placed on the axes: in category order for a categorical column
+        (only the categories present), else in order of first appearance.
+    size : str
+        Column giving the bubble size (``participants`` or ``studies``); a
+        missing count is drawn at the smallest size.
+    hue : str
+        Evidence-strength column (colours from :func:`strength_palette`).
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; default a new figure sized to the data.
+    label_width : int
+        Tick labels longer than this are shortened.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        One marker per row; x and y tick labels are the categories.
+    """
+    import seaborn as sns
+
+    data = words(data)
+    xs, ys = categories(data[x]), categories(data[y])
+    if ax is None:
+        ax = new_axes(max(6.0, 0.38 * len(xs) + 5.5), max(2.5, 0.26 * len(ys) + 2.5))
+    if data.empty:
+        return nothing(ax, "No evidence for this selection")
+    frame = pd.DataFrame(
+        {
+            "_x": data[x].map({v: i for i, v in enumerate(xs)}).astype(float),
+            "_y": data[y].map({v: i for i, v in enumerate(ys)}).astype(float),
+            "_size": pd.to_numeric(data[size], errors="coerce").astype("float64").fillna(0.0),
+            "_hue": data[hue].astype(object).astype(str),
+        }
+    )
+    pal = strength_palette()
+    levels = [s for s in STRENGTH if s in set(frame["_hue"])]
+    ax.set_xscale("linear")  # positions are category indices
+    ax.set_yscale("linear")
+    sns.scatterplot(
+        data=frame,
+        x="_x",
+        y="_y",
+        hue="_hue",
+        hue_order=levels,
+        palette=pal,
+        size="_size",
+        sizes=(25, 500),
+        size_norm=(0, max(frame["_size"].max(), 1)),
+        edgecolor="#333333",
+        linewidth=0.5,
+        alpha=0.9,
+        ax=ax,
+        legend=False,
+    )
+    ax.set_xticks(range(len(xs)))
+    ax.set_xticklabels([plain(v, label_width) for v in xs], rotation=60, ha="right")
+    ax.set_yticks(range(len(ys)))
+    ax.set_yticklabels([plain(v, label_width) for v in ys])
+    ax.set_xlim(-0.7, len(xs) - 0.3)
+    ax.set_ylim(len(ys) - 0.3, -0.7)
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    strength_legend(ax, levels)
+    size_legend(ax, frame["_size"], size)
+    return ax
+
+
+def categories(values: pd.Series) -> list:
+    """Category order for a categorical column (only those present), else first appearance."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        present = set(values.dropna())
+        return [c for c in values.cat.categories if c in present]
+    return list(dict.fromkeys(values))
+
+
+def size_legend(ax, sizes: pd.Series, name: str) -> None:
+    """A legend of bubble sizes (two round numbers, the largest value, "not reported")."""
+    from matplotlib.lines import Line2D
+
+    top = float(sizes.max())
+    if top <= 0:
+        return
+    nice = [v for v in (10, 100, 1000, 10000, 100000) if v < top * 0.8]
+    marks = sorted({top, *nice[-2:]}, reverse=True)
+    norm_area = [25 + (v / top) * (500 - 25) for v in marks]
+    handles = [
+        Line2D(
+            [],
+            [],
+            marker="o",
+            linestyle="",
+            color="#999999",
+            markersize=float(np.sqrt(a)),
+            label=f"{v:,.0f}",
+        )
+        for v, a in zip(marks, norm_area, strict=True)
+    ]
+    handles.append(
+        Line2D(
+            [], [], marker="o", linestyle="", color="#999999", markersize=5, label="not reported"
+        )
+    )
+    first = ax.get_legend()
+    ax.legend(
+        handles=handles,
+        title=f"{label_text(name)} (upper bound)",
+        loc="lower left",
+        bbox_to_anchor=(1.01, 0.0),
+        fontsize="small",
+        title_fontsize="small",
+        labelspacing=1.4,
+    )
+    if first is not None:
+        ax.add_artist(first)
