@@ -25,6 +25,7 @@ import pandas as pd
 from calcidata.analysis.units import AMOUNT_UNITS, daily_dose
 from calcidata.schemas._base import LIST_SEP
 from calcidata.schemas.vocabularies import ROUTES
+from calcidata.tables.hierarchy import ancestors, descendants, parents_of
 
 #: Where the chosen range comes from, relative to the audited row.
 SCOPES = ("condition", "broader_condition", "general", "any_condition")
@@ -130,12 +131,8 @@ class DoseReference:
         self.conditions = _Lookup.build(
             conditions, "condition_id", "icd10", "condition", "id, name, synonym or ICD-10 code"
         )
-        self.treatment_parent = _parents(treatments, "treatment_id")
-        self.condition_parent = _parents(conditions, "condition_id")
-        self.treatment_children: dict[str, list[str]] = defaultdict(list)
-        for child, parent in self.treatment_parent.items():
-            if parent:
-                self.treatment_children[parent].append(child)
+        self.treatment_parent = parents_of(treatments, "treatment_id")
+        self.condition_parent = parents_of(conditions, "condition_id")
 
         dosing = tables.dosing_ranges
         daily = daily_dose(dosing)
@@ -186,21 +183,9 @@ class DoseReference:
 
     # -- choosing the range ------------------------------------------------------------------
 
-    def _chain(self, node: str | None, parents: dict[str, str | None]) -> list[str]:
-        out: list[str] = []
-        while isinstance(node, str) and node not in out:
-            out.append(node)
-            node = parents.get(node)
-        return out
-
     def _narrower_with_ranges(self, treatment_id: str) -> list[str]:
-        found, todo = [], list(self.treatment_children.get(treatment_id, []))
-        while todo:
-            node = todo.pop(0)
-            if node in self._by_treatment:
-                found.append(node)
-            todo += self.treatment_children.get(node, [])
-        return sorted(found)
+        below = descendants(self.treatment_parent, treatment_id)[1:]
+        return sorted(node for node in below if node in self._by_treatment)
 
     def range_for(
         self, treatment_id: str, route: str | None, condition_id: str | None, unit: str | None
@@ -219,7 +204,7 @@ class DoseReference:
         self, treatment_id: str, route: str | None, condition_id: str | None
     ) -> list | Range:
         """Rules 1-3 (treatment, route, condition): ranked candidate rows, or why none."""
-        chain = self._chain(treatment_id, self.treatment_parent)
+        chain = [treatment_id, *ancestors(self.treatment_parent, treatment_id)]
         cands = [
             (rank, row) for rank, t in enumerate(chain) for row in self._by_treatment.get(t, ())
         ]
@@ -246,7 +231,11 @@ class DoseReference:
                 )
             cands = on_route
 
-        cond_chain = self._chain(condition_id, self.condition_parent)
+        cond_chain = (
+            [condition_id, *ancestors(self.condition_parent, condition_id)]
+            if condition_id is not None
+            else []
+        )
         usable = []  # (treatment rank, condition rank, scope, row)
         for t_rank, row in cands:
             c = row.condition_id
@@ -352,13 +341,6 @@ class DoseReference:
             f"daily dose is within the reported range ({span}; {r.basis}).",
             f"daily dose is above the reported range ({span}; {r.basis}).",
         )
-
-
-def _parents(frame: pd.DataFrame, key: str) -> dict[str, str | None]:
-    return {
-        k: (p if isinstance(p, str) else None)
-        for k, p in zip(frame[key], frame["parent_id"].astype(object), strict=True)
-    }
 
 
 #: Recently built references: key -> (weak reference to the tables, reference).

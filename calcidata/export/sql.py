@@ -23,7 +23,8 @@ import pandas as pd
 
 from calcidata._io import atomic_path
 from calcidata.export import stamp
-from calcidata.schemas.spec import ColumnSpec, LinkSpec, TableSpec, depth, links, specs
+from calcidata.schemas.spec import ColumnSpec, LinkSpec, TableSpec, links, specs
+from calcidata.tables import hierarchy
 
 DIALECTS = ("sqlite", "duckdb")
 _TYPES = {
@@ -193,7 +194,10 @@ def _batches(tables) -> list[tuple[str, pd.DataFrame]]:
     for s in specs():
         frame = tables[s.name]
         if "parent_id" in frame.columns and s.column("parent_id").references == (s.name, s.key):
-            levels = depth(frame, s.key, "parent_id")
+            parents = hierarchy.parents_of(frame, s.key)
+            levels = pd.Series(
+                [hierarchy.depth(parents, k) for k in frame[s.key]], index=frame.index
+            )
             out += [(s.name, frame[levels == d]) for d in sorted(levels.unique())]
         else:
             out.append((s.name, frame))

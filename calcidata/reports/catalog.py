@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from calcidata import paths
 from calcidata.errors import ParameterError
+from calcidata.tables.hierarchy import ancestors
 
 #: Names of the sets of allowed values a parameter can draw from (see Catalog.allowed).
 CONDITIONS_WITH_EVIDENCE = "conditions_with_evidence"
@@ -111,16 +112,11 @@ class Catalog:
         """
         if condition_id is None:
             return sum(self.condition_rows.values())
-        total = 0
-        for cid, n in self.condition_rows.items():
-            seen = set()
-            while cid and cid not in seen:
-                if cid == condition_id:
-                    total += n
-                    break
-                seen.add(cid)
-                cid = self.condition_parent.get(cid, "")
-        return total
+        return sum(
+            n
+            for cid, n in self.condition_rows.items()
+            if cid == condition_id or condition_id in ancestors(self.condition_parent, cid)
+        )
 
     @property
     def modalities_with_dosing(self) -> list[str]:

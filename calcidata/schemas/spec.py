@@ -284,29 +284,6 @@ def links() -> list[LinkSpec]:
     return [link for spec in specs() for link in spec.links]
 
 
-def depth(frame: pd.DataFrame, key: str, parent: str) -> pd.Series:
-    """Depth of each row in its hierarchy (0 for a root), to insert parents first.
-
-    Needed where a database checks a self-referencing foreign key against the
-    rows already stored (DuckDB checks each statement against earlier ones).
-    """
-    parents = dict(zip(frame[key], frame[parent], strict=True))
-    found: dict[str, int] = {}
-    for node in parents:
-        chain = []
-        current = node
-        while current not in found:
-            up = parents.get(current)
-            if not isinstance(up, str) or up not in parents or up in chain:
-                found[current] = 0
-                break
-            chain.append(current)
-            current = up
-        for n in reversed(chain):
-            found[n] = found[parents[n]] + 1
-    return pd.Series([found[k] for k in frame[key]], index=frame.index, dtype="int64")
-
-
 def retype(name: str, frame: pd.DataFrame) -> pd.DataFrame:
     """Give a frame read back from an export the dtypes :func:`calcidata.load` gives.
 

@@ -14,6 +14,7 @@ from calcidata.errors import Problem
 from calcidata.schemas import KEYS, SCHEMAS
 from calcidata.schemas._base import LIST_SEP
 from calcidata.schemas.spec import column_meta
+from calcidata.tables.hierarchy import ancestors, cycles, parents_of
 from calcidata.tables.reader import RawTable, shorten
 
 
@@ -111,25 +112,21 @@ def _duplicate_source_problems(frame: pd.DataFrame, raw: RawTable) -> list[Probl
 
 
 def _hierarchy_problems(frame: pd.DataFrame, raw: RawTable, key: str) -> list[Problem]:
-    parent = dict(zip(frame[key], frame["parent_id"], strict=True))
+    parents = parents_of(frame, key)
+    looped = {node for loop in cycles(parents) for node in loop}
     out = []
     for i, node in enumerate(frame[key]):
-        seen = {node}
-        current = parent.get(node)
-        while isinstance(current, str) and current in parent:
-            if current in seen:
-                out.append(
-                    Problem(
-                        str(raw.path),
-                        raw.line(i),
-                        "parent_id",
-                        str(parent.get(node)),
-                        "parents must form a tree: this parent chain loops back",
-                    )
+        chain = [node, *ancestors(parents, node)]
+        if looped & set(chain):
+            out.append(
+                Problem(
+                    str(raw.path),
+                    raw.line(i),
+                    "parent_id",
+                    str(parents.get(node)),
+                    "parents must form a tree: this parent chain loops back",
                 )
-                break
-            seen.add(current)
-            current = parent.get(current)
+            )
     return out
 
 
@@ -139,13 +136,9 @@ def _unused_problems(frames: dict[str, pd.DataFrame], raws: dict[str, RawTable])
         if table not in frames:
             continue
         frame = frames[table]
-        used = set(frames["evidence"][key].dropna()) | set(frames["dosing_ranges"][key].dropna())
-        parent = dict(zip(frame[key], frame["parent_id"], strict=True))
-        for node in list(used):
-            current = parent.get(node)
-            while isinstance(current, str) and current not in used:
-                used.add(current)
-                current = parent.get(current)
+        used = _referenced(frames, f"{table}.{key}")
+        parents = parents_of(frame, key)
+        used |= {up for node in list(used) for up in ancestors(parents, node)}
         for i, (node, cited) in enumerate(zip(frame[key], frame["source_ids"], strict=True)):
             if node not in used and not (isinstance(cited, str) and cited):
                 out.append(
@@ -159,12 +152,7 @@ def _unused_problems(frames: dict[str, pd.DataFrame], raws: dict[str, RawTable])
                     )
                 )
     if "sources" in frames:
-        cited: set[str] = set()
-        for name, frame in frames.items():
-            for col, m in column_meta(SCHEMAS[name]).items():
-                if m.get("references") == "sources.source_id":
-                    for cell in frame[col].dropna():
-                        cited.update(str(cell).split(LIST_SEP))
+        cited = _referenced(frames, "sources.source_id")
         raw = raws["sources"]
         for i, sid in enumerate(frames["sources"]["source_id"]):
             if sid not in cited:
@@ -178,3 +166,17 @@ def _unused_problems(frames: dict[str, pd.DataFrame], raws: dict[str, RawTable])
                     )
                 )
     return out
+
+
+def _referenced(frames: dict[str, pd.DataFrame], target: str) -> set[str]:
+    """Every id that a column of another table (``references == target``) names."""
+    table = target.split(".")[0]
+    found: set[str] = set()
+    for name, frame in frames.items():
+        if name == table:
+            continue  # a parent link is not a use
+        for col, m in column_meta(SCHEMAS[name]).items():
+            if m.get("references") == target:
+                for cell in frame[col].dropna():
+                    found.update(str(cell).split(LIST_SEP) if m.get("multi") else [str(cell)])
+    return found
