@@ -14,6 +14,14 @@ from importlib import import_module
 
 from calcidata._version import __version__
 
+#: The one "not medical advice" notice, shown by every report, the index page, the
+#: data dictionary and every export.
+NOTICE = (
+    "Not medical advice. calcidata summarises published evidence for research and "
+    "education. It does not replace the judgement of a clinician who knows the patient. "
+    "Doses are shown as their sources report them, not as recommendations."
+)
+
 _LAZY = {
     "load": "calcidata.tables",
     "load_table": "calcidata.tables",
@@ -36,7 +44,7 @@ _LAZY = {
 #: Public names that are whole modules (``calcidata.meta`` is ``calcidata.analysis.meta``).
 _LAZY_MODULES = {"meta": "calcidata.analysis.meta"}
 
-__all__ = ["__version__", *_LAZY, *_LAZY_MODULES]
+__all__ = ["__version__", "NOTICE", *_LAZY, *_LAZY_MODULES]
 
 
 def __getattr__(name: str):

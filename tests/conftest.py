@@ -14,6 +14,22 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 MINIMAL = FIXTURES / "minimal"
 
 
+@pytest.fixture(scope="session")
+def fixture_tables():
+    """The small fixture dataset, loaded once per test session (never modify it)."""
+    import calcidata
+
+    return calcidata.load(MINIMAL)
+
+
+@pytest.fixture(scope="session")
+def shipped():
+    """The shipped tables, loaded once per test session (never modify them)."""
+    import calcidata
+
+    return calcidata.load()
+
+
 @pytest.fixture
 def minimal(tmp_path: Path) -> Path:
     """A writable copy of the small valid dataset in tests/fixtures/minimal."""

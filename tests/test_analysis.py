@@ -25,16 +25,6 @@ GOLDEN = HERE / "golden"
 UPDATE = os.environ.get("CALCIDATA_UPDATE_GOLDEN") == "1"
 
 
-@pytest.fixture(scope="module")
-def fixture_tables():
-    return calcidata.load(MINIMAL)
-
-
-@pytest.fixture(scope="module")
-def shipped():
-    return calcidata.load()
-
-
 def _conditions_with_evidence(tables) -> list[str]:
     return sorted(set(tables.evidence["condition_id"]))
 

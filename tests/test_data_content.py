@@ -53,8 +53,8 @@ def _num(x) -> float | None:
 
 
 @pytest.fixture(scope="module")
-def tables():
-    return calcidata.load()
+def tables(shipped):
+    return shipped
 
 
 def test_every_usable_dossier_source_is_a_source(tables):

@@ -33,11 +33,6 @@ def _edit(path: Path, row: int, column: str, value: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def fixture_tables():
-    return calcidata.load(MINIMAL)
-
-
-@pytest.fixture(scope="module")
 def hostile_tables(tmp_path_factory):
     """The fixture tables with script and markup in every kind of free text."""
     data = tmp_path_factory.mktemp("hostile") / "data"

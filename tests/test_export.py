@@ -22,8 +22,8 @@ from .conftest import digest, set_cell
 
 
 @pytest.fixture(scope="module")
-def tables():
-    return calcidata.load()
+def tables(shipped):
+    return shipped
 
 
 @pytest.fixture(scope="module")

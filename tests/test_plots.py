@@ -17,23 +17,12 @@ import pytest  # noqa: E402
 from matplotlib.collections import LineCollection, PathCollection  # noqa: E402
 from matplotlib.colors import to_rgba  # noqa: E402
 
-import calcidata  # noqa: E402
 from calcidata import analysis, display  # noqa: E402
 from calcidata.display._plotbase import plain  # noqa: E402
 from calcidata.schemas.vocabularies import STRENGTH  # noqa: E402
 
 MINIMAL = Path(__file__).resolve().parent / "fixtures" / "minimal"
 SHOULDER = "calcific_tendinopathy_shoulder"
-
-
-@pytest.fixture(scope="module")
-def fixture_tables():
-    return calcidata.load(MINIMAL)
-
-
-@pytest.fixture(scope="module")
-def shipped():
-    return calcidata.load()
 
 
 @pytest.fixture(autouse=True)

@@ -13,6 +13,7 @@ import pandas as pd
 from calcidata.analysis.caveats import join_codes
 from calcidata.analysis.selection import Selection, resolve
 from calcidata.analysis.sources import citation_labels
+from calcidata.schemas.vocabularies import PROCEDURE_PARAMETERS
 from calcidata.tables.container import Tables
 
 __all__ = [
@@ -39,20 +40,6 @@ DOSE_COLUMNS = (
     "daily_min",
     "daily_max",
     "daily_unit",
-)
-
-
-#: Dose parameters drawn in "procedure" panels (not a drug amount).
-PROCEDURE_PARAMETERS = (
-    "energy_flux_density",
-    "pulses",
-    "sessions",
-    "radiation_dose",
-    "current",
-    "intensity",
-    "pressure",
-    "pulse_frequency",
-    "angle",
 )
 
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+import calcidata
+
 __all__ = [
     "LABELS",
     "LABEL_WIDTH",
@@ -27,11 +29,7 @@ __all__ = [
 ]
 
 #: The "not medical advice" notice: the one text, shown on every report and export.
-NOTICE = (
-    "Not medical advice. This report summarises published evidence for research and "
-    "education. It does not replace the judgement of a clinician who knows the patient. "
-    "Doses are shown as their sources report them, not as recommendations."
-)
+NOTICE = calcidata.NOTICE
 
 #: Vocabulary values whose plain-words label is not just "underscores to spaces".
 LABELS = {

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from calcidata import NOTICE
 from calcidata._io import atomic_write
 from calcidata.export import stamp
 from calcidata.schemas.spec import ColumnSpec, LinkSpec, links, specs, table_spec
@@ -138,8 +139,7 @@ def descriptor(version: str) -> dict:
         "title": "calcidata: evidence on treating soft-tissue calcification",
         "description": (
             "Validated evidence tables (sources, conditions, treatments, dosing "
-            "ranges, evidence). Not medical advice: doses are as reported by their "
-            "sources, not recommendations."
+            "ranges, evidence, review studies, study outcomes). " + NOTICE
         ),
         "version": version,
         **provenance,

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from calcidata import NOTICE
 from calcidata._io import atomic_path
 from calcidata.export import stamp
 from calcidata.schemas.spec import specs
@@ -100,8 +101,7 @@ def write_xlsx(tables, target: Path) -> Path:
             "value": [
                 info["data_version"],
                 info["calcidata_version"],
-                "Not medical advice: doses are as reported by their sources, not "
-                "recommendations. Empty cells mean not reported.",
+                NOTICE + " Empty cells mean not reported.",
                 ", ".join(s.name for s in specs()),
             ],
         }

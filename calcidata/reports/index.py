@@ -14,6 +14,7 @@ from html import escape
 from pathlib import Path
 from urllib.parse import quote
 
+from calcidata import NOTICE
 from calcidata._io import atomic_write
 from calcidata._version import __version__
 
@@ -84,6 +85,7 @@ def render_index(out_dir: str | os.PathLike, reports: Mapping) -> str:
         sections.append("<p>No report has been rendered yet: run <code>calcidata build</code>.</p>")
     version = ", ".join(sorted(v for v in versions if v)) or "?"
     latest = max((d for d in dates if d), default="?")
+    head, _, rest = NOTICE.partition(". ")
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
@@ -91,10 +93,9 @@ def render_index(out_dir: str | os.PathLike, reports: Mapping) -> str:
         "<h1>calcidata reports</h1>\n"
         f'<p class="meta">Data version {escape(version)} &middot; calcidata '
         f"{escape(__version__)} &middot; last rendered {escape(latest)}</p>\n"
-        '<p class="notice"><strong>Not medical advice.</strong> These reports summarise '
-        "published evidence for research and education. They do not replace the judgement of "
-        "a clinician who knows the patient; doses are as reported by their sources, not "
-        "recommendations.</p>\n" + "\n".join(sections) + "\n</body>\n</html>\n"
+        f'<p class="notice"><strong>{escape(head)}.</strong> {escape(rest)}</p>\n'
+        + "\n".join(sections)
+        + "\n</body>\n</html>\n"
     )
 
 

@@ -89,6 +89,18 @@ DOSE_PARAMETERS = (
     "angle",
     "other",
 )
+#: Dose parameters that set a procedure (a device, a radiation course), not a drug amount.
+PROCEDURE_PARAMETERS = (
+    "energy_flux_density",
+    "pulses",
+    "sessions",
+    "radiation_dose",
+    "current",
+    "intensity",
+    "pressure",
+    "pulse_frequency",
+    "angle",
+)
 #: The one controlled vocabulary of dose units, drug and non-drug alike.
 DOSE_UNITS = (
     "mg",

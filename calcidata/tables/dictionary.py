@@ -12,7 +12,7 @@ import inspect
 import os
 from pathlib import Path
 
-from calcidata import paths
+from calcidata import NOTICE, paths
 from calcidata._io import atomic_write
 from calcidata.schemas import KEYS, SCHEMAS
 from calcidata.schemas.spec import table_spec
@@ -27,8 +27,6 @@ All tables are UTF-8 CSV with one header row. Empty cells mean *not reported*.
 Multi-valued cells separate values with `;` (URLs with ` | `).
 Every evidence row and every dosing range cites one row of `sources.csv`.
 
-**Not medical advice.** These tables summarise published evidence for research
-and education; they do not replace a clinician's judgement.
 """
 
 
@@ -48,8 +46,9 @@ def render(data_dir: str | os.PathLike | None = None) -> str:
     directory = paths.data_dir(data_dir)
     from calcidata.analysis import strength
 
+    head, _, rest = NOTICE.partition(". ")
     out = [
-        _HEADER,
+        _HEADER + f"**{head}.** {rest}\n",
         "## Tables",
         "",
         "| table | file | rows | key | description |",
@@ -90,6 +89,7 @@ def render(data_dir: str | os.PathLike | None = None) -> str:
                 f"{c.unit or ''} | {_escape('; '.join(allowed))} | "
                 f"{_escape(c.description)} |"
             )
+    out += _citation_section()
     out += [
         "",
         "## Evidence strength",
@@ -108,3 +108,52 @@ def write(data_dir: str | os.PathLike | None = None) -> Path:
     target = paths.data_dir(data_dir) / "README.md"
     text = render(data_dir)
     return atomic_write(target, text)
+
+
+_PAGE_KIND_WORDS = {
+    "publisher": "the journal's or publisher's own page, or a trial registry",
+    "pubmed": "the PubMed record",
+    "pmc": "the full text on PubMed Central (or Europe PMC)",
+    "official_label": "an official drug label or regulator page (DailyMed, EMC, FDA, EMA)",
+    "code_list": "an official code list (WHO ICD-10, CDC/CMS ICD-10-CM, the WHO ATC index)",
+    "guideline_body": "the page of the body that issued a guideline (e.g. NICE)",
+    "secondary_mirror": "a copy of another page: mirrors, content farms, document-sharing "
+    "sites, repositories, staging or cache hosts, unofficial label copies",
+    "lay_page": "a lay article, news item, patient page or clinic site",
+}
+
+
+def _citation_section() -> list[str]:
+    """How a source is cited: the page kinds and the known mirror hosts."""
+    from calcidata.schemas.vocabularies import AUTHORITATIVE_PAGES, MIRROR_HOSTS, PAGE_KINDS
+
+    out = [
+        "",
+        "## How a source is cited",
+        "",
+        "A source row names the publication: first author, year, title, journal, and a "
+        "PMID or DOI wherever a page we could read shows one. `urls` lists the pages where "
+        "its facts were seen, most authoritative first, and `url_kinds` says what kind of "
+        "page each one is (same order). A page where a fact was seen stays listed even when "
+        "it is a copy: that is honest provenance. Reports link to PubMed or the DOI first and "
+        "show a copy only as *read on*. `note` is for readers; how a value was found or "
+        "checked is in `curation_note`, which reports never show.",
+        "",
+        "| page kind | what it is | authoritative |",
+        "|---|---|---|",
+    ]
+    out += [
+        f"| `{k}` | {_PAGE_KIND_WORDS[k]} | {'yes' if k in AUTHORITATIVE_PAGES else 'no'} |"
+        for k in PAGE_KINDS
+    ]
+    out += [
+        "",
+        "Known mirror and content-farm hosts: a URL on one of them must be of kind "
+        "`secondary_mirror`, and the source needs a PMID, a DOI or an authoritative page "
+        "beside it (a test lists the few that still lack one).",
+        "",
+        "| host | why |",
+        "|---|---|",
+    ]
+    out += [f"| `{h}` | {_escape(why)} |" for h, why in sorted(MIRROR_HOSTS.items())]
+    return out
