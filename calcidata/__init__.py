@@ -29,6 +29,7 @@ _LAZY = {
     "Tables": "calcidata.tables",
     "SCHEMAS": "calcidata.schemas",
     "evidence_strength": "calcidata.analysis.strength",
+    "evidence_profile": "calcidata.analysis.profile",
     "CalcidataError": "calcidata.errors",
     "DataValidationError": "calcidata.errors",
     "ParameterError": "calcidata.errors",

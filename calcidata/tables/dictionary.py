@@ -2,7 +2,9 @@
 
 Nothing here is written by hand: tables, columns, types, units, allowed values
 and descriptions come from the pandera models; row counts from the CSV files;
-the evidence-strength rule from :mod:`calcidata.strength`.
+the evidence-strength rule from :mod:`calcidata.strength`; bodies of evidence and
+the certainty rule from :mod:`calcidata.analysis.profile`,
+:mod:`calcidata.analysis.bodies` and :mod:`calcidata.analysis.certainty`.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import csv
 import inspect
 import os
+import re
 from pathlib import Path
 
 from calcidata import NOTICE, paths
@@ -44,7 +47,7 @@ def _escape(text: str) -> str:
 def render(data_dir: str | os.PathLike | None = None) -> str:
     """The data dictionary as Markdown text."""
     directory = paths.data_dir(data_dir)
-    from calcidata.analysis import strength
+    from calcidata.analysis import bodies, certainty, profile, strength
 
     head, _, rest = NOTICE.partition(". ")
     out = [
@@ -99,8 +102,54 @@ def render(data_dir: str | os.PathLike | None = None) -> str:
         "",
         inspect.getdoc(strength).split("\n\n", 1)[1],
         "",
+        *_profile_section(profile, certainty, bodies),
     ]
     return "\n".join(out)
+
+
+def _markdown(doc: str) -> str:
+    """A numpydoc module docstring's body as Markdown: underlined titles become ``####``."""
+    body = doc.split("\n\n", 1)[1]
+    return re.sub(r"^(\S[^\n]*)\n-{3,}$", r"#### \1", body, flags=re.MULTILINE)
+
+
+def _profile_section(profile, certainty, bodies) -> list[str]:
+    """Bodies of evidence, their estimates and the certainty rule, from the modules' docs."""
+    body_doc = _markdown(inspect.getdoc(profile))
+    keys_doc = _markdown(inspect.getdoc(bodies))
+    return [
+        "## Bodies of evidence and their certainty",
+        "",
+        "`calcidata.evidence_profile(tables, condition_id=None)` derives one row per body of "
+        "evidence, with its estimate and the certainty of that estimate. The tables "
+        "`review_studies` (which trials each review includes) and `study_outcomes` (trials' "
+        "arm-level numbers) are its inputs beside `evidence`: the first keeps a trial that a "
+        "review pooled from being counted again beside that review, the second gives calcidata "
+        "the numbers to pool trials no review has pooled.",
+        "",
+        body_doc,
+        "",
+        "### Comparator groups and timepoint bands",
+        "",
+        keys_doc,
+        "",
+        "### The certainty rule",
+        "",
+        _markdown(inspect.getdoc(certainty)),
+        "",
+        "### Evidence strength and certainty",
+        "",
+        "The two answer different questions and are shown side by side. *Evidence strength* "
+        "ranks each (treatment, condition) pair by the best design behind any of its results "
+        "(rule above), whatever the outcome. *Certainty* rates one body of evidence (one "
+        "comparison on one outcome) the GRADE way: how far the estimate can be trusted, after "
+        "risk of bias, inconsistency, indirectness, imprecision and publication bias. A "
+        "meta-analysis of RCTs has the top strength, yet its estimate for one outcome can be of "
+        "low certainty. Each profile row carries `strength`, the best row strength in its "
+        "body, beside `certainty`. Where a source states a GRADE certainty, both rules follow "
+        "it.",
+        "",
+    ]
 
 
 def write(data_dir: str | os.PathLike | None = None) -> Path:
