@@ -9,8 +9,8 @@ import papermill
 import pytest
 
 from calcidata.errors import ParameterError
+from calcidata.reports import REPORTS, Catalog, label, slug, validate_params
 from calcidata.reports.build import build
-from calcidata.reports.registry import REPORTS, Catalog, label, slug, validate_params
 from calcidata.tables.loader import data_version
 
 from .conftest import ROOT, read_rows, write_rows

@@ -43,6 +43,8 @@ import pandas as pd
 from calcidata.analysis import certainty as grade
 from calcidata.analysis._profile_estimate import BASES, Estimate, estimate_body, study_effects
 from calcidata.analysis.bodies import comparator_groups, timepoint_bands, timepoint_rank
+from calcidata.analysis.conditions import condition_order
+from calcidata.analysis.selection import subtree
 from calcidata.analysis.strength import design_level, row_strength
 from calcidata.errors import ParameterError
 from calcidata.schemas.vocabularies import (
@@ -52,6 +54,7 @@ from calcidata.schemas.vocabularies import (
     STRENGTH,
     category_dtype,
 )
+from calcidata.tables.hierarchy import depth, parents_of
 
 #: Keys of a body of evidence, in column order.
 KEYS = [
@@ -85,42 +88,11 @@ _ROB_ORDER = ("low", "unclear", "some_concerns", "high")
 _NO_COMPARISON = "no comparison group"
 
 
-def _children(conditions: pd.DataFrame) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
-    cond = conditions.sort_values("name")
-    for cid, parent in zip(cond["condition_id"], cond["parent_id"].astype(object), strict=True):
-        if isinstance(parent, str):
-            out.setdefault(parent, []).append(str(cid))
-    return out
-
-
-def _subtree(conditions: pd.DataFrame, top: str) -> list[str]:
-    """``top`` and every narrower condition, depth first, siblings by name."""
-    children, out, stack = _children(conditions), [], [top]
-    while stack:
-        cid = stack.pop()
-        if cid not in out:
-            out.append(cid)
-            stack.extend(reversed(children.get(cid, [])))
-    return out
-
-
-def _hierarchy(conditions: pd.DataFrame) -> tuple[list[str], dict[str, int]]:
+def _hierarchy(tables) -> tuple[list[str], dict[str, int]]:
     """Every condition in hierarchy order (roots by name, then subtrees) and its depth."""
-    cond = conditions.sort_values("name")
-    order: list[str] = []
-    for root in cond.loc[cond["parent_id"].isna(), "condition_id"].astype(str):
-        order += [c for c in _subtree(conditions, root) if c not in order]
-    order += [str(c) for c in cond["condition_id"] if c not in order]
-    parent = _column(conditions, "parent_id")
-    depth = {}
-    for cid in order:
-        d, seen, p = 0, {cid}, parent.get(cid)
-        while isinstance(p, str) and p not in seen:
-            d, p = d + 1, parent.get(p)
-            seen.add(p)
-        depth[cid] = d
-    return order, depth
+    parents = parents_of(tables.conditions, "condition_id")
+    order = condition_order(tables)
+    return order, {c: depth(parents, c) for c in order}
 
 
 def _column(frame: pd.DataFrame, column: str) -> dict:
@@ -194,15 +166,15 @@ def _arm_items(tables) -> pd.DataFrame:
 
 def _items(tables, condition_id: str | None) -> pd.DataFrame:
     """Evidence rows and study_outcomes rows in one frame, keyed by body."""
-    order, depth = _hierarchy(tables.conditions)
+    order, depths = _hierarchy(tables)
     items = pd.concat([_evidence_items(tables), _arm_items(tables)], ignore_index=True)
     if condition_id is not None:
-        if condition_id not in depth:
+        if condition_id not in depths:
             raise ParameterError(f"unknown condition_id {condition_id!r}")
-        items = items[items["row_condition"].isin(_subtree(tables.conditions, condition_id))]
+        items = items[items["row_condition"].isin(subtree(tables, condition_id))]
     items = items.assign(
         condition_id=condition_id if condition_id is not None else items["row_condition"],
-        depth=items["row_condition"].map(depth),
+        depth=items["row_condition"].map(depths),
         year=items["source_id"].map(_column(tables.sources, "year")),
         order=np.arange(len(items)),
     )
@@ -334,7 +306,7 @@ def _profile_row(body: pd.DataFrame, review_studies: pd.DataFrame) -> dict:
 
 def _typed(rows: list[dict], tables) -> pd.DataFrame:
     out = pd.DataFrame(rows, columns=COLUMNS)
-    order, _ = _hierarchy(tables.conditions)
+    order = condition_order(tables)
     names = _column(tables.treatments, "name")
     out = out.assign(
         _c=out["condition_id"].map({c: i for i, c in enumerate(order)}),

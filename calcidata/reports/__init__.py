@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+from calcidata.reports.naming import label, slug
 from calcidata.reports.registry import (
     REPORTS,
     Catalog,
@@ -20,8 +21,6 @@ from calcidata.reports.registry import (
     ReportSpec,
     check_params,
     get_report,
-    label,
-    slug,
     validate_params,
 )
 

@@ -26,13 +26,9 @@ import it only where notebooks are executed.
 from __future__ import annotations
 
 import ast
-import json
 import logging
 import os
 import shutil
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -44,7 +40,12 @@ from pathlib import Path
 from jupyter_client import AsyncKernelManager, BlockingKernelClient
 from jupyter_core.utils import run_sync
 
-from calcidata.reports._forkserver import REPORT_IMPORTS
+from calcidata.reports._forkserver import (
+    REPORT_IMPORTS,
+    Zygote,
+    ZygoteClient,
+    _zygote_provisioner,
+)
 
 #: Modules a spare kernel imports before it is used (each one optional).
 WARM_IMPORTS = REPORT_IMPORTS
@@ -112,152 +113,6 @@ def _register_engine() -> str:
 
     papermill_engines.register(ENGINE, WarmEngine)
     return ENGINE
-
-
-class Zygote:
-    """A :mod:`calcidata.reports._forkserver` process: one per build, shared by its workers.
-
-    It starts preloading at once; :meth:`client` objects (one per worker, made
-    from :attr:`path` alone) ask it to fork ready kernels.
-    """
-
-    def __init__(self, cwd: str | None, env: Mapping[str, str]):
-        self._dir = tempfile.mkdtemp(prefix="calcidata-zygote-")
-        self.path = os.path.join(self._dir, "zygote.sock")
-        self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-c",
-                "from calcidata.reports._forkserver import main; main()",
-                self.path,
-            ],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.DEVNULL,
-            cwd=cwd,
-            env=dict(env),
-        )
-
-    def close(self) -> None:
-        """End the zygote (its kernels end with it)."""
-        if self.proc.stdin and not self.proc.stdin.closed:
-            self.proc.stdin.close()
-        try:
-            self.proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        shutil.rmtree(self._dir, ignore_errors=True)
-
-
-class ZygoteClient:
-    """Asks the zygote listening on ``path`` to fork kernels."""
-
-    def __init__(self, path: str):
-        self.path = path
-        self._sock: socket.socket | None = None
-        self._buffer = b""
-        self.broken = False
-
-    def _connect(self) -> socket.socket:
-        deadline = time.monotonic() + 30
-        while True:
-            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            try:
-                sock.connect(self.path)
-                return sock
-            except (FileNotFoundError, ConnectionRefusedError):
-                sock.close()
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.02)  # the zygote has not bound its socket yet
-
-    def spawn(self, connection_file: str, cwd: str | None, env: Mapping[str, str]) -> int:
-        """Fork a kernel for ``connection_file``; return its process id."""
-        try:
-            if self._sock is None:
-                self._sock = self._connect()
-            request = {"connection_file": connection_file, "cwd": cwd, "env": dict(env)}
-            self._sock.sendall(json.dumps(request).encode() + b"\n")
-            while b"\n" not in self._buffer:
-                data = self._sock.recv(4096)
-                if not data:
-                    raise ConnectionError("the kernel zygote exited")
-                self._buffer += data
-            line, self._buffer = self._buffer.split(b"\n", 1)
-            return int(json.loads(line)["pid"])
-        except Exception:
-            self.broken = True
-            raise
-
-    def close(self) -> None:
-        """Close the connection to the zygote."""
-        if self._sock is not None:
-            self._sock.close()
-            self._sock = None
-
-
-class _ForkedProcess:
-    """The Popen-like handle jupyter_client's provisioner needs, for a zygote's child."""
-
-    stdin = stdout = stderr = None
-
-    def __init__(self, pid: int):
-        self.pid = pid
-        self.returncode: int | None = None
-
-    def poll(self) -> int | None:
-        if self.returncode is None:
-            try:
-                os.kill(self.pid, 0)
-            except ProcessLookupError:
-                self.returncode = 0
-            except PermissionError:
-                pass
-            else:
-                try:  # exited but not yet collected by the zygote: ended too
-                    with open(f"/proc/{self.pid}/stat", encoding="ascii") as f:
-                        if f.read().rsplit(")", 1)[1].split()[0] in ("Z", "X"):
-                            self.returncode = 0
-                except (OSError, IndexError):
-                    pass
-        return self.returncode
-
-    def wait(self, timeout: float | None = None) -> int:
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while self.poll() is None:
-            if deadline is not None and time.monotonic() > deadline:
-                raise subprocess.TimeoutExpired(str(self.pid), timeout)
-            time.sleep(0.02)
-        return self.returncode
-
-    def send_signal(self, signum: int) -> None:
-        os.kill(self.pid, signum)
-
-    def kill(self) -> None:
-        self.send_signal(signal.SIGKILL)
-
-    def terminate(self) -> None:
-        self.send_signal(signal.SIGTERM)
-
-
-@cache
-def _zygote_provisioner():
-    from jupyter_client.provisioning import LocalProvisioner
-
-    class ZygoteProvisioner(LocalProvisioner):
-        """jupyter_client's local provisioner, launching by fork from a zygote."""
-
-        zygote: ZygoteClient | None = None
-
-        async def launch_kernel(self, cmd, **kwargs):
-            pid = self.zygote.spawn(
-                self.parent.connection_file, kwargs.get("cwd"), kwargs.get("env") or os.environ
-            )
-            self.process = _ForkedProcess(pid)
-            self.pid = self.pgid = pid
-            return self.connection_info
-
-    return ZygoteProvisioner
 
 
 class WarmKernel:

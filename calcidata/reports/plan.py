@@ -25,7 +25,8 @@ from calcidata._io import content_hash
 from calcidata._version import __version__
 from calcidata.errors import RenderError
 from calcidata.reports.index import FAILED_DIR, MANIFEST_SUFFIX
-from calcidata.reports.registry import REPORTS, Catalog, ReportSpec, label, slug
+from calcidata.reports.naming import label, slug
+from calcidata.reports.registry import REPORTS, Catalog, ReportSpec
 
 LOCK_NAME = ".calcidata.lock"
 #: Bump when the way outputs are produced changes, to re-render everything.

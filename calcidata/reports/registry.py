@@ -19,7 +19,6 @@ so checking parameters, and planning a build, cost a few milliseconds.
 from __future__ import annotations
 
 import difflib
-import hashlib
 import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -43,8 +42,6 @@ __all__ = [
     "REPORTS",
     "validate_params",
     "get_report",
-    "slug",
-    "label",
     "check_params",
 ]
 
@@ -358,66 +355,3 @@ def _coerce(spec: ReportSpec, p: Param, value):
 def _suggest(value: str, choices: Iterable[str]) -> str:
     best = difflib.get_close_matches(value, list(choices), n=1, cutoff=0.0)
     return f" (nearest match: {best[0]!r})" if best else ""
-
-
-# --------------------------------------------------------------------------- output names
-
-_MAX_SLUG = 100
-
-
-def slug(report: str | ReportSpec, params: Mapping[str, object]) -> str:
-    """File stem for one rendered parameter set.
-
-    A parameter whose default is not ``None`` (such as ``condition_id``) gives
-    its value; an optional one that is set gives ``name-value``; lists are joined
-    with ``+``; parts with ``__``; ``all`` when nothing is set. Long stems are
-    cut and end with a short hash, so different sets never share a stem.
-
-    >>> slug("dosing_ranges", {"modality": "drug", "treatment_ids": None})
-    'modality-drug'
-    >>> slug("evidence_map", {})
-    'all'
-    """
-    spec = report if isinstance(report, ReportSpec) else get_report(report)
-    parts = []
-    for p in spec.params:
-        value = params.get(p.name, p.default)
-        if value is None:
-            continue
-        text = "+".join(value) if isinstance(value, (list, tuple)) else str(value)
-        parts.append(text if p.default is not None else f"{p.name}-{text}")
-    stem = "__".join(parts) or "all"
-    safe = "".join(ch if ch.isalnum() or ch in "_-+." else "_" for ch in stem)
-    if safe != stem or len(safe) > _MAX_SLUG:
-        digest = hashlib.sha256(stem.encode()).hexdigest()[:8]
-        safe = f"{safe[: _MAX_SLUG - 9]}~{digest}"
-    return safe
-
-
-def label(
-    report: str | ReportSpec, params: Mapping[str, object], catalog: Catalog | None = None
-) -> str:
-    """Short human label of one parameter set: names instead of ids, ``all`` if none set.
-
-    >>> label("dosing_ranges", {"modality": "drug"})
-    'modality: drug'
-    """
-    spec = report if isinstance(report, ReportSpec) else get_report(report)
-    bits = []
-    for p in spec.params:
-        value = params.get(p.name, p.default)
-        if value is None:
-            continue
-        names: Mapping[str, str] = {}
-        if catalog is not None and p.allowed == CONDITIONS_WITH_EVIDENCE:
-            names = catalog.conditions
-        elif catalog is not None and p.allowed == TREATMENTS:
-            names = catalog.treatments
-        values = value if isinstance(value, (list, tuple)) else [value]
-        shown = ", ".join(names.get(v) or v for v in values)
-        bits.append(
-            shown
-            if p.allowed == CONDITIONS_WITH_EVIDENCE
-            else f"{p.name.replace('_ids', 's').replace('_', ' ')}: {shown}"
-        )
-    return "; ".join(bits) or "all"

@@ -1,0 +1,69 @@
+"""Names of rendered outputs: the file stem (:func:`slug`) and the label of a parameter set."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+
+from calcidata.reports.catalog import CONDITIONS_WITH_EVIDENCE, TREATMENTS, Catalog
+from calcidata.reports.registry import ReportSpec, get_report
+
+_MAX_SLUG = 100
+
+
+def slug(report: str | ReportSpec, params: Mapping[str, object]) -> str:
+    """File stem for one rendered parameter set.
+
+    A parameter whose default is not ``None`` (such as ``condition_id``) gives
+    its value; an optional one that is set gives ``name-value``; lists are joined
+    with ``+``; parts with ``__``; ``all`` when nothing is set. Long stems are
+    cut and end with a short hash, so different sets never share a stem.
+
+    >>> slug("dosing_ranges", {"modality": "drug", "treatment_ids": None})
+    'modality-drug'
+    >>> slug("evidence_map", {})
+    'all'
+    """
+    spec = report if isinstance(report, ReportSpec) else get_report(report)
+    parts = []
+    for p in spec.params:
+        value = params.get(p.name, p.default)
+        if value is None:
+            continue
+        text = "+".join(value) if isinstance(value, (list, tuple)) else str(value)
+        parts.append(text if p.default is not None else f"{p.name}-{text}")
+    stem = "__".join(parts) or "all"
+    safe = "".join(ch if ch.isalnum() or ch in "_-+." else "_" for ch in stem)
+    if safe != stem or len(safe) > _MAX_SLUG:
+        digest = hashlib.sha256(stem.encode()).hexdigest()[:8]
+        safe = f"{safe[: _MAX_SLUG - 9]}~{digest}"
+    return safe
+
+
+def label(
+    report: str | ReportSpec, params: Mapping[str, object], catalog: Catalog | None = None
+) -> str:
+    """Short human label of one parameter set: names instead of ids, ``all`` if none set.
+
+    >>> label("dosing_ranges", {"modality": "drug"})
+    'modality: drug'
+    """
+    spec = report if isinstance(report, ReportSpec) else get_report(report)
+    bits = []
+    for p in spec.params:
+        value = params.get(p.name, p.default)
+        if value is None:
+            continue
+        names: Mapping[str, str] = {}
+        if catalog is not None and p.allowed == CONDITIONS_WITH_EVIDENCE:
+            names = catalog.conditions
+        elif catalog is not None and p.allowed == TREATMENTS:
+            names = catalog.treatments
+        values = value if isinstance(value, (list, tuple)) else [value]
+        shown = ", ".join(names.get(v) or v for v in values)
+        bits.append(
+            shown
+            if p.allowed == CONDITIONS_WITH_EVIDENCE
+            else f"{p.name.replace('_ids', 's').replace('_', ' ')}: {shown}"
+        )
+    return "; ".join(bits) or "all"

@@ -1,0 +1,89 @@
+"""The package layout shows the pipeline: stage folders whose imports run one way.
+
+``schemas`` -> ``tables`` -> ``analysis`` -> ``display`` -> ``reports``, with
+``export`` and ``audit`` reading the tables (the audit also uses the units of
+``analysis``) and ``cli`` wrapping them all. The top-level modules (errors,
+paths, file helpers, version) serve every stage.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from .conftest import ROOT
+
+PACKAGE = ROOT / "calcidata"
+
+#: Stage -> the stages it may import (besides itself and the top-level modules).
+ALLOWED = {
+    "schemas": set(),
+    "tables": {"schemas"},
+    "analysis": {"schemas", "tables"},
+    "display": {"schemas", "tables", "analysis"},
+    "reports": {"schemas", "tables", "analysis", "display"},
+    "export": {"schemas", "tables"},
+    "audit": {"schemas", "tables", "analysis"},
+    "cli": {"schemas", "tables", "analysis", "display", "reports", "export", "audit"},
+}
+#: Single modules that may reach further, with the reason.
+EXCEPTIONS = {
+    "tables/dictionary.py": (
+        {"analysis"},
+        "data/README.md quotes the documented rules of analysis (strength, certainty)",
+    ),
+}
+#: Modules over 400 lines, each kept whole because splitting would cut one idea in two.
+LONG = {
+    "audit/core.py": "the vectorised auditor and the documented range rule of audit_doses",
+}
+
+
+def _modules() -> list[Path]:
+    return sorted(p for p in PACKAGE.rglob("*.py") if "__pycache__" not in p.parts)
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+        elif isinstance(node, ast.Import):
+            found.update(a.name for a in node.names)
+    return {m for m in found if m == "calcidata" or m.startswith("calcidata.")}
+
+
+@pytest.mark.parametrize("path", _modules(), ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_imports_run_one_way_through_the_stages(path):
+    rel = path.relative_to(PACKAGE)
+    if len(rel.parts) == 1:
+        return  # top-level modules: the package's entry points and shared helpers
+    stage = rel.parts[0]
+    assert stage in ALLOWED, f"{rel}: a new stage folder must be added to ALLOWED"
+    allowed = ALLOWED[stage] | EXCEPTIONS.get(rel.as_posix(), (set(), ""))[0]
+    for module in _imports(path):
+        parts = module.split(".")
+        if len(parts) < 2 or parts[1] not in ALLOWED or parts[1] == stage:
+            continue
+        assert parts[1] in allowed, f"{rel} imports {module}: {stage} may not use it"
+
+
+def test_modules_stay_small():
+    sizes = {
+        str(p.relative_to(PACKAGE)): len(p.read_text(encoding="utf-8").splitlines())
+        for p in _modules()
+    }
+    assert max(sizes.values()) <= 500, sizes
+    over = {k for k, n in sizes.items() if n > 400}
+    assert over <= set(LONG), f"over 400 lines: {sorted(over - set(LONG))}"
+    assert set(LONG) <= over, f"no longer long, drop from LONG: {sorted(set(LONG) - over)}"
+
+
+def test_at_most_eight_modules_sit_directly_in_the_package():
+    top = [p.name for p in PACKAGE.glob("*.py")]
+    assert len(top) <= 8, top
+    folders = {p.name for p in PACKAGE.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
+    assert folders == set(ALLOWED), folders
