@@ -56,15 +56,21 @@ def new_axes(width: float, height: float):
     return ax
 
 
-def strength_legend(ax, levels, *, loc="upper left", anchor=(1.01, 1.0), title=None):
+def strength_handles(levels) -> list:
+    """Legend markers of the evidence-strength levels present in ``levels``, strongest first."""
     from matplotlib.lines import Line2D
 
-    pal = strength_palette()
-    handles = [
+    pal, present = strength_palette(), set(levels)
+    return [
         Line2D([], [], marker="o", linestyle="", markersize=7, color=pal[s], label=label_text(s))
         for s in reversed(STRENGTH)
-        if s in set(levels)
+        if s in present
     ]
+
+
+def strength_legend(ax, levels, *, loc="upper left", anchor=(1.01, 1.0), title=None):
+    """An evidence-strength legend beside ``ax``."""
+    handles = strength_handles(levels)
     if handles:
         ax.legend(
             handles=handles,
@@ -89,14 +95,7 @@ def plain_log_ticks(ax, low: float, high: float):
 
 def figure_strength_legend(fig, levels):
     """One evidence-strength legend above all panels of a figure."""
-    from matplotlib.lines import Line2D
-
-    pal = strength_palette()
-    handles = [
-        Line2D([], [], marker="o", linestyle="", markersize=7, color=pal[s], label=label_text(s))
-        for s in reversed(STRENGTH)
-        if s in set(levels)
-    ]
+    handles = strength_handles(levels)
     if handles:
         fig.legend(
             handles=handles,
