@@ -32,8 +32,8 @@ dictionary: $(STAMP) ## regenerate data/README.md from the schemas
 test: $(STAMP) ## run the whole test suite (real kernels included)
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup
 
-test-fast: $(STAMP) ## run the tests that need no notebook kernel
-	$(BIN)/python -m pytest -n $(JOBS) -m "not slow"
+test-fast: $(STAMP) ## run the tests that need no notebook kernel and no Spark
+	$(BIN)/python -m pytest -n $(JOBS) -m "not slow and not spark"
 
 lab: $(STAMP) ## start JupyterLab in notebooks/ with the project's environment as kernel
 	cd notebooks && ../$(BIN)/jupyter lab
