@@ -29,6 +29,7 @@ _LAZY = {
     "read_export": "calcidata.export",
     "audit_doses": "calcidata.audit",
     "audit_file": "calcidata.audit",
+    "audit_spark": "calcidata.audit",
     "render": "calcidata.reports.build",
     "build": "calcidata.reports.build",
 }
