@@ -10,9 +10,15 @@ below are resolved on first use.
 
 from __future__ import annotations
 
+import warnings
 from importlib import import_module
 
 from calcidata._version import __version__
+
+# When pyspark is installed (the calcidata[spark] extra), pandera imports pyspark.pandas
+# (on import, and again when it first builds a schema), which warns that pandas 3 is not
+# "fully supported". calcidata does not use pandas-on-Spark: that one warning is hidden.
+warnings.filterwarnings("ignore", "PySpark does not yet fully support", FutureWarning)
 
 _LAZY = {
     "load": "calcidata.tables",

@@ -149,11 +149,14 @@ def spark_session(master: str | None = None, *, config: dict[str, str] | None = 
         builder = builder.remote(os.environ["SPARK_REMOTE"])
     else:
         java_version()
-        # Python workers run the audit: they need this interpreter (with calcidata).
+        # Python workers run the audit: they need this interpreter (with calcidata). They
+        # inherit this environment on a local master (spark.executorEnv.* elsewhere).
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+        os.environ.setdefault("PYTHONWARNINGS", _WORKER_WARNINGS)
         builder = builder.master(master or "local[*]")
         if (master or "local").startswith("local"):
             builder = builder.config("spark.ui.enabled", "false")
+            builder = builder.config("spark.ui.showConsoleProgress", "false")
         # The executors' Python warns on import that pandas 3 is not "fully supported".
         builder = builder.config("spark.executorEnv.PYTHONWARNINGS", _WORKER_WARNINGS)
     for key, value in (config or {}).items():
