@@ -65,6 +65,8 @@ _ACCEPTED = {
     "frequency": ("string", *_NUMBERS),
     "dose": ("string", *_NUMBERS),
 }
+#: Rows per Arrow batch in sessions made by :func:`spark_session`.
+BATCH_ROWS = 100_000
 #: Oldest Java that Spark 4 runs on.
 JAVA_MAJOR = 17
 _STRUCT = "__calcidata_audit__"
@@ -159,7 +161,10 @@ def spark_session(master: str | None = None, *, config: dict[str, str] | None = 
             builder = builder.config("spark.ui.showConsoleProgress", "false")
         # The executors' Python warns on import that pandas 3 is not "fully supported".
         builder = builder.config("spark.executorEnv.PYTHONWARNINGS", _WORKER_WARNINGS)
-    for key, value in (config or {}).items():
+    # The audit resolves each distinct value once per Arrow batch: larger batches, less
+    # repeated work (10,000 rows by default; 100,000 audits a million rows about 3x faster).
+    settings = {"spark.sql.execution.arrow.maxRecordsPerBatch": str(BATCH_ROWS), **(config or {})}
+    for key, value in settings.items():
         builder = builder.config(key, value)
     with _quiet():
         return builder.getOrCreate()
@@ -197,13 +202,16 @@ def _batch_auditor(auditor: _Auditor):
     """The function each pandas batch of the audited columns goes through, on an executor."""
 
     def audit_batch(frame: pd.DataFrame) -> pd.DataFrame:
+        import pyarrow as pa
+
         out = auditor(frame)
         plain = {}
         for col in OUTPUT_COLUMNS:
             values = out[col]
-            if OUTPUT_TYPES[col] == "string":
-                values = values.astype(object).where(values.notna(), None)
-            plain[col] = values.to_numpy()
+            if isinstance(values.dtype, pd.CategoricalDtype):
+                # Decoded by Arrow into an Arrow-backed string column: no Python str per row.
+                values = pa.array(values).dictionary_decode().to_pandas()
+            plain[col] = values.reset_index(drop=True)
         return pd.DataFrame(plain)
 
     return audit_batch
@@ -257,8 +265,9 @@ def audit_spark(
     Notes
     -----
     Work on the executors is per Arrow batch (``spark.sql.execution.arrow.
-    maxRecordsPerBatch`` rows, 10,000 by default): each distinct value and key is
-    resolved once per batch, so larger batches do less repeated work. calcidata
+    maxRecordsPerBatch`` rows: Spark's default is 10,000, :func:`spark_session` sets
+    100,000): each distinct value and key is resolved once per batch, so larger
+    batches do less repeated work. calcidata
     (and its tables, unless ``tables`` is given) must be installed where the
     executors' Python runs.
     """
