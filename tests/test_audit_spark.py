@@ -261,3 +261,17 @@ def test_pandas_engine_is_the_default_and_rejects_spark_options(tables, tmp_path
     assert main(["audit", str(source), "--out", str(tmp_path / "o.csv"), *data]) == 0
     assert read_input(tmp_path / "o.csv")["status"].tolist() == ["within_range"]
     assert np.isclose(float(read_input(tmp_path / "o.csv")["daily_dose"][0]), 600)
+
+
+@spark_test
+def test_readme_spark_example_runs(spark, tmp_path, monkeypatch, capsys):
+    from .test_readme_reuse import reuse_blocks
+
+    blocks = [code for lang, code in reuse_blocks() if lang == "pyspark"]
+    assert len(blocks) == 1 and "audit_spark" in blocks[0]
+    monkeypatch.chdir(tmp_path)
+    exec(compile(blocks[0], "README.md", "exec"), {"__name__": "__readme__"})
+    shown = capsys.readouterr().out
+    assert "within_range" in shown and "unknown_treatment" in shown
+    audited = pd.read_parquet(tmp_path / "audited_spark")
+    assert len(audited) == 3 and set(OUTPUT_COLUMNS) <= set(audited.columns)
