@@ -179,10 +179,11 @@ def _check_schema(df, columns: dict[str, str | None], prefix: str) -> None:
             continue
         kind = re.sub(r"\(.*", "", types[name])
         if kind not in (*_ACCEPTED[role], "void"):
-            words = "string or numeric" if "double" in _ACCEPTED[role] else "string"
+            numeric = "double" in _ACCEPTED[role]
             problems.append(
-                f"column {name!r} ({role}) is {types[name]}, the audit needs {words}: "
-                f"cast it (F.col({name!r}).cast('string'))"
+                f"column {name!r} ({role}) is {types[name]}, the audit needs "
+                f"{'string or numeric' if numeric else 'string'}: cast it "
+                f"(F.col({name!r}).cast({'double' if numeric else 'string'!r}))"
             )
     taken = {c.lower() for c in df.columns}  # Spark resolves names case-insensitively
     clash = [prefix + c for c in OUTPUT_COLUMNS if (prefix + c).lower() in taken]

@@ -34,6 +34,10 @@ def _read(spark, path: Path):
 
 
 def _target(out: str | os.PathLike) -> Path:
+    if "://" in str(out):
+        raise ParameterError(
+            f"{out}: --out must be a local path (the finished directory is renamed into place)"
+        )
     target = Path(out)
     if str(out).endswith((".csv", ".csv.gz", ".txt")):
         raise ParameterError(f"{out}: --engine spark writes a directory of Parquet files")
