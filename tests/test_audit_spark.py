@@ -231,6 +231,7 @@ def test_missing_java_is_a_parameter_error_naming_java_17_and_java_home(
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.spark
 def test_java_version_reads_the_machines_java():
     assert java_version() >= 17
 
