@@ -265,13 +265,15 @@ def test_pandas_engine_is_the_default_and_rejects_spark_options(tables, tmp_path
 
 
 @spark_test
-def test_readme_spark_example_runs(spark, tmp_path, monkeypatch, capsys):
+def test_readme_spark_example_runs(spark, tmp_path, capsys):
     from .test_readme_reuse import reuse_blocks
 
     blocks = [code for lang, code in reuse_blocks() if lang == "pyspark"]
     assert len(blocks) == 1 and "audit_spark" in blocks[0]
-    monkeypatch.chdir(tmp_path)
-    exec(compile(blocks[0], "README.md", "exec"), {"__name__": "__readme__"})
+    # Spark resolves relative paths against the JVM's directory, fixed when the session began.
+    code = blocks[0].replace('"audited_spark"', repr(str(tmp_path / "audited_spark")))
+    assert code != blocks[0]
+    exec(compile(code, "README.md", "exec"), {"__name__": "__readme__"})
     shown = capsys.readouterr().out
     assert "within_range" in shown and "unknown_treatment" in shown
     audited = pd.read_parquet(tmp_path / "audited_spark")
