@@ -22,14 +22,14 @@ from calcidata.errors import ParameterError
 def _read(spark, path: Path):
     """A CSV file as text columns (an empty field is missing), or a Parquet file/directory."""
     if path.is_dir() or _kind(path) == "parquet":
-        return spark.read.parquet(str(path))
+        return spark.read.parquet(str(path.absolute()))
     # RFC 4180 quoting ("" inside quotes), as the pandas path reads it; every cell as text.
     return (
         spark.read.option("header", True)
         .option("escape", '"')
         .option("mode", "FAILFAST")
         .option("encoding", "UTF-8")
-        .csv(str(path))
+        .csv(str(path.absolute()))
     )
 
 
@@ -145,7 +145,8 @@ def _run(spark, path, target, treatment, dose, unit, frequency, route, condition
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
         with _quiet():
-            audited.write.mode("overwrite").parquet(str(tmp))
+            # Absolute paths: Spark resolves relative ones in the JVM's directory.
+            audited.write.mode("overwrite").parquet(str(tmp.absolute()))
     except BaseException as exc:  # interrupted too: leave no half directory behind
         shutil.rmtree(tmp, ignore_errors=True)
         if type(exc).__module__.startswith(("pyspark", "py4j")):
@@ -157,7 +158,9 @@ def _run(spark, path, target, treatment, dose, unit, frequency, route, condition
     os.replace(tmp, target)
     shutil.rmtree(old, ignore_errors=True)
     with _quiet():
-        rows = spark.read.parquet(str(target)).groupBy(prefix + "status").count().collect()
+        rows = (
+            spark.read.parquet(str(target.absolute())).groupBy(prefix + "status").count().collect()
+        )
     counts = pd.Series(0, index=pd.Index(STATUSES, name="status"), name="rows")
     for status, n in rows:
         counts[status] = n
