@@ -12,7 +12,7 @@ import pytest
 
 import calcidata
 from calcidata.audit import OUTPUT_COLUMNS, STATUSES, audit_doses, read_input
-from calcidata.audit.spark import OUTPUT_TYPES, audit_spark, java_version, spark_session
+from calcidata.audit.spark import OUTPUT_TYPES, audit_spark, java_version
 from calcidata.cli import main
 from calcidata.errors import ParameterError
 
@@ -21,7 +21,7 @@ from .test_audit import CASES, EXTRA_RANGES, rx
 
 
 def spark_test(fn):
-    """Runs on the module's Spark session; one xdist worker holds it (--dist loadgroup)."""
+    """Runs on the Spark session of ``conftest.spark``; one xdist worker holds it (loadgroup)."""
     return pytest.mark.spark(pytest.mark.xdist_group("spark")(fn))
 
 
@@ -33,16 +33,6 @@ def tables(tmp_path_factory):
     path = data / "dosing_ranges.csv"
     path.write_text(path.read_text(encoding="utf-8") + EXTRA_RANGES, encoding="utf-8")
     return calcidata.load(data)
-
-
-@pytest.fixture(scope="module")
-def spark():
-    session = spark_session(
-        "local[2]",
-        config={"spark.sql.shuffle.partitions": "2", "spark.default.parallelism": "2"},
-    )
-    yield session
-    session.stop()
 
 
 def plain(frame: pd.DataFrame) -> dict[str, list]:
