@@ -33,7 +33,7 @@ test: $(STAMP) lint ## lint, then the whole test suite (real kernels, the full b
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup
 
 test-fast: $(STAMP) ## run the tests that need no notebook kernel (no full build, no Spark)
-	$(BIN)/python -m pytest -n $(JOBS) -m "not slow and not full_build"
+	$(BIN)/python -m pytest -n $(JOBS) -m "not slow and not full_build and not spark"
 
 lab: $(STAMP) ## start JupyterLab in notebooks/ with the project's environment as kernel
 	cd notebooks && ../$(BIN)/jupyter lab

@@ -10,6 +10,7 @@ below are resolved on first use.
 
 from __future__ import annotations
 
+import warnings
 from importlib import import_module
 
 from calcidata._version import __version__
@@ -21,6 +22,11 @@ NOTICE = (
     "education. It does not replace the judgement of a clinician who knows the patient. "
     "Doses are shown as their sources report them, not as recommendations."
 )
+
+# When pyspark is installed (the calcidata[spark] extra), pandera imports pyspark.pandas
+# (on import, and again when it first builds a schema), which warns that pandas 3 is not
+# "fully supported". calcidata does not use pandas-on-Spark: that one warning is hidden.
+warnings.filterwarnings("ignore", "PySpark does not yet fully support", FutureWarning)
 
 _LAZY = {
     "load": "calcidata.tables",
@@ -38,6 +44,7 @@ _LAZY = {
     "read_export": "calcidata.export",
     "audit_doses": "calcidata.audit",
     "audit_file": "calcidata.audit",
+    "audit_spark": "calcidata.audit",
     "render": "calcidata.reports.build",
     "build": "calcidata.reports.build",
 }

@@ -30,6 +30,24 @@ def shipped():
     return calcidata.load()
 
 
+@pytest.fixture(scope="session")
+def spark():
+    """One local Spark session (2 cores, UI off) for the tests marked ``spark``.
+
+    Session-scoped: xdist's loadgroup sends every ``spark`` test to one worker, which may
+    interleave them with other modules' tests; a module-scoped session would then be
+    stopped and started again (tens of seconds each time).
+    """
+    from calcidata.audit.spark import spark_session
+
+    session = spark_session(
+        "local[2]",
+        config={"spark.sql.shuffle.partitions": "2", "spark.default.parallelism": "2"},
+    )
+    yield session
+    session.stop()
+
+
 @pytest.fixture
 def minimal(tmp_path: Path) -> Path:
     """A writable copy of the small valid dataset in tests/fixtures/minimal."""

@@ -120,6 +120,8 @@ def test_reuse_examples_run_in_order_in_a_fresh_directory(tmp_path, monkeypatch)
                 _run_r(code)
             elif lang == "js":
                 print(_run_js(code))
+            elif lang == "pyspark":
+                continue  # run on Spark by tests/test_audit_spark.py (marked spark)
             else:
                 pytest.fail(f"no runner for {lang} blocks")
     out = printed.getvalue()

@@ -2,7 +2,9 @@
 
 - :mod:`~calcidata.audit.core`: :func:`audit_doses`, the vectorised audit of a frame;
 - :mod:`~calcidata.audit.reference`: :class:`DoseReference`, the ranges per key;
-- :mod:`~calcidata.audit.files`: :func:`audit_file`, CSV/Parquet in and out, out of core.
+- :mod:`~calcidata.audit.files`: :func:`audit_file`, CSV/Parquet in and out, out of core;
+- :mod:`~calcidata.audit.spark`: :func:`audit_spark`, the same audit on a Spark DataFrame
+  (imported on first use: ``import calcidata.audit`` does not import pyspark).
 """
 
 from __future__ import annotations
@@ -10,4 +12,20 @@ from __future__ import annotations
 from calcidata.audit.core import CHUNK_ROWS, OUTPUT_COLUMNS, STATUSES, audit_doses
 from calcidata.audit.files import audit_file, read_input
 
-__all__ = ["CHUNK_ROWS", "OUTPUT_COLUMNS", "STATUSES", "audit_doses", "audit_file", "read_input"]
+__all__ = [
+    "CHUNK_ROWS",
+    "OUTPUT_COLUMNS",
+    "STATUSES",
+    "audit_doses",
+    "audit_file",
+    "audit_spark",
+    "read_input",
+]
+
+
+def __getattr__(name: str):
+    if name == "audit_spark":
+        from calcidata.audit.spark import audit_spark
+
+        return audit_spark
+    raise AttributeError(f"module 'calcidata.audit' has no attribute {name!r}")

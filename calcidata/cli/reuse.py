@@ -43,11 +43,24 @@ def _setup_export(sub) -> None:
 
 def _run_audit(args) -> int:
     from calcidata.audit import CHUNK_ROWS, audit_file
+    from calcidata.errors import ParameterError
 
-    counts = audit_file(
+    if args.engine == "spark":
+        if not args.out:
+            raise ParameterError("--engine spark needs --out DIR (a directory of Parquet files)")
+        if args.chunk_rows:
+            raise ParameterError("--chunk-rows is for --engine pandas (Spark splits the file)")
+        from calcidata.audit.spark_files import audit_file_spark
+
+        run, options = audit_file_spark, {"master": args.master}
+    else:
+        if args.master:
+            raise ParameterError("--master is for --engine spark")
+        run, options = audit_file, {"chunk_rows": args.chunk_rows or CHUNK_ROWS}
+    counts = run(
         args.file,
         args.out,
-        chunk_rows=args.chunk_rows or CHUNK_ROWS,
+        **options,
         treatment=args.treatment_column,
         dose=args.dose_column,
         unit=args.unit_column,
@@ -83,7 +96,21 @@ def _setup_audit(sub) -> None:
         "--out",
         metavar="FILE",
         default=None,
-        help="output .csv or .parquet (default: CSV on standard output)",
+        help="output .csv or .parquet (default: CSV on standard output); with "
+        "--engine spark, a directory of Parquet files (required)",
+    )
+    p.add_argument(
+        "--engine",
+        choices=["pandas", "spark"],
+        default="pandas",
+        help="pandas (default: in chunks on this machine) or spark (needs calcidata[spark] "
+        "and Java 17)",
+    )
+    p.add_argument(
+        "--master",
+        metavar="URL",
+        default=None,
+        help="with --engine spark: Spark master URL (default: SPARK_REMOTE if set, else local[*])",
     )
     for role, words in (
         ("treatment", "calcidata id, name, synonym or ATC code"),

@@ -7,6 +7,14 @@ a table only references tables listed before it (or itself).
 
 from __future__ import annotations
 
+import warnings
+
+# When pyspark is installed (the calcidata[spark] extra), pandera imports pyspark.pandas,
+# which warns that pandas 3 is not "fully supported". calcidata does not use pandas-on-Spark.
+with warnings.catch_warnings():
+    warnings.filterwarnings("ignore", "PySpark does not yet fully support", FutureWarning)
+    import pandera.pandas  # noqa: F401
+
 from calcidata.schemas.conditions import Conditions
 from calcidata.schemas.dosing_ranges import DosingRanges
 from calcidata.schemas.evidence import Evidence

@@ -1,0 +1,167 @@
+"""The audit of files on Spark: CSV or Parquet in, one Parquet directory out, atomically.
+
+Used by ``calcidata audit FILE --engine spark --out DIR``. The output directory
+appears under its name only when the whole job has succeeded: Spark writes into
+a hidden sibling, which is then renamed.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pandas as pd
+
+from calcidata.audit.core import STATUSES
+from calcidata.audit.files import _kind
+from calcidata.audit.spark import _pyspark, _quiet, audit_spark, spark_session
+from calcidata.errors import ParameterError
+
+
+def _read(spark, path: Path):
+    """A CSV file as text columns (an empty field is missing), or a Parquet file/directory."""
+    if path.is_dir() or _kind(path) == "parquet":
+        return spark.read.parquet(str(path.absolute()))
+    # RFC 4180 quoting ("" inside quotes), as the pandas path reads it; every cell as text.
+    return (
+        spark.read.option("header", True)
+        .option("escape", '"')
+        .option("mode", "FAILFAST")
+        .option("encoding", "UTF-8")
+        .csv(str(path.absolute()))
+    )
+
+
+def _target(out: str | os.PathLike) -> Path:
+    if "://" in str(out):
+        raise ParameterError(
+            f"{out}: --out must be a local path (the finished directory is renamed into place)"
+        )
+    target = Path(out)
+    if str(out).endswith((".csv", ".csv.gz", ".txt")):
+        raise ParameterError(f"{out}: --engine spark writes a directory of Parquet files")
+    if target.exists() and not (target.is_dir() and (target / "_SUCCESS").exists()):
+        raise ParameterError(
+            f"{out} exists and is not an earlier Spark output (no _SUCCESS file): "
+            "give a new directory"
+        )
+    return target
+
+
+def _failure(exc: Exception) -> ParameterError:
+    lines = [line for line in str(exc).splitlines() if line.strip()]
+    return ParameterError(f"the Spark job failed: {lines[0] if lines else type(exc).__name__}")
+
+
+def audit_file_spark(
+    path: str | os.PathLike,
+    out: str | os.PathLike,
+    *,
+    master: str | None = None,
+    spark=None,
+    treatment: str | None = None,
+    dose: str | None = None,
+    unit: str | None = None,
+    frequency: str | None = None,
+    route: str | None = None,
+    condition: str | None = None,
+    prefix: str = "",
+    tables=None,
+    data_dir: str | os.PathLike | None = None,
+) -> pd.Series:
+    """Audit a CSV or Parquet file on Spark into a directory of Parquet files.
+
+    Parameters
+    ----------
+    path : path-like
+        Input ``.csv`` (every cell read as text, an empty field missing), ``.parquet``,
+        or a directory of Parquet files. Never modified.
+    out : path-like
+        Output directory (Parquet, one file per partition). Written to a hidden
+        sibling first and renamed when the job has succeeded, so a failed job
+        leaves nothing under this name. An earlier Spark output (with a
+        ``_SUCCESS`` file) is replaced; any other existing path is refused.
+    master : str, optional
+        Spark master URL; by default ``SPARK_REMOTE`` if set, else a local session
+        (see :func:`calcidata.audit.spark.spark_session`).
+    spark : pyspark.sql.SparkSession, optional
+        A session to use (then ``master`` is ignored). Without it, the active session
+        if there is one, else a new one, stopped at the end.
+    treatment, dose, unit, frequency, route, condition, prefix, tables, data_dir
+        As for :func:`calcidata.audit_doses`.
+
+    Returns
+    -------
+    pandas.Series
+        Number of rows per status (every status listed, zeros included).
+    """
+    path = Path(path)
+    if not path.exists():
+        raise ParameterError(f"no such file: {path}")
+    if not path.is_dir():
+        _kind(path)
+    target = _target(out)
+    if target.resolve() == path.resolve():
+        raise ParameterError("the output must differ from the input (the input is never modified)")
+    _pyspark()
+    if spark is None:
+        from pyspark.sql import SparkSession
+
+        own = SparkSession.getActiveSession() is None  # an active session is borrowed
+        session = spark_session(master)
+    else:
+        own, session = False, spark
+    try:
+        return _run(session, path, target, treatment, dose, unit, frequency, route, condition,
+                    prefix, tables, data_dir)  # fmt: skip
+    finally:
+        if own:
+            session.stop()
+
+
+def _run(spark, path, target, treatment, dose, unit, frequency, route, condition, prefix,
+         tables, data_dir) -> pd.Series:  # fmt: skip
+    from pyspark.errors import PySparkException
+
+    try:
+        with _quiet():
+            frame = _read(spark, path)
+    except PySparkException as exc:
+        raise ParameterError(f"{path} cannot be read: {_failure(exc)}") from None
+    audited = audit_spark(
+        frame,
+        treatment=treatment,
+        dose=dose,
+        unit=unit,
+        frequency=frequency,
+        route=route,
+        condition=condition,
+        prefix=prefix,
+        tables=tables,
+        data_dir=data_dir,
+    )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        with _quiet():
+            # Absolute paths: Spark resolves relative ones in the JVM's directory.
+            audited.write.mode("overwrite").parquet(str(tmp.absolute()))
+    except BaseException as exc:  # interrupted too: leave no half directory behind
+        shutil.rmtree(tmp, ignore_errors=True)
+        if type(exc).__module__.startswith(("pyspark", "py4j")):
+            raise _failure(exc) from None
+        raise
+    old = target.with_name(f".{target.name}.{os.getpid()}.old")
+    if target.exists():
+        os.replace(target, old)
+    os.replace(tmp, target)
+    shutil.rmtree(old, ignore_errors=True)
+    with _quiet():
+        rows = (
+            spark.read.parquet(str(target.absolute())).groupBy(prefix + "status").count().collect()
+        )
+    counts = pd.Series(0, index=pd.Index(STATUSES, name="status"), name="rows")
+    for status, n in rows:
+        counts[status] = n
+    return counts
