@@ -31,8 +31,8 @@ def atomic_path(target: str | os.PathLike) -> Iterator[Path]:
 
     The temporary name is unique per call, so concurrent writers never share it.
     The path does not exist when yielded (writers such as DuckDB refuse to open
-    an existing file). If the block raises, the temporary file (and a DuckDB
-    ``.wal`` beside it) is removed and ``target`` is left as it was.
+    an existing file). If the block raises, or writes nothing, the temporary file
+    (and a DuckDB ``.wal`` beside it) is removed and ``target`` is left as it was.
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -42,9 +42,9 @@ def atomic_path(target: str | os.PathLike) -> Iterator[Path]:
     tmp_path.unlink()
     try:
         yield tmp_path
-        if tmp_path.exists():
+        if tmp_path.exists():  # a block that wrote nothing leaves ``target`` as it was
             os.chmod(tmp_path, _MODE)
-        os.replace(tmp_path, target)
+            os.replace(tmp_path, target)
     finally:
         tmp_path.unlink(missing_ok=True)
         for extra in tmp_path.parent.glob(tmp_path.name + ".wal"):

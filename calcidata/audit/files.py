@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from calcidata._io import atomic_path
 from calcidata.audit.core import CHUNK_ROWS, STATUSES, _Auditor, _check_collisions
 from calcidata.audit.inputs import _resolve_columns
 from calcidata.audit.reference import cached_reference as _reference
@@ -171,8 +172,8 @@ class _Writer:
 
     def __enter__(self):
         if self.target is not None:
-            self.target.parent.mkdir(parents=True, exist_ok=True)
-            self.tmp = self.target.with_name(f".{self.target.name}.{os.getpid()}.tmp")
+            self._atomic = atomic_path(self.target)
+            self.tmp = self._atomic.__enter__()
         return self
 
     def write(self, frame: pd.DataFrame) -> None:
@@ -206,10 +207,7 @@ class _Writer:
         if self.tmp is None:
             sys.stdout.flush()
             return False
-        if exc_type is None and self.tmp.exists():
-            os.replace(self.tmp, self.target)
-        elif self.tmp.exists():
-            self.tmp.unlink()
+        self._atomic.__exit__(exc_type, exc, tb)
         return False
 
 
