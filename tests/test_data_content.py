@@ -127,10 +127,19 @@ def test_stated_grade_certainty_is_never_added(tables):
     assert set(ours["source_id"]) <= graded_sources
 
 
+#: Dossier label pages no longer cited, with the reason (issue 13: re-cite or drop rows
+#: whose page cannot be found).
+DROPPED_LABEL_URLS = {
+    "https://recallguide.org/drug/arnica-montana-pellet": "not in the stored pages; its "
+    "colchicine rows now cite the Colcrys label copy",
+}
+
+
 def test_every_drug_label_becomes_a_cited_label_source(tables):
     labels = pd.read_csv(DOSSIER / "drug_labels.csv", dtype=str)
     urls = " ".join(tables.sources["urls"].dropna())
-    assert all(u in urls for u in labels["url"])
+    missing = {u for u in labels["url"] if u not in urls}
+    assert missing == set(DROPPED_LABEL_URLS)
 
 
 def test_seed_documents_are_lay_sources_and_cited():

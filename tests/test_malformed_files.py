@@ -72,7 +72,13 @@ CASES = {
     "not-utf8": ("conditions.csv", _latin1, 3, None, "not valid UTF-8"),
     "semicolon-delimiter": ("treatments.csv", _semicolons, 1, None, "wrong delimiter ';'"),
     "tab-delimiter": ("sources.csv", _tabs, 1, None, "wrong delimiter '\\t'"),
-    "missing-column": ("evidence.csv", _drop_column, 1, "note", "required column is missing"),
+    "missing-column": (
+        "evidence.csv",
+        _drop_column,
+        1,
+        "curation_note",
+        "required column is missing",
+    ),
     "extra-column": ("dosing_ranges.csv", _extra_column, 1, "extra", "unknown column"),
     "empty-file": ("evidence.csv", lambda b: b"", None, None, "file is empty"),
     "blank-file": ("sources.csv", lambda b: b"\n\n  \n", None, None, "file is empty"),
@@ -90,7 +96,7 @@ CASES = {
         None,
         "header row is repeated",
     ),
-    "ragged-row": ("evidence.csv", _ragged_row, 3, None, "expected 21 fields, found 22"),
+    "ragged-row": ("evidence.csv", _ragged_row, 3, None, "expected 25 fields, found 26"),
     "unclosed-quote": ("dosing_ranges.csv", _unclosed_quote, 3, None, "quote is closed"),
 }
 
@@ -122,7 +128,7 @@ def test_missing_file_is_reported(minimal, capsys):
 def test_byte_order_mark_is_accepted(minimal, capsys):
     _rewrite(minimal / "sources.csv", lambda b: b"\xef\xbb\xbf" + b)
     assert main(["validate", "--data-dir", str(minimal)]) == 0
-    assert capsys.readouterr().out.startswith("OK: 5 tables")
+    assert capsys.readouterr().out.startswith("OK: 7 tables")
 
 
 def test_validate_cli_in_a_real_process_exits_1_without_traceback(minimal):
@@ -145,4 +151,4 @@ def test_validate_cli_on_shipped_data_prints_one_line_summary():
     )
     assert out.returncode == 0, out.stderr
     lines = out.stdout.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("OK: 5 tables")
+    assert len(lines) == 1 and lines[0].startswith("OK: 7 tables")

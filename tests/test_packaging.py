@@ -82,7 +82,7 @@ def test_wheel_installs_into_a_fresh_venv_and_loads_the_tables(tmp_path):
         text=True,
     )
     assert cli.returncode == 0, cli.stderr
-    assert cli.stdout.startswith("OK: 5 tables")
+    assert cli.stdout.startswith("OK: 7 tables")
 
     header = subprocess.run(
         [py, "-c", "from calcidata import display; print(display.header('T', {}, None))"],

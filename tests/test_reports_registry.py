@@ -12,7 +12,7 @@ import pytest
 import calcidata
 from calcidata.cli import main
 from calcidata.errors import ParameterError
-from calcidata.reports.registry import (
+from calcidata.reports import (
     REPORTS,
     Catalog,
     check_params,
