@@ -121,6 +121,25 @@ def _make_consistent(name: str, rows: list[dict[str, str]]) -> None:
                 r["pooled_design"] = ""
         if name == "sources" and not any(r[c] for c in ("title", "urls", "doi", "pmid")):
             r["title"] = "A title"
+        if name == "sources":  # one kind per URL (generated hosts are never mirror hosts)
+            n = len(r["urls"].split(" | ")) if r["urls"] else 0
+            r["url_kinds"] = " | ".join(["publisher"] * n)
+        if name == "review_studies" and r["study_id"] == r["review_id"]:
+            r["study_id"] += "_study"
+        if name == "study_outcomes":
+            means = ("mean_treatment", "sd_treatment", "mean_comparator", "sd_comparator")
+            for c in (
+                ("events_treatment", "events_comparator")
+                if r["data_type"] == "continuous"
+                else means
+            ):
+                r[c] = ""
+            for e, n in (
+                ("events_treatment", "n_treatment"),
+                ("events_comparator", "n_comparator"),
+            ):
+                if r[e] and r[n] and int(r[e]) > int(r[n]):
+                    r[e], r[n] = r[n], r[e]
 
 
 @st.composite
