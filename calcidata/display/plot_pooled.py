@@ -6,6 +6,9 @@ is imported inside :func:`pooled_forests`.
 
 from __future__ import annotations
 
+import base64
+import html
+import io
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -30,8 +33,8 @@ def panel_title(body: PooledBody) -> str:
     )
 
 
-def pooled_forests(bodies: Sequence[PooledBody]) -> Figure | HTML:
-    """A figure with one forest plot per pooled body, or a sentence when there is none.
+def pooled_forest_figure(bodies: Sequence[PooledBody]) -> Figure:
+    """A figure with one forest plot per pooled body (``bodies`` must not be empty).
 
     Parameters
     ----------
@@ -40,13 +43,10 @@ def pooled_forests(bodies: Sequence[PooledBody]) -> Figure | HTML:
 
     Returns
     -------
-    matplotlib.figure.Figure or HTML
+    matplotlib.figure.Figure
         One panel per body, titled with its question (:func:`panel_title`),
-        drawn by :func:`calcidata.display.forest`; :data:`NONE_POOLED` as HTML
-        when ``bodies`` is empty. Nothing is shown or saved.
+        drawn by :func:`calcidata.display.forest`. Nothing is shown or saved.
     """
-    if not bodies:
-        return HTML(f'<p class="calcidata-muted">{NONE_POOLED}</p>')
     import matplotlib.pyplot as plt
 
     heights = [0.45 * (b.result.k + 6) for b in bodies]
@@ -60,4 +60,34 @@ def pooled_forests(bodies: Sequence[PooledBody]) -> Figure | HTML:
     return fig
 
 
-__all__ = ["NONE_POOLED", "panel_title", "pooled_forests"]
+def pooled_forests(bodies: Sequence[PooledBody]) -> HTML:
+    """The forest plots of :func:`pooled_forest_figure` as an inline PNG, or a sentence.
+
+    Parameters
+    ----------
+    bodies : sequence of PooledBody
+        From :func:`calcidata.analysis.pooled_bodies`.
+
+    Returns
+    -------
+    HTML
+        An ``<img>`` of the figure (closed after drawing, so a notebook shows
+        it once), or :data:`NONE_POOLED` when ``bodies`` is empty.
+    """
+    if not bodies:
+        return HTML(f'<p class="calcidata-muted">{NONE_POOLED}</p>')
+    import matplotlib.pyplot as plt
+
+    fig = pooled_forest_figure(bodies)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
+    plt.close(fig)
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    titles = "; ".join(panel_title(b) for b in bodies)
+    return HTML(
+        f'<img class="calcidata-forest" alt="Forest plots: {html.escape(titles, quote=True)}" '
+        f'src="data:image/png;base64,{data}">'
+    )
+
+
+__all__ = ["NONE_POOLED", "panel_title", "pooled_forest_figure", "pooled_forests"]
