@@ -78,6 +78,8 @@ def test_review_overlap_matrix_and_cca(tmp_path):
     assert o.mentions == 4 and o.cca == pytest.approx((4 - 3) / (6 - 3))
     html = display.overlap_table(o)
     assert html.count("\u2713") == 4 and "CCA = 0.33" in html
+    labelled = display.overlap_table(o, labels=pd.Series({"rev_a": "Alpha 2020"}))
+    assert "Alpha 2020" in labelled and "rev_b" in labelled
 
 
 def test_condition_whose_reviews_list_no_study_says_so():

@@ -35,7 +35,7 @@ def overlap_table(overlap, *, labels=None) -> HTML:
         review includes it, then the CCA line; a sentence instead when the
         condition has no review, or none of its reviews lists its studies.
     """
-    labels = dict(labels or {})
+    labels = {} if labels is None else dict(labels)
     matrix = overlap.matrix
     unlisted = [r for r in overlap.reviews if r not in matrix.index]
     return _render(
