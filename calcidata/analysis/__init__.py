@@ -15,6 +15,9 @@ Importing this package imports pandas and the schemas' vocabularies only (no
 plotting, no notebook machinery).
 """
 
+from importlib import import_module
+from typing import Any
+
 from calcidata.analysis.caveats import AGREEMENT, CAVEATS, GAP_KINDS, SMALL_STUDY
 from calcidata.analysis.conditions import condition_name, condition_order, condition_profile
 from calcidata.analysis.dosing import dose_intervals, dosing_summary, dosing_table
@@ -29,7 +32,15 @@ from calcidata.analysis.selection import Selection, subtree
 from calcidata.analysis.sources import citation_labels, cited_sources
 from calcidata.analysis.treatments import NO_EVIDENCE, side_by_side, treatment_ranking
 
+#: Names whose modules pull in the evidence profile (scipy): imported on first use.
+_LAZY = {
+    "sof_rows": "calcidata.analysis.sof",
+    "pooled_bodies": "calcidata.analysis.pooled",
+    "review_overlap": "calcidata.analysis.overlap",
+}
+
 __all__ = [
+    *_LAZY,
     "AGREEMENT",
     "CAVEATS",
     "GAP_KINDS",
@@ -55,3 +66,11 @@ __all__ = [
     "summary_of_findings",
     "treatment_ranking",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -7,13 +7,16 @@ Words and HTML (imported with the package; no matplotlib):
   :func:`format_effect`, :func:`format_range`, :func:`participants_studies`,
   :func:`short_label`; :data:`LABELS`, :data:`NOTICE`.
 - :func:`table`, :func:`record`, :func:`sources`, :func:`header`,
-  :func:`notice`, :func:`definitions` (:mod:`calcidata.display.html`).
+  :func:`notice`, :func:`definitions` (:mod:`calcidata.display.html`); the
+  summary of findings :func:`sof_table` and the reviews' overlap
+  :func:`overlap_table`.
 
 Plots (matplotlib and seaborn are imported on first use of one of these names):
 :func:`set_theme`, :func:`plot_results`, :func:`plot_results_grid`,
 :func:`plot_participants`, :func:`plot_directions`, :func:`plot_dose_ranges`,
 :func:`plot_dose_range_grid`, :func:`plot_evidence_map`, and :func:`forest`
-(the meta-analysis forest plot of :mod:`calcidata.display.metaplot`).
+(the meta-analysis forest plot of :mod:`calcidata.display.metaplot`), and
+:func:`pooled_forests` (one forest per pooled body of evidence).
 
 Typical notebook cell::
 
@@ -35,6 +38,8 @@ from calcidata.display.labels import (
     participants_studies,
     short_label,
 )
+from calcidata.display.overlap import overlap_table
+from calcidata.display.sof import sof_table
 from calcidata.display.wording import WORDINGS, Compose, Wording, reader_table, words
 
 #: Lazily imported names -> the module that holds them.
@@ -51,6 +56,7 @@ _LAZY = {
     "palette_table": "calcidata.display._plotbase",
     "DIRECTION_COLOURS": "calcidata.display._plotbase",
     "forest": "calcidata.display.metaplot",
+    "pooled_forests": "calcidata.display.plot_pooled",
 }
 
 __all__ = [
@@ -65,10 +71,12 @@ __all__ = [
     "header",
     "humanize",
     "notice",
+    "overlap_table",
     "participants_studies",
     "reader_table",
     "record",
     "short_label",
+    "sof_table",
     "sources",
     "table",
     "words",

@@ -1,0 +1,93 @@
+"""One RevMan-style forest plot per pooled body of evidence.
+
+Imported only when used (``calcidata.display.pooled_forests`` loads it); matplotlib
+is imported inside :func:`pooled_forests`.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from calcidata.display.html import HTML
+from calcidata.display.labels import humanize
+from calcidata.display.metaplot import forest
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.figure import Figure
+
+    from calcidata.analysis.pooled import PooledBody
+
+NONE_POOLED = "calcidata pooled no body of evidence for this condition."
+
+
+def panel_title(body: PooledBody) -> str:
+    """``ESWT vs placebo or sham · deposit resolution · RR · 3-6 months``."""
+    k = body.keys
+    return (
+        f"{body.treatment} vs {k['comparator']} · {humanize(k['outcome_domain'])} · "
+        f"{body.measure} · {k['timepoint']}"
+    )
+
+
+def pooled_forest_figure(bodies: Sequence[PooledBody]) -> Figure:
+    """A figure with one forest plot per pooled body (``bodies`` must not be empty).
+
+    Parameters
+    ----------
+    bodies : sequence of PooledBody
+        From :func:`calcidata.analysis.pooled_bodies`.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One panel per body, titled with its question (:func:`panel_title`),
+        drawn by :func:`calcidata.display.forest`. Nothing is shown or saved.
+    """
+    import matplotlib.pyplot as plt
+
+    heights = [0.45 * (b.result.k + 6) for b in bodies]
+    fig, axes = plt.subplots(
+        len(bodies), 1, figsize=(9, sum(heights) + 0.8 * len(bodies)), squeeze=False,
+        gridspec_kw={"height_ratios": heights, "hspace": 0.9},
+    )  # fmt: skip
+    for body, ax in zip(bodies, axes[:, 0], strict=True):
+        forest(body.result, labels=body.labels, measure=body.measure, ax=ax)
+        ax.set_title(panel_title(body), loc="left", fontsize=10)
+    return fig
+
+
+def pooled_forests(bodies: Sequence[PooledBody]) -> HTML:
+    """The forest plots of :func:`pooled_forest_figure` as an inline PNG, or a sentence.
+
+    Parameters
+    ----------
+    bodies : sequence of PooledBody
+        From :func:`calcidata.analysis.pooled_bodies`.
+
+    Returns
+    -------
+    HTML
+        An ``<img>`` of the figure (closed after drawing, so a notebook shows
+        it once), or :data:`NONE_POOLED` when ``bodies`` is empty.
+    """
+    if not bodies:
+        return HTML(f'<p class="calcidata-muted">{NONE_POOLED}</p>')
+    import matplotlib.pyplot as plt
+
+    fig = pooled_forest_figure(bodies)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
+    plt.close(fig)
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    titles = "; ".join(panel_title(b) for b in bodies)
+    return HTML(
+        f'<img class="calcidata-forest" alt="Forest plots: {html.escape(titles, quote=True)}" '
+        f'src="data:image/png;base64,{data}">'
+    )
+
+
+__all__ = ["NONE_POOLED", "panel_title", "pooled_forest_figure", "pooled_forests"]

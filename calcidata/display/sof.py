@@ -1,0 +1,158 @@
+"""The summary-of-findings table in GRADEpro's shape, from :func:`calcidata.analysis.sof_rows`.
+
+One row per body of evidence, outcome first: the relative effect with its
+95% CI, the anticipated absolute effects per 1,000 (risk with the comparator,
+risk difference with the treatment), participants (studies) and the GRADE
+certainty as symbols and a word. The certainty carries a letter saying whose
+rating it is (:data:`BASIS_LABELS`) and the numbers of its footnotes (the
+``reasons`` of the rating-down), listed under the table as GRADEpro does. The
+``main`` rows come first; the others under "More outcomes". Rendered from the
+autoescaped template ``templates/sof.html.j2``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from calcidata.display.html import HTML, NOT_REPORTED, _render
+from calcidata.display.labels import format_effect, humanize
+
+NOT_ESTIMABLE = "Not estimable"
+#: GRADE certainty -> its symbols.
+CERTAINTY_SYMBOLS = {
+    "high": "\u2295\u2295\u2295\u2295",
+    "moderate": "\u2295\u2295\u2295\u25ef",
+    "low": "\u2295\u2295\u25ef\u25ef",
+    "very_low": "\u2295\u25ef\u25ef\u25ef",
+}
+#: ``certainty_basis`` -> its mark in the certainty cell and its label under the table.
+BASIS_LABELS = {
+    "calcidata_rule": ("a", "calcidata's rule-based rating, not a guideline panel's judgement"),
+    "stated": ("b", "as stated by the source"),
+}
+
+
+def _missing(value: object) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
+def per_1000(value: object) -> str:
+    """``593 per 1,000``; "Not estimable" when unknown."""
+    return NOT_ESTIMABLE if _missing(value) else f"{round(float(value)):,} per 1,000"
+
+
+def _more_fewer(value: float) -> str:
+    n = round(value)
+    return f"{abs(n):,} {'more' if n > 0 else 'fewer'}"
+
+
+def risk_difference_words(value: object, low: object, high: object) -> str:
+    """``183 fewer per 1,000 (from 278 fewer to 62 fewer)``; "Not estimable" when unknown."""
+    if _missing(value):
+        return NOT_ESTIMABLE
+    text = f"{_more_fewer(float(value))} per 1,000"
+    if not (_missing(low) or _missing(high)):
+        text += f" (from {_more_fewer(float(low))} to {_more_fewer(float(high))})"
+    return text
+
+
+def _participants(participants: object, studies: object) -> str:
+    if _missing(participants) and _missing(studies):
+        return NOT_REPORTED
+    head = NOT_REPORTED if _missing(participants) else f"{int(participants):,}"
+    if _missing(studies):
+        return head
+    n = int(studies)
+    return f"{head} ({n} {'study' if n == 1 else 'studies'})"
+
+
+def _when(timepoint: object) -> str:
+    return (
+        "timepoint not reported"
+        if _missing(timepoint) or timepoint == "not reported"
+        else str(timepoint)
+    )
+
+
+def _capital(text: object) -> str:
+    text = str(text)
+    return text[:1].upper() + text[1:]
+
+
+def _part(frame: pd.DataFrame) -> dict:
+    """Rows, footnotes (numbered in order of appearance) and bases of one table."""
+    footnotes: list[str] = []
+    rows, bases = [], []
+    for r in frame.to_dict("records"):
+        numbers = []
+        reasons = r["reasons"] if isinstance(r["reasons"], str) else ""
+        for reason in (x.strip() for x in reasons.split("; ") if x.strip()):
+            if reason not in footnotes:
+                footnotes.append(reason)
+            numbers.append(footnotes.index(reason) + 1)
+        basis = r["certainty_basis"] if isinstance(r["certainty_basis"], str) else None
+        mark, label = BASIS_LABELS.get(basis, ("", ""))
+        if mark and (mark, label) not in bases:
+            bases.append((mark, label))
+        certainty = None if _missing(r["certainty"]) else str(r["certainty"])
+        relative = format_effect(r["effect_measure"], r["estimate"], r["ci_low"], r["ci_high"])
+        rows.append(
+            {
+                "outcome": _capital(humanize(r["outcome_domain"])),
+                "question": f"{r['treatment']} vs {r['comparator']}; {_when(r['timepoint'])}",
+                "relative": NOT_REPORTED if _missing(relative) else relative,
+                "risk": per_1000(r["comparator_risk_per_1000"]),
+                "difference": risk_difference_words(
+                    r["risk_difference_per_1000"],
+                    r["risk_difference_low_per_1000"],
+                    r["risk_difference_high_per_1000"],
+                ),
+                "participants": _participants(r["n_participants"], r["n_studies"]),
+                "symbols": CERTAINTY_SYMBOLS.get(certainty, ""),
+                "certainty": _capital(humanize(certainty)) if certainty else NOT_REPORTED,
+                "basis_mark": mark,
+                "notes": sorted(set(numbers)),
+            }
+        )
+    return {"rows": rows, "footnotes": footnotes, "bases": sorted(bases)}
+
+
+def sof_table(
+    frame: pd.DataFrame,
+    *,
+    caption: str | None = None,
+    empty: str = "No body of evidence is recorded for this selection.",
+) -> HTML:
+    """The summary of findings as escaped HTML: the main outcomes, then "More outcomes".
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        From :func:`calcidata.analysis.sof_rows` (rows in its order; ``main``
+        says which come first).
+    caption : str, optional
+        A line above the table (escaped).
+    empty : str
+        Message shown when there is no row.
+
+    Returns
+    -------
+    HTML
+        Each table is followed by the labels of its certainty ratings and its
+        numbered footnotes (the reasons for rating down).
+    """
+    main = frame[frame["main"].astype(bool)]
+    more = frame[~frame["main"].astype(bool)]
+    return _render("sof.html.j2", caption=caption, empty=empty, main=_part(main), more=_part(more))
+
+
+__all__ = [
+    "BASIS_LABELS",
+    "CERTAINTY_SYMBOLS",
+    "NOT_ESTIMABLE",
+    "per_1000",
+    "risk_difference_words",
+    "sof_table",
+]

@@ -1,0 +1,164 @@
+"""Summary of findings, pooled forests and the reviews' overlap: numbers and HTML."""
+
+from __future__ import annotations
+
+import math
+
+import matplotlib
+import pandas as pd
+import pytest
+
+import calcidata
+from calcidata import analysis, display
+from calcidata.analysis.overlap import corrected_covered_area, review_overlap
+from calcidata.analysis.sof import COLUMNS, MAIN_OUTCOMES, risk_difference, sof_rows
+from calcidata.display.plot_pooled import NONE_POOLED, pooled_forest_figure
+from calcidata.display.sof import sof_table
+
+from .test_profile import _arms, _evidence, _source, _tables
+
+matplotlib.use("Agg")
+
+
+def _two_trials(tmp_path):
+    arms = [_arms("a1", "trial_a", 10, 50, 20, 50), _arms("a2", "trial_b", 5, 40, 12, 40)]
+    sources = [_source(s) for s in ("trial_a", "trial_b")]
+    return _tables(tmp_path, sources=sources, study_outcomes=arms)
+
+
+def test_absolute_effects_per_1000_come_from_the_control_arms_counts(tmp_path):
+    tables = _two_trials(tmp_path)
+    rows = sof_rows(tables, "fixture_shoulder")
+    row = rows[rows["basis"] == "pooled"].iloc[0]
+    risk = (20 + 12) / (50 + 40)  # pooled as a simple proportion
+    assert row["basis"] == "pooled" and row["comparator_risk_studies"] == 2
+    assert row["comparator_risk_per_1000"] == pytest.approx(1000 * risk)
+    assert row["risk_difference_per_1000"] == pytest.approx(1000 * risk * (row["estimate"] - 1))
+    assert row["risk_difference_low_per_1000"] == pytest.approx(1000 * risk * (row["ci_low"] - 1))
+    assert row["risk_difference_high_per_1000"] == pytest.approx(1000 * risk * (row["ci_high"] - 1))
+    assert list(rows.columns) == COLUMNS and rows["main"].dtype == bool
+
+
+def test_risk_difference_formulas():
+    assert risk_difference("RR", 0.4, 0.5) == pytest.approx(-0.2)
+    assert risk_difference("OR", 0.5, 3.0) == pytest.approx(0.75 - 0.5)
+    assert math.isnan(risk_difference("MD", 0.4, 0.5))
+    assert math.isnan(risk_difference("RR", float("nan"), 0.5))
+
+
+def test_no_control_counts_means_not_estimable(tmp_path):
+    ev = [_evidence("e1", "trial_a", effect_measure="RR", estimate=0.5, ci_low=0.3, ci_high=0.9)]
+    tables = _tables(tmp_path, evidence=ev, sources=[_source("trial_a")])
+    rows = sof_rows(tables, "fixture_shoulder", ["fixture_drug"])
+    row = rows[rows["effect_measure"].astype(str) == "RR"].iloc[0]
+    assert math.isnan(row["comparator_risk_per_1000"])
+    html = sof_table(rows)
+    assert "Not estimable" in html and "RR 0.50 (95% CI 0.30 to 0.90)" in html
+    assert sof_rows(tables, "fixture_shoulder", ["no_such_treatment"]).empty
+
+
+def test_corrected_covered_area_on_a_hand_made_example():
+    assert corrected_covered_area(8, 5, 3) == pytest.approx(0.3)
+    assert math.isnan(corrected_covered_area(4, 4, 1))
+
+
+def test_review_overlap_matrix_and_cca(tmp_path):
+    reviews = [_source("rev_a", "systematic_review"), _source("rev_b", "systematic_review")]
+    studies = [_source(s) for s in ("s1", "s2", "s3")]
+    ev = [_evidence("r1", "rev_a", study_design="systematic_review"),
+          _evidence("r2", "rev_b", study_design="systematic_review")]  # fmt: skip
+    pairs = (("rev_a", "s1"), ("rev_a", "s2"), ("rev_b", "s2"), ("rev_b", "s3"))
+    links = [{"review_study_id": f"{r}_{s}", "review_id": r, "study_id": s, "source_id": r}
+             for r, s in pairs]  # fmt: skip
+    tables = _tables(tmp_path, evidence=ev, sources=reviews + studies, review_studies=links)
+    o = review_overlap(tables, "fixture_shoulder")
+    assert o.matrix.dtypes.eq(bool).all() and o.matrix.shape == (2, 3)
+    assert list(o.matrix.columns)[0] == "s2" and o.matrix.loc["rev_a", "s1"]
+    assert not o.matrix.loc["rev_a", "s3"]
+    assert o.mentions == 4 and o.cca == pytest.approx((4 - 3) / (6 - 3))
+    html = display.overlap_table(o)
+    assert html.count("\u2713") == 4 and "CCA = 0.33" in html
+    labelled = display.overlap_table(o, labels=pd.Series({"rev_a": "Alpha 2020"}))
+    assert "Alpha 2020" in labelled and "rev_b" in labelled
+
+
+def test_condition_whose_reviews_list_no_study_says_so():
+    tables = calcidata.load()
+    o = review_overlap(tables, "calcinosis_ctd")
+    assert o.reviews and o.matrix.empty and math.isnan(o.cca)
+    assert "have no listed studies" in display.overlap_table(o)
+
+
+def test_pooled_bodies_rebuild_the_profile_pool_and_draw_one_panel_each(tmp_path):
+    tables = _two_trials(tmp_path)
+    bodies = analysis.pooled_bodies(tables, "fixture_shoulder")
+    assert len(bodies) == 1 and bodies[0].result.k == 2 and bodies[0].measure == "RR"
+    row = sof_rows(tables, "fixture_shoulder")
+    row = row[row["basis"] == "pooled"].iloc[0]
+    assert math.exp(bodies[0].result.estimate) == pytest.approx(row["estimate"])
+    fig = pooled_forest_figure(bodies)
+    assert len(fig.axes) == 1 and "Deposit resolution" not in fig.axes[0].get_title(loc="left")
+    assert "deposit resolution" in fig.axes[0].get_title(loc="left")
+    assert "<img" in display.pooled_forests(bodies)
+
+
+def test_shipped_data_pools_nothing_and_says_so():
+    tables = calcidata.load()
+    assert analysis.pooled_bodies(tables, "calcific_tendinopathy_shoulder") == []
+    assert NONE_POOLED in display.pooled_forests([])
+
+
+def _frame(n: int, **over) -> pd.DataFrame:
+    rows = []
+    for i in range(n):
+        rows.append(
+            {
+                "outcome_domain": "pain", "treatment": f"Drug {i}", "comparator": "placebo",
+                "timepoint": "3-6 months", "effect_measure": "RR", "estimate": 0.5,
+                "ci_low": 0.25, "ci_high": 1.0, "n_participants": 100 + i, "n_studies": 2,
+                "comparator_risk_per_1000": 400.0, "risk_difference_per_1000": -200.0,
+                "risk_difference_low_per_1000": -300.0, "risk_difference_high_per_1000": 0.0,
+                "certainty": "moderate", "certainty_basis": "calcidata_rule",
+                "reasons": "Imprecision: only 100 participants (fewer than 300)",
+                "main": i < MAIN_OUTCOMES,
+            } | over
+        )  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def test_sof_html_has_symbols_footnotes_labels_and_the_seven_first_split():
+    frame = _frame(9)
+    frame.loc[8, ["certainty", "certainty_basis", "reasons"]] = ["high", "stated", ""]
+    frame.loc[7, ["estimate", "n_participants", "certainty"]] = [math.nan, pd.NA, "very_low"]
+    html = sof_table(frame)
+    main, more = html.split("<h4>More outcomes</h4>")
+    assert main.count("<tr>\n<td>") == 7 and more.count("<tr>\n<td>") == 2
+    assert "\u2295\u2295\u2295\u25ef" in main and "\u2295\u25ef\u25ef\u25ef" in more
+    assert "\u2295\u2295\u2295\u2295" in more
+    assert "calcidata&#39;s rule-based rating, not a guideline panel&#39;s judgement" in main
+    assert "as stated by the source" in more and "as stated by the source" not in main
+    assert '<li value="1">Imprecision: only 100 participants (fewer than 300)</li>' in main
+    assert "<sup>a 1</sup>" in main
+    assert "Not reported" in more  # the unknown estimate and participants
+    assert "200 fewer per 1,000 (from 300 fewer to 0 fewer)" in main
+    assert "400 per 1,000" in main
+
+
+def test_sof_html_escapes_hostile_text():
+    evil = "<script>alert(1)</script>"
+    html = sof_table(_frame(1, treatment=evil, reasons=f"Risk of bias: {evil}"))
+    assert evil not in html and "&lt;script&gt;" in html
+
+
+def test_sof_html_of_no_rows_says_so():
+    assert "No body of evidence" in sof_table(_frame(0).reindex(columns=_frame(1).columns))
+
+
+@pytest.mark.parametrize(
+    "condition", ["calcific_tendinopathy_shoulder", "calcinosis_ctd", "ho_after_hip_arthroplasty"]
+)
+def test_shipped_conditions_have_a_summary_of_findings(condition):
+    rows = sof_rows(calcidata.load(), condition)
+    assert len(rows) and rows["main"].sum() == min(MAIN_OUTCOMES, len(rows))
+    certainty = rows["certainty"].cat.codes.to_numpy()
+    assert (certainty[:-1] >= certainty[1:]).all()
