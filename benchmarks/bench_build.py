@@ -71,7 +71,7 @@ def _timed(argv: list[str], **kwargs) -> tuple[float, float]:
 
 def _cli_chain(sets: list[tuple[str, dict]], out: Path) -> tuple[float, float]:
     from calcidata import paths
-    from calcidata.reports.registry import REPORTS, slug
+    from calcidata.reports import REPORTS, slug
 
     bindir = Path(sys.executable).parent
     env = {**os.environ, paths.ENV_DATA_DIR: str(paths.data_dir().resolve())}
