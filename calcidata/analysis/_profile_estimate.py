@@ -2,7 +2,7 @@
 
 Private helper of :mod:`calcidata.analysis.profile`; the rules are documented
 there. Input is one body's *items*: evidence rows and study_outcomes rows in
-one frame (see ``profile._items``), with ``yi``/``vi`` already computed where
+one frame (see ``profile.body_items``), with ``yi``/``vi`` already computed where
 the numbers allow.
 """
 

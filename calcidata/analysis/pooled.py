@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from calcidata.analysis import meta
-from calcidata.analysis.profile import KEYS, _items, evidence_profile
+from calcidata.analysis.profile import KEYS, body_items, evidence_profile
 from calcidata.analysis.sources import citation_labels
 
 
@@ -57,7 +57,7 @@ def pooled_bodies(tables, condition_id: str, treatment_ids=None) -> list[PooledB
         profile = profile[profile["treatment_id"].isin(list(treatment_ids))]
     if profile.empty:
         return []
-    items = _items(tables, condition_id)
+    items = body_items(tables, condition_id)
     labels = citation_labels(tables.sources)
     names = dict(zip(tables.treatments["treatment_id"], tables.treatments["name"], strict=True))
     out = []

@@ -164,8 +164,12 @@ def _arm_items(tables) -> pd.DataFrame:
     )
 
 
-def _items(tables, condition_id: str | None) -> pd.DataFrame:
-    """Evidence rows and study_outcomes rows in one frame, keyed by body."""
+def body_items(tables, condition_id: str | None) -> pd.DataFrame:
+    """Evidence rows and study_outcomes rows in one frame, keyed by body of evidence.
+
+    Shared by the profile, the summary of findings and the pooled forests, so all
+    three group the same rows into the same bodies.
+    """
     order, depths = _hierarchy(tables)
     items = pd.concat([_evidence_items(tables), _arm_items(tables)], ignore_index=True)
     if condition_id is not None:
@@ -368,7 +372,7 @@ def evidence_profile(tables, condition_id: str | None = None) -> pd.DataFrame:
     calcidata.errors.ParameterError
         ``condition_id`` is not a condition of the tables.
     """
-    items = _items(tables, condition_id)
+    items = body_items(tables, condition_id)
     rows = [
         _profile_row(body, tables.review_studies)
         for _, body in items.groupby(KEYS, sort=False, dropna=False)

@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from calcidata.analysis.profile import KEYS, _items, evidence_profile
+from calcidata.analysis.profile import KEYS, body_items, evidence_profile
 
 #: Rows shown first (GRADEpro's "up to seven outcomes").
 MAIN_OUTCOMES = 7
@@ -101,7 +101,7 @@ def comparator_risks(tables, condition_id: str) -> pd.DataFrame:
         the studies' comparator arms) and ``studies`` (how many).
     """
     keys = [k for k in KEYS if k != "effect_measure"]
-    items = _items(tables, condition_id)
+    items = body_items(tables, condition_id)
     arms = items[(items["kind"] == "arms") & items["effect_measure"].eq("RR")]
     arms = arms[arms[["events_comparator", "n_comparator"]].notna().all(axis=1)]
     arms = arms.sort_values(["n_comparator", "order"], ascending=[False, True])
