@@ -11,7 +11,13 @@ import pytest
 import calcidata
 from calcidata import analysis, display
 from calcidata.analysis.overlap import corrected_covered_area, review_overlap
-from calcidata.analysis.sof import COLUMNS, MAIN_OUTCOMES, risk_difference, sof_rows
+from calcidata.analysis.sof import (
+    COLUMNS,
+    MAIN_OUTCOMES,
+    ratio_inverted,
+    risk_difference,
+    sof_rows,
+)
 from calcidata.display.plot_pooled import NONE_POOLED, pooled_forest_figure
 from calcidata.display.sof import sof_table
 
@@ -162,3 +168,105 @@ def test_shipped_conditions_have_a_summary_of_findings(condition):
     assert len(rows) and rows["main"].sum() == min(MAIN_OUTCOMES, len(rows))
     certainty = rows["certainty"].cat.codes.to_numpy()
     assert (certainty[:-1] >= certainty[1:]).all()
+
+
+@pytest.mark.parametrize(
+    ("domain", "measure", "estimate", "direction", "inverted"),
+    [
+        ("incidence", "OR", 2.79, "favours_treatment", True),  # odds of a better grade
+        ("incidence", "RR", 0.40, "favours_treatment", False),
+        ("incidence", "RR", 1.50, "favours_comparator", False),
+        ("adverse_events", "HR", 0.50, "favours_comparator", True),
+        ("deposit_resolution", "RR", 2.00, "favours_treatment", False),
+        ("deposit_resolution", "RR", 0.50, "favours_treatment", True),
+        ("clinical_response", "OR", 0.50, "favours_comparator", False),
+        ("pain", "RR", 2.00, "favours_treatment", False),  # no polarity: never inverted
+        ("incidence", "RR", 2.00, "no_difference", False),
+        ("incidence", "MD", 2.00, "favours_treatment", False),
+        ("incidence", "RR", 1.00, "favours_treatment", False),
+        ("incidence", "RR", float("nan"), "favours_treatment", False),
+        ("incidence", "RR", 2.00, None, False),
+    ],
+)
+def test_ratio_inverted_follows_the_polarity(domain, measure, estimate, direction, inverted):
+    assert ratio_inverted(domain, measure, estimate, direction) is inverted
+
+
+def _one_arm_pair_and_a_review(tmp_path, *, estimate, direction, interval=""):
+    """Control counts for a body, and a review's OR for the same body."""
+    arms = [_arms("a1", "trial_a", 10, 50, 20, 50) | {"outcome_domain": "incidence"}]
+    ev = [
+        _evidence(
+            "r1", "review_a", outcome_domain="incidence", comparator="sham",
+            effect_measure="OR", estimate=estimate, ci_low=estimate / 2, ci_high=estimate * 2,
+            study_design="systematic_review_meta_analysis", direction=direction,
+            interval_kind=interval, timepoint="6 months",
+        )
+    ]  # fmt: skip
+    sources = [_source("trial_a"), _source("review_a", "systematic_review_meta_analysis")]
+    return _tables(tmp_path, evidence=ev, sources=sources, study_outcomes=arms)
+
+
+def test_an_inverted_ratio_gets_no_absolute_effect_and_a_footnote(tmp_path):
+    tables = _one_arm_pair_and_a_review(tmp_path, estimate=2.5, direction="favours_treatment")
+    rows = sof_rows(tables, "fixture_shoulder")
+    row = rows[rows["effect_measure"].astype(str) == "OR"].iloc[0]
+    assert bool(row["ratio_inverted"]) and row["direction"] == "favours_treatment"
+    assert math.isnan(row["comparator_risk_per_1000"])
+    assert math.isnan(row["risk_difference_per_1000"])
+    html = sof_table(rows[rows["effect_measure"].astype(str) == "OR"])
+    assert "oriented the other way" in html and "favours the treatment" in html
+
+
+def test_the_same_review_oriented_as_events_gets_its_absolute_effect(tmp_path):
+    tables = _one_arm_pair_and_a_review(tmp_path, estimate=0.5, direction="favours_treatment")
+    row = sof_rows(tables, "fixture_shoulder").query("effect_measure == 'OR'").iloc[0]
+    assert not row["ratio_inverted"]
+    risk = 20 / 50
+    expected = 1000 * (risk * 0.5 / (1 - risk + risk * 0.5) - risk)
+    assert row["risk_difference_per_1000"] == pytest.approx(expected)
+
+
+def test_a_credible_interval_is_worded_as_one(tmp_path):
+    tables = _one_arm_pair_and_a_review(
+        tmp_path, estimate=0.5, direction="favours_treatment", interval="credible"
+    )
+    rows = sof_rows(tables, "fixture_shoulder").query("effect_measure == 'OR'")
+    assert rows["interval_kind"].iloc[0] == "credible"
+    html = sof_table(rows)
+    assert "OR 0.50 (95% CrI 0.25 to 1.00)" in html and "Bayesian credible interval" in html
+    assert "95% CI 0.25" not in html
+
+
+def test_outcome_filter_keeps_one_domain_and_rejects_unknown_ones(tmp_path):
+    tables = _one_arm_pair_and_a_review(tmp_path, estimate=0.5, direction="favours_treatment")
+    everything = sof_rows(tables, "fixture_shoulder")
+    incidence = sof_rows(tables, "fixture_shoulder", outcome="incidence")
+    assert set(incidence["outcome_domain"].astype(str)) == {"incidence"}
+    assert 0 < len(incidence) < len(everything)
+    assert sof_rows(tables, "fixture_shoulder", outcome="mortality").empty
+    with pytest.raises(calcidata.errors.ParameterError, match="outcome domain"):
+        sof_rows(tables, "fixture_shoulder", outcome="no_such_domain")
+    assert analysis.pooled_bodies(tables, "fixture_shoulder", outcome="mortality") == []
+
+
+def test_risk_difference_measure_needs_no_control_risk():
+    assert risk_difference("RD", float("nan"), -0.12) == pytest.approx(-0.12)
+
+
+def test_continuous_bodies_state_the_difference_as_grade_pro_does():
+    frame = _frame(1, effect_measure="MD", estimate=-0.78, ci_low=-1.4, ci_high=-0.17)
+    html = sof_table(frame)
+    assert "MD 0.78 lower (1.40 lower to 0.17 lower)" in html
+    cells = html.split("<tbody>")[1].split("</tbody>")[0]
+    assert cells.count("Not applicable") == 2 and "per 1,000" not in cells
+
+
+def test_shipped_ordinal_odds_ratio_is_flagged_and_credible():
+    rows = sof_rows(calcidata.load(), "ho_after_hip_arthroplasty")
+    ordinal = rows[rows["treatment_id"].eq("nsaid_ho_prophylaxis") & rows["estimate"].gt(1)]
+    ordinal = ordinal[ordinal["outcome_domain"].astype(str) == "incidence"]
+    assert len(ordinal) == 1
+    row = ordinal.iloc[0]
+    assert row["ratio_inverted"] and row["interval_kind"] == "credible"
+    assert math.isnan(row["risk_difference_per_1000"])

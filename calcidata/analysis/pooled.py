@@ -12,7 +12,8 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from calcidata.analysis import meta
-from calcidata.analysis.profile import KEYS, body_items, evidence_profile
+from calcidata.analysis.profile import KEYS, body_items
+from calcidata.analysis.sof import selected_profile
 from calcidata.analysis.sources import citation_labels
 
 
@@ -27,7 +28,9 @@ class PooledBody(NamedTuple):
     treatment: str
 
 
-def pooled_bodies(tables, condition_id: str, treatment_ids=None) -> list[PooledBody]:
+def pooled_bodies(
+    tables, condition_id: str, treatment_ids=None, *, outcome=None
+) -> list[PooledBody]:
     """The meta-analysis of every pooled body of a condition, in the profile's order.
 
     Parameters
@@ -38,6 +41,8 @@ def pooled_bodies(tables, condition_id: str, treatment_ids=None) -> list[PooledB
         The condition (with its narrower conditions).
     treatment_ids : sequence of str, optional
         Only these treatments (default: all).
+    outcome : str, optional
+        Only this outcome domain (default: all).
 
     Returns
     -------
@@ -49,12 +54,11 @@ def pooled_bodies(tables, condition_id: str, treatment_ids=None) -> list[PooledB
     Raises
     ------
     calcidata.errors.ParameterError
-        ``condition_id`` is not a condition of the tables.
+        ``condition_id`` is not a condition of the tables, or ``outcome``
+        is not an outcome domain.
     """
-    profile = evidence_profile(tables, condition_id)
+    profile = selected_profile(tables, condition_id, treatment_ids, outcome=outcome)
     profile = profile[profile["basis"] == "pooled"]
-    if treatment_ids is not None:
-        profile = profile[profile["treatment_id"].isin(list(treatment_ids))]
     if profile.empty:
         return []
     items = body_items(tables, condition_id)

@@ -97,8 +97,14 @@ def period(per: object) -> str:
     )
 
 
-def format_effect(measure: object, estimate: object, low: object, high: object) -> object:
-    """``MD -0.78 (95% CI -1.40 to -0.17)``; proportions as percentages; NA without estimate."""
+def format_effect(
+    measure: object, estimate: object, low: object, high: object, interval: object = None
+) -> object:
+    """``MD -0.78 (95% CI -1.40 to -0.17)``; proportions as percentages; NA without estimate.
+
+    ``interval="credible"`` words the interval as a Bayesian credible interval
+    (``95% CrI``); anything else as a confidence interval.
+    """
     if pd.isna(estimate):
         return pd.NA
     measure = str(measure)
@@ -114,9 +120,10 @@ def format_effect(measure: object, estimate: object, low: object, high: object) 
             return f"{v:.2f}" if abs(v) < 100 else f"{v:,.0f}"
 
         head = f"{'' if measure == 'other' else humanize(measure) + ' '}{fmt(estimate)}"
+    kind = "CrI" if interval == "credible" else "CI"
     if pd.isna(low) or pd.isna(high):
-        return f"{head} (CI not reported)"
-    return f"{head} (95% CI {fmt(low)} to {fmt(high)})"
+        return f"{head} ({kind} not reported)"
+    return f"{head} (95% {kind} {fmt(low)} to {fmt(high)})"
 
 
 def participants_studies(participants: object, studies: object) -> object:

@@ -81,34 +81,89 @@ def _capital(text: object) -> str:
     return text[:1].upper() + text[1:]
 
 
+#: Measures whose effect GRADEpro states as an absolute difference, with no relative effect.
+CONTINUOUS = ("MD", "SMD")
+NOT_APPLICABLE = "Not applicable"
+CREDIBLE_NOTE = (
+    "CrI: a Bayesian credible interval, as the source reports it (not a confidence interval)."
+)
+INVERTED_NOTE = (
+    "Direction: the source reports that this ratio favours the {side}, on the side of 1 "
+    "where a ratio of the outcome's events would not; it is oriented the other way (for "
+    "example the odds of a better grade), so no absolute effect is computed from it."
+)
+
+
+def _lower_higher(value: float) -> str:
+    return f"{abs(value):.2f} {'lower' if value < 0 else 'higher'}"
+
+
+def difference_words(measure: object, value: object, low: object, high: object) -> str:
+    """``MD 0.78 lower (1.40 lower to 0.17 lower)``; "Not estimable" when unknown."""
+    if _missing(value):
+        return NOT_ESTIMABLE
+    text = f"{measure} {_lower_higher(float(value))}"
+    if not (_missing(low) or _missing(high)):
+        text += f" ({_lower_higher(float(low))} to {_lower_higher(float(high))})"
+    return text
+
+
+def _number(footnotes: list[str], note: str) -> int:
+    if note not in footnotes:
+        footnotes.append(note)
+    return footnotes.index(note) + 1
+
+
+def _effects(r: dict, footnotes: list[str]) -> dict:
+    """The relative and absolute cells of a row, with the numbers of their footnotes."""
+    measure = str(r["effect_measure"])
+    interval = r.get("interval_kind")
+    marks = []
+    if interval == "credible" and not _missing(r["estimate"]):
+        marks.append(_number(footnotes, CREDIBLE_NOTE))
+    if bool(r.get("ratio_inverted", False)):
+        side = "treatment" if r.get("direction") == "favours_treatment" else "comparator"
+        marks.append(_number(footnotes, INVERTED_NOTE.format(side=side)))
+    if measure in CONTINUOUS:
+        return {
+            "relative": NOT_APPLICABLE,
+            "risk": NOT_APPLICABLE,
+            "difference": difference_words(measure, r["estimate"], r["ci_low"], r["ci_high"]),
+            "effect_notes": marks,
+        }
+    relative = format_effect(measure, r["estimate"], r["ci_low"], r["ci_high"], interval)
+    return {
+        "relative": NOT_REPORTED if _missing(relative) else relative,
+        "risk": per_1000(r["comparator_risk_per_1000"]),
+        "difference": risk_difference_words(
+            r["risk_difference_per_1000"],
+            r["risk_difference_low_per_1000"],
+            r["risk_difference_high_per_1000"],
+        ),
+        "effect_notes": marks,
+    }
+
+
 def _part(frame: pd.DataFrame) -> dict:
     """Rows, footnotes (numbered in order of appearance) and bases of one table."""
     footnotes: list[str] = []
     rows, bases = [], []
     for r in frame.to_dict("records"):
+        effects = _effects(r, footnotes)
         numbers = []
         reasons = r["reasons"] if isinstance(r["reasons"], str) else ""
         for reason in (x.strip() for x in reasons.split("; ") if x.strip()):
-            if reason not in footnotes:
-                footnotes.append(reason)
-            numbers.append(footnotes.index(reason) + 1)
+            numbers.append(_number(footnotes, reason))
         basis = r["certainty_basis"] if isinstance(r["certainty_basis"], str) else None
         mark, label = BASIS_LABELS.get(basis, ("", ""))
         if mark and (mark, label) not in bases:
             bases.append((mark, label))
         certainty = None if _missing(r["certainty"]) else str(r["certainty"])
-        relative = format_effect(r["effect_measure"], r["estimate"], r["ci_low"], r["ci_high"])
         rows.append(
             {
                 "outcome": _capital(humanize(r["outcome_domain"])),
                 "question": f"{r['treatment']} vs {r['comparator']}; {_when(r['timepoint'])}",
-                "relative": NOT_REPORTED if _missing(relative) else relative,
-                "risk": per_1000(r["comparator_risk_per_1000"]),
-                "difference": risk_difference_words(
-                    r["risk_difference_per_1000"],
-                    r["risk_difference_low_per_1000"],
-                    r["risk_difference_high_per_1000"],
-                ),
+                **effects,
                 "participants": _participants(r["n_participants"], r["n_studies"]),
                 "symbols": CERTAINTY_SYMBOLS.get(certainty, ""),
                 "certainty": _capital(humanize(certainty)) if certainty else NOT_REPORTED,
@@ -152,6 +207,7 @@ __all__ = [
     "BASIS_LABELS",
     "CERTAINTY_SYMBOLS",
     "NOT_ESTIMABLE",
+    "difference_words",
     "per_1000",
     "risk_difference_words",
     "sof_table",

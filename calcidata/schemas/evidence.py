@@ -12,6 +12,7 @@ from calcidata.schemas.vocabularies import (
     DESIGNS,
     DIRECTIONS,
     EFFECT_MEASURES,
+    INTERVAL_KINDS,
     OUTCOME_DOMAINS,
     POOLED_DESIGNS,
     PUBLICATION_BIAS,
@@ -59,6 +60,12 @@ class Evidence(pa.DataFrameModel):
     )
     ci_high: Series[float] = field(
         "Upper bound of the 95% confidence interval.", nullable=True, unit="effect_measure"
+    )
+    interval_kind: Series[str] = field(
+        "Kind of the 95% interval: `credible` for a Bayesian credible interval as the "
+        "source reports it; empty for a confidence interval.",
+        nullable=True,
+        categories=INTERVAL_KINDS,
     )
     n_studies: Series[pd.Int64Dtype] = field(
         "Studies behind this result.", nullable=True, ge=0, unit="studies"

@@ -282,6 +282,12 @@ MIRROR_HOSTS: dict[str, str] = {
 RISK_OF_BIAS = ("low", "some_concerns", "high", "unclear")
 #: What a source says of publication bias for a result.
 PUBLICATION_BIAS = ("detected", "not_detected", "not_assessed")
+#: Outcome domains whose events are harms (fewer is better) or benefits (more is better):
+#: the side of a ratio that favours the treatment follows from them.
+HARM_EVENT_DOMAINS = ("incidence", "recurrence", "mortality", "adverse_events")
+BENEFIT_EVENT_DOMAINS = ("deposit_resolution", "clinical_response", "wound_healing")
+#: Kinds of the 95% interval of a result (empty: a confidence interval).
+INTERVAL_KINDS = ("confidence", "credible")
 #: Kinds of study-level outcome data.
 DATA_TYPES = ("dichotomous", "continuous")
 
