@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 import calcidata
+from calcidata.analysis.bodies import timepoint_band
 from calcidata.analysis.profile import COLUMNS, evidence_profile
 from calcidata.errors import ParameterError
 from calcidata.schemas.vocabularies import CERTAINTY
@@ -238,3 +239,26 @@ def test_shipped_profile_is_consistent(shipped):
 def test_shipped_conditions_produce_rows(condition):
     p = calcidata.evidence_profile(calcidata.load(), condition)
     assert len(p) > 0 and set(p["condition_id"]) == {condition}
+
+
+@pytest.mark.parametrize(
+    ("text", "band"),
+    [
+        ("12 months", "6-12 months"),
+        ("6 months", "3-6 months"),
+        ("12 weeks", "3-6 months"),  # to the half month: 3 months
+        ("6 to 12 months after surgery", "6-12 months"),  # a range's end on an edge
+        ("6-12 months", "6-12 months"),
+        ("3-6 months", "3-6 months"),
+        ("0-3 months", "short term (<3 months)"),
+        ("1-2 years", ">12 months"),
+        ("6-24 months", "6-24 months"),  # spans two bands: stays as text
+        ("3 and 12 months", "3 and 12 months"),  # a list keeps each time
+        ("6, 12 months", "6, 12 months"),
+        ("end of treatment", "short term (<3 months)"),
+        ("latest follow-up", "latest follow-up"),
+        ("", "not reported"),
+    ],
+)
+def test_timepoint_bands(text, band):
+    assert timepoint_band(text) == band

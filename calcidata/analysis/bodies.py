@@ -28,6 +28,11 @@ fall in one band, that band is the timepoint: ``short term (<3 months)``,
 ``3-6 months`` (3 to 6 inclusive), ``6-12 months`` (above 6, up to 12),
 ``>12 months``. Words of the end of a treatment ("immediate", "post-treatment",
 "end of treatment", "during treatment", "short term") are the short-term band.
+A range ("6 to 12 months", "6-12 months") is the span between its ends, so an
+end that falls on a band's edge counts for the band the span lies in: "6 to
+12 months" is ``6-12 months``, "3-6 months" is ``3-6 months`` and "0-3
+months" is short term; a list ("3 and 12 months", "6, 12 months") keeps each
+of its times.
 Text spanning several bands ("3 and 12 months"), without a unit or only
 relative ("long term", "latest follow-up") stays as it is (lower-cased,
 trimmed); an empty timepoint is ``"not reported"``.
@@ -62,6 +67,7 @@ _NUMBER_UNIT = re.compile(
     r"(\d+(?:\.\d+)?)(?:\s*(?:-|to|and|,)\s*(\d+(?:\.\d+)?))*\s*-?\s*" + _UNIT
 )
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_RANGE = re.compile(r"\d\s*(?:-|to)\s*\d")
 _SHORT_WORDS = re.compile(
     r"^(?:immediate(?:ly)?(?: post)?|post-?(?:treatment|procedure)|end of treatment|"
     r"during treatment|short term)$"
@@ -79,16 +85,20 @@ def comparator_group(text: object) -> str:
     return clean
 
 
-def _months(text: str) -> list[float]:
-    out: list[float] = []
+def _months(text: str) -> list[tuple[float, float]]:
+    """Each time in months, with the nudge that puts a range's end inside its span."""
+    out: list[tuple[float, float]] = []
     for match in _NUMBER_UNIT.finditer(text):
         per = _MONTHS_PER[match.group(3)[0]]
-        out += [float(n) * per for n in _NUMBER.findall(match.group(0))]
+        numbers = [float(n) * per for n in _NUMBER.findall(match.group(0))]
+        span = len(numbers) == 2 and _RANGE.search(match.group(0)) is not None
+        nudges = (0.25, -0.25) if span else (0.0,) * len(numbers)
+        out += list(zip(numbers, nudges, strict=True))
     return out
 
 
-def _band(months: float) -> str:
-    months = round(months * 2) / 2  # to the half month: 12 weeks is 3 months, 52 weeks 12
+def _band(months: float, nudge: float = 0.0) -> str:
+    months = round(months * 2) / 2 + nudge  # to the half month: 12 weeks is 3 months
     if months < 3:
         return "short term (<3 months)"
     return next(band for band, upper in list(TIMEPOINT_BANDS.items())[1:] if months <= upper)
@@ -101,8 +111,7 @@ def timepoint_band(text: object) -> str:
     clean = " ".join(text.lower().split())
     if _SHORT_WORDS.match(clean):
         return "short term (<3 months)"
-    months = _months(clean)
-    bands = {_band(m) for m in months}
+    bands = {_band(m, nudge) for m, nudge in _months(clean)}
     return bands.pop() if len(bands) == 1 else clean
 
 
