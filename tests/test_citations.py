@@ -152,3 +152,16 @@ def test_the_mirror_host_list_is_documented_in_the_data_dictionary():
     for host in MIRROR_HOSTS:
         assert f"`{host}`" in text
     assert NOT_SHOWN in text and NO_AUTHORITATIVE_PAGE in text
+
+
+def test_every_icd10_code_a_reader_sees_names_its_edition(shipped):
+    from calcidata import analysis, display
+    from calcidata.schemas.vocabularies import ICD10_EDITION_WORDS
+
+    coded = shipped.conditions.dropna(subset=["icd10"])
+    assert len(coded) > 0
+    for row in coded.itertuples(index=False):
+        assert row.icd10_edition in ICD10_EDITION_WORDS, row.condition_id
+        shown = display.words(analysis.condition_profile(shipped, condition_id=row.condition_id))
+        line = shown.loc[shown["field"] == "ICD-10", "value"].iloc[0]
+        assert line == f"{row.icd10} ({ICD10_EDITION_WORDS[row.icd10_edition]})"

@@ -277,6 +277,11 @@ MIRROR_HOSTS: dict[str, str] = {
     "www.wrh.ox.ac.uk": "abstract aggregator / content farm",
 }
 
+#: Which edition an ICD-10 code comes from: the WHO's ICD-10 or the US clinical
+#: modification ICD-10-CM (whose codes can be longer than the WHO's).
+ICD10_EDITIONS = ("who", "cm")
+#: How a reader sees each edition.
+ICD10_EDITION_WORDS = {"who": "WHO ICD-10", "cm": "ICD-10-CM"}
 #: The words a reader's note uses to say that no page we could read showed some of a
 #: peer-reviewed source's first author, year or title, in the sentence
 #: "<Which> not shown on any page we could read (searched YYYY-MM-DD)." where <Which>
