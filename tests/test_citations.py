@@ -2,16 +2,18 @@
 
 Two rules over the shipped ``sources.csv``:
 
-1. A peer-reviewed source names its first author, year and title.
+1. A peer-reviewed source names its first author, year and title, or its reader's
+   note says which of them no page we could read showed, in the one sentence
+   :func:`calcidata.schemas.sources.not_shown_statement` writes ("First author and
+   year not shown on any page we could read (searched 2026-12-02)."). The
+   statement must name exactly the missing ones: a stale statement (the value has
+   since been found) fails as surely as a missing value without one.
 2. A source cited to a page on a known mirror or content-farm host
    (:data:`calcidata.schemas.vocabularies.MIRROR_HOSTS`) also has a PMID, a DOI
    or a page of an authoritative kind (publisher, PubMed, PMC, official label,
-   official code list, guideline body) beside it.
-
-The sources below break a rule today: three passes of searching the stored
-pages (2026-12-02) did not show the missing value. Each list may only shrink:
-a test fails as soon as a listed source is complete, so that it leaves the list,
-and any source not listed must meet the rule.
+   official code list, guideline body) beside it, or its note says that none
+   could be read (:data:`calcidata.schemas.vocabularies.NO_AUTHORITATIVE_PAGE`),
+   and only such a source says so.
 """
 
 from __future__ import annotations
@@ -21,88 +23,110 @@ from urllib.parse import urlsplit
 import pandas as pd
 import pytest
 
-from calcidata.schemas.vocabularies import AUTHORITATIVE_PAGES, MIRROR_HOSTS
-
-#: Peer-reviewed sources whose first author, year or title no readable page showed.
-NOT_YET_IDENTIFIED = frozenset(
-    {
-        "arthrheum1995_diltiazem", "badawi_ivsts", "burns_ho_series",
-        "celecoxib_ibuprofen_rct2007", "clinrheum2021_ilsts", "cochrane_cd001160",
-        "colchicine_dm", "costasousa_pamj", "df_pilot_rct2011", "df_sr2021", "elbow_ahm2020",
-        "etoricoxib_diclofenac_rct", "haake2002", "hip_acute_calcific_series",
-        "ibuprofen_ma2023", "ilinfliximab_jdm", "indo_6wk_series1988", "indo_7v14d_rct1997",
-        "indo_placebo_rct1988", "indo_placebo_rct1993", "jcpt2016_rtx", "jdcbs_antitnf",
-        "jhsa2021_debulking", "jos2003_eswt_dose", "josr2022_surgery_rct",
-        "jses2008_eswt_sham", "kjms2014_sle", "mra_ilsts", "nair_ctd", "nsaid_nma_ob25950691",
-        "nsaid_survey_aos", "pmc3770279_table3", "radiotherapy_strahlenther",
-        "rt_ma_beyond_tha2025", "rt_vs_nsaid_rct1997", "semarthrit2012_rtx",
-        "shpt_tc_ptx_series", "trysberg_ard", "udomkarnjananun_ckd_ma", "vayssairat_ard",
-        "wu2019",
-    }
-)  # fmt: skip
-
-#: Sources read only on mirror pages, with no PMID, DOI or authoritative page found yet
-#: (drug labels: no official label page in the store showed the dosing text).
-MIRROR_ONLY = frozenset(
-    {
-        "nci_pdq_pain_nsaid_table", "label_ibuprofen_uk_smpc", "label_naproxen_us_rx",
-        "label_diltiazem_cardizem_cd", "label_diltiazem_tiazac", "label_colchicine_colcrys",
-        "label_indomethacin_drugscom", "label_indomethacin_rectal_skyscape",
-        "ref_atc_indometacin_rxreasoner", "ref_atc_celecoxib_myhealthbox",
-        "ref_atc_diltiazem_myhealthbox", "udomkarnjananun_ckd_ma", "sun2015",
-        "ibuprofen_label_rxreasoner", "naproxen_drugscom", "louwerens_ugn_eswt",
-        "jses2008_eswt_sham", "baumgartnernielsen_eadv", "badawi_ivsts", "kjms2014_sle",
-        "nsaid_survey_aos", "pignolo_move", "pignolo_medscape_peds_fop",
-    }
-)  # fmt: skip
+from calcidata.schemas.sources import (
+    mirror_only,
+    missing_identity,
+    not_shown_statement,
+    stated_not_shown,
+    states_no_authoritative_page,
+)
+from calcidata.schemas.vocabularies import MIRROR_HOSTS, NO_AUTHORITATIVE_PAGE, NOT_SHOWN
 
 #: Words of curation remarks that belong in ``curation_note``, never in a reader's note.
 CURATION_WORDS = ("re-check", "recheck", "see dossier", "dossier", ".txt", "excerpt")
 
 
-def _missing_identity(sources: pd.DataFrame) -> dict[str, list[str]]:
-    peer = sources.loc[sources["kind"].astype(str) == "peer_reviewed"]
+def _identity_problems(sources: pd.DataFrame) -> dict[str, str]:
+    """Sources breaking rule 1: id -> what is wrong."""
+    missing = missing_identity(sources)
+    peer = sources["kind"].astype(str) == "peer_reviewed"
     out = {}
-    for row in peer.itertuples(index=False):
-        missing = [c for c in ("first_author", "year", "title") if pd.isna(getattr(row, c))]
-        if missing:
-            out[row.source_id] = missing
+    for row in sources.to_dict("records"):
+        sid, stated = row["source_id"], stated_not_shown(row["note"])
+        lacks = missing.get(sid, frozenset())
+        if stated and not peer[sources["source_id"] == sid].any():
+            out[sid] = "only a peer-reviewed source states which identity values no page showed"
+        elif stated != lacks:
+            out[sid] = f"missing {sorted(lacks)} but the note states {sorted(stated)}"
     return out
 
 
-def _mirror_only(sources: pd.DataFrame) -> list[str]:
-    out = []
-    for row in sources.itertuples(index=False):
-        urls = row.urls.split(" | ") if isinstance(row.urls, str) else []
-        kinds = set(row.url_kinds.split(" | ")) if isinstance(row.url_kinds, str) else set()
-        on_mirror = any(urlsplit(u).netloc.lower() in MIRROR_HOSTS for u in urls)
-        identified = isinstance(row.pmid, str) or isinstance(row.doi, str)
-        if on_mirror and not identified and not kinds & set(AUTHORITATIVE_PAGES):
-            out.append(row.source_id)
+def _mirror_problems(sources: pd.DataFrame) -> dict[str, str]:
+    """Sources breaking rule 2: id -> what is wrong."""
+    only = set(mirror_only(sources))
+    out = {}
+    for row in sources.to_dict("records"):
+        sid, says = row["source_id"], states_no_authoritative_page(row["note"])
+        if sid in only and not says:
+            out[sid] = "cited only to mirror hosts, and the note does not say none could be read"
+        elif says and sid not in only:
+            out[sid] = "the note says no authoritative page could be read, but one is cited"
     return out
 
 
-def test_every_peer_reviewed_source_names_its_first_author_year_and_title(shipped):
-    missing = _missing_identity(shipped.sources)
-    unlisted = {k: v for k, v in missing.items() if k not in NOT_YET_IDENTIFIED}
-    assert not unlisted, f"peer-reviewed sources without author/year/title: {unlisted}"
+def test_every_peer_reviewed_source_names_author_year_title_or_says_which_no_page_showed(
+    shipped,
+):
+    problems = _identity_problems(shipped.sources)
+    assert not problems, f"peer-reviewed sources: {problems}"
 
 
-def test_sources_listed_as_not_yet_identified_are_still_incomplete(shipped):
-    done = sorted(NOT_YET_IDENTIFIED - set(_missing_identity(shipped.sources)))
-    assert not done, f"now complete: remove from NOT_YET_IDENTIFIED: {done}"
+def test_no_source_rests_on_a_mirror_unless_its_note_says_nothing_better_could_be_read(
+    shipped,
+):
+    problems = _mirror_problems(shipped.sources)
+    assert not problems, f"sources cited to mirror hosts: {problems}"
 
 
-def test_no_source_rests_on_a_mirror_without_an_authoritative_identifier(shipped):
-    unlisted = sorted(set(_mirror_only(shipped.sources)) - MIRROR_ONLY)
-    assert not unlisted, (
-        f"cited only to mirror hosts, with no PMID, DOI or official page: {unlisted}"
+def _source(sid, **cells):
+    row = dict.fromkeys(
+        ("first_author", "year", "title", "pmid", "doi", "urls", "url_kinds", "note"), pd.NA
     )
+    row.update(source_id=sid, kind="peer_reviewed", first_author="Smith AB", year=2001)
+    row.update(title="A trial", **cells)
+    return row
 
 
-def test_sources_listed_as_mirror_only_still_are(shipped):
-    done = sorted(MIRROR_ONLY - set(_mirror_only(shipped.sources)))
-    assert not done, f"now identified: remove from MIRROR_ONLY: {done}"
+def test_the_identity_rule_fails_a_silent_gap_and_a_stale_statement():
+    said = not_shown_statement(["first_author"], "2026-12-02")
+    frame = pd.DataFrame(
+        [
+            _source("complete"),
+            _source("stated_gap", first_author=pd.NA, note="A case series. " + said),
+            _source("silent_gap", first_author=pd.NA, note="A case series."),
+            _source("stale", note=said),
+            _source("half_stated", first_author=pd.NA, year=pd.NA, note=said),
+            _source("lay", kind="lay_web_article", first_author=pd.NA, note=said),
+        ]
+    )
+    assert sorted(_identity_problems(frame)) == ["half_stated", "lay", "silent_gap", "stale"]
+
+
+def test_the_statement_names_exactly_the_missing_columns():
+    said = not_shown_statement(["title", "first_author", "year"], "2026-12-02")
+    assert said == f"First author, year and title {NOT_SHOWN} (searched 2026-12-02)."
+    assert stated_not_shown("Other words. " + said) == {"first_author", "year", "title"}
+    assert stated_not_shown(f"Year {NOT_SHOWN}.") == frozenset()  # no search date: not a statement
+    with pytest.raises(ValueError):
+        not_shown_statement([], "2026-12-02")
+
+
+def test_the_mirror_rule_fails_a_silent_mirror_and_a_stale_statement():
+    mirror = "https://www.scribd.com/document/1/x"
+    said = f"{NO_AUTHORITATIVE_PAGE} (searched 2026-12-02)."
+    frame = pd.DataFrame(
+        [
+            _source("said", urls=mirror, url_kinds="secondary_mirror", note=said),
+            _source("silent", urls=mirror, url_kinds="secondary_mirror"),
+            _source("stale", urls=mirror, url_kinds="secondary_mirror", pmid="123", note=said),
+            _source(
+                "beside",
+                urls=f"{mirror} | https://pubmed.ncbi.nlm.nih.gov/1/",
+                url_kinds="secondary_mirror | pubmed",
+            ),
+        ]
+    )
+    assert sorted(_mirror_problems(frame)) == ["silent", "stale"]
 
 
 def test_every_url_on_a_mirror_host_is_marked_as_a_mirror(shipped):
@@ -127,3 +151,17 @@ def test_the_mirror_host_list_is_documented_in_the_data_dictionary():
     assert "## How a source is cited" in text
     for host in MIRROR_HOSTS:
         assert f"`{host}`" in text
+    assert NOT_SHOWN in text and NO_AUTHORITATIVE_PAGE in text
+
+
+def test_every_icd10_code_a_reader_sees_names_its_edition(shipped):
+    from calcidata import analysis, display
+    from calcidata.schemas.vocabularies import ICD10_EDITION_WORDS
+
+    coded = shipped.conditions.dropna(subset=["icd10"])
+    assert len(coded) > 0
+    for row in coded.itertuples(index=False):
+        assert row.icd10_edition in ICD10_EDITION_WORDS, row.condition_id
+        shown = display.words(analysis.condition_profile(shipped, condition_id=row.condition_id))
+        line = shown.loc[shown["field"] == "ICD-10", "value"].iloc[0]
+        assert line == f"{row.icd10} ({ICD10_EDITION_WORDS[row.icd10_edition]})"

@@ -28,6 +28,8 @@ CASES = [
     ("sources", 0, "n_participants", "-3", "at least 0"),
     ("sources", 0, "n_studies", "2.5", "whole number"),
     ("conditions", 1, "icd10", "m75", "ICD-10"),
+    ("conditions", 1, "icd10_edition", "", "needs its icd10_edition"),
+    ("conditions", 1, "icd10_edition", "icd11", "must be one of"),
     ("conditions", 1, "mechanism", "magic", "must be one of"),
     ("conditions", 1, "tissue", "", "must not be empty"),
     ("conditions", 1, "parent_id", "nowhere", "existing conditions.condition_id"),

@@ -46,11 +46,11 @@ def condition_profile(
     pandas.DataFrame
         One row: ``name, condition_id, mechanism, tissue`` (codes), ``body_sites``
         and ``synonyms`` (``;``-separated, as stored), ``icd10`` (only where a
-        cited source shows one), ``parent_id`` and ``parent`` (its name; both
-        missing at the top level), ``narrower`` (names of the conditions directly
-        below, sorted, as a tuple), ``summary``, ``evidence_rows`` and
-        ``own_evidence_rows`` (rows for the subtree / the condition itself) and
-        ``dosing_ranges`` (rows for the subtree).
+        cited source shows one) and ``icd10_edition`` (``who`` or ``cm``),
+        ``parent_id`` and ``parent`` (its name; both missing at the top level),
+        ``narrower`` (names of the conditions directly below, sorted, as a tuple),
+        ``summary``, ``evidence_rows`` and ``own_evidence_rows`` (rows for the
+        subtree / the condition itself) and ``dosing_ranges`` (rows for the subtree).
     """
     sel = resolve(tables, select, filters).require("condition_id")
     cid = sel.condition_id
@@ -68,6 +68,7 @@ def condition_profile(
             "tissue": [row["tissue"]],
             "body_sites": [row["body_sites"]],
             "icd10": [row["icd10"]],
+            "icd10_edition": [row["icd10_edition"]],
             "synonyms": [row["synonyms"]],
             "parent_id": [parent],
             "parent": [names.get(parent, pd.NA) if isinstance(parent, str) else pd.NA],

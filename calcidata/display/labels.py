@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 import calcidata
+from calcidata.schemas.vocabularies import ICD10_EDITION_WORDS
 
 __all__ = [
     "LABELS",
@@ -57,6 +58,13 @@ def humanize(value: object) -> object:
     if _missing(value):
         return pd.NA
     return LABELS.get(str(value), str(value).replace("_", " "))
+
+
+def icd10_label(code: object, edition: object) -> object:
+    """An ICD-10 code with its edition (``E83.59`` -> ``E83.59 (ICD-10-CM)``)."""
+    if _missing(code):
+        return pd.NA
+    return f"{code} ({ICD10_EDITION_WORDS.get(str(edition), 'edition not stated')})"
 
 
 def format_number(x: float) -> str:

@@ -20,6 +20,7 @@ from calcidata.display.labels import (
     format_effect,
     format_range,
     humanize,
+    icd10_label,
     participants_studies,
     period,
     plural,
@@ -248,7 +249,7 @@ def profile_record(frame: pd.DataFrame) -> pd.DataFrame:
             ("Mechanism", humanize(r["mechanism"])),
             ("Main tissue", humanize(r["tissue"])),
             ("Body sites", _listed(r["body_sites"])),
-            ("ICD-10", r["icd10"]),
+            ("ICD-10", icd10_label(r["icd10"], r["icd10_edition"])),
             ("Other names", _listed(r["synonyms"])),
             (
                 "Broader condition",

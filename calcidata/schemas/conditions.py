@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import pandera.pandas as pa
-from pandera.typing import Series
+from pandera.typing import DataFrame, Series
 
-from calcidata.schemas._base import LIST_SEP, field
-from calcidata.schemas.vocabularies import ICD10, MECHANISMS, SLUG, SLUG_LIST, TISSUES
+from calcidata.schemas._base import LIST_SEP, field, row_check
+from calcidata.schemas.vocabularies import (
+    ICD10,
+    ICD10_EDITIONS,
+    MECHANISMS,
+    SLUG,
+    SLUG_LIST,
+    TISSUES,
+)
 
 
 class Conditions(pa.DataFrameModel):
@@ -28,10 +35,16 @@ class Conditions(pa.DataFrameModel):
         "Typical body sites, separated by ';'.", nullable=True, multi=LIST_SEP
     )
     icd10: Series[str] = field(
-        "ICD-10 code (WHO ICD-10, or ICD-10-CM where only that was seen), only "
-        "where one was seen in a source cited in source_ids.",
+        "ICD-10 code, only where one was seen in a source cited in source_ids "
+        "(its edition is in icd10_edition).",
         nullable=True,
         str_matches=ICD10,
+    )
+    icd10_edition: Series[str] = field(
+        "Which ICD-10 the code comes from, as the page citing it shows: who (the WHO's "
+        "ICD-10) or cm (the US clinical modification ICD-10-CM).",
+        nullable=True,
+        categories=ICD10_EDITIONS,
     )
     synonyms: Series[str] = field(
         "Other names, lowercase, separated by ';'.", nullable=True, multi=LIST_SEP
@@ -53,3 +66,12 @@ class Conditions(pa.DataFrameModel):
         strict = True
         coerce = True
         unique = ["condition_id"]
+
+    @row_check(
+        "icd10_has_edition",
+        "an ICD-10 code needs its icd10_edition (who or cm), and an edition needs a code",
+        ("icd10_edition", "icd10"),
+        presence=True,
+    )
+    def _edition(cls, df: DataFrame) -> Series[bool]:
+        return df["icd10"].notna() == df["icd10_edition"].notna()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 import pandas as pd
@@ -10,9 +11,13 @@ from pandera.typing import DataFrame, Series
 
 from calcidata.schemas._base import URL_SEP, field, row_check
 from calcidata.schemas.vocabularies import (
+    AUTHORITATIVE_PAGES,
     DESIGNS,
     DOI,
+    IDENTITY_WORDS,
     MIRROR_HOSTS,
+    NO_AUTHORITATIVE_PAGE,
+    NOT_SHOWN,
     PAGE_KINDS,
     PMID,
     SLUG,
@@ -130,3 +135,64 @@ def _mirrors_marked_in(urls: object, kinds: object) -> bool:
 def url_host(url: str) -> str:
     """The host (with its port, if any) of a URL, lower case."""
     return urlsplit(url).netloc.lower()
+
+
+_WHICH = "|".join(IDENTITY_WORDS.values())
+_NOT_SHOWN_RE = re.compile(
+    rf"\b((?:{_WHICH})(?:(?:, | and )(?:{_WHICH}))*) {NOT_SHOWN} "
+    r"\(searched \d{4}-\d{2}-\d{2}\)\.",
+    re.IGNORECASE,
+)
+
+
+def not_shown_statement(columns, searched: str) -> str:
+    """The reader's sentence saying which identity ``columns`` no page showed.
+
+    ``columns`` are names from :data:`IDENTITY_WORDS` (``first_author``, ``year``,
+    ``title``); ``searched`` is the ISO date of the search, e.g. ``"2026-12-02"``.
+    """
+    words = [IDENTITY_WORDS[c] for c in IDENTITY_WORDS if c in set(columns)]
+    if not words:
+        raise ValueError("name at least one of first_author, year, title")
+    which = words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+    return f"{which[0].upper()}{which[1:]} {NOT_SHOWN} (searched {searched})."
+
+
+def stated_not_shown(note: object) -> frozenset[str]:
+    """The identity columns that ``note`` says no page showed (empty when it says none)."""
+    if not isinstance(note, str):
+        return frozenset()
+    by_words = {w: c for c, w in IDENTITY_WORDS.items()}
+    found = set()
+    for m in _NOT_SHOWN_RE.finditer(note):
+        found |= {by_words[w.lower()] for w in re.split(r", | and ", m.group(1))}
+    return frozenset(found)
+
+
+def missing_identity(sources: pd.DataFrame) -> dict[str, frozenset[str]]:
+    """Peer-reviewed sources lacking a first author, year or title: id -> those columns."""
+    peer = sources.loc[sources["kind"].astype(str) == "peer_reviewed"]
+    out = {}
+    for row in peer.to_dict("records"):
+        missing = frozenset(c for c in IDENTITY_WORDS if pd.isna(row[c]))
+        if missing:
+            out[row["source_id"]] = missing
+    return out
+
+
+def mirror_only(sources: pd.DataFrame) -> list[str]:
+    """Sources cited to a known mirror host with no PMID, DOI or authoritative page."""
+    out = []
+    for row in sources.to_dict("records"):
+        urls = row["urls"].split(URL_SEP) if isinstance(row["urls"], str) else []
+        kinds = set(row["url_kinds"].split(URL_SEP)) if isinstance(row["url_kinds"], str) else set()
+        on_mirror = any(url_host(u) in MIRROR_HOSTS for u in urls)
+        identified = isinstance(row["pmid"], str) or isinstance(row["doi"], str)
+        if on_mirror and not identified and not kinds & set(AUTHORITATIVE_PAGES):
+            out.append(row["source_id"])
+    return out
+
+
+def states_no_authoritative_page(note: object) -> bool:
+    """Whether a reader's ``note`` says no authoritative page could be read."""
+    return isinstance(note, str) and NO_AUTHORITATIVE_PAGE in note

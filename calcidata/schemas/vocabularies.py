@@ -277,6 +277,24 @@ MIRROR_HOSTS: dict[str, str] = {
     "www.wrh.ox.ac.uk": "abstract aggregator / content farm",
 }
 
+#: Which edition an ICD-10 code comes from: the WHO's ICD-10 or the US clinical
+#: modification ICD-10-CM (whose codes can be longer than the WHO's).
+ICD10_EDITIONS = ("who", "cm")
+#: How a reader sees each edition.
+ICD10_EDITION_WORDS = {"who": "WHO ICD-10", "cm": "ICD-10-CM"}
+#: The words a reader's note uses to say that no page we could read showed some of a
+#: peer-reviewed source's first author, year or title, in the sentence
+#: "<Which> not shown on any page we could read (searched YYYY-MM-DD)." where <Which>
+#: names the missing ones (see IDENTITY_WORDS), e.g. "First author and year".
+NOT_SHOWN = "not shown on any page we could read"
+#: The identity columns of a peer-reviewed source and how a note names them.
+IDENTITY_WORDS = {"first_author": "first author", "year": "year", "title": "title"}
+#: The words a reader's note uses to say that a source read only on mirror hosts has no
+#: authoritative page, PMID or DOI that we could read.
+NO_AUTHORITATIVE_PAGE = (
+    "No PubMed, publisher or official page could be read for this source, only copies"
+)
+
 #: Overall risk of bias, as a source or a review judges it (RoB 2 words; RoB 1's
 #: "unclear" kept).
 RISK_OF_BIAS = ("low", "some_concerns", "high", "unclear")

@@ -174,7 +174,13 @@ _PAGE_KIND_WORDS = {
 
 def _citation_section() -> list[str]:
     """How a source is cited: the page kinds and the known mirror hosts."""
-    from calcidata.schemas.vocabularies import AUTHORITATIVE_PAGES, MIRROR_HOSTS, PAGE_KINDS
+    from calcidata.schemas.vocabularies import (
+        AUTHORITATIVE_PAGES,
+        MIRROR_HOSTS,
+        NO_AUTHORITATIVE_PAGE,
+        NOT_SHOWN,
+        PAGE_KINDS,
+    )
 
     out = [
         "",
@@ -197,9 +203,17 @@ def _citation_section() -> list[str]:
     ]
     out += [
         "",
+        "When no page we could read shows a peer-reviewed source's first author, year or "
+        "title, its `note` says which, in one sentence of a fixed form: "
+        f"*First author and year {NOT_SHOWN} (searched 2026-12-02).* (naming, in the order "
+        "first author, year, title, exactly the ones missing, with the date of the last "
+        "search). A test holds every peer-reviewed source to this: each of the three is "
+        "given or stated as not shown, and a statement is removed once the value is found.",
+        "",
         "Known mirror and content-farm hosts: a URL on one of them must be of kind "
         "`secondary_mirror`, and the source needs a PMID, a DOI or an authoritative page "
-        "beside it (a test lists the few that still lack one).",
+        "beside it. Where none could be read, its `note` says so in these words: "
+        f"*{NO_AUTHORITATIVE_PAGE} (searched 2026-12-02).* Only such a source says so.",
         "",
         "| host | why |",
         "|---|---|",
