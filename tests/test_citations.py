@@ -2,12 +2,13 @@
 
 Two rules over the shipped ``sources.csv``:
 
-1. A peer-reviewed source names its first author, year and title, or its reader's
-   note says which of them no page we could read showed, in the one sentence
-   :func:`calcidata.schemas.sources.not_shown_statement` writes ("First author and
-   year not shown on any page we could read (searched 2026-12-02)."). The
-   statement must name exactly the missing ones: a stale statement (the value has
-   since been found) fails as surely as a missing value without one.
+1. A peer-reviewed source names its first author, year, title and a PMID or a DOI,
+   or its reader's note says which of them no page we could read showed, in the one
+   sentence :func:`calcidata.schemas.sources.not_shown_statement` writes ("First
+   author and PMID or DOI not shown on any page we could read (searched
+   2026-12-02)."). The statement must name exactly the missing ones: a stale
+   statement (the value has since been found) fails as surely as a missing value
+   without one.
 2. A source cited to a page on a known mirror or content-farm host
    (:data:`calcidata.schemas.vocabularies.MIRROR_HOSTS`) also has a PMID, a DOI
    or a page of an authoritative kind (publisher, PubMed, PMC, official label,
@@ -30,7 +31,12 @@ from calcidata.schemas.sources import (
     stated_not_shown,
     states_no_authoritative_page,
 )
-from calcidata.schemas.vocabularies import MIRROR_HOSTS, NO_AUTHORITATIVE_PAGE, NOT_SHOWN
+from calcidata.schemas.vocabularies import (
+    IDENTITY_WORDS,
+    MIRROR_HOSTS,
+    NO_AUTHORITATIVE_PAGE,
+    NOT_SHOWN,
+)
 
 #: Words of curation remarks that belong in ``curation_note``, never in a reader's note.
 CURATION_WORDS = ("re-check", "recheck", "see dossier", "dossier", ".txt", "excerpt")
@@ -64,7 +70,7 @@ def _mirror_problems(sources: pd.DataFrame) -> dict[str, str]:
     return out
 
 
-def test_every_peer_reviewed_source_names_author_year_title_or_says_which_no_page_showed(
+def test_every_peer_reviewed_source_names_its_identity_or_says_what_no_page_showed(
     shipped,
 ):
     problems = _identity_problems(shipped.sources)
@@ -89,26 +95,54 @@ def _source(sid, **cells):
 
 def test_the_identity_rule_fails_a_silent_gap_and_a_stale_statement():
     said = not_shown_statement(["first_author"], "2026-12-02")
+    doi = {"doi": "10.1000/x1"}
     frame = pd.DataFrame(
         [
-            _source("complete"),
-            _source("stated_gap", first_author=pd.NA, note="A case series. " + said),
-            _source("silent_gap", first_author=pd.NA, note="A case series."),
-            _source("stale", note=said),
-            _source("half_stated", first_author=pd.NA, year=pd.NA, note=said),
-            _source("lay", kind="lay_web_article", first_author=pd.NA, note=said),
+            _source("complete", **doi),
+            _source("stated_gap", first_author=pd.NA, note="A case series. " + said, **doi),
+            _source("silent_gap", first_author=pd.NA, note="A case series.", **doi),
+            _source("stale", note=said, **doi),
+            _source("half_stated", first_author=pd.NA, year=pd.NA, note=said, **doi),
+            _source("lay", kind="lay_web_article", first_author=pd.NA, note=said, **doi),
         ]
     )
     assert sorted(_identity_problems(frame)) == ["half_stated", "lay", "silent_gap", "stale"]
 
 
-def test_the_statement_names_exactly_the_missing_columns():
-    said = not_shown_statement(["title", "first_author", "year"], "2026-12-02")
-    assert said == f"First author, year and title {NOT_SHOWN} (searched 2026-12-02)."
-    assert stated_not_shown("Other words. " + said) == {"first_author", "year", "title"}
+def test_a_source_without_pmid_or_doi_says_so_and_only_then():
+    no_id = not_shown_statement(["pmid_or_doi"], "2026-12-02")
+    both = not_shown_statement(["first_author", "pmid_or_doi"], "2026-12-02")
+    frame = pd.DataFrame(
+        [
+            _source("pmid_only", pmid="123"),
+            _source("doi_only", doi="10.1000/x1"),
+            _source("stated", note="A case series. " + no_id),
+            _source("silent", note="A case series."),
+            _source("stale_pmid", pmid="123", note=no_id),
+            _source("stale_doi", doi="10.1000/x1", note=no_id),
+            _source("merged", first_author=pd.NA, note=both),
+            _source(
+                "author_only",
+                first_author=pd.NA,
+                note=not_shown_statement(["first_author"], "2026-12-02"),
+            ),
+        ]
+    )
+    assert sorted(_identity_problems(frame)) == ["author_only", "silent", "stale_doi", "stale_pmid"]
+
+
+def test_the_statement_names_exactly_the_missing_items():
+    said = not_shown_statement(["pmid_or_doi", "title", "first_author", "year"], "2026-12-02")
+    assert said == f"First author, year, title and PMID or DOI {NOT_SHOWN} (searched 2026-12-02)."
+    assert stated_not_shown("Other words. " + said) == set(IDENTITY_WORDS)
+    alone = not_shown_statement(["pmid_or_doi"], "2026-12-02")
+    assert alone == f"PMID or DOI {NOT_SHOWN} (searched 2026-12-02)."
+    assert stated_not_shown(alone) == {"pmid_or_doi"}
     assert stated_not_shown(f"Year {NOT_SHOWN}.") == frozenset()  # no search date: not a statement
     with pytest.raises(ValueError):
         not_shown_statement([], "2026-12-02")
+    with pytest.raises(ValueError):
+        not_shown_statement(["pmid"], "2026-12-02")
 
 
 def test_the_mirror_rule_fails_a_silent_mirror_and_a_stale_statement():

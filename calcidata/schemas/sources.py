@@ -14,6 +14,7 @@ from calcidata.schemas.vocabularies import (
     AUTHORITATIVE_PAGES,
     DESIGNS,
     DOI,
+    IDENTITY_COLUMNS,
     IDENTITY_WORDS,
     MIRROR_HOSTS,
     NO_AUTHORITATIVE_PAGE,
@@ -137,7 +138,7 @@ def url_host(url: str) -> str:
     return urlsplit(url).netloc.lower()
 
 
-_WHICH = "|".join(IDENTITY_WORDS.values())
+_WHICH = "|".join(re.escape(w) for w in IDENTITY_WORDS.values())
 _NOT_SHOWN_RE = re.compile(
     rf"\b((?:{_WHICH})(?:(?:, | and )(?:{_WHICH}))*) {NOT_SHOWN} "
     r"\(searched \d{4}-\d{2}-\d{2}\)\.",
@@ -145,24 +146,28 @@ _NOT_SHOWN_RE = re.compile(
 )
 
 
-def not_shown_statement(columns, searched: str) -> str:
-    """The reader's sentence saying which identity ``columns`` no page showed.
+def not_shown_statement(items, searched: str) -> str:
+    """The reader's sentence saying which identity ``items`` no page showed.
 
-    ``columns`` are names from :data:`IDENTITY_WORDS` (``first_author``, ``year``,
-    ``title``); ``searched`` is the ISO date of the search, e.g. ``"2026-12-02"``.
+    ``items`` are keys of :data:`IDENTITY_WORDS` (``first_author``, ``year``,
+    ``title``, ``pmid_or_doi``); ``searched`` is the ISO date of the search, e.g.
+    ``"2026-12-02"``. The sentence names them in the order of :data:`IDENTITY_WORDS`.
     """
-    words = [IDENTITY_WORDS[c] for c in IDENTITY_WORDS if c in set(columns)]
+    unknown = set(items) - set(IDENTITY_WORDS)
+    if unknown:
+        raise ValueError(f"not identity items: {sorted(unknown)}")
+    words = [IDENTITY_WORDS[c] for c in IDENTITY_WORDS if c in set(items)]
     if not words:
-        raise ValueError("name at least one of first_author, year, title")
+        raise ValueError(f"name at least one of {', '.join(IDENTITY_WORDS)}")
     which = words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
     return f"{which[0].upper()}{which[1:]} {NOT_SHOWN} (searched {searched})."
 
 
 def stated_not_shown(note: object) -> frozenset[str]:
-    """The identity columns that ``note`` says no page showed (empty when it says none)."""
+    """The identity items that ``note`` says no page showed (empty when it says none)."""
     if not isinstance(note, str):
         return frozenset()
-    by_words = {w: c for c, w in IDENTITY_WORDS.items()}
+    by_words = {w.lower(): c for c, w in IDENTITY_WORDS.items()}
     found = set()
     for m in _NOT_SHOWN_RE.finditer(note):
         found |= {by_words[w.lower()] for w in re.split(r", | and ", m.group(1))}
@@ -170,11 +175,17 @@ def stated_not_shown(note: object) -> frozenset[str]:
 
 
 def missing_identity(sources: pd.DataFrame) -> dict[str, frozenset[str]]:
-    """Peer-reviewed sources lacking a first author, year or title: id -> those columns."""
+    """Peer-reviewed sources lacking identity items: id -> those items.
+
+    An item is missing when every column behind it (:data:`IDENTITY_COLUMNS`) is
+    empty: ``pmid_or_doi`` only when both ``pmid`` and ``doi`` are.
+    """
     peer = sources.loc[sources["kind"].astype(str) == "peer_reviewed"]
     out = {}
     for row in peer.to_dict("records"):
-        missing = frozenset(c for c in IDENTITY_WORDS if pd.isna(row[c]))
+        missing = frozenset(
+            item for item, cols in IDENTITY_COLUMNS.items() if all(pd.isna(row[c]) for c in cols)
+        )
         if missing:
             out[row["source_id"]] = missing
     return out

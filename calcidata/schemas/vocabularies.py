@@ -283,12 +283,25 @@ ICD10_EDITIONS = ("who", "cm")
 #: How a reader sees each edition.
 ICD10_EDITION_WORDS = {"who": "WHO ICD-10", "cm": "ICD-10-CM"}
 #: The words a reader's note uses to say that no page we could read showed some of a
-#: peer-reviewed source's first author, year or title, in the sentence
+#: peer-reviewed source's first author, year, title, or any PMID or DOI, in the sentence
 #: "<Which> not shown on any page we could read (searched YYYY-MM-DD)." where <Which>
-#: names the missing ones (see IDENTITY_WORDS), e.g. "First author and year".
+#: names the missing ones (see IDENTITY_WORDS), e.g. "First author and PMID or DOI".
 NOT_SHOWN = "not shown on any page we could read"
-#: The identity columns of a peer-reviewed source and how a note names them.
-IDENTITY_WORDS = {"first_author": "first author", "year": "year", "title": "title"}
+#: The identity items of a peer-reviewed source, in the order a note names them, and the
+#: words it names each by. ``pmid_or_doi`` is the identifier: a PMID or a DOI will do.
+IDENTITY_WORDS = {
+    "first_author": "first author",
+    "year": "year",
+    "title": "title",
+    "pmid_or_doi": "PMID or DOI",
+}
+#: The columns behind each identity item: an item is missing when all of them are empty.
+IDENTITY_COLUMNS = {
+    "first_author": ("first_author",),
+    "year": ("year",),
+    "title": ("title",),
+    "pmid_or_doi": ("pmid", "doi"),
+}
 #: The words a reader's note uses to say that a source read only on mirror hosts has no
 #: authoritative page, PMID or DOI that we could read.
 NO_AUTHORITATIVE_PAGE = (

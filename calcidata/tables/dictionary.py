@@ -176,12 +176,15 @@ def _citation_section() -> list[str]:
     """How a source is cited: the page kinds and the known mirror hosts."""
     from calcidata.schemas.vocabularies import (
         AUTHORITATIVE_PAGES,
+        IDENTITY_WORDS,
         MIRROR_HOSTS,
         NO_AUTHORITATIVE_PAGE,
         NOT_SHOWN,
         PAGE_KINDS,
     )
 
+    words = list(IDENTITY_WORDS.values())
+    order = ", ".join(words[:-1]) + " and " + words[-1]
     out = [
         "",
         "## How a source is cited",
@@ -204,11 +207,13 @@ def _citation_section() -> list[str]:
     out += [
         "",
         "When no page we could read shows a peer-reviewed source's first author, year or "
-        "title, its `note` says which, in one sentence of a fixed form: "
-        f"*First author and year {NOT_SHOWN} (searched 2026-12-02).* (naming, in the order "
-        "first author, year, title, exactly the ones missing, with the date of the last "
-        "search). A test holds every peer-reviewed source to this: each of the three is "
-        "given or stated as not shown, and a statement is removed once the value is found.",
+        "title, or shows it with neither a PMID nor a DOI, its `note` says which, in one "
+        f"sentence of a fixed form: *First author, year and PMID or DOI {NOT_SHOWN} "
+        f"(searched 2026-12-02).* (naming, in the order {order}, exactly the ones "
+        "missing, with the date of the last search; *PMID or DOI* is named only when both "
+        "`pmid` and `doi` are empty, as either one identifies the source). A test holds "
+        "every peer-reviewed source to this: each item is given or stated as not shown, "
+        "and a statement is removed once the value is found.",
         "",
         "Known mirror and content-farm hosts: a URL on one of them must be of kind "
         "`secondary_mirror`, and the source needs a PMID, a DOI or an authoritative page "
