@@ -2,54 +2,36 @@
 
 from __future__ import annotations
 
-import pandera.pandas as pa
 from pandera.typing import Series
 
-from calcidata.schemas._base import LIST_SEP, field
-from calcidata.schemas.vocabularies import ICD10, MECHANISMS, SLUG, SLUG_LIST, TISSUES
+from calcidata.schemas._base import Table, choice, field, key, link, source_list, text, text_list
+from calcidata.schemas.vocabularies import ICD10, MECHANISMS, TISSUES
 
 
-class Conditions(pa.DataFrameModel):
+class Conditions(Table):
     """Soft-tissue calcification conditions and their parents."""
 
-    condition_id: Series[str] = field(
-        "Unique slug of the condition.", str_matches=SLUG, unique=True
-    )
-    name: Series[str] = field("Name in plain English.", str_length={"min_value": 1})
-    parent_id: Series[str] = field(
+    condition_id: Series[str] = key("Unique slug of the condition.")
+    name: Series[str] = text("Name in plain English.")
+    parent_id: Series[str] = link(
+        "conditions.condition_id",
         "Broader condition this one belongs to (empty for a root).",
-        nullable=True,
-        str_matches=SLUG,
-        references="conditions.condition_id",
+        optional=True,
     )
-    mechanism: Series[str] = field("How the calcium or bone gets there.", categories=MECHANISMS)
-    tissue: Series[str] = field("Main tissue affected.", categories=TISSUES)
-    body_sites: Series[str] = field(
-        "Typical body sites, separated by ';'.", nullable=True, multi=LIST_SEP
-    )
+    mechanism: Series[str] = choice("How the calcium or bone gets there.", MECHANISMS)
+    tissue: Series[str] = choice("Main tissue affected.", TISSUES)
+    body_sites: Series[str] = text_list("Typical body sites, separated by ';'.")
     icd10: Series[str] = field(
         "ICD-10 code (WHO ICD-10, or ICD-10-CM where only that was seen), only "
         "where one was seen in a source cited in source_ids.",
         nullable=True,
         str_matches=ICD10,
     )
-    synonyms: Series[str] = field(
-        "Other names, lowercase, separated by ';'.", nullable=True, multi=LIST_SEP
-    )
-    summary: Series[str] = field(
-        "Short summary in calcidata's own words.", str_length={"min_value": 1}
-    )
-    source_ids: Series[str] = field(
-        "Sources that describe the condition, separated by ';'.",
-        nullable=True,
-        str_matches=SLUG_LIST,
-        multi=LIST_SEP,
-        references="sources.source_id",
-    )
+    synonyms: Series[str] = text_list("Other names, lowercase, separated by ';'.")
+    summary: Series[str] = text("Short summary in calcidata's own words.")
+    source_ids: Series[str] = source_list("Sources that describe the condition, separated by ';'.")
 
     class Config:
         title = "Conditions"
         description = "Conditions of soft-tissue calcification, ossification and adhesion."
-        strict = True
-        coerce = True
         unique = ["condition_id"]

@@ -5,37 +5,43 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import pandas as pd
-import pandera.pandas as pa
 from pandera.typing import DataFrame, Series
 
-from calcidata.schemas._base import URL_SEP, field, row_check
+from calcidata.schemas._base import (
+    URL_SEP,
+    Table,
+    choice,
+    curation_note,
+    field,
+    key,
+    quantity,
+    row_check,
+    text,
+)
 from calcidata.schemas.vocabularies import (
     DESIGNS,
     DOI,
     MIRROR_HOSTS,
     PAGE_KINDS,
     PMID,
-    SLUG,
     SOURCE_KINDS,
     URL_LIST,
 )
 
 
-class Sources(pa.DataFrameModel):
+class Sources(Table):
     """Every publication, drug label, reference page or lay article that a row cites."""
 
-    source_id: Series[str] = field(
+    source_id: Series[str] = key(
         "Unique slug naming the source, usually firstauthorYEAR (e.g. surace2020); seeds are "
-        "seed_000 to seed_004.",
-        str_matches=SLUG,
-        unique=True,
+        "seed_000 to seed_004."
     )
-    first_author: Series[str] = field("First author as 'Surname Initials'.", nullable=True)
+    first_author: Series[str] = text("First author as 'Surname Initials'.", optional=True)
     year: Series[pd.Int64Dtype] = field("Year of publication.", nullable=True, ge=1800, le=2100)
-    title: Series[str] = field(
-        "Title of the publication or page (empty when not recorded).", nullable=True
+    title: Series[str] = text(
+        "Title of the publication or page (empty when not recorded).", optional=True
     )
-    journal: Series[str] = field("Journal or publisher, when there is one.", nullable=True)
+    journal: Series[str] = text("Journal or publisher, when there is one.", optional=True)
     pmid: Series[str] = field("PubMed identifier (digits only).", nullable=True, str_matches=PMID)
     doi: Series[str] = field(
         "Digital Object Identifier, without the https://doi.org/ prefix.",
@@ -55,35 +61,24 @@ class Sources(pa.DataFrameModel):
         categories=PAGE_KINDS,
         multi=URL_SEP,
     )
-    design: Series[str] = field("Study design of the source.", categories=DESIGNS)
-    kind: Series[str] = field(
-        "What kind of document it is; lay web articles rank lowest.", categories=SOURCE_KINDS
+    design: Series[str] = choice("Study design of the source.", DESIGNS)
+    kind: Series[str] = choice(
+        "What kind of document it is; lay web articles rank lowest.", SOURCE_KINDS
     )
-    n_studies: Series[pd.Int64Dtype] = field(
-        "Number of studies the source includes, as it reports (reviews).",
-        nullable=True,
-        ge=0,
-        unit="studies",
+    n_studies: Series[pd.Int64Dtype] = quantity(
+        "Number of studies the source includes, as it reports (reviews).", "studies", ge=0
     )
-    n_participants: Series[pd.Int64Dtype] = field(
-        "Number of participants the source includes, as it reports.",
-        nullable=True,
-        ge=0,
-        unit="participants",
+    n_participants: Series[pd.Int64Dtype] = quantity(
+        "Number of participants the source includes, as it reports.", "participants", ge=0
     )
-    note: Series[str] = field(
-        "Remarks on the source for readers (e.g. secondary report, how counted).", nullable=True
+    note: Series[str] = text(
+        "Remarks on the source for readers (e.g. secondary report, how counted).", optional=True
     )
-    curation_note: Series[str] = field(
-        "For curators: how a value was found or checked (not shown to readers).",
-        nullable=True,
-    )
+    curation_note: Series[str] = curation_note()
 
     class Config:
         title = "Sources"
         description = "Publications, labels and pages cited by the other tables."
-        strict = True
-        coerce = True
         unique = ["source_id"]
 
     @row_check(
