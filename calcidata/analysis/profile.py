@@ -50,7 +50,9 @@ from calcidata.errors import ParameterError
 from calcidata.schemas.vocabularies import (
     CERTAINTY,
     EFFECT_MEASURES,
+    NON_STUDY_DESIGNS,
     OUTCOME_DOMAINS,
+    REVIEW_DESIGNS,
     STRENGTH,
     category_dtype,
 )
@@ -189,7 +191,7 @@ def body_items(tables, condition_id: str | None) -> pd.DataFrame:
     items.loc[smd[smd].index, "effect_measure"] = "SMD"
     for c in ("pooled_design", "certainty", "direction", "risk_of_bias", "publication_bias"):
         items[c] = items[c].astype(object).where(items[c].notna(), None)
-    primary = ~items["study_design"].isin([*grade.REVIEW_DESIGNS, *grade.NON_STUDY_DESIGNS])
+    primary = ~items["study_design"].isin([*REVIEW_DESIGNS, *NON_STUDY_DESIGNS])
     items.loc[primary, "n_studies"] = items.loc[primary, "n_studies"].fillna(1.0)
     items["level"] = [STRENGTH.index(x) for x in design_level(items)]
     return study_effects(items.reset_index(drop=True))
@@ -203,11 +205,7 @@ def _judgements(behind: pd.DataFrame, review_studies: pd.DataFrame) -> list[str 
     out = []
     for item, rob in zip(behind["study_id"], behind["risk_of_bias"], strict=True):
         out.append(rob if isinstance(rob, str) else worst.get(item))
-    if (
-        len(behind) == 1
-        and out[0] is None
-        and behind["study_design"].iloc[0] in grade.REVIEW_DESIGNS
-    ):
+    if len(behind) == 1 and out[0] is None and behind["study_design"].iloc[0] in REVIEW_DESIGNS:
         return list(rs.loc[rs["review_id"] == behind["study_id"].iloc[0], "rob"]) or [None]
     return out
 

@@ -28,10 +28,9 @@ from calcidata.schemas.vocabularies import (
     POOLED_DESIGNS,
     PUBLICATION_BIAS,
     RATIO_MEASURES,
+    REVIEW_DESIGNS,
     RISK_OF_BIAS,
 )
-
-REVIEW_DESIGNS = ("systematic_review_meta_analysis", "systematic_review")
 
 
 class Evidence(Table):
