@@ -67,14 +67,11 @@ KEYS = [
     "effect_measure",
     "timepoint",
 ]
+#: The estimate of a body: its size, the pooled (or single) estimate and how it was got.
+ESTIMATE_COLUMNS = ["n_studies", "n_participants", "estimate", "ci_low", "ci_high", "basis"]
 COLUMNS = [
     *KEYS,
-    "n_studies",
-    "n_participants",
-    "estimate",
-    "ci_low",
-    "ci_high",
-    "basis",
+    *ESTIMATE_COLUMNS,
     "source_ids",
     "certainty",
     "certainty_basis",
@@ -102,19 +99,26 @@ def _column(frame: pd.DataFrame, column: str) -> dict:
     return dict(zip(frame.iloc[:, 0].astype(str), frame[column].astype(object), strict=True))
 
 
+def _item_keys(rows: pd.DataFrame, id_column: str, kind: str, effect_measure) -> dict:
+    """The first columns of an item (evidence or arms row): its id, kind and body keys."""
+    return {
+        "item_id": rows[id_column].astype(str),
+        "kind": kind,
+        "row_condition": rows["condition_id"].astype(str),
+        "treatment_id": rows["treatment_id"].astype(str),
+        "comparator": comparator_groups(rows["comparator"]),
+        "outcome_domain": rows["outcome_domain"].astype(str),
+        "effect_measure": effect_measure,
+        "timepoint": timepoint_bands(rows["timepoint"]),
+    }
+
+
 def _evidence_items(tables) -> pd.DataFrame:
     ev = tables.evidence
     num = {c: pd.to_numeric(ev[c], errors="coerce").astype(float) for c in ("estimate", "ci_low")}
     return pd.DataFrame(
         {
-            "item_id": ev["evidence_id"].astype(str),
-            "kind": "evidence",
-            "row_condition": ev["condition_id"].astype(str),
-            "treatment_id": ev["treatment_id"].astype(str),
-            "comparator": comparator_groups(ev["comparator"]),
-            "outcome_domain": ev["outcome_domain"].astype(str),
-            "effect_measure": ev["effect_measure"].astype(str),
-            "timepoint": timepoint_bands(ev["timepoint"]),
+            **_item_keys(ev, "evidence_id", "evidence", ev["effect_measure"].astype(str)),
             "outcome": ev["outcome"].astype(object),
             "source_id": ev["source_id"].astype(str),
             "study_id": ev["source_id"].astype(str),
@@ -144,14 +148,7 @@ def _arm_items(tables) -> pd.DataFrame:
     dich = so["data_type"].astype(str).eq("dichotomous").to_numpy()
     return pd.DataFrame(
         {
-            "item_id": so["study_outcome_id"].astype(str),
-            "kind": "arms",
-            "row_condition": so["condition_id"].astype(str),
-            "treatment_id": so["treatment_id"].astype(str),
-            "comparator": comparator_groups(so["comparator"]),
-            "outcome_domain": so["outcome_domain"].astype(str),
-            "effect_measure": np.where(dich, "RR", "MD"),
-            "timepoint": timepoint_bands(so["timepoint"]),
+            **_item_keys(so, "study_outcome_id", "arms", np.where(dich, "RR", "MD")),
             "outcome": so["outcome"].astype(str).str.lower().str.strip(),
             "source_id": so["source_id"].astype(str),
             "study_id": so["study_id"].astype(str),

@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from calcidata.analysis.profile import KEYS, body_items, evidence_profile
+from calcidata.analysis.profile import ESTIMATE_COLUMNS, KEYS, body_items, evidence_profile
 
 #: Rows shown first (GRADEpro's "up to seven outcomes").
 MAIN_OUTCOMES = 7
@@ -37,12 +37,7 @@ PER = 1000.0
 COLUMNS = [
     *KEYS,
     "treatment",
-    "n_studies",
-    "n_participants",
-    "estimate",
-    "ci_low",
-    "ci_high",
-    "basis",
+    *ESTIMATE_COLUMNS,
     "comparator_risk_per_1000",
     "comparator_risk_studies",
     "risk_difference_per_1000",
