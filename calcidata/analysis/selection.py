@@ -19,7 +19,7 @@ from typing import Any
 
 import pandas as pd
 
-from calcidata._docs import DocComponents
+from calcidata._api import DocComponents
 from calcidata.errors import ParameterError
 from calcidata.schemas.vocabularies import MODALITIES, OUTCOME_DOMAINS
 from calcidata.tables.container import Tables

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from calcidata._docs import DocComponents
+from calcidata._api import DocComponents
 from calcidata.display.labels import humanize
 from calcidata.display.wording import words
 from calcidata.schemas.vocabularies import DIRECTIONS, STRENGTH

@@ -5,19 +5,8 @@ from __future__ import annotations
 import pandas as pd
 from pandera.typing import DataFrame, Series
 
-from calcidata.schemas._base import (
-    Table,
-    choice,
-    curation_note,
-    key,
-    le_rule,
-    link,
-    quantity,
-    row_check,
-    source,
-    text,
-    together_rule,
-)
+from calcidata.schemas import columns as col
+from calcidata.schemas._base import Table, le_rule, row_check, together_rule
 from calcidata.schemas.vocabularies import (
     DOSE_BASES,
     DOSE_PARAMETERS,
@@ -32,48 +21,52 @@ from calcidata.schemas.vocabularies import (
 class DosingRanges(Table):
     """One reported range of a dose, energy, session count or other setting."""
 
-    dosing_id: Series[str] = key("Unique slug of the row.")
-    treatment_id: Series[str] = link("treatments.treatment_id", "Treatment dosed.")
-    condition_id: Series[str] = link(
+    dosing_id: Series[str] = col.key("Unique slug of the row.")
+    treatment_id: Series[str] = col.link("treatments.treatment_id", "Treatment dosed.")
+    condition_id: Series[str] = col.link(
         "conditions.condition_id",
         "Condition the range was given for; empty means general (e.g. a drug label).",
         optional=True,
     )
-    route: Series[str] = choice("Route of administration or delivery.", ROUTES)
-    parameter: Series[str] = choice(
+    route: Series[str] = col.choice("Route of administration or delivery.", ROUTES)
+    parameter: Series[str] = col.choice(
         "What is being dosed (a drug dose, ESWT energy, sessions...).", DOSE_PARAMETERS
     )
-    dose_min: Series[float] = quantity("Lower end of the range.", "dose_unit", ge=0)
-    dose_max: Series[float] = quantity("Upper end of the range.", "dose_unit", ge=0)
-    dose_unit: Series[str] = choice("Unit of dose_min and dose_max.", DOSE_UNITS, optional=True)
-    dose_basis: Series[str] = choice(
+    dose_min: Series[float] = col.quantity("Lower end of the range.", "dose_unit", ge=0)
+    dose_max: Series[float] = col.quantity("Upper end of the range.", "dose_unit", ge=0)
+    dose_unit: Series[str] = col.choice("Unit of dose_min and dose_max.", DOSE_UNITS, optional=True)
+    dose_basis: Series[str] = col.choice(
         "What one dose value covers: one administration, a day, a week, a session, a course.",
         DOSE_BASES,
         optional=True,
     )
-    frequency_min: Series[float] = quantity(
+    frequency_min: Series[float] = col.quantity(
         "Fewest administrations per frequency_per.", "per frequency_per", gt=0
     )
-    frequency_max: Series[float] = quantity(
+    frequency_max: Series[float] = col.quantity(
         "Most administrations per frequency_per.", "per frequency_per", gt=0
     )
-    frequency_per: Series[str] = choice(
+    frequency_per: Series[str] = col.choice(
         "Period the frequency counts over.", FREQUENCY_PERIODS, optional=True
     )
-    timing_code: Series[str] = choice(
+    timing_code: Series[str] = col.choice(
         "Timing code as prescribed (BID = twice daily...).", tuple(TIMING_CODES), optional=True
     )
-    duration_min: Series[float] = quantity(
+    duration_min: Series[float] = col.quantity(
         "Shortest duration of the course.", "duration_unit", gt=0
     )
-    duration_max: Series[float] = quantity("Longest duration of the course.", "duration_unit", gt=0)
-    duration_unit: Series[str] = choice("Unit of the duration.", DURATION_UNITS, optional=True)
-    population: Series[str] = text("Who the range applies to, as the source says.", optional=True)
-    source_id: Series[str] = source("Source the range was taken from.")
-    note: Series[str] = text(
+    duration_max: Series[float] = col.quantity(
+        "Longest duration of the course.", "duration_unit", gt=0
+    )
+    duration_unit: Series[str] = col.choice("Unit of the duration.", DURATION_UNITS, optional=True)
+    population: Series[str] = col.text(
+        "Who the range applies to, as the source says.", optional=True
+    )
+    source_id: Series[str] = col.source("Source the range was taken from.")
+    note: Series[str] = col.text(
         "Remarks for readers (e.g. what the dose is given with).", optional=True
     )
-    curation_note: Series[str] = curation_note()
+    curation_note: Series[str] = col.curation_note()
 
     class Config:
         title = "Dosing ranges"

@@ -5,20 +5,8 @@ from __future__ import annotations
 import pandas as pd
 from pandera.typing import DataFrame, Series
 
-from calcidata.schemas._base import (
-    Table,
-    choice,
-    curation_note,
-    field,
-    key,
-    le_rule,
-    link,
-    quantity,
-    row_check,
-    source,
-    text,
-    together_rule,
-)
+from calcidata.schemas import columns as col
+from calcidata.schemas._base import Table, le_rule, row_check, together_rule
 from calcidata.schemas.vocabularies import (
     CERTAINTY,
     DESIGNS,
@@ -36,67 +24,69 @@ from calcidata.schemas.vocabularies import (
 class Evidence(Table):
     """A result: treatment versus comparator on one outcome, as one source reports it."""
 
-    evidence_id: Series[str] = key("Unique slug of the row.")
-    treatment_id: Series[str] = link("treatments.treatment_id", "Treatment studied.")
-    condition_id: Series[str] = link(
+    evidence_id: Series[str] = col.key("Unique slug of the row.")
+    treatment_id: Series[str] = col.link("treatments.treatment_id", "Treatment studied.")
+    condition_id: Series[str] = col.link(
         "conditions.condition_id", "Condition the result is evidence for."
     )
-    population: Series[str] = text("Population as studied, in the source's terms.")
-    indirect: Series[pd.BooleanDtype] = field(
+    population: Series[str] = col.text("Population as studied, in the source's terms.")
+    indirect: Series[pd.BooleanDtype] = col.field(
         "True when the population studied is broader than, or differs from, the condition "
         "(indirect evidence)."
     )
-    comparator: Series[str] = text("What the treatment was compared with.", optional=True)
-    outcome: Series[str] = text("Outcome as reported.")
-    outcome_domain: Series[str] = choice("Outcome grouped into a domain.", OUTCOME_DOMAINS)
-    timepoint: Series[str] = text("When the outcome was measured.", optional=True)
-    effect_measure: Series[str] = choice("Effect measure of estimate and CI.", EFFECT_MEASURES)
-    estimate: Series[float] = quantity("Point estimate; proportions as 0 to 1.", "effect_measure")
-    ci_low: Series[float] = quantity(
+    comparator: Series[str] = col.text("What the treatment was compared with.", optional=True)
+    outcome: Series[str] = col.text("Outcome as reported.")
+    outcome_domain: Series[str] = col.choice("Outcome grouped into a domain.", OUTCOME_DOMAINS)
+    timepoint: Series[str] = col.text("When the outcome was measured.", optional=True)
+    effect_measure: Series[str] = col.choice("Effect measure of estimate and CI.", EFFECT_MEASURES)
+    estimate: Series[float] = col.quantity(
+        "Point estimate; proportions as 0 to 1.", "effect_measure"
+    )
+    ci_low: Series[float] = col.quantity(
         "Lower bound of the 95% confidence interval.", "effect_measure"
     )
-    ci_high: Series[float] = quantity(
+    ci_high: Series[float] = col.quantity(
         "Upper bound of the 95% confidence interval.", "effect_measure"
     )
-    n_studies: Series[pd.Int64Dtype] = quantity("Studies behind this result.", "studies", ge=0)
-    n_participants: Series[pd.Int64Dtype] = quantity(
+    n_studies: Series[pd.Int64Dtype] = col.quantity("Studies behind this result.", "studies", ge=0)
+    n_participants: Series[pd.Int64Dtype] = col.quantity(
         "Participants behind this result, as reported.", "participants", ge=0
     )
-    study_design: Series[str] = choice("Design of the evidence behind this result.", DESIGNS)
-    pooled_design: Series[str] = choice(
+    study_design: Series[str] = col.choice("Design of the evidence behind this result.", DESIGNS)
+    pooled_design: Series[str] = col.choice(
         "For reviews: design of the pooled studies (rct, observational, ...).",
         POOLED_DESIGNS,
         optional=True,
     )
-    direction: Series[str] = choice("Which way the result points.", DIRECTIONS)
-    certainty: Series[str] = choice(
+    direction: Series[str] = col.choice("Which way the result points.", DIRECTIONS)
+    certainty: Series[str] = col.choice(
         "GRADE certainty, only when the source states one (ordered).",
         CERTAINTY,
         optional=True,
         ordered=True,
     )
-    risk_of_bias: Series[str] = choice(
+    risk_of_bias: Series[str] = col.choice(
         "Overall risk of bias of the evidence behind the result, as the source (or a review "
         "of the trial) judges it; empty when no page we read states it.",
         RISK_OF_BIAS,
         optional=True,
     )
-    i2_percent: Series[float] = quantity(
+    i2_percent: Series[float] = col.quantity(
         "I-squared heterogeneity of a pooled result, as the source reports it.",
         "percent",
         ge=0,
         le=100,
     )
-    publication_bias: Series[str] = choice(
+    publication_bias: Series[str] = col.choice(
         "What the source says of publication bias for this result (empty: says nothing).",
         PUBLICATION_BIAS,
         optional=True,
     )
-    source_id: Series[str] = source("Source of the result.")
-    note: Series[str] = text(
+    source_id: Series[str] = col.source("Source of the result.")
+    note: Series[str] = col.text(
         "Remarks for readers, e.g. statistically but not clinically important.", optional=True
     )
-    curation_note: Series[str] = curation_note()
+    curation_note: Series[str] = col.curation_note()
 
     class Config:
         title = "Evidence"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pandera.typing import DataFrame, Series
 
-from calcidata.schemas._base import Table, choice, curation_note, key, row_check, source, text
+from calcidata.schemas import columns as col
+from calcidata.schemas._base import Table, row_check
 from calcidata.schemas.vocabularies import RISK_OF_BIAS
 
 
@@ -15,21 +16,23 @@ class ReviewStudies(Table):
     never pooled again beside that review.
     """
 
-    review_study_id: Series[str] = key("Unique slug of the link, usually <review id>_<study id>.")
-    review_id: Series[str] = source("The systematic review (a source).")
-    study_id: Series[str] = source("A primary study the review includes (a source).")
-    risk_of_bias: Series[str] = choice(
+    review_study_id: Series[str] = col.key(
+        "Unique slug of the link, usually <review id>_<study id>."
+    )
+    review_id: Series[str] = col.source("The systematic review (a source).")
+    study_id: Series[str] = col.source("A primary study the review includes (a source).")
+    risk_of_bias: Series[str] = col.choice(
         "The review's overall risk-of-bias judgement of the study, where its page states one.",
         RISK_OF_BIAS,
         optional=True,
     )
-    source_id: Series[str] = source(
+    source_id: Series[str] = col.source(
         "Source whose page lists the inclusion (usually the review itself)."
     )
-    note: Series[str] = text(
+    note: Series[str] = col.text(
         "Remarks for readers (e.g. the risk-of-bias tool and its wording).", optional=True
     )
-    curation_note: Series[str] = curation_note("the inclusion was found or checked")
+    curation_note: Series[str] = col.curation_note("the inclusion was found or checked")
 
     class Config:
         title = "Review studies"

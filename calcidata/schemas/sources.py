@@ -7,17 +7,8 @@ from urllib.parse import urlsplit
 import pandas as pd
 from pandera.typing import DataFrame, Series
 
-from calcidata.schemas._base import (
-    URL_SEP,
-    Table,
-    choice,
-    curation_note,
-    field,
-    key,
-    quantity,
-    row_check,
-    text,
-)
+from calcidata.schemas import columns as col
+from calcidata.schemas._base import URL_SEP, Table, row_check
 from calcidata.schemas.vocabularies import (
     DESIGNS,
     DOI,
@@ -32,49 +23,51 @@ from calcidata.schemas.vocabularies import (
 class Sources(Table):
     """Every publication, drug label, reference page or lay article that a row cites."""
 
-    source_id: Series[str] = key(
+    source_id: Series[str] = col.key(
         "Unique slug naming the source, usually firstauthorYEAR (e.g. surace2020); seeds are "
         "seed_000 to seed_004."
     )
-    first_author: Series[str] = text("First author as 'Surname Initials'.", optional=True)
-    year: Series[pd.Int64Dtype] = field("Year of publication.", nullable=True, ge=1800, le=2100)
-    title: Series[str] = text(
+    first_author: Series[str] = col.text("First author as 'Surname Initials'.", optional=True)
+    year: Series[pd.Int64Dtype] = col.field("Year of publication.", nullable=True, ge=1800, le=2100)
+    title: Series[str] = col.text(
         "Title of the publication or page (empty when not recorded).", optional=True
     )
-    journal: Series[str] = text("Journal or publisher, when there is one.", optional=True)
-    pmid: Series[str] = field("PubMed identifier (digits only).", nullable=True, str_matches=PMID)
-    doi: Series[str] = field(
+    journal: Series[str] = col.text("Journal or publisher, when there is one.", optional=True)
+    pmid: Series[str] = col.field(
+        "PubMed identifier (digits only).", nullable=True, str_matches=PMID
+    )
+    doi: Series[str] = col.field(
         "Digital Object Identifier, without the https://doi.org/ prefix.",
         nullable=True,
         str_matches=DOI,
     )
-    urls: Series[str] = field(
+    urls: Series[str] = col.field(
         "URL(s) of the stored page(s) where the facts were seen, separated by ' | '.",
         nullable=True,
         str_matches=URL_LIST,
         multi=URL_SEP,
     )
-    url_kinds: Series[str] = field(
+    url_kinds: Series[str] = col.field(
         "Kind of each page in urls, in the same order, separated by ' | ': publisher, pubmed, "
         "pmc, official_label, code_list, guideline_body, secondary_mirror or lay_page.",
         nullable=True,
         categories=PAGE_KINDS,
         multi=URL_SEP,
     )
-    design: Series[str] = choice("Study design of the source.", DESIGNS)
-    kind: Series[str] = choice(
+    design: Series[str] = col.choice("Study design of the source.", DESIGNS)
+    kind: Series[str] = col.choice(
         "What kind of document it is; lay web articles rank lowest.", SOURCE_KINDS
     )
-    n_studies: Series[pd.Int64Dtype] = quantity(
+    n_studies: Series[pd.Int64Dtype] = col.quantity(
         "Number of studies the source includes, as it reports (reviews).", "studies", ge=0
     )
-    n_participants: Series[pd.Int64Dtype] = quantity(
+    n_participants: Series[pd.Int64Dtype] = col.quantity(
         "Number of participants the source includes, as it reports.", "participants", ge=0
     )
-    note: Series[str] = text(
+    note: Series[str] = col.text(
         "Remarks on the source for readers (e.g. secondary report, how counted).", optional=True
     )
-    curation_note: Series[str] = curation_note()
+    curation_note: Series[str] = col.curation_note()
 
     class Config:
         title = "Sources"

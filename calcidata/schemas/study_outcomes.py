@@ -5,19 +5,8 @@ from __future__ import annotations
 import pandas as pd
 from pandera.typing import DataFrame, Series
 
-from calcidata.schemas._base import (
-    Table,
-    choice,
-    curation_note,
-    field,
-    key,
-    le_rule,
-    link,
-    quantity,
-    row_check,
-    source,
-    text,
-)
+from calcidata.schemas import columns as col
+from calcidata.schemas._base import Table, le_rule, row_check
 from calcidata.schemas.vocabularies import DATA_TYPES, OUTCOME_DOMAINS
 
 _DICHOTOMOUS = ("events_treatment", "n_treatment", "events_comparator", "n_comparator")
@@ -38,52 +27,56 @@ class StudyOutcomes(Table):
     them); every number was seen on the page of ``source_id``.
     """
 
-    study_outcome_id: Series[str] = key("Unique slug of the row.")
-    study_id: Series[str] = source("The study (a source).")
-    condition_id: Series[str] = link("conditions.condition_id", "Condition studied.")
-    treatment_id: Series[str] = link("treatments.treatment_id", "Treatment arm.")
-    comparator: Series[str] = text("Comparator arm, in the words evidence.csv uses.")
-    comparator_id: Series[str] = link(
+    study_outcome_id: Series[str] = col.key("Unique slug of the row.")
+    study_id: Series[str] = col.source("The study (a source).")
+    condition_id: Series[str] = col.link("conditions.condition_id", "Condition studied.")
+    treatment_id: Series[str] = col.link("treatments.treatment_id", "Treatment arm.")
+    comparator: Series[str] = col.text("Comparator arm, in the words evidence.csv uses.")
+    comparator_id: Series[str] = col.link(
         "treatments.treatment_id",
         "The comparator's treatment id, when the comparator is a treatment in the tables.",
         optional=True,
     )
-    outcome: Series[str] = text("Outcome as the page words it.")
-    outcome_domain: Series[str] = choice("Outcome grouped into a domain.", OUTCOME_DOMAINS)
-    timepoint: Series[str] = text("When the outcome was measured.", optional=True)
-    data_type: Series[str] = choice(
+    outcome: Series[str] = col.text("Outcome as the page words it.")
+    outcome_domain: Series[str] = col.choice("Outcome grouped into a domain.", OUTCOME_DOMAINS)
+    timepoint: Series[str] = col.text("When the outcome was measured.", optional=True)
+    data_type: Series[str] = col.choice(
         "dichotomous (events of n) or continuous (mean, SD, n).", DATA_TYPES
     )
-    higher_is_better: Series[pd.BooleanDtype] = field(
+    higher_is_better: Series[pd.BooleanDtype] = col.field(
         "Continuous: whether a higher score is better. Dichotomous: whether the counted event "
         "is a good one.",
         nullable=True,
     )
-    events_treatment: Series[pd.Int64Dtype] = quantity(
+    events_treatment: Series[pd.Int64Dtype] = col.quantity(
         "Participants with the event, treatment arm.", "participants", ge=0
     )
-    n_treatment: Series[pd.Int64Dtype] = quantity(
+    n_treatment: Series[pd.Int64Dtype] = col.quantity(
         "Participants analysed, treatment arm.", "participants", ge=1
     )
-    events_comparator: Series[pd.Int64Dtype] = quantity(
+    events_comparator: Series[pd.Int64Dtype] = col.quantity(
         "Participants with the event, comparator arm.", "participants", ge=0
     )
-    n_comparator: Series[pd.Int64Dtype] = quantity(
+    n_comparator: Series[pd.Int64Dtype] = col.quantity(
         "Participants analysed, comparator arm.", "participants", ge=1
     )
-    mean_treatment: Series[float] = quantity(
+    mean_treatment: Series[float] = col.quantity(
         "Mean, treatment arm (final value or change, as the note says).", "outcome"
     )
-    sd_treatment: Series[float] = quantity("Standard deviation, treatment arm.", "outcome", gt=0)
-    mean_comparator: Series[float] = quantity("Mean, comparator arm.", "outcome")
-    sd_comparator: Series[float] = quantity("Standard deviation, comparator arm.", "outcome", gt=0)
-    source_id: Series[str] = source(
+    sd_treatment: Series[float] = col.quantity(
+        "Standard deviation, treatment arm.", "outcome", gt=0
+    )
+    mean_comparator: Series[float] = col.quantity("Mean, comparator arm.", "outcome")
+    sd_comparator: Series[float] = col.quantity(
+        "Standard deviation, comparator arm.", "outcome", gt=0
+    )
+    source_id: Series[str] = col.source(
         "Source whose page shows these numbers (the study itself, or a review's table)."
     )
-    note: Series[str] = text(
+    note: Series[str] = col.text(
         "Remarks for readers (e.g. change scores, shoulders not patients).", optional=True
     )
-    curation_note: Series[str] = curation_note("the numbers were found or checked")
+    curation_note: Series[str] = col.curation_note("the numbers were found or checked")
 
     class Config:
         title = "Study outcomes"

@@ -1,18 +1,25 @@
-"""Docstring components: words about shared parameters, written once, used in many docstrings.
+"""How the public API is presented: docstring components and lazily imported names.
 
-A small take on seaborn's ``DocstringComponents``: a :class:`DocComponents`
-holds named pieces of numpy-style docstring text; used as a decorator, it
+:class:`DocComponents` holds words about shared parameters, written once and
+used in many docstrings, a small take on seaborn's ``DocstringComponents``: it
+holds named pieces of numpy-style docstring text and, used as a decorator,
 replaces each placeholder line ``{name}`` of the function's docstring with the
 piece's lines, indented like the placeholder. Text indented under the
 placeholder continues the piece's last entry (a function's own words about a
 shared parameter).
+
+:func:`lazy_names` gives a package the ``__getattr__`` and ``__dir__`` that
+import some of its public names on first use (keeping heavy imports such as
+matplotlib or scipy out of the package's own import).
 """
 
 from __future__ import annotations
 
+import importlib
 import inspect
 import re
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Mapping
 from typing import TypeVar
 
 F = TypeVar("F", bound=Callable)
@@ -49,3 +56,28 @@ class DocComponents:
         if fn.__doc__:
             fn.__doc__ = self.fill(fn.__doc__)
         return fn
+
+
+def lazy_names(package: str, names: Mapping[str, str]):
+    """``(__getattr__, __dir__)`` for ``package``, importing ``names`` on first use.
+
+    Parameters
+    ----------
+    package : str
+        The package's ``__name__``.
+    names : mapping of str to str
+        Public name -> the module that holds it.
+    """
+    module = sys.modules[package]
+
+    def __getattr__(name: str):
+        if name in names:
+            value = getattr(importlib.import_module(names[name]), name)
+            setattr(module, name, value)
+            return value
+        raise AttributeError(f"module {package!r} has no attribute {name!r}")
+
+    def __dir__() -> list[str]:
+        return sorted(set(vars(module)) | set(names))
+
+    return __getattr__, __dir__
