@@ -16,9 +16,9 @@ matplotlib or scipy out of the package's own import).
 from __future__ import annotations
 
 import importlib
-import inspect
 import re
 import sys
+import textwrap
 from collections.abc import Callable, Mapping
 from typing import TypeVar
 
@@ -37,7 +37,7 @@ class DocComponents:
     """
 
     def __init__(self, **pieces: str) -> None:
-        self.pieces = {name: inspect.cleandoc(text) for name, text in pieces.items()}
+        self.pieces = {name: textwrap.dedent(text).strip("\n") for name, text in pieces.items()}
 
     def fill(self, doc: str) -> str:
         """``doc`` with each placeholder line replaced by its piece (KeyError if unknown)."""

@@ -17,6 +17,10 @@ from calcidata.tables.container import Tables
 __all__ = ["evidence_gaps", "evidence_map", "outcome_map"]
 
 
+#: What a map shows of each cell (made by :func:`_best`).
+_CELL = ["strength", "results", "studies", "participants"]
+
+
 def _best(ev: pd.DataFrame, keys: list[str], **more: tuple[str, str]) -> pd.DataFrame:
     """Best strength (ordered categorical), result and participant counts per group."""
     best = (
@@ -56,17 +60,7 @@ def evidence_map(
     """
     sel = resolve(tables, select, filters)
     ev = evidence_rows(tables, sel)
-    columns = [
-        "treatment",
-        "condition",
-        "strength",
-        "results",
-        "studies",
-        "participants",
-        "modality",
-        "treatment_id",
-        "condition_id",
-    ]
+    columns = ["treatment", "condition", *_CELL, "modality", "treatment_id", "condition_id"]
     if ev.empty:
         return view_frame("evidence_map", columns, strength=ordered([], STRENGTH))
     keys = ["treatment_id", "condition_id"]
@@ -92,15 +86,7 @@ def outcome_map(tables: Tables, select: Selection | None = None, /, **filters: A
     """
     sel = resolve(tables, select, filters)
     ev = evidence_rows(tables, sel)
-    columns = [
-        "treatment",
-        "outcome_domain",
-        "strength",
-        "results",
-        "studies",
-        "participants",
-        "treatment_id",
-    ]
+    columns = ["treatment", "outcome_domain", *_CELL, "treatment_id"]
     if ev.empty:
         return view_frame("outcome_map", columns, strength=ordered([], STRENGTH))
     ev = ev.assign(outcome_domain=ev["outcome_domain"].astype(object))
@@ -113,22 +99,23 @@ def outcome_map(tables: Tables, select: Selection | None = None, /, **filters: A
     return view_frame("outcome_map", columns, out)
 
 
+#: The columns of :func:`evidence_gaps`, each with its value where a gap has none.
+_GAP_COLUMNS = {
+    "gap": pd.NA,
+    "treatment": pd.NA,
+    "condition": pd.NA,
+    "best_evidence": pd.NA,
+    "results": 0,
+    "participants": pd.NA,
+    "dosing_rows": pd.NA,
+    "designs": pd.NA,
+    "all_indirect": False,
+}
+
+
 def _gap(kind: str, treatment: str, condition: str, cid: str, tid: str, **more: Any) -> dict:
-    row = {
-        "gap": kind,
-        "treatment": treatment,
-        "condition": condition,
-        "best_evidence": pd.NA,
-        "results": 0,
-        "participants": pd.NA,
-        "dosing_rows": pd.NA,
-        "designs": pd.NA,
-        "all_indirect": False,
-        "_c": cid,
-        "_t": tid,
-    }
-    row.update(more)
-    return row
+    row = {**_GAP_COLUMNS, "gap": kind, "treatment": treatment, "condition": condition}
+    return {**row, "_c": cid, "_t": tid, **more}
 
 
 def evidence_gaps(
@@ -211,17 +198,7 @@ def evidence_gaps(
                     all_indirect=indirect,
                 )
             )
-    columns = [
-        "gap",
-        "treatment",
-        "condition",
-        "best_evidence",
-        "results",
-        "participants",
-        "dosing_rows",
-        "designs",
-        "all_indirect",
-    ]
+    columns = list(_GAP_COLUMNS)
     if not rows:
         return view_frame("evidence_gaps", columns)
     out = pd.DataFrame(rows)
