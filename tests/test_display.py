@@ -289,3 +289,44 @@ def test_formatters_write_ranges_and_counts_in_plain_words():
     assert display.participants_studies(608, 9) == "608 (9)"
     assert display.participants_studies(None, 2) == "Not reported (2)"
     assert display.humanize("meta_analysis_rcts") == "meta-analysis of RCTs"
+
+
+def test_doc_components_fill_placeholders_indented_like_them():
+    from calcidata._api import DocComponents
+
+    docs = DocComponents(x="x : int\n    The x.")
+
+    @docs
+    def f():
+        """Do.
+
+        Parameters
+        ----------
+        {x}
+            More about x.
+        """
+
+    assert "\n        x : int\n            The x.\n            More about x.\n" in f.__doc__
+    with pytest.raises(KeyError):
+        docs.fill("    {unknown}")
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        analysis.evidence_rows,
+        analysis.summary_of_findings,
+        analysis.evidence_map,
+        analysis.side_by_side,
+        analysis.dosing_table,
+        analysis.cited_sources,
+        display.plot_results,
+        display.plot_participants,
+        display.plot_dose_range_grid,
+        display.plot_evidence_map,
+    ],
+)
+def test_shared_parameter_words_are_filled_into_docstrings(fn):
+    doc = fn.__doc__
+    assert "{" + "parameters}" not in doc and "{" + "ax}" not in doc
+    assert "label_width : int" in doc or "tables : Tables" in doc

@@ -199,3 +199,14 @@ def test_validation_needs_no_pandas():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
     )
     assert out.stdout.strip() == "[]"
+
+
+def test_each_report_declares_an_index_line_of_known_fields():
+    import string
+
+    from calcidata.reports.summary import FIELDS, ROWS
+
+    for spec in REPORTS.values():
+        names = [n for _, n, _, _ in string.Formatter().parse(spec.index_line) if n]
+        assert names and names[0] in ROWS, spec.name
+        assert set(names) <= set(FIELDS), spec.name

@@ -15,9 +15,7 @@ Importing this package imports pandas and the schemas' vocabularies only (no
 plotting, no notebook machinery).
 """
 
-from importlib import import_module
-from typing import Any
-
+from calcidata._api import lazy_names
 from calcidata.analysis.caveats import AGREEMENT, CAVEATS, GAP_KINDS, SMALL_STUDY
 from calcidata.analysis.conditions import condition_name, condition_order, condition_profile
 from calcidata.analysis.dosing import dose_intervals, dosing_summary, dosing_table
@@ -67,10 +65,4 @@ __all__ = [
     "treatment_ranking",
 ]
 
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        value = getattr(import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__, __dir__ = lazy_names(__name__, _LAZY)

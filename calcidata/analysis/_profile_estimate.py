@@ -16,8 +16,8 @@ import pandas as pd
 from scipy import stats
 
 from calcidata.analysis import meta
-from calcidata.analysis.certainty import NON_STUDY_DESIGNS, REVIEW_DESIGNS, egger_pvalue
-from calcidata.schemas.vocabularies import RATIO_MEASURES
+from calcidata.analysis.certainty import egger_pvalue
+from calcidata.schemas.vocabularies import NON_STUDY_DESIGNS, RATIO_MEASURES, REVIEW_DESIGNS
 
 Z975 = float(stats.norm.isf(0.025))
 #: Measures calcidata pools (comparative, between groups).

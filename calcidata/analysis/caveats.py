@@ -15,8 +15,7 @@ import numpy as np
 import pandas as pd
 
 from calcidata.analysis.strength import design_level
-from calcidata.schemas.evidence import REVIEW_DESIGNS
-from calcidata.schemas.vocabularies import STRENGTH
+from calcidata.schemas.vocabularies import REVIEW_DESIGNS, STRENGTH
 
 __all__ = [
     "CAVEATS",

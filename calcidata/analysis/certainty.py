@@ -55,7 +55,13 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from calcidata.schemas.vocabularies import CERTAINTY, RATIO_MEASURES
+from calcidata.schemas.vocabularies import (
+    CERTAINTY,
+    NON_STUDY_DESIGNS,
+    RATIO_MEASURES,
+    REVIEW_DESIGNS,
+    UNCONTROLLED_DESIGNS,
+)
 
 #: The five GRADE domains, in the order of the profile's columns.
 DOMAINS = ("risk_of_bias", "inconsistency", "indirectness", "imprecision", "publication_bias")
@@ -71,18 +77,8 @@ RANDOMISED = "high"
 NON_RANDOMISED = "low"
 #: Designs whose own row starts high (reviews: when they pooled RCTs).
 RANDOMISED_DESIGNS = ("rct",)
-#: Designs without a comparison group (rated down once under risk of bias).
-UNCONTROLLED_DESIGNS = ("case_series", "case_report")
-#: Designs that are not studies of the effect (rated down once under risk of bias).
-NON_STUDY_DESIGNS = (
-    "guideline",
-    "narrative_review",
-    "expert_opinion",
-    "drug_label",
-    "lay_article",
-    "reference",
-)
-REVIEW_DESIGNS = ("systematic_review_meta_analysis", "systematic_review")
+# UNCONTROLLED_DESIGNS and NON_STUDY_DESIGNS (vocabularies) are rated down once under
+# risk of bias; a review is rated by the design it pooled (REVIEW_DESIGNS).
 I2_SERIOUS, I2_VERY_SERIOUS = 50.0, 75.0
 ROB_SHARE_SERIOUS, ROB_SHARE_VERY_SERIOUS = 25.0, 50.0
 OIS_CONTINUOUS_PARTICIPANTS = 400

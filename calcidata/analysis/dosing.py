@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 
 from calcidata.analysis.caveats import join_codes
-from calcidata.analysis.selection import Selection, resolve
+from calcidata.analysis.selection import VIEW_DOCS, Selection, resolve, view_frame
 from calcidata.analysis.sources import citation_labels
 from calcidata.schemas.vocabularies import PROCEDURE_PARAMETERS
 from calcidata.tables.container import Tables
@@ -75,6 +75,7 @@ def dosing_pairs(tables: Tables) -> pd.DataFrame:
     return d.loc[d["condition_id"].notna(), ["treatment_id", "condition_id"]].drop_duplicates()
 
 
+@VIEW_DOCS
 def dosing_table(
     tables: Tables,
     select: Selection | None = None,
@@ -85,11 +86,7 @@ def dosing_table(
 ) -> pd.DataFrame:
     """Doses and other settings as reported, with the daily dose where one can be derived.
 
-    Parameters
-    ----------
-    tables : Tables
-        The loaded tables.
-    select : Selection, optional
+    {parameters}
         ``condition_id`` keeps rows for the condition and narrower ones (with
         ``include_general``, also the general rows, e.g. drug labels, of
         treatments that have evidence or dosing for it); ``treatment_ids`` and
@@ -128,9 +125,7 @@ def dosing_table(
         "source_id",
     ]
     if d.empty:
-        out = pd.DataFrame(columns=columns)
-        out.attrs["view"] = "dosing_table"
-        return out
+        return view_frame("dosing_table", columns)
     daily = daily_dose(d)
     kinds = d["source_id"].map(tables.sources.set_index("source_id")["kind"].astype(object))
     out = d.assign(
@@ -161,9 +156,7 @@ def dosing_table(
         ["treatment", "parameter", "route", "dosing_id"],
         key=lambda s: _plain_order(s) if s.name in ("parameter", "route") else s,
     )
-    out = out[columns].reset_index(drop=True)
-    out.attrs["view"] = "dosing_table"
-    return out
+    return view_frame("dosing_table", columns, out)
 
 
 def dosing_summary(tables: Tables, select: Selection | None = None, /, **filters: Any) -> pd.Series:
@@ -234,9 +227,7 @@ def dose_intervals(
         "plotted",
     ]
     if table.empty:
-        out = pd.DataFrame(columns=columns)
-        out.attrs["view"] = "dose_intervals"
-        return out
+        return view_frame("dose_intervals", columns)
     rows = []
     for r in table.itertuples(index=False):
         param, unit = str(r.parameter), r.dose_unit
@@ -276,9 +267,7 @@ def dose_intervals(
     out["high"] = out["high"].astype("float64")
     out["_panel"] = [_panel_key(r) for r in out.itertuples(index=False)]
     out = out.sort_values(["_o", "_panel", "treatment"], kind="stable")
-    out = out[columns].reset_index(drop=True)
-    out.attrs["view"] = "dose_intervals"
-    return out
+    return view_frame("dose_intervals", columns, out)
 
 
 def _panel_key(r: Any) -> tuple[str, str]:

@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from calcidata.analysis.caveats import WITHIN_GROUP, row_caveats
-from calcidata.analysis.selection import Selection, resolve, subtree
+from calcidata.analysis.selection import VIEW_DOCS, Selection, resolve, subtree
 from calcidata.analysis.sources import citation_labels
 from calcidata.analysis.strength import row_strength
 from calcidata.schemas.vocabularies import (
@@ -66,17 +66,13 @@ def counts(ev: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     return out
 
 
+@VIEW_DOCS
 def evidence_rows(
     tables: Tables, select: Selection | None = None, /, **filters: Any
 ) -> pd.DataFrame:
     """Evidence rows joined with treatment, condition and source names, and row strength.
 
-    Parameters
-    ----------
-    tables : Tables
-        The loaded tables.
-    select : Selection, optional
-        Which rows (default all); or pass its fields as keywords.
+    {parameters}
 
     Returns
     -------
@@ -139,16 +135,13 @@ def _domains(values: pd.Series) -> pd.Categorical:
     return pd.Categorical(values.astype(object), categories=list(OUTCOME_DOMAINS), ordered=True)
 
 
+@VIEW_DOCS
 def summary_of_findings(
     tables: Tables, select: Selection | None = None, /, **filters: Any
 ) -> pd.DataFrame:
     """Summary of findings: one row per reported result, grouped by outcome domain.
 
-    Parameters
-    ----------
-    tables : Tables
-        The loaded tables.
-    select : Selection
+    {parameters}
         ``condition_id`` is required; results for narrower conditions are
         included and flagged; ``treatment_ids`` and ``outcome`` narrow it down.
 

@@ -10,18 +10,15 @@ from calcidata.analysis.caveats import GAP_KINDS
 from calcidata.analysis.conditions import condition_order
 from calcidata.analysis.dosing import dosing_pairs
 from calcidata.analysis.evidence import counts, evidence_rows, treatment_order
-from calcidata.analysis.selection import Selection, resolve, subtree
-from calcidata.schemas.vocabularies import MODALITIES, OUTCOME_DOMAINS, STRENGTH
+from calcidata.analysis.selection import VIEW_DOCS, Selection, resolve, subtree, view_frame
+from calcidata.schemas.vocabularies import MODALITIES, OUTCOME_DOMAINS, STRENGTH, ordered
 from calcidata.tables.container import Tables
 
 __all__ = ["evidence_gaps", "evidence_map", "outcome_map"]
 
 
-def _empty(columns: list[str], view: str) -> pd.DataFrame:
-    out = pd.DataFrame(columns=columns)
-    out["strength"] = pd.Categorical([], categories=list(STRENGTH), ordered=True)
-    out.attrs["view"] = view
-    return out
+#: What a map shows of each cell (made by :func:`_best`).
+_CELL = ["strength", "results", "studies", "participants"]
 
 
 def _best(ev: pd.DataFrame, keys: list[str], **more: tuple[str, str]) -> pd.DataFrame:
@@ -43,16 +40,13 @@ def _best(ev: pd.DataFrame, keys: list[str], **more: tuple[str, str]) -> pd.Data
     return out
 
 
+@VIEW_DOCS
 def evidence_map(
     tables: Tables, select: Selection | None = None, /, **filters: Any
 ) -> pd.DataFrame:
     """Treatments x conditions: strength, studies and participants of each pair with evidence.
 
-    Parameters
-    ----------
-    tables : Tables
-        The loaded tables.
-    select : Selection, optional
+    {parameters}
         ``modality``: only treatments of this modality; ``condition_id``: only
         this condition and its narrower conditions.
 
@@ -66,28 +60,15 @@ def evidence_map(
     """
     sel = resolve(tables, select, filters)
     ev = evidence_rows(tables, sel)
-    columns = [
-        "treatment",
-        "condition",
-        "strength",
-        "results",
-        "studies",
-        "participants",
-        "modality",
-        "treatment_id",
-        "condition_id",
-    ]
+    columns = ["treatment", "condition", *_CELL, "modality", "treatment_id", "condition_id"]
     if ev.empty:
-        return _empty(columns, "evidence_map")
+        return view_frame("evidence_map", columns, strength=ordered([], STRENGTH))
     keys = ["treatment_id", "condition_id"]
     out = _best(ev, keys, condition=("condition", "first"), modality=("modality", "first"))
     corder = {c: i for i, c in enumerate(condition_order(tables))}
     out["_c"] = out["condition_id"].map(corder)
     out["_m"] = out["modality"].map(MODALITIES.index)
-    out = out.sort_values(["_c", "_m", "treatment"])
-    out = out[columns].reset_index(drop=True)
-    out.attrs["view"] = "evidence_map"
-    return out
+    return view_frame("evidence_map", columns, out.sort_values(["_c", "_m", "treatment"]))
 
 
 def outcome_map(tables: Tables, select: Selection | None = None, /, **filters: Any) -> pd.DataFrame:
@@ -105,17 +86,9 @@ def outcome_map(tables: Tables, select: Selection | None = None, /, **filters: A
     """
     sel = resolve(tables, select, filters)
     ev = evidence_rows(tables, sel)
-    columns = [
-        "treatment",
-        "outcome_domain",
-        "strength",
-        "results",
-        "studies",
-        "participants",
-        "treatment_id",
-    ]
+    columns = ["treatment", "outcome_domain", *_CELL, "treatment_id"]
     if ev.empty:
-        return _empty(columns, "outcome_map")
+        return view_frame("outcome_map", columns, strength=ordered([], STRENGTH))
     ev = ev.assign(outcome_domain=ev["outcome_domain"].astype(object))
     out = _best(ev, ["treatment_id", "outcome_domain"])
     out["_t"] = out["treatment_id"].map(treatment_order(ev))
@@ -123,27 +96,26 @@ def outcome_map(tables: Tables, select: Selection | None = None, /, **filters: A
     out = out.sort_values(["_t", "_d"])
     present = [d for d in OUTCOME_DOMAINS if d in set(out["outcome_domain"])]
     out["outcome_domain"] = pd.Categorical(out["outcome_domain"], categories=present, ordered=True)
-    out = out[columns].reset_index(drop=True)
-    out.attrs["view"] = "outcome_map"
-    return out
+    return view_frame("outcome_map", columns, out)
+
+
+#: The columns of :func:`evidence_gaps`, each with its value where a gap has none.
+_GAP_COLUMNS = {
+    "gap": pd.NA,
+    "treatment": pd.NA,
+    "condition": pd.NA,
+    "best_evidence": pd.NA,
+    "results": 0,
+    "participants": pd.NA,
+    "dosing_rows": pd.NA,
+    "designs": pd.NA,
+    "all_indirect": False,
+}
 
 
 def _gap(kind: str, treatment: str, condition: str, cid: str, tid: str, **more: Any) -> dict:
-    row = {
-        "gap": kind,
-        "treatment": treatment,
-        "condition": condition,
-        "best_evidence": pd.NA,
-        "results": 0,
-        "participants": pd.NA,
-        "dosing_rows": pd.NA,
-        "designs": pd.NA,
-        "all_indirect": False,
-        "_c": cid,
-        "_t": tid,
-    }
-    row.update(more)
-    return row
+    row = {**_GAP_COLUMNS, "gap": kind, "treatment": treatment, "condition": condition}
+    return {**row, "_c": cid, "_t": tid, **more}
 
 
 def evidence_gaps(
@@ -226,21 +198,9 @@ def evidence_gaps(
                     all_indirect=indirect,
                 )
             )
-    columns = [
-        "gap",
-        "treatment",
-        "condition",
-        "best_evidence",
-        "results",
-        "participants",
-        "dosing_rows",
-        "designs",
-        "all_indirect",
-    ]
+    columns = list(_GAP_COLUMNS)
     if not rows:
-        out = pd.DataFrame(columns=columns)
-        out.attrs["view"] = "evidence_gaps"
-        return out
+        return view_frame("evidence_gaps", columns)
     out = pd.DataFrame(rows)
     corder = {c: i for i, c in enumerate(condition_order(tables))}
     out["_k"] = out["gap"].map(list(GAP_KINDS).index)
@@ -252,6 +212,4 @@ def evidence_gaps(
     out["best_evidence"] = pd.Categorical(
         out["best_evidence"], categories=list(STRENGTH), ordered=True
     )
-    out = out[columns].reset_index(drop=True)
-    out.attrs["view"] = "evidence_gaps"
-    return out
+    return view_frame("evidence_gaps", columns, out)

@@ -202,14 +202,7 @@ def pool(
         studies for a random-effects model or ``knha``, unknown method, test
         or pi, level outside (0, 100).
     """
-    method = check.choice("method", method, METHODS)
-    test = check.choice("test", test, TESTS)
-    pi = check.choice("pi", pi, PI_TYPES)
-    lv = check.level(level)
-    y, v = _check_pair(yi, vi, ndim=1)
-    k = y.size
-    if k < 2 and (method != "FE" or test == "knha"):
-        raise ParameterError(f"yi: method {method} with test {test} needs at least 2 studies")
+    y, v, method, test, pi, lv = _checked(yi, vi, method, test, pi, level, ndim=1)
     # statsmodels takes square roots of its (unused) untruncated DL variances and divides
     # by k - 1; degenerate inputs (k = 1, identical effects under knha) give inf, not noise.
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -222,12 +215,19 @@ _SCALAR_FIELDS = (
 )  # fmt: skip
 
 
-def _check_pair(yi: Any, vi: Any, *, ndim: int) -> tuple[np.ndarray, np.ndarray]:
+def _checked(yi: Any, vi: Any, method: str, test: str, pi: str, level: float, *, ndim: int):
+    """The checked arguments of :func:`pool` (``ndim=1``) or :func:`pool_many` (``ndim=2``)."""
+    method = check.choice("method", method, METHODS)
+    test = check.choice("test", test, TESTS)
+    pi = check.choice("pi", pi, PI_TYPES)
+    lv = check.level(level)
     y = check.vector("yi", yi, ndim=ndim)
     v = check.vector("vi", vi, ndim=ndim)
     check.same_length({"yi": y, "vi": v})
     check.positive("vi", v)
-    return y, v
+    if y.shape[-1] < 2 and (method != "FE" or test == "knha"):
+        raise ParameterError(f"yi: method {method} with test {test} needs at least 2 studies")
+    return y, v, method, test, pi, lv
 
 
 def _pool_one(y: np.ndarray, v: np.ndarray, *, method: str, test: str, pi: str, level: float):
@@ -363,14 +363,8 @@ def pool_many(
         ``pi_low``, ``pi_high``) and ``converged`` (False where the iteration
         did not converge; such rows are kept, not dropped).
     """
-    method = check.choice("method", method, METHODS)
-    test = check.choice("test", test, TESTS)
-    pi = check.choice("pi", pi, PI_TYPES)
-    lv = check.level(level)
-    y, v = _check_pair(yi, vi, ndim=2)
+    y, v, method, test, pi, lv = _checked(yi, vi, method, test, pi, level, ndim=2)
     m, k = y.shape
-    if k < 2 and (method != "FE" or test == "knha"):
-        raise ParameterError(f"yi: method {method} with test {test} needs at least 2 studies")
     converged = np.ones(m, dtype=bool)
     if method == "FE":
         tau2 = np.zeros(m)

@@ -18,8 +18,8 @@ from typing import NamedTuple
 
 import pandas as pd
 
-from calcidata.analysis.certainty import REVIEW_DESIGNS
 from calcidata.analysis.selection import subtree
+from calcidata.schemas.vocabularies import REVIEW_DESIGNS
 
 
 class Overlap(NamedTuple):

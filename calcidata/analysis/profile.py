@@ -50,7 +50,9 @@ from calcidata.errors import ParameterError
 from calcidata.schemas.vocabularies import (
     CERTAINTY,
     EFFECT_MEASURES,
+    NON_STUDY_DESIGNS,
     OUTCOME_DOMAINS,
+    REVIEW_DESIGNS,
     STRENGTH,
     category_dtype,
 )
@@ -65,14 +67,11 @@ KEYS = [
     "effect_measure",
     "timepoint",
 ]
+#: The estimate of a body: its size, the pooled (or single) estimate and how it was got.
+ESTIMATE_COLUMNS = ["n_studies", "n_participants", "estimate", "ci_low", "ci_high", "basis"]
 COLUMNS = [
     *KEYS,
-    "n_studies",
-    "n_participants",
-    "estimate",
-    "ci_low",
-    "ci_high",
-    "basis",
+    *ESTIMATE_COLUMNS,
     "source_ids",
     "certainty",
     "certainty_basis",
@@ -100,19 +99,26 @@ def _column(frame: pd.DataFrame, column: str) -> dict:
     return dict(zip(frame.iloc[:, 0].astype(str), frame[column].astype(object), strict=True))
 
 
+def _item_keys(rows: pd.DataFrame, id_column: str, kind: str, effect_measure) -> dict:
+    """The first columns of an item (evidence or arms row): its id, kind and body keys."""
+    return {
+        "item_id": rows[id_column].astype(str),
+        "kind": kind,
+        "row_condition": rows["condition_id"].astype(str),
+        "treatment_id": rows["treatment_id"].astype(str),
+        "comparator": comparator_groups(rows["comparator"]),
+        "outcome_domain": rows["outcome_domain"].astype(str),
+        "effect_measure": effect_measure,
+        "timepoint": timepoint_bands(rows["timepoint"]),
+    }
+
+
 def _evidence_items(tables) -> pd.DataFrame:
     ev = tables.evidence
     num = {c: pd.to_numeric(ev[c], errors="coerce").astype(float) for c in ("estimate", "ci_low")}
     return pd.DataFrame(
         {
-            "item_id": ev["evidence_id"].astype(str),
-            "kind": "evidence",
-            "row_condition": ev["condition_id"].astype(str),
-            "treatment_id": ev["treatment_id"].astype(str),
-            "comparator": comparator_groups(ev["comparator"]),
-            "outcome_domain": ev["outcome_domain"].astype(str),
-            "effect_measure": ev["effect_measure"].astype(str),
-            "timepoint": timepoint_bands(ev["timepoint"]),
+            **_item_keys(ev, "evidence_id", "evidence", ev["effect_measure"].astype(str)),
             "outcome": ev["outcome"].astype(object),
             "source_id": ev["source_id"].astype(str),
             "study_id": ev["source_id"].astype(str),
@@ -142,14 +148,7 @@ def _arm_items(tables) -> pd.DataFrame:
     dich = so["data_type"].astype(str).eq("dichotomous").to_numpy()
     return pd.DataFrame(
         {
-            "item_id": so["study_outcome_id"].astype(str),
-            "kind": "arms",
-            "row_condition": so["condition_id"].astype(str),
-            "treatment_id": so["treatment_id"].astype(str),
-            "comparator": comparator_groups(so["comparator"]),
-            "outcome_domain": so["outcome_domain"].astype(str),
-            "effect_measure": np.where(dich, "RR", "MD"),
-            "timepoint": timepoint_bands(so["timepoint"]),
+            **_item_keys(so, "study_outcome_id", "arms", np.where(dich, "RR", "MD")),
             "outcome": so["outcome"].astype(str).str.lower().str.strip(),
             "source_id": so["source_id"].astype(str),
             "study_id": so["study_id"].astype(str),
@@ -189,7 +188,7 @@ def body_items(tables, condition_id: str | None) -> pd.DataFrame:
     items.loc[smd[smd].index, "effect_measure"] = "SMD"
     for c in ("pooled_design", "certainty", "direction", "risk_of_bias", "publication_bias"):
         items[c] = items[c].astype(object).where(items[c].notna(), None)
-    primary = ~items["study_design"].isin([*grade.REVIEW_DESIGNS, *grade.NON_STUDY_DESIGNS])
+    primary = ~items["study_design"].isin([*REVIEW_DESIGNS, *NON_STUDY_DESIGNS])
     items.loc[primary, "n_studies"] = items.loc[primary, "n_studies"].fillna(1.0)
     items["level"] = [STRENGTH.index(x) for x in design_level(items)]
     return study_effects(items.reset_index(drop=True))
@@ -203,11 +202,7 @@ def _judgements(behind: pd.DataFrame, review_studies: pd.DataFrame) -> list[str 
     out = []
     for item, rob in zip(behind["study_id"], behind["risk_of_bias"], strict=True):
         out.append(rob if isinstance(rob, str) else worst.get(item))
-    if (
-        len(behind) == 1
-        and out[0] is None
-        and behind["study_design"].iloc[0] in grade.REVIEW_DESIGNS
-    ):
+    if len(behind) == 1 and out[0] is None and behind["study_design"].iloc[0] in REVIEW_DESIGNS:
         return list(rs.loc[rs["review_id"] == behind["study_id"].iloc[0], "rob"]) or [None]
     return out
 

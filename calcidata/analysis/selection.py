@@ -17,12 +17,47 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import pandas as pd
+
+from calcidata._api import DocComponents
 from calcidata.errors import ParameterError
 from calcidata.schemas.vocabularies import MODALITIES, OUTCOME_DOMAINS
 from calcidata.tables.container import Tables
 from calcidata.tables.hierarchy import descendants, parents_of
 
-__all__ = ["Selection", "check_ids", "nearest", "resolve", "subtree"]
+__all__ = ["VIEW_DOCS", "Selection", "check_ids", "nearest", "resolve", "subtree", "view_frame"]
+
+#: The words about every view's shared parameters; a view's docstring holds the
+#: line ``{parameters}`` (its own words about ``select`` indented below it).
+VIEW_DOCS = DocComponents(
+    parameters="""
+        Parameters
+        ----------
+        tables : Tables
+            The loaded tables.
+        select : Selection, optional
+            Which rows (default all); or pass its fields as keywords.
+    """
+)
+
+
+def view_frame(
+    view: str, columns: Sequence[str], out: pd.DataFrame | None = None, **empty: Any
+) -> pd.DataFrame:
+    """The frame a view returns: ``columns`` of ``out`` in order, on a fresh index, named.
+
+    ``attrs["view"]`` names the view (for :func:`calcidata.display.words`).
+    Without ``out`` (nothing selected) the frame is empty, with ``columns`` and,
+    for the column names given as keywords in ``empty``, those (empty) values.
+    """
+    if out is None:
+        out = pd.DataFrame(columns=list(columns))
+        for name, values in empty.items():
+            out[name] = values
+    else:
+        out = out[list(columns)].reset_index(drop=True)
+    out.attrs["view"] = view
+    return out
 
 
 def nearest(value: str, valid: Sequence[str]) -> str:

@@ -40,7 +40,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from calcidata.analysis.profile import KEYS, body_items, evidence_profile
+from calcidata.analysis.profile import ESTIMATE_COLUMNS, KEYS, body_items, evidence_profile
 from calcidata.errors import ParameterError
 from calcidata.schemas.vocabularies import (
     BENEFIT_EVENT_DOMAINS,
@@ -58,12 +58,7 @@ PER = 1000.0
 COLUMNS = [
     *KEYS,
     "treatment",
-    "n_studies",
-    "n_participants",
-    "estimate",
-    "ci_low",
-    "ci_high",
-    "basis",
+    *ESTIMATE_COLUMNS,
     "interval_kind",
     "direction",
     "ratio_inverted",

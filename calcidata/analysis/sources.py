@@ -6,7 +6,7 @@ from typing import Any
 
 import pandas as pd
 
-from calcidata.analysis.selection import Selection, resolve
+from calcidata.analysis.selection import VIEW_DOCS, Selection, resolve
 from calcidata.tables.container import Tables
 
 __all__ = ["cited_sources", "citation_labels"]
@@ -56,6 +56,7 @@ def citation_labels(sources: pd.DataFrame) -> pd.Series:
     return series.rename("citation")
 
 
+@VIEW_DOCS
 def cited_sources(
     tables: Tables,
     select: Selection | None = None,
@@ -67,12 +68,8 @@ def cited_sources(
 ) -> pd.DataFrame:
     """The sources behind a report: evidence and dosing rows it shows, and the condition's.
 
-    Parameters
-    ----------
-    tables : Tables
-        The loaded tables.
-    select : Selection, optional
-        The filters the report uses (or pass them as keywords).
+    {parameters}
+        The filters the report uses.
     dosing, evidence : bool
         Include the sources of dosing rows / evidence rows. Dosing rows are
         left out when an outcome is selected (a dose has no outcome).

@@ -10,7 +10,7 @@ import pandas as pd
 from calcidata.analysis.caveats import join_codes, row_caveats, treatment_caveats
 from calcidata.analysis.dosing import dosing_pairs, dosing_summary
 from calcidata.analysis.evidence import counts, evidence_rows
-from calcidata.analysis.selection import Selection, resolve
+from calcidata.analysis.selection import VIEW_DOCS, Selection, resolve, view_frame
 from calcidata.schemas.vocabularies import CERTAINTY, INVASIVENESS, OUTCOME_DOMAINS, STRENGTH
 from calcidata.tables.container import Tables
 
@@ -116,9 +116,7 @@ def treatment_ranking(
         "treatment_id",
     ]
     if not rows:
-        out = pd.DataFrame(columns=columns)
-        out.attrs["view"] = "treatment_ranking"
-        return out
+        return view_frame("treatment_ranking", columns)
     out = pd.DataFrame(rows)
     dosed = _has_dosing(tables, out["treatment_id"], below)
     out["dosing_reported"] = out["treatment_id"].map(dosed).astype(bool)
@@ -137,9 +135,7 @@ def treatment_ranking(
     out = out.sort_values(["strength", "_p", "treatment"], ascending=[False, False, True])
     for c in ("studies", "participants"):
         out[c] = pd.array(out[c], dtype="Int64")
-    out = out[columns].reset_index(drop=True)
-    out.attrs["view"] = "treatment_ranking"
-    return out
+    return view_frame("treatment_ranking", columns, out)
 
 
 def _findings(g: pd.DataFrame) -> tuple[tuple[str, str, int], ...]:
@@ -154,16 +150,13 @@ def _findings(g: pd.DataFrame) -> tuple[tuple[str, str, int], ...]:
     return tuple(found)
 
 
+@VIEW_DOCS
 def side_by_side(
     tables: Tables, select: Selection | None = None, /, **filters: Any
 ) -> pd.DataFrame:
     """Treatments for one condition side by side.
 
-    Parameters
-    ----------
-    tables : Tables
-        The loaded tables.
-    select : Selection
+    {parameters}
         ``condition_id`` (required; narrower conditions included);
         ``treatment_ids``: the treatments to compare, default those of
         :func:`treatment_ranking` in its order (a treatment without results for

@@ -25,9 +25,7 @@ Typical notebook cell::
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
-
+from calcidata._api import lazy_names
 from calcidata.display.html import definitions, header, notice, record, sources, table
 from calcidata.display.labels import (
     LABELS,
@@ -83,14 +81,4 @@ __all__ = [
     *_LAZY,
 ]
 
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_names(__name__, _LAZY)

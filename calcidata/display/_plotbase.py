@@ -11,6 +11,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from calcidata._api import DocComponents
 from calcidata.display.labels import humanize
 from calcidata.display.wording import words
 from calcidata.schemas.vocabularies import DIRECTIONS, STRENGTH
@@ -26,6 +27,18 @@ DIRECTION_COLOURS = {
 assert set(DIRECTION_COLOURS) == set(DIRECTIONS)
 
 _MISSING_COLOUR = "#bbbbbb"
+
+_AX = """
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; default a new figure sized to the data.
+"""
+_LABEL_WIDTH = """
+    label_width : int
+        Labels longer than this are shortened.
+"""
+#: Words about the parameters every plot shares, formatted into the plots' docstrings
+#: (a line ``{ax}`` or ``{label_width}`` stands for them).
+PLOT_DOCS = DocComponents(ax=_AX, label_width=_LABEL_WIDTH)
 
 
 def strength_palette() -> dict[str, tuple[float, float, float]]:

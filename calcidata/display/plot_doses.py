@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from calcidata.display._plotbase import (
+    PLOT_DOCS,
     new_axes,
     nothing,
     panel_grid,
@@ -26,6 +27,7 @@ __all__ = ["plot_dose_range_grid", "plot_dose_ranges"]
 _COLOUR = "#2b6a8e"
 
 
+@PLOT_DOCS
 def plot_dose_ranges(
     data: pd.DataFrame,
     *,
@@ -46,10 +48,8 @@ def plot_dose_ranges(
         rows with ``plotted`` False are skipped.
     low, high, label, unit : str
         Columns of the bounds, the row labels and the unit (names the x axis).
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw on; default a new figure sized to the data.
-    label_width : int
-        Labels longer than this are shortened.
+    {ax}
+    {label_width}
 
     Returns
     -------
@@ -104,6 +104,7 @@ def plot_dose_ranges(
     return ax
 
 
+@PLOT_DOCS
 def plot_dose_range_grid(
     data: pd.DataFrame, *, panel: str = "panel", label: str = "label", label_width: int = 90
 ) -> Figure:
@@ -116,8 +117,7 @@ def plot_dose_range_grid(
         no ``panel``/``label`` columns yet).
     panel, label : str
         Columns naming the panel of each row and its label.
-    label_width : int
-        Labels longer than this are shortened.
+    {label_width}
 
     Returns
     -------

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from calcidata.display._plotbase import (
+    PLOT_DOCS,
     label_text,
     new_axes,
     nothing,
@@ -24,6 +25,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["plot_evidence_map"]
 
 
+@PLOT_DOCS
 def plot_evidence_map(
     data: pd.DataFrame,
     *,
@@ -50,10 +52,8 @@ def plot_evidence_map(
         missing count is drawn at the smallest size.
     hue : str
         Evidence-strength column (colours from :func:`strength_palette`).
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw on; default a new figure sized to the data.
-    label_width : int
-        Tick labels longer than this are shortened.
+    {ax}
+    {label_width}
 
     Returns
     -------

@@ -66,7 +66,7 @@ def pooled_forests(bodies: Sequence[PooledBody]) -> HTML:
     Parameters
     ----------
     bodies : sequence of PooledBody
-        From :func:`calcidata.analysis.pooled_bodies`.
+        As for :func:`pooled_forest_figure`, but may be empty.
 
     Returns
     -------

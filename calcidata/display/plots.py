@@ -24,6 +24,7 @@ import pandas as pd
 
 from calcidata.display._plotbase import (
     DIRECTION_COLOURS,
+    PLOT_DOCS,
     figure_strength_legend,
     label_text,
     new_axes,
@@ -74,6 +75,7 @@ def set_theme() -> None:
     )
 
 
+@PLOT_DOCS
 def plot_results(
     data: pd.DataFrame,
     *,
@@ -105,10 +107,8 @@ def plot_results(
         Column with the row labels.
     measure : str
         Column with the effect measure (names the x axis).
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw on; default a new figure sized to the data.
-    label_width : int
-        Labels longer than this are shortened.
+    {ax}
+    {label_width}
     legend : bool
         Draw the evidence-strength legend.
 
@@ -162,6 +162,7 @@ def plot_results(
     return ax
 
 
+@PLOT_DOCS
 def plot_results_grid(
     data: pd.DataFrame,
     *,
@@ -179,8 +180,7 @@ def plot_results_grid(
         ``group``/``label`` columns yet).
     group, label, hue : str
         Columns naming the panel of each row, its label and its strength.
-    label_width : int
-        Labels longer than this are shortened.
+    {label_width}
 
     Returns
     -------
@@ -205,6 +205,7 @@ def plot_results_grid(
     return fig
 
 
+@PLOT_DOCS
 def plot_participants(
     data: pd.DataFrame,
     *,
@@ -224,10 +225,8 @@ def plot_participants(
     x, y, studies, hue : str
         Columns of the participants, the treatment label, the number of
         studies and the evidence strength (codes; "no evidence" is grey).
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw on; default a new figure sized to the data.
-    label_width : int
-        Labels longer than this are shortened.
+    {ax}
+    {label_width}
 
     Returns
     -------
@@ -280,6 +279,7 @@ def plot_participants(
     return ax
 
 
+@PLOT_DOCS
 def plot_directions(
     data: pd.DataFrame,
     *,
@@ -297,10 +297,8 @@ def plot_directions(
         From :func:`calcidata.analysis.direction_counts` (long form).
     x, y, hue : str
         Columns of the count, the treatment label and the direction (code).
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw on; default a new figure sized to the data.
-    label_width : int
-        Labels longer than this are shortened.
+    {ax}
+    {label_width}
 
     Returns
     -------

@@ -126,9 +126,10 @@ def _c(name: str, kind: str, description: str, required: bool = True) -> ColumnS
 
 
 _META_COLUMNS = (_c("key", "string", "What is recorded."), _c("value", "string", "Its value."))
+#: The two columns that say which column a row of the dictionary or the levels is about.
+_WHICH_COLUMN = (_c("table_name", "string", "Table."), _c("column_name", "string", "Column."))
 _DICT_COLUMNS = (
-    _c("table_name", "string", "Table."),
-    _c("column_name", "string", "Column."),
+    *_WHICH_COLUMN,
     _c("position", "integer", "Place of the column in its table (1 = first)."),
     _c("type", "string", "string, number, integer or boolean."),
     _c("required", "boolean", "Whether every row has a value."),
@@ -138,8 +139,7 @@ _DICT_COLUMNS = (
     _c("separator", "string", "Separator of several values in one cell.", False),
 )
 _LEVEL_COLUMNS = (
-    _c("table_name", "string", "Table."),
-    _c("column_name", "string", "Column."),
+    *_WHICH_COLUMN,
     _c("position", "integer", "Place of the level (1 = first, lowest when ordered)."),
     _c("level", "string", "An allowed value."),
     _c("ordered", "boolean", "Whether the levels have a meaningful order."),

@@ -11,6 +11,15 @@ from calcidata.reports.registry import ReportSpec, get_report
 _MAX_SLUG = 100
 
 
+def _set_values(report: str | ReportSpec, params: Mapping[str, object]):
+    """``(param, value)`` of each parameter of ``report`` that has a value, in spec order."""
+    spec = report if isinstance(report, ReportSpec) else get_report(report)
+    for p in spec.params:
+        value = params.get(p.name, p.default)
+        if value is not None:
+            yield p, value
+
+
 def slug(report: str | ReportSpec, params: Mapping[str, object]) -> str:
     """File stem for one rendered parameter set.
 
@@ -24,12 +33,8 @@ def slug(report: str | ReportSpec, params: Mapping[str, object]) -> str:
     >>> slug("evidence_map", {})
     'all'
     """
-    spec = report if isinstance(report, ReportSpec) else get_report(report)
     parts = []
-    for p in spec.params:
-        value = params.get(p.name, p.default)
-        if value is None:
-            continue
+    for p, value in _set_values(report, params):
         text = "+".join(value) if isinstance(value, (list, tuple)) else str(value)
         parts.append(text if p.default is not None else f"{p.name}-{text}")
     stem = "__".join(parts) or "all"
@@ -48,12 +53,8 @@ def label(
     >>> label("dosing_ranges", {"modality": "drug"})
     'modality: drug'
     """
-    spec = report if isinstance(report, ReportSpec) else get_report(report)
     bits = []
-    for p in spec.params:
-        value = params.get(p.name, p.default)
-        if value is None:
-            continue
+    for p, value in _set_values(report, params):
         names: Mapping[str, str] = {}
         if catalog is not None and p.allowed == CONDITIONS_WITH_EVIDENCE:
             names = catalog.conditions

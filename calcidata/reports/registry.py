@@ -94,6 +94,11 @@ class ReportSpec:
         Whether ``calcidata build`` renders it.
     build_params : callable
         ``build_params(catalog) -> list[dict]``: the parameter sets build renders.
+    index_line : str
+        What the index says of each rendered report: a template whose fields
+        (see :mod:`calcidata.reports.summary`) count the rows the report shows;
+        the first field names those rows (``{results}``: evidence rows,
+        ``{dosing_ranges}``: dosing rows).
     """
 
     name: str
@@ -103,6 +108,7 @@ class ReportSpec:
     params: tuple[Param, ...] = ()
     build: bool = True
     build_params: Callable[[Catalog], list[dict]] = field(default=lambda catalog: [{}], repr=False)
+    index_line: str = "{results} on {treatments} from {sources}; strongest evidence: {strongest}"
 
     def param(self, name: str) -> Param:
         """The parameter called ``name`` (ParameterError listing them all if unknown)."""
@@ -196,6 +202,7 @@ REPORTS: dict[str, ReportSpec] = {
                     "one condition: the treatments x outcomes view",
                 ),
             ),
+            index_line="{results} on {treatments} from {sources}; {pairs}",
         ),
         ReportSpec(
             "dosing_ranges",
@@ -213,6 +220,7 @@ REPORTS: dict[str, ReportSpec] = {
                 ),
             ),
             build_params=_dosing_sets,
+            index_line="{dosing_ranges} for {treatments} from {sources}",
         ),
         ReportSpec(
             "explore",

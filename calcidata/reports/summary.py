@@ -1,12 +1,65 @@
-"""The one-line summary of each rendered report shown in ``reports/index.html``."""
+"""The one-line summary of each rendered report shown in ``reports/index.html``.
+
+Each report declares its line in its spec (:attr:`ReportSpec.index_line`), a
+template over the fields of :data:`FIELDS`; its first field names the rows it
+counts (:data:`ROWS`).
+"""
 
 from __future__ import annotations
+
+import string
+from collections.abc import Callable
 
 import pandas as pd
 
 from calcidata.analysis import Selection, evidence_rows
 from calcidata.display.labels import humanize
+from calcidata.reports.registry import get_report
 from calcidata.tables import Tables
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def _evidence(tables: Tables, params: dict) -> pd.DataFrame:
+    select = Selection(
+        params.get("condition_id"),
+        params.get("treatment_ids") or None,
+        params.get("outcome"),
+        params.get("modality"),
+    )
+    return evidence_rows(tables, select)
+
+
+def _dosing(tables: Tables, params: dict) -> pd.DataFrame:
+    dr = tables.dosing_ranges
+    keep = pd.Series(True, index=dr.index)
+    if params.get("treatment_ids"):
+        keep &= dr["treatment_id"].isin(list(params["treatment_ids"]))
+    if params.get("modality"):
+        mod = tables.treatments.set_index("treatment_id")["modality"].astype(object)
+        keep &= dr["treatment_id"].map(mod) == params["modality"]
+    return dr.loc[keep]
+
+
+#: The rows a line counts, named by its first field.
+ROWS: dict[str, Callable[[Tables, dict], pd.DataFrame]] = {
+    "results": _evidence,
+    "dosing_ranges": _dosing,
+}
+
+#: What each field of a line says about the rows.
+FIELDS: dict[str, Callable[[pd.DataFrame], str]] = {
+    "results": lambda rows: _count(len(rows), "result"),
+    "dosing_ranges": lambda rows: _count(len(rows), "dosing range"),
+    "treatments": lambda rows: _count(rows["treatment_id"].nunique(), "treatment"),
+    "sources": lambda rows: _count(rows["source_id"].nunique(), "source"),
+    "pairs": lambda rows: _count(
+        len(rows[["treatment_id", "condition_id"]].drop_duplicates()), "treatment-condition pair"
+    ),
+    "strongest": lambda rows: humanize(rows["strength"].max()),
+}
 
 
 def report_summary(tables: Tables, report: str, params: dict) -> str:
@@ -24,42 +77,14 @@ def report_summary(tables: Tables, report: str, params: dict) -> str:
     Returns
     -------
     str
-        For example ``"56 results on 27 treatments from 30 sources; strongest
-        evidence: meta-analysis of RCTs"``. Counts are of rows shown, not studies.
+        The report's :attr:`~calcidata.reports.registry.ReportSpec.index_line`
+        filled in, for example ``"56 results on 27 treatments from 30 sources;
+        strongest evidence: meta-analysis of RCTs"``; ``"no reported results"``
+        when a line about results has none. Counts are of rows shown, not studies.
     """
-    condition_id = params.get("condition_id")
-    treatment_ids = params.get("treatment_ids")
-    modality = params.get("modality")
-    if report == "dosing_ranges":
-        dr = tables.dosing_ranges
-        keep = pd.Series(True, index=dr.index)
-        if treatment_ids:
-            keep &= dr["treatment_id"].isin(list(treatment_ids))
-        if modality:
-            mod = tables.treatments.set_index("treatment_id")["modality"].astype(object)
-            keep &= dr["treatment_id"].map(mod) == modality
-        dr = dr.loc[keep]
-        return (
-            f"{_count(len(dr), 'dosing range')} for "
-            f"{_count(dr['treatment_id'].nunique(), 'treatment')} from "
-            f"{_count(dr['source_id'].nunique(), 'source')}"
-        )
-    ev = evidence_rows(
-        tables,
-        Selection(condition_id, treatment_ids or None, params.get("outcome"), modality),
-    )
-    if ev.empty:
+    line = get_report(report).index_line
+    names = [name for _, name, _, _ in string.Formatter().parse(line) if name]
+    rows = ROWS[names[0]](tables, params)
+    if names[0] == "results" and rows.empty:
         return "no reported results"
-    line = (
-        f"{_count(len(ev), 'result')} on {_count(ev['treatment_id'].nunique(), 'treatment')}"
-        f" from {_count(ev['source_id'].nunique(), 'source')}"
-    )
-    if report == "evidence_map":
-        pairs = ev[["treatment_id", "condition_id"]].drop_duplicates()
-        return f"{line}; {_count(len(pairs), 'treatment-condition pair')}"
-    best = ev["strength"].max()
-    return f"{line}; strongest evidence: {humanize(best)}"
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"
+    return line.format(**{name: FIELDS[name](rows) for name in names})

@@ -1,9 +1,9 @@
-"""Shared building blocks for the table schemas.
+"""Shared building blocks for the table models: the base model and the row rules.
 
-:func:`field` is ``pandera.Field`` plus the metadata the rest of calcidata
-reads from the schema: the unit, a foreign key, a category order, and whether
-a cell holds several values. The data dictionary, the exports and the loader
-all read it from here, so the schema stays the one data dictionary.
+:class:`Table` holds the configuration every model shares; :func:`row_check`
+makes a row-level check whose words and columns travel with it, and
+:func:`le_rule` / :func:`together_rule` make the two row rules several tables
+repeat. The columns themselves are made by :mod:`calcidata.schemas.columns`.
 """
 
 from __future__ import annotations
@@ -19,43 +19,16 @@ LIST_SEP = ";"
 URL_SEP = " | "
 
 
-def field(
-    description: str,
-    *,
-    unit: str | None = None,
-    references: str | None = None,
-    categories: Sequence[str] | None = None,
-    ordered: bool = False,
-    multi: str | None = None,
-    **kwargs,
-):
-    """A ``pandera.Field`` with calcidata's metadata.
+class Table(pa.DataFrameModel):
+    """Base of every table model: strict columns, values coerced to their types.
 
-    Parameters
-    ----------
-    description : str
-        What the column holds; shown in the data dictionary.
-    unit : str, optional
-        Unit of a numeric column, or the name of the column holding its unit.
-    references : str, optional
-        ``"table.column"`` this column is a foreign key to.
-    categories : sequence of str, optional
-        Controlled vocabulary; adds an ``isin`` check unless ``multi`` is set.
-    ordered : bool
-        Whether ``categories`` has a meaningful order (ordered categorical).
-    multi : str, optional
-        Separator when a cell holds several values.
+    A model's own ``Config`` adds its ``title``, ``description`` and natural key
+    (``unique``); pandera merges it with this one.
     """
-    metadata = {
-        "unit": unit,
-        "references": references,
-        "categories": tuple(categories) if categories is not None else None,
-        "ordered": ordered,
-        "multi": multi,
-    }
-    if categories is not None and multi is None:
-        kwargs.setdefault("isin", list(categories))
-    return pa.Field(description=description, metadata=metadata, **kwargs)
+
+    class Config:
+        strict = True
+        coerce = True
 
 
 @dataclass(frozen=True)
@@ -85,6 +58,25 @@ def row_check(name: str, error: str, columns: Sequence[str], *, presence: bool =
         return pa.dataframe_check(name=name, error=error)(fn)
 
     return deco
+
+
+def le_rule(name: str, lo: str, hi: str, error: str | None = None):
+    """A row rule: ``lo <= hi`` wherever both are present (words default to "must not exceed")."""
+
+    def check(cls, df: pd.DataFrame) -> pd.Series:
+        return le_or_missing(df[lo], df[hi])
+
+    return row_check(name, error or f"{lo} must not exceed {hi}", (lo, hi))(check)
+
+
+def together_rule(name: str, error: str, column: str, values: Sequence[str]):
+    """A row rule: ``column`` is present exactly when one of ``values`` is (a unit, say)."""
+    values = list(values)
+
+    def check(cls, df: pd.DataFrame) -> pd.Series:
+        return df[values].notna().any(axis=1) == df[column].notna()
+
+    return row_check(name, error, (column, *values), presence=True)(check)
 
 
 def row_rules(model: type[pa.DataFrameModel]) -> dict[str, RowRule]:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pandas as pd
-import pandera.pandas as pa
 from pandera.typing import DataFrame, Series
 
-from calcidata.schemas._base import field, le_or_missing, row_check
+from calcidata.schemas import columns as col
+from calcidata.schemas._base import Table, le_rule, row_check, together_rule
 from calcidata.schemas.vocabularies import (
     DOSE_BASES,
     DOSE_PARAMETERS,
@@ -14,117 +14,74 @@ from calcidata.schemas.vocabularies import (
     DURATION_UNITS,
     FREQUENCY_PERIODS,
     ROUTES,
-    SLUG,
     TIMING_CODES,
 )
 
 
-class DosingRanges(pa.DataFrameModel):
+class DosingRanges(Table):
     """One reported range of a dose, energy, session count or other setting."""
 
-    dosing_id: Series[str] = field("Unique slug of the row.", str_matches=SLUG, unique=True)
-    treatment_id: Series[str] = field(
-        "Treatment dosed.", str_matches=SLUG, references="treatments.treatment_id"
-    )
-    condition_id: Series[str] = field(
+    dosing_id: Series[str] = col.key("Unique slug of the row.")
+    treatment_id: Series[str] = col.link("treatments.treatment_id", "Treatment dosed.")
+    condition_id: Series[str] = col.link(
+        "conditions.condition_id",
         "Condition the range was given for; empty means general (e.g. a drug label).",
-        nullable=True,
-        str_matches=SLUG,
-        references="conditions.condition_id",
+        optional=True,
     )
-    route: Series[str] = field("Route of administration or delivery.", categories=ROUTES)
-    parameter: Series[str] = field(
-        "What is being dosed (a drug dose, ESWT energy, sessions...).", categories=DOSE_PARAMETERS
+    route: Series[str] = col.choice("Route of administration or delivery.", ROUTES)
+    parameter: Series[str] = col.choice(
+        "What is being dosed (a drug dose, ESWT energy, sessions...).", DOSE_PARAMETERS
     )
-    dose_min: Series[float] = field(
-        "Lower end of the range.", nullable=True, ge=0, unit="dose_unit"
-    )
-    dose_max: Series[float] = field(
-        "Upper end of the range.", nullable=True, ge=0, unit="dose_unit"
-    )
-    dose_unit: Series[str] = field(
-        "Unit of dose_min and dose_max.", nullable=True, categories=DOSE_UNITS
-    )
-    dose_basis: Series[str] = field(
+    dose_min: Series[float] = col.quantity("Lower end of the range.", "dose_unit", ge=0)
+    dose_max: Series[float] = col.quantity("Upper end of the range.", "dose_unit", ge=0)
+    dose_unit: Series[str] = col.choice("Unit of dose_min and dose_max.", DOSE_UNITS, optional=True)
+    dose_basis: Series[str] = col.choice(
         "What one dose value covers: one administration, a day, a week, a session, a course.",
-        nullable=True,
-        categories=DOSE_BASES,
+        DOSE_BASES,
+        optional=True,
     )
-    frequency_min: Series[float] = field(
-        "Fewest administrations per frequency_per.", nullable=True, gt=0, unit="per frequency_per"
+    frequency_min: Series[float] = col.quantity(
+        "Fewest administrations per frequency_per.", "per frequency_per", gt=0
     )
-    frequency_max: Series[float] = field(
-        "Most administrations per frequency_per.", nullable=True, gt=0, unit="per frequency_per"
+    frequency_max: Series[float] = col.quantity(
+        "Most administrations per frequency_per.", "per frequency_per", gt=0
     )
-    frequency_per: Series[str] = field(
-        "Period the frequency counts over.", nullable=True, categories=FREQUENCY_PERIODS
+    frequency_per: Series[str] = col.choice(
+        "Period the frequency counts over.", FREQUENCY_PERIODS, optional=True
     )
-    timing_code: Series[str] = field(
-        "Timing code as prescribed (BID = twice daily...).",
-        nullable=True,
-        categories=tuple(TIMING_CODES),
+    timing_code: Series[str] = col.choice(
+        "Timing code as prescribed (BID = twice daily...).", tuple(TIMING_CODES), optional=True
     )
-    duration_min: Series[float] = field(
-        "Shortest duration of the course.", nullable=True, gt=0, unit="duration_unit"
+    duration_min: Series[float] = col.quantity(
+        "Shortest duration of the course.", "duration_unit", gt=0
     )
-    duration_max: Series[float] = field(
-        "Longest duration of the course.", nullable=True, gt=0, unit="duration_unit"
+    duration_max: Series[float] = col.quantity(
+        "Longest duration of the course.", "duration_unit", gt=0
     )
-    duration_unit: Series[str] = field(
-        "Unit of the duration.", nullable=True, categories=DURATION_UNITS
+    duration_unit: Series[str] = col.choice("Unit of the duration.", DURATION_UNITS, optional=True)
+    population: Series[str] = col.text(
+        "Who the range applies to, as the source says.", optional=True
     )
-    population: Series[str] = field("Who the range applies to, as the source says.", nullable=True)
-    source_id: Series[str] = field(
-        "Source the range was taken from.", str_matches=SLUG, references="sources.source_id"
+    source_id: Series[str] = col.source("Source the range was taken from.")
+    note: Series[str] = col.text(
+        "Remarks for readers (e.g. what the dose is given with).", optional=True
     )
-    note: Series[str] = field(
-        "Remarks for readers (e.g. what the dose is given with).", nullable=True
-    )
-    curation_note: Series[str] = field(
-        "For curators: how a value was found or checked (not shown to readers).",
-        nullable=True,
-    )
+    curation_note: Series[str] = col.curation_note()
 
     class Config:
         title = "Dosing ranges"
         description = "Doses and settings of treatments, each cited to one source."
-        strict = True
-        coerce = True
         unique = ["dosing_id"]
 
-    @row_check(
-        "dose_min_le_max",
-        "dose_min must not exceed dose_max",
-        ("dose_min", "dose_max"),
-    )
-    def _dose_order(cls, df: DataFrame) -> Series[bool]:
-        return le_or_missing(df["dose_min"], df["dose_max"])
-
-    @row_check(
-        "frequency_min_le_max",
-        "frequency_min must not exceed frequency_max",
-        ("frequency_min", "frequency_max"),
-    )
-    def _frequency_order(cls, df: DataFrame) -> Series[bool]:
-        return le_or_missing(df["frequency_min"], df["frequency_max"])
-
-    @row_check(
-        "duration_min_le_max",
-        "duration_min must not exceed duration_max",
-        ("duration_min", "duration_max"),
-    )
-    def _duration_order(cls, df: DataFrame) -> Series[bool]:
-        return le_or_missing(df["duration_min"], df["duration_max"])
-
-    @row_check(
+    _dose_order = le_rule("dose_min_le_max", "dose_min", "dose_max")
+    _frequency_order = le_rule("frequency_min_le_max", "frequency_min", "frequency_max")
+    _duration_order = le_rule("duration_min_le_max", "duration_min", "duration_max")
+    _dose_unit_present = together_rule(
         "dose_has_unit",
         "a value needs a dose_unit, and a dose_unit needs a value",
-        ("dose_unit", "dose_min", "dose_max"),
-        presence=True,
+        "dose_unit",
+        ("dose_min", "dose_max"),
     )
-    def _dose_unit_present(cls, df: DataFrame) -> Series[bool]:
-        has_dose = df["dose_min"].notna() | df["dose_max"].notna()
-        return has_dose == df["dose_unit"].notna()
 
     @row_check(
         "drug_dose_has_basis",
@@ -136,25 +93,18 @@ class DosingRanges(pa.DataFrameModel):
         is_dose = (df["parameter"] == "dose").fillna(False) & df["dose_unit"].notna()
         return ~is_dose | df["dose_basis"].notna()
 
-    @row_check(
+    _frequency_period = together_rule(
         "frequency_has_period",
         "a frequency needs frequency_per, and frequency_per needs a frequency",
-        ("frequency_per", "frequency_min", "frequency_max"),
-        presence=True,
+        "frequency_per",
+        ("frequency_min", "frequency_max"),
     )
-    def _frequency_period(cls, df: DataFrame) -> Series[bool]:
-        has = df["frequency_min"].notna() | df["frequency_max"].notna()
-        return has == df["frequency_per"].notna()
-
-    @row_check(
+    _duration_unit = together_rule(
         "duration_has_unit",
         "a duration needs duration_unit, and duration_unit needs a duration",
-        ("duration_unit", "duration_min", "duration_max"),
-        presence=True,
+        "duration_unit",
+        ("duration_min", "duration_max"),
     )
-    def _duration_unit(cls, df: DataFrame) -> Series[bool]:
-        has = df["duration_min"].notna() | df["duration_max"].notna()
-        return has == df["duration_unit"].notna()
 
     @row_check(
         "percent_at_most_100",

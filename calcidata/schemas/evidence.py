@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pandas as pd
-import pandera.pandas as pa
 from pandera.typing import DataFrame, Series
 
-from calcidata.schemas._base import field, le_or_missing, row_check
+from calcidata.schemas import columns as col
+from calcidata.schemas._base import Table, le_rule, row_check, together_rule
 from calcidata.schemas.vocabularies import (
     CERTAINTY,
     DESIGNS,
@@ -17,145 +17,108 @@ from calcidata.schemas.vocabularies import (
     POOLED_DESIGNS,
     PUBLICATION_BIAS,
     RATIO_MEASURES,
+    REVIEW_DESIGNS,
     RISK_OF_BIAS,
-    SLUG,
 )
 
-REVIEW_DESIGNS = ("systematic_review_meta_analysis", "systematic_review")
 
-
-class Evidence(pa.DataFrameModel):
+class Evidence(Table):
     """A result: treatment versus comparator on one outcome, as one source reports it."""
 
-    evidence_id: Series[str] = field("Unique slug of the row.", str_matches=SLUG, unique=True)
-    treatment_id: Series[str] = field(
-        "Treatment studied.", str_matches=SLUG, references="treatments.treatment_id"
+    evidence_id: Series[str] = col.key("Unique slug of the row.")
+    treatment_id: Series[str] = col.link("treatments.treatment_id", "Treatment studied.")
+    condition_id: Series[str] = col.link(
+        "conditions.condition_id", "Condition the result is evidence for."
     )
-    condition_id: Series[str] = field(
-        "Condition the result is evidence for.",
-        str_matches=SLUG,
-        references="conditions.condition_id",
-    )
-    population: Series[str] = field(
-        "Population as studied, in the source's terms.", str_length={"min_value": 1}
-    )
-    indirect: Series[pd.BooleanDtype] = field(
+    population: Series[str] = col.text("Population as studied, in the source's terms.")
+    indirect: Series[pd.BooleanDtype] = col.field(
         "True when the population studied is broader than, or differs from, the condition "
         "(indirect evidence)."
     )
-    comparator: Series[str] = field("What the treatment was compared with.", nullable=True)
-    outcome: Series[str] = field("Outcome as reported.", str_length={"min_value": 1})
-    outcome_domain: Series[str] = field(
-        "Outcome grouped into a domain.", categories=OUTCOME_DOMAINS
+    comparator: Series[str] = col.text("What the treatment was compared with.", optional=True)
+    outcome: Series[str] = col.text("Outcome as reported.")
+    outcome_domain: Series[str] = col.choice("Outcome grouped into a domain.", OUTCOME_DOMAINS)
+    timepoint: Series[str] = col.text("When the outcome was measured.", optional=True)
+    effect_measure: Series[str] = col.choice("Effect measure of estimate and CI.", EFFECT_MEASURES)
+    estimate: Series[float] = col.quantity(
+        "Point estimate; proportions as 0 to 1.", "effect_measure"
     )
-    timepoint: Series[str] = field("When the outcome was measured.", nullable=True)
-    effect_measure: Series[str] = field(
-        "Effect measure of estimate and CI.", categories=EFFECT_MEASURES
+    ci_low: Series[float] = col.quantity(
+        "Lower bound of the 95% confidence interval.", "effect_measure"
     )
-    estimate: Series[float] = field(
-        "Point estimate; proportions as 0 to 1.", nullable=True, unit="effect_measure"
+    ci_high: Series[float] = col.quantity(
+        "Upper bound of the 95% confidence interval.", "effect_measure"
     )
-    ci_low: Series[float] = field(
-        "Lower bound of the 95% confidence interval.", nullable=True, unit="effect_measure"
-    )
-    ci_high: Series[float] = field(
-        "Upper bound of the 95% confidence interval.", nullable=True, unit="effect_measure"
-    )
-    interval_kind: Series[str] = field(
+    interval_kind: Series[str] = col.choice(
         "Kind of the 95% interval: `credible` for a Bayesian credible interval as the "
         "source reports it; empty for a confidence interval.",
-        nullable=True,
-        categories=INTERVAL_KINDS,
+        INTERVAL_KINDS,
+        optional=True,
     )
-    n_studies: Series[pd.Int64Dtype] = field(
-        "Studies behind this result.", nullable=True, ge=0, unit="studies"
+    n_studies: Series[pd.Int64Dtype] = col.quantity("Studies behind this result.", "studies", ge=0)
+    n_participants: Series[pd.Int64Dtype] = col.quantity(
+        "Participants behind this result, as reported.", "participants", ge=0
     )
-    n_participants: Series[pd.Int64Dtype] = field(
-        "Participants behind this result, as reported.", nullable=True, ge=0, unit="participants"
-    )
-    study_design: Series[str] = field(
-        "Design of the evidence behind this result.", categories=DESIGNS
-    )
-    pooled_design: Series[str] = field(
+    study_design: Series[str] = col.choice("Design of the evidence behind this result.", DESIGNS)
+    pooled_design: Series[str] = col.choice(
         "For reviews: design of the pooled studies (rct, observational, ...).",
-        nullable=True,
-        categories=POOLED_DESIGNS,
+        POOLED_DESIGNS,
+        optional=True,
     )
-    direction: Series[str] = field("Which way the result points.", categories=DIRECTIONS)
-    certainty: Series[str] = field(
+    direction: Series[str] = col.choice("Which way the result points.", DIRECTIONS)
+    certainty: Series[str] = col.choice(
         "GRADE certainty, only when the source states one (ordered).",
-        nullable=True,
-        categories=CERTAINTY,
+        CERTAINTY,
+        optional=True,
         ordered=True,
     )
-    risk_of_bias: Series[str] = field(
+    risk_of_bias: Series[str] = col.choice(
         "Overall risk of bias of the evidence behind the result, as the source (or a review "
         "of the trial) judges it; empty when no page we read states it.",
-        nullable=True,
-        categories=RISK_OF_BIAS,
+        RISK_OF_BIAS,
+        optional=True,
     )
-    i2_percent: Series[float] = field(
+    i2_percent: Series[float] = col.quantity(
         "I-squared heterogeneity of a pooled result, as the source reports it.",
-        nullable=True,
+        "percent",
         ge=0,
         le=100,
-        unit="percent",
     )
-    publication_bias: Series[str] = field(
+    publication_bias: Series[str] = col.choice(
         "What the source says of publication bias for this result (empty: says nothing).",
-        nullable=True,
-        categories=PUBLICATION_BIAS,
+        PUBLICATION_BIAS,
+        optional=True,
     )
-    source_id: Series[str] = field(
-        "Source of the result.", str_matches=SLUG, references="sources.source_id"
+    source_id: Series[str] = col.source("Source of the result.")
+    note: Series[str] = col.text(
+        "Remarks for readers, e.g. statistically but not clinically important.", optional=True
     )
-    note: Series[str] = field(
-        "Remarks for readers, e.g. statistically but not clinically important.", nullable=True
-    )
-    curation_note: Series[str] = field(
-        "For curators: how a value was found or checked (not shown to readers).",
-        nullable=True,
-    )
+    curation_note: Series[str] = col.curation_note()
 
     class Config:
         title = "Evidence"
         description = "Reported results of treatments, each cited to one source."
-        strict = True
-        coerce = True
         unique = ["evidence_id"]
 
-    @row_check(
+    _ci_low = le_rule(
         "ci_low_le_estimate",
+        "ci_low",
+        "estimate",
         "the confidence interval must contain the estimate (ci_low <= estimate)",
-        ("ci_low", "estimate"),
     )
-    def _ci_low(cls, df: DataFrame) -> Series[bool]:
-        return le_or_missing(df["ci_low"], df["estimate"])
-
-    @row_check(
+    _ci_high = le_rule(
         "estimate_le_ci_high",
+        "estimate",
+        "ci_high",
         "the confidence interval must contain the estimate (estimate <= ci_high)",
-        ("estimate", "ci_high"),
     )
-    def _ci_high(cls, df: DataFrame) -> Series[bool]:
-        return le_or_missing(df["estimate"], df["ci_high"])
-
-    @row_check(
-        "ci_low_le_ci_high",
-        "ci_low must not exceed ci_high",
-        ("ci_low", "ci_high"),
-    )
-    def _ci_order(cls, df: DataFrame) -> Series[bool]:
-        return le_or_missing(df["ci_low"], df["ci_high"])
-
-    @row_check(
+    _ci_order = le_rule("ci_low_le_ci_high", "ci_low", "ci_high")
+    _ci_pair = together_rule(
         "ci_needs_both_bounds",
         "a confidence interval needs both ci_low and ci_high",
-        ("ci_low", "ci_high"),
-        presence=True,
+        "ci_low",
+        ("ci_high",),
     )
-    def _ci_pair(cls, df: DataFrame) -> Series[bool]:
-        return df["ci_low"].isna() == df["ci_high"].isna()
 
     @row_check(
         "proportion_in_0_1",

@@ -6,10 +6,10 @@ import re
 from urllib.parse import urlsplit
 
 import pandas as pd
-import pandera.pandas as pa
 from pandera.typing import DataFrame, Series
 
-from calcidata.schemas._base import URL_SEP, field, row_check
+from calcidata.schemas import columns as col
+from calcidata.schemas._base import URL_SEP, Table, row_check
 from calcidata.schemas.vocabularies import (
     AUTHORITATIVE_PAGES,
     DESIGNS,
@@ -21,75 +21,63 @@ from calcidata.schemas.vocabularies import (
     NOT_SHOWN,
     PAGE_KINDS,
     PMID,
-    SLUG,
     SOURCE_KINDS,
     URL_LIST,
 )
 
 
-class Sources(pa.DataFrameModel):
+class Sources(Table):
     """Every publication, drug label, reference page or lay article that a row cites."""
 
-    source_id: Series[str] = field(
+    source_id: Series[str] = col.key(
         "Unique slug naming the source, usually firstauthorYEAR (e.g. surace2020); seeds are "
-        "seed_000 to seed_004.",
-        str_matches=SLUG,
-        unique=True,
+        "seed_000 to seed_004."
     )
-    first_author: Series[str] = field("First author as 'Surname Initials'.", nullable=True)
-    year: Series[pd.Int64Dtype] = field("Year of publication.", nullable=True, ge=1800, le=2100)
-    title: Series[str] = field(
-        "Title of the publication or page (empty when not recorded).", nullable=True
+    first_author: Series[str] = col.text("First author as 'Surname Initials'.", optional=True)
+    year: Series[pd.Int64Dtype] = col.field("Year of publication.", nullable=True, ge=1800, le=2100)
+    title: Series[str] = col.text(
+        "Title of the publication or page (empty when not recorded).", optional=True
     )
-    journal: Series[str] = field("Journal or publisher, when there is one.", nullable=True)
-    pmid: Series[str] = field("PubMed identifier (digits only).", nullable=True, str_matches=PMID)
-    doi: Series[str] = field(
+    journal: Series[str] = col.text("Journal or publisher, when there is one.", optional=True)
+    pmid: Series[str] = col.field(
+        "PubMed identifier (digits only).", nullable=True, str_matches=PMID
+    )
+    doi: Series[str] = col.field(
         "Digital Object Identifier, without the https://doi.org/ prefix.",
         nullable=True,
         str_matches=DOI,
     )
-    urls: Series[str] = field(
+    urls: Series[str] = col.field(
         "URL(s) of the stored page(s) where the facts were seen, separated by ' | '.",
         nullable=True,
         str_matches=URL_LIST,
         multi=URL_SEP,
     )
-    url_kinds: Series[str] = field(
+    url_kinds: Series[str] = col.field(
         "Kind of each page in urls, in the same order, separated by ' | ': publisher, pubmed, "
         "pmc, official_label, code_list, guideline_body, secondary_mirror or lay_page.",
         nullable=True,
         categories=PAGE_KINDS,
         multi=URL_SEP,
     )
-    design: Series[str] = field("Study design of the source.", categories=DESIGNS)
-    kind: Series[str] = field(
-        "What kind of document it is; lay web articles rank lowest.", categories=SOURCE_KINDS
+    design: Series[str] = col.choice("Study design of the source.", DESIGNS)
+    kind: Series[str] = col.choice(
+        "What kind of document it is; lay web articles rank lowest.", SOURCE_KINDS
     )
-    n_studies: Series[pd.Int64Dtype] = field(
-        "Number of studies the source includes, as it reports (reviews).",
-        nullable=True,
-        ge=0,
-        unit="studies",
+    n_studies: Series[pd.Int64Dtype] = col.quantity(
+        "Number of studies the source includes, as it reports (reviews).", "studies", ge=0
     )
-    n_participants: Series[pd.Int64Dtype] = field(
-        "Number of participants the source includes, as it reports.",
-        nullable=True,
-        ge=0,
-        unit="participants",
+    n_participants: Series[pd.Int64Dtype] = col.quantity(
+        "Number of participants the source includes, as it reports.", "participants", ge=0
     )
-    note: Series[str] = field(
-        "Remarks on the source for readers (e.g. secondary report, how counted).", nullable=True
+    note: Series[str] = col.text(
+        "Remarks on the source for readers (e.g. secondary report, how counted).", optional=True
     )
-    curation_note: Series[str] = field(
-        "For curators: how a value was found or checked (not shown to readers).",
-        nullable=True,
-    )
+    curation_note: Series[str] = col.curation_note()
 
     class Config:
         title = "Sources"
         description = "Publications, labels and pages cited by the other tables."
-        strict = True
-        coerce = True
         unique = ["source_id"]
 
     @row_check(

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pandas as pd
-import pandera.pandas as pa
 from pandera.typing import DataFrame, Series
 
-from calcidata.schemas._base import field, le_or_missing, row_check
-from calcidata.schemas.vocabularies import DATA_TYPES, OUTCOME_DOMAINS, SLUG
+from calcidata.schemas import columns as col
+from calcidata.schemas._base import Table, le_rule, row_check
+from calcidata.schemas.vocabularies import DATA_TYPES, OUTCOME_DOMAINS
 
 _DICHOTOMOUS = ("events_treatment", "n_treatment", "events_comparator", "n_comparator")
 _CONTINUOUS = (
@@ -20,106 +20,83 @@ _CONTINUOUS = (
 )
 
 
-class StudyOutcomes(pa.DataFrameModel):
+class StudyOutcomes(Table):
     """One study's arm-level numbers on one outcome: counts, or means, SDs and sizes.
 
     These are the inputs :mod:`calcidata.meta` pools (as metafor's ``escalc`` reads
     them); every number was seen on the page of ``source_id``.
     """
 
-    study_outcome_id: Series[str] = field("Unique slug of the row.", str_matches=SLUG, unique=True)
-    study_id: Series[str] = field(
-        "The study (a source).", str_matches=SLUG, references="sources.source_id"
-    )
-    condition_id: Series[str] = field(
-        "Condition studied.", str_matches=SLUG, references="conditions.condition_id"
-    )
-    treatment_id: Series[str] = field(
-        "Treatment arm.", str_matches=SLUG, references="treatments.treatment_id"
-    )
-    comparator: Series[str] = field(
-        "Comparator arm, in the words evidence.csv uses.", str_length={"min_value": 1}
-    )
-    comparator_id: Series[str] = field(
+    study_outcome_id: Series[str] = col.key("Unique slug of the row.")
+    study_id: Series[str] = col.source("The study (a source).")
+    condition_id: Series[str] = col.link("conditions.condition_id", "Condition studied.")
+    treatment_id: Series[str] = col.link("treatments.treatment_id", "Treatment arm.")
+    comparator: Series[str] = col.text("Comparator arm, in the words evidence.csv uses.")
+    comparator_id: Series[str] = col.link(
+        "treatments.treatment_id",
         "The comparator's treatment id, when the comparator is a treatment in the tables.",
-        nullable=True,
-        str_matches=SLUG,
-        references="treatments.treatment_id",
+        optional=True,
     )
-    outcome: Series[str] = field("Outcome as the page words it.", str_length={"min_value": 1})
-    outcome_domain: Series[str] = field(
-        "Outcome grouped into a domain.", categories=OUTCOME_DOMAINS
+    outcome: Series[str] = col.text("Outcome as the page words it.")
+    outcome_domain: Series[str] = col.choice("Outcome grouped into a domain.", OUTCOME_DOMAINS)
+    timepoint: Series[str] = col.text("When the outcome was measured.", optional=True)
+    data_type: Series[str] = col.choice(
+        "dichotomous (events of n) or continuous (mean, SD, n).", DATA_TYPES
     )
-    timepoint: Series[str] = field("When the outcome was measured.", nullable=True)
-    data_type: Series[str] = field(
-        "dichotomous (events of n) or continuous (mean, SD, n).", categories=DATA_TYPES
-    )
-    higher_is_better: Series[pd.BooleanDtype] = field(
+    higher_is_better: Series[pd.BooleanDtype] = col.field(
         "Continuous: whether a higher score is better. Dichotomous: whether the counted event "
         "is a good one.",
         nullable=True,
     )
-    events_treatment: Series[pd.Int64Dtype] = field(
-        "Participants with the event, treatment arm.", nullable=True, ge=0, unit="participants"
+    events_treatment: Series[pd.Int64Dtype] = col.quantity(
+        "Participants with the event, treatment arm.", "participants", ge=0
     )
-    n_treatment: Series[pd.Int64Dtype] = field(
-        "Participants analysed, treatment arm.", nullable=True, ge=1, unit="participants"
+    n_treatment: Series[pd.Int64Dtype] = col.quantity(
+        "Participants analysed, treatment arm.", "participants", ge=1
     )
-    events_comparator: Series[pd.Int64Dtype] = field(
-        "Participants with the event, comparator arm.", nullable=True, ge=0, unit="participants"
+    events_comparator: Series[pd.Int64Dtype] = col.quantity(
+        "Participants with the event, comparator arm.", "participants", ge=0
     )
-    n_comparator: Series[pd.Int64Dtype] = field(
-        "Participants analysed, comparator arm.", nullable=True, ge=1, unit="participants"
+    n_comparator: Series[pd.Int64Dtype] = col.quantity(
+        "Participants analysed, comparator arm.", "participants", ge=1
     )
-    mean_treatment: Series[float] = field(
-        "Mean, treatment arm (final value or change, as the note says).",
-        nullable=True,
-        unit="outcome",
+    mean_treatment: Series[float] = col.quantity(
+        "Mean, treatment arm (final value or change, as the note says).", "outcome"
     )
-    sd_treatment: Series[float] = field(
-        "Standard deviation, treatment arm.", nullable=True, gt=0, unit="outcome"
+    sd_treatment: Series[float] = col.quantity(
+        "Standard deviation, treatment arm.", "outcome", gt=0
     )
-    mean_comparator: Series[float] = field("Mean, comparator arm.", nullable=True, unit="outcome")
-    sd_comparator: Series[float] = field(
-        "Standard deviation, comparator arm.", nullable=True, gt=0, unit="outcome"
+    mean_comparator: Series[float] = col.quantity("Mean, comparator arm.", "outcome")
+    sd_comparator: Series[float] = col.quantity(
+        "Standard deviation, comparator arm.", "outcome", gt=0
     )
-    source_id: Series[str] = field(
-        "Source whose page shows these numbers (the study itself, or a review's table).",
-        str_matches=SLUG,
-        references="sources.source_id",
+    source_id: Series[str] = col.source(
+        "Source whose page shows these numbers (the study itself, or a review's table)."
     )
-    note: Series[str] = field(
-        "Remarks for readers (e.g. change scores, shoulders not patients).", nullable=True
+    note: Series[str] = col.text(
+        "Remarks for readers (e.g. change scores, shoulders not patients).", optional=True
     )
-    curation_note: Series[str] = field(
-        "For curators: how the numbers were found or checked (not shown to readers).",
-        nullable=True,
-    )
+    curation_note: Series[str] = col.curation_note("the numbers were found or checked")
 
     class Config:
         title = "Study outcomes"
         description = (
             "Arm-level results of single studies (counts or means), the inputs of pooling."
         )
-        strict = True
-        coerce = True
         unique = ["study_outcome_id"]
 
-    @row_check(
+    _events_t = le_rule(
         "events_le_n_treatment",
+        "events_treatment",
+        "n_treatment",
         "events cannot exceed the participants of the arm (events_treatment <= n_treatment)",
-        ("events_treatment", "n_treatment"),
     )
-    def _events_t(cls, df: DataFrame) -> Series[bool]:
-        return le_or_missing(df["events_treatment"], df["n_treatment"])
-
-    @row_check(
+    _events_c = le_rule(
         "events_le_n_comparator",
+        "events_comparator",
+        "n_comparator",
         "events cannot exceed the participants of the arm (events_comparator <= n_comparator)",
-        ("events_comparator", "n_comparator"),
     )
-    def _events_c(cls, df: DataFrame) -> Series[bool]:
-        return le_or_missing(df["events_comparator"], df["n_comparator"])
 
     @row_check(
         "numbers_fit_data_type",

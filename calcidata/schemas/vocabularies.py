@@ -167,21 +167,28 @@ EFFECT_MEASURES = ("MD", "SMD", "RR", "OR", "HR", "RD", "proportion", "mean_chan
 #: Effect measures on a ratio scale: estimate and CI must be > 0, null value 1.
 RATIO_MEASURES = ("RR", "OR", "HR")
 DIRECTIONS = ("favours_treatment", "no_difference", "favours_comparator", "mixed", "uncertain")
-DESIGNS = (
-    "systematic_review_meta_analysis",
-    "systematic_review",
-    "rct",
-    "controlled_trial",
-    "cohort",
-    "case_control",
-    "case_series",
-    "case_report",
+#: Designs of systematic reviews (with or without a meta-analysis).
+REVIEW_DESIGNS = ("systematic_review_meta_analysis", "systematic_review")
+#: Designs without a comparison group.
+UNCONTROLLED_DESIGNS = ("case_series", "case_report")
+#: Designs that are not studies of an effect.
+NON_STUDY_DESIGNS = (
     "guideline",
     "narrative_review",
     "expert_opinion",
     "drug_label",
     "lay_article",
     "reference",
+)
+#: Every design, reviews first; the subsets above are its parts.
+DESIGNS = (
+    *REVIEW_DESIGNS,
+    "rct",
+    "controlled_trial",
+    "cohort",
+    "case_control",
+    *UNCONTROLLED_DESIGNS,
+    *NON_STUDY_DESIGNS,
 )
 POOLED_DESIGNS = ("rct", "observational", "case_series", "mixed", "unknown")
 SOURCE_KINDS = (

@@ -45,21 +45,20 @@ def read_raw(name: str, path: Path, columns: list[str]) -> RawTable:
     """Read ``path`` strictly; collect every problem of form instead of raising."""
     shown = str(path)
     table = RawTable(name=name, path=path, frame=None)
-    bad = table.problems.append
+
+    def bad(line: int | None, column: str | None, value: str, rule: str) -> None:
+        table.problems.append(Problem(shown, line, column, value, rule))
 
     if not path.is_file():
-        bad(Problem(shown, None, None, "", f"file is missing: table '{name}' is required"))
+        bad(None, None, "", f"file is missing: table '{name}' is required")
         return table
     data = path.read_bytes()
     if not data.strip():
         bad(
-            Problem(
-                shown,
-                None,
-                None,
-                "",
-                "file is empty: expected a header row with the columns " + ", ".join(columns),
-            )
+            None,
+            None,
+            "",
+            "file is empty: expected a header row with the columns " + ", ".join(columns),
         )
         return table
     try:
@@ -68,13 +67,10 @@ def read_raw(name: str, path: Path, columns: list[str]) -> RawTable:
         line = data[: exc.start].count(b"\n") + 1
         snippet = data[exc.start : exc.start + 4]
         bad(
-            Problem(
-                shown,
-                line,
-                None,
-                repr(snippet)[2:-1],
-                f"file is not valid UTF-8 text (byte {exc.start}); save it as UTF-8",
-            )
+            line,
+            None,
+            repr(snippet)[2:-1],
+            f"file is not valid UTF-8 text (byte {exc.start}); save it as UTF-8",
         )
         return table
 
@@ -90,18 +86,15 @@ def read_raw(name: str, path: Path, columns: list[str]) -> RawTable:
             records.append((start, record))
     except csv.Error as exc:
         bad(
-            Problem(
-                shown,
-                previous_end + 1,
-                None,
-                "",
-                f"malformed CSV in the record starting on this line ({exc}); check that "
-                "every opening quote is closed",
-            )
+            previous_end + 1,
+            None,
+            "",
+            f"malformed CSV in the record starting on this line ({exc}); check that "
+            "every opening quote is closed",
         )
         return table
     if not records:
-        bad(Problem(shown, None, None, "", "file has no header row"))
+        bad(None, None, "", "file has no header row")
         return table
 
     header_line, header = records[0]
@@ -114,26 +107,23 @@ def read_raw(name: str, path: Path, columns: list[str]) -> RawTable:
             else "header has a single column: tables are comma-separated with columns "
             + ", ".join(columns)
         )
-        bad(Problem(shown, header_line, None, shorten(header[0]), rule))
+        bad(header_line, None, shorten(header[0]), rule)
         return table
     seen: set[str] = set()
     for h in header:
         if h in seen:
-            bad(Problem(shown, header_line, h, h, "column appears more than once in the header"))
+            bad(header_line, h, h, "column appears more than once in the header")
         seen.add(h)
     for c in columns:
         if c not in seen:
-            bad(Problem(shown, header_line, c, "", "required column is missing from the header"))
+            bad(header_line, c, "", "required column is missing from the header")
     for h in header:
         if h not in columns:
             bad(
-                Problem(
-                    shown,
-                    header_line,
-                    h,
-                    h,
-                    "unknown column; the columns are: " + ", ".join(columns),
-                )
+                header_line,
+                h,
+                h,
+                "unknown column; the columns are: " + ", ".join(columns),
             )
     if table.problems:
         return table
@@ -142,34 +132,23 @@ def read_raw(name: str, path: Path, columns: list[str]) -> RawTable:
     for start, record in records[1:]:
         if [r.strip() for r in record] == header:
             bad(
-                Problem(
-                    shown,
-                    start,
-                    None,
-                    shorten(",".join(record)),
-                    "the header row is repeated inside the data",
-                )
+                start,
+                None,
+                shorten(",".join(record)),
+                "the header row is repeated inside the data",
             )
             continue
         if len(record) != len(header):
             bad(
-                Problem(
-                    shown,
-                    start,
-                    None,
-                    shorten(",".join(record)),
-                    f"expected {len(header)} fields, found {len(record)} "
-                    "(check quoting and commas)",
-                )
+                start,
+                None,
+                shorten(",".join(record)),
+                f"expected {len(header)} fields, found {len(record)} (check quoting and commas)",
             )
             continue
         for col, cell in zip(header, record, strict=True):
             if cell != cell.strip():
-                bad(
-                    Problem(
-                        shown, start, col, shorten(cell), "value has leading or trailing whitespace"
-                    )
-                )
+                bad(start, col, shorten(cell), "value has leading or trailing whitespace")
         rows.append([cell.strip() or None for cell in record])
         table.lines.append(start)
     frame = pd.DataFrame(rows, columns=header, dtype=object)
