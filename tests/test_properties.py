@@ -124,6 +124,8 @@ def _make_consistent(name: str, rows: list[dict[str, str]]) -> None:
         if name == "sources":  # one kind per URL (generated hosts are never mirror hosts)
             n = len(r["urls"].split(" | ")) if r["urls"] else 0
             r["url_kinds"] = " | ".join(["publisher"] * n)
+        if name == "conditions":  # an ICD-10 code and its edition come together
+            r["icd10_edition"] = (r["icd10_edition"] or "who") if r["icd10"] else ""
         if name == "review_studies" and r["study_id"] == r["review_id"]:
             r["study_id"] += "_study"
         if name == "study_outcomes":
