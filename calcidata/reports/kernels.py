@@ -13,6 +13,12 @@ engine, ``calcidata_warm``, that hands papermill a kernel manager whose kernel
 is already running; HTML comes from nbconvert's ``HTMLExporter``, created once
 per process. Nothing here shells out to the papermill or nbconvert command lines.
 
+The notebooks declare the kernel ``calcidata`` (:data:`~calcidata.reports.plan.KERNEL_NAME`),
+which ``make install`` registers for JupyterLab. The renderer does not look that
+registration up: it runs ``calcidata`` as ipykernel in the interpreter running the
+build (:func:`kernel_specs`), so a build renders with the code it fingerprints,
+whether the kernelspec is registered in ``sys.prefix``, elsewhere, or not at all.
+
 This module imports jupyter_client (and, when used, papermill and nbconvert):
 import it only where notebooks are executed.
 """
@@ -31,7 +37,10 @@ from functools import cache
 from pathlib import Path
 
 from jupyter_client import AsyncKernelManager, BlockingKernelClient
+from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
 from jupyter_core.utils import run_sync
+
+from calcidata.reports.plan import KERNEL_NAME
 
 #: What a report notebook imports: a spare kernel imports them while it waits
 #: (each one optional).
@@ -68,8 +77,6 @@ WARM_IMPORTS = (
 )
 
 ENGINE = "calcidata_warm"
-#: The kernel a notebook without a kernelspec runs in.
-DEFAULT_KERNEL = "python3"
 
 _WARM_CODE = """\
 def _calcidata_warm_up():
@@ -104,6 +111,9 @@ def _register_engine() -> str:
             options.pop("input_path", None)  # as papermill's engine: unused downstream
             options["timeout"] = options.pop("execution_timeout", None)
             options["startup_timeout"] = options.pop("start_timeout", 60)
+            # widget state saved by JupyterLab is not this run's (nbclient stores the
+            # run's own), and the page would fetch widget scripts for it
+            nb_man.nb.metadata.pop("widgets", None)
             client = PapermillNotebookClient(
                 nb_man, km=km, kernel_name=kernel_name, log=logger, **options
             )
@@ -115,6 +125,26 @@ def _register_engine() -> str:
 
     papermill_engines.register(ENGINE, WarmEngine)
     return ENGINE
+
+
+@cache
+def kernel_specs() -> KernelSpecManager:
+    """jupyter_client's kernel specs, with ``calcidata`` always this interpreter's ipykernel.
+
+    Other names (``python3``, a fixture's ``ir``) are looked up as usual.
+    """
+    from ipykernel.kernelspec import get_kernel_dict
+
+    spec = {k: v for k, v in get_kernel_dict().items() if KernelSpec.class_traits().get(k)}
+    own = KernelSpec(**{**spec, "display_name": f"Python ({KERNEL_NAME})", "name": KERNEL_NAME})
+
+    class Specs(KernelSpecManager):
+        def get_kernel_spec(self, kernel_name):
+            if kernel_name == KERNEL_NAME:
+                return own
+            return super().get_kernel_spec(kernel_name)
+
+    return Specs()
 
 
 class WarmKernel:
@@ -134,6 +164,7 @@ class WarmKernel:
             # jupyter_client's default "kernel-ipc-N" names in the kernel's cwd would
             # collide between concurrent kernels.
             kernel_name=kernel_name,
+            kernel_spec_manager=kernel_specs(),
             transport="ipc",
             ip=os.path.join(self._dir, "ipc"),
             kernel_id=str(uuid.uuid4()),
@@ -235,12 +266,12 @@ class KernelPool:
     def _start(self, kernel_name: str) -> WarmKernel:
         return WarmKernel(kernel_name, self.cwd, self.env, self.warm_imports)
 
-    def prestart(self, kernel_name: str = DEFAULT_KERNEL) -> None:
+    def prestart(self, kernel_name: str = KERNEL_NAME) -> None:
         """Start a spare kernel (returns at once; it warms up on its own)."""
         if self._spare is None:
             self._spare = self._start(kernel_name)
 
-    def take(self, kernel_name: str = DEFAULT_KERNEL) -> WarmKernel:
+    def take(self, kernel_name: str = KERNEL_NAME) -> WarmKernel:
         """A started kernel: the spare if it runs ``kernel_name``, else a new one."""
         spare, self._spare = self._spare, None
         if spare is not None and spare.kernel_name == kernel_name:
