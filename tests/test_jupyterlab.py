@@ -100,7 +100,7 @@ def test_make_install_sets_nbstripout_as_the_git_filter_in_a_clone(clone):
     config = (clone / ".git" / "config").read_text()
     _make("install", cwd=clone)
     assert (clone / ".git" / "config").read_text() == config
-    _git("add", "--renormalize", ".", cwd=clone)
+    _git("add", "--renormalize", "notebooks", cwd=clone)
     assert _git("status", "--porcelain", cwd=clone) == ""
 
     # outputs and execution counts JupyterLab saved never reach the index ...
@@ -154,6 +154,21 @@ def _get(url: str, token: str):
     request = urllib.request.Request(url, headers={"Authorization": f"token {token}"})
     with urllib.request.urlopen(request, timeout=5) as response:
         return json.loads(response.read())
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("setpriv"), reason="needs root")
+def test_make_lab_as_a_normal_user_does_not_add_allow_root():
+    """Root checks the other side too: the same ``make -n lab`` as uid 65534 (nobody)."""
+    done = subprocess.run(
+        ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+        + ["make", "--no-print-directory", "-n", "lab", "-o", str(VENV / ".installed-stamp")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    command = [ln for ln in done.stdout.splitlines() if " lab" in ln][-1]
+    assert "jupyter lab" in command and "--allow-root" not in command, command
 
 
 @pytest.mark.slow
