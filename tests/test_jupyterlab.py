@@ -158,15 +158,27 @@ def _get(url: str, token: str):
 
 @pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("setpriv"), reason="needs root")
 def test_make_lab_as_a_normal_user_does_not_add_allow_root():
-    """Root checks the other side too: the same ``make -n lab`` as uid 65534 (nobody)."""
-    done = subprocess.run(
-        ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
-        + ["make", "--no-print-directory", "-n", "lab", "-o", str(VENV / ".installed-stamp")],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    """Root checks the other side too: ``make -n lab`` as uid 65534 (nobody).
+
+    On a copy of the Makefile in a folder nobody can read (the checkout may not be).
+    """
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="calcidata-lab-"))
+    try:
+        folder.chmod(0o755)
+        shutil.copy(ROOT / "Makefile", folder / "Makefile")
+        (folder / "Makefile").chmod(0o644)
+        done = subprocess.run(
+            ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+            + ["make", "--no-print-directory", "-n", "lab", "-o", ".venv/.installed-stamp"],
+            cwd=folder,
+            capture_output=True,
+            text=True,
+        )
+    finally:
+        shutil.rmtree(folder)
+    assert done.returncode == 0, done.stderr
     command = [ln for ln in done.stdout.splitlines() if " lab" in ln][-1]
     assert "jupyter lab" in command and "--allow-root" not in command, command
 
