@@ -4,9 +4,14 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 JOBS   ?= $(shell $(PYTHON) -c "import os; print(os.cpu_count() or 1)")
+# The notebooks' kernel, registered inside .venv (ipykernel install --sys-prefix).
+KERNEL := $(VENV)/share/jupyter/kernels/calcidata/kernel.json
+# JupyterLab refuses to run as root (as in containers) without --allow-root.
+LAB_FLAGS := $(if $(filter 0,$(shell id -u)),--allow-root)
+LAB_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install reports validate dictionary test test-fast lab bench lint format clean
+.PHONY: help install git-filter reports validate dictionary test test-fast lab bench lint format clean
 
 help: ## list every target
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
@@ -17,7 +22,27 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
-install: $(STAMP) ## create .venv and install calcidata with its dev tools
+$(KERNEL): $(STAMP)
+	$(BIN)/python -m ipykernel install --sys-prefix --name calcidata --display-name "Python (calcidata)"
+
+install: $(KERNEL) git-filter ## create .venv, install calcidata and its dev tools, register the kernel `calcidata`
+
+# In a git checkout of its own (not outside git, nor in a linked worktree, whose
+# config is the main checkout's), nbstripout cleans notebooks as git stages them;
+# .gitattributes names the filter. Cell ids are kept.
+git-filter: $(STAMP) ## install nbstripout as the git filter for notebooks
+	@top=$$(git rev-parse --show-toplevel 2>/dev/null); \
+	if [ "$$top" != "$(CURDIR)" ]; then \
+	  echo "not a git checkout: no nbstripout filter installed"; \
+	elif [ "$$(git rev-parse --path-format=absolute --git-dir)" != \
+	       "$$(git rev-parse --path-format=absolute --git-common-dir)" ]; then \
+	  echo "a linked worktree shares the main checkout's git config: run make install there"; \
+	else \
+	  $(BIN)/nbstripout --install --attributes .gitattributes && \
+	  git config filter.nbstripout.clean '"$(abspath $(BIN))/python" -m nbstripout --keep-id' && \
+	  git config diff.ipynb.textconv '"$(abspath $(BIN))/python" -m nbstripout --keep-id -t' && \
+	  echo "nbstripout is the git filter for notebooks"; \
+	fi
 
 reports: $(STAMP) ## validate the data and render every report into reports/
 	$(BIN)/calcidata validate
@@ -29,14 +54,14 @@ validate: $(STAMP) ## validate every table and list all problems
 dictionary: $(STAMP) ## regenerate data/README.md from the schemas
 	$(BIN)/calcidata dictionary
 
-test: $(STAMP) lint ## lint, then the whole test suite (real kernels, the full build, Spark)
+test: $(KERNEL) lint ## lint, then the whole test suite (real kernels, the full build, Spark)
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup
 
-test-fast: $(STAMP) ## run the tests that need no notebook kernel (no full build, no Spark)
+test-fast: $(KERNEL) ## run the tests that need no notebook kernel (no full build, no Spark)
 	$(BIN)/python -m pytest -n $(JOBS) -m "not slow and not full_build and not spark"
 
-lab: $(STAMP) ## start JupyterLab in notebooks/ with the project's environment as kernel
-	cd notebooks && ../$(BIN)/jupyter lab
+lab: $(KERNEL) ## start JupyterLab in notebooks/ with the kernel `calcidata` (LAB_ARGS: more options)
+	cd notebooks && $(abspath $(BIN))/jupyter lab $(LAB_FLAGS) $(LAB_ARGS)
 
 bench: $(STAMP) ## run the benchmarks; results go to benchmarks/results.md
 	$(BIN)/python -m benchmarks

@@ -201,8 +201,8 @@ def run(results: list[str]) -> None:
         f"Target: the build at least 4x faster than the chain on two cores: "
         f"**{chain_w / bj_w:.1f}x** here. `-j 1` shows the part that does not come from "
         "parallelism: no interpreter start and no papermill/nbconvert import per notebook, "
-        "and kernels forked ready-imported from a preloaded zygote instead of started and "
-        "importing pandas/seaborn/calcidata each time. Its wall time suffers most from other "
+        "and a spare kernel per worker, started and importing pandas/seaborn/calcidata while "
+        "the previous notebook runs. Its wall time suffers most from other "
         "load on the machine; CPU time is the steadier measure of the work saved "
         f"({chain_c / b1_c:.1f}x less CPU with `-j 1`, {chain_c / bj_c:.1f}x with "
         f"`-j {cpus}`): start-up work, since the notebooks' own cells cost the same either way.",

@@ -1,19 +1,19 @@
-"""The cost of rendering: the kernel fork server against plain kernels, and the floor.
+"""The cost of rendering: the full build against its floor.
 
-Measured side by side in one run, on the shipped data, each build in its own
-process with ``-j`` = the CPU count, from scratch:
+Measured in one run, on the shipped data:
 
-* **fork server**: kernels forked from a preloaded process (``_forkserver``);
-* **plain kernels**: every kernel a new interpreter, one spare kept warm per
-  worker (``CALCIDATA_FORK_KERNELS=0``);
+* **full build**: ``calcidata build --force`` from scratch in its own process,
+  ``-j`` = the CPU count (every kernel a new interpreter, one spare kept warm
+  per worker);
 * **floor**: each report's notebook code run as one plain Python script (no
   kernel, no papermill, no nbconvert), its displayed values rendered the way a
   kernel renders them (``_repr_html_`` for tables, PNG for figures), one process
-  per report, one at a time. The summed CPU time of those scripts is the floor
-  the full build's CPU time is held against.
+  per report, as many at once as there are CPUs. The summed CPU time of those
+  scripts is the floor the full build's CPU time is held against.
 
-The two builds alternate (fork, plain, fork, plain ...) so that the machine's
-other load falls on both alike. Run alone: ``python -m benchmarks kernels``.
+(Issue 10 measured a kernel fork server against this plain path here; it did not
+cut the full build's wall time by 25% and was removed: see results.md.)
+Run alone: ``python -m benchmarks kernels``.
 """
 
 from __future__ import annotations
@@ -59,9 +59,10 @@ def _tree_cpu(root: int, seen: dict[int, float]) -> None:
 def _timed(argv: list[str], env: dict | None = None) -> tuple[float, float]:
     """Wall and CPU seconds of a command and every process under it.
 
-    Worker processes of a fork server and kernels are not children the command
-    waits for, so ``RUSAGE_CHILDREN`` misses them: the process tree is sampled
-    from ``/proc`` every 0.1 s instead (a process's last 0.1 s may be missed).
+    Worker processes (started by multiprocessing's forkserver) and kernels are not
+    children the command waits for, so ``RUSAGE_CHILDREN`` misses them: the process
+    tree is sampled from ``/proc`` every 0.1 s instead (a process's last 0.1 s may be
+    missed).
     """
     start = time.perf_counter()
     proc = subprocess.Popen(
@@ -77,10 +78,9 @@ def _timed(argv: list[str], env: dict | None = None) -> tuple[float, float]:
     return wall, sum(seen.values())
 
 
-def _full_build(out: Path, fork: bool) -> tuple[float, float]:
-    env = {**os.environ, "CALCIDATA_FORK_KERNELS": "1" if fork else "0"}
+def _full_build(out: Path) -> tuple[float, float]:
     cli = str(Path(sys.executable).parent / "calcidata")
-    return _timed([cli, "build", "--out", str(out), "--force", "--no-progress"], env)
+    return _timed([cli, "build", "--out", str(out), "--force", "--no-progress"])
 
 
 _PRELUDE = """\
@@ -155,43 +155,28 @@ def run(results: list[str]) -> None:
     work = Path(tempfile.mkdtemp(prefix="calcidata-bench-kernels-"))
     jobs = plan(work / "plan")
     try:
-        fork, plain = [], []
-        for r in range(ROUNDS):
-            fork.append(_full_build(work / f"fork{r}", fork=True))
-            plain.append(_full_build(work / f"plain{r}", fork=False))
+        builds = [_full_build(work / f"build{r}") for r in range(ROUNDS)]
         floor_w, floor_c = _floor(jobs, work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     load_after = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-
-    def med(xs, i):
-        return statistics.median(x[i] for x in xs)
-
-    fw, fc, pw, pc = med(fork, 0), med(fork, 1), med(plain, 0), med(plain, 1)
-    cut = 1 - fw / pw
+    wall = statistics.median(w for w, _ in builds)
+    cpu = statistics.median(c for _, c in builds)
     n = len(jobs)
     results += [
-        "## The kernel fork server, and the floor of a build",
+        "## The floor of a build",
         "",
         f"{cpus} CPU(s); load average {load} at the start, {load_after} at the end. Full "
-        f"builds of all {n} reports from scratch, `-j {cpus}`, alternating, {ROUNDS} rounds "
-        "each (medians); CPU s counts the build process and all its descendants.",
+        f"builds of all {n} reports from scratch, `-j {cpus}`, {ROUNDS} rounds (medians); "
+        "CPU s counts the build process and all its descendants.",
         "",
         "| how | wall s | CPU s | CPU s per report |",
         "|---|---:|---:|---:|",
-        f"| kernels forked from a preloaded process | {fw:.1f} | {fc:.1f} | {fc / n:.2f} |",
-        f"| plain kernels (a warm spare per worker) | {pw:.1f} | {pc:.1f} | {pc / n:.2f} |",
+        f"| full build (a warm spare kernel per worker) | {wall:.1f} | {cpu:.1f} | {cpu / n:.2f} |",
         f"| floor: each report's code as a plain script | {floor_w:.1f} | "
         f"{floor_c:.1f} | {floor_c / n:.2f} |",
         "",
-        f"The fork server cuts the full build's wall time by {cut:.0%} "
-        f"(CPU time by {1 - fc / pc:.0%}); the bar for keeping it is 25%.",
-        f"Full build CPU time over the summed floor: {pc / floor_c:.2f}x with plain kernels, "
-        f"{fc / floor_c:.2f}x with the fork server (target: at most 1.3x).",
+        f"Full build CPU time over the summed floor: {cpu / floor_c:.2f}x (target: at most 1.3x).",
         "",
-        "Rounds (wall s, CPU s): fork "
-        + "; ".join(f"{w:.0f}, {c:.0f}" for w, c in fork)
-        + " | plain "
-        + "; ".join(f"{w:.0f}, {c:.0f}" for w, c in plain)
-        + ".",
+        "Rounds (wall s, CPU s): " + "; ".join(f"{w:.0f}, {c:.0f}" for w, c in builds) + ".",
     ]

@@ -205,3 +205,58 @@ def test_two_builds_at_once_render_once_and_leave_whole_files(project):
         assert (out / report / "fixture_shoulder.html").read_text().rstrip().endswith("</html>")
     leftovers = [p.name for p in out.rglob("*") if ".tmp" in p.name]
     assert leftovers == []
+
+
+def test_fingerprint_ignores_what_jupyterlab_saves_but_not_sources_tags_or_kernel(
+    tmp_path, minimal
+):
+    """A copy of a shipped notebook, as JupyterLab's autosave leaves it, is still up to date."""
+    import shutil
+
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    path = notebooks / "hello.ipynb"
+    shutil.copyfile(ROOT / "notebooks" / "condition_report.ipynb", path)
+    registry = fixture_registry("hello")
+
+    def planned():
+        jobs = plan(tmp_path / "out", data_dir=minimal, notebooks_dir=notebooks, reports=registry)
+        return [j.fingerprint for j in jobs], {j.kernel_name for j in jobs}
+
+    base, kernels = planned()
+    assert base and kernels == {"calcidata"}
+
+    nb = nbformat.read(path, as_version=4)
+    for n, cell in enumerate(c for c in nb.cells if c.cell_type == "code"):
+        cell.execution_count = n + 1
+        cell.outputs = [
+            nbformat.v4.new_output("stream", name="stdout", text="saved\n"),
+            nbformat.v4.new_output("display_data", data={"image/png": "iVBORw0KGgo="}),
+        ]
+        cell.metadata["execution"] = {"iopub.status.idle": "2026-12-02T07:00:00.000Z"}
+        cell.metadata["scrolled"] = True
+        cell.metadata["jupyter"] = {"outputs_hidden": False}
+    nb.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {"state": {}}}
+    nb.metadata["language_info"] = {"name": "python", "version": "3.11.2", "file_extension": ".py"}
+    nbformat.write(nb, path)
+    assert planned() == (base, kernels)
+
+    source = next(c for c in nb.cells if c.cell_type == "markdown")
+    source.source += " Edited."
+    nbformat.write(nb, path)
+    edited, _ = planned()
+    assert all(e != b for e, b in zip(edited, base, strict=True))
+    source.source = source.source.removesuffix(" Edited.")
+    nbformat.write(nb, path)
+    assert planned()[0] == base
+
+    tagged = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+    tagged.metadata["tags"] = []
+    nbformat.write(nb, path)
+    assert planned()[0] != base
+    tagged.metadata["tags"] = ["parameters"]
+
+    nb.metadata.kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, path)
+    other, kernels = planned()
+    assert other != base and kernels == {"python3"}

@@ -83,13 +83,14 @@ def test_report_notebook_cells_hold_one_call_each_and_no_logic(name):
 
 
 def _run(name: str, out: Path, parameters: dict | None = None):
+    """Run as papermill's users do: in the kernel the notebook declares (``calcidata``,
+    which ``make install`` registers in the venv's ``sys.prefix`` only)."""
     import papermill
 
     return papermill.execute_notebook(
         str(NOTEBOOKS / f"{name}.ipynb"),
         str(out),
         parameters=parameters or {},
-        kernel_name="python3",
         cwd=str(NOTEBOOKS),
         progress_bar=False,
         log_output=False,

@@ -48,7 +48,7 @@ def test_render_writes_html_beside_executed_notebook_and_manifest(rendered):
     assert manifest["by"] == "render" and len(manifest["fingerprint"]) == 64
     # the calcidata modules the kernel used are tracked, the renderer's own are not
     assert "tables/loader.py" in manifest["code"]["files"]
-    assert not {"render.py", "cli.py", "_zygote.py"} & set(manifest["code"]["files"])
+    assert not {"render.py", "cli.py", "reports/kernels.py"} & set(manifest["code"]["files"])
     assert manifest["code"]["hash"] == code_hash(manifest["code"]["files"])
 
 
@@ -159,3 +159,43 @@ def test_cli_render_of_a_failing_notebook_exits_1_and_names_the_cell(tmp_path, c
     assert "cell In [4] failed with ValueError" in err and "Traceback" not in err
     assert (out / "_failed" / "explore" / "calcific_tendinopathy_shoulder.ipynb").is_file()
     assert not (out / "explore" / "calcific_tendinopathy_shoulder.html").exists()
+
+
+def test_a_notebook_saved_by_jupyterlab_renders_in_the_calcidata_kernel_without_its_state(
+    tmp_path,
+):
+    """Saved outputs and widget state do not reach the report; ``calcidata`` is this Python."""
+    import sys
+
+    from .conftest import MINIMAL
+
+    notebooks = copy_notebooks(tmp_path / "notebooks", hello="hello")
+    path = notebooks / "hello.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    nb.metadata.kernelspec = {"name": "calcidata", "display_name": "Python (calcidata)"}
+    nb.metadata["widgets"] = {
+        "application/vnd.jupyter.widget-state+json": {"state": {}, "version_major": 2}
+    }
+    nb.cells.append(
+        nbformat.v4.new_code_cell('print("kernel-python:", __import__("sys").executable)')
+    )
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.execution_count = 3
+            cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="stale-output\n")]
+    nbformat.write(nb, path)
+
+    html = render(
+        "hello",
+        {"condition_id": "fixture_shoulder"},
+        out_dir=tmp_path / "out",
+        data_dir=MINIMAL,
+        notebooks_dir=notebooks,
+        reports=fixture_registry("hello"),
+    ).read_text()
+    assert f"kernel-python: {sys.executable}" in visible_text(html)
+    assert "fixture-output:" in html and "stale-output" not in html
+    assert "widget-state" not in html and "html-manager" not in html
+    executed = nbformat.read(tmp_path / "out" / "hello" / "fixture_shoulder.ipynb", as_version=4)
+    assert executed.metadata.kernelspec.name == "calcidata"
+    assert "widgets" not in executed.metadata

@@ -37,7 +37,6 @@ from calcidata.reports.worker import (
     _WORKER_PRELOAD,
     Worker,
     _init_worker,
-    _kernel_extra_env,
     _prepare,
     _run_in_worker,
 )
@@ -140,9 +139,9 @@ def render(
     )
     job = replace(job, data_version=_data_version(data))
     with _locked(Path(out_dir)):
-        worker = Worker(data, Path(job.notebook).parent, prestart=False)
+        worker = Worker(data, Path(job.notebook).parent, prestart=job.kernel_name)
         try:
-            _prepare()  # while the zygote preloads
+            _prepare()  # while the kernel starts
             outcome = worker.run(job)
         finally:
             worker.close()
@@ -239,9 +238,9 @@ def _run_all(todo: list[Job], jobs: int | None, progress: bool) -> Iterator[Outc
     )
     try:
         if workers == 1:
-            worker = Worker(data_dir, cwd)
+            worker = Worker(data_dir, cwd, prestart=todo[0].kernel_name)
             try:
-                _prepare()  # while the zygote preloads
+                _prepare()  # while the first kernel starts
                 for job in todo:
                     outcome = worker.run(job)
                     _report(bar, outcome)
@@ -252,51 +251,40 @@ def _run_all(todo: list[Job], jobs: int | None, progress: bool) -> Iterator[Outc
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor, as_completed
 
-        from calcidata.reports import kernels
-
-        # One zygote for all workers starts preloading now, while the fork server
-        # imports papermill and nbconvert once for every worker.
-        zygote = (
-            kernels.Zygote(cwd, kernels.kernel_env(_kernel_extra_env(data_dir)))
-            if kernels.can_fork()
-            else None
-        )
+        # multiprocessing's "forkserver" start method imports papermill and nbconvert
+        # once, for every worker process.
         if "forkserver" in multiprocessing.get_all_start_methods():
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(_WORKER_PRELOAD)
         else:
             context = multiprocessing.get_context("spawn")
-        try:
-            with ProcessPoolExecutor(
-                max_workers=workers,
-                initializer=_init_worker,
-                initargs=(data_dir, cwd, zygote.path if zygote else True),
-                mp_context=context,
-            ) as pool:
-                futures = {pool.submit(_run_in_worker, job): job for job in todo}
-                try:
-                    for future in as_completed(futures):
-                        try:
-                            outcome = future.result()
-                        except Exception as exc:  # e.g. a worker process was killed
-                            job = futures[future]
-                            outcome = Outcome(
-                                job.report,
-                                job.slug,
-                                False,
-                                0.0,
-                                f"{job.report}/{job.slug}: the worker process "
-                                f"failed: {type(exc).__name__}: {exc}",
-                            )
-                        _report(bar, outcome)
-                        yield outcome
-                except BaseException:
-                    for f in futures:
-                        f.cancel()
-                    raise
-        finally:
-            if zygote is not None:
-                zygote.close()
+        with ProcessPoolExecutor(
+            max_workers=workers,
+            initializer=_init_worker,
+            initargs=(data_dir, cwd, todo[0].kernel_name),
+            mp_context=context,
+        ) as pool:
+            futures = {pool.submit(_run_in_worker, job): job for job in todo}
+            try:
+                for future in as_completed(futures):
+                    try:
+                        outcome = future.result()
+                    except Exception as exc:  # e.g. a worker process was killed
+                        job = futures[future]
+                        outcome = Outcome(
+                            job.report,
+                            job.slug,
+                            False,
+                            0.0,
+                            f"{job.report}/{job.slug}: the worker process "
+                            f"failed: {type(exc).__name__}: {exc}",
+                        )
+                    _report(bar, outcome)
+                    yield outcome
+            except BaseException:
+                for f in futures:
+                    f.cancel()
+                raise
     finally:
         bar.close()
 

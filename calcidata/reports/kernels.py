@@ -1,23 +1,23 @@
-"""Fast kernels and in-process notebook execution for the renderer.
+"""Warm kernels and in-process notebook execution for the renderer.
 
 Starting a kernel and importing pandas, seaborn and calcidata in it costs a
-few seconds, often more than running the report itself. Two things remove
-that cost:
-
-* On Linux each worker has a :class:`Zygote`: a process that imported
-  ipykernel, pandas, matplotlib, seaborn and calcidata once and forks a new,
-  ready kernel on request (see :mod:`calcidata.reports._forkserver`). Elsewhere kernels
-  start as usual.
-* A :class:`KernelPool` keeps one spare kernel per worker, started while the
-  previous notebook ran, and sends it the imports as a *silent* execution (no
-  history, no execution count, no output), so a notebook then runs as in a
-  fresh kernel, only sooner.
+few seconds, often more than running the report itself. A :class:`KernelPool`
+hides most of that cost: it keeps one spare kernel per worker, started while the
+previous notebook ran, and sends it the imports as a *silent* execution (no
+history, no execution count, no output), so a notebook then runs as in a fresh
+kernel, only sooner.
 
 Every notebook still gets a kernel of its own. Notebooks run through papermill's
 own machinery (parameter injection, error cells, cell metadata) with a small
 engine, ``calcidata_warm``, that hands papermill a kernel manager whose kernel
 is already running; HTML comes from nbconvert's ``HTMLExporter``, created once
 per process. Nothing here shells out to the papermill or nbconvert command lines.
+
+The notebooks declare the kernel ``calcidata`` (:data:`~calcidata.reports.plan.KERNEL_NAME`),
+which ``make install`` registers for JupyterLab. The renderer does not look that
+registration up: it runs ``calcidata`` as ipykernel in the interpreter running the
+build (:func:`kernel_specs`), so a build renders with the code it fingerprints,
+whether the kernelspec is registered in ``sys.prefix``, elsewhere, or not at all.
 
 This module imports jupyter_client (and, when used, papermill and nbconvert):
 import it only where notebooks are executed.
@@ -29,7 +29,6 @@ import ast
 import logging
 import os
 import shutil
-import sys
 import tempfile
 import time
 import uuid
@@ -38,21 +37,46 @@ from functools import cache
 from pathlib import Path
 
 from jupyter_client import AsyncKernelManager, BlockingKernelClient
+from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
 from jupyter_core.utils import run_sync
 
-from calcidata.reports._forkserver import (
-    REPORT_IMPORTS,
-    Zygote,
-    ZygoteClient,
-    _zygote_provisioner,
+from calcidata.reports.plan import KERNEL_NAME
+
+#: What a report notebook imports: a spare kernel imports them while it waits
+#: (each one optional).
+WARM_IMPORTS = (
+    "numpy",
+    "pandas",
+    "matplotlib",
+    "matplotlib.pyplot",
+    "seaborn",
+    "IPython.display",
+    "pandera",
+    "calcidata",
+    "calcidata.tables.loader",
+    "calcidata.analysis.strength",
+    "calcidata.analysis.units",
+    "calcidata.reports.registry",
+    "calcidata.analysis",
+    "calcidata.analysis.selection",
+    "calcidata.analysis.caveats",
+    "calcidata.analysis.conditions",
+    "calcidata.analysis.evidence",
+    "calcidata.analysis.treatments",
+    "calcidata.analysis.dosing",
+    "calcidata.analysis.maps",
+    "calcidata.analysis.sources",
+    "calcidata.display",
+    "calcidata.display.labels",
+    "calcidata.display.wording",
+    "calcidata.display.html",
+    "calcidata.display._plotbase",
+    "calcidata.display.plots",
+    "calcidata.display.plot_doses",
+    "calcidata.display.plot_maps",
 )
 
-#: Modules a spare kernel imports before it is used (each one optional).
-WARM_IMPORTS = REPORT_IMPORTS
-
 ENGINE = "calcidata_warm"
-#: The kernel the zygote can fork: ipykernel in this interpreter.
-ZYGOTE_KERNEL = "python3"
 
 _WARM_CODE = """\
 def _calcidata_warm_up():
@@ -82,28 +106,16 @@ def _register_engine() -> str:
         """
 
         @classmethod
-        def execute_managed_notebook(
-            cls,
-            nb_man,
-            kernel_name,
-            log_output=False,
-            stdout_file=None,
-            stderr_file=None,
-            start_timeout=60,
-            execution_timeout=None,
-            km=None,
-            **kwargs,
-        ):
+        def execute_managed_notebook(cls, nb_man, kernel_name, km=None, **options):
+            """Run ``nb_man``'s notebook in ``km``'s kernel, as papermill's own engine would."""
+            options.pop("input_path", None)  # as papermill's engine: unused downstream
+            options["timeout"] = options.pop("execution_timeout", None)
+            options["startup_timeout"] = options.pop("start_timeout", 60)
+            # widget state saved by JupyterLab is not this run's (nbclient stores the
+            # run's own), and the page would fetch widget scripts for it
+            nb_man.nb.metadata.pop("widgets", None)
             client = PapermillNotebookClient(
-                nb_man,
-                km=km,
-                timeout=execution_timeout,
-                startup_timeout=start_timeout,
-                kernel_name=kernel_name,
-                log=logger,
-                log_output=log_output,
-                stdout_file=stdout_file,
-                stderr_file=stderr_file,
+                nb_man, km=km, kernel_name=kernel_name, log=logger, **options
             )
             try:
                 return client.execute()
@@ -115,6 +127,26 @@ def _register_engine() -> str:
     return ENGINE
 
 
+@cache
+def kernel_specs() -> KernelSpecManager:
+    """jupyter_client's kernel specs, with ``calcidata`` always this interpreter's ipykernel.
+
+    Other names (``python3``, a fixture's ``ir``) are looked up as usual.
+    """
+    from ipykernel.kernelspec import get_kernel_dict
+
+    spec = {k: v for k, v in get_kernel_dict().items() if KernelSpec.class_traits().get(k)}
+    own = KernelSpec(**{**spec, "display_name": f"Python ({KERNEL_NAME})", "name": KERNEL_NAME})
+
+    class Specs(KernelSpecManager):
+        def get_kernel_spec(self, kernel_name):
+            if kernel_name == KERNEL_NAME:
+                return own
+            return super().get_kernel_spec(kernel_name)
+
+    return Specs()
+
+
 class WarmKernel:
     """One started kernel, with the client that sent it the warm-up imports."""
 
@@ -124,24 +156,20 @@ class WarmKernel:
         cwd: str | None,
         env: Mapping[str, str],
         warm_imports: tuple[str, ...],
-        zygote: ZygoteClient | None = None,
     ):
         self.kernel_name = kernel_name
         self._dir = tempfile.mkdtemp(prefix="calcidata-kernel-")
-        self.km = self._manager()
-        if zygote is not None and not zygote.broken:
-            provisioner = _zygote_provisioner()(
-                kernel_id=self.km.kernel_id, kernel_spec=self.km.kernel_spec, parent=self.km
-            )
-            provisioner.zygote = zygote
-            self.km.provisioner = provisioner
-        try:
-            run_sync(self.km.start_kernel)(cwd=cwd, env=dict(env))
-        except Exception:
-            if zygote is None:
-                raise
-            self.km = self._manager()  # the zygote is gone: start a kernel the usual way
-            run_sync(self.km.start_kernel)(cwd=cwd, env=dict(env))
+        self.km = AsyncKernelManager(
+            # IPC sockets (no TCP ports, no plain-text warning) under a private directory:
+            # jupyter_client's default "kernel-ipc-N" names in the kernel's cwd would
+            # collide between concurrent kernels.
+            kernel_name=kernel_name,
+            kernel_spec_manager=kernel_specs(),
+            transport="ipc",
+            ip=os.path.join(self._dir, "ipc"),
+            kernel_id=str(uuid.uuid4()),
+        )
+        run_sync(self.km.start_kernel)(cwd=cwd, env=dict(env))
         self._kc = None
         if warm_imports:
             kc = BlockingKernelClient(connection_file=self.km.connection_file)
@@ -188,20 +216,9 @@ class WarmKernel:
                 rel = Path(name).resolve().relative_to(root).as_posix()
             except ValueError:
                 continue
-            if rel.endswith(".py") and not rel.endswith("_forkserver.py"):
+            if rel.endswith(".py"):
                 out.append(rel)
         return sorted(out)
-
-    def _manager(self) -> AsyncKernelManager:
-        # IPC sockets (no TCP ports, no plain-text warning) under a private directory:
-        # jupyter_client's default "kernel-ipc-N" names in the kernel's cwd would collide
-        # between concurrent kernels.
-        return AsyncKernelManager(
-            kernel_name=self.kernel_name,
-            transport="ipc",
-            ip=os.path.join(self._dir, "ipc"),
-            kernel_id=str(uuid.uuid4()),
-        )
 
     def shutdown(self) -> None:
         """Stop the kernel process and close every channel; safe to call twice."""
@@ -233,10 +250,6 @@ class KernelPool:
         Extra environment variables for the kernels (added to ``os.environ``).
     warm_imports : tuple of str
         Modules each kernel imports while it waits.
-    zygote : bool or str
-        Fork ``python3`` kernels from a preloaded zygote (Linux only): ``True``
-        starts one for this pool, a string is the socket path of a shared one
-        (see :class:`Zygote`), ``False`` starts every kernel as a new interpreter.
     """
 
     def __init__(
@@ -244,30 +257,21 @@ class KernelPool:
         cwd: str | os.PathLike | None = None,
         env: Mapping[str, str] | None = None,
         warm_imports: tuple[str, ...] = WARM_IMPORTS,
-        zygote: bool | str = True,
     ):
         self.cwd = str(cwd) if cwd is not None else None
         self.env = kernel_env(env)
         self.warm_imports = warm_imports
-        self._own_zygote = None
-        self.zygote: ZygoteClient | None = None
-        if isinstance(zygote, str):
-            self.zygote = ZygoteClient(zygote)
-        elif zygote and can_fork():
-            self._own_zygote = Zygote(self.cwd, self.env)
-            self.zygote = ZygoteClient(self._own_zygote.path)
         self._spare: WarmKernel | None = None
 
     def _start(self, kernel_name: str) -> WarmKernel:
-        zygote = self.zygote if kernel_name == ZYGOTE_KERNEL else None
-        return WarmKernel(kernel_name, self.cwd, self.env, self.warm_imports, zygote)
+        return WarmKernel(kernel_name, self.cwd, self.env, self.warm_imports)
 
-    def prestart(self, kernel_name: str = ZYGOTE_KERNEL) -> None:
+    def prestart(self, kernel_name: str = KERNEL_NAME) -> None:
         """Start a spare kernel (returns at once; it warms up on its own)."""
         if self._spare is None:
             self._spare = self._start(kernel_name)
 
-    def take(self, kernel_name: str = ZYGOTE_KERNEL) -> WarmKernel:
+    def take(self, kernel_name: str = KERNEL_NAME) -> WarmKernel:
         """A started kernel: the spare if it runs ``kernel_name``, else a new one."""
         spare, self._spare = self._spare, None
         if spare is not None and spare.kernel_name == kernel_name:
@@ -277,26 +281,10 @@ class KernelPool:
         return self._start(kernel_name)
 
     def close(self) -> None:
-        """Shut the spare kernel down, and the zygote if this pool started it."""
+        """Shut the spare kernel down."""
         if self._spare is not None:
             self._spare.shutdown()
             self._spare = None
-        if self.zygote is not None:
-            self.zygote.close()
-        if self._own_zygote is not None:
-            self._own_zygote.close()
-            self._own_zygote = None
-
-
-def can_fork() -> bool:
-    """Whether kernels may be forked from a zygote here.
-
-    Linux only (macOS frameworks are not fork-safe); ``CALCIDATA_FORK_KERNELS=0``
-    turns it off (the benchmark measures the build both ways).
-    """
-    if os.environ.get("CALCIDATA_FORK_KERNELS", "1") == "0":
-        return False
-    return sys.platform.startswith("linux") and hasattr(os, "fork")
 
 
 def execute(

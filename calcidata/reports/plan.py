@@ -2,12 +2,14 @@
 
 Each rendered parameter set becomes ``<out>/<report>/<slug>.html`` beside the
 executed ``<slug>.ipynb`` and a small ``<slug>.manifest.json``. The manifest
-holds a fingerprint of everything the output depends on: the notebook file,
-the parameters, the table files, the calcidata version, and the calcidata
-modules the kernel had imported when the notebook finished (their bytes, as
-``make`` would track them, so editing a plot module re-renders the reports that
-use it and editing the CLI re-renders nothing). A job is up to date when none
-of these changed; checking that reads a few small files and imports nothing heavy.
+holds a fingerprint of everything the output depends on: the notebook's cells
+and the metadata that matter (:func:`notebook_essence`; not the outputs,
+execution counts or widget state that JupyterLab's autosave writes), the
+parameters, the table files, the calcidata version, and the calcidata modules
+the kernel had imported when the notebook finished (their bytes, as ``make``
+would track them, so editing a plot module re-renders the reports that use it
+and editing the CLI re-renders nothing). A job is up to date when none of these
+changed; checking that reads a few small files and imports nothing heavy.
 """
 
 from __future__ import annotations
@@ -29,6 +31,9 @@ from calcidata.reports.naming import label, slug
 from calcidata.reports.registry import REPORTS, Catalog, ReportSpec
 
 LOCK_NAME = ".calcidata.lock"
+#: The kernel the report notebooks declare: ``make install`` registers it for
+#: JupyterLab, and the renderer runs it as this interpreter's ipykernel.
+KERNEL_NAME = "calcidata"
 #: Bump when the way outputs are produced changes, to re-render everything.
 FORMAT = 1
 
@@ -148,12 +153,48 @@ def data_fingerprint(data_dir: Path) -> str:
     return content_hash(sorted(data_dir.glob("*.csv")), length=64)
 
 
-def _kernel_name(notebook_bytes: bytes) -> str:
+def notebook_essence(nb: Mapping) -> dict:
+    """What of a notebook (its parsed ``.ipynb`` JSON) the rendered report depends on.
+
+    Of each cell its type, id, source, tags (``parameters`` among them) and
+    attachments; of the notebook the kernelspec's name and language, and a
+    title. Left out: outputs, execution counts, widget state, ``language_info``
+    and view state (collapsed, scrolled, timings), which JupyterLab's autosave
+    writes and the render does not read (papermill clears outputs and counts,
+    the engine drops saved widget state).
+    """
+    meta = nb.get("metadata") or {}
+    spec = meta.get("kernelspec") or {}
+    return {
+        "kernelspec": [spec.get("name"), spec.get("language")],
+        "title": meta.get("title"),
+        "cells": [
+            [
+                cell.get("cell_type"),
+                cell.get("id"),
+                "".join(cell.get("source") or ""),
+                (cell.get("metadata") or {}).get("tags") or [],
+                cell.get("attachments") or {},
+            ]
+            for cell in nb.get("cells") or []
+        ],
+    }
+
+
+def notebook_fingerprint(notebook_bytes: bytes) -> tuple[str, str]:
+    """Hash of a notebook file's :func:`notebook_essence`, and its kernel's name.
+
+    A file that is not a notebook hashes as its bytes (papermill reports it).
+    """
     try:
-        meta = json.loads(notebook_bytes).get("metadata", {})
+        nb = json.loads(notebook_bytes)
     except ValueError:
-        return "python3"  # papermill will report the broken file
-    return (meta.get("kernelspec") or {}).get("name") or "python3"
+        nb = None
+    if not isinstance(nb, dict):
+        return _sha(notebook_bytes), KERNEL_NAME
+    essence = notebook_essence(nb)
+    name = essence["kernelspec"][0] or KERNEL_NAME
+    return _sha(json.dumps(essence, sort_keys=True).encode()), name
 
 
 def _make_job(
@@ -171,14 +212,14 @@ def _make_job(
     notebook = spec.notebook_path(notebooks)
     if notebook not in cache_:
         try:
-            cache_[notebook] = notebook.read_bytes()
+            cache_[notebook] = notebook_fingerprint(notebook.read_bytes())
         except OSError as exc:
             raise RenderError(f"report {spec.name!r}: cannot read its notebook: {exc}") from exc
-    nb_bytes = cache_[notebook]
+    nb_fp, kernel_name = cache_[notebook]
     full = {**spec.defaults(), **params}
     fingerprint = _sha(
         str(FORMAT).encode(),
-        nb_bytes,
+        nb_fp.encode(),
         json.dumps(full, sort_keys=True).encode(),
         data_fp.encode(),
         renderer_fingerprint().encode(),
@@ -189,7 +230,7 @@ def _make_job(
         slug=slug(spec, full),
         params=full,
         notebook=str(notebook),
-        kernel_name=_kernel_name(nb_bytes),
+        kernel_name=kernel_name,
         out_dir=str(out),
         fingerprint=fingerprint,
         title=f"{spec.title} — {text}" if text != "all" else spec.title,

@@ -29,25 +29,21 @@ class Worker:
         Table directory, given to the kernels as ``CALCIDATA_DATA_DIR``.
     cwd : path-like, optional
         Working directory of the kernels (the notebooks' folder).
-    prestart : bool
-        Start the first kernel now, so it warms up while the caller goes on.
-    zygote : bool or str
-        Fork kernels from a zygote of this worker's own (``True``), from the
-        shared zygote listening at this socket path, or not at all (``False``).
+    prestart : str, optional
+        Start a kernel of this name now, so it warms up while the caller goes on.
     """
 
     def __init__(
         self,
         data_dir: str | os.PathLike,
         cwd: str | os.PathLike | None = None,
-        prestart: bool = True,
-        zygote: bool | str = True,
+        prestart: str | None = None,
     ):
         from calcidata.reports.kernels import KernelPool
 
-        self.pool = KernelPool(cwd=cwd, env=_kernel_extra_env(data_dir), zygote=zygote)
-        if prestart and self.pool.zygote is None:
-            self.pool.prestart()  # (a zygote preloads on its own; kernels fork in a moment)
+        self.pool = KernelPool(cwd=cwd, env={paths.ENV_DATA_DIR: str(data_dir)})
+        if prestart:
+            self.pool.prestart(prestart)
 
     def run(self, job: Job) -> Outcome:
         """Execute ``job``'s notebook and write its outputs; never raises for a notebook error."""
@@ -140,13 +136,9 @@ def _explain(exc: Exception) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def _kernel_extra_env(data_dir) -> dict[str, str]:
-    return {paths.ENV_DATA_DIR: str(data_dir)}
-
-
 _WORKER: Worker | None = None
 
-#: Imported once by the process-pool's fork server, so every worker starts with them.
+#: Imported once by multiprocessing's forkserver process, so every worker starts with them.
 _WORKER_PRELOAD = [
     "calcidata.reports.worker",
     "calcidata.reports.kernels",
@@ -165,12 +157,12 @@ def _prepare() -> None:
     exporter()
 
 
-def _init_worker(data_dir: str, cwd: str | None, zygote: bool | str) -> None:
+def _init_worker(data_dir: str, cwd: str | None, kernel_name: str) -> None:
     """Process-pool initializer: this worker's kernel pool and HTML exporter."""
     global _WORKER
     from multiprocessing.util import Finalize
 
-    _WORKER = Worker(data_dir, cwd, zygote=zygote)
+    _WORKER = Worker(data_dir, cwd, prestart=kernel_name)
     Finalize(_WORKER, _WORKER.close, exitpriority=10)
     _prepare()
 
