@@ -4,9 +4,14 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 JOBS   ?= $(shell $(PYTHON) -c "import os; print(os.cpu_count() or 1)")
+# The browser tests drive Debian's Chromium (Playwright's own browser downloads cannot work
+# here); it is installed with apt-get when missing, through sudo unless we are root.
+CHROMIUM := /usr/bin/chromium
+SUDO     := $(shell test "$$(id -u)" -eq 0 || echo sudo)
+APT      := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get
 
 .DEFAULT_GOAL := help
-.PHONY: help install reports validate dictionary test test-fast lab bench lint format clean
+.PHONY: help install chromium reports validate dictionary test test-fast lab bench lint format clean
 
 help: ## list every target
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
@@ -17,7 +22,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
-install: $(STAMP) ## create .venv and install calcidata with its dev tools
+install: $(STAMP) chromium ## create .venv and install calcidata with its dev tools (and Chromium)
+
+chromium: ## install Debian's Chromium for the browser tests when /usr/bin/chromium is missing
+	@test -x $(CHROMIUM) || $(APT) install -y chromium \
+		|| { $(APT) update && $(APT) install -y chromium; }
 
 reports: $(STAMP) ## validate the data and render every report into reports/
 	$(BIN)/calcidata validate
@@ -29,7 +38,7 @@ validate: $(STAMP) ## validate every table and list all problems
 dictionary: $(STAMP) ## regenerate data/README.md from the schemas
 	$(BIN)/calcidata dictionary
 
-test: $(STAMP) lint ## lint, then the whole test suite (real kernels, the full build, Spark)
+test: $(STAMP) chromium lint ## lint, then the whole test suite (real kernels, the full build, Spark, Chromium)
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup
 
 test-fast: $(STAMP) ## run the tests that need no notebook kernel (no full build, no Spark)
