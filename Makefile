@@ -58,4 +58,4 @@ format: $(STAMP) ## apply ruff formatting
 	$(BIN)/ruff format calcidata tests benchmarks
 
 clean: ## remove generated reports and caches (keeps .venv)
-	rm -rf reports/*/ reports/index.html .pytest_cache build dist *.egg-info
+	rm -rf reports/*/ reports/index.html reports/_index.json .pytest_cache build dist *.egg-info
