@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import io
 import unicodedata
-from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
 import pytest
 
@@ -21,7 +19,7 @@ from calcidata.reports.registry import ReportSpec
 
 from .browser_support import open_page
 from .conftest import MINIMAL
-from .render_support import copy_notebooks, fixture_registry
+from .render_support import check_index_page, copy_notebooks, fixture_registry
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser_index")]
 
@@ -49,13 +47,6 @@ def site(tmp_path_factory):
     assert [o.report for o in result.failed] == ["broken"]
     assert len(result.rendered) == 3
     return {"out": out, "index": out / "index.html", "jobs": plan(out, **kwargs)}
-
-
-def _target(page_file: Path, href: str) -> Path:
-    """The local file a relative link of the page points to."""
-    parts = urlsplit(href)
-    assert not parts.scheme and not parts.netloc, href  # relative, never to the network
-    return (page_file.parent / unquote(parts.path)).resolve()
 
 
 def _pdf_pages(page) -> list[str]:
@@ -87,39 +78,19 @@ def test_the_index_loads_cleanly_offline_and_never_scrolls_sideways(
 
 
 @pytest.mark.slow
-def test_every_report_and_every_failure_is_linked_to_a_file_that_exists(site, chromium, tmp_path):
-    with open_page(chromium, site["index"], artifacts=tmp_path) as view:
-        hrefs = view.page.eval_on_selector_all(
-            "a[href]", "els => els.map(a => a.getAttribute('href'))"
-        )
-        local = [h for h in hrefs if not h.startswith("#")]
-        targets = {_target(site["index"], h) for h in local}
-        produced = [job.html.resolve() for job in site["jobs"] if job.html.is_file()]
-        assert len(produced) == 3
-        assert set(produced) <= targets  # every report produced is linked
-        failed = site["out"] / "_failed" / "broken" / "fixture_shoulder.ipynb"
-        assert failed.resolve() in targets
-        missing = [t for t in targets if not t.is_file()]
-        assert missing == []
-        # the anchors of the page's own navigation exist
-        for anchor in (h for h in hrefs if h.startswith("#")):
-            assert view.page.locator(anchor).count() == 1, anchor
-
-
-@pytest.mark.slow
-def test_each_map_cell_links_the_report_on_its_condition(site, chromium, tmp_path):
+def test_every_report_failure_and_map_cell_links_a_file_that_exists(site, chromium, tmp_path):
     from calcidata import analysis, load
 
+    produced = [job.html for job in site["jobs"] if job.html.is_file()]
+    assert len(produced) == 3
+    failed = [site["out"] / "_failed" / "broken" / "fixture_shoulder.ipynb"]
     expected = analysis.evidence_map(load(MINIMAL))
     with open_page(chromium, site["index"], artifacts=tmp_path) as view:
-        cells = view.page.eval_on_selector_all(
-            "table.map td a", "els => els.map(a => [a.getAttribute('href'), a.textContent])"
-        )
-        assert sorted(int(n) for _, n in cells) == sorted(expected["results"].tolist())
-        for href, _ in cells:
-            target = _target(site["index"], href)
-            assert target.is_file(), href
-            assert target == (site["out"] / "condition_report" / "fixture_shoulder.html").resolve()
+        cells = check_index_page(view, site["index"], produced, failed)
+        assert sorted(n for _, n in cells) == sorted(expected["results"].tolist())
+        # a cell links the report on its condition (the condition report first)
+        shoulder = (site["out"] / "condition_report" / "fixture_shoulder.html").resolve()
+        assert {target for target, _ in cells} == {shoulder}
         headers = view.page.eval_on_selector_all(
             "table.map th.col a", "els => els.map(a => a.getAttribute('href'))"
         )
