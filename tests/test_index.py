@@ -53,6 +53,13 @@ def test_shade_of_a_map_cell_grows_with_its_results(results, level):
     assert shade(results) == level
 
 
+def test_the_legend_words_every_shade():
+    from calcidata.display.landing import legend
+
+    assert [x["text"] for x in legend()] == ["1", "2", "3\u20135", "6\u201310", "over 10"]
+    assert [x["shade"] for x in legend()] == [1, 2, 3, 4, 5]
+
+
 def test_landing_data_words_the_map_by_modality_with_a_title_per_cell(fixture_tables):
     from calcidata.display.landing import landing_data
 

@@ -18,7 +18,7 @@ from calcidata.display.labels import humanize
 from calcidata.schemas.vocabularies import MODALITIES
 from calcidata.tables.container import Tables
 
-__all__ = ["SHADES", "landing_data", "shade"]
+__all__ = ["SHADES", "landing_data", "legend", "shade"]
 
 #: Upper bounds of the evidence-row counts of each shade of a map cell (1 is the lightest).
 SHADES = (1, 2, 5, 10)
@@ -30,6 +30,15 @@ def shade(results: int) -> int:
         if results <= bound:
             return level
     return len(SHADES) + 1
+
+
+def legend() -> list[dict]:
+    """The shades of the map in words: ``{"shade": 1, "text": "1"}`` ... ``"over 10"``."""
+    out, low = [], 1
+    for level, bound in enumerate(SHADES, start=1):
+        out.append({"shade": level, "text": str(bound) if low == bound else f"{low}\u2013{bound}"})
+        low = bound + 1
+    return out + [{"shade": len(SHADES) + 1, "text": f"over {SHADES[-1]}"}]
 
 
 def _count(n: int, noun: str, nouns: str | None = None) -> str:
@@ -68,7 +77,7 @@ def landing_data(tables: Tables) -> dict:
         hierarchy order); ``groups``: the map's rows, one dict per modality (``modality``
         in words, ``treatments``: ``id`` and ``name``, by name); ``cells``: one dict per
         treatment-condition pair with evidence (``treatment_id, condition_id, results,
-        shade, title``); ``shades``: the upper bound of each shade's count.
+        shade, title``); ``legend``: each shade and the counts it stands for, in words.
     """
     tree = condition_tree(tables)
     emap = evidence_map(tables)
@@ -114,5 +123,5 @@ def landing_data(tables: Tables) -> dict:
         "columns": columns,
         "groups": groups,
         "cells": cells,
-        "shades": list(SHADES),
+        "legend": legend(),
     }

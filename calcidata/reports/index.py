@@ -106,7 +106,8 @@ def _template() -> jinja2.Template:
     return env.get_template("index.html.j2")
 
 
-def _link(name: str, spec: object, m: dict, text: str | None = None) -> dict:
+def _link(name: str, m: dict, text: str | None = None) -> dict:
+    """A link to one rendered report, with its one-line summary and its versions."""
     return {
         "href": quote(f"{name}/{m['html']}"),
         "text": text or m.get("label") or m["slug"],
@@ -165,15 +166,7 @@ def _map(data: dict, cell_href: Mapping[str, str], names: Mapping[str, str]) -> 
         }
         for g in data["groups"]
     ]
-    bounds = data["shades"]
-    legend = [
-        {
-            "shade": i + 1,
-            "text": str(b) if i == 0 or bounds[i - 1] + 1 == b else f"{bounds[i - 1] + 1}\u2013{b}",
-        }
-        for i, b in enumerate(bounds)
-    ] + [{"shade": len(bounds) + 1, "text": f"over {bounds[-1]}"}]
-    return {"columns": columns, "groups": groups, "legend": legend}
+    return {"columns": columns, "groups": groups, "legend": data["legend"]}
 
 
 def render_index(out_dir: str | os.PathLike, reports: Mapping, data: dict | None = None) -> str:
@@ -202,13 +195,13 @@ def render_index(out_dir: str | os.PathLike, reports: Mapping, data: dict | None
             if cid in known:
                 own = _only_condition(m) == cid
                 text = spec.title if own else f"{spec.title} ({m.get('label', m['slug'])})"
-                by_condition.setdefault(cid, []).append(_link(name, spec, m, text))
+                by_condition.setdefault(cid, []).append(_link(name, m, text))
                 if own and name in CELL_REPORTS:
                     best = cell_href.get(cid)
                     if best is None or CELL_REPORTS.index(name) < CELL_REPORTS.index(best[0]):
                         cell_href[cid] = (name, quote(f"{name}/{m['html']}"))
             else:
-                items.append(_link(name, spec, m))
+                items.append(_link(name, m))
         if items:
             sections.append({"title": spec.title, "summary": spec.summary, "links": items})
     failed = sorted((out / FAILED_DIR).glob("*/*.ipynb")) if (out / FAILED_DIR).is_dir() else []
