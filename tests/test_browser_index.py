@@ -121,6 +121,9 @@ def test_the_search_box_filters_the_report_list(site, chromium, tmp_path):
         assert sorted(shown()) == ["Fixture condition_report", "Fixture treatment_comparison"]
         assert "2 of 3 reports match" in page.inner_text("#search-status")
 
+        box.fill("shock wave")  # a treatment with results for the shoulder condition
+        assert sorted(shown()) == ["Fixture condition_report", "Fixture treatment_comparison"]
+
         box.fill("overview")
         assert shown() == ["all"]
         assert not page.locator("ul.tree").first.locator("li:visible").count()

@@ -124,20 +124,40 @@ def _only_condition(m: dict) -> str | None:
     return cid if isinstance(cid, str) and not others else None
 
 
-def _tree(conditions: list[dict], links: Mapping[str, list[dict]]) -> list[dict]:
-    """Nested nodes (``children``) from the flat hierarchy-ordered list with depths."""
+def _tree(
+    conditions: list[dict], links: Mapping[str, list[dict]], treated: Mapping[str, list[str]]
+) -> list[dict]:
+    """Nested nodes (``children``) from the flat hierarchy-ordered list with depths.
+
+    A node's ``search`` text holds its names, its reports' lines and the names of the
+    treatments with results for it (``treated``), so a search for a treatment finds it.
+    """
     roots: list[dict] = []
     stack: list[dict] = []
     for c in conditions:
         node = dict(c, links=links.get(c["id"], []), children=[])
         node["search"] = " ".join(
-            [c["name"], *c["synonyms"]] + [f"{x['text']} {x['line']}" for x in node["links"]]
+            [c["name"], *c["synonyms"], *treated.get(c["id"], [])]
+            + [f"{x['text']} {x['line']}" for x in node["links"]]
         ).lower()
+        lines = {x["line"] for x in node["links"] if x["line"]}
+        node["line"] = lines.pop() if len(lines) == 1 else ""  # said once when all agree
+        if node["line"]:
+            node["links"] = [dict(x, line="") for x in node["links"]]
         while stack and stack[-1]["depth"] >= c["depth"]:
             stack.pop()
         (stack[-1]["children"] if stack else roots).append(node)
         stack.append(node)
     return roots
+
+
+def _treated(data: dict) -> dict[str, list[str]]:
+    """Condition id -> names of the treatments with results for it (from the map)."""
+    names = {t["id"]: t["name"] for g in data.get("groups", []) for t in g["treatments"]}
+    out: dict[str, list[str]] = {}
+    for cell in data.get("cells", []):
+        out.setdefault(cell["condition_id"], []).append(names.get(cell["treatment_id"], ""))
+    return out
 
 
 def _map(data: dict, cell_href: Mapping[str, str], names: Mapping[str, str]) -> dict | None:
@@ -211,10 +231,11 @@ def render_index(out_dir: str | os.PathLike, reports: Mapping, data: dict | None
         notice_head=head,
         notice_rest=rest,
         data_version=", ".join(sorted(v for v in versions if v)) or "?",
+        mixed=len(versions) > 1,  # reports of several data versions: each says its own
         calcidata_version=__version__,
         latest=max((d for d in dates if d), default="?"),
         count=count,
-        tree=_tree(conditions, by_condition),
+        tree=_tree(conditions, by_condition, _treated(data)),
         map=_map(data, {k: v[1] for k, v in cell_href.items()}, names),
         map_error=data.get("error"),
         sections=sections,
