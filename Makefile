@@ -9,9 +9,14 @@ KERNEL := $(VENV)/share/jupyter/kernels/calcidata/kernel.json
 # JupyterLab refuses to run as root (as in containers) without --allow-root.
 LAB_FLAGS := $(if $(filter 0,$(shell id -u)),--allow-root)
 LAB_ARGS ?=
+# The browser tests drive Debian's Chromium (Playwright's own browser downloads cannot work
+# here); it is installed with apt-get when missing, through sudo unless we are root.
+CHROMIUM := /usr/bin/chromium
+SUDO     := $(shell test "$$(id -u)" -eq 0 || echo sudo)
+APT      := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get
 
 .DEFAULT_GOAL := help
-.PHONY: help install git-filter reports validate dictionary test test-fast lab bench lint format clean
+.PHONY: help install git-filter chromium reports validate dictionary test test-fast lab bench lint format clean
 
 help: ## list every target
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
@@ -25,7 +30,7 @@ $(STAMP): pyproject.toml
 $(KERNEL): $(STAMP)
 	$(BIN)/python -m ipykernel install --sys-prefix --name calcidata --display-name "Python (calcidata)"
 
-install: $(KERNEL) git-filter ## create .venv, install calcidata and its dev tools, register the kernel `calcidata`
+install: $(KERNEL) git-filter chromium ## create .venv, install calcidata and its dev tools, register the kernel `calcidata`, install Chromium
 
 # In a git checkout of its own (not outside git, nor in a linked worktree, whose
 # config is the main checkout's), nbstripout cleans notebooks as git stages them;
@@ -44,6 +49,10 @@ git-filter: $(STAMP) ## install nbstripout as the git filter for notebooks
 	  echo "nbstripout is the git filter for notebooks"; \
 	fi
 
+chromium: ## install Debian's Chromium for the browser tests when /usr/bin/chromium is missing
+	@test -x $(CHROMIUM) || $(APT) install -y chromium \
+		|| { $(APT) update && $(APT) install -y chromium; }
+
 reports: $(STAMP) ## validate the data and render every report into reports/
 	$(BIN)/calcidata validate
 	$(BIN)/calcidata build -j $(JOBS)
@@ -54,10 +63,10 @@ validate: $(STAMP) ## validate every table and list all problems
 dictionary: $(STAMP) ## regenerate data/README.md from the schemas
 	$(BIN)/calcidata dictionary
 
-test: $(KERNEL) lint ## lint, then the whole test suite (real kernels, the full build, Spark)
+test: $(KERNEL) chromium lint ## lint, then the whole test suite (real kernels, the full build, Spark, Chromium)
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup
 
-test-fast: $(KERNEL) ## run the tests that need no notebook kernel (no full build, no Spark)
+test-fast: $(KERNEL) chromium ## run the tests that need no notebook kernel (no full build, no Spark)
 	$(BIN)/python -m pytest -n $(JOBS) -m "not slow and not full_build and not spark"
 
 lab: $(KERNEL) ## start JupyterLab in notebooks/ with the kernel `calcidata` (LAB_ARGS: more options)
@@ -74,4 +83,4 @@ format: $(STAMP) ## apply ruff formatting
 	$(BIN)/ruff format calcidata tests benchmarks
 
 clean: ## remove generated reports and caches (keeps .venv)
-	rm -rf reports/*/ reports/index.html .pytest_cache build dist *.egg-info
+	rm -rf reports/*/ reports/index.html reports/_index.json .pytest_cache build dist *.egg-info

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from .browser_support import chromium  # noqa: F401  (the session's browser, a fixture)
+
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 MINIMAL = FIXTURES / "minimal"
