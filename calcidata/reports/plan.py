@@ -54,6 +54,8 @@ class Job:
     summary: str
     data_dir: str
     data_version: str = ""
+    #: The spec's index line (the workers do not see a registry given to ``build``).
+    index_line: str = ""
     by: str = "build"
     prewarm: bool = False
     #: Rows of data the report covers: a guess at its cost before it has a history.
@@ -237,6 +239,7 @@ def _make_job(
         label=text,
         summary=spec.summary,
         data_dir=str(data),
+        index_line=spec.index_line,
         by=by,
         weight=catalog.rows_under(full.get("condition_id")),
     )

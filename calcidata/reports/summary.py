@@ -62,7 +62,7 @@ FIELDS: dict[str, Callable[[pd.DataFrame], str]] = {
 }
 
 
-def report_summary(tables: Tables, report: str, params: dict) -> str:
+def report_summary(tables: Tables, report: str, params: dict, *, line: str | None = None) -> str:
     """One plain line saying what a rendered report holds (for ``reports/index.html``).
 
     Parameters
@@ -73,6 +73,10 @@ def report_summary(tables: Tables, report: str, params: dict) -> str:
         Report name from :data:`calcidata.reports.REPORTS`.
     params : dict
         The report's validated parameters.
+    line : str, optional
+        The index line to fill in (default: the one of ``report`` in
+        :data:`calcidata.reports.REPORTS`; a build given its own registry
+        passes its spec's).
 
     Returns
     -------
@@ -82,7 +86,7 @@ def report_summary(tables: Tables, report: str, params: dict) -> str:
         strongest evidence: meta-analysis of RCTs"``; ``"no reported results"``
         when a line about results has none. Counts are of rows shown, not studies.
     """
-    line = get_report(report).index_line
+    line = line if line is not None else get_report(report).index_line
     names = [name for _, name, _, _ in string.Formatter().parse(line) if name]
     rows = ROWS[names[0]](tables, params)
     if names[0] == "results" and rows.empty:

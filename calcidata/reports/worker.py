@@ -121,7 +121,7 @@ def _content_line(job: Job) -> str:
     if key not in _TABLES:
         _TABLES.clear()
         _TABLES[key] = loading.load(job.data_dir)
-    return report_summary(_TABLES[key], job.report, job.params)
+    return report_summary(_TABLES[key], job.report, job.params, line=job.index_line or None)
 
 
 def _explain(exc: Exception) -> str:
