@@ -7,9 +7,10 @@ on it is HTML-escaped: labels can hold names that come from the tables.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from html import escape
 from pathlib import Path
 from urllib.parse import quote
@@ -17,9 +18,14 @@ from urllib.parse import quote
 from calcidata import NOTICE
 from calcidata._io import atomic_write
 from calcidata._version import __version__
+from calcidata.errors import FileAccessError
 
 MANIFEST_SUFFIX = ".manifest.json"
 FAILED_DIR = "_failed"
+#: Written in the head of every index calcidata writes: only such a page is replaced.
+MARKER = '<meta name="generator" content="calcidata">'
+#: What marked the index before :data:`MARKER` existed.
+_LEGACY_MARKER = "<title>calcidata reports</title>"
 
 _CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;max-width:60rem;
@@ -89,6 +95,7 @@ def render_index(out_dir: str | os.PathLike, reports: Mapping) -> str:
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"{MARKER}\n"
         f"<title>calcidata reports</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
         "<h1>calcidata reports</h1>\n"
         f'<p class="meta">Data version {escape(version)} &middot; calcidata '
@@ -99,9 +106,62 @@ def render_index(out_dir: str | os.PathLike, reports: Mapping) -> str:
     )
 
 
+def _written_by_calcidata(path: Path) -> bool:
+    """Whether ``path`` is missing, or is a file calcidata wrote (it holds a marker)."""
+    if not path.exists() and not path.is_symlink():
+        return True
+    if not path.is_file():
+        return False
+    with open(path, "rb") as f:
+        head = f.read(4096).decode("utf-8", errors="replace")
+    return MARKER in head or _LEGACY_MARKER in head
+
+
+def check_owned(out_dir: str | os.PathLike, pages: Iterable[Path] = ()) -> None:
+    """Refuse to go on when ``out_dir`` holds an index or a page calcidata did not write.
+
+    ``pages`` are the report pages about to be written: each may exist only beside
+    its manifest (calcidata writes both). Raises
+    :class:`~calcidata.errors.FileAccessError` naming the file; nothing is written.
+    """
+    index = Path(out_dir) / "index.html"
+    if not _written_by_calcidata(index):
+        raise FileAccessError(
+            f"{index}: exists and was not written by calcidata, which would replace it; "
+            "choose another --out folder or move that file"
+        )
+    for page in pages:
+        manifest = page.with_name(page.stem + MANIFEST_SUFFIX)
+        if (page.exists() or page.is_symlink()) and not manifest.is_file():
+            raise FileAccessError(
+                f"{page}: exists and was not written by calcidata (no {manifest.name} "
+                "beside it); choose another --out folder or move that file"
+            )
+
+
+def clear_failed(out_dir: str | os.PathLike, reports: Iterable[str]) -> None:
+    """Remove the executed copies of failed renders: a build shows its own failures only."""
+    failed = Path(out_dir) / FAILED_DIR
+    for name in reports:
+        folder = failed / name
+        if not folder.is_dir():
+            continue
+        for copy in folder.glob("*.ipynb"):
+            copy.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            folder.rmdir()  # only when empty
+    with contextlib.suppress(OSError):
+        failed.rmdir()
+
+
 def write_index(out_dir: str | os.PathLike, reports: Mapping) -> Path:
-    """Write ``index.html`` in ``out_dir`` (atomically, and only when it changed)."""
+    """Write ``index.html`` in ``out_dir`` (atomically, and only when it changed).
+
+    An ``index.html`` that calcidata did not write is never replaced
+    (:class:`~calcidata.errors.FileAccessError`).
+    """
     path = Path(out_dir) / "index.html"
+    check_owned(out_dir)
     text = render_index(out_dir, reports)
     try:
         if path.read_text(encoding="utf-8") == text:

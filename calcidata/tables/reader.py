@@ -1,23 +1,65 @@
 """Strict reading of one table CSV into strings, with the line of every record.
 
-Everything that can be wrong with a file's *form* (encoding, delimiter, header,
-ragged rows, stray whitespace) is reported here as :class:`Problem` records,
-before any typing or schema check. Nothing here ever writes to a file.
+Everything that can be wrong with a file's *form* (size, encoding, delimiter,
+header, ragged rows, stray whitespace, control characters, over-long cells) is
+reported here as :class:`Problem` records, before any typing or schema check.
+Nothing here ever writes to a file.
+
+Two rules on text hold for every cell of every table, so that every export
+format can hold what validation accepts: no control characters other than tab
+and line feed (a spreadsheet cannot store them, and they hide in a terminal),
+and at most :data:`MAX_CELL_CHARS` characters (the most a spreadsheet cell holds).
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
+from calcidata._io import oversize
 from calcidata.errors import Problem
 
 _OTHER_DELIMITERS = (";", "\t", "|")
 _MAX_VALUE = 80
+#: The longest text a cell may hold: the most an Excel cell holds.
+MAX_CELL_CHARS = 32_767
+#: Control characters (C0 but tab and line feed, DEL, C1) and the two XML non-characters.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffe\uffff]")
+
+
+def text_problem(cell: str) -> str | None:
+    """Why ``cell`` breaks the rules on text of every table, or None."""
+    if len(cell) > MAX_CELL_CHARS:
+        return (
+            f"value is {len(cell)} characters long; a cell holds at most {MAX_CELL_CHARS} "
+            "(the most a spreadsheet cell holds)"
+        )
+    found = _CONTROL.search(cell)
+    if found:
+        return (
+            f"value contains the control character U+{ord(found.group()):04X} at character "
+            f"{found.start() + 1}; text may hold tabs and line breaks but no other control "
+            "characters"
+        )
+    return None
+
+
+@contextlib.contextmanager
+def _field_limit(size: int) -> Iterator[None]:
+    """Let the csv module read a field as long as the whole text (cells are checked after)."""
+    previous = csv.field_size_limit()
+    csv.field_size_limit(max(previous, size + 1))
+    try:
+        yield
+    finally:
+        csv.field_size_limit(previous)
 
 
 def shorten(value: object) -> str:
@@ -47,10 +89,21 @@ def read_raw(name: str, path: Path, columns: list[str]) -> RawTable:
     table = RawTable(name=name, path=path, frame=None)
     bad = table.problems.append
 
+    if path.is_dir():
+        bad(Problem(shown, None, None, "", f"is a folder, not a file: table '{name}' is required"))
+        return table
     if not path.is_file():
         bad(Problem(shown, None, None, "", f"file is missing: table '{name}' is required"))
         return table
-    data = path.read_bytes()
+    try:
+        too_large = oversize(path)
+        data = b"" if too_large else path.read_bytes()
+    except OSError as exc:
+        bad(Problem(shown, None, None, "", f"file cannot be read: {exc.strerror or exc}"))
+        return table
+    if too_large:
+        bad(Problem(shown, None, None, "", too_large))
+        return table
     if not data.strip():
         bad(
             Problem(
@@ -82,12 +135,13 @@ def read_raw(name: str, path: Path, columns: list[str]) -> RawTable:
     records: list[tuple[int, list[str]]] = []
     previous_end = 0
     try:
-        for record in reader:
-            start = previous_end + 1
-            previous_end = reader.line_num
-            if record == [] or record == [""]:
-                continue  # a blank line carries no data
-            records.append((start, record))
+        with _field_limit(len(text)):
+            for record in reader:
+                start = previous_end + 1
+                previous_end = reader.line_num
+                if record == [] or record == [""]:
+                    continue  # a blank line carries no data
+                records.append((start, record))
     except csv.Error as exc:
         bad(
             Problem(
@@ -164,7 +218,10 @@ def read_raw(name: str, path: Path, columns: list[str]) -> RawTable:
             )
             continue
         for col, cell in zip(header, record, strict=True):
-            if cell != cell.strip():
+            why = text_problem(cell)
+            if why:
+                bad(Problem(shown, start, col, shorten(cell), why))
+            elif cell != cell.strip():
                 bad(
                     Problem(
                         shown, start, col, shorten(cell), "value has leading or trailing whitespace"
