@@ -16,7 +16,6 @@ from pathlib import Path
 
 from calcidata.errors import FileAccessError
 
-
 #: The largest table file calcidata reads (bytes). A table is read whole to be
 #: validated (about eight times its size in memory at the peak), so a larger file
 #: is refused, before it is read, with a message naming it (docs/errors.md).
