@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from calcidata._io import atomic_path
-from calcidata.audit.core import CHUNK_ROWS, STATUSES, _Auditor, _check_collisions
-from calcidata.audit.inputs import _resolve_columns
-from calcidata.audit.reference import cached_reference as _reference
-from calcidata.errors import ParameterError
+from calcidata._io import atomic_path, output_file
+from calcidata.audit.auditor import STATUSES, prepare
+from calcidata.audit.core import CHUNK_ROWS
+from calcidata.audit.inputs import AuditOptions
+from calcidata.errors import FileAccessError, ParameterError
 
 
 def _kind(path: Path) -> str:
@@ -38,9 +38,9 @@ def _csv_names(path: Path) -> list[str]:
         try:
             return next(csv.reader(fh))
         except StopIteration:
-            raise ParameterError(f"{path} is empty: expected a header row") from None
+            raise FileAccessError(f"{path} is empty: expected a header row") from None
         except (UnicodeDecodeError, csv.Error) as exc:
-            raise ParameterError(f"{path} is not a readable UTF-8 CSV file: {exc}") from None
+            raise FileAccessError(f"{path} is not a readable UTF-8 CSV file: {exc}") from None
 
 
 def _csv_options(path: Path, block_size: int | None = None):
@@ -64,9 +64,7 @@ def read_input(path: str | os.PathLike) -> pd.DataFrame:
     CSV cells are read as text (so they are written back exactly as they were),
     an empty field being a missing value; Parquet columns keep their types.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise ParameterError(f"no such file: {path}")
+    path = _input(path)
     if _kind(path) == "csv":
         import pyarrow.csv as pc
 
@@ -77,13 +75,28 @@ def read_input(path: str | os.PathLike) -> pd.DataFrame:
     return _arrow_error(path, lambda: pd.read_parquet(path))
 
 
+def _input(path: str | os.PathLike) -> Path:
+    """The input file, checked: it exists and is a file (not a folder)."""
+    path = Path(path)
+    if path.is_dir():
+        raise FileAccessError(f"{path}: is a folder; the audit reads a .csv or .parquet file")
+    if not path.is_file():
+        raise FileAccessError(f"no such file: {path}")
+    return path
+
+
 def _arrow_error(path: Path, action):
     import pyarrow as pa
 
     try:
         return action()
-    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
-        raise ParameterError(f"{path} cannot be read: {exc}") from None
+    except (pa.ArrowException, UnicodeDecodeError, OSError) as exc:
+        raise FileAccessError(f"{path} cannot be read: {_first_line(exc)}") from None
+
+
+def _first_line(exc: Exception) -> str:
+    lines = [line for line in str(exc).splitlines() if line.strip()]
+    return lines[0] if lines else type(exc).__name__
 
 
 def _batches(path: Path, rows: int):
@@ -97,7 +110,7 @@ def _batches(path: Path, rows: int):
             path, lambda: pc.open_csv(path, read_options=read, convert_options=convert)
         )
         while True:
-            batch = _next(path, reader)
+            batch = _next(path, reader.read_next_batch)
             if batch is None:
                 return
             yield batch
@@ -105,18 +118,20 @@ def _batches(path: Path, rows: int):
         import pyarrow.parquet as pq
 
         parquet = _arrow_error(path, lambda: pq.ParquetFile(path))
-        yield from parquet.iter_batches(batch_size=rows)
+        batches = parquet.iter_batches(batch_size=rows)
+        while True:
+            batch = _next(path, batches.__next__)
+            if batch is None:
+                return
+            yield batch
 
 
-def _next(path: Path, reader):
-    import pyarrow as pa
-
+def _next(path: Path, read):
+    """The next batch from ``read`` (a reader's ``read_next_batch``), or None at the end."""
     try:
-        return reader.read_next_batch()
+        return _arrow_error(path, read)
     except StopIteration:
         return None
-    except pa.ArrowInvalid as exc:
-        raise ParameterError(f"{path} cannot be read: {exc}") from None
 
 
 def _chunks(path: Path, rows: int) -> Iterator[pd.DataFrame]:
@@ -202,12 +217,25 @@ class _Writer:
         return pc.CSVWriter(sink, self.schema)
 
     def __exit__(self, exc_type, exc, tb):
-        if self.writer is not None:
-            self.writer.close()
+        """Close the writer, then move the file in (success) or remove it (any failure).
+
+        A failure while closing counts as a failure: the temporary file is removed
+        whatever went wrong, so a failed audit leaves nothing behind.
+        """
+        failure = exc
+        try:
+            if self.writer is not None:
+                self.writer.close()
+        except BaseException as close_error:  # noqa: BLE001 - re-raised below
+            failure = failure or close_error
         if self.tmp is None:
             sys.stdout.flush()
-            return False
-        self._atomic.__exit__(exc_type, exc, tb)
+        elif failure is None:
+            self._atomic.__exit__(None, None, None)  # moved in (removed if that fails)
+        else:
+            self._atomic.__exit__(type(failure), failure, failure.__traceback__)
+        if failure is not None and failure is not exc:
+            raise failure
         return False
 
 
@@ -235,15 +263,7 @@ def audit_file(
     out: str | os.PathLike | None = None,
     *,
     chunk_rows: int = CHUNK_ROWS,
-    treatment: str | None = None,
-    dose: str | None = None,
-    unit: str | None = None,
-    frequency: str | None = None,
-    route: str | None = None,
-    condition: str | None = None,
-    prefix: str = "",
-    tables=None,
-    data_dir: str | os.PathLike | None = None,
+    **options,
 ) -> pd.Series:
     """Audit a CSV or Parquet file of any size in bounded memory.
 
@@ -259,21 +279,31 @@ def audit_file(
         Input ``.csv`` (cells read as text, written back unchanged) or ``.parquet``.
         Never modified.
     out : path-like, optional
-        Output ``.csv`` or ``.parquet``, written atomically; CSV on standard output
-        when omitted.
+        Output ``.csv`` or ``.parquet``, written atomically (nothing is left
+        behind when the audit fails); CSV on standard output when omitted.
     chunk_rows : int
         Rows per chunk.
-    treatment, dose, unit, frequency, route, condition, prefix, tables, data_dir
-        As for :func:`audit_doses`.
+    **options
+        ``treatment``, ``dose``, ``unit``, ``frequency``, ``route``, ``condition``,
+        ``prefix``, ``tables``, ``data_dir``: as for :func:`audit_doses`
+        (see :class:`~calcidata.audit.inputs.AuditOptions`).
 
     Returns
     -------
     pandas.Series
         Number of rows per status (every status listed, zeros included).
+
+    Raises
+    ------
+    ParameterError
+        A column name or option is wrong, or a file name has an extension the
+        audit does not read or write, or ``out`` is ``path``.
+    FileAccessError
+        ``path`` is missing, a folder or unreadable; ``out`` is a folder or its
+        folder is not writable.
     """
+    settings = AuditOptions(**options)
     path = Path(path)
-    if not path.is_file():
-        raise ParameterError(f"no such file: {path}")
     _kind(path)
     target = Path(out) if out is not None else None
     if target is not None:
@@ -284,26 +314,19 @@ def audit_file(
             )
     if chunk_rows < 1:
         raise ParameterError("chunk_rows must be at least 1")
+    path = _input(path)
+    if target is not None:
+        output_file(target)
     header = _header(path)
-    columns = _resolve_columns(
-        header,
-        {
-            "treatment": treatment,
-            "dose": dose,
-            "unit": unit,
-            "frequency": frequency,
-            "route": route,
-            "condition": condition,
-        },
-    )
-    _check_collisions(header, prefix)
-    auditor = _Auditor(_reference(tables, data_dir), columns, prefix)
+    auditor = prepare(header, settings)
     counts = pd.Series(0, index=pd.Index(STATUSES, name="status"), name="rows")
     with _Writer(target) as writer:
         wrote = False
         for chunk in _chunks(path, chunk_rows):
             result = auditor(chunk)
-            counts += result[prefix + "status"].value_counts().reindex(STATUSES, fill_value=0)
+            counts += (
+                result[settings.prefix + "status"].value_counts().reindex(STATUSES, fill_value=0)
+            )
             writer.write(result)
             wrote = True
         if not wrote:
