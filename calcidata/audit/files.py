@@ -318,7 +318,10 @@ def audit_file(
     if target is not None:
         output_file(target)
     header = _header(path)
-    auditor = prepare(header, settings)
+    try:
+        auditor = prepare(header, settings)
+    except ParameterError as exc:
+        raise ParameterError(f"{path}: {exc}") from None
     counts = pd.Series(0, index=pd.Index(STATUSES, name="status"), name="rows")
     with _Writer(target) as writer:
         wrote = False

@@ -144,8 +144,17 @@ def all_modules() -> list[str]:
 
 
 def data_fingerprint(data_dir: Path) -> str:
-    """Hash of the names and bytes of every table file in ``data_dir``."""
-    return content_hash(sorted(data_dir.glob("*.csv")), length=64)
+    """Hash of the names and bytes of every table file in ``data_dir``.
+
+    A table that cannot be read is reported as ``calcidata validate`` reports it.
+    """
+    try:
+        return content_hash(sorted(data_dir.glob("*.csv")), length=64)
+    except OSError:
+        from calcidata.tables.loader import load
+
+        load(data_dir)  # raises the tables' problems, with the messages of `validate`
+        raise
 
 
 def _kernel_name(notebook_bytes: bytes) -> str:
