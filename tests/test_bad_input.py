@@ -598,3 +598,36 @@ def test_pooled_forests_name_a_body_too_large_to_draw_instead_of_failing(scale):
     html = str(pooled_forests([huge, small]))
     assert "<img" in html  # the drawable body is still drawn
     assert ("Not drawn: Drug vs placebo" in html) == (scale > 1e12)
+
+
+# --- a failed build does not outlive a later successful one (real kernels) -------------------
+
+
+@pytest.mark.slow
+def test_after_a_failed_build_a_successful_one_lists_no_failure(minimal, tmp_path):
+    from calcidata.reports.build import build
+
+    from .render_support import copy_notebooks, fixture_registry
+
+    registry = fixture_registry("hello")
+    notebooks = copy_notebooks(tmp_path / "notebooks", hello="hello")
+    out = tmp_path / "out"
+    options = {"reports": registry, "progress": False, "data_dir": minimal, "jobs": 1}
+
+    def run():
+        return build(out, notebooks_dir=notebooks, **options)
+
+    assert run().ok
+    good = (out / "index.html").read_text()
+    copy_notebooks(notebooks, hello="fails")
+    failed = run()
+    assert not failed.ok
+    assert list((out / "_failed").rglob("*.ipynb"))
+    assert "Failed in the last render" in (out / "index.html").read_text()
+    copy_notebooks(notebooks, hello="hello")  # back as it was: the old page is up to date
+    again = run()
+    assert again.ok and not again.rendered  # nothing re-rendered, and yet ...
+    index = (out / "index.html").read_text()
+    assert "Failed" not in index and "_failed" not in index  # ... no stale failure listed
+    assert not (out / "_failed").exists()
+    assert index == good
