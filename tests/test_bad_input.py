@@ -100,6 +100,8 @@ def _prescriptions(tmp: Path, rows: int = 3) -> Path:
 
 COMMANDS: dict[str, Callable[[Path, Path], list[str]]] = {
     "validate": lambda data, tmp: ["validate", "--data-dir", str(data)],
+    "summary": lambda data, tmp: ["summary", "--data-dir", str(data)],
+    "dictionary": lambda data, tmp: ["dictionary", "--check", "--data-dir", str(data)],
     "export": lambda data, tmp: [
         "export",
         "--format",

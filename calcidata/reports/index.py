@@ -131,6 +131,11 @@ def check_owned(out_dir: str | os.PathLike, pages: Iterable[Path] = ()) -> None:
             "choose another --out folder or move that file"
         )
     for page in pages:
+        if page.parent.exists() and not page.parent.is_dir():
+            raise FileAccessError(
+                f"{page.parent}: is a file where calcidata writes a folder of report pages; "
+                "choose another --out folder or move that file"
+            )
         manifest = page.with_name(page.stem + MANIFEST_SUFFIX)
         if (page.exists() or page.is_symlink()) and not manifest.is_file():
             raise FileAccessError(

@@ -9,7 +9,6 @@ the certainty rule from :mod:`calcidata.analysis.profile`,
 
 from __future__ import annotations
 
-import csv
 import inspect
 import os
 import re
@@ -33,11 +32,16 @@ Every evidence row and every dosing range cites one row of `sources.csv`.
 """
 
 
-def _row_count(path: Path) -> int:
-    if not path.is_file():
-        return 0
-    with path.open(encoding="utf-8-sig", newline="") as fh:
-        return max(sum(1 for _ in csv.reader(fh)) - 1, 0)
+def _row_counts(directory: Path) -> dict[str, int]:
+    """Rows of each table, read as ``calcidata validate`` reads them.
+
+    Raises :class:`~calcidata.errors.DataValidationError` when a table is invalid:
+    the dictionary documents valid tables only.
+    """
+    from calcidata.tables.loader import load
+
+    tables = load(directory)
+    return {name: len(frame) for name, frame in tables.items()}
 
 
 def _escape(text: str) -> str:
@@ -49,6 +53,7 @@ def render(data_dir: str | os.PathLike | None = None) -> str:
     directory = paths.data_dir(data_dir)
     from calcidata.analysis import bodies, certainty, profile, strength
 
+    counts = _row_counts(directory)
     head, _, rest = NOTICE.partition(". ")
     out = [
         _HEADER + f"**{head}.** {rest}\n",
@@ -59,7 +64,7 @@ def render(data_dir: str | os.PathLike | None = None) -> str:
     ]
     for name, model in SCHEMAS.items():
         out.append(
-            f"| `{name}` | `{name}.csv` | {_row_count(directory / f'{name}.csv')} | "
+            f"| `{name}` | `{name}.csv` | {counts[name]} | "
             f"`{KEYS[name]}` | {_escape(model.Config.description)} |"
         )
     for name, model in SCHEMAS.items():
