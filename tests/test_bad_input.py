@@ -633,3 +633,46 @@ def test_after_a_failed_build_a_successful_one_lists_no_failure(minimal, tmp_pat
     assert "Failed" not in index and "_failed" not in index  # ... no stale failure listed
     assert not (out / "_failed").exists()
     assert index == good
+
+
+AUDIT_INPUTS = {
+    "duplicate_column_names": (
+        b"treatment,treatment,dose,unit,frequency\nfixture_drug,x,200,mg,TID\n",
+        2,
+        ["more than once"],
+    ),
+    "unclosed_quote": (b'treatment,dose,unit,frequency\n"fixture_drug,200,mg,TID\n', 1, ["cannot"]),
+    "utf16": ("treatment,dose,unit,frequency\n".encode("utf-16"), 1, ["UTF-8"]),
+    "nul_bytes": (b"\x00" * 64, 2, ["no treatment column", "'\\x00"]),  # shown escaped
+    "header_only": (b"treatment,dose,unit,frequency\n", 0, []),
+    "control_characters_in_cells": (
+        b"treatment,dose,unit,frequency\nfixture\x1bdrug,2\x0700,m\x00g,T\x08ID\n",
+        0,
+        ["invalid_input 1"],
+    ),
+    "huge_numbers": (
+        b"treatment,dose,unit,frequency\nfixture_drug,1e400,mg,TID\n"
+        b"fixture_drug,"
+        + str(2**200).encode()
+        + b",mg,TID\nfixture_drug,200,mg,"
+        + str(2**90).encode()
+        + b"\n",
+        0,
+        ["audited 3 rows"],
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", list(AUDIT_INPUTS))
+def test_audit_input_files_of_every_kind(kind, fixture_tables, tmp_path, capsys):
+    content, status, words = AUDIT_INPUTS[kind]
+    source = tmp_path / "rx.csv"
+    source.write_bytes(content)
+    out = tmp_path / "out.csv"
+    argv = ["audit", str(source), "--out", str(out), "--data-dir", str(fixture_tables.data_dir)]
+    named = [str(source)] if status else []
+    case = Case(argv, status, [*named, *words], inputs=[source], absent=[] if not status else [out])
+    _run(case, capsys)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["rx.csv", *(["out.csv"] if status == 0 else [])]
+    )

@@ -165,7 +165,10 @@ def _chunks(path: Path, rows: int) -> Iterator[pd.DataFrame]:
 def _header(path: Path) -> pd.DataFrame:
     """An empty frame with the file's columns (to check names before any work)."""
     if _kind(path) == "csv":
-        return pd.DataFrame({n: pd.Series([], dtype="str") for n in _csv_names(path)})
+        names = _csv_names(path)  # as a list: a name given twice stays twice
+        return pd.DataFrame({i: pd.Series([], dtype="str") for i in range(len(names))}).set_axis(
+            names, axis=1
+        )
     import pyarrow.parquet as pq
 
     return _arrow_error(path, lambda: pq.read_schema(path).empty_table().to_pandas())

@@ -229,6 +229,12 @@ def _numbers(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _resolve_columns(frame: pd.DataFrame, names: dict[str, str | None]) -> dict[str, str | None]:
+    twice = sorted({str(c) for c in frame.columns[frame.columns.duplicated()]})
+    if twice:
+        raise ParameterError(
+            f"the input has column name(s) {', '.join(map(repr, twice))} more than once; "
+            "every column needs its own name"
+        )
     cols: dict[str, str | None] = {}
     for role, default in DEFAULT_COLUMNS.items():
         given = names.get(role)
@@ -240,7 +246,7 @@ def _resolve_columns(frame: pd.DataFrame, names: dict[str, str | None]) -> dict[
         else:
             raise ParameterError(
                 f"the input has no {role} column {name!r}; its columns are: "
-                f"{', '.join(map(str, frame.columns))}. Name the column with "
+                f"{', '.join(map(repr, map(str, frame.columns)))}. Name the column with "
                 f"{role}=... (--{role}-column on the command line)"
             )
     return cols

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 
@@ -85,8 +86,14 @@ def run(command: Callable[[argparse.Namespace], int | None], args: argparse.Name
 
 
 def _fail(message: str, status: int, *, bare: bool = False) -> int:
+    # Control characters from a file or an argument are shown escaped, never sent
+    # to the terminal (an ESC could rewrite what the user sees).
+    message = _CONTROL.sub(lambda m: repr(m.group())[1:-1], message)
     print(message if bare else f"calcidata: error: {message}", file=sys.stderr)
     return status
+
+
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 if __name__ == "__main__":
