@@ -676,3 +676,40 @@ def test_audit_input_files_of_every_kind(kind, fixture_tables, tmp_path, capsys)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         ["rx.csv", *(["out.csv"] if status == 0 else [])]
     )
+
+
+def test_a_terminated_audit_leaves_no_temporary_file(fixture_tables, tmp_path):
+    """SIGTERM (what `kill` sends) ends the audit as an interruption: cleanup runs."""
+    import signal
+    import subprocess
+    import time
+
+    source = tmp_path / "rx.csv"
+    source.write_text("treatment,dose,unit,frequency\n" + "fixture_drug,200,mg,TID\n" * 400_000)
+    out = tmp_path / "out.csv"
+    argv = ["audit", str(source), "--out", str(out), "--chunk-rows", "500"]
+    argv += ["--data-dir", str(fixture_tables.data_dir)]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "calcidata", *argv], stderr=subprocess.PIPE, text=True
+    )
+    deadline = time.monotonic() + 120
+    while not any(".tmp" in p.name for p in tmp_path.iterdir()):  # writing has started
+        assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read()
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGTERM)
+    err = proc.communicate(timeout=120)[1]
+    assert proc.returncode == 130 and "interrupted" in err and "Traceback" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rx.csv"]
+
+
+@pytest.mark.parametrize("command", ["validate", "audit"])
+def test_a_pipe_in_place_of_a_file_is_never_read(command, minimal, tmp_path, capsys):
+    pipe = tmp_path / "rx.csv"
+    if command == "validate":
+        pipe = minimal / "evidence.csv"
+        pipe.unlink()
+    os.mkfifo(pipe)  # opening it would block for ever
+    argv = ["validate", "--data-dir", str(minimal)]
+    if command == "audit":
+        argv = ["audit", str(pipe), "--out", str(tmp_path / "out.csv"), "--data-dir", str(minimal)]
+    _run(Case(argv, 1, [str(pipe), "not a regular file"]), capsys)

@@ -80,8 +80,10 @@ def _input(path: str | os.PathLike) -> Path:
     path = Path(path)
     if path.is_dir():
         raise FileAccessError(f"{path}: is a folder; the audit reads a .csv or .parquet file")
-    if not path.is_file():
+    if not path.exists():
         raise FileAccessError(f"no such file: {path}")
+    if not path.is_file():
+        raise FileAccessError(f"{path}: is not a regular file (a device, pipe or socket)")
     return path
 
 

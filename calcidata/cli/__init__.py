@@ -12,10 +12,13 @@ found or failed, 2 bad usage or parameters.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import re
+import signal
 import sys
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 
 from calcidata._version import __version__
 from calcidata.cli import data, reports, reuse
@@ -64,7 +67,8 @@ def run(command: Callable[[argparse.Namespace], int | None], args: argparse.Name
     )
 
     try:
-        return int(command(args) or 0)
+        with _terminate_as_interrupt():
+            return int(command(args) or 0)
     except DataValidationError as exc:
         return _fail(exc.report(), EXIT_FAILED, bare=True)
     except CalcidataError as exc:
@@ -83,6 +87,23 @@ def run(command: Callable[[argparse.Namespace], int | None], args: argparse.Name
             f"please report it (set {DEBUG_ENV}=1 to see the traceback)",
             EXIT_FAILED,
         )
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """Turn SIGTERM into KeyboardInterrupt, so that cleanup (temporary files) runs."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _fail(message: str, status: int, *, bare: bool = False) -> int:

@@ -50,7 +50,7 @@ class Catalog:
         def rows(name: str) -> list[dict[str, str]]:
             path = directory / f"{name}.csv"
             try:
-                if oversize(path) is None:
+                if path.is_file() and oversize(path) is None:  # never a pipe or a device
                     with open(path, encoding="utf-8-sig", newline="") as f:
                         return list(csv.DictReader(f))
             except (OSError, UnicodeError, csv.Error):

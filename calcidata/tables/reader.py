@@ -51,6 +51,19 @@ def text_problem(cell: str) -> str | None:
     return None
 
 
+def _csv_words(exc: csv.Error) -> str:
+    """What a :mod:`csv` error means for the person editing the file."""
+    text = str(exc)
+    if "unexpected end of data" in text:
+        return "a quoted value is not closed before the end of the file (a '\"' is missing)"
+    if "expected after" in text:
+        return (
+            "a closing quote is followed by other characters; inside a quoted value, "
+            'write a quote as two quotes ("")'
+        )
+    return f"{text}; check the quoting of this record"
+
+
 @contextlib.contextmanager
 def _field_limit(size: int) -> Iterator[None]:
     """Let the csv module read a field as long as the whole text (cells are checked after)."""
@@ -92,8 +105,11 @@ def read_raw(name: str, path: Path, columns: list[str]) -> RawTable:
     if path.is_dir():
         bad(Problem(shown, None, None, "", f"is a folder, not a file: table '{name}' is required"))
         return table
-    if not path.is_file():
+    if not path.exists():
         bad(Problem(shown, None, None, "", f"file is missing: table '{name}' is required"))
+        return table
+    if not path.is_file():
+        bad(Problem(shown, None, None, "", "is not a regular file (a device, pipe or socket)"))
         return table
     try:
         too_large = oversize(path)
@@ -149,8 +165,7 @@ def read_raw(name: str, path: Path, columns: list[str]) -> RawTable:
                 previous_end + 1,
                 None,
                 "",
-                f"malformed CSV in the record starting on this line ({exc}); check that "
-                "every opening quote is closed",
+                f"malformed CSV in the record starting on this line: {_csv_words(exc)}",
             )
         )
         return table
