@@ -97,7 +97,7 @@ CASES = {
         "header row is repeated",
     ),
     "ragged-row": ("evidence.csv", _ragged_row, 3, None, "expected 25 fields, found 26"),
-    "unclosed-quote": ("dosing_ranges.csv", _unclosed_quote, 3, None, "quote is closed"),
+    "unclosed-quote": ("dosing_ranges.csv", _unclosed_quote, 3, None, "value is not closed"),
 }
 
 

@@ -64,6 +64,15 @@ def _csv_words(exc: csv.Error) -> str:
     return f"{text}; check the quoting of this record"
 
 
+def _record_problem(record: list[str], header: list[str]) -> str | None:
+    """Why a data record cannot be read against ``header`` as a whole, or None."""
+    if [r.strip() for r in record] == header:
+        return "the header row is repeated inside the data"
+    if len(record) != len(header):
+        return f"expected {len(header)} fields, found {len(record)} (check quoting and commas)"
+    return None
+
+
 @contextlib.contextmanager
 def _field_limit(size: int) -> Iterator[None]:
     """Let the csv module read a field as long as the whole text (cells are checked after)."""
@@ -209,39 +218,16 @@ def read_raw(name: str, path: Path, columns: list[str]) -> RawTable:
 
     rows: list[list[str | None]] = []
     for start, record in records[1:]:
-        if [r.strip() for r in record] == header:
-            bad(
-                Problem(
-                    shown,
-                    start,
-                    None,
-                    shorten(",".join(record)),
-                    "the header row is repeated inside the data",
-                )
-            )
-            continue
-        if len(record) != len(header):
-            bad(
-                Problem(
-                    shown,
-                    start,
-                    None,
-                    shorten(",".join(record)),
-                    f"expected {len(header)} fields, found {len(record)} "
-                    "(check quoting and commas)",
-                )
-            )
+        why = _record_problem(record, header)
+        if why:
+            bad(Problem(shown, start, None, shorten(",".join(record)), why))
             continue
         for col, cell in zip(header, record, strict=True):
-            why = text_problem(cell)
+            why = text_problem(cell) or (
+                "value has leading or trailing whitespace" if cell != cell.strip() else None
+            )
             if why:
                 bad(Problem(shown, start, col, shorten(cell), why))
-            elif cell != cell.strip():
-                bad(
-                    Problem(
-                        shown, start, col, shorten(cell), "value has leading or trailing whitespace"
-                    )
-                )
         rows.append([cell.strip() or None for cell in record])
         table.lines.append(start)
     frame = pd.DataFrame(rows, columns=header, dtype=object)
