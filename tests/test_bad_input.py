@@ -645,6 +645,11 @@ AUDIT_INPUTS = {
     "utf16": ("treatment,dose,unit,frequency\n".encode("utf-16"), 1, ["UTF-8"]),
     "nul_bytes": (b"\x00" * 64, 2, ["no treatment column", "'\\x00"]),  # shown escaped
     "header_only": (b"treatment,dose,unit,frequency\n", 0, []),
+    "row_longer_than_a_block": (
+        b"treatment,dose,unit,frequency\n" + b"x" * (3 << 20) + b",200,mg,TID\n",
+        1,
+        ["a row is longer than"],
+    ),
     "control_characters_in_cells": (
         b"treatment,dose,unit,frequency\nfixture\x1bdrug,2\x0700,m\x00g,T\x08ID\n",
         0,
@@ -713,3 +718,10 @@ def test_a_pipe_in_place_of_a_file_is_never_read(command, minimal, tmp_path, cap
     if command == "audit":
         argv = ["audit", str(pipe), "--out", str(tmp_path / "out.csv"), "--data-dir", str(minimal)]
     _run(Case(argv, 1, [str(pipe), "not a regular file"]), capsys)
+
+
+def test_the_audit_never_writes_over_a_table(minimal, tmp_path, capsys):
+    source = _prescriptions(tmp_path)
+    table = minimal / "evidence.csv"
+    argv = ["audit", str(source), "--out", str(table), "--data-dir", str(minimal)]
+    _run(Case(argv, 2, [str(table), "one of calcidata's tables"], inputs=[minimal, source]), capsys)

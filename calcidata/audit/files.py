@@ -13,11 +13,16 @@ from pathlib import Path
 
 import pandas as pd
 
+from calcidata import paths
 from calcidata._io import atomic_path, output_file
 from calcidata.audit.auditor import STATUSES, prepare
 from calcidata.audit.core import CHUNK_ROWS
 from calcidata.audit.inputs import AuditOptions
 from calcidata.errors import FileAccessError, ParameterError
+from calcidata.schemas import SCHEMAS
+
+#: Bytes of CSV read at a time: also the longest row the audit reads.
+BLOCK_BYTES = 1 << 20
 
 
 def _kind(path: Path) -> str:
@@ -49,7 +54,7 @@ def _csv_options(path: Path, block_size: int | None = None):
     import pyarrow.csv as pc
 
     names = _csv_names(path)
-    read = pc.ReadOptions(block_size=block_size) if block_size else pc.ReadOptions()
+    read = pc.ReadOptions(block_size=block_size or BLOCK_BYTES)
     convert = pc.ConvertOptions(
         column_types={n: pa.large_string() for n in names},
         strings_can_be_null=True,
@@ -93,7 +98,13 @@ def _arrow_error(path: Path, action):
     try:
         return action()
     except (pa.ArrowException, UnicodeDecodeError, OSError) as exc:
-        raise FileAccessError(f"{path} cannot be read: {_first_line(exc)}") from None
+        why = _first_line(exc)
+        if "straddling object" in why:  # Arrow's words for a row longer than a block
+            why = (
+                f"a row is longer than {BLOCK_BYTES // 2**20} MiB, the longest row the "
+                "audit reads; split it or shorten its cells"
+            )
+        raise FileAccessError(f"{path} cannot be read: {why}") from None
 
 
 def _first_line(exc: Exception) -> str:
@@ -107,7 +118,7 @@ def _batches(path: Path, rows: int):
         import pyarrow.csv as pc
 
         # Arrow reads ahead a few dozen blocks: small blocks keep that bounded.
-        read, convert = _csv_options(path, block_size=1 << 20)
+        read, convert = _csv_options(path, block_size=BLOCK_BYTES)
         reader = _arrow_error(
             path, lambda: pc.open_csv(path, read_options=read, convert_options=convert)
         )
@@ -263,6 +274,15 @@ def write_output(frame: pd.DataFrame, out: str | os.PathLike) -> Path:
     return target
 
 
+def _not_a_table(target: Path, settings: AuditOptions) -> None:
+    """Refuse an output that is one of the tables the audit reads its reference from."""
+    directory = paths.data_dir(getattr(settings.tables, "data_dir", None) or settings.data_dir)
+    if target.resolve() in {paths.table_path(name, directory).resolve() for name in SCHEMAS}:
+        raise ParameterError(
+            f"{target}: is one of calcidata's tables, which the audit reads and never writes"
+        )
+
+
 def audit_file(
     path: str | os.PathLike,
     out: str | os.PathLike | None = None,
@@ -317,6 +337,7 @@ def audit_file(
             raise ParameterError(
                 "the output file must differ from the input file (the input is never modified)"
             )
+        _not_a_table(target, settings)
     if chunk_rows < 1:
         raise ParameterError("chunk_rows must be at least 1")
     path = _input(path)
