@@ -725,3 +725,17 @@ def test_the_audit_never_writes_over_a_table(minimal, tmp_path, capsys):
     table = minimal / "evidence.csv"
     argv = ["audit", str(source), "--out", str(table), "--data-dir", str(minimal)]
     _run(Case(argv, 2, [str(table), "one of calcidata's tables"], inputs=[minimal, source]), capsys)
+
+
+@pytest.mark.skipif(ROOT_USER, reason="root reads files whatever their permissions")
+@pytest.mark.parametrize("command", list(COMMANDS))
+def test_an_unreadable_table_is_an_io_error_named_by_every_command(
+    command, minimal, tmp_path, capsys
+):
+    path = minimal / "treatments.csv"
+    path.chmod(0)
+    try:
+        argv = COMMANDS[command](minimal, tmp_path)
+        _run(Case(argv, 1, [str(path), "cannot be read"], absent=_outputs(tmp_path)), capsys)
+    finally:
+        path.chmod(0o644)
