@@ -739,3 +739,12 @@ def test_an_unreadable_table_is_an_io_error_named_by_every_command(
         _run(Case(argv, 1, [str(path), "cannot be read"], absent=_outputs(tmp_path)), capsys)
     finally:
         path.chmod(0o644)
+
+
+def test_dictionary_never_replaces_a_readme_it_did_not_write(minimal, capsys):
+    readme = minimal / "README.md"
+    readme.write_text("# my own notes on these tables\n")
+    argv = ["dictionary", "--data-dir", str(minimal)]
+    _run(Case(argv, 1, [str(readme), "not written by calcidata"], inputs=[minimal]), capsys)
+    readme.unlink()
+    assert main(argv) == 0 and main(argv) == 0  # its own file it replaces
