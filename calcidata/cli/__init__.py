@@ -73,6 +73,9 @@ def run(command: Callable[[argparse.Namespace], int | None], args: argparse.Name
         return _fail(exc.report(), EXIT_FAILED, bare=True)
     except CalcidataError as exc:
         return _fail(str(exc), exit_status(exc))
+    except BrokenPipeError:  # the reader of standard output stopped early (| head)
+        _quiet_stdout()
+        return EXIT_FAILED
     except OSError as exc:
         return _fail(describe_os_error(exc), EXIT_FAILED)
     except MemoryError:
@@ -104,6 +107,13 @@ def _terminate_as_interrupt() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def _quiet_stdout() -> None:
+    """Point standard output at /dev/null: flushing it at exit must not fail again."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
 
 
 def _fail(message: str, status: int, *, bare: bool = False) -> int:
