@@ -748,3 +748,22 @@ def test_dictionary_never_replaces_a_readme_it_did_not_write(minimal, capsys):
     _run(Case(argv, 1, [str(readme), "not written by calcidata"], inputs=[minimal]), capsys)
     readme.unlink()
     assert main(argv) == 0 and main(argv) == 0  # its own file it replaces
+
+
+def test_a_reader_that_stops_early_ends_the_audit_quietly(fixture_tables, tmp_path):
+    import subprocess
+
+    source = tmp_path / "rx.csv"
+    source.write_text("treatment,dose,unit,frequency\n" + "fixture_drug,200,mg,TID\n" * 200_000)
+    argv = ["audit", str(source), "--data-dir", str(fixture_tables.data_dir)]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "calcidata", *argv],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout.readline().startswith(b'"treatment"')
+    proc.stdout.close()  # as `| head -1` does
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 1
+    assert "Traceback" not in err and "Exception ignored" not in err and "error" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rx.csv"]
