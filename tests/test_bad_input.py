@@ -4,8 +4,9 @@ Every case runs a real ``calcidata`` command on real files and checks the exit
 status of the one table (0 ok, 1 problems found or failed, 2 bad usage), that
 no traceback and no "internal error" is printed, that the message names the
 file (and its line and column where there is one), and that every input file
-has the same SHA-256 after the command as before. None of these cases starts
-a notebook kernel: each fails before one would.
+has the same SHA-256 after the command as before. Only the test marked
+``slow`` starts a notebook kernel: every other case fails before one would.
+The exit statuses and what each command does are documented in docs/errors.md.
 """
 
 from __future__ import annotations
