@@ -1,4 +1,4 @@
-"""File helpers shared by every stage: atomic writes and one content hash.
+"""File helpers shared by every stage: atomic writes, one content hash, the size limit.
 
 Readers of a file calcidata writes see the old file or the new one, never half
 of one: everything is written to a temporary file in the same directory and
@@ -13,6 +13,53 @@ import os
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+
+from calcidata.errors import FileAccessError
+
+#: The largest table file calcidata reads (bytes). A table is read whole to be
+#: validated (about eight times its size in memory at the peak), so a larger file
+#: is refused, before it is read, with a message naming it (docs/errors.md).
+MAX_TABLE_BYTES = 64 * 1024 * 1024
+
+
+def oversize(path: str | os.PathLike) -> str | None:
+    """Why ``path`` is too large to be read as a table, or None when it is not."""
+    size = os.stat(path).st_size
+    if size <= MAX_TABLE_BYTES:
+        return None
+    return (
+        f"file is {size / 2**20:.1f} MiB; calcidata reads table files of at most "
+        f"{MAX_TABLE_BYTES // 2**20} MiB (split the table or remove what is not data)"
+    )
+
+
+def output_dir(path: str | os.PathLike, option: str = "--out") -> Path:
+    """Check that ``path`` is, or can become, a folder calcidata can write into; create it.
+
+    Raises :class:`~calcidata.errors.FileAccessError` (naming the path) when it is
+    a file, cannot be created, or is not writable.
+    """
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise FileAccessError(f"{path}: is a file, and {option} needs a folder")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise FileAccessError(
+            f"{path}: cannot create the folder for {option}: {exc.strerror or exc}"
+        ) from None
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise FileAccessError(f"{path}: the folder for {option} is not writable")
+    return path
+
+
+def output_file(path: str | os.PathLike, option: str = "--out") -> Path:
+    """Check that ``path`` names a file calcidata can write (atomically, beside it)."""
+    path = Path(path)
+    if path.is_dir():
+        raise FileAccessError(f"{path}: is a folder, and {option} needs a file name")
+    output_dir(path.parent, f"the folder of {option}")
+    return path
 
 
 def _umask() -> int:
@@ -69,6 +116,8 @@ def content_hash(paths: Iterable[str | os.PathLike], *, length: int = 12) -> str
     for p in map(Path, paths):
         h.update(p.name.encode())
         h.update(b"\0")
-        h.update(p.read_bytes())
+        with open(p, "rb") as f:  # a block at a time: memory stays flat for any size
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
         h.update(b"\0")
     return h.hexdigest()[:length]

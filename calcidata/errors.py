@@ -1,9 +1,19 @@
-"""One exception hierarchy for calcidata.
+"""One exception hierarchy for calcidata, and the one table of exit statuses.
 
 Every error a user can trigger derives from :class:`CalcidataError`. Data
 problems are collected as :class:`Problem` records (file, CSV line, column,
 value, rule) and raised together as one :class:`DataValidationError`, so a
 user sees every problem at once, never a raw pandera traceback.
+
+Exit statuses (used by every command, documented in ``docs/errors.md``):
+
+=====  ================================================================
+``0``  success
+``1``  problems found or failed: invalid tables, a file that is missing,
+       unreadable, too large, of the wrong kind or not writable, a failed render
+``2``  bad usage or parameters: an unknown option, report, id, format or
+       column, a value of the wrong form, an output name calcidata cannot write
+=====  ================================================================
 """
 
 from __future__ import annotations
@@ -66,11 +76,42 @@ class DataValidationError(CalcidataError):
 
 
 class ParameterError(CalcidataError, ValueError):
-    """A report parameter, table name or id is not valid."""
+    """A report parameter, table name, id, option or column name is not valid."""
+
+
+class FileAccessError(CalcidataError):
+    """A file or folder cannot be read or written as asked.
+
+    Missing, of the wrong kind (a file where a folder is needed), not readable or
+    writable, corrupt, too large, or holding files calcidata did not write. The
+    message names the path.
+    """
 
 
 class RenderError(CalcidataError):
     """A notebook failed while it was being rendered."""
+
+
+#: Exit status of a command that succeeded.
+EXIT_OK = 0
+#: Exit status when problems were found or the command failed.
+EXIT_FAILED = 1
+#: Exit status of bad usage or parameters.
+EXIT_USAGE = 2
+
+
+def exit_status(exc: BaseException) -> int:
+    """The exit status for an error that ended a command (see the module's table)."""
+    return EXIT_USAGE if isinstance(exc, ParameterError) else EXIT_FAILED
+
+
+def describe_os_error(exc: OSError) -> str:
+    """An operating-system error in one line that names the file(s) it is about."""
+    what = exc.strerror or str(exc) or type(exc).__name__
+    names = [n for n in (exc.filename, getattr(exc, "filename2", None)) if n is not None]
+    if not names:
+        return what
+    return f"{' -> '.join(map(str, names))}: {what}"
 
 
 def _problem_key(p: Problem) -> tuple:

@@ -297,7 +297,7 @@ def test_audit_command_exit_status_and_summary(tables, tmp_path, capsys):
     assert main(["audit", str(source), *data]) == 0  # CSV on standard output
     printed = capsys.readouterr().out.splitlines()
     assert len(printed) == 15 and '"status"' in printed[0]
-    assert main(["audit", str(tmp_path / "missing.csv"), *data]) == 2
+    assert main(["audit", str(tmp_path / "missing.csv"), *data]) == 1  # a file error
     assert main(["audit", str(source), "--dose-column", "amount", *data]) == 2
     assert main(["audit", str(source), "--out", str(source), *data]) == 2
     assert main(["audit", str(source), "--out", str(tmp_path / "out.xls"), *data]) == 2
@@ -315,22 +315,23 @@ def test_combinations_are_numbered_the_same_when_packed_or_grouped():
 
 
 @pytest.mark.parametrize(
-    ("name", "content", "words"),
+    ("name", "content", "words", "status"),
     [
-        ("ragged.csv", b"treatment,dose,unit,frequency\nx,1,mg,1\nx,1\n", "cannot be read"),
-        ("latin1.csv", b"treatment,dose,unit,frequency\n\xe9,1,mg,1\n", "UTF-8"),
-        ("empty.csv", b"", "is empty"),
-        ("broken.parquet", b"not a parquet file", "cannot be read"),
-        ("other.csv", b"a,b\n1,2\n", "no treatment column"),
+        ("ragged.csv", b"treatment,dose,unit,frequency\nx,1,mg,1\nx,1\n", "cannot be read", 1),
+        ("latin1.csv", b"treatment,dose,unit,frequency\n\xe9,1,mg,1\n", "UTF-8", 1),
+        ("empty.csv", b"", "is empty", 1),
+        ("broken.parquet", b"not a parquet file", "cannot be read", 1),
+        ("other.csv", b"a,b\n1,2\n", "no treatment column", 2),  # a column name is a parameter
     ],
 )
 def test_unreadable_files_give_a_clear_error_and_no_output(
-    tables, tmp_path, capsys, name, content, words
+    tables, tmp_path, capsys, name, content, words, status
 ):
     source = tmp_path / name
     source.write_bytes(content)
     out = tmp_path / "out.csv"
-    assert main(["audit", str(source), "--out", str(out), "--data-dir", str(tables.data_dir)]) == 2
+    data = ["--data-dir", str(tables.data_dir)]
+    assert main(["audit", str(source), "--out", str(out), *data]) == status
     err = capsys.readouterr().err
     assert words in err and "Traceback" not in err
     assert not out.exists() and source.read_bytes() == content

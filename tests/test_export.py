@@ -12,7 +12,7 @@ import pytest
 import calcidata
 from calcidata.cli import main
 from calcidata.errors import DataValidationError, ParameterError
-from calcidata.export import FORMATS, export_tables, read_export
+from calcidata.export import FORMATS, OWNED, export_tables, read_export
 from calcidata.export.datapackage import table_schema
 from calcidata.export.jsonschema import json_schema
 from calcidata.schemas import KEYS, SCHEMAS
@@ -243,8 +243,11 @@ def test_export_command_writes_the_files_and_prints_them(tmp_path, capsys):
     printed = capsys.readouterr().out.split()
     assert str(tmp_path / "calcidata.sqlite") in printed
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
-        ["calcidata.sqlite"] + [f"{n}.schema.json" for n in SCHEMAS]
+        [OWNED, "calcidata.sqlite"] + [f"{n}.schema.json" for n in SCHEMAS]
     )
+    assert json.loads((tmp_path / OWNED).read_text()) == sorted(
+        p.name for p in tmp_path.iterdir() if p.name != OWNED
+    )  # the files calcidata wrote, and so may replace
 
 
 def test_export_of_invalid_data_fails_cleanly_and_writes_nothing(minimal, tmp_path, capsys):
@@ -272,7 +275,9 @@ def test_export_never_touches_the_data_and_leaves_no_temporary_files(minimal, tm
     export_tables(tmp_path, "all", data_dir=minimal)
     assert digest(minimal) == before
     assert not [
-        p for p in tmp_path.iterdir() if p.name.startswith(".") or p.suffix in (".tmp", ".wal")
+        p
+        for p in tmp_path.iterdir()
+        if (p.name.startswith(".") and p.name != OWNED) or p.suffix in (".tmp", ".wal")
     ]
     again = read_export(tmp_path / "calcidata.duckdb")
     assert len(again.evidence) == len(calcidata.load(minimal).evidence)

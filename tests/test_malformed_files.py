@@ -103,7 +103,7 @@ CASES = {
         "header row is repeated",
     ),
     "ragged-row": ("evidence.csv", _ragged_row, 3, None, f"expected {_N} fields, found {_N + 1}"),
-    "unclosed-quote": ("dosing_ranges.csv", _unclosed_quote, 3, None, "quote is closed"),
+    "unclosed-quote": ("dosing_ranges.csv", _unclosed_quote, 3, None, "value is not closed"),
 }
 
 

@@ -1,6 +1,8 @@
 """Stage 4, the dose audit: prescriptions checked against the reported dosing ranges.
 
-- :mod:`~calcidata.audit.core`: :func:`audit_doses`, the vectorised audit of a frame;
+- :mod:`~calcidata.audit.core`: :func:`audit_doses`, the audit of a frame, and its rule;
+- :mod:`~calcidata.audit.auditor`: the vectorised auditor every entry point runs;
+- :mod:`~calcidata.audit.inputs`: the input columns, their types, numbers and frequencies;
 - :mod:`~calcidata.audit.reference`: :class:`DoseReference`, the ranges per key;
 - :mod:`~calcidata.audit.files`: :func:`audit_file`, CSV/Parquet in and out, out of core;
 - :mod:`~calcidata.audit.spark`: :func:`audit_spark`, the same audit on a Spark DataFrame

@@ -13,11 +13,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from calcidata._io import atomic_path
-from calcidata.audit.core import CHUNK_ROWS, STATUSES, _Auditor, _check_collisions
-from calcidata.audit.inputs import _resolve_columns
-from calcidata.audit.reference import cached_reference as _reference
-from calcidata.errors import ParameterError
+from calcidata import paths
+from calcidata._io import atomic_path, output_file
+from calcidata.audit.auditor import STATUSES, prepare
+from calcidata.audit.core import CHUNK_ROWS
+from calcidata.audit.inputs import AuditOptions
+from calcidata.errors import FileAccessError, ParameterError
+from calcidata.schemas import SCHEMAS
+
+#: Bytes of CSV read at a time: also the longest row the audit reads.
+BLOCK_BYTES = 1 << 20
 
 
 def _kind(path: Path) -> str:
@@ -38,9 +43,9 @@ def _csv_names(path: Path) -> list[str]:
         try:
             return next(csv.reader(fh))
         except StopIteration:
-            raise ParameterError(f"{path} is empty: expected a header row") from None
+            raise FileAccessError(f"{path} is empty: expected a header row") from None
         except (UnicodeDecodeError, csv.Error) as exc:
-            raise ParameterError(f"{path} is not a readable UTF-8 CSV file: {exc}") from None
+            raise FileAccessError(f"{path} is not a readable UTF-8 CSV file: {exc}") from None
 
 
 def _csv_options(path: Path, block_size: int | None = None):
@@ -49,7 +54,7 @@ def _csv_options(path: Path, block_size: int | None = None):
     import pyarrow.csv as pc
 
     names = _csv_names(path)
-    read = pc.ReadOptions(block_size=block_size) if block_size else pc.ReadOptions()
+    read = pc.ReadOptions(block_size=block_size or BLOCK_BYTES)
     convert = pc.ConvertOptions(
         column_types={n: pa.large_string() for n in names},
         strings_can_be_null=True,
@@ -64,9 +69,7 @@ def read_input(path: str | os.PathLike) -> pd.DataFrame:
     CSV cells are read as text (so they are written back exactly as they were),
     an empty field being a missing value; Parquet columns keep their types.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise ParameterError(f"no such file: {path}")
+    path = _input(path)
     if _kind(path) == "csv":
         import pyarrow.csv as pc
 
@@ -77,13 +80,36 @@ def read_input(path: str | os.PathLike) -> pd.DataFrame:
     return _arrow_error(path, lambda: pd.read_parquet(path))
 
 
+def _input(path: str | os.PathLike) -> Path:
+    """The input file, checked: it exists and is a file (not a folder)."""
+    path = Path(path)
+    if path.is_dir():
+        raise FileAccessError(f"{path}: is a folder; the audit reads a .csv or .parquet file")
+    if not path.exists():
+        raise FileAccessError(f"no such file: {path}")
+    if not path.is_file():
+        raise FileAccessError(f"{path}: is not a regular file (a device, pipe or socket)")
+    return path
+
+
 def _arrow_error(path: Path, action):
     import pyarrow as pa
 
     try:
         return action()
-    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
-        raise ParameterError(f"{path} cannot be read: {exc}") from None
+    except (pa.ArrowException, UnicodeDecodeError, OSError) as exc:
+        why = _first_line(exc)
+        if "straddling object" in why:  # Arrow's words for a row longer than a block
+            why = (
+                f"a row is longer than {BLOCK_BYTES // 2**20} MiB, the longest row the "
+                "audit reads; split it or shorten its cells"
+            )
+        raise FileAccessError(f"{path} cannot be read: {why}") from None
+
+
+def _first_line(exc: Exception) -> str:
+    lines = [line for line in str(exc).splitlines() if line.strip()]
+    return lines[0] if lines else type(exc).__name__
 
 
 def _batches(path: Path, rows: int):
@@ -92,12 +118,12 @@ def _batches(path: Path, rows: int):
         import pyarrow.csv as pc
 
         # Arrow reads ahead a few dozen blocks: small blocks keep that bounded.
-        read, convert = _csv_options(path, block_size=1 << 20)
+        read, convert = _csv_options(path, block_size=BLOCK_BYTES)
         reader = _arrow_error(
             path, lambda: pc.open_csv(path, read_options=read, convert_options=convert)
         )
         while True:
-            batch = _next(path, reader)
+            batch = _next(path, reader.read_next_batch)
             if batch is None:
                 return
             yield batch
@@ -105,18 +131,20 @@ def _batches(path: Path, rows: int):
         import pyarrow.parquet as pq
 
         parquet = _arrow_error(path, lambda: pq.ParquetFile(path))
-        yield from parquet.iter_batches(batch_size=rows)
+        batches = parquet.iter_batches(batch_size=rows)
+        while True:
+            batch = _next(path, batches.__next__)
+            if batch is None:
+                return
+            yield batch
 
 
-def _next(path: Path, reader):
-    import pyarrow as pa
-
+def _next(path: Path, read):
+    """The next batch from ``read`` (a reader's ``read_next_batch``), or None at the end."""
     try:
-        return reader.read_next_batch()
+        return _arrow_error(path, read)
     except StopIteration:
         return None
-    except pa.ArrowInvalid as exc:
-        raise ParameterError(f"{path} cannot be read: {exc}") from None
 
 
 def _chunks(path: Path, rows: int) -> Iterator[pd.DataFrame]:
@@ -150,7 +178,10 @@ def _chunks(path: Path, rows: int) -> Iterator[pd.DataFrame]:
 def _header(path: Path) -> pd.DataFrame:
     """An empty frame with the file's columns (to check names before any work)."""
     if _kind(path) == "csv":
-        return pd.DataFrame({n: pd.Series([], dtype="str") for n in _csv_names(path)})
+        names = _csv_names(path)  # as a list: a name given twice stays twice
+        return pd.DataFrame({i: pd.Series([], dtype="str") for i in range(len(names))}).set_axis(
+            names, axis=1
+        )
     import pyarrow.parquet as pq
 
     return _arrow_error(path, lambda: pq.read_schema(path).empty_table().to_pandas())
@@ -202,12 +233,25 @@ class _Writer:
         return pc.CSVWriter(sink, self.schema)
 
     def __exit__(self, exc_type, exc, tb):
-        if self.writer is not None:
-            self.writer.close()
+        """Close the writer, then move the file in (success) or remove it (any failure).
+
+        A failure while closing counts as a failure: the temporary file is removed
+        whatever went wrong, so a failed audit leaves nothing behind.
+        """
+        failure = exc
+        try:
+            if self.writer is not None:
+                self.writer.close()
+        except BaseException as close_error:  # noqa: BLE001 - re-raised below
+            failure = failure or close_error
         if self.tmp is None:
             sys.stdout.flush()
-            return False
-        self._atomic.__exit__(exc_type, exc, tb)
+        elif failure is None:
+            self._atomic.__exit__(None, None, None)  # moved in (removed if that fails)
+        else:
+            self._atomic.__exit__(type(failure), failure, failure.__traceback__)
+        if failure is not None and failure is not exc:
+            raise failure
         return False
 
 
@@ -230,20 +274,21 @@ def write_output(frame: pd.DataFrame, out: str | os.PathLike) -> Path:
     return target
 
 
+def _not_a_table(target: Path, settings: AuditOptions) -> None:
+    """Refuse an output that is one of the tables the audit reads its reference from."""
+    directory = paths.data_dir(getattr(settings.tables, "data_dir", None) or settings.data_dir)
+    if target.resolve() in {paths.table_path(name, directory).resolve() for name in SCHEMAS}:
+        raise ParameterError(
+            f"{target}: is one of calcidata's tables, which the audit reads and never writes"
+        )
+
+
 def audit_file(
     path: str | os.PathLike,
     out: str | os.PathLike | None = None,
     *,
     chunk_rows: int = CHUNK_ROWS,
-    treatment: str | None = None,
-    dose: str | None = None,
-    unit: str | None = None,
-    frequency: str | None = None,
-    route: str | None = None,
-    condition: str | None = None,
-    prefix: str = "",
-    tables=None,
-    data_dir: str | os.PathLike | None = None,
+    **options,
 ) -> pd.Series:
     """Audit a CSV or Parquet file of any size in bounded memory.
 
@@ -259,21 +304,31 @@ def audit_file(
         Input ``.csv`` (cells read as text, written back unchanged) or ``.parquet``.
         Never modified.
     out : path-like, optional
-        Output ``.csv`` or ``.parquet``, written atomically; CSV on standard output
-        when omitted.
+        Output ``.csv`` or ``.parquet``, written atomically (nothing is left
+        behind when the audit fails); CSV on standard output when omitted.
     chunk_rows : int
         Rows per chunk.
-    treatment, dose, unit, frequency, route, condition, prefix, tables, data_dir
-        As for :func:`audit_doses`.
+    **options
+        ``treatment``, ``dose``, ``unit``, ``frequency``, ``route``, ``condition``,
+        ``prefix``, ``tables``, ``data_dir``: as for :func:`audit_doses`
+        (see :class:`~calcidata.audit.inputs.AuditOptions`).
 
     Returns
     -------
     pandas.Series
         Number of rows per status (every status listed, zeros included).
+
+    Raises
+    ------
+    ParameterError
+        A column name or option is wrong, or a file name has an extension the
+        audit does not read or write, or ``out`` is ``path``.
+    FileAccessError
+        ``path`` is missing, a folder or unreadable; ``out`` is a folder or its
+        folder is not writable.
     """
+    settings = AuditOptions(**options)
     path = Path(path)
-    if not path.is_file():
-        raise ParameterError(f"no such file: {path}")
     _kind(path)
     target = Path(out) if out is not None else None
     if target is not None:
@@ -282,28 +337,25 @@ def audit_file(
             raise ParameterError(
                 "the output file must differ from the input file (the input is never modified)"
             )
+        _not_a_table(target, settings)
     if chunk_rows < 1:
         raise ParameterError("chunk_rows must be at least 1")
+    path = _input(path)
+    if target is not None:
+        output_file(target)
     header = _header(path)
-    columns = _resolve_columns(
-        header,
-        {
-            "treatment": treatment,
-            "dose": dose,
-            "unit": unit,
-            "frequency": frequency,
-            "route": route,
-            "condition": condition,
-        },
-    )
-    _check_collisions(header, prefix)
-    auditor = _Auditor(_reference(tables, data_dir), columns, prefix)
+    try:
+        auditor = prepare(header, settings)
+    except ParameterError as exc:
+        raise ParameterError(f"{path}: {exc}") from None
     counts = pd.Series(0, index=pd.Index(STATUSES, name="status"), name="rows")
     with _Writer(target) as writer:
         wrote = False
         for chunk in _chunks(path, chunk_rows):
             result = auditor(chunk)
-            counts += result[prefix + "status"].value_counts().reindex(STATUSES, fill_value=0)
+            counts += (
+                result[settings.prefix + "status"].value_counts().reindex(STATUSES, fill_value=0)
+            )
             writer.write(result)
             wrote = True
         if not wrote:

@@ -5,6 +5,10 @@ Everything here works once per distinct value, or vectorised over a column.
 
 from __future__ import annotations
 
+import os
+from dataclasses import dataclass, fields
+from decimal import Decimal
+
 import numpy as np
 import pandas as pd
 
@@ -22,10 +26,93 @@ DEFAULT_COLUMNS = {
 }
 
 
+#: The roles whose column holds numbers (as numbers or as text); the others hold text.
+NUMBER_ROLES = ("dose", "frequency")
+
+
+@dataclass(frozen=True)
+class AuditOptions:
+    """The keywords every audit entry point takes besides its input.
+
+    The ``**options`` of :func:`~calcidata.audit.files.audit_file` and
+    :func:`~calcidata.audit.spark.audit_spark` are these keywords of
+    :func:`~calcidata.audit_doses`: the six column names, ``prefix``, ``tables``
+    and ``data_dir``. An unknown keyword is a :class:`TypeError`, as for any call.
+    """
+
+    treatment: str | None = None
+    dose: str | None = None
+    unit: str | None = None
+    frequency: str | None = None
+    route: str | None = None
+    condition: str | None = None
+    prefix: str = ""
+    tables: object = None
+    data_dir: str | os.PathLike | None = None
+
+    def keywords(self) -> dict[str, object]:
+        """The options as keywords (shallow: ``tables`` is passed on, not copied)."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    def columns(self, frame: pd.DataFrame) -> dict[str, str | None]:
+        """The input column of each role in ``frame`` (None: an optional role not there)."""
+        return _resolve_columns(frame, {role: getattr(self, role) for role in DEFAULT_COLUMNS})
+
+
+def _never_a_number(dtype) -> bool:
+    return (
+        pd.api.types.is_bool_dtype(dtype)
+        or pd.api.types.is_complex_dtype(dtype)
+        or pd.api.types.is_datetime64_any_dtype(dtype)
+        or pd.api.types.is_timedelta64_dtype(dtype)
+        or isinstance(dtype, (pd.PeriodDtype, pd.IntervalDtype))
+    )
+
+
+def check_dtypes(frame: pd.DataFrame, columns: dict[str, str | None]) -> None:
+    """Refuse columns whose type cannot hold what their role names (no row is audited).
+
+    A dose or frequency is a number, or text holding one; any role may be text.
+    Dates, durations, periods, intervals, booleans and complex numbers are none
+    of these, whatever their values: a date would otherwise be read as a number
+    of nanoseconds. Raises :class:`ParameterError` naming every such column.
+    """
+    bad = []
+    for role, name in columns.items():
+        if name is None:
+            continue
+        dtype = frame[name].dtype
+        if isinstance(dtype, pd.CategoricalDtype):
+            dtype = dtype.categories.dtype
+        if _never_a_number(dtype):
+            needs = "numbers or text" if role in NUMBER_ROLES else "text"
+            bad.append(f"column {name!r} ({role}) holds {dtype} values, the audit needs {needs}")
+    if bad:
+        raise ParameterError("; ".join(bad) + ": convert the column(s) or name others")
+
+
+def _hashable(value: object) -> object:
+    try:
+        hash(value)
+    except TypeError:
+        return repr(value)  # a list or dict in a cell: audited as its text
+    return value
+
+
 def _factorize(series: pd.Series) -> tuple[np.ndarray, list]:
     """Codes and distinct values; missing values get code -1."""
-    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    try:
+        codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    except TypeError:  # unhashable cells (lists, dicts) in an object column
+        codes, uniques = pd.factorize(series.map(_hashable), use_na_sentinel=True)
     return np.asarray(codes, dtype=np.int64), list(uniques)
+
+
+def is_number_or_text(value: object) -> bool:
+    """Whether a cell may hold a number: text, or a real number that is not a boolean."""
+    if isinstance(value, (bool, np.bool_)):
+        return False
+    return isinstance(value, (str, int, float, Decimal, np.integer, np.floating))
 
 
 def _group_codes(key: np.ndarray, space: int) -> tuple[np.ndarray, np.ndarray]:
@@ -86,6 +173,11 @@ def _parse_frequency(value: object) -> tuple[float, str | None]:
         return np.nan, (
             "frequency is empty: give administrations per day or a timing code such as BID"
         )
+    if not is_number_or_text(value):
+        return np.nan, (
+            f"frequency is a {type(value).__name__}, not a number of administrations per "
+            "day or a timing code"
+        )
     text = str(value).strip()
     code = text.upper()
     if code in TIMING_CODES:
@@ -109,22 +201,40 @@ def _parse_frequency(value: object) -> tuple[float, str | None]:
 
 
 def _numbers(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Float values and a mask of present-but-unreadable cells (blank text is missing)."""
-    if pd.api.types.is_bool_dtype(series.dtype):
-        values = np.full(len(series), np.nan)
-        return values, np.ones(len(series), dtype=bool)
+    """Float values and a mask of present-but-unreadable cells (blank text is missing).
+
+    Only real numbers and text are read as numbers: a boolean, a date, a duration,
+    bytes or any other object in a cell is unreadable, never a number.
+    """
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        series = series.astype(object)
+    if _never_a_number(series.dtype):
+        return np.full(len(series), np.nan), np.ones(len(series), dtype=bool)
     if pd.api.types.is_numeric_dtype(series.dtype):
         return series.to_numpy(dtype="float64", na_value=np.nan), np.zeros(len(series), bool)
+    kind = pd.api.types.infer_dtype(series, skipna=True)
+    odd = np.zeros(len(series), dtype=bool)
+    if kind not in ("string", "empty", "integer", "floating", "mixed-integer-float", "decimal"):
+        odd = series.map(lambda v: not (_blank(v) or is_number_or_text(v))).to_numpy(bool)
+        series = series.where(~odd, None)
     values = pd.to_numeric(series, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
     unreadable = series.notna().to_numpy() & np.isnan(values)
     suspects = np.flatnonzero(unreadable)
     if len(suspects):  # only the rows that failed to parse are looked at one by one
         blank = np.array([_blank(v) for v in series.iloc[suspects]], dtype=bool)
         unreadable[suspects[blank]] = False
-    return values, unreadable
+    if odd.any():
+        values = np.where(odd, np.nan, values)
+    return values, unreadable | odd
 
 
 def _resolve_columns(frame: pd.DataFrame, names: dict[str, str | None]) -> dict[str, str | None]:
+    twice = sorted({str(c) for c in frame.columns[frame.columns.duplicated()]})
+    if twice:
+        raise ParameterError(
+            f"the input has column name(s) {', '.join(map(repr, twice))} more than once; "
+            "every column needs its own name"
+        )
     cols: dict[str, str | None] = {}
     for role, default in DEFAULT_COLUMNS.items():
         given = names.get(role)
@@ -136,7 +246,7 @@ def _resolve_columns(frame: pd.DataFrame, names: dict[str, str | None]) -> dict[
         else:
             raise ParameterError(
                 f"the input has no {role} column {name!r}; its columns are: "
-                f"{', '.join(map(str, frame.columns))}. Name the column with "
+                f"{', '.join(map(repr, map(str, frame.columns)))}. Name the column with "
                 f"{role}=... (--{role}-column on the command line)"
             )
     return cols

@@ -222,13 +222,7 @@ class DoseReference:
         if route is not None:
             on_route = [(rank, row) for rank, row in cands if row.route == route]
             if not on_route:
-                routes = ", ".join(sorted({row.route for _, row in cands}))
-                return Range(
-                    "no_reference",
-                    f"no daily dose range for {treatment_id} by the "
-                    f"{route} route; ranges are reported for: "
-                    f"{routes}.",
-                )
+                return _none_for(treatment_id, f"by the {route} route", {r.route for _, r in cands})
             cands = on_route
 
         cond_chain = (
@@ -260,12 +254,11 @@ class DoseReference:
                     )
                 )
         if not usable:
-            others = ", ".join(sorted({row.condition_id for _, row in cands}))
-            return Range(
-                "no_reference",
-                f"no daily dose range for {treatment_id} for "
-                f"{condition_id}, a broader condition or in general; "
-                f"ranges are reported only for: {others}.",
+            return _none_for(
+                treatment_id,
+                f"for {condition_id}, a broader condition or in general",
+                {row.condition_id for _, row in cands},
+                only=True,
             )
         return usable
 
@@ -345,6 +338,16 @@ class DoseReference:
 
 #: Recently built references: key -> (weak reference to the tables, reference).
 _REFERENCES: dict[tuple, tuple] = {}
+
+
+def _none_for(treatment_id: str, where: str, reported: set, only: bool = False) -> Range:
+    """``no_reference``: no range for the treatment ``where``; say where ranges exist."""
+    listed = ", ".join(sorted(reported))
+    scope = "only for" if only else "for"
+    return Range(
+        "no_reference",
+        f"no daily dose range for {treatment_id} {where}; ranges are reported {scope}: {listed}.",
+    )
 
 
 def cached_reference(tables=None, data_dir=None) -> DoseReference:

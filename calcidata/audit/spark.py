@@ -37,9 +37,9 @@ from contextlib import contextmanager
 
 import pandas as pd
 
-from calcidata.audit.core import OUTPUT_COLUMNS, _Auditor
-from calcidata.audit.inputs import _resolve_columns
-from calcidata.audit.reference import cached_reference as _reference
+from calcidata.audit.auditor import OUTPUT_COLUMNS, _Auditor
+from calcidata.audit.inputs import AuditOptions
+from calcidata.audit.reference import cached_reference
 from calcidata.errors import ParameterError
 
 #: Spark type of each added column (the logical types of the pandas audit's columns).
@@ -218,19 +218,7 @@ def _batch_auditor(auditor: _Auditor):
     return audit_batch
 
 
-def audit_spark(
-    df,
-    *,
-    treatment: str | None = None,
-    dose: str | None = None,
-    unit: str | None = None,
-    frequency: str | None = None,
-    route: str | None = None,
-    condition: str | None = None,
-    prefix: str = "",
-    tables=None,
-    data_dir: str | os.PathLike | None = None,
-):
+def audit_spark(df, **options):
     """Check prescribed doses in a Spark DataFrame against calcidata's daily dosing ranges.
 
     The Spark counterpart of :func:`calcidata.audit_doses`: same keywords, same
@@ -243,8 +231,9 @@ def audit_spark(
     df : pyspark.sql.DataFrame
         One row per prescription. *treatment*, *unit*, *route* and *condition*
         must be ``string`` columns; *dose* and *frequency* ``string`` or numeric.
-    treatment, dose, unit, frequency, route, condition, prefix, tables, data_dir
-        As for :func:`calcidata.audit_doses`.
+    **options
+        ``treatment``, ``dose``, ``unit``, ``frequency``, ``route``, ``condition``,
+        ``prefix``, ``tables``, ``data_dir``: as for :func:`calcidata.audit_doses`.
 
     Returns
     -------
@@ -277,20 +266,14 @@ def audit_spark(
     from pyspark.sql import functions as F
     from pyspark.sql import types as T
 
+    settings = AuditOptions(**options)
     if not isinstance(df, DataFrame):
         raise ParameterError(f"audit_spark needs a Spark DataFrame, not {type(df).__name__}")
-    names = {
-        "treatment": treatment,
-        "dose": dose,
-        "unit": unit,
-        "frequency": frequency,
-        "route": route,
-        "condition": condition,
-    }
-    columns = _resolve_columns(pd.DataFrame(columns=df.columns), names)
+    columns = settings.columns(pd.DataFrame(columns=df.columns))
+    prefix = settings.prefix
     _check_schema(df, columns, prefix)
     auditor = _Auditor(
-        _reference(tables, data_dir),
+        cached_reference(settings.tables, settings.data_dir),
         {role: role if name is not None else None for role, name in columns.items()},
         "",
     )

@@ -13,10 +13,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from calcidata.audit.core import STATUSES
+from calcidata._io import output_dir
+from calcidata.audit.auditor import STATUSES
 from calcidata.audit.files import _kind
+from calcidata.audit.inputs import AuditOptions
 from calcidata.audit.spark import _pyspark, _quiet, audit_spark, spark_session
-from calcidata.errors import ParameterError
+from calcidata.errors import CalcidataError, FileAccessError, ParameterError
 
 
 def _read(spark, path: Path):
@@ -42,16 +44,17 @@ def _target(out: str | os.PathLike) -> Path:
     if str(out).endswith((".csv", ".csv.gz", ".txt")):
         raise ParameterError(f"{out}: --engine spark writes a directory of Parquet files")
     if target.exists() and not (target.is_dir() and (target / "_SUCCESS").exists()):
-        raise ParameterError(
+        raise FileAccessError(
             f"{out} exists and is not an earlier Spark output (no _SUCCESS file): "
             "give a new directory"
         )
+    output_dir(target.parent, "the folder of --out")
     return target
 
 
-def _failure(exc: Exception) -> ParameterError:
+def _failure(exc: Exception) -> CalcidataError:
     lines = [line for line in str(exc).splitlines() if line.strip()]
-    return ParameterError(f"the Spark job failed: {lines[0] if lines else type(exc).__name__}")
+    return CalcidataError(f"the Spark job failed: {lines[0] if lines else type(exc).__name__}")
 
 
 def audit_file_spark(
@@ -60,15 +63,7 @@ def audit_file_spark(
     *,
     master: str | None = None,
     spark=None,
-    treatment: str | None = None,
-    dose: str | None = None,
-    unit: str | None = None,
-    frequency: str | None = None,
-    route: str | None = None,
-    condition: str | None = None,
-    prefix: str = "",
-    tables=None,
-    data_dir: str | os.PathLike | None = None,
+    **options,
 ) -> pd.Series:
     """Audit a CSV or Parquet file on Spark into a directory of Parquet files.
 
@@ -88,17 +83,19 @@ def audit_file_spark(
     spark : pyspark.sql.SparkSession, optional
         A session to use (then ``master`` is ignored). Without it, the active session
         if there is one, else a new one, stopped at the end.
-    treatment, dose, unit, frequency, route, condition, prefix, tables, data_dir
-        As for :func:`calcidata.audit_doses`.
+    **options
+        ``treatment``, ``dose``, ``unit``, ``frequency``, ``route``, ``condition``,
+        ``prefix``, ``tables``, ``data_dir``: as for :func:`calcidata.audit_doses`.
 
     Returns
     -------
     pandas.Series
         Number of rows per status (every status listed, zeros included).
     """
+    settings = AuditOptions(**options)
     path = Path(path)
     if not path.exists():
-        raise ParameterError(f"no such file: {path}")
+        raise FileAccessError(f"no such file: {path}")
     if not path.is_dir():
         _kind(path)
     target = _target(out)
@@ -113,34 +110,21 @@ def audit_file_spark(
     else:
         own, session = False, spark
     try:
-        return _run(session, path, target, treatment, dose, unit, frequency, route, condition,
-                    prefix, tables, data_dir)  # fmt: skip
+        return _run(session, path, target, settings)
     finally:
         if own:
             session.stop()
 
 
-def _run(spark, path, target, treatment, dose, unit, frequency, route, condition, prefix,
-         tables, data_dir) -> pd.Series:  # fmt: skip
+def _run(spark, path: Path, target: Path, settings: AuditOptions) -> pd.Series:
     from pyspark.errors import PySparkException
 
     try:
         with _quiet():
             frame = _read(spark, path)
     except PySparkException as exc:
-        raise ParameterError(f"{path} cannot be read: {_failure(exc)}") from None
-    audited = audit_spark(
-        frame,
-        treatment=treatment,
-        dose=dose,
-        unit=unit,
-        frequency=frequency,
-        route=route,
-        condition=condition,
-        prefix=prefix,
-        tables=tables,
-        data_dir=data_dir,
-    )
+        raise FileAccessError(f"{path} cannot be read: {_failure(exc)}") from None
+    audited = audit_spark(frame, **settings.keywords())
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
@@ -159,7 +143,10 @@ def _run(spark, path, target, treatment, dose, unit, frequency, route, condition
     shutil.rmtree(old, ignore_errors=True)
     with _quiet():
         rows = (
-            spark.read.parquet(str(target.absolute())).groupBy(prefix + "status").count().collect()
+            spark.read.parquet(str(target.absolute()))
+            .groupBy(settings.prefix + "status")
+            .count()
+            .collect()
         )
     counts = pd.Series(0, index=pd.Index(STATUSES, name="status"), name="rows")
     for status, n in rows:

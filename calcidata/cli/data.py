@@ -18,6 +18,17 @@ def add_data_dir(p: argparse.ArgumentParser) -> None:
     )
 
 
+def add_command(
+    sub, name: str, run, *, help: str, description: str | None = None, data_dir: bool = True
+) -> argparse.ArgumentParser:
+    """Register sub-command ``name`` running ``run(args)``; most commands read the tables."""
+    p = sub.add_parser(name, help=help, description=description)
+    if data_dir:
+        add_data_dir(p)
+    p.set_defaults(run=run)
+    return p
+
+
 def _run_validate(args) -> int:
     from calcidata.errors import DataValidationError
     from calcidata.tables.loader import collect_problems
@@ -62,15 +73,9 @@ def _run_dictionary(args) -> int:
 
 def setup(sub) -> None:
     """Register ``validate``, ``summary`` and ``dictionary``."""
-    p = sub.add_parser("validate", help="validate every table; list all problems")
-    add_data_dir(p)
-    p.set_defaults(run=_run_validate)
-
-    p = sub.add_parser("summary", help="print the tables and evidence-strength summary")
-    add_data_dir(p)
-    p.set_defaults(run=_run_summary)
-
-    p = sub.add_parser("dictionary", help="regenerate data/README.md from the schemas")
-    add_data_dir(p)
+    add_command(sub, "validate", _run_validate, help="validate every table; list all problems")
+    add_command(sub, "summary", _run_summary, help="print the tables and evidence-strength summary")
+    p = add_command(
+        sub, "dictionary", _run_dictionary, help="regenerate data/README.md from the schemas"
+    )
     p.add_argument("--check", action="store_true", help="only check that it is up to date")
-    p.set_defaults(run=_run_dictionary)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from calcidata.cli.data import add_data_dir
+from calcidata.cli.data import add_command
 
 
 def _params(pairs: list[list[str]]) -> dict:
@@ -69,15 +69,30 @@ def _positive(text: str) -> int:
     return value
 
 
+def _add_output_options(p: argparse.ArgumentParser) -> None:
+    """``--out`` and ``--notebooks-dir``, which ``render`` and ``build`` share."""
+    p.add_argument(
+        "--out", default="reports", metavar="DIR", help="output directory (default: reports)"
+    )
+    p.add_argument(
+        "--notebooks-dir",
+        default=None,
+        metavar="DIR",
+        help="directory with the report notebooks (default: the shipped ones)",
+    )
+
+
 def _setup_render(sub) -> None:
-    p = sub.add_parser(
+    from calcidata.reports.registry import REPORTS
+
+    p = add_command(
+        sub,
         "render",
+        _run_render,
         help="render one report to HTML",
         description="Render one report. Parameters are checked before any kernel starts; "
         "see 'calcidata build' for all reports.",
     )
-    from calcidata.reports.registry import REPORTS
-
     p.add_argument("report", help=f"report name ({', '.join(REPORTS)})")
     p.add_argument(
         "-p",
@@ -88,29 +103,19 @@ def _setup_render(sub) -> None:
         metavar=("NAME", "VALUE"),
         help="set a parameter; lists take comma-separated values",
     )
-    add_data_dir(p)
-    p.add_argument(
-        "--out", default="reports", metavar="DIR", help="output directory (default: reports)"
-    )
-    p.add_argument(
-        "--notebooks-dir",
-        default=None,
-        metavar="DIR",
-        help="directory with the report notebooks (default: the shipped ones)",
-    )
-    p.set_defaults(run=_run_render)
+    _add_output_options(p)
 
 
 def _setup_build(sub) -> None:
-    p = sub.add_parser(
+    p = add_command(
+        sub,
         "build",
+        _run_build,
         help="render every report (parallel, incremental) and reports/index.html",
         description="Render every report for every meaningful parameter set. Only what "
         "changed (notebook, parameters, data, calcidata) is re-rendered.",
     )
-    p.add_argument(
-        "--out", default="reports", metavar="DIR", help="output directory (default: reports)"
-    )
+    _add_output_options(p)
     p.add_argument(
         "-j",
         "--jobs",
@@ -120,15 +125,7 @@ def _setup_build(sub) -> None:
         help="worker processes (default: the CPU count)",
     )
     p.add_argument("--force", action="store_true", help="re-render everything")
-    add_data_dir(p)
-    p.add_argument(
-        "--notebooks-dir",
-        default=None,
-        metavar="DIR",
-        help="directory with the report notebooks (default: the shipped ones)",
-    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
-    p.set_defaults(run=_run_build)
 
 
 def setup(sub) -> None:

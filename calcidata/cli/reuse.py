@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 
-from calcidata.cli.data import add_data_dir
+from calcidata.cli.data import add_command
 from calcidata.export import FORMATS
 
 
@@ -23,11 +23,14 @@ def _run_export(args) -> int:
 
 def _setup_export(sub) -> None:
     """Register ``calcidata export --format FORMAT --out DIR``."""
-    p = sub.add_parser(
+    p = add_command(
+        sub,
         "export",
+        _run_export,
         help="export the tables for other tools (data package, Parquet, SQL, ...)",
         description="Write the validated tables in formats other tools read. Each export "
-        "records the data version and the calcidata version.",
+        "records the data version and the calcidata version. All formats are written, "
+        "or nothing.",
     )
     p.add_argument(
         "--format",
@@ -37,8 +40,6 @@ def _setup_export(sub) -> None:
         help=f"one of {', '.join(FORMATS)} or all; repeat for several (default: datapackage)",
     )
     p.add_argument("--out", required=True, metavar="DIR", help="output directory")
-    add_data_dir(p)
-    p.set_defaults(run=_run_export)
 
 
 def _run_audit(args) -> int:
@@ -82,8 +83,10 @@ def _run_audit(args) -> int:
 
 def _setup_audit(sub) -> None:
     """Register ``calcidata audit FILE [--out FILE]``."""
-    p = sub.add_parser(
+    p = add_command(
+        sub,
         "audit",
+        _run_audit,
         help="check prescribed doses in a CSV or Parquet file against the dosing ranges",
         description="Add to each row of FILE its daily dose, the matching reported daily range, "
         "a status (below_range, within_range, above_range, no_reference, "
@@ -134,8 +137,6 @@ def _setup_audit(sub) -> None:
         metavar="N",
         help="rows read and audited at a time (default: 100000)",
     )
-    add_data_dir(p)
-    p.set_defaults(run=_run_audit)
 
 
 def setup(sub) -> None:

@@ -74,18 +74,10 @@ def forest(
     ratio = measure is not None and measure.upper() in RATIO_MEASURES
     rows = result.summary_frame(labels)
     studies, pooled = rows.iloc[:k], rows.iloc[k]
-    numbers = np.r_[
-        studies[["estimate", "ci_low", "ci_high"]].to_numpy().ravel(),
-        [pooled.ci_low, pooled.ci_high],
-    ]
+    problem = undrawable(result, measure)
+    if problem:
+        raise ParameterError(f"result: {problem}")
     pi = np.array([result.pi_low, result.pi_high])
-    limit = LOG_LIMIT if ratio else LIMIT
-    finite_pi = pi[np.isfinite(pi)]
-    if not np.all(np.isfinite(numbers)) or np.any(np.abs(np.r_[numbers, finite_pi]) > limit):
-        raise ParameterError(
-            f"result: values must be finite and within {limit:g} in absolute value"
-            f"{' (log scale)' if ratio else ''} to be drawn in a forest plot"
-        )
     show = np.exp if ratio else (lambda x: x)
 
     if ax is None:
@@ -126,6 +118,28 @@ def forest(
     ax.text(0.75, -0.2, favours[1], transform=ax.transAxes, ha="center", va="top")
     ax.figure.subplots_adjust(left=0.25, right=0.62, bottom=0.2)
     return ax
+
+
+def undrawable(result: MetaResult, measure: str | None = None) -> str | None:
+    """Why :func:`forest` cannot draw ``result`` (values not finite or too large), or None."""
+    ratio = measure is not None and measure.upper() in RATIO_MEASURES
+    rows = result.summary_frame()
+    k = result.k
+    numbers = np.r_[
+        rows.iloc[:k][["estimate", "ci_low", "ci_high"]].to_numpy(dtype=float).ravel(),
+        [rows.iloc[k].ci_low, rows.iloc[k].ci_high],
+    ]
+    pi = np.array([result.pi_low, result.pi_high], dtype=float)
+    limit = LOG_LIMIT if ratio else LIMIT
+    with np.errstate(invalid="ignore", over="ignore"):
+        if not np.all(np.isfinite(numbers)) or np.any(
+            np.abs(np.r_[numbers, pi[np.isfinite(pi)]]) > limit
+        ):
+            return (
+                f"values must be finite and within {limit:g} in absolute value"
+                f"{' (log scale)' if ratio else ''} to be drawn in a forest plot"
+            )
+    return None
 
 
 def _interval(show: Any, est: float, low: float, high: float) -> str:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from calcidata.display.html import HTML
 from calcidata.display.labels import humanize
-from calcidata.display.metaplot import forest
+from calcidata.display.metaplot import forest, undrawable
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
@@ -72,10 +72,23 @@ def pooled_forests(bodies: Sequence[PooledBody]) -> HTML:
     -------
     HTML
         An ``<img>`` of the figure (closed after drawing, so a notebook shows
-        it once), or :data:`NONE_POOLED` when ``bodies`` is empty.
+        it once), or :data:`NONE_POOLED` when ``bodies`` is empty. A body whose
+        values cannot be drawn (not finite, or too large: see
+        :func:`calcidata.display.metaplot.undrawable`) is named in a sentence
+        under the figure instead of failing the report.
     """
     if not bodies:
         return HTML(f'<p class="calcidata-muted">{NONE_POOLED}</p>')
+    why = [undrawable(b.result, b.measure) for b in bodies]
+    note = "".join(
+        f'<p class="calcidata-muted">Not drawn: {html.escape(panel_title(b))} '
+        f"({html.escape(w)}).</p>"
+        for b, w in zip(bodies, why, strict=True)
+        if w
+    )
+    bodies = [b for b, w in zip(bodies, why, strict=True) if not w]
+    if not bodies:
+        return HTML(note)
     import matplotlib.pyplot as plt
 
     fig = pooled_forest_figure(bodies)
@@ -86,7 +99,7 @@ def pooled_forests(bodies: Sequence[PooledBody]) -> HTML:
     titles = "; ".join(panel_title(b) for b in bodies)
     return HTML(
         f'<img class="calcidata-forest" alt="Forest plots: {html.escape(titles, quote=True)}" '
-        f'src="data:image/png;base64,{data}">'
+        f'src="data:image/png;base64,{data}">' + note
     )
 
 

@@ -24,12 +24,16 @@ the pandera schemas (see :mod:`calcidata.export._spec`).
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
+import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
+from calcidata._io import atomic_write, output_dir
 from calcidata._version import __version__
-from calcidata.errors import ParameterError
+from calcidata.errors import FileAccessError, ParameterError
 
 FORMATS = ("datapackage", "parquet", "sqlite", "duckdb", "xlsx", "jsonschema")
 #: File name of the single-file formats.
@@ -66,8 +70,10 @@ def export_tables(
     Parameters
     ----------
     out : path-like
-        Output directory; created if missing. Files are written atomically
-        (a temporary file, then renamed), so a failed export leaves no partial file.
+        Output directory; created if missing. Every format is first written to a
+        temporary folder inside it and moved in only when all succeeded: a failed
+        export writes nothing. Files calcidata did not write (not listed in
+        ``.calcidata-export.json``) are never replaced.
     format : str or iterable of str
         One or more of ``datapackage``, ``parquet``, ``sqlite``, ``duckdb``,
         ``xlsx``, ``jsonschema``, or ``all``.
@@ -87,43 +93,70 @@ def export_tables(
         On an unknown format.
     DataValidationError
         When the tables do not validate (nothing is written then).
+    FileAccessError
+        When ``out`` is a file, is not writable, or holds files of the same names
+        that calcidata did not write.
     """
     formats = _formats(format)
     if tables is None:
         from calcidata.tables.loader import load
 
         tables = load(data_dir)
-    target = Path(out)
-    if target.exists() and not target.is_dir():
-        raise ParameterError(f"--out must be a directory, and {target} is a file")
-    target.mkdir(parents=True, exist_ok=True)
-    written: list[Path] = []
-    for fmt in formats:
-        if fmt == "datapackage":
-            from calcidata.export import datapackage
+    target = output_dir(out)
+    owned = _owned(target)
+    staging = Path(tempfile.mkdtemp(prefix=".calcidata-export.", dir=target))
+    try:
+        staged = [p for fmt in formats for p in _write(fmt, tables, staging)]
+        names = [p.name for p in staged]
+        foreign = [n for n in names if (target / n).exists() and n not in owned]
+        if foreign:
+            raise FileAccessError(
+                f"{target}: already holds {', '.join(foreign)}, which calcidata did not "
+                "write and would replace; choose another --out folder or move them"
+            )
+        atomic_write(target / OWNED, json.dumps(sorted(owned | set(names)), indent=1) + "\n")
+        for path in staged:
+            os.replace(path, target / path.name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return [target / n for n in names]
 
-            written += datapackage.write(tables, target)
-        elif fmt == "jsonschema":
-            from calcidata.export import jsonschema
 
-            written += jsonschema.write(tables, target)
-        elif fmt == "parquet":
-            from calcidata.export.files import write_parquet
+#: The file in an export folder listing the files calcidata wrote there.
+OWNED = ".calcidata-export.json"
 
-            written += write_parquet(tables, target)
-        elif fmt == "xlsx":
-            from calcidata.export.files import write_xlsx
 
-            written.append(write_xlsx(tables, target / FILE_NAMES["xlsx"]))
-        elif fmt == "sqlite":
-            from calcidata.export.sql import write_sqlite
+def _owned(target: Path) -> set[str]:
+    """Names of the files an earlier export wrote into ``target``."""
+    try:
+        names = json.loads((target / OWNED).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return set()
+    return {n for n in names if isinstance(n, str)} if isinstance(names, list) else set()
 
-            written.append(write_sqlite(tables, target / FILE_NAMES["sqlite"]))
-        elif fmt == "duckdb":
-            from calcidata.export.sql import write_duckdb
 
-            written.append(write_duckdb(tables, target / FILE_NAMES["duckdb"]))
-    return written
+def _write(fmt: str, tables, target: Path) -> list[Path]:
+    """Write one format into ``target``; return the files written."""
+    if fmt == "datapackage":
+        from calcidata.export import datapackage
+
+        return datapackage.write(tables, target)
+    if fmt == "jsonschema":
+        from calcidata.export import jsonschema
+
+        return jsonschema.write(tables, target)
+    if fmt == "parquet":
+        from calcidata.export.files import write_parquet
+
+        return write_parquet(tables, target)
+    if fmt == "xlsx":
+        from calcidata.export.files import write_xlsx
+
+        return [write_xlsx(tables, target / FILE_NAMES["xlsx"])]
+    from calcidata.export import sql
+
+    writer = sql.write_sqlite if fmt == "sqlite" else sql.write_duckdb
+    return [writer(tables, target / FILE_NAMES[fmt])]
 
 
 def _detect(path: Path) -> str:

@@ -92,8 +92,25 @@ def _dictionary_sheet() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _text_as_text(sheet) -> None:
+    """Store every text cell as text, never as a formula (a spreadsheet never runs it).
+
+    openpyxl takes a string that starts with ``=`` for a formula; a cell such as
+    ``=HYPERLINK(...)`` from a table would then be live in the workbook and read
+    back as nothing. Typed as a string it is shown, and read back, as written
+    (OWASP's advice on formula injection, without altering the value).
+    """
+    for row in sheet.iter_rows():
+        for cell in row:
+            if cell.data_type == "f":
+                cell.data_type = "s"
+
+
 def write_xlsx(tables, target: Path) -> Path:
-    """Write one workbook: an ``about`` sheet, a ``columns`` sheet, then one sheet per table."""
+    """Write one workbook: an ``about`` sheet, a ``columns`` sheet, then one sheet per table.
+
+    Text cells are stored as text, never as formulas (see :func:`_text_as_text`).
+    """
     info = stamp(tables.version)
     about = pd.DataFrame(
         {
@@ -118,6 +135,8 @@ def write_xlsx(tables, target: Path) -> Path:
                 frame.to_excel(writer, sheet_name=s.name, index=False)
                 sheet = writer.sheets[s.name]
                 sheet.freeze_panes = "A2"
+            for sheet in writer.book.worksheets:
+                _text_as_text(sheet)
             props = writer.book.properties
             props.title = "calcidata tables"
             props.version = info["calcidata_version"]

@@ -19,8 +19,16 @@ from dataclasses import replace
 from pathlib import Path
 
 from calcidata import paths
+from calcidata._io import output_dir
 from calcidata.errors import ParameterError, RenderError
-from calcidata.reports.index import FAILED_DIR, MANIFEST_SUFFIX, read_manifests, write_index
+from calcidata.reports.index import (
+    FAILED_DIR,
+    MANIFEST_SUFFIX,
+    check_owned,
+    clear_failed,
+    read_manifests,
+    write_index,
+)
 from calcidata.reports.plan import (
     LOCK_NAME,
     BuildResult,
@@ -47,7 +55,8 @@ __all__ = ["render", "build", "BuildResult", "Outcome", "plan"]
 @contextlib.contextmanager
 def _locked(out: Path) -> Iterator[None]:
     """Hold ``out``'s lock file: one build or render at a time writes there."""
-    out.mkdir(parents=True, exist_ok=True)
+    output_dir(out)
+    check_owned(out)
     with open(out / LOCK_NAME, "a+") as f:
         try:
             import fcntl
@@ -123,6 +132,7 @@ def render(
     registry = REPORTS if reports is None else reports
     spec = _lookup(registry, report)
     data = paths.data_dir(data_dir).resolve()
+    version = _data_version(data)  # the tables are read as `validate` reads them, first
     catalog = Catalog.from_data_dir(data)
     values = check_params(spec, dict(params or {}), catalog)
     notebooks = Path(notebooks_dir).resolve() if notebooks_dir else paths.notebooks_dir()
@@ -137,8 +147,9 @@ def render(
         by="render",
         cache_={},
     )
-    job = replace(job, data_version=_data_version(data))
+    job = replace(job, data_version=version)
     with _locked(Path(out_dir)):
+        check_owned(out_dir, [job.html])
         worker = Worker(data, Path(job.notebook).parent, prestart=job.kernel_name)
         try:
             _prepare()  # while the kernel starts
@@ -197,6 +208,8 @@ def build(
         planned = plan(out, data_dir=data_dir, notebooks_dir=notebooks_dir, reports=registry)
         result.planned = len(planned)
         todo = [j for j in planned if force or not is_up_to_date(j)]
+        check_owned(out, [j.html for j in todo])
+        clear_failed(out, registry)  # the index shows the failures of this build only
         if todo:
             _remove_leftovers(out, registry)
             version = _data_version(Path(planned[0].data_dir))

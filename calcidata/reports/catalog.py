@@ -13,7 +13,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from calcidata import paths
-from calcidata.errors import ParameterError
+from calcidata._io import oversize
+from calcidata.errors import FileAccessError
 from calcidata.tables.hierarchy import ancestors
 
 #: Names of the sets of allowed values a parameter can draw from (see Catalog.allowed).
@@ -49,10 +50,15 @@ class Catalog:
         def rows(name: str) -> list[dict[str, str]]:
             path = directory / f"{name}.csv"
             try:
-                with open(path, encoding="utf-8-sig", newline="") as f:
-                    return list(csv.DictReader(f))
-            except OSError as exc:
-                raise ParameterError(f"cannot read table {name!r} from {path}: {exc}") from exc
+                if path.is_file() and oversize(path) is None:  # never a pipe or a device
+                    with open(path, encoding="utf-8-sig", newline="") as f:
+                        return list(csv.DictReader(f))
+            except (OSError, UnicodeError, csv.Error):
+                pass
+            # A file this quick read cannot take: the validated path reports why,
+            # with the messages of `calcidata validate`.
+            _validated(directory)
+            raise FileAccessError(f"{path}: cannot be read as the table {name!r}")
 
         conditions = rows("conditions")
         treatments = rows("treatments")
@@ -139,6 +145,13 @@ class Catalog:
         if kind == MODALITIES:
             return list(_vocabulary("MODALITIES"))
         raise KeyError(kind)
+
+
+def _validated(directory) -> None:
+    """Load the tables as ``calcidata validate`` does: raises their problems, if any."""
+    from calcidata.tables.loader import load
+
+    load(directory)
 
 
 def _s(value: str | None) -> str:

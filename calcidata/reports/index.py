@@ -15,9 +15,10 @@ renders nothing never loads the tables. The page is an autoescaped jinja2 templa
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from functools import cache
 from pathlib import Path
 from urllib.parse import quote
@@ -27,7 +28,7 @@ import jinja2
 from calcidata import NOTICE, paths
 from calcidata._io import atomic_write, content_hash
 from calcidata._version import __version__
-from calcidata.errors import CalcidataError
+from calcidata.errors import CalcidataError, FileAccessError
 
 MANIFEST_SUFFIX = ".manifest.json"
 FAILED_DIR = "_failed"
@@ -35,6 +36,10 @@ FAILED_DIR = "_failed"
 INDEX_DATA = "_index.json"
 #: The reports a map cell (or a condition in the map's header) links to, first found first.
 CELL_REPORTS = ("condition_report", "treatment_comparison")
+#: Written in the head of every index calcidata writes: only such a page is replaced.
+MARKER = '<meta name="generator" content="calcidata">'
+#: What marked the index before :data:`MARKER` existed.
+_LEGACY_MARKER = "<title>calcidata reports</title>"
 
 _PACKAGE = Path(__file__).resolve().parents[1]
 ABOUT = (
@@ -246,15 +251,71 @@ def render_index(out_dir: str | os.PathLike, reports: Mapping, data: dict | None
     )
 
 
+def _written_by_calcidata(path: Path) -> bool:
+    """Whether ``path`` is missing, or is a file calcidata wrote (it holds a marker)."""
+    if not path.exists() and not path.is_symlink():
+        return True
+    if not path.is_file():
+        return False
+    with open(path, "rb") as f:
+        head = f.read(4096).decode("utf-8", errors="replace")
+    return MARKER in head or _LEGACY_MARKER in head
+
+
+def check_owned(out_dir: str | os.PathLike, pages: Iterable[Path] = ()) -> None:
+    """Refuse to go on when ``out_dir`` holds an index or a page calcidata did not write.
+
+    ``pages`` are the report pages about to be written: each may exist only beside
+    its manifest (calcidata writes both). Raises
+    :class:`~calcidata.errors.FileAccessError` naming the file; nothing is written.
+    """
+    index = Path(out_dir) / "index.html"
+    if not _written_by_calcidata(index):
+        raise FileAccessError(
+            f"{index}: exists and was not written by calcidata, which would replace it; "
+            "choose another --out folder or move that file"
+        )
+    for page in pages:
+        if page.parent.exists() and not page.parent.is_dir():
+            raise FileAccessError(
+                f"{page.parent}: is a file where calcidata writes a folder of report pages; "
+                "choose another --out folder or move that file"
+            )
+        manifest = page.with_name(page.stem + MANIFEST_SUFFIX)
+        if (page.exists() or page.is_symlink()) and not manifest.is_file():
+            raise FileAccessError(
+                f"{page}: exists and was not written by calcidata (no {manifest.name} "
+                "beside it); choose another --out folder or move that file"
+            )
+
+
+def clear_failed(out_dir: str | os.PathLike, reports: Iterable[str]) -> None:
+    """Remove the executed copies of failed renders: a build shows its own failures only."""
+    failed = Path(out_dir) / FAILED_DIR
+    for name in reports:
+        folder = failed / name
+        if not folder.is_dir():
+            continue
+        for copy in folder.glob("*.ipynb"):
+            copy.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            folder.rmdir()  # only when empty
+    with contextlib.suppress(OSError):
+        failed.rmdir()
+
+
 def write_index(
     out_dir: str | os.PathLike, reports: Mapping, data_dir: str | os.PathLike | None = None
 ) -> Path:
     """Write ``index.html`` in ``out_dir`` (atomically, and only when it changed).
 
     ``data_dir``: the tables the reports were rendered from (default: the shipped ones,
-    or ``$CALCIDATA_DATA_DIR``), for the condition tree and the map.
+    or ``$CALCIDATA_DATA_DIR``), for the condition tree and the map. An ``index.html``
+    that calcidata did not write is never replaced
+    (:class:`~calcidata.errors.FileAccessError`).
     """
     path = Path(out_dir) / "index.html"
+    check_owned(out_dir)
     text = render_index(out_dir, reports, index_data(out_dir, data_dir))
     try:
         if path.read_text(encoding="utf-8") == text:

@@ -151,8 +151,22 @@ def all_modules() -> list[str]:
 
 
 def data_fingerprint(data_dir: Path) -> str:
-    """Hash of the names and bytes of every table file in ``data_dir``."""
-    return content_hash(sorted(data_dir.glob("*.csv")), length=64)
+    """Hash of the names and bytes of every table file in ``data_dir``.
+
+    A table that cannot be read (a folder, a pipe, a device, an I/O error) is
+    reported as ``calcidata validate`` reports it; such a file is never read.
+    """
+    files = sorted(data_dir.glob("*.csv"))
+    regular = [p for p in files if p.is_file()]
+    try:
+        if len(regular) != len(files):
+            raise IsADirectoryError
+        return content_hash(regular, length=64)
+    except OSError:
+        from calcidata.tables.loader import load
+
+        load(data_dir)  # raises the tables' problems, with the messages of `validate`
+        return content_hash(regular, length=64)  # only a file that is no table was odd
 
 
 def notebook_essence(nb: Mapping) -> dict:

@@ -23,7 +23,8 @@ from calcidata.schemas.spec import column_kind, column_meta
 from calcidata.schemas.vocabularies import PATTERN_WORDS
 from calcidata.tables.reader import RawTable, shorten
 
-_INT = re.compile(r"^[+-]?\d+$")
+_INT = re.compile(r"^[+-]?\d{1,30}$")
+_INT64 = (-(2**63), 2**63 - 1)
 _TRUE = {"true", "1", "yes"}
 _FALSE = {"false", "0", "no"}
 
@@ -36,12 +37,15 @@ def _parse(raw: pd.Series, kind: str) -> tuple[pd.Series, pd.Series, str]:
         bad = present & ~np.isfinite(values.fillna(0.0)) | (present & values.isna())
         return values.where(~bad), bad, "must be a finite number (use '.' for decimals)"
     if kind == "integer":
-        ok = raw.map(lambda v: v is None or bool(_INT.match(v)))
+        ok = raw.map(
+            lambda v: v is None or (bool(_INT.match(v)) and _INT64[0] <= int(v) <= _INT64[1])
+        )
         values = pd.array(
             [int(v) if (v is not None and o) else pd.NA for v, o in zip(raw, ok, strict=True)],
             dtype="Int64",
         )
-        return pd.Series(values, index=raw.index), present & ~ok, "must be a whole number"
+        rule = f"must be a whole number from {_INT64[0]} to {_INT64[1]} (a 64-bit integer)"
+        return pd.Series(values, index=raw.index), present & ~ok, rule
     if kind == "boolean":
         low = raw.map(lambda v: None if v is None else v.lower())
         ok = low.map(lambda v: v is None or v in _TRUE or v in _FALSE)

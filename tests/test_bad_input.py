@@ -1,0 +1,770 @@
+"""Hostile input, one case per kind of failure and per command: a message, never a traceback.
+
+Every case runs a real ``calcidata`` command on real files and checks the exit
+status of the one table (0 ok, 1 problems found or failed, 2 bad usage), that
+no traceback and no "internal error" is printed, that the message names the
+file (and its line and column where there is one), and that every input file
+has the same SHA-256 after the command as before. Only the test marked
+``slow`` starts a notebook kernel: every other case fails before one would.
+The exit statuses and what each command does are documented in docs/errors.md.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from calcidata.cli import main
+
+from .conftest import read_rows, write_rows
+
+ROOT_USER = hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+@dataclass
+class Case:
+    """What one command did with one hostile input, and what it must have said."""
+
+    argv: list[str]
+    status: int
+    words: list[str]
+    inputs: list[Path] = field(default_factory=list)
+    #: Paths that must not exist afterwards (nothing written).
+    absent: list[Path] = field(default_factory=list)
+
+
+def _sha(paths: list[Path]) -> dict[str, str]:
+    found = {}
+    for root in paths:
+        files = sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else [root]
+        for p in files:
+            if p.is_file():
+                found[str(p)] = hashlib.sha256(p.read_bytes()).hexdigest()
+    return found
+
+
+def _edit(data: Path, table: str, row: int, column: str, value: str) -> Path:
+    path = data / f"{table}.csv"
+    header, rows = read_rows(path)
+    rows[row][column] = value
+    write_rows(path, header, rows)
+    return path
+
+
+def _line_of(path: Path, row: int) -> int:
+    """The CSV line on which data row ``row`` starts (the header is line 1)."""
+    with path.open(encoding="utf-8", newline="") as f:
+        reader = csv.reader(f)
+        next(reader)
+        end = reader.line_num
+        for i, _ in enumerate(reader):
+            if i == row:
+                return end + 1
+            end = reader.line_num
+    raise IndexError(row)
+
+
+def _shipped_copy(tmp: Path) -> Path:
+    """A copy of the shipped tables (they have study outcomes with counts)."""
+    import shutil
+
+    from calcidata import paths
+
+    target = tmp / "shipped"
+    shutil.copytree(paths.data_dir(), target, ignore=shutil.ignore_patterns("*.md"))
+    return target
+
+
+def _prescriptions(tmp: Path, rows: int = 3) -> Path:
+    path = tmp / "rx.csv"
+    frame = pd.DataFrame(
+        {
+            "treatment": ["fixture_drug"] * rows,
+            "dose": ["200"] * rows,
+            "unit": ["mg"] * rows,
+            "frequency": ["TID"] * rows,
+        }
+    )
+    frame.to_csv(path, index=False)
+    return path
+
+
+# --- the commands, each run on a broken data directory ------------------------------------
+
+COMMANDS: dict[str, Callable[[Path, Path], list[str]]] = {
+    "validate": lambda data, tmp: ["validate", "--data-dir", str(data)],
+    "summary": lambda data, tmp: ["summary", "--data-dir", str(data)],
+    "dictionary": lambda data, tmp: ["dictionary", "--check", "--data-dir", str(data)],
+    "export": lambda data, tmp: [
+        "export",
+        "--format",
+        "all",
+        "--out",
+        str(tmp / "exported"),
+        "--data-dir",
+        str(data),
+    ],
+    "render": lambda data, tmp: [
+        "render",
+        "condition_report",
+        "-p",
+        "condition_id",
+        "fixture_shoulder",
+        "--out",
+        str(tmp / "reports"),
+        "--data-dir",
+        str(data),
+    ],
+    "build": lambda data, tmp: [
+        "build",
+        "--no-progress",
+        "--out",
+        str(tmp / "reports"),
+        "--data-dir",
+        str(data),
+    ],
+    "audit": lambda data, tmp: [
+        "audit",
+        str(_prescriptions(tmp)),
+        "--out",
+        str(tmp / "audited.csv"),
+        "--data-dir",
+        str(data),
+    ],
+}
+
+
+def _outputs(tmp: Path) -> list[Path]:
+    return [tmp / "exported", tmp / "reports", tmp / "audited.csv"]
+
+
+# --- the broken tables: each returns the file and the words (line, column) to report ----
+
+
+def _control_character(data: Path, tmp: Path) -> tuple[list[Path], list[str]]:
+    path = _edit(data, "treatments", 0, "name", "Fixture\x1b[31m drug")
+    return [path], [f"{path}:{_line_of(path, 0)}", "'name'", "control character U+001B"]
+
+
+def _nul_character(data: Path, tmp: Path) -> tuple[list[Path], list[str]]:
+    path = _edit(data, "conditions", 0, "name", "bad\x00name")
+    return [path], [f"{path}:{_line_of(path, 0)}", "'name'", "control character U+0000"]
+
+
+def _count_beyond_64_bits(data: Path, tmp: Path) -> tuple[list[Path], list[str]]:
+    path = data / "study_outcomes.csv"
+    header, rows = read_rows(path)
+    row = next(i for i, r in enumerate(rows) if r["n_treatment"])
+    rows[row]["n_treatment"] = str(2**64 + 1)
+    write_rows(path, header, rows)
+    return [path], [f"{path}:{_line_of(path, row)}", "'n_treatment'", "64-bit"]
+
+
+def _latin1_bytes(data: Path, tmp: Path) -> tuple[list[Path], list[str]]:
+    path = data / "conditions.csv"
+    path.write_bytes(path.read_bytes().replace(b"Fixture", "Fixtur\u00e9".encode("latin-1"), 1))
+    return [path], [f"{path}:2", "not valid UTF-8"]
+
+
+def _long_cell(data: Path, tmp: Path) -> tuple[list[Path], list[str]]:
+    line = _line_of(data / "treatments.csv", 1)
+    path = _edit(data, "treatments", 1, "purpose", "x" * 200 * 1024)
+    words = [f"{path}:{line}", "'purpose'", "204800 characters long"]
+    return [path], words
+
+
+def _table_is_a_folder(data: Path, tmp: Path) -> tuple[list[Path], list[str]]:
+    path = data / "sources.csv"
+    path.unlink()
+    path.mkdir()
+    return [], [str(path), "is a folder"]
+
+
+def _table_too_large(data: Path, tmp: Path) -> tuple[list[Path], list[str]]:
+    from calcidata._io import MAX_TABLE_BYTES
+
+    path = data / "evidence.csv"
+    with path.open("r+b") as f:  # sparse: the size is there, the bytes are not written
+        f.truncate(MAX_TABLE_BYTES + 1)
+    return [path], [str(path), "MiB"]
+
+
+BROKEN_TABLES = {
+    "control_character": _control_character,
+    "nul_character": _nul_character,
+    "count_beyond_64_bits": _count_beyond_64_bits,
+    "latin1_bytes": _latin1_bytes,
+    "over_long_cell": _long_cell,
+    "table_is_a_folder": _table_is_a_folder,
+    "table_over_the_size_limit": _table_too_large,
+}
+
+
+def _run(case: Case, capsys) -> str:
+    before = _sha(case.inputs)
+    status = main(case.argv)
+    out, err = capsys.readouterr()
+    text = out + err
+    assert status == case.status, text
+    assert "Traceback" not in text and "internal error" not in text, text
+    for words in case.words:
+        assert words in err, f"{words!r} not in:\n{err}"
+    assert _sha(case.inputs) == before, "an input file was modified"
+    for path in case.absent:
+        assert not path.exists() or (path.is_dir() and not _visible(path)), f"{path} written"
+    return err
+
+
+def _visible(folder: Path) -> list[str]:
+    return [p.name for p in folder.iterdir() if p.name != ".calcidata.lock"]
+
+
+@pytest.mark.parametrize("command", list(COMMANDS))
+@pytest.mark.parametrize("kind", list(BROKEN_TABLES))
+def test_broken_tables_are_reported_with_file_line_and_column_by_every_command(
+    kind, command, minimal, tmp_path, capsys
+):
+    data = minimal
+    if kind == "count_beyond_64_bits":  # the fixture tables have no arm-level counts
+        data = _shipped_copy(tmp_path)
+    broken, words = BROKEN_TABLES[kind](data, tmp_path)
+    argv = COMMANDS[command](data, tmp_path)
+    case = Case(argv, 1, words, inputs=[data, *broken], absent=_outputs(tmp_path))
+    err = _run(case, capsys)
+    assert "quot" not in err  # an over-long cell is not a quoting problem
+
+
+def test_validate_reports_the_same_words_as_render_and_build(minimal, tmp_path, capsys):
+    _control_character(minimal, tmp_path)
+    _long_cell(minimal, tmp_path)
+    said = {}
+    for command in ("validate", "render", "build", "export"):
+        assert main(COMMANDS[command](minimal, tmp_path)) == 1
+        said[command] = capsys.readouterr().err
+    assert said["render"] == said["validate"] == said["build"] == said["export"]
+
+
+# --- output paths of the wrong kind ---------------------------------------------------------
+
+
+def _out_is_a_file(tmp: Path) -> Path:
+    path = tmp / "taken"
+    path.write_text("mine\n")
+    return path
+
+
+def _out_is_read_only(tmp: Path) -> Path:
+    path = tmp / "locked"
+    path.mkdir()
+    path.chmod(0o500)
+    return path
+
+
+OUT_COMMANDS = {
+    "export": lambda data, out: ["export", "--out", str(out), "--data-dir", str(data)],
+    "render": lambda data, out: [
+        "render",
+        "condition_report",
+        "-p",
+        "condition_id",
+        "fixture_shoulder",
+        "--out",
+        str(out),
+        "--data-dir",
+        str(data),
+    ],
+    "build": lambda data, out: [
+        "build",
+        "--no-progress",
+        "--out",
+        str(out),
+        "--data-dir",
+        str(data),
+    ],
+}
+
+
+@pytest.mark.parametrize("command", list(OUT_COMMANDS))
+@pytest.mark.parametrize(
+    ("where", "make", "words"),
+    [
+        ("a_file", _out_is_a_file, "is a file"),
+        pytest.param(
+            "read_only",
+            _out_is_read_only,
+            "not writable",
+            marks=pytest.mark.skipif(ROOT_USER, reason="root writes into read-only folders"),
+        ),
+    ],
+)
+def test_out_of_the_wrong_kind_is_a_message_naming_it(
+    command, where, make, words, minimal, tmp_path, capsys
+):
+    out = make(tmp_path)
+    before = _sha([out])
+    case = Case(OUT_COMMANDS[command](minimal, out), 1, [str(out), words], inputs=[minimal, out])
+    _run(case, capsys)
+    assert _sha([out]) == before
+
+
+@pytest.mark.parametrize(
+    ("make", "words", "status"),
+    [
+        (lambda tmp: tmp / "nested" / "x.csv", "is a file", 1),
+        (lambda tmp: (tmp / "folder.csv").mkdir() or tmp / "folder.csv", "is a folder", 1),
+        (lambda tmp: tmp / "result.json", ".csv or .parquet", 2),
+    ],
+    ids=["folder_of_out_is_a_file", "out_is_a_folder", "unknown_extension"],
+)
+def test_audit_out_of_the_wrong_kind(make, words, status, fixture_tables, tmp_path, capsys):
+    (tmp_path / "nested").write_text("a file, not a folder\n")
+    source = _prescriptions(tmp_path)
+    out = make(tmp_path)
+    argv = ["audit", str(source), "--out", str(out), "--data-dir", str(fixture_tables.data_dir)]
+    _run(Case(argv, status, [words], inputs=[source, fixture_tables.data_dir]), capsys)
+    leftovers = [p.name for p in tmp_path.rglob("*") if ".tmp" in p.name]
+    assert leftovers == []
+
+
+# --- the audit's own input -------------------------------------------------------------------
+
+
+def _parquet(tmp: Path, dose) -> Path:
+    path = tmp / "rx.parquet"
+    pd.DataFrame(
+        {"treatment": ["fixture_drug"] * 2, "dose": dose, "unit": ["mg"] * 2, "frequency": [3, 3]}
+    ).to_parquet(path)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("dose", "words"),
+    [
+        (pd.to_datetime(["2024-01-01", "2024-01-02"]), "datetime64"),
+        (pd.to_timedelta([200, 400], unit="s"), "timedelta64"),
+        ([True, False], "bool"),
+    ],
+    ids=["datetime", "timedelta", "bool"],
+)
+def test_audit_of_a_dose_column_that_holds_no_numbers_is_a_parameter_error(
+    dose, words, fixture_tables, tmp_path, capsys
+):
+    source = _parquet(tmp_path, dose)
+    out = tmp_path / "out.csv"
+    argv = ["audit", str(source), "--out", str(out), "--data-dir", str(fixture_tables.data_dir)]
+    _run(Case(argv, 2, [str(source), "'dose'", words], inputs=[source], absent=[out]), capsys)
+
+
+def test_a_failed_audit_leaves_no_temporary_file(fixture_tables, tmp_path, capsys):
+    source = tmp_path / "rx.csv"
+    good = "fixture_drug,200,mg,TID\n" * 60_000  # more than one block of the reader
+    source.write_text("treatment,dose,unit,frequency\n" + good + "x,1\n" + good)
+    out = tmp_path / "out.parquet"
+    argv = ["audit", str(source), "--out", str(out), "--chunk-rows", "1000"]
+    argv += ["--data-dir", str(fixture_tables.data_dir)]
+    _run(Case(argv, 1, [str(source), "cannot be read"], inputs=[source], absent=[out]), capsys)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rx.csv"]
+
+
+def test_audit_of_a_missing_or_folder_input_is_a_file_error(fixture_tables, tmp_path, capsys):
+    data = ["--data-dir", str(fixture_tables.data_dir)]
+    missing = tmp_path / "missing.csv"
+    _run(Case(["audit", str(missing), *data], 1, [str(missing), "no such file"]), capsys)
+    folder = tmp_path / "folder.csv"
+    folder.mkdir()
+    _run(Case(["audit", str(folder), *data], 1, [str(folder), "is a folder"]), capsys)
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        [True, False, None],
+        [pd.Timestamp("2024-01-01"), pd.Timedelta(days=1), "two hundred"],
+        [b"200", [200], {"dose": 200}],
+        [complex(200, 0), pd.NaT, "200 mg"],
+    ],
+    ids=["booleans", "dates_and_durations", "bytes_lists_dicts", "complex_and_nat"],
+)
+def test_odd_cells_in_an_object_dose_or_frequency_are_invalid_input(values, fixture_tables):
+    from calcidata import audit_doses
+
+    for role in ("dose", "frequency"):
+        frame = pd.DataFrame(
+            {
+                "treatment": ["fixture_drug"] * 3,
+                "dose": pd.Series(["200"] * 3, dtype=object),
+                "unit": ["mg"] * 3,
+                "frequency": pd.Series(["TID"] * 3, dtype=object),
+            }
+        )
+        frame[role] = pd.Series(values, dtype=object)
+        audited = audit_doses(frame, tables=fixture_tables)
+        assert set(audited["status"]) == {"invalid_input"}, (role, audited["reason"].tolist())
+
+
+@pytest.mark.parametrize(
+    "column",
+    [
+        pd.Series(pd.to_datetime(["2024-01-01"] * 3)),
+        pd.Series(pd.to_datetime(["2024-01-01"] * 3)).dt.tz_localize("UTC"),
+        pd.Series(pd.to_timedelta([1, 2, 3], unit="D")),
+        pd.Series([True, False, True]),
+        pd.Series(pd.array([True, None, False], dtype="boolean")),
+        pd.Series(pd.Categorical(pd.to_datetime(["2024-01-01"] * 3))),
+        pd.Series(pd.period_range("2024-01", periods=3, freq="M")),
+        pd.Series([1 + 0j, 2 + 0j, 3 + 0j]),
+    ],
+    ids=[
+        "datetime",
+        "datetime_tz",
+        "timedelta",
+        "bool",
+        "nullable_bool",
+        "categorical_dates",
+        "period",
+        "complex",
+    ],  # fmt: skip
+)
+def test_columns_of_the_wrong_type_are_parameter_errors_never_a_verdict(column, fixture_tables):
+    from calcidata import audit_doses
+    from calcidata.errors import ParameterError
+
+    for role in ("dose", "frequency", "unit", "treatment"):
+        frame = pd.DataFrame(
+            {
+                "treatment": ["fixture_drug"] * 3,
+                "dose": [200] * 3,
+                "unit": ["mg"] * 3,
+                "frequency": [3] * 3,
+            }  # fmt: skip
+        )
+        frame[role] = column.array
+        with pytest.raises(ParameterError, match=f"'{role}'"):
+            audit_doses(frame, tables=fixture_tables)
+
+
+def test_nullable_and_categorical_numbers_are_audited_as_numbers(fixture_tables):
+    from calcidata import audit_doses
+
+    frame = pd.DataFrame(
+        {
+            "treatment": ["fixture_drug"] * 3,
+            "dose": pd.array([200, None, 200], dtype="Int64"),
+            "unit": pd.Categorical(["mg"] * 3),
+            "frequency": pd.Categorical([3, 3, 3]),
+        }
+    )
+    plain = frame.astype({"dose": "float64", "unit": object, "frequency": "int64"})
+    got = audit_doses(frame, tables=fixture_tables)
+    want = audit_doses(plain, tables=fixture_tables)
+    assert got["status"].tolist() == want["status"].tolist()
+    assert got["status"].iloc[1] == "invalid_input"
+
+
+# --- state that outlives its cause ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", ["render", "build"])
+def test_a_users_own_index_html_is_never_replaced(command, minimal, tmp_path, capsys):
+    out = tmp_path / "mine"
+    out.mkdir()
+    index = out / "index.html"
+    index.write_text("<html><body>my own page</body></html>\n")
+    argv = OUT_COMMANDS[command](minimal, out)
+    _run(Case(argv, 1, [str(index), "not written by calcidata"], inputs=[minimal, index]), capsys)
+    assert sorted(_visible(out)) == ["index.html"]
+
+
+def test_an_export_never_replaces_a_file_it_did_not_write(minimal, tmp_path, capsys):
+    out = tmp_path / "exported"
+    out.mkdir()
+    mine = out / "sources.csv"
+    mine.write_text("my own sources\n")
+    argv = ["export", "--out", str(out), "--data-dir", str(minimal)]
+    _run(Case(argv, 1, [str(out), "sources.csv", "did not"], inputs=[minimal, mine]), capsys)
+    assert sorted(p.name for p in out.iterdir()) == ["sources.csv"]
+    assert main(["export", "--out", str(tmp_path / "fresh"), "--data-dir", str(minimal)]) == 0
+    assert main(["export", "--out", str(tmp_path / "fresh"), "--data-dir", str(minimal)]) == 0
+
+
+def test_an_export_that_fails_half_way_writes_nothing(minimal, tmp_path, capsys, monkeypatch):
+    from calcidata.export import files
+
+    def broken(tables, target):
+        raise OSError(28, "No space left on device", str(target))
+
+    monkeypatch.setattr(files, "write_xlsx", broken)
+    out = tmp_path / "exported"
+    argv = ["export", "--format", "all", "--out", str(out), "--data-dir", str(minimal)]
+    _run(Case(argv, 1, ["calcidata.xlsx", "No space left"], inputs=[minimal]), capsys)
+    assert list(out.iterdir()) == []
+
+
+# --- spreadsheet formula injection -----------------------------------------------------------
+
+FORMULAS = [
+    "=1+1",
+    '=HYPERLINK("https://example.org","click")',
+    "+SUM(A1:A2)",
+    "-2+3",
+    "@SUM(A1)",
+    '=cmd|" /C calc"!A0',
+]
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "datapackage", "sqlite", "duckdb", "parquet"])
+def test_text_that_looks_like_a_formula_is_stored_as_text_and_read_back_unchanged(
+    fmt, minimal, tmp_path, capsys
+):
+    import calcidata
+
+    path = minimal / "treatments.csv"
+    header, rows = read_rows(path)
+    for row, text in zip(rows, FORMULAS, strict=False):
+        row["purpose"] = text
+    write_rows(path, header, rows)
+    before = _sha([minimal])
+    out = tmp_path / "exported"
+    assert main(["export", "--format", fmt, "--out", str(out), "--data-dir", str(minimal)]) == 0
+    capsys.readouterr()
+    assert _sha([minimal]) == before
+    where = {
+        "xlsx": out / "calcidata.xlsx",
+        "sqlite": out / "calcidata.sqlite",
+        "duckdb": out / "calcidata.duckdb",
+    }.get(fmt, out)
+    back = calcidata.read_export(where).treatments.set_index("treatment_id")["purpose"]
+    expected = {r["treatment_id"]: r["purpose"] for r in rows[: len(FORMULAS)]}
+    assert {k: back[k] for k in expected} == expected
+    if fmt == "xlsx":
+        import openpyxl
+
+        sheet = openpyxl.load_workbook(where)["treatments"]
+        assert [c for row in sheet.iter_rows() for c in row if c.data_type == "f"] == []
+
+
+# --- memory -----------------------------------------------------------------------------------
+
+
+def _peak_of_validate(data: Path) -> tuple[int, int, str]:
+    """Exit status, peak memory (bytes) and standard error of `validate` in a fresh process."""
+    import subprocess
+
+    script = (
+        "import resource\n"
+        "from calcidata.cli import main\n"
+        f"status = main(['validate', '--data-dir', {str(data)!r}])\n"
+        "print(status, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    status, peak = map(int, done.stdout.split()[-2:])
+    return status, peak, done.stderr
+
+
+def test_a_table_over_the_limit_is_refused_before_it_is_read(minimal, tmp_path):
+    """In a fresh process: refusing it costs no more memory than validating a small table."""
+    from calcidata._io import MAX_TABLE_BYTES
+
+    status, baseline, _ = _peak_of_validate(minimal)
+    assert status == 0
+    path = minimal / "evidence.csv"
+    with path.open("ab") as f:
+        f.write(b"x" * (MAX_TABLE_BYTES + 1))  # real bytes: reading them would cost memory
+    status, peak, err = _peak_of_validate(minimal)
+    assert status == 1 and "Traceback" not in err
+    assert str(path) in err and "MiB" in err
+    assert peak - baseline < MAX_TABLE_BYTES  # reading it whole would cost more than its size
+
+
+# --- extreme but finite values ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("scale", [1e300, 1e13, 1.0])
+def test_pooled_forests_name_a_body_too_large_to_draw_instead_of_failing(scale):
+    import calcidata
+    from calcidata.analysis.pooled import PooledBody
+    from calcidata.display import pooled_forests
+
+    keys = {"comparator": "placebo", "outcome_domain": "pain", "timepoint": "3 months"}
+    result = calcidata.meta.pool([scale * 1.0, scale * 2.0], [0.1, 0.2], method="DL")
+    huge = PooledBody(keys, result, ("A", "B"), ("a", "b"), "MD", "Drug")
+    small = PooledBody(keys, calcidata.meta.pool([1.0, 2.0], [0.1, 0.2]), ("C", "D"), ("c", "d"),
+                       "MD", "Other")  # fmt: skip
+    html = str(pooled_forests([huge, small]))
+    assert "<img" in html  # the drawable body is still drawn
+    assert ("Not drawn: Drug vs placebo" in html) == (scale > 1e12)
+
+
+# --- a failed build does not outlive a later successful one (real kernels) -------------------
+
+
+@pytest.mark.slow
+def test_after_a_failed_build_a_successful_one_lists_no_failure(minimal, tmp_path):
+    from calcidata.reports.build import build
+
+    from .render_support import copy_notebooks, fixture_registry
+
+    registry = fixture_registry("hello")
+    notebooks = copy_notebooks(tmp_path / "notebooks", hello="hello")
+    out = tmp_path / "out"
+    options = {"reports": registry, "progress": False, "data_dir": minimal, "jobs": 1}
+
+    def run():
+        return build(out, notebooks_dir=notebooks, **options)
+
+    assert run().ok
+    good = (out / "index.html").read_text()
+    copy_notebooks(notebooks, hello="fails")
+    failed = run()
+    assert not failed.ok
+    assert list((out / "_failed").rglob("*.ipynb"))
+    assert "failed in the last render" in (out / "index.html").read_text()
+    copy_notebooks(notebooks, hello="hello")  # back as it was: the old page is up to date
+    again = run()
+    assert again.ok and not again.rendered  # nothing re-rendered, and yet ...
+    index = (out / "index.html").read_text()
+    assert "failed in the last render" not in index and "_failed" not in index  # ... none stale
+    assert not (out / "_failed").exists()
+    assert index == good
+
+
+AUDIT_INPUTS = {
+    "duplicate_column_names": (
+        b"treatment,treatment,dose,unit,frequency\nfixture_drug,x,200,mg,TID\n",
+        2,
+        ["more than once"],
+    ),
+    "unclosed_quote": (b'treatment,dose,unit,frequency\n"fixture_drug,200,mg,TID\n', 1, ["cannot"]),
+    "utf16": ("treatment,dose,unit,frequency\n".encode("utf-16"), 1, ["UTF-8"]),
+    "nul_bytes": (b"\x00" * 64, 2, ["no treatment column", "'\\x00"]),  # shown escaped
+    "header_only": (b"treatment,dose,unit,frequency\n", 0, []),
+    "row_longer_than_a_block": (
+        b"treatment,dose,unit,frequency\n" + b"x" * (3 << 20) + b",200,mg,TID\n",
+        1,
+        ["a row is longer than"],
+    ),
+    "control_characters_in_cells": (
+        b"treatment,dose,unit,frequency\nfixture\x1bdrug,2\x0700,m\x00g,T\x08ID\n",
+        0,
+        ["invalid_input 1"],
+    ),
+    "huge_numbers": (
+        b"treatment,dose,unit,frequency\nfixture_drug,1e400,mg,TID\n"
+        b"fixture_drug,"
+        + str(2**200).encode()
+        + b",mg,TID\nfixture_drug,200,mg,"
+        + str(2**90).encode()
+        + b"\n",
+        0,
+        ["audited 3 rows"],
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", list(AUDIT_INPUTS))
+def test_audit_input_files_of_every_kind(kind, fixture_tables, tmp_path, capsys):
+    content, status, words = AUDIT_INPUTS[kind]
+    source = tmp_path / "rx.csv"
+    source.write_bytes(content)
+    out = tmp_path / "out.csv"
+    argv = ["audit", str(source), "--out", str(out), "--data-dir", str(fixture_tables.data_dir)]
+    named = [str(source)] if status else []
+    case = Case(argv, status, [*named, *words], inputs=[source], absent=[] if not status else [out])
+    _run(case, capsys)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["rx.csv", *(["out.csv"] if status == 0 else [])]
+    )
+
+
+def test_a_terminated_audit_leaves_no_temporary_file(fixture_tables, tmp_path):
+    """SIGTERM (what `kill` sends) ends the audit as an interruption: cleanup runs."""
+    import signal
+    import subprocess
+    import time
+
+    source = tmp_path / "rx.csv"
+    source.write_text("treatment,dose,unit,frequency\n" + "fixture_drug,200,mg,TID\n" * 400_000)
+    out = tmp_path / "out.csv"
+    argv = ["audit", str(source), "--out", str(out), "--chunk-rows", "500"]
+    argv += ["--data-dir", str(fixture_tables.data_dir)]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "calcidata", *argv], stderr=subprocess.PIPE, text=True
+    )
+    deadline = time.monotonic() + 120
+    while not any(".tmp" in p.name for p in tmp_path.iterdir()):  # writing has started
+        assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read()
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGTERM)
+    err = proc.communicate(timeout=120)[1]
+    assert proc.returncode == 130 and "interrupted" in err and "Traceback" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rx.csv"]
+
+
+@pytest.mark.parametrize("command", ["validate", "audit"])
+def test_a_pipe_in_place_of_a_file_is_never_read(command, minimal, tmp_path, capsys):
+    pipe = tmp_path / "rx.csv"
+    if command == "validate":
+        pipe = minimal / "evidence.csv"
+        pipe.unlink()
+    os.mkfifo(pipe)  # opening it would block for ever
+    argv = ["validate", "--data-dir", str(minimal)]
+    if command == "audit":
+        argv = ["audit", str(pipe), "--out", str(tmp_path / "out.csv"), "--data-dir", str(minimal)]
+    _run(Case(argv, 1, [str(pipe), "not a regular file"]), capsys)
+
+
+def test_the_audit_never_writes_over_a_table(minimal, tmp_path, capsys):
+    source = _prescriptions(tmp_path)
+    table = minimal / "evidence.csv"
+    argv = ["audit", str(source), "--out", str(table), "--data-dir", str(minimal)]
+    _run(Case(argv, 2, [str(table), "one of calcidata's tables"], inputs=[minimal, source]), capsys)
+
+
+@pytest.mark.skipif(ROOT_USER, reason="root reads files whatever their permissions")
+@pytest.mark.parametrize("command", list(COMMANDS))
+def test_an_unreadable_table_is_an_io_error_named_by_every_command(
+    command, minimal, tmp_path, capsys
+):
+    path = minimal / "treatments.csv"
+    path.chmod(0)
+    try:
+        argv = COMMANDS[command](minimal, tmp_path)
+        _run(Case(argv, 1, [str(path), "cannot be read"], absent=_outputs(tmp_path)), capsys)
+    finally:
+        path.chmod(0o644)
+
+
+def test_dictionary_never_replaces_a_readme_it_did_not_write(minimal, capsys):
+    readme = minimal / "README.md"
+    readme.write_text("# my own notes on these tables\n")
+    argv = ["dictionary", "--data-dir", str(minimal)]
+    _run(Case(argv, 1, [str(readme), "not written by calcidata"], inputs=[minimal]), capsys)
+    readme.unlink()
+    assert main(argv) == 0 and main(argv) == 0  # its own file it replaces
+
+
+def test_a_reader_that_stops_early_ends_the_audit_quietly(fixture_tables, tmp_path):
+    import subprocess
+
+    source = tmp_path / "rx.csv"
+    source.write_text("treatment,dose,unit,frequency\n" + "fixture_drug,200,mg,TID\n" * 200_000)
+    argv = ["audit", str(source), "--data-dir", str(fixture_tables.data_dir)]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "calcidata", *argv],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout.readline().startswith(b'"treatment"')
+    proc.stdout.close()  # as `| head -1` does
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 1
+    assert "Traceback" not in err and "Exception ignored" not in err and "error" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rx.csv"]
