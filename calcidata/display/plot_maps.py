@@ -97,7 +97,12 @@ def plot_evidence_map(
         legend=False,
     )
     ax.set_xticks(range(len(xs)))
-    ax.set_xticklabels([plain(v, label_width) for v in xs], rotation=60, ha="right")
+    ax.set_xticklabels([plain(v, label_width) for v in xs], rotation=60)
+    # the columns are named at the top, where a reader starts; a tall map repeats them below
+    ax.tick_params(axis="x", top=True, labeltop=True, bottom=len(ys) > 15, labelbottom=len(ys) > 15)
+    for tick in ax.xaxis.get_major_ticks():
+        tick.label1.set_horizontalalignment("right")
+        tick.label2.set_horizontalalignment("left")
     ax.set_yticks(range(len(ys)))
     ax.set_yticklabels([plain(v, label_width) for v in ys])
     ax.set_xlim(-0.7, len(xs) - 0.3)

@@ -13,7 +13,7 @@
 
 from __future__ import annotations
 
-from calcidata.reports.naming import label, slug
+from calcidata.reports.naming import label, report_href, slug, treatment_links
 from calcidata.reports.registry import (
     REPORTS,
     Catalog,
@@ -32,6 +32,8 @@ __all__ = [
     "check_params",
     "get_report",
     "label",
+    "report_href",
     "slug",
+    "treatment_links",
     "validate_params",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from calcidata.analysis import Selection, evidence_rows
+from calcidata.analysis import Selection, dosing_table, evidence_rows
 from calcidata.display.labels import humanize
 from calcidata.tables import Tables
 
@@ -30,6 +30,13 @@ def report_summary(tables: Tables, report: str, params: dict) -> str:
     condition_id = params.get("condition_id")
     treatment_ids = params.get("treatment_ids")
     modality = params.get("modality")
+    if report == "dosing_ranges" and condition_id:
+        dr = dosing_table(tables, Selection(condition_id, treatment_ids or None, None, modality))
+        return (
+            f"{_count(len(dr), 'dosing range')} for "
+            f"{_count(dr['treatment_id'].nunique(), 'treatment')} from "
+            f"{_count(dr['source_id'].nunique(), 'source')}"
+        )
     if report == "dosing_ranges":
         dr = tables.dosing_ranges
         keep = pd.Series(True, index=dr.index)
