@@ -84,9 +84,7 @@ def header_name(column: str) -> str:
 
 def _reported(value: object) -> object:
     """The template filter for a value that may be missing: "Not reported" when it is."""
-    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
-        return NOT_REPORTED
-    return value
+    return NOT_REPORTED if _e(value) == NOT_REPORTED else value
 
 
 @cache
@@ -253,11 +251,9 @@ def table(
     name: str | None = None,
     links: Mapping[str, Mapping[str, str]] | None = None,
 ) -> HTML:
-    """A table as escaped HTML, with its caveats numbered and listed beneath.
+    """A table as escaped HTML (CSV link, interactive and plain copies), caveats beneath.
 
-    Each table comes three ways (:func:`calcidata.display.interactive.data_table`):
-    a "Download CSV" link, an interactive copy (sort, search, filter) and a plain
-    copy for print and readers without JavaScript.
+    See :func:`calcidata.display.interactive.data_table` for the three parts.
 
     Parameters
     ----------
@@ -330,9 +326,7 @@ def record(
         f"<tr><th>{_e(f)}</th><td>{_e(v)}</td></tr>"
         for f, v in zip(frame[field], frame[value], strict=True)
     )
-    shown = pd.DataFrame(
-        {"Field": frame[field].astype(object), "Value": frame[value].astype(object)}
-    )
+    shown = frame[[field, value]].astype(object).set_axis(["Field", "Value"], axis=1)
     shown = shown.where(shown.notna(), NOT_REPORTED)
     return HTML(
         f'<div class="calcidata-table calcidata-record">'
