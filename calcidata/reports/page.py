@@ -16,6 +16,8 @@ still as one self-contained file that loads nothing from the network:
 
 from __future__ import annotations
 
+import base64
+import binascii
 import html
 import re
 from collections.abc import Mapping
@@ -52,9 +54,12 @@ h2, h3 {scroll-margin-top: 0.5em}
   .calcidata-toc {position: sticky; top: 0.5em; align-self: start; max-height: calc(100vh - 1em);
     overflow-y: auto}
 }
-@media (max-width: 600px) {
+@media (max-width: 700px) {
   .calcidata-layout {padding: 0 0.5rem}
   .jp-RenderedHTMLCommon table {font-size: 0.85em}
+  /* figures keep their size (text of 9 px and more) and scroll inside their own box */
+  main .jp-RenderedSVG svg {max-width: none}
+  main .jp-RenderedSVG, main .jp-RenderedImage {overflow-x: auto}
 }
 @page {size: A4; margin: 12mm}
 @media print {
@@ -68,6 +73,29 @@ h2, h3 {scroll-margin-top: 0.5em}
   a {color: inherit}
 }
 """
+
+_SVG_IMG = re.compile(r'<img\b[^>]*\bsrc="data:image/svg\+xml;base64,([A-Za-z0-9+/=\s]+)"[^>]*>')
+_SVG_PROLOGUE = re.compile(r"^.*?(?=<svg\b)", re.S)
+
+
+def inline_svgs(page: str) -> str:
+    """Figures nbconvert embedded as ``<img src="data:image/svg+xml...">`` put inline.
+
+    Inline, their words are text of the page: sharp at any zoom, found by the
+    browser's search, kept in a printed PDF. The SVGs are matplotlib's, whose text
+    is XML-escaped.
+    """
+
+    def inline(m: re.Match) -> str:
+        try:
+            svg = base64.b64decode(m.group(1)).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            return m.group(0)
+        svg = _SVG_PROLOGUE.sub("", svg, count=1)
+        return svg.replace("<svg ", '<svg role="img" aria-label="Figure" ', 1)
+
+    return _SVG_IMG.sub(inline, page)
+
 
 _JS_FLAG = "<script>document.documentElement.classList.add('calcidata-js');</script>"
 _HEADING = re.compile(r"<h([23])\b([^>]*)>(.*?)</h\1>", re.S | re.I)
@@ -160,7 +188,7 @@ def finish(page: str, title: str, links: list[tuple[str, str]]) -> str:
     links : list of (text, URL)
         Related reports, shown in the bar (see :func:`related`).
     """
-    page, items = headings(page)
+    page, items = headings(inline_svgs(page))
     head = [
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<style>{PAGE_CSS}</style>",
@@ -179,4 +207,4 @@ def finish(page: str, title: str, links: list[tuple[str, str]]) -> str:
     )
 
 
-__all__ = ["PAGE_CSS", "bar_html", "finish", "headings", "related", "toc_html"]
+__all__ = ["PAGE_CSS", "bar_html", "finish", "headings", "inline_svgs", "related", "toc_html"]
