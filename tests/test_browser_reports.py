@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
+import unicodedata
+from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
@@ -43,7 +46,9 @@ def _path(out, name):
 
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory):
-    out = tmp_path_factory.mktemp("browser_reports")
+    # CALCIDATA_BROWSER_OUT: a folder kept between runs (the build skips what is up to date)
+    kept = os.environ.get("CALCIDATA_BROWSER_OUT")
+    out = Path(kept) if kept else tmp_path_factory.mktemp("browser_reports")
     sets = {k: [v] for k, v in SETS.items()}
     result = build(out, jobs=2, reports=registry_of(sets), progress=False)
     assert not result.failed, [o.message for o in result.failed]
@@ -67,7 +72,7 @@ def test_report_loads_without_errors_or_requests_and_never_scrolls_sideways(
         assert view.requests == []
         # the page itself never scrolls sideways (and does not hide what overflows)
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-        for element in ("html", "body"):
+        for element in ("documentElement", "body"):
             overflow = page.evaluate(f"getComputedStyle(document.{element}).overflowX")
             assert overflow not in ("hidden", "clip"), element
         # a wide table scrolls inside its own box
@@ -105,7 +110,7 @@ def test_every_heading_is_in_the_contents_and_the_reports_link_each_other(
             """() => [...document.querySelectorAll('nav.calcidata-toc a')]
               .map(a => [decodeURIComponent(a.hash.slice(1)), a.textContent.trim()])"""
         )
-        assert len(headings) >= 4
+        assert len(headings) >= 3
         assert toc == headings
         # the contents stay at the side on a wide screen
         assert page.evaluate(
@@ -152,7 +157,7 @@ def test_every_table_has_a_working_csv_download_of_its_rows(chromium, rendered, 
             "document.querySelectorAll('main .calcidata-plain table, main .calcidata-sof,"
             " main .calcidata-record table, main .calcidata-overlap table').length"
         )
-        assert len(tables) == n_tables >= 2
+        assert len(tables) == n_tables >= 1
         with page.expect_download() as download:
             page.locator("main a.calcidata-csv").first.click()
         saved = download.value.path().read_text(encoding="utf-8")
@@ -208,33 +213,44 @@ def test_printed_a4_pdf_keeps_every_column_and_has_no_blank_page(
         page = view.page
         page.emulate_media(media="print")
         heads = page.evaluate(
-            """() => [...document.querySelectorAll('main table.calcidata-sof thead th,
-                main .calcidata-plain thead th')].map(th => th.textContent.trim())"""
+            """() => [...document.querySelectorAll(
+                'main table.calcidata-sof thead th, main .calcidata-plain thead th')]
+              .map(th => th.textContent.trim())"""
         )
         sticky = page.evaluate(
             """() => [...document.querySelectorAll('body *')].filter(e => e.offsetParent &&
               ['sticky', 'fixed'].includes(getComputedStyle(e).position)).length"""
         )
+        # laid out on the printed width (A4 landscape less the margins), nothing is cut
+        page.set_viewport_size({"width": 1047, "height": 740})
+        cut = page.evaluate(
+            """() => [...document.querySelectorAll('main table')].filter(t => t.offsetParent)
+              .filter(t => t.getBoundingClientRect().right > window.innerWidth + 1)
+              .map(t => t.querySelector('th') && t.querySelector('th').textContent)"""
+        )
         pdf = tmp_path / f"{name}.pdf"
-        page.pdf(path=str(pdf), format="A4", print_background=True)
-    assert heads and sticky == 0
+        page.pdf(path=str(pdf), format="A4", print_background=True, prefer_css_page_size=True)
+    assert heads and sticky == 0 and cut == []
     reader = PdfReader(str(pdf))
+    box = reader.pages[0].mediabox  # A4 (in points), landscape
+    assert (round(float(box.width)), round(float(box.height))) == (842, 595)
     texts = [p.extract_text() or "" for p in reader.pages]
     blank = [i + 1 for i, t in enumerate(texts) if not t.strip()]
     assert not blank, f"blank pages {blank} of {len(texts)}"
-    printed = _squash("".join(texts))
-    missing = sorted({h for h in heads if _squash(h) not in printed})
-    assert not missing, missing
     if name != "dosing_ranges":  # the summary of findings keeps every column
-        for head in (
+        heads += [
             "Outcome",
             "Relative effect (95% CI)",
             "Risk with the comparator",
             "Risk difference with the treatment",
             "Participants (studies)",
             "Certainty of the evidence (GRADE)",
-        ):
-            assert _squash(head) in printed, head
+        ]
+    # a header on two lines prints as two pieces (and cells meet without a space):
+    # each of its words is printed, whole
+    printed = _squash(unicodedata.normalize("NFKC", "".join(texts)))  # no ligatures
+    missing = sorted({w for h in heads for w in h.split() if w not in printed})
+    assert not missing, missing
 
 
 @pytest.mark.parametrize("name", PAGES)

@@ -10,8 +10,9 @@ still as one self-contained file that loads nothing from the network:
   wide screens, at the top on phones);
 * the DataTables bundle of itables, once, when the page holds interactive tables
   (:mod:`calcidata.display.interactive`);
-* a stylesheet for phones (nothing wider than the screen) and for print (A4,
-  every column, repeated table headers, no sticky bars, no blank pages).
+* a stylesheet for phones (nothing wider than the screen) and for print (A4 in
+  landscape, small type, every column, repeated table headers, no sticky bars,
+  no blank pages).
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ h2, h3 {scroll-margin-top: 0.5em}
   main .jp-RenderedSVG svg {max-width: none}
   main .jp-RenderedSVG, main .jp-RenderedImage {overflow-x: auto}
 }
-@page {size: A4; margin: 12mm}
+@page {size: A4 landscape; margin: 10mm}
 @media print {
   html, body {overflow: visible}
   .calcidata-bar, .calcidata-toc {display: none !important}
