@@ -189,7 +189,7 @@ def test_evidence_map_draws_one_bubble_per_pair_coloured_by_strength(shipped):
     expected = np.array([pal[str(s)] for s in data["strength"]])
     assert np.allclose(coll.get_facecolors()[:, :3], expected)
     assert [t.get_text() for t in ax.get_yticklabels()] == [
-        plain(v, 45) for v in dict.fromkeys(data["treatment"])
+        plain(v, 60) for v in dict.fromkeys(data["treatment"])
     ]
     sizes = coll.get_sizes()
     biggest = data["participants"].astype("Float64").fillna(0).to_numpy().argmax()

@@ -12,6 +12,7 @@ from calcidata.display._plotbase import (
     new_axes,
     nothing,
     plain,
+    row_height,
     strength_legend,
     strength_palette,
 )
@@ -32,7 +33,7 @@ def plot_evidence_map(
     size: str = "participants",
     hue: str = "strength",
     ax: Axes | None = None,
-    label_width: int = 45,
+    label_width: int = 60,
 ) -> Axes:
     """Evidence-and-gap map: a bubble per cell, size = participants, colour = strength.
 
@@ -65,7 +66,10 @@ def plot_evidence_map(
     data = words(data)
     xs, ys = categories(data[x]), categories(data[y])
     if ax is None:
-        ax = new_axes(max(6.0, 0.38 * len(xs) + 5.5), max(2.5, 0.26 * len(ys) + 2.5))
+        ax = new_axes(
+            max(6.0, 0.38 * len(xs) + 5.5),
+            max(2.5, row_height(ys, label_width, 0.26) * len(ys) + 2.5),
+        )
     if data.empty:
         return nothing(ax, "No evidence for this selection")
     frame = pd.DataFrame(
