@@ -90,3 +90,18 @@ def treatment_links(tables, condition_id: str | None) -> dict[str, str]:
     href = report_href("treatment_comparison", {"condition_id": condition_id}) + "#Side-by-side"
     names = tables.treatments["name"].astype(object)
     return {str(name): href for name in names if isinstance(name, str)}
+
+
+def condition_links(tables, report: str = "condition_report", anchor: str = "") -> dict[str, str]:
+    """Condition name -> its ``report`` (built for every condition with evidence).
+
+    For ``display.table(..., links={"condition": ...})``: an evidence map row links
+    the condition's report; a dose given for a condition, that condition's comparison.
+    """
+    built = Catalog.from_tables(tables).conditions_with_evidence  # what build renders
+    names = dict(zip(tables.conditions["condition_id"], tables.conditions["name"], strict=True))
+    return {
+        str(names[cid]): report_href(report, {"condition_id": cid}) + anchor
+        for cid in built
+        if isinstance(names.get(cid), str)
+    }
