@@ -66,9 +66,12 @@ def plot_evidence_map(
     data = words(data)
     xs, ys = categories(data[x]), categories(data[y])
     if ax is None:
+        # room for the longest label lines (about 0.075 in a character) and the legends
+        ylab = max((len(line) for v in ys for line in plain(v, label_width).split("\n")), default=0)
+        xlab = max((len(line) for v in xs for line in plain(v, label_width).split("\n")), default=0)
         ax = new_axes(
-            max(6.0, 0.38 * len(xs) + 5.5),
-            max(2.5, row_height(ys, label_width, 0.26) * len(ys) + 2.5),
+            max(6.0, 0.38 * len(xs) + 0.075 * ylab + 2.8),
+            max(2.5, row_height(ys, label_width, 0.26) * len(ys) + 0.075 * xlab + 1.2),
         )
     if data.empty:
         return nothing(ax, "No evidence for this selection")
@@ -101,12 +104,9 @@ def plot_evidence_map(
         legend=False,
     )
     ax.set_xticks(range(len(xs)))
-    ax.set_xticklabels([plain(v, label_width) for v in xs], rotation=60)
+    ax.set_xticklabels([plain(v, label_width) for v in xs], rotation=90)
     # the columns are named at the top, where a reader starts; a tall map repeats them below
     ax.tick_params(axis="x", top=True, labeltop=True, bottom=len(ys) > 15, labelbottom=len(ys) > 15)
-    for tick in ax.xaxis.get_major_ticks():
-        tick.label1.set_horizontalalignment("right")
-        tick.label2.set_horizontalalignment("left")
     ax.set_yticks(range(len(ys)))
     ax.set_yticklabels([plain(v, label_width) for v in ys])
     ax.set_xlim(-0.7, len(xs) - 0.3)
