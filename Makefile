@@ -41,7 +41,7 @@ dictionary: $(STAMP) ## regenerate data/README.md from the schemas
 test: $(STAMP) chromium lint ## lint, then the whole test suite (real kernels, the full build, Spark, Chromium)
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup
 
-test-fast: $(STAMP) ## run the tests that need no notebook kernel (no full build, no Spark)
+test-fast: $(STAMP) chromium ## run the tests that need no notebook kernel (no full build, no Spark)
 	$(BIN)/python -m pytest -n $(JOBS) -m "not slow and not full_build and not spark"
 
 lab: $(STAMP) ## start JupyterLab in notebooks/ with the project's environment as kernel
@@ -58,4 +58,4 @@ format: $(STAMP) ## apply ruff formatting
 	$(BIN)/ruff format calcidata tests benchmarks
 
 clean: ## remove generated reports and caches (keeps .venv)
-	rm -rf reports/*/ reports/index.html .pytest_cache build dist *.egg-info
+	rm -rf reports/*/ reports/index.html reports/_index.json .pytest_cache build dist *.egg-info

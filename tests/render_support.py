@@ -128,3 +128,34 @@ def executed_problems(path: Path) -> list[str]:
             elif out["output_type"] == "stream" and out.get("name") == "stderr":
                 found.append("stderr: " + "".join(out["text"])[:300])
     return found
+
+
+def link_target(page_file: Path, href: str) -> Path:
+    """The local file a link of the page ``page_file`` points to (never the network)."""
+    from urllib.parse import unquote, urlsplit
+
+    parts = urlsplit(href)
+    assert not parts.scheme and not parts.netloc, href  # relative, never to the network
+    return (page_file.parent / unquote(parts.path)).resolve()
+
+
+def check_index_page(view, index: Path, produced: list[Path], failed: list[Path] = ()) -> list:
+    """Assert what the index shows in the browser (a ``browser_support.open_page`` view).
+
+    No console error, no network request; every report in ``produced`` and every failed
+    notebook in ``failed`` linked; every link to a file that exists and every link to the
+    page itself to an element of it. Returns the map's links as ``(target, number)``.
+    """
+    assert view.console_errors == []
+    assert view.requests == []
+    hrefs = view.page.eval_on_selector_all("a[href]", "els => els.map(a => a.getAttribute('href'))")
+    targets = {link_target(index, h) for h in hrefs if not h.startswith("#")}
+    assert [p for p in produced if p.resolve() not in targets] == []
+    assert [p for p in failed if p.resolve() not in targets] == []
+    assert [t for t in targets if not t.is_file()] == []
+    for anchor in (h for h in hrefs if h.startswith("#")):
+        assert view.page.locator(anchor).count() == 1, anchor
+    cells = view.page.eval_on_selector_all(
+        "table.map td a", "els => els.map(a => [a.getAttribute('href'), a.textContent])"
+    )
+    return [(link_target(index, h), int(n)) for h, n in cells]

@@ -14,13 +14,15 @@ from calcidata.reports.build import plan
 from calcidata.reports.registry import REPORTS, Catalog
 from calcidata.tables.loader import data_version
 
+from .browser_support import open_page
 from .conftest import ROOT
-from .render_support import check_report_html, executed_problems, source_links
+from .render_support import check_index_page, check_report_html, executed_problems, source_links
 
 pytestmark = [pytest.mark.slow, pytest.mark.full_build]
 
 
-def test_whole_build_renders_every_report_then_rebuilds_nothing(tmp_path, capsys):
+@pytest.mark.browser
+def test_whole_build_renders_every_report_then_rebuilds_nothing(tmp_path, capsys, chromium):
     out = tmp_path / "reports"
     assert main(["build", "--out", str(out), "--no-progress"]) == 0
     jobs = plan(out)
@@ -54,6 +56,14 @@ def test_whole_build_renders_every_report_then_rebuilds_nothing(tmp_path, capsys
             links=links,
         )
     assert not (out / "_failed").exists()
+
+    # the index in a browser: every report linked, every cell of the map to its report
+    from calcidata.analysis import evidence_map
+
+    with open_page(chromium, out / "index.html", width=390, artifacts=tmp_path) as view:
+        cells = check_index_page(view, out / "index.html", [job.html for job in jobs])
+        assert view.page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        assert sorted(n for _, n in cells) == sorted(evidence_map(tables)["results"].tolist())
 
     code = textwrap.dedent(f"""
         import json, sys

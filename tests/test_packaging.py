@@ -93,3 +93,20 @@ def test_wheel_installs_into_a_fresh_venv_and_loads_the_tables(tmp_path):
     )
     assert header.returncode == 0, header.stderr  # the jinja2 templates ship in the wheel
     assert "Not medical advice." in header.stdout and "calcidata-meta" in header.stdout
+
+    index = subprocess.run(
+        [
+            py,
+            "-c",
+            "import sys; from calcidata.reports import REPORTS;"
+            "from calcidata.reports.index import write_index;"
+            "print(write_index(sys.argv[1], REPORTS).read_text())",
+            str(tmp_path / "site"),
+        ],
+        cwd=outside,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert index.returncode == 0, index.stderr  # the index's template ships in the wheel
+    assert "Evidence and gap map" in index.stdout and "Not medical advice." in index.stdout

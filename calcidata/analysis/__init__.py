@@ -19,7 +19,12 @@ from importlib import import_module
 from typing import Any
 
 from calcidata.analysis.caveats import AGREEMENT, CAVEATS, GAP_KINDS, SMALL_STUDY
-from calcidata.analysis.conditions import condition_name, condition_order, condition_profile
+from calcidata.analysis.conditions import (
+    condition_name,
+    condition_order,
+    condition_profile,
+    condition_tree,
+)
 from calcidata.analysis.dosing import dose_intervals, dosing_summary, dosing_table
 from calcidata.analysis.evidence import (
     direction_counts,
@@ -52,6 +57,7 @@ __all__ = [
     "condition_name",
     "condition_order",
     "condition_profile",
+    "condition_tree",
     "direction_counts",
     "dose_intervals",
     "dosing_summary",

@@ -8,9 +8,9 @@ import pandas as pd
 
 from calcidata.analysis.selection import Selection, resolve, subtree
 from calcidata.tables.container import Tables
-from calcidata.tables.hierarchy import descendants, parents_of
+from calcidata.tables.hierarchy import depth, descendants, parents_of
 
-__all__ = ["condition_name", "condition_order", "condition_profile", "subtree"]
+__all__ = ["condition_name", "condition_order", "condition_profile", "condition_tree", "subtree"]
 
 
 def condition_order(tables: Tables) -> list[str]:
@@ -81,4 +81,37 @@ def condition_profile(
     for c in ("evidence_rows", "own_evidence_rows", "dosing_ranges"):
         out[c] = out[c].astype("Int64")
     out.attrs["view"] = "condition_profile"
+    return out
+
+
+def condition_tree(tables: Tables) -> pd.DataFrame:
+    """Every condition in hierarchy order, with its depth and how much evidence it has.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per condition in :func:`condition_order`: ``condition_id, name,
+        parent_id`` (missing at the top level), ``depth`` (0 at the top level),
+        ``synonyms`` (``;``-separated, as stored), ``own_evidence_rows`` and
+        ``evidence_rows`` (rows of the condition itself / of it and every
+        narrower condition), both ``Int64``.
+    """
+    cond = tables.conditions.set_index("condition_id")
+    parents = parents_of(tables.conditions, "condition_id")
+    own = tables.evidence["condition_id"].value_counts()
+    order = condition_order(tables)
+    out = pd.DataFrame(
+        {
+            "condition_id": order,
+            "name": [cond.loc[c, "name"] for c in order],
+            "parent_id": [parents[c] if parents[c] is not None else pd.NA for c in order],
+            "depth": [depth(parents, c) for c in order],
+            "synonyms": [cond.loc[c, "synonyms"] for c in order],
+            "own_evidence_rows": [int(own.get(c, 0)) for c in order],
+            "evidence_rows": [int(own.reindex(subtree(tables, c)).fillna(0).sum()) for c in order],
+        }
+    )
+    for c in ("depth", "own_evidence_rows", "evidence_rows"):
+        out[c] = out[c].astype("Int64")
+    out.attrs["view"] = "condition_tree"
     return out

@@ -146,7 +146,7 @@ def render(
             outcome = worker.run(job)
         finally:
             worker.close()
-        write_index(out_dir, registry)
+        write_index(out_dir, registry, data)
     if not outcome.ok:
         raise RenderError(outcome.message)
     return job.html
@@ -205,7 +205,7 @@ def build(
             for outcome in _run_all(todo, jobs, progress):
                 (result.rendered if outcome.ok else result.failed).append(outcome)
         _prune(out, registry, planned)
-        write_index(out, registry)
+        write_index(out, registry, data_dir)
     result.seconds = time.perf_counter() - started
     return result
 

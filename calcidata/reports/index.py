@@ -1,8 +1,16 @@
-"""``reports/index.html``: one page linking every rendered report, with a line on each.
+"""``reports/index.html``: the landing page of the rendered reports.
 
-The page is made from the manifests written next to each report (see
-:mod:`calcidata.render`), so it never needs a kernel or the tables. Every text
-on it is HTML-escaped: labels can hold names that come from the tables.
+What calcidata is, the notice, a search box, the conditions in their hierarchy with
+the reports of each, the evidence-and-gap map (treatments x conditions, each cell
+linking to the report that covers it), every other report, and the state of the last
+build (its failures).
+
+The links come from the manifests written next to each report (see
+:mod:`calcidata.reports.plan`). The condition tree and the map come from the tables,
+worded by :func:`calcidata.display.landing.landing_data`, and are kept in
+``<out>/_index.json`` with the fingerprint of the tables and of the code: a build that
+renders nothing never loads the tables. The page is an autoescaped jinja2 template
+(``templates/index.html.j2``) with inline CSS and JS: self-contained, no network.
 """
 
 from __future__ import annotations
@@ -10,25 +18,32 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
-from html import escape
+from functools import cache
 from pathlib import Path
 from urllib.parse import quote
 
-from calcidata import NOTICE
-from calcidata._io import atomic_write
+import jinja2
+
+from calcidata import NOTICE, paths
+from calcidata._io import atomic_write, content_hash
 from calcidata._version import __version__
+from calcidata.errors import CalcidataError
 
 MANIFEST_SUFFIX = ".manifest.json"
 FAILED_DIR = "_failed"
+#: The condition tree and the map, worded, with the fingerprint they were made from.
+INDEX_DATA = "_index.json"
+#: The reports a map cell (or a condition in the map's header) links to, first found first.
+CELL_REPORTS = ("condition_report", "treatment_comparison")
 
-_CSS = """
-body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;max-width:60rem;
-margin:2rem auto;padding:0 1rem;line-height:1.45;color:#222}
-h1{margin-bottom:.2rem}h2{margin-top:2rem;border-bottom:1px solid #ddd}
-.notice{background:#fff4e5;border-left:4px solid #f0a030;padding:.6rem 1rem}
-ul{padding-left:1.2rem}li{margin:.35rem 0}.meta{color:#666;font-size:.9em}
-.failed{color:#a00}
-"""
+_PACKAGE = Path(__file__).resolve().parents[1]
+ABOUT = (
+    "calcidata gathers published evidence on treating soft-tissue calcification "
+    "(calcific tendinopathy, calcinosis, calciphylaxis, heterotopic ossification and "
+    "related conditions) into validated tables of conditions, treatments, dosing ranges, "
+    "results and their sources, and renders them into the reports below, each result "
+    "with the source it comes from."
+)
 
 
 def read_manifests(out_dir: str | os.PathLike, report: str) -> list[dict]:
@@ -45,64 +60,202 @@ def read_manifests(out_dir: str | os.PathLike, report: str) -> list[dict]:
     return found
 
 
-def render_index(out_dir: str | os.PathLike, reports: Mapping) -> str:
-    """The HTML text of the index for the reports in ``out_dir`` (registry order)."""
+def _fingerprint(data_dir: Path) -> str:
+    """Hash of the table files and of calcidata's code (what the landing data is made of)."""
+    code = sorted(_PACKAGE.rglob("*.py")) + sorted(_PACKAGE.rglob("*.j2"))
+    return content_hash(sorted(data_dir.glob("*.csv")), length=64) + content_hash(code, length=64)
+
+
+def index_data(out_dir: str | os.PathLike, data_dir: str | os.PathLike | None = None) -> dict:
+    """The landing data (condition tree and map) for the tables in ``data_dir``.
+
+    Read from ``<out_dir>/_index.json`` when the tables and the code are unchanged,
+    else computed (this loads the tables) and saved there. When the tables do not
+    load, ``{"error": message}``: the page then shows the reports without the map.
+    """
+    data = paths.data_dir(data_dir).resolve()
+    cache_file = Path(out_dir) / INDEX_DATA
+    key = _fingerprint(data)
+    try:
+        kept = json.loads(cache_file.read_text(encoding="utf-8"))
+        if kept.get("key") == key:
+            return kept["data"]
+    except (OSError, ValueError, AttributeError, KeyError):
+        pass
+    from calcidata.display.landing import landing_data
+    from calcidata.tables.loader import load
+
+    try:
+        found = landing_data(load(data))
+    except CalcidataError as exc:
+        return {"error": f"the tables in {data} did not load: {exc}".splitlines()[0]}
+    Path(out_dir).mkdir(parents=True, exist_ok=True)
+    atomic_write(cache_file, json.dumps({"key": key, "data": found}, sort_keys=True) + "\n")
+    return found
+
+
+@cache
+def _template() -> jinja2.Template:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(Path(__file__).resolve().parent / "templates"),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    return env.get_template("index.html.j2")
+
+
+def _link(name: str, m: dict, text: str | None = None) -> dict:
+    """A link to one rendered report, with its one-line summary and its versions."""
+    return {
+        "href": quote(f"{name}/{m['html']}"),
+        "text": text or m.get("label") or m["slug"],
+        "line": m.get("line") or "",
+        "meta": f"data {m.get('data_version') or '?'}, rendered {m.get('rendered_at') or '?'}",
+    }
+
+
+def _only_condition(m: dict) -> str | None:
+    """The condition of a manifest whose only parameter set is its condition, else None."""
+    params = m.get("params") or {}
+    cid = params.get("condition_id")
+    others = [v for k, v in params.items() if k != "condition_id" and v is not None]
+    return cid if isinstance(cid, str) and not others else None
+
+
+def _tree(
+    conditions: list[dict], links: Mapping[str, list[dict]], treated: Mapping[str, list[str]]
+) -> list[dict]:
+    """Nested nodes (``children``) from the flat hierarchy-ordered list with depths.
+
+    A node's ``search`` text holds its names, its reports' lines and the names of the
+    treatments with results for it (``treated``), so a search for a treatment finds it.
+    """
+    roots: list[dict] = []
+    stack: list[dict] = []
+    for c in conditions:
+        node = dict(c, links=links.get(c["id"], []), children=[])
+        node["search"] = " ".join(
+            [c["name"], *c["synonyms"], *treated.get(c["id"], [])]
+            + [f"{x['text']} {x['line']}" for x in node["links"]]
+        ).lower()
+        lines = {x["line"] for x in node["links"] if x["line"]}
+        node["line"] = lines.pop() if len(lines) == 1 else ""  # said once when all agree
+        if node["line"]:
+            node["links"] = [dict(x, line="") for x in node["links"]]
+        while stack and stack[-1]["depth"] >= c["depth"]:
+            stack.pop()
+        (stack[-1]["children"] if stack else roots).append(node)
+        stack.append(node)
+    return roots
+
+
+def _treated(data: dict) -> dict[str, list[str]]:
+    """Condition id -> names of the treatments with results for it (from the map)."""
+    names = {t["id"]: t["name"] for g in data.get("groups", []) for t in g["treatments"]}
+    out: dict[str, list[str]] = {}
+    for cell in data.get("cells", []):
+        out.setdefault(cell["condition_id"], []).append(names.get(cell["treatment_id"], ""))
+    return out
+
+
+def _map(data: dict, cell_href: Mapping[str, str], names: Mapping[str, str]) -> dict | None:
+    if not data.get("cells"):
+        return None
+    cells = {(c["treatment_id"], c["condition_id"]): c for c in data["cells"]}
+    columns = [
+        {"id": cid, "name": names.get(cid, cid), "href": cell_href.get(cid)}
+        for cid in data["columns"]
+    ]
+    groups = [
+        {
+            "modality": g["modality"],
+            "rows": [
+                {
+                    "name": t["name"],
+                    "cells": [
+                        dict(cells[t["id"], col["id"]], href=col["href"])
+                        if (t["id"], col["id"]) in cells
+                        else None
+                        for col in columns
+                    ],
+                }
+                for t in g["treatments"]
+            ],
+        }
+        for g in data["groups"]
+    ]
+    return {"columns": columns, "groups": groups, "legend": data["legend"]}
+
+
+def render_index(out_dir: str | os.PathLike, reports: Mapping, data: dict | None = None) -> str:
+    """The HTML text of the index for the reports in ``out_dir`` (registry order).
+
+    ``data`` is the landing data of :func:`index_data`; without it (or when it holds an
+    ``error``) the page lists the reports by kind, with no condition tree and no map.
+    """
     out = Path(out_dir)
-    sections, versions, dates = [], set(), []
+    data = data or {}
+    conditions = data.get("conditions") or []
+    known = {c["id"] for c in conditions}
+    names = {c["id"]: c["name"] for c in conditions}
+    by_condition: dict[str, list[dict]] = {}
+    cell_href: dict[str, tuple[str, str]] = {}
+    sections, versions, dates, count = [], set(), [], 0
     for name, spec in reports.items():
-        manifests = read_manifests(out, name)
-        if not manifests:
-            continue
         items = []
-        for m in sorted(manifests, key=lambda m: (m.get("label") != "all", m.get("label", ""))):
-            versions.add(m.get("data_version", ""))
-            dates.append(m.get("rendered_at", ""))
-            href = quote(f"{name}/{m['html']}")
-            line = f": {escape(m['line'])}" if m.get("line") else ""
-            items.append(
-                f'<li><a href="{escape(href)}">{escape(m.get("label", m["slug"]))}</a>{line}'
-                f' <span class="meta">(data {escape(m.get("data_version", "?"))}, '
-                f"rendered {escape(m.get('rendered_at', '?'))})</span></li>"
-            )
-        sections.append(
-            f"<h2>{escape(spec.title)}</h2>\n<p>{escape(spec.summary)}.</p>\n<ul>\n"
-            + "\n".join(items)
-            + "\n</ul>"
-        )
+        order = read_manifests(out, name)
+        order.sort(key=lambda m: (m.get("label") != "all", m.get("label", "")))
+        for m in order:
+            count += 1
+            versions.add(m.get("data_version") or "")
+            dates.append(m.get("rendered_at") or "")
+            cid = (m.get("params") or {}).get("condition_id")
+            if cid in known:
+                own = _only_condition(m) == cid
+                text = spec.title if own else f"{spec.title} ({m.get('label', m['slug'])})"
+                by_condition.setdefault(cid, []).append(_link(name, m, text))
+                if own and name in CELL_REPORTS:
+                    best = cell_href.get(cid)
+                    if best is None or CELL_REPORTS.index(name) < CELL_REPORTS.index(best[0]):
+                        cell_href[cid] = (name, quote(f"{name}/{m['html']}"))
+            else:
+                items.append(_link(name, m))
+        if items:
+            sections.append({"title": spec.title, "summary": spec.summary, "links": items})
     failed = sorted((out / FAILED_DIR).glob("*/*.ipynb")) if (out / FAILED_DIR).is_dir() else []
-    if failed:
-        items = "\n".join(
-            f'<li><a class="failed" href="{escape(quote(p.relative_to(out).as_posix()))}">'
-            f"{escape(p.parent.name)}/{escape(p.stem)}</a></li>"
-            for p in failed
-        )
-        sections.append(
-            "<h2>Failed in the last render</h2>\n<p>The executed notebooks below stopped "
-            "with an error; the links above still show the last good version.</p>\n"
-            f"<ul>\n{items}\n</ul>"
-        )
-    if not sections:
-        sections.append("<p>No report has been rendered yet: run <code>calcidata build</code>.</p>")
-    version = ", ".join(sorted(v for v in versions if v)) or "?"
-    latest = max((d for d in dates if d), default="?")
     head, _, rest = NOTICE.partition(". ")
-    return (
-        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>calcidata reports</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
-        "<h1>calcidata reports</h1>\n"
-        f'<p class="meta">Data version {escape(version)} &middot; calcidata '
-        f"{escape(__version__)} &middot; last rendered {escape(latest)}</p>\n"
-        f'<p class="notice"><strong>{escape(head)}.</strong> {escape(rest)}</p>\n'
-        + "\n".join(sections)
-        + "\n</body>\n</html>\n"
+    return _template().render(
+        about=ABOUT,
+        notice_head=head,
+        notice_rest=rest,
+        data_version=", ".join(sorted(v for v in versions if v)) or "?",
+        mixed=len(versions) > 1,  # reports of several data versions: each says its own
+        calcidata_version=__version__,
+        latest=max((d for d in dates if d), default="?"),
+        count=count,
+        tree=_tree(conditions, by_condition, _treated(data)),
+        map=_map(data, {k: v[1] for k, v in cell_href.items()}, names),
+        map_error=data.get("error"),
+        sections=sections,
+        failed=[
+            {"href": quote(p.relative_to(out).as_posix()), "text": f"{p.parent.name}/{p.stem}"}
+            for p in failed
+        ],
     )
 
 
-def write_index(out_dir: str | os.PathLike, reports: Mapping) -> Path:
-    """Write ``index.html`` in ``out_dir`` (atomically, and only when it changed)."""
+def write_index(
+    out_dir: str | os.PathLike, reports: Mapping, data_dir: str | os.PathLike | None = None
+) -> Path:
+    """Write ``index.html`` in ``out_dir`` (atomically, and only when it changed).
+
+    ``data_dir``: the tables the reports were rendered from (default: the shipped ones,
+    or ``$CALCIDATA_DATA_DIR``), for the condition tree and the map.
+    """
     path = Path(out_dir) / "index.html"
-    text = render_index(out_dir, reports)
+    text = render_index(out_dir, reports, index_data(out_dir, data_dir))
     try:
         if path.read_text(encoding="utf-8") == text:
             return path
