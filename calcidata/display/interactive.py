@@ -120,7 +120,8 @@ def data_table(
     plain = plain.replace('class="dataframe"', 'class="dataframe calcidata-plain-table"', 1)
     return (
         f'<p class="calcidata-table-tools">{csv_link(frame, name)}</p>'
-        f'<div class="calcidata-interactive">{interactive}</div>'
+        # hidden until the page has the DataTables bundle (see the stylesheets)
+        f'<div class="calcidata-interactive" style="display:none">{interactive}</div>'
         f'<div class="calcidata-plain">{plain}</div>'
     )
 

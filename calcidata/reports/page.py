@@ -42,6 +42,8 @@ body.jp-Notebook {padding: 0; margin: 0}
 .calcidata-toc li {margin: 0.2em 0}
 .calcidata-toc li.calcidata-toc-h3 {margin-left: 1.1em; font-size: 0.95em}
 .calcidata-toc-title {font-weight: bold; margin: 0.2em 0}
+html.calcidata-js .calcidata-interactive {display: block !important}
+html.calcidata-js .calcidata-plain {display: none}
 main img, main svg {max-width: 100%; height: auto}
 .jp-Notebook, .jp-Cell, .jp-Cell-outputWrapper, .jp-OutputArea, .jp-OutputArea-child,
 .jp-OutputArea-output, .jp-RenderedHTMLCommon {min-width: 0; max-width: 100%}
@@ -65,7 +67,9 @@ h2, h3 {scroll-margin-top: 0.5em}
 @page {size: A4 landscape; margin: 10mm}
 @media print {
   html, body {overflow: visible}
-  .calcidata-bar, .calcidata-toc {display: none !important}
+  .calcidata-bar, .calcidata-toc, .calcidata-interactive,
+  html.calcidata-js .calcidata-interactive {display: none !important}
+  html.calcidata-js .calcidata-plain {display: block !important}
   .calcidata-layout {display: block; padding: 0}
   .calcidata-layout > main {max-width: none}
   .jp-OutputArea-output, .jp-RenderedHTMLCommon {overflow: visible !important}
