@@ -192,8 +192,10 @@ def test_clicking_a_column_header_sorts_its_rows(chromium, rendered, tmp_path, n
         before = _column(page, table, 0)
         header = page.locator(f"#{table} thead th").first
         header.click()
+        header.and_(page.locator("[aria-sort=ascending]")).wait_for()
         ascending = _column(page, table, 0)
         header.click()
+        header.and_(page.locator("[aria-sort=descending]")).wait_for()
         descending = _column(page, table, 0)
     assert sorted(before) == sorted(ascending) == sorted(descending)
     order = "(a) => a.every((v, i) => i === 0 || a[i - 1].localeCompare(v) {} 0)"
