@@ -94,7 +94,17 @@ def _all_html(t) -> str:
 
 def test_hostile_text_from_the_tables_is_shown_as_text_never_as_markup(hostile_tables):
     html = _all_html(hostile_tables)
-    parsed = _parse(html)
+    scripts = re.findall(r"<script\b[^>]*>(.*?)</script>", html, flags=re.S)
+    # the only scripts are the interactive tables' own (itables): one table, one swap
+    assert scripts and all(
+        "new ITable(table, dt_args)" in s or s.startswith("document.getElementById(")
+        for s in scripts
+    )
+    for s in scripts:  # the cells in the tables' data are escaped too
+        rest = s.replace("&lt;script&gt;alert(1)&lt;/script&gt;", "")
+        rest = rest.replace("onerror=&quot;alert(2)&quot;", "")
+        assert "alert(" not in rest and "<img" not in rest and "<b>" not in rest
+    parsed = _parse(re.sub(r"<script\b.*?</script>", "", html, flags=re.S))
     assert "script" not in parsed.tags
     assert "img" not in parsed.tags
     assert "b" not in parsed.tags and "i" not in parsed.tags
@@ -102,7 +112,7 @@ def test_hostile_text_from_the_tables_is_shown_as_text_never_as_markup(hostile_t
     assert HOSTILE in text  # the reader sees it, as text
     assert '<img src=x onerror="alert(2)"> & "quoted"' in text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
-    assert "<script>" not in html
+    assert HOSTILE not in html
 
 
 def test_hostile_parameter_values_are_escaped_in_the_header(fixture_tables_hostile_params):
@@ -139,6 +149,11 @@ def test_missing_values_are_shown_as_not_reported():
     assert "&lt;NA&gt;" not in html
 
 
+def _plain(html: str) -> str:
+    """The plain copies of the tables in ``html`` (what print and no-JS readers see)."""
+    return "".join(re.findall(r'<div class="calcidata-plain">(.*?)</div>', html, flags=re.S))
+
+
 def test_table_never_drops_a_row_and_hides_id_columns():
     frame = pd.DataFrame(
         {
@@ -148,14 +163,14 @@ def test_table_never_drops_a_row_and_hides_id_columns():
         }
     )
     html = display.table(frame)
-    assert html.count("<tr") == 8  # header + 7 rows
+    assert _plain(html).count("<tr") == 8  # header + 7 rows
     assert "Treatment id" not in html and "treatment_id" not in html
 
 
 def test_max_rows_says_how_many_rows_were_left_out():
     frame = pd.DataFrame({"x": range(10)})
     html = display.table(frame, caveats=None, max_rows=4)
-    assert html.count("<tr") == 5
+    assert _plain(html).count("<tr") == 5
     assert "Showing the first 4 of 10 rows" in html
 
 
@@ -182,7 +197,8 @@ def test_grouped_table_shares_one_caveat_numbering():
     )
     html = display.table(frame, group_by="domain")
     assert re.findall(r"<h4>(.*?)</h4>", html) == ["pain", "function"]
-    assert html.count("<table") == 2
+    assert _plain(html).count("<table") == 2
+    assert html.count("Download CSV") == 2  # one per sub-table
     assert html.count('<li value="') == 2
     assert html.count("Caveats (numbered in the table)") == 1
 
@@ -330,3 +346,45 @@ def test_shared_parameter_words_are_filled_into_docstrings(fn):
     doc = fn.__doc__
     assert "{" + "parameters}" not in doc and "{" + "ax}" not in doc
     assert "label_width : int" in doc or "tables : Tables" in doc
+
+
+def _csv_of(html: str) -> list[list[str]]:
+    from urllib.parse import unquote
+
+    hrefs = re.findall(r'download="[^"]+\.csv" href="data:text/csv;charset=utf-8,([^"]*)"', html)
+    assert len(hrefs) == 1
+    return list(csv.reader(unquote(hrefs[0]).splitlines()))
+
+
+def test_every_table_has_a_csv_download_of_its_shown_rows_and_an_interactive_copy():
+    frame = pd.DataFrame(
+        {
+            "treatment": ["A & B", "C"],
+            "participants_studies": ["608 (9)", None],
+            "caveats": ["no_ci", ""],
+        }
+    )
+    html = display.table(frame, name="My table")
+    assert 'download="my-table.csv"' in html
+    rows = _csv_of(html)
+    assert rows[0] == ["Treatment", "Participants (studies)", "Caveats"]
+    assert rows[1:] == [["A & B", "608 (9)", "1"], ["C", present.NOT_REPORTED, ""]]
+    assert 'class="calcidata-interactive"' in html and "new ITable(table, dt_args)" in html
+    assert '"maxBytes": 0' not in html  # options are consumed by itables, never shown
+    assert "A &amp; B" in _plain(html)
+
+
+def test_table_links_cells_to_other_reports_escaping_the_url():
+    frame = pd.DataFrame({"treatment": ["A", "B"], "caveats": ["", ""]})
+    html = display.table(frame, links={"treatment": {"A": "../x/a b.html#Side-by-side&x"}})
+    plain = _plain(html)
+    assert '<a href="../x/a b.html#Side-by-side&amp;x">A</a>' in plain
+    assert "<td>B</td>" in plain
+
+
+def test_record_and_summary_of_findings_have_csv_downloads(fixture_tables):
+    record = display.record(analysis.condition_profile(fixture_tables, condition_id="fixture_root"))
+    rows = _csv_of(record)
+    assert rows[0] == ["Field", "Value"] and len(rows) > 2
+    sof = display.sof_table(analysis.sof_rows(fixture_tables, "fixture_root"))
+    assert 'download="summary-of-findings.csv"' in sof

@@ -71,6 +71,9 @@ def test_build_renders_one_condition_report_per_condition_with_evidence():
         None,
         "drug",
     }
+    # the dosing view of every condition a condition report links to
+    dosing = REPORTS["dosing_ranges"].build_params(catalog)
+    assert {p["condition_id"] for p in dosing if p.get("condition_id")} == with_evidence
 
 
 def test_catalog_read_with_csv_equals_catalog_from_validated_tables():

@@ -202,7 +202,8 @@ def dose_intervals(
     pandas.DataFrame
         Columns ``kind`` (``drug`` or ``procedure``), ``daily`` (converted to a
         daily dose), ``parameter, route, dose_basis`` (codes; with ``unit`` they
-        name the panel), ``treatment, source`` (citation label), ``general``
+        name the panel), ``treatment, source`` (citation label), ``population``
+        (who the dose is for; it tells rows of one label apart), ``general``
         (no condition given), ``low, high, unit, open_low, open_high`` (a bound
         not reported) and ``plotted``; drug panels first.
     """
@@ -218,6 +219,7 @@ def dose_intervals(
         "dose_basis",
         "treatment",
         "source",
+        "population",
         "general",
         "low",
         "high",
@@ -252,6 +254,7 @@ def dose_intervals(
                 "dose_basis": r.dose_basis if isinstance(r.dose_basis, str) else pd.NA,
                 "treatment": r.treatment,
                 "source": r.source,
+                "population": r.population if isinstance(r.population, str) else pd.NA,
                 "general": not isinstance(r.condition_id, str),
                 "low": lo,
                 "high": hi,

@@ -211,7 +211,8 @@ def forest_data(tables: Tables, select: Selection | None = None, /, **filters: A
     -------
     pandas.DataFrame
         Columns ``outcome_domain, effect_measure`` (codes), ``treatment,
-        comparator, timepoint, source`` (citation label), ``estimate, ci_low,
+        comparator, timepoint, source`` (citation label), ``outcome, population``
+        (they tell rows of one label apart), ``estimate, ci_low,
         ci_high``, ``strength`` (ordered categorical), ``direction``, ``ratio``
         (ratio scale), ``within_group`` and ``plotted``; ordered by outcome
         domain, effect measure and treatment (strongest first).
@@ -228,6 +229,8 @@ def forest_data(tables: Tables, select: Selection | None = None, /, **filters: A
             "comparator": ev["comparator"],
             "timepoint": ev["timepoint"],
             "source": ev["citation"],
+            "outcome": ev["outcome"],
+            "population": ev["population"],
             "estimate": ev["estimate"],
             "ci_low": ev["ci_low"],
             "ci_high": ev["ci_high"],

@@ -12,11 +12,24 @@ from calcidata.tables.container import Tables
 __all__ = ["cited_sources", "citation_labels"]
 
 
+def _page_name(urls: str) -> str:
+    """A name for a source known only by its page: ``PMC3770279``, else the site's host."""
+    import re
+    from urllib.parse import urlsplit
+
+    first = urls.split(";")[0].strip()
+    pmc = re.search(r"/(PMC\d+)", first)
+    if pmc:
+        return pmc.group(1)
+    return urlsplit(first).hostname or ""
+
+
 def citation_labels(sources: pd.DataFrame) -> pd.Series:
     """Short citation label of each source, e.g. ``Surace 2020``; unique (``2020a``, ``2020b``).
 
     The label is the first author's surname and the year; without an author, the
-    start of the title; without either, the source id.
+    start of the title; then the journal, the PMID, the DOI, or the page it was
+    read on (its PMC id or site); the source id only when the tables hold none.
 
     Parameters
     ----------
@@ -41,6 +54,14 @@ def citation_labels(sources: pd.DataFrame) -> pd.Series:
                 if len(row.title) <= 32
                 else row.title[:32].rsplit(" ", 1)[0].rstrip(" ,:;-([") + "…"
             )
+        if not who and isinstance(row.journal, str) and row.journal:
+            who = row.journal
+        if not who and isinstance(row.pmid, str) and row.pmid:
+            who = f"PMID {row.pmid}"
+        if not who and isinstance(row.doi, str) and row.doi:
+            who = f"doi:{row.doi}"
+        if not who and isinstance(getattr(row, "urls", None), str):
+            who = _page_name(row.urls)
         if not who:
             who = row.source_id
         year = f" {int(row.year)}" if pd.notna(row.year) else ""

@@ -34,7 +34,7 @@ _AX = """
 """
 _LABEL_WIDTH = """
     label_width : int
-        Labels longer than this are shortened.
+        Labels longer than this wrap onto more lines.
 """
 #: Words about the parameters every plot shares, formatted into the plots' docstrings
 #: (a line ``{ax}`` or ``{label_width}`` stands for them).
@@ -50,11 +50,58 @@ def strength_palette() -> dict[str, tuple[float, float, float]]:
 
 
 def plain(text: object, width: int | None = None) -> str:
-    """Table text made safe for matplotlib (no mathtext) and shortened to ``width``."""
+    """Table text made safe for matplotlib (no mathtext), wrapped onto lines of ``width``.
+
+    Nothing is cut: a long label takes more lines (see :func:`row_height`).
+    """
+    import textwrap
+
     s = str(text)
     if width is not None and len(s) > width:
-        s = s[: width - 1].rstrip() + "…"
+        s = "\n".join(textwrap.wrap(s, width, break_long_words=False, break_on_hyphens=False))
     return s.replace("$", r"\$")
+
+
+def row_height(labels, width: int | None, base: float = 0.3) -> float:
+    """Height in inches of one plot row that must hold the longest of ``labels`` wrapped."""
+    lines = max((plain(t, width).count("\n") + 1 for t in labels), default=1)
+    return max(base, 0.15 * lines + 0.06)
+
+
+def tell_apart(rows: pd.DataFrame, label: str, by=("outcome", "population", "route")) -> list:
+    """The labels of ``rows``, with what differs added where two rows share one.
+
+    For each group of rows with the same label, the first column of ``by`` whose
+    values differ within the group is added in brackets; rows still alike are
+    numbered.
+    """
+    labels = [str(v) for v in rows[label]]
+    frame = rows.reset_index(drop=True)
+    groups: dict[str, list[int]] = {}
+    for i, text in enumerate(labels):
+        groups.setdefault(text, []).append(i)
+    for text, idx in groups.items():
+        if len(idx) < 2:
+            continue
+        for column in by:
+            if column not in frame.columns:
+                continue
+            values = frame.loc[idx, column].astype(object).where(frame.loc[idx, column].notna())
+            if values.nunique(dropna=False) > 1:
+                for i in idx:
+                    value = frame.at[i, column]
+                    labels[i] = f"{text} ({value if isinstance(value, str) else 'not reported'})"
+                break
+        seen: dict[str, int] = {}
+        for i in idx:
+            seen[labels[i]] = seen.get(labels[i], 0) + 1
+        if any(n > 1 for n in seen.values()):
+            count: dict[str, int] = {}
+            for i in idx:
+                if seen[labels[i]] > 1:
+                    count[labels[i]] = count.get(labels[i], 0) + 1
+                    labels[i] = f"{labels[i]} #{count[labels[i]]}"
+    return labels
 
 
 def strength_colours(strength: pd.Series) -> list:
@@ -144,11 +191,12 @@ def label_text(value: object) -> str:
     return str(humanize(value))
 
 
-def panel_grid(data, key, draw, *, empty, left_out_words, legend):
+def panel_grid(data, key, draw, *, empty, left_out_words, legend, label=None, width=None):
     """Stack one panel per value of ``key`` (in order of appearance) and draw each.
 
     Rows with ``plotted`` False are counted in a footnote ("Not drawn: ...").
-    Returns the figure and the rows that were drawn.
+    A panel whose ``label`` texts wrap onto several lines (at ``width``) gets
+    taller rows. Returns the figure and the rows that were drawn.
     """
     drawn = data.loc[data["plotted"]] if len(data) else data
     keys = list(dict.fromkeys(drawn[key])) if len(drawn) else []
@@ -159,7 +207,11 @@ def panel_grid(data, key, draw, *, empty, left_out_words, legend):
         note = f"Not drawn: {left_out} {words}."
     if not keys:
         return empty_figure(empty, note), drawn.iloc[0:0]
-    sizes = [int((drawn[key] == k).sum()) for k in keys]
+    sizes = [
+        int((drawn[key] == k).sum())
+        * (row_height(drawn.loc[drawn[key] == k, label], width) / _ROW if label else 1.0)
+        for k in keys
+    ]
     fig, axes = stacked_axes(sizes, legend=legend, note=note)
     for k, ax in zip(keys, axes, strict=True):
         draw(drawn.loc[drawn[key] == k], ax)
@@ -183,7 +235,7 @@ def empty_figure(message: str, note: str | None):
 _ROW, _ABOVE, _BELOW, _LEGEND, _NOTE, _WIDTH, _LEFT = 0.3, 0.4, 0.7, 0.75, 0.4, 12.0, 0.42
 
 
-def stacked_axes(sizes: list[int], *, legend: bool, note: str | None):
+def stacked_axes(sizes: list[float], *, legend: bool, note: str | None):
     """A figure with one full-width panel per size, heights proportional to their rows.
 
     Positions are computed once in inches (no layout engine, which is slow with

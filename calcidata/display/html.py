@@ -25,6 +25,7 @@ import pandas as pd
 
 from calcidata._version import __version__
 from calcidata.analysis.caveats import CAVEATS
+from calcidata.display.interactive import csv_link, data_table
 from calcidata.display.labels import NOTICE, humanize
 from calcidata.display.wording import words
 
@@ -83,9 +84,7 @@ def header_name(column: str) -> str:
 
 def _reported(value: object) -> object:
     """The template filter for a value that may be missing: "Not reported" when it is."""
-    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
-        return NOT_REPORTED
-    return value
+    return NOT_REPORTED if _e(value) == NOT_REPORTED else value
 
 
 @cache
@@ -240,10 +239,6 @@ def display_frame(
     return out
 
 
-def _html_table(frame: pd.DataFrame) -> str:
-    return frame.to_html(index=False, escape=True, border=0, na_rep=NOT_REPORTED, justify="left")
-
-
 def table(
     frame: pd.DataFrame,
     *,
@@ -253,8 +248,12 @@ def table(
     caption: str | None = None,
     empty: str = "Nothing is recorded for this selection.",
     hide: Iterable[str] = HIDDEN,
+    name: str | None = None,
+    links: Mapping[str, Mapping[str, str]] | None = None,
 ) -> HTML:
-    """A table as escaped HTML, with its caveats numbered and listed beneath.
+    """A table as escaped HTML (CSV link, interactive and plain copies), caveats beneath.
+
+    See :func:`calcidata.display.interactive.data_table` for the three parts.
 
     Parameters
     ----------
@@ -274,12 +273,19 @@ def table(
         Message shown when the frame has no rows.
     hide : iterable of str
         Columns not shown.
+    name : str, optional
+        What the table is, for the name of its CSV file (default: the caption, or
+        "table"); a grouped table adds the group to it.
+    links : mapping, optional
+        Column (as named in ``frame``) -> {cell text -> URL}: those cells become links.
 
     Returns
     -------
     HTML
     """
     frame = words(frame)
+    name = name or caption or "table"
+    links = {header_name(k): v for k, v in (links or {}).items()}
     parts = ['<div class="calcidata-table">']
     if caption:
         parts.append(f"<p><strong>{_e(caption)}</strong></p>")
@@ -293,11 +299,11 @@ def table(
         for key in dict.fromkeys(keys):
             part = shown.loc[keys == key].drop(columns=[group_by])
             parts.append(f"<h4>{_e(key)}</h4>")
-            parts.append(
-                _html_table(display_frame(part, caveats=caveats, numbers=numbers, hide=hide))
-            )
+            shown_part = display_frame(part, caveats=caveats, numbers=numbers, hide=hide)
+            parts.append(data_table(shown_part, f"{name} {key}", links=links))
     else:
-        parts.append(_html_table(display_frame(shown, caveats=caveats, numbers=numbers, hide=hide)))
+        shown_all = display_frame(shown, caveats=caveats, numbers=numbers, hide=hide)
+        parts.append(data_table(shown_all, name, links=links))
     if max_rows is not None and len(frame) > max_rows:
         parts.append(
             f'<p class="calcidata-muted">Showing the first {max_rows} of {len(frame)} rows.</p>'
@@ -307,17 +313,27 @@ def table(
     return HTML("".join(parts))
 
 
-def record(frame: pd.DataFrame, *, field: str = "field", value: str = "value") -> HTML:
+def record(
+    frame: pd.DataFrame, *, field: str = "field", value: str = "value", name: str = "record"
+) -> HTML:
     """A two-column field/value frame (e.g. a condition profile) as a vertical table.
 
-    A frame from :func:`calcidata.analysis.condition_profile` is worded first.
+    A frame from :func:`calcidata.analysis.condition_profile` is worded first. A
+    "Download CSV" link (file named after ``name``) holds the same two columns.
     """
     frame = words(frame)
     rows = "".join(
         f"<tr><th>{_e(f)}</th><td>{_e(v)}</td></tr>"
         for f, v in zip(frame[field], frame[value], strict=True)
     )
-    return HTML(f'<div class="calcidata-table"><table class="dataframe">{rows}</table></div>')
+    shown = frame[[field, value]].astype(object).set_axis(["Field", "Value"], axis=1)
+    shown = shown.where(shown.notna(), NOT_REPORTED)
+    return HTML(
+        f'<div class="calcidata-table calcidata-record">'
+        f'<p class="calcidata-table-tools">{csv_link(shown, name)}</p>'
+        f'<table class="dataframe"><thead class="calcidata-sr-only"><tr><th>Field</th>'
+        f"<th>Value</th></tr></thead><tbody>{rows}</tbody></table></div>"
+    )
 
 
 def definitions(terms: Mapping[str, str], *, title: str | None = None) -> HTML:

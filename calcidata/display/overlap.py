@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import math
 
+import pandas as pd
+from markupsafe import Markup
+
 from calcidata.display.html import HTML, _render
+from calcidata.display.interactive import csv_link
 
 #: Pieper et al. (2014) bands of the corrected covered area, upper bounds in percent.
 CCA_BANDS = ((5.0, "slight"), (10.0, "moderate"), (15.0, "high"), (math.inf, "very high"))
@@ -38,13 +42,17 @@ def overlap_table(overlap, *, labels=None) -> HTML:
     labels = {} if labels is None else dict(labels)
     matrix = overlap.matrix
     unlisted = [r for r in overlap.reviews if r not in matrix.index]
+    studies = [labels.get(s, s) for s in matrix.columns]
+    rows = [
+        (labels.get(r, r), ["\u2713" if v else "" for v in matrix.loc[r]]) for r in matrix.index
+    ]
+    shown = pd.DataFrame([[r, *cells] for r, cells in rows], columns=["Review", *studies])
     return _render(
         "overlap.html.j2",
+        csv=Markup(csv_link(shown, "review overlap")),
         reviews=list(overlap.reviews),
-        studies=[labels.get(s, s) for s in matrix.columns],
-        rows=[
-            (labels.get(r, r), ["\u2713" if v else "" for v in matrix.loc[r]]) for r in matrix.index
-        ],
+        studies=studies,
+        rows=rows,
         unlisted=[labels.get(r, r) for r in unlisted],
         mentions=overlap.mentions,
         cca=cca_words(overlap.cca),

@@ -14,6 +14,8 @@ from calcidata.display._plotbase import (
     panel_grid,
     plain,
     plain_log_ticks,
+    row_height,
+    tell_apart,
     top_ticks_if_tall,
     worded,
 )
@@ -36,7 +38,7 @@ def plot_dose_ranges(
     label: str = "label",
     unit: str = "unit",
     ax: Axes | None = None,
-    label_width: int = 90,
+    label_width: int = 60,
 ) -> Axes:
     """Interval plot of dose ranges in one unit (one panel of :func:`plot_dose_range_grid`).
 
@@ -61,7 +63,7 @@ def plot_dose_ranges(
     """
     rows = data.loc[data["plotted"]] if "plotted" in data else data
     if ax is None:
-        ax = new_axes(9, 0.3 * len(rows) + 1.2)
+        ax = new_axes(9, row_height(rows[label], label_width) * len(rows) + 1.2)
     if rows.empty:
         return nothing(ax, "No numeric dose to draw")
     rows = rows.reset_index(drop=True)
@@ -95,7 +97,7 @@ def plot_dose_ranges(
         top = float(values.max())
         ax.set_xlim(0, top * 1.08 if top > 0 else 1)
     ax.set_yticks(y)
-    ax.set_yticklabels([plain(t, label_width) for t in rows[label]])
+    ax.set_yticklabels([plain(t, label_width) for t in tell_apart(rows, label)])
     ax.set_ylim(-0.7, len(rows) - 0.3)
     units = rows[unit].dropna()
     ax.set_xlabel(plain(units.iloc[0]) if len(units) else "")
@@ -106,7 +108,7 @@ def plot_dose_ranges(
 
 @PLOT_DOCS
 def plot_dose_range_grid(
-    data: pd.DataFrame, *, panel: str = "panel", label: str = "label", label_width: int = 90
+    data: pd.DataFrame, *, panel: str = "panel", label: str = "label", label_width: int = 60
 ) -> Figure:
     """Dose ranges, one panel per route and unit (drugs) or per setting (procedures).
 
@@ -133,5 +135,7 @@ def plot_dose_range_grid(
         empty="No numeric dose or setting is reported for this selection",
         left_out_words="row{s} without a number (see the table)",
         legend=False,
+        label=label,
+        width=label_width,
     )
     return fig

@@ -13,6 +13,7 @@ from calcidata.display._plotbase import (
     new_axes,
     nothing,
     plain,
+    row_height,
     strength_legend,
     strength_palette,
 )
@@ -34,7 +35,7 @@ def plot_evidence_map(
     size: str = "participants",
     hue: str = "strength",
     ax: Axes | None = None,
-    label_width: int = 45,
+    label_width: int = 60,
 ) -> Axes:
     """Evidence-and-gap map: a bubble per cell, size = participants, colour = strength.
 
@@ -65,7 +66,13 @@ def plot_evidence_map(
     data = words(data)
     xs, ys = categories(data[x]), categories(data[y])
     if ax is None:
-        ax = new_axes(max(6.0, 0.38 * len(xs) + 5.5), max(2.5, 0.26 * len(ys) + 2.5))
+        # room for the longest label lines (about 0.075 in a character) and the legends
+        ylab = max((len(line) for v in ys for line in plain(v, label_width).split("\n")), default=0)
+        xlab = max((len(line) for v in xs for line in plain(v, label_width).split("\n")), default=0)
+        ax = new_axes(
+            max(6.0, 0.38 * len(xs) + 0.075 * ylab + 2.8),
+            max(2.5, row_height(ys, label_width, 0.26) * len(ys) + 0.075 * xlab + 1.2),
+        )
     if data.empty:
         return nothing(ax, "No evidence for this selection")
     frame = pd.DataFrame(
@@ -97,7 +104,9 @@ def plot_evidence_map(
         legend=False,
     )
     ax.set_xticks(range(len(xs)))
-    ax.set_xticklabels([plain(v, label_width) for v in xs], rotation=60, ha="right")
+    ax.set_xticklabels([plain(v, label_width) for v in xs], rotation=90)
+    # the columns are named at the top, where a reader starts; a tall map repeats them below
+    ax.tick_params(axis="x", top=True, labeltop=True, bottom=len(ys) > 15, labelbottom=len(ys) > 15)
     ax.set_yticks(range(len(ys)))
     ax.set_yticklabels([plain(v, label_width) for v in ys])
     ax.set_xlim(-0.7, len(xs) - 0.3)

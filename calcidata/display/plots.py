@@ -32,8 +32,10 @@ from calcidata.display._plotbase import (
     panel_grid,
     plain,
     plain_log_ticks,
+    row_height,
     strength_colours,
     strength_legend,
+    tell_apart,
     top_ticks_if_tall,
     worded,
 )
@@ -59,7 +61,11 @@ MEASURE_AXES = {
 
 
 def set_theme() -> None:
-    """Set calcidata's plot theme (seaborn ``whitegrid``); the one place it is set."""
+    """Set calcidata's plot theme (seaborn ``whitegrid``); the one place it is set.
+
+    In a notebook, figures are shown as SVG with their text kept as text, so they
+    stay sharp when zoomed and their words can be searched, copied and printed.
+    """
     import matplotlib as mpl
     import seaborn as sns
 
@@ -71,8 +77,17 @@ def set_theme() -> None:
             "axes.titleweight": "bold",
             "axes.titlesize": "medium",
             "legend.frameon": False,
+            "svg.fonttype": "none",
         }
     )
+    try:
+        from IPython import get_ipython
+    except ImportError:  # plain Python: nothing is shown inline
+        return
+    if get_ipython() is not None:
+        from matplotlib_inline.backend_inline import set_matplotlib_formats
+
+        set_matplotlib_formats("svg")
 
 
 @PLOT_DOCS
@@ -86,7 +101,7 @@ def plot_results(
     label: str = "label",
     measure: str = "effect_measure",
     ax: Axes | None = None,
-    label_width: int = 90,
+    label_width: int = 60,
     legend: bool = True,
 ) -> Axes:
     """Forest plot of precomputed estimates with their 95% intervals (one effect measure).
@@ -121,7 +136,7 @@ def plot_results(
     """
     rows = data.loc[data["plotted"]] if "plotted" in data else data.loc[data[x].notna()]
     if ax is None:
-        ax = new_axes(10, 0.3 * len(rows) + 1.2)
+        ax = new_axes(10, row_height(rows[label], label_width) * len(rows) + 1.2)
     if rows.empty:
         return nothing(ax, "No numeric estimate to draw")
     rows = rows.reset_index(drop=True)
@@ -149,7 +164,7 @@ def plot_results(
     elif not within:
         ax.axvline(0.0, color="#444444", linewidth=0.8, linestyle="--", zorder=1)
     ax.set_yticks(y)
-    ax.set_yticklabels([plain(t, label_width) for t in rows[label]])
+    ax.set_yticklabels([plain(t, label_width) for t in tell_apart(rows, label)])
     ax.set_ylim(-0.7, len(rows) - 0.3)
     code = str(rows[measure].iloc[0]) if measure in rows else ""
     if code == "proportion":
@@ -169,7 +184,7 @@ def plot_results_grid(
     group: str = "group",
     label: str = "label",
     hue: str = "strength",
-    label_width: int = 90,
+    label_width: int = 60,
 ) -> Figure:
     """Forest plots grouped by outcome domain and effect measure, one panel per group.
 
@@ -199,6 +214,8 @@ def plot_results_grid(
         left_out_words="result{s} with no numeric estimate, or with an unnamed effect "
         "measure (see the table)",
         legend=True,
+        label=label,
+        width=label_width,
     )
     if len(drawn):
         figure_strength_legend(fig, drawn[hue].astype(str))

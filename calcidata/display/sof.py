@@ -15,8 +15,10 @@ from __future__ import annotations
 import math
 
 import pandas as pd
+from markupsafe import Markup
 
 from calcidata.display.html import HTML, NOT_REPORTED, _render
+from calcidata.display.interactive import csv_link
 from calcidata.display.labels import format_effect, humanize
 
 NOT_ESTIMABLE = "Not estimable"
@@ -174,6 +176,37 @@ def _part(frame: pd.DataFrame) -> dict:
     return {"rows": rows, "footnotes": footnotes, "bases": sorted(bases)}
 
 
+#: The columns of a summary-of-findings CSV, in the order of the cells of a row.
+SOF_CSV_COLUMNS = {
+    "outcome": "Outcome",
+    "question": "Comparison",
+    "relative": "Relative effect (95% CI)",
+    "risk": "Risk with the comparator",
+    "difference": "Risk difference with the treatment",
+    "participants": "Participants (studies)",
+    "grade": "Certainty of the evidence (GRADE)",
+    "marks": "Rating and footnotes",
+}
+
+
+def _with_csv(part: dict, name: str) -> dict:
+    """The part with a "Download CSV" link of its rows (``csv``; empty without rows)."""
+    if not part["rows"]:
+        return {**part, "csv": ""}
+    records = [
+        {
+            **row,
+            "grade": f"{row['symbols']} {row['certainty']}".strip(),
+            "marks": " ".join(
+                x for x in (row["basis_mark"], ",".join(map(str, row["notes"]))) if x
+            ),
+        }
+        for row in part["rows"]
+    ]
+    frame = pd.DataFrame(records)[list(SOF_CSV_COLUMNS)].rename(columns=SOF_CSV_COLUMNS)
+    return {**part, "csv": Markup(csv_link(frame, name))}
+
+
 def sof_table(
     frame: pd.DataFrame,
     *,
@@ -200,7 +233,13 @@ def sof_table(
     """
     main = frame[frame["main"].astype(bool)]
     more = frame[~frame["main"].astype(bool)]
-    return _render("sof.html.j2", caption=caption, empty=empty, main=_part(main), more=_part(more))
+    return _render(
+        "sof.html.j2",
+        caption=caption,
+        empty=empty,
+        main=_with_csv(_part(main), "summary of findings"),
+        more=_with_csv(_part(more), "summary of findings more outcomes"),
+    )
 
 
 __all__ = [

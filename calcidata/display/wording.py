@@ -24,7 +24,6 @@ from calcidata.display.labels import (
     participants_studies,
     period,
     plural,
-    short_label,
 )
 
 __all__ = ["WORDINGS", "Compose", "Wording", "reader_table", "words"]
@@ -208,19 +207,17 @@ def panel_words(daily: bool, parameter: str, route: str, unit: object, basis: ob
 
 
 def result_label(treatment: object, comparator: object, timepoint: object, source: object) -> str:
-    """``Drug vs placebo, 6 weeks [Surace 2020]``, shortened to fit a plot."""
+    """``Drug vs placebo, 6 weeks [Surace 2020]``, whole (a plot wraps it, never cuts it)."""
     text = str(treatment)
     if isinstance(comparator, str):
         text += f" vs {comparator}"
     tail = f", {timepoint}" if isinstance(timepoint, str) else ""
-    if len(tail) > 25:
-        tail = tail[:24].rstrip() + "…"
-    return short_label(text, f"{tail} [{source}]")
+    return f"{text}{tail} [{source}]"
 
 
 def dose_label(treatment: object, source: object, general: bool) -> str:
-    """``Drug [Surace 2020, general]``, shortened to fit a plot."""
-    return short_label(str(treatment), f" [{source}{', general' if general else ''}]")
+    """``Drug [Surace 2020, general]``, whole (a plot wraps it, never cuts it)."""
+    return f"{treatment} [{source}{', general' if general else ''}]"
 
 
 def gap_detail(gap: str, dosing_rows: object, designs: object, all_indirect: bool) -> str:

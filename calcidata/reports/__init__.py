@@ -13,7 +13,13 @@
 
 from __future__ import annotations
 
-from calcidata.reports.naming import label, slug
+from calcidata.reports.naming import (
+    condition_links,
+    label,
+    report_href,
+    slug,
+    treatment_links,
+)
 from calcidata.reports.registry import (
     REPORTS,
     Catalog,
@@ -30,8 +36,11 @@ __all__ = [
     "Param",
     "ReportSpec",
     "check_params",
+    "condition_links",
     "get_report",
     "label",
+    "report_href",
     "slug",
+    "treatment_links",
     "validate_params",
 ]

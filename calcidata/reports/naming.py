@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
+from urllib.parse import quote
 
 from calcidata.reports.catalog import CONDITIONS_WITH_EVIDENCE, TREATMENTS, Catalog
 from calcidata.reports.registry import ReportSpec, get_report
@@ -68,3 +69,40 @@ def label(
             else f"{p.name.replace('_ids', 's').replace('_', ' ')}: {shown}"
         )
     return "; ".join(bits) or "all"
+
+
+def report_href(report: str | ReportSpec, params: Mapping[str, object]) -> str:
+    """Link from one rendered report to another: ``../<report>/<slug>.html``.
+
+    >>> report_href("treatment_comparison", {"condition_id": "calcinosis_ctd"})
+    '../treatment_comparison/calcinosis_ctd.html'
+    """
+    spec = report if isinstance(report, ReportSpec) else get_report(report)
+    return f"../{spec.name}/{quote(slug(spec, {**spec.defaults(), **params}))}.html"
+
+
+def treatment_links(tables, condition_id: str | None) -> dict[str, str]:
+    """Treatment name -> where it is compared: the condition's treatment comparison.
+
+    For ``display.table(..., links={"treatment": ...})``; empty without a condition.
+    """
+    if not condition_id:
+        return {}
+    href = report_href("treatment_comparison", {"condition_id": condition_id}) + "#Side-by-side"
+    names = tables.treatments["name"].astype(object)
+    return {str(name): href for name in names if isinstance(name, str)}
+
+
+def condition_links(tables, report: str = "condition_report", anchor: str = "") -> dict[str, str]:
+    """Condition name -> its ``report`` (built for every condition with evidence).
+
+    For ``display.table(..., links={"condition": ...})``: an evidence map row links
+    the condition's report; a dose given for a condition, that condition's comparison.
+    """
+    built = Catalog.from_tables(tables).conditions_with_evidence  # what build renders
+    names = dict(zip(tables.conditions["condition_id"], tables.conditions["name"], strict=True))
+    return {
+        str(names[cid]): report_href(report, {"condition_id": cid}) + anchor
+        for cid in built
+        if isinstance(names.get(cid), str)
+    }

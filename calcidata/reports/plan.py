@@ -130,10 +130,23 @@ def _sha(*chunks: bytes) -> str:
 _PACKAGE = Path(__file__).resolve().parents[1]
 
 
+#: Files that shape a page beyond the modules a kernel imports: the HTML export, the
+#: page around it (contents, links, print) and the HTML templates of the display layer.
+_RENDERER_FILES = ("reports/kernels.py", "reports/page.py", "display/interactive.py")
+
+
 @cache
 def renderer_fingerprint() -> str:
-    """Hash of the calcidata version and of the module that turns notebooks into HTML."""
-    return _sha(__version__.encode(), (_PACKAGE / "reports" / "kernels.py").read_bytes())
+    """Hash of the calcidata and itables versions and of the files that make the HTML page."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        itables = version("itables")
+    except PackageNotFoundError:  # pragma: no cover - a dependency
+        itables = "missing"
+    files = [_PACKAGE / f for f in _RENDERER_FILES]
+    files += sorted((_PACKAGE / "display" / "templates").glob("*.j2"))
+    return _sha(__version__.encode(), itables.encode(), *(f.read_bytes() for f in files))
 
 
 def code_hash(files: list[str]) -> str:

@@ -148,7 +148,12 @@ def _per_condition(catalog: Catalog) -> list[dict]:
 
 
 def _dosing_sets(catalog: Catalog) -> list[dict]:
-    return [{}] + [{"modality": m} for m in catalog.modalities_with_dosing]
+    """All doses, one view per modality, and one per condition (linked from its reports)."""
+    return (
+        [{}]
+        + [{"modality": m} for m in catalog.modalities_with_dosing]
+        + [{"condition_id": c} for c in catalog.conditions_with_evidence]
+    )
 
 
 REPORTS: dict[str, ReportSpec] = {
@@ -217,6 +222,13 @@ REPORTS: dict[str, ReportSpec] = {
                     None,
                     TREATMENTS,
                     "treatment ids, comma-separated (default: all)",
+                ),
+                Param(
+                    "condition_id",
+                    str,
+                    None,
+                    CONDITIONS_WITH_EVIDENCE,
+                    "one condition: its doses and the general doses of its treatments",
                 ),
             ),
             build_params=_dosing_sets,

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from calcidata.analysis import Selection, evidence_rows
+from calcidata.analysis import Selection, dosing_table, evidence_rows
 from calcidata.display.labels import humanize
 from calcidata.reports.registry import get_report
 from calcidata.tables import Tables
@@ -33,6 +33,14 @@ def _evidence(tables: Tables, params: dict) -> pd.DataFrame:
 
 
 def _dosing(tables: Tables, params: dict) -> pd.DataFrame:
+    if params.get("condition_id"):  # a condition's dosing view: its doses and general ones
+        select = Selection(
+            params["condition_id"],
+            params.get("treatment_ids") or None,
+            None,
+            params.get("modality"),
+        )
+        return dosing_table(tables, select)
     dr = tables.dosing_ranges
     keep = pd.Series(True, index=dr.index)
     if params.get("treatment_ids"):

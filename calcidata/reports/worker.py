@@ -47,7 +47,7 @@ class Worker:
 
     def run(self, job: Job) -> Outcome:
         """Execute ``job``'s notebook and write its outputs; never raises for a notebook error."""
-        from calcidata.reports import kernels
+        from calcidata.reports import kernels, page
 
         start = time.perf_counter()
         job.folder.mkdir(parents=True, exist_ok=True)
@@ -63,7 +63,9 @@ class Worker:
                 files = kernel.package_files("calcidata", _PACKAGE) or all_modules()
             finally:
                 kernel.shutdown()
-            html = kernels.to_html(nb, job.title)
+            html = page.finish(
+                kernels.to_html(nb, job.title), job.title, page.related(job.report, job.params)
+            )
         except Exception as exc:  # a failed notebook, a dead kernel, a failed export
             return self._failed(job, tmp, exc, start)
         os.replace(tmp, job.ipynb)

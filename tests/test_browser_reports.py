@@ -1,0 +1,267 @@
+"""Rendered reports in a real browser: contents, links, phones, tables, sorting, print.
+
+Three real reports of one condition are rendered on the shipped data (a condition
+report, its treatment comparison and its dosing view) and opened in Debian's Chromium
+(:mod:`tests.browser_support`).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import unicodedata
+from pathlib import Path
+from urllib.parse import unquote
+
+import pytest
+
+from calcidata.reports import REPORTS, slug
+from calcidata.reports.build import build
+
+from .browser_support import open_page
+from .conftest import ROOT, read_rows
+from .render_support import registry_of, visible_text
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.browser,
+    pytest.mark.xdist_group("browser_reports"),
+]
+
+CONDITION = "calcific_tendinopathy_shoulder"
+SETS = {
+    "condition_report": {"condition_id": CONDITION},
+    "treatment_comparison": {"condition_id": CONDITION},
+    "dosing_ranges": {"condition_id": CONDITION},
+}
+PAGES = sorted(SETS)
+
+
+def _path(out, name):
+    spec = REPORTS[name]
+    return out / name / f"{slug(spec, {**spec.defaults(), **SETS[name]})}.html"
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory):
+    # CALCIDATA_BROWSER_OUT: a folder kept between runs (the build skips what is up to date)
+    kept = os.environ.get("CALCIDATA_BROWSER_OUT")
+    out = Path(kept) if kept else tmp_path_factory.mktemp("browser_reports")
+    sets = {k: [v] for k, v in SETS.items()}
+    result = build(out, jobs=2, reports=registry_of(sets), progress=False)
+    assert not result.failed, [o.message for o in result.failed]
+    return out
+
+
+def _squash(text: str) -> str:
+    """Text with every kind of white space removed (PDF and DOM break lines differently)."""
+    return re.sub(r"\s+", "", text)
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+@pytest.mark.parametrize("name", PAGES)
+def test_report_loads_without_errors_or_requests_and_never_scrolls_sideways(
+    chromium, rendered, tmp_path, name, width
+):
+    with open_page(chromium, _path(rendered, name), width=width, artifacts=tmp_path) as view:
+        page = view.page
+        page.wait_for_selector(".calcidata-interactive table.dataTable")
+        assert view.console_errors == []
+        assert view.requests == []
+        # the page itself never scrolls sideways (and does not hide what overflows)
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        for element in ("documentElement", "body"):
+            overflow = page.evaluate(f"getComputedStyle(document.{element}).overflowX")
+            assert overflow not in ("hidden", "clip"), element
+        # a wide table scrolls inside its own box
+        boxes = page.evaluate(
+            """() => [...document.querySelectorAll('main table')].filter(t => t.offsetParent)
+              .filter(t => t.getBoundingClientRect().right > window.innerWidth + 1)
+              .map(t => { let p = t.parentElement;
+                while (p && !['auto', 'scroll'].includes(getComputedStyle(p).overflowX))
+                  p = p.parentElement;
+                return p ? p.getBoundingClientRect().right <= window.innerWidth + 1 : false; })"""
+        )
+        assert all(boxes), boxes
+        if width == 390:  # figure text is at least 9 px high on a phone
+            heights = page.evaluate(
+                """() => [...document.querySelectorAll('main svg text')]
+                  .filter(t => t.textContent.trim())
+                  .map(t => { const m = t.getScreenCTM();
+                    return parseFloat(getComputedStyle(t).fontSize) * Math.hypot(m.a, m.b); })"""
+            )
+            assert heights and min(heights) >= 9, min(heights)
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_every_heading_is_in_the_contents_and_the_reports_link_each_other(
+    chromium, rendered, tmp_path, name
+):
+    path = _path(rendered, name)
+    with open_page(chromium, path, artifacts=tmp_path) as view:
+        page = view.page
+        headings = page.evaluate(
+            """() => [...document.querySelectorAll('main h2, main h3')]
+              .map(h => [h.id, h.textContent.replace('\u00b6', '').trim()])"""
+        )
+        toc = page.evaluate(
+            """() => [...document.querySelectorAll('nav.calcidata-toc a')]
+              .map(a => [decodeURIComponent(a.hash.slice(1)), a.textContent.trim()])"""
+        )
+        assert len(headings) >= 3
+        assert toc == headings
+        # the contents stay at the side on a wide screen
+        assert page.evaluate(
+            "getComputedStyle(document.querySelector('nav.calcidata-toc')).position"
+        ) == ("sticky")
+        links = page.evaluate(
+            "() => [...document.querySelectorAll('nav.calcidata-bar a')].map(a => a.href)"
+        )
+    assert links[0].endswith("/index.html")
+    for other in PAGES:
+        if other != name:  # the same condition's other reports, which exist
+            target = _path(rendered, other).resolve().as_uri()
+            assert target in links, (other, links)
+    assert (rendered / "index.html").is_file()
+
+
+def test_treatment_rows_link_where_the_treatment_is_compared(chromium, rendered, tmp_path):
+    with open_page(chromium, _path(rendered, "condition_report"), artifacts=tmp_path) as view:
+        hrefs = view.page.evaluate(
+            """() => [...document.querySelectorAll('.calcidata-plain td a')].map(a => a.href)"""
+        )
+    target = _path(rendered, "treatment_comparison").resolve().as_uri() + "#Side-by-side"
+    assert hrefs and target in hrefs
+
+
+_TABLES = """() => [...document.querySelectorAll('main a.calcidata-csv')].map(a => {
+  let next = a.closest('p').nextElementSibling;
+  if (next.classList.contains('calcidata-interactive')) next = next.nextElementSibling;
+  const table = next.tagName === 'TABLE' ? next : next.querySelector('table');
+  const head = [...table.querySelectorAll('thead th')]
+    .filter(th => th.colSpan === 1).map(th => th.textContent.trim());
+  const rows = [...table.querySelectorAll('tbody tr')]
+    .map(tr => [...tr.children].map(c => c.textContent).join(''));
+  return {name: a.getAttribute('download'), href: a.getAttribute('href'), head, rows};
+})"""
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_every_table_has_a_working_csv_download_of_its_rows(chromium, rendered, tmp_path, name):
+    with open_page(chromium, _path(rendered, name), artifacts=tmp_path) as view:
+        page = view.page
+        tables = page.evaluate(_TABLES)
+        n_tables = page.evaluate(
+            "document.querySelectorAll('main .calcidata-plain table, main .calcidata-sof,"
+            " main .calcidata-record table, main .calcidata-overlap table').length"
+        )
+        assert len(tables) == n_tables >= 1
+        with page.expect_download() as download:
+            page.locator("main a.calcidata-csv").first.click()
+        saved = download.value.path().read_text(encoding="utf-8")
+    assert download.value.suggested_filename == tables[0]["name"]
+    for table in tables:
+        prefix = "data:text/csv;charset=utf-8,"
+        assert table["href"].startswith(prefix) and table["name"].endswith(".csv")
+        rows = list(csv.reader(io.StringIO(unquote(table["href"][len(prefix) :]))))
+        assert set(table["head"]) <= set(rows[0]), (table["name"], table["head"], rows[0])
+        assert len(rows) - 1 == len(table["rows"]), table["name"]
+        for got, shown in zip(rows[1:], table["rows"], strict=True):
+            assert _squash("".join(got)) == _squash(shown), table["name"]
+    assert saved == unquote(tables[0]["href"].split(",", 1)[1])
+
+
+def _column(page, table, index):
+    return page.evaluate(
+        f"""() => [...document.querySelectorAll('#{table} tbody tr')]
+          .map(tr => tr.children[{index}].textContent.trim())"""
+    )
+
+
+@pytest.mark.parametrize("name", ["condition_report", "dosing_ranges"])
+def test_clicking_a_column_header_sorts_its_rows(chromium, rendered, tmp_path, name):
+    with open_page(chromium, _path(rendered, name), artifacts=tmp_path) as view:
+        page = view.page
+        page.wait_for_selector(".calcidata-interactive table.dataTable")
+        table = page.evaluate(
+            """() => [...document.querySelectorAll('.calcidata-interactive table.dataTable')]
+              .find(t => t.tBodies[0].rows.length > 3).id"""
+        )
+        before = _column(page, table, 0)
+        header = page.locator(f"#{table} thead th").first
+        header.click()
+        header.and_(page.locator("[aria-sort=ascending]")).wait_for()
+        ascending = _column(page, table, 0)
+        header.click()
+        header.and_(page.locator("[aria-sort=descending]")).wait_for()
+        descending = _column(page, table, 0)
+    assert sorted(before) == sorted(ascending) == sorted(descending)
+    order = "(a) => a.every((v, i) => i === 0 || a[i - 1].localeCompare(v) {} 0)"
+    with open_page(chromium, _path(rendered, name), artifacts=tmp_path) as view:
+        assert view.page.evaluate(order.format("<="), ascending)
+        assert view.page.evaluate(order.format(">="), descending)
+    assert ascending != descending
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_printed_a4_pdf_keeps_every_column_and_has_no_blank_page(
+    chromium, rendered, tmp_path, name
+):
+    from pypdf import PdfReader
+
+    with open_page(chromium, _path(rendered, name), artifacts=tmp_path) as view:
+        page = view.page
+        page.emulate_media(media="print")
+        heads = page.evaluate(
+            """() => [...document.querySelectorAll(
+                'main table.calcidata-sof thead th, main .calcidata-plain thead th')]
+              .map(th => th.textContent.trim())"""
+        )
+        sticky = page.evaluate(
+            """() => [...document.querySelectorAll('body *')].filter(e => e.offsetParent &&
+              ['sticky', 'fixed'].includes(getComputedStyle(e).position)).length"""
+        )
+        # laid out on the printed width (A4 landscape less the margins), nothing is cut
+        page.set_viewport_size({"width": 1047, "height": 740})
+        cut = page.evaluate(
+            """() => [...document.querySelectorAll('main table')].filter(t => t.offsetParent)
+              .filter(t => t.getBoundingClientRect().right > window.innerWidth + 1)
+              .map(t => t.querySelector('th') && t.querySelector('th').textContent)"""
+        )
+        pdf = tmp_path / f"{name}.pdf"
+        page.pdf(path=str(pdf), format="A4", print_background=True, prefer_css_page_size=True)
+    assert heads and sticky == 0 and cut == []
+    reader = PdfReader(str(pdf))
+    box = reader.pages[0].mediabox  # A4 (in points), landscape
+    assert (round(float(box.width)), round(float(box.height))) == (842, 595)
+    texts = [p.extract_text() or "" for p in reader.pages]
+    blank = [i + 1 for i, t in enumerate(texts) if not t.strip()]
+    assert not blank, f"blank pages {blank} of {len(texts)}"
+    if name != "dosing_ranges":  # the summary of findings keeps every column
+        heads += [
+            "Outcome",
+            "Relative effect (95% CI)",
+            "Risk with the comparator",
+            "Risk difference with the treatment",
+            "Participants (studies)",
+            "Certainty of the evidence (GRADE)",
+        ]
+    # a header on two lines prints as two pieces (and cells meet without a space):
+    # each of its words is printed, whole
+    printed = _squash(unicodedata.normalize("NFKC", "".join(texts)))  # no ligatures
+    missing = sorted({w for h in heads for w in h.split() if w not in printed})
+    assert not missing, missing
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_readers_see_names_not_ids_and_no_curation_remarks(rendered, name):
+    text = visible_text(_path(rendered, name).read_text(encoding="utf-8"))
+    assert "re-check" not in text.lower() and "dossier" not in text.lower()
+    _, sources = read_rows(ROOT / "data" / "sources.csv")
+    shown = [
+        s["source_id"] for s in sources if re.search(rf"\b{re.escape(s['source_id'])}\b", text)
+    ]
+    assert not shown, shown
+    assert "Not reported" in text
