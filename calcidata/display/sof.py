@@ -50,14 +50,19 @@ def _more_fewer(value: float) -> str:
     return f"{abs(n):,} {'more' if n > 0 else 'fewer'}"
 
 
-def risk_difference_words(value: object, low: object, high: object) -> str:
-    """``183 fewer per 1,000 (from 278 fewer to 62 fewer)``; "Not estimable" when unknown."""
+def _span(value: object, low: object, high: object, word, head: str, tail: str, joint: str) -> str:
+    """``<head><word(value)><tail> (<joint><word(low)> to <word(high)>)``; "Not estimable"."""
     if _missing(value):
         return NOT_ESTIMABLE
-    text = f"{_more_fewer(float(value))} per 1,000"
+    text = f"{head}{word(float(value))}{tail}"
     if not (_missing(low) or _missing(high)):
-        text += f" (from {_more_fewer(float(low))} to {_more_fewer(float(high))})"
+        text += f" ({joint}{word(float(low))} to {word(float(high))})"
     return text
+
+
+def risk_difference_words(value: object, low: object, high: object) -> str:
+    """``183 fewer per 1,000 (from 278 fewer to 62 fewer)``; "Not estimable" when unknown."""
+    return _span(value, low, high, _more_fewer, "", " per 1,000", "from ")
 
 
 def _participants(participants: object, studies: object) -> str:
@@ -102,12 +107,7 @@ def _lower_higher(value: float) -> str:
 
 def difference_words(measure: object, value: object, low: object, high: object) -> str:
     """``MD 0.78 lower (1.40 lower to 0.17 lower)``; "Not estimable" when unknown."""
-    if _missing(value):
-        return NOT_ESTIMABLE
-    text = f"{measure} {_lower_higher(float(value))}"
-    if not (_missing(low) or _missing(high)):
-        text += f" ({_lower_higher(float(low))} to {_lower_higher(float(high))})"
-    return text
+    return _span(value, low, high, _lower_higher, f"{measure} ", "", "")
 
 
 def _number(footnotes: list[str], note: str) -> int:
