@@ -270,3 +270,20 @@ def test_shipped_ordinal_odds_ratio_is_flagged_and_credible():
     row = ordinal.iloc[0]
     assert row["ratio_inverted"] and row["interval_kind"] == "credible"
     assert math.isnan(row["risk_difference_per_1000"])
+
+
+def test_a_body_not_all_randomised_says_its_rating_starts_low(tmp_path):
+    arms = [
+        _arms("a1", "trial_a", 10, 50, 20, 50),
+        _arms("a2", "cohort_b", 5, 40, 12, 40),
+    ]
+    sources = [_source("trial_a"), _source("cohort_b", "cohort")]
+    tables = _tables(tmp_path, sources=sources, study_outcomes=arms)
+    rows = sof_rows(tables, "fixture_shoulder")
+    row = rows[rows["basis"] == "pooled"].iloc[0]
+    assert row["start_level"] == "low" and row["certainty_basis"] == "calcidata_rule"
+    assert "rating starts at low" in sof_table(rows[rows["basis"] == "pooled"])
+    randomised = sof_rows(_two_trials(tmp_path / "rct"), "fixture_shoulder")
+    rct = randomised[randomised["basis"] == "pooled"]
+    assert rct["start_level"].iloc[0] == "high"
+    assert "rating starts at low" not in sof_table(rct)

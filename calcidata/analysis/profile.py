@@ -82,6 +82,7 @@ COLUMNS = [
     "i2_percent",
     "evidence_ids",
     "other_source_ids",
+    "start_level",
 ]
 _ROB_ORDER = ("low", "unclear", "some_concerns", "high")
 _NO_COMPARISON = "no comparison group"
@@ -287,6 +288,7 @@ def _profile_row(body: pd.DataFrame, review_studies: pd.DataFrame) -> dict:
                 "certainty_basis": "stated",
                 "reasons": "",
                 "notes": "",
+                "start_level": pd.NA,
             }
         )
     rated = _ratings(body, est, review_studies)
@@ -299,6 +301,7 @@ def _profile_row(body: pd.DataFrame, review_studies: pd.DataFrame) -> dict:
             "certainty_basis": "calcidata_rule",
             "reasons": grade.reasons(ratings),
             "notes": grade.notes(ratings),
+            "start_level": rated["start"],
         }
     )
 
@@ -318,7 +321,8 @@ def _typed(rows: list[dict], tables) -> pd.DataFrame:
     out = out.drop(columns=["_c", "_t", "_o", "_m", "_p"]).reset_index(drop=True)
     for c in ("condition_id", "treatment_id", "comparator", "timepoint", "source_ids"):
         out[c] = out[c].astype("string")
-    for c in ("reasons", "notes", "evidence_ids", "other_source_ids", "certainty_basis"):
+    strings = ("reasons", "notes", "evidence_ids", "other_source_ids", "certainty_basis")
+    for c in (*strings, "start_level"):
         out[c] = out[c].astype("string")
     out["outcome_domain"] = out["outcome_domain"].astype(category_dtype(OUTCOME_DOMAINS, False))
     out["effect_measure"] = out["effect_measure"].astype(category_dtype(EFFECT_MEASURES, False))
@@ -358,7 +362,9 @@ def evidence_profile(tables, condition_id: str | None = None) -> pd.DataFrame:
         rating-down, ``"; "``-joined); ``notes`` (domains not reported or not
         assessable); ``strength`` (best row strength, ordered); ``i2_percent``;
         ``evidence_ids`` (evidence and study_outcomes rows behind the estimate);
-        ``other_source_ids`` (the body's other sources). Rows in condition
+        ``other_source_ids`` (the body's other sources); ``start_level``
+        (``high`` or ``low``: where calcidata's rating starts, by design;
+        missing when the certainty is stated). Rows in condition
         hierarchy order, then treatment name, outcome domain (vocabulary order),
         comparator, effect measure and timepoint band.
 

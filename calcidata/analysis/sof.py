@@ -69,6 +69,7 @@ COLUMNS = [
     "risk_difference_high_per_1000",
     "certainty",
     "certainty_basis",
+    "start_level",
     "reasons",
     "main",
 ]
@@ -241,7 +242,7 @@ def sof_rows(tables, condition_id: str, treatment_ids=None, *, outcome=None) -> 
         :data:`COLUMNS`: the body keys and ``treatment`` (its name); the
         profile's ``n_studies``, ``n_participants``, ``estimate``, ``ci_low``,
         ``ci_high``, ``basis``, ``certainty``, ``certainty_basis``,
-        ``reasons``; ``interval_kind`` (``confidence`` or ``credible``),
+        ``start_level``, ``reasons``; ``interval_kind`` (``confidence`` or ``credible``),
         ``direction`` (as the source behind a single estimate states it; NA
         for pooled bodies) and ``ratio_inverted`` (see the module docstring);
         ``comparator_risk_per_1000`` and ``comparator_risk_studies`` (control

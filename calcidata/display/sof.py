@@ -94,6 +94,10 @@ NOT_APPLICABLE = "Not applicable"
 CREDIBLE_NOTE = (
     "CrI: a Bayesian credible interval, as the source reports it (not a confidence interval)."
 )
+START_LOW_NOTE = (
+    "Study design: not all of this evidence comes from randomised trials, so calcidata's "
+    "rating starts at low, as GRADE does."
+)
 INVERTED_NOTE = (
     "Direction: the source reports that this ratio favours the {side}, on the side of 1 "
     "where a ratio of the outcome's events would not; it is oriented the other way (for "
@@ -153,6 +157,8 @@ def _part(frame: pd.DataFrame) -> dict:
     for r in frame.to_dict("records"):
         effects = _effects(r, footnotes)
         numbers = []
+        if r.get("start_level") == "low" and r["certainty_basis"] == "calcidata_rule":
+            numbers.append(_number(footnotes, START_LOW_NOTE))
         reasons = r["reasons"] if isinstance(r["reasons"], str) else ""
         for reason in (x.strip() for x in reasons.split("; ") if x.strip()):
             numbers.append(_number(footnotes, reason))
