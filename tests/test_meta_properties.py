@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import calcidata
@@ -86,6 +86,7 @@ def test_hksj_interval_not_narrower_than_z_when_q_is_at_least_df_minus_1(data, m
 
 @SETTINGS
 @given(studies(), st.sampled_from(METHODS), st.floats(0.01, 100), st.floats(-10, 10))
+@example((np.array([0.03125, 0.0]), np.array([0.001, 1.0])), "FE", 0.01, 1.0)  # Q cancelled
 def test_linear_rescaling_carries_through(data, method, scale, shift):
     y, v = data
     a = meta.pool(y, v, method=method)

@@ -29,6 +29,11 @@ def _fe_parts(y: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.
     return w, sw, q
 
 
+def cochran_q(y: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Cochran's Q of each row, ``sum(w (y - mu)^2)`` about the fixed-effect mean."""
+    return _fe_parts(y, v)[2]
+
+
 def tau2_dl(y: np.ndarray, v: np.ndarray) -> np.ndarray:
     """DerSimonian-Laird estimate of tau^2, truncated at zero, for each row.
 

@@ -246,9 +246,9 @@ def _pool_one(y: np.ndarray, v: np.ndarray, *, method: str, test: str, pi: str, 
             raise CalcidataError("REML estimation of tau^2 did not converge")
         tau2 = float(tau2_arr[0])
         res = _combine_at(y, v, tau2)
-    else:
-        res = combine_effects(y, v, method_re="dl")
-        tau2 = 0.0 if fixed else max(0.0, float(res.tau2))
+    else:  # DL (and FE's Q) from Q computed about the pooled mean, not statsmodels' expansion
+        tau2 = 0.0 if fixed else float(t2.tau2_dl(y[None, :], v[None, :])[0])
+        res = _combine_at(y, v, tau2)
     if fixed or tau2 == 0.0:
         # With tau^2 = 0 the random-effects pool is the fixed-effect pool.
         est, var, wrel = res.mean_effect_fe, 1 / res.w_total_fe, res.weights_rel_fe
@@ -261,7 +261,7 @@ def _pool_one(y: np.ndarray, v: np.ndarray, *, method: str, test: str, pi: str, 
     dist = stats.t(k - 1) if knha else stats.norm()
     crit = dist.isf((1 - level / 100) / 2)
     stat = est / se
-    q = float(res.q)
+    q = float(t2.cochran_q(y[None, :], v[None, :])[0])  # stable when effects share an offset
     i2, h2 = t2.heterogeneity(np.array([q]), np.array([tau2]), v[None, :], fixed)
     if fixed:
         pi_low, pi_high = est - crit * se, est + crit * se
