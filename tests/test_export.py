@@ -136,7 +136,7 @@ def test_sqlite_declares_keys_so_a_join_works_and_bad_rows_are_refused(tables, e
     ).fetchone()[0]
     assert joined == len(tables.evidence)
     fk_targets = {row[2] for row in con.execute("PRAGMA foreign_key_list(evidence)")}
-    assert fk_targets == {"sources", "treatments", "conditions"}
+    assert fk_targets == {"sources", "treatments", "conditions", "outcomes"}
     cursor = con.execute("SELECT * FROM evidence LIMIT 1")
     names = [d[0] for d in cursor.description]
     bad = list(cursor.fetchone())

@@ -15,10 +15,13 @@ with warnings.catch_warnings():
     warnings.filterwarnings("ignore", "PySpark does not yet fully support", FutureWarning)
     import pandera.pandas  # noqa: F401
 
+from calcidata.schemas.condition_outcomes import ConditionOutcomes
 from calcidata.schemas.conditions import Conditions
 from calcidata.schemas.dosing_ranges import DosingRanges
 from calcidata.schemas.evidence import Evidence
+from calcidata.schemas.outcomes import Outcomes
 from calcidata.schemas.review_studies import ReviewStudies
+from calcidata.schemas.risk_of_bias import RiskOfBias
 from calcidata.schemas.sources import Sources
 from calcidata.schemas.study_outcomes import StudyOutcomes
 from calcidata.schemas.treatments import Treatments
@@ -27,10 +30,13 @@ SCHEMAS = {
     "sources": Sources,
     "conditions": Conditions,
     "treatments": Treatments,
+    "outcomes": Outcomes,
+    "condition_outcomes": ConditionOutcomes,
     "dosing_ranges": DosingRanges,
     "evidence": Evidence,
     "review_studies": ReviewStudies,
     "study_outcomes": StudyOutcomes,
+    "risk_of_bias": RiskOfBias,
 }
 
 #: The natural key (id column) of each table.
@@ -39,10 +45,13 @@ KEYS = {name: model.Config.unique[0] for name, model in SCHEMAS.items()}
 __all__ = [
     "SCHEMAS",
     "KEYS",
+    "ConditionOutcomes",
     "Conditions",
     "DosingRanges",
     "Evidence",
+    "Outcomes",
     "ReviewStudies",
+    "RiskOfBias",
     "Sources",
     "StudyOutcomes",
     "Treatments",

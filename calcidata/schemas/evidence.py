@@ -12,6 +12,7 @@ from calcidata.schemas.vocabularies import (
     DESIGNS,
     DIRECTIONS,
     EFFECT_MEASURES,
+    GRADE_REASONS,
     INTERVAL_KINDS,
     OUTCOME_DOMAINS,
     POOLED_DESIGNS,
@@ -36,8 +37,19 @@ class Evidence(Table):
         "(indirect evidence)."
     )
     comparator: Series[str] = col.text("What the treatment was compared with.", optional=True)
+    comparator_id: Series[str] = col.link(
+        "treatments.treatment_id",
+        "The comparator's treatment id, when the comparator is a treatment in the tables "
+        "(placebo and sham included).",
+        optional=True,
+    )
     outcome: Series[str] = col.text("Outcome as reported.")
     outcome_domain: Series[str] = col.choice("Outcome grouped into a domain.", OUTCOME_DOMAINS)
+    outcome_id: Series[str] = col.link(
+        "outcomes.outcome_id",
+        "The outcome definition (only results of one definition are pooled together).",
+        optional=True,
+    )
     timepoint: Series[str] = col.text("When the outcome was measured.", optional=True)
     effect_measure: Series[str] = col.choice("Effect measure of estimate and CI.", EFFECT_MEASURES)
     estimate: Series[float] = col.quantity(
@@ -71,6 +83,25 @@ class Evidence(Table):
         CERTAINTY,
         optional=True,
         ordered=True,
+    )
+    certainty_reasons: Series[str] = col.field(
+        "The GRADE domains the source rated its certainty down for, as it states them "
+        "(`;`-separated; `not_stated` when it gives a rating without reasons).",
+        nullable=True,
+        categories=GRADE_REASONS,
+        multi=";",
+    )
+    network: Series[pd.BooleanDtype] = col.field(
+        "True for a network meta-analysis estimate (direct and indirect evidence); "
+        "n_participants is then that comparison's, not the whole network's.",
+        nullable=True,
+    )
+    control_risk: Series[float] = col.quantity(
+        "Risk in the comparator group as the source states it (e.g. a summary-of-findings "
+        "table's assumed risk), 0 to 1.",
+        "proportion",
+        ge=0,
+        le=1,
     )
     risk_of_bias: Series[str] = col.choice(
         "Overall risk of bias of the evidence behind the result, as the source (or a review "
@@ -119,6 +150,14 @@ class Evidence(Table):
         "ci_low",
         ("ci_high",),
     )
+
+    @row_check(
+        "certainty_reasons_need_certainty",
+        "certainty_reasons are the reasons of a stated certainty (certainty must be given)",
+        ("certainty_reasons", "certainty"),
+    )
+    def _reasons(cls, df: DataFrame) -> Series[bool]:
+        return df["certainty_reasons"].isna() | df["certainty"].notna()
 
     @row_check(
         "proportion_in_0_1",

@@ -7,7 +7,13 @@ from pandera.typing import DataFrame, Series
 
 from calcidata.schemas import columns as col
 from calcidata.schemas._base import Table, le_rule, row_check
-from calcidata.schemas.vocabularies import DATA_TYPES, OUTCOME_DOMAINS
+from calcidata.schemas.vocabularies import (
+    DATA_TYPES,
+    DESIGNS,
+    OUTCOME_DOMAINS,
+    SD_DERIVATIONS,
+    VALUE_KINDS,
+)
 
 _DICHOTOMOUS = ("events_treatment", "n_treatment", "events_comparator", "n_comparator")
 _CONTINUOUS = (
@@ -39,6 +45,17 @@ class StudyOutcomes(Table):
     )
     outcome: Series[str] = col.text("Outcome as the page words it.")
     outcome_domain: Series[str] = col.choice("Outcome grouped into a domain.", OUTCOME_DOMAINS)
+    outcome_id: Series[str] = col.link(
+        "outcomes.outcome_id",
+        "The outcome definition (only rows of one definition are pooled together).",
+        optional=True,
+    )
+    study_design: Series[str] = col.choice(
+        "Design of the study (by the rule in data/README.md: randomised or not, comparison "
+        "group or not).",
+        DESIGNS,
+        optional=True,
+    )
     timepoint: Series[str] = col.text("When the outcome was measured.", optional=True)
     data_type: Series[str] = col.choice(
         "dichotomous (events of n) or continuous (mean, SD, n).", DATA_TYPES
@@ -69,6 +86,18 @@ class StudyOutcomes(Table):
     mean_comparator: Series[float] = col.quantity("Mean, comparator arm.", "outcome")
     sd_comparator: Series[float] = col.quantity(
         "Standard deviation, comparator arm.", "outcome", gt=0
+    )
+    value_kind: Series[str] = col.choice(
+        "Continuous rows: `final` (value at follow-up) or `change` (change from baseline).",
+        VALUE_KINDS,
+        optional=True,
+    )
+    sd_derivation: Series[str] = col.choice(
+        "Continuous rows: how the SDs were obtained: `reported`, or by the Cochrane "
+        "Handbook's formulas (6.5.2) `from_se` (SD = SE x sqrt(n)) or `from_ci` (SD = "
+        "sqrt(n) x (upper - lower) / 3.92, or / 2t for small arms).",
+        SD_DERIVATIONS,
+        optional=True,
     )
     source_id: Series[str] = col.source(
         "Source whose page shows these numbers (the study itself, or a review's table)."

@@ -8,6 +8,39 @@ from __future__ import annotations
 
 import pandas as pd
 
+# Vocabularies of appraisal (risk of bias, importance, GRADE reasons, arm data) live in
+# their own module; they are re-exported here so every vocabulary imports from one place.
+from calcidata.schemas.vocab_appraisal import (
+    GRADE_REASONS as GRADE_REASONS,
+)
+from calcidata.schemas.vocab_appraisal import (
+    IMPORTANCE as IMPORTANCE,
+)
+from calcidata.schemas.vocab_appraisal import (
+    ROB_ALL_DOMAINS as ROB_ALL_DOMAINS,
+)
+from calcidata.schemas.vocab_appraisal import (
+    ROB_BASES as ROB_BASES,
+)
+from calcidata.schemas.vocab_appraisal import (
+    ROB_DOMAINS as ROB_DOMAINS,
+)
+from calcidata.schemas.vocab_appraisal import (
+    ROB_JUDGEMENTS as ROB_JUDGEMENTS,
+)
+from calcidata.schemas.vocab_appraisal import (
+    ROB_TOOL_JUDGEMENTS as ROB_TOOL_JUDGEMENTS,
+)
+from calcidata.schemas.vocab_appraisal import (
+    ROB_TOOLS as ROB_TOOLS,
+)
+from calcidata.schemas.vocab_appraisal import (
+    SD_DERIVATIONS as SD_DERIVATIONS,
+)
+from calcidata.schemas.vocab_appraisal import (
+    VALUE_KINDS as VALUE_KINDS,
+)
+
 #: Ordered: how invasive a treatment is.
 INVASIVENESS = ("non_invasive", "minimally_invasive", "invasive")
 
