@@ -35,7 +35,7 @@ _LAZY = {
     "Tables": "calcidata.tables",
     "SCHEMAS": "calcidata.schemas",
     "evidence_strength": "calcidata.analysis.strength",
-    "evidence_profile": "calcidata.analysis.profile",
+    "evidence_profile": "calcidata.synthesis.profile",
     "CalcidataError": "calcidata.errors",
     "DataValidationError": "calcidata.errors",
     "ParameterError": "calcidata.errors",
@@ -49,8 +49,8 @@ _LAZY = {
     "build": "calcidata.reports.build",
 }
 
-#: Public names that are whole modules (``calcidata.meta`` is ``calcidata.analysis.meta``).
-_LAZY_MODULES = {"meta": "calcidata.analysis.meta"}
+#: Public names that are whole modules (``calcidata.meta`` is ``calcidata.synthesis.meta``).
+_LAZY_MODULES = {"meta": "calcidata.synthesis.meta"}
 
 __all__ = ["__version__", "NOTICE", *_LAZY, *_LAZY_MODULES]
 

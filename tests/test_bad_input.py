@@ -590,8 +590,8 @@ def test_a_table_over_the_limit_is_refused_before_it_is_read(minimal, tmp_path):
 @pytest.mark.parametrize("scale", [1e300, 1e13, 1.0])
 def test_pooled_forests_name_a_body_too_large_to_draw_instead_of_failing(scale):
     import calcidata
-    from calcidata.analysis.pooled import PooledBody
     from calcidata.display import pooled_forests
+    from calcidata.synthesis.pooled import PooledBody
 
     keys = {"comparator": "placebo", "outcome_domain": "pain", "timepoint": "3 months"}
     result = calcidata.meta.pool([scale * 1.0, scale * 2.0], [0.1, 0.2], method="DL")

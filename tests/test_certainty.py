@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import statsmodels.api as sm
 
-from calcidata.analysis import certainty as grade
-from calcidata.analysis.certainty import Rating
+from calcidata.synthesis import certainty as grade
+from calcidata.synthesis.certainty import Rating
 
 
 @pytest.mark.parametrize(

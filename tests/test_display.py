@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 import calcidata
-from calcidata import analysis, display
+from calcidata import analysis, display, synthesis
 from calcidata.display import html as present
 
 HERE = Path(__file__).resolve().parent
@@ -386,5 +386,5 @@ def test_record_and_summary_of_findings_have_csv_downloads(fixture_tables):
     record = display.record(analysis.condition_profile(fixture_tables, condition_id="fixture_root"))
     rows = _csv_of(record)
     assert rows[0] == ["Field", "Value"] and len(rows) > 2
-    sof = display.sof_table(analysis.sof_rows(fixture_tables, "fixture_root"))
+    sof = display.sof_table(synthesis.sof_rows(fixture_tables, "fixture_root"))
     assert 'download="summary-of-findings.csv"' in sof

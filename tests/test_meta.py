@@ -116,7 +116,7 @@ def test_import_calcidata_stays_light_and_meta_is_the_analysis_module():
         "heavy = [m for m in ('statsmodels', 'scipy', 'seaborn', 'matplotlib', 'pandera')"
         " if m in sys.modules]\n"
         "assert not heavy, heavy\n"
-        "import calcidata.analysis.meta as m\n"
+        "import calcidata.synthesis.meta as m\n"
         "assert calcidata.meta is m\n"
         "assert 'meta' in dir(calcidata)\n"
     )

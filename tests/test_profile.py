@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 
 import calcidata
-from calcidata.analysis.bodies import timepoint_band
-from calcidata.analysis.profile import COLUMNS, evidence_profile
 from calcidata.errors import ParameterError
 from calcidata.schemas.vocabularies import CERTAINTY
+from calcidata.synthesis.bodies import timepoint_band
+from calcidata.synthesis.profile import COLUMNS, evidence_profile
 
 from .conftest import MINIMAL, ROOT, read_rows, write_rows
 

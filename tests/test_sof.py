@@ -9,17 +9,17 @@ import pandas as pd
 import pytest
 
 import calcidata
-from calcidata import analysis, display
-from calcidata.analysis.overlap import corrected_covered_area, review_overlap
-from calcidata.analysis.sof import (
+from calcidata import display, synthesis
+from calcidata.display.plot_pooled import NONE_POOLED, pooled_forest_figure
+from calcidata.display.sof import sof_table
+from calcidata.synthesis.overlap import corrected_covered_area, review_overlap
+from calcidata.synthesis.sof import (
     COLUMNS,
     MAIN_OUTCOMES,
     ratio_inverted,
     risk_difference,
     sof_rows,
 )
-from calcidata.display.plot_pooled import NONE_POOLED, pooled_forest_figure
-from calcidata.display.sof import sof_table
 
 from .test_profile import _arms, _evidence, _source, _tables
 
@@ -97,7 +97,7 @@ def test_condition_whose_reviews_list_no_study_says_so():
 
 def test_pooled_bodies_rebuild_the_profile_pool_and_draw_one_panel_each(tmp_path):
     tables = _two_trials(tmp_path)
-    bodies = analysis.pooled_bodies(tables, "fixture_shoulder")
+    bodies = synthesis.pooled_bodies(tables, "fixture_shoulder")
     assert len(bodies) == 1 and bodies[0].result.k == 2 and bodies[0].measure == "RR"
     row = sof_rows(tables, "fixture_shoulder")
     row = row[row["basis"] == "pooled"].iloc[0]
@@ -110,7 +110,7 @@ def test_pooled_bodies_rebuild_the_profile_pool_and_draw_one_panel_each(tmp_path
 
 def test_shipped_data_pools_nothing_and_says_so():
     tables = calcidata.load()
-    assert analysis.pooled_bodies(tables, "calcific_tendinopathy_shoulder") == []
+    assert synthesis.pooled_bodies(tables, "calcific_tendinopathy_shoulder") == []
     assert NONE_POOLED in display.pooled_forests([])
 
 
@@ -247,7 +247,7 @@ def test_outcome_filter_keeps_one_domain_and_rejects_unknown_ones(tmp_path):
     assert sof_rows(tables, "fixture_shoulder", outcome="mortality").empty
     with pytest.raises(calcidata.errors.ParameterError, match="outcome domain"):
         sof_rows(tables, "fixture_shoulder", outcome="no_such_domain")
-    assert analysis.pooled_bodies(tables, "fixture_shoulder", outcome="mortality") == []
+    assert synthesis.pooled_bodies(tables, "fixture_shoulder", outcome="mortality") == []
 
 
 def test_risk_difference_measure_needs_no_control_risk():

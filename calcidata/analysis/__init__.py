@@ -11,11 +11,12 @@ by :mod:`calcidata.display`::
     sel = analysis.Selection("calcific_tendinopathy_shoulder")
     display.table(analysis.summary_of_findings(tables, sel), group_by="outcome_domain")
 
+Pooling and the evidence profile (GRADE) are the next stage, :mod:`calcidata.synthesis`.
+
 Importing this package imports pandas and the schemas' vocabularies only (no
 plotting, no notebook machinery).
 """
 
-from calcidata._api import lazy_names
 from calcidata.analysis.caveats import AGREEMENT, CAVEATS, GAP_KINDS, SMALL_STUDY
 from calcidata.analysis.conditions import (
     condition_name,
@@ -35,15 +36,7 @@ from calcidata.analysis.selection import Selection, subtree
 from calcidata.analysis.sources import citation_labels, cited_sources
 from calcidata.analysis.treatments import NO_EVIDENCE, side_by_side, treatment_ranking
 
-#: Names whose modules pull in the evidence profile (scipy): imported on first use.
-_LAZY = {
-    "sof_rows": "calcidata.analysis.sof",
-    "pooled_bodies": "calcidata.analysis.pooled",
-    "review_overlap": "calcidata.analysis.overlap",
-}
-
 __all__ = [
-    *_LAZY,
     "AGREEMENT",
     "CAVEATS",
     "GAP_KINDS",
@@ -70,5 +63,3 @@ __all__ = [
     "summary_of_findings",
     "treatment_ranking",
 ]
-
-__getattr__, __dir__ = lazy_names(__name__, _LAZY)

@@ -17,7 +17,7 @@ from calcidata.errors import ParameterError
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
 
-    from calcidata.analysis.meta import MetaResult
+    from calcidata.synthesis.meta import MetaResult
 
 RATIO_MEASURES = ("RR", "OR", "HR")
 #: Largest absolute value drawn; larger ones are refused (ParameterError), not clipped.

@@ -23,11 +23,11 @@ def cca_words(cca: float) -> str:
 
 
 def overlap_table(overlap, *, labels=None) -> HTML:
-    """The matrix of evidence of :func:`calcidata.analysis.review_overlap` as escaped HTML.
+    """The matrix of evidence of :func:`calcidata.synthesis.review_overlap` as escaped HTML.
 
     Parameters
     ----------
-    overlap : calcidata.analysis.overlap.Overlap
+    overlap : calcidata.synthesis.overlap.Overlap
         Reviews x studies (booleans) and the corrected covered area.
     labels : mapping, optional
         Source id -> label shown (default: the ids).

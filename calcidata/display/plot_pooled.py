@@ -19,7 +19,7 @@ from calcidata.display.metaplot import forest, undrawable
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
 
-    from calcidata.analysis.pooled import PooledBody
+    from calcidata.synthesis.pooled import PooledBody
 
 NONE_POOLED = "calcidata pooled no body of evidence for this condition."
 
@@ -39,7 +39,7 @@ def pooled_forest_figure(bodies: Sequence[PooledBody]) -> Figure:
     Parameters
     ----------
     bodies : sequence of PooledBody
-        From :func:`calcidata.analysis.pooled_bodies`.
+        From :func:`calcidata.synthesis.pooled_bodies`.
 
     Returns
     -------

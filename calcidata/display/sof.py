@@ -1,4 +1,4 @@
-"""The summary-of-findings table in GRADEpro's shape, from :func:`calcidata.analysis.sof_rows`.
+"""The summary-of-findings table in GRADEpro's shape, from :func:`calcidata.synthesis.sof_rows`.
 
 One row per body of evidence, outcome first: the relative effect with its
 95% CI, the anticipated absolute effects per 1,000 (risk with the comparator,
@@ -224,7 +224,7 @@ def sof_table(
     Parameters
     ----------
     frame : pandas.DataFrame
-        From :func:`calcidata.analysis.sof_rows` (rows in its order; ``main``
+        From :func:`calcidata.synthesis.sof_rows` (rows in its order; ``main``
         says which come first).
     caption : str, optional
         A line above the table (escaped).

@@ -3,8 +3,8 @@
 Nothing here is written by hand: tables, columns, types, units, allowed values
 and descriptions come from the pandera models; row counts from the CSV files;
 the evidence-strength rule from :mod:`calcidata.strength`; bodies of evidence and
-the certainty rule from :mod:`calcidata.analysis.profile`,
-:mod:`calcidata.analysis.bodies` and :mod:`calcidata.analysis.certainty`.
+the certainty rule from :mod:`calcidata.synthesis.profile`,
+:mod:`calcidata.synthesis.bodies` and :mod:`calcidata.synthesis.certainty`.
 """
 
 from __future__ import annotations
@@ -52,7 +52,8 @@ def _escape(text: str) -> str:
 def render(data_dir: str | os.PathLike | None = None) -> str:
     """The data dictionary as Markdown text."""
     directory = paths.data_dir(data_dir)
-    from calcidata.analysis import bodies, certainty, profile, strength
+    from calcidata.analysis import strength
+    from calcidata.synthesis import bodies, certainty, profile
 
     counts = _row_counts(directory)
     head, _, rest = NOTICE.partition(". ")

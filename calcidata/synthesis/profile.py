@@ -2,7 +2,7 @@
 
 A *body of evidence* is one condition (with its narrower conditions) x
 treatment x comparator group x outcome domain x effect measure x timepoint
-band (the groups and bands are in :mod:`calcidata.analysis.bodies`). With
+band (the groups and bands are in :mod:`calcidata.synthesis.bodies`). With
 ``condition_id`` given, every result about that condition or a narrower one
 joins the body of that condition; without it, each result stays with its own
 condition. Every evidence row and every study_outcomes row belongs to exactly
@@ -31,7 +31,7 @@ Where the estimate comes from (``basis``)
    its primary studies, else on its best other source.
 
 Estimates and intervals are on the scale readers see (ratios as ratios).
-The certainty rule is in :mod:`calcidata.analysis.certainty`; ``strength`` is
+The certainty rule is in :mod:`calcidata.synthesis.certainty`; ``strength`` is
 the best row strength in the body (:mod:`calcidata.analysis.strength`).
 """
 
@@ -40,9 +40,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from calcidata.analysis import certainty as grade
-from calcidata.analysis._profile_estimate import BASES, Estimate, estimate_body, study_effects
-from calcidata.analysis.bodies import comparator_groups, timepoint_bands, timepoint_rank
 from calcidata.analysis.conditions import condition_order
 from calcidata.analysis.selection import subtree
 from calcidata.analysis.strength import design_level, row_strength
@@ -56,6 +53,9 @@ from calcidata.schemas.vocabularies import (
     STRENGTH,
     category_dtype,
 )
+from calcidata.synthesis import certainty as grade
+from calcidata.synthesis._profile_estimate import BASES, Estimate, estimate_body, study_effects
+from calcidata.synthesis.bodies import comparator_groups, timepoint_bands, timepoint_rank
 from calcidata.tables.hierarchy import depth, parents_of
 
 #: Keys of a body of evidence, in column order.

@@ -1,6 +1,6 @@
 """The meta-analyses behind pooled bodies of evidence, rebuilt for forest plots.
 
-For each body of :func:`calcidata.analysis.profile.evidence_profile` with
+For each body of :func:`calcidata.synthesis.profile.evidence_profile` with
 ``basis == "pooled"``, the studies behind the estimate (its ``evidence_ids``)
 are pooled again exactly as the profile pools them (:func:`calcidata.meta.pool`,
 REML with Hartung-Knapp), so the forest plot shows the same numbers as the
@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from calcidata.analysis import meta
-from calcidata.analysis.profile import KEYS, body_items
-from calcidata.analysis.sof import selected_profile
 from calcidata.analysis.sources import citation_labels
+from calcidata.synthesis import meta
+from calcidata.synthesis.profile import KEYS, body_items
+from calcidata.synthesis.sof import selected_profile
 
 
 class PooledBody(NamedTuple):

@@ -2,7 +2,7 @@
 
 Every function here works on 2-D arrays: one row per meta-analysis, one column
 per study (``k`` columns), so that many meta-analyses are pooled at once.
-:func:`calcidata.analysis.meta.pool` uses the same REML estimator on a single row.
+:func:`calcidata.synthesis.meta.pool` uses the same REML estimator on a single row.
 
 statsmodels does not offer what is written here: it has no REML estimator, its
 DerSimonian-Laird estimate is not truncated at zero, and it pools one

@@ -1,4 +1,4 @@
-"""Argument checks for :mod:`calcidata.analysis.meta`: every problem is a ParameterError."""
+"""Argument checks for :mod:`calcidata.synthesis.meta`: every problem is a ParameterError."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Summary of findings in GRADEpro's shape: the numbers, per body of evidence.
 
-Rows are the bodies of :func:`calcidata.analysis.profile.evidence_profile`
+Rows are the bodies of :func:`calcidata.synthesis.profile.evidence_profile`
 (optionally only some treatments), most important first: highest certainty,
 then most participants. The first :data:`MAIN_OUTCOMES` are ``main``; the
 others are shown under "More outcomes".
@@ -40,7 +40,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from calcidata.analysis.profile import ESTIMATE_COLUMNS, KEYS, body_items, evidence_profile
 from calcidata.errors import ParameterError
 from calcidata.schemas.vocabularies import (
     BENEFIT_EVENT_DOMAINS,
@@ -48,6 +47,7 @@ from calcidata.schemas.vocabularies import (
     OUTCOME_DOMAINS,
     RATIO_MEASURES,
 )
+from calcidata.synthesis.profile import ESTIMATE_COLUMNS, KEYS, body_items, evidence_profile
 
 #: Rows shown first (GRADEpro's "up to seven outcomes").
 MAIN_OUTCOMES = 7

@@ -1,6 +1,6 @@
 """Where a body of evidence's estimate comes from: the best review, a pool, one study.
 
-Private helper of :mod:`calcidata.analysis.profile`; the rules are documented
+Private helper of :mod:`calcidata.synthesis.profile`; the rules are documented
 there. Input is one body's *items*: evidence rows and study_outcomes rows in
 one frame (see ``profile.body_items``), with ``yi``/``vi`` already computed where
 the numbers allow.
@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from calcidata.analysis import meta
-from calcidata.analysis.certainty import egger_pvalue
 from calcidata.schemas.vocabularies import NON_STUDY_DESIGNS, RATIO_MEASURES, REVIEW_DESIGNS
+from calcidata.synthesis import meta
+from calcidata.synthesis.certainty import egger_pvalue
 
 Z975 = float(stats.norm.isf(0.025))
 #: Measures calcidata pools (comparative, between groups).
