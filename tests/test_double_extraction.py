@@ -1,0 +1,110 @@
+"""Double extraction: the comparison finds every disagreement, and the record resolves them."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+import calcidata
+from calcidata.tables import extraction as dx
+
+from .conftest import ROOT
+
+EXTRACTION = ROOT / "data" / "extraction"
+COLUMNS = [*dx.KEY, *dx.VALUES, "url"]
+
+
+def _sheet(tmp_path, name, rows):
+    frame = pd.DataFrame(rows, columns=COLUMNS)
+    path = tmp_path / name
+    frame.to_csv(path, index=False)
+    return path
+
+
+def _row(**values):
+    base = dict.fromkeys(COLUMNS, "")
+    base.update(
+        study_id="trial2001",
+        treatment_id="eswt",
+        comparator_id="sham",
+        outcome_id="pain_vas",
+        timepoint="3 months",
+        data_type="continuous",
+        n_treatment="20",
+        n_comparator="21",
+        mean_treatment="3.1",
+        mean_comparator="4.0",
+    )
+    base.update(values)
+    return base
+
+
+def test_identical_sheets_agree_and_number_formats_do_not_matter(tmp_path):
+    a = dx.read_sheet(_sheet(tmp_path, "g_a.csv", [_row()]))
+    b = dx.read_sheet(_sheet(tmp_path, "g_b.csv", [_row(n_treatment="20.0")]))
+    assert dx.disagreements(a, b).empty
+
+
+def test_a_differing_number_and_a_row_in_one_sheet_are_disagreements(tmp_path):
+    a = dx.read_sheet(_sheet(tmp_path, "g_a.csv", [_row(), _row(outcome_id="ases")]))
+    b = dx.read_sheet(_sheet(tmp_path, "g_b.csv", [_row(mean_comparator="4.1")]))
+    d = dx.disagreements(a, b)
+    assert sorted(d["column"]) == sorted(["mean_comparator", dx.ROW])
+    number = d[d["column"] == "mean_comparator"].iloc[0]
+    assert (number["value_a"], number["value_b"]) == ("4", "4.1")
+    row = d[d["column"] == dx.ROW].iloc[0]
+    assert (row["outcome_id"], row["value_a"], row["value_b"]) == ("ases", "present", "absent")
+
+
+def test_a_sheet_with_the_same_result_twice_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="appears twice"):
+        dx.read_sheet(_sheet(tmp_path, "g_a.csv", [_row(), _row()]))
+
+
+def test_a_disagreement_without_a_reasoned_record_row_is_unresolved(tmp_path):
+    _sheet(tmp_path, "g_a.csv", [_row()])
+    _sheet(tmp_path, "g_b.csv", [_row(n_comparator="12")])
+    record = pd.DataFrame(columns=dx.RECORD_COLUMNS)
+    assert len(dx.unresolved(tmp_path, record)) == 1
+    line = {**_row(), "group": "g", "column": "n_comparator", "value_a": "21"}
+    line.update(value_b="12", resolved="21", reason="", url="https://example.org")
+    no_reason = pd.DataFrame([line])[dx.RECORD_COLUMNS]
+    assert len(dx.unresolved(tmp_path, no_reason)) == 1
+    with_reason = no_reason.assign(reason="page shows 21 in the comparator arm")
+    assert dx.unresolved(tmp_path, with_reason).empty
+
+
+def test_a_resolved_number_must_be_the_one_in_study_outcomes():
+    line = {**_row(), "group": "g", "column": "n_comparator", "value_a": "21"}
+    line.update(value_b="12", resolved="21", reason="re-read", url="https://example.org")
+    record = pd.DataFrame([line])[dx.RECORD_COLUMNS]
+    so = pd.DataFrame([{**_row(), "n_comparator": 21}])
+    assert dx.resolved_mismatches(record, so).empty
+    assert len(dx.resolved_mismatches(record, so.assign(n_comparator=12))) == 1
+
+
+# The shipped extraction sheets and their record.
+
+
+def test_every_disagreement_between_the_shipped_sheets_is_resolved_in_the_record():
+    record = dx.read_record(EXTRACTION / "reconciliation.csv")
+    left = dx.unresolved(EXTRACTION, record)
+    assert left.empty, left.to_string()
+
+
+def test_study_outcomes_hold_the_resolved_and_the_agreed_numbers():
+    record = dx.read_record(EXTRACTION / "reconciliation.csv")
+    so = calcidata.load().study_outcomes
+    bad = dx.resolved_mismatches(record, so)
+    assert bad.empty, bad.to_string()
+    keyed = so.assign(**{k: so[k].astype(object).map(dx._text) for k in dx.KEY})
+    for letters in dx.sheets(EXTRACTION).values():
+        if not {"a", "b"} <= set(letters):
+            continue
+        a, b = dx.read_sheet(letters["a"]), dx.read_sheet(letters["b"])
+        both = a.merge(b, on=dx.KEY, suffixes=("_a", "_b")).merge(keyed, on=dx.KEY)
+        for col in dx.NUMBERS:
+            agreed = both[both[f"{col}_a"] == both[f"{col}_b"]]
+            shipped = agreed[col].astype(object).map(dx._text)
+            wrong = agreed[shipped != agreed[f"{col}_a"]]
+            assert wrong.empty, (col, wrong[dx.KEY].to_string())
