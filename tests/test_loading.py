@@ -117,3 +117,18 @@ def test_lazy_public_names_resolve():
     assert callable(calcidata.evidence_strength)
     with pytest.raises(AttributeError):
         calcidata.does_not_exist  # noqa: B018
+
+
+def test_tables_class_lists_exactly_the_registry_in_order():
+    """Tables is written out for type checkers; it must follow the schema registry."""
+    from dataclasses import fields
+
+    from calcidata.tables.container import Tables
+
+    names = [f.name for f in fields(Tables)]
+    assert names == [*SCHEMAS, "data_dir", "version"], (
+        "calcidata/tables/container.py must list one DataFrame field per table of "
+        "calcidata.schemas.SCHEMAS, in registry order"
+    )
+    hints = Tables.__annotations__
+    assert all(hints[n] in ("pd.DataFrame", "DataFrame") for n in SCHEMAS), hints
