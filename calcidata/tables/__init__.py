@@ -14,7 +14,7 @@ library); the names below load pandas and pandera on first use.
 
 from __future__ import annotations
 
-from importlib import import_module
+from calcidata._api import lazy_names
 
 _LAZY = {
     "Tables": "calcidata.tables.container",
@@ -27,9 +27,4 @@ _LAZY = {
 __all__ = list(_LAZY)
 
 
-def __getattr__(name: str):
-    if name in _LAZY:
-        value = getattr(import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'calcidata.tables' has no attribute {name!r}")
+__getattr__, __dir__ = lazy_names(__name__, _LAZY)
