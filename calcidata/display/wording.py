@@ -25,6 +25,7 @@ from calcidata.display.labels import (
     period,
     plural,
 )
+from calcidata.errors import ParameterError
 
 __all__ = ["WORDINGS", "Compose", "Wording", "reader_table", "words"]
 
@@ -381,8 +382,23 @@ def reader_table(view: str, frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def words(frame: pd.DataFrame) -> pd.DataFrame:
-    """The reader table of a frame from :mod:`calcidata.analysis` (others are returned as is).
+def words(frame: pd.DataFrame, view: str | None = None) -> pd.DataFrame:
+    """The reader table of a frame from :mod:`calcidata.analysis` or :mod:`calcidata.synthesis`.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        A view's frame. Views mark their frames (``frame.attrs["view"]``); pandas
+        drops that mark on some operations (a ``merge``, for example).
+    view : str, optional
+        The view the frame came from, when its mark is lost (one of
+        :data:`WORDINGS`).
+
+    Raises
+    ------
+    calcidata.errors.ParameterError
+        When neither ``view`` nor the frame's mark says which view it came from, or
+        the view is unknown: a frame is never returned unworded without a word.
 
     Examples
     --------
@@ -391,7 +407,27 @@ def words(frame: pd.DataFrame) -> pd.DataFrame:
     ``participants_studies`` column (``"608 (9)"``) in place of the numbers,
     and vocabulary values in plain words.
     """
-    view = frame.attrs.get("view")
+    view = view if view is not None else frame.attrs.get("view")
+    if view is None:
+        raise ParameterError(
+            "display.words cannot tell which view this frame came from: it has no "
+            "frame.attrs['view'] (pandas drops it on a merge, for example); pass "
+            f"view=, one of: {', '.join(sorted(WORDINGS))}"
+        )
     if view not in WORDINGS:
-        return frame
+        raise ParameterError(
+            f"display.words: view={view!r} is not a view calcidata words; one of: "
+            f"{', '.join(sorted(WORDINGS))}"
+        )
     return reader_table(view, frame)
+
+
+def worded(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` worded when it is marked as a view's frame, else as it is.
+
+    For the display functions that take any frame (``display.table`` of a plain
+    table): an analysis view's frame is worded, a user's own frame is shown as given.
+    """
+    if frame.attrs.get("view") in WORDINGS:
+        return reader_table(frame.attrs["view"], frame)
+    return frame
