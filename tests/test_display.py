@@ -289,7 +289,8 @@ def test_words_combine_column_groups_into_one_text_column(fixture_tables):
 
 def test_words_refuse_a_frame_whose_view_is_unknown_and_take_view_explicitly(fixture_tables):
     sof = analysis.summary_of_findings(fixture_tables, condition_id="fixture_root")
-    merged = sof.merge(sof[["treatment_id"]].drop_duplicates(), how="left", on="treatment_id")
+    key = sof.columns[0]
+    merged = sof.merge(sof[[key]].drop_duplicates(), how="left", on=key)
     merged.attrs.clear()  # what a merge can do: the view's mark is gone
     with pytest.raises(ParameterError, match="cannot tell which view"):
         display.words(merged)
