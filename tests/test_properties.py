@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from calcidata.schemas import KEYS, SCHEMAS
@@ -29,16 +29,6 @@ TEXT = st.text(
     min_size=1,
     max_size=30,
 ).filter(lambda s: s == s.strip())
-
-SETTINGS = settings(
-    max_examples=25,
-    deadline=None,
-    suppress_health_check=[
-        HealthCheck.too_slow,
-        HealthCheck.data_too_large,
-        HealthCheck.function_scoped_fixture,
-    ],
-)
 
 
 def cell_strategy(c: ColumnSpec) -> st.SearchStrategy[str]:
@@ -174,7 +164,6 @@ def _validate(path: Path, name: str):
 
 @pytest.mark.parametrize("name", list(SCHEMAS))
 def test_tables_generated_from_the_schema_validate_and_round_trip(tmp_path, name):
-    @SETTINGS
     @given(rows=table_rows(name))
     def check(rows):
         path = tmp_path / f"{name}.csv"
@@ -213,7 +202,6 @@ def test_breaking_any_constrained_cell_is_reported_at_its_line_and_column(tmp_pa
         if c.kind != "string" or c.categories or c.pattern or c.required
     ]
 
-    @SETTINGS
     @given(rows=table_rows(name), data=st.data())
     def check(rows, data):
         col = data.draw(st.sampled_from(constrained))
