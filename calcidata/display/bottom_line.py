@@ -82,7 +82,7 @@ def _result(r: dict) -> object:
     return "Not reported" if _missing(text) else text
 
 
-def results_without_comparison(data: object, tables=None) -> HTML:
+def results_without_comparison(data: object, tables=None, *, selection=None) -> HTML:
     """The within-arm results of an evidence profile, apart from the comparisons.
 
     Parameters
@@ -93,8 +93,15 @@ def results_without_comparison(data: object, tables=None) -> HTML:
         whose measure is a proportion or a mean change in one group).
     tables : calcidata.Tables, optional
         For the names of treatments and conditions.
+    selection : calcidata.analysis.Selection, optional
+        Only its ``treatment_ids`` and ``outcome`` (domain) when it sets them, as
+        the treatment comparison's summary of findings is restricted.
     """
     frame = _profile_frame(data)
+    if selection is not None and getattr(selection, "treatment_ids", None):
+        frame = frame[frame["treatment_id"].isin(list(selection.treatment_ids))]
+    if selection is not None and getattr(selection, "outcome", None):
+        frame = frame[frame["outcome_domain"].astype(str) == selection.outcome]
     if "within_arm" in frame.columns:
         rows = frame[frame["within_arm"].fillna(False).astype(bool)]
     else:
