@@ -48,17 +48,9 @@ TESTS = ("z", "knha")
 PI_TYPES = ("t", "z")
 
 __all__ = [
-    "MEASURES",
-    "METHODS",
-    "MetaResult",
-    "effect_sizes",
-    "hedges_g",
-    "mh_tests",
-    "pool",
-    "pool_many",
-    "pool_mh",
-    "pool_peto",
-]
+    "MEASURES", "METHODS", "MetaResult", "effect_sizes", "hedges_g", "mh_tests", "pool",
+    "pool_many", "pool_mh", "pool_peto",
+]  # fmt: skip
 
 
 # -- pooled result --------------------------------------------------------------------------
