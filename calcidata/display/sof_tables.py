@@ -204,24 +204,26 @@ def _row(r: dict, footnotes: list[str], bases: list) -> dict:
             "basis_mark": "",
             "notes": [],
             "effect_notes": [],
+            "risk_notes": [],
         }
     measure = str(r.get("effect_measure"))
     marks = []
     interval = r.get("interval_kind")
     if interval == "credible" and not _missing(r.get("estimate")):
         marks.append(_number(footnotes, CREDIBLE_NOTE))
+    risk_notes: list[int] = []
     if measure in CONTINUOUS:
         relative = NOT_APPLICABLE
         risk, difference = _continuous(r, measure)
     else:
         effect = format_effect(measure, r.get("estimate"), r.get("ci_low"), r.get("ci_high"))
         relative = NOT_ESTIMABLE if _missing(effect) else str(effect)
-        risk, difference, more = _dichotomous(r, footnotes)
-        marks += more
+        risk, difference, risk_notes = _dichotomous(r, footnotes)
     return {
         **base,
         "relative": relative,
         "risk": risk,
+        "risk_notes": risk_notes,
         "difference": difference,
         "participants": _participants(r.get("n_participants"), r.get("n_studies")),
         "effect_notes": marks,
