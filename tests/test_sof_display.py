@@ -352,3 +352,14 @@ def test_hostile_text_is_escaped():
     evil = "<script>alert(1)</script>"
     html = display.sof_tables(_frame([_row(statement=evil, outcome_name=evil)]), TABLES)
     assert "<script>" not in html and "&lt;script&gt;" in html
+
+
+def test_a_profile_without_within_arm_shows_its_one_group_measures_apart(fixture_tables):
+    profile = synthesis.evidence_profile(fixture_tables, "fixture_root")
+    text = _text(display.results_without_comparison(profile, fixture_tables))
+    assert "Clinical response" in text and "40.0% (95% CI 25.0% to 55.0%)" in text
+    assert "Deposit resolution" not in text and "MD" not in text
+    assert "fixture_drug" not in text  # the treatment's name, not its id
+    only_shock = SimpleNamespace(treatment_ids=["fixture_shock"], outcome=None)
+    html = display.results_without_comparison(profile, fixture_tables, selection=only_shock)
+    assert "No result without a comparison" in html
