@@ -15,6 +15,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import calcidata
 from calcidata.errors import ParameterError
@@ -166,3 +168,40 @@ def test_sparse_results_are_equal_effects_results_with_their_method_named():
 def test_bad_sparse_input_raises_parameter_error(call, message):
     with pytest.raises(ParameterError, match=message):
         call()
+
+
+# -- properties -------------------------------------------------------------------------------
+
+_cell = st.integers(min_value=1, max_value=60)
+_two_by_two = st.lists(st.tuples(_cell, _cell, _cell, _cell), min_size=1, max_size=8)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_two_by_two, st.sampled_from(["OR", "RR", "RD"]))
+def test_mh_estimate_is_a_weighted_mean_of_the_study_effects(cells, measure):
+    """OR_MH, RR_MH and RD_MH are weighted means of the studies' OR, RR and RD (no zero cells),
+    so they lie between the smallest and the largest study effect."""
+    a, b, c, d = (np.array(x, float) for x in zip(*cells, strict=True))
+    n1, n2 = a + b, c + d
+    study = {"OR": a * d / (b * c), "RR": (a / n1) / (c / n2), "RD": a / n1 - c / n2}[measure]
+    res = meta.pool_mh(a, b, c, d, measure=measure)
+    pooled = res.estimate if measure == "RD" else math.exp(res.estimate)
+    slack = 1e-9 * max(1.0, float(np.abs(study).max()))
+    assert study.min() - slack <= pooled <= study.max() + slack
+    assert res.se > 0 and sum(res.weights) == pytest.approx(100)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_two_by_two, st.integers(min_value=2, max_value=5))
+def test_pools_do_not_change_when_every_table_is_copied(cells, times):
+    """k copies of the same tables give the same MH and Peto estimates (weights scale alike)."""
+    a, b, c, d = (np.array(x, float) for x in zip(*cells, strict=True))
+    many = [np.tile(x, times) for x in (a, b, c, d)]
+    for measure in ("OR", "RR", "RD"):
+        one = meta.pool_mh(a, b, c, d, measure=measure)
+        assert meta.pool_mh(*many, measure=measure).estimate == pytest.approx(
+            one.estimate, rel=1e-9, abs=1e-12
+        )
+    assert meta.pool_peto(*many).estimate == pytest.approx(
+        meta.pool_peto(a, b, c, d).estimate, rel=1e-9, abs=1e-12
+    )
