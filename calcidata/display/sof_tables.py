@@ -111,6 +111,17 @@ def is_control(r: dict) -> bool:
     return bool(_CONTROL_WORDS.search(_text(r.get("comparator")) or ""))
 
 
+def _direction(flag: object) -> str | None:
+    """``higher is better`` / ``lower is better`` from a boolean (or its text); None if unknown."""
+    if _missing(flag):
+        return None
+    if isinstance(flag, str):
+        if flag.strip().lower() not in ("true", "false", "1", "0", "yes", "no"):
+            return None
+        flag = flag.strip().lower() in ("true", "1", "yes")
+    return "higher is better" if bool(flag) else "lower is better"
+
+
 def _outcome_cells(r: dict) -> tuple[str, str]:
     name = _text(r.get("outcome_name")) or _capital(humanize(r.get("outcome_domain")))
     details = []
@@ -120,9 +131,9 @@ def _outcome_cells(r: dict) -> tuple[str, str]:
     lo, hi = r.get("scale_min"), r.get("scale_max")
     if not (_missing(lo) or _missing(hi)):
         details.append(f"scale {float(lo):g} to {float(hi):g}")
-    better = r.get("higher_is_better")
-    if not _missing(better):
-        details.append("higher is better" if bool(better) else "lower is better")
+    direction = _direction(r.get("higher_is_better"))
+    if direction:
+        details.append(direction)
     when = _text(r.get("timepoint_band")) or _text(r.get("timepoint"))
     details.append(when if when and when != "not reported" else "timepoint not reported")
     importance = _text(r.get("importance"))
@@ -161,8 +172,9 @@ def _continuous(r: dict, measure: str) -> tuple[str, str]:
         lo, hi = r.get("scale_min"), r.get("scale_max")
         if not (_missing(lo) or _missing(hi)):
             extra.append(f"{float(lo):g} to {float(hi):g}")
-        if not _missing(r.get("higher_is_better")):
-            extra.append("higher is better" if bool(r["higher_is_better"]) else "lower is better")
+        direction = _direction(r.get("higher_is_better"))
+        if direction:
+            extra.append(direction)
         tail = f" ({', '.join(extra)})" if extra else ""
         risk = f"The mean {str(name).lower()} was {float(mean):.2f}{tail}"
     diff = difference_words(measure, r.get("estimate"), r.get("ci_low"), r.get("ci_high"))
