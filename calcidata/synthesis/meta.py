@@ -14,6 +14,9 @@ Which part comes from where
   Hartung-Knapp-Sidik-Jonkman variances (``var_hksj_re``/``var_hksj_fe``).
 * scipy: the normal, t and chi-squared distributions; ``brentq`` as a fallback
   root finder for Paule-Mandel.
+* written here (``_meta_sparse``): Mantel-Haenszel (RR, OR, RD) and Peto pools of
+  2x2 tables with their formulas and references (:func:`pool_mh`, :func:`pool_peto`),
+  the Cochran-Mantel-Haenszel and Tarone tests (:func:`mh_tests`).
 * written here (``_meta_tau2``, documented with formula and reference): the
   REML estimator (Fisher scoring); truncation of the DL estimate at zero;
   metafor's I^2/H^2 (with the typical within-study variance); the prediction
@@ -38,12 +41,16 @@ from calcidata.errors import CalcidataError, ParameterError
 from . import _meta_check as check
 from . import _meta_tau2 as t2
 from ._meta_effects import MEASURES, effect_sizes, hedges_g
+from ._meta_mh import mh_tests, pool_mh, pool_peto
 
 METHODS = ("FE", "DL", "PM", "REML")
 TESTS = ("z", "knha")
 PI_TYPES = ("t", "z")
 
-__all__ = ["MEASURES", "METHODS", "MetaResult", "effect_sizes", "hedges_g", "pool", "pool_many"]
+__all__ = [
+    "MEASURES", "METHODS", "MetaResult", "effect_sizes", "hedges_g", "mh_tests", "pool",
+    "pool_many", "pool_mh", "pool_peto",
+]  # fmt: skip
 
 
 # -- pooled result --------------------------------------------------------------------------
@@ -74,7 +81,8 @@ class MetaResult:
     weights : tuple of float
         Percent weight of each study (sums to 100).
     method, test, pi : str
-        As passed to :func:`pool`.
+        As passed to :func:`pool`; ``method`` is ``"MH"`` or ``"PETO"`` for
+        :func:`pool_mh` and :func:`pool_peto` (then ``test="z"``, ``pi="z"``).
     level : float
         Confidence level in percent.
     yi, vi : tuple of float
