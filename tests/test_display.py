@@ -294,7 +294,7 @@ def test_words_refuse_a_frame_whose_view_is_unknown_and_take_view_explicitly(fix
     merged.attrs.clear()  # what a merge can do: the view's mark is gone
     with pytest.raises(ParameterError, match="cannot tell which view"):
         display.words(merged)
-    with pytest.raises(ValueError, match="not a view"):
+    with pytest.raises(ValueError, match="is not a view"):
         display.words(sof, view="no_such_view")
     again = display.words(merged, view="summary_of_findings")
     assert again["effect"].tolist() == display.words(sof)["effect"].tolist()

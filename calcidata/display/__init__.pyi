@@ -6,6 +6,8 @@ Kept equal to ``_LAZY`` by ``tests/test_typing.py``.
 from calcidata.display._plotbase import DIRECTION_COLOURS as DIRECTION_COLOURS
 from calcidata.display._plotbase import palette_table as palette_table
 from calcidata.display._plotbase import strength_palette as strength_palette
+from calcidata.display.bottom_line import bottom_lines as bottom_lines
+from calcidata.display.bottom_line import results_without_comparison as results_without_comparison
 from calcidata.display.html import definitions as definitions
 from calcidata.display.html import header as header
 from calcidata.display.html import notice as notice
@@ -31,6 +33,7 @@ from calcidata.display.plots import plot_results as plot_results
 from calcidata.display.plots import plot_results_grid as plot_results_grid
 from calcidata.display.plots import set_theme as set_theme
 from calcidata.display.sof import sof_table as sof_table
+from calcidata.display.sof_tables import sof_tables as sof_tables
 from calcidata.display.wording import WORDINGS as WORDINGS
 from calcidata.display.wording import Compose as Compose
 from calcidata.display.wording import Wording as Wording
@@ -42,6 +45,7 @@ __all__ = [
     "NOTICE",
     "WORDINGS",
     "Compose",
+    "bottom_lines",
     "Wording",
     "definitions",
     "format_effect",
@@ -53,8 +57,10 @@ __all__ = [
     "participants_studies",
     "reader_table",
     "record",
+    "results_without_comparison",
     "short_label",
     "sof_table",
+    "sof_tables",
     "sources",
     "table",
     "words",

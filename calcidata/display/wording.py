@@ -1,12 +1,10 @@
 """From an analysis frame to the table a reader sees: one :class:`Wording` per view.
 
-A :class:`Wording` is declarative: composite formatters (:class:`Compose`) turn
-a group of columns, such as ``(effect_measure, estimate, ci_low, ci_high)``,
-into one text column; listed vocabulary columns are humanised (categoricals
-keep their order); values can be mapped or filled; helper columns dropped.
-:func:`words` applies the wording named by a frame's ``attrs["view"]``, which
-every :mod:`calcidata.analysis` view sets. The golden CSVs under
-``tests/golden`` pin these reader tables.
+A :class:`Wording` is declarative: :class:`Compose` turns a group of columns
+(``effect_measure, estimate, ci_low, ci_high``) into one text column; vocabulary
+columns are humanised (categoricals keep their order); helper columns dropped.
+:func:`words` applies the wording named by a frame's ``attrs["view"]``; the golden
+CSVs under ``tests/golden`` pin these reader tables.
 """
 
 from __future__ import annotations
@@ -112,9 +110,6 @@ def humanized(values: pd.Series) -> pd.Series:
     if isinstance(values.dtype, pd.CategoricalDtype):
         return values.cat.rename_categories([humanize(c) for c in values.cat.categories])
     return values.astype(object).map(humanize)
-
-
-# --------------------------------------------------------------------------- composite formatters
 
 
 def dose_words(low: object, high: object, unit: object, basis: object) -> object:
@@ -383,51 +378,21 @@ def reader_table(view: str, frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def words(frame: pd.DataFrame, view: str | None = None) -> pd.DataFrame:
-    """The reader table of a frame from :mod:`calcidata.analysis` or :mod:`calcidata.synthesis`.
+    """The reader table of a view's frame: ``view=`` names it when pandas lost the mark.
 
-    Parameters
-    ----------
-    frame : pandas.DataFrame
-        A view's frame. Views mark their frames (``frame.attrs["view"]``); pandas
-        drops that mark on some operations (a ``merge``, for example).
-    view : str, optional
-        The view the frame came from, when its mark is lost (one of
-        :data:`WORDINGS`).
-
-    Raises
-    ------
-    calcidata.errors.ParameterError
-        When neither ``view`` nor the frame's mark says which view it came from, or
-        the view is unknown: a frame is never returned unworded without a word.
-
-    Examples
-    --------
-    ``display.words(analysis.summary_of_findings(tables, sel))`` has an
-    ``effect`` column (``"MD -0.78 (95% CI -1.40 to -0.17)"``) and a
-    ``participants_studies`` column (``"608 (9)"``) in place of the numbers,
-    and vocabulary values in plain words.
+    A frame whose view cannot be told (no ``frame.attrs["view"]``, e.g. after a
+    ``merge``, and no ``view=``) raises ``ParameterError``, never comes back unworded.
     """
     view = view if view is not None else frame.attrs.get("view")
-    if view is None:
-        raise ParameterError(
-            "display.words cannot tell which view this frame came from: it has no "
-            "frame.attrs['view'] (pandas drops it on a merge, for example); pass "
-            f"view=, one of: {', '.join(sorted(WORDINGS))}"
-        )
     if view not in WORDINGS:
+        why = "has no frame.attrs['view']" if view is None else f"view={view!r} is not a view"
         raise ParameterError(
-            f"display.words: view={view!r} is not a view calcidata words; one of: "
-            f"{', '.join(sorted(WORDINGS))}"
+            f"display.words cannot tell which view this frame came from ({why}); pass "
+            f"view=, one of: {', '.join(sorted(WORDINGS))}"
         )
     return reader_table(view, frame)
 
 
 def worded(frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` worded when it is marked as a view's frame, else as it is.
-
-    For the display functions that take any frame (``display.table`` of a plain
-    table): an analysis view's frame is worded, a user's own frame is shown as given.
-    """
-    if frame.attrs.get("view") in WORDINGS:
-        return reader_table(frame.attrs["view"], frame)
-    return frame
+    """``frame`` worded when it is marked as a view's frame, else as given (a user's own)."""
+    return reader_table(v, frame) if (v := frame.attrs.get("view")) in WORDINGS else frame

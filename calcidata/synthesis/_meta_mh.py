@@ -16,7 +16,7 @@ from . import _meta_check as check
 from . import _meta_sparse as sparse
 
 if TYPE_CHECKING:
-    from .meta import MetaResult
+    from ._meta_result import MetaResult
 
 
 def pool_mh(
@@ -134,7 +134,7 @@ def mh_tests(
 def _sparse_result(
     est: float, var: float, w: np.ndarray, yi: np.ndarray, vi: np.ndarray, method: str, lv: float
 ) -> MetaResult:
-    from .meta import MetaResult
+    from ._meta_result import MetaResult
 
     se = math.sqrt(var) if math.isfinite(var) else math.nan
     crit = float(stats.norm.isf((1 - lv / 100) / 2))
