@@ -100,6 +100,7 @@ def render(data_dir: str | os.PathLike | None = None) -> str:
                 f"{_escape(c.description)} |"
             )
     out += _citation_section()
+    out += _design_section()
     out += [
         "",
         "## Evidence strength",
@@ -112,6 +113,27 @@ def render(data_dir: str | os.PathLike | None = None) -> str:
         *_profile_section(profile, certainty, bodies),
     ]
     return "\n".join(out)
+
+
+def _design_section() -> list[str]:
+    """How a design is labelled: the rule's words and its table of wordings."""
+    from calcidata.schemas import design_rule
+
+    out = ["", "## How a design is labelled", "", inspect.getdoc(design_rule), ""]
+    out += ["| wording code | sets | design | what the page says |", "|---|---|---|---|"]
+    out += [
+        f"| `{code}` | `{column}` | `{design}` | {_escape(words)} |"
+        for code, (column, design, words) in design_rule.DESIGN_WORDINGS.items()
+    ]
+    out += [
+        "",
+        "Comparator words that mean no comparison group: "
+        + ", ".join(f"*{w}*" for w in design_rule.NO_COMPARISON_WORDS)
+        + ". Rows labelled by this rule record `Design wording: <code>` in `curation_note`; "
+        "`tests/test_designs.py` checks that every such row has the design its code gives, "
+        "and that no row without a comparison group carries a controlled design.",
+    ]
+    return out
 
 
 def _markdown(doc: str) -> str:
