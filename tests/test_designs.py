@@ -63,7 +63,7 @@ def test_same_wording_same_design_across_rows(tables):
     worded = _worded(tables)
     assert len(worded) >= 10  # the rows the rule was applied to record their words
     seen = defaultdict(set)
-    for name, rid, code, column, value in worded:
+    for name, rid, code, _column, value in worded:
         assert value == design_for(code)[1], (name, rid, code, value)
         seen[code].add(value)
     assert all(len(v) == 1 for v in seen.values()), seen
