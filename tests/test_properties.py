@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 from calcidata.schemas import KEYS, SCHEMAS
 from calcidata.schemas.spec import ColumnSpec, table_spec
+from calcidata.schemas.vocabularies import ROB_DOMAINS, ROB_TOOL_JUDGEMENTS
 from calcidata.tables.checks import validate_table
 from calcidata.tables.reader import read_raw, text_problem
 
@@ -124,6 +125,12 @@ def _make_consistent(name: str, rows: list[dict[str, str]]) -> None:
                 r["pooled_design"] = ""
             if r["certainty_reasons"] and not r["certainty"]:
                 r["certainty"] = "low"  # reasons are a stated certainty's reasons
+        if name == "risk_of_bias":  # a tool's own domains and words; derived only overall
+            r["domain"] = r["domain"] if r["domain"] in ROB_DOMAINS[r["tool"]] else "overall"
+            words = ROB_TOOL_JUDGEMENTS[r["tool"]]
+            r["judgement"] = r["judgement"] if r["judgement"] in words else words[0]
+            if r["domain"] != "overall":
+                r["basis"] = "stated"
         if name == "outcomes":  # a MID needs its source; a scale runs low to high
             r["mid_source_id"] = (r["mid_source_id"] or "a_source") if r["mid"] else ""
             lo, hi = num(r["scale_min"]), num(r["scale_max"])
