@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pandas as pd
+import pandera.pandas as pa
 from pandera.typing import DataFrame, Series
 
 from calcidata.schemas import columns as col
-from calcidata.schemas._base import Table, le_rule, row_check, together_rule
+from calcidata.schemas._base import Table, all_in, le_rule, row_check, together_rule
 from calcidata.schemas.vocabularies import (
     CERTAINTY,
     DESIGNS,
@@ -48,7 +49,6 @@ class Evidence(Table):
     outcome_id: Series[str] = col.link(
         "outcomes.outcome_id",
         "The outcome definition (only results of one definition are pooled together).",
-        optional=True,
     )
     timepoint: Series[str] = col.text("When the outcome was measured.", optional=True)
     effect_measure: Series[str] = col.choice("Effect measure of estimate and CI.", EFFECT_MEASURES)
@@ -150,6 +150,14 @@ class Evidence(Table):
         "ci_low",
         ("ci_high",),
     )
+
+    @pa.check(
+        "certainty_reasons",
+        name="certainty_reasons_in_vocabulary",
+        error="each reason must be one of: " + ", ".join(GRADE_REASONS),
+    )
+    def _reasons_known(cls, s: Series[str]) -> Series[bool]:
+        return all_in(s, GRADE_REASONS)
 
     @row_check(
         "certainty_reasons_need_certainty",

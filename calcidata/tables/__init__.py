@@ -6,7 +6,8 @@
 - :mod:`~calcidata.tables.hierarchy`: walks of the ``parent_id`` trees;
 - :mod:`~calcidata.tables.loader`: :func:`load`, :func:`load_table`, :func:`data_version`;
 - :mod:`~calcidata.tables.container`: the :class:`Tables` container;
-- :mod:`~calcidata.tables.dictionary`: ``data/README.md`` generated from the schemas.
+- :mod:`~calcidata.tables.dictionary`: ``data/README.md`` generated from the schemas;
+- :mod:`~calcidata.tables.counts`: :func:`table_counts`, what the tables hold, counted.
 
 Importing this package is light (the hierarchy helpers need only the standard
 library); the names below load pandas and pandera on first use.
@@ -22,6 +23,7 @@ _LAZY = {
     "data_version": "calcidata.tables.loader",
     "load": "calcidata.tables.loader",
     "load_table": "calcidata.tables.loader",
+    "table_counts": "calcidata.tables.counts",
 }
 
 __all__ = list(_LAZY)

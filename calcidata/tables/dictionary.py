@@ -100,6 +100,8 @@ def render(data_dir: str | os.PathLike | None = None) -> str:
                 f"{_escape(c.description)} |"
             )
     out += _citation_section()
+    out += _design_section()
+    out += _moved_section(directory)
     out += [
         "",
         "## Evidence strength",
@@ -112,6 +114,61 @@ def render(data_dir: str | os.PathLike | None = None) -> str:
         *_profile_section(profile, certainty, bodies),
     ]
     return "\n".join(out)
+
+
+#: The words an evidence row's curation note starts its record with when the row holds a
+#: result that left ``study_outcomes``.
+MOVED_MARKER = "Moved from study_outcomes"
+
+
+def _moved_section(directory: Path) -> list[str]:
+    """Results that left ``study_outcomes`` (no readable page shows both arms), and why."""
+    import csv
+
+    path = directory / "evidence.csv"
+    rows = []
+    if path.is_file():
+        with path.open(encoding="utf-8", newline="") as f:
+            for r in csv.DictReader(f):
+                note = r.get("curation_note") or ""
+                if MOVED_MARKER in note:
+                    why = note[note.index(MOVED_MARKER) :].split(". ")[0]
+                    rows.append(f"| `{r['evidence_id']}` | {_escape(why)}. |")
+    if not rows:
+        return []
+    return [
+        "",
+        "## Results kept out of study_outcomes",
+        "",
+        "`study_outcomes` holds only rows with both arms (a validation rule). A trial result "
+        "whose readable pages do not show both arms' numbers stays in `evidence` as what it "
+        "is (a comparison reported in words or percentages), with the reason:",
+        "",
+        "| evidence row | why |",
+        "|---|---|",
+        *rows,
+    ]
+
+
+def _design_section() -> list[str]:
+    """How a design is labelled: the rule's words and its table of wordings."""
+    from calcidata.schemas import design_rule
+
+    out = ["", "## How a design is labelled", "", inspect.getdoc(design_rule), ""]
+    out += ["| wording code | sets | design | what the page says |", "|---|---|---|---|"]
+    out += [
+        f"| `{code}` | `{column}` | `{design}` | {_escape(words)} |"
+        for code, (column, design, words) in design_rule.DESIGN_WORDINGS.items()
+    ]
+    out += [
+        "",
+        "Comparator words that mean no comparison group: "
+        + ", ".join(f"*{w}*" for w in design_rule.NO_COMPARISON_WORDS)
+        + ". Rows labelled by this rule record `Design wording: <code>` in `curation_note`; "
+        "`tests/test_designs.py` checks that every such row has the design its code gives, "
+        "and that no row without a comparison group carries a controlled design.",
+    ]
+    return out
 
 
 def _markdown(doc: str) -> str:
