@@ -83,12 +83,36 @@ def test_a_resolved_number_must_be_the_one_in_study_outcomes():
     assert len(dx.resolved_mismatches(record, so.assign(n_comparator=12))) == 1
 
 
+def test_aliases_align_one_extractor_s_words_with_the_other_s(tmp_path):
+    _sheet(tmp_path, "g_a.csv", [_row(timepoint="12 weeks")])
+    _sheet(tmp_path, "g_b.csv", [_row(timepoint="3 months")])
+    record = pd.DataFrame(columns=dx.RECORD_COLUMNS)
+    assert len(dx.unresolved(tmp_path, record)) == 2  # a row in each sheet only
+    aliases = pd.DataFrame(
+        [
+            {
+                "group": "g",
+                "letter": "a",
+                "column": "timepoint",
+                "value": "12 weeks",
+                "canonical": "3 months",
+            }
+        ]
+    )
+    assert dx.unresolved(tmp_path, record, aliases).empty
+    with pytest.raises(ValueError, match="key columns only"):
+        bad = aliases.assign(column="n_treatment")
+        bad.to_csv(tmp_path / "aliases.csv", index=False)
+        dx.read_aliases(tmp_path / "aliases.csv")
+
+
 # The shipped extraction sheets and their record.
 
 
 def test_every_disagreement_between_the_shipped_sheets_is_resolved_in_the_record():
     record = dx.read_record(EXTRACTION / "reconciliation.csv")
-    left = dx.unresolved(EXTRACTION, record)
+    aliases = dx.read_aliases(EXTRACTION / "aliases.csv")
+    left = dx.unresolved(EXTRACTION, record, aliases)
     assert left.empty, left.to_string()
 
 
@@ -101,7 +125,8 @@ def test_study_outcomes_hold_the_resolved_and_the_agreed_numbers():
     for letters in dx.sheets(EXTRACTION).values():
         if not {"a", "b"} <= set(letters):
             continue
-        a, b = dx.read_sheet(letters["a"]), dx.read_sheet(letters["b"])
+        aliases = dx.read_aliases(EXTRACTION / "aliases.csv")
+        a, b = dx.read_sheet(letters["a"], aliases), dx.read_sheet(letters["b"], aliases)
         both = a.merge(b, on=dx.KEY, suffixes=("_a", "_b")).merge(keyed, on=dx.KEY)
         for col in dx.NUMBERS:
             agreed = both[both[f"{col}_a"] == both[f"{col}_b"]]

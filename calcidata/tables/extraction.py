@@ -5,7 +5,10 @@ as Cochrane reviewers do (Handbook, chapter 5.5.2). Each extractor's sheet lives
 ``data/extraction/<group>_<letter>.csv``; :func:`disagreements` lists every value on
 which the two sheets of a group differ (and every row only one of them has), and
 ``data/extraction/reconciliation.csv`` records how each was resolved by reading the
-page again. :func:`unresolved` and :func:`resolved_mismatches` are what the tests
+page again. The two extractors name new studies and timepoints in their own words:
+``data/extraction/aliases.csv`` (``group, letter, column, value, canonical``) maps an
+extractor's words onto the agreed key before the sheets are compared, and is itself
+part of the record. :func:`unresolved` and :func:`resolved_mismatches` are what the tests
 check, so a new disagreement cannot land without its record.
 """
 
@@ -72,13 +75,39 @@ def _text(value: object) -> str:
     return "" if math.isnan(f) else f"{f:g}"
 
 
-def read_sheet(path: Path) -> pd.DataFrame:
-    """An extraction sheet as text cells, one row per key (duplicate keys are an error)."""
+ALIAS_COLUMNS = ["group", "letter", "column", "value", "canonical"]
+
+
+def read_aliases(path: Path) -> pd.DataFrame:
+    """The key aliases (text cells); an empty frame when there is no file."""
+    if not Path(path).exists():
+        return pd.DataFrame(columns=ALIAS_COLUMNS)
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    missing = [c for c in ALIAS_COLUMNS if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{path}: columns missing: {', '.join(missing)}")
+    bad = sorted(set(frame["column"]) - set(KEY))
+    if bad:
+        raise ValueError(f"{path}: aliases are for key columns only, not {', '.join(bad)}")
+    return frame[ALIAS_COLUMNS]
+
+
+def read_sheet(path: Path, aliases: pd.DataFrame | None = None) -> pd.DataFrame:
+    """An extraction sheet as text cells, one row per key (duplicate keys are an error).
+
+    ``aliases`` (see :func:`read_aliases`) rename key values of this sheet's group and
+    letter (taken from the file name) to the agreed ones.
+    """
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     missing = [c for c in [*KEY, *VALUES] if c not in frame.columns]
     if missing:
         raise ValueError(f"{path}: columns missing: {', '.join(missing)}")
     frame = frame[[*KEY, *VALUES]].map(_text)
+    m = _SHEET.match(Path(path).name)
+    if aliases is not None and m is not None and len(aliases):
+        mine = aliases[(aliases["group"] == m["group"]) & (aliases["letter"] == m["letter"])]
+        for col, rows in mine.groupby("column"):
+            frame[col] = frame[col].replace(dict(zip(rows["value"], rows["canonical"])))
     dup = frame.duplicated(KEY, keep=False)
     if dup.any():
         first = frame[dup].iloc[0][KEY].tolist()
@@ -125,7 +154,9 @@ def read_record(path: Path) -> pd.DataFrame:
     return frame[RECORD_COLUMNS].map(_text)
 
 
-def unresolved(directory: Path, record: pd.DataFrame) -> pd.DataFrame:
+def unresolved(
+    directory: Path, record: pd.DataFrame, aliases: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Disagreements of every group with two sheets that the record does not resolve.
 
     A record row resolves a disagreement when group, key, column and both values match
@@ -135,7 +166,7 @@ def unresolved(directory: Path, record: pd.DataFrame) -> pd.DataFrame:
     for group, letters in sheets(directory).items():
         if not {"a", "b"} <= set(letters):
             continue
-        d = disagreements(read_sheet(letters["a"]), read_sheet(letters["b"]))
+        d = disagreements(read_sheet(letters["a"], aliases), read_sheet(letters["b"], aliases))
         d.insert(0, "group", group)
         found.append(d)
     if not found:
@@ -168,7 +199,9 @@ __all__ = [
     "RECORD_COLUMNS",
     "ROW",
     "VALUES",
+    "ALIAS_COLUMNS",
     "disagreements",
+    "read_aliases",
     "read_record",
     "read_sheet",
     "resolved_mismatches",
