@@ -107,7 +107,9 @@ def read_sheet(path: Path, aliases: pd.DataFrame | None = None) -> pd.DataFrame:
     if aliases is not None and m is not None and len(aliases):
         mine = aliases[(aliases["group"] == m["group"]) & (aliases["letter"] == m["letter"])]
         for col, rows in mine.groupby("column"):
-            frame[col] = frame[col].replace(dict(zip(rows["value"], rows["canonical"])))
+            frame[col] = frame[col].replace(
+                dict(zip(rows["value"], rows["canonical"], strict=True))
+            )
     dup = frame.duplicated(KEY, keep=False)
     if dup.any():
         first = frame[dup].iloc[0][KEY].tolist()
