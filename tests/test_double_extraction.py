@@ -83,6 +83,18 @@ def test_a_resolved_number_must_be_the_one_in_study_outcomes():
     assert len(dx.resolved_mismatches(record, so.assign(n_comparator=12))) == 1
 
 
+def test_a_missing_count_of_a_typed_table_reads_as_an_empty_cell():
+    # study_outcomes holds counts as nullable integers: a continuous row's missing event
+    # counts (pd.NA) must read as the empty cells of the sheets, not as text "<NA>".
+    line = {**_row(), "group": "g", "column": "n_comparator", "value_a": "21"}
+    line.update(value_b="12", resolved="21", reason="re-read", url="https://example.org")
+    record = pd.DataFrame([line])[dx.RECORD_COLUMNS]
+    so = pd.DataFrame([{**_row(), "n_comparator": 21}])
+    so["events_treatment"] = pd.array([pd.NA], dtype="Int64")
+    assert dx._text(so["events_treatment"].iloc[0]) == ""
+    assert dx.resolved_mismatches(record, so).empty
+
+
 def test_aliases_align_one_extractor_s_words_with_the_other_s(tmp_path):
     _sheet(tmp_path, "g_a.csv", [_row(timepoint="12 weeks")])
     _sheet(tmp_path, "g_b.csv", [_row(timepoint="3 months")])

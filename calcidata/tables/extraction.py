@@ -65,7 +65,7 @@ def sheets(directory: Path) -> dict[str, dict[str, Path]]:
 
 def _text(value: object) -> str:
     """One cell as comparable text: numbers without trailing zeros, empty for missing."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         return ""
     s = str(value).strip()
     try:
