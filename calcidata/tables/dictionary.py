@@ -102,6 +102,7 @@ def render(data_dir: str | os.PathLike | None = None) -> str:
     out += _citation_section()
     out += _design_section()
     out += _moved_section(directory)
+    out += _double_extraction_section(directory)
     out += [
         "",
         "## Evidence strength",
@@ -214,6 +215,56 @@ def _profile_section(profile, certainty, bodies) -> list[str]:
         "it.",
         "",
     ]
+
+
+def _double_extraction_section(directory: Path) -> list[str]:
+    """The double-extraction record: the rule, the counts, what no page showed, the notes."""
+    from calcidata.tables import extraction as dx
+
+    folder = directory / "extraction"
+    if not folder.is_dir():
+        return []
+    record = dx.read_record(folder / "reconciliation.csv")
+    aliases = dx.read_aliases(folder / "aliases.csv")
+    counts = dx.summary(folder, record, aliases)
+    out = [
+        "",
+        "## Double extraction",
+        "",
+        _markdown(inspect.getdoc(dx)),
+        "",
+        f"`data/extraction/aliases.csv` maps {len(aliases)} of the extractors' words onto agreed "
+        "keys; `data/extraction/reconciliation.csv` holds one row per remaining disagreement "
+        "(and per risk-of-bias judgement only one extractor saw), with the value kept and why.",
+        "",
+        "| group | results a | results b | in both | agreed | values differing | results in "
+        "one sheet | resolved to a | resolved to b | resolved otherwise | one-sheet kept | "
+        "one-sheet dropped | unresolved |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for row in counts.itertuples(index=False):
+        out.append("| " + " | ".join(str(v) for v in row) + " |")
+    missing = dx.not_found(folder)
+    if len(missing):
+        out += [
+            "",
+            "### What no readable page showed, trial by trial",
+            "",
+            "From the extractors' `*_notfound.csv` sheets (a trial listed by both shows "
+            "extractor a's words).",
+            "",
+            "| group | trial | extractor | what is missing |",
+            "|---|---|---|---|",
+        ]
+        for (group, study), rows in missing.groupby(["group", "study_id"], sort=True):
+            first = rows.iloc[0]["what_missing"]
+            short = first.split(". ")[0].rstrip(".")
+            letters = ", ".join(sorted(set(rows["letter"])))
+            out.append(f"| {group} | `{study}` | {letters} | {_escape(short)} |")
+    notes = folder / "NOTES.md"
+    if notes.exists():
+        out += ["", notes.read_text(encoding="utf-8").strip()]
+    return out
 
 
 def write(data_dir: str | os.PathLike | None = None) -> Path:
