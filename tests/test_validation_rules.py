@@ -25,6 +25,7 @@ CASES = [
     ("sources", 1, "urls", "example.org/trial", "URL"),
     ("sources", 0, "design", "trial", "must be one of"),
     ("sources", 0, "kind", "blog", "must be one of"),
+    ("sources", 0, "url_kinds", "blog_page", "each value (separated by"),
     ("sources", 0, "n_participants", "-3", "at least 0"),
     ("sources", 0, "n_studies", "2.5", "whole number"),
     ("conditions", 1, "icd10", "m75", "ICD-10"),
