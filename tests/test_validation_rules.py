@@ -77,7 +77,7 @@ CASES = [
     ("evidence", 0, "outcome_id", "ghost_outcome", "existing outcomes.outcome_id"),
     ("evidence", 1, "comparator_id", "ghost_drug", "existing treatments.treatment_id"),
     ("evidence", 1, "certainty_reasons", "imprecision", "reasons of a stated certainty"),
-    ("evidence", 0, "certainty_reasons", "imprecision;luck", "each reason must be one of"),
+    ("evidence", 0, "certainty_reasons", "imprecision;luck", "must be one of: risk_of_bias"),
     ("evidence", 0, "control_risk", "1.5", "at most 1"),
     ("outcomes", 0, "mid", "1.5", "needs the source that states it"),
     ("outcomes", 0, "scale_max", "-1", "scale_min < scale_max"),

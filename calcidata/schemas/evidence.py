@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import pandas as pd
-import pandera.pandas as pa
 from pandera.typing import DataFrame, Series
 
 from calcidata.schemas import columns as col
-from calcidata.schemas._base import Table, all_in, le_rule, row_check, together_rule
+from calcidata.schemas._base import Table, le_rule, row_check, together_rule
 from calcidata.schemas.vocabularies import (
     CERTAINTY,
     DESIGNS,
@@ -150,14 +149,6 @@ class Evidence(Table):
         "ci_low",
         ("ci_high",),
     )
-
-    @pa.check(
-        "certainty_reasons",
-        name="certainty_reasons_in_vocabulary",
-        error="each reason must be one of: " + ", ".join(GRADE_REASONS),
-    )
-    def _reasons_known(cls, s: Series[str]) -> Series[bool]:
-        return all_in(s, GRADE_REASONS)
 
     @row_check(
         "certainty_reasons_need_certainty",
