@@ -251,7 +251,9 @@ def _double_extraction_section(directory: Path) -> list[str]:
             "### What no readable page showed, trial by trial",
             "",
             "From the extractors' `*_notfound.csv` sheets (a trial listed by both shows "
-            "extractor a's words).",
+            "extractor a's words; a review stands for the trials or results of it that no "
+            "page showed) and `rob_notfound.csv` (trials with no readable risk-of-bias "
+            "judgement; extractor `-`).",
             "",
             "| group | trial | extractor | what is missing |",
             "|---|---|---|---|",
@@ -259,7 +261,7 @@ def _double_extraction_section(directory: Path) -> list[str]:
         for (group, study), rows in missing.groupby(["group", "study_id"], sort=True):
             first = rows.iloc[0]["what_missing"]
             short = first.split(". ")[0].rstrip(".")
-            letters = ", ".join(sorted(set(rows["letter"])))
+            letters = ", ".join(sorted(set(rows["letter"]) - {""})) or "-"
             out.append(f"| {group} | `{study}` | {letters} | {_escape(short)} |")
     notes = folder / "NOTES.md"
     if notes.exists():
