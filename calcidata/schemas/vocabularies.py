@@ -381,6 +381,20 @@ PUBLICATION_BIAS = ("detected", "not_detected", "not_assessed")
 #: the side of a ratio that favours the treatment follows from them.
 HARM_EVENT_DOMAINS = ("incidence", "recurrence", "mortality", "adverse_events")
 BENEFIT_EVENT_DOMAINS = ("deposit_resolution", "clinical_response", "wound_healing")
+#: What a lay claim is about (claims.csv).
+CLAIM_TYPES = (
+    "treatment_effect",
+    "dose",
+    "schedule",
+    "mechanism",
+    "definition",
+    "prognosis",
+    "care_pathway",
+)
+#: The verdict on a claim, by the rule of calcidata.synthesis.claims.
+VERDICTS = ("supported", "partly_supported", "contradicted", "no_evidence_found", "outside_scope")
+#: Which way a claim about a treatment's effect points.
+CLAIMED_EFFECTS = ("benefit", "no_benefit")
 #: Kinds of the 95% interval of a result (empty: a confidence interval).
 INTERVAL_KINDS = ("confidence", "credible")
 #: Kinds of study-level outcome data.
