@@ -83,6 +83,15 @@ DOSE_VERDICTS = {
     "above_range": "contradicted",
     "no_reference": "no_evidence_found",
 }
+#: How a note words where a dose lies against the reference.
+PLACE_WORDS = {
+    "within_range": "within",
+    "partly_below": "partly below",
+    "partly_above": "partly above",
+    "wider_than_range": "wider than",
+    "below_range": "below",
+    "above_range": "above",
+}
 _FOR = {"favours_treatment"}
 _AGAINST = {"no_difference", "favours_comparator"}
 
@@ -90,10 +99,10 @@ _AGAINST = {"no_difference", "favours_comparator"}
 def verdict_from(certainty: str, direction: str, claimed: str, inactive: bool) -> str:
     """The verdict of rule 2 for the deciding bodies' certainty and direction.
 
-    ``direction`` is ``for``, ``against`` or ``mixed``; ``claimed`` is ``benefit`` or
+    ``direction`` is ``for``, ``against``, ``mixed`` or ``uncertain``; ``claimed`` is ``benefit`` or
     ``no_benefit``; ``inactive`` whether the bodies compare with placebo, sham or nothing.
     """
-    if direction == "mixed":
+    if direction in ("mixed", "uncertain"):
         return "partly_supported"
     agrees = (direction == "for") == (claimed == "benefit")
     verdict = VERDICT_TABLE[(certainty, agrees)]
@@ -109,7 +118,41 @@ def _direction(evidence_ids: str, directions: dict[str, str]) -> str:
         return "for"
     if found and found <= _AGAINST:
         return "against"
-    return "mixed"
+    if found & _FOR and found & _AGAINST or "mixed" in found:
+        return "mixed"
+    return "uncertain"
+
+
+def _arm_directions(tables, profile: pd.DataFrame) -> dict[str, str]:
+    """Directions of results pooled from study arms (``study_outcomes``), from their CI.
+
+    The 95% CI of the body excludes no effect on the side ``higher_is_better`` names:
+    ``favours_treatment`` (or ``favours_comparator`` on the other side); otherwise
+    ``no_difference``; ``uncertain`` when the side that is better is not known.
+    """
+    so = tables.study_outcomes
+    better = dict(zip(so["study_outcome_id"], so["higher_is_better"].astype(object), strict=True))
+    out: dict[str, str] = {}
+    ratio = {"RR", "OR", "HR"}
+    for ids, measure, lo, hi in zip(
+        profile["evidence_ids"].astype(object),
+        profile["effect_measure"].astype(object),
+        profile["ci_low"].astype("float64"),
+        profile["ci_high"].astype("float64"),
+        strict=True,
+    ):
+        for i in str(ids or "").split(";"):
+            if i not in better:
+                continue
+            null = 1.0 if measure in ratio else 0.0
+            good = better[i]
+            if np.isnan(lo) or np.isnan(hi) or good is None or good != good:
+                out[i] = "uncertain"
+            elif lo > null or hi < null:
+                out[i] = "favours_treatment" if (lo > null) == bool(good) else "favours_comparator"
+            else:
+                out[i] = "no_difference"
+    return out
 
 
 def _bodies(profile: pd.DataFrame, directions: dict[str, str]) -> pd.DataFrame:
@@ -121,8 +164,8 @@ def _bodies(profile: pd.DataFrame, directions: dict[str, str]) -> pd.DataFrame:
         within = out["effect_measure"].astype(object).isin(WITHIN_ARM_MEASURES)
     comparator = out["comparator"].astype(object).fillna("")
     out["inactive"] = comparator.isin(INACTIVE_COMPARATORS) & ~within
-    out["certainty_level"] = out["certainty"].astype(object).where(
-        out["certainty"].notna(), "very_low"
+    out["certainty_level"] = (
+        out["certainty"].astype(object).where(out["certainty"].notna(), "very_low")
     )
     out["direction"] = [_direction(e, directions) for e in out["evidence_ids"].astype(object)]
     return out
@@ -132,7 +175,7 @@ def _words_list(ids) -> str:
     return ";".join(dict.fromkeys(i for x in ids for i in str(x or "").split(";") if i))
 
 
-def _effect_verdict(claim, bodies, tree, tnames, cnames) -> dict:
+def _effect_verdict(claim, bodies, tree, tnames, cnames, evidence: set) -> dict:
     tid, cid = claim.treatment_id, claim.condition_id
     treatments = set(descendants(tree["t"], tid))
     conditions = set(descendants(tree["c"], cid)) if isinstance(cid, str) else set()
@@ -161,16 +204,25 @@ def _effect_verdict(claim, bodies, tree, tnames, cnames) -> dict:
     n = len(top)
     against = "placebo, sham or no treatment" if inactive else "other comparators or none"
     points = {
-        "for": "favour the treatment",
-        "against": "show no difference or favour the comparator",
-        "mixed": "point different ways",
+        "for": ("favours", "favour")[n > 1] + " the treatment",
+        "against": ("shows", "show")[n > 1]
+        + " no difference or favour"
+        + ("s", "")[n > 1]
+        + " the comparator",
+        "mixed": ("points", "point")[n > 1] + " different ways",
+        "uncertain": ("does", "do")[n > 1] + " not say which way the effect goes",
     }[direction]
     bodies_words = f"{n} bod{'ies' if n > 1 else 'y'} of evidence"
     note = (
         f"On {what}, the {bodies_words} of highest certainty "
         f"({certainty.replace('_', ' ')}, against {against}) {points}."
     )
-    return {"verdict": verdict, "evidence_ids": _words_list(top["evidence_ids"]), "verdict_note": note}
+    ids = _words_list(top["evidence_ids"]).split(";")
+    rows = [i for i in ids if i in evidence]
+    arms = [i for i in ids if i and i not in evidence]
+    if arms:
+        note = note[:-1] + f" (arm-level results pooled by calcidata: {', '.join(arms)})."
+    return {"verdict": verdict, "evidence_ids": ";".join(rows), "verdict_note": note}
 
 
 def _daily_place(lo: float, hi: float, ref_lo: float, ref_hi: float) -> str:
@@ -282,9 +334,9 @@ def _dose_verdict(claim, doses: pd.DataFrame, tnames) -> dict:
         ids = r["dosing_id"]
     else:
         ref = _span(r["reference_min"], r["reference_max"], r["daily_unit"])
-        place = r["place"].replace("_", " ")
+        place = PLACE_WORDS[r["place"]]
         note = (
-            f"The article's {said} of {name} is {place} of the studied or labelled {ref} "
+            f"The article's {said} of {name} is {place} the studied or labelled {ref} "
             f"({r['reason']})."
         )
         ids = f"{r['dosing_id']};{r['reference_dosing_ids']}"
@@ -294,9 +346,9 @@ def _dose_verdict(claim, doses: pd.DataFrame, tnames) -> dict:
 def _weekly(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     per = frame["frequency_per"].astype(object)
     factor = per.map({"week": 1.0, "day": 7.0, "month": 12 / 52}).astype("float64")
-    return frame["frequency_min"].astype("float64") * factor, frame[
-        "frequency_max"
-    ].astype("float64") * factor
+    return frame["frequency_min"].astype("float64") * factor, frame["frequency_max"].astype(
+        "float64"
+    ) * factor
 
 
 def _schedule_verdict(claim, tables, tree, kinds, tnames, cnames) -> dict:
@@ -304,9 +356,7 @@ def _schedule_verdict(claim, tables, tree, kinds, tnames, cnames) -> dict:
     name = tnames.get(claim.treatment_id, claim.treatment_id)
     lo, hi = _weekly(d)
     own = d[
-        (d["source_id"] == claim.source_id)
-        & (d["treatment_id"] == claim.treatment_id)
-        & lo.notna()
+        (d["source_id"] == claim.source_id) & (d["treatment_id"] == claim.treatment_id) & lo.notna()
     ]
     if own.empty:
         return {
@@ -343,7 +393,7 @@ def _schedule_verdict(claim, tables, tree, kinds, tnames, cnames) -> dict:
         "verdict": DOSE_VERDICTS[place],
         "dosing_ids": ";".join([str(d.loc[first, "dosing_id"]), *ref["dosing_id"]]),
         "verdict_note": (
-            f"The article's {said} of {name} is {place.replace('_', ' ')} of the "
+            f"The article's {said} of {name} is {PLACE_WORDS[place]} the "
             f"{_span(ref_lo, ref_hi, 'sessions a week')} of {sources}."
         ),
     }
@@ -375,12 +425,15 @@ def claim_verdicts(tables, profile: pd.DataFrame | None = None) -> pd.DataFrame:
         profile = evidence_profile(tables)
     ev = tables.evidence
     directions = dict(zip(ev["evidence_id"], ev["direction"].astype(object), strict=True))
+    directions.update(_arm_directions(tables, profile))
+    evidence_set = set(ev["evidence_id"])
     bodies = _bodies(profile, directions)
     tree = {
         "t": parents_of(tables.treatments, "treatment_id"),
         "c": parents_of(tables.conditions, "condition_id"),
     }
     tnames = dict(zip(tables.treatments["treatment_id"], tables.treatments["name"], strict=True))
+    tnames = {k: v[0].lower() + v[1:] if v[1:2].islower() else v for k, v in tnames.items()}
     cnames = dict(zip(tables.conditions["condition_id"], tables.conditions["name"], strict=True))
     kinds = dict(zip(tables.sources["source_id"], tables.sources["kind"].astype(object)))
     doses = lay_doses(tables)
@@ -405,7 +458,7 @@ def claim_verdicts(tables, profile: pd.DataFrame | None = None) -> pd.DataFrame:
                 verdict_note="The claim names no condition, so no body of evidence matches it.",
             )
         else:
-            result.update(_effect_verdict(claim, bodies, tree, tnames, cnames))
+            result.update(_effect_verdict(claim, bodies, tree, tnames, cnames, evidence_set))
         rows.append({"claim_id": claim.claim_id, **result})
     out = pd.DataFrame(rows, columns=columns)
     for col in ("evidence_ids", "dosing_ids"):
