@@ -14,7 +14,7 @@ import pytest
 
 import calcidata
 from calcidata.audit import audit_doses
-from calcidata.schemas.vocabularies import AUDIT_DOSE_KINDS, DOSE_KINDS
+from calcidata.schemas.vocab_claims import AUDIT_DOSE_KINDS, DOSE_KINDS
 
 from .conftest import MINIMAL
 

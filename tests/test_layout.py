@@ -45,7 +45,7 @@ EXCEPTIONS = {
         "data/README.md quotes the documented rules of analysis and synthesis (strength, "
         "certainty)",
     ),
-    "synthesis/claims.py": (
+    "synthesis/lay_doses.py": (
         {"audit"},
         "a lay article's dose is judged against the range the dose audit uses: one reference "
         "rule (calcidata.audit.reference), not two",

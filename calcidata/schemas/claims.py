@@ -6,13 +6,8 @@ from pandera.typing import DataFrame, Series
 
 from calcidata.schemas import columns as col
 from calcidata.schemas._base import LIST_SEP, Table, row_check
-from calcidata.schemas.vocabularies import (
-    CLAIM_TYPES,
-    CLAIMED_EFFECTS,
-    OUTCOME_DOMAINS,
-    SLUG_LIST,
-    VERDICTS,
-)
+from calcidata.schemas.vocab_claims import CLAIM_TYPES, CLAIMED_EFFECTS, VERDICTS
+from calcidata.schemas.vocabularies import OUTCOME_DOMAINS, SLUG_LIST
 
 #: The longest quote a claim may hold, in characters.
 MAX_QUOTE = 300
@@ -39,7 +34,8 @@ class Claims(Table):
         "conditions.condition_id", "The condition the claim is about.", optional=True
     )
     treatment_id: Series[str] = col.link(
-        "treatments.treatment_id", "The treatment the claim is about, where one applies.",
+        "treatments.treatment_id",
+        "The treatment the claim is about, where one applies.",
         optional=True,
     )
     outcome_domain: Series[str] = col.choice(

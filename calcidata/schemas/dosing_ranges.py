@@ -7,9 +7,9 @@ from pandera.typing import DataFrame, Series
 
 from calcidata.schemas import columns as col
 from calcidata.schemas._base import Table, le_rule, row_check, together_rule
+from calcidata.schemas.vocab_claims import DOSE_KINDS
 from calcidata.schemas.vocabularies import (
     DOSE_BASES,
-    DOSE_KINDS,
     DOSE_PARAMETERS,
     DOSE_UNITS,
     DURATION_UNITS,

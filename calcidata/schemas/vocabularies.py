@@ -161,20 +161,6 @@ DOSE_UNITS = (
 )
 DOSE_BASES = ("per_administration", "per_day", "per_week", "per_month", "per_session", "per_course")
 FREQUENCY_PERIODS = ("day", "week", "month", "course")
-#: What the numbers of a dosing row are (see DOSE_KIND_WORDS). Only the kinds in
-#: AUDIT_DOSE_KINDS describe doses that are given, so only they can be a reference range.
-DOSE_KINDS = ("range", "single", "mean", "median", "maximum", "starting")
-DOSE_KIND_WORDS = {
-    "range": "the doses the source prescribes, recommends or used, from dose_min to dose_max "
-    "(a fixed regimen of a label or a trial protocol is a range of one value)",
-    "single": "the dose one patient received (a case report): not a range of what is given",
-    "mean": "an average over patients (a summary, not a range)",
-    "median": "a median over patients (a summary, not a range)",
-    "maximum": "an upper limit not to exceed (dose_max only)",
-    "starting": "the dose to start with, before titration or step-down",
-}
-#: Dose kinds the audit may compare with: ranges, maxima and starting doses.
-AUDIT_DOSE_KINDS = ("range", "maximum", "starting")
 #: Timing codes and the administrations per day they imply (None: no daily count).
 TIMING_CODES: dict[str, float | None] = {
     "QD": 1,
@@ -246,17 +232,6 @@ SOURCE_KINDS = (
     "reference",
     "secondary_report",
 )
-#: How a source ranks as the reference of a dose, best first: a label or guideline,
-#: then trials and reviews, then reference works (and secondary reports), lay articles last.
-DOSE_SOURCE_RANK = {
-    "drug_label": 0,
-    "guideline": 0,
-    "peer_reviewed": 1,
-    "reference": 2,
-    "secondary_report": 2,
-    "lay_web_article": 3,
-}
-
 #: What kind of page a URL is, most authoritative first. A source's facts are cited
 #: to the page where they were seen; readers are sent to PubMed or the DOI first.
 PAGE_KINDS = (
@@ -381,20 +356,6 @@ PUBLICATION_BIAS = ("detected", "not_detected", "not_assessed")
 #: the side of a ratio that favours the treatment follows from them.
 HARM_EVENT_DOMAINS = ("incidence", "recurrence", "mortality", "adverse_events")
 BENEFIT_EVENT_DOMAINS = ("deposit_resolution", "clinical_response", "wound_healing")
-#: What a lay claim is about (claims.csv).
-CLAIM_TYPES = (
-    "treatment_effect",
-    "dose",
-    "schedule",
-    "mechanism",
-    "definition",
-    "prognosis",
-    "care_pathway",
-)
-#: The verdict on a claim, by the rule of calcidata.synthesis.claims.
-VERDICTS = ("supported", "partly_supported", "contradicted", "no_evidence_found", "outside_scope")
-#: Which way a claim about a treatment's effect points.
-CLAIMED_EFFECTS = ("benefit", "no_benefit")
 #: Kinds of the 95% interval of a result (empty: a confidence interval).
 INTERVAL_KINDS = ("confidence", "credible")
 #: Kinds of study-level outcome data.
