@@ -18,7 +18,14 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
 MINIMAL = Path(__file__).resolve().parent / "fixtures" / "minimal"
-REPORT_NOTEBOOKS = ["condition_report", "treatment_comparison", "evidence_map", "dosing_ranges"]
+REPORT_NOTEBOOKS = [
+    "condition_report",
+    "treatment_comparison",
+    "evidence_map",
+    "dosing_ranges",
+    "claims_check",
+    "condition_gap",
+]
 ALL_NOTEBOOKS = [*REPORT_NOTEBOOKS, "explore"]
 HOSTILE = "<script>alert(1)</script>"
 

@@ -25,6 +25,7 @@ from calcidata.display.labels import (
     period,
     plural,
 )
+from calcidata.display.wording_claims import CLAIM_WORDINGS
 
 __all__ = ["WORDINGS", "Compose", "Wording", "reader_table", "words"]
 
@@ -372,6 +373,7 @@ WORDINGS: dict[str, Wording] = {
     "condition_profile": Wording(reshape=profile_record),
     "direction_counts": Wording(),
 }
+WORDINGS.update(CLAIM_WORDINGS())  # claims, the full grid and lay doses: wording_claims.py
 
 
 def reader_table(view: str, frame: pd.DataFrame) -> pd.DataFrame:

@@ -8,7 +8,8 @@ each notebook's ``parameters`` cell against its spec with
 
 >>> from calcidata.reports import REPORTS, validate_params
 >>> sorted(REPORTS)                                       # doctest: +NORMALIZE_WHITESPACE
-['condition_report', 'dosing_ranges', 'evidence_map', 'explore', 'treatment_comparison']
+['claims_check', 'condition_gap', 'condition_report', 'dosing_ranges', 'evidence_map',
+ 'explore', 'treatment_comparison']
 >>> validate_params("dosing_ranges", modality="drug")     # doctest: +SKIP
 {'modality': 'drug', 'treatment_ids': None}
 
@@ -28,6 +29,8 @@ from calcidata import paths
 from calcidata.errors import ParameterError
 from calcidata.reports.catalog import (
     CONDITIONS_WITH_EVIDENCE,
+    CONDITIONS_WITHOUT_EVIDENCE,
+    LAY_ARTICLES,
     MODALITIES,
     OUTCOME_DOMAINS,
     TREATMENTS,
@@ -62,7 +65,8 @@ class Param:
         Default value (``None`` means "all" / no filter).
     allowed : str or None
         Name of the set of allowed values (one of ``conditions_with_evidence``,
-        ``treatments``, ``outcome_domains``, ``modalities``), or ``None`` for free text.
+        ``conditions_without_evidence``, ``treatments``, ``outcome_domains``,
+        ``modalities``, ``lay_articles``), or ``None`` for free text.
     help : str
         One line for ``--help`` and the docs.
     """
@@ -145,6 +149,15 @@ _CONDITION = Param(
 
 def _per_condition(catalog: Catalog) -> list[dict]:
     return [{"condition_id": c} for c in catalog.conditions_with_evidence]
+
+
+def _per_article(catalog: Catalog) -> list[dict]:
+    """All claims, and the claims of each lay article."""
+    return [{}] + [{"source_id": a} for a in catalog.articles]
+
+
+def _per_gap_condition(catalog: Catalog) -> list[dict]:
+    return [{"condition_id": c} for c in catalog.conditions_without_evidence]
 
 
 def _dosing_sets(catalog: Catalog) -> list[dict]:
@@ -235,6 +248,41 @@ REPORTS: dict[str, ReportSpec] = {
             index_line="{dosing_ranges} for {treatments} from {sources}",
         ),
         ReportSpec(
+            "claims_check",
+            "claims_check.ipynb",
+            "Claims check",
+            "What the lay articles say, and what the evidence says of each claim",
+            (
+                Param(
+                    "source_id",
+                    str,
+                    None,
+                    LAY_ARTICLES,
+                    "one lay article (a source id such as seed_004; default: all)",
+                ),
+            ),
+            build_params=_per_article,
+            index_line="{claims} from {sources}; {verdicts}",
+        ),
+        ReportSpec(
+            "condition_gap",
+            "condition_gap.ipynb",
+            "Condition without evidence",
+            "A condition with no study in the tables: what it is, what articles claim, no study "
+            "found",
+            (
+                Param(
+                    "condition_id",
+                    str,
+                    "calcific_myopathy",
+                    CONDITIONS_WITHOUT_EVIDENCE,
+                    "condition id (a condition with no evidence row of its own)",
+                ),
+            ),
+            build_params=_per_gap_condition,
+            index_line="{claims} about it from {sources}; no study found",
+        ),
+        ReportSpec(
             "explore",
             "explore.ipynb",
             "Explore the tables",
@@ -320,6 +368,8 @@ def check_params(spec: ReportSpec, params: Mapping[str, object], tables=None) ->
 def _what(p: Param) -> str:
     return {
         CONDITIONS_WITH_EVIDENCE: "condition id",
+        CONDITIONS_WITHOUT_EVIDENCE: "condition id",
+        LAY_ARTICLES: "lay article",
         TREATMENTS: "treatment id",
         OUTCOME_DOMAINS: "outcome domain",
         MODALITIES: "modality",

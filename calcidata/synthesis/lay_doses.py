@@ -53,8 +53,10 @@ def _daily_place(lo: float, hi: float, ref_lo: float, ref_hi: float) -> str:
     return "within_range"
 
 
-def lay_doses(tables) -> pd.DataFrame:
+def lay_doses(tables, *, source_id: str | None = None) -> pd.DataFrame:
     """Each lay article's drug dose beside the studied or labelled range it is judged on.
+
+    ``source_id``: only the doses of this article.
 
     Returns
     -------
@@ -72,6 +74,8 @@ def lay_doses(tables) -> pd.DataFrame:
     )
     d = tables.dosing_ranges
     lay = d[d["source_id"].map(kinds) == "lay_web_article"]
+    if source_id is not None:
+        lay = lay[lay["source_id"] == source_id]
     daily = ref.doses.set_index("dosing_id")
     rows = []
     for r in lay.itertuples(index=False):
@@ -117,7 +121,9 @@ def lay_doses(tables) -> pd.DataFrame:
         "place",
         "reason",
     ]
-    return pd.DataFrame(rows, columns=columns)
+    out = pd.DataFrame(rows, columns=columns)
+    out.attrs["view"] = "lay_doses"
+    return out
 
 
 def _span(lo: float, hi: float, unit: str) -> str:
