@@ -263,27 +263,24 @@ def evidence_grid(
     return view_frame("evidence_grid", [*columns, "gap"], out)
 
 
-def gap_counts(tables: Tables, select: Selection | None = None, /, **filters: Any) -> pd.Series:
+def gap_counts(tables: Tables, select: Selection | None = None, /, **filters: Any) -> pd.DataFrame:
     """How many conditions, treatments and treatment-condition cells have no result.
 
     Returns
     -------
-    pandas.Series
-        ``conditions``, ``conditions_without_evidence``, ``treatments``,
-        ``treatments_without_evidence``, ``cells`` and ``empty_cells`` (counts over
-        :func:`evidence_grid` of the same selection).
+    pandas.DataFrame
+        One row each for ``conditions``, ``treatments`` and ``cells`` (column
+        ``counted``), with ``in_tables`` (how many :func:`evidence_grid` shows for the
+        same selection) and ``without_result`` (how many of them have no result).
     """
     grid = evidence_grid(tables, select, **filters)
     by_c = grid.groupby("condition_id", sort=False)["gap"].all()
     by_t = grid.groupby("treatment_id", sort=False)["gap"].all()
-    return pd.Series(
+    out = pd.DataFrame(
         {
-            "conditions": len(by_c),
-            "conditions_without_evidence": int(by_c.sum()),
-            "treatments": len(by_t),
-            "treatments_without_evidence": int(by_t.sum()),
-            "cells": len(grid),
-            "empty_cells": int(grid["gap"].sum()),
-        },
-        name="gaps",
+            "counted": ["conditions", "treatments", "cells"],
+            "in_tables": [len(by_c), len(by_t), len(grid)],
+            "without_result": [int(by_c.sum()), int(by_t.sum()), int(grid["gap"].sum())],
+        }
     )
+    return view_frame("gap_counts", list(out.columns), out)
