@@ -193,3 +193,42 @@ def _catalog(tables) -> Catalog:
     if tables is None or isinstance(tables, (str, os.PathLike)):
         return Catalog.from_data_dir(tables)
     return Catalog.from_tables(tables)
+
+
+# --------------------------------------------------------------------------- build sets
+
+
+def per_condition(catalog: Catalog) -> list[dict]:
+    """One parameter set per condition with evidence (a report of each)."""
+    return [{"condition_id": c} for c in catalog.conditions_with_evidence]
+
+
+def per_article(catalog: Catalog) -> list[dict]:
+    """All claims, and the claims of each lay article."""
+    return [{}] + [{"source_id": a} for a in catalog.articles]
+
+
+def per_gap_condition(catalog: Catalog) -> list[dict]:
+    """One parameter set per condition without evidence (its short page)."""
+    return [{"condition_id": c} for c in catalog.conditions_without_evidence]
+
+
+def dosing_sets(catalog: Catalog) -> list[dict]:
+    """All doses, one view per modality, and one per condition (linked from its reports)."""
+    return (
+        [{}]
+        + [{"modality": m} for m in catalog.modalities_with_dosing]
+        + [{"condition_id": c} for c in catalog.conditions_with_evidence]
+    )
+
+
+def what_words(allowed: str | None) -> str:
+    """What a value of the set of allowed values ``allowed`` is, in words."""
+    return {
+        CONDITIONS_WITH_EVIDENCE: "condition id",
+        CONDITIONS_WITHOUT_EVIDENCE: "condition id",
+        LAY_ARTICLES: "lay article",
+        TREATMENTS: "treatment id",
+        OUTCOME_DOMAINS: "outcome domain",
+        MODALITIES: "modality",
+    }.get(allowed, "value")

@@ -36,6 +36,11 @@ from calcidata.reports.catalog import (
     TREATMENTS,
     Catalog,
     _catalog,
+    dosing_sets,
+    per_article,
+    per_condition,
+    per_gap_condition,
+    what_words,
 )
 
 __all__ = [
@@ -147,28 +152,6 @@ _CONDITION = Param(
 )
 
 
-def _per_condition(catalog: Catalog) -> list[dict]:
-    return [{"condition_id": c} for c in catalog.conditions_with_evidence]
-
-
-def _per_article(catalog: Catalog) -> list[dict]:
-    """All claims, and the claims of each lay article."""
-    return [{}] + [{"source_id": a} for a in catalog.articles]
-
-
-def _per_gap_condition(catalog: Catalog) -> list[dict]:
-    return [{"condition_id": c} for c in catalog.conditions_without_evidence]
-
-
-def _dosing_sets(catalog: Catalog) -> list[dict]:
-    """All doses, one view per modality, and one per condition (linked from its reports)."""
-    return (
-        [{}]
-        + [{"modality": m} for m in catalog.modalities_with_dosing]
-        + [{"condition_id": c} for c in catalog.conditions_with_evidence]
-    )
-
-
 REPORTS: dict[str, ReportSpec] = {
     spec.name: spec
     for spec in (
@@ -179,7 +162,7 @@ REPORTS: dict[str, ReportSpec] = {
             "What the condition is, the treatments ranked by evidence, summary of findings, "
             "estimates and dosing",
             (_CONDITION,),
-            build_params=_per_condition,
+            build_params=per_condition,
         ),
         ReportSpec(
             "treatment_comparison",
@@ -203,7 +186,7 @@ REPORTS: dict[str, ReportSpec] = {
                     "outcome domain to compare on (default: all)",
                 ),
             ),
-            build_params=_per_condition,
+            build_params=per_condition,
         ),
         ReportSpec(
             "evidence_map",
@@ -244,7 +227,7 @@ REPORTS: dict[str, ReportSpec] = {
                     "one condition: its doses and the general doses of its treatments",
                 ),
             ),
-            build_params=_dosing_sets,
+            build_params=dosing_sets,
             index_line="{dosing_ranges} for {treatments} from {sources}",
         ),
         ReportSpec(
@@ -261,7 +244,7 @@ REPORTS: dict[str, ReportSpec] = {
                     "one lay article (a source id such as seed_004; default: all)",
                 ),
             ),
-            build_params=_per_article,
+            build_params=per_article,
             index_line="{claims} from {sources}; {verdicts}",
         ),
         ReportSpec(
@@ -279,7 +262,7 @@ REPORTS: dict[str, ReportSpec] = {
                     "condition id (a condition with no evidence row of its own)",
                 ),
             ),
-            build_params=_per_gap_condition,
+            build_params=per_gap_condition,
             index_line="{claims} about it from {sources}; no study found",
         ),
         ReportSpec(
@@ -356,24 +339,13 @@ def check_params(spec: ReportSpec, params: Mapping[str, object], tables=None) ->
             for item in value if isinstance(value, list) else [value]:
                 if item not in allowed:
                     raise ParameterError(
-                        f"report {spec.name!r}: unknown {_what(p)} {item!r} for parameter "
-                        f"{p.name!r}"
+                        f"report {spec.name!r}: unknown {what_words(p.allowed)} {item!r} "
+                        f"for parameter {p.name!r}"
                         + _suggest(item, allowed)
                         + f". Valid values ({len(allowed)}): {', '.join(allowed) or '(none)'}"
                     )
         out[p.name] = value
     return out
-
-
-def _what(p: Param) -> str:
-    return {
-        CONDITIONS_WITH_EVIDENCE: "condition id",
-        CONDITIONS_WITHOUT_EVIDENCE: "condition id",
-        LAY_ARTICLES: "lay article",
-        TREATMENTS: "treatment id",
-        OUTCOME_DOMAINS: "outcome domain",
-        MODALITIES: "modality",
-    }.get(p.allowed, "value")
 
 
 def _coerce(spec: ReportSpec, p: Param, value):
