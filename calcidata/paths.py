@@ -63,7 +63,7 @@ def seeds_dir(override: str | os.PathLike | None = None) -> Path:
 def article_text_path(source_id: str, directory: str | os.PathLike | None = None) -> Path | None:
     """The text file of lay article ``source_id`` (``seed_003`` -> ``003_*.txt``), or None."""
     prefix = source_id.removeprefix("seed_")
-    if prefix == source_id:
+    if prefix == source_id or not prefix.isalnum():
         return None
     found = sorted(seeds_dir(directory).glob(f"{prefix}_*.txt"))
     return found[0] if found else None

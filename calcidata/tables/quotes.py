@@ -39,6 +39,8 @@ def quote_problems(
     for i, (source, quote) in enumerate(zip(claims["source_id"], claims["quote"], strict=True)):
         if not isinstance(source, str) or not isinstance(quote, str):
             continue
+        if kinds is not None and source not in kinds:
+            continue  # an unknown source: the foreign-key check reports it
         if kinds is not None and source in kinds and kinds[source] != "lay_web_article":
             out.append(
                 Problem(
