@@ -10,7 +10,9 @@ The rule (also printed in ``data/README.md``):
    ``care_pathway`` naming a treatment) is judged on the bodies of evidence of
    :func:`calcidata.evidence_profile` for the treatment (or a narrower one) and
    the claim's condition (or a narrower one), on the outcome the claim names
-   (else every outcome but adverse events). Bodies against placebo, sham, no
+   (else every outcome but adverse events), leaving out bodies whose comparator
+   arm gets the treatment too (an add-on against a sham add-on tests the add-on,
+   not the treatment). Bodies against placebo, sham, no
    treatment or usual care come first; only without them do other bodies count
    (an active comparator, one arm without a comparison), and then the verdict
    is at best ``partly_supported``. Among the bodies that count, those of the
@@ -44,6 +46,8 @@ The rule (also printed in ``data/README.md``):
 """
 
 from __future__ import annotations
+
+import re
 
 import numpy as np
 import pandas as pd
@@ -135,9 +139,19 @@ def _arm_directions(tables, profile: pd.DataFrame) -> dict[str, str]:
     return out
 
 
-def _bodies(profile: pd.DataFrame, directions: dict[str, str]) -> pd.DataFrame:
-    """The profile's bodies with their direction, tier and certainty (very_low if none)."""
+def _bodies(
+    profile: pd.DataFrame, directions: dict[str, str], comparators: dict[str, str]
+) -> pd.DataFrame:
+    """The profile's bodies with their direction, tier and certainty (very_low if none).
+
+    ``comparators``: the comparator of each result as its row words it (the profile
+    holds the comparator's group).
+    """
     out = profile.copy()
+    out["comparator_text"] = [
+        " | ".join(comparators.get(i, "") for i in str(ids or "").split(";"))
+        for ids in out["evidence_ids"].astype(object)
+    ]
     if "within_arm" in out.columns:
         within = out["within_arm"].astype("boolean").fillna(False).astype(bool)
     else:
@@ -155,11 +169,23 @@ def _words_list(ids) -> str:
     return ";".join(dict.fromkeys(i for x in ids for i in str(x or "").split(";") if i))
 
 
-def _effect_verdict(claim, bodies, tree, tnames, cnames, evidence: set) -> dict:
+def _in_both_arms(bodies: pd.DataFrame, treatments: set, words: list[str]) -> pd.Series:
+    """Bodies whose comparator arm also gets the treatment (an add-on compared with sham)."""
+    text = bodies["comparator_text"].astype(object).fillna("").str.lower()
+    # "sham iontophoresis plus physiotherapy" gets physiotherapy; "no bisphosphonate" does not
+    found = [re.compile(r"(?<!no )(?<!without )\b" + re.escape(w)) for w in words]
+    both = text.map(lambda t: any(f.search(t) for f in found)).astype(bool)
+    if "comparator_id" in bodies.columns:
+        both |= bodies["comparator_id"].astype(object).isin(treatments)
+    return both
+
+
+def _effect_verdict(claim, bodies, tree, tnames, cnames, evidence: set, words) -> dict:
     tid, cid = claim.treatment_id, claim.condition_id
     treatments = set(descendants(tree["t"], tid))
     conditions = set(descendants(tree["c"], cid)) if isinstance(cid, str) else set()
     sel = bodies[bodies["treatment_id"].isin(treatments) & bodies["condition_id"].isin(conditions)]
+    sel = sel[~_in_both_arms(sel, treatments, words.get(tid, []))]
     domain = claim.outcome_domain if isinstance(claim.outcome_domain, str) else None
     domains = sel["outcome_domain"].astype(object)
     sel = sel[domains == domain] if domain else sel[domains != "adverse_events"]
@@ -205,6 +231,20 @@ def _effect_verdict(claim, bodies, tree, tnames, cnames, evidence: set) -> dict:
     return {"verdict": verdict, "evidence_ids": ";".join(rows), "verdict_note": note}
 
 
+def _treatment_words(treatments: pd.DataFrame) -> dict[str, list[str]]:
+    """Each treatment's name, id and synonyms in lower case (to find it in a comparator)."""
+    out = {}
+    for tid, name, syn in zip(
+        treatments["treatment_id"], treatments["name"], treatments["synonyms"], strict=True
+    ):
+        found = [str(name).lower(), str(tid).replace("_", " ")]
+        found += [
+            w.strip() for w in str(syn).lower().split(";") if isinstance(syn, str) and w.strip()
+        ]
+        out[tid] = [w for w in found if len(w) > 3]
+    return out
+
+
 def claim_verdicts(tables, profile: pd.DataFrame | None = None) -> pd.DataFrame:
     """The verdict of every claim by the rule of this module.
 
@@ -233,7 +273,13 @@ def claim_verdicts(tables, profile: pd.DataFrame | None = None) -> pd.DataFrame:
     directions = dict(zip(ev["evidence_id"], ev["direction"].astype(object), strict=True))
     directions.update(_arm_directions(tables, profile))
     evidence_set = set(ev["evidence_id"])
-    bodies = _bodies(profile, directions)
+    comparators = {
+        str(k): str(v)
+        for frame, key in ((ev, "evidence_id"), (tables.study_outcomes, "study_outcome_id"))
+        for k, v in zip(frame[key], frame["comparator"], strict=True)
+        if isinstance(v, str)
+    }
+    bodies = _bodies(profile, directions, comparators)
     tree = {
         "t": parents_of(tables.treatments, "treatment_id"),
         "c": parents_of(tables.conditions, "condition_id"),
@@ -245,6 +291,7 @@ def claim_verdicts(tables, profile: pd.DataFrame | None = None) -> pd.DataFrame:
         zip(tables.sources["source_id"], tables.sources["kind"].astype(object), strict=True)
     )
     doses = lay_doses(tables)
+    words = _treatment_words(tables.treatments)
     rows = []
     for claim in claims.itertuples(index=False):
         kind = str(claim.claim_type)
@@ -266,7 +313,7 @@ def claim_verdicts(tables, profile: pd.DataFrame | None = None) -> pd.DataFrame:
                 verdict_note="The claim names no condition, so no body of evidence matches it.",
             )
         else:
-            result.update(_effect_verdict(claim, bodies, tree, tnames, cnames, evidence_set))
+            result.update(_effect_verdict(claim, bodies, tree, tnames, cnames, evidence_set, words))
         rows.append({"claim_id": claim.claim_id, **result})
     out = pd.DataFrame(rows, columns=columns)
     for col in ("evidence_ids", "dosing_ids"):
