@@ -80,6 +80,24 @@ def test_every_verdict_is_reached_and_outside_scope_only_without_a_treatment_cla
     assert claims.loc[nothing, "evidence_ids"].isna().all()
 
 
+def test_the_stored_table_is_what_the_curators_recipe_writes(shipped, tmp_path):
+    from calcidata.synthesis.claims import recomputed_claims
+
+    out = tmp_path / "claims.csv"
+    recomputed_claims(shipped).to_csv(out, index=False, lineterminator="\n")
+    assert out.read_bytes() == (ROOT / "data" / "claims.csv").read_bytes()
+
+
+def test_an_add_on_against_a_sham_add_on_does_not_judge_the_base_treatment(computed):
+    rule = computed.set_index("claim_id")
+    # "Physical Therapy ... restores function": the only function result is acetic acid
+    # iontophoresis added to physiotherapy against sham iontophoresis plus physiotherapy
+    assert rule.loc["seed_000_16", "verdict"] == "no_evidence_found"
+    for ids in rule["evidence_ids"].dropna():
+        if "leduc2003_1" in ids.split(";"):
+            raise AssertionError("an add-on trial judged physiotherapy itself")
+
+
 def test_the_verdict_table_by_certainty_and_direction():
     assert verdict_from("moderate", "for", "benefit", True) == "supported"
     assert verdict_from("moderate", "for", "benefit", False) == "partly_supported"

@@ -319,3 +319,23 @@ def claim_verdicts(tables, profile: pd.DataFrame | None = None) -> pd.DataFrame:
     for col in ("evidence_ids", "dosing_ids"):
         out[col] = out[col].where(out[col] != "", None)
     return out
+
+
+def recomputed_claims(tables, profile: pd.DataFrame | None = None) -> pd.DataFrame:
+    r"""``claims.csv`` as text cells with the columns the rule fills recomputed.
+
+    For curators after the evidence changes::
+
+        recomputed_claims(calcidata.load()).to_csv(
+            "data/claims.csv", index=False, lineterminator="\n"
+        )
+
+    calcidata itself never writes an input file.
+    """
+    claims = tables.claims
+    out = claims.astype(object).where(claims.notna(), "")
+    rule = claim_verdicts(tables, profile).set_index("claim_id")
+    for col in ("verdict", "evidence_ids", "dosing_ids", "verdict_note"):
+        values = rule[col].astype(object)
+        out[col] = claims["claim_id"].map(values.where(values.notna(), "")).to_numpy()
+    return out.reset_index(drop=True)
