@@ -62,6 +62,8 @@ __all__ = ["claim_verdicts", "lay_doses", "verdict_from"]
 OUT_OF_SCOPE_TYPES = ("definition", "mechanism", "prognosis")
 #: Comparator groups that tell whether a treatment works (placebo, sham, nothing).
 INACTIVE_COMPARATORS = ("placebo or sham", "no treatment or usual care")
+#: Comparator ids of the same (where the profile names the comparator's treatment id).
+INACTIVE_COMPARATOR_IDS = ("placebo", "sham", "no_treatment", "usual_care")
 #: Effect measures of one arm without a comparison.
 WITHIN_ARM_MEASURES = ("proportion", "mean_change")
 #: The verdict for (certainty, agrees) when the deciding bodies agree or disagree.
@@ -157,7 +159,10 @@ def _bodies(
     else:
         within = out["effect_measure"].astype(object).isin(WITHIN_ARM_MEASURES)
     comparator = out["comparator"].astype(object).fillna("")
-    out["inactive"] = comparator.isin(INACTIVE_COMPARATORS) & ~within
+    inactive = comparator.isin(INACTIVE_COMPARATORS)
+    if "comparator_id" in out.columns:  # the profile of issue 18 names the comparator's id
+        inactive |= out["comparator_id"].astype(object).isin(INACTIVE_COMPARATOR_IDS)
+    out["inactive"] = inactive & ~within
     out["certainty_level"] = (
         out["certainty"].astype(object).where(out["certainty"].notna(), "very_low")
     )
