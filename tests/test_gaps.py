@@ -95,3 +95,13 @@ def test_claims_about_a_condition_are_listed_for_its_subtree(shipped):
     assert set(claims["condition_id"]) <= below
     counts = analysis.verdict_counts(shipped)
     assert counts["claims"].sum() == len(shipped.claims)
+
+
+def test_a_condition_report_shows_claims_about_broader_conditions_but_not_the_root(shipped):
+    own = analysis.claims_check(shipped, condition_id="calcific_tendinopathy_shoulder")
+    wider = analysis.claims_check(
+        shipped, condition_id="calcific_tendinopathy_shoulder", broader=True
+    )
+    assert len(wider) > len(own)
+    assert "calcific_tendinopathy" in set(wider["condition_id"])
+    assert "soft_tissue_calcification" not in set(wider["condition_id"])

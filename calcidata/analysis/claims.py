@@ -14,6 +14,7 @@ from calcidata.analysis.sources import citation_labels, sources_of
 from calcidata.errors import ParameterError
 from calcidata.schemas.vocab_claims import CLAIM_TYPES, VERDICTS
 from calcidata.tables.container import Tables
+from calcidata.tables.hierarchy import ancestors, parents_of
 
 __all__ = ["claim_evidence", "claim_sources", "claims_check", "verdict_counts"]
 
@@ -34,7 +35,9 @@ _COLUMNS = [
 ]
 
 
-def _selected(tables: Tables, source_id: str | None, condition_id: str | None) -> pd.DataFrame:
+def _selected(
+    tables: Tables, source_id: str | None, condition_id: str | None, broader: bool = False
+) -> pd.DataFrame:
     claims = tables.claims
     if source_id is not None:
         if source_id not in set(claims["source_id"]):
@@ -44,12 +47,20 @@ def _selected(tables: Tables, source_id: str | None, condition_id: str | None) -
             )
         claims = claims[claims["source_id"] == source_id]
     if condition_id is not None:
-        claims = claims[claims["condition_id"].isin(subtree(tables, condition_id))]
+        keep = set(subtree(tables, condition_id))
+        if broader:  # the broader conditions too, short of the root (about everything)
+            parents = parents_of(tables.conditions, "condition_id")
+            keep |= {c for c in ancestors(parents, condition_id) if parents.get(c) is not None}
+        claims = claims[claims["condition_id"].isin(keep)]
     return claims
 
 
 def claims_check(
-    tables: Tables, *, source_id: str | None = None, condition_id: str | None = None
+    tables: Tables,
+    *,
+    source_id: str | None = None,
+    condition_id: str | None = None,
+    broader: bool = False,
 ) -> pd.DataFrame:
     """The claims of one lay article (or all), each with its verdict, grouped by condition.
 
@@ -61,6 +72,9 @@ def claims_check(
         Only the claims of this article (a ``sources`` id of a lay article).
     condition_id : str, optional
         Only the claims about this condition or a narrower one.
+    broader : bool
+        With ``condition_id``, also the claims about its broader conditions (but
+        not about the root of its hierarchy, which would be every claim's).
 
     Returns
     -------
@@ -71,7 +85,7 @@ def claims_check(
         ``dosing_ids`` and the ids ``claim_id, source_id, condition_id,
         treatment_id``; conditions in hierarchy order, then articles, then claims.
     """
-    claims = _selected(tables, source_id, condition_id)
+    claims = _selected(tables, source_id, condition_id, broader)
     cnames = dict(zip(tables.conditions["condition_id"], tables.conditions["name"], strict=True))
     tnames = dict(zip(tables.treatments["treatment_id"], tables.treatments["name"], strict=True))
     titles = dict(zip(tables.sources["source_id"], tables.sources["title"], strict=True))
