@@ -61,7 +61,8 @@ def lay_doses(tables, *, source_id: str | None = None) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        One row per dosing row of a lay article that gives a daily dose: ``dosing_id``,
+        One row per dosing row of a lay article that gives a daily dose: ``treatment``
+        and ``condition`` (names), ``dosing_id``,
         ``source_id``, ``treatment_id``, ``condition_id``, ``route``, ``daily_min``,
         ``daily_max``, ``daily_unit``, ``reference_min``, ``reference_max``,
         ``reference_dosing_ids``, ``place`` (``within_range``, ``partly_below``,
@@ -122,6 +123,10 @@ def lay_doses(tables, *, source_id: str | None = None) -> pd.DataFrame:
         "reason",
     ]
     out = pd.DataFrame(rows, columns=columns)
+    tnames = dict(zip(tables.treatments["treatment_id"], tables.treatments["name"], strict=True))
+    cnames = dict(zip(tables.conditions["condition_id"], tables.conditions["name"], strict=True))
+    out.insert(0, "treatment", out["treatment_id"].map(tnames))
+    out.insert(1, "condition", out["condition_id"].map(cnames))
     out.attrs["view"] = "lay_doses"
     return out
 
