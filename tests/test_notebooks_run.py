@@ -200,6 +200,8 @@ def test_hostile_treatment_name_shows_as_text_in_the_rendered_html(name, tmp_pat
         ("dosing_ranges", {"modality": "device"}),
         ("dosing_ranges", {"treatment_ids": ["ibuprofen", "naproxen"]}),
         ("dosing_ranges", {"condition_id": "calcinosis_ctd"}),
+        *(("claims_check", {"source_id": f"seed_00{i}"}) for i in range(5)),
+        ("condition_gap", {"condition_id": "ligament_calcification"}),
     ],
 )
 def test_notebook_runs_with_parameters_given_as_on_the_command_line(name, parameters, tmp_path):
