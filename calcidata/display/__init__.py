@@ -39,6 +39,7 @@ from calcidata.display.labels import (
 from calcidata.display.overlap import overlap_table
 from calcidata.display.sof import sof_table
 from calcidata.display.wording import WORDINGS, Compose, Wording, reader_table, words
+from calcidata.display.wording_claims import CLAIM_WORDINGS  # noqa: F401  (registers them)
 
 #: Lazily imported names -> the module that holds them.
 _LAZY = {

@@ -25,7 +25,6 @@ from calcidata.display.labels import (
     period,
     plural,
 )
-from calcidata.display.wording_claims import CLAIM_WORDINGS
 
 __all__ = ["WORDINGS", "Compose", "Wording", "reader_table", "words"]
 
@@ -373,7 +372,6 @@ WORDINGS: dict[str, Wording] = {
     "condition_profile": Wording(reshape=profile_record),
     "direction_counts": Wording(),
 }
-WORDINGS.update(CLAIM_WORDINGS())  # claims, the full grid and lay doses: wording_claims.py
 
 
 def reader_table(view: str, frame: pd.DataFrame) -> pd.DataFrame:
