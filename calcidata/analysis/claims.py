@@ -10,7 +10,7 @@ import pandas as pd
 
 from calcidata.analysis.conditions import condition_order
 from calcidata.analysis.selection import subtree, view_frame
-from calcidata.analysis.sources import citation_labels, sources_of
+from calcidata.analysis.sources import citation_labels
 from calcidata.errors import ParameterError
 from calcidata.schemas.vocab_claims import CLAIM_TYPES, VERDICTS
 from calcidata.tables.container import Tables
@@ -192,4 +192,10 @@ def claim_sources(
     ):
         cited = {i for cell in claims[column].dropna() for i in str(cell).split(";")}
         ids |= set(table.loc[table[key].isin(cited), "source_id"])
-    return sources_of(tables, ids)
+    # the rows of cited_sources (its selection cannot name the articles' ids)
+    src = tables.sources.loc[tables.sources["source_id"].isin(ids)].copy()
+    src["citation"] = src["source_id"].map(citation_labels(tables.sources))
+    src["url"] = src["urls"].map(lambda u: u.split(" | ")[0] if isinstance(u, str) else pd.NA)
+    cols = ["citation", "title", "journal", "year", "kind", "pmid", "doi", "url", "source_id"]
+    out = src.sort_values("citation", key=lambda s: s.str.lower())[cols]
+    return view_frame("cited_sources", cols, out)

@@ -116,12 +116,7 @@ def cited_sources(
             s = cond.loc[cid, "source_ids"]
             if isinstance(s, str):
                 ids |= set(s.split(";"))
-    return sources_of(tables, ids)
-
-
-def sources_of(tables: Tables, ids) -> pd.DataFrame:
-    """The rows of ``sources`` with these ids, as :func:`cited_sources` returns them."""
-    src = tables.sources.loc[tables.sources["source_id"].isin(set(ids))].copy()
+    src = tables.sources.loc[tables.sources["source_id"].isin(ids)].copy()
     src["citation"] = src["source_id"].map(citation_labels(tables.sources))
     src["url"] = src["urls"].map(lambda u: u.split(" | ")[0] if isinstance(u, str) else pd.NA)
     cols = ["citation", "title", "journal", "year", "kind", "pmid", "doi", "url", "source_id"]
