@@ -18,6 +18,7 @@ plotting, no notebook machinery).
 """
 
 from calcidata.analysis.caveats import AGREEMENT, CAVEATS, GAP_KINDS, SMALL_STUDY
+from calcidata.analysis.citations import citation_labels
 from calcidata.analysis.claims import (
     claim_evidence,
     claim_sources,
@@ -45,7 +46,7 @@ from calcidata.analysis.maps import (
     outcome_map,
 )
 from calcidata.analysis.selection import Selection, subtree
-from calcidata.analysis.sources import citation_labels, cited_sources
+from calcidata.analysis.sources import cited_sources
 from calcidata.analysis.treatments import NO_EVIDENCE, side_by_side, treatment_ranking
 
 __all__ = [

@@ -17,7 +17,7 @@ from calcidata.display._plotbase import (
     strength_legend,
     strength_palette,
 )
-from calcidata.display.wording import words
+from calcidata.display.wording import worded
 from calcidata.schemas.vocabularies import STRENGTH
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -65,7 +65,7 @@ def plot_evidence_map(
     """
     import seaborn as sns
 
-    data = words(data)
+    data = worded(data)
     xs, ys = categories(data[x]), categories(data[y])
     if ax is None:
         # room for the longest label lines (about 0.075 in a character) and the legends
