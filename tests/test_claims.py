@@ -127,6 +127,8 @@ MADE_UP = {
     "comparator": "placebo",
     "outcome": "muscle strength",
     "outcome_domain": "function",
+    "outcome_id": "function_any_scale",
+    "comparator_id": "placebo",
     "timepoint": "6 months",
     "effect_measure": "SMD",
     "estimate": "0.8",
