@@ -53,7 +53,7 @@ def render(data_dir: str | os.PathLike | None = None) -> str:
     """The data dictionary as Markdown text."""
     directory = paths.data_dir(data_dir)
     from calcidata.analysis import strength
-    from calcidata.synthesis import bodies, certainty, profile
+    from calcidata.synthesis import bodies, certainty, claims, profile
 
     counts = _row_counts(directory)
     head, _, rest = NOTICE.partition(". ")
@@ -113,6 +113,15 @@ def render(data_dir: str | os.PathLike | None = None) -> str:
         inspect.getdoc(strength).split("\n\n", 1)[1],
         "",
         *_profile_section(profile, certainty, bodies),
+        "",
+        "## Claims of the lay articles and their verdicts",
+        "",
+        "`calcidata.synthesis.claims.claim_verdicts(tables)` computes the `verdict`, "
+        "`evidence_ids`, `dosing_ids` and `verdict_note` of every row of `claims.csv` (a "
+        "test holds the stored columns to it, so a verdict changes when the evidence does). "
+        "Its rule:",
+        "",
+        inspect.getdoc(claims).split("\n\n", 1)[1],
     ]
     return "\n".join(out)
 
