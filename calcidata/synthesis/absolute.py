@@ -1,0 +1,196 @@
+"""Anticipated absolute effects and GRADE's plain-language statement of every body.
+
+Risk with the comparator (dichotomous measures)
+------------------------------------------------
+The review's stated control risk (``evidence.control_risk`` of the row behind
+the estimate) where it gives one (``baseline_basis = "stated"``), else the
+pooled control arms of the body's trials, events over totals, one arm per
+study (``control_arms``), else not estimable.
+
+Risk with the intervention, on the probability scale
+----------------------------------------------------
+From the risk with the comparator ``p`` and the ratio (and each bound of its
+95% CI): RR: ``p x RR``; OR: ``p x OR / (1 - p + p x OR)``; HR: ``1 - (1 -
+p)^HR``; each kept within 0 and 1 (an RD needs no ``p``: it is its own
+difference, when given as a proportion). The difference per 1,000
+(``abs_effect``, ``abs_ci_low``, ``abs_ci_high``) is that risk less ``p``,
+times 1,000, so ``baseline + abs`` always lies within 0 and 1,000. A risk with
+the comparator of 0 (or 1) makes a ratio's difference not estimable (NaN),
+never "0 fewer". A ratio whose source orients it against its outcome's events
+(``ratio_inverted``, see :mod:`calcidata.synthesis.sof`) gets none.
+
+Continuous outcomes
+-------------------
+``comparator_mean``: the mean of the comparator arms of the body's trials,
+weighted by their sizes. ``abs_effect`` is the mean difference in the
+instrument's units (``abs_unit`` the instrument, else ``scale units``); a
+standardised mean difference is re-expressed on the outcome's instrument
+(``outcomes.instrument``) by the pooled SD of the comparator arms when those
+are known, else left as an SMD (``abs_unit = "SD"``).
+
+The statement (Santesso et al. 2020)
+------------------------------------
+Chosen from the certainty and the size of the effect against the MID (the
+thresholds of the imprecision rule): high certainty "X reduces / increases /
+results in little to no difference in <outcome>"; moderate "X probably ...";
+low "X may ..."; very low "The evidence is very uncertain about the effect of
+X on <outcome>". An effect is important when its point estimate lies beyond
+the threshold (the MID; 0.75 or 1.25 for a ratio); for a difference without
+MID, when its 95% CI excludes no effect. A body with no estimate is "not
+estimable".
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from calcidata.schemas.effect_measures import MEASURES
+from calcidata.synthesis.rule import RULE
+
+PER = 1000.0
+_KIND = {k: m.kind for k, m in MEASURES.items()}
+_TYPE = {k: m.outcome_type for k, m in MEASURES.items()}
+_VERBS = {
+    "high": ("", "reduces", "increases", "results in little to no difference in"),
+    "moderate": (
+        "probably_",
+        "probably reduces",
+        "probably increases",
+        "probably results in little to no difference in",
+    ),  # fmt: skip
+    "low": ("may_", "may reduce", "may increase", "may result in little to no difference in"),
+}
+
+
+def implied_risk(measure: str, p: np.ndarray, value: np.ndarray) -> np.ndarray:
+    """Risk with the intervention implied by a ratio (or RD) and the comparator risk ``p``.
+
+    Parameters
+    ----------
+    measure : str
+        RR, OR, HR or RD.
+    p : numpy.ndarray
+        Risk with the comparator, proportions.
+    value : numpy.ndarray
+        The effect (or a bound of its CI) on its natural scale.
+
+    Returns
+    -------
+    numpy.ndarray
+        Proportions within [0, 1]; NaN for other measures or unknown inputs.
+
+    Examples
+    --------
+    >>> implied_risk("RR", np.array([0.2]), np.array([0.5]))
+    array([0.1])
+    """
+    p, value = np.asarray(p, dtype=float), np.asarray(value, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        if measure == "RR":
+            r = p * value
+        elif measure == "OR":
+            r = p * value / (1 - p + p * value)
+        elif measure == "HR":
+            r = 1 - np.power(1 - p, value)
+        elif measure == "RD":
+            r = p + value
+        else:
+            r = np.full(np.broadcast(p, value).shape, np.nan)
+    return np.clip(r, 0.0, 1.0)
+
+
+def absolute_effects(bodies: pd.DataFrame) -> pd.DataFrame:
+    """``abs_effect``, ``abs_ci_low``, ``abs_ci_high`` and ``abs_unit`` of every body.
+
+    ``bodies`` needs ``effect_measure``, ``estimate``, ``ci_low``, ``ci_high``,
+    ``baseline_risk``, ``ratio_inverted``, ``instrument`` and ``comparator_sd``.
+    """
+    out = pd.DataFrame(index=bodies.index)
+    for c in ("abs_effect", "abs_ci_low", "abs_ci_high"):
+        out[c] = np.nan
+    out["abs_unit"] = pd.Series(pd.NA, index=bodies.index, dtype="string")
+    measure = bodies["effect_measure"].astype(str)
+    p = bodies["baseline_risk"].astype(float).to_numpy()
+    usable = (p > 0) & (p < 1) & ~bodies["ratio_inverted"].to_numpy(bool)
+    for m in ("RR", "OR", "HR"):
+        rows = (measure == m).to_numpy() & usable
+        if not rows.any():
+            continue
+        for col, src in (("abs_effect", "estimate"), ("abs_ci_low", "ci_low"),
+                         ("abs_ci_high", "ci_high")):  # fmt: skip
+            v = bodies[src].astype(float).to_numpy()[rows]
+            out.loc[rows, col] = PER * (implied_risk(m, p[rows], v) - p[rows])
+        out.loc[rows, "abs_unit"] = "per_1000"
+    rd = (measure == "RD").to_numpy() & (bodies[["estimate", "ci_low", "ci_high"]].abs() <= 1).all(
+        axis=1
+    ).to_numpy()
+    for col, src in (("abs_effect", "estimate"), ("abs_ci_low", "ci_low"),
+                     ("abs_ci_high", "ci_high")):  # fmt: skip
+        out.loc[rd, col] = PER * bodies.loc[rd, src].astype(float)
+    out.loc[rd, "abs_unit"] = "per_1000"
+    unit = bodies["instrument"].astype("string").fillna("scale units")
+    md = (measure == "MD").to_numpy()
+    for col, src in (("abs_effect", "estimate"), ("abs_ci_low", "ci_low"),
+                     ("abs_ci_high", "ci_high")):  # fmt: skip
+        out.loc[md, col] = bodies.loc[md, src].astype(float)
+    out.loc[md, "abs_unit"] = unit[md]
+    smd = (measure == "SMD").to_numpy()
+    sd = bodies["comparator_sd"].astype(float)
+    named = smd & bodies["instrument"].notna().to_numpy() & sd.notna().to_numpy()
+    for col, src in (("abs_effect", "estimate"), ("abs_ci_low", "ci_low"),
+                     ("abs_ci_high", "ci_high")):  # fmt: skip
+        out.loc[named, col] = bodies.loc[named, src].astype(float) * sd[named]
+        out.loc[smd & ~named, col] = bodies.loc[smd & ~named, src].astype(float)
+    out.loc[named, "abs_unit"] = unit[named]
+    out.loc[smd & ~named, "abs_unit"] = "SD"
+    return out
+
+
+def statements(bodies: pd.DataFrame) -> pd.DataFrame:
+    """``statement_code`` and ``statement`` of every body (the module docstring's rule).
+
+    ``bodies`` needs ``certainty``, ``estimable``, ``effect_measure``,
+    ``estimate``, ``ci_low``, ``ci_high``, ``mid``, ``treatment_name`` and
+    ``outcome_words``.
+    """
+    measure = bodies["effect_measure"].astype(str)
+    kind = measure.map(_KIND)
+    est = bodies["estimate"].astype(float)
+    lo, hi = bodies["ci_low"].astype(float), bodies["ci_high"].astype(float)
+    mid = bodies["mid"].astype(float).where(measure.eq("MD"))
+    ratio = kind.eq("ratio")
+    null = np.where(ratio, 1.0, 0.0)
+    important = np.where(
+        ratio,
+        (est < RULE.rr_benefit) | (est > RULE.rr_harm),
+        np.where(mid.notna(), est.abs() >= mid, (lo > 0) | (hi < 0)),
+    )
+    down = est < null
+    codes, texts = [], []
+    for cert, ok, imp, dn, t, o in zip(
+        bodies["certainty"].astype(str), bodies["estimable"], important, down,
+        bodies["treatment_name"], bodies["outcome_words"], strict=True,
+    ):  # fmt: skip
+        if not ok:
+            codes.append("not_estimable")
+            texts.append("Not estimable: no effect estimate")
+        elif cert not in _VERBS:
+            codes.append("very_uncertain")
+            texts.append(f"The evidence is very uncertain about the effect of {t} on {o}")
+        else:
+            prefix, red, inc, none = _VERBS[cert]
+            if not imp:
+                codes.append(prefix + ("little_to_no_difference"))
+                texts.append(f"{t} {none} {o}")
+            else:
+                codes.append(
+                    prefix + ("reduce" if prefix == "may_" else "reduces")
+                    if dn
+                    else prefix + ("increase" if prefix == "may_" else "increases")
+                )
+                texts.append(f"{t} {red if dn else inc} {o}")
+    return pd.DataFrame({"statement_code": codes, "statement": texts}, index=bodies.index)
+
+
+__all__ = ["PER", "absolute_effects", "implied_risk", "statements"]
