@@ -166,30 +166,26 @@ def statements(bodies: pd.DataFrame) -> pd.DataFrame:
         (est < RULE.rr_benefit) | (est > RULE.rr_harm),
         np.where(mid.notna(), est.abs() >= mid, (lo > 0) | (hi < 0)),
     )
-    down = est < null
-    codes, texts = [], []
-    for cert, ok, imp, dn, t, o in zip(
-        bodies["certainty"].astype(str), bodies["estimable"], important, down,
-        bodies["treatment_name"], bodies["outcome_words"], strict=True,
-    ):  # fmt: skip
-        if not ok:
-            codes.append("not_estimable")
-            texts.append("Not estimable: no effect estimate")
-        elif cert not in _VERBS:
-            codes.append("very_uncertain")
-            texts.append(f"The evidence is very uncertain about the effect of {t} on {o}")
-        else:
-            prefix, red, inc, none = _VERBS[cert]
-            if not imp:
-                codes.append(prefix + ("little_to_no_difference"))
-                texts.append(f"{t} {none} {o}")
-            else:
-                codes.append(
-                    prefix + ("reduce" if prefix == "may_" else "reduces")
-                    if dn
-                    else prefix + ("increase" if prefix == "may_" else "increases")
-                )
-                texts.append(f"{t} {red if dn else inc} {o}")
+    down = (est < null).to_numpy()
+    cert = bodies["certainty"].astype(object).to_numpy()
+    ok = bodies["estimable"].to_numpy(bool)
+    t = bodies["treatment_name"].to_numpy(dtype=object).astype(str).astype(object)
+    o = bodies["outcome_words"].to_numpy(dtype=object).astype(str).astype(object)
+    imp = np.asarray(important, dtype=bool)
+    graded = np.isin(cert, list(_VERBS))
+    prefix = np.array([_VERBS.get(c, ("",))[0] for c in cert], dtype=object)
+    verb = np.array(
+        ["" if c not in _VERBS else _VERBS[c][1 if d else 2] if i else _VERBS[c][3]
+         for c, d, i in zip(cert, down, imp, strict=True)], dtype=object)  # fmt: skip
+    effect = np.where(imp, np.where(down, "reduce", "increase"), "little_to_no_difference")
+    effect = np.where(imp & (prefix != "may_"), effect + "s", effect)
+    codes = np.where(~ok, "not_estimable", np.where(graded, prefix + effect, "very_uncertain"))
+    texts = np.where(
+        ~ok,
+        "Not estimable: no effect estimate",
+        np.where(graded, t + " " + verb + " " + o,
+                 "The evidence is very uncertain about the effect of " + t + " on " + o),
+    )  # fmt: skip
     return pd.DataFrame({"statement_code": codes, "statement": texts}, index=bodies.index)
 
 

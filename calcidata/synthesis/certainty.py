@@ -128,37 +128,51 @@ def egger_pvalue(yi: Sequence[float], vi: Sequence[float]) -> float:
     return float(2 * stats.t.sf(abs(t), y.size - 2))
 
 
+class _Fmt:
+    """A footnote code with per-body parameters, formatted only where it is used."""
+
+    def __init__(self, name: str, params: tuple) -> None:
+        self.name, self.params = name, params
+
+    def at(self, rows: np.ndarray) -> np.ndarray:
+        cols = [p.to_numpy(dtype=object)[rows] if isinstance(p, pd.Series) else [p] * rows.size
+                for p in self.params]  # fmt: skip
+        return np.array([code(self.name, *r) for r in zip(*cols, strict=True)], dtype=object)
+
+
 class Codes:
-    """Footnote codes collected per body, in order, then joined with ``;``."""
+    """Footnote codes collected per body, in order, joined with ``;`` (vectorised)."""
 
     def __init__(self, index: pd.Index) -> None:
         self.index = index
-        self.parts: list[pd.Series] = []
+        self.out = np.full(len(index), "", dtype=object)
 
     def add(self, mask, values) -> None:
-        """Add ``values`` (a string or a Series of strings) where ``mask`` holds."""
-        mask = pd.Series(np.asarray(mask, dtype=bool), index=self.index)
-        vals = values if isinstance(values, pd.Series) else pd.Series(values, index=self.index)
-        self.parts.append(vals.where(mask))
+        """Add ``values`` (a code, a Series of codes or a :class:`_Fmt`) where ``mask`` holds."""
+        if isinstance(mask, pd.Series):
+            mask = mask.fillna(False)
+        rows = np.flatnonzero(np.asarray(mask, dtype=bool))
+        if not rows.size:
+            return
+        if isinstance(values, _Fmt):
+            vals = values.at(rows)
+        elif isinstance(values, pd.Series):
+            vals = values.to_numpy(dtype=object)[rows]
+        else:
+            vals = np.full(rows.size, values, dtype=object)
+        ok = np.array([isinstance(v, str) and v != "" for v in vals], dtype=bool)
+        rows, vals = rows[ok], vals[ok]
+        cur = self.out[rows]
+        self.out[rows] = np.where(cur == "", vals, cur + ";" + vals)
 
     def joined(self) -> pd.Series:
-        if not self.parts:
-            return pd.Series("", index=self.index, dtype=object)
-        frame = pd.concat(self.parts, axis=1, ignore_index=True)
-        stacked = frame.stack()
-        stacked = stacked[[isinstance(v, str) and v != "" for v in stacked.to_numpy()]]
-        joined = stacked.groupby(level=0).agg(";".join)
-        return joined.reindex(self.index).fillna("").astype(object)
+        return pd.Series(self.out, index=self.index, dtype=object)
 
 
-def _fmt(values: pd.Series, name: str, *params: pd.Series | object) -> pd.Series:
-    """``code(name, *params)`` per body, parameters taken element-wise."""
-    cols = [p if isinstance(p, pd.Series) else pd.Series(p, index=values.index) for p in params]
-    return pd.Series(
-        [code(name, *row) for row in zip(*cols, strict=True)] if cols else code(name),
-        index=values.index,
-        dtype=object,
-    )
+def _fmt(values: pd.Series, name: str, *params: pd.Series | object) -> _Fmt:
+    """``code(name, *params)`` per body (parameters element-wise), formatted lazily."""
+    del values
+    return _Fmt(name, params)
 
 
 def _rob(bodies: pd.DataFrame, judged: pd.DataFrame, out: pd.DataFrame, notes: Codes) -> None:
@@ -340,7 +354,9 @@ def rate_bodies(bodies: pd.DataFrame, judged: pd.DataFrame) -> pd.DataFrame:
         out[d] = out[d].where(keep).astype("Int64")
     codes = notes.joined()
     # a stated rating keeps its own reasons: drop the rule's domain codes, keep remarks
-    out["footnotes"] = np.where(stated, _stated_only(codes, pop_extra), codes)
+    out["footnotes"] = codes
+    if stated.any():
+        out.loc[stated, "footnotes"] = _stated_only(codes[stated], pop_extra[stated])
     return out
 
 

@@ -22,6 +22,14 @@ BASES = ("review", "pooled", "single_study", "no_estimate")
 _KIND = {k: m.kind for k, m in MEASURES.items()}
 _POOLABLE = [k for k, m in MEASURES.items() if m.poolable]
 _RANK = {k: i for i, k in enumerate(MEASURES)}
+#: The item columns the estimate and the rule read.
+_NEEDED = (
+    "body_id", "item_id", "kind", "source_id", "study_id", "study_design", "pooled_design",
+    "effect_measure", "estimate", "ci_low", "ci_high", "n_studies", "n_participants", "events",
+    "i2_percent", "yi", "vi", "level", "year", "depth", "order", "within_arm", "certainty",
+    "certainty_reasons", "indirect", "network", "direction", "publication_bias", "risk_of_bias",
+    "control_risk", "outcome", "comparison_id",
+)  # fmt: skip
 
 
 def study_effects(items: pd.DataFrame) -> pd.DataFrame:
@@ -149,6 +157,7 @@ def estimate_bodies(items: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         review's or unestimated rows).
     """
     items = items if "yi" in items else study_effects(items)
+    items = items[[c for c in _NEEDED if c in items]]  # a slim frame: rows are copied often
     kind = items["effect_measure"].map(_KIND)
     comparative = kind.isin(["ratio", "difference"])
     is_review = items["study_design"].isin(REVIEW_DESIGNS)

@@ -39,14 +39,32 @@ _SWAP_DIRECTION = {
 _NUMERIC = [a for pair in _ARM_PAIRS for a in pair]
 
 
+def _obj(values) -> pd.Series:
+    """Values as a plain object Series (``None`` for missing): fast to group and join."""
+    series = pd.Series(values)
+    arr = np.array(series.to_numpy(dtype=object, na_value=None), dtype=object)
+    arr[pd.isna(arr)] = None
+    return pd.Series(arr, index=getattr(values, "index", None), dtype=object)
+
+
 def _by_text(values: pd.Series, fn) -> pd.Series:
-    """``fn`` of each value, computed once per distinct value."""
-    obj = values.astype(object)
-    uniques = pd.unique(obj)
-    mapping = {u: fn(u) for u in uniques if isinstance(u, str)}
-    missing = fn(None)
-    out = obj.map(mapping)
-    return out.where(obj.map(lambda v: isinstance(v, str)), missing).astype(object)
+    """``fn`` of each value, computed once per distinct value (missing values: ``fn(None)``)."""
+    codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
+    mapped = np.array([fn(u if isinstance(u, str) else None) for u in uniques] + [fn(None)],
+                      dtype=object)  # fmt: skip
+    return pd.Series(mapped[codes], index=values.index, dtype=object)
+
+
+def _strength(items: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Design level and row strength codes, computed once per distinct design combination."""
+    cols = ["certainty", "study_design", "pooled_design", "indirect"]
+    keys = items[cols].astype(object).fillna("\0")
+    uniq = keys.drop_duplicates()
+    back = uniq.replace("\0", None)
+    level = design_level(back).map(STRENGTH.index).to_numpy(int)
+    strength = row_strength(back).cat.codes.to_numpy(int)
+    pos = pd.MultiIndex.from_frame(uniq).get_indexer(pd.MultiIndex.from_frame(keys))
+    return level[pos], strength[pos]
 
 
 def _slug(text: object) -> str:
@@ -82,29 +100,29 @@ def _frame(tables) -> pd.DataFrame:
     num = lambda f, c: pd.to_numeric(f[c], errors="coerce").astype(float)  # noqa: E731
     e = pd.DataFrame(
         {
-            "item_id": ev["evidence_id"].astype(str),
+            "item_id": _obj(ev["evidence_id"]),
             "kind": "evidence",
-            "row_condition": ev["condition_id"].astype(str),
-            "treatment_id": ev["treatment_id"].astype(str),
-            "comparator_text": ev["comparator"].astype(object),
-            "comparator_id": ev["comparator_id"].astype(object),
-            "outcome": ev["outcome"].astype(object),
-            "outcome_domain": ev["outcome_domain"].astype(str),
-            "outcome_id": ev["outcome_id"].astype(object),
-            "timepoint_text": ev["timepoint"].astype(object),
-            "effect_measure": ev["effect_measure"].astype(str),
-            "source_id": ev["source_id"].astype(str),
-            "study_id": ev["source_id"].astype(str),
-            "study_design": ev["study_design"].astype(str),
-            "pooled_design": ev["pooled_design"].astype(object),
-            "certainty": ev["certainty"].astype(object),
-            "certainty_reasons": ev["certainty_reasons"].astype(object),
+            "row_condition": _obj(ev["condition_id"]),
+            "treatment_id": _obj(ev["treatment_id"]),
+            "comparator_text": _obj(ev["comparator"]),
+            "comparator_id": _obj(ev["comparator_id"]),
+            "outcome": _obj(ev["outcome"]),
+            "outcome_domain": _obj(ev["outcome_domain"]),
+            "outcome_id": _obj(ev["outcome_id"]),
+            "timepoint_text": _obj(ev["timepoint"]),
+            "effect_measure": _obj(ev["effect_measure"]),
+            "source_id": _obj(ev["source_id"]),
+            "study_id": _obj(ev["source_id"]),
+            "study_design": _obj(ev["study_design"]),
+            "pooled_design": _obj(ev["pooled_design"]),
+            "certainty": _obj(ev["certainty"]),
+            "certainty_reasons": _obj(ev["certainty_reasons"]),
             "indirect": ev["indirect"].astype("boolean").fillna(False).astype(bool),
-            "direction": ev["direction"].astype(object),
-            "risk_of_bias": ev["risk_of_bias"].astype(object),
+            "direction": _obj(ev["direction"]),
+            "risk_of_bias": _obj(ev["risk_of_bias"]),
             "i2_percent": ev["i2_percent"].astype(float),
-            "publication_bias": ev["publication_bias"].astype(object),
-            "interval_kind": ev["interval_kind"].astype(object),
+            "publication_bias": _obj(ev["publication_bias"]),
+            "interval_kind": _obj(ev["interval_kind"]),
             "network": ev["network"].astype("boolean").fillna(False).astype(bool),
             "control_risk": num(ev, "control_risk"),
             "estimate": num(ev, "estimate"),
@@ -115,7 +133,7 @@ def _frame(tables) -> pd.DataFrame:
         }
     )
     arms = {c: num(so, c) for c in _NUMERIC}
-    dich = so["data_type"].astype(str).eq("dichotomous").to_numpy()
+    dich = _obj(so["data_type"]).eq("dichotomous").to_numpy()
     sdesign = (
         so["study_design"]
         .astype(object)
@@ -123,20 +141,20 @@ def _frame(tables) -> pd.DataFrame:
     )
     a = pd.DataFrame(
         {
-            "item_id": so["study_outcome_id"].astype(str),
+            "item_id": _obj(so["study_outcome_id"]),
             "kind": "arms",
-            "row_condition": so["condition_id"].astype(str),
-            "treatment_id": so["treatment_id"].astype(str),
-            "comparator_text": so["comparator"].astype(object),
-            "comparator_id": so["comparator_id"].astype(object),
-            "outcome": so["outcome"].astype(object),
-            "outcome_domain": so["outcome_domain"].astype(str),
-            "outcome_id": so["outcome_id"].astype(object),
-            "timepoint_text": so["timepoint"].astype(object),
+            "row_condition": _obj(so["condition_id"]),
+            "treatment_id": _obj(so["treatment_id"]),
+            "comparator_text": _obj(so["comparator"]),
+            "comparator_id": _obj(so["comparator_id"]),
+            "outcome": _obj(so["outcome"]),
+            "outcome_domain": _obj(so["outcome_domain"]),
+            "outcome_id": _obj(so["outcome_id"]),
+            "timepoint_text": _obj(so["timepoint"]),
             "effect_measure": np.where(dich, "RR", "MD"),
-            "source_id": so["source_id"].astype(str),
-            "study_id": so["study_id"].astype(str),
-            "study_design": sdesign.astype(str),
+            "source_id": _obj(so["source_id"]),
+            "study_id": _obj(so["study_id"]),
+            "study_design": _obj(sdesign),
             "indirect": False,
             "network": False,
             "n_studies": 1.0,
@@ -243,6 +261,7 @@ def body_items(tables, condition_id: str | None = None) -> pd.DataFrame:
     lookup = _treatment_lookup(tables.treatments)
     guessed = _by_text(items["comparator_text"], lambda x: lookup.get(_normalised(x)))
     kind = items["effect_measure"].map({k: m.kind for k, m in MEASURES.items()})
+    level, strength = _strength(items)
     items = items.assign(
         condition_id=condition_id if condition_id is not None else items["row_condition"],
         comparator_id=items["comparator_id"].where(items["comparator_id"].notna(), guessed),
@@ -252,12 +271,14 @@ def body_items(tables, condition_id: str | None = None) -> pd.DataFrame:
         depth=items["row_condition"].map(depths),
         year=items["source_id"].map(year),
         order=np.arange(len(items)),
-        level=design_level(items).map(STRENGTH.index).astype(int),
-        strength_code=row_strength(items).cat.codes.astype(int),
+        level=level,
+        strength_code=strength,
     )
     items.loc[items["comparator"].isin(CONTROL_GROUPS), "comparator_id"] = None
     items = _align(items)
-    text_key = "text:" + _by_text(items["outcome"], _normalised).astype(str)
+    text = pd.Series(items["outcome"].to_numpy(dtype=object), dtype="string")
+    text = text.str.lower().str.replace(r"\s+", " ", regex=True).str.strip().fillna("")
+    text_key = pd.Series(("text:" + text).to_numpy(dtype=object), index=items.index)
     outcome_key = items["outcome_id"].where(items["outcome_id"].notna(), text_key)
     comp = items["comparator_id"].where(
         items["comparator_id"].notna(), _by_text(items["comparator"], _slug)

@@ -107,10 +107,18 @@ _FAVOURS = ("favours_treatment", "favours_comparator")
 
 
 def _ids(values: pd.Series, by: pd.Series) -> pd.Series:
-    """``;``-joined sorted distinct strings per group."""
-    frame = pd.DataFrame({"g": by.to_numpy(), "v": values.astype(str).to_numpy()})
+    """``;``-joined sorted distinct strings per group, vectorised by position in the group."""
+    frame = pd.DataFrame({"g": by.to_numpy(), "v": values.to_numpy(dtype=object)})
     frame = frame.drop_duplicates().sort_values(["g", "v"])
-    return frame.groupby("g")["v"].agg(";".join)
+    codes, groups = pd.factorize(frame["g"].to_numpy(), sort=False)
+    text = frame["v"].to_numpy(dtype=object)
+    pos = frame.groupby("g", sort=False).cumcount().to_numpy()
+    out = np.full(len(groups), "", dtype=object)
+    for k in range(int(pos.max()) + 1 if len(pos) else 0):
+        at = pos == k
+        rows = codes[at]
+        out[rows] = text[at] if k == 0 else out[rows] + ";" + text[at]
+    return pd.Series(out, index=groups, dtype=object)
 
 
 def _importance(tables, bodies: pd.DataFrame) -> pd.Series:
@@ -120,8 +128,13 @@ def _importance(tables, bodies: pd.DataFrame) -> pd.Series:
              zip(co["condition_id"], co["outcome_id"], co["importance"], strict=True)}  # fmt: skip
     parents = parents_of(tables.conditions, "condition_id")
     out = []
-    for cond, oid, domain in zip(bodies["condition_id"], bodies["outcome_id"],
-                                 bodies["outcome_domain"], strict=True):  # fmt: skip
+    if not table:
+        harm = bodies["outcome_domain"].astype(object).eq("adverse_events")
+        return pd.Series(np.where(harm, "critical", None), index=bodies.index, dtype=object)
+    for cond, oid, domain in zip(bodies["condition_id"].to_numpy(dtype=object),
+                                 bodies["outcome_id"].to_numpy(dtype=object),
+                                 bodies["outcome_domain"].to_numpy(dtype=object),
+                                 strict=True):  # fmt: skip
         found = None
         if isinstance(oid, str):
             for c in [cond, *ancestors(parents, cond)]:
@@ -170,12 +183,14 @@ def _body_facts(items: pd.DataFrame, behind: pd.DataFrame, est: pd.DataFrame, ta
     b = est.join(first[["condition_id", "treatment_id", "comparator", "comparison_id",
                         "comparator_id", "outcome_id", "outcome_key", "outcome_domain",
                         "timepoint", "within_arm"]])  # fmt: skip
-    starts = [start_level(d, p if isinstance(p, str) else None)
-              for d, p in zip(behind["study_design"], behind["pooled_design"].astype(object),
-                              strict=True)]  # fmt: skip
-    bh = behind.assign(_start=[s for s, _ in starts], _code=[c for _, c in starts])
+    design = behind["study_design"].astype(object).fillna("")
+    pooled = behind["pooled_design"].astype(object).fillna("")
+    index, uniques = pd.factorize((design + "|" + pooled).to_numpy(dtype=object))
+    starts = [start_level(*(x or None for x in u.split("|"))) for u in uniques]
+    bh = behind.assign(_start=np.asarray([s for s, _ in starts], dtype=object)[index],
+                       _code=np.asarray([c for _, c in starts], dtype=object)[index])  # fmt: skip
     bg = bh.groupby("body_id")
-    low = bg["_start"].agg(lambda s: (s == "low").any())
+    low = bh["_start"].eq("low").groupby(bh["body_id"]).any()
     b["start_level"] = np.where(low.reindex(b.index), "low", "high")
     unknown = bh["study_design"].isin(REVIEW_DESIGNS) & ~bh["pooled_design"].isin(
         ["rct", "observational", "case_series", "mixed"]
@@ -189,10 +204,10 @@ def _body_facts(items: pd.DataFrame, behind: pd.DataFrame, est: pd.DataFrame, ta
     b["stated_reasons"] = bg["certainty_reasons"].first().where(one).reindex(b.index)
     b["indirect"] = bg["indirect"].any().reindex(b.index).fillna(False).astype(bool)
     b["network"] = bg["network"].any().reindex(b.index).fillna(False).astype(bool)
-    b["mixed_direction"] = bg["direction"].agg(lambda d: (d == "mixed").any()).reindex(b.index)
-    b["mixed_direction"] = b["mixed_direction"].fillna(False).astype(bool)
-    b["publication_bias_detected"] = bg["publication_bias"].agg(
-        lambda d: (d == "detected").any()).reindex(b.index).fillna(False).astype(bool)  # fmt: skip
+    mixed = bh["direction"].astype(object).eq("mixed").groupby(bh["body_id"]).any()
+    b["mixed_direction"] = mixed.reindex(b.index).fillna(False).astype(bool)
+    detected = bh["publication_bias"].astype(object).eq("detected").groupby(bh["body_id"]).any()
+    b["publication_bias_detected"] = detected.reindex(b.index).fillna(False).astype(bool)
     direction = bg["direction"].first().where(one & b["basis"].isin(["review", "single_study"]))
     b["direction"] = direction.reindex(b.index)
     # outcomes table
@@ -260,12 +275,14 @@ def _body_facts(items: pd.DataFrame, behind: pd.DataFrame, est: pd.DataFrame, ta
 
 
 def _words(codes: pd.Series, notes: bool) -> pd.Series:
+    """The footnotes in words (reasons, or with ``notes`` the remarks), once per distinct cell."""
+    index, uniques = pd.factorize(codes.to_numpy(dtype=object))
     out = []
-    for text in codes:
+    for text in uniques:
         parts = footnotes.split(text)
         keep = [p for p in parts if (p.split(":", 1)[0] in NOTE_CODES) == notes]
         out.append("; ".join(footnotes.words(p) for p in keep))
-    return pd.Series(out, index=codes.index, dtype="string")
+    return pd.Series(np.asarray(out, dtype=object)[index], index=codes.index, dtype="string")
 
 
 def compute(tables, condition_id: str | None = None):
@@ -302,11 +319,10 @@ def _typed(b: pd.DataFrame, tables) -> pd.DataFrame:
     out = out.sort_values(["_c", "_t", "treatment_id", "_o", "comparator", "_m", "_p", "timepoint",
                            "outcome_key"])  # fmt: skip
     out = out.reset_index(drop=True)
+    # today's text columns keep their "string" dtype; the added ones are plain objects
     strings = ("condition_id", "treatment_id", "comparator", "timepoint", "source_ids",
                "reasons", "notes", "evidence_ids", "other_source_ids", "certainty_basis",
-               "start_level", "comparison_id", "comparator_id", "outcome_id", "outcome_name",
-               "instrument", "timepoint_band", "baseline_basis", "abs_unit", "statement",
-               "statement_code", "footnotes", "constituent_ids")  # fmt: skip
+               "start_level")  # fmt: skip
     for c in strings:
         out[c] = out[c].astype("string")
     out["outcome_domain"] = out["outcome_domain"].astype(category_dtype(OUTCOME_DOMAINS, False))
