@@ -44,10 +44,6 @@ FOOTNOTES: dict[str, tuple[str | None, str]] = {
         "indirectness",
         "the population studied differs from, or is broader than, the condition",
     ),
-    "indirect_intervention": (
-        "indirectness",
-        "the estimate is for a broader treatment ({0}) than the one in question",
-    ),
     "surrogate": ("indirectness", "a surrogate outcome, not one patients feel directly"),
     "imprecision_crosses_both": (
         "imprecision",

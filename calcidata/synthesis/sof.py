@@ -4,8 +4,9 @@ Rows are the comparisons' bodies of :func:`calcidata.synthesis.profile.evidence_
 (within-arm results are not comparisons and are left out), one table per
 comparison: comparisons against placebo or sham, then no treatment or usual
 care, then active treatments (by name); inside a comparison the outcomes in
-their importance order (critical, important, then unrated), then certainty,
-then participants. A critical outcome of the condition (``condition_outcomes``)
+their importance order (critical, important, then unrated), rows with an
+estimate before "not estimable" and "no studies" ones, then certainty, then
+participants. A critical outcome of the condition (``condition_outcomes``)
 with no body in a comparison is a row of its own (``statement_code``
 ``no_studies``). The first :data:`MAIN_OUTCOMES` rows of each comparison are
 ``main``; the others are shown under "More outcomes".
@@ -218,10 +219,13 @@ def rows_from_profile(tables, profile: pd.DataFrame) -> pd.DataFrame:
         .map({v: i for i, v in enumerate(CERTAINTY)})
         .astype(float)
         .fillna(-1),
+        _e=out["statement_code"].astype(object).isin(["not_estimable", "no_studies"]),
         _n=-out["n_participants"].astype("Float64").fillna(-1),
         _o=np.arange(len(out)),
     )
-    out = out.sort_values(["condition_id", "_g", "_t", "comparison_id", "_i", "_c", "_n", "_o"])
+    out = out.sort_values(
+        ["condition_id", "_g", "_t", "comparison_id", "_i", "_e", "_c", "_n", "_o"]
+    )
     out = out.reset_index(drop=True)
     out["rank_in_comparison"] = out.groupby(["condition_id", "comparison_id"]).cumcount() + 1
     out["main"] = out["rank_in_comparison"] <= MAIN_OUTCOMES
