@@ -32,9 +32,10 @@ The statement (Santesso et al. 2020)
 ------------------------------------
 Chosen from the certainty and the size of the effect against the MID (the
 thresholds of the imprecision rule): high certainty "X reduces / increases /
-results in little to no difference in <outcome>"; moderate "X probably ...";
-low "X may ..."; very low "The evidence is very uncertain about the effect of
-X on <outcome>". An effect is important when its point estimate lies beyond
+results in little to no difference in <outcome>"; moderate "X probably ..."
+(the paper's abstract words it "likely results in"; calcidata uses "probably",
+as Cochrane summaries do); low "X may ..."; very low "The evidence is very
+uncertain about the effect of X on <outcome>". An effect is important when its point estimate lies beyond
 the threshold (the MID; 0.75 or 1.25 for a ratio); for a difference without
 MID, when its 95% CI excludes no effect. A body with no estimate is "not
 estimable".

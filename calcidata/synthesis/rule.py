@@ -88,7 +88,10 @@ MEANING: dict[str, tuple[str, str]] = {
         "Studies needed before calcidata tests its own pool for small-study effects",
         "calcidata's convention",
     ),
-    "egger_alpha": ("Egger's test p-value below which publication bias is suspected", "Egger 1997"),
+    "egger_alpha": (
+        "Egger's test p-value below which publication bias is suspected",
+        "calcidata's convention (the test: Egger et al., BMJ 1997)",
+    ),
     "hksj_min_studies": (
         "Studies needed for the Hartung-Knapp-Sidik-Jonkman interval; two studies are "
         "pooled by REML with a normal (Wald) interval",
