@@ -35,10 +35,10 @@ thresholds of the imprecision rule): high certainty "X reduces / increases /
 results in little to no difference in <outcome>"; moderate "X probably ..."
 (the paper's abstract words it "likely results in"; calcidata uses "probably",
 as Cochrane summaries do); low "X may ..."; very low "The evidence is very
-uncertain about the effect of X on <outcome>". An effect is important when its point estimate lies beyond
-the threshold (the MID; 0.75 or 1.25 for a ratio); for a difference without
-MID, when its 95% CI excludes no effect. A body with no estimate is "not
-estimable".
+uncertain about the effect of X on <outcome>". An effect is important when
+its point estimate lies beyond the threshold (the MID; 0.75 or 1.25 for a
+ratio); for a difference without MID, when its 95% CI excludes no effect. A
+body with no estimate is "not estimable".
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ import numpy as np
 import pandas as pd
 
 from calcidata.schemas.effect_measures import MEASURES
+from calcidata.schemas.vocabularies import BENEFIT_EVENT_DOMAINS, HARM_EVENT_DOMAINS
 from calcidata.synthesis.rule import RULE
 
 PER = 1000.0
@@ -190,4 +191,40 @@ def statements(bodies: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"statement_code": codes, "statement": texts}, index=bodies.index)
 
 
-__all__ = ["PER", "absolute_effects", "implied_risk", "statements"]
+def control_arms(items: pd.DataFrame) -> pd.DataFrame:
+    """Per body: pooled comparator risk (events/total), mean and SD of the comparator arms."""
+    cols = ["body_id", "study_id", "order", "effect_measure", "events_comparator",
+            "n_comparator", "mean_comparator", "sd_comparator"]  # fmt: skip
+    arms = items.loc[items["kind"].eq("arms") & ~items["within_arm"], cols]
+    arms = arms.sort_values(["n_comparator", "order"], ascending=[False, True])
+    arms = arms.drop_duplicates(["body_id", "study_id"])
+    dich = arms[arms["effect_measure"].eq("RR") & arms[["events_comparator", "n_comparator"]]
+                .notna().all(axis=1)]  # fmt: skip
+    g = dich.groupby("body_id")
+    risk = g["events_comparator"].sum() / g["n_comparator"].sum()
+    cont = arms[arms["effect_measure"].eq("MD") & arms[["mean_comparator", "n_comparator"]]
+                .notna().all(axis=1)]  # fmt: skip
+    n = cont["n_comparator"]
+    gm = cont.assign(_w=cont["mean_comparator"] * n).groupby("body_id")
+    mean = gm["_w"].sum() / gm["n_comparator"].sum()
+    sd_rows = cont[cont["sd_comparator"].notna()]
+    gs = sd_rows.assign(_v=(sd_rows["n_comparator"] - 1) * sd_rows["sd_comparator"] ** 2,
+                        _d=sd_rows["n_comparator"] - 1).groupby("body_id")  # fmt: skip
+    sd = np.sqrt(gs["_v"].sum() / gs["_d"].sum())
+    return pd.DataFrame({"arm_risk": risk, "arm_studies": g.size(), "comparator_mean": mean,
+                         "comparator_sd": sd})  # fmt: skip
+
+
+def inverted(domain: pd.Series, measure: pd.Series, est: pd.Series, direction: pd.Series):
+    """A ratio on the other side of 1 than its stated direction implies (see ``sof``)."""
+    ratio = (
+        measure.map(_KIND).eq("ratio")
+        & est.notna()
+        & direction.isin(("favours_treatment", "favours_comparator"))
+    )
+    harm, benefit = domain.isin(HARM_EVENT_DOMAINS), domain.isin(BENEFIT_EVENT_DOMAINS)
+    below = np.where(harm, direction.eq("favours_treatment"), direction.eq("favours_comparator"))
+    return ratio & (harm | benefit) & est.ne(1) & ((est < 1) != below)
+
+
+__all__ = ["PER", "absolute_effects", "control_arms", "implied_risk", "inverted", "statements"]

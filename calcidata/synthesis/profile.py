@@ -62,10 +62,8 @@ import pandas as pd
 from calcidata.analysis.conditions import condition_order
 from calcidata.schemas.effect_measures import MEASURES
 from calcidata.schemas.vocabularies import (
-    BENEFIT_EVENT_DOMAINS,
     CERTAINTY,
     EFFECT_MEASURES,
-    HARM_EVENT_DOMAINS,
     IMPORTANCE,
     OUTCOME_DOMAINS,
     REVIEW_DESIGNS,
@@ -147,42 +145,12 @@ def _importance(tables, bodies: pd.DataFrame) -> pd.Series:
     return pd.Series(out, index=bodies.index, dtype=object)
 
 
-def _control_arms(items: pd.DataFrame) -> pd.DataFrame:
-    """Per body: pooled comparator risk (events/total), mean and SD of the comparator arms."""
-    arms = items[items["kind"].eq("arms") & ~items["within_arm"]]
-    arms = arms.sort_values(["n_comparator", "order"], ascending=[False, True])
-    arms = arms.drop_duplicates(["body_id", "study_id"])
-    dich = arms[arms["effect_measure"].eq("RR") & arms[["events_comparator", "n_comparator"]]
-                .notna().all(axis=1)]  # fmt: skip
-    g = dich.groupby("body_id")
-    risk = g["events_comparator"].sum() / g["n_comparator"].sum()
-    cont = arms[arms["effect_measure"].eq("MD") & arms[["mean_comparator", "n_comparator"]]
-                .notna().all(axis=1)]  # fmt: skip
-    n = cont["n_comparator"]
-    gm = cont.assign(_w=cont["mean_comparator"] * n).groupby("body_id")
-    mean = gm["_w"].sum() / gm["n_comparator"].sum()
-    sd_rows = cont[cont["sd_comparator"].notna()]
-    gs = sd_rows.assign(_v=(sd_rows["n_comparator"] - 1) * sd_rows["sd_comparator"] ** 2,
-                        _d=sd_rows["n_comparator"] - 1).groupby("body_id")  # fmt: skip
-    sd = np.sqrt(gs["_v"].sum() / gs["_d"].sum())
-    return pd.DataFrame({"arm_risk": risk, "arm_studies": g.size(), "comparator_mean": mean,
-                         "comparator_sd": sd})  # fmt: skip
-
-
-def _inverted(domain: pd.Series, measure: pd.Series, est: pd.Series, direction: pd.Series):
-    """A ratio on the other side of 1 than its stated direction implies (see ``sof``)."""
-    ratio = measure.map(_KIND).eq("ratio") & est.notna() & direction.isin(_FAVOURS)
-    harm, benefit = domain.isin(HARM_EVENT_DOMAINS), domain.isin(BENEFIT_EVENT_DOMAINS)
-    below = np.where(harm, direction.eq("favours_treatment"), direction.eq("favours_comparator"))
-    return ratio & (harm | benefit) & est.ne(1) & ((est < 1) != below)
-
-
 def _body_facts(items: pd.DataFrame, behind: pd.DataFrame, est: pd.DataFrame, tables):
     """Everything the rule and the frame need per body (one row per body_id)."""
-    first = items.drop_duplicates("body_id").set_index("body_id")
-    b = est.join(first[["condition_id", "treatment_id", "comparator", "comparison_id",
-                        "comparator_id", "outcome_id", "outcome_key", "outcome_domain",
-                        "timepoint", "within_arm"]])  # fmt: skip
+    keys = ["condition_id", "treatment_id", "comparator", "comparison_id", "comparator_id",
+            "outcome_id", "outcome_key", "outcome_domain", "timepoint", "within_arm"]  # fmt: skip
+    first = items[["body_id", *keys]].drop_duplicates("body_id").set_index("body_id")
+    b = est.join(first)
     design = behind["study_design"].astype(object).fillna("")
     pooled = behind["pooled_design"].astype(object).fillna("")
     index, uniques = pd.factorize((design + "|" + pooled).to_numpy(dtype=object))
@@ -219,7 +187,7 @@ def _body_facts(items: pd.DataFrame, behind: pd.DataFrame, est: pd.DataFrame, ta
         b[c] = pd.to_numeric(b[c], errors="coerce").astype(float)
     b["importance"] = _importance(tables, b)
     # baseline and comparator arms
-    arms = _control_arms(items).reindex(b.index)
+    arms = absolute.control_arms(items).reindex(b.index)
     stated_risk = bg["control_risk"].first().reindex(b.index)
     dich = b["effect_measure"].map(lambda m: MEASURES[m].outcome_type == "dichotomous")
     b["baseline_risk"] = stated_risk.where(stated_risk.notna(), arms["arm_risk"]).where(dich)
@@ -230,7 +198,7 @@ def _body_facts(items: pd.DataFrame, behind: pd.DataFrame, est: pd.DataFrame, ta
     b["baseline_studies"] = arms["arm_studies"].where(b["baseline_basis"].eq("control_arms"))
     b["comparator_mean"] = arms["comparator_mean"].where(~dich)
     b["comparator_sd"] = arms["comparator_sd"]
-    b["ratio_inverted"] = _inverted(b["outcome_domain"], b["effect_measure"], b["estimate"],
+    b["ratio_inverted"] = absolute.inverted(b["outcome_domain"], b["effect_measure"], b["estimate"],
                                     b["direction"]).astype(bool)  # fmt: skip
     b["estimable"] = (b["basis"].ne("no_estimate") & b["estimate"].notna() & ~b["within_arm"]
                       & b["effect_measure"].map(_KIND).isin(["ratio", "difference"]))  # fmt: skip
@@ -243,7 +211,7 @@ def _body_facts(items: pd.DataFrame, behind: pd.DataFrame, est: pd.DataFrame, ta
         ]
     )
     b["source_ids"] = _ids(src["source_id"], src["body_id"]).reindex(b.index)
-    cons = items[items["in_review"].notna()]
+    cons = items.loc[items["in_review"].notna(), ["body_id", "study_id", "in_review"]]
     cons = cons[
         cons["in_review"].astype(str).eq(b["review_id"].reindex(cons["body_id"]).to_numpy())
     ]
