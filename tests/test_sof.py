@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import calcidata
-from calcidata import display, synthesis
+from calcidata import analysis, display, synthesis
 from calcidata.display.plot_pooled import NONE_POOLED, pooled_forest_figure
 from calcidata.display.sof import sof_table
 from calcidata.synthesis.overlap import corrected_covered_area, review_overlap
@@ -334,6 +334,7 @@ def test_the_synthesis_is_computed_once_per_tables_and_condition(tmp_path):
     tables = _two_trials(tmp_path)
     first = synthesis.synthesize(tables, "fixture_shoulder")
     assert synthesis.synthesize(tables, "fixture_shoulder") is first
+    assert synthesis.synthesize(tables, analysis.Selection("fixture_shoulder")) is first
     assert first.sof is first.sof and first.pooled is first.pooled
     assert sof_rows(tables, "fixture_shoulder").equals(first.sof.reset_index(drop=True))
     assert calcidata.evidence_profile(tables, "fixture_shoulder").equals(first.profile)
