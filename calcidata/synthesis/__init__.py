@@ -16,6 +16,9 @@ _LAZY = {
     "pooled_bodies": "calcidata.synthesis.pooled",
     "review_overlap": "calcidata.synthesis.overlap",
     "evidence_profile": "calcidata.synthesis.profile",
+    "synthesize": "calcidata.synthesis.result",
+    "Synthesis": "calcidata.synthesis.result",
+    "bottom_lines": "calcidata.synthesis.sof",
 }
 
 __all__ = [*_LAZY]
