@@ -13,7 +13,8 @@ import calcidata
 from calcidata.errors import ParameterError
 from calcidata.schemas.vocabularies import CERTAINTY
 from calcidata.synthesis.bodies import timepoint_band
-from calcidata.synthesis.profile import COLUMNS, evidence_profile
+from calcidata.synthesis.profile import COLUMNS
+from calcidata.synthesis.result import evidence_profile
 
 from .conftest import MINIMAL, ROOT, read_rows, write_rows
 

@@ -13,12 +13,12 @@ from calcidata import analysis, display, synthesis
 from calcidata.display.plot_pooled import NONE_POOLED, pooled_forest_figure
 from calcidata.display.sof import sof_table
 from calcidata.synthesis.overlap import corrected_covered_area, review_overlap
+from calcidata.synthesis.result import sof_rows
 from calcidata.synthesis.sof import (
     COLUMNS,
     MAIN_OUTCOMES,
     ratio_inverted,
     risk_difference,
-    sof_rows,
 )
 
 from .test_profile import _arms, _evidence, _source, _tables

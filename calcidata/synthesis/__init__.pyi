@@ -4,8 +4,19 @@ Kept equal to ``_LAZY`` by ``tests/test_typing.py``.
 """
 
 from calcidata.synthesis.overlap import review_overlap as review_overlap
-from calcidata.synthesis.pooled import pooled_bodies as pooled_bodies
-from calcidata.synthesis.profile import evidence_profile as evidence_profile
-from calcidata.synthesis.sof import sof_rows as sof_rows
+from calcidata.synthesis.result import Synthesis as Synthesis
+from calcidata.synthesis.result import evidence_profile as evidence_profile
+from calcidata.synthesis.result import pooled_bodies as pooled_bodies
+from calcidata.synthesis.result import sof_rows as sof_rows
+from calcidata.synthesis.result import synthesize as synthesize
+from calcidata.synthesis.sof import bottom_lines as bottom_lines
 
-__all__ = ["sof_rows", "pooled_bodies", "review_overlap", "evidence_profile"]
+__all__ = [
+    "sof_rows",
+    "pooled_bodies",
+    "review_overlap",
+    "evidence_profile",
+    "synthesize",
+    "Synthesis",
+    "bottom_lines",
+]

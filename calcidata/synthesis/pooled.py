@@ -1,6 +1,6 @@
 """The meta-analyses behind pooled bodies of evidence, rebuilt for forest plots.
 
-For each body of :func:`calcidata.synthesis.profile.evidence_profile` with
+For each body of :func:`calcidata.synthesis.result.evidence_profile` with
 ``basis == "pooled"``, the studies behind the estimate are pooled again with
 :func:`calcidata.meta.pool` exactly as the profile pools them (REML; the
 Hartung-Knapp interval from three studies, a normal interval for two), so the
@@ -16,7 +16,6 @@ from calcidata.analysis.citations import citation_labels
 from calcidata.synthesis import meta
 from calcidata.synthesis.profile import KEYS
 from calcidata.synthesis.rule import RULE
-from calcidata.synthesis.sof import _check_outcome
 
 
 class PooledBody(NamedTuple):
@@ -62,47 +61,4 @@ def pooled_from(synthesis) -> list[PooledBody]:
     return out
 
 
-def pooled_bodies(
-    tables, condition_id: str, treatment_ids=None, *, outcome=None
-) -> list[PooledBody]:
-    """The meta-analysis of every pooled body of a condition, in the profile's order.
-
-    Parameters
-    ----------
-    tables : calcidata.Tables
-        The loaded tables.
-    condition_id : str
-        The condition (with its narrower conditions).
-    treatment_ids : sequence of str, optional
-        Only these treatments (default: all).
-    outcome : str, optional
-        Only this outcome domain (default: all).
-
-    Returns
-    -------
-    list of PooledBody
-        ``result`` is on the scale of pooling (logs for ratios, as
-        :func:`calcidata.display.forest` expects with ``measure``); ``labels``
-        are the studies' citation labels. Empty when nothing was pooled.
-
-    Raises
-    ------
-    calcidata.errors.ParameterError
-        ``condition_id`` is not a condition of the tables, or ``outcome``
-        is not an outcome domain.
-    """
-    from calcidata.synthesis.result import synthesize
-
-    _check_outcome(outcome)
-    pooled = synthesize(tables, condition_id).pooled
-    keep = []
-    for body in pooled:
-        if treatment_ids is not None and body.keys["treatment_id"] not in list(treatment_ids):
-            continue
-        if outcome is not None and str(body.keys["outcome_domain"]) != outcome:
-            continue
-        keep.append(body)
-    return keep
-
-
-__all__ = ["PooledBody", "pooled_bodies", "pooled_from"]
+__all__ = ["PooledBody", "pooled_from"]

@@ -326,42 +326,4 @@ def _typed(b: pd.DataFrame, tables) -> pd.DataFrame:
     return out[COLUMNS]
 
 
-def evidence_profile(tables, condition_id: str | None = None) -> pd.DataFrame:
-    """One row per body of evidence: its estimate, certainty, absolute effect and statement.
-
-    Parameters
-    ----------
-    tables : calcidata.Tables
-        The loaded tables (not modified).
-    condition_id : str, optional
-        A condition: bodies gather its results and those of its narrower
-        conditions under this id. None: every condition, each on its own.
-
-    Returns
-    -------
-    pandas.DataFrame
-        :data:`COLUMNS` (see ``SYNTHESIS_CONTRACT.md`` and ``data/README.md``):
-        today's keys ``condition_id, treatment_id, comparator, outcome_domain,
-        effect_measure, timepoint``; ``n_studies``, ``n_participants`` (Int64);
-        ``estimate``, ``ci_low``, ``ci_high`` (ratios on their natural scale);
-        ``basis``; ``source_ids``; ``certainty`` (ordered), ``certainty_basis``
-        (stated or calcidata_rule); the five domains (Int64 0, -1, -2; NA when
-        stated); ``reasons`` and ``notes`` (the footnotes in words);
-        ``strength``; ``i2_percent``; ``evidence_ids``; ``other_source_ids``;
-        ``start_level``; then the comparison, the outcome definition and its
-        importance, the absolute effects, the statement, the footnote codes
-        and the constituents. Rows in condition hierarchy order, then
-        treatment name, outcome domain, comparator, measure and band.
-
-    Raises
-    ------
-    calcidata.errors.ParameterError
-        ``condition_id`` is not a condition of the tables.
-    """
-    from calcidata.synthesis.result import synthesize
-
-    return synthesize(tables, condition_id).profile.copy()
-
-
-__all__ = ["COLUMNS", "ESTIMATE_COLUMNS", "KEYS", "NOTE_CODES", "body_items", "compute",
-           "evidence_profile"]  # fmt: skip
+__all__ = ["COLUMNS", "ESTIMATE_COLUMNS", "KEYS", "NOTE_CODES", "body_items", "compute"]

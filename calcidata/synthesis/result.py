@@ -17,6 +17,11 @@ from functools import cached_property
 import pandas as pd
 
 from calcidata.analysis.selection import Selection
+from calcidata.synthesis.overlap import Overlap, review_overlap
+from calcidata.synthesis.pooled import PooledBody, pooled_from
+from calcidata.synthesis.profile import compute
+from calcidata.synthesis.sof import bottom_lines as comparison_lines
+from calcidata.synthesis.sof import check_outcome, filter_rows, rows_from_profile
 
 _CACHE: dict[tuple[int, str | None], tuple[weakref.ref, Synthesis]] = {}
 _CACHE_SIZE = 16
@@ -49,30 +54,22 @@ class Synthesis:
     @cached_property
     def sof(self) -> pd.DataFrame:
         """The summary-of-findings rows of every treatment (:func:`sof_rows`)."""
-        from calcidata.synthesis.sof import rows_from_profile
-
         return rows_from_profile(self.tables, self.profile)
 
     @cached_property
-    def pooled(self) -> list:
+    def pooled(self) -> list[PooledBody]:
         """Every pooled body with its :class:`~calcidata.meta.MetaResult` (``PooledBody``)."""
-        from calcidata.synthesis.pooled import pooled_from
-
         return pooled_from(self)
 
     @cached_property
-    def overlap(self):
+    def overlap(self) -> Overlap:
         """The reviews x primary studies matrix and its CCA (``Overlap``); needs a condition."""
-        from calcidata.synthesis.overlap import review_overlap
-
         return review_overlap(self.tables, self.condition_id)
 
     @cached_property
     def bottom_lines(self) -> pd.DataFrame:
         """One row per comparison: its critical outcomes' statements with their certainty."""
-        from calcidata.synthesis.sof import bottom_lines
-
-        return bottom_lines(self.sof)
+        return comparison_lines(self.sof)
 
 
 def synthesize(tables, selection: Selection | str | None = None) -> Synthesis:
@@ -100,8 +97,6 @@ def synthesize(tables, selection: Selection | str | None = None) -> Synthesis:
     hit = _CACHE.get(key)
     if hit is not None and hit[0]() is tables:
         return hit[1]
-    from calcidata.synthesis.profile import compute
-
     profile, items, behind = compute(tables, condition_id)
     result = Synthesis(tables, condition_id, profile, items, behind)
     if len(_CACHE) >= _CACHE_SIZE:
@@ -113,4 +108,137 @@ def synthesize(tables, selection: Selection | str | None = None) -> Synthesis:
     return result
 
 
-__all__ = ["Synthesis", "synthesize"]
+def evidence_profile(tables, condition_id: str | None = None) -> pd.DataFrame:
+    """One row per body of evidence: its estimate, certainty, absolute effect and statement.
+
+    Parameters
+    ----------
+    tables : calcidata.Tables
+        The loaded tables (not modified).
+    condition_id : str, optional
+        A condition: bodies gather its results and those of its narrower
+        conditions under this id. None: every condition, each on its own.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`COLUMNS` (see ``SYNTHESIS_CONTRACT.md`` and ``data/README.md``):
+        today's keys ``condition_id, treatment_id, comparator, outcome_domain,
+        effect_measure, timepoint``; ``n_studies``, ``n_participants`` (Int64);
+        ``estimate``, ``ci_low``, ``ci_high`` (ratios on their natural scale);
+        ``basis``; ``source_ids``; ``certainty`` (ordered), ``certainty_basis``
+        (stated or calcidata_rule); the five domains (Int64 0, -1, -2; NA when
+        stated); ``reasons`` and ``notes`` (the footnotes in words);
+        ``strength``; ``i2_percent``; ``evidence_ids``; ``other_source_ids``;
+        ``start_level``; then the comparison, the outcome definition and its
+        importance, the absolute effects, the statement, the footnote codes
+        and the constituents. Rows in condition hierarchy order, then
+        treatment name, outcome domain, comparator, measure and band.
+
+    Raises
+    ------
+    calcidata.errors.ParameterError
+        ``condition_id`` is not a condition of the tables.
+    """
+    return synthesize(tables, condition_id).profile.copy()
+
+
+def selected_profile(tables, condition_id: str, treatment_ids=None, *, outcome=None):
+    """The evidence profile of a condition, only for some treatments and one outcome domain.
+
+    Raises
+    ------
+    calcidata.errors.ParameterError
+        ``condition_id`` is not a condition, or ``outcome`` not an outcome domain.
+    """
+    check_outcome(outcome)
+    profile = synthesize(tables, condition_id).profile
+    return filter_rows(profile, treatment_ids, outcome)
+
+
+def sof_rows(tables, condition_id: str, treatment_ids=None, *, outcome=None) -> pd.DataFrame:
+    """The summary of findings of a condition: one table per comparison, rows by importance.
+
+    Parameters
+    ----------
+    tables : calcidata.Tables
+        The loaded tables (not modified).
+    condition_id : str
+        The condition; its narrower conditions join its bodies.
+    treatment_ids : sequence of str, optional
+        Only these treatments (default: all).
+    outcome : str, optional
+        Only this outcome domain (``OUTCOME_DOMAINS``; default: all).
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`COLUMNS`: today's columns (``comparator_risk_per_1000`` is
+        ``baseline_risk`` x 1,000; ``risk_difference_*_per_1000`` are
+        ``abs_effect``, ``abs_ci_low``, ``abs_ci_high``), the profile's added
+        columns, ``rank_in_comparison`` and ``main`` (the first
+        :data:`MAIN_OUTCOMES` of each comparison). Ordered as the module
+        docstring says. ``attrs["view"]`` is ``"sof_rows"``.
+
+    Raises
+    ------
+    calcidata.errors.ParameterError
+        ``condition_id`` is not a condition of the tables, or ``outcome`` is
+        not an outcome domain.
+    """
+    check_outcome(outcome)
+    rows = filter_rows(synthesize(tables, condition_id).sof, treatment_ids, outcome)
+    rows = rows.reset_index(drop=True)
+    rows.attrs["view"] = "sof_rows"
+    return rows
+
+
+def pooled_bodies(
+    tables, condition_id: str, treatment_ids=None, *, outcome=None
+) -> list[PooledBody]:
+    """The meta-analysis of every pooled body of a condition, in the profile's order.
+
+    Parameters
+    ----------
+    tables : calcidata.Tables
+        The loaded tables.
+    condition_id : str
+        The condition (with its narrower conditions).
+    treatment_ids : sequence of str, optional
+        Only these treatments (default: all).
+    outcome : str, optional
+        Only this outcome domain (default: all).
+
+    Returns
+    -------
+    list of PooledBody
+        ``result`` is on the scale of pooling (logs for ratios, as
+        :func:`calcidata.display.forest` expects with ``measure``); ``labels``
+        are the studies' citation labels. Empty when nothing was pooled.
+
+    Raises
+    ------
+    calcidata.errors.ParameterError
+        ``condition_id`` is not a condition of the tables, or ``outcome``
+        is not an outcome domain.
+    """
+    check_outcome(outcome)
+    pooled = synthesize(tables, condition_id).pooled
+    keep = []
+    for body in pooled:
+        if treatment_ids is not None and body.keys["treatment_id"] not in list(treatment_ids):
+            continue
+        if outcome is not None and str(body.keys["outcome_domain"]) != outcome:
+            continue
+        keep.append(body)
+    return keep
+
+
+__all__ = [
+    "Synthesis",
+    "evidence_profile",
+    "pooled_bodies",
+    "selected_profile",
+    "sof_rows",
+    "synthesize",
+]

@@ -1,6 +1,6 @@
 """Summary of findings in GRADEpro's shape: the numbers, per body of evidence.
 
-Rows are the comparisons' bodies of :func:`calcidata.synthesis.profile.evidence_profile`
+Rows are the comparisons' bodies of :func:`calcidata.synthesis.result.evidence_profile`
 (within-arm results are not comparisons and are left out), one table per
 comparison: comparisons against placebo or sham, then no treatment or usual
 care, then active treatments (by name); inside a comparison the outcomes in
@@ -270,22 +270,8 @@ def bottom_lines(sof: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def selected_profile(tables, condition_id: str, treatment_ids=None, *, outcome=None):
-    """The evidence profile of a condition, only for some treatments and one outcome domain.
-
-    Raises
-    ------
-    calcidata.errors.ParameterError
-        ``condition_id`` is not a condition, or ``outcome`` not an outcome domain.
-    """
-    from calcidata.synthesis.result import synthesize
-
-    _check_outcome(outcome)
-    profile = synthesize(tables, condition_id).profile
-    return _filter(profile, treatment_ids, outcome)
-
-
-def _check_outcome(outcome) -> None:
+def check_outcome(outcome) -> None:
+    """Raise ``ParameterError`` unless ``outcome`` is None or an outcome domain."""
     if outcome is not None and outcome not in OUTCOME_DOMAINS:
         raise ParameterError(
             f"outcome {outcome!r} is not an outcome domain; use one of: "
@@ -293,51 +279,13 @@ def _check_outcome(outcome) -> None:
         )
 
 
-def _filter(frame: pd.DataFrame, treatment_ids, outcome) -> pd.DataFrame:
+def filter_rows(frame: pd.DataFrame, treatment_ids, outcome) -> pd.DataFrame:
+    """The rows of ``frame`` of these treatments and this outcome domain (None: all)."""
     if treatment_ids is not None:
         frame = frame[frame["treatment_id"].isin(list(treatment_ids))]
     if outcome is not None:
         frame = frame[frame["outcome_domain"].astype(str) == outcome]
     return frame
-
-
-def sof_rows(tables, condition_id: str, treatment_ids=None, *, outcome=None) -> pd.DataFrame:
-    """The summary of findings of a condition: one table per comparison, rows by importance.
-
-    Parameters
-    ----------
-    tables : calcidata.Tables
-        The loaded tables (not modified).
-    condition_id : str
-        The condition; its narrower conditions join its bodies.
-    treatment_ids : sequence of str, optional
-        Only these treatments (default: all).
-    outcome : str, optional
-        Only this outcome domain (``OUTCOME_DOMAINS``; default: all).
-
-    Returns
-    -------
-    pandas.DataFrame
-        :data:`COLUMNS`: today's columns (``comparator_risk_per_1000`` is
-        ``baseline_risk`` x 1,000; ``risk_difference_*_per_1000`` are
-        ``abs_effect``, ``abs_ci_low``, ``abs_ci_high``), the profile's added
-        columns, ``rank_in_comparison`` and ``main`` (the first
-        :data:`MAIN_OUTCOMES` of each comparison). Ordered as the module
-        docstring says. ``attrs["view"]`` is ``"sof_rows"``.
-
-    Raises
-    ------
-    calcidata.errors.ParameterError
-        ``condition_id`` is not a condition of the tables, or ``outcome`` is
-        not an outcome domain.
-    """
-    from calcidata.synthesis.result import synthesize
-
-    _check_outcome(outcome)
-    rows = _filter(synthesize(tables, condition_id).sof, treatment_ids, outcome)
-    rows = rows.reset_index(drop=True)
-    rows.attrs["view"] = "sof_rows"
-    return rows
 
 
 __all__ = [
@@ -346,7 +294,7 @@ __all__ = [
     "bottom_lines",
     "ratio_inverted",
     "risk_difference",
+    "check_outcome",
+    "filter_rows",
     "rows_from_profile",
-    "selected_profile",
-    "sof_rows",
 ]
