@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import shutil
 from pathlib import Path
 
@@ -37,14 +38,20 @@ def _evidence(eid: str, source: str, **kw) -> dict:
         "comparator": "placebo",
         "outcome": "pain (0-10)",
         "outcome_domain": "pain",
-        "outcome_id": "fixture_outcome",
         "timepoint": "6 months",
         "effect_measure": "MD",
         "study_design": "rct",
         "direction": "favours_treatment",
         "source_id": source,
     }
-    return row | {k: str(v) for k, v in kw.items()}
+    return _defined(row | {k: str(v) for k, v in kw.items()})
+
+
+def _defined(row: dict) -> dict:
+    """A row's outcome_id: the one given, else one per outcome text (see :func:`_tables`)."""
+    return {
+        "outcome_id": "fixture_" + re.sub(r"[^a-z0-9]+", "_", row["outcome"].lower()).strip("_")
+    } | row
 
 
 def _arms(oid: str, study: str, et: int, nt: int, ec: int, nc: int) -> dict:
@@ -56,7 +63,6 @@ def _arms(oid: str, study: str, et: int, nt: int, ec: int, nc: int) -> dict:
         "comparator": "sham",
         "outcome": "deposit gone",
         "outcome_domain": "deposit_resolution",
-        "outcome_id": "fixture_outcome",
         "timepoint": "6 months",
         "data_type": "dichotomous",
         "events_treatment": str(et),
@@ -64,12 +70,18 @@ def _arms(oid: str, study: str, et: int, nt: int, ec: int, nc: int) -> dict:
         "events_comparator": str(ec),
         "n_comparator": str(nc),
         "source_id": study,
+        "outcome_id": "fixture_deposit_gone",
     }
 
 
 def _tables(tmp_path: Path, evidence=(), sources=(), review_studies=(), study_outcomes=(),
             outcomes=(), condition_outcomes=(), risk_of_bias=()):  # fmt: skip
-    """The minimal fixture brought to the current schemas, plus the given rows."""
+    """The minimal fixture brought to the current schemas, plus the given rows.
+
+    Every outcome_id the given rows name is defined in outcomes.csv (a required
+    foreign key): the given ``outcomes`` first, then the fixture's, then, for an id
+    still undefined, a definition named by the row's outcome text, in its domain.
+    """
     target = tmp_path / "data"
     shutil.copytree(MINIMAL, target)
     for name in ("sources", "conditions", "treatments", "dosing_ranges", "evidence"):
@@ -83,7 +95,14 @@ def _tables(tmp_path: Path, evidence=(), sources=(), review_studies=(), study_ou
     for name, extra in (("review_studies", review_studies), ("study_outcomes", study_outcomes),
                         ("outcomes", outcomes), ("condition_outcomes", condition_outcomes),
                         ("risk_of_bias", risk_of_bias)):  # fmt: skip
-        write_rows(target / f"{name}.csv", read_rows(ROOT / "data" / f"{name}.csv")[0], extra)
+        rows = list(extra)
+        if name == "outcomes":  # the fixture's definitions, then one per domain the rows name
+            rows += [r for r in read_rows(target / "outcomes.csv")[1]
+                     if r["outcome_id"] not in {o["outcome_id"] for o in rows}]  # fmt: skip
+            for r in [*evidence, *study_outcomes]:
+                if r["outcome_id"] not in {o["outcome_id"] for o in rows}:
+                    rows.append(_outcome(r["outcome_id"], r["outcome_domain"], name=r["outcome"]))
+        write_rows(target / f"{name}.csv", read_rows(ROOT / "data" / f"{name}.csv")[0], rows)
     return calcidata.load(target)
 
 
@@ -404,7 +423,7 @@ def test_two_outcome_definitions_are_never_pooled(tmp_path):
     sources = [_source("trial_a"), _source("trial_b")]
     p = evidence_profile(_tables(tmp_path, sources=sources, study_outcomes=arms,
                                  outcomes=outcomes))  # fmt: skip
-    p = p[p["outcome_id"].notna()]
+    p = p[p["source_ids"].isin(["trial_a", "trial_b"])]
     assert set(p["outcome_id"]) == {"any_ho", "severe_ho"}
     assert set(p["basis"].astype(str)) == {"single_study"}
 

@@ -200,10 +200,14 @@ def test_ratio_inverted_follows_the_polarity(domain, measure, estimate, directio
 
 def _one_arm_pair_and_a_review(tmp_path, *, estimate, direction, interval=""):
     """Control counts for a body, and a review's OR for the same body."""
-    arms = [_arms("a1", "trial_a", 10, 50, 20, 50) | {"outcome_domain": "incidence"}]
+    arms = [
+        _arms("a1", "trial_a", 10, 50, 20, 50)
+        | {"outcome_domain": "incidence", "outcome_id": "fixture_incidence"}
+    ]
     ev = [
         _evidence(
             "r1", "review_a", outcome_domain="incidence", comparator="sham", outcome="deposit gone",
+            outcome_id="fixture_incidence",
             effect_measure="OR", estimate=estimate, ci_low=estimate / 2, ci_high=estimate * 2,
             study_design="systematic_review_meta_analysis", direction=direction,
             interval_kind=interval, timepoint="6 months",
@@ -318,11 +322,14 @@ def test_one_table_per_comparison_ordered_by_importance_with_no_studies_rows(tmp
     tables = _tables(tmp_path, evidence=ev, sources=[_source("trial_a")], outcomes=outcomes,
                      condition_outcomes=links)  # fmt: skip
     rows = sof_rows(tables, "fixture_shoulder", ["fixture_drug"])
-    rows = rows[rows["outcome_id"].notna()]
+    assert set(rows["comparison_id"]) == {"fixture_drug__vs__placebo_or_sham"}
     assert set(rows["outcome_id"][:3]) == {"pain_vas", "harm", "qol"}
     assert rows["outcome_id"].iloc[3] == "function_score"
-    assert list(rows["importance"].astype(str)) == ["critical", "critical", "critical",
-                                                     "important"]  # fmt: skip
+    assert list(rows["importance"].astype(str)[:4]) == ["critical", "critical", "critical",
+                                                         "important"]  # fmt: skip
+    # the minimal fixture's own outcome, not rated for this condition, comes last
+    assert list(rows["outcome_id"][4:]) == ["fixture_outcome"]
+    assert rows["importance"][4:].isna().all()
     none = rows[rows["outcome_id"] == "qol"].iloc[0]
     assert none["statement_code"] == "no_studies" and math.isnan(none["estimate"])
     lines = synthesis.synthesize(tables, "fixture_shoulder").bottom_lines
