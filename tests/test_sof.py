@@ -328,7 +328,7 @@ def test_one_table_per_comparison_ordered_by_importance_with_no_studies_rows(tmp
     assert list(rows["importance"].astype(str)[:4]) == ["critical", "critical", "critical",
                                                          "important"]  # fmt: skip
     # the minimal fixture's own outcome, not rated for this condition, comes last
-    assert list(rows["outcome_id"][4:]) == ["fixture_outcome"]
+    assert list(rows["outcome_id"][4:]) == ["fixture_resolution"]
     assert rows["importance"][4:].isna().all()
     none = rows[rows["outcome_id"] == "qol"].iloc[0]
     assert none["statement_code"] == "no_studies" and math.isnan(none["estimate"])
