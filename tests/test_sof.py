@@ -345,3 +345,26 @@ def test_the_synthesis_is_computed_once_per_tables_and_condition(tmp_path):
     assert first.sof is first.sof and first.pooled is first.pooled
     assert sof_rows(tables, "fixture_shoulder").equals(first.sof.reset_index(drop=True))
     assert calcidata.evidence_profile(tables, "fixture_shoulder").equals(first.profile)
+
+
+def test_a_selection_reads_the_condition_synthesis_without_computing_again(tmp_path):
+    tables = _two_trials(tmp_path)
+    whole = synthesis.synthesize(tables, "fixture_shoulder")
+    domain = "deposit_resolution"
+    sel = analysis.Selection("fixture_shoulder", treatment_ids=["fixture_drug"], outcome=domain)
+    part = synthesis.synthesize(tables, sel)
+    assert part is not whole and synthesis.synthesize(tables, "fixture_shoulder") is whole
+    assert len(part.profile) >= 2 and set(part.profile["treatment_id"]) == {"fixture_drug"}
+    assert set(part.profile["outcome_domain"].astype(str)) == {domain}
+    assert len(whole.profile) > len(part.profile)
+    assert part.sof.equals(sof_rows(tables, "fixture_shoulder", ["fixture_drug"], outcome=domain))
+    kept = whole.sof[
+        (whole.sof["treatment_id"] == "fixture_drug")
+        & (whole.sof["outcome_domain"].astype(str) == domain)
+    ]
+    assert len(part.sof) == len(kept) >= 2
+    assert len(part.pooled) == 1 and part.pooled[0] is whole.pooled[0]  # the same pool, once
+    shock = synthesis.synthesize(tables, analysis.Selection("fixture_shoulder", ["fixture_shock"]))
+    assert shock.pooled == [] and set(shock.sof["treatment_id"]) == {"fixture_shock"}
+    with pytest.raises(calcidata.errors.ParameterError):
+        whole.select(outcome="no_such_domain")

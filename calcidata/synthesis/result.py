@@ -11,7 +11,7 @@ a report that asks for the profile, the SoF and the forests computes once.
 from __future__ import annotations
 
 import weakref
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 import pandas as pd
@@ -71,6 +71,45 @@ class Synthesis:
         """One row per comparison: its critical outcomes' statements with their certainty."""
         return comparison_lines(self.sof)
 
+    def select(self, treatment_ids=None, outcome: str | None = None) -> Synthesis:
+        """The same synthesis read for some treatments and one outcome domain.
+
+        Nothing is computed again: the profile, the SoF rows and the pooled bodies
+        are this result's, filtered (a comparison keeps its own rows: its
+        ``no_studies`` rows stay those of the whole condition's SoF).
+
+        Parameters
+        ----------
+        treatment_ids : sequence of str, optional
+            Only these treatments (None: all).
+        outcome : str, optional
+            Only this outcome domain (``OUTCOME_DOMAINS``; None: all).
+
+        Raises
+        ------
+        calcidata.errors.ParameterError
+            ``outcome`` is not an outcome domain.
+        """
+        check_outcome(outcome)
+        if treatment_ids is None and outcome is None:
+            return self
+        ids = None if treatment_ids is None else list(treatment_ids)
+        part = replace(self, profile=filter_rows(self.profile, ids, outcome))
+        sof = filter_rows(self.sof, ids, outcome).reset_index(drop=True)
+        sof.attrs["view"] = "sof_rows"
+        pooled = [
+            b
+            for b in self.pooled
+            if (ids is None or b.keys["treatment_id"] in ids)
+            and (outcome is None or str(b.keys["outcome_domain"]) == outcome)
+        ]
+        # cached_property keeps its values in the instance's __dict__: fill them from
+        # this result, so the part reads what was computed once
+        part.__dict__.update(sof=sof, pooled=pooled)
+        if "overlap" in self.__dict__:
+            part.__dict__["overlap"] = self.overlap
+        return part
+
 
 def synthesize(tables, selection: Selection | str | None = None) -> Synthesis:
     """Compute (or recall) the synthesis of a condition.
@@ -80,8 +119,10 @@ def synthesize(tables, selection: Selection | str | None = None) -> Synthesis:
     tables : calcidata.Tables
         The loaded tables (not modified).
     selection : Selection or str, optional
-        The condition (a :class:`~calcidata.analysis.Selection` whose
-        ``condition_id`` is used, or the id itself); None: every condition.
+        The condition's id (None: every condition), or a
+        :class:`~calcidata.analysis.Selection`: its ``condition_id`` is
+        computed (and remembered) whole, then read for its ``treatment_ids``
+        and ``outcome`` (:meth:`Synthesis.select`).
 
     Returns
     -------
@@ -90,9 +131,12 @@ def synthesize(tables, selection: Selection | str | None = None) -> Synthesis:
     Raises
     ------
     calcidata.errors.ParameterError
-        The condition is not one of the tables.
+        The condition is not one of the tables, or the outcome not an outcome domain.
     """
-    condition_id = selection.condition_id if isinstance(selection, Selection) else selection
+    if isinstance(selection, Selection):
+        whole = synthesize(tables, selection.condition_id)
+        return whole.select(selection.treatment_ids, selection.outcome)
+    condition_id = selection
     key = (id(tables), condition_id)
     hit = _CACHE.get(key)
     if hit is not None and hit[0]() is tables:
@@ -151,9 +195,7 @@ def selected_profile(tables, condition_id: str, treatment_ids=None, *, outcome=N
     calcidata.errors.ParameterError
         ``condition_id`` is not a condition, or ``outcome`` not an outcome domain.
     """
-    check_outcome(outcome)
-    profile = synthesize(tables, condition_id).profile
-    return filter_rows(profile, treatment_ids, outcome)
+    return synthesize(tables, condition_id).select(treatment_ids, outcome).profile
 
 
 def sof_rows(tables, condition_id: str, treatment_ids=None, *, outcome=None) -> pd.DataFrame:
@@ -186,8 +228,7 @@ def sof_rows(tables, condition_id: str, treatment_ids=None, *, outcome=None) -> 
         ``condition_id`` is not a condition of the tables, or ``outcome`` is
         not an outcome domain.
     """
-    check_outcome(outcome)
-    rows = filter_rows(synthesize(tables, condition_id).sof, treatment_ids, outcome)
+    rows = synthesize(tables, condition_id).select(treatment_ids, outcome).sof
     rows = rows.reset_index(drop=True)
     rows.attrs["view"] = "sof_rows"
     return rows
@@ -222,16 +263,7 @@ def pooled_bodies(
         ``condition_id`` is not a condition of the tables, or ``outcome``
         is not an outcome domain.
     """
-    check_outcome(outcome)
-    pooled = synthesize(tables, condition_id).pooled
-    keep = []
-    for body in pooled:
-        if treatment_ids is not None and body.keys["treatment_id"] not in list(treatment_ids):
-            continue
-        if outcome is not None and str(body.keys["outcome_domain"]) != outcome:
-            continue
-        keep.append(body)
-    return keep
+    return list(synthesize(tables, condition_id).select(treatment_ids, outcome).pooled)
 
 
 __all__ = [
