@@ -335,6 +335,27 @@ def test_the_real_sof_rows_give_one_table_per_comparison_and_a_bottom_line_each(
     assert "fixture_drug" not in _text(tables) and "Fixture drug" in _text(tables)
 
 
+def test_bottom_lines_name_the_outcomes_without_studies_or_estimate_once():
+    none = {"statement": "No studies", "statement_code": "no_studies", "certainty": pd.NA}
+    rows = [
+        _row(statement="Focused ESWT may reduce pain", certainty="low"),
+        _row(outcome_name="Function", **none),
+        _row(outcome_name="Quality of life", **none),
+        _row(outcome_name="NRS pain", **none),
+        _row(
+            outcome_name="Adverse events",
+            statement="Not estimable: no effect estimate",
+            statement_code="not_estimable",
+        ),
+    ]
+    lines = display.bottom_lines(_frame(rows), TABLES)
+    text = " ".join(_text(lines).split())
+    assert "Focused ESWT may reduce pain (low certainty)." in text
+    assert "Adverse events: not estimable (no effect estimate) (low certainty)." in text
+    assert text.endswith("No studies measured function, quality of life and NRS pain.")
+    assert text.count("No studies") == 1
+
+
 def test_a_frame_without_the_new_columns_keeps_the_former_layout(fixture_tables):
     sof = synthesis.sof_rows(fixture_tables, "fixture_root")
     old = sof.drop(columns=["comparison_id", "statement", "footnotes", "importance"])
