@@ -35,7 +35,7 @@ _LAZY = {
     "Tables": "calcidata.tables",
     "SCHEMAS": "calcidata.schemas",
     "evidence_strength": "calcidata.analysis.strength",
-    "evidence_profile": "calcidata.synthesis.profile",
+    "evidence_profile": "calcidata.synthesis.result",
     "CalcidataError": "calcidata.errors",
     "DataValidationError": "calcidata.errors",
     "ParameterError": "calcidata.errors",

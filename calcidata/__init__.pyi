@@ -18,7 +18,7 @@ from calcidata.reports.build import build as build
 from calcidata.reports.build import render as render
 from calcidata.schemas import SCHEMAS as SCHEMAS
 from calcidata.synthesis import meta as meta
-from calcidata.synthesis.profile import evidence_profile as evidence_profile
+from calcidata.synthesis.result import evidence_profile as evidence_profile
 from calcidata.tables import Tables as Tables
 from calcidata.tables import data_version as data_version
 from calcidata.tables import load as load

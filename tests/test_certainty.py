@@ -1,128 +1,179 @@
-"""The certainty rule, domain by domain (pure functions, no tables)."""
+"""The certainty rule, domain by domain, on made-up bodies (no tables)."""
 
 from __future__ import annotations
 
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 import statsmodels.api as sm
 
 from calcidata.synthesis import certainty as grade
-from calcidata.synthesis.certainty import Rating
+from calcidata.synthesis import footnotes
+from calcidata.synthesis.rule import RULE, threshold_rows
+
+
+def _body(**over) -> dict:
+    """A large, precise, randomised body with nothing wrong but what ``over`` says."""
+    return {
+        "stated": None, "stated_reasons": None, "start_level": "high", "start_code": None,
+        "no_comparison_code": None, "basis": "single_study", "effect_measure": "RR",
+        "estimate": 0.5, "ci_low": 0.4, "ci_high": 0.6, "n_studies": 1, "n_participants": 2000,
+        "events": 600.0, "baseline_risk": np.nan, "i2_percent": np.nan,
+        "split_directions": False, "mixed_direction": False, "indirect": False,
+        "surrogate": False, "mid": np.nan, "egger_p": np.nan,
+        "publication_bias_detected": False, "network": False, "estimable": True,
+    } | over  # fmt: skip
+
+
+def _rate(*bodies: dict, judgements=None) -> pd.DataFrame:
+    frame = pd.DataFrame(list(bodies))
+    if judgements is None:
+        judgements = [(i, 100.0, "low") for i in range(len(frame))]
+    judged = pd.DataFrame(judgements, columns=["body_id", "weight", "judgement"])
+    return grade.rate_bodies(frame, judged)
+
+
+def test_a_body_with_nothing_wrong_stays_high():
+    r = _rate(_body()).iloc[0]
+    assert r["certainty"] == "high" and (r[list(grade.DOMAINS)] == 0).all()
 
 
 @pytest.mark.parametrize(
-    ("design", "pooled", "level", "rated_down"),
+    ("judgements", "down", "code"),
     [
-        ("rct", None, "high", False),
-        ("systematic_review_meta_analysis", "rct", "high", False),
-        ("systematic_review_meta_analysis", "observational", "low", False),
-        ("systematic_review", None, "low", False),
-        ("cohort", None, "low", False),
-        ("controlled_trial", None, "low", False),
-        ("case_series", None, "low", True),
-        ("case_report", None, "low", True),
-        ("systematic_review", "case_series", "low", True),
-        ("expert_opinion", None, "low", True),
+        ([(0, 100.0, None)], -1, "rob_not_assessed"),  # not assessed is not "no concern"
+        ([(0, 100.0, "low")], 0, None),
+        ([(0, 70.0, "low"), (0, 30.0, "high")], -1, "rob_high_weight:0.3"),
+        ([(0, 40.0, "low"), (0, 60.0, "high")], -2, "rob_high_weight:0.6"),
+        ([(0, 40.0, "low"), (0, 60.0, "unclear")], -1, "rob_concern_weight:0.6"),
+        ([(0, 40.0, "low"), (0, 60.0, None)], -1, "rob_concern_weight:0.6"),
+        ([(0, 60.0, "low"), (0, 40.0, "some_concerns")], 0, None),
     ],
 )
-def test_start_level_is_high_for_randomised_and_low_otherwise(design, pooled, level, rated_down):
-    start, reason = grade.start_level(design, pooled)
-    assert start == level
-    assert (reason is not None) == rated_down
-    if rated_down:
-        assert reason.startswith("Risk of bias: ")
+def test_risk_of_bias_by_the_share_of_weight(judgements, down, code):
+    r = _rate(_body(), judgements=judgements).iloc[0]
+    assert r["risk_of_bias"] == down
+    if code:
+        assert code in r["footnotes"]
 
 
-def test_risk_of_bias_high_result_rates_down_once_with_its_reason():
-    r = grade.rate_risk_of_bias(["high"])
-    assert r.down == -1
-    assert r.reason == "Risk of bias: the result is judged at high risk"
-    assert grade.rate_risk_of_bias(["some_concerns"]).down == 0
-
-
-def test_risk_of_bias_follows_the_share_of_weight_at_high_risk():
-    assert grade.rate_risk_of_bias(["high", "low"], [60, 40]).down == -2
-    assert grade.rate_risk_of_bias(["high", "low"], [30, 70]).down == -1
-    assert grade.rate_risk_of_bias(["high", "low"], [20, 80]).down == 0
-    assert "60% of the weight" in grade.rate_risk_of_bias(["high", "low"], [60, 40]).reason
-
-
-def test_risk_of_bias_not_reported_is_zero_with_a_note():
-    r = grade.rate_risk_of_bias([None, None])
-    assert r == Rating(0, None, "Risk of bias: not reported")
-
-
-def test_no_comparison_group_rates_down_risk_of_bias_and_caps_at_two():
-    reason = grade.start_level("case_series")[1]
-    assert grade.rate_risk_of_bias([None], uncontrolled=reason).down == -1
-    assert grade.rate_risk_of_bias(["high", "high"], uncontrolled=reason).down == -2
+def test_no_comparison_group_adds_a_level_and_caps_at_two():
+    r = _rate(_body(no_comparison_code="no_comparison", start_level="low"),
+              judgements=[(0, 100.0, "high")]).iloc[0]  # fmt: skip
+    assert r["risk_of_bias"] == -2 and "no_comparison" in r["footnotes"]
 
 
 @pytest.mark.parametrize(("i2", "down"), [(40.0, 0), (50.0, 0), (60.0, -1), (76.0, -2)])
 def test_inconsistency_from_i2(i2, down):
-    r = grade.rate_inconsistency(i2, [], n_studies=5)
-    assert r.down == down
+    r = _rate(_body(i2_percent=i2, n_studies=5, basis="review")).iloc[0]
+    assert r["inconsistency"] == down
     if down:
-        assert r.reason == f"Inconsistency: I\u00b2 = {i2:.0f}%"
+        assert f"inconsistency_i2:{i2:.4g}" in r["footnotes"]
 
 
-def test_inconsistency_from_directions_pointing_different_ways():
-    r = grade.rate_inconsistency(None, ["favours_treatment", "favours_comparator"], n_studies=2)
-    assert r.down == -1
-    assert "point different ways" in r.reason
-    assert grade.rate_inconsistency(None, ["mixed"], n_studies=4).down == -1
-    assert grade.rate_inconsistency(None, ["favours_treatment"] * 3, n_studies=3).down == 0
+def test_inconsistency_from_directions_and_the_missing_i2_note():
+    assert _rate(_body(split_directions=True, n_studies=2)).iloc[0]["inconsistency"] == -1
+    assert _rate(_body(mixed_direction=True, n_studies=4)).iloc[0]["inconsistency"] == -1
+    noted = _rate(_body(n_studies=6, basis="review")).iloc[0]
+    assert noted["inconsistency"] == 0 and "no_i2_reported" in noted["footnotes"]
+    single = _rate(_body()).iloc[0]
+    assert "single_study" in single["footnotes"]
 
 
-def test_single_study_is_not_rated_for_inconsistency():
-    r = grade.rate_inconsistency(None, ["favours_treatment"], n_studies=1)
-    assert r.down == 0 and r.reason is None and "single result" in r.note
+def test_indirectness_population_and_surrogate():
+    r = _rate(_body(indirect=True), _body(surrogate=True), _body(indirect=True, surrogate=True))
+    assert list(r["indirectness"]) == [-1, -1, -2]
+    assert "indirect_population" in r["footnotes"].iloc[0] and "surrogate" in r["footnotes"].iloc[1]
 
 
-def test_indirectness_rates_down_once():
-    assert grade.rate_indirectness(True).down == -1
-    assert grade.rate_indirectness(True).reason.startswith("Indirectness: ")
-    assert grade.rate_indirectness(False) == Rating(0)
+@pytest.mark.parametrize(
+    ("measure", "ci", "extra", "down", "code"),
+    [
+        ("RR", (0.88, 1.06), {}, 0, None),  # a precise null is not imprecise
+        ("RR", (0.62, 1.94), {}, -2, "imprecision_crosses_both"),
+        ("RR", (0.70, 1.10), {}, -1, "imprecision_crosses_one:0.75"),
+        ("RR", (0.90, 1.40), {}, -1, "imprecision_crosses_one:1.25"),
+        ("RR", (1.59, 371.0), {}, -2, "imprecision_very_wide"),
+        ("RR", (0.56, 0.83), {"events": 200.0}, -1, "imprecision_ois_events:200:300"),
+        ("RR", (0.56, 0.83), {"events": 100.0}, -2, "imprecision_far_from_ois"),
+        (
+            "RR",
+            (0.56, 0.83),
+            {"events": np.nan, "n_participants": 1143},
+            -1,
+            "imprecision_events_unknown",
+        ),
+        (
+            "RR",
+            (0.56, 0.83),
+            {"events": np.nan, "baseline_risk": 0.01, "n_participants": 1143},
+            -2,
+            "imprecision_ois_events:11:300",
+        ),
+        ("MD", (-1.4, -0.17), {"mid": 1.5}, 0, None),  # within the MID: precise
+        ("MD", (-2.5, -1.0), {"mid": 1.5}, -1, "imprecision_crosses_one:-1.5"),
+        ("MD", (-2.5, 2.0), {"mid": 1.5}, -2, "imprecision_crosses_both"),
+        ("MD", (-1.0, 0.2), {}, -1, "imprecision_crosses_null"),
+        ("MD", (-1.0, -0.2), {"n_participants": 300}, -1, "imprecision_ois_participants:300:400"),
+        ("SMD", (-0.9, -0.1), {"n_participants": np.nan}, -1, "imprecision_participants_unknown"),
+        ("MD", (np.nan, np.nan), {}, -1, "imprecision_no_ci"),
+    ],
+)
+def test_imprecision_against_thresholds(measure, ci, extra, down, code):
+    est = ci[0] if math.isnan(ci[0]) else (ci[0] + ci[1]) / 2
+    body = _body(effect_measure=measure, estimate=est if measure != "RR" else
+                 math.sqrt(ci[0] * ci[1]), ci_low=ci[0], ci_high=ci[1]) | extra  # fmt: skip
+    if math.isnan(ci[0]):
+        body["estimate"] = -0.5
+    r = _rate(body).iloc[0]
+    assert r["imprecision"] == down, r["footnotes"]
+    if code:
+        assert code in r["footnotes"]
 
 
-def test_imprecision_when_the_ratio_ci_includes_one():
-    r = grade.rate_imprecision("RR", 0.62, 1.94, participants=5000, events=900)
-    assert r.down == -1
-    assert r.reason == "Imprecision: the 95% CI (0.62 to 1.94) includes no effect"
-    assert grade.rate_imprecision("RR", 1.1, 1.94, participants=5000, events=900).down == 0
+def test_publication_bias_reported_or_tested():
+    r = _rate(_body(publication_bias_detected=True), _body(egger_p=0.04), _body(egger_p=0.5))
+    assert list(r["publication_bias"]) == [-1, -1, 0]
 
 
-def test_imprecision_when_the_difference_ci_includes_zero():
-    assert grade.rate_imprecision("MD", -0.5, 0.3, participants=800).down == -1
-    assert grade.rate_imprecision("MD", -0.5, -0.3, participants=800).down == 0
-    assert grade.rate_imprecision("RR", 0.5, 0.9, participants=800).down == 0  # 0 is not null
+def test_levels_add_up_and_floor_at_very_low():
+    r = _rate(_body(indirect=True, surrogate=True, ci_low=0.62, ci_high=1.94, estimate=1.1),
+              judgements=[(0, 100.0, "high")]).iloc[0]  # fmt: skip
+    assert r["certainty"] == "very_low"
 
 
-def test_imprecision_below_the_optimal_information_size():
-    small = grade.rate_imprecision("MD", -2.0, -1.0, participants=350)
-    assert small.down == -1
-    assert small.reason == "Imprecision: only 350 participants (fewer than 400)"
-    events = grade.rate_imprecision("RR", 0.5, 0.8, participants=2000, events=120)
-    assert events.down == -1 and "120 events (fewer than 300)" in events.reason
-    assert grade.rate_imprecision("RR", 0.5, 0.8, participants=2000, events=320).down == 0
-    assert grade.rate_imprecision("RR", 0.5, 0.8, participants=250).down == -1
+def test_not_estimable_never_above_low_and_network_never_above_moderate():
+    r = _rate(_body(estimable=False, estimate=np.nan, ci_low=np.nan, ci_high=np.nan),
+              _body(network=True), _body(network=True, stated="high"))  # fmt: skip
+    assert list(r["certainty"]) == ["low", "moderate", "high"]
+    assert "not_estimable:low" in r["footnotes"].iloc[0]
+    assert "network_capped" in r["footnotes"].iloc[1]
 
 
-def test_imprecision_caps_at_two_and_notes_missing_sizes():
-    assert grade.rate_imprecision("RR", 0.6, 1.9, participants=40).down == -2
-    r = grade.rate_imprecision("MD", -2.0, -1.0)
-    assert r.down == 0 and r.note == "Imprecision: number of participants not reported"
-    assert grade.rate_imprecision("MD", None, None, participants=1000).down == -1
-    assert grade.rate_imprecision("proportion", 0.2, 0.4, participants=1000).down == 0
+def test_stated_ratings_keep_their_reasons_and_skip_the_rule():
+    r = _rate(_body(stated="low", stated_reasons="imprecision", ci_low=0.62, ci_high=1.94),
+              judgements=[(0, 100.0, None)]).iloc[0]  # fmt: skip
+    assert r["certainty"] == "low" and r["certainty_basis"] == "stated"
+    assert pd.isna(r["imprecision"]) and pd.isna(r["risk_of_bias"])
+    assert r["footnotes"] == "stated_rating:low;stated_reasons:imprecision"
 
 
-def test_publication_bias_only_when_reported_or_tested():
-    assert grade.rate_publication_bias(["detected"]).down == -1
-    assert grade.rate_publication_bias(["not_detected", None]).down == 0
-    assert grade.rate_publication_bias([None], egger_p=0.04).down == -1
-    assert grade.rate_publication_bias([None], egger_p=0.5).down == 0
+@pytest.mark.parametrize(
+    ("design", "pooled", "level", "code"),
+    [
+        ("rct", None, "high", None),
+        ("systematic_review_meta_analysis", "rct", "high", None),
+        ("systematic_review_meta_analysis", "observational", "low", None),
+        ("cohort", None, "low", None),
+        ("case_series", None, "low", "no_comparison"),
+        ("systematic_review", "case_series", "low", "no_comparison"),
+        ("expert_opinion", None, "low", "not_a_study"),
+    ],
+)
+def test_start_level_is_high_for_randomised_and_low_otherwise(design, pooled, level, code):
+    assert grade.start_level(design, pooled) == (level, code)
 
 
 def test_egger_pvalue_matches_ols_of_the_standardised_effect():
@@ -135,22 +186,17 @@ def test_egger_pvalue_matches_ols_of_the_standardised_effect():
     assert math.isnan(grade.egger_pvalue([0.1, 0.2], [0.1, 0.1]))
 
 
-def test_rate_subtracts_levels_and_floors_at_very_low():
-    ratings = {"risk_of_bias": Rating(-1, "x"), "imprecision": Rating(-2, "y")}
-    assert grade.rate("high", ratings) == "very_low"
-    assert grade.rate("high", {"indirectness": Rating(-1, "z")}) == "moderate"
-    assert grade.rate("low", {d: Rating(-2, d) for d in grade.DOMAINS}) == "very_low"
-    assert grade.rate("high", {}) == "high"
-
-
-def test_reasons_are_joined_in_domain_order():
-    ratings = {
-        "imprecision": grade.rate_imprecision("RR", 0.62, 1.94, participants=5000, events=900),
-        "risk_of_bias": grade.rate_risk_of_bias(["high"]),
-        "inconsistency": Rating(0, None, "Inconsistency: not assessable (single result)"),
-    }
-    assert grade.reasons(ratings) == (
-        "Risk of bias: the result is judged at high risk; "
-        "Imprecision: the 95% CI (0.62 to 1.94) includes no effect"
+def test_footnote_codes_are_worded_with_their_parameters():
+    assert footnotes.words("rob_high_weight:0.62") == (
+        "Risk of bias: 62% of the weight is from studies at high risk"
     )
-    assert grade.notes(ratings) == "Inconsistency: not assessable (single result)"
+    assert footnotes.words("imprecision_crosses_both:0.75:1.25").startswith("Imprecision: ")
+    assert footnotes.code("imprecision_ois_events", 124.0, 300) == "imprecision_ois_events:124:300"
+    with pytest.raises(KeyError):
+        footnotes.code("no_such_code")
+
+
+def test_every_threshold_is_documented_once():
+    rows = threshold_rows()
+    assert [r[0] for r in rows] == list(RULE.__dataclass_fields__)
+    assert all(r[2] and r[3] for r in rows)

@@ -9,16 +9,16 @@ import pandas as pd
 import pytest
 
 import calcidata
-from calcidata import display, synthesis
+from calcidata import analysis, display, synthesis
 from calcidata.display.plot_pooled import NONE_POOLED, pooled_forest_figure
 from calcidata.display.sof import sof_table
 from calcidata.synthesis.overlap import corrected_covered_area, review_overlap
+from calcidata.synthesis.result import sof_rows
 from calcidata.synthesis.sof import (
     COLUMNS,
     MAIN_OUTCOMES,
     ratio_inverted,
     risk_difference,
-    sof_rows,
 )
 
 from .test_profile import _arms, _evidence, _source, _tables
@@ -165,9 +165,15 @@ def test_sof_html_of_no_rows_says_so():
 )
 def test_shipped_conditions_have_a_summary_of_findings(condition):
     rows = sof_rows(calcidata.load(), condition)
-    assert len(rows) and rows["main"].sum() == min(MAIN_OUTCOMES, len(rows))
-    certainty = rows["certainty"].cat.codes.to_numpy()
-    assert (certainty[:-1] >= certainty[1:]).all()
+    assert len(rows) and not rows["within_arm"].any() if "within_arm" in rows else len(rows)
+    for _, part in rows.groupby("comparison_id", sort=False):
+        assert part["main"].sum() == min(MAIN_OUTCOMES, len(part))
+        assert list(part["rank_in_comparison"]) == list(range(1, len(part) + 1))
+    # comparisons against placebo or sham come first; each comparison's rows are together
+    groups = rows["comparator"].astype(str).eq("placebo or sham").to_numpy()
+    assert not (groups[1:] & ~groups[:-1]).any()
+    ids = rows["comparison_id"].astype(object)
+    assert (ids != ids.shift()).sum() == ids.nunique()
 
 
 @pytest.mark.parametrize(
@@ -194,10 +200,14 @@ def test_ratio_inverted_follows_the_polarity(domain, measure, estimate, directio
 
 def _one_arm_pair_and_a_review(tmp_path, *, estimate, direction, interval=""):
     """Control counts for a body, and a review's OR for the same body."""
-    arms = [_arms("a1", "trial_a", 10, 50, 20, 50) | {"outcome_domain": "incidence"}]
+    arms = [
+        _arms("a1", "trial_a", 10, 50, 20, 50)
+        | {"outcome_domain": "incidence", "outcome_id": "fixture_incidence"}
+    ]
     ev = [
         _evidence(
-            "r1", "review_a", outcome_domain="incidence", comparator="sham",
+            "r1", "review_a", outcome_domain="incidence", comparator="sham", outcome="deposit gone",
+            outcome_id="fixture_incidence",
             effect_measure="OR", estimate=estimate, ci_low=estimate / 2, ci_high=estimate * 2,
             study_design="systematic_review_meta_analysis", direction=direction,
             interval_kind=interval, timepoint="6 months",
@@ -287,3 +297,74 @@ def test_a_body_not_all_randomised_says_its_rating_starts_low(tmp_path):
     rct = randomised[randomised["basis"] == "pooled"]
     assert rct["start_level"].iloc[0] == "high"
     assert "rating starts at low" not in sof_table(rct)
+
+
+def test_one_table_per_comparison_ordered_by_importance_with_no_studies_rows(tmp_path):
+    from .test_profile import _outcome
+
+    outcomes = [
+        _outcome("pain_vas"),
+        _outcome("harm", "adverse_events"),
+        _outcome("function_score", "function"),
+        _outcome("qol", "quality_of_life"),
+    ]
+    links = [{"condition_outcome_id": f"fixture_shoulder_{o}", "condition_id": "fixture_shoulder",
+              "outcome_id": o, "importance": i, "source_id": "trial_a"}
+             for o, i in (("pain_vas", "critical"), ("function_score", "important"),
+                          ("qol", "critical"))]  # fmt: skip
+    ev = [_evidence("f1", "trial_a", outcome_id="function_score", outcome_domain="function",
+                    estimate=-1, ci_low=-2, ci_high=-0.5, n_participants=100),
+          _evidence("p1", "trial_a", outcome_id="pain_vas", estimate=-1, ci_low=-2,
+                    ci_high=-0.5, n_participants=100),
+          _evidence("h1", "trial_a", outcome_id="harm", outcome_domain="adverse_events",
+                    effect_measure="RR", estimate=1.2, ci_low=0.5, ci_high=3.0,
+                    n_participants=100)]  # fmt: skip
+    tables = _tables(tmp_path, evidence=ev, sources=[_source("trial_a")], outcomes=outcomes,
+                     condition_outcomes=links)  # fmt: skip
+    rows = sof_rows(tables, "fixture_shoulder", ["fixture_drug"])
+    assert set(rows["comparison_id"]) == {"fixture_drug__vs__placebo_or_sham"}
+    assert set(rows["outcome_id"][:3]) == {"pain_vas", "harm", "qol"}
+    assert rows["outcome_id"].iloc[3] == "function_score"
+    assert list(rows["importance"].astype(str)[:4]) == ["critical", "critical", "critical",
+                                                         "important"]  # fmt: skip
+    # the minimal fixture's own outcome, not rated for this condition, comes last
+    assert list(rows["outcome_id"][4:]) == ["fixture_resolution"]
+    assert rows["importance"][4:].isna().all()
+    none = rows[rows["outcome_id"] == "qol"].iloc[0]
+    assert none["statement_code"] == "no_studies" and math.isnan(none["estimate"])
+    lines = synthesis.synthesize(tables, "fixture_shoulder").bottom_lines
+    line = lines[lines["treatment_id"] == "fixture_drug"].iloc[0]
+    assert line["n_outcomes"] == 3 and "No studies" in line["statements"]
+
+
+def test_the_synthesis_is_computed_once_per_tables_and_condition(tmp_path):
+    tables = _two_trials(tmp_path)
+    first = synthesis.synthesize(tables, "fixture_shoulder")
+    assert synthesis.synthesize(tables, "fixture_shoulder") is first
+    assert synthesis.synthesize(tables, analysis.Selection("fixture_shoulder")) is first
+    assert first.sof is first.sof and first.pooled is first.pooled
+    assert sof_rows(tables, "fixture_shoulder").equals(first.sof.reset_index(drop=True))
+    assert calcidata.evidence_profile(tables, "fixture_shoulder").equals(first.profile)
+
+
+def test_a_selection_reads_the_condition_synthesis_without_computing_again(tmp_path):
+    tables = _two_trials(tmp_path)
+    whole = synthesis.synthesize(tables, "fixture_shoulder")
+    domain = "deposit_resolution"
+    sel = analysis.Selection("fixture_shoulder", treatment_ids=["fixture_drug"], outcome=domain)
+    part = synthesis.synthesize(tables, sel)
+    assert part is not whole and synthesis.synthesize(tables, "fixture_shoulder") is whole
+    assert len(part.profile) >= 2 and set(part.profile["treatment_id"]) == {"fixture_drug"}
+    assert set(part.profile["outcome_domain"].astype(str)) == {domain}
+    assert len(whole.profile) > len(part.profile)
+    assert part.sof.equals(sof_rows(tables, "fixture_shoulder", ["fixture_drug"], outcome=domain))
+    kept = whole.sof[
+        (whole.sof["treatment_id"] == "fixture_drug")
+        & (whole.sof["outcome_domain"].astype(str) == domain)
+    ]
+    assert len(part.sof) == len(kept) >= 2
+    assert len(part.pooled) == 1 and part.pooled[0] is whole.pooled[0]  # the same pool, once
+    shock = synthesis.synthesize(tables, analysis.Selection("fixture_shoulder", ["fixture_shock"]))
+    assert shock.pooled == [] and set(shock.sof["treatment_id"]) == {"fixture_shock"}
+    with pytest.raises(calcidata.errors.ParameterError):
+        whole.select(outcome="no_such_domain")

@@ -319,10 +319,48 @@ def test_bottom_lines_give_critical_statements_with_certainty_linked_to_their_ta
     assert "Lavage may reduce pain" in _text(paragraphs[1])
 
 
+def test_the_real_sof_rows_give_one_table_per_comparison_and_a_bottom_line_each(fixture_tables):
+    result = synthesis.synthesize(fixture_tables, "fixture_root")
+    sof = synthesis.sof_rows(fixture_tables, "fixture_root")
+    ids = list(dict.fromkeys(sof["comparison_id"]))
+    assert len(ids) >= 2  # the fixture's drug and shock wave comparisons
+    tables = display.sof_tables(result, fixture_tables)
+    assert tables == display.sof_tables(sof, fixture_tables)
+    found = re.findall(r'<section class="calcidata-sof-comparison" id="([^"]+)"', tables)
+    assert sorted(found) == sorted(c["anchor"] for c in comparisons(sof, fixture_tables))
+    assert len(found) == len(ids)
+    lines = display.bottom_lines(result, fixture_tables)
+    assert "does not hold yet" not in lines
+    assert all(f'href="#{a}"' in lines for a in found)
+    assert "fixture_drug" not in _text(tables) and "Fixture drug" in _text(tables)
+
+
+def test_bottom_lines_name_the_outcomes_without_studies_or_estimate_once():
+    none = {"statement": "No studies", "statement_code": "no_studies", "certainty": pd.NA}
+    rows = [
+        _row(statement="Focused ESWT may reduce pain", certainty="low"),
+        _row(outcome_name="Function", **none),
+        _row(outcome_name="Quality of life", **none),
+        _row(outcome_name="NRS pain", **none),
+        _row(
+            outcome_name="Adverse events",
+            statement="Not estimable: no effect estimate",
+            statement_code="not_estimable",
+        ),
+    ]
+    lines = display.bottom_lines(_frame(rows), TABLES)
+    text = " ".join(_text(lines).split())
+    assert "Focused ESWT may reduce pain (low certainty)." in text
+    assert "Adverse events: not estimable (no effect estimate) (low certainty)." in text
+    assert text.endswith("No studies measured function, quality of life and NRS pain.")
+    assert text.count("No studies") == 1
+
+
 def test_a_frame_without_the_new_columns_keeps_the_former_layout(fixture_tables):
     sof = synthesis.sof_rows(fixture_tables, "fixture_root")
-    assert display.sof_tables(sof, fixture_tables) == sof_table(sof)
-    assert "does not hold yet" in display.bottom_lines(sof, fixture_tables)
+    old = sof.drop(columns=["comparison_id", "statement", "footnotes", "importance"])
+    assert display.sof_tables(old, fixture_tables) == sof_table(old)
+    assert "does not hold yet" in display.bottom_lines(old, fixture_tables)
 
 
 def test_results_without_a_comparison_are_shown_apart():
@@ -354,12 +392,25 @@ def test_hostile_text_is_escaped():
     assert "<script>" not in html and "&lt;script&gt;" in html
 
 
-def test_a_profile_without_within_arm_shows_its_one_group_measures_apart(fixture_tables):
-    profile = synthesis.evidence_profile(fixture_tables, "fixture_root")
-    text = _text(display.results_without_comparison(profile, fixture_tables))
+def test_the_profile_shows_its_within_arm_results_apart(fixture_tables):
+    result = synthesis.synthesize(fixture_tables, "fixture_root")
+    profile = result.profile
+    assert profile["within_arm"].sum() == 1  # the fixture's one-group proportion
+    html = display.results_without_comparison(result, fixture_tables)
+    assert html == display.results_without_comparison(profile, fixture_tables)
+    text = _text(html)
     assert "Clinical response" in text and "40.0% (95% CI 25.0% to 55.0%)" in text
     assert "Deposit resolution" not in text and "MD" not in text
     assert "fixture_drug" not in text  # the treatment's name, not its id
     only_shock = SimpleNamespace(treatment_ids=["fixture_shock"], outcome=None)
     html = display.results_without_comparison(profile, fixture_tables, selection=only_shock)
     assert "No result without a comparison" in html
+
+
+def test_a_profile_without_within_arm_shows_its_one_group_measures_apart(fixture_tables):
+    profile = synthesis.evidence_profile(fixture_tables, "fixture_root").drop(
+        columns=["within_arm"]
+    )
+    text = _text(display.results_without_comparison(profile, fixture_tables))
+    assert "Clinical response" in text and "40.0% (95% CI 25.0% to 55.0%)" in text
+    assert "Deposit resolution" not in text and "MD" not in text

@@ -22,11 +22,31 @@ from calcidata.display.sof_tables import _names, _sof_frame, _text, comparisons,
 WITHIN_ARM_MEASURES = ("proportion", "mean_change")
 
 
+def _outcome(record: dict) -> str:
+    """The outcome's name inside a sentence (first letter small unless an acronym)."""
+    name = str(_text(record.get("outcome_name")) or humanize(record.get("outcome_domain")))
+    return name if name[1:2].isupper() else name[:1].lower() + name[1:]
+
+
+def _listed(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _sentences(records: list[dict]) -> list[dict]:
+    """The critical outcomes' sentences; those without studies named together, last."""
+    said = [_sentence(r) for r in records if r.get("statement_code") != "no_studies"]
+    none = list(
+        dict.fromkeys(_outcome(r) for r in records if r.get("statement_code") == "no_studies")
+    )
+    if none:
+        said.append({"statement": f"No studies measured {_listed(none)}", "certainty": ""})
+    return said
+
+
 def _sentence(record: dict) -> dict:
     statement = _text(record.get("statement"))
-    outcome = _text(record.get("outcome_name")) or humanize(record.get("outcome_domain"))
-    if record.get("statement_code") == "no_studies" or not statement:
-        statement = statement or f"No studies measured {str(outcome).lower()}"
+    if record.get("statement_code") == "not_estimable" or not statement:
+        statement = f"{_capital(_outcome(record))}: not estimable (no effect estimate)"
     certainty = _text(record.get("certainty"))
     statement = statement.rstrip(". ")
     return {
@@ -64,7 +84,7 @@ def bottom_lines(data: object, tables=None) -> HTML:
             {
                 "anchor": c["anchor"],
                 "title": f"{c['intervention']} compared with {c['comparison']}",
-                "sentences": [_sentence(r) for r in critical.to_dict("records")],
+                "sentences": _sentences(critical.to_dict("records")),
             }
         )
     return _render("bottom_lines.html.j2", lines=lines, missing=False)

@@ -13,13 +13,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from calcidata.errors import ParameterError
+from calcidata.schemas.vocabularies import RATIO_MEASURES
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
 
     from calcidata.synthesis.meta import MetaResult
 
-RATIO_MEASURES = ("RR", "OR", "HR")
 #: Largest absolute value drawn; larger ones are refused (ParameterError), not clipped.
 LIMIT = 1e12
 #: The same on the log scale of ratio measures (exp(300) is about 2e130).

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import pandas as pd
 
+from calcidata.schemas.effect_measures import MEASURES as EFFECT_MEASURE_INFO  # noqa: E402
+from calcidata.schemas.effect_measures import codes as effect_measure_codes  # noqa: E402
+
 # Vocabularies of appraisal (risk of bias, importance, GRADE reasons, arm data) live in
 # their own module; they are re-exported here so every vocabulary imports from one place.
 from calcidata.schemas.vocab_appraisal import (
@@ -196,9 +199,10 @@ OUTCOME_DOMAINS = (
     "return_to_activity",
     "other",
 )
-EFFECT_MEASURES = ("MD", "SMD", "RR", "OR", "HR", "RD", "proportion", "mean_change", "other")
+#: Effect measures, from the one registry :data:`EFFECT_MEASURE_INFO`.
+EFFECT_MEASURES = tuple(EFFECT_MEASURE_INFO)
 #: Effect measures on a ratio scale: estimate and CI must be > 0, null value 1.
-RATIO_MEASURES = ("RR", "OR", "HR")
+RATIO_MEASURES = effect_measure_codes(kind="ratio")
 DIRECTIONS = ("favours_treatment", "no_difference", "favours_comparator", "mixed", "uncertain")
 #: Designs of systematic reviews (with or without a meta-analysis).
 REVIEW_DESIGNS = ("systematic_review_meta_analysis", "systematic_review")

@@ -1,258 +1,114 @@
-"""Certainty of a body of evidence: one documented, GRADE-style rule.
+"""Certainty of every body of evidence: GRADE's rules, written down and vectorised.
 
-The rule (also printed in ``data/README.md``):
+The rule (also printed in ``data/README.md``; its numbers are in
+:data:`calcidata.synthesis.rule.RULE`, rendered in a table below):
 
-1. Where the source of the estimate states a GRADE certainty for the outcome
-   (``evidence.certainty``), that certainty is kept as stated
-   (``certainty_basis = "stated"``): never recomputed, never upgraded. The five
-   domain columns are then empty (not assessed by calcidata).
-2. Otherwise calcidata rates it (``certainty_basis = "calcidata_rule"``), in the
-   manner of GRADE and of the concrete rules of Pollock et al. (J Clin Epidemiol
-   2016) for reviews' comparisons. The start level is ``high`` for randomised
-   evidence (RCTs, reviews that pooled RCTs) and ``low`` for everything else
-   (non-randomised controlled trials, cohort and case-control studies, reviews
-   of observational, mixed or unstated designs). Case series, case reports and
-   reviews of them start ``low`` and are rated down once more under risk of bias
-   for having no comparison group; so are sources that are not studies of the
-   effect (guideline text, narrative review, expert opinion, label, reference,
-   lay article). Nothing is rated up.
-3. Each domain rates down by 0, 1 or 2 levels:
+1. **Stated ratings are kept.** Where the source of the estimate states a GRADE
+   certainty for the outcome, that rating is kept (``certainty_basis =
+   "stated"``) with the reasons it states (footnotes ``stated_rating`` and
+   ``stated_reasons``). The population flag is applied to stated and rule ratings
+   alike: a stated rating of evidence from a broader or different population
+   than the condition is rated down once for indirectness (footnote
+   ``indirect_population``), unless the source already rated it down for
+   indirectness. A network meta-analysis that states its own rating keeps it.
+2. Otherwise calcidata rates it (``certainty_basis = "calcidata_rule"``). The
+   start level is ``high`` for randomised evidence (RCTs, reviews that pooled
+   RCTs) and ``low`` for everything else, said in a footnote
+   (``start_low_nonrandomised``, or ``start_low_design_unknown`` when a review
+   does not say what it pooled). Nothing is rated up. Each domain rates down by
+   0, 1 or 2 levels:
 
-   * **risk of bias**, as the source or the review reports it: a result judged at
-     high risk -> -1. For several studies with study-level judgements
-     (``review_studies.risk_of_bias`` or the studies' own rows), by the share of
-     weight from studies at high risk: above 25% -> -1, above 50% -> -2. Not
-     reported -> 0, with the note "not reported". No comparison group -> -1
-     (added; at most -2 in all).
-   * **inconsistency**: I-squared (as reported, or of calcidata's pool) above 50%
-     -> -1, above 75% -> -2; or results pointing different ways (a review's
-     result marked ``mixed``, or studies whose 95% CIs exclude no effect on
-     opposite sides) -> -1. A single study is not rated (0).
-   * **indirectness**: any result behind the estimate flagged ``indirect``
-     (population broader than, or different from, the condition) -> -1.
-   * **imprecision**: the 95% CI includes no effect (1 for ratios, 0 for
-     differences) -> -1; fewer participants than the optimal information size
-     -> -1 (400 participants for continuous outcomes; 300 events for
-     dichotomous ones, counted from arm-level data where known, otherwise
-     participants, which bound the events from above); no 95% CI reported -> -1.
-     At most -2. Within-group measures (proportion, mean change) have no
-     "no effect" value; only the other criteria apply.
-   * **publication bias**: the source reports it detected -> -1; or, for
-     calcidata's own pool of 10 or more studies, Egger's regression test with
-     p < 0.10 -> -1. Otherwise 0 (not assessed with fewer than 10 studies).
+   * **Risk of bias** (Cochrane Handbook 5.1 table 12.2.d): the judgements of the
+     ``risk_of_bias`` table (whole-study ``overall`` rows; a stated judgement
+     before a derived one) of the studies behind the estimate (a review: the
+     studies it includes in ``review_studies``, equal weights; a pool: its
+     weights), else the judgement the evidence row or ``review_studies``
+     records. The share of weight at high (or critical) risk above
+     ``rob_high_serious`` rates down once, above ``rob_high_very_serious`` twice;
+     otherwise the share at high, unclear or some-concerns risk *or not
+     assessed* above ``rob_concern_serious`` rates down once ("most information"
+     is not from studies at low risk). **Not assessed is not "no concern"**: a
+     body whose risk of bias no source judged is rated down once, with the
+     footnote ``rob_not_assessed``. Case series, case reports and sources that
+     are not studies of the effect are rated down once more (``no_comparison``,
+     ``not_a_study``); at most twice in all.
+   * **Inconsistency** (GRADE 7): I-squared above ``i2_serious`` rates down once,
+     above ``i2_very_serious`` twice; results pointing different ways (a review's
+     result marked ``mixed``, or pooled studies whose 95% CIs exclude no effect on
+     opposite sides) once. A single study is not assessable; a review of several
+     studies that reports no I-squared gets the note ``no_i2_reported``.
+   * **Indirectness** (GRADE 8): the population flag (``indirect_population``)
+     and a surrogate outcome (``outcomes.surrogate``; footnote ``surrogate``)
+     each rate down once; at most twice.
+   * **Imprecision** (GRADE 6, GRADE 34): the 95% CI is judged against
+     thresholds: the outcome's MID (``outcomes.mid``, for mean differences on
+     its instrument) where known, else GRADE 6's ``rr_benefit``/``rr_harm`` for
+     ratios and the null for differences (footnote ``mid_not_known``). A CI that
+     stays within the thresholds is not imprecise (a precise null is not
+     imprecise); one that includes no effect and crosses one threshold rates
+     down once, both thresholds twice; a ratio CI whose bounds differ by
+     ``very_wide_ratio`` times or more twice. The optimal information size
+     counts events, not participants (events from arm data, else the review's
+     control risk x participants; participants bound them from above):
+     fewer than ``ois_events`` events (or ``ois_participants`` participants for
+     continuous outcomes) rates down once, fewer than ``ois_far_share`` of it
+     twice. Events (or, for continuous outcomes, participants) that cannot be
+     counted cannot show the OIS met: once (``imprecision_events_unknown``,
+     ``imprecision_participants_unknown``). No 95% CI rates down once. At most
+     twice in all.
+   * **Publication bias** (GRADE 5): the source reports it detected, or Egger's
+     test of calcidata's own pool of ``egger_min_studies`` or more studies gives
+     p below ``egger_alpha``: once.
 
-4. The certainty is the start level less the levels rated down, floored at
-   ``very_low``, on the ordered scale ``very_low < low < moderate < high``.
-   Each rating-down carries one plain-words reason (see :func:`footnote`).
+3. The certainty is the start level less the levels rated down, floored at
+   ``very_low``. A body with no effect estimate (no estimate, a measure with no
+   known null, or a within-arm result) is "not estimable" and never above
+   ``not_estimable_cap`` (footnote ``not_estimable``); a network estimate rated
+   by the rule never above ``network_cap`` (``network_capped``).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
+from calcidata.schemas.effect_measures import MEASURES
 from calcidata.schemas.vocabularies import (
     CERTAINTY,
     NON_STUDY_DESIGNS,
-    RATIO_MEASURES,
     REVIEW_DESIGNS,
     UNCONTROLLED_DESIGNS,
 )
+from calcidata.synthesis.footnotes import code
+from calcidata.synthesis.rule import RULE
 
 #: The five GRADE domains, in the order of the profile's columns.
 DOMAINS = ("risk_of_bias", "inconsistency", "indirectness", "imprecision", "publication_bias")
-#: Words that open each domain's footnote.
-DOMAIN_WORDS = {
-    "risk_of_bias": "Risk of bias",
-    "inconsistency": "Inconsistency",
-    "indirectness": "Indirectness",
-    "imprecision": "Imprecision",
-    "publication_bias": "Publication bias",
-}
-RANDOMISED = "high"
-NON_RANDOMISED = "low"
-#: Designs whose own row starts high (reviews: when they pooled RCTs).
 RANDOMISED_DESIGNS = ("rct",)
-# UNCONTROLLED_DESIGNS and NON_STUDY_DESIGNS (vocabularies) are rated down once under
-# risk of bias; a review is rated by the design it pooled (REVIEW_DESIGNS).
-I2_SERIOUS, I2_VERY_SERIOUS = 50.0, 75.0
-ROB_SHARE_SERIOUS, ROB_SHARE_VERY_SERIOUS = 25.0, 50.0
-OIS_CONTINUOUS_PARTICIPANTS = 400
-OIS_DICHOTOMOUS_EVENTS = 300
-PUBLICATION_BIAS_MIN_STUDIES = 10
-EGGER_ALPHA = 0.10
-#: Measures compared with 0 (differences); ratios (:data:`RATIO_MEASURES`) with 1.
-DIFFERENCE_MEASURES = ("MD", "SMD", "RD")
-#: Measures of continuous outcomes (optimal information size in participants).
-CONTINUOUS_MEASURES = ("MD", "SMD", "mean_change")
-
-
-class Rating(NamedTuple):
-    """One domain's judgement: levels rated down (0, -1, -2), its reason, a note."""
-
-    down: int = 0
-    reason: str | None = None
-    note: str | None = None
-
-
-def footnote(domain: str, detail: str) -> str:
-    """The plain-words footnote of one rating-down (or note), e.g. ``"Imprecision: ..."``."""
-    return f"{DOMAIN_WORDS.get(domain, domain)}: {detail}"
-
-
-def _num(x: float) -> str:
-    return f"{x:.3g}" if abs(x) < 1000 else f"{x:.0f}"
-
-
-def _join(parts: Sequence[str | None]) -> str | None:
-    kept = [p for p in parts if p]
-    return "; ".join(kept) if kept else None
+_HIGH = ("high", "critical")
+_CONCERN = ("unclear", "some_concerns")
+_KIND = {k: m.kind for k, m in MEASURES.items()}
+_TYPE = {k: m.outcome_type for k, m in MEASURES.items()}
 
 
 def start_level(design: str, pooled_design: str | None = None) -> tuple[str, str | None]:
-    """Start level of a design and, when it has no comparison group, that reason.
+    """Start level of a design and, when it has no comparison group, that footnote code.
 
-    Returns ``(level, reason)``: ``level`` is ``"high"`` for randomised evidence,
-    ``"low"`` otherwise; ``reason`` (or None) is a risk-of-bias footnote for
-    case series and reports, reviews of them and non-study sources.
+    ``("high", None)`` for randomised evidence; ``("low", code)`` with code
+    ``no_comparison`` (case series, case reports, reviews of them) or
+    ``not_a_study``; ``("low", None)`` for other non-randomised designs.
     """
     kind = pooled_design if design in REVIEW_DESIGNS else design
     if kind in RANDOMISED_DESIGNS:
-        return RANDOMISED, None
+        return "high", None
     if kind in UNCONTROLLED_DESIGNS:
-        return NON_RANDOMISED, footnote(
-            "risk_of_bias", "case series or case reports, with no comparison group"
-        )
+        return "low", "no_comparison"
     if design in NON_STUDY_DESIGNS:
-        return NON_RANDOMISED, footnote(
-            "risk_of_bias", "not a study of the effect (guideline, review text, opinion or label)"
-        )
-    return NON_RANDOMISED, None
-
-
-def rate_risk_of_bias(
-    judgements: Sequence[str | None],
-    weights: Sequence[float] | None = None,
-    *,
-    uncontrolled: str | None = None,
-) -> Rating:
-    """Risk of bias from reported judgements (one per result or study).
-
-    One judged result: ``high`` -> -1. Several: share of ``weights`` (equal when
-    None) from those at high risk, among all: above 25% -> -1, above 50% -> -2.
-    ``uncontrolled`` (a reason from :func:`start_level`) adds -1; at most -2.
-    """
-    weights = [1.0] * len(judgements) if weights is None else list(weights)
-    known = [(j, float(w)) for j, w in zip(judgements, weights, strict=True) if isinstance(j, str)]
-    down, reasons, note = 0, [], None
-    if not known:
-        note = footnote("risk_of_bias", "not reported")
-    elif len(known) == 1:
-        if known[0][0] == "high":
-            down, reasons = -1, [footnote("risk_of_bias", "the result is judged at high risk")]
-    else:
-        total = sum(w for _, w in known)
-        share = 100 * sum(w for j, w in known if j == "high") / total if total > 0 else 0.0
-        if share > ROB_SHARE_SERIOUS:
-            down = -2 if share > ROB_SHARE_VERY_SERIOUS else -1
-            reasons = [
-                footnote("risk_of_bias", f"{share:.0f}% of the weight is from studies at high risk")
-            ]
-    if uncontrolled:
-        down -= 1
-        reasons.append(uncontrolled)
-    return Rating(max(down, -2), _join(reasons), note)
-
-
-def rate_inconsistency(
-    i2_percent: float | None, directions: Sequence[str], *, n_studies: int = 1
-) -> Rating:
-    """Inconsistency from I-squared (percent) and the directions of the results.
-
-    ``directions`` are ``evidence.direction`` values (or ``favours_treatment`` /
-    ``favours_comparator`` derived from studies' CIs). Not rated for a single
-    study without I-squared.
-    """
-    down, reasons = 0, []
-    if i2_percent is not None and not math.isnan(i2_percent) and i2_percent > I2_SERIOUS:
-        down = -2 if i2_percent > I2_VERY_SERIOUS else -1
-        reasons.append(footnote("inconsistency", f"I\u00b2 = {i2_percent:.0f}%"))
-    seen = set(directions)
-    split = {"favours_treatment", "favours_comparator"} <= seen
-    if split or "mixed" in seen:
-        if down == 0:
-            down = -1
-        reasons.append(footnote("inconsistency", "the results point different ways"))
-    if n_studies <= 1 and not reasons:
-        return Rating(0, None, footnote("inconsistency", "not assessable (single result)"))
-    return Rating(down, _join(reasons))
-
-
-def rate_indirectness(indirect: bool) -> Rating:
-    """Indirectness: -1 when the population differs from, or is broader than, the condition."""
-    if indirect:
-        return Rating(
-            -1,
-            footnote(
-                "indirectness",
-                "the population studied differs from, or is broader than, the condition",
-            ),
-        )
-    return Rating(0)
-
-
-def includes_no_effect(measure: str, ci_low: float, ci_high: float) -> bool | None:
-    """Whether a 95% CI includes no effect (1 for ratios, 0 for differences); None if no null."""
-    if measure in RATIO_MEASURES:
-        return ci_low <= 1 <= ci_high
-    if measure in DIFFERENCE_MEASURES:
-        return ci_low <= 0 <= ci_high
-    return None
-
-
-def rate_imprecision(
-    measure: str,
-    ci_low: float | None,
-    ci_high: float | None,
-    *,
-    participants: float | None = None,
-    events: float | None = None,
-) -> Rating:
-    """Imprecision from the 95% CI and the optimal information size (at most -2).
-
-    Continuous measures (MD, SMD, mean change) need 400 participants; the others
-    300 events, counted from ``events`` when known, else bounded by
-    ``participants`` (fewer than 300 participants means fewer than 300 events).
-    """
-    down, reasons, note = 0, [], None
-    has_ci = not (_missing(ci_low) or _missing(ci_high))
-    if not has_ci:
-        down -= 1
-        reasons.append(footnote("imprecision", "no 95% CI is reported"))
-    elif includes_no_effect(measure, float(ci_low), float(ci_high)):
-        down -= 1
-        reasons.append(
-            footnote(
-                "imprecision",
-                f"the 95% CI ({_num(float(ci_low))} to {_num(float(ci_high))}) includes no effect",
-            )
-        )
-    if measure in CONTINUOUS_MEASURES:
-        size, need, unit = participants, OIS_CONTINUOUS_PARTICIPANTS, "participants"
-    elif not _missing(events):
-        size, need, unit = events, OIS_DICHOTOMOUS_EVENTS, "events"
-    else:
-        size, need, unit = participants, OIS_DICHOTOMOUS_EVENTS, "participants"
-    if _missing(size):
-        note = footnote("imprecision", "number of participants not reported")
-    elif float(size) < need:
-        down -= 1
-        reasons.append(footnote("imprecision", f"only {int(size)} {unit} (fewer than {need})"))
-    return Rating(max(down, -2), _join(reasons), note)
+        return "low", "not_a_study"
+    return "low", None
 
 
 def egger_pvalue(yi: Sequence[float], vi: Sequence[float]) -> float:
@@ -272,35 +128,250 @@ def egger_pvalue(yi: Sequence[float], vi: Sequence[float]) -> float:
     return float(2 * stats.t.sf(abs(t), y.size - 2))
 
 
-def rate_publication_bias(
-    reported: Sequence[str | None], *, egger_p: float | None = None
-) -> Rating:
-    """Publication bias: reported ``detected`` -> -1; Egger p < 0.10 (10+ studies) -> -1."""
-    if "detected" in reported:
-        return Rating(-1, footnote("publication_bias", "the source reports it detected"))
-    if egger_p is not None and not math.isnan(egger_p) and egger_p < EGGER_ALPHA:
-        return Rating(
-            -1,
-            footnote("publication_bias", f"funnel plot asymmetry (Egger's test p = {egger_p:.2g})"),
-        )
-    return Rating(0)
+class _Fmt:
+    """A footnote code with per-body parameters, formatted only where it is used."""
+
+    def __init__(self, name: str, params: tuple) -> None:
+        self.name, self.params = name, params
+
+    def at(self, rows: np.ndarray) -> np.ndarray:
+        cols = [p.to_numpy(dtype=object)[rows] if isinstance(p, pd.Series) else [p] * rows.size
+                for p in self.params]  # fmt: skip
+        return np.array([code(self.name, *r) for r in zip(*cols, strict=True)], dtype=object)
 
 
-def rate(start: str, ratings: dict[str, Rating]) -> str:
-    """The certainty: ``start`` less the levels rated down, floored at ``very_low``."""
-    level = CERTAINTY.index(start) + sum(r.down for r in ratings.values())
-    return CERTAINTY[max(level, 0)]
+class Codes:
+    """Footnote codes collected per body, in order, joined with ``;`` (vectorised)."""
+
+    def __init__(self, index: pd.Index) -> None:
+        self.index = index
+        self.out = np.full(len(index), "", dtype=object)
+
+    def add(self, mask, values) -> None:
+        """Add ``values`` (a code, a Series of codes or a :class:`_Fmt`) where ``mask`` holds."""
+        if isinstance(mask, pd.Series):
+            mask = mask.fillna(False)
+        rows = np.flatnonzero(np.asarray(mask, dtype=bool))
+        if not rows.size:
+            return
+        if isinstance(values, _Fmt):
+            vals = values.at(rows)
+        elif isinstance(values, pd.Series):
+            vals = values.to_numpy(dtype=object)[rows]
+        else:
+            vals = np.full(rows.size, values, dtype=object)
+        ok = np.array([isinstance(v, str) and v != "" for v in vals], dtype=bool)
+        rows, vals = rows[ok], vals[ok]
+        cur = self.out[rows]
+        self.out[rows] = np.where(cur == "", vals, cur + ";" + vals)
+
+    def joined(self) -> pd.Series:
+        return pd.Series(self.out, index=self.index, dtype=object)
 
 
-def reasons(ratings: dict[str, Rating]) -> str:
-    """The footnotes of every rating-down, in domain order, joined with ``"; "``."""
-    return "; ".join(r.reason for d in DOMAINS if (r := ratings.get(d)) and r.reason)
+def _fmt(values: pd.Series, name: str, *params: pd.Series | object) -> _Fmt:
+    """``code(name, *params)`` per body (parameters element-wise), formatted lazily."""
+    del values
+    return _Fmt(name, params)
 
 
-def notes(ratings: dict[str, Rating]) -> str:
-    """The notes (domains not reported or not assessable), joined with ``"; "``."""
-    return "; ".join(r.note for d in DOMAINS if (r := ratings.get(d)) and r.note)
+def _rob(bodies: pd.DataFrame, judged: pd.DataFrame, out: pd.DataFrame, notes: Codes) -> None:
+    """Risk of bias from the share of weight at high / concerning / unassessed risk."""
+    w = judged["weight"].astype(float)
+    j = judged["judgement"].astype(object)
+    g = judged["body_id"]
+    total = w.groupby(g).sum()
+    high = w.where(j.isin(_HIGH), 0.0).groupby(g).sum() / total
+    concern = w.where(~j.eq("low"), 0.0).groupby(g).sum() / total
+    assessed = w.where(j.notna(), 0.0).groupby(g).sum() / total
+    idx = bodies.index
+    high, concern = high.reindex(idx).fillna(0.0), concern.reindex(idx).fillna(1.0)
+    assessed = assessed.reindex(idx).fillna(0.0)
+    not_assessed = assessed.eq(0)
+    down = pd.Series(0, index=idx)
+    down[not_assessed] = -1
+    notes.add(not_assessed, code("rob_not_assessed"))
+    two = ~not_assessed & (high > RULE.rob_high_very_serious)
+    one_high = ~not_assessed & ~two & (high > RULE.rob_high_serious)
+    one_concern = ~not_assessed & ~two & ~one_high & (concern > RULE.rob_concern_serious)
+    down[two] = -2
+    down[one_high | one_concern] = -1
+    notes.add(two | one_high, _fmt(high, "rob_high_weight", high.round(2)))
+    notes.add(one_concern, _fmt(concern, "rob_concern_weight", concern.round(2)))
+    extra = bodies["no_comparison_code"]
+    notes.add(extra.notna(), extra)
+    down = down - extra.notna().astype(int)
+    out["risk_of_bias"] = down.clip(lower=-2)
 
 
-def _missing(value: object) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+def _inconsistency(bodies: pd.DataFrame, out: pd.DataFrame, notes: Codes) -> None:
+    i2 = bodies["i2_percent"].astype(float)
+    down = pd.Series(0, index=bodies.index)
+    serious = i2 > RULE.i2_serious
+    down[serious] = np.where(i2[serious] > RULE.i2_very_serious, -2, -1)
+    notes.add(serious, _fmt(i2, "inconsistency_i2", i2.fillna(0)))
+    split = bodies["split_directions"] | bodies["mixed_direction"]
+    down[split & (down == 0)] = -1
+    notes.add(split, code("inconsistency_directions"))
+    many = bodies["n_studies"].astype(float) > 1
+    notes.add(~many & ~serious & ~split, code("single_study"))
+    notes.add(many & i2.isna() & bodies["basis"].eq("review"), code("no_i2_reported"))
+    out["inconsistency"] = down
+
+
+def _indirectness(bodies: pd.DataFrame, out: pd.DataFrame, notes: Codes) -> None:
+    pop = bodies["indirect"].astype(bool)
+    sur = bodies["surrogate"].astype("boolean").fillna(False).astype(bool)
+    notes.add(pop, code("indirect_population"))
+    notes.add(sur, code("surrogate"))
+    out["indirectness"] = -(pop.astype(int) + sur.astype(int))
+
+
+def _imprecision(bodies: pd.DataFrame, out: pd.DataFrame, notes: Codes) -> None:
+    m = bodies["effect_measure"].astype(str)
+    kind, otype = m.map(_KIND), m.map(_TYPE)
+    lo, hi = bodies["ci_low"].astype(float), bodies["ci_high"].astype(float)
+    est = bodies["estimate"].astype(float)
+    judged = kind.isin(["ratio", "difference"]) & est.notna()
+    has_ci = lo.notna() & hi.notna()
+    ratio = judged & kind.eq("ratio") & has_ci
+    mid = bodies["mid"].astype(float).where(m.eq("MD"))
+    diff_mid = judged & kind.eq("difference") & has_ci & mid.notna()
+    diff_null = judged & kind.eq("difference") & has_ci & mid.isna()
+    low_t = pd.Series(np.where(ratio, RULE.rr_benefit, -mid), index=bodies.index)
+    high_t = pd.Series(np.where(ratio, RULE.rr_harm, mid), index=bodies.index)
+    null = pd.Series(np.where(ratio, 1.0, 0.0), index=bodies.index)
+    includes_null = (lo <= null) & (null <= hi)
+    thresholds = ratio | diff_mid
+    below = (lo < low_t) & (hi > low_t)  # the CI crosses the threshold of appreciable benefit
+    above = (lo < high_t) & (hi > high_t)  # ... and of appreciable harm
+    both = thresholds & below & above
+    one = ~both & ((ratio & includes_null & (below | above)) | (diff_mid & (below ^ above)))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        wide = ratio & ~both & (hi / lo >= RULE.very_wide_ratio)
+    crosses_null = diff_null & includes_null
+    ci_down = pd.Series(0, index=bodies.index)
+    ci_down[both | wide] = -2
+    ci_down[one | crosses_null] = -1
+    no_ci = judged & ~has_ci
+    ci_down[no_ci] = -1
+    notes.add(both, _fmt(lo, "imprecision_crosses_both", low_t.round(3), high_t.round(3)))
+    crossed = pd.Series(np.where(below, low_t, high_t), index=bodies.index).round(3)
+    notes.add(one, _fmt(lo, "imprecision_crosses_one", crossed))
+    notes.add(wide, _fmt(lo, "imprecision_very_wide", lo.round(3), hi.round(3)))
+    notes.add(crosses_null, code("imprecision_crosses_null"))
+    notes.add(judged & kind.eq("difference") & mid.isna(), code("mid_not_known"))
+    notes.add(no_ci, code("imprecision_no_ci"))
+    # optimal information size: events (dichotomous), participants (continuous)
+    n = bodies["n_participants"].astype(float)
+    events = bodies["events"].astype(float)
+    events = events.where(events.notna(), (bodies["baseline_risk"].astype(float) * n).round())
+    dich, cont = judged & otype.eq("dichotomous"), judged & otype.eq("continuous")
+    ev_short = dich & events.notna() & (events < RULE.ois_events)
+    bound_short = dich & events.isna() & n.notna() & (n < RULE.ois_events)
+    size = events.where(events.notna(), n)
+    part_short = cont & n.notna() & (n < RULE.ois_participants)
+    need = pd.Series(np.where(dich, RULE.ois_events, RULE.ois_participants), index=bodies.index)
+    far = (ev_short | bound_short | part_short) & (size < RULE.ois_far_share * need)
+    unknown = (dich & events.isna() & ~bound_short) | (cont & n.isna())
+    short = ev_short | bound_short | part_short
+    ois_down = -(short.astype(int) + far.astype(int) + unknown.astype(int))
+    notes.add(ev_short | bound_short, _fmt(size, "imprecision_ois_events", size.fillna(0),
+                                           RULE.ois_events))  # fmt: skip
+    notes.add(part_short, _fmt(n, "imprecision_ois_participants", n.fillna(0),
+                               RULE.ois_participants))  # fmt: skip
+    notes.add(far, code("imprecision_far_from_ois"))
+    notes.add(dich & unknown, code("imprecision_events_unknown"))
+    notes.add(cont & unknown, code("imprecision_participants_unknown"))
+    out["imprecision"] = (ci_down + ois_down).clip(lower=-2)
+
+
+def _publication_bias(bodies: pd.DataFrame, out: pd.DataFrame, notes: Codes) -> None:
+    reported = bodies["publication_bias_detected"].astype(bool)
+    egger = bodies["egger_p"].astype(float) < RULE.egger_alpha
+    notes.add(reported, code("publication_bias_reported"))
+    notes.add(~reported & egger, _fmt(bodies["egger_p"], "publication_bias_egger",
+                                      bodies["egger_p"].fillna(1)))  # fmt: skip
+    out["publication_bias"] = -(reported | egger).astype(int)
+
+
+def _cap(level: pd.Series, cap: str, mask: pd.Series) -> pd.Series:
+    return level.where(~mask, np.minimum(level, CERTAINTY.index(cap)))
+
+
+def rate_bodies(bodies: pd.DataFrame, judged: pd.DataFrame) -> pd.DataFrame:
+    """Certainty of every body (indexed by ``body_id``).
+
+    Parameters
+    ----------
+    bodies : pandas.DataFrame
+        One row per body: ``stated`` (a certainty or NA), ``stated_reasons``,
+        ``start_level``, ``start_code``, ``no_comparison_code``, ``basis``,
+        ``effect_measure``, ``estimate``, ``ci_low``, ``ci_high``, ``n_studies``,
+        ``n_participants``, ``events``, ``baseline_risk``, ``i2_percent``,
+        ``split_directions``, ``mixed_direction``, ``indirect``, ``surrogate``,
+        ``mid``, ``egger_p``, ``publication_bias_detected``, ``network``,
+        ``estimable``.
+    judged : pandas.DataFrame
+        ``body_id``, ``weight``, ``judgement`` (risk of bias, NA where none).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The domain columns (Int64; NA for stated ratings but indirectness),
+        ``certainty``, ``certainty_basis``, ``start_level`` and ``footnotes``.
+    """
+    idx = bodies.index
+    out = pd.DataFrame(index=idx)
+    notes = Codes(idx)
+    stated = bodies["stated"].notna()
+    notes.add(stated, _fmt(bodies["stated"], "stated_rating", bodies["stated"].fillna("")))
+    sr = bodies["stated_reasons"]
+    notes.add(stated & sr.notna(), _fmt(sr, "stated_reasons", sr.fillna("").str.replace(";", ", ")))
+    notes.add(~stated & bodies["start_code"].notna(), bodies["start_code"])
+    _rob(bodies, judged, out, notes)
+    _inconsistency(bodies, out, notes)
+    _indirectness(bodies, out, notes)
+    _imprecision(bodies, out, notes)
+    _publication_bias(bodies, out, notes)
+    rule_level = bodies["start_level"].map(CERTAINTY.index) + out[list(DOMAINS)].sum(axis=1)
+    # stated: kept, less one level for a population the source did not rate down for
+    pop_extra = stated & bodies["indirect"] & ~sr.fillna("").str.contains("indirectness")
+    stated_level = bodies["stated"].map(lambda c: CERTAINTY.index(c) if isinstance(c, str) else 0)
+    level = pd.Series(np.where(stated, stated_level - pop_extra.astype(int), rule_level), index=idx)
+    level = level.clip(lower=0).astype(int)
+    unest = ~bodies["estimable"]
+    notes.add(unest, code("not_estimable", RULE.not_estimable_cap))
+    level = _cap(level, RULE.not_estimable_cap, unest)
+    net = ~stated & bodies["network"]
+    notes.add(net, code("network_capped"))
+    level = _cap(level, RULE.network_cap, net)
+    out["certainty"] = [CERTAINTY[i] for i in level]
+    out["certainty_basis"] = np.where(stated, "stated", "calcidata_rule")
+    out["start_level"] = bodies["start_level"].where(~stated)
+    for d in DOMAINS:
+        keep = ~stated | ((d == "indirectness") & pop_extra)
+        out[d] = out[d].where(keep).astype("Int64")
+    codes = notes.joined()
+    # a stated rating keeps its own reasons: drop the rule's domain codes, keep remarks
+    out["footnotes"] = codes
+    if stated.any():
+        out.loc[stated, "footnotes"] = _stated_only(codes[stated], pop_extra[stated])
+    return out
+
+
+_STATED_KEEP = ("stated_rating", "stated_reasons", "not_estimable", "no_i2_reported")
+
+
+def _stated_only(codes: pd.Series, pop_extra: pd.Series) -> pd.Series:
+    """For stated ratings: only the stated codes, the population flag and remarks."""
+    keep = []
+    for text, pop in zip(codes, pop_extra, strict=True):
+        parts = [c for c in text.split(";") if c.split(":", 1)[0] in _STATED_KEEP]
+        if pop:
+            parts.append("indirect_population")
+        keep.append(";".join(parts))
+    return pd.Series(keep, index=codes.index, dtype=object)
+
+
+__all__ = ["DOMAINS", "egger_pvalue", "rate_bodies", "start_level"]

@@ -1,10 +1,11 @@
 """The meta-analyses behind pooled bodies of evidence, rebuilt for forest plots.
 
-For each body of :func:`calcidata.synthesis.profile.evidence_profile` with
-``basis == "pooled"``, the studies behind the estimate (its ``evidence_ids``)
-are pooled again exactly as the profile pools them (:func:`calcidata.meta.pool`,
-REML with Hartung-Knapp), so the forest plot shows the same numbers as the
-summary of findings.
+For each body of :func:`calcidata.synthesis.result.evidence_profile` with
+``basis == "pooled"``, the studies behind the estimate are pooled again with
+:func:`calcidata.meta.pool` exactly as the profile pools them (REML; the
+Hartung-Knapp interval from three studies, a normal interval for two), so the
+forest plot shows the same numbers as the summary of findings. Read from the
+one :class:`~calcidata.synthesis.result.Synthesis` of the condition.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from typing import NamedTuple
 
 from calcidata.analysis.citations import citation_labels
 from calcidata.synthesis import meta
-from calcidata.synthesis.profile import KEYS, body_items
-from calcidata.synthesis.sof import selected_profile
+from calcidata.synthesis.profile import KEYS
+from calcidata.synthesis.rule import RULE
 
 
 class PooledBody(NamedTuple):
@@ -28,50 +29,25 @@ class PooledBody(NamedTuple):
     treatment: str
 
 
-def pooled_bodies(
-    tables, condition_id: str, treatment_ids=None, *, outcome=None
-) -> list[PooledBody]:
-    """The meta-analysis of every pooled body of a condition, in the profile's order.
-
-    Parameters
-    ----------
-    tables : calcidata.Tables
-        The loaded tables.
-    condition_id : str
-        The condition (with its narrower conditions).
-    treatment_ids : sequence of str, optional
-        Only these treatments (default: all).
-    outcome : str, optional
-        Only this outcome domain (default: all).
-
-    Returns
-    -------
-    list of PooledBody
-        ``result`` is on the scale of pooling (logs for ratios, as
-        :func:`calcidata.display.forest` expects with ``measure``); ``labels``
-        are the studies' citation labels. Empty when nothing was pooled.
-
-    Raises
-    ------
-    calcidata.errors.ParameterError
-        ``condition_id`` is not a condition of the tables, or ``outcome``
-        is not an outcome domain.
-    """
-    profile = selected_profile(tables, condition_id, treatment_ids, outcome=outcome)
+def pooled_from(synthesis) -> list[PooledBody]:
+    """Every pooled body of a synthesis, in the profile's order."""
+    profile = synthesis.profile
     profile = profile[profile["basis"] == "pooled"]
     if profile.empty:
         return []
-    items = body_items(tables, condition_id)
+    tables = synthesis.tables
     labels = citation_labels(tables.sources)
     names = dict(zip(tables.treatments["treatment_id"], tables.treatments["name"], strict=True))
+    behind = synthesis.behind
     out = []
     for row in profile.to_dict("records"):
-        mask = items["item_id"].isin(str(row["evidence_ids"]).split(";"))
-        for k in KEYS:
-            mask &= items[k].astype(str) == str(row[k])
-        behind = items[mask & items["yi"].notna()].sort_values("study_id")
-        result = meta.pool(behind["yi"], behind["vi"], method="REML", test="knha")
-        studies = tuple(behind["study_id"].astype(str))
+        ids = set(str(row["evidence_ids"]).split(";"))
+        rows = behind[behind["item_id"].isin(ids) & behind["yi"].notna()]
+        rows = rows[rows["comparison_id"] == row["comparison_id"]].sort_values("study_id")
+        rows = rows.drop_duplicates("study_id")
+        test = "knha" if len(rows) >= RULE.hksj_min_studies else "z"
+        result = meta.pool(rows["yi"], rows["vi"], method="REML", test=test)
+        studies = tuple(rows["study_id"].astype(str))
         out.append(
             PooledBody(
                 keys={k: row[k] for k in KEYS},
@@ -85,4 +61,4 @@ def pooled_bodies(
     return out
 
 
-__all__ = ["PooledBody", "pooled_bodies"]
+__all__ = ["PooledBody", "pooled_from"]

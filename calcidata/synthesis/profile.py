@@ -1,38 +1,57 @@
-"""Evidence profiles: bodies of evidence, their estimates and their certainty.
+"""Evidence profiles: bodies of evidence, their estimates, certainty and absolute effects.
 
-A *body of evidence* is one condition (with its narrower conditions) x
-treatment x comparator group x outcome domain x effect measure x timepoint
-band (the groups and bands are in :mod:`calcidata.synthesis.bodies`). With
-``condition_id`` given, every result about that condition or a narrower one
-joins the body of that condition; without it, each result stays with its own
-condition. Every evidence row and every study_outcomes row belongs to exactly
-one body: nothing is dropped.
+A *body of evidence* is one condition (with its narrower conditions) x one
+comparison x one outcome definition x one timepoint band (the groups and bands
+are in :mod:`calcidata.synthesis.bodies`). With ``condition_id`` given, every
+result about that condition or a narrower one joins the body of that
+condition; without it, each result stays with its own condition. Every
+evidence row and every study_outcomes row belongs to exactly one body.
+
+How results meet in a body
+--------------------------
+* **Comparison**: the treatment against the comparator's treatment id
+  (``comparator_id``, or a comparator text that names a treatment), else
+  against its comparator group. A reverse comparison (B vs A beside A vs B) is
+  turned round into the one with more results (a tie: the first id
+  alphabetically as intervention): ratios are inverted (1/RR, the CI's bounds
+  swapped), differences negated, arms swapped. Placebo, sham, no treatment and
+  usual care are always the comparator.
+* **Outcome definition**: ``outcome_id``; a result not yet mapped to one is
+  its own definition (its outcome text), so two definitions never meet.
+* **Within-arm results** (a proportion or a mean change in one arm, or a
+  comparator that is no comparison group) are never a comparison's effect:
+  they form bodies of their own (``within_arm``), shown apart.
+* **Trials inside a review**: a trial that a review in the same body includes
+  (``review_studies``) is the review's constituent (``constituent_ids``), not
+  an estimate beside it; the treatment hierarchy is respected (a trial of
+  ``eswt_focused_high_energy`` that a review of ``eswt`` includes joins the
+  review's body).
 
 Where the estimate comes from (``basis``)
 -----------------------------------------
-1. ``review``: the result of the best systematic review in the body that
-   reports an estimate (measure other than ``other``): highest design level,
-   then most participants, then most recent, then the broadest condition.
-   Nothing is pooled beside it (so a trial the review includes is never counted
-   twice) and two reviews are never pooled together; the other sources of the
-   body are listed in ``other_source_ids``.
-2. ``pooled``: without such a review, calcidata pools two or more independent
-   primary studies with :func:`calcidata.meta.pool` (REML, Hartung-Knapp
-   ``test="knha"``). Inputs: ``study_outcomes`` arm numbers (RR from counts;
-   MD from means and SDs, SMD when the body's continuous outcomes are on
-   different scales, i.e. worded differently) and evidence rows of single
-   studies with an estimate and a 95% CI (SE recovered from the CI, on the log
-   scale for ratios). One result per study (same ``study_id``): arm numbers
-   first, then the largest. Within-group measures (proportion, mean change)
-   and ``other`` are never pooled; studies with no event in either arm carry
-   no information on a ratio and are left out of the pool.
+1. ``review``: the best systematic review in the body with a comparative
+   estimate: highest design level, then most participants, then most recent,
+   then the broadest condition. Nothing is pooled beside it, and two reviews
+   are never pooled together; the other sources of the body are listed in
+   ``other_source_ids``.
+2. ``pooled``: without such a review, calcidata pools two or more
+   independent primary studies of one measure (REML; with three or more
+   studies the Hartung-Knapp-Sidik-Jonkman interval, with two a normal (Wald)
+   interval, following Bender et al. 2018: Knapp-Hartung has very low power
+   with very few studies). Inputs: arm numbers (RR from counts, MD from
+   means, SDs and sizes) and single studies' estimates with a 95% CI (SE from
+   the CI, on the log scale for ratios). One result per study: arm numbers
+   first, then the largest. Studies with no event in either arm carry no
+   information on a ratio and are left out.
 3. ``single_study``: exactly one study reports an estimate.
-4. ``no_estimate``: otherwise; the body is rated on its best review, else on
-   its primary studies, else on its best other source.
+4. ``no_estimate``: otherwise; the body is rated on its best review, else its
+   primary studies, else its best other source, and is "not estimable".
 
-Estimates and intervals are on the scale readers see (ratios as ratios).
-The certainty rule is in :mod:`calcidata.synthesis.certainty`; ``strength`` is
-the best row strength in the body (:mod:`calcidata.analysis.strength`).
+Estimates and intervals are on the scale readers see (ratios as ratios). The
+certainty rule is in :mod:`calcidata.synthesis.certainty`; absolute effects
+and the plain-language statement in :mod:`calcidata.synthesis.absolute`;
+``strength`` is the best row strength in the body
+(:mod:`calcidata.analysis.strength`).
 """
 
 from __future__ import annotations
@@ -41,344 +60,270 @@ import numpy as np
 import pandas as pd
 
 from calcidata.analysis.conditions import condition_order
-from calcidata.analysis.selection import subtree
-from calcidata.analysis.strength import design_level, row_strength
-from calcidata.errors import ParameterError
+from calcidata.schemas.effect_measures import MEASURES
 from calcidata.schemas.vocabularies import (
     CERTAINTY,
     EFFECT_MEASURES,
-    NON_STUDY_DESIGNS,
+    IMPORTANCE,
     OUTCOME_DOMAINS,
     REVIEW_DESIGNS,
     STRENGTH,
     category_dtype,
 )
-from calcidata.synthesis import certainty as grade
-from calcidata.synthesis._profile_estimate import BASES, Estimate, estimate_body, study_effects
-from calcidata.synthesis.bodies import comparator_groups, timepoint_bands, timepoint_rank
-from calcidata.tables.hierarchy import depth, parents_of
+from calcidata.synthesis import absolute, footnotes
+from calcidata.synthesis.bodies import timepoint_rank
+from calcidata.synthesis.certainty import DOMAINS, rate_bodies, start_level
+from calcidata.synthesis.estimate import BASES, estimate_bodies, study_effects
+from calcidata.synthesis.items import body_items
+from calcidata.synthesis.judgements import judged
+from calcidata.tables.hierarchy import ancestors, parents_of
 
-#: Keys of a body of evidence, in column order.
-KEYS = [
-    "condition_id",
-    "treatment_id",
-    "comparator",
-    "outcome_domain",
-    "effect_measure",
-    "timepoint",
-]
-#: The estimate of a body: its size, the pooled (or single) estimate and how it was got.
+#: Keys of today's profile (names fixed), in column order.
+KEYS = ["condition_id", "treatment_id", "comparator", "outcome_domain", "effect_measure",
+        "timepoint"]  # fmt: skip
 ESTIMATE_COLUMNS = ["n_studies", "n_participants", "estimate", "ci_low", "ci_high", "basis"]
+ADDED = [
+    "comparison_id", "comparator_id", "outcome_id", "outcome_name", "importance", "instrument",
+    "scale_min", "scale_max", "higher_is_better", "mid", "surrogate", "timepoint_band",
+    "within_arm", "network", "baseline_risk", "baseline_basis", "baseline_studies",
+    "comparator_mean", "abs_effect",
+    "abs_ci_low", "abs_ci_high", "abs_unit", "statement", "statement_code", "footnotes",
+    "constituent_ids",
+]  # fmt: skip
 COLUMNS = [
-    *KEYS,
-    *ESTIMATE_COLUMNS,
-    "source_ids",
-    "certainty",
-    "certainty_basis",
-    *grade.DOMAINS,
-    "reasons",
-    "notes",
-    "strength",
-    "i2_percent",
-    "evidence_ids",
-    "other_source_ids",
-    "start_level",
-]
-_ROB_ORDER = ("low", "unclear", "some_concerns", "high")
-_NO_COMPARISON = "no comparison group"
+    *KEYS, *ESTIMATE_COLUMNS, "source_ids", "certainty", "certainty_basis", *DOMAINS,
+    "reasons", "notes", "strength", "i2_percent", "evidence_ids", "other_source_ids",
+    "start_level", *ADDED,
+]  # fmt: skip
+#: Footnote codes that are remarks, not reasons for rating down.
+NOTE_CODES = ("single_study", "no_i2_reported", "mid_not_known",
+              "stated_rating", "stated_reasons", "start_low_nonrandomised",
+              "start_low_design_unknown", "not_estimable", "network_capped", "within_arm",
+              "pooled_k2")  # fmt: skip
+_KIND = {k: m.kind for k, m in MEASURES.items()}
+_FAVOURS = ("favours_treatment", "favours_comparator")
 
 
-def _hierarchy(tables) -> tuple[list[str], dict[str, int]]:
-    """Every condition in hierarchy order (roots by name, then subtrees) and its depth."""
+def _ids(values: pd.Series, by: pd.Series) -> pd.Series:
+    """``;``-joined sorted distinct strings per group, vectorised by position in the group."""
+    frame = pd.DataFrame({"g": by.to_numpy(), "v": values.to_numpy(dtype=object)})
+    frame = frame.drop_duplicates().sort_values(["g", "v"])
+    codes, groups = pd.factorize(frame["g"].to_numpy(), sort=False)
+    text = frame["v"].to_numpy(dtype=object)
+    pos = frame.groupby("g", sort=False).cumcount().to_numpy()
+    out = np.full(len(groups), "", dtype=object)
+    for k in range(int(pos.max()) + 1 if len(pos) else 0):
+        at = pos == k
+        rows = codes[at]
+        out[rows] = text[at] if k == 0 else out[rows] + ";" + text[at]
+    return pd.Series(out, index=groups, dtype=object)
+
+
+def _importance(tables, bodies: pd.DataFrame) -> pd.Series:
+    """GRADE importance from condition_outcomes (nearest condition up the hierarchy)."""
+    co = tables.condition_outcomes
+    table = {(str(c), str(o)): str(i) for c, o, i in
+             zip(co["condition_id"], co["outcome_id"], co["importance"], strict=True)}  # fmt: skip
     parents = parents_of(tables.conditions, "condition_id")
-    order = condition_order(tables)
-    return order, {c: depth(parents, c) for c in order}
-
-
-def _column(frame: pd.DataFrame, column: str) -> dict:
-    """``{id: value}`` of a table keyed by its first column."""
-    return dict(zip(frame.iloc[:, 0].astype(str), frame[column].astype(object), strict=True))
-
-
-def _item_keys(rows: pd.DataFrame, id_column: str, kind: str, effect_measure) -> dict:
-    """The first columns of an item (evidence or arms row): its id, kind and body keys."""
-    return {
-        "item_id": rows[id_column].astype(str),
-        "kind": kind,
-        "row_condition": rows["condition_id"].astype(str),
-        "treatment_id": rows["treatment_id"].astype(str),
-        "comparator": comparator_groups(rows["comparator"]),
-        "outcome_domain": rows["outcome_domain"].astype(str),
-        "effect_measure": effect_measure,
-        "timepoint": timepoint_bands(rows["timepoint"]),
-    }
-
-
-def _evidence_items(tables) -> pd.DataFrame:
-    ev = tables.evidence
-    num = {c: pd.to_numeric(ev[c], errors="coerce").astype(float) for c in ("estimate", "ci_low")}
-    return pd.DataFrame(
-        {
-            **_item_keys(ev, "evidence_id", "evidence", ev["effect_measure"].astype(str)),
-            "outcome": ev["outcome"].astype(object),
-            "source_id": ev["source_id"].astype(str),
-            "study_id": ev["source_id"].astype(str),
-            "study_design": ev["study_design"].astype(str),
-            "pooled_design": ev["pooled_design"].astype(object),
-            "certainty": ev["certainty"].astype(object),
-            "indirect": ev["indirect"].astype("boolean").fillna(False).astype(bool),
-            "direction": ev["direction"].astype(object),
-            "risk_of_bias": ev["risk_of_bias"].astype(object),
-            "i2_percent": ev["i2_percent"].astype(float),
-            "publication_bias": ev["publication_bias"].astype(object),
-            **num,
-            "ci_high": pd.to_numeric(ev["ci_high"], errors="coerce").astype(float),
-            "n_studies": ev["n_studies"].astype(float),
-            "n_participants": ev["n_participants"].astype(float),
-            "events": np.nan,
-        }
-    )
-
-
-def _arm_items(tables) -> pd.DataFrame:
-    so = tables.study_outcomes
-    design = _column(tables.sources, "design")
-    arms = ["events_treatment", "n_treatment", "events_comparator", "n_comparator"]
-    arms += ["mean_treatment", "sd_treatment", "mean_comparator", "sd_comparator"]
-    num = {c: pd.to_numeric(so[c], errors="coerce").astype(float) for c in arms}
-    dich = so["data_type"].astype(str).eq("dichotomous").to_numpy()
-    return pd.DataFrame(
-        {
-            **_item_keys(so, "study_outcome_id", "arms", np.where(dich, "RR", "MD")),
-            "outcome": so["outcome"].astype(str).str.lower().str.strip(),
-            "source_id": so["source_id"].astype(str),
-            "study_id": so["study_id"].astype(str),
-            "study_design": so["study_id"].map(design).astype(str),
-            "indirect": False,
-            "n_studies": 1.0,
-            "n_participants": num["n_treatment"] + num["n_comparator"],
-            "events": np.where(dich, num["events_treatment"] + num["events_comparator"], np.nan),
-            **num,
-        },
-        index=so.index,
-    )
-
-
-def body_items(tables, condition_id: str | None) -> pd.DataFrame:
-    """Evidence rows and study_outcomes rows in one frame, keyed by body of evidence.
-
-    Shared by the profile, the summary of findings and the pooled forests, so all
-    three group the same rows into the same bodies.
-    """
-    order, depths = _hierarchy(tables)
-    items = pd.concat([_evidence_items(tables), _arm_items(tables)], ignore_index=True)
-    if condition_id is not None:
-        if condition_id not in depths:
-            raise ParameterError(f"unknown condition_id {condition_id!r}")
-        items = items[items["row_condition"].isin(subtree(tables, condition_id))]
-    items = items.assign(
-        condition_id=condition_id if condition_id is not None else items["row_condition"],
-        depth=items["row_condition"].map(depths),
-        year=items["source_id"].map(_column(tables.sources, "year")),
-        order=np.arange(len(items)),
-    )
-    # Continuous arm rows worded differently within one body are on different scales: SMD.
-    cont = (items["kind"] == "arms") & (items["effect_measure"] == "MD")
-    scales = items[cont].groupby([k for k in KEYS if k != "effect_measure"])["outcome"]
-    smd = scales.transform("nunique") > 1
-    items.loc[smd[smd].index, "effect_measure"] = "SMD"
-    for c in ("pooled_design", "certainty", "direction", "risk_of_bias", "publication_bias"):
-        items[c] = items[c].astype(object).where(items[c].notna(), None)
-    primary = ~items["study_design"].isin([*REVIEW_DESIGNS, *NON_STUDY_DESIGNS])
-    items.loc[primary, "n_studies"] = items.loc[primary, "n_studies"].fillna(1.0)
-    items["level"] = [STRENGTH.index(x) for x in design_level(items)]
-    return study_effects(items.reset_index(drop=True))
-
-
-def _judgements(behind: pd.DataFrame, review_studies: pd.DataFrame) -> list[str | None]:
-    """Risk-of-bias judgement behind each item: its own, else its review's (worst)."""
-    rs = review_studies.assign(rob=review_studies["risk_of_bias"].astype(object))
-    rs = rs[rs["rob"].notna()]
-    worst = rs.groupby("study_id")["rob"].agg(lambda s: max(s, key=_ROB_ORDER.index))
     out = []
-    for item, rob in zip(behind["study_id"], behind["risk_of_bias"], strict=True):
-        out.append(rob if isinstance(rob, str) else worst.get(item))
-    if len(behind) == 1 and out[0] is None and behind["study_design"].iloc[0] in REVIEW_DESIGNS:
-        return list(rs.loc[rs["review_id"] == behind["study_id"].iloc[0], "rob"]) or [None]
-    return out
+    if not table:
+        harm = bodies["outcome_domain"].astype(object).eq("adverse_events")
+        return pd.Series(np.where(harm, "critical", None), index=bodies.index, dtype=object)
+    for cond, oid, domain in zip(bodies["condition_id"].to_numpy(dtype=object),
+                                 bodies["outcome_id"].to_numpy(dtype=object),
+                                 bodies["outcome_domain"].to_numpy(dtype=object),
+                                 strict=True):  # fmt: skip
+        found = None
+        if isinstance(oid, str):
+            for c in [cond, *ancestors(parents, cond)]:
+                if (c, oid) in table:
+                    found = table[(c, oid)]
+                    break
+        if found is None and domain == "adverse_events":
+            found = "critical"  # harms are critical unless a source says otherwise
+        out.append(found)
+    return pd.Series(out, index=bodies.index, dtype=object)
 
 
-def _ratings(body: pd.DataFrame, est: Estimate, review_studies: pd.DataFrame) -> dict:
-    behind, measure = est.behind, str(body["effect_measure"].iloc[0])
-    starts = [
-        grade.start_level(d, p)
-        for d, p in zip(behind["study_design"], behind["pooled_design"], strict=True)
+def _body_facts(items: pd.DataFrame, behind: pd.DataFrame, est: pd.DataFrame, tables):
+    """Everything the rule and the frame need per body (one row per body_id)."""
+    keys = ["condition_id", "treatment_id", "comparator", "comparison_id", "comparator_id",
+            "outcome_id", "outcome_key", "outcome_domain", "timepoint", "within_arm"]  # fmt: skip
+    first = items[["body_id", *keys]].drop_duplicates("body_id").set_index("body_id")
+    b = est.join(first)
+    design = behind["study_design"].astype(object).fillna("")
+    pooled = behind["pooled_design"].astype(object).fillna("")
+    index, uniques = pd.factorize((design + "|" + pooled).to_numpy(dtype=object))
+    starts = [start_level(*(x or None for x in u.split("|"))) for u in uniques]
+    bh = behind.assign(_start=np.asarray([s for s, _ in starts], dtype=object)[index],
+                       _code=np.asarray([c for _, c in starts], dtype=object)[index])  # fmt: skip
+    bg = bh.groupby("body_id")
+    low = bh["_start"].eq("low").groupby(bh["body_id"]).any()
+    b["start_level"] = np.where(low.reindex(b.index), "low", "high")
+    unknown = bh["study_design"].isin(REVIEW_DESIGNS) & ~bh["pooled_design"].isin(
+        ["rct", "observational", "case_series", "mixed"]
+    )
+    unknown = unknown.groupby(bh["body_id"]).any().reindex(b.index).fillna(False)
+    b["start_code"] = np.where(b["start_level"].eq("low"), np.where(
+        unknown, "start_low_design_unknown", "start_low_nonrandomised"), None)  # fmt: skip
+    b["no_comparison_code"] = bg["_code"].first().reindex(b.index)
+    one = bg.size().eq(1).reindex(b.index)
+    b["stated"] = bg["certainty"].first().where(one).reindex(b.index)
+    b["stated_reasons"] = bg["certainty_reasons"].first().where(one).reindex(b.index)
+    b["indirect"] = bg["indirect"].any().reindex(b.index).fillna(False).astype(bool)
+    b["network"] = bg["network"].any().reindex(b.index).fillna(False).astype(bool)
+    mixed = bh["direction"].astype(object).eq("mixed").groupby(bh["body_id"]).any()
+    b["mixed_direction"] = mixed.reindex(b.index).fillna(False).astype(bool)
+    detected = bh["publication_bias"].astype(object).eq("detected").groupby(bh["body_id"]).any()
+    b["publication_bias_detected"] = detected.reindex(b.index).fillna(False).astype(bool)
+    direction = bg["direction"].first().where(one & b["basis"].isin(["review", "single_study"]))
+    b["direction"] = direction.reindex(b.index)
+    # outcomes table
+    oc = tables.outcomes.set_index("outcome_id")
+    for c in ("name", "instrument", "scale_min", "scale_max", "higher_is_better", "mid",
+              "surrogate"):  # fmt: skip
+        b["outcome_name" if c == "name" else c] = b["outcome_id"].map(oc[c].astype(object))
+    for c in ("scale_min", "scale_max", "mid"):
+        b[c] = pd.to_numeric(b[c], errors="coerce").astype(float)
+    b["importance"] = _importance(tables, b)
+    # baseline and comparator arms
+    arms = absolute.control_arms(items).reindex(b.index)
+    stated_risk = bg["control_risk"].first().reindex(b.index)
+    dich = b["effect_measure"].map(lambda m: MEASURES[m].outcome_type == "dichotomous")
+    b["baseline_risk"] = stated_risk.where(stated_risk.notna(), arms["arm_risk"]).where(dich)
+    b["baseline_basis"] = np.where(
+        stated_risk.notna(), "stated", np.where(arms["arm_risk"].notna(), "control_arms", None)
+    )
+    b.loc[~dich, "baseline_basis"] = None
+    b["baseline_studies"] = arms["arm_studies"].where(b["baseline_basis"].eq("control_arms"))
+    b["comparator_mean"] = arms["comparator_mean"].where(~dich)
+    b["comparator_sd"] = arms["comparator_sd"]
+    b["ratio_inverted"] = absolute.inverted(b["outcome_domain"], b["effect_measure"], b["estimate"],
+                                    b["direction"]).astype(bool)  # fmt: skip
+    b["estimable"] = (b["basis"].ne("no_estimate") & b["estimate"].notna() & ~b["within_arm"]
+                      & b["effect_measure"].map(_KIND).isin(["ratio", "difference"]))  # fmt: skip
+    # ids
+    b["evidence_ids"] = _ids(behind["item_id"], behind["body_id"]).reindex(b.index)
+    src = pd.concat(
+        [
+            behind[["body_id", "source_id"]],
+            behind[["body_id", "study_id"]].rename(columns={"study_id": "source_id"}),
+        ]
+    )
+    b["source_ids"] = _ids(src["source_id"], src["body_id"]).reindex(b.index)
+    cons = items.loc[items["in_review"].notna(), ["body_id", "study_id", "in_review"]]
+    cons = cons[
+        cons["in_review"].astype(str).eq(b["review_id"].reindex(cons["body_id"]).to_numpy())
     ]
-    start = grade.RANDOMISED if all(s == grade.RANDOMISED for s, _ in starts) else "low"
-    uncontrolled = next((r for _, r in starts if r), None) if all(r for _, r in starts) else None
-    if uncontrolled is None and body["comparator"].iloc[0] == _NO_COMPARISON:
-        uncontrolled = grade.footnote("risk_of_bias", "no comparison group")
-    judgements = _judgements(behind, review_studies)
-    weights = est.weights if len(est.weights) == len(judgements) else None
-    n = est.n_studies if pd.notna(est.n_studies) else (2 if est.basis == "review" else len(behind))
-    one = len(behind) == 1
-    lo = est.ci_low if est.basis != "no_estimate" or not one else behind["ci_low"].iloc[0]
-    hi = est.ci_high if est.basis != "no_estimate" or not one else behind["ci_high"].iloc[0]
-    ratings = {
-        "risk_of_bias": grade.rate_risk_of_bias(judgements, weights, uncontrolled=uncontrolled),
-        "inconsistency": grade.rate_inconsistency(
-            None if pd.isna(est.i2_percent) else float(est.i2_percent),
-            est.directions,
-            n_studies=int(n),
-        ),
-        "indirectness": grade.rate_indirectness(bool(behind["indirect"].any())),
-        "imprecision": grade.rate_imprecision(
-            measure,
-            None if pd.isna(lo) else float(lo),
-            None if pd.isna(hi) else float(hi),
-            participants=None if pd.isna(est.n_participants) else float(est.n_participants),
-            events=None if pd.isna(est.events) else float(est.events),
-        ),
-        "publication_bias": grade.rate_publication_bias(
-            list(behind["publication_bias"]), egger_p=est.egger_p
-        ),
-    }
-    return {"start": start, "ratings": ratings}
-
-
-def _stated(est: Estimate) -> str | None:
-    behind = est.behind
-    if est.basis == "pooled" or len(behind) != 1 or behind["kind"].iloc[0] != "evidence":
-        return None
-    value = behind["certainty"].iloc[0]
-    return value if isinstance(value, str) else None
-
-
-def _ids(values) -> str:
-    return ";".join(sorted({str(v) for v in values}))
-
-
-def _profile_row(body: pd.DataFrame, review_studies: pd.DataFrame) -> dict:
-    est = estimate_body(body)
-    behind = est.behind
-    behind_sources = set(behind["source_id"]) | set(behind["study_id"])
-    all_sources = set(body["source_id"]) | set(body["study_id"])
-    row = {k: body[k].iloc[0] for k in KEYS}
-    row |= {
-        "n_studies": est.n_studies,
-        "n_participants": est.n_participants,
-        "estimate": est.estimate,
-        "ci_low": est.ci_low,
-        "ci_high": est.ci_high,
-        "basis": est.basis,
-        "source_ids": _ids(behind_sources),
-        "i2_percent": est.i2_percent,
-        "evidence_ids": _ids(behind["item_id"]),
-        "other_source_ids": _ids(all_sources - behind_sources),
-        "strength": STRENGTH[int(row_strength(body).cat.codes.max())],
-    }
-    stated = _stated(est)
-    if stated is not None:
-        empty = dict.fromkeys(grade.DOMAINS, pd.NA)
-        return (
-            row
-            | empty
-            | {
-                "certainty": stated,
-                "certainty_basis": "stated",
-                "reasons": "",
-                "notes": "",
-                "start_level": pd.NA,
-            }
-        )
-    rated = _ratings(body, est, review_studies)
-    ratings = rated["ratings"]
-    return (
-        row
-        | {d: ratings[d].down for d in grade.DOMAINS}
-        | {
-            "certainty": grade.rate(rated["start"], ratings),
-            "certainty_basis": "calcidata_rule",
-            "reasons": grade.reasons(ratings),
-            "notes": grade.notes(ratings),
-            "start_level": rated["start"],
-        }
+    b["constituent_ids"] = _ids(cons["study_id"], cons["body_id"]).reindex(b.index).fillna("")
+    allsrc = pd.concat(
+        [
+            items[["body_id", "source_id"]],
+            items[["body_id", "study_id"]].rename(columns={"study_id": "source_id"}),
+        ]
     )
+    allsrc = allsrc.merge(src.drop_duplicates(), how="left", indicator=True)
+    allsrc = allsrc[allsrc["_merge"].eq("left_only")]
+    pairs = pd.MultiIndex.from_arrays([cons["body_id"], cons["study_id"].astype(str)])
+    here = pd.MultiIndex.from_arrays([allsrc["body_id"], allsrc["source_id"].astype(str)])
+    allsrc = allsrc[~here.isin(pairs)]
+    b["other_source_ids"] = _ids(allsrc["source_id"], allsrc["body_id"]).reindex(b.index).fillna("")
+    b["strength"] = items.groupby("body_id")["strength_code"].max().reindex(b.index)
+    names = dict(zip(tables.treatments["treatment_id"], tables.treatments["name"], strict=True))
+    b["treatment_name"] = b["treatment_id"].map(names).fillna(b["treatment_id"])
+    text = bg["outcome"].first().reindex(b.index).astype(object)
+    b["outcome_words"] = (
+        b["outcome_name"]
+        .where(b["outcome_name"].notna(), text)
+        .where(lambda s: s.notna(), b["outcome_domain"].str.replace("_", " "))
+        .astype(str)
+        .str.lower()
+    )
+    return b
 
 
-def _typed(rows: list[dict], tables) -> pd.DataFrame:
-    out = pd.DataFrame(rows, columns=COLUMNS)
+def _words(codes: pd.Series, notes: bool) -> pd.Series:
+    """The footnotes in words (reasons, or with ``notes`` the remarks), once per distinct cell."""
+    index, uniques = pd.factorize(codes.to_numpy(dtype=object))
+    out = []
+    for text in uniques:
+        parts = footnotes.split(text)
+        keep = [p for p in parts if (p.split(":", 1)[0] in NOTE_CODES) == notes]
+        out.append("; ".join(footnotes.words(p) for p in keep))
+    return pd.Series(np.asarray(out, dtype=object)[index], index=codes.index, dtype="string")
+
+
+def compute(tables, condition_id: str | None = None):
+    """The profile frame and the items behind it (:func:`evidence_profile` without sorting)."""
+    items = study_effects(body_items(tables, condition_id))
+    est, behind = estimate_bodies(items)
+    b = _body_facts(items, behind, est, tables)
+    rated = rate_bodies(b, judged(behind, tables))
+    extra = np.where(b["within_arm"], "within_arm", "")
+    k2 = np.where(b["k_pooled"].eq(2), "pooled_k2", "")
+    codes = [
+        ";".join(x for x in (r, e, k) if x)
+        for r, e, k in zip(rated["footnotes"], extra, k2, strict=True)
+    ]
+    rated["footnotes"] = codes
+    b = b.join(rated.drop(columns="start_level"))
+    b["start_level"] = rated["start_level"]
+    b = b.join(absolute.absolute_effects(b)).join(absolute.statements(b))
+    b["reasons"], b["notes"] = _words(b["footnotes"], False), _words(b["footnotes"], True)
+    b["timepoint_band"] = b["timepoint"]
+    return _typed(b, tables), items, behind
+
+
+def _typed(b: pd.DataFrame, tables) -> pd.DataFrame:
     order = condition_order(tables)
-    names = _column(tables.treatments, "name")
-    out = out.assign(
-        _c=out["condition_id"].map({c: i for i, c in enumerate(order)}),
-        _t=out["treatment_id"].map(names).fillna(out["treatment_id"]).str.lower(),
-        _o=out["outcome_domain"].map(OUTCOME_DOMAINS.index),
-        _m=out["effect_measure"].map(EFFECT_MEASURES.index),
-        _p=out["timepoint"].map(timepoint_rank),
+    names = dict(zip(tables.treatments["treatment_id"], tables.treatments["name"], strict=True))
+    out = b.assign(
+        _c=b["condition_id"].map({c: i for i, c in enumerate(order)}),
+        _t=b["treatment_id"].map(names).fillna(b["treatment_id"]).str.lower(),
+        _o=b["outcome_domain"].map(OUTCOME_DOMAINS.index),
+        _m=b["effect_measure"].map(EFFECT_MEASURES.index),
+        _p=b["timepoint"].map(timepoint_rank),
     )
-    out = out.sort_values(["_c", "_t", "treatment_id", "_o", "comparator", "_m", "_p", "timepoint"])
-    out = out.drop(columns=["_c", "_t", "_o", "_m", "_p"]).reset_index(drop=True)
-    for c in ("condition_id", "treatment_id", "comparator", "timepoint", "source_ids"):
-        out[c] = out[c].astype("string")
-    strings = ("reasons", "notes", "evidence_ids", "other_source_ids", "certainty_basis")
-    for c in (*strings, "start_level"):
+    out = out.sort_values(["_c", "_t", "treatment_id", "_o", "comparator", "_m", "_p", "timepoint",
+                           "outcome_key"])  # fmt: skip
+    out = out.reset_index(drop=True)
+    # today's text columns keep their "string" dtype; the added ones are plain objects
+    strings = ("condition_id", "treatment_id", "comparator", "timepoint", "source_ids",
+               "reasons", "notes", "evidence_ids", "other_source_ids", "certainty_basis",
+               "start_level")  # fmt: skip
+    for c in strings:
         out[c] = out[c].astype("string")
     out["outcome_domain"] = out["outcome_domain"].astype(category_dtype(OUTCOME_DOMAINS, False))
     out["effect_measure"] = out["effect_measure"].astype(category_dtype(EFFECT_MEASURES, False))
     out["basis"] = out["basis"].astype(category_dtype(BASES, False))
     out["certainty"] = out["certainty"].astype(category_dtype(CERTAINTY))
-    out["strength"] = out["strength"].astype(category_dtype(STRENGTH))
-    for c in ("n_studies", "n_participants", *grade.DOMAINS):
+    out["importance"] = out["importance"].astype(category_dtype(IMPORTANCE))
+    out["strength"] = pd.Categorical.from_codes(
+        out["strength"].astype(int), categories=list(STRENGTH), ordered=True
+    )
+    for c in ("n_studies", "n_participants", "baseline_studies", *DOMAINS):
         out[c] = pd.to_numeric(out[c], errors="coerce").round().astype("Int64")
-    for c in ("estimate", "ci_low", "ci_high", "i2_percent"):
+    floats = (
+        "estimate",
+        "ci_low",
+        "ci_high",
+        "i2_percent",
+        "scale_min",
+        "scale_max",
+        "mid",
+        "baseline_risk",
+        "comparator_mean",
+        "abs_effect",
+        "abs_ci_low",
+        "abs_ci_high",
+    )
+    for c in floats:
         out[c] = pd.to_numeric(out[c], errors="coerce").astype(float)
-    return out
+    for c in ("higher_is_better", "surrogate"):
+        out[c] = out[c].astype("boolean")
+    out["within_arm"] = out["within_arm"].astype(bool)
+    out["network"] = out["network"].astype(bool)
+    return out[COLUMNS]
 
 
-def evidence_profile(tables, condition_id: str | None = None) -> pd.DataFrame:
-    """One row per body of evidence: its estimate and its certainty, with reasons.
-
-    Parameters
-    ----------
-    tables : calcidata.Tables
-        The loaded tables (not modified).
-    condition_id : str, optional
-        A condition: bodies gather its results and those of its narrower
-        conditions under this id. None: every condition, each on its own.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Keys ``condition_id, treatment_id, comparator, outcome_domain,
-        effect_measure, timepoint``; ``n_studies``, ``n_participants`` (Int64);
-        ``estimate``, ``ci_low``, ``ci_high`` (float, ratios on their natural
-        scale); ``basis`` (review, pooled, single_study, no_estimate);
-        ``source_ids`` (``;``-separated); ``certainty`` (ordered
-        :data:`~calcidata.schemas.vocabularies.CERTAINTY`), ``certainty_basis``
-        (stated or calcidata_rule); the domains ``risk_of_bias, inconsistency,
-        indirectness, imprecision, publication_bias`` (Int64 0, -1, -2; missing
-        when the certainty is stated); ``reasons`` (one footnote per
-        rating-down, ``"; "``-joined); ``notes`` (domains not reported or not
-        assessable); ``strength`` (best row strength, ordered); ``i2_percent``;
-        ``evidence_ids`` (evidence and study_outcomes rows behind the estimate);
-        ``other_source_ids`` (the body's other sources); ``start_level``
-        (``high`` or ``low``: where calcidata's rating starts, by design;
-        missing when the certainty is stated). Rows in condition
-        hierarchy order, then treatment name, outcome domain (vocabulary order),
-        comparator, effect measure and timepoint band.
-
-    Raises
-    ------
-    calcidata.errors.ParameterError
-        ``condition_id`` is not a condition of the tables.
-    """
-    items = body_items(tables, condition_id)
-    rows = [
-        _profile_row(body, tables.review_studies)
-        for _, body in items.groupby(KEYS, sort=False, dropna=False)
-    ]
-    return _typed(rows, tables)
-
-
-__all__ = ["COLUMNS", "KEYS", "evidence_profile"]
+__all__ = ["COLUMNS", "ESTIMATE_COLUMNS", "KEYS", "NOTE_CODES", "body_items", "compute"]

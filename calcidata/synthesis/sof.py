@@ -1,26 +1,23 @@
 """Summary of findings in GRADEpro's shape: the numbers, per body of evidence.
 
-Rows are the bodies of :func:`calcidata.synthesis.profile.evidence_profile`
-(optionally only some treatments), most important first: highest certainty,
-then most participants. The first :data:`MAIN_OUTCOMES` are ``main``; the
-others are shown under "More outcomes".
+Rows are the comparisons' bodies of :func:`calcidata.synthesis.result.evidence_profile`
+(within-arm results are not comparisons and are left out), one table per
+comparison: comparisons against placebo or sham, then no treatment or usual
+care, then active treatments (by name); inside a comparison the outcomes in
+their importance order (critical, important, then unrated), rows with an
+estimate before "not estimable" and "no studies" ones, then certainty, then
+participants. A critical outcome of the condition (``condition_outcomes``)
+with no body in a comparison is a row of its own (``statement_code``
+``no_studies``). The first :data:`MAIN_OUTCOMES` rows of each comparison are
+``main``; the others are shown under "More outcomes".
 
 Anticipated absolute effects (dichotomous outcomes, GRADE handbook 5.2.2)
 --------------------------------------------------------------------------
-*Risk with the comparator*: the control groups of the body's studies in
-``study_outcomes`` (rows with events and size of the comparator arm), pooled
-as a simple proportion ``sum(events_comparator) / sum(n_comparator)``, one arm
-per study (its largest, then the first in table order), per 1,000.
-*Risk difference with the treatment*, per 1,000, from that risk ``p``:
-
-* RR: ``p x (RR - 1)``, and the same with the CI's bounds;
-* OR: ``p x OR / (1 - p + p x OR) - p`` (the risk with the treatment implied
-  by the odds ratio, less ``p``), and the same with the CI's bounds;
-* RD: the difference itself (it needs no control risk).
-
-Other measures, or a ratio without a control risk, have no absolute effect
-(NaN; the display says "Not estimable"; for MD and SMD the display states the
-difference itself, as GRADEpro does).
+``comparator_risk_per_1000`` is the profile's ``baseline_risk`` x 1,000 and
+``risk_difference_*_per_1000`` its ``abs_effect``, ``abs_ci_low`` and
+``abs_ci_high`` (see :mod:`calcidata.synthesis.absolute`: computed on the
+probability scale, never beyond 0 or 1,000; not estimable when the risk with
+the comparator is 0).
 
 Which way a ratio points
 ------------------------
@@ -43,17 +40,20 @@ import pandas as pd
 from calcidata.errors import ParameterError
 from calcidata.schemas.vocabularies import (
     BENEFIT_EVENT_DOMAINS,
+    CERTAINTY,
     HARM_EVENT_DOMAINS,
+    IMPORTANCE,
     OUTCOME_DOMAINS,
     RATIO_MEASURES,
 )
-from calcidata.synthesis.profile import ESTIMATE_COLUMNS, KEYS, body_items, evidence_profile
+from calcidata.synthesis.absolute import PER, implied_risk
+from calcidata.synthesis.profile import ADDED, ESTIMATE_COLUMNS, KEYS
+from calcidata.tables.hierarchy import ancestors, parents_of
 
-#: Rows shown first (GRADEpro's "up to seven outcomes").
+#: Rows shown first in each comparison (GRADEpro's "up to seven outcomes").
 MAIN_OUTCOMES = 7
-#: Ratio measures with an absolute effect per 1,000.
-ABSOLUTE_MEASURES = ("RR", "OR", "RD")
-PER = 1000.0
+#: Comparator groups whose comparisons come first, in this order.
+CONTROL_ORDER = ("placebo or sham", "no treatment or usual care")
 
 COLUMNS = [
     *KEYS,
@@ -72,93 +72,38 @@ COLUMNS = [
     "start_level",
     "reasons",
     "main",
+    *[c for c in ADDED if c not in ("within_arm",)],
+    "rank_in_comparison",
 ]
 
 
 def risk_difference(measure: str, risk: float, ratio: float) -> float:
-    """Risk difference (same unit as ``risk``, a proportion) implied by a ratio.
+    """Risk difference (a proportion) implied by a ratio and the risk with the comparator.
 
-    Parameters
-    ----------
-    measure : str
-        ``"RR"`` (``risk x (ratio - 1)``), ``"OR"`` (``risk x ratio / (1 -
-        risk + risk x ratio) - risk``) or ``"RD"`` (``ratio`` is the difference
-        itself; ``risk`` is not needed); NaN for any other measure.
-    risk : float
-        Risk with the comparator, a proportion in [0, 1].
-    ratio : float
-        The ratio (or a bound of its CI), on its natural scale.
+    Computed on the probability scale (:func:`calcidata.synthesis.absolute.implied_risk`),
+    so ``risk + difference`` stays within 0 and 1. RD is its own difference.
 
-    Returns
-    -------
-    float
-        The difference in risk, treatment less comparator; NaN when unknown.
+    Examples
+    --------
+    >>> round(risk_difference("RR", 0.4, 0.5), 3)
+    -0.2
     """
     if measure == "RD":
         return float(ratio)
-    if np.isnan(risk) or np.isnan(ratio):
+    if np.isnan(risk) or np.isnan(ratio) or measure not in ("RR", "OR", "HR"):
         return float("nan")
-    if measure == "RR":
-        return risk * (ratio - 1)
-    if measure == "OR":
-        return risk * ratio / (1 - risk + risk * ratio) - risk
-    return float("nan")
-
-
-def comparator_risks(tables, condition_id: str) -> pd.DataFrame:
-    """Risk with the comparator per body, from the studies' control groups.
-
-    Parameters
-    ----------
-    tables : calcidata.Tables
-        The loaded tables.
-    condition_id : str
-        The condition (with its narrower conditions), as in ``evidence_profile``.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per body key without the effect measure (``condition_id,
-        treatment_id, comparator, outcome_domain, timepoint``), with
-        ``comparator_risk`` (a proportion), ``events`` and ``n`` (summed over
-        the studies' comparator arms) and ``studies`` (how many).
-    """
-    keys = [k for k in KEYS if k != "effect_measure"]
-    items = body_items(tables, condition_id)
-    arms = items[(items["kind"] == "arms") & items["effect_measure"].eq("RR")]
-    arms = arms[arms[["events_comparator", "n_comparator"]].notna().all(axis=1)]
-    arms = arms.sort_values(["n_comparator", "order"], ascending=[False, True])
-    arms = arms.drop_duplicates([*keys, "study_id"])
-    out = arms.groupby(keys, sort=False).agg(
-        events=("events_comparator", "sum"),
-        n=("n_comparator", "sum"),
-        studies=("study_id", "nunique"),
-    )
-    out["comparator_risk"] = out["events"] / out["n"]
-    return out.reset_index()
+    return float(implied_risk(measure, np.array([risk]), np.array([ratio]))[0] - risk)
 
 
 def ratio_inverted(domain: str, measure: str, estimate: float, direction: object) -> bool:
     """Whether a ratio lies on the other side of 1 than its stated direction implies.
 
-    Parameters
-    ----------
-    domain : str
-        The outcome domain; only domains whose events are harms or benefits
-        tell which side of 1 favours the treatment.
-    measure : str
-        The effect measure; only ratios (RR, OR, HR) can be inverted.
-    estimate : float
-        The ratio.
-    direction : str or None
-        ``favours_treatment`` or ``favours_comparator`` as the source reports
-        it; any other value (or none) never marks a ratio inverted.
-
-    Returns
-    -------
-    bool
-        True when, e.g., an odds ratio above 1 favours the treatment on an
-        outcome whose events are harms: the ratio is not the odds of the event.
+    Where the outcome domain says whether its events are harms
+    (:data:`~calcidata.schemas.vocabularies.HARM_EVENT_DOMAINS`) or benefits
+    (:data:`~calcidata.schemas.vocabularies.BENEFIT_EVENT_DOMAINS`) and the
+    source says which arm the result favours, a ratio on the other side of 1
+    is oriented the other way (e.g. the odds of a better grade): no absolute
+    effect is computed from it.
 
     Examples
     --------
@@ -169,7 +114,7 @@ def ratio_inverted(domain: str, measure: str, estimate: float, direction: object
     """
     if measure not in RATIO_MEASURES or not isinstance(direction, str) or pd.isna(estimate):
         return False
-    if direction not in _FAVOURS:
+    if direction not in ("favours_treatment", "favours_comparator"):
         return False
     if domain in HARM_EVENT_DOMAINS:
         below = direction == "favours_treatment"
@@ -178,9 +123,6 @@ def ratio_inverted(domain: str, measure: str, estimate: float, direction: object
     else:
         return False
     return bool(estimate != 1 and (estimate < 1) != below)
-
-
-_FAVOURS = ("favours_treatment", "favours_comparator")
 
 
 def _behind(tables, profile: pd.DataFrame) -> pd.DataFrame:
@@ -201,121 +143,158 @@ def _behind(tables, profile: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def selected_profile(tables, condition_id: str, treatment_ids=None, *, outcome=None):
-    """The evidence profile of a condition, only for some treatments and one outcome domain.
-
-    Raises
-    ------
-    calcidata.errors.ParameterError
-        ``condition_id`` is not a condition, or ``outcome`` not an outcome domain.
-    """
-    if outcome is not None and outcome not in OUTCOME_DOMAINS:
-        raise ParameterError(
-            f"outcome {outcome!r} is not an outcome domain; use one of: "
-            + ", ".join(OUTCOME_DOMAINS)
-        )
-    profile = evidence_profile(tables, condition_id)
-    if treatment_ids is not None:
-        profile = profile[profile["treatment_id"].isin(list(treatment_ids))]
-    if outcome is not None:
-        profile = profile[profile["outcome_domain"].astype(str) == outcome]
-    return profile
-
-
-def sof_rows(tables, condition_id: str, treatment_ids=None, *, outcome=None) -> pd.DataFrame:
-    """The summary of findings of a condition: one row per body of evidence.
-
-    Parameters
-    ----------
-    tables : calcidata.Tables
-        The loaded tables (not modified).
-    condition_id : str
-        The condition; its narrower conditions join its bodies.
-    treatment_ids : sequence of str, optional
-        Only these treatments (default: all).
-    outcome : str, optional
-        Only this outcome domain (``OUTCOME_DOMAINS``; default: all).
-
-    Returns
-    -------
-    pandas.DataFrame
-        :data:`COLUMNS`: the body keys and ``treatment`` (its name); the
-        profile's ``n_studies``, ``n_participants``, ``estimate``, ``ci_low``,
-        ``ci_high``, ``basis``, ``certainty``, ``certainty_basis``,
-        ``start_level``, ``reasons``; ``interval_kind`` (``confidence`` or ``credible``),
-        ``direction`` (as the source behind a single estimate states it; NA
-        for pooled bodies) and ``ratio_inverted`` (see the module docstring);
-        ``comparator_risk_per_1000`` and ``comparator_risk_studies`` (control
-        arms behind it); ``risk_difference_per_1000`` with
-        ``risk_difference_low_per_1000`` and ``risk_difference_high_per_1000``
-        (from the 95% CI), NaN where not estimable (see the module
-        docstring); ``main`` (the first :data:`MAIN_OUTCOMES` rows). Sorted by
-        certainty (highest first), then participants (most first, unknown
-        last), then the profile's order. ``attrs["view"]`` is ``"sof_rows"``.
-
-    Raises
-    ------
-    calcidata.errors.ParameterError
-        ``condition_id`` is not a condition of the tables, or ``outcome`` is
-        not an outcome domain.
-    """
-    profile = selected_profile(tables, condition_id, treatment_ids, outcome=outcome)
-    risks = comparator_risks(tables, condition_id)
-    keys = [k for k in KEYS if k != "effect_measure"]
-    merged = profile.merge(risks, how="left", on=keys, validate="many_to_one")
-    merged.index = profile.index
-    behind = _behind(tables, profile)
-    measure = merged["effect_measure"].astype(str)
-    inverted = pd.Series(
-        [
-            ratio_inverted(str(d), m, e, x)
-            for d, m, e, x in zip(
-                profile["outcome_domain"].astype(str),
-                measure,
-                profile["estimate"],
-                behind["direction"].astype(object),
-                strict=True,
-            )
-        ],
-        index=profile.index,
-        dtype=bool,
+def _no_studies(tables, profile: pd.DataFrame) -> pd.DataFrame:
+    """A row per comparison and critical outcome of its condition with no body."""
+    co = tables.condition_outcomes
+    co = co[co["importance"].astype(str) == "critical"]
+    if co.empty or profile.empty:
+        return profile.iloc[0:0]
+    parents = parents_of(tables.conditions, "condition_id")
+    names = dict(zip(tables.outcomes["outcome_id"], tables.outcomes["name"], strict=True))
+    domains = dict(zip(tables.outcomes["outcome_id"], tables.outcomes["outcome_domain"],
+                       strict=True))  # fmt: skip
+    rows = []
+    comps = profile.drop_duplicates(["condition_id", "comparison_id"])
+    for r in comps.to_dict("records"):
+        cond = str(r["condition_id"])
+        wanted = co[co["condition_id"].isin([cond, *ancestors(parents, cond)])]
+        have = set(profile.loc[profile["comparison_id"] == r["comparison_id"], "outcome_id"]
+                   .dropna().astype(str))  # fmt: skip
+        for oid in dict.fromkeys(wanted["outcome_id"].astype(str)):
+            if oid in have:
+                continue
+            rows.append({k: r[k] for k in ("condition_id", "treatment_id", "comparator",
+                                           "comparison_id", "comparator_id", "timepoint")}
+                        | {"outcome_id": oid, "outcome_name": names.get(oid),
+                           "outcome_domain": domains.get(oid), "importance": "critical",
+                           "basis": "no_estimate", "statement_code": "no_studies",
+                           "statement": "No studies", "footnotes": "", "reasons": "",
+                           "effect_measure": "other", "treatment": r["treatment"]})  # fmt: skip
+    if not rows:
+        return profile.iloc[0:0]
+    extra = pd.DataFrame(rows)
+    return extra.astype(
+        {c: profile[c].dtype for c in extra.columns if c in profile}, errors="ignore"
     )
-    risk = merged["comparator_risk"].where(measure.isin(ABSOLUTE_MEASURES) & ~inverted)
-    risk = risk.astype(float)
+
+
+def rows_from_profile(tables, profile: pd.DataFrame) -> pd.DataFrame:
+    """The summary-of-findings rows of a profile (see :func:`sof_rows`)."""
+    profile = profile[~profile["within_arm"].astype(bool)]
+    behind = _behind(tables, profile)
+    names = dict(zip(tables.treatments["treatment_id"], tables.treatments["name"], strict=True))
     out = profile.assign(
+        treatment=profile["treatment_id"]
+        .map(names)
+        .fillna(profile["treatment_id"])
+        .astype("string"),
         interval_kind=behind["interval_kind"].astype("string"),
         direction=behind["direction"],
-        ratio_inverted=inverted,
-        comparator_risk_per_1000=risk * PER,
-        comparator_risk_studies=merged["studies"].where(risk.notna()).astype("Int64"),
+        comparator_risk_per_1000=PER * profile["baseline_risk"],
+        comparator_risk_studies=profile["baseline_studies"],
+        risk_difference_per_1000=profile["abs_effect"].where(profile["abs_unit"] == "per_1000"),
+        risk_difference_low_per_1000=profile["abs_ci_low"].where(profile["abs_unit"] == "per_1000"),
+        risk_difference_high_per_1000=profile["abs_ci_high"].where(
+            profile["abs_unit"] == "per_1000"
+        ),
     )
-    for col, bound in (
-        ("risk_difference_per_1000", "estimate"),
-        ("risk_difference_low_per_1000", "ci_low"),
-        ("risk_difference_high_per_1000", "ci_high"),
-    ):
-        out[col] = [
-            float("nan") if flip else PER * risk_difference(m, float(p), float(r))
-            for m, p, r, flip in zip(measure, risk, out[bound], inverted, strict=True)
-        ]
-    names = dict(zip(tables.treatments["treatment_id"], tables.treatments["name"], strict=True))
-    out["treatment"] = out["treatment_id"].map(names).fillna(out["treatment_id"]).astype("string")
+    out["ratio_inverted"] = [
+        ratio_inverted(str(d), str(m), e, x) for d, m, e, x in zip(
+            out["outcome_domain"].astype(str), out["effect_measure"].astype(str),
+            out["estimate"], out["direction"].astype(object), strict=True)
+    ]  # fmt: skip
+    out["comparator_risk_per_1000"] = out["comparator_risk_per_1000"].where(~out["ratio_inverted"])
+    out = pd.concat([out, _no_studies(tables, out)], ignore_index=True)
+    order = {g: i for i, g in enumerate(CONTROL_ORDER)}
     out = out.assign(
-        _c=-out["certainty"].cat.codes, _n=-out["n_participants"].astype("Float64"), _o=out.index
+        _g=out["comparator"].astype(str).map(order).fillna(len(order)),
+        _t=out["treatment"].astype(str).str.lower(),
+        _i=out["importance"]
+        .astype(object)
+        .map({v: i for i, v in enumerate(IMPORTANCE)})
+        .astype(float)
+        .fillna(len(IMPORTANCE)),
+        _c=-out["certainty"]
+        .astype(object)
+        .map({v: i for i, v in enumerate(CERTAINTY)})
+        .astype(float)
+        .fillna(-1),
+        _e=out["statement_code"].astype(object).isin(["not_estimable", "no_studies"]),
+        _n=-out["n_participants"].astype("Float64").fillna(-1),
+        _o=np.arange(len(out)),
     )
-    out = out.sort_values(["_c", "_n", "_o"], na_position="last").reset_index(drop=True)
-    out["main"] = out.index < MAIN_OUTCOMES
+    out = out.sort_values(
+        ["condition_id", "_g", "_t", "comparison_id", "_i", "_e", "_c", "_n", "_o"]
+    )
+    out = out.reset_index(drop=True)
+    out["rank_in_comparison"] = out.groupby(["condition_id", "comparison_id"]).cumcount() + 1
+    out["main"] = out["rank_in_comparison"] <= MAIN_OUTCOMES
+    out["ratio_inverted"] = out["ratio_inverted"].fillna(False).astype(bool)
     out = out[COLUMNS]
     out.attrs["view"] = "sof_rows"
     return out
 
 
+def bottom_lines(sof: pd.DataFrame) -> pd.DataFrame:
+    """One row per comparison: the statements of its critical outcomes, with their certainty.
+
+    Without any outcome rated critical, the comparison's first-ranked row stands in.
+    Columns: ``condition_id``, ``comparison_id``, ``treatment_id``, ``treatment``,
+    ``comparator``, ``statements`` (``"; "``-joined "<statement> (<certainty>)"),
+    ``n_outcomes``.
+    """
+    rows = []
+    for (cond, comp), part in sof.groupby(["condition_id", "comparison_id"], sort=False):
+        crit = part[part["importance"].astype(str) == "critical"]
+        use = crit if not crit.empty else part.head(1)
+        said = [
+            f"{s} ({str(c).replace('_', ' ')})" if isinstance(c, str) or not pd.isna(c) else str(s)
+            for s, c in zip(use["statement"], use["certainty"].astype(object), strict=True)
+        ]
+        first = part.iloc[0]
+        rows.append({"condition_id": cond, "comparison_id": comp,
+                     "treatment_id": first["treatment_id"], "treatment": first["treatment"],
+                     "comparator": first["comparator"], "statements": "; ".join(said),
+                     "n_outcomes": len(use)})  # fmt: skip
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "condition_id",
+            "comparison_id",
+            "treatment_id",
+            "treatment",
+            "comparator",
+            "statements",
+            "n_outcomes",
+        ],
+    )
+
+
+def check_outcome(outcome) -> None:
+    """Raise ``ParameterError`` unless ``outcome`` is None or an outcome domain."""
+    if outcome is not None and outcome not in OUTCOME_DOMAINS:
+        raise ParameterError(
+            f"outcome {outcome!r} is not an outcome domain; use one of: "
+            + ", ".join(OUTCOME_DOMAINS)
+        )
+
+
+def filter_rows(frame: pd.DataFrame, treatment_ids, outcome) -> pd.DataFrame:
+    """The rows of ``frame`` of these treatments and this outcome domain (None: all)."""
+    if treatment_ids is not None:
+        frame = frame[frame["treatment_id"].isin(list(treatment_ids))]
+    if outcome is not None:
+        frame = frame[frame["outcome_domain"].astype(str) == outcome]
+    return frame
+
+
 __all__ = [
     "COLUMNS",
     "MAIN_OUTCOMES",
-    "comparator_risks",
+    "bottom_lines",
     "ratio_inverted",
     "risk_difference",
-    "selected_profile",
-    "sof_rows",
+    "check_outcome",
+    "filter_rows",
+    "rows_from_profile",
 ]

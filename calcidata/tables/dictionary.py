@@ -4,7 +4,8 @@ Nothing here is written by hand: tables, columns, types, units, allowed values
 and descriptions come from the pandera models; row counts from the CSV files;
 the evidence-strength rule from :mod:`calcidata.strength`; bodies of evidence and
 the certainty rule from :mod:`calcidata.synthesis.profile`,
-:mod:`calcidata.synthesis.bodies` and :mod:`calcidata.synthesis.certainty`.
+:mod:`calcidata.synthesis.bodies` and :mod:`calcidata.synthesis.certainty`; its
+thresholds and sources from the data in :mod:`calcidata.synthesis.rule`.
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ def render(data_dir: str | os.PathLike | None = None) -> str:
     """The data dictionary as Markdown text."""
     directory = paths.data_dir(data_dir)
     from calcidata.analysis import strength
-    from calcidata.synthesis import bodies, certainty, claims, profile
+    from calcidata.synthesis import absolute, bodies, certainty, claims, profile, rule
 
     counts = _row_counts(directory)
     head, _, rest = NOTICE.partition(". ")
@@ -122,6 +123,7 @@ def render(data_dir: str | os.PathLike | None = None) -> str:
         "Its rule:",
         "",
         inspect.getdoc(claims).split("\n\n", 1)[1],
+        *_rule_section(absolute, rule),
     ]
     return "\n".join(out)
 
@@ -198,8 +200,12 @@ def _profile_section(profile, certainty, bodies) -> list[str]:
         "evidence, with its estimate and the certainty of that estimate. The tables "
         "`review_studies` (which trials each review includes) and `study_outcomes` (trials' "
         "arm-level numbers) are its inputs beside `evidence`: the first keeps a trial that a "
-        "review pooled from being counted again beside that review, the second gives calcidata "
-        "the numbers to pool trials no review has pooled.",
+        "review pooled from being counted again beside that review (it is listed as the "
+        "review's constituent), the second gives calcidata the numbers to pool trials no "
+        "review has pooled. `outcomes`, `condition_outcomes` and `risk_of_bias` give the "
+        "outcome definitions (scale, MID, surrogate), their importance and the studies' "
+        "risk-of-bias judgements; where they are still empty, the rule says so (risk of bias "
+        "not assessed, MID not known) rather than assume the best.",
         "",
         body_doc,
         "",
@@ -276,6 +282,18 @@ def _double_extraction_section(directory: Path) -> list[str]:
     if notes.exists():
         out += ["", notes.read_text(encoding="utf-8").strip()]
     return out
+
+
+def _rule_section(absolute, rule) -> list[str]:
+    """The rule's thresholds and sources (rendered from the data) and the absolute effects."""
+    return [
+        *rule.markdown(),
+        "",
+        "### Absolute effects and plain-language statements",
+        "",
+        _markdown(inspect.getdoc(absolute)),
+        "",
+    ]
 
 
 def write(data_dir: str | os.PathLike | None = None) -> Path:

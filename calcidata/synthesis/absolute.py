@@ -1,0 +1,230 @@
+"""Anticipated absolute effects and GRADE's plain-language statement of every body.
+
+Risk with the comparator (dichotomous measures)
+------------------------------------------------
+The review's stated control risk (``evidence.control_risk`` of the row behind
+the estimate) where it gives one (``baseline_basis = "stated"``), else the
+pooled control arms of the body's trials, events over totals, one arm per
+study (``control_arms``), else not estimable.
+
+Risk with the intervention, on the probability scale
+----------------------------------------------------
+From the risk with the comparator ``p`` and the ratio (and each bound of its
+95% CI): RR: ``p x RR``; OR: ``p x OR / (1 - p + p x OR)``; HR: ``1 - (1 -
+p)^HR``; each kept within 0 and 1 (an RD needs no ``p``: it is its own
+difference, when given as a proportion). The difference per 1,000
+(``abs_effect``, ``abs_ci_low``, ``abs_ci_high``) is that risk less ``p``,
+times 1,000, so ``baseline + abs`` always lies within 0 and 1,000. A risk with
+the comparator of 0 (or 1) makes a ratio's difference not estimable (NaN),
+never "0 fewer". A ratio whose source orients it against its outcome's events
+(``ratio_inverted``, see :mod:`calcidata.synthesis.sof`) gets none.
+
+Continuous outcomes
+-------------------
+``comparator_mean``: the mean of the comparator arms of the body's trials,
+weighted by their sizes. ``abs_effect`` is the mean difference in the
+instrument's units (``abs_unit`` the instrument, else ``scale units``); a
+standardised mean difference is re-expressed on the outcome's instrument
+(``outcomes.instrument``) by the pooled SD of the comparator arms when those
+are known, else left as an SMD (``abs_unit = "SD"``).
+
+The statement (Santesso et al. 2020)
+------------------------------------
+Chosen from the certainty and the size of the effect against the MID (the
+thresholds of the imprecision rule): high certainty "X reduces / increases /
+results in little to no difference in <outcome>"; moderate "X probably ..."
+(the paper's abstract words it "likely results in"; calcidata uses "probably",
+as Cochrane summaries do); low "X may ..."; very low "The evidence is very
+uncertain about the effect of X on <outcome>". An effect is important when
+its point estimate lies beyond the threshold (the MID; 0.75 or 1.25 for a
+ratio); for a difference without MID, when its 95% CI excludes no effect. A
+body with no estimate is "not estimable".
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from calcidata.schemas.effect_measures import MEASURES
+from calcidata.schemas.vocabularies import BENEFIT_EVENT_DOMAINS, HARM_EVENT_DOMAINS
+from calcidata.synthesis.rule import RULE
+
+PER = 1000.0
+_KIND = {k: m.kind for k, m in MEASURES.items()}
+_TYPE = {k: m.outcome_type for k, m in MEASURES.items()}
+_VERBS = {
+    "high": ("", "reduces", "increases", "results in little to no difference in"),
+    "moderate": (
+        "probably_",
+        "probably reduces",
+        "probably increases",
+        "probably results in little to no difference in",
+    ),  # fmt: skip
+    "low": ("may_", "may reduce", "may increase", "may result in little to no difference in"),
+}
+
+
+def implied_risk(measure: str, p: np.ndarray, value: np.ndarray) -> np.ndarray:
+    """Risk with the intervention implied by a ratio (or RD) and the comparator risk ``p``.
+
+    Parameters
+    ----------
+    measure : str
+        RR, OR, HR or RD.
+    p : numpy.ndarray
+        Risk with the comparator, proportions.
+    value : numpy.ndarray
+        The effect (or a bound of its CI) on its natural scale.
+
+    Returns
+    -------
+    numpy.ndarray
+        Proportions within [0, 1]; NaN for other measures or unknown inputs.
+
+    Examples
+    --------
+    >>> implied_risk("RR", np.array([0.2]), np.array([0.5]))
+    array([0.1])
+    """
+    p, value = np.asarray(p, dtype=float), np.asarray(value, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        if measure == "RR":
+            r = p * value
+        elif measure == "OR":
+            r = p * value / (1 - p + p * value)
+        elif measure == "HR":
+            r = 1 - np.power(1 - p, value)
+        elif measure == "RD":
+            r = p + value
+        else:
+            r = np.full(np.broadcast(p, value).shape, np.nan)
+    return np.clip(r, 0.0, 1.0)
+
+
+def absolute_effects(bodies: pd.DataFrame) -> pd.DataFrame:
+    """``abs_effect``, ``abs_ci_low``, ``abs_ci_high`` and ``abs_unit`` of every body.
+
+    ``bodies`` needs ``effect_measure``, ``estimate``, ``ci_low``, ``ci_high``,
+    ``baseline_risk``, ``ratio_inverted``, ``instrument`` and ``comparator_sd``.
+    """
+    out = pd.DataFrame(index=bodies.index)
+    for c in ("abs_effect", "abs_ci_low", "abs_ci_high"):
+        out[c] = np.nan
+    out["abs_unit"] = pd.Series(pd.NA, index=bodies.index, dtype="string")
+    measure = bodies["effect_measure"].astype(str)
+    p = bodies["baseline_risk"].astype(float).to_numpy()
+    usable = (p > 0) & (p < 1) & ~bodies["ratio_inverted"].to_numpy(bool)
+    for m in ("RR", "OR", "HR"):
+        rows = (measure == m).to_numpy() & usable
+        if not rows.any():
+            continue
+        for col, src in (("abs_effect", "estimate"), ("abs_ci_low", "ci_low"),
+                         ("abs_ci_high", "ci_high")):  # fmt: skip
+            v = bodies[src].astype(float).to_numpy()[rows]
+            out.loc[rows, col] = PER * (implied_risk(m, p[rows], v) - p[rows])
+        out.loc[rows, "abs_unit"] = "per_1000"
+    rd = (measure == "RD").to_numpy() & (bodies[["estimate", "ci_low", "ci_high"]].abs() <= 1).all(
+        axis=1
+    ).to_numpy()
+    for col, src in (("abs_effect", "estimate"), ("abs_ci_low", "ci_low"),
+                     ("abs_ci_high", "ci_high")):  # fmt: skip
+        out.loc[rd, col] = PER * bodies.loc[rd, src].astype(float)
+    out.loc[rd, "abs_unit"] = "per_1000"
+    unit = bodies["instrument"].astype("string").fillna("scale units")
+    md = (measure == "MD").to_numpy()
+    for col, src in (("abs_effect", "estimate"), ("abs_ci_low", "ci_low"),
+                     ("abs_ci_high", "ci_high")):  # fmt: skip
+        out.loc[md, col] = bodies.loc[md, src].astype(float)
+    out.loc[md, "abs_unit"] = unit[md]
+    smd = (measure == "SMD").to_numpy()
+    sd = bodies["comparator_sd"].astype(float)
+    named = smd & bodies["instrument"].notna().to_numpy() & sd.notna().to_numpy()
+    for col, src in (("abs_effect", "estimate"), ("abs_ci_low", "ci_low"),
+                     ("abs_ci_high", "ci_high")):  # fmt: skip
+        out.loc[named, col] = bodies.loc[named, src].astype(float) * sd[named]
+        out.loc[smd & ~named, col] = bodies.loc[smd & ~named, src].astype(float)
+    out.loc[named, "abs_unit"] = unit[named]
+    out.loc[smd & ~named, "abs_unit"] = "SD"
+    return out
+
+
+def statements(bodies: pd.DataFrame) -> pd.DataFrame:
+    """``statement_code`` and ``statement`` of every body (the module docstring's rule).
+
+    ``bodies`` needs ``certainty``, ``estimable``, ``effect_measure``,
+    ``estimate``, ``ci_low``, ``ci_high``, ``mid``, ``treatment_name`` and
+    ``outcome_words``.
+    """
+    measure = bodies["effect_measure"].astype(str)
+    kind = measure.map(_KIND)
+    est = bodies["estimate"].astype(float)
+    lo, hi = bodies["ci_low"].astype(float), bodies["ci_high"].astype(float)
+    mid = bodies["mid"].astype(float).where(measure.eq("MD"))
+    ratio = kind.eq("ratio")
+    null = np.where(ratio, 1.0, 0.0)
+    important = np.where(
+        ratio,
+        (est < RULE.rr_benefit) | (est > RULE.rr_harm),
+        np.where(mid.notna(), est.abs() >= mid, (lo > 0) | (hi < 0)),
+    )
+    down = (est < null).to_numpy()
+    cert = bodies["certainty"].astype(object).to_numpy()
+    ok = bodies["estimable"].to_numpy(bool)
+    t = bodies["treatment_name"].to_numpy(dtype=object).astype(str).astype(object)
+    o = bodies["outcome_words"].to_numpy(dtype=object).astype(str).astype(object)
+    imp = np.asarray(important, dtype=bool)
+    graded = np.isin(cert, list(_VERBS))
+    prefix = np.array([_VERBS.get(c, ("",))[0] for c in cert], dtype=object)
+    verb = np.array(
+        ["" if c not in _VERBS else _VERBS[c][1 if d else 2] if i else _VERBS[c][3]
+         for c, d, i in zip(cert, down, imp, strict=True)], dtype=object)  # fmt: skip
+    effect = np.where(imp, np.where(down, "reduce", "increase"), "little_to_no_difference")
+    effect = np.where(imp & (prefix != "may_"), effect + "s", effect)
+    codes = np.where(~ok, "not_estimable", np.where(graded, prefix + effect, "very_uncertain"))
+    texts = np.where(
+        ~ok,
+        "Not estimable: no effect estimate",
+        np.where(graded, t + " " + verb + " " + o,
+                 "The evidence is very uncertain about the effect of " + t + " on " + o),
+    )  # fmt: skip
+    return pd.DataFrame({"statement_code": codes, "statement": texts}, index=bodies.index)
+
+
+def control_arms(items: pd.DataFrame) -> pd.DataFrame:
+    """Per body: pooled comparator risk (events/total), mean and SD of the comparator arms."""
+    cols = ["body_id", "study_id", "order", "effect_measure", "events_comparator",
+            "n_comparator", "mean_comparator", "sd_comparator"]  # fmt: skip
+    arms = items.loc[items["kind"].eq("arms") & ~items["within_arm"], cols]
+    arms = arms.sort_values(["n_comparator", "order"], ascending=[False, True])
+    arms = arms.drop_duplicates(["body_id", "study_id"])
+    dich = arms[arms["effect_measure"].eq("RR") & arms[["events_comparator", "n_comparator"]]
+                .notna().all(axis=1)]  # fmt: skip
+    g = dich.groupby("body_id")
+    risk = g["events_comparator"].sum() / g["n_comparator"].sum()
+    cont = arms[arms["effect_measure"].eq("MD") & arms[["mean_comparator", "n_comparator"]]
+                .notna().all(axis=1)]  # fmt: skip
+    n = cont["n_comparator"]
+    gm = cont.assign(_w=cont["mean_comparator"] * n).groupby("body_id")
+    mean = gm["_w"].sum() / gm["n_comparator"].sum()
+    sd_rows = cont[cont["sd_comparator"].notna()]
+    gs = sd_rows.assign(_v=(sd_rows["n_comparator"] - 1) * sd_rows["sd_comparator"] ** 2,
+                        _d=sd_rows["n_comparator"] - 1).groupby("body_id")  # fmt: skip
+    sd = np.sqrt(gs["_v"].sum() / gs["_d"].sum())
+    return pd.DataFrame({"arm_risk": risk, "arm_studies": g.size(), "comparator_mean": mean,
+                         "comparator_sd": sd})  # fmt: skip
+
+
+def inverted(domain: pd.Series, measure: pd.Series, est: pd.Series, direction: pd.Series):
+    """A ratio on the other side of 1 than its stated direction implies (see ``sof``)."""
+    ratio = (
+        measure.map(_KIND).eq("ratio")
+        & est.notna()
+        & direction.isin(("favours_treatment", "favours_comparator"))
+    )
+    harm, benefit = domain.isin(HARM_EVENT_DOMAINS), domain.isin(BENEFIT_EVENT_DOMAINS)
+    below = np.where(harm, direction.eq("favours_treatment"), direction.eq("favours_comparator"))
+    return ratio & (harm | benefit) & est.ne(1) & ((est < 1) != below)
+
+
+__all__ = ["PER", "absolute_effects", "control_arms", "implied_risk", "inverted", "statements"]

@@ -1,0 +1,274 @@
+"""The estimate of every body at once: the best review, a pool, one study, or none.
+
+Vectorised over bodies (no Python loop per body): the best review is a sort and
+a ``drop_duplicates``; pools of ``k`` studies are pooled together with
+:func:`calcidata.meta.pool_many`. The rules are documented in
+:mod:`calcidata.synthesis.profile`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from calcidata.schemas.effect_measures import MEASURES
+from calcidata.schemas.vocabularies import NON_STUDY_DESIGNS, REVIEW_DESIGNS
+from calcidata.synthesis import meta
+from calcidata.synthesis.rule import RULE
+
+Z975 = float(stats.norm.isf(0.025))
+BASES = ("review", "pooled", "single_study", "no_estimate")
+_KIND = {k: m.kind for k, m in MEASURES.items()}
+_POOLABLE = [k for k, m in MEASURES.items() if m.poolable]
+_RANK = {k: i for i, k in enumerate(MEASURES)}
+#: The item columns the estimate and the rule read.
+_NEEDED = (
+    "body_id", "item_id", "kind", "source_id", "study_id", "study_design", "pooled_design",
+    "effect_measure", "estimate", "ci_low", "ci_high", "n_studies", "n_participants", "events",
+    "i2_percent", "yi", "vi", "level", "year", "depth", "order", "within_arm", "certainty",
+    "certainty_reasons", "indirect", "network", "direction", "publication_bias", "risk_of_bias",
+    "control_risk", "outcome", "comparison_id",
+)  # fmt: skip
+
+
+def study_effects(items: pd.DataFrame) -> pd.DataFrame:
+    """Add ``yi``, ``vi`` (log scale for ratios) where arm numbers or a 95% CI allow.
+
+    Arm rows: log RR from counts (studies with no event in either arm carry no
+    information on a ratio and get none), MD from means, SDs and sizes. Evidence
+    rows of one primary study with an estimate and a 95% CI on a poolable
+    measure: the SE recovered from the CI, ``(high - low) / (2 x 1.96)``, on the
+    log scale for ratios.
+    """
+    out = items.assign(yi=np.nan, vi=np.nan)
+    arms = out["kind"].eq("arms")
+    counts = ["events_treatment", "n_treatment", "events_comparator", "n_comparator"]
+    dich = arms & out["effect_measure"].eq("RR") & out[counts].notna().all(axis=1)
+    dich &= (out["events_treatment"] + out["events_comparator"]) > 0
+    if dich.any():
+        d = out.loc[dich, counts].astype(float)
+        es = meta.effect_sizes("RR", ai=d["events_treatment"], n1i=d["n_treatment"],
+                               ci=d["events_comparator"], n2i=d["n_comparator"])  # fmt: skip
+        out.loc[dich, "yi"], out.loc[dich, "vi"] = es["yi"].to_numpy(), es["vi"].to_numpy()
+    means = ["mean_treatment", "sd_treatment", "n_treatment"]
+    means += ["mean_comparator", "sd_comparator", "n_comparator"]
+    cont = arms & out["effect_measure"].eq("MD") & out[means].notna().all(axis=1)
+    if cont.any():
+        c = out.loc[cont, means].astype(float)
+        es = meta.effect_sizes("MD", m1i=c["mean_treatment"], sd1i=c["sd_treatment"],
+                               n1i=c["n_treatment"], m2i=c["mean_comparator"],
+                               sd2i=c["sd_comparator"], n2i=c["n_comparator"])  # fmt: skip
+        out.loc[cont, "yi"], out.loc[cont, "vi"] = es["yi"].to_numpy(), es["vi"].to_numpy()
+    three = out[["estimate", "ci_low", "ci_high"]]
+    ci = (
+        out["kind"].eq("evidence")
+        & ~out["study_design"].isin([*REVIEW_DESIGNS, *NON_STUDY_DESIGNS])
+        & out["effect_measure"].isin(_POOLABLE)
+        & three.notna().all(axis=1)
+    )
+    kind = out["effect_measure"].map(_KIND)
+    ratio = ci & kind.eq("ratio") & (three > 0).all(axis=1)
+    diff = ci & kind.eq("difference")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out.loc[ratio, "yi"] = np.log(out.loc[ratio, "estimate"])
+        se = (np.log(out.loc[ratio, "ci_high"]) - np.log(out.loc[ratio, "ci_low"])) / (2 * Z975)
+    out.loc[ratio, "vi"] = se**2
+    out.loc[diff, "yi"] = out.loc[diff, "estimate"]
+    out.loc[diff, "vi"] = ((out.loc[diff, "ci_high"] - out.loc[diff, "ci_low"]) / (2 * Z975)) ** 2
+    out.loc[~(out["vi"] > 0), ["yi", "vi"]] = np.nan
+    return out
+
+
+def _natural(measure: pd.Series, y: np.ndarray) -> np.ndarray:
+    return np.where(measure.map(_KIND).eq("ratio").to_numpy(), np.exp(y), y)
+
+
+def _best_reviews(cand: pd.DataFrame) -> pd.DataFrame:
+    """The best review of each body: design level, participants, year, broadest condition."""
+    return cand.sort_values(
+        ["body_id", "level", "n_participants", "year", "depth", "item_id"],
+        ascending=[True, False, False, False, True, True],
+        na_position="last",
+    ).drop_duplicates("body_id")
+
+
+def _one_per_study(rows: pd.DataFrame) -> pd.DataFrame:
+    """One item per study and body: arm numbers first, then a CI, an estimate, then size."""
+    has_y = rows["yi"].notna().to_numpy()
+    rank = np.where(has_y & rows["kind"].eq("arms").to_numpy(), 0, np.where(has_y, 1, 2))
+    rank = rank + (rows["estimate"].isna() & rows["kind"].eq("evidence")).to_numpy()
+    ordered = rows.assign(_rank=rank).sort_values(
+        ["body_id", "study_id", "_rank", "n_participants", "order"],
+        ascending=[True, True, True, False, True],
+        na_position="last",
+    )
+    return ordered.drop_duplicates(["body_id", "study_id"]).drop(columns="_rank")
+
+
+def _pool(studies: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
+    """Pool each body's studies (REML; HKSJ from 3 studies, a normal CI for 2).
+
+    Returns one row per pooled body (estimate on the pooling scale, CI, I^2,
+    tau^2, k, the Egger p for 10+ studies) and the percent weight of each study.
+    """
+    studies = studies.sort_values(["body_id", "study_id"])
+    k = studies.groupby("body_id")["yi"].transform("size").to_numpy()
+    rows, weights = [], pd.Series(np.nan, index=studies.index)
+    for size in np.unique(k):
+        part = studies[k == size]
+        y = part["yi"].to_numpy(float).reshape(-1, size)
+        v = part["vi"].to_numpy(float).reshape(-1, size)
+        test = "knha" if size >= RULE.hksj_min_studies else "z"
+        res = meta.pool_many(y, v, method="REML", test=test)
+        res["body_id"] = part["body_id"].to_numpy()[::size]
+        w = 1.0 / (v + res["tau2"].to_numpy()[:, None])
+        weights[part.index] = (100 * w / w.sum(axis=1, keepdims=True)).ravel()
+        res["egger_p"] = np.nan
+        if size >= RULE.egger_min_studies:
+            from calcidata.synthesis.certainty import egger_pvalue
+
+            res["egger_p"] = [egger_pvalue(yy, vv) for yy, vv in zip(y, v, strict=True)]
+        rows.append(res)
+    return pd.concat(rows, ignore_index=True).set_index("body_id"), weights
+
+
+def _sides(studies: pd.DataFrame) -> pd.Series:
+    """Per body: whether its studies' 95% CIs exclude no effect on opposite sides."""
+    se = np.sqrt(studies["vi"].to_numpy(float))
+    y = studies["yi"].to_numpy(float)
+    pos = pd.Series(y - Z975 * se > 0, index=studies.index).groupby(studies["body_id"]).any()
+    neg = pd.Series(y + Z975 * se < 0, index=studies.index).groupby(studies["body_id"]).any()
+    return pos & neg
+
+
+def estimate_bodies(items: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Basis and estimate of every body, and the items behind each estimate.
+
+    Returns
+    -------
+    bodies : pandas.DataFrame
+        Indexed by ``body_id``: ``basis``, ``effect_measure``, ``estimate``,
+        ``ci_low``, ``ci_high`` (natural scale), ``n_studies``,
+        ``n_participants``, ``events``, ``i2_percent``, ``egger_p``,
+        ``split_directions``, ``k_pooled``, ``review_id``.
+    behind : pandas.DataFrame
+        The items behind each estimate with ``weight`` (percent; equal for a
+        review's or unestimated rows).
+    """
+    items = items if "yi" in items else study_effects(items)
+    items = items[[c for c in _NEEDED if c in items]]  # a slim frame: rows are copied often
+    kind = items["effect_measure"].map(_KIND)
+    comparative = kind.isin(["ratio", "difference"])
+    is_review = items["study_design"].isin(REVIEW_DESIGNS)
+    body_ids = pd.Index(items["body_id"].unique(), name="body_id")
+    out = pd.DataFrame(index=body_ids)
+    out["basis"], out["review_id"] = "no_estimate", pd.NA
+    for c in ("estimate", "ci_low", "ci_high", "n_studies", "n_participants", "events"):
+        out[c] = np.nan
+    out["i2_percent"], out["egger_p"], out["k_pooled"] = np.nan, np.nan, 0
+    out["split_directions"] = False
+    first = items.drop_duplicates("body_id").set_index("body_id")
+    out["effect_measure"] = first["effect_measure"]
+    behind = []
+
+    # 1. the best review with a comparative estimate
+    cand = items[is_review & comparative & items["estimate"].notna() & ~items["within_arm"]]
+    best = _best_reviews(cand)
+    b = best.set_index("body_id")
+    out.loc[b.index, "basis"] = "review"
+    out.loc[b.index, "review_id"] = b["source_id"]
+    for c in ("effect_measure", "estimate", "ci_low", "ci_high", "n_studies", "n_participants",
+              "i2_percent"):  # fmt: skip
+        out.loc[b.index, c] = b[c]
+    behind.append(best.assign(weight=100.0))
+    done = out.index.isin(b.index)
+
+    # 2. a pool of two or more independent primary studies (never within-arm, never reviews)
+    rest = items["body_id"].isin(out.index[~done])
+    primary = items[rest & ~is_review & ~items["study_design"].isin(NON_STUDY_DESIGNS)]
+    studies = _one_per_study(primary)
+    pool_in = studies[studies["yi"].notna() & studies["effect_measure"].isin(_POOLABLE)
+                      & ~studies["within_arm"]]  # fmt: skip
+    if not pool_in.empty:
+        n = pool_in.groupby(["body_id", "effect_measure"]).size().rename("n").reset_index()
+        n["_r"] = n["effect_measure"].map(_RANK)
+        n = n.sort_values(["body_id", "n", "_r"], ascending=[True, False, True])
+        keep = n.drop_duplicates("body_id")
+        keep = keep[keep["n"] >= 2]
+        key = pd.MultiIndex.from_frame(keep[["body_id", "effect_measure"]])
+        pool_in = pool_in[
+            pd.MultiIndex.from_frame(pool_in[["body_id", "effect_measure"]]).isin(key)
+        ]
+    if not pool_in.empty:
+        res, weights = _pool(pool_in)
+        measure = pool_in.drop_duplicates("body_id").set_index("body_id")["effect_measure"]
+        measure = measure.loc[res.index]
+        out.loc[res.index, "basis"] = "pooled"
+        out.loc[res.index, "effect_measure"] = measure
+        for c in ("estimate", "ci_low", "ci_high"):
+            out.loc[res.index, c] = _natural(measure, res[c].to_numpy())
+        out.loc[res.index, "i2_percent"] = res["i2"]
+        out.loc[res.index, "egger_p"] = res["egger_p"]
+        out.loc[res.index, "k_pooled"] = res["k"]
+        g = pool_in.groupby("body_id")
+        out.loc[res.index, "n_studies"] = g.size()
+        out.loc[res.index, "n_participants"] = (
+            g["n_participants"].sum(min_count=1).where(g["n_participants"].count() == g.size())
+        )
+        out.loc[res.index, "events"] = (
+            g["events"].sum(min_count=1).where(g["events"].count() == g.size())
+        )
+        out.loc[res.index, "split_directions"] = _sides(pool_in)
+        behind.append(pool_in.assign(weight=weights[pool_in.index]))
+    done = out["basis"].ne("no_estimate").to_numpy()
+
+    # 3. exactly one study with an estimate (within-arm results too: shown apart)
+    est_rows = studies[studies["body_id"].isin(out.index[~done])]
+    est_rows = est_rows[(est_rows["estimate"].notna() | est_rows["yi"].notna())
+                        & est_rows["effect_measure"].ne("other")]  # fmt: skip
+    sizes = est_rows.groupby("body_id")["item_id"].transform("size")
+    one = est_rows[sizes.eq(1)]
+    if not one.empty:
+        o = one.set_index("body_id")
+        arm = o["kind"].eq("arms") & o["yi"].notna()
+        se = np.sqrt(o["vi"].to_numpy(float))
+        nat = {
+            "estimate": _natural(o["effect_measure"], o["yi"].to_numpy(float)),
+            "ci_low": _natural(o["effect_measure"], o["yi"].to_numpy(float) - Z975 * se),
+            "ci_high": _natural(o["effect_measure"], o["yi"].to_numpy(float) + Z975 * se),
+        }
+        out.loc[o.index, "basis"] = "single_study"
+        for c in ("estimate", "ci_low", "ci_high"):
+            out.loc[o.index, c] = np.where(arm, nat[c], o[c].to_numpy(float))
+        for c in ("effect_measure", "n_participants", "events"):
+            out.loc[o.index, c] = o[c]
+        out.loc[o.index, "n_studies"] = 1
+        behind.append(one.assign(weight=100.0))
+    done = out["basis"].ne("no_estimate").to_numpy()
+
+    # 4. no estimate: the best review, else the primary studies, else the best other row
+    rest_ids = out.index[~done]
+    left = items[items["body_id"].isin(rest_ids)]
+    revs = _best_reviews(left[left["study_design"].isin(REVIEW_DESIGNS)])
+    prim = studies[studies["body_id"].isin(rest_ids) & ~studies["body_id"].isin(revs["body_id"])]
+    other = left[~left["body_id"].isin(revs["body_id"]) & ~left["body_id"].isin(prim["body_id"])]
+    other = _best_reviews(other)
+    unest = pd.concat([revs, prim, other])
+    unest = unest.assign(weight=100.0 / unest.groupby("body_id")["item_id"].transform("size"))
+    g = unest.groupby("body_id")
+    single = g.size().eq(1)
+    out.loc[g.size().index, "n_studies"] = np.where(single, g["n_studies"].first(), g.size())
+    out.loc[g.size().index, "n_participants"] = np.where(
+        single, g["n_participants"].first(),
+        g["n_participants"].sum(min_count=1).where(g["n_participants"].count() == g.size()),
+    )  # fmt: skip
+    out.loc[g.size().index, "i2_percent"] = g["i2_percent"].first().where(single)
+    r = revs.set_index("body_id")
+    out.loc[r.index, "review_id"] = r["source_id"]
+    behind.append(unest)
+    behind_frame = pd.concat(behind)
+    return out, behind_frame
+
+
+__all__ = ["BASES", "Z975", "estimate_bodies", "study_effects"]

@@ -1,0 +1,296 @@
+"""The results of the tables as *items*, each keyed by the body of evidence it belongs to.
+
+An item is one ``evidence`` row or one ``study_outcomes`` row. Its body is one
+condition x comparison x outcome definition x timepoint band (x whether it is a
+within-arm result); see :mod:`calcidata.synthesis.profile` for the rule. This
+module builds the keys, vectorised: text keys (comparator groups, timepoint
+bands) are computed once per distinct text.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from calcidata.analysis.selection import subtree
+from calcidata.analysis.strength import design_level, row_strength
+from calcidata.errors import ParameterError
+from calcidata.schemas.effect_measures import MEASURES
+from calcidata.schemas.vocabularies import REVIEW_DESIGNS, STRENGTH
+from calcidata.synthesis.bodies import comparator_group, timepoint_band
+from calcidata.tables.hierarchy import depth, descendants, parents_of
+
+#: Keys of a body of evidence.
+BODY_KEYS = ["condition_id", "comparison_id", "outcome_key", "timepoint", "within_arm"]
+#: Comparator groups that are never the intervention of a comparison (aligned as comparator).
+CONTROL_GROUPS = ("placebo or sham", "no treatment or usual care", "no comparison group")
+_ARM_PAIRS = (
+    ("events_treatment", "events_comparator"),
+    ("n_treatment", "n_comparator"),
+    ("mean_treatment", "mean_comparator"),
+    ("sd_treatment", "sd_comparator"),
+)
+_SWAP_DIRECTION = {
+    "favours_treatment": "favours_comparator",
+    "favours_comparator": "favours_treatment",
+}
+_NUMERIC = [a for pair in _ARM_PAIRS for a in pair]
+
+
+def _obj(values) -> pd.Series:
+    """Values as a plain object Series (``None`` for missing): fast to group and join."""
+    series = pd.Series(values)
+    arr = np.array(series.to_numpy(dtype=object, na_value=None), dtype=object)
+    arr[pd.isna(arr)] = None
+    return pd.Series(arr, index=getattr(values, "index", None), dtype=object)
+
+
+def _by_text(values: pd.Series, fn) -> pd.Series:
+    """``fn`` of each value, computed once per distinct value (missing values: ``fn(None)``)."""
+    codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
+    mapped = np.array([fn(u if isinstance(u, str) else None) for u in uniques] + [fn(None)],
+                      dtype=object)  # fmt: skip
+    return pd.Series(mapped[codes], index=values.index, dtype=object)
+
+
+def _strength(items: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Design level and row strength codes, computed once per distinct design combination."""
+    cols = ["certainty", "study_design", "pooled_design", "indirect"]
+    keys = items[cols].astype(object).fillna("\0")
+    uniq = keys.drop_duplicates()
+    back = uniq.replace("\0", None)
+    level = design_level(back).map(STRENGTH.index).to_numpy(int)
+    strength = row_strength(back).cat.codes.to_numpy(int)
+    pos = pd.MultiIndex.from_frame(uniq).get_indexer(pd.MultiIndex.from_frame(keys))
+    return level[pos], strength[pos]
+
+
+def _slug(text: object) -> str:
+    clean = str(text).lower() if isinstance(text, str) else ""
+    return re.sub(r"[^a-z0-9]+", "_", clean).strip("_") or "not_reported"
+
+
+def _normalised(text: object) -> str:
+    return " ".join(str(text).lower().split()) if isinstance(text, str) else ""
+
+
+def _treatment_lookup(treatments: pd.DataFrame) -> dict[str, str]:
+    """Lower-cased id, name and synonyms of each treatment -> its id (first wins)."""
+    out: dict[str, str] = {}
+    for tid, name, syn in zip(
+        treatments["treatment_id"].astype(str),
+        treatments["name"].astype(object),
+        treatments["synonyms"].astype(object),
+        strict=True,
+    ):
+        words = [tid, tid.replace("_", " "), name]
+        words += str(syn).split(";") if isinstance(syn, str) else []
+        for w in words:
+            if isinstance(w, str) and w.strip():
+                out.setdefault(_normalised(w), tid)
+    return out
+
+
+def _frame(tables) -> pd.DataFrame:
+    """Evidence and study_outcomes rows in one frame, with their raw keys."""
+    ev, so = tables.evidence, tables.study_outcomes
+    design = dict(zip(tables.sources["source_id"], tables.sources["design"], strict=True))
+    num = lambda f, c: pd.to_numeric(f[c], errors="coerce").astype(float)  # noqa: E731
+    e = pd.DataFrame(
+        {
+            "item_id": _obj(ev["evidence_id"]),
+            "kind": "evidence",
+            "row_condition": _obj(ev["condition_id"]),
+            "treatment_id": _obj(ev["treatment_id"]),
+            "comparator_text": _obj(ev["comparator"]),
+            "comparator_id": _obj(ev["comparator_id"]),
+            "outcome": _obj(ev["outcome"]),
+            "outcome_domain": _obj(ev["outcome_domain"]),
+            "outcome_id": _obj(ev["outcome_id"]),
+            "timepoint_text": _obj(ev["timepoint"]),
+            "effect_measure": _obj(ev["effect_measure"]),
+            "source_id": _obj(ev["source_id"]),
+            "study_id": _obj(ev["source_id"]),
+            "study_design": _obj(ev["study_design"]),
+            "pooled_design": _obj(ev["pooled_design"]),
+            "certainty": _obj(ev["certainty"]),
+            "certainty_reasons": _obj(ev["certainty_reasons"]),
+            "indirect": ev["indirect"].astype("boolean").fillna(False).astype(bool),
+            "direction": _obj(ev["direction"]),
+            "risk_of_bias": _obj(ev["risk_of_bias"]),
+            "i2_percent": ev["i2_percent"].astype(float),
+            "publication_bias": _obj(ev["publication_bias"]),
+            "interval_kind": _obj(ev["interval_kind"]),
+            "network": ev["network"].astype("boolean").fillna(False).astype(bool),
+            "control_risk": num(ev, "control_risk"),
+            "estimate": num(ev, "estimate"),
+            "ci_low": num(ev, "ci_low"),
+            "ci_high": num(ev, "ci_high"),
+            "n_studies": ev["n_studies"].astype(float),
+            "n_participants": ev["n_participants"].astype(float),
+        }
+    )
+    arms = {c: num(so, c) for c in _NUMERIC}
+    dich = _obj(so["data_type"]).eq("dichotomous").to_numpy()
+    sdesign = (
+        so["study_design"]
+        .astype(object)
+        .where(so["study_design"].notna(), so["study_id"].map(design))
+    )
+    a = pd.DataFrame(
+        {
+            "item_id": _obj(so["study_outcome_id"]),
+            "kind": "arms",
+            "row_condition": _obj(so["condition_id"]),
+            "treatment_id": _obj(so["treatment_id"]),
+            "comparator_text": _obj(so["comparator"]),
+            "comparator_id": _obj(so["comparator_id"]),
+            "outcome": _obj(so["outcome"]),
+            "outcome_domain": _obj(so["outcome_domain"]),
+            "outcome_id": _obj(so["outcome_id"]),
+            "timepoint_text": _obj(so["timepoint"]),
+            "effect_measure": np.where(dich, "RR", "MD"),
+            "source_id": _obj(so["source_id"]),
+            "study_id": _obj(so["study_id"]),
+            "study_design": _obj(sdesign),
+            "indirect": False,
+            "network": False,
+            "n_studies": 1.0,
+            "n_participants": arms["n_treatment"] + arms["n_comparator"],
+            **arms,
+        }
+    )
+    out = pd.concat([e, a], ignore_index=True)
+    out["events"] = np.where(
+        out["kind"].eq("arms") & out["effect_measure"].eq("RR"),
+        out["events_treatment"] + out["events_comparator"],
+        np.nan,
+    )
+    return out
+
+
+def _align(items: pd.DataFrame) -> pd.DataFrame:
+    """Reverse comparisons (B vs A beside A vs B) turned round: effect inverted, arms swapped."""
+    both = items["comparator_id"].notna() & ~items["within_arm"]
+    pairs = items.loc[both, ["condition_id", "treatment_id", "comparator_id"]]
+    counts = pairs.value_counts().rename("n").reset_index()
+    rev = counts.rename(columns={"treatment_id": "comparator_id", "comparator_id": "treatment_id",
+                                 "n": "n_rev"})  # fmt: skip
+    counts = counts.merge(rev, on=["condition_id", "treatment_id", "comparator_id"], how="left")
+    counts["n_rev"] = counts["n_rev"].fillna(0)
+    flip = (counts["n"] < counts["n_rev"]) | (
+        (counts["n"] == counts["n_rev"]) & (counts["treatment_id"] > counts["comparator_id"])
+    )
+    flipped = counts.loc[flip, ["condition_id", "treatment_id", "comparator_id"]]
+    key = pd.MultiIndex.from_frame(items[["condition_id", "treatment_id", "comparator_id"]])
+    mask = both & key.isin(pd.MultiIndex.from_frame(flipped))
+    if not mask.any():
+        return items.assign(reversed=False)
+    out = items.copy()
+    m = mask.to_numpy()
+    old_t = out.loc[m, "treatment_id"].to_numpy()
+    out.loc[m, "treatment_id"] = out.loc[m, "comparator_id"].to_numpy()
+    out.loc[m, "comparator_id"] = old_t
+    out.loc[m, "comparator_text"] = old_t
+    out.loc[m, "comparator"] = old_t
+    for t, c in _ARM_PAIRS:
+        out.loc[m, [t, c]] = out.loc[m, [c, t]].to_numpy()
+    ratio = m & out["effect_measure"].map(lambda x: MEASURES[x].kind == "ratio").to_numpy()
+    diff = m & out["effect_measure"].map(lambda x: MEASURES[x].kind == "difference").to_numpy()
+    lo, hi = out["ci_low"].to_numpy().copy(), out["ci_high"].to_numpy().copy()
+    est = out["estimate"].to_numpy().copy()
+    with np.errstate(divide="ignore"):
+        est[ratio], lo[ratio], hi[ratio] = 1 / est[ratio], 1 / hi[ratio], 1 / lo[ratio]
+    est[diff], lo[diff], hi[diff] = -est[diff], -hi[diff], -lo[diff]
+    out["estimate"], out["ci_low"], out["ci_high"] = est, lo, hi
+    out.loc[m, "direction"] = out.loc[m, "direction"].map(lambda d: _SWAP_DIRECTION.get(d, d))
+    return out.assign(reversed=mask)
+
+
+def _constituents(items: pd.DataFrame, tables) -> pd.DataFrame:
+    """Trials a review of the same question includes join the review's body, marked ``in_review``.
+
+    The review's treatment may be broader (an ancestor in the treatment hierarchy):
+    a trial of a narrower treatment that the review includes is the same evidence.
+    """
+    links = tables.review_studies[["review_id", "study_id"]].astype(str).drop_duplicates()
+    items = items.assign(in_review=pd.Series(pd.NA, index=items.index, dtype=object))
+    if links.empty:
+        return items
+    reviews = items[items["study_design"].isin(REVIEW_DESIGNS) & ~items["within_arm"]]
+    keys = ["condition_id", "outcome_key", "timepoint"]
+    r = reviews[[*keys, "source_id", "treatment_id", "comparison_id", "comp_key"]].rename(
+        columns={"source_id": "review_id", "treatment_id": "r_treatment",
+                 "comparison_id": "r_comparison", "comp_key": "r_comp_key"}
+    ).drop_duplicates()  # fmt: skip
+    r = r.merge(links, on="review_id")
+    trials = items[~items["study_design"].isin(REVIEW_DESIGNS) & ~items["within_arm"]]
+    t = trials[[*keys, "study_id", "treatment_id", "comp_key"]].reset_index()
+    m = t.merge(r, on=[*keys, "study_id"])
+    if m.empty:
+        return items
+    parents = parents_of(tables.treatments, "treatment_id")
+    below = {x: set(descendants(parents, x)) | {x} for x in m["r_treatment"].unique()}
+    same = [tr in below[rt] for tr, rt in zip(m["treatment_id"], m["r_treatment"], strict=True)]
+    m = m[np.asarray(same, dtype=bool) & (m["comp_key"] == m["r_comp_key"]).to_numpy()]
+    m = m.drop_duplicates("index").set_index("index")
+    items.loc[m.index, "in_review"] = m["review_id"]
+    items.loc[m.index, "treatment_id"] = m["r_treatment"]
+    items.loc[m.index, "comparison_id"] = m["r_comparison"]
+    return items
+
+
+def body_items(tables, condition_id: str | None = None) -> pd.DataFrame:
+    """Every result of the tables as one item, keyed by body (:data:`BODY_KEYS`).
+
+    With ``condition_id``, only results about it or a narrower condition, all
+    under its id; without, each result keeps its condition.
+    """
+    parents = parents_of(tables.conditions, "condition_id")
+    items = _frame(tables)
+    if condition_id is not None:
+        if condition_id not in parents:
+            raise ParameterError(f"unknown condition_id {condition_id!r}")
+        items = items[items["row_condition"].isin(subtree(tables, condition_id))]
+        items = items.reset_index(drop=True)
+    depths = {c: depth(parents, c) for c in items["row_condition"].unique()}
+    year = dict(zip(tables.sources["source_id"], tables.sources["year"], strict=True))
+    group = _by_text(items["comparator_text"], comparator_group)
+    lookup = _treatment_lookup(tables.treatments)
+    guessed = _by_text(items["comparator_text"], lambda x: lookup.get(_normalised(x)))
+    kind = items["effect_measure"].map({k: m.kind for k, m in MEASURES.items()})
+    level, strength = _strength(items)
+    items = items.assign(
+        condition_id=condition_id if condition_id is not None else items["row_condition"],
+        comparator_id=items["comparator_id"].where(items["comparator_id"].notna(), guessed),
+        comparator=group,
+        timepoint=_by_text(items["timepoint_text"], timepoint_band),
+        within_arm=kind.eq("within_arm") | group.eq("no comparison group"),
+        depth=items["row_condition"].map(depths),
+        year=items["source_id"].map(year),
+        order=np.arange(len(items)),
+        level=level,
+        strength_code=strength,
+    )
+    items.loc[items["comparator"].isin(CONTROL_GROUPS), "comparator_id"] = None
+    items = _align(items)
+    text = pd.Series(items["outcome"].to_numpy(dtype=object), dtype="string")
+    text = text.str.lower().str.replace(r"\s+", " ", regex=True).str.strip().fillna("")
+    text_key = pd.Series(("text:" + text).to_numpy(dtype=object), index=items.index)
+    outcome_key = items["outcome_id"].where(items["outcome_id"].notna(), text_key)
+    comp = items["comparator_id"].where(
+        items["comparator_id"].notna(), _by_text(items["comparator"], _slug)
+    )
+    items = items.assign(
+        outcome_key=outcome_key.astype(str),
+        comp_key=comp.astype(str),
+        comparison_id=items["treatment_id"] + "__vs__" + comp.astype(str),
+    )
+    items = _constituents(items, tables)
+    items["body_id"] = items.groupby(BODY_KEYS, sort=False, dropna=False).ngroup()
+    return items
+
+
+__all__ = ["BODY_KEYS", "CONTROL_GROUPS", "body_items"]
