@@ -271,7 +271,7 @@ def claim_verdicts(tables, profile: pd.DataFrame | None = None) -> pd.DataFrame:
     if claims.empty:
         return pd.DataFrame(columns=columns)
     if profile is None:
-        from calcidata.synthesis.profile import evidence_profile
+        from calcidata.synthesis.result import evidence_profile
 
         profile = evidence_profile(tables)
     ev = tables.evidence
