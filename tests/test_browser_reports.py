@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import os
 import re
 import unicodedata
@@ -67,7 +68,7 @@ def test_report_loads_without_errors_or_requests_and_never_scrolls_sideways(
 ):
     with open_page(chromium, _path(rendered, name), width=width, artifacts=tmp_path) as view:
         page = view.page
-        page.wait_for_selector(".calcidata-interactive table.dataTable")
+        page.wait_for_selector(".calcidata-plain th > button.calcidata-sort")
         assert view.console_errors == []
         assert view.requests == []
         # the page itself never scrolls sideways (and does not hide what overflows)
@@ -137,8 +138,7 @@ def test_treatment_rows_link_where_the_treatment_is_compared(chromium, rendered,
 
 
 _TABLES = """() => [...document.querySelectorAll('main a.calcidata-csv')].map(a => {
-  let next = a.closest('p').nextElementSibling;
-  if (next.classList.contains('calcidata-interactive')) next = next.nextElementSibling;
+  const next = a.closest('p').nextElementSibling;
   const table = next.tagName === 'TABLE' ? next : next.querySelector('table');
   const head = [...table.querySelectorAll('thead th')]
     .filter(th => th.colSpan === 1).map(th => th.textContent.trim());
@@ -165,7 +165,9 @@ def test_every_table_has_a_working_csv_download_of_its_rows(chromium, rendered, 
     for table in tables:
         prefix = "data:text/csv;charset=utf-8,"
         assert table["href"].startswith(prefix) and table["name"].endswith(".csv")
-        rows = list(csv.reader(io.StringIO(unquote(table["href"][len(prefix) :]))))
+        text = unquote(table["href"][len(prefix) :])
+        assert text.startswith("\ufeff"), table["name"]  # Excel reads it as UTF-8
+        rows = list(csv.reader(io.StringIO(text[1:])))
         assert set(table["head"]) <= set(rows[0]), (table["name"], table["head"], rows[0])
         assert len(rows) - 1 == len(table["rows"]), table["name"]
         for got, shown in zip(rows[1:], table["rows"], strict=True):
@@ -173,36 +175,48 @@ def test_every_table_has_a_working_csv_download_of_its_rows(chromium, rendered, 
     assert saved == unquote(tables[0]["href"].split(",", 1)[1])
 
 
+_LONGEST = """() => [...document.querySelectorAll('.calcidata-plain table')]
+  .reduce((best, t, i, all) => t.tBodies[0].rows.length >
+    all[best].tBodies[0].rows.length ? i : best, 0)"""
+
+
 def _column(page, table, index):
     return page.evaluate(
-        f"""() => [...document.querySelectorAll('#{table} tbody tr')]
-          .map(tr => tr.children[{index}].textContent.trim())"""
+        f"""() => [...document.querySelectorAll('.calcidata-plain table')[{table}].tBodies[0].rows]
+          .filter(tr => !tr.hidden).map(tr => tr.children[{index}].textContent.trim())"""
     )
 
 
 @pytest.mark.parametrize("name", ["condition_report", "dosing_ranges"])
-def test_clicking_a_column_header_sorts_its_rows(chromium, rendered, tmp_path, name):
+def test_clicking_a_column_header_sorts_its_rows_and_the_filter_box_keeps_matching_rows(
+    chromium, rendered, tmp_path, name
+):
     with open_page(chromium, _path(rendered, name), artifacts=tmp_path) as view:
         page = view.page
-        page.wait_for_selector(".calcidata-interactive table.dataTable")
-        table = page.evaluate(
-            """() => [...document.querySelectorAll('.calcidata-interactive table.dataTable')]
-              .find(t => t.tBodies[0].rows.length > 3).id"""
-        )
+        page.wait_for_selector(".calcidata-plain th > button.calcidata-sort")
+        table = page.evaluate(_LONGEST)
         before = _column(page, table, 0)
-        header = page.locator(f"#{table} thead th").first
-        header.click()
-        header.and_(page.locator("[aria-sort=ascending]")).wait_for()
+        assert len(before) > 3
+        box = page.locator(".calcidata-plain table").nth(table)
+        header = box.locator("thead th").first
+        header.locator("button").click()
+        assert header.get_attribute("aria-sort") == "ascending"
         ascending = _column(page, table, 0)
-        header.click()
-        header.and_(page.locator("[aria-sort=descending]")).wait_for()
+        header.locator("button").click()
+        assert header.get_attribute("aria-sort") == "descending"
         descending = _column(page, table, 0)
+        # the filter box above the table: only the rows with the words typed stay
+        word = before[0].split()[0]
+        tools = box.locator("xpath=../preceding-sibling::p[1]")
+        tools.locator("input.calcidata-filter").fill(word)
+        kept = _column(page, table, 0)
+        order = "(a) => a.every((v, i) => i === 0 || a[i - 1].localeCompare(v) {} 0)"
+        assert page.evaluate(order.format("<="), ascending)
+        assert page.evaluate(order.format(">="), descending)
+        count = tools.locator(".calcidata-count").text_content()
     assert sorted(before) == sorted(ascending) == sorted(descending)
-    order = "(a) => a.every((v, i) => i === 0 || a[i - 1].localeCompare(v) {} 0)"
-    with open_page(chromium, _path(rendered, name), artifacts=tmp_path) as view:
-        assert view.page.evaluate(order.format("<="), ascending)
-        assert view.page.evaluate(order.format(">="), descending)
     assert ascending != descending
+    assert 1 <= len(kept) <= len(before) and count == f"{len(kept)} of {len(before)} rows"
 
 
 @pytest.mark.parametrize("name", PAGES)
@@ -265,3 +279,122 @@ def test_readers_see_names_not_ids_and_no_curation_remarks(rendered, name):
     ]
     assert not shown, shown
     assert "Not reported" in text
+
+
+# --- reader first (issue 19): the answer on top, phones, weight, accessibility ---
+
+#: Largest self-contained report page, and the most the median one may weigh.
+MAX_BYTES, MEDIAN_BYTES = 1_000_000, 500_000
+
+
+def test_report_pages_are_light(rendered):
+    sizes = {name: _path(rendered, name).stat().st_size for name in PAGES}
+    assert max(sizes.values()) <= MAX_BYTES, sizes
+    assert sorted(sizes.values())[len(sizes) // 2] <= MEDIAN_BYTES, sizes
+
+
+@pytest.mark.parametrize("name", ["condition_report", "treatment_comparison"])
+def test_the_answer_comes_first_and_the_detail_is_folded_until_printed(
+    chromium, rendered, tmp_path, name
+):
+    from pypdf import PdfReader
+
+    with open_page(chromium, _path(rendered, name), artifacts=tmp_path) as view:
+        page = view.page
+        layers = page.evaluate(
+            """() => [...document.querySelectorAll('main > details.calcidata-section')]
+              .map(d => [d.querySelector('summary').textContent.trim(), d.open])"""
+        )
+        sof = page.evaluate(
+            """() => { const s = document.querySelector('main table.calcidata-sof');
+              const d = document.querySelector('main > details.calcidata-section');
+              return !!s && !s.closest('details.calcidata-section') &&
+                !!(s.compareDocumentPosition(d) & Node.DOCUMENT_POSITION_FOLLOWING); }"""
+        )
+        folded = page.locator("main > details.calcidata-section").last
+        hidden = folded.locator("p").first.is_visible()
+        # a contents link into a folded section opens it
+        ident = folded.locator("h2").get_attribute("id")
+        page.locator(f'nav.calcidata-toc a[href="#{ident}"]').evaluate("a => a.click()")
+        opened = folded.evaluate("d => d.open")
+        page.evaluate("() => document.querySelectorAll('details').forEach(d => d.open = false)")
+        page.emulate_media(media="print")
+        pdf = tmp_path / f"{name}.pdf"
+        page.pdf(path=str(pdf), format="A4", prefer_css_page_size=True)
+        last_words = folded.locator("p").last.text_content().split()[:6]
+    assert sof and len(layers) >= 3 and not any(is_open for _, is_open in layers)
+    assert not hidden and opened
+    printed = _squash(
+        unicodedata.normalize(
+            "NFKC", "".join(p.extract_text() or "" for p in PdfReader(str(pdf)).pages)
+        )
+    )
+    assert _squash(" ".join(last_words)) in printed  # every folded section prints
+
+
+@pytest.mark.parametrize("name", ["condition_report", "treatment_comparison"])
+def test_on_a_phone_every_summary_of_findings_row_is_a_card_that_fits(
+    chromium, rendered, tmp_path, name
+):
+    with open_page(chromium, _path(rendered, name), width=390, artifacts=tmp_path) as view:
+        cards = view.page.evaluate(
+            """() => [...document.querySelectorAll('main table.calcidata-sof tbody tr')]
+              .filter(tr => tr.offsetParent).map(tr => {
+                const r = tr.getBoundingClientRect();
+                const cells = [...tr.children];
+                return {left: r.left, right: r.right,
+                  wide: cells.filter(c => c.scrollWidth > c.clientWidth + 1).length,
+                  labels: cells.slice(1).map(c => getComputedStyle(c, '::before').content)};
+              })"""
+        )
+    assert cards
+    for card in cards:
+        assert card["left"] >= 0 and card["right"] <= 390 and card["wide"] == 0, card
+        assert all(label not in ("none", "normal", '""') for label in card["labels"]), card
+
+
+def _axe(page) -> list[dict]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return [
+        {"id": v["id"], "impact": v["impact"], "nodes": len(v["nodes"])}
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+@pytest.mark.parametrize("name", [*PAGES, "index"])
+def test_axe_finds_no_serious_or_critical_violation(chromium, rendered, tmp_path, name):
+    path = rendered / "index.html" if name == "index" else _path(rendered, name)
+    with open_page(chromium, path, artifacts=tmp_path) as view:
+        assert _axe(view.page) == []
+
+
+@pytest.mark.parametrize("name", ["condition_report", "treatment_comparison"])
+def test_keyboard_reaches_the_report_first_and_figures_and_links_say_what_they_are(
+    chromium, rendered, tmp_path, name
+):
+    with open_page(chromium, _path(rendered, name), artifacts=tmp_path) as view:
+        page = view.page
+        page.keyboard.press("Tab")
+        first = page.evaluate("document.activeElement.textContent.trim()")
+        page.keyboard.press("Enter")
+        focused = page.evaluate("document.activeElement.id")
+        levels = page.evaluate(
+            "() => [...document.querySelectorAll('main h1, main h2, main h3')]"
+            ".map(h => +h.tagName[1])"
+        )
+        names = page.evaluate(
+            "() => [...document.querySelectorAll('main svg[role=img]')]"
+            ".map(s => s.getAttribute('aria-label'))"
+        )
+        plain_links = page.evaluate(
+            """() => [...document.querySelectorAll('main p a, main li a, main td a')]
+              .filter(a => !getComputedStyle(a).textDecorationLine.includes('underline'))
+              .map(a => a.textContent)"""
+        )
+    assert first == "Skip to the report" and focused == "calcidata-content"
+    assert levels[0] == 1 and all(b - a <= 1 for a, b in itertools.pairwise(levels)), levels
+    assert names and all(n and n != "Figure" for n in names), names
+    assert plain_links == []

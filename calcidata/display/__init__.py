@@ -53,6 +53,7 @@ _LAZY = {
     "strength_palette": "calcidata.display._plotbase",
     "palette_table": "calcidata.display._plotbase",
     "DIRECTION_COLOURS": "calcidata.display._plotbase",
+    "describe": "calcidata.display._plotbase",
     "forest": "calcidata.display.metaplot",
     "pooled_forests": "calcidata.display.plot_pooled",
 }

@@ -278,3 +278,24 @@ def palette_table() -> Mapping[str, str]:
     from matplotlib.colors import to_hex
 
     return {k: to_hex(v) for k, v in strength_palette().items()}
+
+
+#: Where a figure's text alternative travels inside its SVG (read by ``reports.page``).
+ALT_PREFIX = "calcidata-alt:"
+
+
+def describe(where, text: str):
+    """Give the figure of ``where`` (an Axes or a Figure) a text alternative; returns ``where``.
+
+    The text says what the figure shows, in words (for a forest plot, the pooled
+    result). It travels in the SVG as the id of the figure's outer group, and the
+    report page makes it the figure's accessible name (``aria-label``).
+    """
+    fig = getattr(where, "figure", None) or where
+    fig.set_gid(ALT_PREFIX + " ".join(str(text).split()))
+    return where
+
+
+def tex_safe(text: object) -> str:
+    """``text`` with ``$`` escaped, so that matplotlib never reads it as mathtext."""
+    return str(text).replace("$", r"\$")
