@@ -94,7 +94,8 @@ def test_the_answer_stays_open_and_every_later_section_folds():
         '<div class="calcidata-report"><h1>R</h1></div>'
         + _cell('<h2 id="Bottom-line">Bottom line</h2><p>says</p>')
         + _cell('<h2 id="Summary-of-findings">Summary of findings</h2>')
-        + _cell("<p>the table</p>")
+        + '<div class="jp-Cell jp-CodeCell"><div class="jp-Cell-outputWrapper">'
+        "<p>the table</p><h3>More outcomes</h3></div></div>"
         + _cell('<h3 id="Studies-pooled">Studies pooled by calcidata</h3>')
         + _cell("<svg>forest</svg>")
         + _cell('<h2 id="Every">Every reported result</h2><p>intro</p>')
@@ -149,3 +150,8 @@ def test_a_figure_is_named_by_the_text_alternative_its_plot_gave_it():
     out = page.inline_svgs(f'<img src="data:image/svg+xml;base64,{img}">')
     assert 'aria-label="Pooled MD -0.5 &lt;lower&gt; &quot;pain&quot;"' in out
     assert page.ALT_PREFIX not in out
+
+
+def test_no_heading_level_is_skipped():
+    out = page.heading_order("<h1>A</h1><h2>B</h2><h4 id='x'>C</h4><h5>D</h5><h2>E</h2><h3>F</h3>")
+    assert out == "<h1>A</h1><h2>B</h2><h3 id='x'>C</h3><h4>D</h4><h2>E</h2><h3>F</h3>"

@@ -191,12 +191,15 @@ def label_text(value: object) -> str:
     return str(humanize(value))
 
 
-def panel_grid(data, key, draw, *, empty, left_out_words, legend, label=None, width=None):
+def panel_grid(
+    data, key, draw, *, empty, left_out_words, legend, label=None, width=None, what="Figure"
+):
     """Stack one panel per value of ``key`` (in order of appearance) and draw each.
 
     Rows with ``plotted`` False are counted in a footnote ("Not drawn: ...").
     A panel whose ``label`` texts wrap onto several lines (at ``width``) gets
-    taller rows. Returns the figure and the rows that were drawn.
+    taller rows. The figure's text alternative starts with ``what`` and names each
+    panel with its number of rows. Returns the figure and the rows that were drawn.
     """
     drawn = data.loc[data["plotted"]] if len(data) else data
     keys = list(dict.fromkeys(drawn[key])) if len(drawn) else []
@@ -206,7 +209,7 @@ def panel_grid(data, key, draw, *, empty, left_out_words, legend, label=None, wi
         words = left_out_words.format(s="s" if left_out != 1 else "")
         note = f"Not drawn: {left_out} {words}."
     if not keys:
-        return empty_figure(empty, note), drawn.iloc[0:0]
+        return describe(empty_figure(empty, note), f"{what}: {empty}."), drawn.iloc[0:0]
     sizes = [
         int((drawn[key] == k).sum())
         * (row_height(drawn.loc[drawn[key] == k, label], width) / _ROW if label else 1.0)
@@ -216,6 +219,10 @@ def panel_grid(data, key, draw, *, empty, left_out_words, legend, label=None, wi
     for k, ax in zip(keys, axes, strict=True):
         draw(drawn.loc[drawn[key] == k], ax)
         ax.set_title(plain(k), loc="left")
+    panels = "; ".join(f"{k} ({int((drawn[key] == k).sum())} rows)" for k in keys)
+    describe(
+        fig, f"{what}, {len(keys)} panel{'s' if len(keys) > 1 else ''}: {panels}. {note or ''}"
+    )
     return fig, drawn
 
 

@@ -9,6 +9,7 @@ import pandas as pd
 
 from calcidata.display._plotbase import (
     PLOT_DOCS,
+    describe,
     label_text,
     new_axes,
     nothing,
@@ -115,6 +116,11 @@ def plot_evidence_map(
     ax.set_ylabel("")
     strength_legend(ax, levels)
     size_legend(ax, frame["_size"], size)
+    describe(
+        ax,
+        f"Evidence map: {len(ys)} {y}s by {len(xs)} {x}s; {len(frame)} cells hold evidence, "
+        f"each a bubble sized by {size} and coloured by evidence strength.",
+    )
     return ax
 
 

@@ -151,7 +151,8 @@ def related(report: str, params: Mapping[str, object]) -> list[tuple[str, str]]:
     return out
 
 
-_CELL = re.compile(r'<div\b[^>]*\bclass="jp-Cell\b')
+_CELL = re.compile(r'<div\b[^>]*\bclass="jp-Cell[ "]')
+_MARKDOWN = re.compile(r'^<div\b[^>]*\bclass="[^"]*\bjp-MarkdownCell\b')
 _H2 = re.compile(r"<h2\b[^>]*>.*?</h2>", re.S | re.I)
 _H3 = re.compile(r"<h3\b[^>]*>.*?</h3>", re.S | re.I)
 #: Sections that are the answer, kept open above the detail.
@@ -161,7 +162,7 @@ ANSWER = re.compile(r"^(bottom line|the answer|summary of findings)", re.I)
 def layer(main: str) -> str:
     """The inside of ``<main>`` with every section after the answer folded.
 
-    A section runs from a notebook cell with an ``h2`` to the next. The opening
+    A section runs from a Markdown cell with an ``h2`` to the next. The opening
     (before the first ``h2``) and the sections whose heading is the answer
     (:data:`ANSWER`: the bottom line, the summary of findings) stay open; the
     others become ``<details class="calcidata-section">`` whose ``<summary>``
@@ -177,7 +178,9 @@ def layer(main: str) -> str:
     depth = 0  # open <details>: 0, 1 (an h2 or an h3 part) or 2 (never)
     in_answer = False
     for cell in cells:
-        h2, h3 = _H2.search(cell), _H3.search(cell)
+        markdown = _MARKDOWN.match(cell) is not None  # only the narrative starts a section
+        h2 = _H2.search(cell) if markdown else None
+        h3 = _H3.search(cell) if markdown else None
         heading = h2 or (h3 if in_answer else None)
         if heading is not None and (h2 is None or h3 is None or h2.start() < h3.start()):
             out.append("</details>" * depth)

@@ -67,6 +67,23 @@
     var target = id && doc.getElementById(id);
     if (target) { openTo(target); target.scrollIntoView(); }
   }
+  /* A figure fits its box unless that would make its text smaller than 10 px (9 px on a
+     phone): then it keeps that much and scrolls in its own box. */
+  function figures() {
+    var least = window.matchMedia("(max-width: 700px)").matches ? 9 : 10;
+    doc.querySelectorAll("main svg[role=img]").forEach(function (svg) {
+      var box = svg.viewBox && svg.viewBox.baseVal, width = svg.getAttribute("width") || "";
+      if (!box || !box.width) return;
+      var px = parseFloat(width) * (/pt$/.test(width) ? 4 / 3 : 1), smallest = Infinity;
+      svg.querySelectorAll("text").forEach(function (t) {
+        var size = parseFloat(getComputedStyle(t).fontSize);
+        if (size && t.textContent.trim()) smallest = Math.min(smallest, size);
+      });
+      if (!isFinite(smallest) || !px) return;
+      var shown = smallest * px / box.width;  /* its text at the figure's own size */
+      svg.style.setProperty("--calcidata-min", Math.min(px, px * least / shown) + "px");
+    });
+  }
   var opened = [];
   window.addEventListener("beforeprint", function () {
     opened = [].slice.call(doc.querySelectorAll("details:not([open])"));
@@ -84,5 +101,7 @@
     var toc = doc.querySelector("nav.calcidata-toc details");
     if (toc && window.matchMedia("(max-width: 999px)").matches) toc.open = false;
     if (location.hash) openHash();
+    figures();
+    window.matchMedia("(max-width: 700px)").addEventListener("change", figures);
   });
 })();
