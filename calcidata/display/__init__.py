@@ -56,6 +56,8 @@ _LAZY = {
     "describe": "calcidata.display._plotbase",
     "forest": "calcidata.display.metaplot",
     "pooled_forests": "calcidata.display.plot_pooled",
+    "explorer": "calcidata.display.explorer",
+    "Explorer": "calcidata.display.explorer",
 }
 
 __all__ = [
