@@ -68,7 +68,7 @@ def test_report_loads_without_errors_or_requests_and_never_scrolls_sideways(
 ):
     with open_page(chromium, _path(rendered, name), width=width, artifacts=tmp_path) as view:
         page = view.page
-        page.wait_for_selector(".calcidata-plain th > button.calcidata-sort")
+        page.wait_for_selector(".calcidata-plain th > button.calcidata-sort", state="attached")
         assert view.console_errors == []
         assert view.requests == []
         # the page itself never scrolls sideways (and does not hide what overflows)
@@ -158,6 +158,7 @@ def test_every_table_has_a_working_csv_download_of_its_rows(chromium, rendered, 
             " main .calcidata-record table, main .calcidata-overlap table').length"
         )
         assert len(tables) == n_tables >= 1
+        _open_every_section(page)
         with page.expect_download() as download:
             page.locator("main a.calcidata-csv").first.click()
         saved = download.value.path().read_text(encoding="utf-8")
@@ -180,6 +181,10 @@ _LONGEST = """() => [...document.querySelectorAll('.calcidata-plain table')]
     all[best].tBodies[0].rows.length ? i : best, 0)"""
 
 
+def _open_every_section(page):
+    page.evaluate("() => document.querySelectorAll('main details').forEach(d => d.open = true)")
+
+
 def _column(page, table, index):
     return page.evaluate(
         f"""() => [...document.querySelectorAll('.calcidata-plain table')[{table}].tBodies[0].rows]
@@ -193,7 +198,8 @@ def test_clicking_a_column_header_sorts_its_rows_and_the_filter_box_keeps_matchi
 ):
     with open_page(chromium, _path(rendered, name), artifacts=tmp_path) as view:
         page = view.page
-        page.wait_for_selector(".calcidata-plain th > button.calcidata-sort")
+        page.wait_for_selector(".calcidata-plain th > button.calcidata-sort", state="attached")
+        _open_every_section(page)
         table = page.evaluate(_LONGEST)
         before = _column(page, table, 0)
         assert len(before) > 3

@@ -81,7 +81,7 @@
       });
       if (!isFinite(smallest) || !px) return;
       var shown = smallest * px / box.width;  /* its text at the figure's own size */
-      svg.style.setProperty("--calcidata-min", Math.min(px, px * least / shown) + "px");
+      svg.style.setProperty("--calcidata-min", Math.ceil(Math.min(px, 1.01 * px * least / shown)) + "px");
     });
   }
   var opened = [];
