@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from calcidata._api import DocComponents
-from calcidata.display.labels import humanize
+from calcidata.display.labels import STRENGTH_WORDS, humanize
 from calcidata.display.wording import words
 from calcidata.schemas.vocabularies import DIRECTIONS, STRENGTH
 
@@ -122,7 +122,15 @@ def strength_handles(levels) -> list:
 
     pal, present = strength_palette(), set(levels)
     return [
-        Line2D([], [], marker="o", linestyle="", markersize=7, color=pal[s], label=label_text(s))
+        Line2D(
+            [],
+            [],
+            marker="o",
+            linestyle="",
+            markersize=7,
+            color=pal[s],
+            label=STRENGTH_WORDS.get(s, label_text(s)),
+        )  # fmt: skip
         for s in reversed(STRENGTH)
         if s in present
     ]
