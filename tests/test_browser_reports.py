@@ -8,6 +8,7 @@ report, its treatment comparison and its dosing view) and opened in Debian's Chr
 from __future__ import annotations
 
 import csv
+import html
 import io
 import itertools
 import os
@@ -404,3 +405,17 @@ def test_keyboard_reaches_the_report_first_and_figures_and_links_say_what_they_a
     assert levels[0] == 1 and all(b - a <= 1 for a, b in itertools.pairwise(levels)), levels
     assert names and all(n and n != "Figure" for n in names), names
     assert plain_links == []
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_reader_links_go_only_to_pubmed_pmc_doi_publisher_and_official_pages(rendered, name):
+    _, sources = read_rows(ROOT / "data" / "sources.csv")
+    elsewhere = {
+        url.strip()
+        for s in sources
+        for url, kind in zip(s["urls"].split(" | "), s["url_kinds"].split(" | "), strict=False)
+        if kind.strip() in ("secondary_mirror", "lay_page")
+    }
+    page = _path(rendered, name).read_text(encoding="utf-8")
+    hrefs = {html.unescape(h) for h in re.findall(r'href="(https?://[^"]+)"', page)}
+    assert hrefs and not hrefs & elsewhere, sorted(hrefs & elsewhere)
