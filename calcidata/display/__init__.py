@@ -50,6 +50,7 @@ _LAZY = {
     "plot_dose_ranges": "calcidata.display.plot_doses",
     "plot_dose_range_grid": "calcidata.display.plot_doses",
     "plot_evidence_map": "calcidata.display.plot_maps",
+    "evidence_map_panels": "calcidata.display.plot_maps",
     "strength_palette": "calcidata.display._plotbase",
     "palette_table": "calcidata.display._plotbase",
     "DIRECTION_COLOURS": "calcidata.display._plotbase",

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from calcidata.display._plotbase import (
+    ALT_PREFIX,
     PLOT_DOCS,
     describe,
     label_text,
@@ -37,6 +38,8 @@ def plot_evidence_map(
     hue: str = "strength",
     ax: Axes | None = None,
     label_width: int = 60,
+    columns: list | None = None,
+    size_max: float | None = None,
 ) -> Axes:
     """Evidence-and-gap map: a bubble per cell, size = participants, colour = strength.
 
@@ -56,6 +59,12 @@ def plot_evidence_map(
         Evidence-strength column (colours from :func:`strength_palette`).
     {ax}
     {label_width}
+    columns : list, optional
+        The x categories, in order (default: those of ``data``), so that maps of
+        parts of the rows share their columns (:func:`evidence_map_panels`).
+    size_max : float, optional
+        The size drawn largest (default: the largest in ``data``), so that parts
+        share one bubble scale.
 
     Returns
     -------
@@ -65,7 +74,8 @@ def plot_evidence_map(
     import seaborn as sns
 
     data = words(data)
-    xs, ys = categories(data[x]), categories(data[y])
+    xs = list(columns) if columns is not None else categories(data[x])
+    ys = categories(data[y])
     if ax is None:
         # room for the longest label lines (about 0.075 in a character) and the legends
         ylab = max((len(line) for v in ys for line in plain(v, label_width).split("\n")), default=0)
@@ -97,7 +107,7 @@ def plot_evidence_map(
         palette=pal,
         size="_size",
         sizes=(25, 500),
-        size_norm=(0, max(frame["_size"].max(), 1)),
+        size_norm=(0, max(size_max or frame["_size"].max(), 1)),
         edgecolor="#333333",
         linewidth=0.5,
         alpha=0.9,
@@ -115,7 +125,7 @@ def plot_evidence_map(
     ax.set_xlabel("")
     ax.set_ylabel("")
     strength_legend(ax, levels)
-    size_legend(ax, frame["_size"], size)
+    size_legend(ax, frame["_size"], size, top=size_max)
     describe(
         ax,
         f"Evidence map: {len(ys)} {y}s by {len(xs)} {x}s; {len(frame)} cells hold evidence, "
@@ -132,11 +142,11 @@ def categories(values: pd.Series) -> list:
     return list(dict.fromkeys(values))
 
 
-def size_legend(ax, sizes: pd.Series, name: str) -> None:
+def size_legend(ax, sizes: pd.Series, name: str, top: float | None = None) -> None:
     """A legend of bubble sizes (two round numbers, the largest value, "not reported")."""
     from matplotlib.lines import Line2D
 
-    top = float(sizes.max())
+    top = float(top if top is not None else sizes.max())
     if top <= 0:
         return
     nice = [v for v in (10, 100, 1000, 10000, 100000) if v < top * 0.8]
@@ -171,3 +181,42 @@ def size_legend(ax, sizes: pd.Series, name: str) -> None:
     )
     if first is not None:
         ax.add_artist(first)
+
+
+def evidence_map_panels(
+    data: pd.DataFrame, *, x: str = "condition", y: str = "treatment", rows: int = 15, **kwargs
+):
+    """The evidence map in parts of at most ``rows`` rows, each a figure with every column.
+
+    A long map is easier to read in parts, and each part prints on one page
+    with its column labels and legends (a figure is never split across pages).
+    The parts share the columns and the bubble scale. Other keywords go to
+    :func:`plot_evidence_map`.
+
+    Returns
+    -------
+    calcidata.display.html.HTML
+        One inline SVG per part (``role="img"``, named by its text alternative).
+    """
+    import matplotlib.pyplot as plt
+
+    from calcidata.display._plotbase import svg_html
+    from calcidata.display.html import HTML
+
+    worded = words(data)
+    xs, ys = categories(worded[x]), categories(worded[y])
+    size = kwargs.get("size", "participants")
+    top = pd.to_numeric(worded[size], errors="coerce").max() if len(worded) else None
+    top = float(top) if top is not None and not pd.isna(top) else None
+    parts = [ys[i : i + rows] for i in range(0, len(ys), rows)] or [[]]
+    out = []
+    for n, part in enumerate(parts, start=1):
+        chunk = data.loc[worded[y].isin(part).to_numpy()] if part else data
+        ax = plot_evidence_map(chunk, x=x, y=y, columns=xs, size_max=top, **kwargs)
+        if len(parts) > 1:
+            ax.set_title(f"Part {n} of {len(parts)}", loc="left")
+            alt = ax.figure.get_gid() or ""
+            describe(ax, f"{alt[len(ALT_PREFIX) :]} Part {n} of {len(parts)}.")
+        out.append(svg_html(ax.figure))
+        plt.close(ax.figure)
+    return HTML("".join(out))

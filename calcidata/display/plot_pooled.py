@@ -7,11 +7,10 @@ is imported inside :func:`pooled_forests`.
 from __future__ import annotations
 
 import html
-import io
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from calcidata.display._plotbase import ALT_PREFIX, describe, tex_safe
+from calcidata.display._plotbase import describe, svg_html, tex_safe
 from calcidata.display.html import HTML
 from calcidata.display.labels import humanize
 from calcidata.display.metaplot import forest, pooled_words, undrawable
@@ -95,17 +94,9 @@ def pooled_forests(bodies: Sequence[PooledBody]) -> HTML:
     import matplotlib.pyplot as plt
 
     fig = pooled_forest_figure(bodies)
-    alt = fig.get_gid()[len(ALT_PREFIX) :]
-    fig.set_gid(None)
-    buffer = io.StringIO()
-    with plt.rc_context({"svg.fonttype": "none"}):
-        fig.savefig(buffer, format="svg", bbox_inches="tight")
+    svg = svg_html(fig)
     plt.close(fig)
-    svg = buffer.getvalue()
-    svg = svg[svg.index("<svg") :].replace(
-        "<svg ", f'<svg role="img" aria-label="{html.escape(alt, quote=True)}" ', 1
-    )
-    return HTML(f'<div class="calcidata-forest jp-RenderedSVG">{svg}</div>{note}')
+    return HTML(svg.replace("calcidata-figure", "calcidata-figure calcidata-forest", 1) + note)
 
 
 __all__ = ["NONE_POOLED", "panel_title", "pooled_forest_figure", "pooled_forests"]
