@@ -13,6 +13,7 @@ import io
 import itertools
 import os
 import re
+import statistics
 import unicodedata
 from pathlib import Path
 from urllib.parse import unquote
@@ -419,3 +420,24 @@ def test_reader_links_go_only_to_pubmed_pmc_doi_publisher_and_official_pages(ren
     page = _path(rendered, name).read_text(encoding="utf-8")
     hrefs = {html.unescape(h) for h in re.findall(r'href="(https?://[^"]+)"', page)}
     assert hrefs and not hrefs & elsewhere, sorted(hrefs & elsewhere)
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_printed_figures_each_fit_one_page_and_page_one_is_full(chromium, rendered, tmp_path, name):
+    from pypdf import PdfReader
+
+    with open_page(chromium, _path(rendered, name), artifacts=tmp_path) as view:
+        page = view.page
+        page.emulate_media(media="print")
+        page.set_viewport_size({"width": 1047, "height": 740})  # A4 landscape less margins
+        heights = page.evaluate(
+            """() => [...document.querySelectorAll('main svg[role=img]')]
+              .map(s => s.getBoundingClientRect().height)"""
+        )
+        pdf = tmp_path / f"{name}.pdf"
+        page.pdf(path=str(pdf), format="A4", prefer_css_page_size=True)
+    assert heights and max(heights) <= 190 / 25.4 * 96, heights  # 190 mm: the page less margins
+    reader = PdfReader(str(pdf))
+    texts = [p.extract_text() or "" for p in reader.pages]
+    if len(texts) > 1:  # the first page is not left half empty
+        assert len(texts[0]) >= 0.5 * statistics.median(len(t) for t in texts[1:]), texts[0]
