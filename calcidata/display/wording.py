@@ -108,17 +108,12 @@ class Wording:
 
 
 def humanized(values: pd.Series, words: Mapping | None = None) -> pd.Series:
-    """Vocabulary values in plain words (``words`` first, when given).
-
-    A categorical keeps its categories' order.
-    """
-
-    def word(v: object) -> object:
-        return words[v] if words is not None and v in words else humanize(v)
-
+    """Vocabulary values in plain words (``words`` first); a categorical keeps its order."""
+    words = words or {}
     if isinstance(values.dtype, pd.CategoricalDtype):
-        return values.cat.rename_categories([word(c) for c in values.cat.categories])
-    return values.astype(object).map(word)
+        cats = values.cat.categories
+        return values.cat.rename_categories([words.get(c, humanize(c)) for c in cats])
+    return values.astype(object).map(lambda v: words.get(v, humanize(v)))
 
 
 # --------------------------------------------------------------------------- composite formatters
