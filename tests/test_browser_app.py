@@ -36,13 +36,14 @@ def app(tmp_path_factory):
     command = [
         str(voila),
         "explore.ipynb",
+        "--template=calcidata",
         "--no-browser",
         f"--port={port}",
         "--Voila.ip=127.0.0.1",
         "--strip_sources=True",
         "--ServerApp.allow_root=True",
     ]
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "JUPYTER_PATH": str(ROOT / "app")}
     with open(log, "w") as out:
         server = subprocess.Popen(command, cwd=ROOT / "notebooks", env=env, stdout=out,
                                   stderr=subprocess.STDOUT)  # fmt: skip

@@ -116,6 +116,10 @@ def test_the_answer_stays_open_and_every_later_section_folds():
     assert every < out.index("intro") < out.index("rows") < out.index('<h2 id="Sources">')
     assert out.rstrip().endswith("</details>")
     assert page.layer("<p>no cells</p>") == "<p>no cells</p>"
+    # a page with no answer section (the evidence map) keeps its first section open
+    plain = page.layer(_cell("<h2>The map</h2>") + _cell("<svg></svg>") + _cell("<h2>Gaps</h2>"))
+    assert plain.index("The map") < plain.index("<svg") < plain.index("<details")
+    assert plain.count("<details") == 1
 
 
 def test_summary_of_findings_cells_are_labelled_with_their_columns():

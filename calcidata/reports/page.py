@@ -164,7 +164,8 @@ def layer(main: str) -> str:
 
     A section runs from a Markdown cell with an ``h2`` to the next. The opening
     (before the first ``h2``) and the sections whose heading is the answer
-    (:data:`ANSWER`: the bottom line, the summary of findings) stay open; the
+    (:data:`ANSWER`: the bottom line, the summary of findings; on a page with
+    neither, such as the evidence map, its first section) stay open; the
     others become ``<details class="calcidata-section">`` whose ``<summary>``
     holds the ``h2``. Inside an answer, an ``h3`` part that is not itself an
     answer (a forest plot, the reviews' overlap) is folded the same way. The
@@ -175,6 +176,8 @@ def layer(main: str) -> str:
         return main
     cells = [main[i:j] for i, j in zip(starts, [*starts[1:], len(main)], strict=True)]
     out: list[str] = [main[: starts[0]]]
+    titles = [_text(m.group(0)) for c in cells if _MARKDOWN.match(c) for m in [_H2.search(c)] if m]
+    first = None if any(ANSWER.match(t) for t in titles) else (titles[:1] or [None])[0]
     depth = 0  # open <details>: 0, 1 (an h2 or an h3 part) or 2 (never)
     in_answer = False
     for cell in cells:
@@ -185,7 +188,8 @@ def layer(main: str) -> str:
         if heading is not None and (h2 is None or h3 is None or h2.start() < h3.start()):
             out.append("</details>" * depth)
             depth = 0
-            answer = bool(ANSWER.match(_text(heading.group(0))))
+            title = _text(heading.group(0))
+            answer = bool(ANSWER.match(title)) or (h2 is not None and title == first)
             if h2 is not None:
                 in_answer = answer
             if not answer:
