@@ -124,7 +124,9 @@ def plot_evidence_map(
     ax.set_ylim(len(ys) - 0.3, -0.7)
     ax.set_xlabel("")
     ax.set_ylabel("")
-    strength_legend(ax, levels)
+    # the legends fill the corner left of the column labels, above the row labels, so
+    # that the map's first screen (on a phone too) says how to read it
+    strength_legend(ax, levels, loc="upper right", anchor=(-0.01, _labels_top(ax)))
     size_legend(ax, frame["_size"], size, top=size_max)
     describe(
         ax,
@@ -140,6 +142,22 @@ def categories(values: pd.Series) -> list:
         present = set(values.dropna())
         return [c for c in values.cat.categories if c in present]
     return list(dict.fromkeys(values))
+
+
+def _left_of(ax, legend) -> tuple[float, float]:
+    """Axes coordinates just left of ``legend`` (drawn above the axes' top left corner)."""
+    box = legend.get_window_extent(ax.figure.canvas.get_renderer())
+    left, top = ax.transAxes.inverted().transform((box.x0, box.y1))
+    return (left - 0.02, top)
+
+
+def _labels_top(ax) -> float:
+    """The top of the column labels above ``ax``, in axes coordinates (at least 1.01)."""
+    renderer = ax.figure.canvas.get_renderer()
+    tops = [t.get_window_extent(renderer).y1 for t in ax.get_xticklabels() if t.get_text()]
+    if not tops:
+        return 1.01
+    return max(1.01, float(ax.transAxes.inverted().transform((0, max(tops)))[1]))
 
 
 def size_legend(ax, sizes: pd.Series, name: str, top: float | None = None) -> None:
@@ -173,8 +191,8 @@ def size_legend(ax, sizes: pd.Series, name: str, top: float | None = None) -> No
     ax.legend(
         handles=handles,
         title=f"{label_text(name)} (upper bound)",
-        loc="lower left",
-        bbox_to_anchor=(1.01, 0.0),
+        loc="upper right" if first is not None else "lower left",
+        bbox_to_anchor=_left_of(ax, first) if first is not None else (1.01, 0.0),
         fontsize="small",
         title_fontsize="small",
         labelspacing=1.4,
