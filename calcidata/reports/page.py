@@ -178,7 +178,7 @@ def layer(main: str) -> str:
     out: list[str] = [main[: starts[0]]]
     titles = [_text(m.group(0)) for c in cells if _MARKDOWN.match(c) for m in [_H2.search(c)] if m]
     first = None if any(ANSWER.match(t) for t in titles) else (titles[:1] or [None])[0]
-    depth = 0  # open <details>: 0, 1 (an h2 or an h3 part) or 2 (never)
+    depth = 0  # <details> open now: 0 or 1 (an h2 section or an h3 part)
     in_answer = False
     for cell in cells:
         markdown = _MARKDOWN.match(cell) is not None  # only the narrative starts a section
