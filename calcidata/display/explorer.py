@@ -122,9 +122,13 @@ class Explorer:
         self.condition.observe(self._condition_changed, names="value")
         self.treatment.observe(self._treatment_changed, names="value")
         self.outcome.observe(lambda _: self.update(), names="value")
+        from calcidata.display.html import _render, notice
+
         heading = w.HTML
         self.widget = w.VBox(
             [
+                # the reports' table styles and the notice, once, above the choices
+                heading(str(_render("style.html.j2")) + str(notice())),
                 w.VBox([self.condition, self.treatment, self.outcome]),
                 heading("<h2>Summary of findings and every reported result</h2>"),
                 self.findings,
@@ -161,7 +165,7 @@ class Explorer:
 
     def update(self) -> None:
         """Redraw the three outputs for the current choices."""
-        from IPython.display import HTML, display
+        from IPython.display import HTML
         from itables.widget import ITable
 
         from calcidata import analysis, synthesis
@@ -179,19 +183,18 @@ class Explorer:
             if k not in ("connected", "column_filters", "display_logo_when_loading")
         }
         results = _shown(words(analysis.summary_of_findings(tables, sel)))
-        for out in (self.findings, self.forest, self.doses):
-            out.clear_output(wait=True)
-        with self.findings:
-            display(
-                sof_table(synthesis.sof_rows(tables, sel.condition_id, ids, outcome=sel.outcome))
-            )
-            display(HTML("<h3>Every reported result</h3>"))
-            display(ITable(results, **options))
-        with self.forest:
-            bodies = synthesis.pooled_bodies(tables, sel.condition_id, ids, outcome=sel.outcome)
-            display(pooled_forests(bodies))
-        with self.doses:
-            display(present.table(analysis.dosing_table(tables, sel), name="doses"))
+        sof = synthesis.sof_rows(tables, sel.condition_id, ids, outcome=sel.outcome)
+        bodies = synthesis.pooled_bodies(tables, sel.condition_id, ids, outcome=sel.outcome)
+        shown = {
+            self.findings: [sof_table(sof), HTML("<h3>Every reported result</h3>"),
+                            ITable(results, **options)],
+            self.forest: [pooled_forests(bodies)],
+            self.doses: [present.table(analysis.dosing_table(tables, sel), name="doses")],
+        }  # fmt: skip
+        for out, items in shown.items():  # in a kernel or not (append, not capture)
+            out.outputs = ()
+            for item in items:
+                out.append_display_data(item)
 
     def _repr_mimebundle_(self, **kwargs: Any):
         return self.widget._repr_mimebundle_(**kwargs)
