@@ -355,6 +355,13 @@ def test_on_a_phone_every_summary_of_findings_row_is_a_card_that_fits(
                   labels: cells.slice(1).map(c => getComputedStyle(c, '::before').content)};
               })"""
         )
+        # other tables scroll in their own box with a sticky header and first column
+        sticky = view.page.evaluate(
+            """() => [...document.querySelectorAll('.calcidata-plain table')].map(t => [
+              getComputedStyle(t.querySelector('thead th')).position,
+              getComputedStyle(t.querySelector('tbody td')).position])"""
+        )
+    assert sticky and all(s == ["sticky", "sticky"] for s in sticky), sticky
     assert cards
     for card in cards:
         assert card["left"] >= 0 and card["right"] <= 390 and card["wide"] == 0, card
