@@ -159,3 +159,10 @@ def test_a_figure_is_named_by_the_text_alternative_its_plot_gave_it():
 def test_no_heading_level_is_skipped():
     out = page.heading_order("<h1>A</h1><h2>B</h2><h4 id='x'>C</h4><h5>D</h5><h2>E</h2><h3>F</h3>")
     assert out == "<h1>A</h1><h2>B</h2><h3 id='x'>C</h3><h4>D</h4><h2>E</h2><h3>F</h3>"
+
+
+def test_the_page_assets_are_part_of_the_renderer_fingerprint():
+    from calcidata.reports.plan import renderer_files
+
+    names = {f.name for f in renderer_files()}
+    assert {"page.css", "page.js", "page.py", "kernels.py"} <= names
