@@ -74,7 +74,7 @@ lab: $(KERNEL) ## start JupyterLab in notebooks/ with the kernel `calcidata` (LA
 
 # Voila serves the explorer notebook as a web app: outputs and widgets, no code, offline.
 APP_PORT ?= 8866
-app: $(KERNEL) ## serve the explorer (notebooks/explore.ipynb) as a web app with Voila on localhost:$(APP_PORT)
+app: $(KERNEL) ## serve the explorer (notebooks/explore.ipynb) as a web app with Voila on localhost:8866 (APP_PORT=...)
 	cd notebooks && JUPYTER_PATH=$(CURDIR)/app $(abspath $(BIN))/voila explore.ipynb \
 		--template=calcidata --no-browser --port=$(APP_PORT) --Voila.ip=127.0.0.1 \
 		--strip_sources=True $(if $(filter 0,$(shell id -u)),--ServerApp.allow_root=True)
