@@ -379,10 +379,11 @@ def _axe(page) -> list[dict]:
     ]
 
 
+@pytest.mark.parametrize("width", [1280, 390])
 @pytest.mark.parametrize("name", [*PAGES, "index"])
-def test_axe_finds_no_serious_or_critical_violation(chromium, rendered, tmp_path, name):
+def test_axe_finds_no_serious_or_critical_violation(chromium, rendered, tmp_path, name, width):
     path = rendered / "index.html" if name == "index" else _path(rendered, name)
-    with open_page(chromium, path, artifacts=tmp_path) as view:
+    with open_page(chromium, path, width=width, artifacts=tmp_path) as view:
         assert _axe(view.page) == []
 
 

@@ -82,6 +82,10 @@
       if (!isFinite(smallest) || !px) return;
       var shown = smallest * px / box.width;  /* its text at the figure's own size */
       svg.style.setProperty("--calcidata-min", Math.ceil(Math.min(px, 1.01 * px * least / shown)) + "px");
+      /* a box that scrolls can be scrolled with the keyboard too */
+      var box2 = svg.parentElement;
+      if (box2 && box2.scrollWidth > box2.clientWidth + 1) box2.tabIndex = 0;
+      else if (box2) box2.removeAttribute("tabindex");
     });
   }
   var opened = [];
