@@ -83,12 +83,48 @@ def test_a_resolved_number_must_be_the_one_in_study_outcomes():
     assert len(dx.resolved_mismatches(record, so.assign(n_comparator=12))) == 1
 
 
+def test_a_missing_count_of_a_typed_table_reads_as_an_empty_cell():
+    # study_outcomes holds counts as nullable integers: a continuous row's missing event
+    # counts (pd.NA) must read as the empty cells of the sheets, not as text "<NA>".
+    line = {**_row(), "group": "g", "column": "n_comparator", "value_a": "21"}
+    line.update(value_b="12", resolved="21", reason="re-read", url="https://example.org")
+    record = pd.DataFrame([line])[dx.RECORD_COLUMNS]
+    so = pd.DataFrame([{**_row(), "n_comparator": 21}])
+    so["events_treatment"] = pd.array([pd.NA], dtype="Int64")
+    assert dx._text(so["events_treatment"].iloc[0]) == ""
+    assert dx.resolved_mismatches(record, so).empty
+
+
+def test_aliases_align_one_extractor_s_words_with_the_other_s(tmp_path):
+    _sheet(tmp_path, "g_a.csv", [_row(timepoint="12 weeks")])
+    _sheet(tmp_path, "g_b.csv", [_row(timepoint="3 months")])
+    record = pd.DataFrame(columns=dx.RECORD_COLUMNS)
+    assert len(dx.unresolved(tmp_path, record)) == 2  # a row in each sheet only
+    aliases = pd.DataFrame(
+        [
+            {
+                "group": "g",
+                "letter": "a",
+                "column": "timepoint",
+                "value": "12 weeks",
+                "canonical": "3 months",
+            }
+        ]
+    )
+    assert dx.unresolved(tmp_path, record, aliases).empty
+    with pytest.raises(ValueError, match="key columns only"):
+        bad = aliases.assign(column="n_treatment")
+        bad.to_csv(tmp_path / "aliases.csv", index=False)
+        dx.read_aliases(tmp_path / "aliases.csv")
+
+
 # The shipped extraction sheets and their record.
 
 
 def test_every_disagreement_between_the_shipped_sheets_is_resolved_in_the_record():
     record = dx.read_record(EXTRACTION / "reconciliation.csv")
-    left = dx.unresolved(EXTRACTION, record)
+    aliases = dx.read_aliases(EXTRACTION / "aliases.csv")
+    left = dx.unresolved(EXTRACTION, record, aliases)
     assert left.empty, left.to_string()
 
 
@@ -101,10 +137,35 @@ def test_study_outcomes_hold_the_resolved_and_the_agreed_numbers():
     for letters in dx.sheets(EXTRACTION).values():
         if not {"a", "b"} <= set(letters):
             continue
-        a, b = dx.read_sheet(letters["a"]), dx.read_sheet(letters["b"])
+        aliases = dx.read_aliases(EXTRACTION / "aliases.csv")
+        a, b = dx.read_sheet(letters["a"], aliases), dx.read_sheet(letters["b"], aliases)
         both = a.merge(b, on=dx.KEY, suffixes=("_a", "_b")).merge(keyed, on=dx.KEY)
         for col in dx.NUMBERS:
             agreed = both[both[f"{col}_a"] == both[f"{col}_b"]]
             shipped = agreed[col].astype(object).map(dx._text)
             wrong = agreed[shipped != agreed[f"{col}_a"]]
             assert wrong.empty, (col, wrong[dx.KEY].to_string())
+
+
+def test_the_summary_counts_agreements_disagreements_and_their_resolution(tmp_path):
+    _sheet(tmp_path, "g_a.csv", [_row(), _row(outcome_id="ases"), _row(outcome_id="dash")])
+    _sheet(tmp_path, "g_b.csv", [_row(n_comparator="12"), _row(outcome_id="ases")])
+    line = {**_row(), "group": "g", "column": "n_comparator", "value_a": "21"}
+    line.update(value_b="12", resolved="12", reason="page shows 12", url="https://example.org")
+    dropped = {**_row(outcome_id="dash"), "group": "g", "column": dx.ROW, "value_a": "present"}
+    dropped.update(value_b="absent", resolved="", reason="not on the page", url="https://e.org")
+    record = pd.DataFrame([line, dropped])[dx.RECORD_COLUMNS]
+    got = dx.summary(tmp_path, record).iloc[0].to_dict()
+    assert got["results_both"] == 2 and got["agreed"] == 1
+    assert got["values_differing"] == 1 and got["resolved_to_b"] == 1
+    assert got["rows_one_sheet"] == 1 and got["one_sheet_dropped"] == 1
+    assert got["unresolved"] == 0
+    assert dx.summary(tmp_path, record.iloc[:1]).iloc[0]["unresolved"] == 1
+
+
+def test_what_no_page_showed_is_read_with_its_group_and_extractor(tmp_path):
+    pd.DataFrame(
+        [{"study_id": "t2001", "study_label": "T 2001", "what_missing": "n", "pages_tried": "x"}]
+    ).to_csv(tmp_path / "ho_b_notfound.csv", index=False)
+    got = dx.not_found(tmp_path)
+    assert got[["group", "letter", "study_id"]].values.tolist() == [["ho", "b", "t2001"]]

@@ -18,6 +18,7 @@ plotting, no notebook machinery).
 """
 
 from calcidata.analysis.caveats import AGREEMENT, CAVEATS, GAP_KINDS, SMALL_STUDY
+from calcidata.analysis.citations import citation_labels
 from calcidata.analysis.conditions import (
     condition_name,
     condition_order,
@@ -33,7 +34,7 @@ from calcidata.analysis.evidence import (
 )
 from calcidata.analysis.maps import evidence_gaps, evidence_map, outcome_map
 from calcidata.analysis.selection import Selection, subtree
-from calcidata.analysis.sources import citation_labels, cited_sources
+from calcidata.analysis.sources import cited_sources
 from calcidata.analysis.treatments import NO_EVIDENCE, side_by_side, treatment_ranking
 
 __all__ = [

@@ -11,8 +11,8 @@ from typing import Any
 import pandas as pd
 
 from calcidata.analysis.caveats import join_codes
+from calcidata.analysis.citations import citation_labels
 from calcidata.analysis.selection import VIEW_DOCS, Selection, resolve, view_frame
-from calcidata.analysis.sources import citation_labels
 from calcidata.schemas.vocabularies import PROCEDURE_PARAMETERS
 from calcidata.tables.container import Tables
 

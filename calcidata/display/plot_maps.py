@@ -19,7 +19,7 @@ from calcidata.display._plotbase import (
     strength_legend,
     strength_palette,
 )
-from calcidata.display.wording import words
+from calcidata.display.wording import worded
 from calcidata.schemas.vocabularies import STRENGTH
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -73,7 +73,7 @@ def plot_evidence_map(
     """
     import seaborn as sns
 
-    data = words(data)
+    data = worded(data)
     xs = list(columns) if columns is not None else categories(data[x])
     ys = categories(data[y])
     if ax is None:
@@ -221,15 +221,15 @@ def evidence_map_panels(
     from calcidata.display._plotbase import svg_html
     from calcidata.display.html import HTML
 
-    worded = words(data)
-    xs, ys = categories(worded[x]), categories(worded[y])
+    shown = worded(data)
+    xs, ys = categories(shown[x]), categories(shown[y])
     size = kwargs.get("size", "participants")
-    top = pd.to_numeric(worded[size], errors="coerce").max() if len(worded) else None
+    top = pd.to_numeric(shown[size], errors="coerce").max() if len(shown) else None
     top = float(top) if top is not None and not pd.isna(top) else None
     parts = [ys[i : i + rows] for i in range(0, len(ys), rows)] or [[]]
     out = []
     for n, part in enumerate(parts, start=1):
-        chunk = data.loc[worded[y].isin(part).to_numpy()] if part else data
+        chunk = data.loc[shown[y].isin(part).to_numpy()] if part else data
         ax = plot_evidence_map(chunk, x=x, y=y, columns=xs, size_max=top, **kwargs)
         if len(parts) > 1:
             ax.set_title(f"Part {n} of {len(parts)}", loc="left")

@@ -5,7 +5,10 @@ as Cochrane reviewers do (Handbook, chapter 5.5.2). Each extractor's sheet lives
 ``data/extraction/<group>_<letter>.csv``; :func:`disagreements` lists every value on
 which the two sheets of a group differ (and every row only one of them has), and
 ``data/extraction/reconciliation.csv`` records how each was resolved by reading the
-page again. :func:`unresolved` and :func:`resolved_mismatches` are what the tests
+page again. The two extractors name new studies and timepoints in their own words:
+``data/extraction/aliases.csv`` (``group, letter, column, value, canonical``) maps an
+extractor's words onto the agreed key before the sheets are compared, and is itself
+part of the record. :func:`unresolved` and :func:`resolved_mismatches` are what the tests
 check, so a new disagreement cannot land without its record.
 """
 
@@ -62,7 +65,7 @@ def sheets(directory: Path) -> dict[str, dict[str, Path]]:
 
 def _text(value: object) -> str:
     """One cell as comparable text: numbers without trailing zeros, empty for missing."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         return ""
     s = str(value).strip()
     try:
@@ -72,13 +75,41 @@ def _text(value: object) -> str:
     return "" if math.isnan(f) else f"{f:g}"
 
 
-def read_sheet(path: Path) -> pd.DataFrame:
-    """An extraction sheet as text cells, one row per key (duplicate keys are an error)."""
+ALIAS_COLUMNS = ["group", "letter", "column", "value", "canonical"]
+
+
+def read_aliases(path: Path) -> pd.DataFrame:
+    """The key aliases (text cells); an empty frame when there is no file."""
+    if not Path(path).exists():
+        return pd.DataFrame(columns=ALIAS_COLUMNS)
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    missing = [c for c in ALIAS_COLUMNS if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{path}: columns missing: {', '.join(missing)}")
+    bad = sorted(set(frame["column"]) - set(KEY))
+    if bad:
+        raise ValueError(f"{path}: aliases are for key columns only, not {', '.join(bad)}")
+    return frame[ALIAS_COLUMNS]
+
+
+def read_sheet(path: Path, aliases: pd.DataFrame | None = None) -> pd.DataFrame:
+    """An extraction sheet as text cells, one row per key (duplicate keys are an error).
+
+    ``aliases`` (see :func:`read_aliases`) rename key values of this sheet's group and
+    letter (taken from the file name) to the agreed ones.
+    """
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     missing = [c for c in [*KEY, *VALUES] if c not in frame.columns]
     if missing:
         raise ValueError(f"{path}: columns missing: {', '.join(missing)}")
     frame = frame[[*KEY, *VALUES]].map(_text)
+    m = _SHEET.match(Path(path).name)
+    if aliases is not None and m is not None and len(aliases):
+        mine = aliases[(aliases["group"] == m["group"]) & (aliases["letter"] == m["letter"])]
+        for col, rows in mine.groupby("column"):
+            frame[col] = frame[col].replace(
+                dict(zip(rows["value"], rows["canonical"], strict=True))
+            )
     dup = frame.duplicated(KEY, keep=False)
     if dup.any():
         first = frame[dup].iloc[0][KEY].tolist()
@@ -125,7 +156,9 @@ def read_record(path: Path) -> pd.DataFrame:
     return frame[RECORD_COLUMNS].map(_text)
 
 
-def unresolved(directory: Path, record: pd.DataFrame) -> pd.DataFrame:
+def unresolved(
+    directory: Path, record: pd.DataFrame, aliases: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Disagreements of every group with two sheets that the record does not resolve.
 
     A record row resolves a disagreement when group, key, column and both values match
@@ -135,7 +168,7 @@ def unresolved(directory: Path, record: pd.DataFrame) -> pd.DataFrame:
     for group, letters in sheets(directory).items():
         if not {"a", "b"} <= set(letters):
             continue
-        d = disagreements(read_sheet(letters["a"]), read_sheet(letters["b"]))
+        d = disagreements(read_sheet(letters["a"], aliases), read_sheet(letters["b"], aliases))
         d.insert(0, "group", group)
         found.append(d)
     if not found:
@@ -162,13 +195,108 @@ def resolved_mismatches(record: pd.DataFrame, study_outcomes: pd.DataFrame) -> p
     return pd.DataFrame(bad, columns=list(merged.columns))
 
 
+#: The columns of :func:`summary`, one row per group.
+SUMMARY_COLUMNS = [
+    "group",
+    "results_a",
+    "results_b",
+    "results_both",
+    "agreed",
+    "values_differing",
+    "rows_one_sheet",
+    "resolved_to_a",
+    "resolved_to_b",
+    "resolved_otherwise",
+    "one_sheet_kept",
+    "one_sheet_dropped",
+    "unresolved",
+]
+
+
+def summary(
+    directory: Path, record: pd.DataFrame, aliases: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """How the two sheets of each group compared and how the record resolved them.
+
+    One row per group with both sheets: results in each sheet and in both (after the
+    aliases), results on which every value agreed, values that differed and results
+    only one sheet has; of the differing values, how many the record resolved to
+    extractor a's value, to b's, or otherwise (empty: not shown on the page); of the
+    one-sheet results, how many it kept (``present``) and dropped; and what is left
+    unresolved.
+    """
+    rows = []
+    for group, letters in sheets(directory).items():
+        if not {"a", "b"} <= set(letters):
+            continue
+        a, b = read_sheet(letters["a"], aliases), read_sheet(letters["b"], aliases)
+        d = disagreements(a, b)
+        both = a.merge(b, on=KEY)
+        differing = d[d["column"] != ROW]
+        one_sheet = d[d["column"] == ROW]
+        on = [*KEY, "column", "value_a", "value_b"]
+        mine = record[(record["group"] == group) & (record["reason"] != "")]
+        done = d.merge(mine[[*on, "resolved"]].drop_duplicates(on), on=on, how="left")
+        values = done[done["column"] != ROW].dropna(subset=["resolved"])
+        rows_ = done[done["column"] == ROW].dropna(subset=["resolved"])
+        rows.append(
+            {
+                "group": group,
+                "results_a": len(a),
+                "results_b": len(b),
+                "results_both": len(both),
+                "agreed": len(both) - differing[KEY].drop_duplicates().shape[0],
+                "values_differing": len(differing),
+                "rows_one_sheet": len(one_sheet),
+                "resolved_to_a": int((values["resolved"] == values["value_a"]).sum()),
+                "resolved_to_b": int(
+                    (
+                        (values["resolved"] == values["value_b"])
+                        & (values["resolved"] != values["value_a"])
+                    ).sum()
+                ),
+                "resolved_otherwise": int(
+                    (
+                        (values["resolved"] != values["value_a"])
+                        & (values["resolved"] != values["value_b"])
+                    ).sum()
+                ),
+                "one_sheet_kept": int((rows_["resolved"] == "present").sum()),
+                "one_sheet_dropped": int((rows_["resolved"] != "present").sum()),
+                "unresolved": int(done["resolved"].isna().sum()),
+            }
+        )
+    return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+
+
+def not_found(directory: Path) -> pd.DataFrame:
+    """What no readable page showed, from every ``<group>_<letter>_notfound.csv``.
+
+    One row per sheet row, with its ``group`` and ``letter`` beside the sheet's columns
+    (``study_id, study_label, what_missing, pages_tried``).
+    """
+    frames = []
+    for path in sorted(Path(directory).glob("*_notfound.csv")):
+        group, letter = path.name[: -len("_notfound.csv")].rsplit("_", 1)
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        frames.append(frame.assign(group=group, letter=letter))
+    if not frames:
+        return pd.DataFrame(columns=["group", "letter", "study_id", "what_missing"])
+    return pd.concat(frames, ignore_index=True)
+
+
 __all__ = [
+    "SUMMARY_COLUMNS",
+    "not_found",
+    "summary",
     "KEY",
     "NUMBERS",
     "RECORD_COLUMNS",
     "ROW",
     "VALUES",
+    "ALIAS_COLUMNS",
     "disagreements",
+    "read_aliases",
     "read_record",
     "read_sheet",
     "resolved_mismatches",
