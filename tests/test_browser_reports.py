@@ -265,10 +265,12 @@ def test_printed_a4_pdf_keeps_every_column_and_has_no_blank_page(
         heads += [
             "Outcome",
             "Relative effect (95% CI)",
-            "Risk with the comparator",
-            "Risk difference with the treatment",
+            "Anticipated absolute effects (95% CI)",
+            "Risk or mean with",
+            "Difference with",
             "Participants (studies)",
             "Certainty of the evidence (GRADE)",
+            "Comments",
         ]
     # a header on two lines prints as two pieces (and cells meet without a space):
     # each of its words is printed, whole
@@ -338,6 +340,41 @@ def test_the_answer_comes_first_and_the_detail_is_folded_until_printed(
         )
     )
     assert _squash(" ".join(last_words)) in printed  # every folded section prints
+
+
+@pytest.mark.parametrize("name", ["condition_report", "treatment_comparison"])
+def test_printed_each_comparisons_summary_of_findings_of_up_to_seven_rows_is_on_one_page(
+    chromium, rendered, tmp_path, name
+):
+    from pypdf import PdfReader
+
+    with open_page(chromium, _path(rendered, name), artifacts=tmp_path) as view:
+        page = view.page
+        page.emulate_media(media="print")
+        # a mark (a few letters) at the start of each comparison's title and in the last
+        # cell of its table, to find on which printed page each one lands
+        marked = page.evaluate(
+            """() => [...document.querySelectorAll('main section.calcidata-sof-comparison')]
+              .map((s, i) => {
+                const table = s.querySelector('table.calcidata-sof');
+                const rows = table ? table.querySelectorAll('tbody tr').length : 0;
+                if (!table || rows > 7) return null;
+                const tag = (where, text) => { const m = document.createElement('span');
+                  m.textContent = text; where.prepend(m); };
+                tag(s.querySelector('h3'), `Qs${i}q `);
+                tag(table.querySelector('tbody tr:last-child td:last-child'), `Qe${i}q `);
+                return i; }).filter(i => i !== null)"""
+        )
+        pdf = tmp_path / f"{name}.pdf"
+        page.pdf(path=str(pdf), format="A4", prefer_css_page_size=True)
+    assert marked
+    texts = [_squash(p.extract_text() or "") for p in PdfReader(str(pdf)).pages]
+
+    def on(mark: str) -> list[int]:
+        return [n for n, t in enumerate(texts, start=1) if mark in t]
+
+    split = {i: (on(f"Qs{i}q"), on(f"Qe{i}q")) for i in marked}
+    assert all(len(a) == 1 and a == b for a, b in split.values()), split
 
 
 @pytest.mark.parametrize("name", ["condition_report", "treatment_comparison"])

@@ -172,7 +172,7 @@ class Explorer:
         from calcidata.display import html as present
         from calcidata.display.interactive import ITABLES_OPTIONS
         from calcidata.display.plot_pooled import pooled_forests
-        from calcidata.display.sof import sof_table
+        from calcidata.display.sof_tables import sof_tables
         from calcidata.display.wording import words
 
         sel = self.selection()
@@ -186,7 +186,7 @@ class Explorer:
         sof = synthesis.sof_rows(tables, sel.condition_id, ids, outcome=sel.outcome)
         bodies = synthesis.pooled_bodies(tables, sel.condition_id, ids, outcome=sel.outcome)
         shown = {
-            self.findings: [sof_table(sof), HTML("<h3>Every reported result</h3>"),
+            self.findings: [sof_tables(sof, tables), HTML("<h3>Every reported result</h3>"),
                             ITable(results, **options)],
             self.forest: [pooled_forests(bodies)],
             self.doses: [present.table(analysis.dosing_table(tables, sel), name="doses")],
