@@ -265,12 +265,10 @@ def test_printed_a4_pdf_keeps_every_column_and_has_no_blank_page(
         heads += [
             "Outcome",
             "Relative effect (95% CI)",
-            "Anticipated absolute effects (95% CI)",
-            "Risk or mean with",
-            "Difference with",
+            "Risk with the comparator",
+            "Risk difference with the treatment",
             "Participants (studies)",
             "Certainty of the evidence (GRADE)",
-            "Comments",
         ]
     # a header on two lines prints as two pieces (and cells meet without a space):
     # each of its words is printed, whole
@@ -342,13 +340,76 @@ def test_the_answer_comes_first_and_the_detail_is_folded_until_printed(
     assert _squash(" ".join(last_words)) in printed  # every folded section prints
 
 
-@pytest.mark.parametrize("name", ["condition_report", "treatment_comparison"])
+#: Comparisons of the made-up summary of findings: (treatment, comparator, outcomes).
+SOF_COMPARISONS = [
+    ("nsaid_x", "placebo", 7),
+    ("eswt_focused", "sham", 9),
+    ("lavage", "eswt_focused", 3),
+]
+
+
+@pytest.fixture(scope="module")
+def sof_page(tmp_path_factory):
+    """A report page of made-up comparisons in the per-comparison layout (display.sof_tables).
+
+    Seven outcomes with long names, instruments and comments in one comparison (a full
+    table), nine in another (seven and "More outcomes"), finished like every report.
+    """
+    from calcidata import display
+    from calcidata.display.html import _render
+    from calcidata.reports.page import finish
+
+    from .test_sof_display import TABLES, _frame, _row
+
+    rows = [
+        _row(
+            treatment_id=t,
+            comparator_id=c,
+            outcome_id=f"o{i}",
+            outcome_name=f"Outcome {i}: pain at rest, night pain or shoulder function",
+            instrument="Constant-Murley score (0-100)",
+            importance="critical" if i < 4 else "important",
+            footnotes="rob_not_assessed;imprecision_crosses_both:0.75:1.25;indirect_population",
+            statement=(
+                f"{TABLES.treatments.set_index('treatment_id').name[t]} may result in little "
+                "to no difference in this outcome, but the evidence is very uncertain"
+            ),
+        )
+        for t, c, n in SOF_COMPARISONS
+        for i in range(1, n + 1)
+    ]
+    frame = _frame(rows)
+
+    def cell(kind: str, inner: str) -> str:
+        output = f'<div class="jp-OutputArea-output">{inner}</div>'
+        return f'<div class="jp-Cell jp-{kind}Cell">{output}</div>'
+
+    body = (
+        cell("Markdown", "<h2>Bottom line</h2>")
+        + cell("Code", str(_render("style.html.j2")) + str(display.bottom_lines(frame, TABLES)))
+        + cell("Markdown", "<h2>Summary of findings</h2>")
+        + cell("Code", str(display.sof_tables(frame, TABLES)))
+        + cell("Markdown", "<h2>Sources</h2><p>None: made-up comparisons.</p>")
+    )
+    page = finish(
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>SoF</title></head>'
+        f"<body><main>{body}</main></body></html>",
+        "Summary of findings",
+        [],
+    )
+    path = tmp_path_factory.mktemp("sof_page") / "sof.html"
+    path.write_text(page, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("name", ["made_up", "condition_report", "treatment_comparison"])
 def test_printed_each_comparisons_summary_of_findings_of_up_to_seven_rows_is_on_one_page(
-    chromium, rendered, tmp_path, name
+    chromium, rendered, sof_page, tmp_path, name
 ):
     from pypdf import PdfReader
 
-    with open_page(chromium, _path(rendered, name), artifacts=tmp_path) as view:
+    path = sof_page if name == "made_up" else _path(rendered, name)
+    with open_page(chromium, path, artifacts=tmp_path) as view:
         page = view.page
         page.emulate_media(media="print")
         # a mark (a few letters) at the start of each comparison's title and in the last
@@ -363,18 +424,47 @@ def test_printed_each_comparisons_summary_of_findings_of_up_to_seven_rows_is_on_
                   m.textContent = text; where.prepend(m); };
                 tag(s.querySelector('h3'), `Qs${i}q `);
                 tag(table.querySelector('tbody tr:last-child td:last-child'), `Qe${i}q `);
-                return i; }).filter(i => i !== null)"""
+                return [i, rows]; }).filter(i => i !== null)"""
         )
         pdf = tmp_path / f"{name}.pdf"
         page.pdf(path=str(pdf), format="A4", prefer_css_page_size=True)
-    assert marked
+    if name == "made_up":
+        assert [rows for _, rows in marked] == [min(n, 7) for _, _, n in SOF_COMPARISONS]
+    elif not marked:
+        pytest.skip("the shipped data's summary of findings has no comparisons yet")
     texts = [_squash(p.extract_text() or "") for p in PdfReader(str(pdf)).pages]
 
     def on(mark: str) -> list[int]:
         return [n for n, t in enumerate(texts, start=1) if mark in t]
 
-    split = {i: (on(f"Qs{i}q"), on(f"Qe{i}q")) for i in marked}
+    split = {i: (on(f"Qs{i}q"), on(f"Qe{i}q")) for i, _ in marked}
     assert all(len(a) == 1 and a == b for a, b in split.values()), split
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_the_per_comparison_summary_of_findings_reads_without_sideways_scroll(
+    chromium, sof_page, tmp_path, width
+):
+    with open_page(chromium, sof_page, width=width, artifacts=tmp_path) as view:
+        page = view.page
+        assert view.console_errors == [] and view.requests == []
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        cards = page.evaluate(
+            """() => [...document.querySelectorAll('main table.calcidata-sof tbody tr')]
+              .map(tr => { const r = tr.getBoundingClientRect();
+                const box = tr.closest('.calcidata-table');
+                return {left: r.left, right: r.right, display: getComputedStyle(tr).display,
+                  scrolls: box.scrollWidth > box.clientWidth + 1,
+                  labels: [...tr.children].slice(1)
+                    .map(c => getComputedStyle(c, '::before').content)}; })"""
+        )
+        assert _axe(page) == []
+    assert len(cards) == sum(n for _, _, n in SOF_COMPARISONS)
+    for card in cards:
+        assert card["left"] >= 0 and card["right"] <= width and not card["scrolls"], card
+        if width == 390:  # a card per outcome, each cell under its column's name
+            assert card["display"] == "block", card
+            assert all(label.startswith('"') and len(label) > 2 for label in card["labels"])
 
 
 @pytest.mark.parametrize("name", ["condition_report", "treatment_comparison"])

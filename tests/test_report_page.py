@@ -166,3 +166,24 @@ def test_the_page_assets_are_part_of_the_renderer_fingerprint():
 
     names = {f.name for f in renderer_files()}
     assert {"page.css", "page.js", "page.py", "kernels.py"} <= names
+
+
+def test_the_summary_of_findings_per_comparison_is_labelled_for_phone_cards():
+    from calcidata import display
+
+    from .test_sof_display import TABLES, _frame, _row
+
+    rows = [_row(), _row(treatment_id="lavage", comparator_id="placebo")]
+    out = page.label_sof_cells(str(display.sof_tables(_frame(rows), TABLES)))
+    labels = re.findall(r'<td data-label="([^"]*)"', out)
+    # every body cell but the outcome (the card's title) under its column's name
+    assert len(labels) == 2 * 6
+    assert labels[:6] == [
+        "Relative effect (95% CI)",
+        "Risk or mean with Sham",
+        "Difference with Focused ESWT",
+        "Participants (studies)",
+        "Certainty of the evidence (GRADE)",
+        "Comments",
+    ]
+    assert labels[7] == "Risk or mean with Placebo"
