@@ -152,10 +152,20 @@ def test_every_dossier_dose_is_kept_or_reshaped_for_a_stated_reason(tables):
 
 
 def test_stated_grade_certainty_is_never_added(tables):
+    """A certainty is the source's own: graded in the dossier, or quoted from its page.
+
+    Issue 17 keeps the ratings reviews state (Lafrance 2019 "low quality"): a row whose
+    source the dossier did not grade must quote the page's words for its certainty
+    level and name the page (``seen on https://...``) in its curation note.
+    """
     findings = pd.read_csv(DOSSIER / "findings.csv", dtype=str).fillna("")
     graded_sources = set(findings.loc[findings["certainty"] != "", "source_id"])
     ours = tables.evidence.dropna(subset=["certainty"])
-    assert set(ours["source_id"]) <= graded_sources
+    added = ours[~ours["source_id"].isin(graded_sources)]
+    for row in added.itertuples():
+        note = str(row.curation_note).lower()
+        level = str(row.certainty).replace("_", " ")
+        assert "seen on http" in note and level in note, (row.evidence_id, row.certainty)
 
 
 #: Dossier label pages no longer cited, with the reason (issue 13: re-cite or drop rows

@@ -169,3 +169,30 @@ def test_what_no_page_showed_is_read_with_its_group_and_extractor(tmp_path):
     ).to_csv(tmp_path / "ho_b_notfound.csv", index=False)
     got = dx.not_found(tmp_path)
     assert got[["group", "letter", "study_id"]].values.tolist() == [["ho", "b", "t2001"]]
+
+
+def test_the_risk_of_bias_sheet_and_the_reviews_sheets_are_read_as_not_found(tmp_path):
+    # rob_notfound.csv has no letter and no what_missing column; a review sheet names
+    # reviews (review_label) rather than trials.
+    pd.DataFrame([{"study_id": "t2001", "pages_tried": "x"}]).to_csv(
+        tmp_path / "rob_notfound.csv", index=False
+    )
+    pd.DataFrame(
+        [{"review_label": "rev2009", "what_missing": "trial list", "pages_tried": "y"}]
+    ).to_csv(tmp_path / "ma_a_notfound.csv", index=False)
+    got = dx.not_found(tmp_path).set_index("study_id")
+    assert (got.loc["t2001", "group"], got.loc["t2001", "letter"]) == ("rob", "")
+    assert got.loc["t2001", "what_missing"] == "no readable risk-of-bias judgement"
+    assert (got.loc["rev2009", "group"], got.loc["rev2009", "letter"]) == ("ma", "a")
+    pd.DataFrame([{"study_id": "t2002"}]).to_csv(tmp_path / "xy_notfound.csv", index=False)
+    with pytest.raises(ValueError, match="what_missing"):
+        dx.not_found(tmp_path)
+
+
+def test_the_data_dictionary_lists_the_trials_without_a_readable_risk_of_bias_judgement():
+    from calcidata.tables import dictionary
+
+    text = "\n".join(dictionary._double_extraction_section(ROOT / "data"))
+    rob = pd.read_csv(EXTRACTION / "rob_notfound.csv", dtype=str)
+    for study in rob["study_id"]:
+        assert f"| rob | `{study}` | - | no readable risk-of-bias judgement |" in text, study

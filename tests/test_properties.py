@@ -97,6 +97,10 @@ def _make_consistent(name: str, rows: list[dict[str, str]]) -> None:
             has_d = bool(r["duration_min"] or r["duration_max"])
             r["duration_unit"] = (r["duration_unit"] or "day") if has_d else ""
             r["timing_code"] = ""
+            if r["dose_kind"] == "maximum":  # a maximum gives dose_max only
+                r["dose_min"] = ""
+                if not r["dose_max"]:
+                    r["dose_unit"] = ""
         if name == "evidence":
             if r["effect_measure"] in ("proportion", "RR", "OR", "HR"):
                 r["estimate"], r["ci_low"], r["ci_high"] = "0.5", "0.25", "0.75"
@@ -131,6 +135,8 @@ def _make_consistent(name: str, rows: list[dict[str, str]]) -> None:
         if name == "sources":  # one kind per URL (generated hosts are never mirror hosts)
             n = len(r["urls"].split(" | ")) if r["urls"] else 0
             r["url_kinds"] = " | ".join(["publisher"] * n)
+        if name == "claims" and r["claim_type"] == "treatment_effect":
+            r["claimed_effect"] = r["claimed_effect"] or "benefit"
         if name == "conditions":  # an ICD-10 code and its edition come together
             r["icd10_edition"] = (r["icd10_edition"] or "who") if r["icd10"] else ""
         if name == "review_studies" and r["study_id"] == r["review_id"]:

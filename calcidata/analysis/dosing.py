@@ -146,6 +146,8 @@ def dosing_table(
         "no_numbers": ~numbers,
         "general_dosing": out["condition_id"].isna() & (sel.condition_id is not None),
         "lay_dosing": kinds == "lay_web_article",
+        "summary_dose": out["dose_kind"].astype(object).isin(["mean", "median"]),
+        "single_case_dose": out["dose_kind"].astype(object) == "single",
         "no_daily_dose": (out["parameter"].astype(object) == "dose")
         & numbers
         & out["daily_min"].isna()

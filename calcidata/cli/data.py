@@ -32,8 +32,12 @@ def add_command(
 def _run_validate(args) -> int:
     from calcidata.errors import DataValidationError
     from calcidata.tables.loader import collect_problems
+    from calcidata.tables.quotes import unchecked_note
 
     frames, problems = collect_problems(args.data_dir)
+    note = unchecked_note(frames.get("claims"))
+    if note:
+        print(f"note: {note}", file=sys.stderr)
     if problems:
         print(DataValidationError(problems).report(), file=sys.stderr)
         return 1

@@ -43,6 +43,7 @@ from calcidata.display.overlap import overlap_table
 from calcidata.display.sof import sof_table
 from calcidata.display.sof_tables import sof_tables
 from calcidata.display.wording import WORDINGS, Compose, Wording, reader_table, words
+from calcidata.display.wording_claims import CLAIM_WORDINGS  # noqa: F401  (registers them)
 
 #: Lazily imported names -> the module that holds them.
 _LAZY = {
@@ -55,6 +56,7 @@ _LAZY = {
     "plot_dose_range_grid": "calcidata.display.plot_doses",
     "plot_evidence_map": "calcidata.display.plot_maps",
     "evidence_map_panels": "calcidata.display.plot_maps",
+    "plot_verdicts": "calcidata.display.plot_claims",
     "strength_palette": "calcidata.display._plotbase",
     "palette_table": "calcidata.display._plotbase",
     "DIRECTION_COLOURS": "calcidata.display._plotbase",

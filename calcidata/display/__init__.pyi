@@ -26,6 +26,7 @@ from calcidata.display.labels import participants_studies as participants_studie
 from calcidata.display.labels import short_label as short_label
 from calcidata.display.metaplot import forest as forest
 from calcidata.display.overlap import overlap_table as overlap_table
+from calcidata.display.plot_claims import plot_verdicts as plot_verdicts
 from calcidata.display.plot_doses import plot_dose_range_grid as plot_dose_range_grid
 from calcidata.display.plot_doses import plot_dose_ranges as plot_dose_ranges
 from calcidata.display.plot_maps import evidence_map_panels as evidence_map_panels
@@ -77,6 +78,7 @@ __all__ = [
     "plot_dose_range_grid",
     "plot_evidence_map",
     "evidence_map_panels",
+    "plot_verdicts",
     "strength_palette",
     "palette_table",
     "DIRECTION_COLOURS",

@@ -53,7 +53,7 @@ def render(data_dir: str | os.PathLike | None = None) -> str:
     """The data dictionary as Markdown text."""
     directory = paths.data_dir(data_dir)
     from calcidata.analysis import strength
-    from calcidata.synthesis import bodies, certainty, profile
+    from calcidata.synthesis import bodies, certainty, claims, profile
 
     counts = _row_counts(directory)
     head, _, rest = NOTICE.partition(". ")
@@ -113,6 +113,15 @@ def render(data_dir: str | os.PathLike | None = None) -> str:
         inspect.getdoc(strength).split("\n\n", 1)[1],
         "",
         *_profile_section(profile, certainty, bodies),
+        "",
+        "## Claims of the lay articles and their verdicts",
+        "",
+        "`calcidata.synthesis.claims.claim_verdicts(tables)` computes the `verdict`, "
+        "`evidence_ids`, `dosing_ids` and `verdict_note` of every row of `claims.csv` (a "
+        "test holds the stored columns to it, so a verdict changes when the evidence does). "
+        "Its rule:",
+        "",
+        inspect.getdoc(claims).split("\n\n", 1)[1],
     ]
     return "\n".join(out)
 
@@ -251,7 +260,9 @@ def _double_extraction_section(directory: Path) -> list[str]:
             "### What no readable page showed, trial by trial",
             "",
             "From the extractors' `*_notfound.csv` sheets (a trial listed by both shows "
-            "extractor a's words).",
+            "extractor a's words; a review stands for the trials or results of it that no "
+            "page showed) and `rob_notfound.csv` (trials with no readable risk-of-bias "
+            "judgement; extractor `-`).",
             "",
             "| group | trial | extractor | what is missing |",
             "|---|---|---|---|",
@@ -259,7 +270,7 @@ def _double_extraction_section(directory: Path) -> list[str]:
         for (group, study), rows in missing.groupby(["group", "study_id"], sort=True):
             first = rows.iloc[0]["what_missing"]
             short = first.split(". ")[0].rstrip(".")
-            letters = ", ".join(sorted(set(rows["letter"])))
+            letters = ", ".join(sorted(set(rows["letter"]) - {""})) or "-"
             out.append(f"| {group} | `{study}` | {letters} | {_escape(short)} |")
     notes = folder / "NOTES.md"
     if notes.exists():

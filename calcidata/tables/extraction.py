@@ -269,24 +269,51 @@ def summary(
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
 
 
-def not_found(directory: Path) -> pd.DataFrame:
-    """What no readable page showed, from every ``<group>_<letter>_notfound.csv``.
+#: A not-found sheet: ``<group>_<letter>_notfound.csv`` (an extractor's) or
+#: ``<group>_notfound.csv`` (a sheet of the whole group, e.g. ``rob_notfound.csv``).
+_NOT_FOUND = re.compile(r"^(?P<group>[a-z0-9]+?)(?:_(?P<letter>[a-z]))?_notfound\.csv$")
+#: What a not-found sheet without a ``what_missing`` column lacks, by group: the
+#: risk-of-bias sheet lists the trials for which no page showed a judgement.
+MISSING_BY_GROUP = {"rob": "no readable risk-of-bias judgement"}
+NOT_FOUND_COLUMNS = ["group", "letter", "study_id", "what_missing", "pages_tried"]
 
-    One row per sheet row, with its ``group`` and ``letter`` beside the sheet's columns
-    (``study_id, study_label, what_missing, pages_tried``).
+
+def not_found(directory: Path) -> pd.DataFrame:
+    """What no readable page showed, from every ``*_notfound.csv`` sheet.
+
+    One row per sheet row: its ``group`` and ``letter`` (empty for a sheet of the whole
+    group, such as ``rob_notfound.csv``), ``study_id`` (a review's ``review_label`` where
+    the sheet lists reviews whose trials or results were not readable), ``what_missing``
+    (for a sheet without that column, the group's words in :data:`MISSING_BY_GROUP`) and
+    ``pages_tried``.
     """
     frames = []
     for path in sorted(Path(directory).glob("*_notfound.csv")):
-        group, letter = path.name[: -len("_notfound.csv")].rsplit("_", 1)
+        m = _NOT_FOUND.match(path.name)
+        if m is None:
+            raise ValueError(f"{path}: not a <group>[_<letter>]_notfound.csv sheet")
         frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-        frames.append(frame.assign(group=group, letter=letter))
+        if "study_id" not in frame.columns and "review_label" in frame.columns:
+            frame = frame.rename(columns={"review_label": "study_id"})
+        if "study_id" not in frame.columns:
+            raise ValueError(f"{path}: column study_id (or review_label) missing")
+        if "what_missing" not in frame.columns:
+            if m["group"] not in MISSING_BY_GROUP:
+                raise ValueError(f"{path}: column what_missing missing")
+            frame["what_missing"] = MISSING_BY_GROUP[m["group"]]
+        if "pages_tried" not in frame.columns:
+            frame["pages_tried"] = ""
+        frame = frame.assign(group=m["group"], letter=m["letter"] or "")
+        frames.append(frame[NOT_FOUND_COLUMNS])
     if not frames:
-        return pd.DataFrame(columns=["group", "letter", "study_id", "what_missing"])
+        return pd.DataFrame(columns=NOT_FOUND_COLUMNS)
     return pd.concat(frames, ignore_index=True)
 
 
 __all__ = [
     "SUMMARY_COLUMNS",
+    "MISSING_BY_GROUP",
+    "NOT_FOUND_COLUMNS",
     "not_found",
     "summary",
     "KEY",
