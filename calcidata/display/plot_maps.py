@@ -253,7 +253,8 @@ def evidence_map_panels(
         chunk = data.loc[shown[y].isin(part).to_numpy()] if part else data
         ax = plot_evidence_map(chunk, x=x, y=y, columns=xs, size_max=top, **kwargs)
         if len(parts) > 1:
-            ax.set_title(f"Part {n} of {len(parts)}", loc="left")
+            title = ax.get_title(loc="left")  # e.g. the count of empty cells
+            ax.set_title(f"Part {n} of {len(parts)}" + (f": {title}" if title else ""), loc="left")
             alt = ax.figure.get_gid() or ""
             describe(ax, f"{alt[len(ALT_PREFIX) :]} Part {n} of {len(parts)}.")
         out.append(svg_html(ax.figure))
