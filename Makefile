@@ -17,7 +17,7 @@ SUDO     := $(shell test "$$(id -u)" -eq 0 || echo sudo)
 APT      := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600
 
 .DEFAULT_GOAL := help
-.PHONY: help install git-filter chromium reports validate dictionary test test-fast lab bench lint format clean
+.PHONY: help install git-filter chromium reports validate dictionary test test-fast lab app bench lint format clean
 
 help: ## list every target
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
@@ -54,7 +54,7 @@ chromium: ## install Debian's Chromium for the browser tests when /usr/bin/chrom
 	@test -x $(CHROMIUM) || $(APT) install -y chromium \
 		|| { $(APT) update && $(APT) install -y chromium; }
 
-reports: $(STAMP) ## validate the data and render every report into reports/
+reports: $(KERNEL) ## validate the data and render every report into reports/ (registers the kernel `calcidata` too)
 	$(BIN)/calcidata validate
 	$(BIN)/calcidata build -j $(JOBS)
 
@@ -72,6 +72,13 @@ test-fast: $(KERNEL) chromium ## run the tests that need no notebook kernel (no 
 
 lab: $(KERNEL) ## start JupyterLab in notebooks/ with the kernel `calcidata` (LAB_ARGS: more options)
 	cd notebooks && $(abspath $(BIN))/jupyter lab $(LAB_FLAGS) $(LAB_ARGS)
+
+# Voila serves the explorer notebook as a web app: outputs and widgets, no code, offline.
+APP_PORT ?= 8866
+app: $(KERNEL) ## serve the explorer (notebooks/explore.ipynb) as a web app with Voila on localhost:8866 (APP_PORT=...)
+	cd notebooks && JUPYTER_PATH=$(CURDIR)/app $(abspath $(BIN))/voila explore.ipynb \
+		--template=calcidata --no-browser --port=$(APP_PORT) --Voila.ip=127.0.0.1 \
+		--strip_sources=True $(if $(filter 0,$(shell id -u)),--ServerApp.allow_root=True)
 
 bench: $(STAMP) ## run the benchmarks; results go to benchmarks/results.md
 	$(BIN)/python -m benchmarks

@@ -107,3 +107,42 @@ def test_module_is_not_imported_with_calcidata():
 
     code = "import sys, calcidata; assert 'calcidata.display.metaplot' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def _extent(ax, text):
+    renderer = ax.figure.canvas.get_renderer()
+    return text.get_window_extent(renderer)
+
+
+def test_revman_columns_never_overlap_each_other_the_names_or_the_plot(result):
+    arms = [f"{a + b}/{c + d}" for a, b, c, d in BCG[["tpos", "tneg", "cpos", "cneg"]].values]
+    labels = [f"{name} $5 000 trial" for name in BCG.author]  # a $ is text, not mathtext
+    fig, ax = plt.subplots(figsize=(6, 6))
+    forest(result, labels=labels, measure="RR", arms=arms, ax=ax, favours=("$ less", "more $"))
+    fig.canvas.draw()
+    headers = {t.get_text(): t for t in ax.texts if t.get_fontweight() == "bold"}
+    assert {"Study", "Arms", "Weight", "Estimate [CI]"} <= set(headers)
+    # each column's texts, by the column whose header shares their right edge
+    boxes = {h: [] for h in ("Arms", "Weight", "Estimate [CI]")}
+    for t in ax.texts:
+        for h in boxes:
+            if t.get_transform() == headers[h].get_transform():
+                boxes[h].append(_extent(ax, t))
+    spans = {h: (min(b.x0 for b in bs), max(b.x1 for b in bs)) for h, bs in boxes.items()}
+    names = [_extent(ax, t) for t in ax.get_yticklabels()]
+    plot = ax.get_window_extent()
+    order = [(min(b.x0 for b in names), max(b.x1 for b in names)), spans["Arms"],
+             spans["Weight"], spans["Estimate [CI]"], (plot.x0, plot.x1)]  # fmt: skip
+    assert all(a[1] < b[0] for a, b in zip(order, order[1:], strict=False)), order
+    assert [t.get_text() for t in ax.get_yticklabels()][0] == r"Aronson \$5 000 trial"
+    assert r"\$ less" in _texts(ax) and "12" not in "".join(_texts(ax)[:1])
+
+
+def test_the_figure_says_the_pooled_result_in_words(result):
+    from calcidata.display._plotbase import ALT_PREFIX
+
+    ax = forest(result, labels=list(BCG.author), measure="RR")
+    alt = ax.figure.get_gid()
+    assert alt.startswith(ALT_PREFIX)
+    assert "Pooled RR 0.49 (95% CI 0.34 to 0.70)" in alt and "13 studies" in alt
+    assert "I² = 92%" in alt

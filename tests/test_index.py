@@ -84,7 +84,7 @@ def test_landing_data_words_the_map_by_modality_with_a_title_per_cell(fixture_ta
     assert (drug["results"], drug["shade"]) == (2, 2)
     assert drug["title"] == (
         "Fixture drug for Fixture shoulder calcification: 2 results; 1 study; "
-        "40 participants; best evidence: RCT"
+        "40 participants; evidence strength: level 4 of 5"
     )
     shoulder = next(c for c in data["conditions"] if c["id"] == "fixture_shoulder")
     assert shoulder["synonyms"] == ["fixture tendinitis", "fake"]

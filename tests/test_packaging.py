@@ -51,21 +51,25 @@ def test_wheel_installs_into_a_fresh_venv_and_loads_the_tables(tmp_path):
         ).stdout.strip()
     )
     (new_site / "zz_project_dependencies.pth").write_text(str(site) + "\n")
+    # without PYTHONPATH: a checkout on it holds calcidata.egg-info (pip wheel writes it),
+    # and pip would take that for an installed calcidata and skip the wheel
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "CALCIDATA_DATA_DIR")}
     subprocess.run(
-        [py, "-m", "pip", "install", "--no-deps", "-q", str(wheel)], check=True, capture_output=True
+        [py, "-m", "pip", "install", "--no-deps", "-q", str(wheel)],
+        check=True,
+        capture_output=True,
+        env=env,
     )
 
     outside = tmp_path / "elsewhere"
     outside.mkdir()
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "CALCIDATA_DATA_DIR")}
     code = (
         "import calcidata, json; t = calcidata.load();"
         "print(json.dumps({'file': calcidata.__file__, 'data': str(t.data_dir),"
         "'rows': {n: len(f) for n, f in t.items()}}))"
     )
-    out = subprocess.run(
-        [py, "-c", code], cwd=outside, env=env, capture_output=True, text=True, check=True
-    )
+    out = subprocess.run([py, "-c", code], cwd=outside, env=env, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
     import json
 
     result = json.loads(out.stdout)

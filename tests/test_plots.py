@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html as html_lib
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -274,3 +276,19 @@ def test_grid_plots_word_an_analysis_frame_themselves(fixture_tables):
     fig = display.plot_results_grid(raw)
     titles = [ax.get_title(loc="left") for ax in fig.axes]
     assert titles == list(dict.fromkeys(display.words(raw)["group"]))
+
+
+def test_a_long_evidence_map_comes_in_parts_that_share_columns_and_bubble_scale(fixture_tables):
+    data = analysis.evidence_map(fixture_tables)
+    html = str(display.evidence_map_panels(data, rows=1))
+    n_rows = data["treatment"].nunique()
+    svgs = re.findall(r"<svg\b.*?</svg>", html, flags=re.S)
+    assert len(svgs) == n_rows >= 2
+    labels = re.findall(r'aria-label="([^"]*)"', html)
+    assert all(lab.endswith(f"Part {i} of {n_rows}.") for i, lab in enumerate(labels, 1))
+    assert all(lab.startswith("Evidence map: 1 treatments by") for lab in labels)
+    # every part names every column (the conditions), at the top
+    conditions = set(display.words(data)["condition"])
+    for svg in svgs:
+        assert all(html_lib.escape(c) in svg for c in conditions)
+    assert "$" not in "".join(labels)

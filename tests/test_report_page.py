@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 
 import pandas as pd
 
@@ -40,19 +41,21 @@ def test_every_h2_and_h3_gets_an_id_and_a_contents_entry():
     assert "From an output &amp; more" in toc
 
 
-def test_finish_adds_bar_contents_and_inline_figures_and_the_bundle_only_when_needed():
+def test_finish_adds_skip_link_bar_contents_inline_figures_style_and_script():
     links = [("Treatment comparison", "../treatment_comparison/x.html")]
     plain = page.finish(_page(), "Title <b>", links)
     assert '<a href="../index.html">' in plain and "Title &lt;b&gt;" in plain
     assert 'href="../treatment_comparison/x.html"' in plain
-    assert plain.index('<nav class="calcidata-toc"') < plain.index("<main>")
+    assert plain.index('<nav class="calcidata-toc"') < plain.index("<main ")
     assert "data:image/svg+xml" not in plain and '<svg role="img"' in plain
     assert "<?xml" not in plain and "a &lt;b&gt;" in plain  # the figure's text stays escaped
-    assert "classList.add" not in plain and "_itables" not in plain  # no table: no bundle
-    with_table = page.finish(_page('<div class="calcidata-interactive"></div>'), "T", [])
-    head = with_table[: with_table.index("</head>")]
-    assert "classList.add('calcidata-js')" in head and "itables" in head
+    head = plain[: plain.index("</head>")]
     assert '<meta name="viewport"' in head and "@media print" in head
+    assert "calcidata-sort" in head and "itables" not in plain.lower()  # the page's own script
+    # a skip link first, to the main part
+    body = plain[plain.index("<body") :]
+    assert body.index('class="calcidata-skip" href="#calcidata-content"') < body.index("<nav")
+    assert '<main id="calcidata-content"' in plain
 
 
 def test_related_reports_of_a_condition_and_of_the_whole_set():
@@ -84,3 +87,107 @@ def test_rows_that_share_a_label_say_what_differs():
         "C #1",
         "C #2",
     ]
+
+
+def _cell(inner: str) -> str:
+    return f'<div class="jp-Cell jp-MarkdownCell">{inner}</div>\n'
+
+
+def test_the_answer_stays_open_and_every_later_section_folds():
+    main = (
+        '<div class="calcidata-report"><h1>R</h1></div>'
+        + _cell('<h2 id="Bottom-line">Bottom line</h2><p>says</p>')
+        + _cell('<h2 id="Summary-of-findings">Summary of findings</h2>')
+        + '<div class="jp-Cell jp-CodeCell"><div class="jp-Cell-outputWrapper">'
+        "<p>the table</p><h3>More outcomes</h3></div></div>"
+        + _cell('<h3 id="Studies-pooled">Studies pooled by calcidata</h3>')
+        + _cell("<svg>forest</svg>")
+        + _cell('<h2 id="Every">Every reported result</h2><p>intro</p>')
+        + _cell("<table>rows</table>")
+        + _cell('<h2 id="Sources">Sources</h2>')
+    )
+    out = page.layer(main)
+    assert out.count("<details") == out.count("</details>") == 3
+    # the opening, the bottom line and the summary of findings are not folded
+    first = out.index("<details")
+    assert out.index("Bottom line") < first and out.index("the table") < first
+    # the forest plot under the answer is a folded part, headed by its h3
+    part = '<details class="calcidata-section calcidata-part"><summary><h3 id="Studies-pooled">'
+    assert part in out
+    assert out.index("forest") < out.index("</details>")
+    # each later section: its h2 is the summary, its cells are inside
+    every = out.index('<details class="calcidata-section"><summary><h2 id="Every">')
+    assert every < out.index("intro") < out.index("rows") < out.index('<h2 id="Sources">')
+    assert out.rstrip().endswith("</details>")
+    assert page.layer("<p>no cells</p>") == "<p>no cells</p>"
+    # a page with no answer section (the evidence map) keeps its first section open
+    plain = page.layer(_cell("<h2>The map</h2>") + _cell("<svg></svg>") + _cell("<h2>Gaps</h2>"))
+    assert plain.index("The map") < plain.index("<svg") < plain.index("<details")
+    assert plain.count("<details") == 1
+
+
+def test_summary_of_findings_cells_are_labelled_with_their_columns():
+    table = (
+        '<table class="dataframe calcidata-sof"><thead>'
+        '<tr><th rowspan="2">Outcome</th><th rowspan="2">Relative</th>'
+        '<th colspan="2">Absolute</th><th rowspan="2">Certainty</th></tr>'
+        "<tr><th>Risk with the comparator</th><th>Risk difference</th></tr>"
+        "</thead><tbody><tr><td><strong>Pain</strong></td><td>RR 1</td><td>10</td>"
+        "<td>5 fewer</td><td>High</td></tr></tbody></table>"
+    )
+    out = page.label_sof_cells(f"<main>{table}<table><tr><td>x</td></tr></table></main>")
+    labels = re.findall(r'<td data-label="([^"]*)"', out)
+    assert labels == ["Relative", "Risk with the comparator", "Risk difference", "Certainty"]
+    assert "<td><strong>Pain</strong>" in out  # the outcome is the card's title
+    assert "<table><tr><td>x</td>" in out  # other tables are left alone
+
+
+def test_a_figure_is_named_by_the_text_alternative_its_plot_gave_it():
+    import io
+
+    import matplotlib.pyplot as plt
+
+    from calcidata import display
+
+    fig, ax = plt.subplots()
+    display.describe(ax, 'Pooled MD -0.5 <lower> "pain"')
+    buf = io.BytesIO()
+    fig.savefig(buf, format="svg")
+    plt.close(fig)
+    img = base64.b64encode(buf.getvalue()).decode()
+    out = page.inline_svgs(f'<img src="data:image/svg+xml;base64,{img}">')
+    assert 'aria-label="Pooled MD -0.5 &lt;lower&gt; &quot;pain&quot;"' in out
+    assert page.ALT_PREFIX not in out
+
+
+def test_no_heading_level_is_skipped():
+    out = page.heading_order("<h1>A</h1><h2>B</h2><h4 id='x'>C</h4><h5>D</h5><h2>E</h2><h3>F</h3>")
+    assert out == "<h1>A</h1><h2>B</h2><h3 id='x'>C</h3><h4>D</h4><h2>E</h2><h3>F</h3>"
+
+
+def test_the_page_assets_are_part_of_the_renderer_fingerprint():
+    from calcidata.reports.plan import renderer_files
+
+    names = {f.name for f in renderer_files()}
+    assert {"page.css", "page.js", "page.py", "kernels.py"} <= names
+
+
+def test_the_summary_of_findings_per_comparison_is_labelled_for_phone_cards():
+    from calcidata import display
+
+    from .test_sof_display import TABLES, _frame, _row
+
+    rows = [_row(), _row(treatment_id="lavage", comparator_id="placebo")]
+    out = page.label_sof_cells(str(display.sof_tables(_frame(rows), TABLES)))
+    labels = re.findall(r'<td data-label="([^"]*)"', out)
+    # every body cell but the outcome (the card's title) under its column's name
+    assert len(labels) == 2 * 6
+    assert labels[:6] == [
+        "Relative effect (95% CI)",
+        "Risk or mean with Sham",
+        "Difference with Focused ESWT",
+        "Participants (studies)",
+        "Certainty of the evidence (GRADE)",
+        "Comments",
+    ]
+    assert labels[7] == "Risk or mean with Placebo"

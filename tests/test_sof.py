@@ -105,7 +105,7 @@ def test_pooled_bodies_rebuild_the_profile_pool_and_draw_one_panel_each(tmp_path
     fig = pooled_forest_figure(bodies)
     assert len(fig.axes) == 1 and "Deposit resolution" not in fig.axes[0].get_title(loc="left")
     assert "deposit resolution" in fig.axes[0].get_title(loc="left")
-    assert "<img" in display.pooled_forests(bodies)
+    assert '<svg role="img"' in display.pooled_forests(bodies)  # inline SVG, named
 
 
 def test_shipped_data_pools_nothing_and_says_so():

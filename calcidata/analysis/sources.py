@@ -15,6 +15,21 @@ from calcidata.tables.container import Tables
 __all__ = ["cited_sources", "citation_labels"]
 
 
+def reader_url(urls: object, kinds: object) -> object:
+    """The first URL of a source that a reader may be sent to, or missing.
+
+    Only authoritative pages (``AUTHORITATIVE_PAGES``: publisher, PubMed, PMC,
+    official label, code list, guideline body); mirror and lay pages stay in the
+    data for curators but are never a reader's link.
+    """
+    from calcidata.schemas.vocabularies import AUTHORITATIVE_PAGES
+
+    if not isinstance(urls, str) or not isinstance(kinds, str):
+        return pd.NA
+    pairs = zip(urls.split(" | "), kinds.split(" | "), strict=False)
+    return next((u.strip() for u, k in pairs if k.strip() in AUTHORITATIVE_PAGES), pd.NA)
+
+
 @VIEW_DOCS
 def cited_sources(
     tables: Tables,
@@ -53,7 +68,7 @@ def cited_sources(
                 ids |= set(s.split(";"))
     src = tables.sources.loc[tables.sources["source_id"].isin(ids)].copy()
     src["citation"] = src["source_id"].map(citation_labels(tables.sources))
-    src["url"] = src["urls"].map(lambda u: u.split(" | ")[0] if isinstance(u, str) else pd.NA)
+    src["url"] = [reader_url(u, k) for u, k in zip(src["urls"], src["url_kinds"], strict=True)]
     cols = ["citation", "title", "journal", "year", "kind", "pmid", "doi", "url", "source_id"]
     out = src.sort_values("citation", key=lambda s: s.str.lower())[cols].reset_index(drop=True)
     out.attrs["view"] = "cited_sources"

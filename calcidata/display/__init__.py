@@ -55,12 +55,16 @@ _LAZY = {
     "plot_dose_ranges": "calcidata.display.plot_doses",
     "plot_dose_range_grid": "calcidata.display.plot_doses",
     "plot_evidence_map": "calcidata.display.plot_maps",
+    "evidence_map_panels": "calcidata.display.plot_maps",
     "plot_verdicts": "calcidata.display.plot_claims",
     "strength_palette": "calcidata.display._plotbase",
     "palette_table": "calcidata.display._plotbase",
     "DIRECTION_COLOURS": "calcidata.display._plotbase",
+    "describe": "calcidata.display._plotbase",
     "forest": "calcidata.display.metaplot",
     "pooled_forests": "calcidata.display.plot_pooled",
+    "explorer": "calcidata.display.explorer",
+    "Explorer": "calcidata.display.explorer",
 }
 
 __all__ = [

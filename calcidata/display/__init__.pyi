@@ -4,10 +4,13 @@ Kept equal to ``_LAZY`` by ``tests/test_typing.py``.
 """
 
 from calcidata.display._plotbase import DIRECTION_COLOURS as DIRECTION_COLOURS
+from calcidata.display._plotbase import describe as describe
 from calcidata.display._plotbase import palette_table as palette_table
 from calcidata.display._plotbase import strength_palette as strength_palette
 from calcidata.display.bottom_line import bottom_lines as bottom_lines
 from calcidata.display.bottom_line import results_without_comparison as results_without_comparison
+from calcidata.display.explorer import Explorer as Explorer
+from calcidata.display.explorer import explorer as explorer
 from calcidata.display.html import definitions as definitions
 from calcidata.display.html import header as header
 from calcidata.display.html import notice as notice
@@ -26,6 +29,7 @@ from calcidata.display.overlap import overlap_table as overlap_table
 from calcidata.display.plot_claims import plot_verdicts as plot_verdicts
 from calcidata.display.plot_doses import plot_dose_range_grid as plot_dose_range_grid
 from calcidata.display.plot_doses import plot_dose_ranges as plot_dose_ranges
+from calcidata.display.plot_maps import evidence_map_panels as evidence_map_panels
 from calcidata.display.plot_maps import plot_evidence_map as plot_evidence_map
 from calcidata.display.plot_pooled import pooled_forests as pooled_forests
 from calcidata.display.plots import plot_directions as plot_directions
@@ -73,10 +77,14 @@ __all__ = [
     "plot_dose_ranges",
     "plot_dose_range_grid",
     "plot_evidence_map",
+    "evidence_map_panels",
     "plot_verdicts",
     "strength_palette",
     "palette_table",
     "DIRECTION_COLOURS",
+    "describe",
     "forest",
     "pooled_forests",
+    "explorer",
+    "Explorer",
 ]

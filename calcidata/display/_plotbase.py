@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from calcidata._api import DocComponents
-from calcidata.display.labels import humanize
+from calcidata.display.labels import STRENGTH_WORDS, humanize
 from calcidata.display.wording import worded as _worded_view
 from calcidata.schemas.vocabularies import DIRECTIONS, STRENGTH
 
@@ -122,7 +122,15 @@ def strength_handles(levels) -> list:
 
     pal, present = strength_palette(), set(levels)
     return [
-        Line2D([], [], marker="o", linestyle="", markersize=7, color=pal[s], label=label_text(s))
+        Line2D(
+            [],
+            [],
+            marker="o",
+            linestyle="",
+            markersize=7,
+            color=pal[s],
+            label=STRENGTH_WORDS.get(s, label_text(s)),
+        )  # fmt: skip
         for s in reversed(STRENGTH)
         if s in present
     ]
@@ -191,12 +199,15 @@ def label_text(value: object) -> str:
     return str(humanize(value))
 
 
-def panel_grid(data, key, draw, *, empty, left_out_words, legend, label=None, width=None):
+def panel_grid(
+    data, key, draw, *, empty, left_out_words, legend, label=None, width=None, what="Figure"
+):
     """Stack one panel per value of ``key`` (in order of appearance) and draw each.
 
     Rows with ``plotted`` False are counted in a footnote ("Not drawn: ...").
     A panel whose ``label`` texts wrap onto several lines (at ``width``) gets
-    taller rows. Returns the figure and the rows that were drawn.
+    taller rows. The figure's text alternative starts with ``what`` and names each
+    panel with its number of rows. Returns the figure and the rows that were drawn.
     """
     drawn = data.loc[data["plotted"]] if len(data) else data
     keys = list(dict.fromkeys(drawn[key])) if len(drawn) else []
@@ -206,7 +217,7 @@ def panel_grid(data, key, draw, *, empty, left_out_words, legend, label=None, wi
         words = left_out_words.format(s="s" if left_out != 1 else "")
         note = f"Not drawn: {left_out} {words}."
     if not keys:
-        return empty_figure(empty, note), drawn.iloc[0:0]
+        return describe(empty_figure(empty, note), f"{what}: {empty}."), drawn.iloc[0:0]
     sizes = [
         int((drawn[key] == k).sum())
         * (row_height(drawn.loc[drawn[key] == k, label], width) / _ROW if label else 1.0)
@@ -216,6 +227,10 @@ def panel_grid(data, key, draw, *, empty, left_out_words, legend, label=None, wi
     for k, ax in zip(keys, axes, strict=True):
         draw(drawn.loc[drawn[key] == k], ax)
         ax.set_title(plain(k), loc="left")
+    panels = "; ".join(f"{k} ({int((drawn[key] == k).sum())} rows)" for k in keys)
+    describe(
+        fig, f"{what}, {len(keys)} panel{'s' if len(keys) > 1 else ''}: {panels}. {note or ''}"
+    )
     return fig, drawn
 
 
@@ -278,3 +293,48 @@ def palette_table() -> Mapping[str, str]:
     from matplotlib.colors import to_hex
 
     return {k: to_hex(v) for k, v in strength_palette().items()}
+
+
+#: Where a figure's text alternative travels inside its SVG (read by ``reports.page``).
+ALT_PREFIX = "calcidata-alt:"
+
+
+def describe(where, text: str):
+    """Give the figure of ``where`` (an Axes or a Figure) a text alternative; returns ``where``.
+
+    The text says what the figure shows, in words (for a forest plot, the pooled
+    result). It travels in the SVG as the id of the figure's outer group, and the
+    report page makes it the figure's accessible name (``aria-label``).
+    """
+    fig = getattr(where, "figure", None) or where
+    fig.set_gid(ALT_PREFIX + " ".join(str(text).split()))
+    return where
+
+
+def tex_safe(text: object) -> str:
+    """``text`` with ``$`` escaped, so that matplotlib never reads it as mathtext."""
+    return str(text).replace("$", r"\$")
+
+
+def svg_html(fig) -> str:
+    """``fig`` as an inline ``<svg role="img">`` named by its text alternative, in a box.
+
+    Its text stays text (``svg.fonttype`` none); the box scrolls when the page
+    keeps the figure's text at a readable size (see ``reports/assets/page.js``).
+    """
+    import html
+    import io
+
+    import matplotlib.pyplot as plt
+
+    gid = fig.get_gid() or ""
+    alt = gid[len(ALT_PREFIX) :] if gid.startswith(ALT_PREFIX) else "Figure"
+    fig.set_gid(None)
+    buffer = io.StringIO()
+    with plt.rc_context({"svg.fonttype": "none"}):
+        fig.savefig(buffer, format="svg", bbox_inches="tight")
+    svg = buffer.getvalue()
+    svg = svg[svg.index("<svg") :].replace(
+        "<svg ", f'<svg role="img" aria-label="{html.escape(alt, quote=True)}" ', 1
+    )
+    return f'<div class="jp-RenderedSVG calcidata-figure">{svg}</div>'

@@ -1,21 +1,21 @@
-"""Data tables three ways: a "Download CSV" link, an interactive table, a plain table.
+"""Data tables: a "Download CSV" link and a plain HTML table that report pages make interactive.
 
-The interactive table is `itables <https://mwouts.github.io/itables/>`_ in its
-offline mode (DataTables, sortable, searchable, one filter box per column); the
-DataTables bundle itself is put once into each report page by
-:mod:`calcidata.reports.page` (:func:`bundle_html`). The plain HTML table under
-it is what print, readers without JavaScript, and JupyterLab show: the report
-stylesheet (``templates/style.html.j2``) hides the interactive copy unless the
-page has loaded the bundle (class ``calcidata-js`` on ``<html>``) and hides the
-plain copy on screen when it has.
+A report page (:mod:`calcidata.reports.page`) carries a few KB of its own script
+(``reports/assets/page.js``) that makes every plain table sortable (a button in
+each header, ``aria-sort``) and filterable (one search box per table). That
+replaced itables' 970 KB DataTables bundle and the second (JSON) copy of every
+table in each page: ``make bench`` (``benchmarks/bench_pages.py``) weighs both.
+The one table is what print, readers without JavaScript, and JupyterLab show.
+In JupyterLab, :func:`itable` shows a frame with itables (the explorer,
+:mod:`calcidata.display.explorer`).
 
-Every cell is HTML-escaped here, once, before either copy is made; the CSV link
-holds the same cells as text (a ``data:text/csv`` URI, UTF-8).
+Every cell is HTML-escaped here, once; the CSV link holds the same cells as text
+(a ``data:text/csv`` URI, UTF-8 with a byte-order mark so that Excel reads the
+GRADE symbols right).
 """
 
 from __future__ import annotations
 
-import hashlib
 import html
 import re
 from collections.abc import Mapping
@@ -24,6 +24,8 @@ from urllib.parse import quote
 import pandas as pd
 
 _NBSP = "\u00a0"
+#: The UTF-8 byte-order mark every CSV download starts with (Excel reads UTF-8 then).
+BOM = "\ufeff"
 
 #: itables options of every interactive table (see itables.org/options).
 ITABLES_OPTIONS = {
@@ -60,7 +62,7 @@ def csv_text(frame: pd.DataFrame) -> str:
 
 def csv_link(frame: pd.DataFrame, name: str) -> str:
     """``<a download="name.csv" href="data:text/csv...">Download CSV</a>`` for ``frame``."""
-    href = "data:text/csv;charset=utf-8," + quote(csv_text(frame), safe="")
+    href = "data:text/csv;charset=utf-8," + quote(BOM + csv_text(frame), safe="")
     stem = file_name(name)
     return (
         f'<a class="calcidata-csv" download="{stem}.csv" href="{href}" '
@@ -94,7 +96,7 @@ def data_table(
     *,
     links: Mapping[str, Mapping[str, str]] | None = None,
 ) -> str:
-    """The CSV link, the interactive table and the plain table of a frame shown as is.
+    """The CSV link and the plain table of a frame shown as is.
 
     Parameters
     ----------
@@ -108,30 +110,23 @@ def data_table(
     Returns
     -------
     str
-        HTML: ``<p>`` with the CSV link, ``div.calcidata-interactive``,
-        ``div.calcidata-plain``.
+        HTML: ``<p>`` with the CSV link, then ``div.calcidata-plain`` with the table
+        (which a report page makes sortable and filterable).
     """
-    from itables import to_html_datatable
-
     cells = _cells(frame, links or {})
-    digest = hashlib.sha256((name + csv_text(frame)).encode()).hexdigest()[:10]
-    interactive = to_html_datatable(cells, table_id=f"calcidata_{digest}", **ITABLES_OPTIONS)
     plain = cells.to_html(index=False, escape=False, border=0, justify="left")
     plain = plain.replace('class="dataframe"', 'class="dataframe calcidata-plain-table"', 1)
     return (
         f'<p class="calcidata-table-tools">{csv_link(frame, name)}</p>'
-        # hidden until the page has the DataTables bundle (see the stylesheets)
-        f'<div class="calcidata-interactive" style="display:none">{interactive}</div>'
         f'<div class="calcidata-plain">{plain}</div>'
     )
 
 
-def bundle_html() -> str:
-    """The DataTables bundle of itables, to put once in a page that holds interactive tables."""
-    from itables import options
-    from itables.javascript import generate_init_offline_itables_html
+def itable(frame: pd.DataFrame, **options: object) -> object:
+    """``frame`` as an itables interactive table in JupyterLab (offline, cells as given)."""
+    from itables import show
 
-    return generate_init_offline_itables_html(options.dt_bundle)
+    return show(frame, **{**ITABLES_OPTIONS, "column_filters": False, **options})
 
 
-__all__ = ["ITABLES_OPTIONS", "bundle_html", "csv_link", "csv_text", "data_table", "file_name"]
+__all__ = ["BOM", "ITABLES_OPTIONS", "csv_link", "csv_text", "data_table", "file_name", "itable"]

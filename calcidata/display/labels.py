@@ -23,6 +23,8 @@ __all__ = [
     "format_number",
     "format_range",
     "humanize",
+    "STRENGTH_WORDS",
+    "COLUMN_WORDS",
     "participants_studies",
     "period",
     "plural",
@@ -41,6 +43,19 @@ LABELS = {
     "intra_articular": "intra-articular",
     "mean_change": "mean change",
 }
+
+#: Evidence strength in words of its own scale, not in study-design words (a Cochrane
+#: meta-analysis lowered for a caveat must not read "observational"): level 1 to 5.
+STRENGTH_WORDS = {
+    "meta_analysis_rcts": "level 5 of 5 (highest)",
+    "rct": "level 4 of 5",
+    "observational": "level 3 of 5",
+    "case_reports": "level 2 of 5",
+    "lay_or_opinion": "level 1 of 5 (lowest)",
+}
+
+#: Columns whose values have words of their own (default: :func:`humanize`).
+COLUMN_WORDS = {"strength": STRENGTH_WORDS, "best_evidence": STRENGTH_WORDS}
 
 #: Longest plot label; the citation at its end is always kept whole.
 LABEL_WIDTH = 72

@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from calcidata.analysis import condition_tree, evidence_map
-from calcidata.display.labels import humanize
+from calcidata.display.labels import STRENGTH_WORDS, humanize
 from calcidata.schemas.vocabularies import MODALITIES
 from calcidata.tables.container import Tables
 
@@ -56,7 +56,7 @@ def _cell_title(row: Any) -> str:
         parts.append(_count(int(row.studies), "study", "studies"))
     if pd.notna(row.participants):
         parts.append(_count(int(row.participants), "participant"))
-    parts.append(f"best evidence: {humanize(row.strength)}")
+    parts.append(f"evidence strength: {STRENGTH_WORDS.get(row.strength, humanize(row.strength))}")
     return "; ".join(parts)
 
 

@@ -32,13 +32,18 @@ def forest(
     labels: Sequence[str] | None = None,
     measure: str | None = None,
     favours: tuple[str, str] = ("Favours treatment", "Favours comparator"),
+    arms: Sequence[str] | None = None,
     ax: Axes | None = None,
 ) -> Axes:
     """Draw a RevMan-style forest plot of ``result`` and return the Axes.
 
-    One row per study: a square (area proportional to the weight) at the
-    estimate with its confidence interval, and text columns with the estimate
-    and interval (e.g. "0.49 [0.34, 0.70]") and the weight ("9.4%"). Below:
+    One row per study: RevMan's columns left of the plot (the study, its arms
+    when given, the weight "9.4%", the estimate and interval "0.49 [0.34, 0.70]"),
+    each as wide as its longest text so that none overlaps the next, then a
+    square (area proportional to the weight) at the estimate with its
+    confidence interval. Every text is drawn as it is (``$`` is not mathtext).
+    The figure's text alternative (:func:`calcidata.display.describe`) states
+    the pooled result in words. Below:
     the pooled diamond (its tips at the CI), the prediction interval as a line
     under it, a line of heterogeneity statistics (tau², Q, df, p, I²) and the
     two "favours" labels under the axis. Nothing is shown or saved.
@@ -55,6 +60,9 @@ def forest(
         a linear axis with a line at 0.
     favours : tuple of str
         Labels under the left and right side of the null line.
+    arms : sequence of str, optional
+        Participants per arm of each study (e.g. "12/13"), shown in an "Arms"
+        column; no such column when omitted.
     ax : matplotlib.axes.Axes, optional
         Where to draw; a new figure is made when omitted.
 
@@ -66,6 +74,9 @@ def forest(
     """
     import matplotlib.pyplot as plt
     from matplotlib.patches import Polygon
+    from matplotlib.transforms import ScaledTranslation
+
+    from calcidata.display._plotbase import describe, tex_safe
 
     k = result.k
     labels = [f"Study {i + 1}" for i in range(k)] if labels is None else [str(s) for s in labels]
@@ -101,22 +112,45 @@ def forest(
     ax.axvline(1.0 if ratio else 0.0, color="grey", lw=0.8)
     if ratio:
         ax.set_xscale("log")
-    ax.set_yticks([*ys, y_pool], [*labels, f"Total ({result.method}, {result.level:g}% CI)"])
+    total = f"Total ({result.method}, {result.level:g}% CI)"
+    ax.set_yticks([*ys, y_pool], [tex_safe(t) for t in [*labels, total]])
     ax.set_ylim(-2.0, k + 1.0)
-    text = ax.get_yaxis_transform()
-    ax.text(1.02, k + 0.6, "Estimate [CI]", transform=text, fontweight="bold")
-    ax.text(1.32, k + 0.6, "Weight", transform=text, fontweight="bold")
-    for y, row in zip(ys, studies.itertuples(), strict=True):
-        ax.text(1.02, y, _interval(show, row.estimate, row.ci_low, row.ci_high), transform=text,
-                va="center")  # fmt: skip
-        ax.text(1.32, y, f"{row.weight:.1f}%", transform=text, va="center")
-    ax.text(1.02, y_pool, _interval(show, pooled.estimate, pooled.ci_low, pooled.ci_high),
-            transform=text, va="center", fontweight="bold")  # fmt: skip
-    ax.text(1.32, y_pool, "100.0%", transform=text, va="center", fontweight="bold")
+    ax.tick_params(axis="y", length=0)
+    pooled_text = _interval(show, pooled.estimate, pooled.ci_low, pooled.ci_high)
+    columns = [
+        (
+            "Estimate [CI]",
+            [_interval(show, r.estimate, r.ci_low, r.ci_high) for r in studies.itertuples()],
+            pooled_text,
+        ),
+        ("Weight", [f"{r.weight:.1f}%" for r in studies.itertuples()], "100.0%"),
+    ]
+    if arms is not None:
+        if len(arms) != k:
+            raise ParameterError(f"arms must have {k} entries (one per study); got {len(arms)}")
+        columns.append(("Arms", [str(a) for a in arms], ""))
+    size = plt.rcParams["ytick.labelsize"]
+    size = size if isinstance(size, (int, float)) else plt.rcParams["font.size"]
+    gap, right = 12.0, 8.0  # points between columns, and from the last to the plot
+    for header, cells, total_cell in columns:  # right to left, each as wide as its text
+        width = max(_width(t, size, bold=True) for t in [header, *cells, total_cell])
+        place = ScaledTranslation(-right / 72, 0, ax.figure.dpi_scale_trans)
+        where = ax.get_yaxis_transform() + place
+        ax.text(0, k + 0.6, header, transform=where, ha="right", fontweight="bold", size=size)
+        for y, cell in zip(ys, cells, strict=True):
+            ax.text(0, y, tex_safe(cell), transform=where, ha="right", va="center", size=size)
+        ax.text(0, y_pool, total_cell, transform=where, ha="right", va="center",
+                fontweight="bold", size=size)  # fmt: skip
+        right += width + gap
+    # the study names are the tick labels, left of every column
+    ax.tick_params(axis="y", pad=right)
+    ax.text(0, k + 0.6, "Study", transform=ax.get_yaxis_transform()
+            + ScaledTranslation(-right / 72, 0, ax.figure.dpi_scale_trans),
+            ha="right", fontweight="bold", size=size)  # fmt: skip
     ax.text(0.0, -0.1, _heterogeneity(result), transform=ax.transAxes, va="top", fontsize=8)
-    ax.text(0.25, -0.2, favours[0], transform=ax.transAxes, ha="center", va="top")
-    ax.text(0.75, -0.2, favours[1], transform=ax.transAxes, ha="center", va="top")
-    ax.figure.subplots_adjust(left=0.25, right=0.62, bottom=0.2)
+    ax.text(0.25, -0.2, tex_safe(favours[0]), transform=ax.transAxes, ha="center", va="top")
+    ax.text(0.75, -0.2, tex_safe(favours[1]), transform=ax.transAxes, ha="center", va="top")
+    describe(ax, pooled_words(result, measure, k))
     return ax
 
 
@@ -140,6 +174,30 @@ def undrawable(result: MetaResult, measure: str | None = None) -> str | None:
                 f"{' (log scale)' if ratio else ''} to be drawn in a forest plot"
             )
     return None
+
+
+def pooled_words(result: MetaResult, measure: str | None, k: int | None = None) -> str:
+    """The pooled result in words: the text alternative of its forest plot."""
+    ratio = measure is not None and measure.upper() in RATIO_MEASURES
+    show = np.exp if ratio else (lambda x: x)
+    name = measure or "effect"
+    model = "fixed effect" if result.method == "FE" else f"random effects ({result.method})"
+    k = result.k if k is None else k
+    return (
+        f"Forest plot of {k} studies. Pooled {name} {_fmt(show(result.estimate))} "
+        f"({result.level:g}% CI {_fmt(show(result.ci_low))} to {_fmt(show(result.ci_high))}), "
+        f"{model}; I² = {result.i2:.0f}%."
+    )
+
+
+def _width(text: str, size: float, bold: bool = False) -> float:
+    """Width in points of ``text`` (as it is, no mathtext) at font ``size``, default font."""
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import TextToPath
+
+    prop = FontProperties(size=size, weight="bold" if bold else "normal")
+    width, _, _ = TextToPath().get_text_width_height_descent(text, prop, ismath=False)
+    return float(width)
 
 
 def _interval(show: Any, est: float, low: float, high: float) -> str:

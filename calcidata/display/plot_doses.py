@@ -137,5 +137,6 @@ def plot_dose_range_grid(
         legend=False,
         label=label,
         width=label_width,
+        what="Dose ranges as their sources report them, by route and unit or setting",
     )
     return fig

@@ -8,7 +8,9 @@ import numpy as np
 import pandas as pd
 
 from calcidata.display._plotbase import (
+    ALT_PREFIX,
     PLOT_DOCS,
+    describe,
     label_text,
     new_axes,
     nothing,
@@ -36,6 +38,8 @@ def plot_evidence_map(
     hue: str = "strength",
     ax: Axes | None = None,
     label_width: int = 60,
+    columns: list | None = None,
+    size_max: float | None = None,
 ) -> Axes:
     """Evidence-and-gap map: a bubble per cell, size = participants, colour = strength.
 
@@ -57,6 +61,12 @@ def plot_evidence_map(
         Evidence-strength column (colours from :func:`strength_palette`).
     {ax}
     {label_width}
+    columns : list, optional
+        The x categories, in order (default: those of ``data``), so that maps of
+        parts of the rows share their columns (:func:`evidence_map_panels`).
+    size_max : float, optional
+        The size drawn largest (default: the largest in ``data``), so that parts
+        share one bubble scale.
 
     Returns
     -------
@@ -66,7 +76,8 @@ def plot_evidence_map(
     import seaborn as sns
 
     data = worded(data)
-    xs, ys = categories(data[x]), categories(data[y])
+    xs = list(columns) if columns is not None else categories(data[x])
+    ys = categories(data[y])
     if ax is None:
         # room for the longest label lines (about 0.075 in a character) and the legends
         ylab = max((len(line) for v in ys for line in plain(v, label_width).split("\n")), default=0)
@@ -117,7 +128,7 @@ def plot_evidence_map(
         palette=pal,
         size="_size",
         sizes=(25, 500),
-        size_norm=(0, max(frame["_size"].max(), 1)),
+        size_norm=(0, max(size_max or frame["_size"].max(), 1)),
         edgecolor="#333333",
         linewidth=0.5,
         alpha=0.9,
@@ -134,8 +145,15 @@ def plot_evidence_map(
     ax.set_ylim(len(ys) - 0.3, -0.7)
     ax.set_xlabel("")
     ax.set_ylabel("")
-    strength_legend(ax, levels)
-    size_legend(ax, frame["_size"], size)
+    # the legends fill the corner left of the column labels, above the row labels, so
+    # that the map's first screen (on a phone too) says how to read it
+    strength_legend(ax, levels, loc="upper right", anchor=(-0.01, _labels_top(ax)))
+    size_legend(ax, frame["_size"], size, top=size_max)
+    describe(
+        ax,
+        f"Evidence map: {len(ys)} {y}s by {len(xs)} {x}s; {len(frame)} cells hold evidence, "
+        f"each a bubble sized by {size} and coloured by evidence strength.",
+    )
     return ax
 
 
@@ -147,11 +165,27 @@ def categories(values: pd.Series) -> list:
     return list(dict.fromkeys(values))
 
 
-def size_legend(ax, sizes: pd.Series, name: str) -> None:
+def _left_of(ax, legend) -> tuple[float, float]:
+    """Axes coordinates just left of ``legend`` (drawn above the axes' top left corner)."""
+    box = legend.get_window_extent(ax.figure.canvas.get_renderer())
+    left, top = ax.transAxes.inverted().transform((box.x0, box.y1))
+    return (left - 0.02, top)
+
+
+def _labels_top(ax) -> float:
+    """The top of the column labels above ``ax``, in axes coordinates (at least 1.01)."""
+    renderer = ax.figure.canvas.get_renderer()
+    tops = [t.get_window_extent(renderer).y1 for t in ax.get_xticklabels() if t.get_text()]
+    if not tops:
+        return 1.01
+    return max(1.01, float(ax.transAxes.inverted().transform((0, max(tops)))[1]))
+
+
+def size_legend(ax, sizes: pd.Series, name: str, top: float | None = None) -> None:
     """A legend of bubble sizes (two round numbers, the largest value, "not reported")."""
     from matplotlib.lines import Line2D
 
-    top = float(sizes.max())
+    top = float(top if top is not None else sizes.max())
     if top <= 0:
         return
     nice = [v for v in (10, 100, 1000, 10000, 100000) if v < top * 0.8]
@@ -178,11 +212,51 @@ def size_legend(ax, sizes: pd.Series, name: str) -> None:
     ax.legend(
         handles=handles,
         title=f"{label_text(name)} (upper bound)",
-        loc="lower left",
-        bbox_to_anchor=(1.01, 0.0),
+        loc="upper right" if first is not None else "lower left",
+        bbox_to_anchor=_left_of(ax, first) if first is not None else (1.01, 0.0),
         fontsize="small",
         title_fontsize="small",
         labelspacing=1.4,
     )
     if first is not None:
         ax.add_artist(first)
+
+
+def evidence_map_panels(
+    data: pd.DataFrame, *, x: str = "condition", y: str = "treatment", rows: int = 15, **kwargs
+):
+    """The evidence map in parts of at most ``rows`` rows, each a figure with every column.
+
+    A long map is easier to read in parts, and each part prints on one page
+    with its column labels and legends (a figure is never split across pages).
+    The parts share the columns and the bubble scale. Other keywords go to
+    :func:`plot_evidence_map`.
+
+    Returns
+    -------
+    calcidata.display.html.HTML
+        One inline SVG per part (``role="img"``, named by its text alternative).
+    """
+    import matplotlib.pyplot as plt
+
+    from calcidata.display._plotbase import svg_html
+    from calcidata.display.html import HTML
+
+    shown = worded(data)
+    xs, ys = categories(shown[x]), categories(shown[y])
+    size = kwargs.get("size", "participants")
+    top = pd.to_numeric(shown[size], errors="coerce").max() if len(shown) else None
+    top = float(top) if top is not None and not pd.isna(top) else None
+    parts = [ys[i : i + rows] for i in range(0, len(ys), rows)] or [[]]
+    out = []
+    for n, part in enumerate(parts, start=1):
+        chunk = data.loc[shown[y].isin(part).to_numpy()] if part else data
+        ax = plot_evidence_map(chunk, x=x, y=y, columns=xs, size_max=top, **kwargs)
+        if len(parts) > 1:
+            title = ax.get_title(loc="left")  # e.g. the count of empty cells
+            ax.set_title(f"Part {n} of {len(parts)}" + (f": {title}" if title else ""), loc="left")
+            alt = ax.figure.get_gid() or ""
+            describe(ax, f"{alt[len(ALT_PREFIX) :]} Part {n} of {len(parts)}.")
+        out.append(svg_html(ax.figure))
+        plt.close(ax.figure)
+    return HTML("".join(out))

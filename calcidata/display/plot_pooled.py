@@ -6,15 +6,14 @@ is imported inside :func:`pooled_forests`.
 
 from __future__ import annotations
 
-import base64
 import html
-import io
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from calcidata.display._plotbase import describe, svg_html, tex_safe
 from calcidata.display.html import HTML
 from calcidata.display.labels import humanize
-from calcidata.display.metaplot import forest, undrawable
+from calcidata.display.metaplot import forest, pooled_words, undrawable
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
@@ -56,12 +55,14 @@ def pooled_forest_figure(bodies: Sequence[PooledBody]) -> Figure:
     )  # fmt: skip
     for body, ax in zip(bodies, axes[:, 0], strict=True):
         forest(body.result, labels=body.labels, measure=body.measure, ax=ax)
-        ax.set_title(panel_title(body), loc="left", fontsize=10)
+        ax.set_title(tex_safe(panel_title(body)), loc="left", fontsize=10)
+    words = (f"{panel_title(b)}: {pooled_words(b.result, b.measure)}" for b in bodies)
+    describe(fig, " ".join(words))
     return fig
 
 
 def pooled_forests(bodies: Sequence[PooledBody]) -> HTML:
-    """The forest plots of :func:`pooled_forest_figure` as an inline PNG, or a sentence.
+    """The forest plots of :func:`pooled_forest_figure` as an inline SVG, or a sentence.
 
     Parameters
     ----------
@@ -71,8 +72,9 @@ def pooled_forests(bodies: Sequence[PooledBody]) -> HTML:
     Returns
     -------
     HTML
-        An ``<img>`` of the figure (closed after drawing, so a notebook shows
-        it once), or :data:`NONE_POOLED` when ``bodies`` is empty. A body whose
+        The figure as an inline ``<svg role="img">`` (its text kept as text,
+        named by the pooled results in words; closed after drawing, so a
+        notebook shows it once), or :data:`NONE_POOLED` when ``bodies`` is empty. A body whose
         values cannot be drawn (not finite, or too large: see
         :func:`calcidata.display.metaplot.undrawable`) is named in a sentence
         under the figure instead of failing the report.
@@ -92,15 +94,9 @@ def pooled_forests(bodies: Sequence[PooledBody]) -> HTML:
     import matplotlib.pyplot as plt
 
     fig = pooled_forest_figure(bodies)
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
+    svg = svg_html(fig)
     plt.close(fig)
-    data = base64.b64encode(buffer.getvalue()).decode("ascii")
-    titles = "; ".join(panel_title(b) for b in bodies)
-    return HTML(
-        f'<img class="calcidata-forest" alt="Forest plots: {html.escape(titles, quote=True)}" '
-        f'src="data:image/png;base64,{data}">' + note
-    )
+    return HTML(svg.replace("calcidata-figure", "calcidata-figure calcidata-forest", 1) + note)
 
 
 __all__ = ["NONE_POOLED", "panel_title", "pooled_forest_figure", "pooled_forests"]

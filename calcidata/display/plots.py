@@ -25,6 +25,7 @@ import pandas as pd
 from calcidata.display._plotbase import (
     DIRECTION_COLOURS,
     PLOT_DOCS,
+    describe,
     figure_strength_legend,
     label_text,
     new_axes,
@@ -216,6 +217,7 @@ def plot_results_grid(
         legend=True,
         label=label,
         width=label_width,
+        what="Estimates with their 95% confidence intervals, by outcome and effect measure",
     )
     if len(drawn):
         figure_strength_legend(fig, drawn[hue].astype(str))
@@ -293,6 +295,7 @@ def plot_participants(
     ax.set_xlabel("participants (upper bound: sources can overlap)")
     ax.grid(axis="y", visible=False)
     strength_legend(ax, rows[hue].astype(str))
+    describe(ax, f"Participants per {y}, by evidence strength ({len(rows)} rows).")
     return ax
 
 
@@ -356,4 +359,5 @@ def plot_directions(
         fontsize="small",
         title_fontsize="small",
     )
+    describe(ax, f"Number of results per {y}, stacked by direction.")
     return ax

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from calcidata.display.labels import (
+    COLUMN_WORDS,
     format_effect,
     format_range,
     humanize,
@@ -94,7 +95,7 @@ class Wording:
             out = c.apply(out)
         for col in self.humanize:
             if col in out.columns:
-                out[col] = humanized(out[col])
+                out[col] = humanized(out[col], COLUMN_WORDS.get(col))
         for col, mapping in self.values.items():
             out[col] = out[col].map(mapping)
         for col, text in self.fill.items():
@@ -105,11 +106,13 @@ class Wording:
         return out
 
 
-def humanized(values: pd.Series) -> pd.Series:
-    """Vocabulary values in plain words; a categorical keeps its categories' order."""
+def humanized(values: pd.Series, words: Mapping | None = None) -> pd.Series:
+    """Vocabulary values in plain words (``words`` first); a categorical keeps its order."""
+    words = words or {}
     if isinstance(values.dtype, pd.CategoricalDtype):
-        return values.cat.rename_categories([humanize(c) for c in values.cat.categories])
-    return values.astype(object).map(humanize)
+        cats = values.cat.categories
+        return values.cat.rename_categories([words.get(c, humanize(c)) for c in cats])
+    return values.astype(object).map(lambda v: words.get(v, humanize(v)))
 
 
 def dose_words(low: object, high: object, unit: object, basis: object) -> object:
@@ -238,7 +241,6 @@ def profile_record(frame: pd.DataFrame) -> pd.DataFrame:
         n_ev, n_own = int(r["evidence_rows"]), int(r["own_evidence_rows"])
         rows += [
             ("Name", r["name"]),
-            ("Condition id", r["condition_id"]),
             ("Mechanism", humanize(r["mechanism"])),
             ("Main tissue", humanize(r["tissue"])),
             ("Body sites", _listed(r["body_sites"])),
@@ -246,9 +248,9 @@ def profile_record(frame: pd.DataFrame) -> pd.DataFrame:
             ("Other names", _listed(r["synonyms"])),
             (
                 "Broader condition",
-                r["parent"] if isinstance(r["parent_id"], str) else "None (top level)",
+                r["parent"] if isinstance(r["parent_id"], str) else "none: a top-level condition",
             ),
-            ("Narrower conditions", ", ".join(r["narrower"]) if r["narrower"] else "None"),
+            *([("Narrower conditions", ", ".join(r["narrower"]))] if r["narrower"] else []),
             ("Summary", r["summary"]),
             (
                 "Evidence rows",

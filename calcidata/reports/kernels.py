@@ -323,6 +323,8 @@ _TEMPLATE = """\
 {%- block html_head_js -%}{%- endblock html_head_js -%}
 {%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
 {%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+{#- the page brings its own stylesheet (calcidata/reports/assets/page.css) -#}
+{%- block notebook_css -%}{%- endblock notebook_css -%}
 """
 
 _EXPORTER = None
@@ -345,6 +347,7 @@ def exporter():
     if _EXPORTER is None:
         from jinja2 import DictLoader
         from nbconvert import HTMLExporter
+        from traitlets.config import Config
 
         # nbconvert's warnings (e.g. images without alt text) are not the reader's business
         quiet = logging.getLogger("calcidata.nbconvert")
@@ -358,5 +361,7 @@ def exporter():
             exclude_input_prompt=True,
             exclude_output_prompt=True,
             embed_images=True,
+            # no code is shown, so no code colours (pygments' stylesheet) either
+            config=Config({"CSSHTMLHeaderPreprocessor": {"enabled": False}}),
         )
     return _EXPORTER

@@ -1,18 +1,24 @@
-"""The report page around nbconvert's HTML: contents, links, interactive tables, print.
+"""The report page around nbconvert's HTML: the answer first, contents, links, tables, print.
 
 :func:`finish` takes the page nbconvert made of an executed notebook and adds,
 still as one self-contained file that loads nothing from the network:
 
-* a bar with a link back to ``index.html`` and to the related reports (a
-  condition report links the treatment comparison and the dosing view of the
-  same condition, and back);
+* a skip link and a bar with a link back to ``index.html`` and to the related
+  reports (a condition report links the treatment comparison and the dosing view
+  of the same condition, and back);
 * a table of contents of every ``h2``/``h3`` heading (sticky at the side on
-  wide screens, at the top on phones);
-* the DataTables bundle of itables, once, when the page holds interactive tables
-  (:mod:`calcidata.display.interactive`);
-* a stylesheet for phones (nothing wider than the screen) and for print (A4 in
-  landscape, small type, every column, repeated table headers, no sticky bars,
-  no blank pages).
+  wide screens, folded at the top on phones);
+* layers (:func:`layer`): the page's opening and its answer (the bottom line and
+  the summary of findings) stay open; every later ``h2`` section is a
+  ``<details>`` the reader opens, and every one is open when printed;
+* each summary-of-findings cell labelled with its column (:func:`label_sof_cells`),
+  so that a phone shows one card per outcome;
+* every figure inline, named by its text alternative (:func:`inline_svgs`);
+* the page's own stylesheet and script (``assets/page.css``, ``assets/page.js``):
+  the styles the pages use (in place of JupyterLab's whole stylesheet, which the
+  export template leaves out), tables that sort and filter, phones, and print (A4
+  in landscape, every column, repeated table headers, no sticky bars, no figure
+  split across pages).
 """
 
 from __future__ import annotations
@@ -20,67 +26,27 @@ from __future__ import annotations
 import base64
 import binascii
 import html
+import itertools
 import re
 from collections.abc import Mapping
+from functools import cache
+from importlib.resources import files
 from urllib.parse import quote
 
-from calcidata.display.interactive import bundle_html
+from calcidata.display._plotbase import ALT_PREFIX
 
-#: Page-level style: layout with the contents, phones, print.
-PAGE_CSS = """
-body.jp-Notebook {padding: 0; margin: 0}
-.calcidata-bar, .calcidata-toc {font-family: var(--jp-ui-font-family, system-ui, sans-serif)}
-.calcidata-bar {display: flex; flex-wrap: wrap; gap: 0.3em 1.2em; align-items: baseline;
-  padding: 0.5em 1rem; border-bottom: 1px solid #ddd; background: #f7f7f7; font-size: 0.92em}
-.calcidata-bar a {white-space: nowrap}
-.calcidata-bar .calcidata-bar-title {font-weight: bold}
-.calcidata-layout {display: block; padding: 0 1rem}
-.calcidata-layout > main {min-width: 0; max-width: 75rem}
-.calcidata-toc {font-size: 0.9em; border: 1px solid #ddd; border-radius: 4px;
-  padding: 0.4em 0.8em; margin: 1em 0; background: #fafafa}
-.calcidata-toc ul {margin: 0.2em 0; padding-left: 0; list-style: none}
-.calcidata-toc li {margin: 0.2em 0}
-.calcidata-toc li.calcidata-toc-h3 {margin-left: 1.1em; font-size: 0.95em}
-.calcidata-toc-title {font-weight: bold; margin: 0.2em 0}
-html.calcidata-js .calcidata-interactive {display: block !important}
-html.calcidata-js .calcidata-plain {display: none}
-main img, main svg {max-width: 100%; height: auto}
-.jp-Notebook, .jp-Cell, .jp-Cell-outputWrapper, .jp-OutputArea, .jp-OutputArea-child,
-.jp-OutputArea-output, .jp-RenderedHTMLCommon {min-width: 0; max-width: 100%}
-.jp-OutputArea-output {overflow-x: auto}
-.jp-Cell {padding: 0 !important}
-.jp-RenderedHTMLCommon {padding-right: 0 !important}
-.jp-OutputPrompt, .jp-InputPrompt {display: none !important}
-h2, h3 {scroll-margin-top: 0.5em}
-@media (min-width: 1000px) {
-  .calcidata-layout {display: grid; grid-template-columns: 16rem minmax(0, 1fr); gap: 1.5rem}
-  .calcidata-toc {position: sticky; top: 0.5em; align-self: start; max-height: calc(100vh - 1em);
-    overflow-y: auto}
-}
-@media (max-width: 700px) {
-  .calcidata-layout {padding: 0 0.5rem}
-  .jp-RenderedHTMLCommon table {font-size: 0.85em}
-  /* figures keep their size (text of 9 px and more) and scroll inside their own box */
-  main .jp-RenderedSVG svg {max-width: none}
-  main .jp-RenderedSVG, main .jp-RenderedImage {overflow-x: auto}
-}
-@page {size: A4 landscape; margin: 10mm}
-@media print {
-  html, body {overflow: visible}
-  .calcidata-bar, .calcidata-toc, .calcidata-interactive,
-  html.calcidata-js .calcidata-interactive {display: none !important}
-  html.calcidata-js .calcidata-plain {display: block !important}
-  .calcidata-layout {display: block; padding: 0}
-  .calcidata-layout > main {max-width: none}
-  .jp-OutputArea-output, .jp-RenderedHTMLCommon {overflow: visible !important}
-  h2, h3, h4 {break-after: avoid}
-  img, svg {break-inside: avoid}
-  a {color: inherit}
-}
-"""
+
+@cache
+def asset(name: str) -> str:
+    """The text of one of the page's assets (``calcidata/reports/assets/<name>``)."""
+    return files("calcidata.reports").joinpath("assets", name).read_text(encoding="utf-8")
+
 
 _SVG_IMG = re.compile(r'<img\b[^>]*\bsrc="data:image/svg\+xml;base64,([A-Za-z0-9+/=\s]+)"[^>]*>')
 _SVG_PROLOGUE = re.compile(r"^.*?(?=<svg\b)", re.S)
+
+
+_ALT = re.compile(r"""<g id=(["'])""" + re.escape(ALT_PREFIX) + r"""(.*?)\1>""", re.S)
 
 
 def inline_svgs(page: str) -> str:
@@ -88,7 +54,8 @@ def inline_svgs(page: str) -> str:
 
     Inline, their words are text of the page: sharp at any zoom, found by the
     browser's search, kept in a printed PDF. The SVGs are matplotlib's, whose text
-    is XML-escaped.
+    is XML-escaped. Each is an image named by its text alternative, which the plot
+    put in the figure's group id (``display.describe``), or else "Figure".
     """
 
     def inline(m: re.Match) -> str:
@@ -97,12 +64,15 @@ def inline_svgs(page: str) -> str:
         except (binascii.Error, UnicodeDecodeError):
             return m.group(0)
         svg = _SVG_PROLOGUE.sub("", svg, count=1)
-        return svg.replace("<svg ", '<svg role="img" aria-label="Figure" ', 1)
+        alt = _ALT.search(svg)
+        label = html.escape(html.unescape(alt.group(2)), quote=True) if alt else "Figure"
+        if alt:
+            svg = svg[: alt.start()] + "<g>" + svg[alt.end() :]
+        return svg.replace("<svg ", f'<svg role="img" aria-label="{label}" ', 1)
 
     return _SVG_IMG.sub(inline, page)
 
 
-_JS_FLAG = "<script>document.documentElement.classList.add('calcidata-js');</script>"
 _HEADING = re.compile(r"<h([23])\b([^>]*)>(.*?)</h\1>", re.S | re.I)
 _ID = re.compile(r"""\bid\s*=\s*["']([^"']+)["']""", re.I)
 
@@ -147,7 +117,7 @@ def toc_html(items: list[tuple[int, str, str]]) -> str:
     )
     return (
         '<nav class="calcidata-toc" aria-label="Contents">'
-        f'<p class="calcidata-toc-title">Contents</p><ul>{lines}</ul></nav>'
+        f"<details open><summary>Contents</summary><ul>{lines}</ul></details></nav>"
     )
 
 
@@ -183,8 +153,148 @@ def related(report: str, params: Mapping[str, object]) -> list[tuple[str, str]]:
     return out
 
 
+_CELL = re.compile(r'<div\b[^>]*\bclass="jp-Cell[ "]')
+_MARKDOWN = re.compile(r'^<div\b[^>]*\bclass="[^"]*\bjp-MarkdownCell\b')
+_H2 = re.compile(r"<h2\b[^>]*>.*?</h2>", re.S | re.I)
+_H3 = re.compile(r"<h3\b[^>]*>.*?</h3>", re.S | re.I)
+#: Sections that are the answer, kept open above the detail.
+ANSWER = re.compile(r"^(bottom line|the answer|summary of findings)", re.I)
+
+
+def layer(main: str) -> str:
+    """The inside of ``<main>`` with every section after the answer folded.
+
+    A section runs from a Markdown cell with an ``h2`` to the next. The opening
+    (before the first ``h2``) and the sections whose heading is the answer
+    (:data:`ANSWER`: the bottom line, the summary of findings; on a page with
+    neither, such as the evidence map, its first section) stay open; the
+    others become ``<details class="calcidata-section">`` whose ``<summary>``
+    holds the ``h2``. Inside an answer, an ``h3`` part that is not itself an
+    answer (a forest plot, the reviews' overlap) is folded the same way. The
+    page's script and stylesheet open them all for print.
+    """
+    starts = [m.start() for m in _CELL.finditer(main)]
+    if not starts:
+        return main
+    cells = [main[i:j] for i, j in zip(starts, [*starts[1:], len(main)], strict=True)]
+    out: list[str] = [main[: starts[0]]]
+    titles = [_text(m.group(0)) for c in cells if _MARKDOWN.match(c) for m in [_H2.search(c)] if m]
+    first = None if any(ANSWER.match(t) for t in titles) else (titles[:1] or [None])[0]
+    depth = 0  # <details> open now: 0 or 1 (an h2 section or an h3 part)
+    in_answer = False
+    for cell in cells:
+        markdown = _MARKDOWN.match(cell) is not None  # only the narrative starts a section
+        h2 = _H2.search(cell) if markdown else None
+        h3 = _H3.search(cell) if markdown else None
+        heading = h2 or (h3 if in_answer else None)
+        if heading is not None and (h2 is None or h3 is None or h2.start() < h3.start()):
+            out.append("</details>" * depth)
+            depth = 0
+            title = _text(heading.group(0))
+            answer = bool(ANSWER.match(title)) or (h2 is not None and title == first)
+            if h2 is not None:
+                in_answer = answer
+            if not answer:
+                cell = cell[: heading.start()] + cell[heading.end() :]
+                kind = "calcidata-section" + ("" if h2 is not None else " calcidata-part")
+                out.append(f'<details class="{kind}"><summary>{heading.group(0)}</summary>')
+                depth = 1
+        out.append(cell)
+    out.append("</details>" * depth)
+    return "".join(out)
+
+
+_SOF_TABLE = re.compile(r"(<table\b[^>]*\bcalcidata-sof\b[^>]*>)(.*?)(</table>)", re.S)
+_ROW = re.compile(r"<tr\b[^>]*>(.*?)</tr>", re.S)
+_TH = re.compile(r"<th\b([^>]*)>(.*?)</th>", re.S)
+_TD_OPEN = re.compile(r"<td\b(?![^>]*data-label)")
+
+
+def _span(attrs: str, name: str) -> int:
+    m = re.search(rf'\b{name}\s*=\s*"?(\d+)', attrs)
+    return int(m.group(1)) if m else 1
+
+
+def _columns(thead: str) -> list[str]:
+    """The name of each column of a header of one or more rows (rowspan, colspan)."""
+    grid: dict[tuple[int, int], str] = {}
+    rows = _ROW.findall(thead)
+    for r, row in enumerate(rows):
+        c = 0
+        for attrs, inner in _TH.findall(row):
+            while (r, c) in grid:
+                c += 1
+            rs, cs = _span(attrs, "rowspan"), _span(attrs, "colspan")
+            for dr in range(rs):
+                for dc in range(cs):
+                    grid[(r + dr, c + dc)] = _text(inner)
+            c += cs
+    if not rows:
+        return []
+    last = len(rows) - 1
+    return [grid[(last, c)] for c in range(max(c for _, c in grid) + 1) if (last, c) in grid]
+
+
+def label_sof_cells(page: str) -> str:
+    """Each body cell of a summary-of-findings table with ``data-label``: its column's name.
+
+    On a phone the stylesheet shows each row as a card and each cell under its
+    label; the first column (the outcome) is the card's title and has no label.
+    """
+
+    def table(m: re.Match) -> str:
+        inner = m.group(2)
+        head = re.search(r"<thead\b.*?</thead>", inner, re.S)
+        names = _columns(head.group(0)) if head else []
+        if not names:
+            return m.group(0)
+
+        def row(r: re.Match) -> str:
+            count = itertools.count()
+
+            def cell(_: re.Match) -> str:
+                i = next(count)
+                if 0 < i < len(names):
+                    return f'<td data-label="{html.escape(names[i], quote=True)}"'
+                return "<td"
+
+            return _TD_OPEN.sub(cell, r.group(0))
+
+        body_at = head.end() if head else 0
+        return m.group(1) + inner[:body_at] + _ROW.sub(row, inner[body_at:]) + m.group(3)
+
+    return _SOF_TABLE.sub(table, page)
+
+
+_ANY_HEADING = re.compile(r"<(/?)h([1-6])\b", re.I)
+
+
+def heading_order(main: str) -> str:
+    """``main`` with no heading level skipped, as screen readers and axe expect.
+
+    A heading deeper than one below the last is raised to it (an ``h4`` right
+    after an ``h2`` becomes an ``h3``).
+    """
+    last, stack = 0, []
+
+    def visit(m: re.Match) -> str:
+        nonlocal last
+        closing, level = m.group(1), int(m.group(2))
+        if closing:
+            return f"</h{stack.pop() if stack else level}"
+        level = min(level, last + 1) if last else level
+        last = level
+        stack.append(level)
+        return f"<h{level}"
+
+    return _ANY_HEADING.sub(visit, main)
+
+
+_SKIP = '<a class="calcidata-skip" href="#calcidata-content">Skip to the report</a>'
+
+
 def finish(page: str, title: str, links: list[tuple[str, str]]) -> str:
-    """The report page with its bar, contents, interactive-table bundle and stylesheet.
+    """The report page with its bar, contents, layers, stylesheet and script.
 
     Parameters
     ----------
@@ -195,23 +305,38 @@ def finish(page: str, title: str, links: list[tuple[str, str]]) -> str:
     links : list of (text, URL)
         Related reports, shown in the bar (see :func:`related`).
     """
-    page, items = headings(inline_svgs(page))
+    page, items = headings(heading_order(label_sof_cells(inline_svgs(page))))
     head = [
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<style>{PAGE_CSS}</style>",
+        f"<style>{asset('page.css')}</style>",
+        f"<script>{asset('page.js')}</script>",
     ]
-    if "calcidata-interactive" in page:
-        head += [_JS_FLAG, bundle_html()]
     page = page.replace("</head>", "\n".join(head) + "\n</head>", 1)
     start = page.find("<main>")
     end = page.rfind("</main>")
     if start < 0 or end < 0:
         return page
-    before, main, after = page[:start], page[start : end + len("</main>")], page[end + 7 :]
+    before, main, after = page[:start], page[start + 6 : end], page[end + 7 :]
+    body = re.search(r"<body\b[^>]*>", before)
+    if body:
+        before = before[: body.end()] + _SKIP + before[body.end() :]
     return (
         f'{before}{bar_html(title, links)}\n<div class="calcidata-layout">{toc_html(items)}\n'
-        f"{main}</div>{after}"
+        f'<main id="calcidata-content" tabindex="-1">{layer(main)}</main></div>{after}'
     )
 
 
-__all__ = ["PAGE_CSS", "bar_html", "finish", "headings", "inline_svgs", "related", "toc_html"]
+__all__ = [
+    "ALT_PREFIX",
+    "ANSWER",
+    "asset",
+    "bar_html",
+    "finish",
+    "heading_order",
+    "headings",
+    "inline_svgs",
+    "label_sof_cells",
+    "layer",
+    "related",
+    "toc_html",
+]

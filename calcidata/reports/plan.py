@@ -144,9 +144,15 @@ def renderer_fingerprint() -> str:
         itables = version("itables")
     except PackageNotFoundError:  # pragma: no cover - a dependency
         itables = "missing"
+    files = renderer_files()
+    return _sha(__version__.encode(), itables.encode(), *(f.read_bytes() for f in files))
+
+
+def renderer_files() -> list[Path]:
+    """The files that make the HTML page: export, page, templates, the page's CSS and JS."""
     files = [_PACKAGE / f for f in _RENDERER_FILES]
     files += sorted((_PACKAGE / "display" / "templates").glob("*.j2"))
-    return _sha(__version__.encode(), itables.encode(), *(f.read_bytes() for f in files))
+    return files + sorted((_PACKAGE / "reports" / "assets").glob("page.*"))
 
 
 def code_hash(files: list[str]) -> str:
