@@ -313,13 +313,12 @@ CSV_COLUMNS = {
 }
 
 
-def _csv(comparison: dict) -> Markup:
-    rows = [
-        {**r, "grade": f"{r['symbols']} {r['certainty']}".strip()}
-        for r in comparison["main"] + comparison["more"]
-    ]
+def _csv(comparison: dict, part: str = "main") -> Markup:
+    """The CSV download of one table of a comparison: its main rows, or its "more" rows."""
+    rows = [{**r, "grade": f"{r['symbols']} {r['certainty']}".strip()} for r in comparison[part]]
     frame = pd.DataFrame(rows)[list(CSV_COLUMNS)].rename(columns=CSV_COLUMNS)
-    name = f"summary of findings {comparison['intervention']} vs {comparison['comparison']}"
+    more = " more outcomes" if part == "more" else ""
+    name = f"summary of findings{more} {comparison['intervention']} vs {comparison['comparison']}"
     return Markup(csv_link(frame, name))
 
 
@@ -351,6 +350,7 @@ def sof_tables(data: object, tables=None, *, empty: str | None = None) -> HTML:
     found = comparisons(frame, tables)
     for c in found:
         c["csv"] = _csv(c)
+        c["csv_more"] = _csv(c, "more") if c["more"] else ""
     return _render(
         "sof_tables.html.j2",
         comparisons=found,
