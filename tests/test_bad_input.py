@@ -644,7 +644,19 @@ AUDIT_INPUTS = {
     ),
     "unclosed_quote": (b'treatment,dose,unit,frequency\n"fixture_drug,200,mg,TID\n', 1, ["cannot"]),
     "utf16": ("treatment,dose,unit,frequency\n".encode("utf-16"), 1, ["UTF-8"]),
-    "nul_bytes": (b"\x00" * 64, 2, ["no treatment column", "'\\x00"]),  # shown escaped
+    "nul_bytes": (b"\x00" * 64, 1, [":1: column 1", "control character U+0000"]),
+    "control_character_in_a_column_name": (
+        b"treatment,do\x1bse,unit,frequency\n",
+        1,
+        [":1: column 2", "control character U+001B"],
+    ),
+    "header_longer_than_a_block": (b"a," * (1 << 20), 1, [":1:", "header row is longer"]),
+    "header_with_too_many_columns": (
+        ",".join(f"c{i}" for i in range(5000)).encode() + b"\n",
+        1,
+        [":1:", "5000 columns", "at most 4096"],
+    ),
+    "header_not_utf8": (b"treatment,dos\xe9,unit,frequency\n", 1, [":1: column 2", "UTF-8"]),
     "header_only": (b"treatment,dose,unit,frequency\n", 0, []),
     "row_longer_than_a_block": (
         b"treatment,dose,unit,frequency\n" + b"x" * (3 << 20) + b",200,mg,TID\n",
@@ -768,3 +780,119 @@ def test_a_reader_that_stops_early_ends_the_audit_quietly(fixture_tables, tmp_pa
     assert proc.wait(timeout=120) == 1
     assert "Traceback" not in err and "Exception ignored" not in err and "error" not in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["rx.csv"]
+
+
+# --- bounded memory on any input file (the header and compressed input included) ------------
+
+#: Address space the audit may use in the test below (importing pandas and pyarrow fits).
+AUDIT_ADDRESS_SPACE = 512 << 20
+
+
+def _gzip_of_zeros(path: Path, head: bytes, size: int) -> Path:
+    import zlib
+
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)  # 31: the gzip container
+    block = bytes(1 << 20)
+    with path.open("wb") as f:
+        f.write(packer.compress(head))
+        for _ in range(size >> 20):
+            f.write(packer.compress(block))
+        f.write(packer.flush())
+    return path
+
+
+def _one_line_header(tmp: Path) -> tuple[Path, list[str]]:
+    path = tmp / "wide.csv"
+    path.write_bytes(b"a," * (5 << 20))  # 10 MB, 5 million columns, no line end
+    return path, [":1:", "header row is longer than 1 MiB"]
+
+
+def _nul_bytes(tmp: Path) -> tuple[Path, list[str]]:
+    path = tmp / "zeros.csv"
+    with path.open("wb") as f:
+        f.truncate(1 << 30)  # 1 GiB of NUL bytes (sparse)
+    return path, [":1:", "header row is longer than 1 MiB"]
+
+
+def _gzip_bomb(tmp: Path) -> tuple[Path, list[str]]:
+    path = _gzip_of_zeros(tmp / "bomb.csv.gz", b"", 1 << 30)  # 1 MB holding 1 GiB
+    return path, [":1:", "header row is longer than 1 MiB"]
+
+
+def _gzip_bomb_after_a_header(tmp: Path) -> tuple[Path, list[str]]:
+    path = _gzip_of_zeros(tmp / "bomb2.csv.gz", b"treatment,dose,unit,frequency\n", 1 << 30)
+    return path, ["cannot be read", "a row is longer than 1 MiB"]
+
+
+@pytest.mark.parametrize(
+    "make", [_one_line_header, _nul_bytes, _gzip_bomb, _gzip_bomb_after_a_header]
+)
+def test_the_audit_of_a_hostile_file_fails_fast_in_bounded_memory(make, fixture_tables, tmp_path):
+    """In a fresh process held to 512 MB of address space: a clear error, exit 1, quickly."""
+    import subprocess
+    import time
+
+    source, words = make(tmp_path)
+    before = _sha([source])
+    out = tmp_path / "out.csv"
+    script = (
+        "import resource, sys\n"
+        f"resource.setrlimit(resource.RLIMIT_AS, ({AUDIT_ADDRESS_SPACE}, {AUDIT_ADDRESS_SPACE}))\n"
+        "from calcidata.cli import main\n"
+        "sys.exit(main(sys.argv[1:]))\n"
+    )
+    argv = ["audit", str(source), "--out", str(out)]
+    argv += ["--data-dir", str(fixture_tables.data_dir)]
+    start = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-c", script, *argv], capture_output=True, text=True, timeout=300
+    )
+    took = time.monotonic() - start
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr and "internal error" not in done.stderr, done.stderr
+    assert "MemoryError" not in done.stderr and "bad_alloc" not in done.stderr, done.stderr
+    for word in [str(source), *words]:
+        assert word in done.stderr, done.stderr
+    assert took < 60, took
+    assert not out.exists() and _sha([source]) == before
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        (b"not gzip at all\n", ["cannot be read", "Not a gzipped file"]),
+        (b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03", ["cannot be read", "ended before"]),
+    ],
+    ids=["not_gzip", "truncated_gzip"],
+)
+def test_a_broken_gzip_input_is_named(content, words, fixture_tables, tmp_path, capsys):
+    source = tmp_path / "rx.csv.gz"
+    source.write_bytes(content)
+    out = tmp_path / "out.csv"
+    argv = ["audit", str(source), "--out", str(out), "--data-dir", str(fixture_tables.data_dir)]
+    _run(Case(argv, 1, [str(source), *words], inputs=[source], absent=[out]), capsys)
+
+
+def test_one_column_for_two_audit_roles_is_refused(fixture_tables, tmp_path, capsys):
+    from calcidata import audit_doses
+    from calcidata.errors import ParameterError
+
+    frame = pd.DataFrame(
+        {"treatment": ["fixture_drug"], "dose": ["200"], "unit": ["mg"], "frequency": ["TID"]}
+    )
+    with pytest.raises(ParameterError, match="'dose' is named for dose and frequency"):
+        audit_doses(frame, frequency="dose", tables=fixture_tables)
+    source = _prescriptions(tmp_path)
+    argv = ["audit", str(source), "--frequency-column", "dose", "--out", str(tmp_path / "o.csv")]
+    argv += ["--data-dir", str(fixture_tables.data_dir)]
+    _run(Case(argv, 2, [str(source), "named for dose and frequency"], inputs=[source]), capsys)
+
+
+def test_a_column_named_0_can_be_chosen(fixture_tables):
+    from calcidata import audit_doses
+
+    frame = pd.DataFrame({"treatment": ["fixture_drug"], 0: [200], "unit": ["mg"], "frequency": [3]})
+    renamed = frame.rename(columns={0: "dose"})
+    got = audit_doses(frame, dose=0, tables=fixture_tables)
+    want = audit_doses(renamed, tables=fixture_tables)
+    assert got["status"].tolist() == want["status"].tolist() != ["invalid_input"]

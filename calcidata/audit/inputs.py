@@ -238,18 +238,35 @@ def _resolve_columns(frame: pd.DataFrame, names: dict[str, str | None]) -> dict[
     cols: dict[str, str | None] = {}
     for role, default in DEFAULT_COLUMNS.items():
         given = names.get(role)
-        name = given or default
+        name = default if given is None else given
         if name in frame.columns:
             cols[role] = name
         elif role in ("route", "condition") and given is None:
             cols[role] = None  # optional, and not asked for
         else:
+            shown = ", ".join(map(repr, map(str, frame.columns[:_SHOWN_COLUMNS])))
+            if len(frame.columns) > _SHOWN_COLUMNS:
+                shown += f" and {len(frame.columns) - _SHOWN_COLUMNS} more"
             raise ParameterError(
                 f"the input has no {role} column {name!r}; its columns are: "
-                f"{', '.join(map(repr, map(str, frame.columns)))}. Name the column with "
+                f"{shown}. Name the column with "
                 f"{role}=... (--{role}-column on the command line)"
             )
+    roles: dict[object, list[str]] = {}
+    for role, name in cols.items():
+        if name is not None:
+            roles.setdefault(name, []).append(role)
+    for name, shared in roles.items():
+        if len(shared) > 1:
+            raise ParameterError(
+                f"column {str(name)!r} is named for {' and '.join(shared)}; each role needs "
+                "a column of its own"
+            )
     return cols
+
+
+#: Column names listed in a message about a missing column.
+_SHOWN_COLUMNS = 20
 
 
 class _Values:
