@@ -891,7 +891,9 @@ def test_one_column_for_two_audit_roles_is_refused(fixture_tables, tmp_path, cap
 def test_a_column_named_0_can_be_chosen(fixture_tables):
     from calcidata import audit_doses
 
-    frame = pd.DataFrame({"treatment": ["fixture_drug"], 0: [200], "unit": ["mg"], "frequency": [3]})
+    frame = pd.DataFrame(
+        {"treatment": ["fixture_drug"], 0: [200], "unit": ["mg"], "frequency": [3]}
+    )
     renamed = frame.rename(columns={0: "dose"})
     got = audit_doses(frame, dose=0, tables=fixture_tables)
     want = audit_doses(renamed, tables=fixture_tables)
