@@ -898,3 +898,30 @@ def test_a_column_named_0_can_be_chosen(fixture_tables):
     got = audit_doses(frame, dose=0, tables=fixture_tables)
     want = audit_doses(renamed, tables=fixture_tables)
     assert got["status"].tolist() == want["status"].tolist() != ["invalid_input"]
+
+
+def test_a_notebook_that_is_not_json_is_a_failure_the_index_lists(minimal, tmp_path, capsys):
+    """No executed copy exists for such a job: the index still names it, never 'Every report
+    rendered without error' (one definition of the last build's failures)."""
+    from calcidata.reports.build import build
+    from calcidata.reports.index import last_failures
+
+    from .render_support import copy_notebooks, fixture_registry
+
+    notebooks = copy_notebooks(tmp_path / "notebooks", hello="hello")
+    broken = notebooks / "hello.ipynb"
+    broken.write_text("{ this is not json\n")
+    before = _sha([broken, minimal])
+    out = tmp_path / "out"
+    result = build(
+        out, notebooks_dir=notebooks, reports=fixture_registry("hello"), progress=False,
+        data_dir=minimal, jobs=1,
+    )  # fmt: skip
+    assert not result.ok and not result.rendered
+    index = (out / "index.html").read_text()
+    assert "Every report rendered without error" not in index
+    assert "failed in the last render" in index and "none failed" not in index
+    failures = last_failures(out)
+    assert [f["report"] for f in failures] == ["hello"] * len(result.failed)
+    assert all(f["why"] for f in failures)
+    assert _sha([broken, minimal]) == before

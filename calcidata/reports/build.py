@@ -23,9 +23,11 @@ from calcidata._io import output_dir
 from calcidata.errors import ParameterError, RenderError
 from calcidata.reports.index import (
     FAILED_DIR,
+    FAILURE_SUFFIX,
     MANIFEST_SUFFIX,
     check_owned,
     clear_failed,
+    note_outcome,
     read_manifests,
     write_index,
 )
@@ -156,6 +158,7 @@ def render(
             outcome = worker.run(job)
         finally:
             worker.close()
+        note_outcome(out_dir, outcome)
         write_index(out_dir, registry, data)
     if not outcome.ok:
         raise RenderError(outcome.message)
@@ -215,6 +218,7 @@ def build(
             version = _data_version(Path(planned[0].data_dir))
             todo = [replace(j, data_version=version) for j in todo]
             for outcome in _run_all(todo, jobs, progress):
+                note_outcome(out, outcome)
                 (result.rendered if outcome.ok else result.failed).append(outcome)
         _prune(out, registry, planned)
         write_index(out, registry, data_dir)
@@ -326,3 +330,4 @@ def _prune(out: Path, registry: Mapping[str, ReportSpec], planned: list[Job]) ->
                 if file_name:
                     (out / name / file_name).unlink(missing_ok=True)
             (out / FAILED_DIR / name / f"{m['slug']}.ipynb").unlink(missing_ok=True)
+            (out / FAILED_DIR / name / f"{m['slug']}{FAILURE_SUFFIX}").unlink(missing_ok=True)
