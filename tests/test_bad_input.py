@@ -925,3 +925,176 @@ def test_a_notebook_that_is_not_json_is_a_failure_the_index_lists(minimal, tmp_p
     assert [f["report"] for f in failures] == ["hello"] * len(result.failed)
     assert all(f["why"] for f in failures)
     assert _sha([broken, minimal]) == before
+
+
+# --- reading an export back: one missing-value policy, checked values, no network ----------
+
+EXPORT_FORMATS = ["xlsx", "datapackage", "sqlite", "duckdb", "parquet"]
+MISSING_LOOKALIKES = ["NA", "null", "None", "nan", "N/A", "NULL", "NaN", "#N/A", "-nan", "n/a"]
+
+
+def _exported(data: Path, tmp: Path, fmt: str) -> Path:
+    out = tmp / f"exported-{fmt}"
+    assert main(["export", "--format", fmt, "--out", str(out), "--data-dir", str(data)]) == 0
+    return {
+        "xlsx": out / "calcidata.xlsx",
+        "sqlite": out / "calcidata.sqlite",
+        "duckdb": out / "calcidata.duckdb",
+    }.get(fmt, out)
+
+
+@pytest.mark.parametrize("fmt", EXPORT_FORMATS)
+def test_texts_that_look_missing_are_read_back_as_text_by_every_format(
+    fmt, minimal, tmp_path, capsys
+):
+    """docs/errors.md: a value is missing only where the format says so; no text is."""
+    import calcidata
+
+    path = minimal / "treatments.csv"
+    header, rows = read_rows(path)
+    for row, text in zip(rows, MISSING_LOOKALIKES, strict=False):
+        row["purpose"] = text
+    write_rows(path, header, rows)
+    loaded = calcidata.load(minimal)
+    back = calcidata.read_export(_exported(minimal, tmp_path, fmt))
+    capsys.readouterr()
+    for name in ("treatments", "sources", "evidence"):
+        pd.testing.assert_frame_equal(
+            back[name].sort_values(list(back[name].columns[:1])).reset_index(drop=True),
+            loaded[name].sort_values(list(loaded[name].columns[:1])).reset_index(drop=True),
+        )
+    got = dict(zip(back.treatments["treatment_id"], back.treatments["purpose"], strict=True))
+    for row in rows[: len(MISSING_LOOKALIKES)]:
+        assert got[row["treatment_id"]] == row["purpose"]
+
+
+def _tamper_datapackage(out: Path) -> tuple[Path, list[str]]:
+    path = out / "evidence.csv"
+    header, rows = read_rows(path)
+    column = next(c for c in ("certainty", "direction", "design") if c in header)
+    rows[0][column] = "not_a_level"
+    write_rows(path, header, rows)
+    return out, [str(path), f"'{column}'", "not_a_level"]
+
+
+def _tamper_number(out: Path) -> tuple[Path, list[str]]:
+    import sqlite3
+
+    db = out
+    con = sqlite3.connect(db)
+    con.execute("PRAGMA ignore_check_constraints = ON")
+    table, column = next(
+        (t, c)
+        for t in ("dosing_ranges", "study_outcomes", "evidence")
+        for c, kind in [(r[1], r[2]) for r in con.execute(f'PRAGMA table_info("{t}")')]
+        if kind == "REAL"
+    )
+    first = f'(SELECT min(rowid) FROM "{table}")'
+    con.execute(f'UPDATE "{table}" SET "{column}" = \'abc\' WHERE rowid = {first}')
+    con.commit()
+    con.close()
+    return db, [f"{db}[{table}]", f"'{column}'", "abc", "finite number"]
+
+
+@pytest.mark.parametrize(
+    ("fmt", "tamper"), [("datapackage", _tamper_datapackage), ("sqlite", _tamper_number)]
+)
+def test_a_tampered_export_is_validated_naming_table_row_and_column(
+    fmt, tamper, minimal, tmp_path, capsys
+):
+    import calcidata
+    from calcidata.errors import DataValidationError
+
+    where, words = tamper(_exported(minimal, tmp_path, fmt))
+    capsys.readouterr()
+    with pytest.raises(DataValidationError) as caught:
+        calcidata.read_export(where)
+    text = str(caught.value)
+    for word in words:
+        assert word in text, text
+    assert any(p.line for p in caught.value.problems)
+
+
+def _not_an_export(tmp: Path, kind: str) -> tuple[object, type, list[str]]:
+    import sqlite3
+
+    from calcidata.errors import ArgumentTypeError, FileAccessError, ParameterError
+
+    if kind == "none":
+        return None, ArgumentTypeError, ["path must be a path", "NoneType"]
+    if kind == "folder_named_xlsx":
+        path = tmp / "book.xlsx"
+        path.mkdir()
+        return path, FileAccessError, [str(path), "is a folder"]
+    if kind == "missing":
+        return tmp / "gone.sqlite", FileAccessError, ["gone.sqlite", "no such file"]
+    if kind == "text_named_duckdb":
+        path = tmp / "fake.duckdb"
+        path.write_text("INSTALL httpfs; this is not a database\n")
+        return path, FileAccessError, [str(path), "not a duckdb file"]
+    if kind == "text_named_sqlite":
+        path = tmp / "fake.sqlite"
+        path.write_text("hello\n")
+        return path, FileAccessError, [str(path), "not a sqlite file"]
+    if kind == "empty_sqlite_database":
+        path = tmp / "empty.sqlite"
+        sqlite3.connect(path).execute("CREATE TABLE other (x)").connection.close()
+        return path, FileAccessError, [str(path), "cannot be read as a calcidata sqlite export"]
+    if kind == "zip_named_xlsx":
+        import zipfile
+
+        path = tmp / "other.xlsx"
+        with zipfile.ZipFile(path, "w") as z:
+            z.writestr("hello.txt", "not a workbook")
+        return path, FileAccessError, [str(path), "cannot be read as a calcidata xlsx export"]
+    if kind == "unknown_format":
+        return tmp, ParameterError, ["cannot read format 'json'"]
+    raise AssertionError(kind)
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [
+        "none",
+        "folder_named_xlsx",
+        "missing",
+        "text_named_duckdb",
+        "text_named_sqlite",
+        "empty_sqlite_database",
+        "zip_named_xlsx",
+        "unknown_format",
+    ],
+)
+def test_read_export_of_what_is_not_an_export_is_a_calcidata_error(kind, tmp_path):
+    import calcidata
+    from calcidata.errors import CalcidataError
+
+    path, error, words = _not_an_export(tmp_path, kind)
+    before = _sha([tmp_path])
+    with pytest.raises(error) as caught:
+        calcidata.read_export(path, format="json" if kind == "unknown_format" else None)
+    assert isinstance(caught.value, CalcidataError)
+    assert isinstance(caught.value, (TypeError, ValueError)) or error.__name__ == "FileAccessError"
+    for word in words:
+        assert word in str(caught.value), str(caught.value)
+    assert _sha([tmp_path]) == before
+
+
+def test_duckdb_never_installs_or_loads_an_extension(minimal, tmp_path, capsys):
+    from calcidata.export.sql import duckdb_connect
+
+    con = duckdb_connect(_exported(minimal, tmp_path, "duckdb"), read_only=True)
+    try:
+        settings = dict(
+            con.sql(
+                "SELECT name, value FROM duckdb_settings() WHERE name IN "
+                "('autoinstall_known_extensions', 'autoload_known_extensions', "
+                "'allow_community_extensions')"
+            ).fetchall()
+        )
+    finally:
+        con.close()
+    assert settings == dict.fromkeys(
+        ["autoinstall_known_extensions", "autoload_known_extensions", "allow_community_extensions"],
+        "false",
+    )

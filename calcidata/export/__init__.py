@@ -33,7 +33,7 @@ from pathlib import Path
 
 from calcidata._io import atomic_write, output_dir
 from calcidata._version import __version__
-from calcidata.errors import FileAccessError, ParameterError
+from calcidata.errors import CalcidataError, FileAccessError, ParameterError, describe_os_error
 
 FORMATS = ("datapackage", "parquet", "sqlite", "duckdb", "xlsx", "jsonschema")
 #: File name of the single-file formats.
@@ -160,12 +160,6 @@ def _write(fmt: str, tables, target: Path) -> list[Path]:
 
 
 def _detect(path: Path) -> str:
-    if path.is_dir():
-        if (path / "datapackage.json").is_file():
-            return "datapackage"
-        if any(path.glob("*.parquet")):
-            return "parquet"
-        raise ParameterError(f"{path} holds neither datapackage.json nor Parquet files")
     suffix = path.suffix.lower()
     for fmt, kind in (
         (".sqlite", "sqlite"),
@@ -176,11 +170,90 @@ def _detect(path: Path) -> str:
     ):
         if suffix == fmt:
             return kind
+    if path.is_dir():
+        if (path / "datapackage.json").is_file():
+            return "datapackage"
+        if any(path.glob("*.parquet")):
+            return "parquet"
+        raise FileAccessError(f"{path}: holds neither datapackage.json nor Parquet files")
     raise ParameterError(f"cannot tell the export format of {path}")
+
+
+#: How each single-file format's files begin (checked before any library opens them).
+_MAGIC = {
+    "sqlite": ((0, b"SQLite format 3\x00"),),
+    "duckdb": ((8, b"DUCK"),),
+    "xlsx": ((0, b"PK\x03\x04"),),
+}
+#: What each format is read from: a folder or a file.
+_FOLDER_FORMATS = ("datapackage", "parquet")
+
+
+def _check_source(path: Path, fmt: str) -> None:
+    """Refuse a path that cannot hold an export of ``fmt``, before any library opens it."""
+    if not path.exists():
+        raise FileAccessError(f"no such file or folder: {path}")
+    if fmt in _FOLDER_FORMATS:
+        if not path.is_dir():
+            raise FileAccessError(f"{path}: is not a folder; a {fmt} export is a folder")
+        return
+    if path.is_dir():
+        raise FileAccessError(f"{path}: is a folder; a {fmt} export is a file")
+    if not path.is_file():
+        raise FileAccessError(f"{path}: is not a regular file (a device, pipe or socket)")
+    try:
+        with open(path, "rb") as f:
+            head = f.read(64)
+    except OSError as exc:
+        raise FileAccessError(describe_os_error(exc)) from None
+    for offset, magic in _MAGIC[fmt]:
+        if head[offset : offset + len(magic)] != magic:
+            raise FileAccessError(
+                f"{path}: is not a {fmt} file (its first bytes are not those of one)"
+            )
+
+
+def _read_errors() -> tuple[type[BaseException], ...]:
+    """The exceptions a reader raises for a file that is not a calcidata export."""
+    import sqlite3
+    import zipfile
+
+    import pandas as pd
+
+    found: list[type[BaseException]] = [
+        OSError,
+        ValueError,
+        KeyError,
+        IndexError,
+        TypeError,
+        sqlite3.Error,
+        pd.errors.DatabaseError,
+        zipfile.BadZipFile,
+    ]
+    try:
+        import pyarrow as pa
+
+        found.append(pa.ArrowException)
+    except ImportError:  # pragma: no cover - pyarrow is a dependency
+        pass
+    try:
+        import duckdb
+
+        found.append(duckdb.Error)
+    except ImportError:  # pragma: no cover - duckdb is a dependency
+        pass
+    return tuple(found)
 
 
 def read_export(path: str | os.PathLike, format: str | None = None):
     """Read an export back into typed tables, as :func:`calcidata.load` returns them.
+
+    The values are checked as :func:`calcidata.load` checks the tables (every
+    rule of the schemas and across tables), and a value is missing only where
+    the format says so (an empty cell, SQL ``NULL``, a Parquet null): no text,
+    ``NA`` or ``null`` included, is ever read as missing (docs/errors.md). A
+    file is checked to be of its format (its first bytes) before any library
+    opens it, and nothing is ever fetched from the network.
 
     Parameters
     ----------
@@ -195,35 +268,62 @@ def read_export(path: str | os.PathLike, format: str | None = None):
     calcidata.Tables
         ``version`` is the data version the export recorded. Rows of the SQL
         formats come ordered by primary key (a SQL table has no row order).
+
+    Raises
+    ------
+    ParameterError
+        ``path`` is not a path, or ``format`` is not one read back.
+    FileAccessError
+        ``path`` is missing, of the wrong kind, not of its format, or not an export.
+    DataValidationError
+        The export's values break the tables' rules (e.g. it was edited).
     """
-    from calcidata.schemas.spec import retype
+    from calcidata.errors import ArgumentTypeError
+    from calcidata.export.readback import validated
     from calcidata.tables.container import Tables
 
+    if not isinstance(path, (str, os.PathLike)):
+        raise ArgumentTypeError(f"path must be a path, not {type(path).__name__}")
     path = Path(path)
+    readable = ("datapackage", "parquet", "sqlite", "duckdb", "xlsx")
+    if format is not None and format not in readable:
+        raise ParameterError(f"cannot read format {format!r}; formats are: {', '.join(readable)}")
+    if not path.exists():
+        raise FileAccessError(f"no such file or folder: {path}")
     fmt = format or _detect(path)
-    if fmt == "datapackage":
-        from calcidata.export.datapackage import read
+    _check_source(path, fmt)
+    shown = {
+        "datapackage": lambda name: str(path / f"{name}.csv"),
+        "parquet": lambda name: str(path / f"{name}.parquet"),
+    }.get(fmt, lambda name: f"{path}[{name}]")
+    try:
+        if fmt == "datapackage":
+            from calcidata.export.datapackage import read
 
-        frames, meta = read(path)
-        version = meta["data_version"]
-    elif fmt == "parquet":
-        from calcidata.export.files import read_parquet
+            frames, meta = read(path)
+        elif fmt == "parquet":
+            from calcidata.export.files import read_parquet
 
-        frames, meta = read_parquet(path)
-        version = meta["data_version"]
-    elif fmt in ("sqlite", "duckdb"):
-        from calcidata.export.sql import read
+            frames, meta = read_parquet(path)
+        elif fmt in ("sqlite", "duckdb"):
+            from calcidata.export.sql import read
 
-        frames, meta = read(path, fmt)
-        version = meta["data_version"]
-    elif fmt == "xlsx":
-        from calcidata.export.files import read_xlsx
+            frames, meta = read(path, fmt)
+        else:
+            from calcidata.export.files import read_xlsx
 
-        frames, meta = read_xlsx(path)
+            frames, meta = read_xlsx(path)
         version = meta["data_version"]
-    else:
-        raise ParameterError(f"cannot read format {fmt!r}; formats are: {', '.join(FORMATS)}")
-    typed = {name: retype(name, frame) for name, frame in frames.items()}
+    except CalcidataError:
+        raise
+    except _read_errors() as exc:
+        why = next((line for line in str(exc).splitlines() if line.strip()), "")
+        if isinstance(exc, OSError):
+            why = describe_os_error(exc)
+        raise FileAccessError(
+            f"{path}: cannot be read as a calcidata {fmt} export: {why or type(exc).__name__}"
+        ) from None
+    typed = validated(frames, shown)
     return Tables(**typed, data_dir=path, version=str(version))
 
 

@@ -49,6 +49,21 @@ def _lit(value) -> str:
     return repr(value)
 
 
+#: DuckDB never installs or loads an extension by itself (that would fetch code).
+DUCKDB_CONFIG = {
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+    "allow_community_extensions": False,
+}
+
+
+def duckdb_connect(path: Path, *, read_only: bool = False):
+    """A DuckDB connection that never goes to the network (:data:`DUCKDB_CONFIG`)."""
+    import duckdb
+
+    return duckdb.connect(str(path), read_only=read_only, config=dict(DUCKDB_CONFIG))
+
+
 def enum_name(table: str, column: str) -> str:
     """Name of the DuckDB ENUM type of an ordered vocabulary column."""
     return f"{table}_{column}"
@@ -244,10 +259,8 @@ def write_sqlite(tables, target: Path) -> Path:
 
 def write_duckdb(tables, target: Path) -> Path:
     """Write the DuckDB database ``target`` (keys enforced by DuckDB while inserting)."""
-    import duckdb
-
     with atomic_path(target) as tmp:
-        con = duckdb.connect(str(tmp))
+        con = duckdb_connect(tmp)
         try:
             con.execute(ddl("duckdb"))
             for s in specs():
@@ -285,9 +298,7 @@ def read(path: Path, dialect: str) -> tuple[dict[str, pd.DataFrame], dict[str, s
         finally:
             con.close()
     else:
-        import duckdb
-
-        con = duckdb.connect(str(path), read_only=True)
+        con = duckdb_connect(path, read_only=True)
         try:
             for s in specs():
                 frames[s.name] = con.sql(f"SELECT * FROM {_q(s.name)} ORDER BY {_q(s.key)}").df()

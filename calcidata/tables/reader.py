@@ -105,12 +105,17 @@ class RawTable:
         return self.lines[index] if 0 <= index < len(self.lines) else None
 
 
-def read_raw(name: str, path: Path, columns: list[str]) -> RawTable:
-    """Read ``path`` strictly; collect every problem of form instead of raising."""
+def read_raw(name: str, path: Path, columns: list[str], data: bytes | None = None) -> RawTable:
+    """Read ``path`` strictly; collect every problem of form instead of raising.
+
+    ``data``: the file's bytes when they come from elsewhere (a table read back
+    from an export, written as CSV); ``path`` then only names it in problems.
+    """
     shown = str(path)
     table = RawTable(name=name, path=path, frame=None)
     bad = table.problems.append
-
+    if data is not None:
+        return _read_data(table, data, columns)
     if path.is_dir():
         bad(Problem(shown, None, None, "", f"is a folder, not a file: table '{name}' is required"))
         return table
@@ -129,6 +134,12 @@ def read_raw(name: str, path: Path, columns: list[str]) -> RawTable:
     if too_large:
         bad(Problem(shown, None, None, "", too_large))
         return table
+    return _read_data(table, data, columns)
+
+
+def _read_data(table: RawTable, data: bytes, columns: list[str]) -> RawTable:
+    shown = str(table.path)
+    bad = table.problems.append
     if not data.strip():
         bad(
             Problem(
