@@ -1098,3 +1098,50 @@ def test_duckdb_never_installs_or_loads_an_extension(minimal, tmp_path, capsys):
         ["autoinstall_known_extensions", "autoload_known_extensions", "allow_community_extensions"],
         "false",
     )
+
+
+# --- user text reaches matplotlib as text, never as mathtext ---------------------------------
+
+MATHTEXT = ["$\\frac{1}{0}$ drug", "cost $5", "\\$x$ and $y$", "$$", "a\\b $\\alpha"]
+
+
+def _plots_of(tables) -> list:
+    from calcidata import analysis, display
+
+    shoulder = {"condition_id": "fixture_shoulder"}
+    return [
+        display.plot_results_grid(analysis.forest_data(tables, **shoulder)),
+        display.plot_dose_range_grid(analysis.dose_intervals(tables)),
+        display.plot_evidence_map(analysis.evidence_map(tables)).figure,
+        display.plot_participants(analysis.side_by_side(tables, **shoulder)).figure,
+        display.plot_directions(analysis.direction_counts(tables, **shoulder)).figure,
+    ]
+
+
+@pytest.mark.parametrize("text", MATHTEXT)
+def test_user_text_in_every_plot_is_never_mathtext(text, minimal):
+    """Every plot but the forest plots (drawn elsewhere): names, units and titles with `$`
+    are drawn as written, and no text object of any figure is parsed as mathtext."""
+    import matplotlib.pyplot as plt
+    from matplotlib import cbook
+    from matplotlib.text import Text
+
+    import calcidata
+
+    for table, column in [("treatments", "name"), ("conditions", "name")]:
+        path = minimal / f"{table}.csv"
+        header, rows = read_rows(path)
+        for i, row in enumerate(rows):
+            row[column] = f"{text} {i}"
+        write_rows(path, header, rows)
+    tables = calcidata.load(minimal)
+    shown = []
+    try:
+        for fig in _plots_of(tables):
+            fig.canvas.draw()  # unbalanced or bad mathtext would raise here
+            for item in fig.findobj(Text):
+                assert not cbook.is_math_text(item.get_text()), item.get_text()
+                shown.append(item.get_text().replace("\\$", "$"))
+    finally:
+        plt.close("all")
+    assert any(text in s for s in shown), shown
