@@ -1145,3 +1145,85 @@ def test_user_text_in_every_plot_is_never_mathtext(text, minimal):
     finally:
         plt.close("all")
     assert any(text in s for s in shown), shown
+
+
+# --- the columns the audit does not use come back unchanged, whatever their Parquet type -----
+
+
+def _every_parquet_type(rows: int = 5):
+    import datetime as dt
+    import decimal
+
+    import pyarrow as pa
+
+    n = rows
+    return pa.table(
+        {
+            "treatment": pa.array(["fixture_drug"] * n),
+            "dose": pa.array([200.0] * n),
+            "unit": pa.array(["mg"] * n),
+            "frequency": pa.array(["TID"] * n),
+            "list_of_structs": pa.array(
+                [[{"a": 7, "b": "x"}], [], None, [{"a": None, "b": None}], [{"a": 1, "b": "$"}]][
+                    :n
+                ],
+                type=pa.list_(pa.struct([("a", pa.int64()), ("b", pa.string())])),
+            ),
+            "map": pa.array(
+                [[("k", 1)], [], None, [("a", None), ("b", 2)], [("z", 3)]][:n],
+                type=pa.map_(pa.string(), pa.int32()),
+            ),
+            "struct": pa.array(
+                [{"x": 1.5, "y": [1, 2]}, None, {"x": None, "y": None}, {"x": 0.0, "y": []}]
+                + [{"x": -1.0, "y": [3]}],
+                type=pa.struct([("x", pa.float64()), ("y", pa.list_(pa.int16()))]),
+            ),
+            "decimal": pa.array(
+                [decimal.Decimal("1.10"), None, decimal.Decimal("-0.01")] * 2, pa.decimal128(9, 2)
+            )[:n],
+            "binary": pa.array([b"\x00\xff", b"", None, b"abc", b"\x01"], type=pa.large_binary()),
+            "fixed_list": pa.array(
+                [[1, 2], [3, 4], None, [5, 6], [7, 8]], type=pa.list_(pa.int8(), 2)
+            ),
+            "timestamp_tz": pa.array(
+                [dt.datetime(2024, 1, 1, 12, tzinfo=dt.UTC)] * n, pa.timestamp("us", tz="UTC")
+            ),
+            "date": pa.array([dt.date(1900, 1, 1), None, dt.date(2200, 12, 31)] * 2)[:n],
+            "dictionary": pa.array(["a", "b", None, "a", "c"]).dictionary_encode(),
+            "nested_list": pa.array(
+                [[[1]], [[]], None, [[2, 3], None], []], pa.list_(pa.list_(pa.int64()))
+            ),
+            "uint64": pa.array([2**64 - 1, 0, None, 1, 2], pa.uint64()),
+            "all_null": pa.nulls(n),
+        }
+    )
+
+
+@pytest.mark.parametrize("chunk_rows", [2, 100])
+def test_parquet_columns_the_audit_does_not_use_keep_their_types_and_values(
+    chunk_rows, fixture_tables, tmp_path
+):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from calcidata.audit.files import audit_file
+
+    table = _every_parquet_type()
+    source = tmp_path / "rx.parquet"
+    pq.write_table(table, source)
+    before = _sha([source])
+    out = tmp_path / "out.parquet"
+    counts = audit_file(source, out, chunk_rows=chunk_rows, tables=fixture_tables)
+    assert counts.sum() == table.num_rows
+    back = pq.read_table(out)
+    for name in table.column_names:
+        want = table.column(name)
+        got = back.column(name)
+        if pa.types.is_null(want.type):
+            assert got.null_count == len(got)
+            continue
+        if pa.types.is_dictionary(want.type):
+            want, got = want.cast(want.type.value_type), got.cast(want.type.value_type)
+        assert got.type == want.type, name
+        assert got.combine_chunks().equals(want.combine_chunks()), name
+    assert _sha([source]) == before

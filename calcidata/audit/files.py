@@ -215,8 +215,12 @@ def _next(path: Path, read):
         return None
 
 
-def _chunks(path: Path, rows: int) -> Iterator[pd.DataFrame]:
-    """The file as frames of exactly ``rows`` rows (the last one shorter), indexed on."""
+def _chunks(path: Path, rows: int) -> Iterator[tuple[object, pd.DataFrame]]:
+    """The file as frames of exactly ``rows`` rows (the last one shorter), indexed on.
+
+    Each comes with the Arrow table it was made from, whose columns are written
+    back as they were read (nested Parquet types included).
+    """
     import pyarrow as pa
 
     pending: list = []
@@ -225,10 +229,11 @@ def _chunks(path: Path, rows: int) -> Iterator[pd.DataFrame]:
 
     def emit(batches):
         nonlocal start
-        frame = pa.Table.from_batches(batches).to_pandas()
+        table = pa.Table.from_batches(batches)
+        frame = table.to_pandas()
         frame.index = pd.RangeIndex(start, start + len(frame))
         start += len(frame)
-        return frame
+        return table, frame
 
     for batch in _batches(path, rows):
         while batch.num_rows:
@@ -255,6 +260,12 @@ def _header(path: Path) -> pd.DataFrame:
     return _arrow_error(path, lambda: pq.read_schema(path).empty_table().to_pandas())
 
 
+def _empty_parquet(path: Path):
+    import pyarrow.parquet as pq
+
+    return _arrow_error(path, lambda: pq.read_schema(path).empty_table())
+
+
 class _Writer:
     """Writes frames one after another to a CSV or Parquet file, atomically, through Arrow.
 
@@ -275,14 +286,25 @@ class _Writer:
             self.tmp = self._atomic.__enter__()
         return self
 
-    def write(self, frame: pd.DataFrame) -> None:
+    def write(self, frame: pd.DataFrame, original=None) -> None:
+        """Write ``frame``; its first columns from ``original`` (an Arrow table) when given.
+
+        Parquet to Parquet, the input's columns are so written back with their own
+        types (lists, structs, maps, decimals...), never through pandas objects.
+        """
         import pyarrow as pa
 
         plain = frame.copy(deep=False)
+        keep = original is not None and self.kind == "parquet"
+        if keep:
+            plain = plain.iloc[:, original.num_columns :]
         for col in plain.columns:
             if plain[col].dtype == object:
                 plain[col] = plain[col].astype("str")
         table = pa.Table.from_pandas(plain, preserve_index=False)
+        if keep:
+            columns = [*original.columns, *table.columns]
+            table = pa.table(columns, names=[*original.column_names, *table.column_names])
         if self.schema is None:
             self.schema = pa.schema([pa.field(f.name, _plain(f.type)) for f in table.schema])
             self.writer = self._open()
@@ -412,6 +434,7 @@ def audit_file(
     if target is not None:
         output_file(target)
     header = _header(path)
+    parquet = _kind(path) == "parquet"
     try:
         auditor = prepare(header, settings)
     except ParameterError as exc:
@@ -419,13 +442,13 @@ def audit_file(
     counts = pd.Series(0, index=pd.Index(STATUSES, name="status"), name="rows")
     with _Writer(target) as writer:
         wrote = False
-        for chunk in _chunks(path, chunk_rows):
+        for arrow, chunk in _chunks(path, chunk_rows):
             result = auditor(chunk)
             counts += (
                 result[settings.prefix + "status"].value_counts().reindex(STATUSES, fill_value=0)
             )
-            writer.write(result)
+            writer.write(result, arrow if parquet else None)
             wrote = True
         if not wrote:
-            writer.write(auditor(header))
+            writer.write(auditor(header), _empty_parquet(path) if parquet else None)
     return counts
