@@ -255,7 +255,7 @@ BAD_POOL = [
     (dict(yi=[1e300, -1e300, 5e299], vi=[1, 2, 3], method="DL"), "double precision"),
     (dict(yi=[1e300, -1e300, 5e299], vi=[1, 2, 3], method="PM"), "double precision"),
     (dict(yi=[1e300, -1e300, 5e299], vi=[1, 2, 3], method="FE"), "double precision"),
-    (dict(yi=[1.7e308, -1.7e308], vi=[1, 1], method="REML"), "REML"),
+    (dict(yi=[1.7e308, -1.7e308], vi=[1, 1], method="REML"), "double precision"),
     (dict(yi=[1.0, 2.0, 3.5], vi=[1e-200, 2e-200, 3e-200], method="REML"), "REML"),
 ]
 

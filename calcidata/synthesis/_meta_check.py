@@ -170,6 +170,16 @@ def pool_failure(exc: Exception) -> ParameterError:
 REML_RATIO = 1e100
 
 
+def in_range(y: np.ndarray, v: np.ndarray, cochran_q) -> None:
+    """Refuse effects whose spread overflows (``y``, ``v`` already scaled): Q must be finite."""
+    q = float(cochran_q(y[None, :], v[None, :])[0]) if np.all(np.isfinite(y)) else math.inf
+    if not math.isfinite(q):
+        raise ParameterError(
+            "yi, vi: these effects and variances cannot be pooled in double precision (the "
+            "spread of the effects, squared, overflows); express the effects in other units"
+        )
+
+
 def reml_in_range(y: np.ndarray, v: np.ndarray, tau2_dl) -> None:
     """Refuse REML where double precision cannot compute it (``y``, ``v`` already scaled)."""
     ratio = float(tau2_dl(y[None, :], v[None, :])[0]) / float(np.median(v))

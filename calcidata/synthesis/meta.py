@@ -209,6 +209,7 @@ def pool(
     # statsmodels takes square roots of its (unused) untruncated DL variances and divides
     # by k - 1; degenerate inputs (k = 1, identical effects under knha) give inf, not noise.
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        check.in_range(y / s, v / (s * s), t2.cochran_q)
         if method == "REML":
             check.reml_in_range(y / s, v / (s * s), t2.tau2_dl)
         try:
