@@ -1227,3 +1227,86 @@ def test_parquet_columns_the_audit_does_not_use_keep_their_types_and_values(
         assert got.type == want.type, name
         assert got.combine_chunks().equals(want.combine_chunks()), name
     assert _sha([source]) == before
+
+
+# --- expected failures are not "internal error" -------------------------------------------
+
+
+def _raise_during_the_database_write(monkeypatch, error: Exception) -> None:
+    """The rows fed to the database stop with ``error`` (what DuckDB raises mid-write)."""
+    from calcidata.export import sql
+
+    real = sql._batches
+
+    def batches(tables):
+        for i, item in enumerate(real(tables)):
+            if i == 2:
+                raise error
+            yield item
+
+    monkeypatch.setattr(sql, "_batches", batches)
+
+
+@pytest.mark.parametrize(
+    ("fmt", "error", "status", "words"),
+    [
+        ("duckdb", "interrupt", 130, ["interrupted"]),
+        ("duckdb", "full_disk", 1, ["calcidata.duckdb", "No space left on device"]),
+        ("sqlite", "full_disk", 1, ["calcidata.sqlite", "database or disk is full"]),
+    ],
+)
+def test_a_database_write_that_is_interrupted_or_runs_out_of_disk_is_named(
+    fmt, error, status, words, minimal, tmp_path, capsys, monkeypatch
+):
+    import sqlite3
+
+    import duckdb
+
+    errors = {
+        ("duckdb", "interrupt"): duckdb.InterruptException("INTERRUPT Error: Interrupted!"),
+        ("duckdb", "full_disk"): duckdb.IOException(
+            'IO Error: Could not write file "x.tmp": No space left on device'
+        ),
+        ("sqlite", "full_disk"): sqlite3.OperationalError("database or disk is full"),
+    }
+    _raise_during_the_database_write(monkeypatch, errors[fmt, error])
+    out = tmp_path / "exported"
+    argv = ["export", "--format", fmt, "--out", str(out), "--data-dir", str(minimal)]
+    _run(Case(argv, status, words, inputs=[minimal]), capsys)
+    assert _visible(out) == [] if out.exists() else True
+
+
+@pytest.mark.parametrize("command", ["render", "build"])
+def test_a_notebook_whose_kernelspec_names_an_unknown_kernel_is_a_failed_job(
+    command, minimal, tmp_path, capsys
+):
+    import json as _json
+
+    from calcidata.reports.build import build, render
+    from calcidata.reports.index import last_failures
+
+    from .render_support import copy_notebooks, fixture_registry
+
+    notebooks = copy_notebooks(tmp_path / "notebooks", hello="hello")
+    path = notebooks / "hello.ipynb"
+    nb = _json.loads(path.read_text())
+    nb["metadata"]["kernelspec"] = {"name": "no-such-kernel", "language": "python"}
+    path.write_text(_json.dumps(nb))
+    before = _sha([path, minimal])
+    out = tmp_path / "out"
+    options = {
+        "notebooks_dir": notebooks,
+        "reports": fixture_registry("hello"),
+        "data_dir": minimal,
+    }
+    if command == "render":
+        from calcidata.errors import RenderError
+
+        with pytest.raises(RenderError, match="no Jupyter kernel named 'no-such-kernel'"):
+            render("hello", {"condition_id": "fixture_shoulder"}, out_dir=out, **options)
+    else:
+        result = build(out, progress=False, jobs=1, **options)
+        assert not result.ok and not result.rendered
+        assert all("no-such-kernel" in f.message for f in result.failed)
+    assert last_failures(out) and "Every report rendered" not in (out / "index.html").read_text()
+    assert _sha([path, minimal]) == before

@@ -15,13 +15,15 @@ calcidata version), ``calcidata_columns`` (the data dictionary) and
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pandas as pd
 
 from calcidata._io import atomic_path
+from calcidata.errors import FileAccessError
 from calcidata.export import stamp
 from calcidata.schemas.spec import ColumnSpec, LinkSpec, TableSpec, links, specs
 from calcidata.tables import hierarchy
@@ -235,9 +237,28 @@ def _python_rows(frame: pd.DataFrame) -> list[tuple]:
     ]
 
 
+@contextlib.contextmanager
+def _writing(target: Path) -> Iterator[None]:
+    """Expected failures of a database write as calcidata's errors, naming ``target``.
+
+    DuckDB turns Ctrl-C into its ``InterruptException``: it is an interruption
+    (exit status 130), as anywhere else. A full disk or another I/O failure of
+    either database is a :class:`~calcidata.errors.FileAccessError` naming the file.
+    """
+    import duckdb
+
+    try:
+        yield
+    except duckdb.InterruptException:
+        raise KeyboardInterrupt from None
+    except (duckdb.IOException, sqlite3.OperationalError, sqlite3.DatabaseError) as exc:
+        why = next((line for line in str(exc).splitlines() if line.strip()), type(exc).__name__)
+        raise FileAccessError(f"{target}: cannot be written: {why}") from None
+
+
 def write_sqlite(tables, target: Path) -> Path:
     """Write the SQLite database ``target`` (foreign keys checked while inserting)."""
-    with atomic_path(target) as tmp:
+    with _writing(target), atomic_path(target) as tmp:
         con = sqlite3.connect(tmp)
         try:
             con.execute("PRAGMA foreign_keys = ON")
@@ -259,7 +280,7 @@ def write_sqlite(tables, target: Path) -> Path:
 
 def write_duckdb(tables, target: Path) -> Path:
     """Write the DuckDB database ``target`` (keys enforced by DuckDB while inserting)."""
-    with atomic_path(target) as tmp:
+    with _writing(target), atomic_path(target) as tmp:
         con = duckdb_connect(tmp)
         try:
             con.execute(ddl("duckdb"))
