@@ -1310,3 +1310,28 @@ def test_a_notebook_whose_kernelspec_names_an_unknown_kernel_is_a_failed_job(
         assert all("no-such-kernel" in f.message for f in result.failed)
     assert last_failures(out) and "Every report rendered" not in (out / "index.html").read_text()
     assert _sha([path, minimal]) == before
+
+
+def test_concurrent_exports_into_one_folder_keep_every_entry(minimal, tmp_path):
+    """Each export re-reads .calcidata-export.json under the folder's lock before writing."""
+    import json as _json
+    import subprocess
+
+    out = tmp_path / "exported"
+    formats = ["datapackage", "parquet", "sqlite", "duckdb", "xlsx", "jsonschema"]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "calcidata", "export", "--format", fmt, "--out", str(out)]
+            + ["--data-dir", str(minimal)],
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for fmt in formats
+    ]
+    for proc in procs:
+        err = proc.communicate(timeout=300)[1]
+        assert proc.returncode == 0, err
+    owned = set(_json.loads((out / ".calcidata-export.json").read_text()))
+    written = {p.name for p in out.iterdir() if not p.name.startswith(".")}
+    assert written == owned
+    assert main(["export", "--format", "all", "--out", str(out), "--data-dir", str(minimal)]) == 0

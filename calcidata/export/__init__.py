@@ -24,11 +24,12 @@ the pandera schemas (see :mod:`calcidata.export._spec`).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from calcidata._io import atomic_write, output_dir
@@ -103,23 +104,52 @@ def export_tables(
 
         tables = load(data_dir)
     target = output_dir(out)
-    owned = _owned(target)
+    _refuse_foreign(target, _owned(target), _names(formats))  # early, before any work
     staging = Path(tempfile.mkdtemp(prefix=".calcidata-export.", dir=target))
     try:
         staged = [p for fmt in formats for p in _write(fmt, tables, staging)]
         names = [p.name for p in staged]
-        foreign = [n for n in names if (target / n).exists() and n not in owned]
-        if foreign:
-            raise FileAccessError(
-                f"{target}: already holds {', '.join(foreign)}, which calcidata did not "
-                "write and would replace; choose another --out folder or move them"
-            )
-        atomic_write(target / OWNED, json.dumps(sorted(owned | set(names)), indent=1) + "\n")
-        for path in staged:
-            os.replace(path, target / path.name)
+        # Concurrent exports into one folder: the list of files calcidata wrote is
+        # re-read and rewritten under the folder's lock, so no export loses another's.
+        with _folder_lock(target):
+            owned = _owned(target)
+            _refuse_foreign(target, owned, names)
+            atomic_write(target / OWNED, json.dumps(sorted(owned | set(names)), indent=1) + "\n")
+            for path in staged:
+                os.replace(path, target / path.name)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return [target / n for n in names]
+
+
+def _names(formats: list[str]) -> list[str]:
+    """The file names the single-file formats write (the others are checked once written)."""
+    return [FILE_NAMES[f] for f in formats if f in FILE_NAMES]
+
+
+def _refuse_foreign(target: Path, owned: set[str], names: Iterable[str]) -> None:
+    foreign = [n for n in names if (target / n).exists() and n not in owned]
+    if foreign:
+        raise FileAccessError(
+            f"{target}: already holds {', '.join(foreign)}, which calcidata did not "
+            "write and would replace; choose another --out folder or move them"
+        )
+
+
+@contextlib.contextmanager
+def _folder_lock(folder: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``folder`` itself (flock on its descriptor; no lock file)."""
+    try:
+        import fcntl
+    except ImportError:  # no flock (Windows): each file is still replaced whole
+        yield
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
 
 
 #: The file in an export folder listing the files calcidata wrote there.
