@@ -1335,3 +1335,61 @@ def test_concurrent_exports_into_one_folder_keep_every_entry(minimal, tmp_path):
     written = {p.name for p in out.iterdir() if not p.name.startswith(".")}
     assert written == owned
     assert main(["export", "--format", "all", "--out", str(out), "--data-dir", str(minimal)]) == 0
+
+
+# --- the Python API checks its arguments ------------------------------------------------------
+
+
+def _functions_taking_tables() -> list:
+    import importlib
+    import inspect
+
+    import calcidata
+
+    found = [("calcidata", "evidence_profile", calcidata.evidence_profile)]
+    for module in ("calcidata.analysis", "calcidata.synthesis"):
+        mod = importlib.import_module(module)
+        for name in mod.__all__:
+            fn = getattr(mod, name)
+            if inspect.isfunction(fn) and next(iter(inspect.signature(fn).parameters), "") == (
+                "tables"
+            ):
+                found.append((module, name, fn))
+    return found
+
+
+WRONG_TABLES = {
+    "none": None,
+    "data_frame": pd.DataFrame({"condition_id": ["x"]}),
+    "dict": {"evidence": pd.DataFrame()},
+    "string": "calcinosis_ctd",
+}
+
+
+@pytest.mark.parametrize("wrong", list(WRONG_TABLES))
+def test_every_function_taking_tables_refuses_another_object_naming_the_argument(wrong):
+    from calcidata.errors import ArgumentTypeError, CalcidataError
+
+    functions = _functions_taking_tables()
+    assert len(functions) > 15
+    for module, name, fn in functions:
+        with pytest.raises(ArgumentTypeError, match="tables must be calcidata.Tables") as caught:
+            fn(WRONG_TABLES[wrong], "calcinosis_ctd") if name == "evidence_profile" else fn(
+                WRONG_TABLES[wrong]
+            )
+        assert isinstance(caught.value, TypeError) and isinstance(caught.value, CalcidataError)
+
+
+def test_tables_missing_a_column_are_named(fixture_tables):
+    import dataclasses
+
+    import calcidata
+    from calcidata.errors import ParameterError
+
+    broken = dataclasses.replace(
+        fixture_tables, evidence=fixture_tables.evidence.drop(columns=["direction"])
+    )
+    with pytest.raises(ParameterError, match="tables.evidence has no column 'direction'"):
+        calcidata.evidence_profile(broken)
+    with pytest.raises(ParameterError, match="'direction'"):
+        calcidata.analysis.evidence_map(broken)

@@ -22,7 +22,7 @@ import pandas as pd
 from calcidata._api import DocComponents
 from calcidata.errors import ParameterError
 from calcidata.schemas.vocabularies import MODALITIES, OUTCOME_DOMAINS
-from calcidata.tables.container import Tables
+from calcidata.tables.container import Tables, takes_tables
 from calcidata.tables.hierarchy import descendants, parents_of
 
 __all__ = ["VIEW_DOCS", "Selection", "check_ids", "nearest", "resolve", "subtree", "view_frame"]
@@ -172,6 +172,7 @@ def resolve(tables: Tables, select: Any, filters: dict[str, Any]) -> Selection:
     return sel.validate(tables)
 
 
+@takes_tables
 def subtree(tables: Tables, condition_id: str) -> list[str]:
     """The condition and every narrower condition below it, depth first, by name.
 

@@ -7,7 +7,7 @@ from typing import Any
 import pandas as pd
 
 from calcidata.analysis.selection import VIEW_DOCS, Selection, resolve
-from calcidata.tables.container import Tables
+from calcidata.tables.container import Tables, takes_tables
 
 __all__ = ["cited_sources", "citation_labels"]
 
@@ -78,6 +78,7 @@ def citation_labels(sources: pd.DataFrame) -> pd.Series:
 
 
 @VIEW_DOCS
+@takes_tables
 def cited_sources(
     tables: Tables,
     select: Selection | None = None,

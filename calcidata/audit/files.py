@@ -17,14 +17,10 @@ from calcidata import paths
 from calcidata._io import atomic_path, output_file
 from calcidata.audit.auditor import STATUSES, prepare
 from calcidata.audit.core import CHUNK_ROWS
+from calcidata.audit.headers import BLOCK_BYTES, csv_names
 from calcidata.audit.inputs import AuditOptions
 from calcidata.errors import FileAccessError, ParameterError
 from calcidata.schemas import SCHEMAS
-
-#: Bytes of CSV read at a time: also the longest row the audit reads.
-BLOCK_BYTES = 1 << 20
-#: The most columns a CSV file the audit reads may have (Arrow builds one type per name).
-MAX_COLUMNS = 4096
 
 
 def _kind(path: Path) -> str:
@@ -36,90 +32,12 @@ def _kind(path: Path) -> str:
     raise ParameterError(f"{path}: the audit reads and writes .csv or .parquet files")
 
 
-def _csv_names(path: Path) -> list[str]:
-    """The names in the file's header row, read in bounded memory.
-
-    At most :data:`BLOCK_BYTES` (decompressed) bytes are read, whatever the file
-    (a gzip bomb included), and the header is checked before Arrow builds one
-    column type per name: it must end within those bytes, hold at most
-    :data:`MAX_COLUMNS` names, be UTF-8 and hold no control character.
-    """
-    import codecs
-    import csv
-    import io
-    import zlib
-
-    head = _head_bytes(path, BLOCK_BYTES + 1, zlib.error)
-    cut = len(head) > BLOCK_BYTES
-    head = head[:BLOCK_BYTES].removeprefix(codecs.BOM_UTF8)
-    decoder = codecs.getincrementaldecoder("utf-8")("surrogateescape")
-    text = decoder.decode(head, final=not cut)
-    ended = [True]
-
-    def lines():
-        for line in io.StringIO(text, newline=""):
-            ended[0] = line.endswith(("\n", "\r"))
-            yield line
-
-    too_long = FileAccessError(
-        f"{path}:1: the header row is longer than {BLOCK_BYTES // 2**20} MiB, the longest "
-        "row the audit reads (is this a CSV file?)"
-    )
-    try:
-        names = next(csv.reader(lines()))
-    except StopIteration:
-        raise FileAccessError(f"{path} is empty: expected a header row") from None
-    except csv.Error as exc:
-        if cut:
-            raise too_long from None
-        raise FileAccessError(f"{path}:1: is not a readable CSV file: {exc}") from None
-    if cut and not ended[0]:
-        raise too_long
-    if len(names) > MAX_COLUMNS:
-        raise FileAccessError(
-            f"{path}:1: the header has {len(names)} columns; the audit reads files of at "
-            f"most {MAX_COLUMNS} columns"
-        )
-    for number, name in enumerate(names, start=1):
-        bad = next((c for c in name if _forbidden_in_header(c)), None)
-        if bad is None:
-            continue
-        if "\udc80" <= bad <= "\udcff":
-            raise FileAccessError(f"{path}:1: column {number} of the header is not valid UTF-8")
-        raise FileAccessError(
-            f"{path}:1: column {number} of the header holds the control character "
-            f"U+{ord(bad):04X}; column names are text without control characters"
-        )
-    return names
-
-
-def _forbidden_in_header(char: str) -> bool:
-    import unicodedata
-
-    return unicodedata.category(char) in ("Cc", "Cs") and char != "\t"
-
-
-def _head_bytes(path: Path, size: int, *errors: type[BaseException]) -> bytes:
-    """The first ``size`` bytes of the file (decompressed for ``.gz``), never more."""
-    import gzip
-
-    try:
-        if path.name.lower().endswith(".gz"):
-            with gzip.open(path, "rb") as fh:
-                return fh.read(size)
-        with open(path, "rb") as fh:
-            return fh.read(size)
-    except (OSError, EOFError, *errors) as exc:
-        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise FileAccessError(f"{path} cannot be read: {why or type(exc).__name__}") from None
-
-
 def _csv_options(path: Path, block_size: int | None = None):
     """Arrow CSV options: every column read as text, an empty field as missing."""
     import pyarrow as pa
     import pyarrow.csv as pc
 
-    names = _csv_names(path)
+    names = csv_names(path)
     read = pc.ReadOptions(block_size=block_size or BLOCK_BYTES)
     convert = pc.ConvertOptions(
         column_types={n: pa.large_string() for n in names},
@@ -251,7 +169,7 @@ def _chunks(path: Path, rows: int) -> Iterator[tuple[object, pd.DataFrame]]:
 def _header(path: Path) -> pd.DataFrame:
     """An empty frame with the file's columns (to check names before any work)."""
     if _kind(path) == "csv":
-        names = _csv_names(path)  # as a list: a name given twice stays twice
+        names = csv_names(path)  # as a list: a name given twice stays twice
         return pd.DataFrame({i: pd.Series([], dtype="str") for i in range(len(names))}).set_axis(
             names, axis=1
         )

@@ -15,6 +15,7 @@ from calcidata.analysis.sources import citation_labels
 from calcidata.synthesis import meta
 from calcidata.synthesis.profile import KEYS, body_items
 from calcidata.synthesis.sof import selected_profile
+from calcidata.tables.container import takes_tables
 
 
 class PooledBody(NamedTuple):
@@ -28,6 +29,7 @@ class PooledBody(NamedTuple):
     treatment: str
 
 
+@takes_tables
 def pooled_bodies(
     tables, condition_id: str, treatment_ids=None, *, outcome=None
 ) -> list[PooledBody]:

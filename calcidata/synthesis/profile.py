@@ -56,6 +56,7 @@ from calcidata.schemas.vocabularies import (
 from calcidata.synthesis import certainty as grade
 from calcidata.synthesis._profile_estimate import BASES, Estimate, estimate_body, study_effects
 from calcidata.synthesis.bodies import comparator_groups, timepoint_bands, timepoint_rank
+from calcidata.tables.container import takes_tables
 from calcidata.tables.hierarchy import depth, parents_of
 
 #: Keys of a body of evidence, in column order.
@@ -336,6 +337,7 @@ def _typed(rows: list[dict], tables) -> pd.DataFrame:
     return out
 
 
+@takes_tables
 def evidence_profile(tables, condition_id: str | None = None) -> pd.DataFrame:
     """One row per body of evidence: its estimate and its certainty, with reasons.
 

@@ -48,6 +48,7 @@ from calcidata.schemas.vocabularies import (
     RATIO_MEASURES,
 )
 from calcidata.synthesis.profile import ESTIMATE_COLUMNS, KEYS, body_items, evidence_profile
+from calcidata.tables.container import takes_tables
 
 #: Rows shown first (GRADEpro's "up to seven outcomes").
 MAIN_OUTCOMES = 7
@@ -222,6 +223,7 @@ def selected_profile(tables, condition_id: str, treatment_ids=None, *, outcome=N
     return profile
 
 
+@takes_tables
 def sof_rows(tables, condition_id: str, treatment_ids=None, *, outcome=None) -> pd.DataFrame:
     """The summary of findings of a condition: one row per body of evidence.
 
