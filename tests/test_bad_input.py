@@ -1372,7 +1372,7 @@ def test_every_function_taking_tables_refuses_another_object_naming_the_argument
 
     functions = _functions_taking_tables()
     assert len(functions) > 15
-    for module, name, fn in functions:
+    for _module, name, fn in functions:
         with pytest.raises(ArgumentTypeError, match="tables must be calcidata.Tables") as caught:
             fn(WRONG_TABLES[wrong], "calcinosis_ctd") if name == "evidence_profile" else fn(
                 WRONG_TABLES[wrong]
@@ -1393,3 +1393,50 @@ def test_tables_missing_a_column_are_named(fixture_tables):
         calcidata.evidence_profile(broken)
     with pytest.raises(ParameterError, match="'direction'"):
         calcidata.analysis.evidence_map(broken)
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "words"),
+    [
+        (lambda: _selection(include_narrower="no"), "ArgumentTypeError", "include_narrower"),
+        (lambda: _selection(include_narrower=0), "ArgumentTypeError", "include_narrower"),
+        (lambda: _selection(outcome=["pain"]), "ArgumentTypeError", "outcome must be a string"),
+        (lambda: _build(jobs=0), "ParameterError", "jobs must be at least 1"),
+        (lambda: _build(jobs=-1), "ParameterError", "jobs must be at least 1"),
+        (lambda: _build(jobs=2.5), "ArgumentTypeError", "jobs must be a whole number"),
+        (lambda: _build(jobs=True), "ArgumentTypeError", "jobs must be a whole number"),
+    ],
+    ids=[
+        "include_narrower_no",
+        "include_narrower_0",
+        "outcome_list",
+        "jobs_0",
+        "jobs_minus_1",
+        "jobs_float",
+        "jobs_bool",
+    ],
+)
+def test_misused_arguments_are_refused_naming_the_argument(call, error, words, tmp_path):
+    from calcidata import errors
+
+    with pytest.raises(getattr(errors, error), match=words) as caught:
+        call()
+    assert isinstance(caught.value, (TypeError, ValueError))
+
+
+def _selection(**kwargs):
+    from calcidata.analysis import Selection
+
+    return Selection("fixture_shoulder", **kwargs)
+
+
+def _build(**kwargs):
+    import tempfile
+
+    import calcidata
+
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            calcidata.build(Path(tmp) / "out", progress=False, **kwargs)
+        finally:
+            assert not (Path(tmp) / "out").exists()  # refused before anything is written

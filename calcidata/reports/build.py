@@ -20,7 +20,7 @@ from pathlib import Path
 
 from calcidata import paths
 from calcidata._io import output_dir
-from calcidata.errors import ParameterError, RenderError
+from calcidata.errors import ArgumentTypeError, ParameterError, RenderError
 from calcidata.reports.index import (
     FAILED_DIR,
     FAILURE_SUFFIX,
@@ -203,6 +203,7 @@ def build(
     server), which imports the calling script's main module in each worker: in
     a script, call ``build`` under ``if __name__ == "__main__":``.
     """
+    _check_jobs(jobs)
     started = time.perf_counter()
     registry = REPORTS if reports is None else reports
     out = Path(out_dir)
@@ -224,6 +225,16 @@ def build(
         write_index(out, registry, data_dir)
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _check_jobs(jobs: object) -> None:
+    """``jobs`` is None (the CPU count) or a whole number >= 1, as the CLI's ``-j``."""
+    if jobs is None:
+        return
+    if isinstance(jobs, bool) or not isinstance(jobs, int):
+        raise ArgumentTypeError(f"jobs must be a whole number or None, not {jobs!r}")
+    if jobs < 1:
+        raise ParameterError(f"jobs must be at least 1 (or None for the CPU count); got {jobs}")
 
 
 def _run_all(todo: list[Job], jobs: int | None, progress: bool) -> Iterator[Outcome]:
