@@ -1440,3 +1440,62 @@ def _build(**kwargs):
             calcidata.build(Path(tmp) / "out", progress=False, **kwargs)
         finally:
             assert not (Path(tmp) / "out").exists()  # refused before anything is written
+
+
+# --- Unicode: look-alikes are normalised where matched, bidi controls refused ---------------
+
+LOOKALIKES = [
+    # (column, written, read as: None = unreadable, else the plain spelling)
+    ("frequency", "1_0", None),  # float() reads it as 10
+    ("frequency", "tıd", None),  # dotless i: "tıd".upper() == "TID"
+    ("frequency", "\u0661\u0660", None),  # Arabic-Indic digits: float() reads 10
+    ("frequency", "ＴＩＤ", "TID"),  # fullwidth: NFKC is TID
+    ("frequency", "３", "3"),
+    ("unit", "\u03bcg", "\u00b5g"),  # Greek mu, the NFKC form of the micro sign
+    ("unit", "ｍｇ", "mg"),
+    ("unit", "mg\u200b", None),  # a zero-width space is not a unit
+    ("treatment", "ｆｉｘｔｕｒｅ_ｄｒｕｇ", "fixture_drug"),
+]
+
+
+@pytest.mark.parametrize(("column", "written", "plain"), LOOKALIKES)
+def test_lookalikes_are_matched_after_nfkc_and_never_by_accident(
+    column, written, plain, fixture_tables
+):
+    from calcidata import audit_doses
+
+    def audited(value):
+        frame = pd.DataFrame(
+            {"treatment": ["fixture_drug"], "dose": ["200"], "unit": ["mg"], "frequency": ["TID"]}
+        )
+        frame[column] = [value]
+        return audit_doses(frame, tables=fixture_tables).iloc[0]
+
+    got = audited(written)
+    if plain is None:
+        assert got["status"] in ("invalid_input", "unknown_treatment"), got["reason"]
+    else:
+        want = audited(plain)
+        assert (got["status"], got["daily_dose"]) == (want["status"], want["daily_dose"])
+        assert want["status"] not in ("invalid_input", "unknown_treatment"), want["reason"]
+
+
+@pytest.mark.parametrize("char", ["\u202e", "\u202a", "\u2066", "\u2069"])
+@pytest.mark.parametrize(
+    ("table", "column"), [("treatments", "name"), ("sources", "urls")], ids=["text", "url"]
+)
+def test_bidi_controls_are_refused_in_text_and_urls_with_row_and_column(
+    char, table, column, minimal, tmp_path, capsys
+):
+    path = minimal / f"{table}.csv"
+    header, rows = read_rows(path)
+    row = next(i for i, r in enumerate(rows) if r[column])
+    rows[row][column] = rows[row][column][:4] + char + rows[row][column][4:]
+    write_rows(path, header, rows)
+    words = [
+        f"{path}:{_line_of(path, row)}",
+        f"'{column}'",
+        f"bidirectional control U+{ord(char):04X}",
+    ]
+    argv = ["validate", "--data-dir", str(minimal)]
+    _run(Case(argv, 1, words, inputs=[minimal]), capsys)

@@ -275,3 +275,37 @@ def test_audit_of_any_header_is_a_message_never_a_traceback(reference_dir, names
             assert str(source) in text and not out.exists()
         assert _sha(source) == before
         assert [p for p in Path(tmp).iterdir() if ".tmp" in p.name] == []
+
+
+#: Look-alikes of frequencies: other scripts' digits, compatibility forms, dotless i,
+#: separators and invisible characters inside codes and numbers.
+LOOKALIKE_FREQUENCIES = st.builds(
+    lambda base, extra, where: base[:where] + extra + base[where:],
+    st.sampled_from(["TID", "tid", "BID", "QID", "3", "10", "0.5", "2e0"]),
+    st.sampled_from(
+        ["", "_", "\u0131", "\u0130", "\u200b", "\u00a0", "\u0661", "\uff13", "\u2163", "\u202e"]
+    ),
+    st.integers(0, 3),
+)
+
+
+@SETTINGS
+@given(frequency=LOOKALIKE_FREQUENCIES)
+def test_a_frequency_is_read_only_from_ascii_after_nfkc(fixture_tables, frequency):
+    import re
+    import unicodedata
+
+    from calcidata import audit_doses
+    from calcidata.schemas.vocabularies import TIMING_CODES
+
+    frame = pd.DataFrame(
+        {"treatment": ["fixture_drug"], "dose": ["200"], "unit": ["mg"], "frequency": [frequency]}
+    )
+    status = audit_doses(frame, tables=fixture_tables)["status"].iloc[0]
+    text = unicodedata.normalize("NFKC", frequency).strip()
+    readable = text.isascii() and (
+        text.upper() in TIMING_CODES
+        or re.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", text) is not None
+    )
+    if status in VERDICTS:
+        assert readable, (frequency, status)

@@ -6,6 +6,8 @@ Everything here works once per distinct value, or vectorised over a column.
 from __future__ import annotations
 
 import os
+import re
+import unicodedata
 from dataclasses import dataclass, fields
 from decimal import Decimal
 
@@ -167,6 +169,10 @@ def _blank(value: object) -> bool:
     )
 
 
+#: A decimal number: ASCII digits, an optional sign, point and exponent (no "_", no "inf").
+_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
+
+
 def _parse_frequency(value: object) -> tuple[float, str | None]:
     """Administrations per day from a number or a timing code, or why not."""
     if _blank(value):
@@ -178,8 +184,9 @@ def _parse_frequency(value: object) -> tuple[float, str | None]:
             f"frequency is a {type(value).__name__}, not a number of administrations per "
             "day or a timing code"
         )
-    text = str(value).strip()
-    code = text.upper()
+    text = unicodedata.normalize("NFKC", str(value)).strip()
+    # Case is ignored in ASCII only: "tıd" (dotless i) is not TID, though "tıd".upper() is.
+    code = text.upper() if text.isascii() else text
     if code in TIMING_CODES:
         per_day = TIMING_CODES[code]
         if per_day is None:
@@ -188,9 +195,13 @@ def _parse_frequency(value: object) -> tuple[float, str | None]:
                 "give the frequency as a number per day"
             )
         return float(per_day), None
-    try:
-        number = float(text)
-    except ValueError:
+    # A number as written in a table, ASCII digits only: float() would also read
+    # "1_0" as 10 and digits of other scripts.
+    if isinstance(value, int | float | np.integer | np.floating | Decimal):
+        number = float(value)
+    else:
+        number = float(text) if _NUMBER.fullmatch(text) else None
+    if number is None:
         return np.nan, (
             f"frequency {text!r} is neither a number of administrations per day "
             f"nor a timing code ({', '.join(TIMING_CODES)})"

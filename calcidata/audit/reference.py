@@ -15,6 +15,7 @@ lookup and a few vectorized comparisons (see ``docs/scaling.md``).
 
 from __future__ import annotations
 
+import unicodedata
 import weakref
 from collections import defaultdict
 from dataclasses import dataclass
@@ -60,10 +61,10 @@ class Range:
 
 
 def normalize_text(text: object) -> str | None:
-    """Case-folded text with single spaces (None for missing or blank)."""
+    """NFKC-normalised, case-folded text with single spaces (None for missing or blank)."""
     if text is None or text is pd.NA or (isinstance(text, float) and text != text):
         return None
-    out = " ".join(str(text).split()).casefold()
+    out = " ".join(unicodedata.normalize("NFKC", str(text)).split()).casefold()
     return out or None
 
 
