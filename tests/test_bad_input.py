@@ -1499,3 +1499,48 @@ def test_bidi_controls_are_refused_in_text_and_urls_with_row_and_column(
     ]
     argv = ["validate", "--data-dir", str(minimal)]
     _run(Case(argv, 1, words, inputs=[minimal]), capsys)
+
+
+# --- temporary files are swept ----------------------------------------------------------------
+
+
+def test_a_partial_audit_output_left_by_sigkill_is_swept_by_the_next_run(fixture_tables, tmp_path):
+    import signal
+    import subprocess
+    import time
+
+    source = tmp_path / "rx.csv"
+    source.write_text("treatment,dose,unit,frequency\n" + "fixture_drug,200,mg,TID\n" * 400_000)
+    out = tmp_path / "o.csv"
+    argv = ["audit", str(source), "--out", str(out), "--chunk-rows", "500"]
+    argv += ["--data-dir", str(fixture_tables.data_dir)]
+    proc = subprocess.Popen([sys.executable, "-m", "calcidata", *argv], stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while not (partial := [p for p in tmp_path.iterdir() if p.name.startswith(".o.csv.")]):
+        assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read()
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)  # no cleanup can run
+    proc.communicate(timeout=60)
+    assert [p.exists() for p in partial] == [True]
+    old = time.time() - 3600
+    os.utime(partial[0], (old, old))  # left there an hour ago
+    assert main(argv) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["o.csv", "rx.csv"]
+
+
+def test_only_temporary_files_no_live_writer_holds_are_swept(tmp_path):
+    import time
+
+    from calcidata._io import held, sweep_orphans
+
+    target = tmp_path / "o.csv"
+    live, dead, young = (tmp_path / f".o.csv.{n}.tmp" for n in ("live", "dead", "young"))
+    other = tmp_path / ".other.csv.x.tmp"
+    old = time.time() - 3600
+    for path in (live, dead, young, other):
+        path.write_text("partial")
+        if path is not young:
+            os.utime(path, (old, old))
+    with held(live):
+        assert sweep_orphans(target) == [dead]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([live.name, young.name, other.name])

@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from calcidata import paths
-from calcidata._io import atomic_path, output_file
+from calcidata._io import atomic_path, held, output_file, sweep_orphans
 from calcidata.audit.auditor import STATUSES, prepare
 from calcidata.audit.core import CHUNK_ROWS
 from calcidata.audit.headers import BLOCK_BYTES, csv_names
@@ -197,9 +197,11 @@ class _Writer:
         self.tmp: Path | None = None
         self.writer = None
         self.schema = None
+        self._held = None
 
     def __enter__(self):
         if self.target is not None:
+            sweep_orphans(self.target)  # partial outputs of earlier runs killed (SIGKILL)
             self._atomic = atomic_path(self.target)
             self.tmp = self._atomic.__enter__()
         return self
@@ -234,11 +236,16 @@ class _Writer:
         if self.kind == "parquet":
             import pyarrow.parquet as pq
 
-            return pq.ParquetWriter(self.tmp, self.schema)
-        import pyarrow.csv as pc
+            writer = pq.ParquetWriter(self.tmp, self.schema)
+        else:
+            import pyarrow.csv as pc
 
-        sink = str(self.tmp) if self.tmp is not None else pa.PythonFile(sys.stdout.buffer, mode="w")
-        return pc.CSVWriter(sink, self.schema)
+            stdout = pa.PythonFile(sys.stdout.buffer, mode="w")
+            writer = pc.CSVWriter(str(self.tmp) if self.tmp is not None else stdout, self.schema)
+        if self.tmp is not None:  # held while written: a later run sweeps it only if killed
+            self._held = held(self.tmp)
+            self._held.__enter__()
+        return writer
 
     def __exit__(self, exc_type, exc, tb):
         """Close the writer, then move the file in (success) or remove it (any failure).
@@ -252,6 +259,8 @@ class _Writer:
                 self.writer.close()
         except BaseException as close_error:  # noqa: BLE001 - re-raised below
             failure = failure or close_error
+        if self._held is not None:
+            self._held.__exit__(None, None, None)
         if self.tmp is None:
             sys.stdout.flush()
         elif failure is None:
