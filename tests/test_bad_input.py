@@ -4,8 +4,8 @@ Every case runs a real ``calcidata`` command on real files and checks the exit
 status of the one table (0 ok, 1 problems found or failed, 2 bad usage), that
 no traceback and no "internal error" is printed, that the message names the
 file (and its line and column where there is one), and that every input file
-has the same SHA-256 after the command as before. Only the test marked
-``slow`` starts a notebook kernel: every other case fails before one would.
+has the same SHA-256 after the command as before. Only the tests marked
+``slow`` start a notebook kernel: every other case fails before one would.
 The exit statuses and what each command does are documented in docs/errors.md.
 """
 
@@ -900,6 +900,7 @@ def test_a_column_named_0_can_be_chosen(fixture_tables):
     assert got["status"].tolist() == want["status"].tolist() != ["invalid_input"]
 
 
+@pytest.mark.slow
 def test_a_notebook_that_is_not_json_is_a_failure_the_index_lists(minimal, tmp_path, capsys):
     """No executed copy exists for such a job: the index still names it, never 'Every report
     rendered without error' (one definition of the last build's failures)."""
@@ -1276,6 +1277,7 @@ def test_a_database_write_that_is_interrupted_or_runs_out_of_disk_is_named(
     assert _visible(out) == [] if out.exists() else True
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", ["render", "build"])
 def test_a_notebook_whose_kernelspec_names_an_unknown_kernel_is_a_failed_job(
     command, minimal, tmp_path, capsys
@@ -1544,3 +1546,45 @@ def test_only_temporary_files_no_live_writer_holds_are_swept(tmp_path):
     with held(live):
         assert sweep_orphans(target) == [dead]
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([live.name, young.name, other.name])
+
+
+@pytest.mark.slow
+def test_an_interrupted_render_prints_no_asyncio_traceback(minimal, tmp_path):
+    """SIGTERM while a cell runs: status 130, "interrupted", the page kept, nothing else."""
+    import json as _json
+    import signal
+    import subprocess
+    import time
+
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    nb = _json.loads((Path(__file__).parent / "fixtures/notebooks/hello.ipynb").read_text())
+    nb["cells"].append(
+        {
+            "cell_type": "code",
+            "execution_count": None,
+            "id": "sleeps",
+            "metadata": {},
+            "outputs": [],
+            "source": [
+                "import pathlib, time\n",
+                "pathlib.Path('started').touch()\n",
+                "time.sleep(300)",
+            ],
+        }
+    )
+    (notebooks / "condition_report.ipynb").write_text(_json.dumps(nb))
+    out = tmp_path / "reports"
+    argv = ["render", "condition_report", "-p", "condition_id", "fixture_shoulder"]
+    argv += ["--out", str(out), "--data-dir", str(minimal), "--notebooks-dir", str(notebooks)]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "calcidata", *argv], stderr=subprocess.PIPE, text=True
+    )
+    deadline = time.monotonic() + 180
+    while not (notebooks / "started").exists():
+        assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read()
+        time.sleep(0.1)
+    proc.send_signal(signal.SIGTERM)
+    err = proc.communicate(timeout=120)[1]
+    assert proc.returncode == 130, err
+    assert err.strip() == "calcidata: error: interrupted", err

@@ -44,6 +44,28 @@ from jupyter_core.utils import run_sync
 from calcidata.errors import RenderError
 from calcidata.reports.plan import KERNEL_NAME
 
+
+class _QuietDeadKernels(logging.Filter):
+    """Drop asyncio's "Task exception was never retrieved" for a kernel that died.
+
+    When a render is interrupted (Ctrl-C, SIGTERM) its kernel is shut down while
+    nbclient's cell task still waits on it; the task then ends with
+    ``DeadKernelError`` after the command has already said "interrupted", and
+    asyncio would print that error's traceback when the task is collected.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from asyncio import CancelledError
+
+        from nbclient.exceptions import DeadKernelError
+
+        error = record.exc_info[1] if record.exc_info else None
+        unretrieved = str(record.msg).startswith("Task exception was never retrieved")
+        return not (unretrieved and isinstance(error, DeadKernelError | CancelledError))
+
+
+logging.getLogger("asyncio").addFilter(_QuietDeadKernels())
+
 #: What a report notebook imports: a spare kernel imports them while it waits
 #: (each one optional).
 WARM_IMPORTS = (
