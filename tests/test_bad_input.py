@@ -1588,3 +1588,35 @@ def test_an_interrupted_render_prints_no_asyncio_traceback(minimal, tmp_path):
     err = proc.communicate(timeout=120)[1]
     assert proc.returncode == 130, err
     assert err.strip() == "calcidata: error: interrupted", err
+
+
+@pytest.mark.slow
+def test_a_page_that_cannot_be_written_names_it_and_leaves_no_executed_copy(
+    minimal, tmp_path, monkeypatch
+):
+    """A full disk while the page is written: the message names the page, nothing is left."""
+    from calcidata.errors import RenderError
+    from calcidata.reports import worker
+    from calcidata.reports.build import render
+    from calcidata.reports.index import last_failures
+
+    from .render_support import copy_notebooks, fixture_registry
+
+    real = worker.atomic_write
+
+    def full_disk(path, data):
+        if str(path).endswith(".html"):
+            raise OSError(28, "No space left on device", str(path))
+        return real(path, data)
+
+    monkeypatch.setattr(worker, "atomic_write", full_disk)
+    notebooks = copy_notebooks(tmp_path / "notebooks", hello="hello")
+    out = tmp_path / "out"
+    with pytest.raises(RenderError, match="hello.*html: cannot be written: No space left"):
+        render(
+            "hello", {"condition_id": "fixture_shoulder"}, out_dir=out, data_dir=minimal,
+            notebooks_dir=notebooks, reports=fixture_registry("hello"),
+        )  # fmt: skip
+    left = sorted(p.name for p in (out / "hello").iterdir()) if (out / "hello").exists() else []
+    assert [n for n in left if n.endswith((".ipynb", ".tmp", ".html"))] == [], left
+    assert [f["report"] for f in last_failures(out)] == ["hello"]
