@@ -1620,3 +1620,23 @@ def test_a_page_that_cannot_be_written_names_it_and_leaves_no_executed_copy(
     left = sorted(p.name for p in (out / "hello").iterdir()) if (out / "hello").exists() else []
     assert [n for n in left if n.endswith((".ipynb", ".tmp", ".html"))] == [], left
     assert [f["report"] for f in last_failures(out)] == ["hello"]
+
+
+@pytest.mark.spark
+@pytest.mark.slow
+def test_an_unreachable_spark_master_is_a_message_not_an_internal_error(fixture_tables, tmp_path):
+    import subprocess
+
+    pytest.importorskip("pyspark")
+    source = _prescriptions(tmp_path)
+    out = tmp_path / "spark-out"
+    argv = ["audit", str(source), "--engine", "spark", "--master", "spark://127.0.0.1:9"]
+    argv += ["--out", str(out), "--data-dir", str(fixture_tables.data_dir)]
+    done = subprocess.run(
+        [sys.executable, "-m", "calcidata", *argv], capture_output=True, text=True, timeout=600
+    )
+    ours = [line for line in done.stderr.splitlines() if line.startswith("calcidata:")]
+    assert done.returncode == 1, done.stderr
+    assert len(ours) == 1 and "spark://127.0.0.1:9" in ours[0], done.stderr
+    assert "internal error" not in done.stderr and "Traceback" not in done.stderr
+    assert not out.exists()

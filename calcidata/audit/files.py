@@ -17,7 +17,7 @@ from calcidata import paths
 from calcidata._io import atomic_path, held, output_file, sweep_orphans
 from calcidata.audit.auditor import STATUSES, prepare
 from calcidata.audit.core import CHUNK_ROWS
-from calcidata.audit.headers import BLOCK_BYTES, csv_names
+from calcidata.audit.headers import BLOCK_BYTES, LONG_ROW, csv_names, longest_row
 from calcidata.audit.inputs import AuditOptions
 from calcidata.errors import FileAccessError, ParameterError
 from calcidata.schemas import SCHEMAS
@@ -84,10 +84,7 @@ def _arrow_error(path: Path, action):
     except (pa.ArrowException, UnicodeDecodeError, OSError) as exc:
         why = _first_line(exc)
         if "straddling object" in why:  # Arrow's words for a row longer than a block
-            why = (
-                f"a row is longer than {BLOCK_BYTES // 2**20} MiB, the longest row the "
-                "audit reads; split it or shorten its cells"
-            )
+            why = LONG_ROW
         elif "invalid UTF8" in why:
             why = f"it is not valid UTF-8 text ({why})"
         raise FileAccessError(f"{path} cannot be read: {why}") from None
@@ -112,6 +109,8 @@ def _batches(path: Path, rows: int):
             batch = _next(path, reader.read_next_batch)
             if batch is None:
                 return
+            if longest_row(batch) > BLOCK_BYTES:  # Arrow reads some: the engines agree
+                raise FileAccessError(f"{path} cannot be read: {LONG_ROW}")
             yield batch
     else:
         import pyarrow.parquet as pq

@@ -93,3 +93,27 @@ def _head_bytes(path: Path, size: int, *errors: type[BaseException]) -> bytes:
     except (OSError, EOFError, *errors) as exc:
         why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         raise FileAccessError(f"{path} cannot be read: {why or type(exc).__name__}") from None
+
+
+#: What both engines say of a CSV row longer than :data:`BLOCK_BYTES`.
+LONG_ROW = (
+    f"a row is longer than {BLOCK_BYTES // 2**20} MiB, the longest row the audit reads; "
+    "split it or shorten its cells"
+)
+
+
+def longest_row(batch) -> int:
+    """Bytes of the longest row of an Arrow batch of text columns, measured as both engines do.
+
+    A row's length is its cells' UTF-8 bytes plus one comma between each two
+    (quotes aside); the Spark engine measures the same.
+    """
+    import numpy as np
+    import pyarrow.compute as pc
+
+    if batch.num_rows == 0:
+        return 0
+    sizes = np.full(batch.num_rows, max(batch.num_columns - 1, 0), dtype=np.int64)
+    for column in batch.columns:
+        sizes += pc.fill_null(pc.binary_length(column), 0).to_numpy(zero_copy_only=False)
+    return int(sizes.max())
