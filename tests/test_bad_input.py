@@ -1639,4 +1639,5 @@ def test_an_unreachable_spark_master_is_a_message_not_an_internal_error(fixture_
     assert done.returncode == 1, done.stderr
     assert len(ours) == 1 and "spark://127.0.0.1:9" in ours[0], done.stderr
     assert "internal error" not in done.stderr and "Traceback" not in done.stderr
+    assert "\tat org.apache" not in done.stderr, done.stderr  # no JVM stack trace
     assert not out.exists()

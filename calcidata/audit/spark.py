@@ -34,6 +34,7 @@ import subprocess
 import sys
 import warnings
 from contextlib import contextmanager
+from pathlib import Path
 
 import pandas as pd
 
@@ -163,6 +164,13 @@ def spark_session(master: str | None = None, *, config: dict[str, str] | None = 
             builder = builder.config("spark.ui.showConsoleProgress", "false")
         # The executors' Python warns on import that pandas 3 is not "fully supported".
         builder = builder.config("spark.executorEnv.PYTHONWARNINGS", _WORKER_WARNINGS)
+        if "spark.driver.extraJavaOptions" not in (config or {}):
+            # The JVM logs errors in one line each, without Java stack traces: an
+            # unreachable master is calcidata's one message, not pages of trace.
+            log4j = Path(__file__).with_name("log4j2.properties")
+            builder = builder.config(
+                "spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile={log4j}"
+            )
     # The audit resolves each distinct value once per Arrow batch: larger batches, less
     # repeated work (10,000 rows by default; 100,000 audits a million rows about 3x faster).
     settings = {"spark.sql.execution.arrow.maxRecordsPerBatch": str(BATCH_ROWS), **(config or {})}
