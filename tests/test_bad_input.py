@@ -1641,3 +1641,69 @@ def test_an_unreachable_spark_master_is_a_message_not_an_internal_error(fixture_
     assert "internal error" not in done.stderr and "Traceback" not in done.stderr
     assert "\tat org.apache" not in done.stderr, done.stderr  # no JVM stack trace
     assert not out.exists()
+
+
+def _rx_frame() -> pd.DataFrame:
+    return pd.DataFrame(
+        {"treatment": ["fixture_drug"], "dose": [200], "unit": ["mg"], "frequency": [3]}
+    )
+
+
+API_MISUSE = {
+    "load_data_dir_int": (lambda tmp: __import__("calcidata").load(5), "data_dir must be a path"),
+    "audit_doses_tables_frame": (
+        lambda tmp: __import__("calcidata").audit_doses(_rx_frame(), tables=pd.DataFrame()),
+        "tables must be calcidata.Tables",
+    ),
+    "audit_file_path_none": (
+        lambda tmp: __import__("calcidata").audit_file(None),
+        "path must be a path",
+    ),
+    "audit_file_out_int": (
+        lambda tmp: __import__("calcidata").audit_file(tmp / "rx.csv", 5),
+        "out must be a path",
+    ),
+    "export_out_none": (
+        lambda tmp: __import__("calcidata").export_tables(None),
+        "out must be a path",
+    ),
+    "export_format_int": (
+        lambda tmp: __import__("calcidata").export_tables(tmp / "x", 5),
+        "format must be a format name",
+    ),
+    "export_tables_frame": (
+        lambda tmp: __import__("calcidata").export_tables(tmp / "x", tables=pd.DataFrame()),
+        "tables must be calcidata.Tables",
+    ),
+    "evidence_strength_none": (
+        lambda tmp: __import__("calcidata").evidence_strength(None),
+        "evidence must be the evidence table",
+    ),
+    "render_params_list": (
+        lambda tmp: __import__("calcidata").render("condition_report", ["x"]),
+        "params must be a mapping",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(API_MISUSE))
+def test_public_functions_refuse_arguments_of_the_wrong_type_naming_them(case, tmp_path):
+    from calcidata.errors import ArgumentTypeError
+
+    call, words = API_MISUSE[case]
+    with pytest.raises(ArgumentTypeError, match=words) as caught:
+        call(tmp_path)
+    assert isinstance(caught.value, TypeError) and isinstance(caught.value, ValueError)
+    assert list(tmp_path.iterdir()) == []  # refused before anything is written
+
+
+@pytest.mark.parametrize("where", ["a_file", "missing"])
+def test_data_version_of_a_folder_that_is_not_one_names_the_file(where, tmp_path):
+    import calcidata
+    from calcidata.errors import FileAccessError
+
+    path = tmp_path / "tables"
+    if where == "a_file":
+        path.write_text("not a folder\n")
+    with pytest.raises(FileAccessError, match=str(path)):
+        calcidata.data_version(path)

@@ -19,7 +19,7 @@ from calcidata.audit.auditor import STATUSES, prepare
 from calcidata.audit.core import CHUNK_ROWS
 from calcidata.audit.headers import BLOCK_BYTES, LONG_ROW, csv_names, longest_row
 from calcidata.audit.inputs import AuditOptions
-from calcidata.errors import FileAccessError, ParameterError
+from calcidata.errors import ArgumentTypeError, FileAccessError, ParameterError
 from calcidata.schemas import SCHEMAS
 
 
@@ -344,6 +344,10 @@ def audit_file(
         folder is not writable.
     """
     settings = AuditOptions(**options)
+    for name, value in (("path", path), ("out", out)):
+        if value is not None or name == "path":
+            if not isinstance(value, str | os.PathLike):
+                raise ArgumentTypeError(f"{name} must be a path, not {type(value).__name__}")
     path = Path(path)
     _kind(path)
     target = Path(out) if out is not None else None

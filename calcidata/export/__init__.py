@@ -42,6 +42,12 @@ FILE_NAMES = {"sqlite": "calcidata.sqlite", "duckdb": "calcidata.duckdb", "xlsx"
 
 
 def _formats(format: str | Iterable[str]) -> list[str]:
+    from calcidata.errors import ArgumentTypeError
+
+    if not isinstance(format, str | Iterable) or isinstance(format, bytes):
+        raise ArgumentTypeError(
+            f"format must be a format name or a list of them, not {type(format).__name__}"
+        )
     wanted = [format] if isinstance(format, str) else list(format)
     if "all" in wanted:
         return list(FORMATS)
@@ -52,6 +58,14 @@ def _formats(format: str | Iterable[str]) -> list[str]:
             f"formats are: {', '.join(FORMATS)}, all"
         )
     return list(dict.fromkeys(wanted))
+
+
+def _check_path(name: str, value: object) -> None:
+    """Refuse an argument that should be a path and is not (``ArgumentTypeError``)."""
+    from calcidata.errors import ArgumentTypeError
+
+    if not isinstance(value, str | os.PathLike):
+        raise ArgumentTypeError(f"{name} must be a path, not {type(value).__name__}")
 
 
 def stamp(version: str) -> dict[str, str]:
@@ -99,10 +113,15 @@ def export_tables(
         that calcidata did not write.
     """
     formats = _formats(format)
+    _check_path("out", out)
     if tables is None:
         from calcidata.tables.loader import load
 
         tables = load(data_dir)
+    else:
+        from calcidata.tables.container import require_tables
+
+        require_tables(tables)
     target = output_dir(out)
     _refuse_foreign(target, _owned(target), _names(formats))  # early, before any work
     staging = Path(tempfile.mkdtemp(prefix=".calcidata-export.", dir=target))
@@ -308,12 +327,10 @@ def read_export(path: str | os.PathLike, format: str | None = None):
     DataValidationError
         The export's values break the tables' rules (e.g. it was edited).
     """
-    from calcidata.errors import ArgumentTypeError
     from calcidata.export.readback import validated
     from calcidata.tables.container import Tables
 
-    if not isinstance(path, (str, os.PathLike)):
-        raise ArgumentTypeError(f"path must be a path, not {type(path).__name__}")
+    _check_path("path", path)
     path = Path(path)
     readable = ("datapackage", "parquet", "sqlite", "duckdb", "xlsx")
     if format is not None and format not in readable:

@@ -136,6 +136,10 @@ def render(
     data = paths.data_dir(data_dir).resolve()
     version = _data_version(data)  # the tables are read as `validate` reads them, first
     catalog = Catalog.from_data_dir(data)
+    if params is not None and not isinstance(params, Mapping):
+        raise ArgumentTypeError(
+            f"params must be a mapping of parameter names to values, not {type(params).__name__}"
+        )
     values = check_params(spec, dict(params or {}), catalog)
     notebooks = Path(notebooks_dir).resolve() if notebooks_dir else paths.notebooks_dir()
     job = _make_job(
