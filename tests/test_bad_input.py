@@ -587,7 +587,15 @@ def test_a_table_over_the_limit_is_refused_before_it_is_read(minimal, tmp_path):
 # --- extreme but finite values ----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("scale", [1e300, 1e13, 1.0])
+def test_pooling_effects_near_1e300_is_a_clear_error_not_a_nan_body():
+    import calcidata
+    from calcidata.errors import ParameterError
+
+    with pytest.raises(ParameterError, match="double precision"):
+        calcidata.meta.pool([1e300, 2e300], [0.1, 0.2], method="DL")
+
+
+@pytest.mark.parametrize("scale", [1e13, 1.0])
 def test_pooled_forests_name_a_body_too_large_to_draw_instead_of_failing(scale):
     import calcidata
     from calcidata.display import pooled_forests
