@@ -239,8 +239,10 @@ class _Writer:
         else:
             import pyarrow.csv as pc
 
-            stdout = pa.PythonFile(sys.stdout.buffer, mode="w")
-            writer = pc.CSVWriter(str(self.tmp) if self.tmp is not None else stdout, self.schema)
+            if self.tmp is not None:
+                writer = pc.CSVWriter(str(self.tmp), self.schema)
+            else:
+                writer = pc.CSVWriter(pa.PythonFile(sys.stdout.buffer, mode="w"), self.schema)
         if self.tmp is not None:  # held while written: a later run sweeps it only if killed
             self._held = held(self.tmp)
             self._held.__enter__()
