@@ -1715,3 +1715,14 @@ def test_data_version_of_a_folder_that_is_not_one_names_the_file(where, tmp_path
         path.write_text("not a folder\n")
     with pytest.raises(FileAccessError, match=str(path)):
         calcidata.data_version(path)
+
+
+@pytest.mark.parametrize("rows", ["0", "-5"])
+def test_audit_chunk_rows_of_zero_is_refused_not_read_as_the_default(
+    rows, fixture_tables, tmp_path, capsys
+):
+    source = _prescriptions(tmp_path)
+    out = tmp_path / "out.csv"
+    argv = ["audit", str(source), "--chunk-rows", rows, "--out", str(out)]
+    argv += ["--data-dir", str(fixture_tables.data_dir)]
+    _run(Case(argv, 2, ["chunk_rows must be at least 1"], inputs=[source], absent=[out]), capsys)

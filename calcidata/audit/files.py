@@ -360,6 +360,8 @@ def audit_file(
                 "the output file must differ from the input file (the input is never modified)"
             )
         _not_a_table(target, settings)
+    if isinstance(chunk_rows, bool) or not isinstance(chunk_rows, int):
+        raise ArgumentTypeError(f"chunk_rows must be a whole number, not {chunk_rows!r}")
     if chunk_rows < 1:
         raise ParameterError("chunk_rows must be at least 1")
     path = _input(path)
