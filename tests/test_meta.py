@@ -283,6 +283,11 @@ BAD_EFFECTS = [
     (dict(measure="OR", ai=[1, 2], bi=[1, 2], ci=[1, 1], n2i=[4, 5], di=[3, 3]), "position 1"),
     (dict(measure="RR", ai=[1], ci=[1]), "needs bi \\(non-events\\) or n1i"),
     (dict(measure="RR", ai=[1], bi=[1], ci=[1], di=[1], n1i=[True]), "not booleans"),
+    (dict(measure="RR", ai=[1e308], bi=[1e308], ci=[1], di=[1]), "position 0 is not finite"),
+    (
+        dict(measure="MD", m1i=[1], sd1i=[1e200], n1i=[10], m2i=[0], sd2i=[1e200], n2i=[10]),
+        "beyond double precision",
+    ),
     (dict(measure="RD", ai=[0], bi=[0], ci=[1], di=[1]), "group size"),
     (dict(measure="RR", ai=[1], bi=[float("nan")], ci=[1], di=[1]), "bi must be finite"),
     (dict(measure="RR", ai=[1], bi=[1], ci=[1], di=[1], vtype="pooled"), "vtype applies"),

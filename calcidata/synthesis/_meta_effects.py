@@ -68,6 +68,14 @@ def effect_sizes(
         differ, NaN or non-numeric values, negative counts, events above the
         group size, ``sd <= 0`` or ``n <= 0``.
     """
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # checked in _frame
+        return _effect_sizes(
+            measure, ai=ai, bi=bi, ci=ci, di=di, n1i=n1i, n2i=n2i, m1i=m1i, sd1i=sd1i,
+            m2i=m2i, sd2i=sd2i, vtype=vtype,
+        )  # fmt: skip
+
+
+def _effect_sizes(measure, *, ai, bi, ci, di, n1i, n2i, m1i, sd1i, m2i, sd2i, vtype):
     measure = check.choice("measure", measure, MEASURES)
     vt = check.choice("vtype", vtype, ("LS", "pooled", "HO"))
     if measure in _SM_STATISTIC:
@@ -176,4 +184,13 @@ def _refuse_extra(measure: str, extra: dict[str, Any]) -> None:
 
 
 def _frame(yi: np.ndarray, vi: np.ndarray) -> pd.DataFrame:
-    return pd.DataFrame({"yi": np.asarray(yi, float), "vi": np.asarray(vi, float)})
+    """The effect sizes; a study whose ``yi`` or ``vi`` is not finite is refused, by position."""
+    yi, vi = np.asarray(yi, float), np.asarray(vi, float)
+    bad = np.flatnonzero(~(np.isfinite(yi) & np.isfinite(vi)))
+    if bad.size:
+        i = int(bad[0])
+        raise ParameterError(
+            f"the effect size of position {i} is not finite (yi {yi[i]}, vi {vi[i]}): its "
+            "values are beyond double precision; express them in other units"
+        )
+    return pd.DataFrame({"yi": yi, "vi": vi})
