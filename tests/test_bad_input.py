@@ -1726,3 +1726,34 @@ def test_audit_chunk_rows_of_zero_is_refused_not_read_as_the_default(
     argv = ["audit", str(source), "--chunk-rows", rows, "--out", str(out)]
     argv += ["--data-dir", str(fixture_tables.data_dir)]
     _run(Case(argv, 2, ["chunk_rows must be at least 1"], inputs=[source], absent=[out]), capsys)
+
+
+def _parquet_with_a_huge_footer(tmp: Path) -> tuple[Path, list[str]]:
+    path = _parquet(tmp, [200, 400])
+    data = bytearray(path.read_bytes())
+    data[-8:-4] = (2**31 - 1).to_bytes(4, "little")  # a footer of 2 GiB, the file says
+    path.write_bytes(bytes(data))
+    return path, ["Parquet footer says 2147483647 bytes", "at most 64 MiB"]
+
+
+def _parquet_too_wide(tmp: Path) -> tuple[Path, list[str]]:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp / "rx.parquet"
+    pq.write_table(pa.table({f"c{i}": [1] for i in range(5000)}), path)
+    return path, ["has 5000 columns", "at most 4096"]
+
+
+def _not_parquet(tmp: Path) -> tuple[Path, list[str]]:
+    path = tmp / "rx.parquet"
+    path.write_bytes(b"treatment,dose\nx,1\n")
+    return path, ["not a Parquet file"]
+
+
+@pytest.mark.parametrize("make", [_parquet_with_a_huge_footer, _parquet_too_wide, _not_parquet])
+def test_a_parquet_footer_is_checked_before_arrow_reads_it(make, fixture_tables, tmp_path, capsys):
+    source, words = make(tmp_path)
+    out = tmp_path / "out.csv"
+    argv = ["audit", str(source), "--out", str(out), "--data-dir", str(fixture_tables.data_dir)]
+    _run(Case(argv, 1, [str(source), *words], inputs=[source], absent=[out]), capsys)

@@ -17,7 +17,7 @@ from calcidata import paths
 from calcidata._io import atomic_path, held, output_file, sweep_orphans
 from calcidata.audit.auditor import STATUSES, prepare
 from calcidata.audit.core import CHUNK_ROWS
-from calcidata.audit.headers import BLOCK_BYTES, LONG_ROW, csv_names, longest_row
+from calcidata.audit.headers import BLOCK_BYTES, LONG_ROW, csv_names, longest_row, parquet_schema
 from calcidata.audit.inputs import AuditOptions
 from calcidata.errors import ArgumentTypeError, FileAccessError, ParameterError
 from calcidata.schemas import SCHEMAS
@@ -61,6 +61,7 @@ def read_input(path: str | os.PathLike) -> pd.DataFrame:
         return _arrow_error(
             path, lambda: pc.read_csv(path, read_options=read, convert_options=convert).to_pandas()
         )
+    _arrow_error(path, lambda: parquet_schema(path))
     return _arrow_error(path, lambda: pd.read_parquet(path))
 
 
@@ -172,9 +173,7 @@ def _header(path: Path) -> pd.DataFrame:
         return pd.DataFrame({i: pd.Series([], dtype="str") for i in range(len(names))}).set_axis(
             names, axis=1
         )
-    import pyarrow.parquet as pq
-
-    return _arrow_error(path, lambda: pq.read_schema(path).empty_table().to_pandas())
+    return _arrow_error(path, lambda: parquet_schema(path)).empty_table().to_pandas()
 
 
 def _empty_parquet(path: Path):

@@ -1,4 +1,4 @@
-"""The header of a CSV file the audit reads: read and checked in bounded memory.
+"""The header of a file the audit reads (CSV header, Parquet footer), checked in bounded memory.
 
 Whatever the file (a 10 MB line, a gigabyte of NUL bytes, a gzip bomb), at most
 :data:`BLOCK_BYTES` of (decompressed) text is read for the header, and its names
@@ -117,3 +117,44 @@ def longest_row(batch) -> int:
     for column in batch.columns:
         sizes += pc.fill_null(pc.binary_length(column), 0).to_numpy(zero_copy_only=False)
     return int(sizes.max())
+
+
+#: The largest Parquet footer (the file's metadata: schema, row groups) the audit reads.
+MAX_PARQUET_FOOTER = 64 << 20
+
+
+def check_parquet_footer(path: Path) -> None:
+    """Refuse, before Arrow reads it, a Parquet footer that is not one or is too large.
+
+    A Parquet file ends with its footer's length (4 bytes, little-endian) and
+    ``PAR1``; Arrow reads that many bytes of metadata whole.
+    """
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as fh:
+            fh.seek(max(size - 8, 0))
+            tail = fh.read(8)
+    except OSError as exc:
+        raise FileAccessError(f"{path} cannot be read: {exc.strerror or exc}") from None
+    if len(tail) < 8 or tail[4:] != b"PAR1":
+        raise FileAccessError(f"{path} cannot be read: it is not a Parquet file (no PAR1 footer)")
+    footer = int.from_bytes(tail[:4], "little")
+    if footer > MAX_PARQUET_FOOTER or footer > size - 12:
+        raise FileAccessError(
+            f"{path} cannot be read: its Parquet footer says {footer} bytes of metadata; the "
+            f"audit reads at most {MAX_PARQUET_FOOTER // 2**20} MiB, within the file"
+        )
+
+
+def parquet_schema(path: Path):
+    """The Arrow schema of a Parquet file, its footer and width checked first."""
+    import pyarrow.parquet as pq
+
+    check_parquet_footer(path)
+    schema = pq.read_schema(path)
+    if len(schema.names) > MAX_COLUMNS:
+        raise FileAccessError(
+            f"{path}: has {len(schema.names)} columns; the audit reads files of at most "
+            f"{MAX_COLUMNS} columns"
+        )
+    return schema
