@@ -1056,6 +1056,23 @@ def _not_an_export(tmp: Path, kind: str) -> tuple[object, type, list[str]]:
         with zipfile.ZipFile(path, "w") as z:
             z.writestr("hello.txt", "not a workbook")
         return path, FileAccessError, [str(path), "cannot be read as a calcidata xlsx export"]
+    if kind == "zip_bomb_named_xlsx":
+        import zipfile
+
+        path = tmp / "bomb.xlsx"
+        with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as z:
+            with z.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as f:
+                for _ in range(300):
+                    f.write(bytes(1 << 20))  # 300 MiB of zeros, a few hundred KiB zipped
+        return path, FileAccessError, [str(path), "MiB unzipped", "at most 256 MiB"]
+    if kind == "sparse_sqlite_over_the_limit":
+        from calcidata.export import MAX_EXPORT_BYTES
+
+        path = tmp / "big.sqlite"
+        with path.open("wb") as f:
+            f.write(b"SQLite format 3\x00")
+            f.truncate(MAX_EXPORT_BYTES + 1)
+        return path, FileAccessError, [str(path), "at most 256 MiB"]
     if kind == "unknown_format":
         return tmp, ParameterError, ["cannot read format 'json'"]
     raise AssertionError(kind)
@@ -1071,6 +1088,8 @@ def _not_an_export(tmp: Path, kind: str) -> tuple[object, type, list[str]]:
         "text_named_sqlite",
         "empty_sqlite_database",
         "zip_named_xlsx",
+        "zip_bomb_named_xlsx",
+        "sparse_sqlite_over_the_limit",
         "unknown_format",
     ],
 )

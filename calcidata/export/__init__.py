@@ -32,7 +32,7 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from calcidata._io import atomic_write, output_dir
+from calcidata._io import MAX_TABLE_BYTES, atomic_write, output_dir, oversize
 from calcidata._version import __version__
 from calcidata.errors import CalcidataError, FileAccessError, ParameterError, describe_os_error
 
@@ -238,13 +238,28 @@ _MAGIC = {
 _FOLDER_FORMATS = ("datapackage", "parquet")
 
 
+#: The most bytes an export may hold (a single file, or a workbook unzipped), and each
+#: file of a folder export: as much as the tables calcidata reads (docs/errors.md).
+MAX_EXPORT_BYTES = 4 * MAX_TABLE_BYTES
+
+
 def _check_source(path: Path, fmt: str) -> None:
-    """Refuse a path that cannot hold an export of ``fmt``, before any library opens it."""
+    """Refuse a path that cannot hold an export of ``fmt``, before any library opens it.
+
+    Sizes are checked before anything is read: a single file (or the unzipped
+    content of a workbook, so a zip bomb is refused) at most
+    :data:`MAX_EXPORT_BYTES`, each file of a folder export at most
+    :data:`~calcidata._io.MAX_TABLE_BYTES`.
+    """
     if not path.exists():
         raise FileAccessError(f"no such file or folder: {path}")
     if fmt in _FOLDER_FORMATS:
         if not path.is_dir():
             raise FileAccessError(f"{path}: is not a folder; a {fmt} export is a folder")
+        for item in sorted(path.iterdir()):
+            why = oversize(item) if item.is_file() else None
+            if why:
+                raise FileAccessError(f"{item}: {why}")
         return
     if path.is_dir():
         raise FileAccessError(f"{path}: is a folder; a {fmt} export is a file")
@@ -260,6 +275,20 @@ def _check_source(path: Path, fmt: str) -> None:
             raise FileAccessError(
                 f"{path}: is not a {fmt} file (its first bytes are not those of one)"
             )
+    size = path.stat().st_size
+    if fmt == "xlsx":
+        import zipfile
+
+        try:
+            with zipfile.ZipFile(path) as book:
+                size = sum(item.file_size for item in book.infolist())
+        except (zipfile.BadZipFile, OSError, ValueError) as exc:
+            raise FileAccessError(f"{path}: is not a readable xlsx file: {exc}") from None
+    if size > MAX_EXPORT_BYTES:
+        raise FileAccessError(
+            f"{path}: holds {size / 2**20:.1f} MiB{' unzipped' if fmt == 'xlsx' else ''}; "
+            f"calcidata reads exports of at most {MAX_EXPORT_BYTES // 2**20} MiB"
+        )
 
 
 def _read_errors() -> tuple[type[BaseException], ...]:
