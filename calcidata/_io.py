@@ -39,6 +39,10 @@ def output_dir(path: str | os.PathLike, option: str = "--out") -> Path:
     Raises :class:`~calcidata.errors.FileAccessError` (naming the path) when it is
     a file, cannot be created, or is not writable.
     """
+    if "\x00" in os.fspath(path):
+        from calcidata.errors import ParameterError
+
+        raise ParameterError(f"{option}: a path cannot hold a NUL character: {path!r}")
     path = Path(path)
     if path.exists() and not path.is_dir():
         raise FileAccessError(f"{path}: is a file, and {option} needs a folder")

@@ -1776,3 +1776,17 @@ def test_a_parquet_footer_is_checked_before_arrow_reads_it(make, fixture_tables,
     out = tmp_path / "out.csv"
     argv = ["audit", str(source), "--out", str(out), "--data-dir", str(fixture_tables.data_dir)]
     _run(Case(argv, 1, [str(source), *words], inputs=[source], absent=[out]), capsys)
+
+
+@pytest.mark.parametrize("call", ["export_tables", "build"])
+def test_an_output_path_with_a_nul_character_is_a_parameter_error(call, tmp_path):
+    import calcidata
+    from calcidata.errors import ParameterError
+
+    out = str(tmp_path / "a\x00b")
+    with pytest.raises(ParameterError, match="NUL character"):
+        if call == "build":
+            calcidata.build(out, progress=False)
+        else:
+            calcidata.export_tables(out)
+    assert list(tmp_path.iterdir()) == []
