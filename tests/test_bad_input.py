@@ -932,7 +932,8 @@ def test_a_notebook_that_is_not_json_is_a_failure_the_index_lists(minimal, tmp_p
     assert "failed in the last render" in index and "none failed" not in index
     failures = last_failures(out)
     assert [f["report"] for f in failures] == ["hello"] * len(result.failed)
-    assert all(f["why"] for f in failures)
+    assert all(str(broken) in f["why"] and "JSON" in f["why"] for f in failures)
+    assert all(str(broken) in outcome.message for outcome in result.failed)
     assert _sha([broken, minimal]) == before
 
 

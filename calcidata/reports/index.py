@@ -348,7 +348,8 @@ def last_failures(out_dir: str | os.PathLike) -> list[dict]:
             record = {}
         message = record.get("message") if isinstance(record, dict) else None
         lines = str(message or "the job failed").splitlines()
-        entry["why"] = lines[0] if lines else "the job failed"
+        why = lines[0] if lines else "the job failed"
+        entry["why"] = why.removeprefix(f"{key[0]}/{key[1]}: ")
     return [found[k] for k in sorted(found)]
 
 

@@ -108,6 +108,8 @@ class Worker:
             os.replace(tmp, job.failed_copy)
             copy = str(job.failed_copy)
         message = f"{job.report}/{job.slug}: {_explain(exc)}"
+        if copy is None:  # it failed before running (unreadable notebook, no kernel): name it
+            message = f"{job.report}/{job.slug}: {job.notebook}: {_explain(exc)}"
         if copy:
             message += f"\n  executed copy with the error: {copy}"
         if job.html.is_file():
