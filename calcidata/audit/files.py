@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Iterator
@@ -243,8 +244,9 @@ class _Writer:
             else:
                 writer = pc.CSVWriter(pa.PythonFile(sys.stdout.buffer, mode="w"), self.schema)
         if self.tmp is not None:  # held while written: a later run sweeps it only if killed
-            self._held = held(self.tmp)
-            self._held.__enter__()
+            hold = held(self.tmp)
+            hold.__enter__()
+            self._held = hold
         return writer
 
     def __exit__(self, exc_type, exc, tb):
@@ -260,7 +262,8 @@ class _Writer:
         except BaseException as close_error:  # noqa: BLE001 - re-raised below
             failure = failure or close_error
         if self._held is not None:
-            self._held.__exit__(None, None, None)
+            with contextlib.suppress(Exception):  # the lock never keeps the file from cleanup
+                self._held.__exit__(None, None, None)
         if self.tmp is None:
             sys.stdout.flush()
         elif failure is None:

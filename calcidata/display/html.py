@@ -60,20 +60,12 @@ def _keep_together(text: object) -> object:
     return text.replace(" ", _NBSP).replace(_NBSP + "(", " (")
 
 
-#: Classes that tell MathJax (2 and 3, as JupyterLab and Notebook run it on HTML outputs)
-#: not to typeset the text inside: a ``$...$`` in table text stays text, never LaTeX.
-NO_MATH = "tex2jax_ignore mathjax_ignore"
-
-
 class HTML(str):
-    """A string of HTML that Jupyter displays as HTML (and ``print`` shows as source).
-
-    Displayed, it is wrapped in an element of class :data:`NO_MATH`: the LaTeX
-    renderer of a notebook front end leaves every table text as written.
-    """
+    """HTML that Jupyter displays (MathJax never typesets it); ``print`` shows the source."""
 
     def _repr_html_(self) -> str:
-        return f'<div class="{NO_MATH}">{self}</div>' if self else ""
+        # MathJax 2 and 3 (JupyterLab typesets HTML outputs) skip these: $...$ stays text
+        return f'<div class="tex2jax_ignore mathjax_ignore">{self}</div>' if self else ""
 
 
 def _e(value: object) -> str:

@@ -32,9 +32,13 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from calcidata._io import MAX_TABLE_BYTES, atomic_write, output_dir, oversize
+from calcidata._io import atomic_write, output_dir
 from calcidata._version import __version__
 from calcidata.errors import CalcidataError, FileAccessError, ParameterError, describe_os_error
+
+#: The most bytes an export read back may hold: a database, a workbook unzipped
+#: (:func:`read_export`); four times the largest table file (``_io.MAX_TABLE_BYTES``).
+MAX_EXPORT_BYTES = 4 * 64 * 1024 * 1024
 
 FORMATS = ("datapackage", "parquet", "sqlite", "duckdb", "xlsx", "jsonschema")
 #: File name of the single-file formats.
@@ -228,101 +232,6 @@ def _detect(path: Path) -> str:
     raise ParameterError(f"cannot tell the export format of {path}")
 
 
-#: How each single-file format's files begin (checked before any library opens them).
-_MAGIC = {
-    "sqlite": ((0, b"SQLite format 3\x00"),),
-    "duckdb": ((8, b"DUCK"),),
-    "xlsx": ((0, b"PK\x03\x04"),),
-}
-#: What each format is read from: a folder or a file.
-_FOLDER_FORMATS = ("datapackage", "parquet")
-
-
-#: The most bytes an export may hold (a single file, or a workbook unzipped), and each
-#: file of a folder export: as much as the tables calcidata reads (docs/errors.md).
-MAX_EXPORT_BYTES = 4 * MAX_TABLE_BYTES
-
-
-def _check_source(path: Path, fmt: str) -> None:
-    """Refuse a path that cannot hold an export of ``fmt``, before any library opens it.
-
-    Sizes are checked before anything is read: a single file (or the unzipped
-    content of a workbook, so a zip bomb is refused) at most
-    :data:`MAX_EXPORT_BYTES`, each file of a folder export at most
-    :data:`~calcidata._io.MAX_TABLE_BYTES`.
-    """
-    if not path.exists():
-        raise FileAccessError(f"no such file or folder: {path}")
-    if fmt in _FOLDER_FORMATS:
-        if not path.is_dir():
-            raise FileAccessError(f"{path}: is not a folder; a {fmt} export is a folder")
-        for item in sorted(path.iterdir()):
-            why = oversize(item) if item.is_file() else None
-            if why:
-                raise FileAccessError(f"{item}: {why}")
-        return
-    if path.is_dir():
-        raise FileAccessError(f"{path}: is a folder; a {fmt} export is a file")
-    if not path.is_file():
-        raise FileAccessError(f"{path}: is not a regular file (a device, pipe or socket)")
-    try:
-        with open(path, "rb") as f:
-            head = f.read(64)
-    except OSError as exc:
-        raise FileAccessError(describe_os_error(exc)) from None
-    for offset, magic in _MAGIC[fmt]:
-        if head[offset : offset + len(magic)] != magic:
-            raise FileAccessError(
-                f"{path}: is not a {fmt} file (its first bytes are not those of one)"
-            )
-    size = path.stat().st_size
-    if fmt == "xlsx":
-        import zipfile
-
-        try:
-            with zipfile.ZipFile(path) as book:
-                size = sum(item.file_size for item in book.infolist())
-        except (zipfile.BadZipFile, OSError, ValueError) as exc:
-            raise FileAccessError(f"{path}: is not a readable xlsx file: {exc}") from None
-    if size > MAX_EXPORT_BYTES:
-        raise FileAccessError(
-            f"{path}: holds {size / 2**20:.1f} MiB{' unzipped' if fmt == 'xlsx' else ''}; "
-            f"calcidata reads exports of at most {MAX_EXPORT_BYTES // 2**20} MiB"
-        )
-
-
-def _read_errors() -> tuple[type[BaseException], ...]:
-    """The exceptions a reader raises for a file that is not a calcidata export."""
-    import sqlite3
-    import zipfile
-
-    import pandas as pd
-
-    found: list[type[BaseException]] = [
-        OSError,
-        ValueError,
-        KeyError,
-        IndexError,
-        TypeError,
-        sqlite3.Error,
-        pd.errors.DatabaseError,
-        zipfile.BadZipFile,
-    ]
-    try:
-        import pyarrow as pa
-
-        found.append(pa.ArrowException)
-    except ImportError:  # pragma: no cover - pyarrow is a dependency
-        pass
-    try:
-        import duckdb
-
-        found.append(duckdb.Error)
-    except ImportError:  # pragma: no cover - duckdb is a dependency
-        pass
-    return tuple(found)
-
-
 def read_export(path: str | os.PathLike, format: str | None = None):
     """Read an export back into typed tables, as :func:`calcidata.load` returns them.
 
@@ -356,7 +265,7 @@ def read_export(path: str | os.PathLike, format: str | None = None):
     DataValidationError
         The export's values break the tables' rules (e.g. it was edited).
     """
-    from calcidata.export.readback import validated
+    from calcidata.export.readback import check_source, read_errors, validated
     from calcidata.tables.container import Tables
 
     _check_path("path", path)
@@ -367,7 +276,7 @@ def read_export(path: str | os.PathLike, format: str | None = None):
     if not path.exists():
         raise FileAccessError(f"no such file or folder: {path}")
     fmt = format or _detect(path)
-    _check_source(path, fmt)
+    check_source(path, fmt)
     shown = {
         "datapackage": lambda name: str(path / f"{name}.csv"),
         "parquet": lambda name: str(path / f"{name}.parquet"),
@@ -392,7 +301,7 @@ def read_export(path: str | os.PathLike, format: str | None = None):
         version = meta["data_version"]
     except CalcidataError:
         raise
-    except _read_errors() as exc:
+    except read_errors() as exc:
         why = next((line for line in str(exc).splitlines() if line.strip()), "")
         if isinstance(exc, OSError):
             why = describe_os_error(exc)

@@ -28,7 +28,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from calcidata.errors import DataValidationError, Problem
+from calcidata._io import oversize
+from calcidata.errors import DataValidationError, FileAccessError, Problem, describe_os_error
 
 #: The only texts read as a missing value: the empty cell. Used by every text reader.
 MISSING_TEXT = ("",)
@@ -98,3 +99,95 @@ def validated(frames: Mapping[str, pd.DataFrame], shown: Callable[[str], str]) -
     if problems:
         raise DataValidationError(problems)
     return typed
+
+
+#: How each single-file format's files begin (checked before any library opens them).
+_MAGIC = {
+    "sqlite": ((0, b"SQLite format 3\x00"),),
+    "duckdb": ((8, b"DUCK"),),
+    "xlsx": ((0, b"PK\x03\x04"),),
+}
+#: What each format is read from: a folder or a file.
+_FOLDER_FORMATS = ("datapackage", "parquet")
+
+
+def check_source(path: Path, fmt: str) -> None:
+    """Refuse a path that cannot hold an export of ``fmt``, before any library opens it.
+
+    Sizes are checked before anything is read: a single file (or the unzipped
+    content of a workbook, so a zip bomb is refused) at most
+    :data:`calcidata.export.MAX_EXPORT_BYTES`, each file of a folder export at most
+    :data:`~calcidata._io.MAX_TABLE_BYTES`.
+    """
+    if not path.exists():
+        raise FileAccessError(f"no such file or folder: {path}")
+    if fmt in _FOLDER_FORMATS:
+        if not path.is_dir():
+            raise FileAccessError(f"{path}: is not a folder; a {fmt} export is a folder")
+        for item in sorted(path.iterdir()):
+            why = oversize(item) if item.is_file() else None
+            if why:
+                raise FileAccessError(f"{item}: {why}")
+        return
+    if path.is_dir():
+        raise FileAccessError(f"{path}: is a folder; a {fmt} export is a file")
+    if not path.is_file():
+        raise FileAccessError(f"{path}: is not a regular file (a device, pipe or socket)")
+    try:
+        with open(path, "rb") as f:
+            head = f.read(64)
+    except OSError as exc:
+        raise FileAccessError(describe_os_error(exc)) from None
+    for offset, magic in _MAGIC[fmt]:
+        if head[offset : offset + len(magic)] != magic:
+            raise FileAccessError(
+                f"{path}: is not a {fmt} file (its first bytes are not those of one)"
+            )
+    size = path.stat().st_size
+    if fmt == "xlsx":
+        import zipfile
+
+        try:
+            with zipfile.ZipFile(path) as book:
+                size = sum(item.file_size for item in book.infolist())
+        except (zipfile.BadZipFile, OSError, ValueError) as exc:
+            raise FileAccessError(f"{path}: is not a readable xlsx file: {exc}") from None
+    from calcidata.export import MAX_EXPORT_BYTES
+
+    if size > MAX_EXPORT_BYTES:
+        raise FileAccessError(
+            f"{path}: holds {size / 2**20:.1f} MiB{' unzipped' if fmt == 'xlsx' else ''}; "
+            f"calcidata reads exports of at most {MAX_EXPORT_BYTES // 2**20} MiB"
+        )
+
+
+def read_errors() -> tuple[type[BaseException], ...]:
+    """The exceptions a reader raises for a file that is not a calcidata export."""
+    import sqlite3
+    import zipfile
+
+    import pandas as pd
+
+    found: list[type[BaseException]] = [
+        OSError,
+        ValueError,
+        KeyError,
+        IndexError,
+        TypeError,
+        sqlite3.Error,
+        pd.errors.DatabaseError,
+        zipfile.BadZipFile,
+    ]
+    try:
+        import pyarrow as pa
+
+        found.append(pa.ArrowException)
+    except ImportError:  # pragma: no cover - pyarrow is a dependency
+        pass
+    try:
+        import duckdb
+
+        found.append(duckdb.Error)
+    except ImportError:  # pragma: no cover - duckdb is a dependency
+        pass
+    return tuple(found)
