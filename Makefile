@@ -13,7 +13,8 @@ LAB_ARGS ?=
 # here); it is installed with apt-get when missing, through sudo unless we are root.
 CHROMIUM := /usr/bin/chromium
 SUDO     := $(shell test "$$(id -u)" -eq 0 || echo sudo)
-APT      := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get
+# Another process may hold the dpkg lock (an unattended upgrade): wait up to 10 minutes.
+APT      := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600
 
 .DEFAULT_GOAL := help
 .PHONY: help install git-filter chromium reports validate dictionary test test-fast lab bench lint format clean

@@ -11,8 +11,8 @@ below are resolved on first use.
 from __future__ import annotations
 
 import warnings
-from importlib import import_module
 
+from calcidata._api import lazy_names
 from calcidata._version import __version__
 
 #: The one "not medical advice" notice, shown by every report, the index page, the
@@ -55,17 +55,4 @@ _LAZY_MODULES = {"meta": "calcidata.synthesis.meta"}
 __all__ = ["__version__", "NOTICE", *_LAZY, *_LAZY_MODULES]
 
 
-def __getattr__(name: str):
-    if name in _LAZY:
-        value = getattr(import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    if name in _LAZY_MODULES:
-        module = import_module(_LAZY_MODULES[name])
-        globals()[name] = module
-        return module
-    raise AttributeError(f"module 'calcidata' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_names(__name__, _LAZY, _LAZY_MODULES)

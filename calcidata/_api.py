@@ -20,7 +20,7 @@ import re
 import sys
 import textwrap
 from collections.abc import Callable, Mapping
-from typing import TypeVar
+from typing import Any, TypeVar
 
 F = TypeVar("F", bound=Callable)
 
@@ -58,8 +58,17 @@ class DocComponents:
         return fn
 
 
-def lazy_names(package: str, names: Mapping[str, str]):
+def lazy_names(
+    package: str,
+    names: Mapping[str, str],
+    modules: Mapping[str, str] | None = None,
+) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
     """``(__getattr__, __dir__)`` for ``package``, importing ``names`` on first use.
+
+    The one lazy-import mechanism of calcidata (the idea of scientific-python's
+    ``lazy_loader``): each package that defers imports declares them here, and its
+    ``__init__.pyi`` stub imports the same names eagerly so that type checkers see
+    them (``tests/test_typing.py`` keeps stub and table equal).
 
     Parameters
     ----------
@@ -67,17 +76,24 @@ def lazy_names(package: str, names: Mapping[str, str]):
         The package's ``__name__``.
     names : mapping of str to str
         Public name -> the module that holds it.
+    modules : mapping of str to str, optional
+        Public name -> a whole module that the name stands for
+        (``calcidata.meta`` is ``calcidata.synthesis.meta``).
     """
     module = sys.modules[package]
+    whole = dict(modules or {})
 
-    def __getattr__(name: str):
+    def __getattr__(name: str) -> Any:
         if name in names:
             value = getattr(importlib.import_module(names[name]), name)
-            setattr(module, name, value)
-            return value
-        raise AttributeError(f"module {package!r} has no attribute {name!r}")
+        elif name in whole:
+            value = importlib.import_module(whole[name])
+        else:
+            raise AttributeError(f"module {package!r} has no attribute {name!r}")
+        setattr(module, name, value)
+        return value
 
     def __dir__() -> list[str]:
-        return sorted(set(vars(module)) | set(names))
+        return sorted(set(vars(module)) | set(names) | set(whole))
 
     return __getattr__, __dir__

@@ -4,12 +4,23 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import os
 import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from .browser_support import chromium  # noqa: F401  (the session's browser, a fixture)
+
+# Hypothesis profiles, as pandera registers them: `ci` (CI=true) is reproducible and a
+# little longer, `dev` quick; HYPOTHESIS_PROFILE chooses one explicitly.
+_HEALTH = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture]
+settings.register_profile(
+    "ci", max_examples=25, deadline=None, derandomize=True, suppress_health_check=_HEALTH
+)
+settings.register_profile("dev", max_examples=10, deadline=None, suppress_health_check=_HEALTH)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

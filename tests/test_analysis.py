@@ -140,7 +140,7 @@ def test_dosing_only_treatment_is_ranked_last_with_no_evidence(tmp_path):
     with (data / "dosing_ranges.csv").open("a", encoding="utf-8") as fh:
         fh.write(
             "fixture_class_dose,fixture_drug_class,fixture_shoulder,oral,dose,1,2,mg,"
-            "per_day,,,,,,,,adults,fixture_lay,,\n"
+            "per_day,range,,,,,,,,adults,fixture_lay,,\n"
         )
     tables = calcidata.load(data)
     ranking = analysis.treatment_ranking(tables, condition_id="fixture_shoulder")

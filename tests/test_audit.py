@@ -19,9 +19,9 @@ from calcidata.errors import ParameterError
 from .conftest import MINIMAL, digest
 
 EXTRA_RANGES = """\
-fixture_drug_shoulder,fixture_drug,fixture_shoulder,oral,dose,100,200,mg,per_day,,,,,,,,adults,fixture_trial,synthetic,
-fixture_drug_root,fixture_drug,fixture_root,oral,dose,50,60,mg,per_day,,,,,,,,adults,fixture_trial,synthetic,
-fixture_class_iv,fixture_drug_class,,intravenous,dose,1,2,g,per_day,,,,,,,,adults,fixture_trial,synthetic,
+fixture_drug_shoulder,fixture_drug,fixture_shoulder,oral,dose,100,200,mg,per_day,range,,,,,,,,adults,fixture_trial,synthetic,
+fixture_drug_root,fixture_drug,fixture_root,oral,dose,50,60,mg,per_day,range,,,,,,,,adults,fixture_trial,synthetic,
+fixture_class_iv,fixture_drug_class,,intravenous,dose,1,2,g,per_day,range,,,,,,,,adults,fixture_trial,synthetic,
 """
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from calcidata.cli import main
@@ -27,9 +27,6 @@ from calcidata.cli import main
 from .conftest import MINIMAL
 
 TABLES = sorted(p.stem for p in MINIMAL.glob("*.csv"))
-SETTINGS = settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
 
 
 def _run(argv: list[str]) -> tuple[int, str]:
@@ -56,7 +53,6 @@ def _assert_clean(status: int, text: str, allowed=(0, 1)) -> None:
     assert "Traceback" not in text and "internal error" not in text, text
 
 
-@SETTINGS
 @given(table=st.sampled_from(TABLES), content=st.binary(max_size=2000))
 def test_validate_random_bytes_in_a_table(table, content):
     with _data_copy() as data:
@@ -78,7 +74,6 @@ CELLS = st.one_of(
 )
 
 
-@SETTINGS
 @given(table=st.sampled_from(TABLES), data=st.data())
 def test_validate_random_cells(table, data):
     with _data_copy() as directory:
@@ -103,7 +98,6 @@ def reference_dir():
     return MINIMAL
 
 
-@SETTINGS
 @given(content=st.binary(max_size=2000), suffix=st.sampled_from([".csv", ".parquet"]))
 def test_audit_random_bytes(reference_dir, content, suffix):
     with tempfile.TemporaryDirectory() as tmp:
@@ -122,7 +116,6 @@ def test_audit_random_bytes(reference_dir, content, suffix):
         )
 
 
-@SETTINGS
 @given(
     header=st.lists(
         st.sampled_from(["treatment", "dose", "unit", "frequency", "route", "condition", "x"]),
@@ -178,7 +171,6 @@ def _is_number(value) -> bool:
     return False
 
 
-@SETTINGS
 @given(
     cells=st.lists(st.tuples(OBJECTS, OBJECTS, OBJECTS, OBJECTS), min_size=1, max_size=6),
 )
@@ -217,7 +209,6 @@ EXTREME_FLOATS = st.one_of(
 )
 
 
-@SETTINGS
 @given(
     y=st.lists(EXTREME_FLOATS, min_size=2, max_size=6),
     scale=st.sampled_from([1e-200, 1e-100, 1.0, 1e100, 1e200]),
@@ -250,7 +241,6 @@ HEADER_NAMES = st.one_of(
 )
 
 
-@SETTINGS
 @given(
     names=st.lists(HEADER_NAMES, min_size=1, max_size=12),
     repeat=st.sampled_from([1, 1, 500, 5000]),
@@ -289,7 +279,6 @@ LOOKALIKE_FREQUENCIES = st.builds(
 )
 
 
-@SETTINGS
 @given(frequency=LOOKALIKE_FREQUENCIES)
 def test_a_frequency_is_read_only_from_ascii_after_nfkc(fixture_tables, frequency):
     import re

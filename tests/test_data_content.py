@@ -74,6 +74,35 @@ def test_ai_written_pages_are_never_cited(tables):
     assert not any(u in str(cell) for u in urls for cell in tables.sources["urls"].dropna())
 
 
+def _held_as_arms(row, study_outcomes: pd.DataFrame) -> bool:
+    """Whether a dossier proportion of one arm is the treatment arm of a two-arm row.
+
+    A controlled trial's one-arm proportion moves from ``evidence`` to
+    ``study_outcomes`` (issue 17): it is kept when a row of that study holds
+    events / n equal to the dossier's proportion to the precision the dossier
+    states it (within one unit of its last decimal: pages round or truncate).
+    """
+    est = _num(row.estimate)
+    if row.effect_measure != "proportion" or est is None:
+        return False
+    decimals = len(str(row.estimate).split(".")[1]) if "." in str(row.estimate) else 0
+    unit = 10.0**-decimals
+    so = study_outcomes[study_outcomes["study_id"] == ALIASES.get(row.source_id, row.source_id)]
+    arms = so[["events_treatment", "n_treatment"]].dropna().astype(float)
+    return any(abs(e / n - est) < unit for e, n in arms.itertuples(index=False))
+
+
+def test_a_one_arm_proportion_is_held_only_by_a_row_that_matches_it():
+    row = pd.Series({"source_id": "t", "effect_measure": "proportion", "estimate": "0.866"})
+    so = pd.DataFrame(
+        {"study_id": ["t"], "events_treatment": [39], "n_treatment": [45]}
+    )  # 0.8667: the page's 86.6% truncates it
+    assert _held_as_arms(row, so)
+    assert not _held_as_arms(row, so.assign(events_treatment=[38]))
+    assert not _held_as_arms(row, so.assign(study_id=["u"]))
+    assert not _held_as_arms(pd.Series({**row.to_dict(), "effect_measure": "RR"}), so)
+
+
 def test_every_dossier_result_is_kept_with_its_exact_numbers(tables):
     findings = pd.read_csv(DOSSIER / "findings.csv", dtype=str)
     ev = tables.evidence
@@ -81,6 +110,8 @@ def test_every_dossier_result_is_kept_with_its_exact_numbers(tables):
     for line, row in enumerate(findings.itertuples(index=False), start=2):
         sid = ALIASES.get(row.source_id, row.source_id)
         mine = ev[ev["source_id"] == sid]
+        if _held_as_arms(row, tables.study_outcomes):
+            continue
         if _num(row.estimate) is None:
             ok = len(mine) > 0
         else:
@@ -121,10 +152,20 @@ def test_every_dossier_dose_is_kept_or_reshaped_for_a_stated_reason(tables):
 
 
 def test_stated_grade_certainty_is_never_added(tables):
+    """A certainty is the source's own: graded in the dossier, or quoted from its page.
+
+    Issue 17 keeps the ratings reviews state (Lafrance 2019 "low quality"): a row whose
+    source the dossier did not grade must quote the page's words for its certainty
+    level and name the page (``seen on https://...``) in its curation note.
+    """
     findings = pd.read_csv(DOSSIER / "findings.csv", dtype=str).fillna("")
     graded_sources = set(findings.loc[findings["certainty"] != "", "source_id"])
     ours = tables.evidence.dropna(subset=["certainty"])
-    assert set(ours["source_id"]) <= graded_sources
+    added = ours[~ours["source_id"].isin(graded_sources)]
+    for row in added.itertuples():
+        note = str(row.curation_note).lower()
+        level = str(row.certainty).replace("_", " ")
+        assert "seen on http" in note and level in note, (row.evidence_id, row.certainty)
 
 
 #: Dossier label pages no longer cited, with the reason (issue 13: re-cite or drop rows

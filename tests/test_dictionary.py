@@ -41,7 +41,10 @@ def test_check_mode_detects_a_stale_dictionary(tmp_path, capsys):
     from calcidata.cli import main
 
     for p in (ROOT / "data").iterdir():
-        shutil.copy(p, tmp_path / p.name)
+        if p.is_dir():  # data/extraction: the double-extraction record the dictionary reads
+            shutil.copytree(p, tmp_path / p.name)
+        else:
+            shutil.copy(p, tmp_path / p.name)
     assert main(["dictionary", "--check", "--data-dir", str(tmp_path)]) == 0
     (tmp_path / "README.md").write_text("stale", encoding="utf-8")
     assert main(["dictionary", "--check", "--data-dir", str(tmp_path)]) == 1

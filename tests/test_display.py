@@ -14,6 +14,7 @@ import pytest
 import calcidata
 from calcidata import analysis, display, synthesis
 from calcidata.display import html as present
+from calcidata.errors import ParameterError
 
 HERE = Path(__file__).resolve().parent
 MINIMAL = HERE / "fixtures" / "minimal"
@@ -292,7 +293,21 @@ def test_words_combine_column_groups_into_one_text_column(fixture_tables):
     assert row["participants_studies"] == "120 (3)"
     assert row["design"] == "systematic review with meta-analysis"
     assert list(shown.columns).index("effect") == list(sof.columns).index("effect_measure")
-    assert display.words(pd.DataFrame({"a": ["x_y"]}))["a"].tolist() == ["x_y"]  # untagged
+
+
+def test_words_refuse_a_frame_whose_view_is_unknown_and_take_view_explicitly(fixture_tables):
+    sof = analysis.summary_of_findings(fixture_tables, condition_id="fixture_root")
+    key = sof.columns[0]
+    merged = sof.merge(sof[[key]].drop_duplicates(), how="left", on=key)
+    merged.attrs.clear()  # what a merge can do: the view's mark is gone
+    with pytest.raises(ParameterError, match="cannot tell which view"):
+        display.words(merged)
+    with pytest.raises(ValueError, match="is not a view"):
+        display.words(sof, view="no_such_view")
+    again = display.words(merged, view="summary_of_findings")
+    assert again["effect"].tolist() == display.words(sof)["effect"].tolist()
+    # display.table shows any frame: a user's own frame is shown as it is.
+    assert "x_y" in str(display.table(pd.DataFrame({"a": ["x_y"]})))
 
 
 def test_words_keep_the_order_of_categorical_vocabularies(fixture_tables):

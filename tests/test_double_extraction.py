@@ -83,6 +83,18 @@ def test_a_resolved_number_must_be_the_one_in_study_outcomes():
     assert len(dx.resolved_mismatches(record, so.assign(n_comparator=12))) == 1
 
 
+def test_a_missing_count_of_a_typed_table_reads_as_an_empty_cell():
+    # study_outcomes holds counts as nullable integers: a continuous row's missing event
+    # counts (pd.NA) must read as the empty cells of the sheets, not as text "<NA>".
+    line = {**_row(), "group": "g", "column": "n_comparator", "value_a": "21"}
+    line.update(value_b="12", resolved="21", reason="re-read", url="https://example.org")
+    record = pd.DataFrame([line])[dx.RECORD_COLUMNS]
+    so = pd.DataFrame([{**_row(), "n_comparator": 21}])
+    so["events_treatment"] = pd.array([pd.NA], dtype="Int64")
+    assert dx._text(so["events_treatment"].iloc[0]) == ""
+    assert dx.resolved_mismatches(record, so).empty
+
+
 def test_aliases_align_one_extractor_s_words_with_the_other_s(tmp_path):
     _sheet(tmp_path, "g_a.csv", [_row(timepoint="12 weeks")])
     _sheet(tmp_path, "g_b.csv", [_row(timepoint="3 months")])
@@ -133,3 +145,54 @@ def test_study_outcomes_hold_the_resolved_and_the_agreed_numbers():
             shipped = agreed[col].astype(object).map(dx._text)
             wrong = agreed[shipped != agreed[f"{col}_a"]]
             assert wrong.empty, (col, wrong[dx.KEY].to_string())
+
+
+def test_the_summary_counts_agreements_disagreements_and_their_resolution(tmp_path):
+    _sheet(tmp_path, "g_a.csv", [_row(), _row(outcome_id="ases"), _row(outcome_id="dash")])
+    _sheet(tmp_path, "g_b.csv", [_row(n_comparator="12"), _row(outcome_id="ases")])
+    line = {**_row(), "group": "g", "column": "n_comparator", "value_a": "21"}
+    line.update(value_b="12", resolved="12", reason="page shows 12", url="https://example.org")
+    dropped = {**_row(outcome_id="dash"), "group": "g", "column": dx.ROW, "value_a": "present"}
+    dropped.update(value_b="absent", resolved="", reason="not on the page", url="https://e.org")
+    record = pd.DataFrame([line, dropped])[dx.RECORD_COLUMNS]
+    got = dx.summary(tmp_path, record).iloc[0].to_dict()
+    assert got["results_both"] == 2 and got["agreed"] == 1
+    assert got["values_differing"] == 1 and got["resolved_to_b"] == 1
+    assert got["rows_one_sheet"] == 1 and got["one_sheet_dropped"] == 1
+    assert got["unresolved"] == 0
+    assert dx.summary(tmp_path, record.iloc[:1]).iloc[0]["unresolved"] == 1
+
+
+def test_what_no_page_showed_is_read_with_its_group_and_extractor(tmp_path):
+    pd.DataFrame(
+        [{"study_id": "t2001", "study_label": "T 2001", "what_missing": "n", "pages_tried": "x"}]
+    ).to_csv(tmp_path / "ho_b_notfound.csv", index=False)
+    got = dx.not_found(tmp_path)
+    assert got[["group", "letter", "study_id"]].values.tolist() == [["ho", "b", "t2001"]]
+
+
+def test_the_risk_of_bias_sheet_and_the_reviews_sheets_are_read_as_not_found(tmp_path):
+    # rob_notfound.csv has no letter and no what_missing column; a review sheet names
+    # reviews (review_label) rather than trials.
+    pd.DataFrame([{"study_id": "t2001", "pages_tried": "x"}]).to_csv(
+        tmp_path / "rob_notfound.csv", index=False
+    )
+    pd.DataFrame(
+        [{"review_label": "rev2009", "what_missing": "trial list", "pages_tried": "y"}]
+    ).to_csv(tmp_path / "ma_a_notfound.csv", index=False)
+    got = dx.not_found(tmp_path).set_index("study_id")
+    assert (got.loc["t2001", "group"], got.loc["t2001", "letter"]) == ("rob", "")
+    assert got.loc["t2001", "what_missing"] == "no readable risk-of-bias judgement"
+    assert (got.loc["rev2009", "group"], got.loc["rev2009", "letter"]) == ("ma", "a")
+    pd.DataFrame([{"study_id": "t2002"}]).to_csv(tmp_path / "xy_notfound.csv", index=False)
+    with pytest.raises(ValueError, match="what_missing"):
+        dx.not_found(tmp_path)
+
+
+def test_the_data_dictionary_lists_the_trials_without_a_readable_risk_of_bias_judgement():
+    from calcidata.tables import dictionary
+
+    text = "\n".join(dictionary._double_extraction_section(ROOT / "data"))
+    rob = pd.read_csv(EXTRACTION / "rob_notfound.csv", dtype=str)
+    for study in rob["study_id"]:
+        assert f"| rob | `{study}` | - | no readable risk-of-bias judgement |" in text, study

@@ -114,7 +114,12 @@ def test_table_schemas_are_derived_from_the_pandera_schemas():
 
 
 def test_multi_valued_foreign_keys_become_link_tables_listing_every_id(tables, exported):
-    assert {link.name for link in links()} == {"condition_sources", "treatment_sources"}
+    assert {link.name for link in links()} == {
+        "condition_sources",
+        "treatment_sources",
+        "claim_evidence",
+        "claim_dosing_ranges",
+    }
     for link in links():
         frame = pd.read_csv(exported / f"{link.name}.csv", dtype=str)
         cells = tables[link.table][link.column].dropna()

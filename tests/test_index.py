@@ -65,7 +65,19 @@ def test_landing_data_words_the_map_by_modality_with_a_title_per_cell(fixture_ta
 
     data = landing_data(fixture_tables)
     json.dumps(data)  # plain data, kept as JSON next to the reports
-    assert data["columns"] == ["fixture_shoulder"]
+    # every condition is a column, every treatment a row: empty cells are gaps, counted
+    assert data["columns"] == [c["id"] for c in data["conditions"]]
+    assert set(data["columns"]) == set(fixture_tables.conditions["condition_id"])
+    rows = [t["id"] for g in data["groups"] for t in g["treatments"]]
+    assert sorted(rows) == sorted(fixture_tables.treatments["treatment_id"])
+    assert data["gaps"] == {
+        "conditions": 3,
+        "conditions_without_evidence": 2,
+        "treatments": 3,
+        "treatments_without_evidence": 1,
+        "cells": 9,
+        "empty_cells": 7,
+    }
     assert [g["modality"] for g in data["groups"]] == ["Drug", "Device"]  # vocabulary order
     cells = {(c["treatment_id"], c["condition_id"]): c for c in data["cells"]}
     drug = cells["fixture_drug", "fixture_shoulder"]

@@ -21,9 +21,9 @@ from .conftest import MINIMAL, ROOT, set_cell
 def test_shipped_data_loads_and_validates():
     tables = calcidata.load()
     assert set(tables.names()) == set(SCHEMAS)
-    # The tables of issue 17 (outcome definitions, importance, risk of bias) are being
-    # filled; every other table must hold rows.
-    being_filled = {"outcomes", "condition_outcomes", "risk_of_bias"}
+    # risk_of_bias is filled later from the extractions (issue 17); every other table must
+    # hold rows.
+    being_filled = {"risk_of_bias"}
     for name, frame in tables.items():
         assert len(frame) > 0 or name in being_filled, name
         assert list(frame.columns) == list(SCHEMAS[name].to_schema().columns)
@@ -117,3 +117,18 @@ def test_lazy_public_names_resolve():
     assert callable(calcidata.evidence_strength)
     with pytest.raises(AttributeError):
         calcidata.does_not_exist  # noqa: B018
+
+
+def test_tables_class_lists_exactly_the_registry_in_order():
+    """Tables is written out for type checkers; it must follow the schema registry."""
+    from dataclasses import fields
+
+    from calcidata.tables.container import Tables
+
+    names = [f.name for f in fields(Tables)]
+    assert names == [*SCHEMAS, "data_dir", "version"], (
+        "calcidata/tables/container.py must list one DataFrame field per table of "
+        "calcidata.schemas.SCHEMAS, in registry order"
+    )
+    hints = Tables.__annotations__
+    assert all(hints[n] in ("pd.DataFrame", "DataFrame") for n in SCHEMAS), hints

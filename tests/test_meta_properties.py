@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 import calcidata
 
 meta = calcidata.meta
 METHODS = ("FE", "DL", "PM", "REML")
-SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-
 effects = st.floats(-5, 5, allow_nan=False, allow_infinity=False)
 variances = st.floats(1e-3, 4, allow_nan=False, allow_infinity=False)
 
@@ -25,7 +23,6 @@ def studies(draw, min_k: int = 2, max_k: int = 12):
     return y, v
 
 
-@SETTINGS
 @given(studies(), st.sampled_from(METHODS), st.randoms(use_true_random=False))
 def test_invariant_to_study_order(data, method, rnd):
     y, v = data
@@ -40,7 +37,6 @@ def test_invariant_to_study_order(data, method, rnd):
     assert np.allclose(np.array(b.weights), np.array(a.weights)[order], rtol=1e-7, atol=1e-9)
 
 
-@SETTINGS
 @given(studies(), st.sampled_from(METHODS))
 def test_basic_ranges(data, method):
     y, v = data
@@ -56,7 +52,6 @@ def test_basic_ranges(data, method):
         assert res.tau2 == 0
 
 
-@SETTINGS
 @given(effects, st.lists(variances, min_size=2, max_size=10), st.sampled_from(METHODS[1:]))
 def test_identical_effects_give_the_fixed_effect_result(value, vs, method):
     y, v = np.full(len(vs), value), np.array(vs)
@@ -67,7 +62,6 @@ def test_identical_effects_give_the_fixed_effect_result(value, vs, method):
     assert re.estimate == pytest.approx(value)
 
 
-@SETTINGS
 @given(studies(min_k=3), st.sampled_from(METHODS))
 def test_hksj_interval_not_narrower_than_z_when_q_is_at_least_df_minus_1(data, method):
     y, v = data
@@ -84,7 +78,6 @@ def test_hksj_interval_not_narrower_than_z_when_q_is_at_least_df_minus_1(data, m
         assert q_w == pytest.approx(z.q_df, rel=1e-6)  # Paule-Mandel's defining equation
 
 
-@SETTINGS
 @given(studies(), st.sampled_from(METHODS), st.floats(0.01, 100), st.floats(-10, 10))
 @example((np.array([0.03125, 0.0]), np.array([0.001, 1.0])), "FE", 0.01, 1.0)  # Q cancelled
 def test_linear_rescaling_carries_through(data, method, scale, shift):
@@ -98,7 +91,6 @@ def test_linear_rescaling_carries_through(data, method, scale, shift):
     assert b.i2 == pytest.approx(a.i2, rel=1e-5, abs=1e-6)
 
 
-@SETTINGS
 @given(studies(min_k=3), st.sampled_from(METHODS[1:]))
 def test_prediction_interval_contains_the_confidence_interval(data, method):
     y, v = data
@@ -107,7 +99,6 @@ def test_prediction_interval_contains_the_confidence_interval(data, method):
         assert res.pi_low <= res.ci_low + 1e-12 and res.ci_high <= res.pi_high + 1e-12
 
 
-@SETTINGS
 @given(studies(), st.sampled_from(("DL", "PM", "REML")))
 def test_random_effects_weights_are_flatter_than_fixed(data, method):
     y, v = data
@@ -118,7 +109,6 @@ def test_random_effects_weights_are_flatter_than_fixed(data, method):
     assert re.se >= fe.se * (1 - 1e-12)
 
 
-@settings(max_examples=15, deadline=None)
 @given(st.integers(2, 8), st.integers(1, 30), st.sampled_from(METHODS), st.integers(0, 2**32 - 1))
 def test_pool_many_matches_pool(k, m, method, seed):
     rng = np.random.default_rng(seed)

@@ -18,7 +18,14 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
 MINIMAL = Path(__file__).resolve().parent / "fixtures" / "minimal"
-REPORT_NOTEBOOKS = ["condition_report", "treatment_comparison", "evidence_map", "dosing_ranges"]
+REPORT_NOTEBOOKS = [
+    "condition_report",
+    "treatment_comparison",
+    "evidence_map",
+    "dosing_ranges",
+    "claims_check",
+    "condition_gap",
+]
 ALL_NOTEBOOKS = [*REPORT_NOTEBOOKS, "explore"]
 HOSTILE = "<script>alert(1)</script>"
 
@@ -193,6 +200,8 @@ def test_hostile_treatment_name_shows_as_text_in_the_rendered_html(name, tmp_pat
         ("dosing_ranges", {"modality": "device"}),
         ("dosing_ranges", {"treatment_ids": ["ibuprofen", "naproxen"]}),
         ("dosing_ranges", {"condition_id": "calcinosis_ctd"}),
+        *(("claims_check", {"source_id": f"seed_00{i}"}) for i in range(5)),
+        ("condition_gap", {"condition_id": "ligament_calcification"}),
     ],
 )
 def test_notebook_runs_with_parameters_given_as_on_the_command_line(name, parameters, tmp_path):

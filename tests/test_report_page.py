@@ -63,6 +63,10 @@ def test_related_reports_of_a_condition_and_of_the_whole_set():
     assert dosing["Condition report of this condition"] == "../condition_report/c1.html"
     assert "All dosing ranges" in dosing
     assert "All dosing ranges" not in dict(page.related("dosing_ranges", {"modality": None}))
+    claims = "Claims check: what the articles say"
+    assert cond[claims] == "../claims_check/all.html"
+    assert claims not in dict(page.related("claims_check", {"source_id": None}))
+    assert claims in dict(page.related("claims_check", {"source_id": "seed_004"}))
 
 
 def test_rows_that_share_a_label_say_what_differs():

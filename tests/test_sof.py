@@ -146,7 +146,7 @@ def test_sof_html_has_symbols_footnotes_labels_and_the_seven_first_split():
     assert '<li value="1">Imprecision: only 100 participants (fewer than 300)</li>' in main
     assert "<sup>a 1</sup>" in main
     assert "Not reported" in more  # the unknown estimate and participants
-    assert "200 fewer per 1,000 (from 300 fewer to 0 fewer)" in main
+    assert "200 fewer per 1,000 (from 300 fewer to 0)" in main  # zero: neither fewer nor more
     assert "400 per 1,000" in main
 
 

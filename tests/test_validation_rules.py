@@ -25,6 +25,7 @@ CASES = [
     ("sources", 1, "urls", "example.org/trial", "URL"),
     ("sources", 0, "design", "trial", "must be one of"),
     ("sources", 0, "kind", "blog", "must be one of"),
+    ("sources", 0, "url_kinds", "blog_page", "each value (separated by"),
     ("sources", 0, "n_participants", "-3", "at least 0"),
     ("sources", 0, "n_studies", "2.5", "whole number"),
     ("conditions", 1, "icd10", "m75", "ICD-10"),
@@ -72,7 +73,57 @@ CASES = [
     ("evidence", 1, "treatment_id", "ghost_drug", "existing treatments.treatment_id"),
     ("evidence", 1, "condition_id", "ghost_condition", "existing conditions.condition_id"),
     ("evidence", 1, "source_id", "", "must not be empty"),
+    ("evidence", 0, "outcome_id", "", "must not be empty"),
+    ("evidence", 0, "outcome_id", "ghost_outcome", "existing outcomes.outcome_id"),
+    ("evidence", 1, "comparator_id", "ghost_drug", "existing treatments.treatment_id"),
+    ("evidence", 1, "certainty_reasons", "imprecision", "reasons of a stated certainty"),
+    ("evidence", 0, "certainty_reasons", "imprecision;luck", "must be one of: risk_of_bias"),
+    ("evidence", 0, "control_risk", "1.5", "at most 1"),
+    ("outcomes", 0, "mid", "1.5", "needs the source that states it"),
+    ("outcomes", 0, "scale_max", "-1", "scale_min < scale_max"),
+    ("outcomes", 0, "surrogate", "", "must not be empty"),
 ]
+
+
+def _arm_row(**cells) -> dict[str, str]:
+    row = {
+        "study_outcome_id": "fixture_arms",
+        "study_id": "fixture_review",
+        "condition_id": "fixture_shoulder",
+        "treatment_id": "fixture_drug",
+        "comparator": "placebo",
+        "outcome": "deposit gone",
+        "outcome_domain": "deposit_resolution",
+        "outcome_id": "fixture_outcome",
+        "data_type": "dichotomous",
+        "events_treatment": "3",
+        "n_treatment": "10",
+        "events_comparator": "1",
+        "n_comparator": "10",
+        "source_id": "fixture_review",
+    }
+    return row | cells
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [
+        {"n_comparator": ""},
+        {"events_treatment": ""},
+        {"data_type": "continuous", "events_treatment": "", "events_comparator": "",
+         "mean_treatment": "2.5"},
+    ],
+    ids=["dichotomous_no_comparator_n", "dichotomous_no_events", "continuous_one_mean"],
+)  # fmt: skip
+def test_a_two_arm_row_needs_both_arms(minimal, cells):
+    path = minimal / "study_outcomes.csv"
+    header, _ = read_rows(path)
+    write_rows(path, header, [_arm_row()])
+    assert collect_problems(minimal)[1] == []  # the complete row is valid
+    write_rows(path, header, [_arm_row(**cells)])
+    _, problems = collect_problems(minimal)
+    hits = [p for p in problems if p.file.endswith("study_outcomes.csv") and p.line == 2]
+    assert any("holds both arms" in p.rule for p in hits), problems
 
 
 @pytest.mark.parametrize(

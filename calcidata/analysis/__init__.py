@@ -18,6 +18,13 @@ plotting, no notebook machinery).
 """
 
 from calcidata.analysis.caveats import AGREEMENT, CAVEATS, GAP_KINDS, SMALL_STUDY
+from calcidata.analysis.citations import citation_labels
+from calcidata.analysis.claims import (
+    claim_evidence,
+    claim_sources,
+    claims_check,
+    verdict_counts,
+)
 from calcidata.analysis.conditions import (
     condition_name,
     condition_order,
@@ -31,9 +38,15 @@ from calcidata.analysis.evidence import (
     forest_data,
     summary_of_findings,
 )
-from calcidata.analysis.maps import evidence_gaps, evidence_map, outcome_map
+from calcidata.analysis.maps import (
+    evidence_gaps,
+    evidence_grid,
+    evidence_map,
+    gap_counts,
+    outcome_map,
+)
 from calcidata.analysis.selection import Selection, subtree
-from calcidata.analysis.sources import citation_labels, cited_sources
+from calcidata.analysis.sources import cited_sources
 from calcidata.analysis.treatments import NO_EVIDENCE, side_by_side, treatment_ranking
 
 __all__ = [
@@ -44,6 +57,9 @@ __all__ = [
     "SMALL_STUDY",
     "Selection",
     "citation_labels",
+    "claim_evidence",
+    "claim_sources",
+    "claims_check",
     "cited_sources",
     "condition_name",
     "condition_order",
@@ -54,12 +70,15 @@ __all__ = [
     "dosing_summary",
     "dosing_table",
     "evidence_gaps",
+    "evidence_grid",
     "evidence_map",
     "evidence_rows",
     "forest_data",
+    "gap_counts",
     "outcome_map",
     "side_by_side",
     "subtree",
     "summary_of_findings",
     "treatment_ranking",
+    "verdict_counts",
 ]

@@ -63,6 +63,8 @@ CAVEATS: dict[str, str] = {
     "no_numbers": "No numeric value reported for this setting (see the note).",
     "no_daily_dose": "No daily dose can be derived (not a daily amount, or frequency not "
     "reported).",
+    "summary_dose": "A mean or median dose over patients, not a range: never an audit reference.",
+    "single_case_dose": "The dose one patient received, not a range: never an audit reference.",
 }
 
 #: Gap kind -> what it means, most severe first (see :func:`evidence_gaps`).

@@ -11,8 +11,8 @@ from typing import Any
 import pandas as pd
 
 from calcidata.analysis.caveats import join_codes
+from calcidata.analysis.citations import citation_labels
 from calcidata.analysis.selection import VIEW_DOCS, Selection, resolve, view_frame
-from calcidata.analysis.sources import citation_labels
 from calcidata.schemas.vocabularies import PROCEDURE_PARAMETERS
 from calcidata.tables.container import Tables, takes_tables
 
@@ -147,6 +147,8 @@ def dosing_table(
         "no_numbers": ~numbers,
         "general_dosing": out["condition_id"].isna() & (sel.condition_id is not None),
         "lay_dosing": kinds == "lay_web_article",
+        "summary_dose": out["dose_kind"].astype(object).isin(["mean", "median"]),
+        "single_case_dose": out["dose_kind"].astype(object) == "single",
         "no_daily_dose": (out["parameter"].astype(object) == "dose")
         & numbers
         & out["daily_min"].isna()

@@ -14,8 +14,8 @@ from typing import Any
 import pandas as pd
 
 from calcidata.analysis.caveats import WITHIN_GROUP, row_caveats
+from calcidata.analysis.citations import citation_labels
 from calcidata.analysis.selection import VIEW_DOCS, Selection, resolve, subtree
-from calcidata.analysis.sources import citation_labels
 from calcidata.analysis.strength import row_strength
 from calcidata.schemas.vocabularies import (
     DIRECTIONS,

@@ -14,7 +14,7 @@ from calcidata.analysis.selection import VIEW_DOCS, Selection, resolve, subtree,
 from calcidata.schemas.vocabularies import MODALITIES, OUTCOME_DOMAINS, STRENGTH, ordered
 from calcidata.tables.container import Tables, takes_tables
 
-__all__ = ["evidence_gaps", "evidence_map", "outcome_map"]
+__all__ = ["evidence_gaps", "evidence_grid", "evidence_map", "gap_counts", "outcome_map"]
 
 
 #: What a map shows of each cell (made by :func:`_best`).
@@ -216,3 +216,74 @@ def evidence_gaps(
         out["best_evidence"], categories=list(STRENGTH), ordered=True
     )
     return view_frame("evidence_gaps", columns, out)
+
+
+@VIEW_DOCS
+def evidence_grid(
+    tables: Tables, select: Selection | None = None, /, **filters: Any
+) -> pd.DataFrame:
+    """Every treatment x every condition, the empty cells (gaps) included.
+
+    {parameters}
+        ``modality``: only treatments of this modality; ``condition_id``: only
+        this condition and its narrower conditions.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns of :func:`evidence_map` plus ``gap`` (True for a pair with no
+        result): one row per pair of a condition and a treatment in the tables,
+        a gap with ``results`` 0 and no strength; conditions in hierarchy order,
+        treatments by modality then name.
+    """
+    sel = resolve(tables, select, filters)
+    found = evidence_map(tables, sel)
+    conditions = sel.conditions(tables) or condition_order(tables)
+    tr = tables.treatments
+    if sel.modality is not None:
+        tr = tr[tr["modality"].astype(object) == sel.modality]
+    cnames = dict(zip(tables.conditions["condition_id"], tables.conditions["name"], strict=True))
+    tr = tr.assign(_m=tr["modality"].astype(object).map(MODALITIES.index)).sort_values(
+        ["_m", "name"]
+    )
+    grid = pd.DataFrame(
+        [
+            (t, n, m, c)
+            for c in conditions
+            for t, n, m in zip(tr["treatment_id"], tr["name"], tr["modality"], strict=True)
+        ],
+        columns=["treatment_id", "treatment", "modality", "condition_id"],
+    )
+    grid["condition"] = grid["condition_id"].map(cnames)
+    keys = ["treatment_id", "condition_id"]
+    out = grid.merge(found[[*keys, *_CELL]], on=keys, how="left")
+    out["results"] = out["results"].fillna(0).astype(int)
+    out["gap"] = out["results"] == 0
+    out["strength"] = pd.Categorical(
+        out["strength"].astype(object), categories=list(STRENGTH), ordered=True
+    )
+    columns = ["treatment", "condition", *_CELL, "modality", "treatment_id", "condition_id"]
+    return view_frame("evidence_grid", [*columns, "gap"], out)
+
+
+def gap_counts(tables: Tables, select: Selection | None = None, /, **filters: Any) -> pd.DataFrame:
+    """How many conditions, treatments and treatment-condition cells have no result.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row each for ``conditions``, ``treatments`` and ``cells`` (column
+        ``counted``), with ``in_tables`` (how many :func:`evidence_grid` shows for the
+        same selection) and ``without_result`` (how many of them have no result).
+    """
+    grid = evidence_grid(tables, select, **filters)
+    by_c = grid.groupby("condition_id", sort=False)["gap"].all()
+    by_t = grid.groupby("treatment_id", sort=False)["gap"].all()
+    out = pd.DataFrame(
+        {
+            "counted": ["conditions", "treatments", "cells"],
+            "in_tables": [len(by_c), len(by_t), len(grid)],
+            "without_result": [int(by_c.sum()), int(by_t.sum()), int(grid["gap"].sum())],
+        }
+    )
+    return view_frame("gap_counts", list(out.columns), out)

@@ -11,8 +11,12 @@
 
 from __future__ import annotations
 
+from calcidata._api import lazy_names
 from calcidata.audit.core import CHUNK_ROWS, OUTPUT_COLUMNS, STATUSES, audit_doses
 from calcidata.audit.files import audit_file, read_input
+
+#: Imported on first use: ``import calcidata.audit`` does not import pyspark.
+_LAZY = {"audit_spark": "calcidata.audit.spark"}
 
 __all__ = [
     "CHUNK_ROWS",
@@ -25,9 +29,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str):
-    if name == "audit_spark":
-        from calcidata.audit.spark import audit_spark
-
-        return audit_spark
-    raise AttributeError(f"module 'calcidata.audit' has no attribute {name!r}")
+__getattr__, __dir__ = lazy_names(__name__, _LAZY)

@@ -97,13 +97,21 @@ def audit_doses(
        (general), when a condition is given; ranges reported only for other
        conditions are never used. Without a condition, every candidate counts;
     4. be in the dose's canonical unit per day (``mg/day`` for a dose in g, mg
-       or mcg; ``mg/kg/day`` for mg/kg).
+       or mcg; ``mg/kg/day`` for mg/kg);
+    5. say that its numbers are a range, a maximum or a starting dose
+       (``dose_kind``): a mean, a median or one patient's dose is never read as a
+       range;
+    6. come from a source other than a lay article, unless no other source
+       gives a usable dose of the treatment (or its classes) by that route.
 
     Among those, the most specific win: first the nearest treatment (the
     treatment itself before its class), then the nearest condition (the
     condition itself, then each broader condition, then general ranges;
-    without a condition, general ranges before condition-specific ones). The
-    reference range is the envelope of the winning rows: their lowest daily
+    without a condition, general ranges before condition-specific ones), then
+    the best-ranked source (a label or guideline, then studies and reviews,
+    then reference works, lay articles last). The reason names the sources of
+    the range, and the rows at least as specific that were not used, with why.
+    The reference range is the envelope of the winning rows: their lowest daily
     minimum to their highest daily maximum (either end may be missing when the
     sources give only the other). ``range_dosing_ids`` lists those rows, and
     ``range_scope`` says which level won (``condition``, ``broader_condition``,

@@ -15,7 +15,6 @@ lookup and a few vectorized comparisons (see ``docs/scaling.md``).
 
 from __future__ import annotations
 
-import unicodedata
 import weakref
 from collections import defaultdict
 from dataclasses import dataclass
@@ -24,21 +23,28 @@ import numpy as np
 import pandas as pd
 
 from calcidata.analysis.units import AMOUNT_UNITS, daily_dose
+from calcidata.audit.matching import Match, _Lookup, normalize_text
 from calcidata.errors import FileAccessError
-from calcidata.schemas._base import LIST_SEP
+from calcidata.schemas.vocab_claims import AUDIT_DOSE_KINDS, DOSE_SOURCE_RANK
 from calcidata.schemas.vocabularies import ROUTES
 from calcidata.tables.hierarchy import ancestors, descendants, parents_of
 
 #: Where the chosen range comes from, relative to the audited row.
 SCOPES = ("condition", "broader_condition", "general", "any_condition")
-
-
-@dataclass(frozen=True)
-class Match:
-    """The id a user's text names, or why none."""
-
-    id: str | None
-    problem: str | None = None
+#: How a reason names the kind of source of a range.
+_SOURCE_WORDS = {
+    0: ("label or guideline", "labels or guidelines"),
+    1: ("study or review", "studies or reviews"),
+    2: ("reference work", "reference works"),
+    3: ("lay article", "lay articles"),
+}
+#: Why a row of a kind the audit does not compare with is not a reference.
+_SKIPPED = {
+    "mean": "a mean, not a range",
+    "median": "a median, not a range",
+    "single": "one patient's dose, not a range",
+    "lay": "a lay article, while other sources give a range",
+}
 
 
 @dataclass(frozen=True)
@@ -59,56 +65,6 @@ class Range:
     high: float = np.nan
     unit: str | None = None
     basis: str = ""
-
-
-def normalize_text(text: object) -> str | None:
-    """NFKC-normalised, case-folded text with single spaces (None for missing or blank)."""
-    if text is None or text is pd.NA or (isinstance(text, float) and text != text):
-        return None
-    out = " ".join(unicodedata.normalize("NFKC", str(text)).split()).casefold()
-    return out or None
-
-
-class _Lookup:
-    """Text -> id through tiers tried in order (id, code, name, synonyms)."""
-
-    def __init__(self, kind: str, tiers: list[dict[str, set[str]]], words: str):
-        self.kind = kind
-        self.tiers = tiers
-        self.words = words
-
-    @classmethod
-    def build(cls, frame: pd.DataFrame, key: str, code: str, kind: str, words: str) -> _Lookup:
-        tiers: list[dict[str, set[str]]] = [defaultdict(set) for _ in range(4)]
-        for row_id, row_code, name, synonyms in zip(
-            frame[key], frame[code], frame["name"], frame["synonyms"], strict=True
-        ):
-            tiers[0][normalize_text(row_id)].add(row_id)
-            for tier, value in ((1, row_code), (2, name)):
-                text = normalize_text(value)
-                if text:
-                    tiers[tier][text].add(row_id)
-            text = normalize_text(synonyms)
-            for synonym in (text or "").split(LIST_SEP):
-                if synonym.strip():
-                    tiers[3][synonym.strip()].add(row_id)
-        return cls(kind, [dict(t) for t in tiers], words)
-
-    def match(self, text: object) -> Match:
-        key = normalize_text(text)
-        if key is None:
-            return Match(None, f"{self.kind} is empty")
-        for tier in self.tiers:
-            found = tier.get(key)
-            if found:
-                if len(found) == 1:
-                    return Match(next(iter(found)))
-                return Match(
-                    None,
-                    f"{self.kind} {text!r} matches several calcidata "
-                    f"{self.kind}s ({', '.join(sorted(found))}); give its id",
-                )
-        return Match(None, f"{self.kind} {text!r} is not a calcidata {self.kind} {self.words}")
 
 
 def _num(x: float) -> str:
@@ -139,6 +95,9 @@ class DoseReference:
         dosing = tables.dosing_ranges
         daily = daily_dose(dosing)
         is_dose = (dosing["parameter"].astype(object) == "dose").to_numpy()
+        kinds = dict(
+            zip(tables.sources["source_id"], tables.sources["kind"].astype(object), strict=True)
+        )
         frame = pd.DataFrame(
             {
                 "dosing_id": dosing["dosing_id"].astype(object),
@@ -150,6 +109,9 @@ class DoseReference:
                 "low": daily["daily_min"],
                 "high": daily["daily_max"],
                 "unit": daily["daily_unit"].astype(object),
+                "kind": dosing["dose_kind"].astype(object),
+                "source_id": dosing["source_id"].astype(object),
+                "source_rank": dosing["source_id"].map(kinds).map(DOSE_SOURCE_RANK).fillna(2),
             }
         )
         self.doses = frame[is_dose].reset_index(drop=True)
@@ -227,12 +189,27 @@ class DoseReference:
                 return _none_for(treatment_id, f"by the {route} route", {r.route for _, r in cands})
             cands = on_route
 
+        # Only ranges, maxima and starting doses are compared with; a lay article only
+        # where no other source gives one for the treatment (and route).
+        skipped = [(rank, row, row.kind) for rank, row in cands if row.kind not in AUDIT_DOSE_KINDS]
+        cands = [(rank, row) for rank, row in cands if row.kind in AUDIT_DOSE_KINDS]
+        if any(row.source_rank < 3 for _, row in cands):
+            skipped += [(rank, row, "lay") for rank, row in cands if row.source_rank >= 3]
+            cands = [(rank, row) for rank, row in cands if row.source_rank < 3]
+        if not cands:
+            listed = "; ".join(f"{row.dosing_id} ({_SKIPPED[why]})" for _, row, why in skipped)
+            return Range(
+                "no_reference",
+                f"no daily dose range for {treatment_id} that can serve as a reference: {listed}.",
+            )
+
         cond_chain = (
             [condition_id, *ancestors(self.condition_parent, condition_id)]
             if condition_id is not None
             else []
         )
         usable = []  # (treatment rank, condition rank, scope, row)
+        passed = []  # rows not used, at the condition rank they would have had
         for t_rank, row in cands:
             c = row.condition_id
             if condition_id is None:
@@ -255,6 +232,15 @@ class DoseReference:
                         row,
                     )
                 )
+        for t_rank, row, why in skipped:
+            c = row.condition_id
+            if condition_id is None or c is None or c in cond_chain:
+                c_rank = (
+                    (0 if c is None else 1)
+                    if condition_id is None
+                    else (len(cond_chain) if c is None else cond_chain.index(c))
+                )
+                passed.append((t_rank, c_rank, row, why))
         if not usable:
             return _none_for(
                 treatment_id,
@@ -262,7 +248,7 @@ class DoseReference:
                 {row.condition_id for _, row in cands},
                 only=True,
             )
-        return usable
+        return [(t, c, scope, row, passed) for t, c, scope, row in usable]
 
     def _choose(
         self, treatment_id: str, route: str | None, condition_id: str | None, unit: str | None
@@ -289,12 +275,21 @@ class DoseReference:
                 f"are in {units}; {unit} cannot be converted to "
                 "that without the patient's weight or body surface.",
             )
-        best = min((u[0], u[1]) for u in same_unit)
-        chosen = [u for u in same_unit if (u[0], u[1]) == best]
+        best = min((u[0], u[1], u[3].source_rank) for u in same_unit)
+        chosen = [u for u in same_unit if (u[0], u[1], u[3].source_rank) == best]
         rows = [u[3] for u in chosen]
         lows = [r.low for r in rows if r.low == r.low]
         highs = [r.high for r in rows if r.high == r.high]
         scope = chosen[0][2]
+        # rows at least as specific as the chosen ones that were not usable, said once
+        passed = [
+            (row, why)
+            for t, c, row, why in chosen[0][4]
+            if (t, c) <= best[:2] and row.unit == daily_unit
+        ]
+        basis = self._basis(treatment_id, condition_id, rows, scope)
+        if passed:
+            basis += "; not used: " + ", ".join(f"{r.dosing_id} ({_SKIPPED[w]})" for r, w in passed)
         return Range(
             None,
             treatment_id=rows[0].treatment_id,
@@ -303,12 +298,15 @@ class DoseReference:
             low=min(lows) if lows else np.nan,
             high=max(highs) if highs else np.nan,
             unit=daily_unit,
-            basis=self._basis(treatment_id, condition_id, rows, scope),
+            basis=basis,
         )
 
     def _basis(self, treatment_id: str, condition_id: str | None, rows: list, scope: str) -> str:
         n = len(rows)
         counted = f"{n} reported range{'s' if n != 1 else ''}"
+        sources = list(dict.fromkeys(r.source_id for r in rows))
+        kind = _SOURCE_WORDS[int(rows[0].source_rank)][len(sources) > 1]
+        cited = f"from the {kind} {', '.join(sources)}"
         range_treatment = rows[0].treatment_id
         what = range_treatment
         if range_treatment != treatment_id:
@@ -320,7 +318,7 @@ class DoseReference:
             "general": "not specific to a condition",
             "any_condition": f"for {conditions} (no condition was given)",
         }[scope]
-        return f"{counted} for {what}, {where}"
+        return f"{counted} for {what}, {where}, {cited}"
 
     def reasons(self, r: Range) -> tuple[str, str, str]:
         """Plain-words reasons for below, within and above ``r``."""

@@ -32,14 +32,23 @@ def add_command(
 def _run_validate(args) -> int:
     from calcidata.errors import DataValidationError
     from calcidata.tables.loader import collect_problems
+    from calcidata.tables.quotes import unchecked_note
 
     frames, problems = collect_problems(args.data_dir)
+    note = unchecked_note(frames.get("claims"))
+    if note:
+        print(f"note: {note}", file=sys.stderr)
     if problems:
         print(DataValidationError(problems).report(), file=sys.stderr)
         return 1
     rows = sum(len(f) for f in frames.values())
     detail = ", ".join(f"{n} {len(f)}" for n, f in frames.items())
     print(f"OK: {len(frames)} tables, {rows} rows valid ({detail})")
+    if args.summary:
+        from calcidata.tables.counts import table_counts
+
+        for row in table_counts(frames).itertuples(index=False):
+            print(f"{row.count:>6}  {row.words}")
     return 0
 
 
@@ -73,7 +82,13 @@ def _run_dictionary(args) -> int:
 
 def setup(sub) -> None:
     """Register ``validate``, ``summary`` and ``dictionary``."""
-    add_command(sub, "validate", _run_validate, help="validate every table; list all problems")
+    p = add_command(sub, "validate", _run_validate, help="validate every table; list all problems")
+    p.add_argument(
+        "--summary",
+        action="store_true",
+        help="also print counts: rows per table, two-arm rows and trials, trials with a "
+        "risk-of-bias judgement, outcome definitions, results with a stated certainty",
+    )
     add_command(sub, "summary", _run_summary, help="print the tables and evidence-strength summary")
     p = add_command(
         sub, "dictionary", _run_dictionary, help="regenerate data/README.md from the schemas"

@@ -8,8 +8,10 @@ Words and HTML (imported with the package; no matplotlib):
   :func:`short_label`; :data:`LABELS`, :data:`NOTICE`.
 - :func:`table`, :func:`record`, :func:`sources`, :func:`header`,
   :func:`notice`, :func:`definitions` (:mod:`calcidata.display.html`); the
-  summary of findings :func:`sof_table` and the reviews' overlap
-  :func:`overlap_table`.
+  summary of findings :func:`sof_table` (one table) and :func:`sof_tables` (one
+  table per comparison, in GRADEpro's shape), :func:`bottom_lines` (the bottom
+  line per comparison), :func:`results_without_comparison` (within-arm results)
+  and the reviews' overlap :func:`overlap_table`.
 
 Plots (matplotlib and seaborn are imported on first use of one of these names):
 :func:`set_theme`, :func:`plot_results`, :func:`plot_results_grid`,
@@ -26,6 +28,7 @@ Typical notebook cell::
 from __future__ import annotations
 
 from calcidata._api import lazy_names
+from calcidata.display.bottom_line import bottom_lines, results_without_comparison
 from calcidata.display.html import definitions, header, notice, record, sources, table
 from calcidata.display.labels import (
     LABELS,
@@ -38,7 +41,9 @@ from calcidata.display.labels import (
 )
 from calcidata.display.overlap import overlap_table
 from calcidata.display.sof import sof_table
+from calcidata.display.sof_tables import sof_tables
 from calcidata.display.wording import WORDINGS, Compose, Wording, reader_table, words
+from calcidata.display.wording_claims import CLAIM_WORDINGS  # noqa: F401  (registers them)
 
 #: Lazily imported names -> the module that holds them.
 _LAZY = {
@@ -50,6 +55,7 @@ _LAZY = {
     "plot_dose_ranges": "calcidata.display.plot_doses",
     "plot_dose_range_grid": "calcidata.display.plot_doses",
     "plot_evidence_map": "calcidata.display.plot_maps",
+    "plot_verdicts": "calcidata.display.plot_claims",
     "strength_palette": "calcidata.display._plotbase",
     "palette_table": "calcidata.display._plotbase",
     "DIRECTION_COLOURS": "calcidata.display._plotbase",
@@ -62,6 +68,7 @@ __all__ = [
     "NOTICE",
     "WORDINGS",
     "Compose",
+    "bottom_lines",
     "Wording",
     "definitions",
     "format_effect",
@@ -73,8 +80,10 @@ __all__ = [
     "participants_studies",
     "reader_table",
     "record",
+    "results_without_comparison",
     "short_label",
     "sof_table",
+    "sof_tables",
     "sources",
     "table",
     "words",

@@ -13,7 +13,7 @@ import pandas as pd
 
 from calcidata._api import DocComponents
 from calcidata.display.labels import humanize
-from calcidata.display.wording import words
+from calcidata.display.wording import worded as _worded_view
 from calcidata.schemas.vocabularies import DIRECTIONS, STRENGTH
 
 #: Colours of the directions of a result.
@@ -183,7 +183,7 @@ def worded(data: pd.DataFrame, *columns: str) -> pd.DataFrame:
     """
     if all(c in data.columns for c in columns):
         return data
-    return words(data)
+    return _worded_view(data)
 
 
 def label_text(value: object) -> str:

@@ -27,7 +27,7 @@ from calcidata._version import __version__
 from calcidata.analysis.caveats import CAVEATS
 from calcidata.display.interactive import csv_link, data_table
 from calcidata.display.labels import NOTICE, humanize
-from calcidata.display.wording import words
+from calcidata.display.wording import worded
 
 NOT_REPORTED = "Not reported"
 
@@ -284,7 +284,7 @@ def table(
     -------
     HTML
     """
-    frame = words(frame)
+    frame = worded(frame)
     name = name or caption or "table"
     links = {header_name(k): v for k, v in (links or {}).items()}
     parts = ['<div class="calcidata-table">']
@@ -322,7 +322,7 @@ def record(
     A frame from :func:`calcidata.analysis.condition_profile` is worded first. A
     "Download CSV" link (file named after ``name``) holds the same two columns.
     """
-    frame = words(frame)
+    frame = worded(frame)
     rows = "".join(
         f"<tr><th>{_e(f)}</th><td>{_e(v)}</td></tr>"
         for f, v in zip(frame[field], frame[value], strict=True)
@@ -367,7 +367,7 @@ def sources(frame: pd.DataFrame, *, title: str | None = None) -> HTML:
     title : str, optional
         Heading above the list (none by default: the notebook's Markdown has one).
     """
-    frame = words(frame)
+    frame = worded(frame)
     head = f"<h3>{_e(title)}</h3>" if title else ""
     if frame.empty:
         return HTML(f"{head}<p class='calcidata-muted'>No source is cited.</p>")

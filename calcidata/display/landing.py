@@ -92,10 +92,16 @@ def landing_data(tables: Tables) -> dict:
         }
         for r in tree.itertuples(index=False)
     ]
-    present = set(emap["condition_id"])
-    columns = [c["id"] for c in conditions if c["id"] in present]
-    rows = emap[["treatment_id", "treatment", "modality"]].drop_duplicates("treatment_id")
-    rows = rows.assign(_m=rows["modality"].astype(object).map(MODALITIES.index))
+    columns = [c["id"] for c in conditions]  # every condition: empty columns are gaps too
+    tr = tables.treatments
+    rows = pd.DataFrame(
+        {
+            "treatment_id": tr["treatment_id"],
+            "treatment": tr["name"],
+            "modality": tr["modality"].astype(object),
+        }
+    )
+    rows = rows.assign(_m=rows["modality"].map(MODALITIES.index))
     groups = []
     for modality, part in rows.sort_values(["_m", "treatment"]).groupby("_m", sort=True):
         word = str(humanize(MODALITIES[int(modality)]))
@@ -118,9 +124,19 @@ def landing_data(tables: Tables) -> dict:
         }
         for r in emap.itertuples(index=False)
     ]
+    pairs = len(columns) * len(rows)
+    gaps = {
+        "conditions": len(columns),
+        "conditions_without_evidence": len(set(columns) - set(emap["condition_id"])),
+        "treatments": len(rows),
+        "treatments_without_evidence": len(set(rows["treatment_id"]) - set(emap["treatment_id"])),
+        "cells": pairs,
+        "empty_cells": pairs - len(emap),
+    }
     return {
         "conditions": conditions,
         "columns": columns,
+        "gaps": gaps,
         "groups": groups,
         "cells": cells,
         "legend": legend(),

@@ -17,7 +17,7 @@ from calcidata.display._plotbase import (
     strength_legend,
     strength_palette,
 )
-from calcidata.display.wording import words
+from calcidata.display.wording import worded
 from calcidata.schemas.vocabularies import STRENGTH
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -48,6 +48,8 @@ def plot_evidence_map(
     x, y : str
         Columns placed on the axes: in category order for a categorical column
         (only the categories present), else in order of first appearance.
+        A row without ``hue`` (from :func:`calcidata.analysis.evidence_grid`) is an
+        empty cell, drawn as a small grey square: every row and column is shown.
     size : str
         Column giving the bubble size (``participants`` or ``studies``); a
         missing count is drawn at the smallest size.
@@ -63,7 +65,7 @@ def plot_evidence_map(
     """
     import seaborn as sns
 
-    data = words(data)
+    data = worded(data)
     xs, ys = categories(data[x]), categories(data[y])
     if ax is None:
         # room for the longest label lines (about 0.075 in a character) and the legends
@@ -75,6 +77,25 @@ def plot_evidence_map(
         )
     if data.empty:
         return nothing(ax, "No evidence for this selection")
+    gaps = data[hue].isna()
+    if gaps.any():  # a full grid: each empty cell is a small grey mark, counted in the title
+        ax.scatter(
+            data.loc[gaps, x].map({v: i for i, v in enumerate(xs)}).astype(float),
+            data.loc[gaps, y].map({v: i for i, v in enumerate(ys)}).astype(float),
+            marker="s",
+            s=6,
+            color="#d9d9d9",
+            linewidths=0,
+            zorder=0,
+        )
+        ax.set_title(f"{int(gaps.sum())} of {len(data)} cells empty (grey: no result)", loc="left")
+        data = data[~gaps]
+        if data.empty:
+            ax.set_xticks(range(len(xs)))
+            ax.set_xticklabels([plain(v, label_width) for v in xs], rotation=90)
+            ax.set_yticks(range(len(ys)))
+            ax.set_yticklabels([plain(v, label_width) for v in ys])
+            return ax
     frame = pd.DataFrame(
         {
             "_x": data[x].map({v: i for i, v in enumerate(xs)}).astype(float),

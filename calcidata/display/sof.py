@@ -46,8 +46,9 @@ def per_1000(value: object) -> str:
 
 
 def _more_fewer(value: float) -> str:
+    """``183 fewer``, ``12 more``; zero is ``0`` (neither more nor fewer)."""
     n = round(value)
-    return f"{abs(n):,} {'more' if n > 0 else 'fewer'}"
+    return "0" if n == 0 else f"{abs(n):,} {'more' if n > 0 else 'fewer'}"
 
 
 def _span(value: object, low: object, high: object, word, head: str, tail: str, joint: str) -> str:
@@ -106,7 +107,9 @@ INVERTED_NOTE = (
 
 
 def _lower_higher(value: float) -> str:
-    return f"{abs(value):.2f} {'lower' if value < 0 else 'higher'}"
+    """``0.78 lower``, ``1.20 higher``; zero (to two decimals) is ``0.00``."""
+    text = f"{abs(value):.2f}"
+    return text if text == "0.00" else f"{text} {'lower' if value < 0 else 'higher'}"
 
 
 def difference_words(measure: object, value: object, low: object, high: object) -> str:

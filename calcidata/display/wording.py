@@ -1,12 +1,10 @@
 """From an analysis frame to the table a reader sees: one :class:`Wording` per view.
 
-A :class:`Wording` is declarative: composite formatters (:class:`Compose`) turn
-a group of columns, such as ``(effect_measure, estimate, ci_low, ci_high)``,
-into one text column; listed vocabulary columns are humanised (categoricals
-keep their order); values can be mapped or filled; helper columns dropped.
-:func:`words` applies the wording named by a frame's ``attrs["view"]``, which
-every :mod:`calcidata.analysis` view sets. The golden CSVs under
-``tests/golden`` pin these reader tables.
+A :class:`Wording` is declarative: :class:`Compose` turns a group of columns
+(``effect_measure, estimate, ci_low, ci_high``) into one text column; vocabulary
+columns are humanised (categoricals keep their order); helper columns dropped.
+:func:`words` applies the wording named by a frame's ``attrs["view"]``; the golden
+CSVs under ``tests/golden`` pin these reader tables.
 """
 
 from __future__ import annotations
@@ -25,6 +23,7 @@ from calcidata.display.labels import (
     period,
     plural,
 )
+from calcidata.errors import ParameterError
 
 __all__ = ["WORDINGS", "Compose", "Wording", "reader_table", "words"]
 
@@ -111,9 +110,6 @@ def humanized(values: pd.Series) -> pd.Series:
     if isinstance(values.dtype, pd.CategoricalDtype):
         return values.cat.rename_categories([humanize(c) for c in values.cat.categories])
     return values.astype(object).map(humanize)
-
-
-# --------------------------------------------------------------------------- composite formatters
 
 
 def dose_words(low: object, high: object, unit: object, basis: object) -> object:
@@ -381,17 +377,22 @@ def reader_table(view: str, frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def words(frame: pd.DataFrame) -> pd.DataFrame:
-    """The reader table of a frame from :mod:`calcidata.analysis` (others are returned as is).
+def words(frame: pd.DataFrame, view: str | None = None) -> pd.DataFrame:
+    """The reader table of a view's frame: ``view=`` names it when pandas lost the mark.
 
-    Examples
-    --------
-    ``display.words(analysis.summary_of_findings(tables, sel))`` has an
-    ``effect`` column (``"MD -0.78 (95% CI -1.40 to -0.17)"``) and a
-    ``participants_studies`` column (``"608 (9)"``) in place of the numbers,
-    and vocabulary values in plain words.
+    A frame whose view cannot be told (no ``frame.attrs["view"]``, e.g. after a
+    ``merge``, and no ``view=``) raises ``ParameterError``, never comes back unworded.
     """
-    view = frame.attrs.get("view")
+    view = view if view is not None else frame.attrs.get("view")
     if view not in WORDINGS:
-        return frame
+        why = "has no frame.attrs['view']" if view is None else f"view={view!r} is not a view"
+        raise ParameterError(
+            f"display.words cannot tell which view this frame came from ({why}); pass "
+            f"view=, one of: {', '.join(sorted(WORDINGS))}"
+        )
     return reader_table(view, frame)
+
+
+def worded(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` worded when it is marked as a view's frame, else as given (a user's own)."""
+    return reader_table(v, frame) if (v := frame.attrs.get("view")) in WORDINGS else frame

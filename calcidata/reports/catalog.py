@@ -22,6 +22,8 @@ CONDITIONS_WITH_EVIDENCE = "conditions_with_evidence"
 TREATMENTS = "treatments"
 OUTCOME_DOMAINS = "outcome_domains"
 MODALITIES = "modalities"
+CONDITIONS_WITHOUT_EVIDENCE = "conditions_without_evidence"
+LAY_ARTICLES = "lay_articles"
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,8 @@ class Catalog:
     condition_rows: dict[str, int] = field(default_factory=dict)
     #: Parent condition id of each condition that has one.
     condition_parent: dict[str, str] = field(default_factory=dict)
+    #: Lay articles with claims (``claims.csv``): source id -> title, in claims order.
+    articles: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_data_dir(cls, data_dir: str | os.PathLike | None = None) -> Catalog:
@@ -63,6 +67,8 @@ class Catalog:
         conditions = rows("conditions")
         treatments = rows("treatments")
         evidence, dosing = rows("evidence"), rows("dosing_ranges")
+        titles = {_s(r.get("source_id")): _s(r.get("title")) for r in rows("sources")}
+        claimed = dict.fromkeys(_s(r.get("source_id")) for r in rows("claims"))
         return cls(
             conditions={_s(r.get("condition_id")): _s(r.get("name")) for r in conditions},
             treatments={_s(r.get("treatment_id")): _s(r.get("name")) for r in treatments},
@@ -75,12 +81,17 @@ class Catalog:
                 for r in conditions
                 if _s(r.get("parent_id"))
             },
+            articles={sid: titles.get(sid, sid) for sid in claimed},
         )
 
     @classmethod
     def from_tables(cls, tables) -> Catalog:
         """Build the catalog from loaded, validated tables."""
         c, t = tables.conditions, tables.treatments
+        titles = {
+            str(k): "" if v is None or v != v else str(v)
+            for k, v in zip(tables.sources["source_id"], tables.sources["title"], strict=True)
+        }
         return cls(
             conditions=dict(zip(c["condition_id"].astype(str), c["name"].astype(str), strict=True)),
             treatments=dict(zip(t["treatment_id"].astype(str), t["name"].astype(str), strict=True)),
@@ -103,12 +114,20 @@ class Catalog:
                 for k, v in zip(c["condition_id"], c["parent_id"], strict=True)
                 if v is not None and v == v and str(v)
             },
+            articles={
+                sid: titles.get(sid, sid) for sid in dict.fromkeys(tables.claims["source_id"])
+            },
         )
 
     @property
     def conditions_with_evidence(self) -> list[str]:
         """Condition ids that have at least one evidence row, in table order."""
         return [c for c in self.conditions if c in self.evidence_conditions]
+
+    @property
+    def conditions_without_evidence(self) -> list[str]:
+        """Condition ids with no evidence row of their own, in table order (a short page each)."""
+        return [c for c in self.conditions if c not in self.evidence_conditions]
 
     def rows_under(self, condition_id: str | None) -> int:
         """Evidence and dosing rows of a condition and its descendants (all rows if None).
@@ -140,6 +159,10 @@ class Catalog:
             return self.conditions_with_evidence
         if kind == TREATMENTS:
             return list(self.treatments)
+        if kind == CONDITIONS_WITHOUT_EVIDENCE:
+            return self.conditions_without_evidence
+        if kind == LAY_ARTICLES:
+            return list(self.articles)
         if kind == OUTCOME_DOMAINS:
             return list(_vocabulary("OUTCOME_DOMAINS"))
         if kind == MODALITIES:
@@ -170,3 +193,42 @@ def _catalog(tables) -> Catalog:
     if tables is None or isinstance(tables, (str, os.PathLike)):
         return Catalog.from_data_dir(tables)
     return Catalog.from_tables(tables)
+
+
+# --------------------------------------------------------------------------- build sets
+
+
+def per_condition(catalog: Catalog) -> list[dict]:
+    """One parameter set per condition with evidence (a report of each)."""
+    return [{"condition_id": c} for c in catalog.conditions_with_evidence]
+
+
+def per_article(catalog: Catalog) -> list[dict]:
+    """All claims, and the claims of each lay article."""
+    return [{}] + [{"source_id": a} for a in catalog.articles]
+
+
+def per_gap_condition(catalog: Catalog) -> list[dict]:
+    """One parameter set per condition without evidence (its short page)."""
+    return [{"condition_id": c} for c in catalog.conditions_without_evidence]
+
+
+def dosing_sets(catalog: Catalog) -> list[dict]:
+    """All doses, one view per modality, and one per condition (linked from its reports)."""
+    return (
+        [{}]
+        + [{"modality": m} for m in catalog.modalities_with_dosing]
+        + [{"condition_id": c} for c in catalog.conditions_with_evidence]
+    )
+
+
+def what_words(allowed: str | None) -> str:
+    """What a value of the set of allowed values ``allowed`` is, in words."""
+    return {
+        CONDITIONS_WITH_EVIDENCE: "condition id",
+        CONDITIONS_WITHOUT_EVIDENCE: "condition id",
+        LAY_ARTICLES: "lay article",
+        TREATMENTS: "treatment id",
+        OUTCOME_DOMAINS: "outcome domain",
+        MODALITIES: "modality",
+    }.get(allowed, "value")

@@ -37,7 +37,7 @@ FAILURE_SUFFIX = ".failure.json"
 #: The condition tree and the map, worded, with the fingerprint they were made from.
 INDEX_DATA = "_index.json"
 #: The reports a map cell (or a condition in the map's header) links to, first found first.
-CELL_REPORTS = ("condition_report", "treatment_comparison")
+CELL_REPORTS = ("condition_report", "treatment_comparison", "condition_gap")
 #: Written in the head of every index calcidata writes: only such a page is replaced.
 MARKER = '<meta name="generator" content="calcidata">'
 #: What marked the index before :data:`MARKER` existed.
@@ -193,7 +193,12 @@ def _map(data: dict, cell_href: Mapping[str, str], names: Mapping[str, str]) -> 
         }
         for g in data["groups"]
     ]
-    return {"columns": columns, "groups": groups, "legend": data["legend"]}
+    return {
+        "columns": columns,
+        "groups": groups,
+        "legend": data["legend"],
+        "gaps": data.get("gaps"),
+    }
 
 
 def render_index(out_dir: str | os.PathLike, reports: Mapping, data: dict | None = None) -> str:

@@ -6,7 +6,13 @@ import hashlib
 from collections.abc import Mapping
 from urllib.parse import quote
 
-from calcidata.reports.catalog import CONDITIONS_WITH_EVIDENCE, TREATMENTS, Catalog
+from calcidata.reports.catalog import (
+    CONDITIONS_WITH_EVIDENCE,
+    CONDITIONS_WITHOUT_EVIDENCE,
+    LAY_ARTICLES,
+    TREATMENTS,
+    Catalog,
+)
 from calcidata.reports.registry import ReportSpec, get_report
 
 _MAX_SLUG = 100
@@ -57,15 +63,18 @@ def label(
     bits = []
     for p, value in _set_values(report, params):
         names: Mapping[str, str] = {}
-        if catalog is not None and p.allowed == CONDITIONS_WITH_EVIDENCE:
+        named = (CONDITIONS_WITH_EVIDENCE, CONDITIONS_WITHOUT_EVIDENCE, LAY_ARTICLES)
+        if catalog is not None and p.allowed in named[:2]:
             names = catalog.conditions
+        elif catalog is not None and p.allowed == LAY_ARTICLES:
+            names = catalog.articles
         elif catalog is not None and p.allowed == TREATMENTS:
             names = catalog.treatments
         values = value if isinstance(value, (list, tuple)) else [value]
         shown = ", ".join(names.get(v) or v for v in values)
         bits.append(
             shown
-            if p.allowed == CONDITIONS_WITH_EVIDENCE
+            if p.allowed in named
             else f"{p.name.replace('_ids', 's').replace('_', ' ')}: {shown}"
         )
     return "; ".join(bits) or "all"
@@ -99,10 +108,16 @@ def condition_links(tables, report: str = "condition_report", anchor: str = "") 
     For ``display.table(..., links={"condition": ...})``: an evidence map row links
     the condition's report; a dose given for a condition, that condition's comparison.
     """
-    built = Catalog.from_tables(tables).conditions_with_evidence  # what build renders
+    catalog = Catalog.from_tables(tables)
+    built = catalog.conditions_with_evidence  # what build renders
     names = dict(zip(tables.conditions["condition_id"], tables.conditions["name"], strict=True))
-    return {
+    links = {
         str(names[cid]): report_href(report, {"condition_id": cid}) + anchor
         for cid in built
         if isinstance(names.get(cid), str)
     }
+    if report == "condition_report":  # a condition without evidence: its short page
+        for cid in catalog.conditions_without_evidence:
+            if isinstance(names.get(cid), str):
+                links[str(names[cid])] = report_href("condition_gap", {"condition_id": cid})
+    return links

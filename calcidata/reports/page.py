@@ -174,6 +174,8 @@ def related(report: str, params: Mapping[str, object]) -> list[tuple[str, str]]:
         ):
             if name != report:
                 out.append((f"{text} of this condition", report_href(name, same)))
+    if report != "claims_check" or params.get("source_id"):
+        out.append(("Claims check: what the articles say", report_href("claims_check", {})))
     if report != "evidence_map":
         out.append(("Evidence and gap map", report_href("evidence_map", {})))
     if report != "dosing_ranges" or any(params.values()):

@@ -8,7 +8,8 @@ each notebook's ``parameters`` cell against its spec with
 
 >>> from calcidata.reports import REPORTS, validate_params
 >>> sorted(REPORTS)                                       # doctest: +NORMALIZE_WHITESPACE
-['condition_report', 'dosing_ranges', 'evidence_map', 'explore', 'treatment_comparison']
+['claims_check', 'condition_gap', 'condition_report', 'dosing_ranges', 'evidence_map',
+ 'explore', 'treatment_comparison']
 >>> validate_params("dosing_ranges", modality="drug")     # doctest: +SKIP
 {'modality': 'drug', 'treatment_ids': None}
 
@@ -28,11 +29,18 @@ from calcidata import paths
 from calcidata.errors import ParameterError
 from calcidata.reports.catalog import (
     CONDITIONS_WITH_EVIDENCE,
+    CONDITIONS_WITHOUT_EVIDENCE,
+    LAY_ARTICLES,
     MODALITIES,
     OUTCOME_DOMAINS,
     TREATMENTS,
     Catalog,
     _catalog,
+    dosing_sets,
+    per_article,
+    per_condition,
+    per_gap_condition,
+    what_words,
 )
 
 __all__ = [
@@ -62,7 +70,8 @@ class Param:
         Default value (``None`` means "all" / no filter).
     allowed : str or None
         Name of the set of allowed values (one of ``conditions_with_evidence``,
-        ``treatments``, ``outcome_domains``, ``modalities``), or ``None`` for free text.
+        ``conditions_without_evidence``, ``treatments``, ``outcome_domains``,
+        ``modalities``, ``lay_articles``), or ``None`` for free text.
     help : str
         One line for ``--help`` and the docs.
     """
@@ -143,19 +152,6 @@ _CONDITION = Param(
 )
 
 
-def _per_condition(catalog: Catalog) -> list[dict]:
-    return [{"condition_id": c} for c in catalog.conditions_with_evidence]
-
-
-def _dosing_sets(catalog: Catalog) -> list[dict]:
-    """All doses, one view per modality, and one per condition (linked from its reports)."""
-    return (
-        [{}]
-        + [{"modality": m} for m in catalog.modalities_with_dosing]
-        + [{"condition_id": c} for c in catalog.conditions_with_evidence]
-    )
-
-
 REPORTS: dict[str, ReportSpec] = {
     spec.name: spec
     for spec in (
@@ -166,7 +162,7 @@ REPORTS: dict[str, ReportSpec] = {
             "What the condition is, the treatments ranked by evidence, summary of findings, "
             "estimates and dosing",
             (_CONDITION,),
-            build_params=_per_condition,
+            build_params=per_condition,
         ),
         ReportSpec(
             "treatment_comparison",
@@ -190,7 +186,7 @@ REPORTS: dict[str, ReportSpec] = {
                     "outcome domain to compare on (default: all)",
                 ),
             ),
-            build_params=_per_condition,
+            build_params=per_condition,
         ),
         ReportSpec(
             "evidence_map",
@@ -231,8 +227,43 @@ REPORTS: dict[str, ReportSpec] = {
                     "one condition: its doses and the general doses of its treatments",
                 ),
             ),
-            build_params=_dosing_sets,
+            build_params=dosing_sets,
             index_line="{dosing_ranges} for {treatments} from {sources}",
+        ),
+        ReportSpec(
+            "claims_check",
+            "claims_check.ipynb",
+            "Claims check",
+            "What the lay articles say, and what the evidence says of each claim",
+            (
+                Param(
+                    "source_id",
+                    str,
+                    None,
+                    LAY_ARTICLES,
+                    "one lay article (a source id such as seed_004; default: all)",
+                ),
+            ),
+            build_params=per_article,
+            index_line="{claims} from {sources}; {verdicts}",
+        ),
+        ReportSpec(
+            "condition_gap",
+            "condition_gap.ipynb",
+            "Condition without evidence",
+            "A condition with no study in the tables: what it is, what articles claim, no study "
+            "found",
+            (
+                Param(
+                    "condition_id",
+                    str,
+                    "calcific_myopathy",
+                    CONDITIONS_WITHOUT_EVIDENCE,
+                    "condition id (a condition with no evidence row of its own)",
+                ),
+            ),
+            build_params=per_gap_condition,
+            index_line="{claims} about it from {sources}; no study found",
         ),
         ReportSpec(
             "explore",
@@ -308,22 +339,13 @@ def check_params(spec: ReportSpec, params: Mapping[str, object], tables=None) ->
             for item in value if isinstance(value, list) else [value]:
                 if item not in allowed:
                     raise ParameterError(
-                        f"report {spec.name!r}: unknown {_what(p)} {item!r} for parameter "
-                        f"{p.name!r}"
+                        f"report {spec.name!r}: unknown {what_words(p.allowed)} {item!r} "
+                        f"for parameter {p.name!r}"
                         + _suggest(item, allowed)
                         + f". Valid values ({len(allowed)}): {', '.join(allowed) or '(none)'}"
                     )
         out[p.name] = value
     return out
-
-
-def _what(p: Param) -> str:
-    return {
-        CONDITIONS_WITH_EVIDENCE: "condition id",
-        TREATMENTS: "treatment id",
-        OUTCOME_DOMAINS: "outcome domain",
-        MODALITIES: "modality",
-    }.get(p.allowed, "value")
 
 
 def _coerce(spec: ReportSpec, p: Param, value):

@@ -12,9 +12,10 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from calcidata.analysis import Selection, dosing_table, evidence_rows
+from calcidata.analysis import Selection, dosing_table, evidence_rows, subtree
 from calcidata.display.labels import humanize
 from calcidata.reports.registry import get_report
+from calcidata.schemas.vocab_claims import VERDICTS
 from calcidata.tables import Tables
 
 
@@ -51,10 +52,26 @@ def _dosing(tables: Tables, params: dict) -> pd.DataFrame:
     return dr.loc[keep]
 
 
+def _claims(tables: Tables, params: dict) -> pd.DataFrame:
+    claims = tables.claims
+    if params.get("source_id"):
+        claims = claims[claims["source_id"] == params["source_id"]]
+    if params.get("condition_id"):
+        claims = claims[claims["condition_id"].isin(subtree(tables, params["condition_id"]))]
+    return claims
+
+
+def _verdicts(rows: pd.DataFrame) -> str:
+    counts = rows["verdict"].astype(object).value_counts()
+    shown = [f"{counts[v]} {humanize(v)}" for v in VERDICTS if counts.get(v, 0)]
+    return ", ".join(shown) or "no verdicts"
+
+
 #: The rows a line counts, named by its first field.
 ROWS: dict[str, Callable[[Tables, dict], pd.DataFrame]] = {
     "results": _evidence,
     "dosing_ranges": _dosing,
+    "claims": _claims,
 }
 
 #: What each field of a line says about the rows.
@@ -67,6 +84,8 @@ FIELDS: dict[str, Callable[[pd.DataFrame], str]] = {
         len(rows[["treatment_id", "condition_id"]].drop_duplicates()), "treatment-condition pair"
     ),
     "strongest": lambda rows: humanize(rows["strength"].max()),
+    "claims": lambda rows: _count(len(rows), "claim"),
+    "verdicts": _verdicts,
 }
 
 

@@ -15,6 +15,7 @@ with warnings.catch_warnings():
     warnings.filterwarnings("ignore", "PySpark does not yet fully support", FutureWarning)
     import pandera.pandas  # noqa: F401
 
+from calcidata.schemas.claims import Claims
 from calcidata.schemas.condition_outcomes import ConditionOutcomes
 from calcidata.schemas.conditions import Conditions
 from calcidata.schemas.dosing_ranges import DosingRanges
@@ -37,6 +38,7 @@ SCHEMAS = {
     "review_studies": ReviewStudies,
     "study_outcomes": StudyOutcomes,
     "risk_of_bias": RiskOfBias,
+    "claims": Claims,
 }
 
 #: The natural key (id column) of each table.
@@ -45,6 +47,7 @@ KEYS = {name: model.Config.unique[0] for name, model in SCHEMAS.items()}
 __all__ = [
     "SCHEMAS",
     "KEYS",
+    "Claims",
     "ConditionOutcomes",
     "Conditions",
     "DosingRanges",

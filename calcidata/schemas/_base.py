@@ -95,6 +95,14 @@ def split_cells(series: pd.Series, sep: str = LIST_SEP) -> pd.Series:
     return series.map(lambda v: [] if v is None or v is pd.NA or v != v else str(v).split(sep))
 
 
+def multi_pattern(categories: Sequence[str], sep: str) -> str:
+    """Anchored pattern of a cell holding several values of ``categories`` joined by ``sep``."""
+    import re
+
+    one = "(?:" + "|".join(re.escape(c) for c in categories) + ")"
+    return f"^{one}(?:{re.escape(sep)}{one})*$"
+
+
 def all_in(series: pd.Series, allowed: Sequence[str], sep: str = LIST_SEP) -> pd.Series:
     """Element-wise: every value of a multi-valued cell is in ``allowed``."""
     allowed = set(allowed)

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 import pandera.pandas as pa
 
-from calcidata.schemas._base import LIST_SEP
+from calcidata.schemas._base import LIST_SEP, multi_pattern
 from calcidata.schemas.vocabularies import SLUG, SLUG_LIST
 
 
@@ -57,6 +57,9 @@ def field(
     }
     if categories is not None and multi is None:
         kwargs.setdefault("isin", list(categories))
+    elif categories is not None:
+        # A multi-valued vocabulary: every value of the cell must be one of the categories.
+        kwargs.setdefault("str_matches", multi_pattern(categories, multi))
     return pa.Field(description=description, metadata=metadata, **kwargs)
 
 

@@ -13,7 +13,15 @@ class ConditionOutcomes(Table):
     """The importance of one outcome for decisions about one condition (GRADE's rating).
 
     Importance comes from a core outcome set, a guideline, or the outcomes a Cochrane
-    review names as critical for the condition; harms are critical.
+    review names as critical for the condition; harms are critical. How the words on a
+    page are read: a Cochrane review's *major* outcomes, a core outcome set, a guideline's
+    *key* outcomes, and an outcome a source calls *serious* or *clinically important* are
+    `critical`; a review's or a trial's *primary* outcomes are `important`; an outcome a
+    source calls *not clinically important* is `not_important`; harms a source names
+    (adverse events, withdrawals for adverse events, death where it matters) are
+    `critical`. A row cites the page and quotes its words in `curation_note`. An outcome
+    no source rates has no row: its importance is unknown, and the evidence profile reads
+    the nearest condition up the hierarchy.
     """
 
     condition_outcome_id: Series[str] = col.key(

@@ -7,6 +7,7 @@ from pandera.typing import DataFrame, Series
 
 from calcidata.schemas import columns as col
 from calcidata.schemas._base import Table, le_rule, row_check, together_rule
+from calcidata.schemas.vocab_claims import DOSE_KINDS
 from calcidata.schemas.vocabularies import (
     DOSE_BASES,
     DOSE_PARAMETERS,
@@ -39,6 +40,12 @@ class DosingRanges(Table):
         "What one dose value covers: one administration, a day, a week, a session, a course.",
         DOSE_BASES,
         optional=True,
+    )
+    dose_kind: Series[str] = col.choice(
+        "What the numbers are: range (prescribed, recommended or used, from dose_min to "
+        "dose_max), single (one patient's dose), mean, median, maximum (a limit) or starting "
+        "(before titration). Only ranges, maxima and starting doses are audit references.",
+        DOSE_KINDS,
     )
     frequency_min: Series[float] = col.quantity(
         "Fewest administrations per frequency_per.", "per frequency_per", gt=0
@@ -92,6 +99,14 @@ class DosingRanges(Table):
     def _dose_basis_present(cls, df: DataFrame) -> Series[bool]:
         is_dose = (df["parameter"] == "dose").fillna(False) & df["dose_unit"].notna()
         return ~is_dose | df["dose_basis"].notna()
+
+    @row_check(
+        "maximum_has_no_minimum",
+        "a maximum (dose_kind 'maximum') is an upper limit: it gives dose_max and no dose_min",
+        ("dose_min", "dose_kind"),
+    )
+    def _maximum(cls, df: DataFrame) -> Series[bool]:
+        return (df["dose_kind"] != "maximum").fillna(True) | df["dose_min"].isna()
 
     _frequency_period = together_rule(
         "frequency_has_period",

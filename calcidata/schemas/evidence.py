@@ -48,7 +48,6 @@ class Evidence(Table):
     outcome_id: Series[str] = col.link(
         "outcomes.outcome_id",
         "The outcome definition (only results of one definition are pooled together).",
-        optional=True,
     )
     timepoint: Series[str] = col.text("When the outcome was measured.", optional=True)
     effect_measure: Series[str] = col.choice("Effect measure of estimate and CI.", EFFECT_MEASURES)

@@ -14,7 +14,14 @@ class Outcomes(Table):
     """One outcome definition: what is measured, on which scale, and which way is better.
 
     Two results are pooled only when they share an ``outcome_id``; the domain groups
-    definitions for maps, never for pooling.
+    definitions for maps, never for pooling. Definitions that clinicians keep apart stay
+    apart: any heterotopic ossification (mostly Brooker I) is not Brooker III-IV; pain on
+    a 0-10 or 0-100 VAS or NRS of intensity (`pain_vas`) is not pain on another or an
+    unnamed scale (`pain_any_scale`); radiographic and other surrogates carry
+    `surrogate`. A minimal important difference is given only where a source states one,
+    with that source; otherwise it stays empty. `narrative_overall` marks results that
+    name several outcomes at once or none (a review's overall judgement, a
+    recommendation): they are never pooled.
     """
 
     outcome_id: Series[str] = col.key("Unique slug of the outcome definition.")

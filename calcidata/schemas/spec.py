@@ -14,7 +14,6 @@ one row per (row, cited id), whose columns are true foreign keys.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import cache
 
@@ -22,6 +21,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from calcidata.schemas import KEYS, SCHEMAS
+from calcidata.schemas._base import multi_pattern
 
 
 def column_kind(dtype) -> str:
@@ -110,8 +110,7 @@ class ColumnSpec:
         if self.pattern:
             return self.pattern
         if self.categories and self.multi:
-            one = "(?:" + "|".join(re.escape(c) for c in self.categories) + ")"
-            return f"^{one}(?:{re.escape(self.multi)}{one})*$"
+            return multi_pattern(self.categories, self.multi)
         return None
 
 
@@ -244,7 +243,11 @@ def table_spec(name: str) -> TableSpec:
         for check in spec.checks:
             stats = check.statistics or {}
             if check.name == "str_matches":
-                extra["pattern"] = stats["pattern"]
+                vocab = m.get("categories")
+                if not (vocab and m.get("multi")) or stats["pattern"] != multi_pattern(
+                    vocab, m["multi"]
+                ):
+                    extra["pattern"] = stats["pattern"]
             elif check.name == "str_length" and stats.get("min_value"):
                 extra["min_length"] = int(stats["min_value"])
             elif check.name in _BOUNDS:

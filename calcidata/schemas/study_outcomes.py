@@ -48,7 +48,6 @@ class StudyOutcomes(Table):
     outcome_id: Series[str] = col.link(
         "outcomes.outcome_id",
         "The outcome definition (only rows of one definition are pooled together).",
-        optional=True,
     )
     study_design: Series[str] = col.choice(
         "Design of the study (by the rule in data/README.md: randomised or not, comparison "
@@ -138,3 +137,25 @@ class StudyOutcomes(Table):
         means = df[["mean_treatment", "sd_treatment", "mean_comparator", "sd_comparator"]]
         events = df[["events_treatment", "events_comparator"]]
         return (dich & means.isna().all(axis=1)) | (~dich & events.isna().all(axis=1))
+
+    @row_check(
+        "two_arm_row_has_both_arms",
+        "a row holds both arms: dichotomous rows need events and n of both arms "
+        "(events_treatment, n_treatment, events_comparator, n_comparator), continuous rows "
+        "the mean and n of both arms (mean_treatment, n_treatment, mean_comparator, "
+        "n_comparator); SDs may be empty",
+        (
+            "data_type",
+            "events_treatment",
+            "n_treatment",
+            "events_comparator",
+            "n_comparator",
+            "mean_treatment",
+            "mean_comparator",
+        ),
+    )
+    def _both_arms(cls, df: DataFrame) -> Series[bool]:
+        dich = df["data_type"] == "dichotomous"
+        counts = df[["events_treatment", "n_treatment", "events_comparator", "n_comparator"]]
+        means = df[["mean_treatment", "n_treatment", "mean_comparator", "n_comparator"]]
+        return (dich & counts.notna().all(axis=1)) | (~dich & means.notna().all(axis=1))

@@ -232,7 +232,6 @@ SOURCE_KINDS = (
     "reference",
     "secondary_report",
 )
-
 #: What kind of page a URL is, most authoritative first. A source's facts are cited
 #: to the page where they were seen; readers are sent to PubMed or the DOI first.
 PAGE_KINDS = (

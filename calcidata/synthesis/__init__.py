@@ -16,6 +16,8 @@ _LAZY = {
     "pooled_bodies": "calcidata.synthesis.pooled",
     "review_overlap": "calcidata.synthesis.overlap",
     "evidence_profile": "calcidata.synthesis.profile",
+    "claim_verdicts": "calcidata.synthesis.claims",
+    "lay_doses": "calcidata.synthesis.lay_doses",
 }
 
 __all__ = [*_LAZY]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from calcidata.analysis.sources import citation_labels
+from calcidata.analysis.citations import citation_labels
 from calcidata.synthesis import meta
 from calcidata.synthesis.profile import KEYS, body_items
 from calcidata.synthesis.sof import selected_profile

@@ -6,7 +6,8 @@
 - :mod:`~calcidata.tables.hierarchy`: walks of the ``parent_id`` trees;
 - :mod:`~calcidata.tables.loader`: :func:`load`, :func:`load_table`, :func:`data_version`;
 - :mod:`~calcidata.tables.container`: the :class:`Tables` container;
-- :mod:`~calcidata.tables.dictionary`: ``data/README.md`` generated from the schemas.
+- :mod:`~calcidata.tables.dictionary`: ``data/README.md`` generated from the schemas;
+- :mod:`~calcidata.tables.counts`: :func:`table_counts`, what the tables hold, counted.
 
 Importing this package is light (the hierarchy helpers need only the standard
 library); the names below load pandas and pandera on first use.
@@ -14,7 +15,7 @@ library); the names below load pandas and pandera on first use.
 
 from __future__ import annotations
 
-from importlib import import_module
+from calcidata._api import lazy_names
 
 _LAZY = {
     "Tables": "calcidata.tables.container",
@@ -22,14 +23,10 @@ _LAZY = {
     "data_version": "calcidata.tables.loader",
     "load": "calcidata.tables.loader",
     "load_table": "calcidata.tables.loader",
+    "table_counts": "calcidata.tables.counts",
 }
 
 __all__ = list(_LAZY)
 
 
-def __getattr__(name: str):
-    if name in _LAZY:
-        value = getattr(import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'calcidata.tables' has no attribute {name!r}")
+__getattr__, __dir__ = lazy_names(__name__, _LAZY)

@@ -65,6 +65,11 @@ def _rule_words(check: str, column: str | None, meta: dict) -> str:
         return "must be one of: " + ", ".join(cats) if cats else f"must be one of {args}"
     if name == "str_matches":
         pattern = args.strip("'\"")
+        m = meta.get(column) or {}
+        if m.get("categories") and m.get("multi"):
+            return f"each value (separated by '{m['multi']}') must be one of: " + ", ".join(
+                m["categories"]
+            )
         return "must be " + PATTERN_WORDS.get(pattern, f"text matching {pattern}")
     if name == "str_length":
         return "must not be empty"

@@ -1,22 +1,22 @@
 """The typed container returned by :func:`calcidata.load`.
 
-Its fields are derived from the schema registry :data:`calcidata.schemas.SCHEMAS`:
-one :class:`pandas.DataFrame` attribute per table, in registry order, then
-``data_dir`` and ``version``. A new table is added in one place, the registry.
+It is written out as a class so that type checkers know every attribute; a test
+(``tests/test_loading.py``) checks that its table fields are exactly the schema
+registry :data:`calcidata.schemas.SCHEMAS`, in registry order, followed by
+``data_dir`` and ``version``: a new table is added to the registry and here, and the
+test names the one that is missing.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterator
-from dataclasses import field, fields, make_dataclass
+from dataclasses import dataclass, field, fields
 from functools import cache
 from pathlib import Path
 from typing import TypeVar
 
 import pandas as pd
-
-from calcidata.schemas import SCHEMAS
 
 _META = ("data_dir", "version")
 
@@ -48,31 +48,41 @@ class _TablesMethods:
         )
 
 
-Tables = make_dataclass(
-    "Tables",
-    [(name, pd.DataFrame) for name in SCHEMAS]
-    + [("data_dir", Path, field(compare=False)), ("version", str, field(compare=False))],
-    bases=(_TablesMethods,),
-    frozen=True,
-)
-Tables.__module__ = __name__
-Tables.__doc__ = f"""All calcidata tables, validated and typed.
+@dataclass(frozen=True)
+class Tables(_TablesMethods):
+    """All calcidata tables, validated and typed.
 
-Attributes
-----------
-{", ".join(SCHEMAS)} : pandas.DataFrame
     One frame per table of :data:`calcidata.schemas.SCHEMAS`; columns as in
-    ``data/README.md``. Vocabulary columns are categoricals (ordered where the
-    order means something).
-data_dir : pathlib.Path
-    Directory the tables were read from.
-version : str
-    Content hash of the table files: the data version shown in reports.
-"""
+    ``data/README.md``. Vocabulary columns are categoricals (ordered where the order
+    means something).
+
+    Attributes
+    ----------
+    data_dir : pathlib.Path
+        Directory the tables were read from.
+    version : str
+        Content hash of the table files: the data version shown in reports.
+    """
+
+    sources: pd.DataFrame
+    conditions: pd.DataFrame
+    treatments: pd.DataFrame
+    outcomes: pd.DataFrame
+    condition_outcomes: pd.DataFrame
+    dosing_ranges: pd.DataFrame
+    evidence: pd.DataFrame
+    review_studies: pd.DataFrame
+    study_outcomes: pd.DataFrame
+    risk_of_bias: pd.DataFrame
+    claims: pd.DataFrame
+    data_dir: Path = field(compare=False)
+    version: str = field(compare=False)
 
 
 @cache
 def _columns(name: str) -> tuple[str, ...]:
+    from calcidata.schemas import SCHEMAS
+
     return tuple(SCHEMAS[name].to_schema().columns)
 
 
@@ -91,7 +101,7 @@ def require_tables(tables: object, argument: str = "tables") -> None:
             f"{argument} must be calcidata.Tables, as calcidata.load() returns it; "
             f"got {type(tables).__name__}"
         )
-    for name in SCHEMAS:
+    for name in tables.names():
         frame = getattr(tables, name)
         if not isinstance(frame, pd.DataFrame):
             raise ArgumentTypeError(

@@ -2,7 +2,8 @@
 
 Foreign keys (single and ``;``-separated), loops in the ``parent_id``
 hierarchies, ids shared by a condition and a treatment, one publication cited
-twice (same PMID or DOI), and rows that nothing uses and that cite no source.
+twice (same PMID or DOI), rows that nothing uses and that cite no source, and
+quotes of claims that their lay article does not hold (:mod:`~calcidata.tables.quotes`).
 Every problem names the file, CSV line, column and value.
 """
 
@@ -15,6 +16,7 @@ from calcidata.schemas import KEYS, SCHEMAS
 from calcidata.schemas._base import LIST_SEP
 from calcidata.schemas.spec import column_meta
 from calcidata.tables.hierarchy import ancestors, cycles, parents_of
+from calcidata.tables.quotes import quote_problems
 from calcidata.tables.reader import RawTable, shorten
 
 
@@ -68,6 +70,12 @@ def check_dataset(frames: dict[str, pd.DataFrame], raws: dict[str, RawTable]) ->
 
     if "sources" in frames:
         problems.extend(_duplicate_source_problems(frames["sources"], raws["sources"]))
+    if "claims" in frames:
+        kinds = None
+        if "sources" in frames:
+            s = frames["sources"]
+            kinds = dict(zip(s["source_id"], s["kind"].astype(object), strict=True))
+        problems.extend(quote_problems(frames["claims"], raws["claims"], kinds=kinds))
     if set(SCHEMAS) <= frames.keys():  # "unused" is only meaningful with every table read
         problems.extend(_unused_problems(frames, raws))
     return problems

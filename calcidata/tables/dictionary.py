@@ -53,7 +53,7 @@ def render(data_dir: str | os.PathLike | None = None) -> str:
     """The data dictionary as Markdown text."""
     directory = paths.data_dir(data_dir)
     from calcidata.analysis import strength
-    from calcidata.synthesis import bodies, certainty, profile
+    from calcidata.synthesis import bodies, certainty, claims, profile
 
     counts = _row_counts(directory)
     head, _, rest = NOTICE.partition(". ")
@@ -100,6 +100,9 @@ def render(data_dir: str | os.PathLike | None = None) -> str:
                 f"{_escape(c.description)} |"
             )
     out += _citation_section()
+    out += _design_section()
+    out += _moved_section(directory)
+    out += _double_extraction_section(directory)
     out += [
         "",
         "## Evidence strength",
@@ -110,8 +113,72 @@ def render(data_dir: str | os.PathLike | None = None) -> str:
         inspect.getdoc(strength).split("\n\n", 1)[1],
         "",
         *_profile_section(profile, certainty, bodies),
+        "",
+        "## Claims of the lay articles and their verdicts",
+        "",
+        "`calcidata.synthesis.claims.claim_verdicts(tables)` computes the `verdict`, "
+        "`evidence_ids`, `dosing_ids` and `verdict_note` of every row of `claims.csv` (a "
+        "test holds the stored columns to it, so a verdict changes when the evidence does). "
+        "Its rule:",
+        "",
+        inspect.getdoc(claims).split("\n\n", 1)[1],
     ]
     return "\n".join(out)
+
+
+#: The words an evidence row's curation note starts its record with when the row holds a
+#: result that left ``study_outcomes``.
+MOVED_MARKER = "Moved from study_outcomes"
+
+
+def _moved_section(directory: Path) -> list[str]:
+    """Results that left ``study_outcomes`` (no readable page shows both arms), and why."""
+    import csv
+
+    path = directory / "evidence.csv"
+    rows = []
+    if path.is_file():
+        with path.open(encoding="utf-8", newline="") as f:
+            for r in csv.DictReader(f):
+                note = r.get("curation_note") or ""
+                if MOVED_MARKER in note:
+                    why = note[note.index(MOVED_MARKER) :].split(". ")[0]
+                    rows.append(f"| `{r['evidence_id']}` | {_escape(why)}. |")
+    if not rows:
+        return []
+    return [
+        "",
+        "## Results kept out of study_outcomes",
+        "",
+        "`study_outcomes` holds only rows with both arms (a validation rule). A trial result "
+        "whose readable pages do not show both arms' numbers stays in `evidence` as what it "
+        "is (a comparison reported in words or percentages), with the reason:",
+        "",
+        "| evidence row | why |",
+        "|---|---|",
+        *rows,
+    ]
+
+
+def _design_section() -> list[str]:
+    """How a design is labelled: the rule's words and its table of wordings."""
+    from calcidata.schemas import design_rule
+
+    out = ["", "## How a design is labelled", "", inspect.getdoc(design_rule), ""]
+    out += ["| wording code | sets | design | what the page says |", "|---|---|---|---|"]
+    out += [
+        f"| `{code}` | `{column}` | `{design}` | {_escape(words)} |"
+        for code, (column, design, words) in design_rule.DESIGN_WORDINGS.items()
+    ]
+    out += [
+        "",
+        "Comparator words that mean no comparison group: "
+        + ", ".join(f"*{w}*" for w in design_rule.NO_COMPARISON_WORDS)
+        + ". Rows labelled by this rule record `Design wording: <code>` in `curation_note`; "
+        "`tests/test_designs.py` checks that every such row has the design its code gives, "
+        "and that no row without a comparison group carries a controlled design.",
+    ]
+    return out
 
 
 def _markdown(doc: str) -> str:
@@ -157,6 +224,58 @@ def _profile_section(profile, certainty, bodies) -> list[str]:
         "it.",
         "",
     ]
+
+
+def _double_extraction_section(directory: Path) -> list[str]:
+    """The double-extraction record: the rule, the counts, what no page showed, the notes."""
+    from calcidata.tables import extraction as dx
+
+    folder = directory / "extraction"
+    if not folder.is_dir():
+        return []
+    record = dx.read_record(folder / "reconciliation.csv")
+    aliases = dx.read_aliases(folder / "aliases.csv")
+    counts = dx.summary(folder, record, aliases)
+    out = [
+        "",
+        "## Double extraction",
+        "",
+        _markdown(inspect.getdoc(dx)),
+        "",
+        f"`data/extraction/aliases.csv` maps {len(aliases)} of the extractors' words onto agreed "
+        "keys; `data/extraction/reconciliation.csv` holds one row per remaining disagreement "
+        "(and per risk-of-bias judgement only one extractor saw), with the value kept and why.",
+        "",
+        "| group | results a | results b | in both | agreed | values differing | results in "
+        "one sheet | resolved to a | resolved to b | resolved otherwise | one-sheet kept | "
+        "one-sheet dropped | unresolved |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for row in counts.itertuples(index=False):
+        out.append("| " + " | ".join(str(v) for v in row) + " |")
+    missing = dx.not_found(folder)
+    if len(missing):
+        out += [
+            "",
+            "### What no readable page showed, trial by trial",
+            "",
+            "From the extractors' `*_notfound.csv` sheets (a trial listed by both shows "
+            "extractor a's words; a review stands for the trials or results of it that no "
+            "page showed) and `rob_notfound.csv` (trials with no readable risk-of-bias "
+            "judgement; extractor `-`).",
+            "",
+            "| group | trial | extractor | what is missing |",
+            "|---|---|---|---|",
+        ]
+        for (group, study), rows in missing.groupby(["group", "study_id"], sort=True):
+            first = rows.iloc[0]["what_missing"]
+            short = first.split(". ")[0].rstrip(".")
+            letters = ", ".join(sorted(set(rows["letter"]) - {""})) or "-"
+            out.append(f"| {group} | `{study}` | {letters} | {_escape(short)} |")
+    notes = folder / "NOTES.md"
+    if notes.exists():
+        out += ["", notes.read_text(encoding="utf-8").strip()]
+    return out
 
 
 def write(data_dir: str | os.PathLike | None = None) -> Path:

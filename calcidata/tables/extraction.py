@@ -65,7 +65,7 @@ def sheets(directory: Path) -> dict[str, dict[str, Path]]:
 
 def _text(value: object) -> str:
     """One cell as comparable text: numbers without trailing zeros, empty for missing."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         return ""
     s = str(value).strip()
     try:
@@ -195,7 +195,127 @@ def resolved_mismatches(record: pd.DataFrame, study_outcomes: pd.DataFrame) -> p
     return pd.DataFrame(bad, columns=list(merged.columns))
 
 
+#: The columns of :func:`summary`, one row per group.
+SUMMARY_COLUMNS = [
+    "group",
+    "results_a",
+    "results_b",
+    "results_both",
+    "agreed",
+    "values_differing",
+    "rows_one_sheet",
+    "resolved_to_a",
+    "resolved_to_b",
+    "resolved_otherwise",
+    "one_sheet_kept",
+    "one_sheet_dropped",
+    "unresolved",
+]
+
+
+def summary(
+    directory: Path, record: pd.DataFrame, aliases: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """How the two sheets of each group compared and how the record resolved them.
+
+    One row per group with both sheets: results in each sheet and in both (after the
+    aliases), results on which every value agreed, values that differed and results
+    only one sheet has; of the differing values, how many the record resolved to
+    extractor a's value, to b's, or otherwise (empty: not shown on the page); of the
+    one-sheet results, how many it kept (``present``) and dropped; and what is left
+    unresolved.
+    """
+    rows = []
+    for group, letters in sheets(directory).items():
+        if not {"a", "b"} <= set(letters):
+            continue
+        a, b = read_sheet(letters["a"], aliases), read_sheet(letters["b"], aliases)
+        d = disagreements(a, b)
+        both = a.merge(b, on=KEY)
+        differing = d[d["column"] != ROW]
+        one_sheet = d[d["column"] == ROW]
+        on = [*KEY, "column", "value_a", "value_b"]
+        mine = record[(record["group"] == group) & (record["reason"] != "")]
+        done = d.merge(mine[[*on, "resolved"]].drop_duplicates(on), on=on, how="left")
+        values = done[done["column"] != ROW].dropna(subset=["resolved"])
+        rows_ = done[done["column"] == ROW].dropna(subset=["resolved"])
+        rows.append(
+            {
+                "group": group,
+                "results_a": len(a),
+                "results_b": len(b),
+                "results_both": len(both),
+                "agreed": len(both) - differing[KEY].drop_duplicates().shape[0],
+                "values_differing": len(differing),
+                "rows_one_sheet": len(one_sheet),
+                "resolved_to_a": int((values["resolved"] == values["value_a"]).sum()),
+                "resolved_to_b": int(
+                    (
+                        (values["resolved"] == values["value_b"])
+                        & (values["resolved"] != values["value_a"])
+                    ).sum()
+                ),
+                "resolved_otherwise": int(
+                    (
+                        (values["resolved"] != values["value_a"])
+                        & (values["resolved"] != values["value_b"])
+                    ).sum()
+                ),
+                "one_sheet_kept": int((rows_["resolved"] == "present").sum()),
+                "one_sheet_dropped": int((rows_["resolved"] != "present").sum()),
+                "unresolved": int(done["resolved"].isna().sum()),
+            }
+        )
+    return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+
+
+#: A not-found sheet: ``<group>_<letter>_notfound.csv`` (an extractor's) or
+#: ``<group>_notfound.csv`` (a sheet of the whole group, e.g. ``rob_notfound.csv``).
+_NOT_FOUND = re.compile(r"^(?P<group>[a-z0-9]+?)(?:_(?P<letter>[a-z]))?_notfound\.csv$")
+#: What a not-found sheet without a ``what_missing`` column lacks, by group: the
+#: risk-of-bias sheet lists the trials for which no page showed a judgement.
+MISSING_BY_GROUP = {"rob": "no readable risk-of-bias judgement"}
+NOT_FOUND_COLUMNS = ["group", "letter", "study_id", "what_missing", "pages_tried"]
+
+
+def not_found(directory: Path) -> pd.DataFrame:
+    """What no readable page showed, from every ``*_notfound.csv`` sheet.
+
+    One row per sheet row: its ``group`` and ``letter`` (empty for a sheet of the whole
+    group, such as ``rob_notfound.csv``), ``study_id`` (a review's ``review_label`` where
+    the sheet lists reviews whose trials or results were not readable), ``what_missing``
+    (for a sheet without that column, the group's words in :data:`MISSING_BY_GROUP`) and
+    ``pages_tried``.
+    """
+    frames = []
+    for path in sorted(Path(directory).glob("*_notfound.csv")):
+        m = _NOT_FOUND.match(path.name)
+        if m is None:
+            raise ValueError(f"{path}: not a <group>[_<letter>]_notfound.csv sheet")
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        if "study_id" not in frame.columns and "review_label" in frame.columns:
+            frame = frame.rename(columns={"review_label": "study_id"})
+        if "study_id" not in frame.columns:
+            raise ValueError(f"{path}: column study_id (or review_label) missing")
+        if "what_missing" not in frame.columns:
+            if m["group"] not in MISSING_BY_GROUP:
+                raise ValueError(f"{path}: column what_missing missing")
+            frame["what_missing"] = MISSING_BY_GROUP[m["group"]]
+        if "pages_tried" not in frame.columns:
+            frame["pages_tried"] = ""
+        frame = frame.assign(group=m["group"], letter=m["letter"] or "")
+        frames.append(frame[NOT_FOUND_COLUMNS])
+    if not frames:
+        return pd.DataFrame(columns=NOT_FOUND_COLUMNS)
+    return pd.concat(frames, ignore_index=True)
+
+
 __all__ = [
+    "SUMMARY_COLUMNS",
+    "MISSING_BY_GROUP",
+    "NOT_FOUND_COLUMNS",
+    "not_found",
+    "summary",
     "KEY",
     "NUMBERS",
     "RECORD_COLUMNS",

@@ -1,0 +1,137 @@
+"""The bottom line per comparison, and the results that have no comparison.
+
+:func:`bottom_lines` opens a report: for each comparison (in the order of its
+summary-of-findings table, placebo, sham or no treatment first) the plain-language
+statements of its critical outcomes in one short paragraph, each with its
+certainty, linked to the comparison's table. :func:`results_without_comparison`
+lists the within-arm results (one group's proportion or mean change), which say
+what happened with a treatment, not what it changed, and so are never shown as a
+comparison's effect.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from calcidata.display.html import HTML, _render, table
+from calcidata.display.labels import format_effect, humanize, participants_studies
+from calcidata.display.sof import _capital, _missing
+from calcidata.display.sof_tables import _names, _sof_frame, _text, comparisons, has_comparisons
+
+#: Effect measures of one arm (used when a profile has no ``within_arm`` column).
+WITHIN_ARM_MEASURES = ("proportion", "mean_change")
+
+
+def _sentence(record: dict) -> dict:
+    statement = _text(record.get("statement"))
+    outcome = _text(record.get("outcome_name")) or humanize(record.get("outcome_domain"))
+    if record.get("statement_code") == "no_studies" or not statement:
+        statement = statement or f"No studies measured {str(outcome).lower()}"
+    certainty = _text(record.get("certainty"))
+    statement = statement.rstrip(". ")
+    return {
+        "statement": _capital(statement),
+        "certainty": f"{humanize(certainty)} certainty" if certainty else "",
+    }
+
+
+def bottom_lines(data: object, tables=None) -> HTML:
+    """The bottom line of each comparison: its critical outcomes' statements, with certainty.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame or a synthesis result
+        As for :func:`calcidata.display.sof_tables` (the frame of
+        :func:`calcidata.synthesis.sof_rows`, or an object with ``.sof``).
+    tables : calcidata.Tables, optional
+        For the names of treatments and comparators.
+
+    Returns
+    -------
+    HTML
+        One paragraph per comparison, headed by a link to its table; a sentence
+        saying so when the frame has no comparison, or when it does not yet say
+        which outcomes are critical (an evidence profile before issue 18).
+    """
+    frame = _sof_frame(data)
+    if not has_comparisons(frame) or "importance" not in frame.columns:
+        return _render("bottom_lines.html.j2", lines=[], missing=True)
+    lines = []
+    for c in comparisons(frame, tables):
+        records = c["records"]
+        critical = records[records["importance"].astype(object) == "critical"]
+        lines.append(
+            {
+                "anchor": c["anchor"],
+                "title": f"{c['intervention']} compared with {c['comparison']}",
+                "sentences": [_sentence(r) for r in critical.to_dict("records")],
+            }
+        )
+    return _render("bottom_lines.html.j2", lines=lines, missing=False)
+
+
+def _profile_frame(data: object) -> pd.DataFrame:
+    frame = getattr(data, "profile", data)
+    if not isinstance(frame, pd.DataFrame):
+        raise TypeError("expected an evidence profile frame or an object with .profile")
+    return frame
+
+
+def _result(r: dict) -> object:
+    text = format_effect(r["effect_measure"], r["estimate"], r["ci_low"], r["ci_high"])
+    return "Not reported" if _missing(text) else text
+
+
+def results_without_comparison(data: object, tables=None, *, selection=None) -> HTML:
+    """The within-arm results of an evidence profile, apart from the comparisons.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame or a synthesis result
+        The frame of :func:`calcidata.evidence_profile` (or an object with
+        ``.profile``); rows with ``within_arm`` true (without that column: rows
+        whose measure is a proportion or a mean change in one group).
+    tables : calcidata.Tables, optional
+        For the names of treatments and conditions.
+    selection : calcidata.analysis.Selection, optional
+        Only its ``treatment_ids`` and ``outcome`` (domain) when it sets them, as
+        the treatment comparison's summary of findings is restricted.
+    """
+    frame = _profile_frame(data)
+    if selection is not None and getattr(selection, "treatment_ids", None):
+        frame = frame[frame["treatment_id"].isin(list(selection.treatment_ids))]
+    if selection is not None and getattr(selection, "outcome", None):
+        frame = frame[frame["outcome_domain"].astype(str) == selection.outcome]
+    if "within_arm" in frame.columns:
+        rows = frame[frame["within_arm"].fillna(False).astype(bool)]
+    else:
+        rows = frame[frame["effect_measure"].astype(str).isin(WITHIN_ARM_MEASURES)]
+    treatments, conditions = _names(tables)
+    shown = pd.DataFrame(
+        {
+            "Condition": [conditions.get(c, humanize(c)) for c in rows["condition_id"]],
+            "Treatment": [treatments.get(t, humanize(t)) for t in rows["treatment_id"]],
+            "Outcome": [
+                _text(r.get("outcome_name")) or _capital(humanize(r["outcome_domain"]))
+                for r in rows.to_dict("records")
+            ],
+            "Timepoint": [
+                _text(t) or "not reported"
+                for t in rows.get("timepoint_band", rows["timepoint"]).astype(object)
+            ],
+            "Result in the treated group": [_result(r) for r in rows.to_dict("records")],
+            "Participants (studies)": [
+                participants_studies(p, s)
+                for p, s in zip(rows["n_participants"], rows["n_studies"], strict=True)
+            ],
+        }
+    )
+    return table(
+        shown,
+        caveats=None,
+        name="results without a comparison",
+        empty="No result without a comparison is recorded for this selection.",
+    )
+
+
+__all__ = ["WITHIN_ARM_MEASURES", "bottom_lines", "results_without_comparison"]
