@@ -44,6 +44,9 @@ def _cell(value: object, kind: str) -> str:
         return ""
     if isinstance(value, bool) or type(value).__name__ == "bool_":
         return "true" if value else "false"
+    if kind == "boolean" and isinstance(value, numbers.Real) and value in (0, 1):
+        # SQLite stores booleans as 0/1, read back as floats when the column has NULLs
+        return "true" if value else "false"
     if isinstance(value, numbers.Integral):
         return str(int(value))
     if isinstance(value, numbers.Real):
