@@ -39,6 +39,10 @@ def output_dir(path: str | os.PathLike, option: str = "--out") -> Path:
     Raises :class:`~calcidata.errors.FileAccessError` (naming the path) when it is
     a file, cannot be created, or is not writable.
     """
+    if "\x00" in os.fspath(path):
+        from calcidata.errors import ParameterError
+
+        raise ParameterError(f"{option}: a path cannot hold a NUL character: {path!r}")
     path = Path(path)
     if path.exists() and not path.is_dir():
         raise FileAccessError(f"{path}: is a file, and {option} needs a folder")
@@ -121,3 +125,56 @@ def content_hash(paths: Iterable[str | os.PathLike], *, length: int = 12) -> str
                 h.update(block)
         h.update(b"\0")
     return h.hexdigest()[:length]
+
+
+#: Temporary files younger than this (seconds) are never swept: their writer may be
+#: between creating the file and locking it.
+_SWEEP_AFTER = 5.0
+
+
+@contextlib.contextmanager
+def held(path: str | os.PathLike) -> Iterator[None]:
+    """Hold a shared lock on the file ``path`` (just created by a writer) while it is written.
+
+    :func:`sweep_orphans` removes only the temporary files nobody holds: those of
+    a writer killed before its cleanup ran (SIGKILL, a power cut).
+    """
+    try:
+        import fcntl
+    except ImportError:  # no flock (Windows): nothing is swept there either
+        yield
+        return
+    with open(path, "rb") as f:
+        fcntl.flock(f, fcntl.LOCK_SH)
+        yield
+
+
+def sweep_orphans(target: str | os.PathLike) -> list[Path]:
+    """Remove the temporary files :func:`atomic_path` left beside ``target`` in a killed run.
+
+    A file is removed only when no live writer holds it (:func:`held`) and it is
+    older than a few seconds. Returns the files removed.
+    """
+    import glob
+    import time
+
+    try:
+        import fcntl
+    except ImportError:
+        return []
+    target = Path(target)
+    removed = []
+    for tmp in target.parent.glob(f".{glob.escape(target.name)}.*.tmp"):
+        try:
+            if time.time() - tmp.stat().st_mtime < _SWEEP_AFTER:
+                continue
+            with open(tmp, "rb") as f:
+                try:
+                    fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    continue  # a live writer holds it
+                tmp.unlink()
+                removed.append(tmp)
+        except OSError:
+            continue
+    return removed

@@ -79,6 +79,10 @@ class ParameterError(CalcidataError, ValueError):
     """A report parameter, table name, id, option or column name is not valid."""
 
 
+class ArgumentTypeError(ParameterError, TypeError):
+    """An argument of a Python function is of the wrong type; the message names it."""
+
+
 class FileAccessError(CalcidataError):
     """A file or folder cannot be read or written as asked.
 

@@ -29,6 +29,12 @@ def _first_existing(*candidates: Path) -> Path:
 def data_dir(override: str | os.PathLike | None = None) -> Path:
     """Return the directory holding the table CSV files (not checked for existence)."""
     if override is not None:
+        if not isinstance(override, str | os.PathLike):
+            from calcidata.errors import ArgumentTypeError
+
+            raise ArgumentTypeError(
+                f"data_dir must be a path to a folder of tables, not {type(override).__name__}"
+            )
         return Path(override)
     env = os.environ.get(ENV_DATA_DIR)
     if env:

@@ -268,3 +268,32 @@ def test_readme_spark_example_runs(spark, tmp_path, capsys):
     assert "within_range" in shown and "unknown_treatment" in shown
     audited = pd.read_parquet(tmp_path / "audited_spark")
     assert len(audited) == 3 and set(OUTPUT_COLUMNS) <= set(audited.columns)
+
+
+@spark_test
+@pytest.mark.parametrize(
+    ("cells", "refused"),
+    [
+        (["x" * (3 << 20), "200", "mg", "TID"], True),  # one cell of 3 MiB
+        (["x" * 300_000] * 2 + ["y" * 300_000] * 2, True),  # four cells, 1.2 MB together
+        (["x" * 900_000, "200", "mg", "TID"], False),  # under 1 MiB: audited
+    ],
+    ids=["one_long_cell", "long_row_of_short_cells", "just_under"],
+)
+def test_both_engines_agree_on_rows_longer_than_a_block(
+    spark, tables, tmp_path, capsys, cells, refused
+):
+    source = tmp_path / "rx.csv"
+    source.write_text(
+        "treatment,dose,unit,frequency\nfixture_drug,200,mg,TID\n" + ",".join(cells) + "\n"
+    )
+    data = ["--data-dir", str(tables.data_dir)]
+    statuses = {}
+    for engine, out in (("pandas", tmp_path / "p.parquet"), ("spark", tmp_path / "s")):
+        statuses[engine] = main(
+            ["audit", str(source), "--engine", engine, "--out", str(out), *data]
+        )
+        err = capsys.readouterr().err
+        assert ("a row is longer than 1 MiB" in err) == refused, (engine, err)
+        assert "Traceback" not in err and "internal error" not in err
+    assert statuses == {"pandas": int(refused), "spark": int(refused)}

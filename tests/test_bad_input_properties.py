@@ -199,3 +199,102 @@ def test_audit_doses_of_random_objects_never_fails_and_gives_no_verdict_without_
         if status in VERDICTS:
             assert _is_number(dose), (dose, status)
             assert not isinstance(frequency, (bool, datetime.date, datetime.timedelta, bytes))
+
+
+#: Floats of every magnitude, near the ends of double precision included.
+EXTREME_FLOATS = st.one_of(
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.sampled_from([1e300, -1e300, 1.7e308, -1.7e308, 5e-324, 1e-300, 0.0, -0.0]),
+    st.integers(-1000, 1000).map(lambda e: 1.5 * 2.0**e),
+)
+
+
+@given(
+    y=st.lists(EXTREME_FLOATS, min_size=2, max_size=6),
+    scale=st.sampled_from([1e-200, 1e-100, 1.0, 1e100, 1e200]),
+    method=st.sampled_from(["FE", "DL", "PM", "REML"]),
+    data=st.data(),
+)
+def test_pooling_extreme_floats_is_a_finite_answer_or_a_parameter_error(y, scale, method, data):
+    """Never a NaN estimate, an infinite SE or a raw scipy/numpy error."""
+    import math
+
+    import calcidata
+    from calcidata.errors import CalcidataError
+
+    v = [data.draw(st.floats(min_value=0.01, max_value=100.0)) * scale for _ in range(len(y))]
+    try:
+        res = calcidata.meta.pool(y, v, method=method)
+    except CalcidataError as exc:
+        assert isinstance(exc, ValueError) or "REML" in str(exc), exc
+        return
+    for name in ("estimate", "se", "ci_low", "ci_high", "tau2", "q", "i2", "h2"):
+        assert math.isfinite(getattr(res, name)), (name, res)
+
+
+#: Header rows: many columns, long names, control characters, quotes, look-alikes.
+HEADER_NAMES = st.one_of(
+    st.sampled_from(["treatment", "dose", "unit", "frequency", "route", "condition"]),
+    st.text(max_size=30),
+    st.text(alphabet=st.characters(max_codepoint=0x1F), min_size=1, max_size=3),
+    st.sampled_from(["tre\u0430tment", "dose\u200b", "\u202etnemtaert", "treatment ", '"dose"']),
+)
+
+
+@given(
+    names=st.lists(HEADER_NAMES, min_size=1, max_size=12),
+    repeat=st.sampled_from([1, 1, 500, 5000]),
+    gz=st.booleans(),
+)
+def test_audit_of_any_header_is_a_message_never_a_traceback(reference_dir, names, repeat, gz):
+    import gzip
+
+    with tempfile.TemporaryDirectory() as tmp:
+        source = Path(tmp) / ("rx.csv.gz" if gz else "rx.csv")
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator="\n").writerow(names * repeat)
+        content = buffer.getvalue().encode("utf-8", "surrogatepass")
+        content += b"fixture_drug,200,mg,TID\n"
+        source.write_bytes(gzip.compress(content) if gz else content)
+        before = _sha(source)
+        out = Path(tmp) / "out.csv"
+        argv = ["audit", str(source), "--out", str(out), "--data-dir", str(reference_dir)]
+        status, text = _run(argv)
+        _assert_clean(status, text, allowed=(0, 1, 2))
+        if status:
+            assert str(source) in text and not out.exists()
+        assert _sha(source) == before
+        assert [p for p in Path(tmp).iterdir() if ".tmp" in p.name] == []
+
+
+#: Look-alikes of frequencies: other scripts' digits, compatibility forms, dotless i,
+#: separators and invisible characters inside codes and numbers.
+LOOKALIKE_FREQUENCIES = st.builds(
+    lambda base, extra, where: base[:where] + extra + base[where:],
+    st.sampled_from(["TID", "tid", "BID", "QID", "3", "10", "0.5", "2e0"]),
+    st.sampled_from(
+        ["", "_", "\u0131", "\u0130", "\u200b", "\u00a0", "\u0661", "\uff13", "\u2163", "\u202e"]
+    ),
+    st.integers(0, 3),
+)
+
+
+@given(frequency=LOOKALIKE_FREQUENCIES)
+def test_a_frequency_is_read_only_from_ascii_after_nfkc(fixture_tables, frequency):
+    import re
+    import unicodedata
+
+    from calcidata import audit_doses
+    from calcidata.schemas.vocabularies import TIMING_CODES
+
+    frame = pd.DataFrame(
+        {"treatment": ["fixture_drug"], "dose": ["200"], "unit": ["mg"], "frequency": [frequency]}
+    )
+    status = audit_doses(frame, tables=fixture_tables)["status"].iloc[0]
+    text = unicodedata.normalize("NFKC", frequency).strip()
+    readable = text.isascii() and (
+        text.upper() in TIMING_CODES
+        or re.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", text) is not None
+    )
+    if status in VERDICTS:
+        assert readable, (frequency, status)

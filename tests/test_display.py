@@ -245,8 +245,16 @@ def test_definitions_and_record_escape_their_text():
 
 def test_html_objects_display_as_html_in_jupyter():
     html = display.notice()
-    assert html._repr_html_() == str(html)
+    assert html._repr_html_() == f'<div class="tex2jax_ignore mathjax_ignore">{html}</div>'
     assert "Not medical advice" in html
+
+
+def test_table_text_with_dollars_is_never_typeset_as_latex():
+    """JupyterLab and Notebook run MathJax on HTML outputs: every output opts out of it."""
+    shown = display.table(pd.DataFrame({"treatment": ["$\\frac{1}{0}$ drug", "cost $5 and $6"]}))
+    wrapped = shown._repr_html_()
+    assert wrapped.startswith('<div class="tex2jax_ignore mathjax_ignore">')
+    assert "$\\frac{1}{0}$ drug" in wrapped and wrapped.endswith("</div>")
 
 
 def test_the_notice_text_exists_once_and_the_html_uses_it():

@@ -11,6 +11,7 @@ results it computed to a tolerance of about 1e-10).
 
 from __future__ import annotations
 
+import datetime
 import json
 import math
 import subprocess
@@ -243,6 +244,19 @@ BAD_POOL = [
     (dict(yi=[1, 2], vi=[1, 1], level=100), "level must be in"),
     (dict(yi=[1, 2], vi=[1, 1], level=0), "level must be in"),
     (dict(yi=[1, 2], vi=[1, 1], level="high"), "level must be a number"),
+    (dict(yi=[1, 2], vi=[1, 1], level=0.05), "level must be in"),  # metafor: an alpha
+    (dict(yi=[1, 2], vi=[1, 1], level=0.5), "level must be in"),
+    (dict(yi=[1, 2], vi=[1, 1], level=True), "level must be a number"),
+    (dict(yi=pd.to_datetime(["2024-01-01", "2024-02-01"]), vi=[1, 1]), "not dates"),
+    (dict(yi=np.array(["2024-01-01", "2024-02-01"], dtype="datetime64[D]"), vi=[1, 1]), "dates"),
+    (dict(yi=[1, 2], vi=pd.to_timedelta([1, 2], unit="D")), "vi must be numbers, not dates"),
+    (dict(yi=[datetime.date(2024, 1, 1), 2.0], vi=[1, 1]), "not dates"),
+    (dict(yi=["1.5", "2"], vi=[1, 1]), "not text"),
+    (dict(yi=[1e300, -1e300, 5e299], vi=[1, 2, 3], method="DL"), "double precision"),
+    (dict(yi=[1e300, -1e300, 5e299], vi=[1, 2, 3], method="PM"), "double precision"),
+    (dict(yi=[1e300, -1e300, 5e299], vi=[1, 2, 3], method="FE"), "double precision"),
+    (dict(yi=[1.7e308, -1.7e308], vi=[1, 1], method="REML"), "double precision"),
+    (dict(yi=[1.0, 2.0, 3.5], vi=[1e-200, 2e-200, 3e-200], method="REML"), "REML"),
 ]
 
 
@@ -265,8 +279,15 @@ BAD_EFFECTS = [
     (dict(measure="RR", ai=[5], n1i=[4], ci=[1], n2i=[3]), "ai must not exceed n1i"),
     (dict(measure="OR", ai=[1], n1i=[4], ci=[4], n2i=[3]), "ci must not exceed n2i"),
     (dict(measure="RR", ai=[1, 2], bi=[1], ci=[1], di=[1]), "same length"),
-    (dict(measure="RR", ai=[1], bi=[1], ci=[1], di=[1], n1i=[2]), "either bi and di"),
-    (dict(measure="RR", ai=[1], ci=[1]), "n1i is required"),
+    (dict(measure="RR", ai=[1], bi=[1], ci=[1], di=[1], n1i=[3]), "n1i must equal ai \\+ bi"),
+    (dict(measure="OR", ai=[1, 2], bi=[1, 2], ci=[1, 1], n2i=[4, 5], di=[3, 3]), "position 1"),
+    (dict(measure="RR", ai=[1], ci=[1]), "needs bi \\(non-events\\) or n1i"),
+    (dict(measure="RR", ai=[1], bi=[1], ci=[1], di=[1], n1i=[True]), "not booleans"),
+    (dict(measure="RR", ai=[1e308], bi=[1e308], ci=[1], di=[1]), "position 0 is not finite"),
+    (
+        dict(measure="MD", m1i=[1], sd1i=[1e200], n1i=[10], m2i=[0], sd2i=[1e200], n2i=[10]),
+        "beyond double precision",
+    ),
     (dict(measure="RD", ai=[0], bi=[0], ci=[1], di=[1]), "group size"),
     (dict(measure="RR", ai=[1], bi=[float("nan")], ci=[1], di=[1]), "bi must be finite"),
     (dict(measure="RR", ai=[1], bi=[1], ci=[1], di=[1], vtype="pooled"), "vtype applies"),
@@ -331,3 +352,51 @@ def test_readme_meta_example_runs_and_prints_what_it_says(monkeypatch):
     import matplotlib.pyplot as plt
 
     plt.close("all")
+
+
+def test_consistent_redundant_counts_are_accepted_as_metafor_accepts_them():
+    """escalc accepts bi, di together with n1i, n2i; so does effect_sizes when they agree."""
+    counts = dict(ai=[4, 6, 0], bi=[119, 300, 20], ci=[11, 29, 3], di=[128, 274, 17])
+    sizes = dict(n1i=[123, 306, 20], n2i=[139, 303, 20])
+    for measure in ("RR", "OR", "RD"):
+        alone = meta.effect_sizes(measure, **counts)
+        both = meta.effect_sizes(measure, **counts, **sizes)
+        by_size = meta.effect_sizes(measure, ai=counts["ai"], ci=counts["ci"], **sizes)
+        mixed = meta.effect_sizes(measure, **{**counts, "di": None}, n2i=sizes["n2i"])
+        for other in (both, by_size, mixed):
+            pd.testing.assert_frame_equal(other, alone)
+
+
+@pytest.mark.parametrize("method", ["FE", "DL", "PM", "REML"])
+def test_level_as_a_proportion_is_read_as_metafor_reads_it(method):
+    y, v = [0.1, 0.5, 0.9, -0.2], [0.04, 0.09, 0.05, 0.1]
+    assert meta.pool(y, v, method=method, level=0.95) == meta.pool(y, v, method=method)
+    assert meta.pool(y, v, method=method, level=0.9).level == 90.0
+
+
+@pytest.mark.parametrize("method", ["FE", "DL", "PM", "REML"])
+@pytest.mark.parametrize("exponent", [-200, -100, 100, 200])
+def test_pooling_is_exact_under_a_change_of_units(method, exponent):
+    """Effects times 2**(e/2) and variances times 2**e: every number scales exactly."""
+    y = np.array([0.1, 0.5, 0.9, -0.2, 1.4])
+    v = np.array([0.04, 0.09, 0.05, 0.1, 0.3])
+    base = meta.pool(y, v, method=method)
+    f = 2.0 ** (exponent // 2)
+    scaled = meta.pool(y * f, v * f * f, method=method)
+    for name in ("estimate", "ci_low", "ci_high", "pi_low", "pi_high"):
+        assert getattr(scaled, name) == pytest.approx(getattr(base, name) * f, rel=1e-12)
+    for name in ("se", "tau"):
+        assert getattr(scaled, name) == pytest.approx(getattr(base, name) * f, rel=1e-12)
+    assert scaled.tau2 == pytest.approx(base.tau2 * f * f, rel=1e-12)
+    for name in ("q", "i2", "h2", "pval", "zval_or_tval"):
+        assert getattr(scaled, name) == pytest.approx(getattr(base, name), rel=1e-12)
+
+
+@pytest.mark.parametrize("method", ["DL", "PM"])
+def test_variances_far_below_the_spread_give_a_finite_answer(method):
+    """Variances scaled by 1e-200 under effects of order 1: tau^2 is the spread, I^2 100%."""
+    res = meta.pool([1.0, 2.0, 3.5], [1e-200, 2e-200, 3e-200], method=method)
+    assert all(np.isfinite(getattr(res, f)) for f in ("estimate", "se", "tau2", "q", "i2", "h2"))
+    assert res.i2 == pytest.approx(100.0)
+    if method == "PM":  # equal weights: tau^2 is the sample variance of the effects
+        assert res.tau2 == pytest.approx(np.var([1.0, 2.0, 3.5], ddof=1), rel=1e-9)

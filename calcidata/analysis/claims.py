@@ -13,7 +13,7 @@ from calcidata.analysis.selection import subtree, view_frame
 from calcidata.analysis.sources import citation_labels
 from calcidata.errors import ParameterError
 from calcidata.schemas.vocab_claims import CLAIM_TYPES, VERDICTS
-from calcidata.tables.container import Tables
+from calcidata.tables.container import Tables, takes_tables
 from calcidata.tables.hierarchy import ancestors, parents_of
 
 __all__ = ["claim_evidence", "claim_sources", "claims_check", "verdict_counts"]
@@ -55,6 +55,7 @@ def _selected(
     return claims
 
 
+@takes_tables
 def claims_check(
     tables: Tables,
     *,
@@ -101,6 +102,7 @@ def claims_check(
     return view_frame("claims_check", _COLUMNS, out)
 
 
+@takes_tables
 def verdict_counts(
     tables: Tables, *, source_id: str | None = None, condition_id: str | None = None
 ) -> pd.DataFrame:
@@ -127,6 +129,7 @@ def verdict_counts(
     return view_frame("verdict_counts", ["article", "verdict", "claims"], counts)
 
 
+@takes_tables
 def claim_evidence(
     tables: Tables, *, source_id: str | None = None, condition_id: str | None = None
 ) -> pd.DataFrame:
@@ -174,6 +177,7 @@ def claim_evidence(
     return view_frame("claim_evidence", list(out.columns), out.sort_values("claims"))
 
 
+@takes_tables
 def claim_sources(
     tables: Tables, *, source_id: str | None = None, condition_id: str | None = None
 ) -> pd.DataFrame:

@@ -7,12 +7,13 @@ from typing import Any
 import pandas as pd
 
 from calcidata.analysis.selection import Selection, resolve, subtree
-from calcidata.tables.container import Tables
+from calcidata.tables.container import Tables, takes_tables
 from calcidata.tables.hierarchy import depth, descendants, parents_of
 
 __all__ = ["condition_name", "condition_order", "condition_profile", "condition_tree", "subtree"]
 
 
+@takes_tables
 def condition_order(tables: Tables) -> list[str]:
     """Every condition id in hierarchy order (roots by name, then their subtrees)."""
     cond = tables.conditions
@@ -26,6 +27,7 @@ def condition_order(tables: Tables) -> list[str]:
     return out
 
 
+@takes_tables
 def condition_name(tables: Tables, select: Selection | None = None, /, **filters: Any) -> str:
     """Plain-English name of the selected condition (``condition_id`` is required)."""
     sel = resolve(tables, select, filters).require("condition_id")
@@ -33,6 +35,7 @@ def condition_name(tables: Tables, select: Selection | None = None, /, **filters
     return str(cond.loc[cond["condition_id"] == sel.condition_id, "name"].iloc[0])
 
 
+@takes_tables
 def condition_profile(
     tables: Tables, select: Selection | None = None, /, **filters: Any
 ) -> pd.DataFrame:
@@ -85,6 +88,7 @@ def condition_profile(
     return out
 
 
+@takes_tables
 def condition_tree(tables: Tables) -> pd.DataFrame:
     """Every condition in hierarchy order, with its depth and how much evidence it has.
 

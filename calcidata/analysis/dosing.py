@@ -14,7 +14,7 @@ from calcidata.analysis.caveats import join_codes
 from calcidata.analysis.citations import citation_labels
 from calcidata.analysis.selection import VIEW_DOCS, Selection, resolve, view_frame
 from calcidata.schemas.vocabularies import PROCEDURE_PARAMETERS
-from calcidata.tables.container import Tables
+from calcidata.tables.container import Tables, takes_tables
 
 __all__ = [
     "DOSE_COLUMNS",
@@ -76,6 +76,7 @@ def dosing_pairs(tables: Tables) -> pd.DataFrame:
 
 
 @VIEW_DOCS
+@takes_tables
 def dosing_table(
     tables: Tables,
     select: Selection | None = None,
@@ -161,6 +162,7 @@ def dosing_table(
     return view_frame("dosing_table", columns, out)
 
 
+@takes_tables
 def dosing_summary(tables: Tables, select: Selection | None = None, /, **filters: Any) -> pd.Series:
     """The reported doses or settings of each selected treatment.
 
@@ -186,6 +188,7 @@ def dosing_summary(tables: Tables, select: Selection | None = None, /, **filters
     return pd.Series({tid: tuple(v) for tid, v in items.items()}, dtype=object, name="dosing")
 
 
+@takes_tables
 def dose_intervals(
     tables: Tables, select: Selection | None = None, /, **filters: Any
 ) -> pd.DataFrame:

@@ -24,7 +24,7 @@ from calcidata.schemas.vocabularies import (
     RATIO_MEASURES,
     STRENGTH,
 )
-from calcidata.tables.container import Tables
+from calcidata.tables.container import Tables, takes_tables
 
 __all__ = [
     "counts",
@@ -67,6 +67,7 @@ def counts(ev: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
 
 
 @VIEW_DOCS
+@takes_tables
 def evidence_rows(
     tables: Tables, select: Selection | None = None, /, **filters: Any
 ) -> pd.DataFrame:
@@ -136,6 +137,7 @@ def _domains(values: pd.Series) -> pd.Categorical:
 
 
 @VIEW_DOCS
+@takes_tables
 def summary_of_findings(
     tables: Tables, select: Selection | None = None, /, **filters: Any
 ) -> pd.DataFrame:
@@ -199,6 +201,7 @@ def summary_of_findings(
     return out
 
 
+@takes_tables
 def forest_data(tables: Tables, select: Selection | None = None, /, **filters: Any) -> pd.DataFrame:
     """Results as plot rows for :func:`calcidata.display.plot_results_grid`.
 
@@ -250,6 +253,7 @@ def forest_data(tables: Tables, select: Selection | None = None, /, **filters: A
     return out
 
 
+@takes_tables
 def direction_counts(
     tables: Tables, select: Selection | None = None, /, **filters: Any
 ) -> pd.DataFrame:

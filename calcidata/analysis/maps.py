@@ -12,7 +12,7 @@ from calcidata.analysis.dosing import dosing_pairs
 from calcidata.analysis.evidence import counts, evidence_rows, treatment_order
 from calcidata.analysis.selection import VIEW_DOCS, Selection, resolve, subtree, view_frame
 from calcidata.schemas.vocabularies import MODALITIES, OUTCOME_DOMAINS, STRENGTH, ordered
-from calcidata.tables.container import Tables
+from calcidata.tables.container import Tables, takes_tables
 
 __all__ = ["evidence_gaps", "evidence_grid", "evidence_map", "gap_counts", "outcome_map"]
 
@@ -41,6 +41,7 @@ def _best(ev: pd.DataFrame, keys: list[str], **more: tuple[str, str]) -> pd.Data
 
 
 @VIEW_DOCS
+@takes_tables
 def evidence_map(
     tables: Tables, select: Selection | None = None, /, **filters: Any
 ) -> pd.DataFrame:
@@ -71,6 +72,7 @@ def evidence_map(
     return view_frame("evidence_map", columns, out.sort_values(["_c", "_m", "treatment"]))
 
 
+@takes_tables
 def outcome_map(tables: Tables, select: Selection | None = None, /, **filters: Any) -> pd.DataFrame:
     """Treatments x outcome domains: best strength and participants per cell.
 
@@ -118,6 +120,7 @@ def _gap(kind: str, treatment: str, condition: str, cid: str, tid: str, **more: 
     return {**row, "_c": cid, "_t": tid, **more}
 
 
+@takes_tables
 def evidence_gaps(
     tables: Tables, select: Selection | None = None, /, **filters: Any
 ) -> pd.DataFrame:

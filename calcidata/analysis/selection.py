@@ -17,12 +17,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from calcidata._api import DocComponents
-from calcidata.errors import ParameterError
+from calcidata.errors import ArgumentTypeError, ParameterError
 from calcidata.schemas.vocabularies import MODALITIES, OUTCOME_DOMAINS
-from calcidata.tables.container import Tables
+from calcidata.tables.container import Tables, takes_tables
 from calcidata.tables.hierarchy import descendants, parents_of
 
 __all__ = ["VIEW_DOCS", "Selection", "check_ids", "nearest", "resolve", "subtree", "view_frame"]
@@ -119,6 +120,14 @@ class Selection:
             raise ParameterError("treatment_ids must be a list of treatment ids, not a string")
         if self.treatment_ids is not None:
             object.__setattr__(self, "treatment_ids", tuple(self.treatment_ids))
+        if not isinstance(self.include_narrower, bool | np.bool_):
+            raise ArgumentTypeError(
+                f"include_narrower must be True or False, not {self.include_narrower!r}"
+            )
+        for name in ("outcome", "modality"):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, str):
+                raise ArgumentTypeError(f"{name} must be a string, not {value!r}")
 
     def validate(self, tables: Tables) -> Selection:
         """Check every id against the tables; raise ParameterError with the nearest match."""
@@ -172,6 +181,7 @@ def resolve(tables: Tables, select: Any, filters: dict[str, Any]) -> Selection:
     return sel.validate(tables)
 
 
+@takes_tables
 def subtree(tables: Tables, condition_id: str) -> list[str]:
     """The condition and every narrower condition below it, depth first, by name.
 

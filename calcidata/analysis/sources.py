@@ -10,7 +10,7 @@ from calcidata.analysis.citations import citation_labels
 from calcidata.analysis.dosing import dosing_table
 from calcidata.analysis.evidence import evidence_rows
 from calcidata.analysis.selection import VIEW_DOCS, Selection, resolve
-from calcidata.tables.container import Tables
+from calcidata.tables.container import Tables, takes_tables
 
 __all__ = ["cited_sources", "citation_labels"]
 
@@ -31,6 +31,7 @@ def reader_url(urls: object, kinds: object) -> object:
 
 
 @VIEW_DOCS
+@takes_tables
 def cited_sources(
     tables: Tables,
     select: Selection | None = None,

@@ -119,6 +119,13 @@ def evidence_strength(evidence: pd.DataFrame) -> pd.DataFrame:
         ``all_indirect``, ``agreement`` and ``directions``; sorted strongest first.
         The rule is in this module's docstring.
     """
+    if not isinstance(evidence, pd.DataFrame):
+        from calcidata.errors import ArgumentTypeError
+
+        raise ArgumentTypeError(
+            f"evidence must be the evidence table (a pandas DataFrame, tables.evidence), "
+            f"not {type(evidence).__name__}"
+        )
     cols = ["treatment_id", "condition_id"]
     if evidence.empty:
         out = pd.DataFrame(

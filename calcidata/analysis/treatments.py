@@ -12,7 +12,7 @@ from calcidata.analysis.dosing import dosing_pairs, dosing_summary
 from calcidata.analysis.evidence import counts, evidence_rows
 from calcidata.analysis.selection import VIEW_DOCS, Selection, resolve, view_frame
 from calcidata.schemas.vocabularies import CERTAINTY, INVASIVENESS, OUTCOME_DOMAINS, STRENGTH
-from calcidata.tables.container import Tables
+from calcidata.tables.container import Tables, takes_tables
 
 __all__ = ["NO_EVIDENCE", "RANKED_STRENGTH", "side_by_side", "treatment_ranking"]
 
@@ -36,6 +36,7 @@ def _has_dosing(
     return {t: t in dosed for t in treatment_ids}
 
 
+@takes_tables
 def treatment_ranking(
     tables: Tables, select: Selection | None = None, /, **filters: Any
 ) -> pd.DataFrame:
@@ -151,6 +152,7 @@ def _findings(g: pd.DataFrame) -> tuple[tuple[str, str, int], ...]:
 
 
 @VIEW_DOCS
+@takes_tables
 def side_by_side(
     tables: Tables, select: Selection | None = None, /, **filters: Any
 ) -> pd.DataFrame:

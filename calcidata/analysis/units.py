@@ -6,6 +6,7 @@ then applied to whole columns.
 
 from __future__ import annotations
 
+import unicodedata
 from functools import cache, lru_cache
 
 import numpy as np
@@ -86,12 +87,17 @@ def normalize_unit(text: object) -> str | None:
     """Map a unit as typed by a user onto the vocabulary (None if unknown)."""
     if not isinstance(text, str):
         return None
-    t = text.strip()
+    t = unicodedata.normalize("NFKC", text).strip()  # the micro sign and Greek mu alike
     if t in PINT_EXPRESSION:
         return t
-    return UNIT_ALIASES.get(
-        t.lower(), next((u for u in DOSE_UNITS if u.lower() == t.lower()), None)
-    )
+    key = t.lower() if t.isascii() else t.casefold()
+    return _aliases().get(key, next((u for u in DOSE_UNITS if u.lower() == key), None))
+
+
+@cache
+def _aliases() -> dict[str, str]:
+    """:data:`UNIT_ALIASES` keyed by their NFKC, case-folded forms."""
+    return {unicodedata.normalize("NFKC", k).casefold(): v for k, v in UNIT_ALIASES.items()}
 
 
 @cache

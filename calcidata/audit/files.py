@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Iterator
@@ -14,15 +15,13 @@ from pathlib import Path
 import pandas as pd
 
 from calcidata import paths
-from calcidata._io import atomic_path, output_file
+from calcidata._io import atomic_path, held, output_file, sweep_orphans
 from calcidata.audit.auditor import STATUSES, prepare
 from calcidata.audit.core import CHUNK_ROWS
+from calcidata.audit.headers import BLOCK_BYTES, LONG_ROW, csv_names, longest_row, parquet_schema
 from calcidata.audit.inputs import AuditOptions
-from calcidata.errors import FileAccessError, ParameterError
+from calcidata.errors import ArgumentTypeError, FileAccessError, ParameterError
 from calcidata.schemas import SCHEMAS
-
-#: Bytes of CSV read at a time: also the longest row the audit reads.
-BLOCK_BYTES = 1 << 20
 
 
 def _kind(path: Path) -> str:
@@ -34,26 +33,12 @@ def _kind(path: Path) -> str:
     raise ParameterError(f"{path}: the audit reads and writes .csv or .parquet files")
 
 
-def _csv_names(path: Path) -> list[str]:
-    import csv
-    import gzip
-
-    opener = gzip.open if path.name.lower().endswith(".gz") else open
-    with opener(path, "rt", encoding="utf-8-sig", newline="") as fh:
-        try:
-            return next(csv.reader(fh))
-        except StopIteration:
-            raise FileAccessError(f"{path} is empty: expected a header row") from None
-        except (UnicodeDecodeError, csv.Error) as exc:
-            raise FileAccessError(f"{path} is not a readable UTF-8 CSV file: {exc}") from None
-
-
 def _csv_options(path: Path, block_size: int | None = None):
     """Arrow CSV options: every column read as text, an empty field as missing."""
     import pyarrow as pa
     import pyarrow.csv as pc
 
-    names = _csv_names(path)
+    names = csv_names(path)
     read = pc.ReadOptions(block_size=block_size or BLOCK_BYTES)
     convert = pc.ConvertOptions(
         column_types={n: pa.large_string() for n in names},
@@ -77,6 +62,7 @@ def read_input(path: str | os.PathLike) -> pd.DataFrame:
         return _arrow_error(
             path, lambda: pc.read_csv(path, read_options=read, convert_options=convert).to_pandas()
         )
+    _arrow_error(path, lambda: parquet_schema(path))
     return _arrow_error(path, lambda: pd.read_parquet(path))
 
 
@@ -100,10 +86,9 @@ def _arrow_error(path: Path, action):
     except (pa.ArrowException, UnicodeDecodeError, OSError) as exc:
         why = _first_line(exc)
         if "straddling object" in why:  # Arrow's words for a row longer than a block
-            why = (
-                f"a row is longer than {BLOCK_BYTES // 2**20} MiB, the longest row the "
-                "audit reads; split it or shorten its cells"
-            )
+            why = LONG_ROW
+        elif "invalid UTF8" in why:
+            why = f"it is not valid UTF-8 text ({why})"
         raise FileAccessError(f"{path} cannot be read: {why}") from None
 
 
@@ -126,6 +111,8 @@ def _batches(path: Path, rows: int):
             batch = _next(path, reader.read_next_batch)
             if batch is None:
                 return
+            if longest_row(batch) > BLOCK_BYTES:  # Arrow reads some: the engines agree
+                raise FileAccessError(f"{path} cannot be read: {LONG_ROW}")
             yield batch
     else:
         import pyarrow.parquet as pq
@@ -147,8 +134,12 @@ def _next(path: Path, read):
         return None
 
 
-def _chunks(path: Path, rows: int) -> Iterator[pd.DataFrame]:
-    """The file as frames of exactly ``rows`` rows (the last one shorter), indexed on."""
+def _chunks(path: Path, rows: int) -> Iterator[tuple[object, pd.DataFrame]]:
+    """The file as frames of exactly ``rows`` rows (the last one shorter), indexed on.
+
+    Each comes with the Arrow table it was made from, whose columns are written
+    back as they were read (nested Parquet types included).
+    """
     import pyarrow as pa
 
     pending: list = []
@@ -157,10 +148,11 @@ def _chunks(path: Path, rows: int) -> Iterator[pd.DataFrame]:
 
     def emit(batches):
         nonlocal start
-        frame = pa.Table.from_batches(batches).to_pandas()
+        table = pa.Table.from_batches(batches)
+        frame = table.to_pandas()
         frame.index = pd.RangeIndex(start, start + len(frame))
         start += len(frame)
-        return frame
+        return table, frame
 
     for batch in _batches(path, rows):
         while batch.num_rows:
@@ -178,13 +170,17 @@ def _chunks(path: Path, rows: int) -> Iterator[pd.DataFrame]:
 def _header(path: Path) -> pd.DataFrame:
     """An empty frame with the file's columns (to check names before any work)."""
     if _kind(path) == "csv":
-        names = _csv_names(path)  # as a list: a name given twice stays twice
+        names = csv_names(path)  # as a list: a name given twice stays twice
         return pd.DataFrame({i: pd.Series([], dtype="str") for i in range(len(names))}).set_axis(
             names, axis=1
         )
+    return _arrow_error(path, lambda: parquet_schema(path)).empty_table().to_pandas()
+
+
+def _empty_parquet(path: Path):
     import pyarrow.parquet as pq
 
-    return _arrow_error(path, lambda: pq.read_schema(path).empty_table().to_pandas())
+    return _arrow_error(path, lambda: pq.read_schema(path).empty_table())
 
 
 class _Writer:
@@ -200,21 +196,34 @@ class _Writer:
         self.tmp: Path | None = None
         self.writer = None
         self.schema = None
+        self._held = None
 
     def __enter__(self):
         if self.target is not None:
+            sweep_orphans(self.target)  # partial outputs of earlier runs killed (SIGKILL)
             self._atomic = atomic_path(self.target)
             self.tmp = self._atomic.__enter__()
         return self
 
-    def write(self, frame: pd.DataFrame) -> None:
+    def write(self, frame: pd.DataFrame, original=None) -> None:
+        """Write ``frame``; its first columns from ``original`` (an Arrow table) when given.
+
+        Parquet to Parquet, the input's columns are so written back with their own
+        types (lists, structs, maps, decimals...), never through pandas objects.
+        """
         import pyarrow as pa
 
         plain = frame.copy(deep=False)
+        keep = original is not None and self.kind == "parquet"
+        if keep:
+            plain = plain.iloc[:, original.num_columns :]
         for col in plain.columns:
             if plain[col].dtype == object:
                 plain[col] = plain[col].astype("str")
         table = pa.Table.from_pandas(plain, preserve_index=False)
+        if keep:
+            columns = [*original.columns, *table.columns]
+            table = pa.table(columns, names=[*original.column_names, *table.column_names])
         if self.schema is None:
             self.schema = pa.schema([pa.field(f.name, _plain(f.type)) for f in table.schema])
             self.writer = self._open()
@@ -226,11 +235,19 @@ class _Writer:
         if self.kind == "parquet":
             import pyarrow.parquet as pq
 
-            return pq.ParquetWriter(self.tmp, self.schema)
-        import pyarrow.csv as pc
+            writer = pq.ParquetWriter(self.tmp, self.schema)
+        else:
+            import pyarrow.csv as pc
 
-        sink = str(self.tmp) if self.tmp is not None else pa.PythonFile(sys.stdout.buffer, mode="w")
-        return pc.CSVWriter(sink, self.schema)
+            if self.tmp is not None:
+                writer = pc.CSVWriter(str(self.tmp), self.schema)
+            else:
+                writer = pc.CSVWriter(pa.PythonFile(sys.stdout.buffer, mode="w"), self.schema)
+        if self.tmp is not None:  # held while written: a later run sweeps it only if killed
+            hold = held(self.tmp)
+            hold.__enter__()
+            self._held = hold
+        return writer
 
     def __exit__(self, exc_type, exc, tb):
         """Close the writer, then move the file in (success) or remove it (any failure).
@@ -244,6 +261,9 @@ class _Writer:
                 self.writer.close()
         except BaseException as close_error:  # noqa: BLE001 - re-raised below
             failure = failure or close_error
+        if self._held is not None:
+            with contextlib.suppress(Exception):  # the lock never keeps the file from cleanup
+                self._held.__exit__(None, None, None)
         if self.tmp is None:
             sys.stdout.flush()
         elif failure is None:
@@ -328,6 +348,10 @@ def audit_file(
         folder is not writable.
     """
     settings = AuditOptions(**options)
+    for name, value in (("path", path), ("out", out)):
+        if value is not None or name == "path":
+            if not isinstance(value, str | os.PathLike):
+                raise ArgumentTypeError(f"{name} must be a path, not {type(value).__name__}")
     path = Path(path)
     _kind(path)
     target = Path(out) if out is not None else None
@@ -338,12 +362,15 @@ def audit_file(
                 "the output file must differ from the input file (the input is never modified)"
             )
         _not_a_table(target, settings)
+    if isinstance(chunk_rows, bool) or not isinstance(chunk_rows, int):
+        raise ArgumentTypeError(f"chunk_rows must be a whole number, not {chunk_rows!r}")
     if chunk_rows < 1:
         raise ParameterError("chunk_rows must be at least 1")
     path = _input(path)
     if target is not None:
         output_file(target)
     header = _header(path)
+    parquet = _kind(path) == "parquet"
     try:
         auditor = prepare(header, settings)
     except ParameterError as exc:
@@ -351,13 +378,13 @@ def audit_file(
     counts = pd.Series(0, index=pd.Index(STATUSES, name="status"), name="rows")
     with _Writer(target) as writer:
         wrote = False
-        for chunk in _chunks(path, chunk_rows):
+        for arrow, chunk in _chunks(path, chunk_rows):
             result = auditor(chunk)
             counts += (
                 result[settings.prefix + "status"].value_counts().reindex(STATUSES, fill_value=0)
             )
-            writer.write(result)
+            writer.write(result, arrow if parquet else None)
             wrote = True
         if not wrote:
-            writer.write(auditor(header))
+            writer.write(auditor(header), _empty_parquet(path) if parquet else None)
     return counts

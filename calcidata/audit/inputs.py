@@ -6,6 +6,8 @@ Everything here works once per distinct value, or vectorised over a column.
 from __future__ import annotations
 
 import os
+import re
+import unicodedata
 from dataclasses import dataclass, fields
 from decimal import Decimal
 
@@ -167,6 +169,10 @@ def _blank(value: object) -> bool:
     )
 
 
+#: A decimal number: ASCII digits, an optional sign, point and exponent (no "_", no "inf").
+_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
+
+
 def _parse_frequency(value: object) -> tuple[float, str | None]:
     """Administrations per day from a number or a timing code, or why not."""
     if _blank(value):
@@ -178,8 +184,9 @@ def _parse_frequency(value: object) -> tuple[float, str | None]:
             f"frequency is a {type(value).__name__}, not a number of administrations per "
             "day or a timing code"
         )
-    text = str(value).strip()
-    code = text.upper()
+    text = unicodedata.normalize("NFKC", str(value)).strip()
+    # Case is ignored in ASCII only: "tıd" (dotless i) is not TID, though "tıd".upper() is.
+    code = text.upper() if text.isascii() else text
     if code in TIMING_CODES:
         per_day = TIMING_CODES[code]
         if per_day is None:
@@ -188,9 +195,13 @@ def _parse_frequency(value: object) -> tuple[float, str | None]:
                 "give the frequency as a number per day"
             )
         return float(per_day), None
-    try:
-        number = float(text)
-    except ValueError:
+    # A number as written in a table, ASCII digits only: float() would also read
+    # "1_0" as 10 and digits of other scripts.
+    if isinstance(value, int | float | np.integer | np.floating | Decimal):
+        number = float(value)
+    else:
+        number = float(text) if _NUMBER.fullmatch(text) else None
+    if number is None:
         return np.nan, (
             f"frequency {text!r} is neither a number of administrations per day "
             f"nor a timing code ({', '.join(TIMING_CODES)})"
@@ -238,18 +249,35 @@ def _resolve_columns(frame: pd.DataFrame, names: dict[str, str | None]) -> dict[
     cols: dict[str, str | None] = {}
     for role, default in DEFAULT_COLUMNS.items():
         given = names.get(role)
-        name = given or default
+        name = default if given is None else given
         if name in frame.columns:
             cols[role] = name
         elif role in ("route", "condition") and given is None:
             cols[role] = None  # optional, and not asked for
         else:
+            shown = ", ".join(map(repr, map(str, frame.columns[:_SHOWN_COLUMNS])))
+            if len(frame.columns) > _SHOWN_COLUMNS:
+                shown += f" and {len(frame.columns) - _SHOWN_COLUMNS} more"
             raise ParameterError(
                 f"the input has no {role} column {name!r}; its columns are: "
-                f"{', '.join(map(repr, map(str, frame.columns)))}. Name the column with "
+                f"{shown}. Name the column with "
                 f"{role}=... (--{role}-column on the command line)"
             )
+    roles: dict[object, list[str]] = {}
+    for role, name in cols.items():
+        if name is not None:
+            roles.setdefault(name, []).append(role)
+    for name, shared in roles.items():
+        if len(shared) > 1:
+            raise ParameterError(
+                f"column {str(name)!r} is named for {' and '.join(shared)}; each role needs "
+                "a column of its own"
+            )
     return cols
+
+
+#: Column names listed in a message about a missing column.
+_SHOWN_COLUMNS = 20
 
 
 class _Values:

@@ -6,6 +6,7 @@ that names several ids, or none, is reported in words.
 
 from __future__ import annotations
 
+import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -23,10 +24,10 @@ class Match:
 
 
 def normalize_text(text: object) -> str | None:
-    """Case-folded text with single spaces (None for missing or blank)."""
+    """NFKC-normalised, case-folded text with single spaces (None for missing or blank)."""
     if text is None or text is pd.NA or (isinstance(text, float) and text != text):
         return None
-    out = " ".join(str(text).split()).casefold()
+    out = " ".join(unicodedata.normalize("NFKC", str(text)).split()).casefold()
     return out or None
 
 

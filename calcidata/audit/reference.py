@@ -24,6 +24,7 @@ import pandas as pd
 
 from calcidata.analysis.units import AMOUNT_UNITS, daily_dose
 from calcidata.audit.matching import Match, _Lookup, normalize_text
+from calcidata.errors import FileAccessError
 from calcidata.schemas.vocab_claims import AUDIT_DOSE_KINDS, DOSE_SOURCE_RANK
 from calcidata.schemas.vocabularies import ROUTES
 from calcidata.tables.hierarchy import ancestors, descendants, parents_of
@@ -363,11 +364,14 @@ def cached_reference(tables=None, data_dir=None) -> DoseReference:
         directory = paths.data_dir(data_dir)
         try:
             key: tuple = ("dir", str(directory.resolve()), data_version(directory))
-        except OSError:  # a missing file: let the loader report it properly
+        except (OSError, FileAccessError):  # a missing file: the loader reports it properly
             return DoseReference(load(directory))
         if key not in _REFERENCES:
             _remember(key, None, DoseReference(load(directory)))
         return _REFERENCES[key][1]
+    from calcidata.tables.container import require_tables
+
+    require_tables(tables)
     key = ("tables", id(tables), tables.version)
     cached = _REFERENCES.get(key)
     if cached is not None and cached[0] is not None and cached[0]() is tables:

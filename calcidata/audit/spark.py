@@ -34,13 +34,14 @@ import subprocess
 import sys
 import warnings
 from contextlib import contextmanager
+from pathlib import Path
 
 import pandas as pd
 
 from calcidata.audit.auditor import OUTPUT_COLUMNS, _Auditor
 from calcidata.audit.inputs import AuditOptions
 from calcidata.audit.reference import cached_reference
-from calcidata.errors import ParameterError
+from calcidata.errors import CalcidataError, ParameterError
 
 #: Spark type of each added column (the logical types of the pandas audit's columns).
 OUTPUT_TYPES = {
@@ -142,6 +143,8 @@ def spark_session(master: str | None = None, *, config: dict[str, str] | None = 
     ------
     ParameterError
         pyspark is not installed, or (for a session started here) Java 17 is missing.
+    CalcidataError
+        The session cannot start (an unreachable master): its first line, no JVM trace.
     """
     _pyspark()
     from pyspark.sql import SparkSession
@@ -161,13 +164,32 @@ def spark_session(master: str | None = None, *, config: dict[str, str] | None = 
             builder = builder.config("spark.ui.showConsoleProgress", "false")
         # The executors' Python warns on import that pandas 3 is not "fully supported".
         builder = builder.config("spark.executorEnv.PYTHONWARNINGS", _WORKER_WARNINGS)
+        if "spark.driver.extraJavaOptions" not in (config or {}):
+            # The JVM logs errors in one line each, without Java stack traces: an
+            # unreachable master is calcidata's one message, not pages of trace.
+            log4j = Path(__file__).with_name("log4j2.properties")
+            builder = builder.config(
+                "spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile={log4j}"
+            )
     # The audit resolves each distinct value once per Arrow batch: larger batches, less
     # repeated work (10,000 rows by default; 100,000 audits a million rows about 3x faster).
     settings = {"spark.sql.execution.arrow.maxRecordsPerBatch": str(BATCH_ROWS), **(config or {})}
     for key, value in settings.items():
         builder = builder.config(key, value)
-    with _quiet():
-        return builder.getOrCreate()
+    try:
+        with _quiet():
+            return builder.getOrCreate()
+    except Exception as exc:
+        if not type(exc).__module__.startswith(("pyspark", "py4j")):
+            raise
+        # An unreachable master, a refused connection: the first line, not the JVM's trace.
+        text = str(exc)
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        why = next((line for line in lines if "Exception" in line or "rror" in line), "")
+        where = master or os.environ.get("SPARK_REMOTE") or "local[*]"
+        raise CalcidataError(
+            f"cannot start a Spark session on master {where!r}: {(why or type(exc).__name__)[:300]}"
+        ) from None
 
 
 def _check_schema(df, columns: dict[str, str | None], prefix: str) -> None:

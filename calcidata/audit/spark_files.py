@@ -16,6 +16,7 @@ import pandas as pd
 from calcidata._io import output_dir
 from calcidata.audit.auditor import STATUSES
 from calcidata.audit.files import _kind
+from calcidata.audit.headers import BLOCK_BYTES, LONG_ROW
 from calcidata.audit.inputs import AuditOptions
 from calcidata.audit.spark import _pyspark, _quiet, audit_spark, spark_session
 from calcidata.errors import CalcidataError, FileAccessError, ParameterError
@@ -26,13 +27,36 @@ def _read(spark, path: Path):
     if path.is_dir() or _kind(path) == "parquet":
         return spark.read.parquet(str(path.absolute()))
     # RFC 4180 quoting ("" inside quotes), as the pandas path reads it; every cell as text.
-    return (
+    frame = (
         spark.read.option("header", True)
         .option("escape", '"')
         .option("mode", "FAILFAST")
         .option("encoding", "UTF-8")
         .csv(str(path.absolute()))
     )
+    return _rows_within_a_block(frame)
+
+
+def _quoted(name: str) -> str:
+    """A column name as Spark reads it literally (dots, spaces and backticks included)."""
+    return "`" + name.replace("`", "``") + "`"
+
+
+def _rows_within_a_block(frame):
+    """Fail, as the pandas engine does, on a CSV row longer than ``BLOCK_BYTES``.
+
+    The row's length is measured as :func:`calcidata.audit.headers.longest_row`
+    measures it (cells' UTF-8 bytes plus the commas between them): the job stops
+    with the same words when one is longer.
+    """
+    from pyspark.sql import functions as F
+
+    if not frame.columns:
+        return frame
+    cells = [F.coalesce(F.octet_length(F.col(_quoted(c))), F.lit(0)) for c in frame.columns]
+    size = sum(cells[1:], cells[0]) + (len(cells) - 1)
+    words = LONG_ROW
+    return frame.where(F.when(size > BLOCK_BYTES, F.raise_error(F.lit(words))).otherwise(True))
 
 
 def _target(out: str | os.PathLike) -> Path:

@@ -49,7 +49,7 @@ def _run_audit(args) -> int:
     if args.engine == "spark":
         if not args.out:
             raise ParameterError("--engine spark needs --out DIR (a directory of Parquet files)")
-        if args.chunk_rows:
+        if args.chunk_rows is not None:
             raise ParameterError("--chunk-rows is for --engine pandas (Spark splits the file)")
         from calcidata.audit.spark_files import audit_file_spark
 
@@ -57,7 +57,8 @@ def _run_audit(args) -> int:
     else:
         if args.master:
             raise ParameterError("--master is for --engine spark")
-        run, options = audit_file, {"chunk_rows": args.chunk_rows or CHUNK_ROWS}
+        chunk_rows = CHUNK_ROWS if args.chunk_rows is None else args.chunk_rows  # 0 is refused
+        run, options = audit_file, {"chunk_rows": chunk_rows}
     counts = run(
         args.file,
         args.out,

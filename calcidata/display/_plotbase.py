@@ -59,7 +59,7 @@ def plain(text: object, width: int | None = None) -> str:
     s = str(text)
     if width is not None and len(s) > width:
         s = "\n".join(textwrap.wrap(s, width, break_long_words=False, break_on_hyphens=False))
-    return s.replace("$", r"\$")
+    return s.replace("$", r"\$")  # an escaped dollar never starts mathtext
 
 
 def row_height(labels, width: int | None, base: float = 0.3) -> float:
@@ -195,8 +195,8 @@ def worded(data: pd.DataFrame, *columns: str) -> pd.DataFrame:
 
 
 def label_text(value: object) -> str:
-    """A vocabulary value in plain words, as text for a legend."""
-    return str(humanize(value))
+    """A vocabulary value in plain words, as text for a legend (no mathtext either)."""
+    return plain(humanize(value))
 
 
 def panel_grid(

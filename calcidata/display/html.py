@@ -61,10 +61,11 @@ def _keep_together(text: object) -> object:
 
 
 class HTML(str):
-    """A string of HTML that Jupyter displays as HTML (and ``print`` shows as source)."""
+    """HTML that Jupyter displays (MathJax never typesets it); ``print`` shows the source."""
 
     def _repr_html_(self) -> str:
-        return str(self)
+        # MathJax 2 and 3 (JupyterLab typesets HTML outputs) skip these: $...$ stays text
+        return f'<div class="tex2jax_ignore mathjax_ignore">{self}</div>' if self else ""
 
 
 def _e(value: object) -> str:

@@ -24,16 +24,21 @@ the pandera schemas (see :mod:`calcidata.export._spec`).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from calcidata._io import atomic_write, output_dir
 from calcidata._version import __version__
-from calcidata.errors import FileAccessError, ParameterError
+from calcidata.errors import CalcidataError, FileAccessError, ParameterError, describe_os_error
+
+#: The most bytes an export read back may hold: a database, a workbook unzipped
+#: (:func:`read_export`); four times the largest table file (``_io.MAX_TABLE_BYTES``).
+MAX_EXPORT_BYTES = 4 * 64 * 1024 * 1024
 
 FORMATS = ("datapackage", "parquet", "sqlite", "duckdb", "xlsx", "jsonschema")
 #: File name of the single-file formats.
@@ -41,6 +46,12 @@ FILE_NAMES = {"sqlite": "calcidata.sqlite", "duckdb": "calcidata.duckdb", "xlsx"
 
 
 def _formats(format: str | Iterable[str]) -> list[str]:
+    from calcidata.errors import ArgumentTypeError
+
+    if not isinstance(format, str | Iterable) or isinstance(format, bytes):
+        raise ArgumentTypeError(
+            f"format must be a format name or a list of them, not {type(format).__name__}"
+        )
     wanted = [format] if isinstance(format, str) else list(format)
     if "all" in wanted:
         return list(FORMATS)
@@ -51,6 +62,14 @@ def _formats(format: str | Iterable[str]) -> list[str]:
             f"formats are: {', '.join(FORMATS)}, all"
         )
     return list(dict.fromkeys(wanted))
+
+
+def _check_path(name: str, value: object) -> None:
+    """Refuse an argument that should be a path and is not (``ArgumentTypeError``)."""
+    from calcidata.errors import ArgumentTypeError
+
+    if not isinstance(value, str | os.PathLike):
+        raise ArgumentTypeError(f"{name} must be a path, not {type(value).__name__}")
 
 
 def stamp(version: str) -> dict[str, str]:
@@ -98,28 +117,62 @@ def export_tables(
         that calcidata did not write.
     """
     formats = _formats(format)
+    _check_path("out", out)
     if tables is None:
         from calcidata.tables.loader import load
 
         tables = load(data_dir)
+    else:
+        from calcidata.tables.container import require_tables
+
+        require_tables(tables)
     target = output_dir(out)
-    owned = _owned(target)
+    _refuse_foreign(target, _owned(target), _names(formats))  # early, before any work
     staging = Path(tempfile.mkdtemp(prefix=".calcidata-export.", dir=target))
     try:
         staged = [p for fmt in formats for p in _write(fmt, tables, staging)]
         names = [p.name for p in staged]
-        foreign = [n for n in names if (target / n).exists() and n not in owned]
-        if foreign:
-            raise FileAccessError(
-                f"{target}: already holds {', '.join(foreign)}, which calcidata did not "
-                "write and would replace; choose another --out folder or move them"
-            )
-        atomic_write(target / OWNED, json.dumps(sorted(owned | set(names)), indent=1) + "\n")
-        for path in staged:
-            os.replace(path, target / path.name)
+        # Concurrent exports into one folder: the list of files calcidata wrote is
+        # re-read and rewritten under the folder's lock, so no export loses another's.
+        with _folder_lock(target):
+            owned = _owned(target)
+            _refuse_foreign(target, owned, names)
+            atomic_write(target / OWNED, json.dumps(sorted(owned | set(names)), indent=1) + "\n")
+            for path in staged:
+                os.replace(path, target / path.name)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return [target / n for n in names]
+
+
+def _names(formats: list[str]) -> list[str]:
+    """The file names the single-file formats write (the others are checked once written)."""
+    return [FILE_NAMES[f] for f in formats if f in FILE_NAMES]
+
+
+def _refuse_foreign(target: Path, owned: set[str], names: Iterable[str]) -> None:
+    foreign = [n for n in names if (target / n).exists() and n not in owned]
+    if foreign:
+        raise FileAccessError(
+            f"{target}: already holds {', '.join(foreign)}, which calcidata did not "
+            "write and would replace; choose another --out folder or move them"
+        )
+
+
+@contextlib.contextmanager
+def _folder_lock(folder: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``folder`` itself (flock on its descriptor; no lock file)."""
+    try:
+        import fcntl
+    except ImportError:  # no flock (Windows): each file is still replaced whole
+        yield
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
 
 
 #: The file in an export folder listing the files calcidata wrote there.
@@ -160,12 +213,6 @@ def _write(fmt: str, tables, target: Path) -> list[Path]:
 
 
 def _detect(path: Path) -> str:
-    if path.is_dir():
-        if (path / "datapackage.json").is_file():
-            return "datapackage"
-        if any(path.glob("*.parquet")):
-            return "parquet"
-        raise ParameterError(f"{path} holds neither datapackage.json nor Parquet files")
     suffix = path.suffix.lower()
     for fmt, kind in (
         (".sqlite", "sqlite"),
@@ -176,11 +223,24 @@ def _detect(path: Path) -> str:
     ):
         if suffix == fmt:
             return kind
+    if path.is_dir():
+        if (path / "datapackage.json").is_file():
+            return "datapackage"
+        if any(path.glob("*.parquet")):
+            return "parquet"
+        raise FileAccessError(f"{path}: holds neither datapackage.json nor Parquet files")
     raise ParameterError(f"cannot tell the export format of {path}")
 
 
 def read_export(path: str | os.PathLike, format: str | None = None):
     """Read an export back into typed tables, as :func:`calcidata.load` returns them.
+
+    The values are checked as :func:`calcidata.load` checks the tables (every
+    rule of the schemas and across tables), and a value is missing only where
+    the format says so (an empty cell, SQL ``NULL``, a Parquet null): no text,
+    ``NA`` or ``null`` included, is ever read as missing (docs/errors.md). A
+    file is checked to be of its format (its first bytes) before any library
+    opens it, and nothing is ever fetched from the network.
 
     Parameters
     ----------
@@ -195,35 +255,60 @@ def read_export(path: str | os.PathLike, format: str | None = None):
     calcidata.Tables
         ``version`` is the data version the export recorded. Rows of the SQL
         formats come ordered by primary key (a SQL table has no row order).
+
+    Raises
+    ------
+    ParameterError
+        ``path`` is not a path, or ``format`` is not one read back.
+    FileAccessError
+        ``path`` is missing, of the wrong kind, not of its format, or not an export.
+    DataValidationError
+        The export's values break the tables' rules (e.g. it was edited).
     """
-    from calcidata.schemas.spec import retype
+    from calcidata.export.readback import check_source, read_errors, validated
     from calcidata.tables.container import Tables
 
+    _check_path("path", path)
     path = Path(path)
+    readable = ("datapackage", "parquet", "sqlite", "duckdb", "xlsx")
+    if format is not None and format not in readable:
+        raise ParameterError(f"cannot read format {format!r}; formats are: {', '.join(readable)}")
+    if not path.exists():
+        raise FileAccessError(f"no such file or folder: {path}")
     fmt = format or _detect(path)
-    if fmt == "datapackage":
-        from calcidata.export.datapackage import read
+    check_source(path, fmt)
+    shown = {
+        "datapackage": lambda name: str(path / f"{name}.csv"),
+        "parquet": lambda name: str(path / f"{name}.parquet"),
+    }.get(fmt, lambda name: f"{path}[{name}]")
+    try:
+        if fmt == "datapackage":
+            from calcidata.export.datapackage import read
 
-        frames, meta = read(path)
-        version = meta["data_version"]
-    elif fmt == "parquet":
-        from calcidata.export.files import read_parquet
+            frames, meta = read(path)
+        elif fmt == "parquet":
+            from calcidata.export.files import read_parquet
 
-        frames, meta = read_parquet(path)
-        version = meta["data_version"]
-    elif fmt in ("sqlite", "duckdb"):
-        from calcidata.export.sql import read
+            frames, meta = read_parquet(path)
+        elif fmt in ("sqlite", "duckdb"):
+            from calcidata.export.sql import read
 
-        frames, meta = read(path, fmt)
-        version = meta["data_version"]
-    elif fmt == "xlsx":
-        from calcidata.export.files import read_xlsx
+            frames, meta = read(path, fmt)
+        else:
+            from calcidata.export.files import read_xlsx
 
-        frames, meta = read_xlsx(path)
+            frames, meta = read_xlsx(path)
         version = meta["data_version"]
-    else:
-        raise ParameterError(f"cannot read format {fmt!r}; formats are: {', '.join(FORMATS)}")
-    typed = {name: retype(name, frame) for name, frame in frames.items()}
+    except CalcidataError:
+        raise
+    except read_errors() as exc:
+        why = next((line for line in str(exc).splitlines() if line.strip()), "")
+        if isinstance(exc, OSError):
+            why = describe_os_error(exc)
+        raise FileAccessError(
+            f"{path}: cannot be read as a calcidata {fmt} export: {why or type(exc).__name__}"
+        ) from None
+    typed = validated(frames, shown)
     return Tables(**typed, data_dir=path, version=str(version))
 
 

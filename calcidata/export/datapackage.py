@@ -179,10 +179,10 @@ def write(tables, out: Path) -> list[Path]:
 
 def read(directory: Path) -> tuple[dict[str, pd.DataFrame], dict]:
     """Read the tables of a data package written by :func:`write` (strings, untyped)."""
+    from calcidata.export.readback import PANDAS_MISSING
+
     meta = json.loads((directory / "datapackage.json").read_text(encoding="utf-8"))
     frames = {}
     for spec in specs():
-        frames[spec.name] = pd.read_csv(
-            directory / f"{spec.name}.csv", dtype=str, keep_default_na=False, na_values=[""]
-        )
+        frames[spec.name] = pd.read_csv(directory / f"{spec.name}.csv", dtype=str, **PANDAS_MISSING)
     return frames, meta

@@ -146,11 +146,14 @@ def write_xlsx(tables, target: Path) -> Path:
 
 
 def read_xlsx(path: Path) -> tuple[dict[str, pd.DataFrame], dict]:
-    """Read the workbook back (cells as written; see :func:`calcidata.export.read_export`)."""
-    frames = {}
-    for s in specs():
-        frames[s.name] = pd.read_excel(path, sheet_name=s.name, dtype=object)
-    about = pd.read_excel(path, sheet_name="about", dtype=object)
+    """Read the workbook back: cells as written, only an empty cell missing (no text is)."""
+    from calcidata.export.readback import PANDAS_MISSING
+
+    sheets = pd.read_excel(
+        path, sheet_name=["about", *(s.name for s in specs())], dtype=object, **PANDAS_MISSING
+    )
+    frames = {s.name: sheets[s.name] for s in specs()}
+    about = sheets["about"]
     items = dict(zip(about["item"], about["value"], strict=True))
     meta = {"data_version": items["data_version"], "calcidata_version": items["calcidata_version"]}
     return frames, meta

@@ -15,13 +15,15 @@ calcidata version), ``calcidata_columns`` (the data dictionary) and
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pandas as pd
 
 from calcidata._io import atomic_path
+from calcidata.errors import FileAccessError
 from calcidata.export import stamp
 from calcidata.schemas.spec import ColumnSpec, LinkSpec, TableSpec, links, specs
 from calcidata.tables import hierarchy
@@ -47,6 +49,21 @@ def _lit(value) -> str:
     if isinstance(value, str):
         return "'" + value.replace("'", "''") + "'"
     return repr(value)
+
+
+#: DuckDB never installs or loads an extension by itself (that would fetch code).
+DUCKDB_CONFIG = {
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+    "allow_community_extensions": False,
+}
+
+
+def duckdb_connect(path: Path, *, read_only: bool = False):
+    """A DuckDB connection that never goes to the network (:data:`DUCKDB_CONFIG`)."""
+    import duckdb
+
+    return duckdb.connect(str(path), read_only=read_only, config=dict(DUCKDB_CONFIG))
 
 
 def enum_name(table: str, column: str) -> str:
@@ -220,9 +237,28 @@ def _python_rows(frame: pd.DataFrame) -> list[tuple]:
     ]
 
 
+@contextlib.contextmanager
+def _writing(target: Path) -> Iterator[None]:
+    """Expected failures of a database write as calcidata's errors, naming ``target``.
+
+    DuckDB turns Ctrl-C into its ``InterruptException``: it is an interruption
+    (exit status 130), as anywhere else. A full disk or another I/O failure of
+    either database is a :class:`~calcidata.errors.FileAccessError` naming the file.
+    """
+    import duckdb
+
+    try:
+        yield
+    except duckdb.InterruptException:
+        raise KeyboardInterrupt from None
+    except (duckdb.IOException, sqlite3.OperationalError, sqlite3.DatabaseError) as exc:
+        why = next((line for line in str(exc).splitlines() if line.strip()), type(exc).__name__)
+        raise FileAccessError(f"{target}: cannot be written: {why}") from None
+
+
 def write_sqlite(tables, target: Path) -> Path:
     """Write the SQLite database ``target`` (foreign keys checked while inserting)."""
-    with atomic_path(target) as tmp:
+    with _writing(target), atomic_path(target) as tmp:
         con = sqlite3.connect(tmp)
         try:
             con.execute("PRAGMA foreign_keys = ON")
@@ -244,10 +280,8 @@ def write_sqlite(tables, target: Path) -> Path:
 
 def write_duckdb(tables, target: Path) -> Path:
     """Write the DuckDB database ``target`` (keys enforced by DuckDB while inserting)."""
-    import duckdb
-
-    with atomic_path(target) as tmp:
-        con = duckdb.connect(str(tmp))
+    with _writing(target), atomic_path(target) as tmp:
+        con = duckdb_connect(tmp)
         try:
             con.execute(ddl("duckdb"))
             for s in specs():
@@ -285,9 +319,7 @@ def read(path: Path, dialect: str) -> tuple[dict[str, pd.DataFrame], dict[str, s
         finally:
             con.close()
     else:
-        import duckdb
-
-        con = duckdb.connect(str(path), read_only=True)
+        con = duckdb_connect(path, read_only=True)
         try:
             for s in specs():
                 frames[s.name] = con.sql(f"SELECT * FROM {_q(s.name)} ORDER BY {_q(s.key)}").df()

@@ -20,12 +20,14 @@ from pathlib import Path
 
 from calcidata import paths
 from calcidata._io import output_dir
-from calcidata.errors import ParameterError, RenderError
+from calcidata.errors import ArgumentTypeError, ParameterError, RenderError
 from calcidata.reports.index import (
     FAILED_DIR,
+    FAILURE_SUFFIX,
     MANIFEST_SUFFIX,
     check_owned,
     clear_failed,
+    note_outcome,
     read_manifests,
     write_index,
 )
@@ -134,6 +136,10 @@ def render(
     data = paths.data_dir(data_dir).resolve()
     version = _data_version(data)  # the tables are read as `validate` reads them, first
     catalog = Catalog.from_data_dir(data)
+    if params is not None and not isinstance(params, Mapping):
+        raise ArgumentTypeError(
+            f"params must be a mapping of parameter names to values, not {type(params).__name__}"
+        )
     values = check_params(spec, dict(params or {}), catalog)
     notebooks = Path(notebooks_dir).resolve() if notebooks_dir else paths.notebooks_dir()
     job = _make_job(
@@ -156,6 +162,7 @@ def render(
             outcome = worker.run(job)
         finally:
             worker.close()
+        note_outcome(out_dir, outcome)
         write_index(out_dir, registry, data)
     if not outcome.ok:
         raise RenderError(outcome.message)
@@ -200,6 +207,7 @@ def build(
     server), which imports the calling script's main module in each worker: in
     a script, call ``build`` under ``if __name__ == "__main__":``.
     """
+    _check_jobs(jobs)
     started = time.perf_counter()
     registry = REPORTS if reports is None else reports
     out = Path(out_dir)
@@ -215,11 +223,22 @@ def build(
             version = _data_version(Path(planned[0].data_dir))
             todo = [replace(j, data_version=version) for j in todo]
             for outcome in _run_all(todo, jobs, progress):
+                note_outcome(out, outcome)
                 (result.rendered if outcome.ok else result.failed).append(outcome)
         _prune(out, registry, planned)
         write_index(out, registry, data_dir)
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _check_jobs(jobs: object) -> None:
+    """``jobs`` is None (the CPU count) or a whole number >= 1, as the CLI's ``-j``."""
+    if jobs is None:
+        return
+    if isinstance(jobs, bool) or not isinstance(jobs, int):
+        raise ArgumentTypeError(f"jobs must be a whole number or None, not {jobs!r}")
+    if jobs < 1:
+        raise ParameterError(f"jobs must be at least 1 (or None for the CPU count); got {jobs}")
 
 
 def _run_all(todo: list[Job], jobs: int | None, progress: bool) -> Iterator[Outcome]:
@@ -326,3 +345,4 @@ def _prune(out: Path, registry: Mapping[str, ReportSpec], planned: list[Job]) ->
                 if file_name:
                     (out / name / file_name).unlink(missing_ok=True)
             (out / FAILED_DIR / name / f"{m['slug']}.ipynb").unlink(missing_ok=True)
+            (out / FAILED_DIR / name / f"{m['slug']}{FAILURE_SUFFIX}").unlink(missing_ok=True)

@@ -32,6 +32,8 @@ from calcidata.errors import CalcidataError, FileAccessError
 
 MANIFEST_SUFFIX = ".manifest.json"
 FAILED_DIR = "_failed"
+#: Beside a failed job's executed copy (or alone, when none was written): why it failed.
+FAILURE_SUFFIX = ".failure.json"
 #: The condition tree and the map, worded, with the fingerprint they were made from.
 INDEX_DATA = "_index.json"
 #: The reports a map cell (or a condition in the map's header) links to, first found first.
@@ -234,7 +236,7 @@ def render_index(out_dir: str | os.PathLike, reports: Mapping, data: dict | None
                 items.append(_link(name, m))
         if items:
             sections.append({"title": spec.title, "summary": spec.summary, "links": items})
-    failed = sorted((out / FAILED_DIR).glob("*/*.ipynb")) if (out / FAILED_DIR).is_dir() else []
+    failed = last_failures(out)
     head, _, rest = NOTICE.partition(". ")
     return _template().render(
         about=ABOUT,
@@ -250,8 +252,12 @@ def render_index(out_dir: str | os.PathLike, reports: Mapping, data: dict | None
         map_error=data.get("error"),
         sections=sections,
         failed=[
-            {"href": quote(p.relative_to(out).as_posix()), "text": f"{p.parent.name}/{p.stem}"}
-            for p in failed
+            {
+                "href": quote(f["executed"]) if f["executed"] else None,
+                "text": f"{f['report']}/{f['slug']}",
+                "why": f["why"],
+            }
+            for f in failed
         ],
     )
 
@@ -294,14 +300,72 @@ def check_owned(out_dir: str | os.PathLike, pages: Iterable[Path] = ()) -> None:
             )
 
 
+def note_outcome(out_dir: str | os.PathLike, outcome) -> None:
+    """Record what became of one job: the one place a failure is written down.
+
+    A failed job (whatever failed: the notebook, its JSON, the kernel, the worker
+    process, the export) gets ``<out>/_failed/<report>/<slug>.failure.json`` with
+    its message and the path of its executed copy, if one was written; a job that
+    succeeded has its record and copy removed. :func:`last_failures` reads them.
+    """
+    folder = Path(out_dir) / FAILED_DIR / outcome.report
+    record = folder / f"{outcome.slug}{FAILURE_SUFFIX}"
+    if outcome.ok:
+        record.unlink(missing_ok=True)
+        (folder / f"{outcome.slug}.ipynb").unlink(missing_ok=True)
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    copy = folder / f"{outcome.slug}.ipynb"
+    text = {
+        "report": outcome.report,
+        "slug": outcome.slug,
+        "message": outcome.message,
+        "executed": copy.relative_to(out_dir).as_posix() if copy.is_file() else None,
+    }
+    atomic_write(record, json.dumps(text, indent=1, sort_keys=True) + "\n")
+
+
+def last_failures(out_dir: str | os.PathLike) -> list[dict]:
+    """The jobs that failed in the last build or render, sorted: the one definition.
+
+    Every failure record (:func:`note_outcome`) and every executed copy under
+    ``_failed/`` (a copy without a record is a failure too), as dicts with
+    ``report``, ``slug``, ``why`` (the first line of the message) and ``executed``
+    (the copy's path relative to ``out_dir``, or None).
+    """
+    out = Path(out_dir)
+    failed_dir = out / FAILED_DIR
+    if not failed_dir.is_dir():
+        return []
+    found: dict[tuple[str, str], dict] = {}
+    for copy in failed_dir.glob("*/*.ipynb"):
+        key = (copy.parent.name, copy.stem)
+        found[key] = {"report": key[0], "slug": key[1], "why": "", "executed": None}
+        found[key]["executed"] = copy.relative_to(out).as_posix()
+    for path in failed_dir.glob(f"*/*{FAILURE_SUFFIX}"):
+        key = (path.parent.name, path.name.removesuffix(FAILURE_SUFFIX))
+        entry = found.setdefault(
+            key, {"report": key[0], "slug": key[1], "why": "", "executed": None}
+        )
+        try:
+            record = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            record = {}
+        message = record.get("message") if isinstance(record, dict) else None
+        lines = str(message or "the job failed").splitlines()
+        why = lines[0] if lines else "the job failed"
+        entry["why"] = why.removeprefix(f"{key[0]}/{key[1]}: ")
+    return [found[k] for k in sorted(found)]
+
+
 def clear_failed(out_dir: str | os.PathLike, reports: Iterable[str]) -> None:
-    """Remove the executed copies of failed renders: a build shows its own failures only."""
+    """Remove the records of failed renders: a build shows its own failures only."""
     failed = Path(out_dir) / FAILED_DIR
     for name in reports:
         folder = failed / name
         if not folder.is_dir():
             continue
-        for copy in folder.glob("*.ipynb"):
+        for copy in [*folder.glob("*.ipynb"), *folder.glob(f"*{FAILURE_SUFFIX}")]:
             copy.unlink(missing_ok=True)
         with contextlib.suppress(OSError):
             folder.rmdir()  # only when empty

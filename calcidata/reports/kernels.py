@@ -26,6 +26,7 @@ import it only where notebooks are executed.
 from __future__ import annotations
 
 import ast
+import contextlib
 import logging
 import os
 import shutil
@@ -37,10 +38,33 @@ from functools import cache
 from pathlib import Path
 
 from jupyter_client import AsyncKernelManager, BlockingKernelClient
-from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
+from jupyter_client.kernelspec import KernelSpec, KernelSpecManager, NoSuchKernel
 from jupyter_core.utils import run_sync
 
+from calcidata.errors import RenderError
 from calcidata.reports.plan import KERNEL_NAME
+
+
+class _QuietDeadKernels(logging.Filter):
+    """Drop asyncio's "Task exception was never retrieved" for a kernel that died.
+
+    When a render is interrupted (Ctrl-C, SIGTERM) its kernel is shut down while
+    nbclient's cell task still waits on it; the task then ends with
+    ``DeadKernelError`` after the command has already said "interrupted", and
+    asyncio would print that error's traceback when the task is collected.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from asyncio import CancelledError
+
+        from nbclient.exceptions import DeadKernelError
+
+        error = record.exc_info[1] if record.exc_info else None
+        unretrieved = str(record.msg).startswith("Task exception was never retrieved")
+        return not (unretrieved and isinstance(error, DeadKernelError | CancelledError))
+
+
+logging.getLogger("asyncio").addFilter(_QuietDeadKernels())
 
 #: What a report notebook imports: a spare kernel imports them while it waits
 #: (each one optional).
@@ -169,7 +193,15 @@ class WarmKernel:
             ip=os.path.join(self._dir, "ipc"),
             kernel_id=str(uuid.uuid4()),
         )
-        run_sync(self.km.start_kernel)(cwd=cwd, env=dict(env))
+        try:
+            run_sync(self.km.start_kernel)(cwd=cwd, env=dict(env))
+        except NoSuchKernel:
+            shutil.rmtree(self._dir, ignore_errors=True)
+            known = ", ".join(sorted({KERNEL_NAME, *kernel_specs().find_kernel_specs()}))
+            raise RenderError(
+                f"no Jupyter kernel named {kernel_name!r} (the notebook's kernelspec names "
+                f"it); kernels here: {known}"
+            ) from None
         self._kc = None
         if warm_imports:
             kc = BlockingKernelClient(connection_file=self.km.connection_file)
@@ -267,9 +299,14 @@ class KernelPool:
         return WarmKernel(kernel_name, self.cwd, self.env, self.warm_imports)
 
     def prestart(self, kernel_name: str = KERNEL_NAME) -> None:
-        """Start a spare kernel (returns at once; it warms up on its own)."""
+        """Start a spare kernel (returns at once; it warms up on its own).
+
+        A kernel that cannot start leaves no spare: :meth:`take` then raises the
+        error for the job that needs it, which fails alone.
+        """
         if self._spare is None:
-            self._spare = self._start(kernel_name)
+            with contextlib.suppress(RenderError):
+                self._spare = self._start(kernel_name)
 
     def take(self, kernel_name: str = KERNEL_NAME) -> WarmKernel:
         """A started kernel: the spare if it runs ``kernel_name``, else a new one."""

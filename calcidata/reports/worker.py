@@ -68,8 +68,16 @@ class Worker:
             )
         except Exception as exc:  # a failed notebook, a dead kernel, a failed export
             return self._failed(job, tmp, exc, start)
+        try:  # the page first: a page that cannot be written leaves no executed copy behind
+            atomic_write(job.html, html)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            why = exc.strerror or str(exc)
+            message = f"{job.report}/{job.slug}: {job.html}: cannot be written: {why}"
+            if job.html.is_file():
+                message += f"\n  the last good report is kept: {job.html}"
+            return Outcome(job.report, job.slug, False, time.perf_counter() - start, message)
         os.replace(tmp, job.ipynb)
-        atomic_write(job.html, html)
         seconds = time.perf_counter() - start
         manifest = {
             "report": job.report,
@@ -100,6 +108,8 @@ class Worker:
             os.replace(tmp, job.failed_copy)
             copy = str(job.failed_copy)
         message = f"{job.report}/{job.slug}: {_explain(exc)}"
+        if copy is None:  # it failed before running (unreadable notebook, no kernel): name it
+            message = f"{job.report}/{job.slug}: {job.notebook}: {_explain(exc)}"
         if copy:
             message += f"\n  executed copy with the error: {copy}"
         if job.html.is_file():

@@ -37,8 +37,9 @@ def effect_sizes(
     ----------
     measure : {"RR", "OR", "RD", "MD", "SMD"}
         Log risk ratio, log odds ratio, risk difference (2x2 tables: ``ai``,
-        ``ci`` events in groups 1 and 2, with either ``bi``/``di`` non-events
-        or ``n1i``/``n2i`` group sizes); raw mean difference or standardized
+        ``ci`` events in groups 1 and 2, with ``bi``/``di`` non-events or
+        ``n1i``/``n2i`` group sizes, or both when they agree, as metafor's
+        ``escalc`` accepts them); raw mean difference or standardized
         mean difference (``m1i``, ``sd1i``, ``n1i``, ``m2i``, ``sd2i``, ``n2i``).
     ai, bi, ci, di, n1i, n2i, m1i, sd1i, m2i, sd2i : array_like
         Per-study values, all of the same length.
@@ -67,6 +68,14 @@ def effect_sizes(
         differ, NaN or non-numeric values, negative counts, events above the
         group size, ``sd <= 0`` or ``n <= 0``.
     """
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # checked in _frame
+        return _effect_sizes(
+            measure, ai=ai, bi=bi, ci=ci, di=di, n1i=n1i, n2i=n2i, m1i=m1i, sd1i=sd1i,
+            m2i=m2i, sd2i=sd2i, vtype=vtype,
+        )  # fmt: skip
+
+
+def _effect_sizes(measure, *, ai, bi, ci, di, n1i, n2i, m1i, sd1i, m2i, sd2i, vtype):
     measure = check.choice("measure", measure, MEASURES)
     vt = check.choice("vtype", vtype, ("LS", "pooled", "HO"))
     if measure in _SM_STATISTIC:
@@ -124,22 +133,27 @@ def _binary(measure: str, **given: Any) -> pd.DataFrame:
     from statsmodels.stats.meta_analysis import effectsize_2proportions
 
     _refuse_extra(measure, {})
-    if given["bi"] is not None or given["di"] is not None:
-        if given["n1i"] is not None or given["n2i"] is not None:
-            raise ParameterError("give either bi and di or n1i and n2i, not both")
-        names = ("ai", "bi", "ci", "di")
-    else:
-        names = ("ai", "n1i", "ci", "n2i")
-    arr = {name: check.vector(name, given[name]) for name in names}
+    arr = {name: check.vector(name, given[name]) for name in ("ai", "ci")}
+    for group, (_events, rest, size) in enumerate((("ai", "bi", "n1i"), ("ci", "di", "n2i")), 1):
+        if given[rest] is None and given[size] is None:
+            raise ParameterError(f"group {group} needs {rest} (non-events) or {size} (group size)")
+        for name in (rest, size):
+            if given[name] is not None:
+                arr[name] = check.vector(name, given[name])
     check.same_length(arr)
     for name, values in arr.items():
         check.non_negative(name, values)
-    if "bi" in arr:
-        n1, n2 = arr["ai"] + arr["bi"], arr["ci"] + arr["di"]
-    else:
-        n1, n2 = arr["n1i"], arr["n2i"]
-        check.at_most("ai", arr["ai"], "n1i", n1)
-        check.at_most("ci", arr["ci"], "n2i", n2)
+    sizes = {}
+    for events, rest, size in (("ai", "bi", "n1i"), ("ci", "di", "n2i")):
+        # As metafor's escalc: bi and di with n1i and n2i are accepted when they agree.
+        if rest in arr:
+            sizes[size] = arr[events] + arr[rest]
+            if size in arr:
+                _consistent(events, rest, size, sizes[size], arr[size])
+        else:
+            sizes[size] = arr[size]
+            check.at_most(events, arr[events], size, sizes[size])
+    n1, n2 = sizes["n1i"], sizes["n2i"]
     for name, n in (("n1i", n1), ("n2i", n2)):
         check.positive(f"{name} (group size)", n)
     a, c = arr["ai"], arr["ci"]
@@ -152,6 +166,17 @@ def _binary(measure: str, **given: Any) -> pd.DataFrame:
     return _frame(yi, vi)
 
 
+def _consistent(events: str, rest: str, size: str, total: np.ndarray, given: np.ndarray) -> None:
+    """Refuse a group size that differs from events + non-events (``n1i != ai + bi``)."""
+    bad = np.flatnonzero(total != given)
+    if bad.size:
+        i = int(bad[0])
+        raise ParameterError(
+            f"{size} must equal {events} + {rest} when all three are given; position {i}: "
+            f"{size} is {given[i]:g} but {events} + {rest} is {total[i]:g}"
+        )
+
+
 def _refuse_extra(measure: str, extra: dict[str, Any]) -> None:
     given = [name for name, value in extra.items() if value is not None]
     if given:
@@ -159,4 +184,13 @@ def _refuse_extra(measure: str, extra: dict[str, Any]) -> None:
 
 
 def _frame(yi: np.ndarray, vi: np.ndarray) -> pd.DataFrame:
-    return pd.DataFrame({"yi": np.asarray(yi, float), "vi": np.asarray(vi, float)})
+    """The effect sizes; a study whose ``yi`` or ``vi`` is not finite is refused, by position."""
+    yi, vi = np.asarray(yi, float), np.asarray(vi, float)
+    bad = np.flatnonzero(~(np.isfinite(yi) & np.isfinite(vi)))
+    if bad.size:
+        i = int(bad[0])
+        raise ParameterError(
+            f"the effect size of position {i} is not finite (yi {yi[i]}, vi {vi[i]}): its "
+            "values are beyond double precision; express them in other units"
+        )
+    return pd.DataFrame({"yi": yi, "vi": vi})

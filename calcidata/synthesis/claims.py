@@ -54,6 +54,7 @@ import pandas as pd
 
 from calcidata.schemas.vocabularies import CERTAINTY
 from calcidata.synthesis.lay_doses import dose_verdict, lay_doses, schedule_verdict
+from calcidata.tables.container import takes_tables
 from calcidata.tables.hierarchy import descendants, parents_of
 
 __all__ = ["claim_verdicts", "lay_doses", "verdict_from"]
@@ -250,6 +251,7 @@ def _treatment_words(treatments: pd.DataFrame) -> dict[str, list[str]]:
     return out
 
 
+@takes_tables
 def claim_verdicts(tables, profile: pd.DataFrame | None = None) -> pd.DataFrame:
     """The verdict of every claim by the rule of this module.
 
@@ -326,6 +328,7 @@ def claim_verdicts(tables, profile: pd.DataFrame | None = None) -> pd.DataFrame:
     return out
 
 
+@takes_tables
 def recomputed_claims(tables, profile: pd.DataFrame | None = None) -> pd.DataFrame:
     r"""``claims.csv`` as text cells with the columns the rule fills recomputed.
 

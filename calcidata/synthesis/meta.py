@@ -82,7 +82,9 @@ def pool(
         default with ``test="z"``). ``se`` is the model's (HKSJ-adjusted under
         ``test="knha"``). For FE the prediction interval equals the CI.
     level : float
-        Confidence level in percent, in (0, 100).
+        Confidence level in percent, in (0, 100); as in metafor, a proportion
+        between 0.5 and 1 (0.95) means the same (95). Below 0.5 (an alpha in
+        metafor) it is refused.
 
     Returns
     -------
@@ -99,10 +101,20 @@ def pool(
         or pi, level outside (0, 100).
     """
     y, v, method, test, pi, lv = _checked(yi, vi, method, test, pi, level, ndim=1)
+    s = check.scale(v)  # a power of two: pooled on that scale and scaled back exactly
     # statsmodels takes square roots of its (unused) untruncated DL variances and divides
     # by k - 1; degenerate inputs (k = 1, identical effects under knha) give inf, not noise.
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        return _pool_one(y, v, method=method, test=test, pi=pi, level=lv)
+        check.in_range(y / s, v / (s * s), t2.cochran_q)
+        if method == "REML":
+            check.reml_in_range(y / s, v / (s * s), t2.tau2_dl)
+        try:
+            res = _pool_one(y / s, v / (s * s), method=method, test=test, pi=pi, level=lv)
+        except CalcidataError:
+            raise
+        except (ValueError, ArithmeticError) as exc:
+            raise check.pool_failure(exc) from None
+    return check.rescaled(res, s, y, v)
 
 
 _SCALAR_FIELDS = (

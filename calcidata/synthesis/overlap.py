@@ -20,6 +20,7 @@ import pandas as pd
 
 from calcidata.analysis.selection import subtree
 from calcidata.schemas.vocabularies import REVIEW_DESIGNS
+from calcidata.tables.container import takes_tables
 
 
 class Overlap(NamedTuple):
@@ -53,6 +54,7 @@ def corrected_covered_area(mentions: int, studies: int, reviews: int) -> float:
     return (mentions - studies) / denominator if denominator > 0 else float("nan")
 
 
+@takes_tables
 def review_overlap(tables, condition_id: str) -> Overlap:
     """The reviews of a condition x the primary studies they include, and the CCA.
 

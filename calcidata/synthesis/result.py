@@ -22,6 +22,7 @@ from calcidata.synthesis.pooled import PooledBody, pooled_from
 from calcidata.synthesis.profile import compute
 from calcidata.synthesis.sof import bottom_lines as comparison_lines
 from calcidata.synthesis.sof import check_outcome, filter_rows, rows_from_profile
+from calcidata.tables.container import takes_tables
 
 _CACHE: dict[tuple[int, str | None], tuple[weakref.ref, Synthesis]] = {}
 _CACHE_SIZE = 16
@@ -111,6 +112,7 @@ class Synthesis:
         return part
 
 
+@takes_tables
 def synthesize(tables, selection: Selection | str | None = None) -> Synthesis:
     """Compute (or recall) the synthesis of a condition.
 
@@ -152,6 +154,7 @@ def synthesize(tables, selection: Selection | str | None = None) -> Synthesis:
     return result
 
 
+@takes_tables
 def evidence_profile(tables, condition_id: str | None = None) -> pd.DataFrame:
     """One row per body of evidence: its estimate, certainty, absolute effect and statement.
 
@@ -187,6 +190,7 @@ def evidence_profile(tables, condition_id: str | None = None) -> pd.DataFrame:
     return synthesize(tables, condition_id).profile.copy()
 
 
+@takes_tables
 def selected_profile(tables, condition_id: str, treatment_ids=None, *, outcome=None):
     """The evidence profile of a condition, only for some treatments and one outcome domain.
 
@@ -198,6 +202,7 @@ def selected_profile(tables, condition_id: str, treatment_ids=None, *, outcome=N
     return synthesize(tables, condition_id).select(treatment_ids, outcome).profile
 
 
+@takes_tables
 def sof_rows(tables, condition_id: str, treatment_ids=None, *, outcome=None) -> pd.DataFrame:
     """The summary of findings of a condition: one table per comparison, rows by importance.
 
@@ -234,6 +239,7 @@ def sof_rows(tables, condition_id: str, treatment_ids=None, *, outcome=None) -> 
     return rows
 
 
+@takes_tables
 def pooled_bodies(
     tables, condition_id: str, treatment_ids=None, *, outcome=None
 ) -> list[PooledBody]:

@@ -9,9 +9,12 @@ test names the one that is missing.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, fields
+from functools import cache
 from pathlib import Path
+from typing import TypeVar
 
 import pandas as pd
 
@@ -74,3 +77,53 @@ class Tables(_TablesMethods):
     claims: pd.DataFrame
     data_dir: Path = field(compare=False)
     version: str = field(compare=False)
+
+
+@cache
+def _columns(name: str) -> tuple[str, ...]:
+    from calcidata.schemas import SCHEMAS
+
+    return tuple(SCHEMAS[name].to_schema().columns)
+
+
+def require_tables(tables: object, argument: str = "tables") -> None:
+    """Refuse anything but a :class:`Tables` whose frames have every schema column.
+
+    Raises :class:`~calcidata.errors.ArgumentTypeError` (also a ``TypeError``)
+    for another object (None, a DataFrame, a dict), and
+    :class:`~calcidata.errors.ParameterError` naming the table and the columns
+    when a frame lacks some, instead of pandas' ``AttributeError`` or ``KeyError``.
+    """
+    from calcidata.errors import ArgumentTypeError, ParameterError
+
+    if not isinstance(tables, Tables):
+        raise ArgumentTypeError(
+            f"{argument} must be calcidata.Tables, as calcidata.load() returns it; "
+            f"got {type(tables).__name__}"
+        )
+    for name in tables.names():
+        frame = getattr(tables, name)
+        if not isinstance(frame, pd.DataFrame):
+            raise ArgumentTypeError(
+                f"{argument}.{name} must be a pandas DataFrame; got {type(frame).__name__}"
+            )
+        missing = [c for c in _columns(name) if c not in frame.columns]
+        if missing:
+            raise ParameterError(
+                f"{argument}.{name} has no column {', '.join(map(repr, missing))}; "
+                "load the tables with calcidata.load()"
+            )
+
+
+F = TypeVar("F", bound=Callable)
+
+
+def takes_tables(fn: F) -> F:
+    """Check a public function's first argument, ``tables``, before anything else."""
+
+    @functools.wraps(fn)
+    def checked(tables, *args, **kwargs):
+        require_tables(tables)
+        return fn(tables, *args, **kwargs)
+
+    return checked  # type: ignore[return-value]

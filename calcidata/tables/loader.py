@@ -8,7 +8,13 @@ import pandas as pd
 
 from calcidata import paths
 from calcidata._io import content_hash
-from calcidata.errors import DataValidationError, ParameterError, Problem
+from calcidata.errors import (
+    DataValidationError,
+    FileAccessError,
+    ParameterError,
+    Problem,
+    describe_os_error,
+)
 from calcidata.schemas import SCHEMAS
 from calcidata.tables.checks import validate_table
 from calcidata.tables.container import Tables
@@ -75,4 +81,7 @@ def load_table(name: str, data_dir: str | os.PathLike | None = None) -> pd.DataF
 def data_version(data_dir: str | os.PathLike | None = None) -> str:
     """Content hash of the table files, without validating them."""
     directory = paths.data_dir(data_dir)
-    return content_hash([directory / f"{name}.csv" for name in SCHEMAS])
+    try:
+        return content_hash([directory / f"{name}.csv" for name in SCHEMAS])
+    except OSError as exc:
+        raise FileAccessError(describe_os_error(exc)) from None

@@ -32,6 +32,9 @@ _MAX_VALUE = 80
 MAX_CELL_CHARS = 32_767
 #: Control characters (C0 but tab and line feed, DEL, C1) and the two XML non-characters.
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffe\uffff]")
+#: Bidirectional embedding, override and isolate controls: they reorder the text shown
+#: (the "Trojan Source" spoofing), so that a page shows other words than the table holds.
+BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 
 def text_problem(cell: str) -> str | None:
@@ -47,6 +50,13 @@ def text_problem(cell: str) -> str | None:
             f"value contains the control character U+{ord(found.group()):04X} at character "
             f"{found.start() + 1}; text may hold tabs and line breaks but no other control "
             "characters"
+        )
+    found = BIDI_CONTROLS.search(cell)
+    if found:
+        return (
+            f"value contains the bidirectional control U+{ord(found.group()):04X} at "
+            f"character {found.start() + 1}; it reorders the text shown (text may not hold "
+            "U+202A-U+202E or U+2066-U+2069)"
         )
     return None
 
@@ -105,12 +115,17 @@ class RawTable:
         return self.lines[index] if 0 <= index < len(self.lines) else None
 
 
-def read_raw(name: str, path: Path, columns: list[str]) -> RawTable:
-    """Read ``path`` strictly; collect every problem of form instead of raising."""
+def read_raw(name: str, path: Path, columns: list[str], data: bytes | None = None) -> RawTable:
+    """Read ``path`` strictly; collect every problem of form instead of raising.
+
+    ``data``: the file's bytes when they come from elsewhere (a table read back
+    from an export, written as CSV); ``path`` then only names it in problems.
+    """
     shown = str(path)
     table = RawTable(name=name, path=path, frame=None)
     bad = table.problems.append
-
+    if data is not None:
+        return _read_data(table, data, columns)
     if path.is_dir():
         bad(Problem(shown, None, None, "", f"is a folder, not a file: table '{name}' is required"))
         return table
@@ -129,6 +144,12 @@ def read_raw(name: str, path: Path, columns: list[str]) -> RawTable:
     if too_large:
         bad(Problem(shown, None, None, "", too_large))
         return table
+    return _read_data(table, data, columns)
+
+
+def _read_data(table: RawTable, data: bytes, columns: list[str]) -> RawTable:
+    shown = str(table.path)
+    bad = table.problems.append
     if not data.strip():
         bad(
             Problem(

@@ -1,0 +1,196 @@
+"""Reading an export back: checked like the tables themselves, one missing-value policy.
+
+Whatever the format, the frames an export holds are turned back into calcidata's
+CSV form (one text per cell, an empty cell for a missing value) and validated by
+the loader's own code (:func:`calcidata.tables.reader.read_raw`,
+:func:`~calcidata.tables.checks.validate_table`,
+:func:`~calcidata.tables.dataset.check_dataset`). So a value an export holds is
+read back exactly as :func:`calcidata.load` would read it from the tables, and a
+tampered export (an unknown category, a number that is not one, a missing
+column) is a :class:`~calcidata.errors.DataValidationError` naming the export's
+file (and sheet or table), the row and the column, never a silent ``NaN``.
+
+**The missing-value policy** (docs/errors.md): a value is missing only when the
+format says so itself: an empty CSV field, an empty spreadsheet cell, SQL
+``NULL``, a Parquet null. No text is ever read as missing: ``NA``, ``null``,
+``None``, ``nan``, ``N/A`` and the like are text. :data:`MISSING_TEXT` is that
+policy for the readers of text formats (the data package and the workbook).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import numbers
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+import pandas as pd
+
+from calcidata._io import oversize
+from calcidata.errors import DataValidationError, FileAccessError, Problem, describe_os_error
+
+#: The only texts read as a missing value: the empty cell. Used by every text reader.
+MISSING_TEXT = ("",)
+
+#: Keywords that make a pandas text reader apply :data:`MISSING_TEXT` and nothing else.
+PANDAS_MISSING = {"keep_default_na": False, "na_values": list(MISSING_TEXT)}
+
+
+def _cell(value: object, kind: str) -> str:
+    """One value as calcidata's CSV writes it ("" for a missing value)."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return ""
+    if isinstance(value, bool) or type(value).__name__ == "bool_":
+        return "true" if value else "false"
+    if kind == "boolean" and isinstance(value, numbers.Real) and value in (0, 1):
+        # SQLite stores booleans as 0/1, read back as floats when the column has NULLs
+        return "true" if value else "false"
+    if isinstance(value, numbers.Integral):
+        return str(int(value))
+    if isinstance(value, numbers.Real):
+        number = float(value)
+        if math.isnan(number):
+            return ""
+        if kind == "integer" and number.is_integer():
+            return str(int(number))
+        return repr(number)
+    return str(value)
+
+
+def csv_bytes(frame: pd.DataFrame, kinds: Mapping[str, str]) -> bytes:
+    """``frame`` as the CSV file calcidata would have written (header, then rows)."""
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\n")
+    columns = [str(c) for c in frame.columns]
+    writer.writerow(columns)
+    kind_of = [kinds.get(c, "string") for c in columns]
+    for row in frame.itertuples(index=False, name=None):
+        writer.writerow([_cell(v, k) for v, k in zip(row, kind_of, strict=True)])
+    return text.getvalue().encode("utf-8")
+
+
+def validated(frames: Mapping[str, pd.DataFrame], shown: Callable[[str], str]) -> dict:
+    """Typed, validated frames of an export; raise DataValidationError listing every problem.
+
+    ``shown(name)`` names where table ``name`` is in the export (a file, a sheet).
+    """
+    from calcidata.schemas import SCHEMAS
+    from calcidata.schemas.spec import table_spec
+    from calcidata.tables.checks import validate_table
+    from calcidata.tables.dataset import check_dataset
+    from calcidata.tables.reader import read_raw
+
+    raws, typed, problems = {}, {}, []
+    for name, model in SCHEMAS.items():
+        where = shown(name)
+        frame = frames.get(name)
+        if frame is None:
+            problems.append(Problem(where, None, None, "", f"table '{name}' is missing"))
+            continue
+        kinds = {c.name: c.kind for c in table_spec(name).columns}
+        columns = list(model.to_schema().columns)
+        raw = read_raw(name, Path(where), columns, data=csv_bytes(frame, kinds))
+        raws[name] = raw
+        result, found = validate_table(raw)
+        problems.extend(found)
+        if result is not None:
+            typed[name] = result
+    if not problems:
+        problems.extend(check_dataset(typed, raws))
+    if problems:
+        raise DataValidationError(problems)
+    return typed
+
+
+#: How each single-file format's files begin (checked before any library opens them).
+_MAGIC = {
+    "sqlite": ((0, b"SQLite format 3\x00"),),
+    "duckdb": ((8, b"DUCK"),),
+    "xlsx": ((0, b"PK\x03\x04"),),
+}
+#: What each format is read from: a folder or a file.
+_FOLDER_FORMATS = ("datapackage", "parquet")
+
+
+def check_source(path: Path, fmt: str) -> None:
+    """Refuse a path that cannot hold an export of ``fmt``, before any library opens it.
+
+    Sizes are checked before anything is read: a single file (or the unzipped
+    content of a workbook, so a zip bomb is refused) at most
+    :data:`calcidata.export.MAX_EXPORT_BYTES`, each file of a folder export at most
+    :data:`~calcidata._io.MAX_TABLE_BYTES`.
+    """
+    if not path.exists():
+        raise FileAccessError(f"no such file or folder: {path}")
+    if fmt in _FOLDER_FORMATS:
+        if not path.is_dir():
+            raise FileAccessError(f"{path}: is not a folder; a {fmt} export is a folder")
+        for item in sorted(path.iterdir()):
+            why = oversize(item) if item.is_file() else None
+            if why:
+                raise FileAccessError(f"{item}: {why}")
+        return
+    if path.is_dir():
+        raise FileAccessError(f"{path}: is a folder; a {fmt} export is a file")
+    if not path.is_file():
+        raise FileAccessError(f"{path}: is not a regular file (a device, pipe or socket)")
+    try:
+        with open(path, "rb") as f:
+            head = f.read(64)
+    except OSError as exc:
+        raise FileAccessError(describe_os_error(exc)) from None
+    for offset, magic in _MAGIC[fmt]:
+        if head[offset : offset + len(magic)] != magic:
+            raise FileAccessError(
+                f"{path}: is not a {fmt} file (its first bytes are not those of one)"
+            )
+    size = path.stat().st_size
+    if fmt == "xlsx":
+        import zipfile
+
+        try:
+            with zipfile.ZipFile(path) as book:
+                size = sum(item.file_size for item in book.infolist())
+        except (zipfile.BadZipFile, OSError, ValueError) as exc:
+            raise FileAccessError(f"{path}: is not a readable xlsx file: {exc}") from None
+    from calcidata.export import MAX_EXPORT_BYTES
+
+    if size > MAX_EXPORT_BYTES:
+        raise FileAccessError(
+            f"{path}: holds {size / 2**20:.1f} MiB{' unzipped' if fmt == 'xlsx' else ''}; "
+            f"calcidata reads exports of at most {MAX_EXPORT_BYTES // 2**20} MiB"
+        )
+
+
+def read_errors() -> tuple[type[BaseException], ...]:
+    """The exceptions a reader raises for a file that is not a calcidata export."""
+    import sqlite3
+    import zipfile
+
+    import pandas as pd
+
+    found: list[type[BaseException]] = [
+        OSError,
+        ValueError,
+        KeyError,
+        IndexError,
+        TypeError,
+        sqlite3.Error,
+        pd.errors.DatabaseError,
+        zipfile.BadZipFile,
+    ]
+    try:
+        import pyarrow as pa
+
+        found.append(pa.ArrowException)
+    except ImportError:  # pragma: no cover - pyarrow is a dependency
+        pass
+    try:
+        import duckdb
+
+        found.append(duckdb.Error)
+    except ImportError:  # pragma: no cover - duckdb is a dependency
+        pass
+    return tuple(found)
