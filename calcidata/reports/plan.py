@@ -132,7 +132,12 @@ _PACKAGE = Path(__file__).resolve().parents[1]
 
 #: Files that shape a page beyond the modules a kernel imports: the HTML export, the
 #: page around it (contents, links, print) and the HTML templates of the display layer.
-_RENDERER_FILES = ("reports/kernels.py", "reports/page.py", "display/interactive.py")
+_RENDERER_FILES = (
+    "reports/kernels.py",
+    "reports/html_export.py",
+    "reports/page.py",
+    "display/interactive.py",
+)
 
 
 @cache

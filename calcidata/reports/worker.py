@@ -47,7 +47,7 @@ class Worker:
 
     def run(self, job: Job) -> Outcome:
         """Execute ``job``'s notebook and write its outputs; never raises for a notebook error."""
-        from calcidata.reports import kernels, page
+        from calcidata.reports import html_export, kernels, page
 
         start = time.perf_counter()
         job.folder.mkdir(parents=True, exist_ok=True)
@@ -64,7 +64,7 @@ class Worker:
             finally:
                 kernel.shutdown()
             html = page.finish(
-                kernels.to_html(nb, job.title), job.title, page.related(job.report, job.params)
+                html_export.to_html(nb, job.title), job.title, page.related(job.report, job.params)
             )
         except Exception as exc:  # a failed notebook, a dead kernel, a failed export
             return self._failed(job, tmp, exc, start)
@@ -164,7 +164,7 @@ def _prepare() -> None:
     """Import papermill and build the HTML exporter now rather than on first use."""
     import papermill  # noqa: F401
 
-    from calcidata.reports.kernels import exporter
+    from calcidata.reports.html_export import exporter
 
     exporter()
 
