@@ -316,7 +316,13 @@ CSV_COLUMNS = {
 def _csv(comparison: dict, part: str = "main") -> Markup:
     """The CSV download of one table of a comparison: its main rows, or its "more" rows."""
     rows = [{**r, "grade": f"{r['symbols']} {r['certainty']}".strip()} for r in comparison[part]]
-    frame = pd.DataFrame(rows)[list(CSV_COLUMNS)].rename(columns=CSV_COLUMNS)
+    # the CSV's headers are the table's own ("Risk or mean with Placebo or sham")
+    names = {
+        **CSV_COLUMNS,
+        "risk": f"Risk or mean with {comparison['comparison']}",
+        "difference": f"Difference with {comparison['intervention']}",
+    }
+    frame = pd.DataFrame(rows)[list(CSV_COLUMNS)].rename(columns=names)
     more = " more outcomes" if part == "more" else ""
     name = f"summary of findings{more} {comparison['intervention']} vs {comparison['comparison']}"
     return Markup(csv_link(frame, name))
