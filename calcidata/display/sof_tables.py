@@ -315,7 +315,22 @@ CSV_COLUMNS = {
 
 def _csv(comparison: dict, part: str = "main") -> Markup:
     """The CSV download of one table of a comparison: its main rows, or its "more" rows."""
-    rows = [{**r, "grade": f"{r['symbols']} {r['certainty']}".strip()} for r in comparison[part]]
+
+    def marks(notes: object) -> str:
+        return ",".join(str(n) for n in notes) if notes else ""
+
+    # each cell as the table shows it, footnote marks included
+    rows = [
+        {
+            **r,
+            "relative": f"{r['relative']}{marks(r.get('effect_notes'))}",
+            "risk": f"{r['risk']}{marks(r.get('risk_notes'))}",
+            "grade": f"{r['symbols']} {r['certainty']}".strip()
+            + (r.get("basis_mark") or "")
+            + (f" {marks(r.get('notes'))}" if r.get("notes") else ""),
+        }
+        for r in comparison[part]
+    ]
     # the CSV's headers are the table's own ("Risk or mean with Placebo or sham")
     names = {
         **CSV_COLUMNS,
