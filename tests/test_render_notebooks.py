@@ -23,6 +23,8 @@ ONE = {
     "treatment_comparison": {"condition_id": "calcinosis_ctd"},
     "evidence_map": {"condition_id": "calcific_tendinopathy_shoulder"},
     "dosing_ranges": {"modality": "injection"},
+    "claims_check": {"source_id": "seed_001"},
+    "condition_gap": {"condition_id": "calcific_myopathy"},
     "explore": {},
 }
 
