@@ -219,6 +219,7 @@ def evidence_gaps(
 
 
 @VIEW_DOCS
+@takes_tables
 def evidence_grid(
     tables: Tables, select: Selection | None = None, /, **filters: Any
 ) -> pd.DataFrame:
@@ -266,6 +267,7 @@ def evidence_grid(
     return view_frame("evidence_grid", [*columns, "gap"], out)
 
 
+@takes_tables
 def gap_counts(tables: Tables, select: Selection | None = None, /, **filters: Any) -> pd.DataFrame:
     """How many conditions, treatments and treatment-condition cells have no result.
 
