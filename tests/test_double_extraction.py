@@ -189,10 +189,45 @@ def test_the_risk_of_bias_sheet_and_the_reviews_sheets_are_read_as_not_found(tmp
         dx.not_found(tmp_path)
 
 
+def test_a_later_search_round_replaces_the_earlier_sheets_of_its_group(tmp_path):
+    # rob_r3_notfound.csv re-lists what is still missing after round 3: a trial found in
+    # round 3 (t2001) is no longer reported as missing; other groups are untouched.
+    pd.DataFrame([{"study_id": "t2001"}, {"study_id": "t2002"}]).to_csv(
+        tmp_path / "rob_notfound.csv", index=False
+    )
+    pd.DataFrame([{"study_id": "t2002", "pages_tried": "z"}]).to_csv(
+        tmp_path / "rob_r3_notfound.csv", index=False
+    )
+    pd.DataFrame([{"study_id": "t2001", "what_missing": "n", "pages_tried": "x"}]).to_csv(
+        tmp_path / "ho_b_notfound.csv", index=False
+    )
+    got = dx.not_found(tmp_path)
+    rob = got[got["group"] == "rob"]
+    assert rob["study_id"].tolist() == ["t2002"]
+    assert rob["pages_tried"].tolist() == ["z"]
+    assert got[got["group"] == "ho"]["study_id"].tolist() == ["t2001"]
+    pd.DataFrame([{"study_id": "t2003"}]).to_csv(tmp_path / "rob_r1_notfound.csv", index=False)
+    with pytest.raises(ValueError, match="second sheet of round 1"):
+        dx.not_found(tmp_path)
+
+
+def _rob_not_found():
+    """The trials the latest risk-of-bias round lists as without a readable judgement."""
+    missing = dx.not_found(EXTRACTION)
+    return missing[missing["group"] == "rob"]["study_id"]
+
+
 def test_the_data_dictionary_lists_the_trials_without_a_readable_risk_of_bias_judgement():
     from calcidata.tables import dictionary
 
     text = "\n".join(dictionary._double_extraction_section(ROOT / "data"))
-    rob = pd.read_csv(EXTRACTION / "rob_notfound.csv", dtype=str)
-    for study in rob["study_id"]:
+    rob = _rob_not_found()
+    assert len(rob)
+    for study in rob:
         assert f"| rob | `{study}` | - | no readable risk-of-bias judgement |" in text, study
+
+
+def test_no_trial_with_a_judgement_is_listed_as_without_one():
+    judged = set(pd.read_csv(ROOT / "data" / "risk_of_bias.csv", dtype=str)["study_id"])
+    both = sorted(judged & set(_rob_not_found()))
+    assert not both, f"judged in risk_of_bias.csv yet listed as not found: {both}"

@@ -267,8 +267,9 @@ def _double_extraction_section(directory: Path) -> list[str]:
             "",
             "From the extractors' `*_notfound.csv` sheets (a trial listed by both shows "
             "extractor a's words; a review stands for the trials or results of it that no "
-            "page showed) and `rob_notfound.csv` (trials with no readable risk-of-bias "
-            "judgement; extractor `-`).",
+            "page showed) and the latest round of `rob_notfound.csv` (`rob_r<N>_notfound.csv`, "
+            "which re-lists what every earlier round left: trials with no readable "
+            "risk-of-bias judgement; extractor `-`).",
             "",
             "| group | trial | extractor | what is missing |",
             "|---|---|---|---|",

@@ -270,8 +270,13 @@ def summary(
 
 
 #: A not-found sheet: ``<group>_<letter>_notfound.csv`` (an extractor's) or
-#: ``<group>_notfound.csv`` (a sheet of the whole group, e.g. ``rob_notfound.csv``).
-_NOT_FOUND = re.compile(r"^(?P<group>[a-z0-9]+?)(?:_(?P<letter>[a-z]))?_notfound\.csv$")
+#: ``<group>_notfound.csv`` (a sheet of the whole group, e.g. ``rob_notfound.csv``),
+#: optionally of a later search round, ``..._r<N>_notfound.csv`` (e.g.
+#: ``rob_r3_notfound.csv``): a round re-lists everything still not found, so only the
+#: latest round of a group and letter is read (a sheet without a round is round 1).
+_NOT_FOUND = re.compile(
+    r"^(?P<group>[a-z0-9]+?)(?:_(?P<letter>[a-z]))?(?:_r(?P<round>[0-9]+))?_notfound\.csv$"
+)
 #: What a not-found sheet without a ``what_missing`` column lacks, by group: the
 #: risk-of-bias sheet lists the trials for which no page showed a judgement.
 MISSING_BY_GROUP = {"rob": "no readable risk-of-bias judgement"}
@@ -285,13 +290,22 @@ def not_found(directory: Path) -> pd.DataFrame:
     group, such as ``rob_notfound.csv``), ``study_id`` (a review's ``review_label`` where
     the sheet lists reviews whose trials or results were not readable), ``what_missing``
     (for a sheet without that column, the group's words in :data:`MISSING_BY_GROUP`) and
-    ``pages_tried``.
+    ``pages_tried``. Of a group's (and extractor's) sheets of several search rounds, only
+    the latest round is read: it lists what is still not found after all of them.
     """
-    frames = []
+    latest: dict[tuple[str, str], tuple[int, Path, re.Match[str]]] = {}
     for path in sorted(Path(directory).glob("*_notfound.csv")):
         m = _NOT_FOUND.match(path.name)
         if m is None:
-            raise ValueError(f"{path}: not a <group>[_<letter>]_notfound.csv sheet")
+            raise ValueError(f"{path}: not a <group>[_<letter>][_r<N>]_notfound.csv sheet")
+        key = (m["group"], m["letter"] or "")
+        round_ = int(m["round"] or 1)
+        if key in latest and latest[key][0] == round_:
+            raise ValueError(f"{path}: a second sheet of round {round_} of {key[0]}")
+        if key not in latest or latest[key][0] < round_:
+            latest[key] = (round_, path, m)
+    frames = []
+    for _, path, m in sorted(latest.values(), key=lambda v: v[1].name):
         frame = pd.read_csv(path, dtype=str, keep_default_na=False)
         if "study_id" not in frame.columns and "review_label" in frame.columns:
             frame = frame.rename(columns={"review_label": "study_id"})
