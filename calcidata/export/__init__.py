@@ -32,6 +32,7 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from calcidata._extras import require
 from calcidata._io import atomic_write, output_dir
 from calcidata._version import __version__
 from calcidata.errors import CalcidataError, FileAccessError, ParameterError, describe_os_error
@@ -43,6 +44,8 @@ MAX_EXPORT_BYTES = 4 * 64 * 1024 * 1024
 FORMATS = ("datapackage", "parquet", "sqlite", "duckdb", "xlsx", "jsonschema")
 #: File name of the single-file formats.
 FILE_NAMES = {"sqlite": "calcidata.sqlite", "duckdb": "calcidata.duckdb", "xlsx": "calcidata.xlsx"}
+#: The optional extra each format needs (:mod:`calcidata._extras`); the others need none.
+EXTRAS = {"parquet": "parquet", "duckdb": "duckdb", "xlsx": "excel"}
 
 
 def _formats(format: str | Iterable[str]) -> list[str]:
@@ -110,6 +113,9 @@ def export_tables(
     ------
     ParameterError
         On an unknown format.
+    MissingExtraError
+        When a format needs an extra that is not installed (``parquet``, ``duckdb``,
+        ``excel``); nothing is written then.
     DataValidationError
         When the tables do not validate (nothing is written then).
     FileAccessError
@@ -118,6 +124,9 @@ def export_tables(
     """
     formats = _formats(format)
     _check_path("out", out)
+    for fmt in formats:  # before any work: a missing extra writes nothing
+        if fmt in EXTRAS:
+            require(EXTRAS[fmt], f"the {fmt} export")
     if tables is None:
         from calcidata.tables.loader import load
 

@@ -185,12 +185,12 @@ def read_errors() -> tuple[type[BaseException], ...]:
         import pyarrow as pa
 
         found.append(pa.ArrowException)
-    except ImportError:  # pragma: no cover - pyarrow is a dependency
+    except ImportError:  # the parquet extra is not installed
         pass
     try:
         import duckdb
 
         found.append(duckdb.Error)
-    except ImportError:  # pragma: no cover - duckdb is a dependency
+    except ImportError:  # the duckdb extra is not installed
         pass
     return tuple(found)
