@@ -317,6 +317,16 @@ def write_duckdb(tables, target: Path) -> Path:
     return target
 
 
+def read_sqlite(path: Path) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
+    """Read the SQLite export back (:func:`read`)."""
+    return read(path, "sqlite")
+
+
+def read_duckdb(path: Path) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
+    """Read the DuckDB export back (:func:`read`)."""
+    return read(path, "duckdb")
+
+
 def read(path: Path, dialect: str) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
     """Read every table back, rows ordered by primary key (SQL tables have no row order)."""
     frames = {}
