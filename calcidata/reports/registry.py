@@ -108,6 +108,17 @@ class ReportSpec:
         (see :mod:`calcidata.reports.summary`) count the rows the report shows;
         the first field names those rows (``{results}``: evidence rows,
         ``{dosing_ranges}``: dosing rows).
+    same_condition : bool
+        A page of this report for one condition links to the same condition's pages
+        of the other reports so marked ("<title> of this condition"), in registry
+        order (:func:`calcidata.reports.page.related`).
+    map_cell : bool
+        A condition of the index's evidence map (its cells, its column header) links
+        to this report's page of that condition: the first report so marked, in
+        registry order, that has one (:func:`calcidata.reports.index.render_index`).
+    overview_link : str
+        When not empty, the words of the link every other page shows to this report's
+        page of the whole set (no parameters).
     """
 
     name: str
@@ -118,6 +129,9 @@ class ReportSpec:
     build: bool = True
     build_params: Callable[[Catalog], list[dict]] = field(default=lambda catalog: [{}], repr=False)
     index_line: str = "{results} on {treatments} from {sources}; strongest evidence: {strongest}"
+    same_condition: bool = False
+    map_cell: bool = False
+    overview_link: str = ""
 
     def param(self, name: str) -> Param:
         """The parameter called ``name`` (ParameterError listing them all if unknown)."""
@@ -163,6 +177,8 @@ REPORTS: dict[str, ReportSpec] = {
             "estimates and dosing",
             (_CONDITION,),
             build_params=per_condition,
+            same_condition=True,
+            map_cell=True,
         ),
         ReportSpec(
             "treatment_comparison",
@@ -187,6 +203,8 @@ REPORTS: dict[str, ReportSpec] = {
                 ),
             ),
             build_params=per_condition,
+            same_condition=True,
+            map_cell=True,
         ),
         ReportSpec(
             "evidence_map",
@@ -204,6 +222,7 @@ REPORTS: dict[str, ReportSpec] = {
                 ),
             ),
             index_line="{results} on {treatments} from {sources}; {pairs}",
+            overview_link="Evidence and gap map",
         ),
         ReportSpec(
             "dosing_ranges",
@@ -229,6 +248,8 @@ REPORTS: dict[str, ReportSpec] = {
             ),
             build_params=dosing_sets,
             index_line="{dosing_ranges} for {treatments} from {sources}",
+            same_condition=True,
+            overview_link="All dosing ranges",
         ),
         ReportSpec(
             "claims_check",
@@ -246,6 +267,7 @@ REPORTS: dict[str, ReportSpec] = {
             ),
             build_params=per_article,
             index_line="{claims} from {sources}; {verdicts}",
+            overview_link="Claims check: what the articles say",
         ),
         ReportSpec(
             "condition_gap",
@@ -264,6 +286,7 @@ REPORTS: dict[str, ReportSpec] = {
             ),
             build_params=per_gap_condition,
             index_line="{claims} about it from {sources}; no study found",
+            map_cell=True,
         ),
         ReportSpec(
             "explore",
