@@ -35,8 +35,8 @@ def install_hint(extra: str) -> str:
     return f'pip install "calcidata[{extra}]"'
 
 
-def require(extra: str, feature: str) -> None:
-    """Check that every module of ``extra`` imports; else raise naming the extra.
+def require(extra: str, feature: str, modules: tuple[str, ...] | None = None) -> None:
+    """Check that the modules of ``extra`` import; else raise naming the extra.
 
     Parameters
     ----------
@@ -44,13 +44,18 @@ def require(extra: str, feature: str) -> None:
         A key of :data:`EXTRAS`.
     feature : str
         What needs it, in words ("the Parquet export"), for the message.
+    modules : tuple of str, optional
+        The modules of ``extra`` the feature needs (default: all of them).
 
     Raises
     ------
     MissingExtraError
         A module of ``extra`` is not installed (or fails to import).
     """
-    for module in EXTRAS[extra]:
+    wanted = EXTRAS[extra] if modules is None else modules
+    if not set(wanted) <= set(EXTRAS[extra]):
+        raise ValueError(f"{wanted} are not all modules of the extra {extra!r}")  # a bug
+    for module in wanted:
         try:
             importlib.import_module(module)
         except ImportError as exc:

@@ -110,3 +110,12 @@ def test_without_the_extras_the_core_works_and_each_feature_names_its_extra(tmp_
     assert int(run.stdout.split()[-1]) > 3
     assert 'pip install "calcidata[excel]"' in run.stderr  # the command's message
     assert not (tmp_path / "out-parquet").exists() and not (tmp_path / "out-cli").exists()
+
+
+def test_require_checks_only_the_modules_a_feature_needs(monkeypatch):
+    monkeypatch.setitem(sys.modules, "voila", None)  # the web app's server, not the widgets
+    require("app", "the explorer", ("ipywidgets", "anywidget"))
+    with pytest.raises(MissingExtraError, match=r'needs voila.*"calcidata\[app\]"'):
+        require("app", "make app")
+    with pytest.raises(ValueError, match="not all modules"):
+        require("app", "the explorer", ("pyarrow",))

@@ -103,7 +103,7 @@ class Explorer:
     def __init__(self, tables, condition_id: str | None = None):
         from calcidata._extras import require
 
-        require("app", "the explorer")
+        require("app", "the explorer", ("ipywidgets", "anywidget"))
         import ipywidgets as w
 
         self.tables = tables
