@@ -83,6 +83,15 @@ class ArgumentTypeError(ParameterError, TypeError):
     """An argument of a Python function is of the wrong type; the message names it."""
 
 
+class MissingExtraError(ParameterError, ImportError):
+    """A feature needs an optional extra that is not installed; the message names it.
+
+    Like ``--engine spark`` without pyspark, it is bad usage (exit status 2) on this
+    installation: ``pip install "calcidata[EXTRA]"`` makes the call work. It is also an
+    ``ImportError``, as Python's own missing optional dependencies are.
+    """
+
+
 class FileAccessError(CalcidataError):
     """A file or folder cannot be read or written as asked.
 

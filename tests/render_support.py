@@ -8,7 +8,7 @@ import re
 import shutil
 from pathlib import Path
 
-from calcidata.reports.registry import CONDITIONS_WITH_EVIDENCE, Param, ReportSpec
+from calcidata.reports.registry import CONDITIONS_WITH_EVIDENCE, REPORTS, Param, ReportSpec
 
 FIXTURE_NOTEBOOKS = Path(__file__).resolve().parent / "fixtures" / "notebooks"
 
@@ -20,7 +20,10 @@ def _per_condition(catalog):
 
 
 def fixture_registry(*names: str) -> dict[str, ReportSpec]:
-    """A registry whose reports run the fixture notebook ``<name>.ipynb`` each."""
+    """A registry whose reports run the fixture notebook ``<name>.ipynb`` each.
+
+    A report named as a shipped one is linked as that one is (the index's map cells).
+    """
     return {
         name: ReportSpec(
             name,
@@ -29,6 +32,7 @@ def fixture_registry(*names: str) -> dict[str, ReportSpec]:
             f"Fixture report {name}",
             (_CONDITION,),
             build_params=_per_condition,
+            map_cell=name in REPORTS and REPORTS[name].map_cell,
         )
         for name in names
     }

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import argparse
+import importlib
 import json
+import re
 import sqlite3
 from pathlib import Path
 
@@ -10,15 +13,17 @@ import pandas as pd
 import pytest
 
 import calcidata
-from calcidata.cli import main
+from calcidata._extras import EXTRAS
+from calcidata.cli import build_parser, main
 from calcidata.errors import DataValidationError, ParameterError
 from calcidata.export import FORMATS, OWNED, export_tables, read_export
 from calcidata.export.datapackage import table_schema
+from calcidata.export.formats import REGISTRY, ExportFormat
 from calcidata.export.jsonschema import json_schema
 from calcidata.schemas import KEYS, SCHEMAS
 from calcidata.schemas.spec import column_meta, links, specs, table_spec
 
-from .conftest import digest, set_cell
+from .conftest import ROOT, digest, set_cell
 
 
 @pytest.fixture(scope="module")
@@ -33,13 +38,8 @@ def exported(tables, tmp_path_factory) -> Path:
     return out
 
 
-READ_BACK = {
-    "datapackage": ".",
-    "parquet": ".",
-    "sqlite": "calcidata.sqlite",
-    "duckdb": "calcidata.duckdb",
-    "xlsx": "calcidata.xlsx",
-}
+#: Each format read back, and where in the export folder it is read from.
+READ_BACK = {name: f.file_name or "." for name, f in REGISTRY.items() if f.reader is not None}
 
 
 @pytest.mark.parametrize("fmt", sorted(READ_BACK))
@@ -286,3 +286,68 @@ def test_export_never_touches_the_data_and_leaves_no_temporary_files(minimal, tm
     ]
     again = read_export(tmp_path / "calcidata.duckdb")
     assert len(again.evidence) == len(calcidata.load(minimal).evidence)
+
+
+# --------------------------------------------------------------------------- the registry
+
+
+def _export_parser() -> argparse.ArgumentParser:
+    parser = build_parser()
+    (sub,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    return sub.choices["export"]
+
+
+def test_the_command_offers_exactly_the_registered_formats():
+    export = _export_parser()
+    (option,) = [a for a in export._actions if a.dest == "format"]
+    assert list(option.choices) == [*REGISTRY, "all"]
+    assert FORMATS == tuple(REGISTRY)
+    words = " ".join((export.description or "").split())
+    for f in REGISTRY.values():
+        assert f"{f.name}: {f.files.replace('``', '')}" in words
+        assert (f"calcidata[{f.extra}]" in words) == (f.extra is not None)
+
+
+def test_the_docs_list_exactly_the_registered_formats():
+    doc = calcidata.export.__doc__ or ""
+    listed = re.findall(r"^(\w+)  +``", doc, re.M)
+    assert listed == list(REGISTRY)
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    reuse = readme[readme.index("## Reuse the tables") :]
+    table = reuse[: reuse.index("\n\n", reuse.index("| format |"))]
+    names = [n for row in re.findall(r"^\| (`[^|]+) \|", table, re.M) for n in row.split(", ")]
+    assert sorted(n.strip("`") for n in names) == sorted(REGISTRY)
+
+
+def test_each_registered_format_names_real_functions_and_how_to_recognise_it():
+    for f in REGISTRY.values():
+        for target in (f.writer, f.reader):
+            if target is not None:
+                module, _, name = target.partition(":")
+                assert callable(getattr(importlib.import_module(module), name)), target
+        if f.is_folder:
+            assert f.reader is None or f.marker, f.name
+            assert not f.magic and not f.suffixes, f.name
+        else:
+            assert Path(f.file_name or "").suffix in f.suffixes and f.magic, f.name
+        assert f.extra is None or f.extra in EXTRAS, f.name
+
+
+def _write_ids(tables, target: Path) -> Path:
+    """A format of this test's own: the treatment ids, one a line."""
+    target.write_text("\n".join(tables.treatments["treatment_id"]) + "\n", encoding="utf-8")
+    return target
+
+
+def test_a_new_format_is_one_registry_line(monkeypatch, minimal, tmp_path, capsys):
+    line = ExportFormat("ids", "``ids.txt``", f"{__name__}:_write_ids", file_name="ids.txt")
+    monkeypatch.setitem(REGISTRY, "ids", line)
+    argv = ["export", "--format", "ids", "--out", str(tmp_path), "--data-dir", str(minimal)]
+    assert main(argv) == 0
+    assert capsys.readouterr().out.split() == [str(tmp_path / "ids.txt")]
+    ids = (tmp_path / "ids.txt").read_text(encoding="utf-8").split()
+    assert ids == list(calcidata.load(minimal).treatments["treatment_id"])
+    (option,) = [a for a in _export_parser()._actions if a.dest == "format"]
+    assert "ids" in option.choices
+    with pytest.raises(ParameterError, match="not read back|cannot read format 'ids'"):
+        read_export(tmp_path / "ids.txt", "ids")

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import textwrap
 
 import pytest
 
-from calcidata.reports.index import INDEX_DATA, index_data, render_index, write_index
+from calcidata.reports.index import (
+    INDEX_DATA,
+    MANIFEST_SUFFIX,
+    index_data,
+    render_index,
+    write_index,
+)
 
 from .conftest import MINIMAL, ROOT, digest, set_cell
 from .render_support import fixture_registry, visible_text
@@ -135,3 +142,51 @@ def test_write_index_only_rewrites_a_changed_page(tmp_path):
     text = page.read_text(encoding="utf-8")
     assert "No report has been rendered yet" in visible_text(text)
     assert not [s for s in ("http://", "https://") if f'src="{s}' in text or f"url({s}" in text]
+
+
+def _rendered(out, report: str, condition: str = "fixture_shoulder") -> None:
+    """What a build leaves for one condition's page of ``report``: the page and its manifest."""
+    folder = out / report
+    folder.mkdir(parents=True)
+    (folder / f"{condition}.html").write_text("<!doctype html><title>page</title>\n")
+    manifest = {
+        "html": f"{condition}.html",
+        "slug": condition,
+        "label": condition,
+        "params": {"condition_id": condition},
+        "data_version": "v1",
+        "rendered_at": "2026-12-07T00:00:00Z",
+    }
+    (folder / f"{condition}{MANIFEST_SUFFIX}").write_text(json.dumps(manifest))
+
+
+def _map_links(html: str) -> set[str]:
+    table = html[html.index('<table class="map') : html.index("</table>", html.index('class="map'))]
+    return set(re.findall(r'<a href="([^"]+)"', table))
+
+
+def test_map_cells_link_the_first_map_cell_report_of_the_registry(tmp_path):
+    from dataclasses import replace
+
+    from calcidata.reports.registry import REPORTS
+
+    assert [n for n, s in REPORTS.items() if s.map_cell] == [
+        "condition_report",
+        "treatment_comparison",
+        "condition_gap",
+    ]
+    out = tmp_path / "reports"
+    registry = fixture_registry("condition_report", "treatment_comparison")
+    for name in registry:
+        _rendered(out, name)
+    data = index_data(out, MINIMAL)
+    assert _map_links(render_index(out, registry, data)) == {
+        "condition_report/fixture_shoulder.html"
+    }
+    # the registry says which reports a cell links to: one line changes it
+    registry["condition_report"] = replace(registry["condition_report"], map_cell=False)
+    assert _map_links(render_index(out, registry, data)) == {
+        "treatment_comparison/fixture_shoulder.html"
+    }
+    registry["treatment_comparison"] = replace(registry["treatment_comparison"], map_cell=False)
+    assert _map_links(render_index(out, registry, data)) == set()

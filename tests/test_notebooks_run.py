@@ -15,19 +15,26 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from calcidata.reports.registry import REPORTS
+
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
 MINIMAL = Path(__file__).resolve().parent / "fixtures" / "minimal"
-REPORT_NOTEBOOKS = [
-    "condition_report",
-    "treatment_comparison",
-    "evidence_map",
-    "dosing_ranges",
-    "claims_check",
-    "condition_gap",
-]
-ALL_NOTEBOOKS = [*REPORT_NOTEBOOKS, "explore"]
+#: Every registered notebook (its stem is the report's name, checked below).
+ALL_NOTEBOOKS = [Path(spec.notebook).stem for spec in REPORTS.values()]
+#: The notebooks ``calcidata build`` renders: narrative and one call per cell, no logic.
+#: The others (``explore``, a starting point for JupyterLab) may hold code of their own.
+REPORT_NOTEBOOKS = [Path(spec.notebook).stem for spec in REPORTS.values() if spec.build]
 HOSTILE = "<script>alert(1)</script>"
+
+
+def test_every_notebook_is_registered_under_its_own_name():
+    """A notebook outside the registry would escape the tests below (and the build)."""
+    assert sorted(p.name for p in NOTEBOOKS.glob("*.ipynb")) == sorted(
+        spec.notebook for spec in REPORTS.values()
+    )
+    assert all(Path(spec.notebook).stem == name for name, spec in REPORTS.items())
+    assert {"explore"} == set(ALL_NOTEBOOKS) - set(REPORT_NOTEBOOKS)
 
 
 def _read(name: str):

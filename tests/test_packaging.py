@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -70,8 +71,6 @@ def test_wheel_installs_into_a_fresh_venv_and_loads_the_tables(tmp_path):
     )
     out = subprocess.run([py, "-c", code], cwd=outside, env=env, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
-    import json
-
     result = json.loads(out.stdout)
     assert result["file"].startswith(str(new_site)), result
     assert result["data"].startswith(str(new_site)), result
@@ -116,3 +115,69 @@ def test_wheel_installs_into_a_fresh_venv_and_loads_the_tables(tmp_path):
     )
     assert index.returncode == 0, index.stderr  # the index's template ships in the wheel
     assert "Evidence and gap map" in index.stdout and "Not medical advice." in index.stdout
+
+
+@pytest.mark.slow
+def test_wheel_without_extras_loads_the_tables_and_names_the_extra(tmp_path):
+    """``pip install calcidata``: the wheel and its core dependencies, from the registries."""
+    from calcidata._extras import EXTRAS
+
+    dist = tmp_path / "dist"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(dist), str(ROOT)],
+        check=True,
+        capture_output=True,
+    )
+    (wheel,) = dist.glob("calcidata-*.whl")
+    env_dir = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(env_dir)], check=True)
+    py, cli = env_dir / "bin" / "python", env_dir / "bin" / "calcidata"
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "CALCIDATA_DATA_DIR")}
+    install = subprocess.run(
+        [py, "-m", "pip", "install", "-q", "--disable-pip-version-check", str(wheel)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=900,
+    )
+    assert install.returncode == 0, install.stderr[-3000:]
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+
+    def run(*argv):
+        return subprocess.run(argv, cwd=outside, env=env, capture_output=True, text=True)
+
+    modules = sorted({m for ms in EXTRAS.values() for m in ms})
+    found = run(
+        py,
+        "-c",
+        "import importlib.util as u, sys; print([m for m in sys.argv[1:] if u.find_spec(m)])",
+        *modules,
+    )
+    assert found.stdout.strip() == "[]", found  # no extra came along with the core
+    loaded = run(
+        py,
+        "-c",
+        "import calcidata, json; t = calcidata.load();"
+        "print(json.dumps({n: len(f) for n, f in t.items()}))",
+    )
+    assert loaded.returncode == 0, loaded.stderr
+    import calcidata
+
+    assert json.loads(loaded.stdout) == {n: len(f) for n, f in calcidata.load().items()}
+
+    valid = run(cli, "validate")
+    assert valid.returncode == 0 and valid.stdout.startswith(f"OK: {len(SCHEMAS)} tables"), valid
+    out = outside / "exports"
+    core = run(cli, "export", "--format", "datapackage", "--format", "sqlite", "--out", str(out))
+    assert core.returncode == 0, core.stderr
+    assert (out / "datapackage.json").is_file() and (out / "calcidata.sqlite").is_file()
+
+    parquet = run(cli, "export", "--format", "parquet", "--out", str(outside / "parquet"))
+    assert parquet.returncode == 2, parquet
+    assert 'pip install "calcidata[parquet]"' in parquet.stderr
+    assert "Traceback" not in parquet.stderr and not (outside / "parquet").exists()
+    rx = outside / "rx.csv"
+    rx.write_text("treatment,dose,unit,frequency\nzoledronic_acid,5,mg,1\n", encoding="utf-8")
+    audit = run(cli, "audit", str(rx))
+    assert audit.returncode == 2 and 'pip install "calcidata[audit]"' in audit.stderr, audit

@@ -72,6 +72,33 @@ def test_related_reports_of_a_condition_and_of_the_whole_set():
     assert claims in dict(page.related("claims_check", {"source_id": "seed_004"}))
 
 
+def test_related_reports_come_from_the_registry(monkeypatch):
+    from dataclasses import replace
+
+    from calcidata.reports.registry import REPORTS
+
+    by_route = replace(
+        REPORTS["dosing_ranges"],
+        name="doses_by_route",
+        title="Doses by route",
+        overview_link="All doses by route",
+    )
+    monkeypatch.setitem(REPORTS, "doses_by_route", by_route)  # one registry line
+    cond = dict(page.related("condition_report", {"condition_id": "c1"}))
+    assert cond["Doses by route of this condition"] == "../doses_by_route/condition_id-c1.html"
+    assert cond["All doses by route"] == "../doses_by_route/all.html"
+    assert "All doses by route" not in dict(page.related("doses_by_route", {"modality": None}))
+    monkeypatch.setitem(REPORTS, "doses_by_route", replace(by_route, same_condition=False))
+    cond = dict(page.related("condition_report", {"condition_id": "c1"}))
+    assert "Doses by route of this condition" not in cond and "All doses by route" in cond
+    assert dict(page.related("doses_by_route", {"condition_id": "c1"})) == {
+        "Evidence and gap map": "../evidence_map/all.html",
+        "All dosing ranges": "../dosing_ranges/all.html",
+        "Claims check: what the articles say": "../claims_check/all.html",
+        "All doses by route": "../doses_by_route/all.html",
+    }
+
+
 def test_rows_that_share_a_label_say_what_differs():
     rows = pd.DataFrame(
         {

@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from calcidata import paths
+from calcidata._extras import require
 from calcidata._io import atomic_path, held, output_file, sweep_orphans
 from calcidata.audit.auditor import STATUSES, prepare
 from calcidata.audit.core import CHUNK_ROWS
@@ -53,7 +54,9 @@ def read_input(path: str | os.PathLike) -> pd.DataFrame:
 
     CSV cells are read as text (so they are written back exactly as they were),
     an empty field being a missing value; Parquet columns keep their types.
+    Needs the ``audit`` extra (pyarrow).
     """
+    require("audit", "reading a file to audit")
     path = _input(path)
     if _kind(path) == "csv":
         import pyarrow.csv as pc
@@ -288,6 +291,7 @@ def _plain(arrow_type):
 
 def write_output(frame: pd.DataFrame, out: str | os.PathLike) -> Path:
     """Write an audit result to ``.csv`` or ``.parquet`` as :func:`audit_file` does."""
+    require("audit", "writing an audit to a file")
     target = Path(out)
     with _Writer(target) as writer:
         writer.write(frame)
@@ -312,6 +316,8 @@ def audit_file(
 ) -> pd.Series:
     """Audit a CSV or Parquet file of any size in bounded memory.
 
+    Needs the ``audit`` extra (the files are read and written through Arrow);
+    :func:`~calcidata.audit.core.audit_doses` audits a DataFrame without it.
     The file is read ``chunk_rows`` rows at a time (Parquet: record batches),
     each chunk is audited by :func:`audit_doses` against one reference built
     once, and written on to ``out``. The result is the same as auditing the
@@ -347,6 +353,7 @@ def audit_file(
         ``path`` is missing, a folder or unreadable; ``out`` is a folder or its
         folder is not writable.
     """
+    require("audit", "the audit of a file")
     settings = AuditOptions(**options)
     for name, value in (("path", path), ("out", out)):
         if value is not None or name == "path":

@@ -38,6 +38,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from calcidata._extras import require
 from calcidata.audit.auditor import OUTPUT_COLUMNS, _Auditor
 from calcidata.audit.inputs import AuditOptions
 from calcidata.audit.reference import cached_reference
@@ -74,13 +75,9 @@ _STRUCT = "__calcidata_audit__"
 _WORKER_WARNINGS = "ignore:PySpark does not yet fully support:FutureWarning"
 
 
-def _pyspark():
-    try:
-        import pyspark  # noqa: F401
-    except ImportError:
-        raise ParameterError(
-            "the Spark audit needs pyspark: pip install 'calcidata[spark]' (and Java 17)"
-        ) from None
+def _pyspark() -> None:
+    """Refuse, naming the ``spark`` extra, when pyspark (or pyarrow) is not installed."""
+    require("spark", "the Spark audit (with Java 17)")
 
 
 @contextmanager

@@ -9,7 +9,22 @@ from __future__ import annotations
 import sys
 
 from calcidata.cli.data import add_command
-from calcidata.export import FORMATS
+from calcidata.export.formats import REGISTRY
+
+
+def format_choices() -> list[str]:
+    """The values ``--format`` takes: every registered format, then ``all``."""
+    return [*REGISTRY, "all"]
+
+
+def _formats_words() -> str:
+    """Each format and what it writes, from the registry (the command's description)."""
+    parts = []
+    for f in REGISTRY.values():
+        files = f.files.replace("``", "")
+        extra = f" (needs calcidata[{f.extra}])" if f.extra else ""
+        parts.append(f"{f.name}: {files}{extra}")
+    return "; ".join(parts)
 
 
 def _run_export(args) -> int:
@@ -30,14 +45,14 @@ def _setup_export(sub) -> None:
         help="export the tables for other tools (data package, Parquet, SQL, ...)",
         description="Write the validated tables in formats other tools read. Each export "
         "records the data version and the calcidata version. All formats are written, "
-        "or nothing.",
+        f"or nothing. Formats: {_formats_words()}.",
     )
     p.add_argument(
         "--format",
         action="append",
-        choices=[*FORMATS, "all"],
+        choices=format_choices(),
         metavar="FORMAT",
-        help=f"one of {', '.join(FORMATS)} or all; repeat for several (default: datapackage)",
+        help=f"one of {', '.join(REGISTRY)} or all; repeat for several (default: datapackage)",
     )
     p.add_argument("--out", required=True, metavar="DIR", help="output directory")
 

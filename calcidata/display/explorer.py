@@ -101,6 +101,9 @@ class Explorer:
     """
 
     def __init__(self, tables, condition_id: str | None = None):
+        from calcidata._extras import require
+
+        require("app", "the explorer", ("ipywidgets", "anywidget"))
         import ipywidgets as w
 
         self.tables = tables

@@ -4,18 +4,11 @@
 >>> calcidata.export_tables("out", "datapackage")      # doctest: +SKIP
 >>> calcidata.export_tables("out", ["parquet", "sqlite"])  # doctest: +SKIP
 
-Formats and the files they write into the output directory:
+Formats and the files they write into the output directory (from the registry,
+:data:`calcidata.export.formats.REGISTRY`; an extra is installed with
+``pip install "calcidata[EXTRA]"``):
 
-============  ==========================================================
-format        files
-============  ==========================================================
-datapackage   ``datapackage.json`` and one CSV per table and link table
-parquet       ``<table>.parquet``
-sqlite        ``calcidata.sqlite``
-duckdb        ``calcidata.duckdb``
-xlsx          ``calcidata.xlsx``
-jsonschema    ``<table>.schema.json``
-============  ==========================================================
+{formats}
 
 Every export records the data version (the tables' content hash) and the
 calcidata version. Everything an export says about a column is derived from
@@ -35,14 +28,16 @@ from pathlib import Path
 from calcidata._io import atomic_write, output_dir
 from calcidata._version import __version__
 from calcidata.errors import CalcidataError, FileAccessError, ParameterError, describe_os_error
+from calcidata.export.formats import REGISTRY, ExportFormat, readable, rst_table
+
+__doc__ = (__doc__ or "").replace("{formats}", rst_table())
 
 #: The most bytes an export read back may hold: a database, a workbook unzipped
 #: (:func:`read_export`); four times the largest table file (``_io.MAX_TABLE_BYTES``).
 MAX_EXPORT_BYTES = 4 * 64 * 1024 * 1024
 
-FORMATS = ("datapackage", "parquet", "sqlite", "duckdb", "xlsx", "jsonschema")
-#: File name of the single-file formats.
-FILE_NAMES = {"sqlite": "calcidata.sqlite", "duckdb": "calcidata.duckdb", "xlsx": "calcidata.xlsx"}
+#: The format names, in the order ``all`` writes them (:data:`~.formats.REGISTRY`).
+FORMATS = tuple(REGISTRY)
 
 
 def _formats(format: str | Iterable[str]) -> list[str]:
@@ -54,12 +49,12 @@ def _formats(format: str | Iterable[str]) -> list[str]:
         )
     wanted = [format] if isinstance(format, str) else list(format)
     if "all" in wanted:
-        return list(FORMATS)
-    bad = [f for f in wanted if f not in FORMATS]
+        return list(REGISTRY)
+    bad = [f for f in wanted if f not in REGISTRY]
     if bad or not wanted:
         raise ParameterError(
             f"unknown export format {', '.join(map(repr, bad)) or '(none)'}; "
-            f"formats are: {', '.join(FORMATS)}, all"
+            f"formats are: {', '.join(REGISTRY)}, all"
         )
     return list(dict.fromkeys(wanted))
 
@@ -94,8 +89,8 @@ def export_tables(
         export writes nothing. Files calcidata did not write (not listed in
         ``.calcidata-export.json``) are never replaced.
     format : str or iterable of str
-        One or more of ``datapackage``, ``parquet``, ``sqlite``, ``duckdb``,
-        ``xlsx``, ``jsonschema``, or ``all``.
+        One or more format names (the table above, :data:`.formats.REGISTRY`), or
+        ``all``.
     tables : calcidata.Tables, optional
         Tables to export; by default :func:`calcidata.load` ``(data_dir)``.
     data_dir : path-like, optional
@@ -110,6 +105,9 @@ def export_tables(
     ------
     ParameterError
         On an unknown format.
+    MissingExtraError
+        When a format needs an extra that is not installed (see the table above);
+        nothing is written then.
     DataValidationError
         When the tables do not validate (nothing is written then).
     FileAccessError
@@ -118,6 +116,8 @@ def export_tables(
     """
     formats = _formats(format)
     _check_path("out", out)
+    for fmt in formats:  # before any work: a missing extra writes nothing
+        REGISTRY[fmt].check_extra()
     if tables is None:
         from calcidata.tables.loader import load
 
@@ -130,7 +130,7 @@ def export_tables(
     _refuse_foreign(target, _owned(target), _names(formats))  # early, before any work
     staging = Path(tempfile.mkdtemp(prefix=".calcidata-export.", dir=target))
     try:
-        staged = [p for fmt in formats for p in _write(fmt, tables, staging)]
+        staged = [p for fmt in formats for p in REGISTRY[fmt].write(tables, staging)]
         names = [p.name for p in staged]
         # Concurrent exports into one folder: the list of files calcidata wrote is
         # re-read and rewritten under the folder's lock, so no export loses another's.
@@ -147,7 +147,7 @@ def export_tables(
 
 def _names(formats: list[str]) -> list[str]:
     """The file names the single-file formats write (the others are checked once written)."""
-    return [FILE_NAMES[f] for f in formats if f in FILE_NAMES]
+    return [n for n in (REGISTRY[f].file_name for f in formats) if n is not None]
 
 
 def _refuse_foreign(target: Path, owned: set[str], names: Iterable[str]) -> None:
@@ -188,47 +188,20 @@ def _owned(target: Path) -> set[str]:
     return {n for n in names if isinstance(n, str)} if isinstance(names, list) else set()
 
 
-def _write(fmt: str, tables, target: Path) -> list[Path]:
-    """Write one format into ``target``; return the files written."""
-    if fmt == "datapackage":
-        from calcidata.export import datapackage
-
-        return datapackage.write(tables, target)
-    if fmt == "jsonschema":
-        from calcidata.export import jsonschema
-
-        return jsonschema.write(tables, target)
-    if fmt == "parquet":
-        from calcidata.export.files import write_parquet
-
-        return write_parquet(tables, target)
-    if fmt == "xlsx":
-        from calcidata.export.files import write_xlsx
-
-        return [write_xlsx(tables, target / FILE_NAMES["xlsx"])]
-    from calcidata.export import sql
-
-    writer = sql.write_sqlite if fmt == "sqlite" else sql.write_duckdb
-    return [writer(tables, target / FILE_NAMES[fmt])]
-
-
-def _detect(path: Path) -> str:
+def _detect(path: Path) -> ExportFormat:
+    """The format of ``path``: a file by its suffix, a folder by its marker file."""
     suffix = path.suffix.lower()
-    for fmt, kind in (
-        (".sqlite", "sqlite"),
-        (".db", "sqlite"),
-        (".sqlite3", "sqlite"),
-        (".duckdb", "duckdb"),
-        (".xlsx", "xlsx"),
-    ):
-        if suffix == fmt:
-            return kind
+    for f in REGISTRY.values():
+        if suffix in f.suffixes:
+            return f
     if path.is_dir():
-        if (path / "datapackage.json").is_file():
-            return "datapackage"
-        if any(path.glob("*.parquet")):
-            return "parquet"
-        raise FileAccessError(f"{path}: holds neither datapackage.json nor Parquet files")
+        folders = [f for f in REGISTRY.values() if f.marker is not None]
+        for f in folders:
+            if any(path.glob(f.marker or "")):
+                return f
+        raise FileAccessError(
+            f"{path}: holds no export: none of {', '.join(f.marker or '' for f in folders)}"
+        )
     raise ParameterError(f"cannot tell the export format of {path}")
 
 
@@ -270,34 +243,14 @@ def read_export(path: str | os.PathLike, format: str | None = None):
 
     _check_path("path", path)
     path = Path(path)
-    readable = ("datapackage", "parquet", "sqlite", "duckdb", "xlsx")
-    if format is not None and format not in readable:
-        raise ParameterError(f"cannot read format {format!r}; formats are: {', '.join(readable)}")
+    if format is not None and format not in readable():
+        raise ParameterError(f"cannot read format {format!r}; formats are: {', '.join(readable())}")
     if not path.exists():
         raise FileAccessError(f"no such file or folder: {path}")
-    fmt = format or _detect(path)
+    fmt = REGISTRY[format] if format is not None else _detect(path)
     check_source(path, fmt)
-    shown = {
-        "datapackage": lambda name: str(path / f"{name}.csv"),
-        "parquet": lambda name: str(path / f"{name}.parquet"),
-    }.get(fmt, lambda name: f"{path}[{name}]")
     try:
-        if fmt == "datapackage":
-            from calcidata.export.datapackage import read
-
-            frames, meta = read(path)
-        elif fmt == "parquet":
-            from calcidata.export.files import read_parquet
-
-            frames, meta = read_parquet(path)
-        elif fmt in ("sqlite", "duckdb"):
-            from calcidata.export.sql import read
-
-            frames, meta = read(path, fmt)
-        else:
-            from calcidata.export.files import read_xlsx
-
-            frames, meta = read_xlsx(path)
+        frames, meta = fmt.read(path)
         version = meta["data_version"]
     except CalcidataError:
         raise
@@ -306,9 +259,9 @@ def read_export(path: str | os.PathLike, format: str | None = None):
         if isinstance(exc, OSError):
             why = describe_os_error(exc)
         raise FileAccessError(
-            f"{path}: cannot be read as a calcidata {fmt} export: {why or type(exc).__name__}"
+            f"{path}: cannot be read as a calcidata {fmt.name} export: {why or type(exc).__name__}"
         ) from None
-    typed = validated(frames, shown)
+    typed = validated(frames, lambda name: fmt.shown(path, name))
     return Tables(**typed, data_dir=path, version=str(version))
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from calcidata import NOTICE
+from calcidata._extras import require
 from calcidata._io import atomic_path
 from calcidata.export import stamp
 from calcidata.schemas.spec import specs
@@ -23,7 +24,8 @@ META_KEY = b"calcidata"
 
 
 def write_parquet(tables, out: Path) -> list[Path]:
-    """Write ``<table>.parquet`` for every table into ``out``."""
+    """Write ``<table>.parquet`` for every table into ``out`` (the ``parquet`` extra)."""
+    require("parquet", "the Parquet export")
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -59,6 +61,7 @@ def write_parquet(tables, out: Path) -> list[Path]:
 
 def read_parquet(directory: Path) -> tuple[dict[str, pd.DataFrame], dict]:
     """Read the Parquet export back with pandas; return frames and the recorded stamp."""
+    require("parquet", "reading a Parquet export")
     import pyarrow.parquet as pq
 
     frames, meta = {}, {}
@@ -110,7 +113,9 @@ def write_xlsx(tables, target: Path) -> Path:
     """Write one workbook: an ``about`` sheet, a ``columns`` sheet, then one sheet per table.
 
     Text cells are stored as text, never as formulas (see :func:`_text_as_text`).
+    Needs the ``excel`` extra (openpyxl).
     """
+    require("excel", "the Excel export")
     info = stamp(tables.version)
     about = pd.DataFrame(
         {
@@ -147,6 +152,7 @@ def write_xlsx(tables, target: Path) -> Path:
 
 def read_xlsx(path: Path) -> tuple[dict[str, pd.DataFrame], dict]:
     """Read the workbook back: cells as written, only an empty cell missing (no text is)."""
+    require("excel", "reading an Excel export")
     from calcidata.export.readback import PANDAS_MISSING
 
     sheets = pd.read_excel(

@@ -25,11 +25,15 @@ import math
 import numbers
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from calcidata._io import oversize
 from calcidata.errors import DataValidationError, FileAccessError, Problem, describe_os_error
+
+if TYPE_CHECKING:
+    from calcidata.export.formats import ExportFormat
 
 #: The only texts read as a missing value: the empty cell. Used by every text reader.
 MISSING_TEXT = ("",)
@@ -104,18 +108,11 @@ def validated(frames: Mapping[str, pd.DataFrame], shown: Callable[[str], str]) -
     return typed
 
 
-#: How each single-file format's files begin (checked before any library opens them).
-_MAGIC = {
-    "sqlite": ((0, b"SQLite format 3\x00"),),
-    "duckdb": ((8, b"DUCK"),),
-    "xlsx": ((0, b"PK\x03\x04"),),
-}
-#: What each format is read from: a folder or a file.
-_FOLDER_FORMATS = ("datapackage", "parquet")
-
-
-def check_source(path: Path, fmt: str) -> None:
+def check_source(path: Path, fmt: ExportFormat) -> None:
     """Refuse a path that cannot hold an export of ``fmt``, before any library opens it.
+
+    A folder format needs a folder; a single file is checked to begin as its format's
+    files do (:attr:`~calcidata.export.formats.ExportFormat.magic`).
 
     Sizes are checked before anything is read: a single file (or the unzipped
     content of a workbook, so a zip bomb is refused) at most
@@ -124,16 +121,16 @@ def check_source(path: Path, fmt: str) -> None:
     """
     if not path.exists():
         raise FileAccessError(f"no such file or folder: {path}")
-    if fmt in _FOLDER_FORMATS:
+    if fmt.is_folder:
         if not path.is_dir():
-            raise FileAccessError(f"{path}: is not a folder; a {fmt} export is a folder")
+            raise FileAccessError(f"{path}: is not a folder; a {fmt.name} export is a folder")
         for item in sorted(path.iterdir()):
             why = oversize(item) if item.is_file() else None
             if why:
                 raise FileAccessError(f"{item}: {why}")
         return
     if path.is_dir():
-        raise FileAccessError(f"{path}: is a folder; a {fmt} export is a file")
+        raise FileAccessError(f"{path}: is a folder; a {fmt.name} export is a file")
     if not path.is_file():
         raise FileAccessError(f"{path}: is not a regular file (a device, pipe or socket)")
     try:
@@ -141,25 +138,25 @@ def check_source(path: Path, fmt: str) -> None:
             head = f.read(64)
     except OSError as exc:
         raise FileAccessError(describe_os_error(exc)) from None
-    for offset, magic in _MAGIC[fmt]:
+    for offset, magic in fmt.magic:
         if head[offset : offset + len(magic)] != magic:
             raise FileAccessError(
-                f"{path}: is not a {fmt} file (its first bytes are not those of one)"
+                f"{path}: is not a {fmt.name} file (its first bytes are not those of one)"
             )
     size = path.stat().st_size
-    if fmt == "xlsx":
+    if fmt.zipped:
         import zipfile
 
         try:
             with zipfile.ZipFile(path) as book:
                 size = sum(item.file_size for item in book.infolist())
         except (zipfile.BadZipFile, OSError, ValueError) as exc:
-            raise FileAccessError(f"{path}: is not a readable xlsx file: {exc}") from None
+            raise FileAccessError(f"{path}: is not a readable {fmt.name} file: {exc}") from None
     from calcidata.export import MAX_EXPORT_BYTES
 
     if size > MAX_EXPORT_BYTES:
         raise FileAccessError(
-            f"{path}: holds {size / 2**20:.1f} MiB{' unzipped' if fmt == 'xlsx' else ''}; "
+            f"{path}: holds {size / 2**20:.1f} MiB{' unzipped' if fmt.zipped else ''}; "
             f"calcidata reads exports of at most {MAX_EXPORT_BYTES // 2**20} MiB"
         )
 
@@ -185,12 +182,12 @@ def read_errors() -> tuple[type[BaseException], ...]:
         import pyarrow as pa
 
         found.append(pa.ArrowException)
-    except ImportError:  # pragma: no cover - pyarrow is a dependency
+    except ImportError:  # the parquet extra is not installed
         pass
     try:
         import duckdb
 
         found.append(duckdb.Error)
-    except ImportError:  # pragma: no cover - duckdb is a dependency
+    except ImportError:  # the duckdb extra is not installed
         pass
     return tuple(found)

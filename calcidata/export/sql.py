@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from calcidata._extras import require
 from calcidata._io import atomic_path
 from calcidata.errors import FileAccessError
 from calcidata.export import stamp
@@ -60,7 +61,11 @@ DUCKDB_CONFIG = {
 
 
 def duckdb_connect(path: Path, *, read_only: bool = False):
-    """A DuckDB connection that never goes to the network (:data:`DUCKDB_CONFIG`)."""
+    """A DuckDB connection that never goes to the network (:data:`DUCKDB_CONFIG`).
+
+    Needs the ``duckdb`` extra.
+    """
+    require("duckdb", "the DuckDB export")
     import duckdb
 
     return duckdb.connect(str(path), read_only=read_only, config=dict(DUCKDB_CONFIG))
@@ -238,27 +243,34 @@ def _python_rows(frame: pd.DataFrame) -> list[tuple]:
 
 
 @contextlib.contextmanager
-def _writing(target: Path) -> Iterator[None]:
+def _writing(target: Path, dialect: str) -> Iterator[None]:
     """Expected failures of a database write as calcidata's errors, naming ``target``.
 
     DuckDB turns Ctrl-C into its ``InterruptException``: it is an interruption
     (exit status 130), as anywhere else. A full disk or another I/O failure of
     either database is a :class:`~calcidata.errors.FileAccessError` naming the file.
+    SQLite needs no extra: DuckDB's errors are caught only when writing DuckDB.
     """
-    import duckdb
+    failures: tuple[type[BaseException], ...] = (sqlite3.OperationalError, sqlite3.DatabaseError)
+    interrupt: tuple[type[BaseException], ...] = ()
+    if dialect == "duckdb":
+        require("duckdb", "the DuckDB export")
+        import duckdb
 
+        failures += (duckdb.IOException,)
+        interrupt = (duckdb.InterruptException,)
     try:
         yield
-    except duckdb.InterruptException:
+    except interrupt:
         raise KeyboardInterrupt from None
-    except (duckdb.IOException, sqlite3.OperationalError, sqlite3.DatabaseError) as exc:
+    except failures as exc:
         why = next((line for line in str(exc).splitlines() if line.strip()), type(exc).__name__)
         raise FileAccessError(f"{target}: cannot be written: {why}") from None
 
 
 def write_sqlite(tables, target: Path) -> Path:
     """Write the SQLite database ``target`` (foreign keys checked while inserting)."""
-    with _writing(target), atomic_path(target) as tmp:
+    with _writing(target, "sqlite"), atomic_path(target) as tmp:
         con = sqlite3.connect(tmp)
         try:
             con.execute("PRAGMA foreign_keys = ON")
@@ -280,7 +292,7 @@ def write_sqlite(tables, target: Path) -> Path:
 
 def write_duckdb(tables, target: Path) -> Path:
     """Write the DuckDB database ``target`` (keys enforced by DuckDB while inserting)."""
-    with _writing(target), atomic_path(target) as tmp:
+    with _writing(target, "duckdb"), atomic_path(target) as tmp:
         con = duckdb_connect(tmp)
         try:
             con.execute(ddl("duckdb"))
@@ -303,6 +315,16 @@ def write_duckdb(tables, target: Path) -> Path:
         finally:
             con.close()
     return target
+
+
+def read_sqlite(path: Path) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
+    """Read the SQLite export back (:func:`read`)."""
+    return read(path, "sqlite")
+
+
+def read_duckdb(path: Path) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
+    """Read the DuckDB export back (:func:`read`)."""
+    return read(path, "duckdb")
 
 
 def read(path: Path, dialect: str) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:

@@ -2,6 +2,8 @@
 
 - :mod:`~calcidata.reports.registry`: the declared reports and their typed parameters
   (imported here: it is light, and every notebook calls :func:`validate_params`);
+- :mod:`~calcidata.reports.spec`: what one declaration holds (:class:`ReportSpec`,
+  :class:`Param`, the links between reports) and the checking of parameter values;
 - :mod:`~calcidata.reports.catalog`: the allowed ids, read from the CSVs with the stdlib;
 - :mod:`~calcidata.reports.plan`: jobs, fingerprints, manifests, up-to-date checks;
 - :mod:`~calcidata.reports.worker`: one job run in a warm kernel, outputs written atomically;

@@ -36,8 +36,6 @@ FAILED_DIR = "_failed"
 FAILURE_SUFFIX = ".failure.json"
 #: The condition tree and the map, worded, with the fingerprint they were made from.
 INDEX_DATA = "_index.json"
-#: The reports a map cell (or a condition in the map's header) links to, first found first.
-CELL_REPORTS = ("condition_report", "treatment_comparison", "condition_gap")
 #: Written in the head of every index calcidata writes: only such a page is replaced.
 MARKER = '<meta name="generator" content="calcidata">'
 #: What marked the index before :data:`MARKER` existed.
@@ -214,6 +212,8 @@ def render_index(out_dir: str | os.PathLike, reports: Mapping, data: dict | None
     names = {c["id"]: c["name"] for c in conditions}
     by_condition: dict[str, list[dict]] = {}
     cell_href: dict[str, tuple[str, str]] = {}
+    # the reports a map cell (or a condition in the map's header) links to, first found first
+    cell_reports = [name for name, spec in reports.items() if spec.map_cell]
     sections, versions, dates, count = [], set(), [], 0
     for name, spec in reports.items():
         items = []
@@ -228,9 +228,9 @@ def render_index(out_dir: str | os.PathLike, reports: Mapping, data: dict | None
                 own = _only_condition(m) == cid
                 text = spec.title if own else f"{spec.title} ({m.get('label', m['slug'])})"
                 by_condition.setdefault(cid, []).append(_link(name, m, text))
-                if own and name in CELL_REPORTS:
+                if own and name in cell_reports:
                     best = cell_href.get(cid)
-                    if best is None or CELL_REPORTS.index(name) < CELL_REPORTS.index(best[0]):
+                    if best is None or cell_reports.index(name) < cell_reports.index(best[0]):
                         cell_href[cid] = (name, quote(f"{name}/{m['html']}"))
             else:
                 items.append(_link(name, m))

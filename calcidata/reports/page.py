@@ -130,26 +130,32 @@ def bar_html(title: str, links: list[tuple[str, str]]) -> str:
 
 
 def related(report: str, params: Mapping[str, object]) -> list[tuple[str, str]]:
-    """(text, relative URL) of the reports related to one rendered parameter set."""
+    """(text, relative URL) of the reports related to one rendered parameter set.
+
+    From the registry (:class:`~calcidata.reports.registry.ReportSpec`): a page of one
+    condition of a ``same_condition`` report links to that condition's pages of the
+    others; every page links to the whole-set page of each report with an
+    ``overview_link``, except that page itself.
+    """
     from calcidata.reports.naming import report_href
+    from calcidata.reports.registry import REPORTS
 
     condition = params.get("condition_id")
-    out = []
-    if condition and report in ("condition_report", "treatment_comparison", "dosing_ranges"):
+    own = REPORTS.get(report)
+    out: list[tuple[str, str]] = []
+    if condition and own is not None and own.same_condition:
         same = {"condition_id": condition}
-        for name, text in (
-            ("condition_report", "Condition report"),
-            ("treatment_comparison", "Treatment comparison"),
-            ("dosing_ranges", "Dosing ranges"),
-        ):
-            if name != report:
-                out.append((f"{text} of this condition", report_href(name, same)))
-    if report != "claims_check" or params.get("source_id"):
-        out.append(("Claims check: what the articles say", report_href("claims_check", {})))
-    if report != "evidence_map":
-        out.append(("Evidence and gap map", report_href("evidence_map", {})))
-    if report != "dosing_ranges" or any(params.values()):
-        out.append(("All dosing ranges", report_href("dosing_ranges", {})))
+        out += [
+            (f"{spec.title} of this condition", report_href(name, same))
+            for name, spec in REPORTS.items()
+            if spec.same_condition and name != report
+        ]
+    whole = not any(params.values())
+    out += [
+        (spec.overview_link, report_href(name, {}))
+        for name, spec in REPORTS.items()
+        if spec.overview_link and not (name == report and whole)
+    ]
     return out
 
 

@@ -19,13 +19,6 @@ so checking parameters, and planning a build, cost a few milliseconds.
 
 from __future__ import annotations
 
-import difflib
-import os
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
-from pathlib import Path
-
-from calcidata import paths
 from calcidata.errors import ParameterError
 from calcidata.reports.catalog import (
     CONDITIONS_WITH_EVIDENCE,
@@ -35,13 +28,12 @@ from calcidata.reports.catalog import (
     OUTCOME_DOMAINS,
     TREATMENTS,
     Catalog,
-    _catalog,
     dosing_sets,
     per_article,
     per_condition,
     per_gap_condition,
-    what_words,
 )
+from calcidata.reports.spec import Param, ReportSpec, _suggest, check_params
 
 __all__ = [
     "Param",
@@ -52,93 +44,6 @@ __all__ = [
     "get_report",
     "check_params",
 ]
-
-_NONE_WORDS = ("", "None", "none", "null")
-
-
-@dataclass(frozen=True)
-class Param:
-    """One typed report parameter.
-
-    Attributes
-    ----------
-    name : str
-        Name of the variable in the notebook's ``parameters`` cell.
-    type : type
-        ``str`` or ``list`` (a list of strings).
-    default : object
-        Default value (``None`` means "all" / no filter).
-    allowed : str or None
-        Name of the set of allowed values (one of ``conditions_with_evidence``,
-        ``conditions_without_evidence``, ``treatments``, ``outcome_domains``,
-        ``modalities``, ``lay_articles``), or ``None`` for free text.
-    help : str
-        One line for ``--help`` and the docs.
-    """
-
-    name: str
-    type: type
-    default: object = None
-    allowed: str | None = None
-    help: str = ""
-
-
-@dataclass(frozen=True)
-class ReportSpec:
-    """Declaration of one report.
-
-    Attributes
-    ----------
-    name : str
-        Report name, also the folder under ``reports/``.
-    notebook : str
-        File name of the notebook in ``notebooks/``.
-    title : str
-        Human title, shown in the index and the report header.
-    summary : str
-        One line saying what the reader gets.
-    params : tuple of Param
-        Parameters, in the order of the notebook's ``parameters`` cell.
-    build : bool
-        Whether ``calcidata build`` renders it.
-    build_params : callable
-        ``build_params(catalog) -> list[dict]``: the parameter sets build renders.
-    index_line : str
-        What the index says of each rendered report: a template whose fields
-        (see :mod:`calcidata.reports.summary`) count the rows the report shows;
-        the first field names those rows (``{results}``: evidence rows,
-        ``{dosing_ranges}``: dosing rows).
-    """
-
-    name: str
-    notebook: str
-    title: str
-    summary: str
-    params: tuple[Param, ...] = ()
-    build: bool = True
-    build_params: Callable[[Catalog], list[dict]] = field(default=lambda catalog: [{}], repr=False)
-    index_line: str = "{results} on {treatments} from {sources}; strongest evidence: {strongest}"
-
-    def param(self, name: str) -> Param:
-        """The parameter called ``name`` (ParameterError listing them all if unknown)."""
-        for p in self.params:
-            if p.name == name:
-                return p
-        names = [p.name for p in self.params]
-        raise ParameterError(
-            f"report {self.name!r} has no parameter {name!r}"
-            + _suggest(name, names)
-            + (f"; its parameters are: {', '.join(names)}" if names else "; it takes no parameters")
-        )
-
-    def notebook_path(self, notebooks_dir: str | os.PathLike | None = None) -> Path:
-        """Path of the notebook file."""
-        base = Path(notebooks_dir) if notebooks_dir is not None else paths.notebooks_dir()
-        return base / self.notebook
-
-    def defaults(self) -> dict:
-        """Every parameter with its default value."""
-        return {p.name: p.default for p in self.params}
 
 
 # --------------------------------------------------------------------------- registry
@@ -163,6 +68,8 @@ REPORTS: dict[str, ReportSpec] = {
             "estimates and dosing",
             (_CONDITION,),
             build_params=per_condition,
+            same_condition=True,
+            map_cell=True,
         ),
         ReportSpec(
             "treatment_comparison",
@@ -187,6 +94,8 @@ REPORTS: dict[str, ReportSpec] = {
                 ),
             ),
             build_params=per_condition,
+            same_condition=True,
+            map_cell=True,
         ),
         ReportSpec(
             "evidence_map",
@@ -204,6 +113,7 @@ REPORTS: dict[str, ReportSpec] = {
                 ),
             ),
             index_line="{results} on {treatments} from {sources}; {pairs}",
+            overview_link="Evidence and gap map",
         ),
         ReportSpec(
             "dosing_ranges",
@@ -229,6 +139,8 @@ REPORTS: dict[str, ReportSpec] = {
             ),
             build_params=dosing_sets,
             index_line="{dosing_ranges} for {treatments} from {sources}",
+            same_condition=True,
+            overview_link="All dosing ranges",
         ),
         ReportSpec(
             "claims_check",
@@ -246,6 +158,7 @@ REPORTS: dict[str, ReportSpec] = {
             ),
             build_params=per_article,
             index_line="{claims} from {sources}; {verdicts}",
+            overview_link="Claims check: what the articles say",
         ),
         ReportSpec(
             "condition_gap",
@@ -264,6 +177,7 @@ REPORTS: dict[str, ReportSpec] = {
             ),
             build_params=per_gap_condition,
             index_line="{claims} about it from {sources}; no study found",
+            map_cell=True,
         ),
         ReportSpec(
             "explore",
@@ -322,78 +236,3 @@ def validate_params(report: str, tables=None, **params) -> dict:
         allowed ones. The message lists the valid values and the nearest match.
     """
     return check_params(get_report(report), params, tables)
-
-
-def check_params(spec: ReportSpec, params: Mapping[str, object], tables=None) -> dict:
-    """:func:`validate_params` for a spec object (also one outside :data:`REPORTS`)."""
-    for name in params:
-        spec.param(name)
-    catalog = None
-    out = {}
-    for p in spec.params:
-        value = _coerce(spec, p, params.get(p.name, p.default))
-        if value is not None and p.allowed is not None:
-            if catalog is None:
-                catalog = _catalog(tables)
-            allowed = catalog.allowed(p.allowed)
-            for item in value if isinstance(value, list) else [value]:
-                if item not in allowed:
-                    raise ParameterError(
-                        f"report {spec.name!r}: unknown {what_words(p.allowed)} {item!r} "
-                        f"for parameter {p.name!r}"
-                        + _suggest(item, allowed)
-                        + f". Valid values ({len(allowed)}): {', '.join(allowed) or '(none)'}"
-                    )
-        out[p.name] = value
-    return out
-
-
-def _coerce(spec: ReportSpec, p: Param, value):
-    if isinstance(value, str) and value.strip() in _NONE_WORDS and p.default is None:
-        return None
-    if value is None:
-        if p.default is None:
-            return None
-        raise ParameterError(
-            f"report {spec.name!r}: parameter {p.name!r} needs a value (default {p.default!r})"
-        )
-    if p.type is str:
-        if not isinstance(value, str):
-            raise ParameterError(
-                f"report {spec.name!r}: parameter {p.name!r} must be a "
-                f"string, not {type(value).__name__} ({value!r})"
-            )
-        return value.strip()
-    if p.type is list:
-        if isinstance(value, str):
-            items = value.split(",")
-        elif isinstance(value, (list, tuple)):
-            items = list(value)
-        else:
-            raise ParameterError(
-                f"report {spec.name!r}: parameter {p.name!r} must be a list "
-                f"or a comma-separated string, not {type(value).__name__} "
-                f"({value!r})"
-            )
-        out: list[str] = []
-        for item in items:
-            if not isinstance(item, str):
-                raise ParameterError(
-                    f"report {spec.name!r}: parameter {p.name!r} must hold "
-                    f"strings, not {type(item).__name__} ({item!r})"
-                )
-            item = item.strip()
-            if item and item not in out:
-                out.append(item)
-        if not out:
-            raise ParameterError(
-                f"report {spec.name!r}: parameter {p.name!r} is an empty "
-                "list; leave it out to use all"
-            )
-        return out
-    raise TypeError(f"unsupported parameter type {p.type!r}")  # a registry bug
-
-
-def _suggest(value: str, choices: Iterable[str]) -> str:
-    best = difflib.get_close_matches(value, list(choices), n=1, cutoff=0.0)
-    return f" (nearest match: {best[0]!r})" if best else ""
