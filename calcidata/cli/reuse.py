@@ -6,13 +6,14 @@ this module is cheap (nothing heavy until a command runs).
 
 from __future__ import annotations
 
+import argparse
 import sys
 
-from calcidata.cli.data import add_command
+from calcidata.cli.data import Subcommands, add_command
 from calcidata.export import FORMATS
 
 
-def _run_export(args) -> int:
+def _run_export(args: argparse.Namespace) -> int:
     from calcidata.export import export_tables
 
     written = export_tables(args.out, args.format or ["datapackage"], data_dir=args.data_dir)
@@ -21,7 +22,7 @@ def _run_export(args) -> int:
     return 0
 
 
-def _setup_export(sub) -> None:
+def _setup_export(sub: Subcommands) -> None:
     """Register ``calcidata export --format FORMAT --out DIR``."""
     p = add_command(
         sub,
@@ -42,7 +43,7 @@ def _setup_export(sub) -> None:
     p.add_argument("--out", required=True, metavar="DIR", help="output directory")
 
 
-def _run_audit(args) -> int:
+def _run_audit(args: argparse.Namespace) -> int:
     from calcidata.audit import CHUNK_ROWS, audit_file
     from calcidata.errors import ParameterError
 
@@ -82,7 +83,7 @@ def _run_audit(args) -> int:
     return 0
 
 
-def _setup_audit(sub) -> None:
+def _setup_audit(sub: Subcommands) -> None:
     """Register ``calcidata audit FILE [--out FILE]``."""
     p = add_command(
         sub,
@@ -140,7 +141,7 @@ def _setup_audit(sub) -> None:
     )
 
 
-def setup(sub) -> None:
+def setup(sub: Subcommands) -> None:
     """Register ``export`` and ``audit``."""
     _setup_export(sub)
     _setup_audit(sub)
