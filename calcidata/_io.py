@@ -13,8 +13,12 @@ import os
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import TypeAlias
 
 from calcidata.errors import FileAccessError
+
+#: A file or folder as a caller gives it: a string or a path-like object.
+StrPath: TypeAlias = "str | os.PathLike[str]"
 
 #: The largest table file calcidata reads (bytes). A table is read whole to be
 #: validated (about eight times its size in memory at the peak), so a larger file

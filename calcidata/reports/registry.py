@@ -35,6 +35,8 @@ from calcidata.reports.catalog import (
     OUTCOME_DOMAINS,
     TREATMENTS,
     Catalog,
+    IdSource,
+    Params,
     _catalog,
     dosing_sets,
     per_article,
@@ -66,7 +68,7 @@ class Param:
         Name of the variable in the notebook's ``parameters`` cell.
     type : type
         ``str`` or ``list`` (a list of strings).
-    default : object
+    default : str, list of str or None
         Default value (``None`` means "all" / no filter).
     allowed : str or None
         Name of the set of allowed values (one of ``conditions_with_evidence``,
@@ -78,7 +80,7 @@ class Param:
 
     name: str
     type: type
-    default: object = None
+    default: str | list[str] | None = None
     allowed: str | None = None
     help: str = ""
 
@@ -116,7 +118,7 @@ class ReportSpec:
     summary: str
     params: tuple[Param, ...] = ()
     build: bool = True
-    build_params: Callable[[Catalog], list[dict]] = field(default=lambda catalog: [{}], repr=False)
+    build_params: Callable[..., list[Params]] = field(default=lambda _: [Params()], repr=False)
     index_line: str = "{results} on {treatments} from {sources}; strongest evidence: {strongest}"
 
     def param(self, name: str) -> Param:
@@ -131,12 +133,12 @@ class ReportSpec:
             + (f"; its parameters are: {', '.join(names)}" if names else "; it takes no parameters")
         )
 
-    def notebook_path(self, notebooks_dir: str | os.PathLike | None = None) -> Path:
+    def notebook_path(self, notebooks_dir: str | os.PathLike[str] | None = None) -> Path:
         """Path of the notebook file."""
         base = Path(notebooks_dir) if notebooks_dir is not None else paths.notebooks_dir()
         return base / self.notebook
 
-    def defaults(self) -> dict:
+    def defaults(self) -> Params:
         """Every parameter with its default value."""
         return {p.name: p.default for p in self.params}
 
@@ -293,7 +295,7 @@ def get_report(name: str) -> ReportSpec:
 # --------------------------------------------------------------------------- validation
 
 
-def validate_params(report: str, tables=None, **params) -> dict:
+def validate_params(report: str, tables: IdSource = None, **params: object) -> Params:
     """Check and normalize the parameters of one report, before any kernel starts.
 
     Parameters
@@ -324,12 +326,12 @@ def validate_params(report: str, tables=None, **params) -> dict:
     return check_params(get_report(report), params, tables)
 
 
-def check_params(spec: ReportSpec, params: Mapping[str, object], tables=None) -> dict:
+def check_params(spec: ReportSpec, params: Mapping[str, object], tables: IdSource = None) -> Params:
     """:func:`validate_params` for a spec object (also one outside :data:`REPORTS`)."""
     for name in params:
         spec.param(name)
     catalog = None
-    out = {}
+    out: Params = {}
     for p in spec.params:
         value = _coerce(spec, p, params.get(p.name, p.default))
         if value is not None and p.allowed is not None:
@@ -348,7 +350,7 @@ def check_params(spec: ReportSpec, params: Mapping[str, object], tables=None) ->
     return out
 
 
-def _coerce(spec: ReportSpec, p: Param, value):
+def _coerce(spec: ReportSpec, p: Param, value: object) -> str | list[str] | None:
     if isinstance(value, str) and value.strip() in _NONE_WORDS and p.default is None:
         return None
     if value is None:
@@ -372,8 +374,7 @@ def _coerce(spec: ReportSpec, p: Param, value):
         else:
             raise ParameterError(
                 f"report {spec.name!r}: parameter {p.name!r} must be a list "
-                f"or a comma-separated string, not {type(value).__name__} "
-                f"({value!r})"
+                f"or a comma-separated string, not {type(value).__name__} ({value!r})"
             )
         out: list[str] = []
         for item in items:
