@@ -22,7 +22,7 @@ import textwrap
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-F = TypeVar("F", bound=Callable)
+F = TypeVar("F", bound=Callable[..., Any])
 
 _PLACEHOLDER = re.compile(r"^(\s*)\{(\w+)\}\s*$")
 

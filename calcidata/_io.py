@@ -13,8 +13,12 @@ import os
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import TypeAlias
 
 from calcidata.errors import FileAccessError
+
+#: A file or folder as a caller gives it: a string or a path-like object.
+StrPath: TypeAlias = "str | os.PathLike[str]"
 
 #: The largest table file calcidata reads (bytes). A table is read whole to be
 #: validated (about eight times its size in memory at the peak), so a larger file
@@ -22,7 +26,7 @@ from calcidata.errors import FileAccessError
 MAX_TABLE_BYTES = 64 * 1024 * 1024
 
 
-def oversize(path: str | os.PathLike) -> str | None:
+def oversize(path: str | os.PathLike[str]) -> str | None:
     """Why ``path`` is too large to be read as a table, or None when it is not."""
     size = os.stat(path).st_size
     if size <= MAX_TABLE_BYTES:
@@ -33,7 +37,7 @@ def oversize(path: str | os.PathLike) -> str | None:
     )
 
 
-def output_dir(path: str | os.PathLike, option: str = "--out") -> Path:
+def output_dir(path: str | os.PathLike[str], option: str = "--out") -> Path:
     """Check that ``path`` is, or can become, a folder calcidata can write into; create it.
 
     Raises :class:`~calcidata.errors.FileAccessError` (naming the path) when it is
@@ -57,7 +61,7 @@ def output_dir(path: str | os.PathLike, option: str = "--out") -> Path:
     return path
 
 
-def output_file(path: str | os.PathLike, option: str = "--out") -> Path:
+def output_file(path: str | os.PathLike[str], option: str = "--out") -> Path:
     """Check that ``path`` names a file calcidata can write (atomically, beside it)."""
     path = Path(path)
     if path.is_dir():
@@ -77,7 +81,7 @@ _MODE = 0o666 & ~_umask()
 
 
 @contextlib.contextmanager
-def atomic_path(target: str | os.PathLike) -> Iterator[Path]:
+def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a fresh temporary path next to ``target``; move it onto ``target`` on success.
 
     The temporary name is unique per call, so concurrent writers never share it.
@@ -102,7 +106,7 @@ def atomic_path(target: str | os.PathLike) -> Iterator[Path]:
             extra.unlink(missing_ok=True)
 
 
-def atomic_write(path: str | os.PathLike, data: str | bytes) -> Path:
+def atomic_write(path: str | os.PathLike[str], data: str | bytes) -> Path:
     """Write ``data`` (text is encoded as UTF-8, newlines as given) to ``path`` atomically."""
     raw = data.encode("utf-8") if isinstance(data, str) else data
     with atomic_path(path) as tmp:
@@ -110,7 +114,7 @@ def atomic_write(path: str | os.PathLike, data: str | bytes) -> Path:
     return Path(path)
 
 
-def content_hash(paths: Iterable[str | os.PathLike], *, length: int = 12) -> str:
+def content_hash(paths: Iterable[str | os.PathLike[str]], *, length: int = 12) -> str:
     """SHA-256 over the names and bytes of ``paths`` (order matters), as hex.
 
     The data version shown in reports is this hash over the table files, and a
@@ -133,7 +137,7 @@ _SWEEP_AFTER = 5.0
 
 
 @contextlib.contextmanager
-def held(path: str | os.PathLike) -> Iterator[None]:
+def held(path: str | os.PathLike[str]) -> Iterator[None]:
     """Hold a shared lock on the file ``path`` (just created by a writer) while it is written.
 
     :func:`sweep_orphans` removes only the temporary files nobody holds: those of
@@ -149,7 +153,7 @@ def held(path: str | os.PathLike) -> Iterator[None]:
         yield
 
 
-def sweep_orphans(target: str | os.PathLike) -> list[Path]:
+def sweep_orphans(target: str | os.PathLike[str]) -> list[Path]:
     """Remove the temporary files :func:`atomic_path` left beside ``target`` in a killed run.
 
     A file is removed only when no live writer holds it (:func:`held`) and it is

@@ -127,5 +127,5 @@ def describe_os_error(exc: OSError) -> str:
     return f"{' -> '.join(map(str, names))}: {what}"
 
 
-def _problem_key(p: Problem) -> tuple:
+def _problem_key(p: Problem) -> tuple[str, int, str, str, str]:
     return (p.file, p.line if p.line is not None else -1, p.column or "", p.rule, p.value)

@@ -26,7 +26,7 @@ def _first_existing(*candidates: Path) -> Path:
     return candidates[-1]
 
 
-def data_dir(override: str | os.PathLike | None = None) -> Path:
+def data_dir(override: str | os.PathLike[str] | None = None) -> Path:
     """Return the directory holding the table CSV files (not checked for existence)."""
     if override is not None:
         if not isinstance(override, str | os.PathLike):
@@ -47,12 +47,12 @@ def notebooks_dir() -> Path:
     return _first_existing(_PACKAGE / "notebooks", _CHECKOUT / "notebooks")
 
 
-def table_path(name: str, directory: str | os.PathLike | None = None) -> Path:
+def table_path(name: str, directory: str | os.PathLike[str] | None = None) -> Path:
     """Path of the CSV file of table ``name``."""
     return data_dir(directory) / f"{name}.csv"
 
 
-def seeds_dir(override: str | os.PathLike | None = None) -> Path:
+def seeds_dir(override: str | os.PathLike[str] | None = None) -> Path:
     """Return the folder holding the lay articles' text (not checked for existence).
 
     An explicit argument, then ``$CALCIDATA_SEEDS_DIR``, then ``shared/seeds`` beside
@@ -66,7 +66,9 @@ def seeds_dir(override: str | os.PathLike | None = None) -> Path:
     return _CHECKOUT.parent / "shared" / "seeds"
 
 
-def article_text_path(source_id: str, directory: str | os.PathLike | None = None) -> Path | None:
+def article_text_path(
+    source_id: str, directory: str | os.PathLike[str] | None = None
+) -> Path | None:
     """The text file of lay article ``source_id`` (``seed_003`` -> ``003_*.txt``), or None."""
     prefix = source_id.removeprefix("seed_")
     if prefix == source_id or not prefix.isalnum():

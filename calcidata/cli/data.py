@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
+from typing import TypeAlias
 
 from calcidata._version import __version__
+
+#: What ``ArgumentParser.add_subparsers`` returns; each command group's ``setup`` fills it.
+Subcommands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+#: A command: runs with the parsed arguments, returns its exit status.
+Command: TypeAlias = Callable[[argparse.Namespace], int | None]
 
 
 def add_data_dir(p: argparse.ArgumentParser) -> None:
@@ -19,7 +26,13 @@ def add_data_dir(p: argparse.ArgumentParser) -> None:
 
 
 def add_command(
-    sub, name: str, run, *, help: str, description: str | None = None, data_dir: bool = True
+    sub: Subcommands,
+    name: str,
+    run: Command,
+    *,
+    help: str,
+    description: str | None = None,
+    data_dir: bool = True,
 ) -> argparse.ArgumentParser:
     """Register sub-command ``name`` running ``run(args)``; most commands read the tables."""
     p = sub.add_parser(name, help=help, description=description)
@@ -29,7 +42,7 @@ def add_command(
     return p
 
 
-def _run_validate(args) -> int:
+def _run_validate(args: argparse.Namespace) -> int:
     from calcidata.errors import DataValidationError
     from calcidata.tables.loader import collect_problems
     from calcidata.tables.quotes import unchecked_note
@@ -52,7 +65,7 @@ def _run_validate(args) -> int:
     return 0
 
 
-def _run_summary(args) -> int:
+def _run_summary(args: argparse.Namespace) -> int:
     from calcidata.analysis.strength import evidence_strength
     from calcidata.tables.loader import load
 
@@ -65,11 +78,12 @@ def _run_summary(args) -> int:
     return 0
 
 
-def _run_dictionary(args) -> int:
+def _run_dictionary(args: argparse.Namespace) -> int:
+    from calcidata import paths
     from calcidata.tables import dictionary
 
     if args.check:
-        current = dictionary.paths.data_dir(args.data_dir) / "README.md"
+        current = paths.data_dir(args.data_dir) / "README.md"
         fresh = dictionary.render(args.data_dir)
         if not current.is_file() or current.read_text(encoding="utf-8") != fresh:
             print(f"{current} is stale: run 'calcidata dictionary'", file=sys.stderr)
@@ -80,7 +94,7 @@ def _run_dictionary(args) -> int:
     return 0
 
 
-def setup(sub) -> None:
+def setup(sub: Subcommands) -> None:
     """Register ``validate``, ``summary`` and ``dictionary``."""
     p = add_command(sub, "validate", _run_validate, help="validate every table; list all problems")
     p.add_argument(

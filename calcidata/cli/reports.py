@@ -8,12 +8,12 @@ from __future__ import annotations
 import argparse
 import sys
 
-from calcidata.cli.data import add_command
+from calcidata.cli.data import Subcommands, add_command
 
 
-def _params(pairs: list[list[str]]) -> dict:
+def _params(pairs: list[list[str]]) -> dict[str, str | list[str]]:
     """``-p NAME VALUE`` pairs as a dict; a repeated name collects its values in a list."""
-    out: dict = {}
+    out: dict[str, str | list[str]] = {}
     for name, value in pairs:
         if name in out:
             previous = out[name]
@@ -82,7 +82,7 @@ def _add_output_options(p: argparse.ArgumentParser) -> None:
     )
 
 
-def _setup_render(sub) -> None:
+def _setup_render(sub: Subcommands) -> None:
     from calcidata.reports.registry import REPORTS
 
     p = add_command(
@@ -106,7 +106,7 @@ def _setup_render(sub) -> None:
     _add_output_options(p)
 
 
-def _setup_build(sub) -> None:
+def _setup_build(sub: Subcommands) -> None:
     p = add_command(
         sub,
         "build",
@@ -128,7 +128,7 @@ def _setup_build(sub) -> None:
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
-def setup(sub) -> None:
+def setup(sub: Subcommands) -> None:
     """Register ``render`` and ``build``."""
     _setup_render(sub)
     _setup_build(sub)

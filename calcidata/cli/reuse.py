@@ -6,9 +6,10 @@ this module is cheap (nothing heavy until a command runs).
 
 from __future__ import annotations
 
+import argparse
 import sys
 
-from calcidata.cli.data import add_command
+from calcidata.cli.data import Subcommands, add_command
 from calcidata.export.formats import REGISTRY
 
 
@@ -27,7 +28,7 @@ def _formats_words() -> str:
     return "; ".join(parts)
 
 
-def _run_export(args) -> int:
+def _run_export(args: argparse.Namespace) -> int:
     from calcidata.export import export_tables
 
     written = export_tables(args.out, args.format or ["datapackage"], data_dir=args.data_dir)
@@ -36,7 +37,7 @@ def _run_export(args) -> int:
     return 0
 
 
-def _setup_export(sub) -> None:
+def _setup_export(sub: Subcommands) -> None:
     """Register ``calcidata export --format FORMAT --out DIR``."""
     p = add_command(
         sub,
@@ -57,7 +58,7 @@ def _setup_export(sub) -> None:
     p.add_argument("--out", required=True, metavar="DIR", help="output directory")
 
 
-def _run_audit(args) -> int:
+def _run_audit(args: argparse.Namespace) -> int:
     from calcidata.audit import CHUNK_ROWS, audit_file
     from calcidata.errors import ParameterError
 
@@ -97,7 +98,7 @@ def _run_audit(args) -> int:
     return 0
 
 
-def _setup_audit(sub) -> None:
+def _setup_audit(sub: Subcommands) -> None:
     """Register ``calcidata audit FILE [--out FILE]``."""
     p = add_command(
         sub,
@@ -155,7 +156,7 @@ def _setup_audit(sub) -> None:
     )
 
 
-def setup(sub) -> None:
+def setup(sub: Subcommands) -> None:
     """Register ``export`` and ``audit``."""
     _setup_export(sub)
     _setup_audit(sub)

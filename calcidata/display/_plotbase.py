@@ -6,7 +6,8 @@ the functions, so importing this module draws in neither.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -15,6 +16,15 @@ from calcidata._api import DocComponents
 from calcidata.display.labels import STRENGTH_WORDS, humanize
 from calcidata.display.wording import worded as _worded_view
 from calcidata.schemas.vocabularies import DIRECTIONS, STRENGTH
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+    from matplotlib.typing import LegendLocType
+
+#: An Axes or a Figure: what :func:`describe` takes and gives back.
+_Where = TypeVar("_Where", "Axes", "Figure")
 
 #: Colours of the directions of a result.
 DIRECTION_COLOURS = {
@@ -62,13 +72,15 @@ def plain(text: object, width: int | None = None) -> str:
     return s.replace("$", r"\$")  # an escaped dollar never starts mathtext
 
 
-def row_height(labels, width: int | None, base: float = 0.3) -> float:
+def row_height(labels: Iterable[object], width: int | None, base: float = 0.3) -> float:
     """Height in inches of one plot row that must hold the longest of ``labels`` wrapped."""
     lines = max((plain(t, width).count("\n") + 1 for t in labels), default=1)
     return max(base, 0.15 * lines + 0.06)
 
 
-def tell_apart(rows: pd.DataFrame, label: str, by=("outcome", "population", "route")) -> list:
+def tell_apart(
+    rows: pd.DataFrame, label: str, by: Sequence[str] = ("outcome", "population", "route")
+) -> list[str]:
     """The labels of ``rows``, with what differs added where two rows share one.
 
     For each group of rows with the same label, the first column of ``by`` whose
@@ -104,19 +116,19 @@ def tell_apart(rows: pd.DataFrame, label: str, by=("outcome", "population", "rou
     return labels
 
 
-def strength_colours(strength: pd.Series) -> list:
+def strength_colours(strength: pd.Series) -> list[str | tuple[float, float, float]]:
     pal = strength_palette()
     return [pal.get(str(s), _MISSING_COLOUR) for s in strength.astype(object)]
 
 
-def new_axes(width: float, height: float):
+def new_axes(width: float, height: float) -> Axes:
     import matplotlib.pyplot as plt
 
     _fig, ax = plt.subplots(figsize=(width, height), layout="constrained")
     return ax
 
 
-def strength_handles(levels) -> list:
+def strength_handles(levels: Iterable[object]) -> list[Line2D]:
     """Legend markers of the evidence-strength levels present in ``levels``, strongest first."""
     from matplotlib.lines import Line2D
 
@@ -136,7 +148,14 @@ def strength_handles(levels) -> list:
     ]
 
 
-def strength_legend(ax, levels, *, loc="upper left", anchor=(1.01, 1.0), title=None):
+def strength_legend(
+    ax: Axes,
+    levels: Iterable[object],
+    *,
+    loc: LegendLocType = "upper left",
+    anchor: tuple[float, float] = (1.01, 1.0),
+    title: str | None = None,
+) -> None:
     """An evidence-strength legend beside ``ax``."""
     handles = strength_handles(levels)
     if handles:
@@ -150,7 +169,7 @@ def strength_legend(ax, levels, *, loc="upper left", anchor=(1.01, 1.0), title=N
         )
 
 
-def plain_log_ticks(ax, low: float, high: float):
+def plain_log_ticks(ax: Axes, low: float, high: float) -> None:
     """Log-scale ticks written as plain numbers (0.5, 1, 2) rather than powers of ten."""
     from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
@@ -161,7 +180,7 @@ def plain_log_ticks(ax, low: float, high: float):
     ax.xaxis.set_minor_formatter(NullFormatter())
 
 
-def figure_strength_legend(fig, levels):
+def figure_strength_legend(fig: Figure, levels: Iterable[object]) -> None:
     """One evidence-strength legend above all panels of a figure."""
     handles = strength_handles(levels)
     if handles:
@@ -176,7 +195,7 @@ def figure_strength_legend(fig, levels):
         )
 
 
-def nothing(ax, message: str):
+def nothing(ax: Axes, message: str) -> Axes:
     ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes, color="#555555")
     ax.set_xticks([])
     ax.set_yticks([])
@@ -200,8 +219,17 @@ def label_text(value: object) -> str:
 
 
 def panel_grid(
-    data, key, draw, *, empty, left_out_words, legend, label=None, width=None, what="Figure"
-):
+    data: pd.DataFrame,
+    key: str,
+    draw: Callable[[pd.DataFrame, Axes], object],
+    *,
+    empty: str,
+    left_out_words: str,
+    legend: bool,
+    label: str | None = None,
+    width: int | None = None,
+    what: str = "Figure",
+) -> tuple[Figure, pd.DataFrame]:
     """Stack one panel per value of ``key`` (in order of appearance) and draw each.
 
     Rows with ``plotted`` False are counted in a footnote ("Not drawn: ...").
@@ -234,7 +262,7 @@ def panel_grid(
     return fig, drawn
 
 
-def empty_figure(message: str, note: str | None):
+def empty_figure(message: str, note: str | None) -> Figure:
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(8, 1.6))
@@ -250,7 +278,9 @@ def empty_figure(message: str, note: str | None):
 _ROW, _ABOVE, _BELOW, _LEGEND, _NOTE, _WIDTH, _LEFT = 0.3, 0.4, 0.7, 0.75, 0.4, 12.0, 0.42
 
 
-def stacked_axes(sizes: list[float], *, legend: bool, note: str | None):
+def stacked_axes(
+    sizes: list[float], *, legend: bool, note: str | None
+) -> tuple[Figure, list[Axes]]:
     """A figure with one full-width panel per size, heights proportional to their rows.
 
     Positions are computed once in inches (no layout engine, which is slow with
@@ -282,7 +312,7 @@ def stacked_axes(sizes: list[float], *, legend: bool, note: str | None):
     return fig, axes
 
 
-def top_ticks_if_tall(ax, n_rows: int, tall: int = 15):
+def top_ticks_if_tall(ax: Axes, n_rows: int, tall: int = 15) -> None:
     """Repeat the x tick labels above a panel with many rows, so values stay readable."""
     if n_rows > tall:
         ax.tick_params(axis="x", labeltop=True)
@@ -299,7 +329,7 @@ def palette_table() -> Mapping[str, str]:
 ALT_PREFIX = "calcidata-alt:"
 
 
-def describe(where, text: str):
+def describe(where: _Where, text: str) -> _Where:
     """Give the figure of ``where`` (an Axes or a Figure) a text alternative; returns ``where``.
 
     The text says what the figure shows, in words (for a forest plot, the pooled
@@ -316,7 +346,7 @@ def tex_safe(text: object) -> str:
     return str(text).replace("$", r"\$")
 
 
-def svg_html(fig) -> str:
+def svg_html(fig: Figure) -> str:
     """``fig`` as an inline ``<svg role="img">`` named by its text alternative, in a box.
 
     Its text stays text (``svg.fonttype`` none); the box scrolls when the page

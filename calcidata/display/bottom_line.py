@@ -11,18 +11,24 @@ comparison's effect.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 
 from calcidata.display.html import HTML, _render, table
 from calcidata.display.labels import format_effect, humanize, participants_studies
-from calcidata.display.sof import _capital, _missing
+from calcidata.display.sof import Record, _capital, _missing
 from calcidata.display.sof_tables import _names, _sof_frame, _text, comparisons, has_comparisons
+
+if TYPE_CHECKING:  # pragma: no cover
+    from calcidata.analysis import Selection
+    from calcidata.tables.container import Tables
 
 #: Effect measures of one arm (used when a profile has no ``within_arm`` column).
 WITHIN_ARM_MEASURES = ("proportion", "mean_change")
 
 
-def _outcome(record: dict) -> str:
+def _outcome(record: Record) -> str:
     """The outcome's name inside a sentence (first letter small unless an acronym)."""
     name = str(_text(record.get("outcome_name")) or humanize(record.get("outcome_domain")))
     return name if name[1:2].isupper() else name[:1].lower() + name[1:]
@@ -32,7 +38,7 @@ def _listed(names: list[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def _sentences(records: list[dict]) -> list[dict]:
+def _sentences(records: list[Record]) -> list[dict[str, str]]:
     """The critical outcomes' sentences; those without studies named together, last."""
     said = [_sentence(r) for r in records if r.get("statement_code") != "no_studies"]
     none = list(
@@ -43,7 +49,7 @@ def _sentences(records: list[dict]) -> list[dict]:
     return said
 
 
-def _sentence(record: dict) -> dict:
+def _sentence(record: Record) -> dict[str, str]:
     statement = _text(record.get("statement"))
     if record.get("statement_code") == "not_estimable" or not statement:
         statement = f"{_capital(_outcome(record))}: not estimable (no effect estimate)"
@@ -55,7 +61,7 @@ def _sentence(record: dict) -> dict:
     }
 
 
-def bottom_lines(data: object, tables=None) -> HTML:
+def bottom_lines(data: object, tables: Tables | None = None) -> HTML:
     """The bottom line of each comparison: its critical outcomes' statements, with certainty.
 
     Parameters
@@ -97,12 +103,14 @@ def _profile_frame(data: object) -> pd.DataFrame:
     return frame
 
 
-def _result(r: dict) -> object:
+def _result(r: Record) -> object:
     text = format_effect(r["effect_measure"], r["estimate"], r["ci_low"], r["ci_high"])
     return "Not reported" if _missing(text) else text
 
 
-def results_without_comparison(data: object, tables=None, *, selection=None) -> HTML:
+def results_without_comparison(
+    data: object, tables: Tables | None = None, *, selection: Selection | None = None
+) -> HTML:
     """The within-arm results of an evidence profile, apart from the comparisons.
 
     Parameters
@@ -118,8 +126,9 @@ def results_without_comparison(data: object, tables=None, *, selection=None) -> 
         the treatment comparison's summary of findings is restricted.
     """
     frame = _profile_frame(data)
-    if selection is not None and getattr(selection, "treatment_ids", None):
-        frame = frame[frame["treatment_id"].isin(list(selection.treatment_ids))]
+    treatment_ids = getattr(selection, "treatment_ids", None) if selection is not None else None
+    if treatment_ids:
+        frame = frame[frame["treatment_id"].isin(list(treatment_ids))]
     if selection is not None and getattr(selection, "outcome", None):
         frame = frame[frame["outcome_domain"].astype(str) == selection.outcome]
     if "within_arm" in frame.columns:

@@ -14,16 +14,20 @@ made (the ``app`` extra installs them).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+
+if TYPE_CHECKING:  # pragma: no cover
+    from calcidata.analysis import Selection
+    from calcidata.tables.container import Tables
 
 #: The outcome choice that means every outcome domain.
 ALL_OUTCOMES = "All outcomes"
 
 
 def choices(
-    tables, condition_id: str | None = None, treatment_id: str | None = None
+    tables: Tables, condition_id: str | None = None, treatment_id: str | None = None
 ) -> dict[str, list[tuple[str, str | None]]]:
     """What the explorer offers: (label, value) pairs for each dropdown.
 
@@ -48,7 +52,7 @@ def choices(
 
     names = tables.conditions.set_index("condition_id")["name"]
     with_evidence = [c for c in names.index if c in set(tables.evidence["condition_id"])]
-    conditions = [(str(names[c]), str(c)) for c in with_evidence]
+    conditions: list[tuple[str, str | None]] = [(str(names[c]), str(c)) for c in with_evidence]
     out: dict[str, list[tuple[str, str | None]]] = {
         "condition": conditions,
         "treatment": [],
@@ -100,7 +104,7 @@ class Explorer:
         All of it, which a notebook (or Voila) displays.
     """
 
-    def __init__(self, tables, condition_id: str | None = None):
+    def __init__(self, tables: Tables, condition_id: str | None = None) -> None:
         from calcidata._extras import require
 
         require("app", "the explorer", ("ipywidgets", "anywidget"))
@@ -155,7 +159,7 @@ class Explorer:
             self.outcome.options = now["outcome"]
         self.update()
 
-    def selection(self):
+    def selection(self) -> Selection:
         """The current choices as an :class:`calcidata.analysis.Selection`."""
         from calcidata.analysis import Selection
 
@@ -186,11 +190,13 @@ class Explorer:
             if k not in ("connected", "column_filters", "display_logo_when_loading")
         }
         results = _shown(words(analysis.summary_of_findings(tables, sel)))
-        sof = synthesis.sof_rows(tables, sel.condition_id, ids, outcome=sel.outcome)
-        bodies = synthesis.pooled_bodies(tables, sel.condition_id, ids, outcome=sel.outcome)
-        shown = {
-            self.findings: [sof_tables(sof, tables), HTML("<h3>Every reported result</h3>"),
-                            ITable(results, **options)],
+        condition_id: str = self.condition.value  # sel's: the dropdown always holds one
+        sof = synthesis.sof_rows(tables, condition_id, ids, outcome=sel.outcome)
+        bodies = synthesis.pooled_bodies(tables, condition_id, ids, outcome=sel.outcome)
+        # IPython's HTML.__init__ has no annotations
+        heading = HTML("<h3>Every reported result</h3>")  # type: ignore[no-untyped-call]
+        shown: dict[Any, list[object]] = {
+            self.findings: [sof_tables(sof, tables), heading, ITable(results, **options)],
             self.forest: [pooled_forests(bodies)],
             self.doses: [present.table(analysis.dosing_table(tables, sel), name="doses")],
         }  # fmt: skip
@@ -199,11 +205,11 @@ class Explorer:
             for item in items:
                 out.append_display_data(item)
 
-    def _repr_mimebundle_(self, **kwargs: Any):
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         return self.widget._repr_mimebundle_(**kwargs)
 
 
-def explorer(tables, condition_id: str | None = None) -> Explorer:
+def explorer(tables: Tables, condition_id: str | None = None) -> Explorer:
     """An :class:`Explorer` of ``tables``; displaying it shows the widgets."""
     return Explorer(tables, condition_id)
 

@@ -28,6 +28,7 @@ from calcidata.analysis.caveats import CAVEATS
 from calcidata.display.interactive import csv_link, data_table
 from calcidata.display.labels import NOTICE, humanize
 from calcidata.display.wording import worded
+from calcidata.tables.container import Tables
 
 NOT_REPORTED = "Not reported"
 
@@ -111,7 +112,7 @@ def notice() -> HTML:
     return _render("notice.html.j2", head=head, rest=rest)
 
 
-def _param_items(name: str, value: object, tables) -> list[dict] | None:
+def _param_items(name: str, value: object, tables: Tables | None) -> list[dict[str, object]] | None:
     """The items of one parameter value for the header template (None: not set)."""
     if value is None:
         return None
@@ -131,20 +132,20 @@ def _param_items(name: str, value: object, tables) -> list[dict] | None:
     ]
 
 
-def _as_mapping(params: object) -> Mapping:
+def _as_mapping(params: object) -> Mapping[str, object]:
     if params is None:
         return {}
     if isinstance(params, Mapping):
         return params
     if hasattr(params, "_asdict"):
-        return params._asdict()
+        return dict(params._asdict())  # a named tuple
     return dict(vars(params))
 
 
 def header(
     title: str,
     params: object,
-    tables,
+    tables: Tables | None,
     *,
     subject: str | None = None,
     date: _dt.date | str | None = None,
@@ -188,7 +189,7 @@ def header(
 
 
 def _caveat_numbers(cells: pd.Series) -> dict[str, int]:
-    present = []
+    present: list[str] = []
     for cell in cells:
         if isinstance(cell, str):
             present.extend(c for c in cell.split(";") if c)
@@ -309,8 +310,7 @@ def table(
         parts.append(
             f'<p class="calcidata-muted">Showing the first {max_rows} of {len(frame)} rows.</p>'
         )
-    parts.append(caveat_list(numbers))
-    parts.append("</div>")
+    parts += [caveat_list(numbers), "</div>"]
     return HTML("".join(parts))
 
 
@@ -344,7 +344,7 @@ def definitions(terms: Mapping[str, str], *, title: str | None = None) -> HTML:
     return HTML(f"{head}<dl>{items}</dl>")
 
 
-def source_links(row: Mapping) -> list[tuple[str, str]]:
+def source_links(row: Mapping[Hashable, object]) -> list[tuple[str, str]]:
     """(text, URL) links of one source: PubMed and DOI when known, else the stored URL."""
     links = []
     pmid, doi, url = row.get("pmid"), row.get("doi"), row.get("url")

@@ -19,6 +19,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Mapping
+from typing import Any
 from urllib.parse import quote
 
 import pandas as pd
@@ -28,7 +29,7 @@ _NBSP = "\u00a0"
 BOM = "\ufeff"
 
 #: itables options of every interactive table (see itables.org/options).
-ITABLES_OPTIONS = {
+ITABLES_OPTIONS: dict[str, Any] = {
     "connected": False,
     "showIndex": False,
     "maxBytes": 0,
@@ -122,11 +123,11 @@ def data_table(
     )
 
 
-def itable(frame: pd.DataFrame, **options: object) -> object:
+def itable(frame: pd.DataFrame, **options: Any) -> None:
     """``frame`` as an itables interactive table in JupyterLab (offline, cells as given)."""
     from itables import show
 
-    return show(frame, **{**ITABLES_OPTIONS, "column_filters": False, **options})
+    show(frame, **{**ITABLES_OPTIONS, "column_filters": False, **options})
 
 
 __all__ = ["BOM", "ITABLES_OPTIONS", "csv_link", "csv_text", "data_table", "file_name", "itable"]

@@ -9,11 +9,21 @@ the wording of its view (:mod:`calcidata.display.wording`).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, TypeAlias, overload
+
 import numpy as np
 import pandas as pd
 
 import calcidata
 from calcidata.schemas.vocabularies import ICD10_EDITION_WORDS
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pandas.api.typing import NAType
+
+#: A number as a table holds it (a Python or NumPy number).
+Real: TypeAlias = "float | np.integer[Any] | np.floating[Any]"
+#: A number read from a table cell: None, NaN or ``pd.NA`` when it is missing.
+Number: TypeAlias = "Real | NAType | None"
 
 __all__ = [
     "LABELS",
@@ -65,6 +75,10 @@ def _missing(value: object) -> bool:
     return value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value))
 
 
+@overload
+def humanize(value: str) -> str: ...
+@overload
+def humanize(value: object) -> object: ...
 def humanize(value: object) -> object:
     """A vocabulary value in plain words (``meta_analysis_rcts`` -> ``meta-analysis of RCTs``).
 
@@ -82,31 +96,30 @@ def icd10_label(code: object, edition: object) -> object:
     return f"{code} ({ICD10_EDITION_WORDS.get(str(edition), 'edition not stated')})"
 
 
-def format_number(x: float) -> str:
+def format_number(x: Real) -> str:
     """A number as a reader wants it: no needless decimals, at most 3 significant digits."""
-    if abs(x) >= 100:
+    if abs(float(x)) >= 100:
         return f"{x:,.0f}"
     return f"{x:.3g}"
 
 
-def format_range(lo: object, hi: object, unit: str = "") -> object:
+def format_range(lo: Number, hi: Number, unit: str = "") -> object:
     """``lo-hi unit``, ``up to hi``, ``at least lo``, ``lo`` when equal; NA when both missing."""
-    lo_ok, hi_ok = pd.notna(lo), pd.notna(hi)
     tail = f" {unit}" if unit else ""
-    if lo_ok and hi_ok:
+    if pd.notna(lo) and pd.notna(hi):
         text = (
             format_number(lo) if np.isclose(lo, hi) else f"{format_number(lo)}–{format_number(hi)}"
         )
-    elif hi_ok:
+    elif pd.notna(hi):
         text = f"up to {format_number(hi)}"
-    elif lo_ok:
+    elif pd.notna(lo):
         text = f"at least {format_number(lo)}"
     else:
         return pd.NA
     return text + tail
 
 
-def plural(unit: object, value: object) -> str:
+def plural(unit: object, value: Number) -> str:
     """``week`` -> ``weeks`` unless the value is 1 (duration units are singular words)."""
     if not isinstance(unit, str):
         return ""
@@ -121,7 +134,7 @@ def period(per: object) -> str:
 
 
 def format_effect(
-    measure: object, estimate: object, low: object, high: object, interval: object = None
+    measure: object, estimate: Number, low: Number, high: Number, interval: object = None
 ) -> object:
     """``MD -0.78 (95% CI -1.40 to -0.17)``; proportions as percentages; NA without estimate.
 
@@ -133,23 +146,23 @@ def format_effect(
     measure = str(measure)
     if measure == "proportion":
 
-        def fmt(v):
+        def fmt(v: Real) -> str:
             return f"{v * 100:.1f}%"
 
         head = fmt(estimate)
     else:
 
-        def fmt(v):
-            return f"{v:.2f}" if abs(v) < 100 else f"{v:,.0f}"
+        def fmt(v: Real) -> str:
+            return f"{v:.2f}" if abs(float(v)) < 100 else f"{v:,.0f}"
 
-        head = f"{'' if measure == 'other' else humanize(measure) + ' '}{fmt(estimate)}"
+        head = f"{'' if measure == 'other' else f'{humanize(measure)} '}{fmt(estimate)}"
     kind = "CrI" if interval == "credible" else "CI"
     if pd.isna(low) or pd.isna(high):
         return f"{head} ({kind} not reported)"
     return f"{head} (95% {kind} {fmt(low)} to {fmt(high)})"
 
 
-def participants_studies(participants: object, studies: object) -> object:
+def participants_studies(participants: Number, studies: Number) -> object:
     """``608 (9)``: participants and, in brackets, studies; NA when neither is reported."""
     if pd.isna(participants) and pd.isna(studies):
         return pd.NA

@@ -9,7 +9,8 @@ unless the data or the code changed.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, cast
 
 import pandas as pd
 
@@ -32,9 +33,10 @@ def shade(results: int) -> int:
     return len(SHADES) + 1
 
 
-def legend() -> list[dict]:
+def legend() -> list[dict[str, object]]:
     """The shades of the map in words: ``{"shade": 1, "text": "1"}`` ... ``"over 10"``."""
-    out, low = [], 1
+    out: list[dict[str, object]] = []
+    low = 1
     for level, bound in enumerate(SHADES, start=1):
         out.append({"shade": level, "text": str(bound) if low == bound else f"{low}\u2013{bound}"})
         low = bound + 1
@@ -60,7 +62,7 @@ def _cell_title(row: Any) -> str:
     return "; ".join(parts)
 
 
-def landing_data(tables: Tables) -> dict:
+def landing_data(tables: Tables) -> dict[str, Any]:
     """The condition tree and the evidence-and-gap map, worded, as JSON-ready data.
 
     Parameters
@@ -81,6 +83,9 @@ def landing_data(tables: Tables) -> dict:
     """
     tree = condition_tree(tables)
     emap = evidence_map(tables)
+    # itertuples' fields are any scalar to pandas-stubs; these columns are ids, names, counts
+    tree_rows: Iterable[Any] = tree.itertuples(index=False)
+    emap_rows: Iterable[Any] = emap.itertuples(index=False)
     conditions = [
         {
             "id": r.condition_id,
@@ -90,7 +95,7 @@ def landing_data(tables: Tables) -> dict:
             "evidence_rows": int(r.evidence_rows),
             "own_evidence_rows": int(r.own_evidence_rows),
         }
-        for r in tree.itertuples(index=False)
+        for r in tree_rows
     ]
     columns = [c["id"] for c in conditions]  # every condition: empty columns are gaps too
     tr = tables.treatments
@@ -104,7 +109,8 @@ def landing_data(tables: Tables) -> dict:
     rows = rows.assign(_m=rows["modality"].map(MODALITIES.index))
     groups = []
     for modality, part in rows.sort_values(["_m", "treatment"]).groupby("_m", sort=True):
-        word = str(humanize(MODALITIES[int(modality)]))
+        code = cast(int, modality)  # the group key: an index into MODALITIES
+        word = str(humanize(MODALITIES[int(code)]))
         groups.append(
             {
                 "modality": word[:1].upper() + word[1:],
@@ -122,7 +128,7 @@ def landing_data(tables: Tables) -> dict:
             "shade": shade(int(r.results)),
             "title": _cell_title(r),
         }
-        for r in emap.itertuples(index=False)
+        for r in emap_rows
     ]
     pairs = len(columns) * len(rows)
     gaps = {

@@ -7,7 +7,7 @@ inside :func:`forest`.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -89,7 +89,7 @@ def forest(
     if problem:
         raise ParameterError(f"result: {problem}")
     pi = np.array([result.pi_low, result.pi_high])
-    show = np.exp if ratio else (lambda x: x)
+    show: Callable[[Any], Any] = np.exp if ratio else (lambda x: x)
 
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 0.45 * (k + 6)))
@@ -179,7 +179,7 @@ def undrawable(result: MetaResult, measure: str | None = None) -> str | None:
 def pooled_words(result: MetaResult, measure: str | None, k: int | None = None) -> str:
     """The pooled result in words: the text alternative of its forest plot."""
     ratio = measure is not None and measure.upper() in RATIO_MEASURES
-    show = np.exp if ratio else (lambda x: x)
+    show: Callable[[Any], Any] = np.exp if ratio else (lambda x: x)
     name = measure or "effect"
     model = "fixed effect" if result.method == "FE" else f"random effects ({result.method})"
     k = result.k if k is None else k
@@ -200,7 +200,7 @@ def _width(text: str, size: float, bold: bool = False) -> float:
     return float(width)
 
 
-def _interval(show: Any, est: float, low: float, high: float) -> str:
+def _interval(show: Any, est: object, low: object, high: object) -> str:
     return f"{_fmt(show(est))} [{_fmt(show(low))}, {_fmt(show(high))}]"
 
 

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import pandas as pd
 from markupsafe import Markup
 
 from calcidata.display.html import HTML, _render
 from calcidata.display.interactive import csv_link
+
+if TYPE_CHECKING:  # pragma: no cover
+    from calcidata.synthesis.overlap import Overlap
 
 #: Pieper et al. (2014) bands of the corrected covered area, upper bounds in percent.
 CCA_BANDS = ((5.0, "slight"), (10.0, "moderate"), (15.0, "high"), (math.inf, "very high"))
@@ -22,7 +27,7 @@ def cca_words(cca: float) -> str:
     return f"CCA = {cca:.2f} ({cca * 100:.0f}%, {band} overlap)"
 
 
-def overlap_table(overlap, *, labels=None) -> HTML:
+def overlap_table(overlap: Overlap, *, labels: Mapping[str, str] | None = None) -> HTML:
     """The matrix of evidence of :func:`calcidata.synthesis.review_overlap` as escaped HTML.
 
     Parameters

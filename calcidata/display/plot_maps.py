@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -24,6 +24,9 @@ from calcidata.schemas.vocabularies import STRENGTH
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
+    from matplotlib.legend import Legend
+
+    from calcidata.display.html import HTML
 
 __all__ = ["plot_evidence_map"]
 
@@ -38,7 +41,7 @@ def plot_evidence_map(
     hue: str = "strength",
     ax: Axes | None = None,
     label_width: int = 60,
-    columns: list | None = None,
+    columns: list[Any] | None = None,
     size_max: float | None = None,
 ) -> Axes:
     """Evidence-and-gap map: a bubble per cell, size = participants, colour = strength.
@@ -157,7 +160,7 @@ def plot_evidence_map(
     return ax
 
 
-def categories(values: pd.Series) -> list:
+def categories(values: pd.Series) -> list[Any]:
     """Category order for a categorical column (only those present), else first appearance."""
     if isinstance(values.dtype, pd.CategoricalDtype):
         present = set(values.dropna())
@@ -165,23 +168,24 @@ def categories(values: pd.Series) -> list:
     return list(dict.fromkeys(values))
 
 
-def _left_of(ax, legend) -> tuple[float, float]:
+def _left_of(ax: Axes, legend: Legend) -> tuple[float, float]:
     """Axes coordinates just left of ``legend`` (drawn above the axes' top left corner)."""
-    box = legend.get_window_extent(ax.figure.canvas.get_renderer())
+    # drawn with the Agg canvas, which has get_renderer (the stub types the base canvas)
+    box = legend.get_window_extent(ax.figure.canvas.get_renderer())  # type: ignore[attr-defined]
     left, top = ax.transAxes.inverted().transform((box.x0, box.y1))
     return (left - 0.02, top)
 
 
-def _labels_top(ax) -> float:
+def _labels_top(ax: Axes) -> float:
     """The top of the column labels above ``ax``, in axes coordinates (at least 1.01)."""
-    renderer = ax.figure.canvas.get_renderer()
+    renderer = ax.figure.canvas.get_renderer()  # type: ignore[attr-defined]  # Agg, as above
     tops = [t.get_window_extent(renderer).y1 for t in ax.get_xticklabels() if t.get_text()]
     if not tops:
         return 1.01
     return max(1.01, float(ax.transAxes.inverted().transform((0, max(tops)))[1]))
 
 
-def size_legend(ax, sizes: pd.Series, name: str, top: float | None = None) -> None:
+def size_legend(ax: Axes, sizes: pd.Series, name: str, top: float | None = None) -> None:
     """A legend of bubble sizes (two round numbers, the largest value, "not reported")."""
     from matplotlib.lines import Line2D
 
@@ -223,8 +227,13 @@ def size_legend(ax, sizes: pd.Series, name: str, top: float | None = None) -> No
 
 
 def evidence_map_panels(
-    data: pd.DataFrame, *, x: str = "condition", y: str = "treatment", rows: int = 15, **kwargs
-):
+    data: pd.DataFrame,
+    *,
+    x: str = "condition",
+    y: str = "treatment",
+    rows: int = 15,
+    **kwargs: Any,
+) -> HTML:
     """The evidence map in parts of at most ``rows`` rows, each a figure with every column.
 
     A long map is easier to read in parts, and each part prints on one page
@@ -238,6 +247,7 @@ def evidence_map_panels(
         One inline SVG per part (``role="img"``, named by its text alternative).
     """
     import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
     from calcidata.display._plotbase import svg_html
     from calcidata.display.html import HTML
@@ -248,7 +258,7 @@ def evidence_map_panels(
     top = pd.to_numeric(shown[size], errors="coerce").max() if len(shown) else None
     top = float(top) if top is not None and not pd.isna(top) else None
     parts = [ys[i : i + rows] for i in range(0, len(ys), rows)] or [[]]
-    out = []
+    out: list[str] = []
     for n, part in enumerate(parts, start=1):
         chunk = data.loc[shown[y].isin(part).to_numpy()] if part else data
         ax = plot_evidence_map(chunk, x=x, y=y, columns=xs, size_max=top, **kwargs)
@@ -257,6 +267,8 @@ def evidence_map_panels(
             ax.set_title(f"Part {n} of {len(parts)}" + (f": {title}" if title else ""), loc="left")
             alt = ax.figure.get_gid() or ""
             describe(ax, f"{alt[len(ALT_PREFIX) :]} Part {n} of {len(parts)}.")
-        out.append(svg_html(ax.figure))
-        plt.close(ax.figure)
+        fig = ax.figure
+        assert isinstance(fig, Figure)  # plot_evidence_map draws on a figure of its own
+        out.append(svg_html(fig))
+        plt.close(fig)
     return HTML("".join(out))

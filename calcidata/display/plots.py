@@ -88,7 +88,7 @@ def set_theme() -> None:
     if get_ipython() is not None:
         from matplotlib_inline.backend_inline import set_matplotlib_formats
 
-        set_matplotlib_formats("svg")
+        set_matplotlib_formats("svg")  # type: ignore[no-untyped-call]  # matplotlib_inline: no annotations
 
 
 @PLOT_DOCS
@@ -350,7 +350,8 @@ def plot_directions(
     ax.set_yticks(list(pos.values()))
     ax.set_yticklabels([plain(t, label_width) for t in pos])
     ax.set_xlabel("number of reported results")
-    ax.xaxis.get_major_locator().set_params(integer=True)
+    # the default locator is a MaxNLocator, which takes integer=; the stub types the base class
+    ax.xaxis.get_major_locator().set_params(integer=True)  # type: ignore[call-arg]
     ax.grid(axis="y", visible=False)
     ax.legend(
         title="Direction",

@@ -13,13 +13,22 @@ autoescaped template ``templates/sof.html.j2``.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Hashable
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import pandas as pd
 from markupsafe import Markup
 
 from calcidata.display.html import HTML, NOT_REPORTED, _render
 from calcidata.display.interactive import csv_link
-from calcidata.display.labels import format_effect, humanize
+from calcidata.display.labels import Number, format_effect, humanize
+
+if TYPE_CHECKING:  # pragma: no cover
+    from pandas.api.typing import NAType
+    from typing_extensions import TypeIs
+
+#: One row of a frame, as ``DataFrame.to_dict("records")`` gives it.
+Record: TypeAlias = dict[Hashable, Any]
 
 NOT_ESTIMABLE = "Not estimable"
 #: GRADE certainty -> its symbols.
@@ -36,11 +45,11 @@ BASIS_LABELS = {
 }
 
 
-def _missing(value: object) -> bool:
+def _missing(value: object) -> TypeIs[NAType | None]:  # NaN too, as pandas' isna
     return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
 
 
-def per_1000(value: object) -> str:
+def per_1000(value: Number) -> str:
     """``593 per 1,000``; "Not estimable" when unknown."""
     return NOT_ESTIMABLE if _missing(value) else f"{round(float(value)):,} per 1,000"
 
@@ -51,7 +60,15 @@ def _more_fewer(value: float) -> str:
     return "0" if n == 0 else f"{abs(n):,} {'more' if n > 0 else 'fewer'}"
 
 
-def _span(value: object, low: object, high: object, word, head: str, tail: str, joint: str) -> str:
+def _span(
+    value: Number,
+    low: Number,
+    high: Number,
+    word: Callable[[float], str],
+    head: str,
+    tail: str,
+    joint: str,
+) -> str:
     """``<head><word(value)><tail> (<joint><word(low)> to <word(high)>)``; "Not estimable"."""
     if _missing(value):
         return NOT_ESTIMABLE
@@ -61,12 +78,12 @@ def _span(value: object, low: object, high: object, word, head: str, tail: str, 
     return text
 
 
-def risk_difference_words(value: object, low: object, high: object) -> str:
+def risk_difference_words(value: Number, low: Number, high: Number) -> str:
     """``183 fewer per 1,000 (from 278 fewer to 62 fewer)``; "Not estimable" when unknown."""
     return _span(value, low, high, _more_fewer, "", " per 1,000", "from ")
 
 
-def _participants(participants: object, studies: object) -> str:
+def _participants(participants: Number, studies: Number) -> str:
     if _missing(participants) and _missing(studies):
         return NOT_REPORTED
     head = NOT_REPORTED if _missing(participants) else f"{int(participants):,}"
@@ -112,7 +129,7 @@ def _lower_higher(value: float) -> str:
     return text if text == "0.00" else f"{text} {'lower' if value < 0 else 'higher'}"
 
 
-def difference_words(measure: object, value: object, low: object, high: object) -> str:
+def difference_words(measure: object, value: Number, low: Number, high: Number) -> str:
     """``MD 0.78 lower (1.40 lower to 0.17 lower)``; "Not estimable" when unknown."""
     return _span(value, low, high, _lower_higher, f"{measure} ", "", "")
 
@@ -123,7 +140,7 @@ def _number(footnotes: list[str], note: str) -> int:
     return footnotes.index(note) + 1
 
 
-def _effects(r: dict, footnotes: list[str]) -> dict:
+def _effects(r: Record, footnotes: list[str]) -> dict[str, object]:
     """The relative and absolute cells of a row, with the numbers of their footnotes."""
     measure = str(r["effect_measure"])
     interval = r.get("interval_kind")
@@ -153,7 +170,7 @@ def _effects(r: dict, footnotes: list[str]) -> dict:
     }
 
 
-def _part(frame: pd.DataFrame) -> dict:
+def _part(frame: pd.DataFrame) -> dict[str, Any]:
     """Rows, footnotes (numbered in order of appearance) and bases of one table."""
     footnotes: list[str] = []
     rows, bases = [], []
@@ -166,7 +183,7 @@ def _part(frame: pd.DataFrame) -> dict:
         for reason in (x.strip() for x in reasons.split("; ") if x.strip()):
             numbers.append(_number(footnotes, reason))
         basis = r["certainty_basis"] if isinstance(r["certainty_basis"], str) else None
-        mark, label = BASIS_LABELS.get(basis, ("", ""))
+        mark, label = BASIS_LABELS.get(basis or "", ("", ""))
         if mark and (mark, label) not in bases:
             bases.append((mark, label))
         certainty = None if _missing(r["certainty"]) else str(r["certainty"])
@@ -176,7 +193,7 @@ def _part(frame: pd.DataFrame) -> dict:
                 "question": f"{r['treatment']} vs {r['comparator']}; {_when(r['timepoint'])}",
                 **effects,
                 "participants": _participants(r["n_participants"], r["n_studies"]),
-                "symbols": CERTAINTY_SYMBOLS.get(certainty, ""),
+                "symbols": CERTAINTY_SYMBOLS.get(certainty or "", ""),
                 "certainty": _capital(humanize(certainty)) if certainty else NOT_REPORTED,
                 "basis_mark": mark,
                 "notes": sorted(set(numbers)),
@@ -198,7 +215,7 @@ SOF_CSV_COLUMNS = {
 }
 
 
-def _with_csv(part: dict, name: str) -> dict:
+def _with_csv(part: dict[str, Any], name: str) -> dict[str, Any]:
     """The part with a "Download CSV" link of its rows (``csv``; empty without rows)."""
     if not part["rows"]:
         return {**part, "csv": ""}

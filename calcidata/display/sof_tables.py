@@ -17,7 +17,11 @@ before by :func:`calcidata.display.sof.sof_table`, so reports keep running.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
+import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from markupsafe import Markup
 
@@ -29,7 +33,7 @@ from calcidata.display.footnotes import (
 )
 from calcidata.display.html import HTML, NOT_REPORTED, _render
 from calcidata.display.interactive import csv_link
-from calcidata.display.labels import format_effect, humanize
+from calcidata.display.labels import Number, format_effect, humanize
 from calcidata.display.sof import (
     BASIS_LABELS,
     CERTAINTY_SYMBOLS,
@@ -37,6 +41,7 @@ from calcidata.display.sof import (
     CREDIBLE_NOTE,
     NOT_APPLICABLE,
     NOT_ESTIMABLE,
+    Record,
     _capital,
     _missing,
     _number,
@@ -46,6 +51,9 @@ from calcidata.display.sof import (
     risk_difference_words,
     sof_table,
 )
+
+if TYPE_CHECKING:  # pragma: no cover
+    from calcidata.tables.container import Tables
 
 #: Rows a table shows before "More outcomes" (GRADEpro: up to seven outcomes).
 MAIN_ROWS = 7
@@ -73,7 +81,7 @@ def _sof_frame(data: object) -> pd.DataFrame:
     return frame
 
 
-def _names(tables) -> tuple[dict, dict]:
+def _names(tables: Tables | None) -> tuple[dict[Any, Any], dict[Any, Any]]:
     if tables is None:
         return {}, {}
     t, c = tables.treatments, tables.conditions
@@ -86,7 +94,7 @@ def _text(value: object) -> str | None:
     return None if _missing(value) or str(value).strip() == "" else str(value)
 
 
-def _comparator(r: dict, treatments: dict) -> str:
+def _comparator(r: Record, treatments: Mapping[Any, Any]) -> str:
     cid = _text(r.get("comparator_id"))
     if cid and cid in treatments:
         return str(treatments[cid])
@@ -96,14 +104,14 @@ def _comparator(r: dict, treatments: dict) -> str:
     return _capital(humanize(cid)) if cid else NOT_REPORTED
 
 
-def _intervention(r: dict, treatments: dict) -> str:
+def _intervention(r: Record, treatments: Mapping[Any, Any]) -> str:
     tid = _text(r.get("treatment_id"))
     if tid and tid in treatments:
         return str(treatments[tid])
     return _text(r.get("treatment")) or (_capital(humanize(tid)) if tid else NOT_REPORTED)
 
 
-def is_control(r: dict) -> bool:
+def is_control(r: Record) -> bool:
     """Whether a row's comparator is placebo, sham or no treatment (its id, else its words)."""
     cid = _text(r.get("comparator_id"))
     if cid:
@@ -122,7 +130,7 @@ def _direction(flag: object) -> str | None:
     return "higher is better" if bool(flag) else "lower is better"
 
 
-def _outcome_cells(r: dict) -> tuple[str, str]:
+def _outcome_cells(r: Record) -> tuple[str, str]:
     name = _text(r.get("outcome_name")) or _capital(humanize(r.get("outcome_domain")))
     details = []
     instrument = _text(r.get("instrument"))
@@ -142,13 +150,13 @@ def _outcome_cells(r: dict) -> tuple[str, str]:
     return _capital(name), "; ".join(details)
 
 
-def _within(baseline: float, values: list[object]) -> bool:
+def _within(baseline: float, values: list[Number]) -> bool:
     """Whether comparator risk + each difference stays in 0..1,000 per 1,000."""
     return all(_missing(v) or -1e-6 <= baseline + float(v) <= 1000 + 1e-6 for v in values)
 
 
-def _dichotomous(r: dict, footnotes: list[str]) -> tuple[str, str, list[int]]:
-    marks = []
+def _dichotomous(r: Record, footnotes: list[str]) -> tuple[str, str, list[int]]:
+    marks: list[int] = []
     baseline = r.get("baseline_risk")
     if _missing(baseline):
         return NOT_ESTIMABLE, NOT_ESTIMABLE, marks
@@ -162,7 +170,7 @@ def _dichotomous(r: dict, footnotes: list[str]) -> tuple[str, str, list[int]]:
     return per_1000(per), risk_difference_words(*abs_cells), marks
 
 
-def _continuous(r: dict, measure: str) -> tuple[str, str]:
+def _continuous(r: Record, measure: str) -> tuple[str, str]:
     mean = r.get("comparator_mean")
     if _missing(mean):
         risk = NOT_REPORTED
@@ -185,10 +193,10 @@ def _continuous(r: dict, measure: str) -> tuple[str, str]:
     return risk, diff
 
 
-def _certainty(r: dict, footnotes: list[str], bases: list) -> dict:
+def _certainty(r: Record, footnotes: list[str], bases: list[tuple[str, str]]) -> dict[str, Any]:
     certainty = _text(r.get("certainty"))
     basis = _text(r.get("certainty_basis"))
-    mark, label = BASIS_LABELS.get(basis, ("", ""))
+    mark, label = BASIS_LABELS.get(basis or "", ("", ""))
     if mark and (mark, label) not in bases:
         bases.append((mark, label))
     notes = [_number(footnotes, footnote_words(code)) for code in footnote_codes(r["footnotes"])]
@@ -196,14 +204,14 @@ def _certainty(r: dict, footnotes: list[str], bases: list) -> dict:
     if basis == "stated" and reasons:
         notes.append(_number(footnotes, f"Reasons the source gives for its rating: {reasons}."))
     return {
-        "symbols": CERTAINTY_SYMBOLS.get(certainty, ""),
+        "symbols": CERTAINTY_SYMBOLS.get(certainty or "", ""),
         "certainty": _capital(humanize(certainty)) if certainty else DASH,
         "basis_mark": mark,
         "notes": sorted(set(notes)),
     }
 
 
-def _row(r: dict, footnotes: list[str], bases: list) -> dict:
+def _row(r: Record, footnotes: list[str], bases: list[tuple[str, str]]) -> dict[str, Any]:
     outcome, detail = _outcome_cells(r)
     base = {"outcome": outcome, "detail": detail, "statement": _text(r.get("statement")) or ""}
     if r.get("statement_code") == "no_studies":
@@ -219,7 +227,7 @@ def _row(r: dict, footnotes: list[str], bases: list) -> dict:
             "risk_notes": [],
         }
     measure = str(r.get("effect_measure"))
-    marks = []
+    marks: list[int] = []
     interval = r.get("interval_kind")
     if interval == "credible" and not _missing(r.get("estimate")):
         marks.append(_number(footnotes, CREDIBLE_NOTE))
@@ -253,11 +261,11 @@ def _ordered(group: pd.DataFrame) -> pd.DataFrame:
     return group.assign(_i=key).sort_values("_i", kind="stable").drop(columns="_i")
 
 
-def _anchor(comparison_id: str) -> str:
+def _anchor(comparison_id: object) -> str:
     return "sof-" + re.sub(r"[^a-z0-9]+", "-", str(comparison_id).lower()).strip("-")
 
 
-def comparisons(data: object, tables=None) -> list[dict]:
+def comparisons(data: object, tables: Tables | None = None) -> list[dict[str, Any]]:
     """Each comparison's question, ordered rows and footnotes (what the templates render).
 
     Comparisons keep the frame's order, those against placebo, sham or no treatment
@@ -271,12 +279,13 @@ def comparisons(data: object, tables=None) -> list[dict]:
     for cid, group in frame.groupby("comparison_id", sort=False):
         group = _ordered(group)
         first = group.iloc[0].to_dict()
+        main_mask: npt.NDArray[np.bool_] | Sequence[bool]
         if "main" in group.columns:
             main_mask = group["main"].astype(bool).to_numpy()
         else:
             main_mask = [i < MAIN_ROWS for i in range(len(group))]
         footnotes: list[str] = []
-        bases: list = []
+        bases: list[tuple[str, str]] = []
         rows = [_row(r, footnotes, bases) for r in group.to_dict("records")]
         population = [
             str(conditions.get(c, humanize(c)))
@@ -313,10 +322,10 @@ CSV_COLUMNS = {
 }
 
 
-def _csv(comparison: dict, part: str = "main") -> Markup:
+def _csv(comparison: dict[str, Any], part: str = "main") -> Markup:
     """The CSV download of one table of a comparison: its main rows, or its "more" rows."""
 
-    def marks(notes: object) -> str:
+    def marks(notes: Iterable[object] | None) -> str:
         return ",".join(str(n) for n in notes) if notes else ""
 
     # each cell as the table shows it, footnote marks included
@@ -349,7 +358,7 @@ def has_comparisons(data: object) -> bool:
     return all(c in frame.columns for c in REQUIRED)
 
 
-def sof_tables(data: object, tables=None, *, empty: str | None = None) -> HTML:
+def sof_tables(data: object, tables: Tables | None = None, *, empty: str | None = None) -> HTML:
     """One summary-of-findings table per comparison, as escaped HTML.
 
     Parameters

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any, SupportsInt, cast
 
 import pandas as pd
 
 from calcidata.display.labels import (
     COLUMN_WORDS,
+    Number,
     format_effect,
     format_range,
     humanize,
@@ -60,8 +62,8 @@ class Compose:
         gone = [c for c in self.columns if c not in self.keep]
         out = frame.drop(columns=gone)
         if self.at is None:
-            first = frame.columns.get_loc(self.columns[0])
-            at = first - sum(1 for c in gone if frame.columns.get_loc(c) < first)
+            first = cast(int, frame.columns.get_loc(self.columns[0]))  # names are unique
+            at = first - sum(1 for c in gone if cast(int, frame.columns.get_loc(c)) < first)
         else:
             at = self.at if self.at >= 0 else len(out.columns) + 1 + self.at
         out.insert(at, self.name, pd.Series(values, index=frame.index, dtype=object))
@@ -80,7 +82,7 @@ class Wording:
 
     compose: tuple[Compose, ...] = ()
     humanize: tuple[str, ...] = ()
-    values: Mapping[str, Mapping] = field(default_factory=dict)
+    values: Mapping[str, Mapping[Any, object]] = field(default_factory=dict)
     fill: Mapping[str, str] = field(default_factory=dict)
     drop: tuple[str, ...] = ()
     columns: tuple[str, ...] | None = None
@@ -106,7 +108,7 @@ class Wording:
         return out
 
 
-def humanized(values: pd.Series, words: Mapping | None = None) -> pd.Series:
+def humanized(values: pd.Series, words: Mapping[Any, object] | None = None) -> pd.Series:
     """Vocabulary values in plain words (``words`` first); a categorical keeps its order."""
     words = words or {}
     if isinstance(values.dtype, pd.CategoricalDtype):
@@ -115,7 +117,7 @@ def humanized(values: pd.Series, words: Mapping | None = None) -> pd.Series:
     return values.astype(object).map(lambda v: words.get(v, humanize(v)))
 
 
-def dose_words(low: object, high: object, unit: object, basis: object) -> object:
+def dose_words(low: Number, high: Number, unit: object, basis: object) -> object:
     """``200–400 mg (per administration)``."""
     dose = format_range(low, high, unit if isinstance(unit, str) else "")
     if isinstance(dose, str) and isinstance(basis, str):
@@ -123,7 +125,7 @@ def dose_words(low: object, high: object, unit: object, basis: object) -> object
     return dose
 
 
-def frequency_words(low: object, high: object, per: object, code: object) -> object:
+def frequency_words(low: Number, high: Number, per: object, code: object) -> object:
     """``3/day (TID)``; the timing code alone when no number is given."""
     freq = format_range(low, high)
     if isinstance(freq, str):
@@ -133,12 +135,12 @@ def frequency_words(low: object, high: object, per: object, code: object) -> obj
     return freq
 
 
-def duration_words(low: object, high: object, unit: object) -> object:
+def duration_words(low: Number, high: Number, unit: object) -> object:
     """``1–2 weeks``."""
     return format_range(low, high, plural(unit, high if pd.notna(high) else low))
 
 
-def daily_words(low: object, high: object, unit: object) -> object:
+def daily_words(low: Number, high: Number, unit: object) -> object:
     """``600–1,200 mg/day``."""
     return format_range(low, high, unit if isinstance(unit, str) else "")
 
@@ -150,7 +152,7 @@ def condition_words(condition_id: object, name: object, selected: object) -> obj
     return "this condition" if selected else name
 
 
-def findings_words(findings: tuple) -> object:
+def findings_words(findings: tuple[tuple[str, str, int], ...]) -> object:
     """``pain: 3 favours treatment, 1 no difference; function: ...`` (NA when none)."""
     parts: dict[str, list[str]] = {}
     for domain, direction, n in findings:
@@ -159,7 +161,7 @@ def findings_words(findings: tuple) -> object:
     return text or pd.NA
 
 
-def dosing_words(records: tuple) -> object:
+def dosing_words(records: tuple[Mapping[str, Any], ...]) -> object:
     """One line of reported doses: the daily dose where derivable, else as reported.
 
     Each item is the daily dose, else the dose range, else the schedule
@@ -219,7 +221,7 @@ def dose_label(treatment: object, source: object, general: bool) -> str:
     return f"{treatment} [{source}{', general' if general else ''}]"
 
 
-def gap_detail(gap: str, dosing_rows: object, designs: object, all_indirect: bool) -> str:
+def gap_detail(gap: str, dosing_rows: SupportsInt, designs: object, all_indirect: bool) -> str:
     """What a gap is made of: dosing rows without evidence, or the designs seen."""
     if gap == "condition_without_evidence":
         return "no evidence row for it or any narrower condition"

@@ -17,14 +17,13 @@ import time
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from calcidata import paths
 from calcidata._io import output_dir
 from calcidata.errors import ArgumentTypeError, ParameterError, RenderError
 from calcidata.reports.index import (
-    FAILED_DIR,
     FAILURE_SUFFIX,
-    MANIFEST_SUFFIX,
     check_owned,
     clear_failed,
     note_outcome,
@@ -32,7 +31,9 @@ from calcidata.reports.index import (
     write_index,
 )
 from calcidata.reports.plan import (
+    FAILED_DIR,
     LOCK_NAME,
+    MANIFEST_SUFFIX,
     BuildResult,
     Job,
     Outcome,
@@ -50,6 +51,11 @@ from calcidata.reports.worker import (
     _prepare,
     _run_in_worker,
 )
+
+if TYPE_CHECKING:  # pragma: no cover
+    from multiprocessing.context import BaseContext
+
+    from tqdm import tqdm
 
 __all__ = ["render", "build", "BuildResult", "Outcome", "plan"]
 
@@ -82,7 +88,7 @@ def _locked(out: Path) -> Iterator[None]:
 def _lookup(registry: Mapping[str, ReportSpec], name: str) -> ReportSpec:
     if name in registry:
         return registry[name]
-    from calcidata.reports.registry import _suggest
+    from calcidata.reports.spec import _suggest
 
     raise ParameterError(
         f"unknown report {name!r}"
@@ -102,9 +108,9 @@ def render(
     report: str,
     params: Mapping[str, object] | None = None,
     *,
-    out_dir: str | os.PathLike = "reports",
-    data_dir=None,
-    notebooks_dir=None,
+    out_dir: str | os.PathLike[str] = "reports",
+    data_dir: str | os.PathLike[str] | None = None,
+    notebooks_dir: str | os.PathLike[str] | None = None,
     reports: Mapping[str, ReportSpec] | None = None,
 ) -> Path:
     """Render one report with one parameter set; return the path of its HTML.
@@ -170,12 +176,12 @@ def render(
 
 
 def build(
-    out_dir: str | os.PathLike = "reports",
+    out_dir: str | os.PathLike[str] = "reports",
     *,
     jobs: int | None = None,
     force: bool = False,
-    data_dir=None,
-    notebooks_dir=None,
+    data_dir: str | os.PathLike[str] | None = None,
+    notebooks_dir: str | os.PathLike[str] | None = None,
     reports: Mapping[str, ReportSpec] | None = None,
     progress: bool = True,
 ) -> BuildResult:
@@ -249,7 +255,7 @@ def _run_all(todo: list[Job], jobs: int | None, progress: bool) -> Iterator[Outc
     """
     from tqdm import tqdm
 
-    def longest_first(job: Job) -> tuple:
+    def longest_first(job: Job) -> tuple[int, float]:
         m = _manifest(job)
         if m and "seconds" in m:
             return (1, -float(m["seconds"]))
@@ -285,6 +291,7 @@ def _run_all(todo: list[Job], jobs: int | None, progress: bool) -> Iterator[Outc
 
         # multiprocessing's "forkserver" start method imports papermill and nbconvert
         # once, for every worker process.
+        context: BaseContext
         if "forkserver" in multiprocessing.get_all_start_methods():
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(_WORKER_PRELOAD)
@@ -321,7 +328,7 @@ def _run_all(todo: list[Job], jobs: int | None, progress: bool) -> Iterator[Outc
         bar.close()
 
 
-def _report(bar, outcome: Outcome) -> None:
+def _report(bar: tqdm, outcome: Outcome) -> None:
     bar.update(1)
     if not outcome.ok:
         bar.write(f"FAILED {outcome.message}", file=sys.stderr)

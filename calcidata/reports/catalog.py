@@ -11,11 +11,22 @@ import csv
 import os
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, TypeAlias
 
 from calcidata import paths
 from calcidata._io import oversize
 from calcidata.errors import FileAccessError
 from calcidata.tables.hierarchy import ancestors
+
+if TYPE_CHECKING:  # pragma: no cover
+    from calcidata.tables.container import Tables
+
+#: One value of a report parameter: a string, a list of strings, or None (all).
+ParamValue: TypeAlias = str | list[str] | None
+#: A parameter set of one report: parameter name -> value.
+Params: TypeAlias = dict[str, ParamValue]
+#: Where the allowed values come from: a catalog, loaded tables, a data directory, or None.
+IdSource: TypeAlias = "Catalog | Tables | str | os.PathLike[str] | None"
 
 #: Names of the sets of allowed values a parameter can draw from (see Catalog.allowed).
 CONDITIONS_WITH_EVIDENCE = "conditions_with_evidence"
@@ -47,7 +58,7 @@ class Catalog:
     articles: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def from_data_dir(cls, data_dir: str | os.PathLike | None = None) -> Catalog:
+    def from_data_dir(cls, data_dir: str | os.PathLike[str] | None = None) -> Catalog:
         """Read the needed columns of the CSV files in ``data_dir`` (not validated)."""
         directory = paths.data_dir(data_dir)
 
@@ -85,7 +96,7 @@ class Catalog:
         )
 
     @classmethod
-    def from_tables(cls, tables) -> Catalog:
+    def from_tables(cls, tables: Tables) -> Catalog:
         """Build the catalog from loaded, validated tables."""
         c, t = tables.conditions, tables.treatments
         titles = {
@@ -170,7 +181,7 @@ class Catalog:
         raise KeyError(kind)
 
 
-def _validated(directory) -> None:
+def _validated(directory: str | os.PathLike[str]) -> None:
     """Load the tables as ``calcidata validate`` does: raises their problems, if any."""
     from calcidata.tables.loader import load
 
@@ -184,10 +195,11 @@ def _s(value: str | None) -> str:
 def _vocabulary(name: str) -> tuple[str, ...]:
     from calcidata.schemas import vocabularies
 
-    return getattr(vocabularies, name)
+    words: tuple[str, ...] = getattr(vocabularies, name)
+    return words
 
 
-def _catalog(tables) -> Catalog:
+def _catalog(tables: IdSource) -> Catalog:
     if isinstance(tables, Catalog):
         return tables
     if tables is None or isinstance(tables, (str, os.PathLike)):
@@ -198,25 +210,26 @@ def _catalog(tables) -> Catalog:
 # --------------------------------------------------------------------------- build sets
 
 
-def per_condition(catalog: Catalog) -> list[dict]:
+def per_condition(catalog: Catalog) -> list[Params]:
     """One parameter set per condition with evidence (a report of each)."""
     return [{"condition_id": c} for c in catalog.conditions_with_evidence]
 
 
-def per_article(catalog: Catalog) -> list[dict]:
+def per_article(catalog: Catalog) -> list[Params]:
     """All claims, and the claims of each lay article."""
     return [{}] + [{"source_id": a} for a in catalog.articles]
 
 
-def per_gap_condition(catalog: Catalog) -> list[dict]:
+def per_gap_condition(catalog: Catalog) -> list[Params]:
     """One parameter set per condition without evidence (its short page)."""
     return [{"condition_id": c} for c in catalog.conditions_without_evidence]
 
 
-def dosing_sets(catalog: Catalog) -> list[dict]:
+def dosing_sets(catalog: Catalog) -> list[Params]:
     """All doses, one view per modality, and one per condition (linked from its reports)."""
+    sets: list[Params] = [{}]
     return (
-        [{}]
+        sets
         + [{"modality": m} for m in catalog.modalities_with_dosing]
         + [{"condition_id": c} for c in catalog.conditions_with_evidence]
     )
@@ -224,11 +237,12 @@ def dosing_sets(catalog: Catalog) -> list[dict]:
 
 def what_words(allowed: str | None) -> str:
     """What a value of the set of allowed values ``allowed`` is, in words."""
-    return {
+    words: dict[str | None, str] = {
         CONDITIONS_WITH_EVIDENCE: "condition id",
         CONDITIONS_WITHOUT_EVIDENCE: "condition id",
         LAY_ARTICLES: "lay article",
         TREATMENTS: "treatment id",
         OUTCOME_DOMAINS: "outcome domain",
         MODALITIES: "modality",
-    }.get(allowed, "value")
+    }
+    return words.get(allowed, "value")

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    from nbconvert import HTMLExporter
+    from nbformat import NotebookNode
 
 _TEMPLATE = """\
 {%- extends 'lab/index.html.j2' -%}
@@ -13,10 +18,10 @@ _TEMPLATE = """\
 {%- block notebook_css -%}{%- endblock notebook_css -%}
 """
 
-_EXPORTER = None
+_EXPORTER: HTMLExporter | None = None
 
 
-def to_html(nb, title: str) -> str:
+def to_html(nb: NotebookNode, title: str) -> str:
     """The notebook as one self-contained HTML page: outputs and Markdown, no code.
 
     Uses nbconvert's lab template without its CDN scripts (require.js, MathJax,
@@ -27,7 +32,7 @@ def to_html(nb, title: str) -> str:
     return body
 
 
-def exporter():
+def exporter() -> HTMLExporter:
     """The process's one ``HTMLExporter`` (created on first use)."""
     global _EXPORTER
     if _EXPORTER is None:
@@ -38,7 +43,8 @@ def exporter():
         # nbconvert's warnings (e.g. images without alt text) are not the reader's business
         quiet = logging.getLogger("calcidata.nbconvert")
         quiet.setLevel(logging.ERROR)
-        _EXPORTER = HTMLExporter(
+        # nbconvert's TemplateExporter.__init__(config=None, **kw) has no annotations
+        _EXPORTER = HTMLExporter(  # type: ignore[no-untyped-call]
             log=quiet,
             template_name="lab",
             template_file="calcidata_report.html.j2",

@@ -17,21 +17,23 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 from collections.abc import Iterable, Mapping
 from functools import cache
 from pathlib import Path
+from typing import Any, TypeAlias
 from urllib.parse import quote
 
 import jinja2
 
 from calcidata import NOTICE, paths
-from calcidata._io import atomic_write, content_hash
+from calcidata._io import StrPath, atomic_write, content_hash
 from calcidata._version import __version__
 from calcidata.errors import CalcidataError, FileAccessError
+from calcidata.reports.plan import FAILED_DIR, MANIFEST_SUFFIX, Outcome
+from calcidata.reports.registry import ReportSpec
 
-MANIFEST_SUFFIX = ".manifest.json"
-FAILED_DIR = "_failed"
+#: A JSON object: a manifest, a failure record, a piece of the landing data.
+Record: TypeAlias = dict[str, Any]
 #: Beside a failed job's executed copy (or alone, when none was written): why it failed.
 FAILURE_SUFFIX = ".failure.json"
 #: The condition tree and the map, worded, with the fingerprint they were made from.
@@ -51,7 +53,7 @@ ABOUT = (
 )
 
 
-def read_manifests(out_dir: str | os.PathLike, report: str) -> list[dict]:
+def read_manifests(out_dir: StrPath, report: str) -> list[Record]:
     """Manifests of the rendered parameter sets of ``report`` under ``out_dir``, by slug."""
     folder = Path(out_dir) / report
     found = []
@@ -71,7 +73,7 @@ def _fingerprint(data_dir: Path) -> str:
     return content_hash(sorted(data_dir.glob("*.csv")), length=64) + content_hash(code, length=64)
 
 
-def index_data(out_dir: str | os.PathLike, data_dir: str | os.PathLike | None = None) -> dict:
+def index_data(out_dir: StrPath, data_dir: StrPath | None = None) -> Record:
     """The landing data (condition tree and map) for the tables in ``data_dir``.
 
     Read from ``<out_dir>/_index.json`` when the tables and the code are unchanged,
@@ -84,7 +86,8 @@ def index_data(out_dir: str | os.PathLike, data_dir: str | os.PathLike | None = 
     try:
         kept = json.loads(cache_file.read_text(encoding="utf-8"))
         if kept.get("key") == key:
-            return kept["data"]
+            kept_data: Record = kept["data"]
+            return kept_data
     except (OSError, ValueError, AttributeError, KeyError):
         pass
     from calcidata.display.landing import landing_data
@@ -111,7 +114,7 @@ def _template() -> jinja2.Template:
     return env.get_template("index.html.j2")
 
 
-def _link(name: str, m: dict, text: str | None = None) -> dict:
+def _link(name: str, m: Record, text: str | None = None) -> Record:
     """A link to one rendered report, with its one-line summary and its versions."""
     return {
         "href": quote(f"{name}/{m['html']}"),
@@ -121,7 +124,7 @@ def _link(name: str, m: dict, text: str | None = None) -> dict:
     }
 
 
-def _only_condition(m: dict) -> str | None:
+def _only_condition(m: Record) -> str | None:
     """The condition of a manifest whose only parameter set is its condition, else None."""
     params = m.get("params") or {}
     cid = params.get("condition_id")
@@ -130,15 +133,15 @@ def _only_condition(m: dict) -> str | None:
 
 
 def _tree(
-    conditions: list[dict], links: Mapping[str, list[dict]], treated: Mapping[str, list[str]]
-) -> list[dict]:
+    conditions: list[Record], links: Mapping[str, list[Record]], treated: Mapping[str, list[str]]
+) -> list[Record]:
     """Nested nodes (``children``) from the flat hierarchy-ordered list with depths.
 
     A node's ``search`` text holds its names, its reports' lines and the names of the
     treatments with results for it (``treated``), so a search for a treatment finds it.
     """
-    roots: list[dict] = []
-    stack: list[dict] = []
+    roots: list[Record] = []
+    stack: list[Record] = []
     for c in conditions:
         node = dict(c, links=links.get(c["id"], []), children=[])
         node["search"] = " ".join(
@@ -156,7 +159,7 @@ def _tree(
     return roots
 
 
-def _treated(data: dict) -> dict[str, list[str]]:
+def _treated(data: Record) -> dict[str, list[str]]:
     """Condition id -> names of the treatments with results for it (from the map)."""
     names = {t["id"]: t["name"] for g in data.get("groups", []) for t in g["treatments"]}
     out: dict[str, list[str]] = {}
@@ -165,7 +168,7 @@ def _treated(data: dict) -> dict[str, list[str]]:
     return out
 
 
-def _map(data: dict, cell_href: Mapping[str, str], names: Mapping[str, str]) -> dict | None:
+def _map(data: Record, cell_href: Mapping[str, str], names: Mapping[str, str]) -> Record | None:
     if not data.get("cells"):
         return None
     cells = {(c["treatment_id"], c["condition_id"]): c for c in data["cells"]}
@@ -199,7 +202,9 @@ def _map(data: dict, cell_href: Mapping[str, str], names: Mapping[str, str]) -> 
     }
 
 
-def render_index(out_dir: str | os.PathLike, reports: Mapping, data: dict | None = None) -> str:
+def render_index(
+    out_dir: StrPath, reports: Mapping[str, ReportSpec], data: Record | None = None
+) -> str:
     """The HTML text of the index for the reports in ``out_dir`` (registry order).
 
     ``data`` is the landing data of :func:`index_data`; without it (or when it holds an
@@ -208,9 +213,9 @@ def render_index(out_dir: str | os.PathLike, reports: Mapping, data: dict | None
     out = Path(out_dir)
     data = data or {}
     conditions = data.get("conditions") or []
-    known = {c["id"] for c in conditions}
+    known: set[str] = {c["id"] for c in conditions}
     names = {c["id"]: c["name"] for c in conditions}
-    by_condition: dict[str, list[dict]] = {}
+    by_condition: dict[str, list[Record]] = {}
     cell_href: dict[str, tuple[str, str]] = {}
     # the reports a map cell (or a condition in the map's header) links to, first found first
     cell_reports = [name for name, spec in reports.items() if spec.map_cell]
@@ -223,7 +228,7 @@ def render_index(out_dir: str | os.PathLike, reports: Mapping, data: dict | None
             count += 1
             versions.add(m.get("data_version") or "")
             dates.append(m.get("rendered_at") or "")
-            cid = (m.get("params") or {}).get("condition_id")
+            cid: str | None = (m.get("params") or {}).get("condition_id")
             if cid in known:
                 own = _only_condition(m) == cid
                 text = spec.title if own else f"{spec.title} ({m.get('label', m['slug'])})"
@@ -273,7 +278,7 @@ def _written_by_calcidata(path: Path) -> bool:
     return MARKER in head or _LEGACY_MARKER in head
 
 
-def check_owned(out_dir: str | os.PathLike, pages: Iterable[Path] = ()) -> None:
+def check_owned(out_dir: StrPath, pages: Iterable[Path] = ()) -> None:
     """Refuse to go on when ``out_dir`` holds an index or a page calcidata did not write.
 
     ``pages`` are the report pages about to be written: each may exist only beside
@@ -300,7 +305,7 @@ def check_owned(out_dir: str | os.PathLike, pages: Iterable[Path] = ()) -> None:
             )
 
 
-def note_outcome(out_dir: str | os.PathLike, outcome) -> None:
+def note_outcome(out_dir: StrPath, outcome: Outcome) -> None:
     """Record what became of one job: the one place a failure is written down.
 
     A failed job (whatever failed: the notebook, its JSON, the kernel, the worker
@@ -325,7 +330,7 @@ def note_outcome(out_dir: str | os.PathLike, outcome) -> None:
     atomic_write(record, json.dumps(text, indent=1, sort_keys=True) + "\n")
 
 
-def last_failures(out_dir: str | os.PathLike) -> list[dict]:
+def last_failures(out_dir: StrPath) -> list[Record]:
     """The jobs that failed in the last build or render, sorted: the one definition.
 
     Every failure record (:func:`note_outcome`) and every executed copy under
@@ -337,7 +342,7 @@ def last_failures(out_dir: str | os.PathLike) -> list[dict]:
     failed_dir = out / FAILED_DIR
     if not failed_dir.is_dir():
         return []
-    found: dict[tuple[str, str], dict] = {}
+    found: dict[tuple[str, str], Record] = {}
     for copy in failed_dir.glob("*/*.ipynb"):
         key = (copy.parent.name, copy.stem)
         found[key] = {"report": key[0], "slug": key[1], "why": "", "executed": None}
@@ -358,7 +363,7 @@ def last_failures(out_dir: str | os.PathLike) -> list[dict]:
     return [found[k] for k in sorted(found)]
 
 
-def clear_failed(out_dir: str | os.PathLike, reports: Iterable[str]) -> None:
+def clear_failed(out_dir: StrPath, reports: Iterable[str]) -> None:
     """Remove the records of failed renders: a build shows its own failures only."""
     failed = Path(out_dir) / FAILED_DIR
     for name in reports:
@@ -374,7 +379,7 @@ def clear_failed(out_dir: str | os.PathLike, reports: Iterable[str]) -> None:
 
 
 def write_index(
-    out_dir: str | os.PathLike, reports: Mapping, data_dir: str | os.PathLike | None = None
+    out_dir: StrPath, reports: Mapping[str, ReportSpec], data_dir: StrPath | None = None
 ) -> Path:
     """Write ``index.html`` in ``out_dir`` (atomically, and only when it changed).
 

@@ -36,13 +36,19 @@ import uuid
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from jupyter_client import AsyncKernelManager, BlockingKernelClient
+from jupyter_client.blocking.client import BlockingKernelClient
 from jupyter_client.kernelspec import KernelSpec, KernelSpecManager, NoSuchKernel
+from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
 
 from calcidata.errors import RenderError
+from calcidata.reports.catalog import Params
 from calcidata.reports.plan import KERNEL_NAME
+
+if TYPE_CHECKING:  # pragma: no cover
+    from nbformat import NotebookNode
 
 
 class _QuietDeadKernels(logging.Filter):
@@ -119,10 +125,10 @@ del _calcidata_warm_up
 def _register_engine() -> str:
     """Register the ``calcidata_warm`` papermill engine (once) and return its name."""
     from papermill.clientwrap import PapermillNotebookClient
-    from papermill.engines import NBClientEngine, papermill_engines
+    from papermill.engines import NBClientEngine, NotebookExecutionManager, papermill_engines
     from papermill.log import logger
 
-    class WarmEngine(NBClientEngine):
+    class WarmEngine(NBClientEngine):  # type: ignore[misc]  # papermill ships no types
         """papermill's nbclient engine, accepting an already started kernel manager ``km``.
 
         The caller owns ``km`` (and shuts its kernel down); this engine only closes
@@ -130,7 +136,13 @@ def _register_engine() -> str:
         """
 
         @classmethod
-        def execute_managed_notebook(cls, nb_man, kernel_name, km=None, **options):
+        def execute_managed_notebook(
+            cls,
+            nb_man: NotebookExecutionManager,
+            kernel_name: str,
+            km: AsyncKernelManager | None = None,
+            **options: Any,
+        ) -> NotebookNode:
             """Run ``nb_man``'s notebook in ``km``'s kernel, as papermill's own engine would."""
             options.pop("input_path", None)  # as papermill's engine: unused downstream
             options["timeout"] = options.pop("execution_timeout", None)
@@ -142,7 +154,8 @@ def _register_engine() -> str:
                 nb_man, km=km, kernel_name=kernel_name, log=logger, **options
             )
             try:
-                return client.execute()
+                executed: NotebookNode = client.execute()
+                return executed
             finally:
                 if km is not None and client.kc is not None:
                     client.kc.stop_channels()
@@ -163,7 +176,7 @@ def kernel_specs() -> KernelSpecManager:
     own = KernelSpec(**{**spec, "display_name": f"Python ({KERNEL_NAME})", "name": KERNEL_NAME})
 
     class Specs(KernelSpecManager):
-        def get_kernel_spec(self, kernel_name):
+        def get_kernel_spec(self, kernel_name: str) -> KernelSpec:
             if kernel_name == KERNEL_NAME:
                 return own
             return super().get_kernel_spec(kernel_name)
@@ -183,7 +196,7 @@ class WarmKernel:
     ):
         self.kernel_name = kernel_name
         self._dir = tempfile.mkdtemp(prefix="calcidata-kernel-")
-        self.km = AsyncKernelManager(
+        self.km: AsyncKernelManager | None = AsyncKernelManager(
             # IPC sockets (no TCP ports, no plain-text warning) under a private directory:
             # jupyter_client's default "kernel-ipc-N" names in the kernel's cwd would
             # collide between concurrent kernels.
@@ -202,7 +215,7 @@ class WarmKernel:
                 f"no Jupyter kernel named {kernel_name!r} (the notebook's kernelspec names "
                 f"it); kernels here: {known}"
             ) from None
-        self._kc = None
+        self._kc: BlockingKernelClient | None = None
         if warm_imports:
             kc = BlockingKernelClient(connection_file=self.km.connection_file)
             kc.load_connection_file()
@@ -225,6 +238,8 @@ class WarmKernel:
         kc = self._kc
         try:
             if kc is None:
+                if self.km is None:  # shut down: no kernel to ask
+                    return []
                 kc = self._kc = BlockingKernelClient(connection_file=self.km.connection_file)
                 kc.load_connection_file()
                 kc.start_channels()
@@ -286,7 +301,7 @@ class KernelPool:
 
     def __init__(
         self,
-        cwd: str | os.PathLike | None = None,
+        cwd: str | os.PathLike[str] | None = None,
         env: Mapping[str, str] | None = None,
         warm_imports: tuple[str, ...] = WARM_IMPORTS,
     ):
@@ -325,14 +340,14 @@ class KernelPool:
 
 
 def execute(
-    notebook: str | os.PathLike,
-    output: str | os.PathLike,
-    params: dict,
+    notebook: str | os.PathLike[str],
+    output: str | os.PathLike[str],
+    params: Params,
     kernel: WarmKernel,
     *,
-    cwd: str | os.PathLike | None = None,
+    cwd: str | os.PathLike[str] | None = None,
     cell_timeout: int = 600,
-):
+) -> NotebookNode:
     """Run ``notebook`` with papermill in ``kernel``; write the executed copy to ``output``.
 
     Returns the executed notebook; raises papermill's ``PapermillExecutionError``
@@ -340,7 +355,7 @@ def execute(
     """
     import papermill
 
-    return papermill.execute_notebook(
+    executed: NotebookNode = papermill.execute_notebook(
         str(notebook),
         str(output),
         parameters=params,
@@ -353,3 +368,4 @@ def execute(
         km=kernel.km,
         cwd=str(cwd) if cwd is not None else None,
     )
+    return executed

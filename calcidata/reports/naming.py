@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from calcidata.reports.catalog import (
@@ -13,12 +14,17 @@ from calcidata.reports.catalog import (
     TREATMENTS,
     Catalog,
 )
-from calcidata.reports.registry import ReportSpec, get_report
+from calcidata.reports.registry import Param, ReportSpec, get_report
+
+if TYPE_CHECKING:  # pragma: no cover
+    from calcidata.tables.container import Tables
 
 _MAX_SLUG = 100
 
 
-def _set_values(report: str | ReportSpec, params: Mapping[str, object]):
+def _set_values(
+    report: str | ReportSpec, params: Mapping[str, object]
+) -> Iterator[tuple[Param, object]]:
     """``(param, value)`` of each parameter of ``report`` that has a value, in spec order."""
     spec = report if isinstance(report, ReportSpec) else get_report(report)
     for p in spec.params:
@@ -71,7 +77,7 @@ def label(
         elif catalog is not None and p.allowed == TREATMENTS:
             names = catalog.treatments
         values = value if isinstance(value, (list, tuple)) else [value]
-        shown = ", ".join(names.get(v) or v for v in values)
+        shown = ", ".join(names.get(v) or v for v in map(str, values))
         bits.append(
             shown
             if p.allowed in named
@@ -90,7 +96,7 @@ def report_href(report: str | ReportSpec, params: Mapping[str, object]) -> str:
     return f"../{spec.name}/{quote(slug(spec, {**spec.defaults(), **params}))}.html"
 
 
-def treatment_links(tables, condition_id: str | None) -> dict[str, str]:
+def treatment_links(tables: Tables, condition_id: str | None) -> dict[str, str]:
     """Treatment name -> where it is compared: the condition's treatment comparison.
 
     For ``display.table(..., links={"treatment": ...})``; empty without a condition.
@@ -102,7 +108,9 @@ def treatment_links(tables, condition_id: str | None) -> dict[str, str]:
     return {str(name): href for name in names if isinstance(name, str)}
 
 
-def condition_links(tables, report: str = "condition_report", anchor: str = "") -> dict[str, str]:
+def condition_links(
+    tables: Tables, report: str = "condition_report", anchor: str = ""
+) -> dict[str, str]:
     """Condition name -> its ``report`` (built for every condition with evidence).
 
     For ``display.table(..., links={"condition": ...})``: an evidence map row links

@@ -58,7 +58,7 @@ def inline_svgs(page: str) -> str:
     put in the figure's group id (``display.describe``), or else "Figure".
     """
 
-    def inline(m: re.Match) -> str:
+    def inline(m: re.Match[str]) -> str:
         try:
             svg = base64.b64decode(m.group(1)).decode("utf-8")
         except (binascii.Error, UnicodeDecodeError):
@@ -88,7 +88,7 @@ def headings(page: str) -> tuple[str, list[tuple[int, str, str]]]:
     found: list[tuple[int, str, str]] = []
     used: set[str] = set(_ID.findall(page))
 
-    def visit(m: re.Match) -> str:
+    def visit(m: re.Match[str]) -> str:
         level, attrs, inner = int(m.group(1)), m.group(2), m.group(3)
         text = _text(inner)
         have = _ID.search(attrs)
@@ -185,7 +185,7 @@ def layer(main: str) -> str:
     cells = [main[i:j] for i, j in zip(starts, [*starts[1:], len(main)], strict=True)]
     out: list[str] = [main[: starts[0]]]
     titles = [_text(m.group(0)) for c in cells if _MARKDOWN.match(c) for m in [_H2.search(c)] if m]
-    first = None if any(ANSWER.match(t) for t in titles) else (titles[:1] or [None])[0]
+    first = None if any(ANSWER.match(t) for t in titles) else next(iter(titles), None)
     depth = 0  # <details> open now: 0 or 1 (an h2 section or an h3 part)
     in_answer = False
     for cell in cells:
@@ -248,17 +248,17 @@ def label_sof_cells(page: str) -> str:
     label; the first column (the outcome) is the card's title and has no label.
     """
 
-    def table(m: re.Match) -> str:
+    def table(m: re.Match[str]) -> str:
         inner = m.group(2)
         head = re.search(r"<thead\b.*?</thead>", inner, re.S)
         names = _columns(head.group(0)) if head else []
         if not names:
             return m.group(0)
 
-        def row(r: re.Match) -> str:
+        def row(r: re.Match[str]) -> str:
             count = itertools.count()
 
-            def cell(_: re.Match) -> str:
+            def cell(_: re.Match[str]) -> str:
                 i = next(count)
                 if 0 < i < len(names):
                     return f'<td data-label="{html.escape(names[i], quote=True)}"'
@@ -281,9 +281,10 @@ def heading_order(main: str) -> str:
     A heading deeper than one below the last is raised to it (an ``h4`` right
     after an ``h2`` becomes an ``h3``).
     """
-    last, stack = 0, []
+    last = 0
+    stack: list[int] = []
 
-    def visit(m: re.Match) -> str:
+    def visit(m: re.Match[str]) -> str:
         nonlocal last
         closing, level = m.group(1), int(m.group(2))
         if closing:

@@ -21,16 +21,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from calcidata import paths
 from calcidata._io import content_hash
 from calcidata._version import __version__
 from calcidata.errors import RenderError
-from calcidata.reports.index import FAILED_DIR, MANIFEST_SUFFIX
+from calcidata.reports.catalog import Params
 from calcidata.reports.naming import label, slug
 from calcidata.reports.registry import REPORTS, Catalog, ReportSpec
 
 LOCK_NAME = ".calcidata.lock"
+MANIFEST_SUFFIX = ".manifest.json"
+FAILED_DIR = "_failed"
 #: The kernel the report notebooks declare: ``make install`` registers it for
 #: JupyterLab, and the renderer runs it as this interpreter's ipykernel.
 KERNEL_NAME = "calcidata"
@@ -44,7 +47,7 @@ class Job:
 
     report: str
     slug: str
-    params: dict
+    params: Params
     notebook: str
     kernel_name: str
     out_dir: str
@@ -193,7 +196,7 @@ def data_fingerprint(data_dir: Path) -> str:
         return content_hash(regular, length=64)  # only a file that is no table was odd
 
 
-def notebook_essence(nb: Mapping) -> dict:
+def notebook_essence(nb: Mapping[str, Any]) -> dict[str, Any]:
     """What of a notebook (its parsed ``.ipynb`` JSON) the rendered report depends on.
 
     Of each cell its type, id, source, tags (``parameters`` among them) and
@@ -239,7 +242,7 @@ def notebook_fingerprint(notebook_bytes: bytes) -> tuple[str, str]:
 
 def _make_job(
     spec: ReportSpec,
-    params: dict,
+    params: Params,
     *,
     out: Path,
     data: Path,
@@ -247,7 +250,7 @@ def _make_job(
     catalog: Catalog,
     data_fp: str,
     by: str,
-    cache_: dict,
+    cache_: dict[Path, tuple[str, str]],
 ) -> Job:
     notebook = spec.notebook_path(notebooks)
     if notebook not in cache_:
@@ -265,6 +268,7 @@ def _make_job(
         renderer_fingerprint().encode(),
     )
     text = label(spec, full, catalog)
+    condition_id = full.get("condition_id")  # a str parameter where a report has it
     return Job(
         report=spec.name,
         slug=slug(spec, full),
@@ -279,15 +283,15 @@ def _make_job(
         data_dir=str(data),
         index_line=spec.index_line,
         by=by,
-        weight=catalog.rows_under(full.get("condition_id")),
+        weight=catalog.rows_under(condition_id if isinstance(condition_id, str) else None),
     )
 
 
 def plan(
-    out_dir: str | os.PathLike = "reports",
+    out_dir: str | os.PathLike[str] = "reports",
     *,
-    data_dir=None,
-    notebooks_dir=None,
+    data_dir: str | os.PathLike[str] | None = None,
+    notebooks_dir: str | os.PathLike[str] | None = None,
     reports: Mapping[str, ReportSpec] | None = None,
 ) -> list[Job]:
     """Every parameter set :func:`build` renders, as jobs (nothing is executed)."""
@@ -296,7 +300,7 @@ def plan(
     notebooks = Path(notebooks_dir).resolve() if notebooks_dir else paths.notebooks_dir()
     catalog = Catalog.from_data_dir(data)
     data_fp = data_fingerprint(data)
-    cache_: dict = {}
+    cache_: dict[Path, tuple[str, str]] = {}
     jobs = []
     for spec in reports.values():
         if not spec.build:
@@ -318,9 +322,10 @@ def plan(
     return jobs
 
 
-def _manifest(job: Job) -> dict | None:
+def _manifest(job: Job) -> dict[str, Any] | None:
     try:
-        return json.loads(job.manifest.read_text(encoding="utf-8"))
+        manifest: dict[str, Any] = json.loads(job.manifest.read_text(encoding="utf-8"))
+        return manifest
     except (OSError, ValueError):
         return None
 

@@ -28,6 +28,8 @@ from calcidata.reports.catalog import (
     OUTCOME_DOMAINS,
     TREATMENTS,
     Catalog,
+    IdSource,
+    Params,
     dosing_sets,
     per_article,
     per_condition,
@@ -207,7 +209,7 @@ def get_report(name: str) -> ReportSpec:
 # --------------------------------------------------------------------------- validation
 
 
-def validate_params(report: str, tables=None, **params) -> dict:
+def validate_params(report: str, tables: IdSource = None, **params: object) -> Params:
     """Check and normalize the parameters of one report, before any kernel starts.
 
     Parameters

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from calcidata import paths
 from calcidata.errors import ParameterError
-from calcidata.reports.catalog import Catalog, _catalog, what_words
+from calcidata.reports.catalog import Catalog, IdSource, Params, _catalog, what_words
 
 __all__ = ["Param", "ReportSpec", "check_params"]
 
@@ -32,7 +32,7 @@ class Param:
         Name of the variable in the notebook's ``parameters`` cell.
     type : type
         ``str`` or ``list`` (a list of strings).
-    default : object
+    default : str, list of str or None
         Default value (``None`` means "all" / no filter).
     allowed : str or None
         Name of the set of allowed values (one of ``conditions_with_evidence``,
@@ -44,7 +44,7 @@ class Param:
 
     name: str
     type: type
-    default: object = None
+    default: str | list[str] | None = None
     allowed: str | None = None
     help: str = ""
 
@@ -93,7 +93,9 @@ class ReportSpec:
     summary: str
     params: tuple[Param, ...] = ()
     build: bool = True
-    build_params: Callable[[Catalog], list[dict]] = field(default=lambda catalog: [{}], repr=False)
+    build_params: Callable[[Catalog], list[Params]] = field(
+        default=lambda catalog: [Params()], repr=False
+    )
     index_line: str = "{results} on {treatments} from {sources}; strongest evidence: {strongest}"
     same_condition: bool = False
     map_cell: bool = False
@@ -111,22 +113,22 @@ class ReportSpec:
             + (f"; its parameters are: {', '.join(names)}" if names else "; it takes no parameters")
         )
 
-    def notebook_path(self, notebooks_dir: str | os.PathLike | None = None) -> Path:
+    def notebook_path(self, notebooks_dir: str | os.PathLike[str] | None = None) -> Path:
         """Path of the notebook file."""
         base = Path(notebooks_dir) if notebooks_dir is not None else paths.notebooks_dir()
         return base / self.notebook
 
-    def defaults(self) -> dict:
+    def defaults(self) -> Params:
         """Every parameter with its default value."""
         return {p.name: p.default for p in self.params}
 
 
-def check_params(spec: ReportSpec, params: Mapping[str, object], tables=None) -> dict:
+def check_params(spec: ReportSpec, params: Mapping[str, object], tables: IdSource = None) -> Params:
     """:func:`~.registry.validate_params` for a spec object (also one outside the registry)."""
     for name in params:
         spec.param(name)
     catalog = None
-    out = {}
+    out = Params()
     for p in spec.params:
         value = _coerce(spec, p, params.get(p.name, p.default))
         if value is not None and p.allowed is not None:
@@ -145,7 +147,7 @@ def check_params(spec: ReportSpec, params: Mapping[str, object], tables=None) ->
     return out
 
 
-def _coerce(spec: ReportSpec, p: Param, value):
+def _coerce(spec: ReportSpec, p: Param, value: object) -> str | list[str] | None:
     if isinstance(value, str) and value.strip() in _NONE_WORDS and p.default is None:
         return None
     if value is None:

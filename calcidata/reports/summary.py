@@ -14,6 +14,7 @@ import pandas as pd
 
 from calcidata.analysis import Selection, dosing_table, evidence_rows, subtree
 from calcidata.display.labels import humanize
+from calcidata.reports.catalog import Params
 from calcidata.reports.registry import get_report
 from calcidata.schemas.vocab_claims import VERDICTS
 from calcidata.tables import Tables
@@ -23,41 +24,51 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
-def _evidence(tables: Tables, params: dict) -> pd.DataFrame:
+def _one(params: Params, name: str) -> str | None:
+    """The value of a string parameter (None when it is not set)."""
+    value = params.get(name)
+    return value if isinstance(value, str) else None
+
+
+def _many(params: Params, name: str) -> tuple[str, ...] | None:
+    """The values of a list parameter (None when it is not set or empty)."""
+    value = params.get(name)
+    return tuple(value) if isinstance(value, list) and value else None
+
+
+def _evidence(tables: Tables, params: Params) -> pd.DataFrame:
     select = Selection(
-        params.get("condition_id"),
-        params.get("treatment_ids") or None,
-        params.get("outcome"),
-        params.get("modality"),
+        _one(params, "condition_id"),
+        _many(params, "treatment_ids"),
+        _one(params, "outcome"),
+        _one(params, "modality"),
     )
     return evidence_rows(tables, select)
 
 
-def _dosing(tables: Tables, params: dict) -> pd.DataFrame:
-    if params.get("condition_id"):  # a condition's dosing view: its doses and general ones
-        select = Selection(
-            params["condition_id"],
-            params.get("treatment_ids") or None,
-            None,
-            params.get("modality"),
-        )
+def _dosing(tables: Tables, params: Params) -> pd.DataFrame:
+    condition_id, treatment_ids = _one(params, "condition_id"), _many(params, "treatment_ids")
+    modality = _one(params, "modality")
+    if condition_id:  # a condition's dosing view: its doses and general ones
+        select = Selection(condition_id, treatment_ids, None, modality)
         return dosing_table(tables, select)
     dr = tables.dosing_ranges
     keep = pd.Series(True, index=dr.index)
-    if params.get("treatment_ids"):
-        keep &= dr["treatment_id"].isin(list(params["treatment_ids"]))
-    if params.get("modality"):
+    if treatment_ids:
+        keep &= dr["treatment_id"].isin(list(treatment_ids))
+    if modality:
         mod = tables.treatments.set_index("treatment_id")["modality"].astype(object)
-        keep &= dr["treatment_id"].map(mod) == params["modality"]
+        keep &= dr["treatment_id"].map(mod) == modality
     return dr.loc[keep]
 
 
-def _claims(tables: Tables, params: dict) -> pd.DataFrame:
+def _claims(tables: Tables, params: Params) -> pd.DataFrame:
     claims = tables.claims
-    if params.get("source_id"):
-        claims = claims[claims["source_id"] == params["source_id"]]
-    if params.get("condition_id"):
-        claims = claims[claims["condition_id"].isin(subtree(tables, params["condition_id"]))]
+    source_id, condition_id = _one(params, "source_id"), _one(params, "condition_id")
+    if source_id:
+        claims = claims[claims["source_id"] == source_id]
+    if condition_id:
+        claims = claims[claims["condition_id"].isin(subtree(tables, condition_id))]
     return claims
 
 
@@ -68,7 +79,7 @@ def _verdicts(rows: pd.DataFrame) -> str:
 
 
 #: The rows a line counts, named by its first field.
-ROWS: dict[str, Callable[[Tables, dict], pd.DataFrame]] = {
+ROWS: dict[str, Callable[[Tables, Params], pd.DataFrame]] = {
     "results": _evidence,
     "dosing_ranges": _dosing,
     "claims": _claims,
@@ -83,13 +94,13 @@ FIELDS: dict[str, Callable[[pd.DataFrame], str]] = {
     "pairs": lambda rows: _count(
         len(rows[["treatment_id", "condition_id"]].drop_duplicates()), "treatment-condition pair"
     ),
-    "strongest": lambda rows: humanize(rows["strength"].max()),
+    "strongest": lambda rows: str(humanize(rows["strength"].max())),
     "claims": lambda rows: _count(len(rows), "claim"),
     "verdicts": _verdicts,
 }
 
 
-def report_summary(tables: Tables, report: str, params: dict, *, line: str | None = None) -> str:
+def report_summary(tables: Tables, report: str, params: Params, *, line: str | None = None) -> str:
     """One plain line saying what a rendered report holds (for ``reports/index.html``).
 
     Parameters

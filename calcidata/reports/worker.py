@@ -13,11 +13,15 @@ import time
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol, cast
 
 from calcidata import paths
 from calcidata._io import atomic_write
 from calcidata._version import __version__
 from calcidata.reports.plan import _PACKAGE, Job, Outcome, all_modules, code_hash
+
+if TYPE_CHECKING:  # pragma: no cover
+    from calcidata.tables.container import Tables
 
 
 class Worker:
@@ -35,8 +39,8 @@ class Worker:
 
     def __init__(
         self,
-        data_dir: str | os.PathLike,
-        cwd: str | os.PathLike | None = None,
+        data_dir: str | os.PathLike[str],
+        cwd: str | os.PathLike[str] | None = None,
         prestart: str | None = None,
     ):
         from calcidata.reports.kernels import KernelPool
@@ -121,7 +125,7 @@ class Worker:
         self.pool.close()
 
 
-_TABLES: dict[tuple[str, str], object] = {}
+_TABLES: dict[tuple[str, str], Tables] = {}
 
 
 def _content_line(job: Job) -> str:
@@ -136,13 +140,24 @@ def _content_line(job: Job) -> str:
     return report_summary(_TABLES[key], job.report, job.params, line=job.index_line or None)
 
 
+class _CellError(Protocol):
+    """What ``_explain`` reads of papermill's ``PapermillExecutionError`` (papermill is untyped)."""
+
+    source: str | None
+    exec_count: int | None
+    cell_index: int
+    ename: str
+    evalue: str
+
+
 def _explain(exc: Exception) -> str:
     """Which cell failed and why, in two lines."""
-    if type(exc).__name__ == "PapermillExecutionError":
-        lines = [ln for ln in (exc.source or "").splitlines() if ln.strip()]
+    if type(exc).__name__ == "PapermillExecutionError":  # known by name: papermill not imported
+        cell = cast(_CellError, exc)
+        lines = [ln for ln in (cell.source or "").splitlines() if ln.strip()]
         first = lines[0].strip() if lines else ""
-        where = f"cell In [{exc.exec_count}]" if exc.exec_count else f"cell {exc.cell_index}"
-        return f"{where} failed with {exc.ename}: {exc.evalue}" + (
+        where = f"cell In [{cell.exec_count}]" if cell.exec_count else f"cell {cell.cell_index}"
+        return f"{where} failed with {cell.ename}: {cell.evalue}" + (
             f"\n  cell starts: {first[:120]}" if first else ""
         )
     return f"{type(exc).__name__}: {exc}"
