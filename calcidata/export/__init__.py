@@ -31,10 +31,14 @@ import shutil
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from calcidata._io import atomic_write, output_dir
 from calcidata._version import __version__
 from calcidata.errors import CalcidataError, FileAccessError, ParameterError, describe_os_error
+
+if TYPE_CHECKING:
+    from calcidata.tables.container import Tables
 
 #: The most bytes an export read back may hold: a database, a workbook unzipped
 #: (:func:`read_export`); four times the largest table file (``_io.MAX_TABLE_BYTES``).
@@ -78,11 +82,11 @@ def stamp(version: str) -> dict[str, str]:
 
 
 def export_tables(
-    out: str | os.PathLike,
+    out: str | os.PathLike[str],
     format: str | Iterable[str] = "datapackage",
     *,
-    tables=None,
-    data_dir: str | os.PathLike | None = None,
+    tables: Tables | None = None,
+    data_dir: str | os.PathLike[str] | None = None,
 ) -> list[Path]:
     """Export every table into directory ``out``.
 
@@ -188,7 +192,7 @@ def _owned(target: Path) -> set[str]:
     return {n for n in names if isinstance(n, str)} if isinstance(names, list) else set()
 
 
-def _write(fmt: str, tables, target: Path) -> list[Path]:
+def _write(fmt: str, tables: Tables, target: Path) -> list[Path]:
     """Write one format into ``target``; return the files written."""
     if fmt == "datapackage":
         from calcidata.export import datapackage
@@ -232,7 +236,7 @@ def _detect(path: Path) -> str:
     raise ParameterError(f"cannot tell the export format of {path}")
 
 
-def read_export(path: str | os.PathLike, format: str | None = None):
+def read_export(path: str | os.PathLike[str], format: str | None = None) -> Tables:
     """Read an export back into typed tables, as :func:`calcidata.load` returns them.
 
     The values are checked as :func:`calcidata.load` checks the tables (every
@@ -291,9 +295,9 @@ def read_export(path: str | os.PathLike, format: str | None = None):
 
             frames, meta = read_parquet(path)
         elif fmt in ("sqlite", "duckdb"):
-            from calcidata.export.sql import read
+            from calcidata.export.sql import read as read_sql
 
-            frames, meta = read(path, fmt)
+            frames, meta = read_sql(path, fmt)
         else:
             from calcidata.export.files import read_xlsx
 
