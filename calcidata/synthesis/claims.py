@@ -48,6 +48,7 @@ The rule (also printed in ``data/README.md``):
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -56,6 +57,9 @@ from calcidata.schemas.vocabularies import CERTAINTY
 from calcidata.synthesis.lay_doses import dose_verdict, lay_doses, schedule_verdict
 from calcidata.tables.container import takes_tables
 from calcidata.tables.hierarchy import descendants, parents_of
+
+if TYPE_CHECKING:
+    from calcidata.tables.container import Tables
 
 __all__ = ["claim_verdicts", "lay_doses", "verdict_from"]
 
@@ -109,7 +113,7 @@ def _direction(evidence_ids: str, directions: dict[str, str]) -> str:
     return "uncertain"
 
 
-def _arm_directions(tables, profile: pd.DataFrame) -> dict[str, str]:
+def _arm_directions(tables: Tables, profile: pd.DataFrame) -> dict[str, str]:
     """Directions of results pooled from study arms (``study_outcomes``), from their CI.
 
     The 95% CI of the body excludes no effect on the side ``higher_is_better`` names:
@@ -252,7 +256,7 @@ def _treatment_words(treatments: pd.DataFrame) -> dict[str, list[str]]:
 
 
 @takes_tables
-def claim_verdicts(tables, profile: pd.DataFrame | None = None) -> pd.DataFrame:
+def claim_verdicts(tables: Tables, profile: pd.DataFrame | None = None) -> pd.DataFrame:
     """The verdict of every claim by the rule of this module.
 
     Parameters
@@ -329,7 +333,7 @@ def claim_verdicts(tables, profile: pd.DataFrame | None = None) -> pd.DataFrame:
 
 
 @takes_tables
-def recomputed_claims(tables, profile: pd.DataFrame | None = None) -> pd.DataFrame:
+def recomputed_claims(tables: Tables, profile: pd.DataFrame | None = None) -> pd.DataFrame:
     r"""``claims.csv`` as text cells with the columns the rule fills recomputed.
 
     For curators after the evidence changes::

@@ -10,6 +10,7 @@ bands) are computed once per distinct text.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -21,6 +22,9 @@ from calcidata.schemas.effect_measures import MEASURES
 from calcidata.schemas.vocabularies import REVIEW_DESIGNS, STRENGTH
 from calcidata.synthesis.bodies import comparator_group, timepoint_band
 from calcidata.tables.hierarchy import depth, descendants, parents_of
+
+if TYPE_CHECKING:
+    from calcidata.tables.container import Tables
 
 #: Keys of a body of evidence.
 BODY_KEYS = ["condition_id", "comparison_id", "outcome_key", "timepoint", "within_arm"]
@@ -93,7 +97,7 @@ def _treatment_lookup(treatments: pd.DataFrame) -> dict[str, str]:
     return out
 
 
-def _frame(tables) -> pd.DataFrame:
+def _frame(tables: Tables) -> pd.DataFrame:
     """Evidence and study_outcomes rows in one frame, with their raw keys."""
     ev, so = tables.evidence, tables.study_outcomes
     design = dict(zip(tables.sources["source_id"], tables.sources["design"], strict=True))
@@ -209,7 +213,7 @@ def _align(items: pd.DataFrame) -> pd.DataFrame:
     return out.assign(reversed=mask)
 
 
-def _constituents(items: pd.DataFrame, tables) -> pd.DataFrame:
+def _constituents(items: pd.DataFrame, tables: Tables) -> pd.DataFrame:
     """Trials a review of the same question includes join the review's body, marked ``in_review``.
 
     The review's treatment may be broader (an ancestor in the treatment hierarchy):
@@ -242,7 +246,7 @@ def _constituents(items: pd.DataFrame, tables) -> pd.DataFrame:
     return items
 
 
-def body_items(tables, condition_id: str | None = None) -> pd.DataFrame:
+def body_items(tables: Tables, condition_id: str | None = None) -> pd.DataFrame:
     """Every result of the tables as one item, keyed by body (:data:`BODY_KEYS`).
 
     With ``condition_id``, only results about it or a narrower condition, all

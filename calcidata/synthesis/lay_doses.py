@@ -8,12 +8,17 @@ dose or schedule into its verdict (see :mod:`calcidata.synthesis.claims`).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
 from calcidata.audit.reference import cached_reference
 from calcidata.schemas.vocab_claims import AUDIT_DOSE_KINDS
 from calcidata.tables.hierarchy import ancestors, descendants
+
+if TYPE_CHECKING:
+    from calcidata.tables.container import Tables
 
 __all__ = ["DOSE_VERDICTS", "PLACE_WORDS", "dose_verdict", "lay_doses", "schedule_verdict"]
 
@@ -53,7 +58,7 @@ def _daily_place(lo: float, hi: float, ref_lo: float, ref_hi: float) -> str:
     return "within_range"
 
 
-def lay_doses(tables, *, source_id: str | None = None) -> pd.DataFrame:
+def lay_doses(tables: Tables, *, source_id: str | None = None) -> pd.DataFrame:
     """Each lay article's drug dose beside the studied or labelled range it is judged on.
 
     ``source_id``: only the doses of this article.
@@ -178,7 +183,7 @@ def _weekly(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     ) * factor
 
 
-def schedule_verdict(claim, tables, tree, kinds, tnames, cnames) -> dict:
+def schedule_verdict(claim, tables: Tables, tree, kinds, tnames, cnames) -> dict:
     """Rule 4: the verdict, dosing rows and note of a ``schedule`` claim (sessions a week)."""
     d = tables.dosing_ranges
     name = tnames.get(claim.treatment_id, claim.treatment_id)

@@ -56,6 +56,8 @@ and the plain-language statement in :mod:`calcidata.synthesis.absolute`;
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
@@ -77,6 +79,9 @@ from calcidata.synthesis.estimate import BASES, estimate_bodies, study_effects
 from calcidata.synthesis.items import body_items
 from calcidata.synthesis.judgements import judged
 from calcidata.tables.hierarchy import ancestors, parents_of
+
+if TYPE_CHECKING:
+    from calcidata.tables.container import Tables
 
 #: Keys of today's profile (names fixed), in column order.
 KEYS = ["condition_id", "treatment_id", "comparator", "outcome_domain", "effect_measure",
@@ -119,7 +124,7 @@ def _ids(values: pd.Series, by: pd.Series) -> pd.Series:
     return pd.Series(out, index=groups, dtype=object)
 
 
-def _importance(tables, bodies: pd.DataFrame) -> pd.Series:
+def _importance(tables: Tables, bodies: pd.DataFrame) -> pd.Series:
     """GRADE importance from condition_outcomes (nearest condition up the hierarchy)."""
     co = tables.condition_outcomes
     table = {(str(c), str(o)): str(i) for c, o, i in
@@ -145,7 +150,7 @@ def _importance(tables, bodies: pd.DataFrame) -> pd.Series:
     return pd.Series(out, index=bodies.index, dtype=object)
 
 
-def _body_facts(items: pd.DataFrame, behind: pd.DataFrame, est: pd.DataFrame, tables):
+def _body_facts(items: pd.DataFrame, behind: pd.DataFrame, est: pd.DataFrame, tables: Tables):
     """Everything the rule and the frame need per body (one row per body_id)."""
     keys = ["condition_id", "treatment_id", "comparator", "comparison_id", "comparator_id",
             "outcome_id", "outcome_key", "outcome_domain", "timepoint", "within_arm"]  # fmt: skip
@@ -253,7 +258,7 @@ def _words(codes: pd.Series, notes: bool) -> pd.Series:
     return pd.Series(np.asarray(out, dtype=object)[index], index=codes.index, dtype="string")
 
 
-def compute(tables, condition_id: str | None = None):
+def compute(tables: Tables, condition_id: str | None = None):
     """The profile frame and the items behind it (:func:`evidence_profile` without sorting)."""
     items = study_effects(body_items(tables, condition_id))
     est, behind = estimate_bodies(items)
@@ -274,7 +279,7 @@ def compute(tables, condition_id: str | None = None):
     return _typed(b, tables), items, behind
 
 
-def _typed(b: pd.DataFrame, tables) -> pd.DataFrame:
+def _typed(b: pd.DataFrame, tables: Tables) -> pd.DataFrame:
     order = condition_order(tables)
     names = dict(zip(tables.treatments["treatment_id"], tables.treatments["name"], strict=True))
     out = b.assign(
