@@ -94,7 +94,7 @@ _KIND = {k: m.kind for k, m in MEASURES.items()}
 _TYPE = {k: m.outcome_type for k, m in MEASURES.items()}
 
 
-def start_level(design: str, pooled_design: str | None = None) -> tuple[str, str | None]:
+def start_level(design: str | None, pooled_design: str | None = None) -> tuple[str, str | None]:
     """Start level of a design and, when it has no comparison group, that footnote code.
 
     ``("high", None)`` for randomised evidence; ``("low", code)`` with code

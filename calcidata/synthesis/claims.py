@@ -48,7 +48,8 @@ The rule (also printed in ``data/README.md``):
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -175,11 +176,11 @@ def _bodies(
     return out
 
 
-def _words_list(ids) -> str:
+def _words_list(ids: Iterable[object]) -> str:
     return ";".join(dict.fromkeys(i for x in ids for i in str(x or "").split(";") if i))
 
 
-def _in_both_arms(bodies: pd.DataFrame, treatments: set, words: list[str]) -> pd.Series:
+def _in_both_arms(bodies: pd.DataFrame, treatments: set[str], words: list[str]) -> pd.Series:
     """Bodies whose comparator arm also gets the treatment (an add-on compared with sham)."""
     text = bodies["comparator_text"].astype(object).fillna("").str.lower()
     # "sham iontophoresis plus physiotherapy" gets physiotherapy; "no bisphosphonate" does not
@@ -190,7 +191,15 @@ def _in_both_arms(bodies: pd.DataFrame, treatments: set, words: list[str]) -> pd
     return both
 
 
-def _effect_verdict(claim, bodies, tree, tnames, cnames, evidence: set, words) -> dict:
+def _effect_verdict(
+    claim: Any,  # a row of claims.itertuples()
+    bodies: pd.DataFrame,
+    tree: Mapping[str, Mapping[str, str | None]],
+    tnames: Mapping[str, str],
+    cnames: Mapping[str, str],
+    evidence: set[str],
+    words: Mapping[str, list[str]],
+) -> dict[str, str]:
     tid, cid = claim.treatment_id, claim.condition_id
     treatments = set(descendants(tree["t"], tid))
     conditions = set(descendants(tree["c"], cid)) if isinstance(cid, str) else set()

@@ -10,6 +10,7 @@ bands) are computed once per distinct text.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -43,15 +44,16 @@ _SWAP_DIRECTION = {
 _NUMERIC = [a for pair in _ARM_PAIRS for a in pair]
 
 
-def _obj(values) -> pd.Series:
+def _obj(values: pd.Series) -> pd.Series:
     """Values as a plain object Series (``None`` for missing): fast to group and join."""
     series = pd.Series(values)
-    arr = np.array(series.to_numpy(dtype=object, na_value=None), dtype=object)
+    # pandas and NumPy take None for a missing value; their stubs want another scalar.
+    arr = np.array(series.to_numpy(dtype=object, na_value=None), dtype=np.object_)  # type: ignore[call-overload]
     arr[pd.isna(arr)] = None
     return pd.Series(arr, index=getattr(values, "index", None), dtype=object)
 
 
-def _by_text(values: pd.Series, fn) -> pd.Series:
+def _by_text(values: pd.Series, fn: Callable[[str | None], object]) -> pd.Series:
     """``fn`` of each value, computed once per distinct value (missing values: ``fn(None)``)."""
     codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
     mapped = np.array([fn(u if isinstance(u, str) else None) for u in uniques] + [fn(None)],
@@ -101,7 +103,10 @@ def _frame(tables: Tables) -> pd.DataFrame:
     """Evidence and study_outcomes rows in one frame, with their raw keys."""
     ev, so = tables.evidence, tables.study_outcomes
     design = dict(zip(tables.sources["source_id"], tables.sources["design"], strict=True))
-    num = lambda f, c: pd.to_numeric(f[c], errors="coerce").astype(float)  # noqa: E731
+
+    def num(f: pd.DataFrame, c: str) -> pd.Series[float]:
+        return pd.to_numeric(f[c], errors="coerce").astype(float)
+
     e = pd.DataFrame(
         {
             "item_id": _obj(ev["evidence_id"]),

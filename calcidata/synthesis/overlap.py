@@ -89,7 +89,8 @@ def review_overlap(tables: Tables, condition_id: str) -> Overlap:
     links = tables.review_studies[tables.review_studies["review_id"].isin(reviews)]
     links = links[["review_id", "study_id"]].astype(str).drop_duplicates()
     matrix = pd.crosstab(links["review_id"], links["study_id"]).gt(0)
-    order = sorted(matrix.columns, key=lambda s: (-int(matrix[s].sum()), s))
+    counts = matrix.sum()  # reviews including each study
+    order = sorted(matrix.columns, key=lambda s: (-int(counts[s]), s))
     matrix = matrix[order].astype(bool)
     matrix.index.name, matrix.columns.name = "review_id", "study_id"
     mentions = int(matrix.to_numpy().sum())
