@@ -340,9 +340,8 @@ def _categorical(
     array = np.asarray(codes)
     if take is not None:
         array = array.astype(np.int32 if len(categories) < 2**31 else np.int64)[take]
-    # pandas takes any list-like of categories; pandas-stubs accept only an Index.
-    result: pd.Categorical = pd.Categorical.from_codes(array, categories=list(categories))  # type: ignore[call-overload]
-    return result
+    dtype: pd.CategoricalDtype = pd.CategoricalDtype(list(categories))
+    return pd.Categorical.from_codes(array, dtype=dtype)
 
 
 def check_collisions(frame: pd.DataFrame, prefix: str) -> None:

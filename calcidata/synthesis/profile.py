@@ -311,9 +311,8 @@ def _typed(b: pd.DataFrame, tables: Tables) -> pd.DataFrame:
     out["basis"] = out["basis"].astype(category_dtype(BASES, False))
     out["certainty"] = out["certainty"].astype(category_dtype(CERTAINTY))
     out["importance"] = out["importance"].astype(category_dtype(IMPORTANCE))
-    # pandas takes any list-like of categories; pandas-stubs accept only an Index.
-    out["strength"] = pd.Categorical.from_codes(  # type: ignore[call-overload]
-        out["strength"].astype(int), categories=list(STRENGTH), ordered=True
+    out["strength"] = pd.Categorical.from_codes(
+        out["strength"].astype(int), dtype=category_dtype(STRENGTH)
     )
     for c in ("n_studies", "n_participants", "baseline_studies", *DOMAINS):
         out[c] = pd.to_numeric(out[c], errors="coerce").round().astype("Int64")
