@@ -10,7 +10,7 @@ one :class:`~calcidata.synthesis.result.Synthesis` of the condition.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from calcidata.analysis.citations import citation_labels
 from calcidata.synthesis import meta
@@ -18,7 +18,20 @@ from calcidata.synthesis.profile import KEYS
 from calcidata.synthesis.rule import RULE
 
 if TYPE_CHECKING:
-    from calcidata.synthesis.result import Synthesis
+    import pandas as pd
+
+    from calcidata.tables.container import Tables
+
+
+class _Synthesised(Protocol):
+    """What :func:`pooled_from` reads of a :class:`~calcidata.synthesis.result.Synthesis`."""
+
+    @property
+    def tables(self) -> Tables: ...
+    @property
+    def profile(self) -> pd.DataFrame: ...
+    @property
+    def behind(self) -> pd.DataFrame: ...
 
 
 class PooledBody(NamedTuple):
@@ -32,7 +45,7 @@ class PooledBody(NamedTuple):
     treatment: str
 
 
-def pooled_from(synthesis: Synthesis) -> list[PooledBody]:
+def pooled_from(synthesis: _Synthesised) -> list[PooledBody]:
     """Every pooled body of a synthesis, in the profile's order."""
     profile = synthesis.profile
     profile = profile[profile["basis"] == "pooled"]
