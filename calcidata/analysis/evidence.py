@@ -185,7 +185,6 @@ def summary_of_findings(
             "ci_high": ev["ci_high"],
             # pd.array takes a Series (pandas-stubs accept only sequences and arrays).
             "participants": pd.array(ev["n_participants"], dtype="Int64"),  # type: ignore[call-overload]
-            # pd.array takes a Series (pandas-stubs accept only sequences and arrays).
             "studies": pd.array(ev["n_studies"], dtype="Int64"),  # type: ignore[call-overload]
             "design": ev["study_design"],
             "certainty": ev["certainty"],
