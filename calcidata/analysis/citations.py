@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 
 __all__ = ["citation_labels"]
@@ -37,6 +39,7 @@ def citation_labels(sources: pd.DataFrame) -> pd.Series:
         Labels indexed by ``source_id``.
     """
     labels = {}
+    row: Any  # a row of the sources table (its cells' types vary by column)
     for row in sources.itertuples(index=False):
         author = row.first_author if isinstance(row.first_author, str) else ""
         tokens = author.split()

@@ -166,7 +166,8 @@ def claim_evidence(
             "estimate": ev["estimate"],
             "ci_low": ev["ci_low"],
             "ci_high": ev["ci_high"],
-            "participants": pd.array(ev["n_participants"], dtype="Int64"),
+            # pd.array takes a Series (pandas-stubs accept only sequences and arrays).
+            "participants": pd.array(ev["n_participants"], dtype="Int64"),  # type: ignore[call-overload]
             "design": ev["study_design"],
             "certainty": ev["certainty"],
             "direction": ev["direction"],

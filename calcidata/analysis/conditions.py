@@ -57,6 +57,7 @@ def condition_profile(
     """
     sel = resolve(tables, select, filters).require("condition_id")
     cid = sel.condition_id
+    assert cid is not None  # require() refused a selection without one
     cond = tables.conditions.set_index("condition_id")
     row = cond.loc[cid]
     names = cond["name"]

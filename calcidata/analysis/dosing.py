@@ -54,7 +54,7 @@ def _rows(tables: Tables, sel: Selection, include_general: bool) -> pd.DataFrame
     tr = tables.treatments.set_index("treatment_id")
     keep = pd.Series(True, index=d.index)
     if sel.condition_id is not None:
-        below = sel.conditions(tables)
+        below = sel.conditions(tables) or []  # never empty: it holds condition_id
         own = d["condition_id"].isin(below)
         if include_general:
             named = set(d.loc[own, "treatment_id"]) | set(
@@ -178,12 +178,12 @@ def dosing_summary(tables: Tables, select: Selection | None = None, /, **filters
     sel = resolve(tables, select, filters).require("treatment_ids")
     table = dosing_table(tables, sel)
     keys = ["parameter", "route", "condition_id", *DOSE_COLUMNS]
-    items: dict[str, list[dict]] = {tid: [] for tid in sel.treatment_ids}
+    items: dict[str, list[dict[str, Any]]] = {tid: [] for tid in sel.treatment_ids or ()}
     reported = table[[c for c in DOSE_COLUMNS if c not in ("dose_unit", "dose_basis")]]
     table = table.loc[reported.drop(columns=["frequency_per", "daily_unit"]).notna().any(axis=1)]
     for tid, record in zip(table["treatment_id"], table[keys].to_dict("records"), strict=True):
         items[tid].append(
-            {k: (str(v) if k in ("parameter", "route") else v) for k, v in record.items()}
+            {str(k): (str(v) if k in ("parameter", "route") else v) for k, v in record.items()}
         )
     return pd.Series({tid: tuple(v) for tid, v in items.items()}, dtype=object, name="dosing")
 
@@ -236,6 +236,7 @@ def dose_intervals(
     if table.empty:
         return view_frame("dose_intervals", columns)
     rows = []
+    r: Any  # a row of the dosing table (its cells' types vary by column)
     for r in table.itertuples(index=False):
         param, unit = str(r.parameter), r.dose_unit
         lo, hi, daily = r.dose_min, r.dose_max, False

@@ -62,7 +62,8 @@ def counts(ev: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
         }
     ).reset_index()
     for c in ("studies", "participants"):
-        out[c] = pd.array(out[c], dtype="Int64")
+        # pd.array takes a Series (pandas-stubs accept only sequences and arrays).
+        out[c] = pd.array(out[c], dtype="Int64")  # type: ignore[call-overload]
     return out
 
 
@@ -86,7 +87,7 @@ def evidence_rows(
     ev = tables.evidence
     keep = pd.Series(True, index=ev.index)
     if sel.condition_id is not None:
-        keep &= ev["condition_id"].isin(sel.conditions(tables))
+        keep &= ev["condition_id"].isin(sel.conditions(tables) or [])
     if sel.treatment_ids is not None:
         keep &= ev["treatment_id"].isin(list(sel.treatment_ids))
     if sel.outcome is not None:
@@ -182,8 +183,9 @@ def summary_of_findings(
             "estimate": ev["estimate"],
             "ci_low": ev["ci_low"],
             "ci_high": ev["ci_high"],
-            "participants": pd.array(ev["n_participants"], dtype="Int64"),
-            "studies": pd.array(ev["n_studies"], dtype="Int64"),
+            # pd.array takes a Series (pandas-stubs accept only sequences and arrays).
+            "participants": pd.array(ev["n_participants"], dtype="Int64"),  # type: ignore[call-overload]
+            "studies": pd.array(ev["n_studies"], dtype="Int64"),  # type: ignore[call-overload]
             "design": ev["study_design"],
             "certainty": ev["certainty"],
             "strength": ev["strength"],
@@ -193,6 +195,7 @@ def summary_of_findings(
         },
         index=ev.index,
     )
+    assert sel.condition_id is not None  # require() refused a selection without one
     if len(subtree(tables, sel.condition_id)) > 1:
         out["condition"] = ev["condition"]
     out["caveats"] = row_caveats(ev, sel.condition_id)

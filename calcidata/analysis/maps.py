@@ -11,7 +11,13 @@ from calcidata.analysis.conditions import condition_order
 from calcidata.analysis.dosing import dosing_pairs
 from calcidata.analysis.evidence import counts, evidence_rows, treatment_order
 from calcidata.analysis.selection import VIEW_DOCS, Selection, resolve, subtree, view_frame
-from calcidata.schemas.vocabularies import MODALITIES, OUTCOME_DOMAINS, STRENGTH, ordered
+from calcidata.schemas.vocabularies import (
+    MODALITIES,
+    OUTCOME_DOMAINS,
+    STRENGTH,
+    category_dtype,
+    ordered,
+)
 from calcidata.tables.container import Tables, takes_tables
 
 __all__ = ["evidence_gaps", "evidence_grid", "evidence_map", "gap_counts", "outcome_map"]
@@ -35,7 +41,7 @@ def _best(ev: pd.DataFrame, keys: list[str], **more: tuple[str, str]) -> pd.Data
     )
     out = best.merge(counts(ev, keys), on=keys, how="left")
     out["strength"] = pd.Categorical.from_codes(
-        out.pop("level").astype(int), categories=list(STRENGTH), ordered=True
+        out.pop("level").astype(int), dtype=category_dtype(STRENGTH)
     )
     return out
 
@@ -115,7 +121,9 @@ _GAP_COLUMNS = {
 }
 
 
-def _gap(kind: str, treatment: str, condition: str, cid: str, tid: str, **more: Any) -> dict:
+def _gap(
+    kind: str, treatment: object, condition: str, cid: str, tid: str, **more: Any
+) -> dict[str, Any]:
     row = {**_GAP_COLUMNS, "gap": kind, "treatment": treatment, "condition": condition}
     return {**row, "_c": cid, "_t": tid, **more}
 
@@ -152,6 +160,8 @@ def evidence_gaps(
     cnames = dict(zip(tables.conditions["condition_id"], tables.conditions["name"], strict=True))
     tr = tables.treatments.set_index("treatment_id")
     rows = []
+    tid: Any  # ids, as the frames and their groupby give them
+    cid: Any
     if modality is None:
         all_ev = set(tables.evidence["condition_id"])
         for cid in conditions:
@@ -210,8 +220,10 @@ def evidence_gaps(
     out["_c"] = out["_c"].map(corder)
     out["_n"] = out["treatment"].fillna("any treatment")
     out = out.sort_values(["_k", "_c", "_n"], na_position="first")
-    out["participants"] = pd.array(out["participants"], dtype="Int64")
-    out["dosing_rows"] = pd.array(out["dosing_rows"], dtype="Int64")
+    # pd.array takes a Series (pandas-stubs accept only sequences and arrays).
+    out["participants"] = pd.array(out["participants"], dtype="Int64")  # type: ignore[call-overload]
+    # pd.array takes a Series (pandas-stubs accept only sequences and arrays).
+    out["dosing_rows"] = pd.array(out["dosing_rows"], dtype="Int64")  # type: ignore[call-overload]
     out["best_evidence"] = pd.Categorical(
         out["best_evidence"], categories=list(STRENGTH), ordered=True
     )

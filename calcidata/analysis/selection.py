@@ -61,13 +61,13 @@ def view_frame(
     return out
 
 
-def nearest(value: str, valid: Sequence[str]) -> str:
+def nearest(value: str, valid: Iterable[str]) -> str:
     """`` (nearest match: 'x')`` for a message, or an empty string when nothing is close."""
     close = difflib.get_close_matches(value, list(valid), n=1, cutoff=0.0)
     return f" (nearest match: {close[0]!r})" if close else ""
 
 
-def check_ids(kind: str, ids: Iterable[str], valid: Sequence[str]) -> None:
+def check_ids(kind: str, ids: Iterable[str], valid: Iterable[str]) -> None:
     """Raise :class:`ParameterError` naming the nearest match for the first unknown id."""
     valid_set = set(valid)
     for i in ids:

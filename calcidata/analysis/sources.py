@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
+from pandas.api.typing import NAType
 
 from calcidata.analysis.citations import citation_labels
 from calcidata.analysis.dosing import dosing_table
@@ -15,7 +16,7 @@ from calcidata.tables.container import Tables, takes_tables
 __all__ = ["cited_sources", "citation_labels"]
 
 
-def reader_url(urls: object, kinds: object) -> object:
+def reader_url(urls: object, kinds: object) -> str | NAType:
     """The first URL of a source that a reader may be sent to, or missing.
 
     Only authoritative pages (``AUTHORITATIVE_PAGES``: publisher, PubMed, PMC,
@@ -67,7 +68,7 @@ def cited_sources(
             s = cond.loc[cid, "source_ids"]
             if isinstance(s, str):
                 ids |= set(s.split(";"))
-    src = tables.sources.loc[tables.sources["source_id"].isin(ids)].copy()
+    src = tables.sources[tables.sources["source_id"].isin(ids)].copy()
     src["citation"] = src["source_id"].map(citation_labels(tables.sources))
     src["url"] = [reader_url(u, k) for u, k in zip(src["urls"], src["url_kinds"], strict=True)]
     cols = ["citation", "title", "journal", "year", "kind", "pmid", "doi", "url", "source_id"]

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from calcidata.schemas.vocabularies import CERTAINTY, STRENGTH
+from calcidata.schemas.vocabularies import CERTAINTY, STRENGTH, category_dtype
 
 _GRADE_LEVEL = {
     "high": "meta_analysis_rcts",
@@ -85,7 +85,7 @@ def row_strength(evidence: pd.DataFrame) -> pd.Series:
     indirect = evidence["indirect"].astype("boolean").fillna(False).to_numpy(dtype=bool)
     rank = (rank - indirect.astype(int)).clip(lower=0)
     return pd.Series(
-        pd.Categorical.from_codes(rank.to_numpy(), categories=list(STRENGTH), ordered=True),
+        pd.Categorical.from_codes(rank.to_numpy(), dtype=category_dtype(STRENGTH)),
         index=evidence.index,
         name="strength",
     )
@@ -180,18 +180,17 @@ def evidence_strength(evidence: pd.DataFrame) -> pd.DataFrame:
         lambda d: "; ".join(f"{k} {v}" for k, v in d.astype(str).value_counts().items())
     )
     out = out.reset_index()
+    # DataFrame.insert takes any array, a Categorical too; pandas-stubs list no ExtensionArray.
     out.insert(
         2,
         "strength",
-        pd.Categorical.from_codes(
-            out.pop("level").to_numpy(), categories=list(STRENGTH), ordered=True
-        ),
+        pd.Categorical.from_codes(out.pop("level").to_numpy(), dtype=category_dtype(STRENGTH)),  # type: ignore[arg-type]
     )
     cert = out.pop("cert").to_numpy()
     out.insert(
         3,
         "best_certainty",
-        pd.Categorical.from_codes(cert, categories=list(CERTAINTY), ordered=True),
+        pd.Categorical.from_codes(cert, dtype=category_dtype(CERTAINTY)),  # type: ignore[arg-type]
     )
     for c in ("n_studies", "n_participants"):
         out[c] = out[c].astype("Int64")

@@ -23,7 +23,7 @@ NO_EVIDENCE = "no_evidence"
 RANKED_STRENGTH = (NO_EVIDENCE, *STRENGTH)
 
 
-def _category(values: Iterable, vocabulary: Sequence[str]) -> pd.Categorical:
+def _category(values: Iterable[object], vocabulary: Sequence[str]) -> pd.Categorical:
     return pd.Categorical(list(values), categories=list(vocabulary), ordered=True)
 
 
@@ -61,13 +61,14 @@ def treatment_ranking(
     sel = resolve(tables, select, filters).require("condition_id")
     cid = sel.condition_id
     sel = Selection(cid)
-    below = sel.conditions(tables)
+    below = sel.conditions(tables) or []  # never empty: it holds condition_id
     ev = evidence_rows(tables, sel)
     ev["_rc"] = row_caveats(ev, cid)
     tr = tables.treatments.set_index("treatment_id")
     rows = []
     if len(ev):
         totals = counts(ev, ["treatment_id"]).set_index("treatment_id")
+        tid: Any  # a treatment id, as groupby gives its keys
         for tid, g in ev.groupby("treatment_id", sort=False):
             cert = g["certainty"].dropna()
             level, agreement, codes = treatment_caveats(g, cid)
@@ -135,7 +136,8 @@ def treatment_ranking(
     out["_p"] = out["participants"].astype("Float64").fillna(-1)
     out = out.sort_values(["strength", "_p", "treatment"], ascending=[False, False, True])
     for c in ("studies", "participants"):
-        out[c] = pd.array(out[c], dtype="Int64")
+        # pd.array takes a Series (pandas-stubs accept only sequences and arrays).
+        out[c] = pd.array(out[c], dtype="Int64")  # type: ignore[call-overload]
     return view_frame("treatment_ranking", columns, out)
 
 
@@ -146,7 +148,9 @@ def _findings(g: pd.DataFrame) -> tuple[tuple[str, str, int], ...]:
     for domain in OUTCOME_DOMAINS:
         if domain not in per.index.get_level_values(0):
             continue
-        for direction, n in per.loc[domain].sort_values(ascending=False, kind="stable").items():
+        # per has a (domain, direction) index: .loc[domain] is a Series; pandas-stubs say a scalar.
+        by_direction: pd.Series[int] = per.loc[domain]  # type: ignore[assignment]
+        for direction, n in by_direction.sort_values(ascending=False, kind="stable").items():
             found.append((domain, str(direction), int(n)))
     return tuple(found)
 
@@ -194,6 +198,7 @@ def side_by_side(
         if len(g):
             level, _, found = treatment_caveats(g, cid)
             codes |= set(found)
+            assert totals is not None  # g is a group of ev, so ev has rows
             studies, participants = totals.loc[tid, "studies"], totals.loc[tid, "participants"]
             findings = _findings(g)
         else:
@@ -235,7 +240,8 @@ def side_by_side(
     out["invasiveness"] = _category(out["invasiveness"], INVASIVENESS)
     out["strength"] = _category(out["strength"], RANKED_STRENGTH)
     for c in ("studies", "participants"):
-        out[c] = pd.array(out[c], dtype="Int64")
+        # pd.array takes a Series (pandas-stubs accept only sequences and arrays).
+        out[c] = pd.array(out[c], dtype="Int64")  # type: ignore[call-overload]
     out["results"] = out["results"].astype("int64")
     out.attrs["view"] = "side_by_side"
     return out

@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import unicodedata
 from functools import cache, lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from calcidata.schemas.vocabularies import DOSE_UNITS, TIMING_CODES
+
+if TYPE_CHECKING:
+    import pint
 
 #: calcidata unit -> pint expression.
 PINT_EXPRESSION = {
@@ -72,11 +76,11 @@ PERIOD_DAYS_UNIT = {"day": "day", "week": "week", "month": "month"}
 
 
 @lru_cache(maxsize=1)
-def registry():
+def registry() -> pint.UnitRegistry[float]:
     """The pint registry with calcidata's counting units defined."""
     import pint
 
-    ureg = pint.UnitRegistry()
+    ureg: pint.UnitRegistry[float] = pint.UnitRegistry()
     ureg.define("impulse = [impulse_count]")
     ureg.define("session = [session_count]")
     ureg.define("international_unit = [international_unit]")

@@ -8,7 +8,11 @@ run; :func:`prepare` builds it once from the input's columns and the options.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from typing import Any, cast
+
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from calcidata.analysis.units import AMOUNT_UNITS, canonical, factor, normalize_unit
@@ -21,9 +25,13 @@ from calcidata.audit.inputs import (
     _Values,
     check_dtypes,
 )
-from calcidata.audit.reference import cached_reference
+from calcidata.audit.matching import Match
+from calcidata.audit.reference import DoseReference, cached_reference
 from calcidata.errors import ParameterError
 from calcidata.schemas.vocabularies import DOSE_UNITS
+
+#: Codes and the values they index: a label column of :meth:`_Auditor._ranges`.
+_Labelled = tuple[npt.NDArray[np.int64], list[object]]
 
 #: Every status a row can get (the first three are the outcomes of a comparison).
 STATUSES = (
@@ -57,7 +65,7 @@ _S = {name: i for i, name in enumerate(STATUSES)}
 class _Reasons:
     """Distinct reason texts, each stored once; rows hold an index into them."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.texts: list[str] = []
         self._index: dict[str, int] = {}
         self._blocks: dict[str, int] = {}
@@ -98,7 +106,9 @@ class _Auditor:
        with its range, all vectorized.
     """
 
-    def __init__(self, reference, columns: dict[str, str | None], prefix: str):
+    def __init__(
+        self, reference: DoseReference, columns: dict[str, str | None], prefix: str
+    ) -> None:
         self.ref = reference
         self.columns = columns
         self.prefix = prefix
@@ -112,7 +122,7 @@ class _Auditor:
         t = _Values(frame[cols["treatment"]], n)
         t_match = [ref.match_treatment(v) for v in t.values] + [ref.match_treatment(None)]
         treatment_ids = sorted({m.id for m in t_match if m.id})
-        t_ids = {x: i for i, x in enumerate(treatment_ids)}
+        t_ids: dict[str | None, int] = {x: i for i, x in enumerate(treatment_ids)}
         t_res = np.array([t_ids.get(m.id, -1) for m in t_match], dtype=np.int64)
         t_why = np.array([reasons(m.problem) if m.problem else -1 for m in t_match], np.int64)
         t_blank = np.array([_blank(v) for v in t.values] + [True], dtype=bool)
@@ -156,7 +166,7 @@ class _Auditor:
             [x.codes for x in (t, u, f, r, c)], [x.size for x in (t, u, f, r, c)]
         )
         for x in (t, u, f, r, c):
-            x.codes = None  # one int64 per row each: free them before the row stage
+            del x.codes  # one int64 per row each: free them before the row stage
 
         # The first problem in this order is the one reported (the dose is checked last).
         problems = (
@@ -227,18 +237,25 @@ class _Auditor:
             ),
             "range_daily_min": low,
             "range_daily_max": high,
-            "range_treatment_id": _categorical(*ranges["treatment"], g_codes),
-            "range_scope": _categorical(*ranges["scope"], g_codes),
-            "range_dosing_ids": _categorical(*ranges["dosing_ids"], g_codes),
-            "status": pd.Categorical.from_codes(status, categories=list(STATUSES)),
-            "reason": pd.Categorical.from_codes(reason, categories=reasons.texts),
+            "range_treatment_id": _categorical(*cast(_Labelled, ranges["treatment"]), g_codes),
+            "range_scope": _categorical(*cast(_Labelled, ranges["scope"]), g_codes),
+            "range_dosing_ids": _categorical(*cast(_Labelled, ranges["dosing_ids"]), g_codes),
+            "status": _categorical(status, STATUSES),
+            "reason": _categorical(reason, reasons.texts),
         }
         added = [
             pd.Series(v, index=frame.index, name=p + k, copy=False) for k, v in columns.items()
         ]
         return pd.concat([out, *added], axis=1)
 
-    def _optional(self, role, frame, match, reasons, n):
+    def _optional(
+        self,
+        role: str,
+        frame: pd.DataFrame,
+        match: Callable[[object], Match],
+        reasons: _Reasons,
+        n: int,
+    ) -> tuple[_Values, list[str], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
         name = self.columns[role]
         values = _Values(frame[name] if name is not None else None, n)
         matches = [match(v) if not _blank(v) else None for v in values.values] + [None]
@@ -253,7 +270,12 @@ class _Auditor:
         )
         return values, ids, res, why
 
-    def _ranges(self, codes: tuple, names: tuple, reasons: _Reasons) -> dict:
+    def _ranges(
+        self,
+        codes: tuple[npt.NDArray[np.int64], ...],
+        names: tuple[Sequence[str], ...],
+        reasons: _Reasons,
+    ) -> dict[str, Any]:
         """The range of each combination, chosen once per distinct resolved key.
 
         ``codes`` are the combinations' treatment, route, condition and unit codes
@@ -274,7 +296,7 @@ class _Auditor:
             "low": np.full(k, np.nan),
             "high": np.full(k, np.nan),
         }
-        labels = {
+        labels: dict[str, tuple[list[object], npt.NDArray[np.int64]]] = {
             name: ([], np.full(k, -1, dtype=np.int64))
             for name in ("treatment", "scope", "dosing_ids")
         }
@@ -291,6 +313,7 @@ class _Auditor:
                 units[uu - 1] if uu else None,
             )
             if rng.status is not None:
+                assert rng.reason is not None  # a range that cannot be compared says why
                 per_key["status"][i] = _S[rng.status]
                 per_key["reason"][i] = reasons(rng.reason)
                 continue
@@ -301,21 +324,24 @@ class _Auditor:
                 ("scope", rng.scope),
                 ("dosing_ids", rng.dosing_ids),
             ):
-                values, codes = labels[name]
+                values, label_codes = labels[name]
                 if value not in values:
                     values.append(value)
-                codes[i] = values.index(value)
+                label_codes[i] = values.index(value)
         k_codes = np.asarray(k_codes, dtype=np.int64)
-        out = {name: arr[k_codes] for name, arr in per_key.items()}
+        out: dict[str, Any] = {name: arr[k_codes] for name, arr in per_key.items()}
         out.update({name: (codes[k_codes], values) for name, (values, codes) in labels.items()})
         return out
 
 
-def _categorical(codes, categories, take=None) -> pd.Categorical:
-    codes = np.asarray(codes)
+def _categorical(
+    codes: npt.ArrayLike, categories: Sequence[object], take: npt.NDArray[np.int64] | None = None
+) -> pd.Categorical:
+    array = np.asarray(codes)
     if take is not None:
-        codes = codes.astype(np.int32 if len(categories) < 2**31 else np.int64)[take]
-    return pd.Categorical.from_codes(codes, categories=list(categories))
+        array = array.astype(np.int32 if len(categories) < 2**31 else np.int64)[take]
+    dtype: pd.CategoricalDtype = pd.CategoricalDtype(list(categories))
+    return pd.Categorical.from_codes(array, dtype=dtype)
 
 
 def check_collisions(frame: pd.DataFrame, prefix: str) -> None:

@@ -16,12 +16,16 @@ the in-memory result.
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from calcidata.audit.auditor import OUTPUT_COLUMNS, STATUSES, TOLERANCE, prepare
 from calcidata.audit.inputs import AuditOptions
 from calcidata.errors import ParameterError
+
+if TYPE_CHECKING:
+    from calcidata.tables.container import Tables
 
 __all__ = ["CHUNK_ROWS", "OUTPUT_COLUMNS", "STATUSES", "TOLERANCE", "audit_doses"]
 
@@ -39,8 +43,8 @@ def audit_doses(
     route: str | None = None,
     condition: str | None = None,
     prefix: str = "",
-    tables=None,
-    data_dir: str | os.PathLike | None = None,
+    tables: Tables | None = None,
+    data_dir: str | os.PathLike[str] | None = None,
 ) -> pd.DataFrame:
     """Check prescribed doses against calcidata's daily dosing ranges.
 

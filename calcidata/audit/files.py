@@ -9,8 +9,9 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any, Literal, TypeVar
 
 import pandas as pd
 
@@ -24,6 +25,9 @@ from calcidata.audit.inputs import AuditOptions
 from calcidata.errors import ArgumentTypeError, FileAccessError, ParameterError
 from calcidata.schemas import SCHEMAS
 
+# Arrow objects (tables, batches, schemas, writers) are typed Any: pyarrow ships no types.
+_T = TypeVar("_T")
+
 
 def _kind(path: Path) -> str:
     name = path.name.lower()
@@ -34,7 +38,7 @@ def _kind(path: Path) -> str:
     raise ParameterError(f"{path}: the audit reads and writes .csv or .parquet files")
 
 
-def _csv_options(path: Path, block_size: int | None = None):
+def _csv_options(path: Path, block_size: int | None = None) -> tuple[Any, Any]:
     """Arrow CSV options: every column read as text, an empty field as missing."""
     import pyarrow as pa
     import pyarrow.csv as pc
@@ -49,7 +53,7 @@ def _csv_options(path: Path, block_size: int | None = None):
     return read, convert
 
 
-def read_input(path: str | os.PathLike) -> pd.DataFrame:
+def read_input(path: str | os.PathLike[str]) -> pd.DataFrame:
     """Read a prescription file as the audit reads it.
 
     CSV cells are read as text (so they are written back exactly as they were),
@@ -62,14 +66,15 @@ def read_input(path: str | os.PathLike) -> pd.DataFrame:
         import pyarrow.csv as pc
 
         read, convert = _csv_options(path)
-        return _arrow_error(
+        text: pd.DataFrame = _arrow_error(
             path, lambda: pc.read_csv(path, read_options=read, convert_options=convert).to_pandas()
         )
+        return text
     _arrow_error(path, lambda: parquet_schema(path))
     return _arrow_error(path, lambda: pd.read_parquet(path))
 
 
-def _input(path: str | os.PathLike) -> Path:
+def _input(path: str | os.PathLike[str]) -> Path:
     """The input file, checked: it exists and is a file (not a folder)."""
     path = Path(path)
     if path.is_dir():
@@ -81,7 +86,7 @@ def _input(path: str | os.PathLike) -> Path:
     return path
 
 
-def _arrow_error(path: Path, action):
+def _arrow_error(path: Path, action: Callable[[], _T]) -> _T:
     import pyarrow as pa
 
     try:
@@ -100,7 +105,7 @@ def _first_line(exc: Exception) -> str:
     return lines[0] if lines else type(exc).__name__
 
 
-def _batches(path: Path, rows: int):
+def _batches(path: Path, rows: int) -> Iterator[Any]:
     """Arrow record batches of the file, read a block at a time."""
     if _kind(path) == "csv":
         import pyarrow.csv as pc
@@ -129,7 +134,7 @@ def _batches(path: Path, rows: int):
             yield batch
 
 
-def _next(path: Path, read):
+def _next(path: Path, read: Callable[[], Any]) -> Any:
     """The next batch from ``read`` (a reader's ``read_next_batch``), or None at the end."""
     try:
         return _arrow_error(path, read)
@@ -145,11 +150,11 @@ def _chunks(path: Path, rows: int) -> Iterator[tuple[object, pd.DataFrame]]:
     """
     import pyarrow as pa
 
-    pending: list = []
+    pending: list[Any] = []
     count = 0
     start = 0
 
-    def emit(batches):
+    def emit(batches: list[Any]) -> tuple[object, pd.DataFrame]:
         nonlocal start
         table = pa.Table.from_batches(batches)
         frame = table.to_pandas()
@@ -177,10 +182,11 @@ def _header(path: Path) -> pd.DataFrame:
         return pd.DataFrame({i: pd.Series([], dtype="str") for i in range(len(names))}).set_axis(
             names, axis=1
         )
-    return _arrow_error(path, lambda: parquet_schema(path)).empty_table().to_pandas()
+    empty: pd.DataFrame = _arrow_error(path, lambda: parquet_schema(path)).empty_table().to_pandas()
+    return empty
 
 
-def _empty_parquet(path: Path):
+def _empty_parquet(path: Path) -> Any:
     import pyarrow.parquet as pq
 
     return _arrow_error(path, lambda: pq.read_schema(path).empty_table())
@@ -193,22 +199,22 @@ class _Writer:
     values. CSV: a header row, strings quoted, an empty field for a missing value.
     """
 
-    def __init__(self, target: Path | None):
+    def __init__(self, target: Path | None) -> None:
         self.target = target
         self.kind = _kind(target) if target is not None else "csv"
         self.tmp: Path | None = None
-        self.writer = None
-        self.schema = None
-        self._held = None
+        self.writer: Any = None
+        self.schema: Any = None
+        self._held: contextlib.AbstractContextManager[None] | None = None
 
-    def __enter__(self):
+    def __enter__(self) -> _Writer:
         if self.target is not None:
             sweep_orphans(self.target)  # partial outputs of earlier runs killed (SIGKILL)
             self._atomic = atomic_path(self.target)
             self.tmp = self._atomic.__enter__()
         return self
 
-    def write(self, frame: pd.DataFrame, original=None) -> None:
+    def write(self, frame: pd.DataFrame, original: Any = None) -> None:
         """Write ``frame``; its first columns from ``original`` (an Arrow table) when given.
 
         Parquet to Parquet, the input's columns are so written back with their own
@@ -232,7 +238,7 @@ class _Writer:
             self.writer = self._open()
         self.writer.write_table(table.cast(self.schema))
 
-    def _open(self):
+    def _open(self) -> Any:
         import pyarrow as pa
 
         if self.kind == "parquet":
@@ -252,7 +258,7 @@ class _Writer:
             self._held = hold
         return writer
 
-    def __exit__(self, exc_type, exc, tb):
+    def __exit__(self, exc_type: object, exc: BaseException | None, tb: object) -> Literal[False]:
         """Close the writer, then move the file in (success) or remove it (any failure).
 
         A failure while closing counts as a failure: the temporary file is removed
@@ -278,7 +284,7 @@ class _Writer:
         return False
 
 
-def _plain(arrow_type):
+def _plain(arrow_type: Any) -> Any:
     """Dictionary columns are written as their values (chunks have different dictionaries)."""
     import pyarrow as pa
 
@@ -289,7 +295,7 @@ def _plain(arrow_type):
     return arrow_type
 
 
-def write_output(frame: pd.DataFrame, out: str | os.PathLike) -> Path:
+def write_output(frame: pd.DataFrame, out: str | os.PathLike[str]) -> Path:
     """Write an audit result to ``.csv`` or ``.parquet`` as :func:`audit_file` does."""
     require("audit", "writing an audit to a file")
     target = Path(out)
@@ -308,12 +314,12 @@ def _not_a_table(target: Path, settings: AuditOptions) -> None:
 
 
 def audit_file(
-    path: str | os.PathLike,
-    out: str | os.PathLike | None = None,
+    path: str | os.PathLike[str],
+    out: str | os.PathLike[str] | None = None,
     *,
     chunk_rows: int = CHUNK_ROWS,
-    **options,
-) -> pd.Series:
+    **options: Any,
+) -> pd.Series[int]:
     """Audit a CSV or Parquet file of any size in bounded memory.
 
     Needs the ``audit`` extra (the files are read and written through Arrow);

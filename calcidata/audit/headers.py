@@ -7,7 +7,9 @@ are checked before Arrow builds one column type per name (docs/errors.md).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any  # Arrow objects: pyarrow ships no types
 
 from calcidata.errors import FileAccessError
 
@@ -37,7 +39,7 @@ def csv_names(path: Path) -> list[str]:
     text = decoder.decode(head, final=not cut)
     ended = [True]
 
-    def lines():
+    def lines() -> Iterator[str]:
         for line in io.StringIO(text, newline=""):
             ended[0] = line.endswith(("\n", "\r"))
             yield line
@@ -84,13 +86,14 @@ def _head_bytes(path: Path, size: int, *errors: type[BaseException]) -> bytes:
     """The first ``size`` bytes of the file (decompressed for ``.gz``), never more."""
     import gzip
 
+    caught: tuple[type[BaseException], ...] = (OSError, EOFError, *errors)
     try:
         if path.name.lower().endswith(".gz"):
             with gzip.open(path, "rb") as fh:
                 return fh.read(size)
         with open(path, "rb") as fh:
             return fh.read(size)
-    except (OSError, EOFError, *errors) as exc:
+    except caught as exc:
         why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         raise FileAccessError(f"{path} cannot be read: {why or type(exc).__name__}") from None
 
@@ -102,7 +105,7 @@ LONG_ROW = (
 )
 
 
-def longest_row(batch) -> int:
+def longest_row(batch: Any) -> int:
     """Bytes of the longest row of an Arrow batch of text columns, measured as both engines do.
 
     A row's length is its cells' UTF-8 bytes plus one comma between each two
@@ -146,7 +149,7 @@ def check_parquet_footer(path: Path) -> None:
         )
 
 
-def parquet_schema(path: Path):
+def parquet_schema(path: Path) -> Any:
     """The Arrow schema of a Parquet file, its footer and width checked first."""
     import pyarrow.parquet as pq
 

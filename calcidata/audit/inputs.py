@@ -10,12 +10,18 @@ import re
 import unicodedata
 from dataclasses import dataclass, fields
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
+from pandas.api.extensions import ExtensionDtype
 
 from calcidata.errors import ParameterError
 from calcidata.schemas.vocabularies import TIMING_CODES
+
+if TYPE_CHECKING:
+    from calcidata.tables.container import Tables
 
 #: Default names of the input columns.
 DEFAULT_COLUMNS = {
@@ -49,8 +55,8 @@ class AuditOptions:
     route: str | None = None
     condition: str | None = None
     prefix: str = ""
-    tables: object = None
-    data_dir: str | os.PathLike | None = None
+    tables: Tables | None = None
+    data_dir: str | os.PathLike[str] | None = None
 
     def keywords(self) -> dict[str, object]:
         """The options as keywords (shallow: ``tables`` is passed on, not copied)."""
@@ -61,7 +67,7 @@ class AuditOptions:
         return _resolve_columns(frame, {role: getattr(self, role) for role in DEFAULT_COLUMNS})
 
 
-def _never_a_number(dtype) -> bool:
+def _never_a_number(dtype: np.dtype[Any] | ExtensionDtype) -> bool:
     return (
         pd.api.types.is_bool_dtype(dtype)
         or pd.api.types.is_complex_dtype(dtype)
@@ -101,7 +107,7 @@ def _hashable(value: object) -> object:
     return value
 
 
-def _factorize(series: pd.Series) -> tuple[np.ndarray, list]:
+def _factorize(series: pd.Series) -> tuple[npt.NDArray[np.int64], list[object]]:
     """Codes and distinct values; missing values get code -1."""
     try:
         codes, uniques = pd.factorize(series, use_na_sentinel=True)
@@ -197,6 +203,7 @@ def _parse_frequency(value: object) -> tuple[float, str | None]:
         return float(per_day), None
     # A number as written in a table, ASCII digits only: float() would also read
     # "1_0" as 10 and digits of other scripts.
+    number: float | None
     if isinstance(value, int | float | np.integer | np.floating | Decimal):
         number = float(value)
     else:
@@ -264,13 +271,13 @@ def _resolve_columns(frame: pd.DataFrame, names: dict[str, str | None]) -> dict[
                 f"{role}=... (--{role}-column on the command line)"
             )
     roles: dict[object, list[str]] = {}
-    for role, name in cols.items():
-        if name is not None:
-            roles.setdefault(name, []).append(role)
-    for name, shared in roles.items():
+    for role, column in cols.items():
+        if column is not None:
+            roles.setdefault(column, []).append(role)
+    for named, shared in roles.items():
         if len(shared) > 1:
             raise ParameterError(
-                f"column {str(name)!r} is named for {' and '.join(shared)}; each role needs "
+                f"column {str(named)!r} is named for {' and '.join(shared)}; each role needs "
                 "a column of its own"
             )
     return cols
@@ -288,10 +295,10 @@ class _Values:
     works directly.
     """
 
-    def __init__(self, series: pd.Series | None, n: int):
+    def __init__(self, series: pd.Series | None, n: int) -> None:
         if series is None:
             self.codes = np.full(n, -1, dtype=np.int64)
-            self.values: list = []
+            self.values: list[object] = []
         else:
             self.codes, self.values = _factorize(series)
 

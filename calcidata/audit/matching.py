@@ -45,7 +45,9 @@ class _Lookup:
         for row_id, row_code, name, synonyms in zip(
             frame[key], frame[code], frame["name"], frame["synonyms"], strict=True
         ):
-            tiers[0][normalize_text(row_id)].add(row_id)
+            own = normalize_text(row_id)
+            if own is not None:  # an id is required: always text
+                tiers[0][own].add(row_id)
             for tier, value in ((1, row_code), (2, name)):
                 text = normalize_text(value)
                 if text:

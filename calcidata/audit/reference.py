@@ -15,9 +15,11 @@ lookup and a few vectorized comparisons (see ``docs/scaling.md``).
 
 from __future__ import annotations
 
+import os
 import weakref
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -28,6 +30,12 @@ from calcidata.errors import FileAccessError
 from calcidata.schemas.vocab_claims import AUDIT_DOSE_KINDS, DOSE_SOURCE_RANK
 from calcidata.schemas.vocabularies import ROUTES
 from calcidata.tables.hierarchy import ancestors, descendants, parents_of
+
+if TYPE_CHECKING:
+    from calcidata.tables.container import Tables
+
+_Row = Any  # a dose row as DataFrame.itertuples gives it (attributes named after columns)
+_CacheKey = tuple[object, ...]
 
 #: Where the chosen range comes from, relative to the audited row.
 SCOPES = ("condition", "broader_condition", "general", "any_condition")
@@ -80,7 +88,7 @@ class DoseReference:
         Loaded tables (treatments, conditions and dosing_ranges are used).
     """
 
-    def __init__(self, tables):
+    def __init__(self, tables: Tables) -> None:
         self.version = tables.version
         treatments, conditions = tables.treatments, tables.conditions
         self.treatments = _Lookup.build(
@@ -117,12 +125,13 @@ class DoseReference:
         self.doses = frame[is_dose].reset_index(drop=True)
         #: Rows with a daily range: the candidates the audit compares with.
         self.daily = self.doses[self.doses["unit"].notna()].reset_index(drop=True)
-        self._by_treatment: dict[str, list] = defaultdict(list)
+        self._by_treatment: dict[str, list[_Row]] = defaultdict(list)
+        row: _Row
         for row in self.daily.itertuples(index=False):
             self._by_treatment[row.treatment_id].append(row)
         self._dosed = set(self.doses["treatment_id"])
-        self._ranges: dict[tuple, Range] = {}
-        self._usable: dict[tuple, list | Range] = {}
+        self._ranges: dict[tuple[str, str | None, str | None, str | None], Range] = {}
+        self._usable: dict[tuple[str, str | None, str | None], list[Any] | Range] = {}
 
     # -- matching user text ----------------------------------------------------------------
 
@@ -166,7 +175,7 @@ class DoseReference:
 
     def _candidates(
         self, treatment_id: str, route: str | None, condition_id: str | None
-    ) -> list | Range:
+    ) -> list[Any] | Range:
         """Rules 1-3 (treatment, route, condition): ranked candidate rows, or why none."""
         chain = [treatment_id, *ancestors(self.treatment_parent, treatment_id)]
         cands = [
@@ -301,7 +310,9 @@ class DoseReference:
             basis=basis,
         )
 
-    def _basis(self, treatment_id: str, condition_id: str | None, rows: list, scope: str) -> str:
+    def _basis(
+        self, treatment_id: str, condition_id: str | None, rows: list[_Row], scope: str
+    ) -> str:
         n = len(rows)
         counted = f"{n} reported range{'s' if n != 1 else ''}"
         sources = list(dict.fromkeys(r.source_id for r in rows))
@@ -337,10 +348,10 @@ class DoseReference:
 
 
 #: Recently built references: key -> (weak reference to the tables, reference).
-_REFERENCES: dict[tuple, tuple] = {}
+_REFERENCES: dict[_CacheKey, tuple[weakref.ref[Tables] | None, DoseReference]] = {}
 
 
-def _none_for(treatment_id: str, where: str, reported: set, only: bool = False) -> Range:
+def _none_for(treatment_id: str, where: str, reported: set[str], only: bool = False) -> Range:
     """``no_reference``: no range for the treatment ``where``; say where ranges exist."""
     listed = ", ".join(sorted(reported))
     scope = "only for" if only else "for"
@@ -350,7 +361,9 @@ def _none_for(treatment_id: str, where: str, reported: set, only: bool = False) 
     )
 
 
-def cached_reference(tables=None, data_dir=None) -> DoseReference:
+def cached_reference(
+    tables: Tables | None = None, data_dir: str | os.PathLike[str] | None = None
+) -> DoseReference:
     """The :class:`DoseReference` of ``tables`` (or of the tables in ``data_dir``), cached.
 
     A reference is reused for the same ``Tables`` object, or for the same data
@@ -363,7 +376,7 @@ def cached_reference(tables=None, data_dir=None) -> DoseReference:
 
         directory = paths.data_dir(data_dir)
         try:
-            key: tuple = ("dir", str(directory.resolve()), data_version(directory))
+            key: _CacheKey = ("dir", str(directory.resolve()), data_version(directory))
         except (OSError, FileAccessError):  # a missing file: the loader reports it properly
             return DoseReference(load(directory))
         if key not in _REFERENCES:
@@ -381,7 +394,7 @@ def cached_reference(tables=None, data_dir=None) -> DoseReference:
     return reference
 
 
-def _remember(key: tuple, owner, reference) -> None:
+def _remember(key: _CacheKey, owner: weakref.ref[Tables] | None, reference: DoseReference) -> None:
     while len(_REFERENCES) >= 4:
         _REFERENCES.pop(next(iter(_REFERENCES)))
     _REFERENCES[key] = (owner, reference)

@@ -33,8 +33,10 @@ import shutil
 import subprocess
 import sys
 import warnings
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -43,6 +45,9 @@ from calcidata.audit.auditor import OUTPUT_COLUMNS, _Auditor
 from calcidata.audit.inputs import AuditOptions
 from calcidata.audit.reference import cached_reference
 from calcidata.errors import CalcidataError, ParameterError
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
 
 #: Spark type of each added column (the logical types of the pandas audit's columns).
 OUTPUT_TYPES = {
@@ -81,7 +86,7 @@ def _pyspark() -> None:
 
 
 @contextmanager
-def _quiet():
+def _quiet() -> Iterator[None]:
     """Hide pyspark's warning that pandas 3 is not yet 'fully supported' (the audit is tested)."""
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", "PySpark does not yet fully support", FutureWarning)
@@ -119,7 +124,9 @@ def java_version() -> int:
     return major
 
 
-def spark_session(master: str | None = None, *, config: dict[str, str] | None = None):
+def spark_session(
+    master: str | None = None, *, config: dict[str, str] | None = None
+) -> SparkSession:
     """A Spark session for the audit: ``SPARK_REMOTE`` if set, else ``master``, else local.
 
     Parameters
@@ -189,7 +196,7 @@ def spark_session(master: str | None = None, *, config: dict[str, str] | None = 
         ) from None
 
 
-def _check_schema(df, columns: dict[str, str | None], prefix: str) -> None:
+def _check_schema(df: DataFrame, columns: dict[str, str | None], prefix: str) -> None:
     """Raise :class:`ParameterError` listing every type problem and clash (no job runs)."""
     types = {f.name: f.dataType.simpleString() for f in df.schema.fields}
     problems = []
@@ -218,7 +225,7 @@ def _check_schema(df, columns: dict[str, str | None], prefix: str) -> None:
         raise ParameterError("; ".join(problems))
 
 
-def _batch_auditor(auditor: _Auditor):
+def _batch_auditor(auditor: _Auditor) -> Callable[[pd.DataFrame], pd.DataFrame]:
     """The function each pandas batch of the audited columns goes through, on an executor."""
 
     def audit_batch(frame: pd.DataFrame) -> pd.DataFrame:
@@ -237,7 +244,7 @@ def _batch_auditor(auditor: _Auditor):
     return audit_batch
 
 
-def audit_spark(df, **options):
+def audit_spark(df: DataFrame, **options: Any) -> DataFrame:
     """Check prescribed doses in a Spark DataFrame against calcidata's daily dosing ranges.
 
     The Spark counterpart of :func:`calcidata.audit_doses`: same keywords, same
@@ -284,6 +291,7 @@ def audit_spark(df, **options):
     from pyspark.sql import DataFrame
     from pyspark.sql import functions as F
     from pyspark.sql import types as T
+    from pyspark.sql.pandas.functions import pandas_udf  # F.pandas_udf, for type checkers
 
     settings = AuditOptions(**options)
     if not isinstance(df, DataFrame):
@@ -308,7 +316,10 @@ def audit_spark(df, **options):
     returns = T.StructType([T.StructField(c, spark_type[OUTPUT_TYPES[c]]) for c in OUTPUT_COLUMNS])
     with _quiet():
         # Non-deterministic: Spark must not inline the UDF into each field it is read from.
-        udf = F.pandas_udf(_batch_auditor(auditor), returns).asNondeterministic()
+        # pyspark's stubs require functionType with a struct return type; Spark reads the
+        # kind of UDF from the function's type hints (pd.DataFrame -> pd.DataFrame).
+        udf = pandas_udf(_batch_auditor(auditor), returns)  # type: ignore[call-overload]
+        udf = udf.asNondeterministic()
         audited = df.select(F.col("*"), udf(F.struct(*fields)).alias(_STRUCT))
         return audited.select(
             F.col("*"), *[F.col(_STRUCT)[c].alias(prefix + c) for c in OUTPUT_COLUMNS]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -21,8 +22,11 @@ from calcidata.audit.inputs import AuditOptions
 from calcidata.audit.spark import _pyspark, _quiet, audit_spark, spark_session
 from calcidata.errors import CalcidataError, FileAccessError, ParameterError
 
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
 
-def _read(spark, path: Path):
+
+def _read(spark: SparkSession, path: Path) -> DataFrame:
     """A CSV file as text columns (an empty field is missing), or a Parquet file/directory."""
     if path.is_dir() or _kind(path) == "parquet":
         return spark.read.parquet(str(path.absolute()))
@@ -42,7 +46,7 @@ def _quoted(name: str) -> str:
     return "`" + name.replace("`", "``") + "`"
 
 
-def _rows_within_a_block(frame):
+def _rows_within_a_block(frame: DataFrame) -> DataFrame:
     """Fail, as the pandas engine does, on a CSV row longer than ``BLOCK_BYTES``.
 
     The row's length is measured as :func:`calcidata.audit.headers.longest_row`
@@ -59,7 +63,7 @@ def _rows_within_a_block(frame):
     return frame.where(F.when(size > BLOCK_BYTES, F.raise_error(F.lit(words))).otherwise(True))
 
 
-def _target(out: str | os.PathLike) -> Path:
+def _target(out: str | os.PathLike[str]) -> Path:
     if "://" in str(out):
         raise ParameterError(
             f"{out}: --out must be a local path (the finished directory is renamed into place)"
@@ -76,19 +80,19 @@ def _target(out: str | os.PathLike) -> Path:
     return target
 
 
-def _failure(exc: Exception) -> CalcidataError:
+def _failure(exc: BaseException) -> CalcidataError:
     lines = [line for line in str(exc).splitlines() if line.strip()]
     return CalcidataError(f"the Spark job failed: {lines[0] if lines else type(exc).__name__}")
 
 
 def audit_file_spark(
-    path: str | os.PathLike,
-    out: str | os.PathLike,
+    path: str | os.PathLike[str],
+    out: str | os.PathLike[str],
     *,
     master: str | None = None,
-    spark=None,
-    **options,
-) -> pd.Series:
+    spark: SparkSession | None = None,
+    **options: Any,
+) -> pd.Series[int]:
     """Audit a CSV or Parquet file on Spark into a directory of Parquet files.
 
     Parameters
@@ -140,7 +144,7 @@ def audit_file_spark(
             session.stop()
 
 
-def _run(spark, path: Path, target: Path, settings: AuditOptions) -> pd.Series:
+def _run(spark: SparkSession, path: Path, target: Path, settings: AuditOptions) -> pd.Series[int]:
     from pyspark.errors import PySparkException
 
     try:

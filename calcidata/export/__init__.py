@@ -24,6 +24,7 @@ import shutil
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from calcidata._io import atomic_write, output_dir
 from calcidata._version import __version__
@@ -31,6 +32,9 @@ from calcidata.errors import CalcidataError, FileAccessError, ParameterError, de
 from calcidata.export.formats import REGISTRY, ExportFormat, readable, rst_table
 
 __doc__ = (__doc__ or "").replace("{formats}", rst_table())
+
+if TYPE_CHECKING:
+    from calcidata.tables.container import Tables
 
 #: The most bytes an export read back may hold: a database, a workbook unzipped
 #: (:func:`read_export`); four times the largest table file (``_io.MAX_TABLE_BYTES``).
@@ -73,11 +77,11 @@ def stamp(version: str) -> dict[str, str]:
 
 
 def export_tables(
-    out: str | os.PathLike,
+    out: str | os.PathLike[str],
     format: str | Iterable[str] = "datapackage",
     *,
-    tables=None,
-    data_dir: str | os.PathLike | None = None,
+    tables: Tables | None = None,
+    data_dir: str | os.PathLike[str] | None = None,
 ) -> list[Path]:
     """Export every table into directory ``out``.
 
@@ -205,7 +209,7 @@ def _detect(path: Path) -> ExportFormat:
     raise ParameterError(f"cannot tell the export format of {path}")
 
 
-def read_export(path: str | os.PathLike, format: str | None = None):
+def read_export(path: str | os.PathLike[str], format: str | None = None) -> Tables:
     """Read an export back into typed tables, as :func:`calcidata.load` returns them.
 
     The values are checked as :func:`calcidata.load` checks the tables (every

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -22,6 +23,9 @@ from calcidata import NOTICE
 from calcidata._io import atomic_write
 from calcidata.export import stamp
 from calcidata.schemas.spec import ColumnSpec, LinkSpec, links, specs, table_spec
+
+if TYPE_CHECKING:
+    from calcidata.tables.container import Tables
 
 PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
 
@@ -35,17 +39,21 @@ def xsd_pattern(pattern: str) -> str:
     return pattern.removeprefix("^").removesuffix("$").replace("(?:", "(")
 
 
-def field_descriptor(column: ColumnSpec, siblings: tuple[str, ...] = ()) -> dict:
+def field_descriptor(column: ColumnSpec, siblings: tuple[str, ...] = ()) -> dict[str, Any]:
     """The Table Schema field of one column."""
-    field: dict = {"name": column.name, "type": column.kind, "description": column.description}
-    constraints: dict = {}
+    field: dict[str, Any] = {
+        "name": column.name,
+        "type": column.kind,
+        "description": column.description,
+    }
+    constraints: dict[str, Any] = {}
     if column.required:
         constraints["required"] = True
     if column.unique:
         constraints["unique"] = True
     if column.is_categorical:
-        constraints["enum"] = list(column.categories)
-        field["categories"] = list(column.categories)
+        constraints["enum"] = list(column.categories or ())
+        field["categories"] = list(column.categories or ())
         field["categoriesOrdered"] = column.ordered
     pattern = column.value_pattern
     if pattern:
@@ -68,20 +76,20 @@ def field_descriptor(column: ColumnSpec, siblings: tuple[str, ...] = ()) -> dict
     return field
 
 
-def _foreign_keys(table: str, columns: tuple[ColumnSpec, ...]) -> list[dict]:
+def _foreign_keys(table: str, columns: tuple[ColumnSpec, ...]) -> list[dict[str, Any]]:
     out = []
     for c in columns:
         if not c.references or c.multi:
             continue
         target, target_col = c.references
-        reference: dict = {"fields": [target_col]}
+        reference: dict[str, Any] = {"fields": [target_col]}
         if target != table:  # Data Package v2: a self-reference omits "resource"
             reference = {"resource": target, **reference}
         out.append({"fields": [c.name], "reference": reference})
     return out
 
 
-def table_schema(name: str) -> dict:
+def table_schema(name: str) -> dict[str, Any]:
     """The Frictionless Table Schema of table ``name`` (a JSON-ready dict)."""
     spec = table_spec(name)
     names = tuple(c.name for c in spec.columns)
@@ -96,7 +104,7 @@ def table_schema(name: str) -> dict:
     return schema
 
 
-def link_schema(link: LinkSpec) -> dict:
+def link_schema(link: LinkSpec) -> dict[str, Any]:
     """The Table Schema of a link resource (both id columns are foreign keys)."""
     return {
         "fields": [field_descriptor(c) for c in link.columns],
@@ -106,7 +114,7 @@ def link_schema(link: LinkSpec) -> dict:
     }
 
 
-def _resource(name: str, title: str, description: str, schema: dict) -> dict:
+def _resource(name: str, title: str, description: str, schema: dict[str, Any]) -> dict[str, Any]:
     return {
         "name": name,
         "type": "table",
@@ -120,7 +128,7 @@ def _resource(name: str, title: str, description: str, schema: dict) -> dict:
     }
 
 
-def descriptor(version: str) -> dict:
+def descriptor(version: str) -> dict[str, Any]:
     """The ``datapackage.json`` content for data version ``version``."""
     resources = [_resource(s.name, s.title, s.description, table_schema(s.name)) for s in specs()]
     resources += [
@@ -159,7 +167,7 @@ def csv_text(frame: pd.DataFrame, columns: tuple[ColumnSpec, ...]) -> str:
     return out.to_csv(index=False, lineterminator="\n", na_rep="")
 
 
-def write(tables, out: Path) -> list[Path]:
+def write(tables: Tables, out: Path) -> list[Path]:
     """Write the data package into directory ``out``; return the files written."""
     written = []
     for spec in specs():
@@ -177,7 +185,7 @@ def write(tables, out: Path) -> list[Path]:
     return written
 
 
-def read(directory: Path) -> tuple[dict[str, pd.DataFrame], dict]:
+def read(directory: Path) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
     """Read the tables of a data package written by :func:`write` (strings, untyped)."""
     from calcidata.export.readback import PANDAS_MISSING
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -20,10 +21,13 @@ from calcidata._io import atomic_path
 from calcidata.export import stamp
 from calcidata.schemas.spec import specs
 
+if TYPE_CHECKING:
+    from calcidata.tables.container import Tables
+
 META_KEY = b"calcidata"
 
 
-def write_parquet(tables, out: Path) -> list[Path]:
+def write_parquet(tables: Tables, out: Path) -> list[Path]:
     """Write ``<table>.parquet`` for every table into ``out`` (the ``parquet`` extra)."""
     require("parquet", "the Parquet export")
     import pyarrow as pa
@@ -59,12 +63,13 @@ def write_parquet(tables, out: Path) -> list[Path]:
     return written
 
 
-def read_parquet(directory: Path) -> tuple[dict[str, pd.DataFrame], dict]:
+def read_parquet(directory: Path) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
     """Read the Parquet export back with pandas; return frames and the recorded stamp."""
     require("parquet", "reading a Parquet export")
     import pyarrow.parquet as pq
 
-    frames, meta = {}, {}
+    frames: dict[str, pd.DataFrame] = {}
+    meta: dict[str, str] = {}
     for s in specs():
         path = directory / f"{s.name}.parquet"
         frames[s.name] = pd.read_parquet(path)
@@ -95,7 +100,7 @@ def _dictionary_sheet() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _text_as_text(sheet) -> None:
+def _text_as_text(sheet: Any) -> None:  # an openpyxl worksheet (openpyxl ships no types)
     """Store every text cell as text, never as a formula (a spreadsheet never runs it).
 
     openpyxl takes a string that starts with ``=`` for a formula; a cell such as
@@ -109,7 +114,7 @@ def _text_as_text(sheet) -> None:
                 cell.data_type = "s"
 
 
-def write_xlsx(tables, target: Path) -> Path:
+def write_xlsx(tables: Tables, target: Path) -> Path:
     """Write one workbook: an ``about`` sheet, a ``columns`` sheet, then one sheet per table.
 
     Text cells are stored as text, never as formulas (see :func:`_text_as_text`).
@@ -150,7 +155,7 @@ def write_xlsx(tables, target: Path) -> Path:
     return target
 
 
-def read_xlsx(path: Path) -> tuple[dict[str, pd.DataFrame], dict]:
+def read_xlsx(path: Path) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
     """Read the workbook back: cells as written, only an empty cell missing (no text is)."""
     require("excel", "reading an Excel export")
     from calcidata.export.readback import PANDAS_MISSING

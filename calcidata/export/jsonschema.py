@@ -12,20 +12,24 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from calcidata._io import atomic_write
 from calcidata.export import stamp
 from calcidata.schemas.spec import ColumnSpec, specs, table_spec
 
+if TYPE_CHECKING:
+    from calcidata.tables.container import Tables
+
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 
-def property_schema(column: ColumnSpec, siblings: tuple[str, ...] = ()) -> dict:
+def property_schema(column: ColumnSpec, siblings: tuple[str, ...] = ()) -> dict[str, Any]:
     """The JSON Schema of one column's value."""
-    prop: dict = {"description": column.description}
+    prop: dict[str, Any] = {"description": column.description}
     prop["type"] = column.kind if column.required else [column.kind, "null"]
     if column.is_categorical:
-        prop["enum"] = list(column.categories) + ([] if column.required else [None])
+        prop["enum"] = list(column.categories or ()) + ([] if column.required else [None])
         if column.ordered:
             prop["x-ordered"] = True
     pattern = column.value_pattern
@@ -43,7 +47,7 @@ def property_schema(column: ColumnSpec, siblings: tuple[str, ...] = ()) -> dict:
     return prop
 
 
-def json_schema(name: str, version: str | None = None) -> dict:
+def json_schema(name: str, version: str | None = None) -> dict[str, Any]:
     """The JSON Schema of one row of table ``name``.
 
     Parameters
@@ -71,7 +75,7 @@ def json_schema(name: str, version: str | None = None) -> dict:
     return schema
 
 
-def write(tables, out: Path) -> list[Path]:
+def write(tables: Tables, out: Path) -> list[Path]:
     """Write ``<table>.schema.json`` for every table into ``out``."""
     return [
         atomic_write(

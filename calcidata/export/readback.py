@@ -25,7 +25,7 @@ import math
 import numbers
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 import pandas as pd
 
@@ -38,8 +38,14 @@ if TYPE_CHECKING:
 #: The only texts read as a missing value: the empty cell. Used by every text reader.
 MISSING_TEXT = ("",)
 
+
+class _PandasMissing(TypedDict):
+    keep_default_na: bool
+    na_values: list[str]
+
+
 #: Keywords that make a pandas text reader apply :data:`MISSING_TEXT` and nothing else.
-PANDAS_MISSING = {"keep_default_na": False, "na_values": list(MISSING_TEXT)}
+PANDAS_MISSING: _PandasMissing = {"keep_default_na": False, "na_values": list(MISSING_TEXT)}
 
 
 def _cell(value: object, kind: str) -> str:
@@ -75,7 +81,9 @@ def csv_bytes(frame: pd.DataFrame, kinds: Mapping[str, str]) -> bytes:
     return text.getvalue().encode("utf-8")
 
 
-def validated(frames: Mapping[str, pd.DataFrame], shown: Callable[[str], str]) -> dict:
+def validated(
+    frames: Mapping[str, pd.DataFrame], shown: Callable[[str], str]
+) -> dict[str, pd.DataFrame]:
     """Typed, validated frames of an export; raise DataValidationError listing every problem.
 
     ``shown(name)`` names where table ``name`` is in the export (a file, a sheet).
@@ -84,9 +92,11 @@ def validated(frames: Mapping[str, pd.DataFrame], shown: Callable[[str], str]) -
     from calcidata.schemas.spec import table_spec
     from calcidata.tables.checks import validate_table
     from calcidata.tables.dataset import check_dataset
-    from calcidata.tables.reader import read_raw
+    from calcidata.tables.reader import RawTable, read_raw
 
-    raws, typed, problems = {}, {}, []
+    raws: dict[str, RawTable] = {}
+    typed: dict[str, pd.DataFrame] = {}
+    problems: list[Problem] = []
     for name, model in SCHEMAS.items():
         where = shown(name)
         frame = frames.get(name)

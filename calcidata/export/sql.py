@@ -19,6 +19,7 @@ import contextlib
 import sqlite3
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -28,6 +29,11 @@ from calcidata.errors import FileAccessError
 from calcidata.export import stamp
 from calcidata.schemas.spec import ColumnSpec, LinkSpec, TableSpec, links, specs
 from calcidata.tables import hierarchy
+
+if TYPE_CHECKING:
+    import duckdb
+
+    from calcidata.tables.container import Tables
 
 DIALECTS = ("sqlite", "duckdb")
 _TYPES = {
@@ -46,7 +52,7 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _lit(value) -> str:
+def _lit(value: object) -> str:
     if isinstance(value, str):
         return "'" + value.replace("'", "''") + "'"
     return repr(value)
@@ -60,7 +66,7 @@ DUCKDB_CONFIG = {
 }
 
 
-def duckdb_connect(path: Path, *, read_only: bool = False):
+def duckdb_connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """A DuckDB connection that never goes to the network (:data:`DUCKDB_CONFIG`).
 
     Needs the ``duckdb`` extra.
@@ -85,7 +91,7 @@ def _column_sql(table: str, c: ColumnSpec, dialect: str) -> tuple[str, list[str]
     checks = []
     col = _q(c.name)
     if c.is_categorical and not (dialect == "duckdb" and c.ordered):
-        checks.append(f"{col} IN ({', '.join(_lit(v) for v in c.categories)})")
+        checks.append(f"{col} IN ({', '.join(_lit(v) for v in c.categories or ())})")
     if c.kind == "boolean" and dialect == "sqlite":
         checks.append(f"{col} IN (0, 1)")
     if c.min_length:
@@ -127,7 +133,7 @@ def ddl(dialect: str = "sqlite") -> str:
         for s in specs():
             for c in s.columns:
                 if c.is_categorical and c.ordered:
-                    levels = ", ".join(_lit(v) for v in c.categories)
+                    levels = ", ".join(_lit(v) for v in c.categories or ())
                     out.append(f"CREATE TYPE {_q(enum_name(s.name, c.name))} AS ENUM ({levels});")
     for s in specs():
         out.append(_create(s.name, s.columns, [s.key], dialect))
@@ -206,7 +212,7 @@ def _levels(all_specs: list[TableSpec]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _batches(tables) -> list[tuple[str, pd.DataFrame]]:
+def _batches(tables: Tables) -> list[tuple[str, pd.DataFrame]]:
     """(table, rows) to insert, in order: tables, then links, then the self-description.
 
     A table whose rows reference each other (``parent_id``) is inserted one
@@ -233,7 +239,7 @@ def _batches(tables) -> list[tuple[str, pd.DataFrame]]:
     return out
 
 
-def _python_rows(frame: pd.DataFrame) -> list[tuple]:
+def _python_rows(frame: pd.DataFrame) -> list[tuple[Any, ...]]:
     obj = frame.astype(object)
     obj = obj.where(frame.notna(), None)
     return [
@@ -268,7 +274,7 @@ def _writing(target: Path, dialect: str) -> Iterator[None]:
         raise FileAccessError(f"{target}: cannot be written: {why}") from None
 
 
-def write_sqlite(tables, target: Path) -> Path:
+def write_sqlite(tables: Tables, target: Path) -> Path:
     """Write the SQLite database ``target`` (foreign keys checked while inserting)."""
     with _writing(target, "sqlite"), atomic_path(target) as tmp:
         con = sqlite3.connect(tmp)
@@ -290,7 +296,7 @@ def write_sqlite(tables, target: Path) -> Path:
     return target
 
 
-def write_duckdb(tables, target: Path) -> Path:
+def write_duckdb(tables: Tables, target: Path) -> Path:
     """Write the DuckDB database ``target`` (keys enforced by DuckDB while inserting)."""
     with _writing(target, "duckdb"), atomic_path(target) as tmp:
         con = duckdb_connect(tmp)
@@ -341,11 +347,11 @@ def read(path: Path, dialect: str) -> tuple[dict[str, pd.DataFrame], dict[str, s
         finally:
             con.close()
     else:
-        con = duckdb_connect(path, read_only=True)
+        db = duckdb_connect(path, read_only=True)
         try:
             for s in specs():
-                frames[s.name] = con.sql(f"SELECT * FROM {_q(s.name)} ORDER BY {_q(s.key)}").df()
-            meta = dict(con.sql("SELECT key, value FROM calcidata_metadata").fetchall())
+                frames[s.name] = db.sql(f"SELECT * FROM {_q(s.name)} ORDER BY {_q(s.key)}").df()
+            meta = dict(db.sql("SELECT key, value FROM calcidata_metadata").fetchall())
         finally:
-            con.close()
+            db.close()
     return frames, meta

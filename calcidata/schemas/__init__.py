@@ -15,6 +15,7 @@ with warnings.catch_warnings():
     warnings.filterwarnings("ignore", "PySpark does not yet fully support", FutureWarning)
     import pandera.pandas  # noqa: F401
 
+from calcidata.schemas._base import Table
 from calcidata.schemas.claims import Claims
 from calcidata.schemas.condition_outcomes import ConditionOutcomes
 from calcidata.schemas.conditions import Conditions
@@ -27,7 +28,7 @@ from calcidata.schemas.sources import Sources
 from calcidata.schemas.study_outcomes import StudyOutcomes
 from calcidata.schemas.treatments import Treatments
 
-SCHEMAS = {
+SCHEMAS: dict[str, type[Table]] = {
     "sources": Sources,
     "conditions": Conditions,
     "treatments": Treatments,

@@ -8,8 +8,9 @@ repeat. The columns themselves are made by :mod:`calcidata.schemas.columns`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 import pandera.pandas as pa
@@ -29,6 +30,10 @@ class Table(pa.DataFrameModel):
     class Config:
         strict = True
         coerce = True
+        # Declared (not set) here: every table's own Config sets them.
+        title: str
+        description: str
+        unique: list[str]
 
 
 @dataclass(frozen=True)
@@ -45,7 +50,13 @@ class RowRule:
     presence: bool = False
 
 
-def row_check(name: str, error: str, columns: Sequence[str], *, presence: bool = False):
+#: A row check as written on a model: ``(cls, df) -> one bool per row``.
+RowCheck = Callable[[Any, pd.DataFrame], "pd.Series[bool]"]
+
+
+def row_check(
+    name: str, error: str, columns: Sequence[str], *, presence: bool = False
+) -> Callable[[RowCheck], classmethod[Any, [pd.DataFrame], pd.Series[bool]]]:
     """Decorate a model method as a pandera dataframe check, with its words and columns.
 
     The words travel with pandera's own ``Check(error=...)`` (so pandera reports
@@ -53,30 +64,34 @@ def row_check(name: str, error: str, columns: Sequence[str], *, presence: bool =
     where :func:`row_rules` finds them.
     """
 
-    def deco(fn):
-        fn.__row_rule__ = RowRule(error, tuple(columns), presence)
+    def deco(fn: RowCheck) -> classmethod[Any, [pd.DataFrame], pd.Series[bool]]:
+        fn.__dict__["__row_rule__"] = RowRule(error, tuple(columns), presence)
         return pa.dataframe_check(name=name, error=error)(fn)
 
     return deco
 
 
-def le_rule(name: str, lo: str, hi: str, error: str | None = None):
+def le_rule(
+    name: str, lo: str, hi: str, error: str | None = None
+) -> classmethod[Any, [pd.DataFrame], pd.Series[bool]]:
     """A row rule: ``lo <= hi`` wherever both are present (words default to "must not exceed")."""
 
-    def check(cls, df: pd.DataFrame) -> pd.Series:
+    def check(cls: Any, df: pd.DataFrame) -> pd.Series[bool]:
         return le_or_missing(df[lo], df[hi])
 
     return row_check(name, error or f"{lo} must not exceed {hi}", (lo, hi))(check)
 
 
-def together_rule(name: str, error: str, column: str, values: Sequence[str]):
+def together_rule(
+    name: str, error: str, column: str, values: Sequence[str]
+) -> classmethod[Any, [pd.DataFrame], pd.Series[bool]]:
     """A row rule: ``column`` is present exactly when one of ``values`` is (a unit, say)."""
-    values = list(values)
+    others = list(values)
 
-    def check(cls, df: pd.DataFrame) -> pd.Series:
-        return df[values].notna().any(axis=1) == df[column].notna()
+    def check(cls: Any, df: pd.DataFrame) -> pd.Series[bool]:
+        return df[others].notna().any(axis=1) == df[column].notna()
 
-    return row_check(name, error, (column, *values), presence=True)(check)
+    return row_check(name, error, (column, *others), presence=True)(check)
 
 
 def row_rules(model: type[pa.DataFrameModel]) -> dict[str, RowRule]:
@@ -103,12 +118,12 @@ def multi_pattern(categories: Sequence[str], sep: str) -> str:
     return f"^{one}(?:{re.escape(sep)}{one})*$"
 
 
-def all_in(series: pd.Series, allowed: Sequence[str], sep: str = LIST_SEP) -> pd.Series:
+def all_in(series: pd.Series, allowed: Sequence[str], sep: str = LIST_SEP) -> pd.Series[bool]:
     """Element-wise: every value of a multi-valued cell is in ``allowed``."""
-    allowed = set(allowed)
-    return split_cells(series, sep).map(lambda xs: all(x in allowed for x in xs))
+    known = set(allowed)
+    return split_cells(series, sep).map(lambda xs: all(x in known for x in xs))
 
 
-def le_or_missing(lo: pd.Series, hi: pd.Series) -> pd.Series:
+def le_or_missing(lo: pd.Series, hi: pd.Series) -> pd.Series[bool]:
     """Element-wise ``lo <= hi`` where both are present."""
     return lo.isna() | hi.isna() | (lo <= hi)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from pandera.typing import DataFrame, Series
+import pandas as pd
+from pandera.typing import Series
 
 from calcidata.schemas import columns as col
 from calcidata.schemas._base import LIST_SEP, Table, row_check
@@ -81,6 +82,6 @@ class Claims(Table):
         ("claimed_effect", "claim_type"),
         presence=True,
     )
-    def _direction(cls, df: DataFrame) -> Series[bool]:
+    def _direction(cls, df: pd.DataFrame) -> pd.Series[bool]:
         effect = (df["claim_type"] == "treatment_effect").fillna(False)
         return ~effect | df["claimed_effect"].notna()

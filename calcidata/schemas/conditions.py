@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from pandera.typing import DataFrame, Series
+import pandas as pd
+from pandera.typing import Series
 
 from calcidata.schemas import columns as col
 from calcidata.schemas._base import Table, row_check
@@ -51,5 +52,5 @@ class Conditions(Table):
         ("icd10_edition", "icd10"),
         presence=True,
     )
-    def _edition(cls, df: DataFrame) -> Series[bool]:
+    def _edition(cls, df: pd.DataFrame) -> pd.Series[bool]:
         return df["icd10"].notna() == df["icd10_edition"].notna()

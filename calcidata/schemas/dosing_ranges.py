@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
-from pandera.typing import DataFrame, Series
+from pandera.typing import Series
 
 from calcidata.schemas import columns as col
 from calcidata.schemas._base import Table, le_rule, row_check, together_rule
@@ -96,7 +96,7 @@ class DosingRanges(Table):
         ("dose_basis", "parameter"),
         presence=True,
     )
-    def _dose_basis_present(cls, df: DataFrame) -> Series[bool]:
+    def _dose_basis_present(cls, df: pd.DataFrame) -> pd.Series[bool]:
         is_dose = (df["parameter"] == "dose").fillna(False) & df["dose_unit"].notna()
         return ~is_dose | df["dose_basis"].notna()
 
@@ -105,7 +105,7 @@ class DosingRanges(Table):
         "a maximum (dose_kind 'maximum') is an upper limit: it gives dose_max and no dose_min",
         ("dose_min", "dose_kind"),
     )
-    def _maximum(cls, df: DataFrame) -> Series[bool]:
+    def _maximum(cls, df: pd.DataFrame) -> pd.Series[bool]:
         return (df["dose_kind"] != "maximum").fillna(True) | df["dose_min"].isna()
 
     _frequency_period = together_rule(
@@ -126,7 +126,7 @@ class DosingRanges(Table):
         "a percentage must be between 0 and 100",
         ("dose_max",),
     )
-    def _percent(cls, df: DataFrame) -> Series[bool]:
+    def _percent(cls, df: pd.DataFrame) -> pd.Series[bool]:
         return (df["dose_unit"] != "%").fillna(True) | (df["dose_max"].fillna(0) <= 100)
 
     @row_check(
@@ -135,7 +135,7 @@ class DosingRanges(Table):
         "(per day) must equal",
         ("timing_code", "frequency_min"),
     )
-    def _timing(cls, df: DataFrame) -> Series[bool]:
+    def _timing(cls, df: pd.DataFrame) -> pd.Series[bool]:
         per_day = df["timing_code"].map(TIMING_CODES).astype("Float64")
         daily = (df["frequency_per"] == "day").fillna(False)
         relevant = per_day.notna() & daily & df["frequency_min"].notna()

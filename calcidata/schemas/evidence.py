@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
-from pandera.typing import DataFrame, Series
+from pandera.typing import Series
 
 from calcidata.schemas import columns as col
 from calcidata.schemas._base import Table, le_rule, row_check, together_rule
@@ -155,7 +155,7 @@ class Evidence(Table):
         "certainty_reasons are the reasons of a stated certainty (certainty must be given)",
         ("certainty_reasons", "certainty"),
     )
-    def _reasons(cls, df: DataFrame) -> Series[bool]:
+    def _reasons(cls, df: pd.DataFrame) -> pd.Series[bool]:
         return df["certainty_reasons"].isna() | df["certainty"].notna()
 
     @row_check(
@@ -163,7 +163,7 @@ class Evidence(Table):
         "a proportion (estimate and CI) must be between 0 and 1",
         ("estimate", "ci_low", "ci_high"),
     )
-    def _proportion(cls, df: DataFrame) -> Series[bool]:
+    def _proportion(cls, df: pd.DataFrame) -> pd.Series[bool]:
         is_prop = (df["effect_measure"] == "proportion").fillna(False)
         vals = df[["estimate", "ci_low", "ci_high"]]
         inside = ((vals >= 0) & (vals <= 1)) | vals.isna()
@@ -174,7 +174,7 @@ class Evidence(Table):
         "a ratio (RR, OR, HR) and its CI must be greater than 0",
         ("estimate", "ci_low", "ci_high"),
     )
-    def _ratio(cls, df: DataFrame) -> Series[bool]:
+    def _ratio(cls, df: pd.DataFrame) -> pd.Series[bool]:
         is_ratio = df["effect_measure"].isin(RATIO_MEASURES).fillna(False)
         vals = df[["estimate", "ci_low", "ci_high"]]
         return ~is_ratio | ((vals > 0) | vals.isna()).all(axis=1)
@@ -184,5 +184,5 @@ class Evidence(Table):
         "pooled_design is only for systematic reviews",
         ("pooled_design",),
     )
-    def _pooled(cls, df: DataFrame) -> Series[bool]:
+    def _pooled(cls, df: pd.DataFrame) -> pd.Series[bool]:
         return df["pooled_design"].isna() | df["study_design"].isin(REVIEW_DESIGNS)

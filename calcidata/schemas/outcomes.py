@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
-from pandera.typing import DataFrame, Series
+from pandera.typing import Series
 
 from calcidata.schemas import columns as col
 from calcidata.schemas._base import Table, row_check, together_rule
@@ -73,6 +73,6 @@ class Outcomes(Table):
         "the scale's lowest value must be below its highest (scale_min < scale_max)",
         ("scale_min", "scale_max"),
     )
-    def _scale(cls, df: DataFrame) -> Series[bool]:
+    def _scale(cls, df: pd.DataFrame) -> pd.Series[bool]:
         lo, hi = df["scale_min"], df["scale_max"]
         return lo.isna() | hi.isna() | (lo < hi)

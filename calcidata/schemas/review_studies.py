@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from pandera.typing import DataFrame, Series
+import pandas as pd
+from pandera.typing import Series
 
 from calcidata.schemas import columns as col
 from calcidata.schemas._base import Table, row_check
@@ -44,5 +45,5 @@ class ReviewStudies(Table):
         "a review cannot include itself",
         ("study_id", "review_id"),
     )
-    def _not_self(cls, df: DataFrame) -> Series[bool]:
+    def _not_self(cls, df: pd.DataFrame) -> pd.Series[bool]:
         return df["review_id"] != df["study_id"]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from pandera.typing import DataFrame, Series
+import pandas as pd
+from pandera.typing import Series
 
 from calcidata.schemas import columns as col
 from calcidata.schemas._base import Table, row_check
@@ -62,7 +63,7 @@ class RiskOfBias(Table):
         "the domain must be one of the tool's domains (see ROB_DOMAINS in data/README.md)",
         ("domain", "tool"),
     )
-    def _domain(cls, df: DataFrame) -> Series[bool]:
+    def _domain(cls, df: pd.DataFrame) -> pd.Series[bool]:
         pairs = zip(df["tool"].astype(object), df["domain"].astype(object), strict=True)
         return Series(
             [t not in ROB_DOMAINS or d in ROB_DOMAINS[t] for t, d in pairs], index=df.index
@@ -75,7 +76,7 @@ class RiskOfBias(Table):
         "low/unclear/high)",
         ("judgement", "tool"),
     )
-    def _judgement(cls, df: DataFrame) -> Series[bool]:
+    def _judgement(cls, df: pd.DataFrame) -> pd.Series[bool]:
         pairs = zip(df["tool"].astype(object), df["judgement"].astype(object), strict=True)
         return Series(
             [t not in ROB_TOOL_JUDGEMENTS or j in ROB_TOOL_JUDGEMENTS[t] for t, j in pairs],
@@ -88,5 +89,5 @@ class RiskOfBias(Table):
         "domain `overall`)",
         ("basis", "domain"),
     )
-    def _derived(cls, df: DataFrame) -> Series[bool]:
+    def _derived(cls, df: pd.DataFrame) -> pd.Series[bool]:
         return (df["basis"] != "derived") | (df["domain"] == "overall")

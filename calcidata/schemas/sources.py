@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 import pandas as pd
-from pandera.typing import DataFrame, Series
+from pandera.typing import Series
 
 from calcidata.schemas import columns as col
 from calcidata.schemas._base import URL_SEP, Table, row_check
@@ -86,7 +87,7 @@ class Sources(Table):
         ("title", "urls", "doi", "pmid"),
         presence=True,
     )
-    def _findable(cls, df: DataFrame) -> Series[bool]:
+    def _findable(cls, df: pd.DataFrame) -> pd.Series[bool]:
         return df[["title", "urls", "doi", "pmid"]].notna().any(axis=1)
 
     @row_check(
@@ -94,7 +95,7 @@ class Sources(Table):
         "url_kinds needs one kind for each URL in urls, in the same order",
         ("url_kinds", "urls"),
     )
-    def _kinds_align(cls, df: DataFrame) -> Series[bool]:
+    def _kinds_align(cls, df: pd.DataFrame) -> pd.Series[bool]:
         return _count(df["urls"]) == _count(df["url_kinds"])
 
     @row_check(
@@ -103,7 +104,7 @@ class Sources(Table):
         "secondary_mirror",
         ("url_kinds", "urls"),
     )
-    def _mirrors_marked(cls, df: DataFrame) -> Series[bool]:
+    def _mirrors_marked(cls, df: pd.DataFrame) -> pd.Series[bool]:
         return pd.Series(
             [_mirrors_marked_in(u, k) for u, k in zip(df["urls"], df["url_kinds"], strict=True)],
             index=df.index,
@@ -134,7 +135,7 @@ _NOT_SHOWN_RE = re.compile(
 )
 
 
-def not_shown_statement(items, searched: str) -> str:
+def not_shown_statement(items: Iterable[str], searched: str) -> str:
     """The reader's sentence saying which identity ``items`` no page showed.
 
     ``items`` are keys of :data:`IDENTITY_WORDS` (``first_author``, ``year``,

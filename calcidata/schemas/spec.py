@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 import pandas as pd
 import pandera.pandas as pa
@@ -24,7 +25,7 @@ from calcidata.schemas import KEYS, SCHEMAS
 from calcidata.schemas._base import multi_pattern
 
 
-def column_kind(dtype) -> str:
+def column_kind(dtype: object) -> str:
     """The kind of a column's dtype: ``string``, ``number``, ``integer`` or ``boolean``."""
     text = str(dtype).lower()
     if "int" in text:
@@ -36,7 +37,7 @@ def column_kind(dtype) -> str:
     return "string"
 
 
-def column_meta(model: type[pa.DataFrameModel]) -> dict[str, dict]:
+def column_meta(model: type[pa.DataFrameModel]) -> dict[str, dict[str, Any]]:
     """Column name -> calcidata metadata (unit, references, categories, ...)."""
     schema = model.to_schema()
     return {name: dict(col.metadata or {}) for name, col in schema.columns.items()}
@@ -239,7 +240,7 @@ def table_spec(name: str) -> TableSpec:
     columns = []
     for col, spec in schema.columns.items():
         m = meta[col]
-        extra: dict = {}
+        extra: dict[str, Any] = {}
         for check in spec.checks:
             stats = check.statistics or {}
             if check.name == "str_matches":

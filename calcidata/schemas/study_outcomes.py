@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
-from pandera.typing import DataFrame, Series
+from pandera.typing import Series
 
 from calcidata.schemas import columns as col
 from calcidata.schemas._base import Table, le_rule, row_check
@@ -132,7 +132,7 @@ class StudyOutcomes(Table):
         "means, SDs and n and no event counts",
         ("data_type", "events_treatment", "mean_treatment"),
     )
-    def _fit(cls, df: DataFrame) -> Series[bool]:
+    def _fit(cls, df: pd.DataFrame) -> pd.Series[bool]:
         dich = df["data_type"] == "dichotomous"
         means = df[["mean_treatment", "sd_treatment", "mean_comparator", "sd_comparator"]]
         events = df[["events_treatment", "events_comparator"]]
@@ -154,7 +154,7 @@ class StudyOutcomes(Table):
             "mean_comparator",
         ),
     )
-    def _both_arms(cls, df: DataFrame) -> Series[bool]:
+    def _both_arms(cls, df: pd.DataFrame) -> pd.Series[bool]:
         dich = df["data_type"] == "dichotomous"
         counts = df[["events_treatment", "n_treatment", "events_comparator", "n_comparator"]]
         means = df[["mean_treatment", "n_treatment", "mean_comparator", "n_comparator"]]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
@@ -50,5 +51,5 @@ class Treatments(Table):
         name="routes_in_vocabulary",
         error="each route must be one of: " + ", ".join(ROUTES),
     )
-    def _routes_known(cls, s: Series[str]) -> Series[bool]:
+    def _routes_known(cls, s: pd.Series[str]) -> pd.Series[bool]:
         return all_in(s, ROUTES)

@@ -6,6 +6,8 @@ these names; nothing else defines a category order.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import pandas as pd
 
 from calcidata.schemas.effect_measures import MEASURES as EFFECT_MEASURE_INFO  # noqa: E402
@@ -322,11 +324,11 @@ PATTERN_WORDS = {
 }
 
 
-def ordered(values, levels) -> pd.Categorical:
+def ordered(values: list[str] | pd.Series[str], levels: Iterable[str]) -> pd.Categorical[str]:
     """Return ``values`` as an ordered categorical on ``levels``."""
     return pd.Categorical(values, categories=list(levels), ordered=True)
 
 
-def category_dtype(levels, ordered_: bool = True) -> pd.CategoricalDtype:
+def category_dtype(levels: Iterable[str], ordered_: bool = True) -> pd.CategoricalDtype:
     """The pandas dtype for a vocabulary (ordered unless told otherwise)."""
     return pd.CategoricalDtype(list(levels), ordered=ordered_)

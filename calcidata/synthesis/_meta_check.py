@@ -6,11 +6,18 @@ import dataclasses
 import datetime
 import math
 import numbers
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from calcidata.errors import ParameterError
+
+if TYPE_CHECKING:
+    from calcidata.synthesis._meta_result import MetaResult
+
+#: A tau^2 or Q routine of _meta_tau2: one value per row of (m, k) effects and variances.
+_PerRow = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 
 def choice(name: str, value: object, allowed: Iterable[str]) -> str:
@@ -82,7 +89,8 @@ def same_length(arrays: dict[str, np.ndarray]) -> int:
     if len(set(shapes.values())) > 1:
         listed = ", ".join(f"{n} {s}" for n, s in shapes.items())
         raise ParameterError(f"arguments must have the same length: {listed}")
-    return next(iter(shapes.values()))[-1]
+    length: int = next(iter(shapes.values()))[-1]
+    return length
 
 
 def positive(name: str, arr: np.ndarray) -> None:
@@ -134,14 +142,14 @@ _SPREAD = ("se", "tau")
 _FINITE = ("estimate", "se", "ci_low", "ci_high", "tau2", "tau", "q")
 
 
-def rescaled(result, s: float, yi: np.ndarray, vi: np.ndarray):
+def rescaled(result: MetaResult, s: float, yi: np.ndarray, vi: np.ndarray) -> MetaResult:
     """``result`` (pooled from ``yi / s``, ``vi / s**2``) back on the scale of ``yi``.
 
     Raises ParameterError when a number that must be finite is not: the effects
     and variances are then beyond what double precision can pool (e.g. effects
     near 1e300 whose spread squared overflows), never a silent NaN.
     """
-    changes: dict = {name: getattr(result, name) * s for name in (*_LOCATION, *_SPREAD)}
+    changes: dict[str, Any] = {name: getattr(result, name) * s for name in (*_LOCATION, *_SPREAD)}
     changes["tau2"] = result.tau2 * s * s
     changes["yi"] = tuple(float(x) for x in yi)
     changes["vi"] = tuple(float(x) for x in vi)
@@ -170,7 +178,7 @@ def pool_failure(exc: Exception) -> ParameterError:
 REML_RATIO = 1e100
 
 
-def in_range(y: np.ndarray, v: np.ndarray, cochran_q) -> None:
+def in_range(y: np.ndarray, v: np.ndarray, cochran_q: _PerRow) -> None:
     """Refuse effects whose spread overflows (``y``, ``v`` already scaled): Q must be finite."""
     q = float(cochran_q(y[None, :], v[None, :])[0]) if np.all(np.isfinite(y)) else math.inf
     if not math.isfinite(q):
@@ -180,7 +188,7 @@ def in_range(y: np.ndarray, v: np.ndarray, cochran_q) -> None:
         )
 
 
-def reml_in_range(y: np.ndarray, v: np.ndarray, tau2_dl) -> None:
+def reml_in_range(y: np.ndarray, v: np.ndarray, tau2_dl: _PerRow) -> None:
     """Refuse REML where double precision cannot compute it (``y``, ``v`` already scaled)."""
     ratio = float(tau2_dl(y[None, :], v[None, :])[0]) / float(np.median(v))
     if not ratio < REML_RATIO:

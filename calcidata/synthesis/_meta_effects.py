@@ -75,7 +75,21 @@ def effect_sizes(
         )  # fmt: skip
 
 
-def _effect_sizes(measure, *, ai, bi, ci, di, n1i, n2i, m1i, sd1i, m2i, sd2i, vtype):
+def _effect_sizes(
+    measure: str,
+    *,
+    ai: Any,
+    bi: Any,
+    ci: Any,
+    di: Any,
+    n1i: Any,
+    n2i: Any,
+    m1i: Any,
+    sd1i: Any,
+    m2i: Any,
+    sd2i: Any,
+    vtype: str,
+) -> pd.DataFrame:
     measure = check.choice("measure", measure, MEASURES)
     vt = check.choice("vtype", vtype, ("LS", "pooled", "HO"))
     if measure in _SM_STATISTIC:
@@ -126,7 +140,8 @@ def _pooled_var(s1: np.ndarray, n1: np.ndarray, s2: np.ndarray, n2: np.ndarray) 
         out = ((n1 - 1) * s1**2 + (n2 - 1) * s2**2) / (n1 + n2 - 2)
     if np.any(~np.isfinite(out) | (out <= 0)):
         raise ParameterError("n1i + n2i must be larger than 2 to pool the SDs")
-    return out
+    pooled: np.ndarray = out
+    return pooled
 
 
 def _binary(measure: str, **given: Any) -> pd.DataFrame:

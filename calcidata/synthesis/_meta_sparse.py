@@ -65,7 +65,9 @@ def tables(
     return a, b, c, d
 
 
-def mh(a, b, c, d, measure: str) -> tuple[float, float, np.ndarray]:
+def mh(
+    a: np.ndarray, b: np.ndarray, c: np.ndarray, d: np.ndarray, measure: str
+) -> tuple[float, float, np.ndarray]:
     """MH estimate (log scale for RR and OR), its variance and the study weights.
 
     An estimate that cannot be formed (a sum that is zero) is NaN with NaN variance.
@@ -100,7 +102,9 @@ def mh(a, b, c, d, measure: str) -> tuple[float, float, np.ndarray]:
         return float(rd), float((rd * p + q) / ws**2), w
 
 
-def peto(a, b, c, d) -> tuple[float, float, np.ndarray]:
+def peto(
+    a: np.ndarray, b: np.ndarray, c: np.ndarray, d: np.ndarray
+) -> tuple[float, float, np.ndarray]:
     """Peto's log odds ratio, its variance and the per-study variances ``V`` (the weights)."""
     o_e, v = _o_e_v(a, b, c, d)
     if v.sum() <= 0:
@@ -111,7 +115,9 @@ def peto(a, b, c, d) -> tuple[float, float, np.ndarray]:
     return float(o_e.sum() / v.sum()), float(1 / v.sum()), v
 
 
-def _o_e_v(a, b, c, d) -> tuple[np.ndarray, np.ndarray]:
+def _o_e_v(
+    a: np.ndarray, b: np.ndarray, c: np.ndarray, d: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     n1, n2 = a + b, c + d
     n, m1, m2 = n1 + n2, a + c, b + d
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -119,7 +125,9 @@ def _o_e_v(a, b, c, d) -> tuple[np.ndarray, np.ndarray]:
     return a - n1 * m1 / n, v
 
 
-def study_effects(a, b, c, d, measure: str) -> tuple[np.ndarray, np.ndarray]:
+def study_effects(
+    a: np.ndarray, b: np.ndarray, c: np.ndarray, d: np.ndarray, measure: str
+) -> tuple[np.ndarray, np.ndarray]:
     """Per-study ``yi``, ``vi`` (``measure`` RR, OR, RD or PETO) for Q and forest plots.
 
     0.5 is added to every cell of a table with a zero cell; a table with no events or
@@ -151,7 +159,9 @@ def heterogeneity(yi: np.ndarray, vi: np.ndarray, estimate: float) -> tuple[floa
     return q, df, float(stats.chi2.sf(q, df))
 
 
-def cmh_test(a, b, c, d, *, correct: bool = True) -> tuple[float, float]:
+def cmh_test(
+    a: np.ndarray, b: np.ndarray, c: np.ndarray, d: np.ndarray, *, correct: bool = True
+) -> tuple[float, float]:
     """Cochran-Mantel-Haenszel chi-squared test of OR = 1 (1 df) and its p-value."""
     o_e, v = _o_e_v(a, b, c, d)
     num = abs(o_e.sum()) - (0.5 if correct else 0.0)
@@ -161,7 +171,9 @@ def cmh_test(a, b, c, d, *, correct: bool = True) -> tuple[float, float]:
     return stat, float(stats.chi2.sf(stat, 1))
 
 
-def tarone_test(a, b, c, d, log_or: float) -> tuple[float, int, float]:
+def tarone_test(
+    a: np.ndarray, b: np.ndarray, c: np.ndarray, d: np.ndarray, log_or: float
+) -> tuple[float, int, float]:
     """Tarone's test for heterogeneity of odds ratios at the MH odds ratio (statistic, df, p)."""
     if not math.isfinite(log_or):
         return math.nan, 0, math.nan
@@ -176,7 +188,7 @@ def tarone_test(a, b, c, d, log_or: float) -> tuple[float, int, float]:
             continue
 
         def gap(x: float, i: int = i) -> float:
-            return x * (n2[i] - m1[i] + x) - psi * (n1[i] - x) * (m1[i] - x)
+            return float(x * (n2[i] - m1[i] + x) - psi * (n1[i] - x) * (m1[i] - x))
 
         x = optimize.brentq(gap, lo, hi, xtol=1e-12)
         fitted[i] = x

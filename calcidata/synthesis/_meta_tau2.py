@@ -54,7 +54,8 @@ def tau2_dl(y: np.ndarray, v: np.ndarray) -> np.ndarray:
     """
     w, sw, q = _fe_parts(y, v)
     c = sw - (w**2).sum(axis=1) / sw
-    return np.maximum(0.0, (q - (y.shape[1] - 1)) / c)
+    tau2: np.ndarray = np.maximum(0.0, (q - (y.shape[1] - 1)) / c)
+    return tau2
 
 
 def tau2_pm(y: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -165,7 +166,8 @@ def typical_variance(v: np.ndarray) -> np.ndarray:
     """
     w = 1.0 / v
     sw = w.sum(axis=1)
-    return (v.shape[1] - 1) * sw / (sw**2 - (w**2).sum(axis=1))
+    s2: np.ndarray = (v.shape[1] - 1) * sw / (sw**2 - (w**2).sum(axis=1))
+    return s2
 
 
 def heterogeneity(

@@ -99,7 +99,8 @@ def implied_risk(measure: str, p: np.ndarray, value: np.ndarray) -> np.ndarray:
             r = p + value
         else:
             r = np.full(np.broadcast(p, value).shape, np.nan)
-    return np.clip(r, 0.0, 1.0)
+    clipped: np.ndarray = np.clip(r, 0.0, 1.0)
+    return clipped
 
 
 def absolute_effects(bodies: pd.DataFrame) -> pd.DataFrame:
@@ -215,7 +216,9 @@ def control_arms(items: pd.DataFrame) -> pd.DataFrame:
                          "comparator_sd": sd})  # fmt: skip
 
 
-def inverted(domain: pd.Series, measure: pd.Series, est: pd.Series, direction: pd.Series):
+def inverted(
+    domain: pd.Series, measure: pd.Series, est: pd.Series, direction: pd.Series
+) -> pd.Series[bool]:
     """A ratio on the other side of 1 than its stated direction implies (see ``sof``)."""
     ratio = (
         measure.map(_KIND).eq("ratio")

@@ -94,7 +94,7 @@ _KIND = {k: m.kind for k, m in MEASURES.items()}
 _TYPE = {k: m.outcome_type for k, m in MEASURES.items()}
 
 
-def start_level(design: str, pooled_design: str | None = None) -> tuple[str, str | None]:
+def start_level(design: str | None, pooled_design: str | None = None) -> tuple[str, str | None]:
     """Start level of a design and, when it has no comparison group, that footnote code.
 
     ``("high", None)`` for randomised evidence; ``("low", code)`` with code
@@ -131,7 +131,7 @@ def egger_pvalue(yi: Sequence[float], vi: Sequence[float]) -> float:
 class _Fmt:
     """A footnote code with per-body parameters, formatted only where it is used."""
 
-    def __init__(self, name: str, params: tuple) -> None:
+    def __init__(self, name: str, params: tuple[object, ...]) -> None:
         self.name, self.params = name, params
 
     def at(self, rows: np.ndarray) -> np.ndarray:
@@ -147,7 +147,7 @@ class Codes:
         self.index = index
         self.out = np.full(len(index), "", dtype=object)
 
-    def add(self, mask, values) -> None:
+    def add(self, mask: pd.Series | np.ndarray | bool, values: object) -> None:
         """Add ``values`` (a code, a Series of codes or a :class:`_Fmt`) where ``mask`` holds."""
         if isinstance(mask, pd.Series):
             mask = mask.fillna(False)
@@ -338,8 +338,8 @@ def rate_bodies(bodies: pd.DataFrame, judged: pd.DataFrame) -> pd.DataFrame:
     # stated: kept, less one level for a population the source did not rate down for
     pop_extra = stated & bodies["indirect"] & ~sr.fillna("").str.contains("indirectness")
     stated_level = bodies["stated"].map(lambda c: CERTAINTY.index(c) if isinstance(c, str) else 0)
-    level = pd.Series(np.where(stated, stated_level - pop_extra.astype(int), rule_level), index=idx)
-    level = level.clip(lower=0).astype(int)
+    raw = pd.Series(np.where(stated, stated_level - pop_extra.astype(int), rule_level), index=idx)
+    level = raw.clip(lower=0).astype(int)
     unest = ~bodies["estimable"]
     notes.add(unest, code("not_estimable", RULE.not_estimable_cap))
     level = _cap(level, RULE.not_estimable_cap, unest)

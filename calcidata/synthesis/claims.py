@@ -48,6 +48,8 @@ The rule (also printed in ``data/README.md``):
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -56,6 +58,9 @@ from calcidata.schemas.vocabularies import CERTAINTY
 from calcidata.synthesis.lay_doses import dose_verdict, lay_doses, schedule_verdict
 from calcidata.tables.container import takes_tables
 from calcidata.tables.hierarchy import descendants, parents_of
+
+if TYPE_CHECKING:
+    from calcidata.tables.container import Tables
 
 __all__ = ["claim_verdicts", "lay_doses", "verdict_from"]
 
@@ -109,7 +114,7 @@ def _direction(evidence_ids: str, directions: dict[str, str]) -> str:
     return "uncertain"
 
 
-def _arm_directions(tables, profile: pd.DataFrame) -> dict[str, str]:
+def _arm_directions(tables: Tables, profile: pd.DataFrame) -> dict[str, str]:
     """Directions of results pooled from study arms (``study_outcomes``), from their CI.
 
     The 95% CI of the body excludes no effect on the side ``higher_is_better`` names:
@@ -171,11 +176,11 @@ def _bodies(
     return out
 
 
-def _words_list(ids) -> str:
+def _words_list(ids: Iterable[object]) -> str:
     return ";".join(dict.fromkeys(i for x in ids for i in str(x or "").split(";") if i))
 
 
-def _in_both_arms(bodies: pd.DataFrame, treatments: set, words: list[str]) -> pd.Series:
+def _in_both_arms(bodies: pd.DataFrame, treatments: set[str], words: list[str]) -> pd.Series:
     """Bodies whose comparator arm also gets the treatment (an add-on compared with sham)."""
     text = bodies["comparator_text"].astype(object).fillna("").str.lower()
     # "sham iontophoresis plus physiotherapy" gets physiotherapy; "no bisphosphonate" does not
@@ -186,7 +191,15 @@ def _in_both_arms(bodies: pd.DataFrame, treatments: set, words: list[str]) -> pd
     return both
 
 
-def _effect_verdict(claim, bodies, tree, tnames, cnames, evidence: set, words) -> dict:
+def _effect_verdict(
+    claim: Any,  # a row of claims.itertuples()
+    bodies: pd.DataFrame,
+    tree: Mapping[str, Mapping[str, str | None]],
+    tnames: Mapping[str, str],
+    cnames: Mapping[str, str],
+    evidence: set[str],
+    words: Mapping[str, list[str]],
+) -> dict[str, str]:
     tid, cid = claim.treatment_id, claim.condition_id
     treatments = set(descendants(tree["t"], tid))
     conditions = set(descendants(tree["c"], cid)) if isinstance(cid, str) else set()
@@ -252,7 +265,7 @@ def _treatment_words(treatments: pd.DataFrame) -> dict[str, list[str]]:
 
 
 @takes_tables
-def claim_verdicts(tables, profile: pd.DataFrame | None = None) -> pd.DataFrame:
+def claim_verdicts(tables: Tables, profile: pd.DataFrame | None = None) -> pd.DataFrame:
     """The verdict of every claim by the rule of this module.
 
     Parameters
@@ -329,7 +342,7 @@ def claim_verdicts(tables, profile: pd.DataFrame | None = None) -> pd.DataFrame:
 
 
 @takes_tables
-def recomputed_claims(tables, profile: pd.DataFrame | None = None) -> pd.DataFrame:
+def recomputed_claims(tables: Tables, profile: pd.DataFrame | None = None) -> pd.DataFrame:
     r"""``claims.csv`` as text cells with the columns the rule fills recomputed.
 
     For curators after the evidence changes::

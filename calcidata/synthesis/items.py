@@ -10,6 +10,8 @@ bands) are computed once per distinct text.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -21,6 +23,9 @@ from calcidata.schemas.effect_measures import MEASURES
 from calcidata.schemas.vocabularies import REVIEW_DESIGNS, STRENGTH
 from calcidata.synthesis.bodies import comparator_group, timepoint_band
 from calcidata.tables.hierarchy import depth, descendants, parents_of
+
+if TYPE_CHECKING:
+    from calcidata.tables.container import Tables
 
 #: Keys of a body of evidence.
 BODY_KEYS = ["condition_id", "comparison_id", "outcome_key", "timepoint", "within_arm"]
@@ -39,15 +44,16 @@ _SWAP_DIRECTION = {
 _NUMERIC = [a for pair in _ARM_PAIRS for a in pair]
 
 
-def _obj(values) -> pd.Series:
+def _obj(values: pd.Series) -> pd.Series:
     """Values as a plain object Series (``None`` for missing): fast to group and join."""
     series = pd.Series(values)
-    arr = np.array(series.to_numpy(dtype=object, na_value=None), dtype=object)
+    # pandas and NumPy take None for a missing value; their stubs want another scalar.
+    arr = np.array(series.to_numpy(dtype=object, na_value=None), dtype=np.object_)  # type: ignore[call-overload]
     arr[pd.isna(arr)] = None
     return pd.Series(arr, index=getattr(values, "index", None), dtype=object)
 
 
-def _by_text(values: pd.Series, fn) -> pd.Series:
+def _by_text(values: pd.Series, fn: Callable[[str | None], object]) -> pd.Series:
     """``fn`` of each value, computed once per distinct value (missing values: ``fn(None)``)."""
     codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
     mapped = np.array([fn(u if isinstance(u, str) else None) for u in uniques] + [fn(None)],
@@ -93,11 +99,14 @@ def _treatment_lookup(treatments: pd.DataFrame) -> dict[str, str]:
     return out
 
 
-def _frame(tables) -> pd.DataFrame:
+def _frame(tables: Tables) -> pd.DataFrame:
     """Evidence and study_outcomes rows in one frame, with their raw keys."""
     ev, so = tables.evidence, tables.study_outcomes
     design = dict(zip(tables.sources["source_id"], tables.sources["design"], strict=True))
-    num = lambda f, c: pd.to_numeric(f[c], errors="coerce").astype(float)  # noqa: E731
+
+    def num(f: pd.DataFrame, c: str) -> pd.Series[float]:
+        return pd.to_numeric(f[c], errors="coerce").astype(float)
+
     e = pd.DataFrame(
         {
             "item_id": _obj(ev["evidence_id"]),
@@ -209,7 +218,7 @@ def _align(items: pd.DataFrame) -> pd.DataFrame:
     return out.assign(reversed=mask)
 
 
-def _constituents(items: pd.DataFrame, tables) -> pd.DataFrame:
+def _constituents(items: pd.DataFrame, tables: Tables) -> pd.DataFrame:
     """Trials a review of the same question includes join the review's body, marked ``in_review``.
 
     The review's treatment may be broader (an ancestor in the treatment hierarchy):
@@ -242,7 +251,7 @@ def _constituents(items: pd.DataFrame, tables) -> pd.DataFrame:
     return items
 
 
-def body_items(tables, condition_id: str | None = None) -> pd.DataFrame:
+def body_items(tables: Tables, condition_id: str | None = None) -> pd.DataFrame:
     """Every result of the tables as one item, keyed by body (:data:`BODY_KEYS`).
 
     With ``condition_id``, only results about it or a narrower condition, all

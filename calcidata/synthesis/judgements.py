@@ -9,13 +9,18 @@ their pooling weights.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
 from calcidata.schemas.vocabularies import REVIEW_DESIGNS
 
+if TYPE_CHECKING:
+    from calcidata.tables.container import Tables
 
-def _rob_table(tables) -> dict[str, str]:
+
+def _rob_table(tables: Tables) -> dict[str, str]:
     """Study id -> its whole-study risk-of-bias judgement (a stated one before a derived one)."""
     rob = tables.risk_of_bias
     rob = rob[rob["domain"].astype(str) == "overall"]
@@ -23,7 +28,7 @@ def _rob_table(tables) -> dict[str, str]:
     return dict(zip(rob["study_id"].astype(str), rob["judgement"].astype(str), strict=False))
 
 
-def judged(behind: pd.DataFrame, tables) -> pd.DataFrame:
+def judged(behind: pd.DataFrame, tables: Tables) -> pd.DataFrame:
     """Risk-of-bias judgement and weight of each study behind each body's estimate."""
     rob = _rob_table(tables)
     rs = tables.review_studies[["review_id", "study_id", "risk_of_bias"]].astype(object)

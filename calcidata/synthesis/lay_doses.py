@@ -8,12 +8,18 @@ dose or schedule into its verdict (see :mod:`calcidata.synthesis.claims`).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 import pandas as pd
 
 from calcidata.audit.reference import cached_reference
 from calcidata.schemas.vocab_claims import AUDIT_DOSE_KINDS
 from calcidata.tables.hierarchy import ancestors, descendants
+
+if TYPE_CHECKING:
+    from calcidata.tables.container import Tables
 
 __all__ = ["DOSE_VERDICTS", "PLACE_WORDS", "dose_verdict", "lay_doses", "schedule_verdict"]
 
@@ -53,7 +59,7 @@ def _daily_place(lo: float, hi: float, ref_lo: float, ref_hi: float) -> str:
     return "within_range"
 
 
-def lay_doses(tables, *, source_id: str | None = None) -> pd.DataFrame:
+def lay_doses(tables: Tables, *, source_id: str | None = None) -> pd.DataFrame:
     """Each lay article's drug dose beside the studied or labelled range it is judged on.
 
     ``source_id``: only the doses of this article.
@@ -79,6 +85,7 @@ def lay_doses(tables, *, source_id: str | None = None) -> pd.DataFrame:
         lay = lay[lay["source_id"] == source_id]
     daily = ref.doses.set_index("dosing_id")
     rows = []
+    r: Any  # a row of the dosing table
     for r in lay.itertuples(index=False):
         if r.dosing_id not in daily.index or not isinstance(daily.loc[r.dosing_id, "unit"], str):
             continue
@@ -86,7 +93,7 @@ def lay_doses(tables, *, source_id: str | None = None) -> pd.DataFrame:
         unit = str(own["unit"]).removesuffix("/day")
         cond = r.condition_id if isinstance(r.condition_id, str) else None
         rng = ref.range_for(r.treatment_id, str(r.route), cond, unit)
-        row = {
+        row: dict[str, Any] = {
             "dosing_id": r.dosing_id,
             "source_id": r.source_id,
             "treatment_id": r.treatment_id,
@@ -139,7 +146,7 @@ def _span(lo: float, hi: float, unit: str) -> str:
     return f"{lo:.6g} to {hi:.6g} {unit}"
 
 
-def dose_verdict(claim, doses: pd.DataFrame, tnames) -> dict:
+def dose_verdict(claim: Any, doses: pd.DataFrame, tnames: Mapping[str, str]) -> dict[str, str]:
     """Rule 3: the verdict, dosing rows and note of a ``dose`` claim, from :func:`lay_doses`."""
     own = doses[
         (doses["source_id"] == claim.source_id)
@@ -178,7 +185,14 @@ def _weekly(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     ) * factor
 
 
-def schedule_verdict(claim, tables, tree, kinds, tnames, cnames) -> dict:
+def schedule_verdict(
+    claim: Any,  # a row of claims.itertuples()
+    tables: Tables,
+    tree: Mapping[str, Mapping[str, str | None]],
+    kinds: Mapping[str, str],
+    tnames: Mapping[str, str],
+    cnames: Mapping[str, str],
+) -> dict[str, str]:
     """Rule 4: the verdict, dosing rows and note of a ``schedule`` claim (sessions a week)."""
     d = tables.dosing_ranges
     name = tnames.get(claim.treatment_id, claim.treatment_id)

@@ -123,7 +123,9 @@ _SCALAR_FIELDS = (
 )  # fmt: skip
 
 
-def _checked(yi: Any, vi: Any, method: str, test: str, pi: str, level: float, *, ndim: int):
+def _checked(
+    yi: Any, vi: Any, method: str, test: str, pi: str, level: float, *, ndim: int
+) -> tuple[np.ndarray, np.ndarray, str, str, str, float]:
     """The checked arguments of :func:`pool` (``ndim=1``) or :func:`pool_many` (``ndim=2``)."""
     method = check.choice("method", method, METHODS)
     test = check.choice("test", test, TESTS)
@@ -138,7 +140,9 @@ def _checked(yi: Any, vi: Any, method: str, test: str, pi: str, level: float, *,
     return y, v, method, test, pi, lv
 
 
-def _pool_one(y: np.ndarray, v: np.ndarray, *, method: str, test: str, pi: str, level: float):
+def _pool_one(
+    y: np.ndarray, v: np.ndarray, *, method: str, test: str, pi: str, level: float
+) -> MetaResult:
     from statsmodels.stats.meta_analysis import combine_effects
 
     k = y.size
@@ -205,7 +209,7 @@ def _pool_one(y: np.ndarray, v: np.ndarray, *, method: str, test: str, pi: str, 
     )
 
 
-def _combine_at(y: np.ndarray, v: np.ndarray, tau2: float):
+def _combine_at(y: np.ndarray, v: np.ndarray, tau2: float) -> Any:  # statsmodels' results
     """Statsmodels' ``combine_effects`` at a given tau^2.
 
     Its Paule-Mandel routine returns its start value when allowed no

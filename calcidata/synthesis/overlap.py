@@ -14,13 +14,16 @@ with fewer than two reviews or no listed study.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import pandas as pd
 
 from calcidata.analysis.selection import subtree
 from calcidata.schemas.vocabularies import REVIEW_DESIGNS
 from calcidata.tables.container import takes_tables
+
+if TYPE_CHECKING:
+    from calcidata.tables.container import Tables
 
 
 class Overlap(NamedTuple):
@@ -55,7 +58,7 @@ def corrected_covered_area(mentions: int, studies: int, reviews: int) -> float:
 
 
 @takes_tables
-def review_overlap(tables, condition_id: str) -> Overlap:
+def review_overlap(tables: Tables, condition_id: str) -> Overlap:
     """The reviews of a condition x the primary studies they include, and the CCA.
 
     Parameters
@@ -86,7 +89,8 @@ def review_overlap(tables, condition_id: str) -> Overlap:
     links = tables.review_studies[tables.review_studies["review_id"].isin(reviews)]
     links = links[["review_id", "study_id"]].astype(str).drop_duplicates()
     matrix = pd.crosstab(links["review_id"], links["study_id"]).gt(0)
-    order = sorted(matrix.columns, key=lambda s: (-int(matrix[s].sum()), s))
+    counts = matrix.sum()  # reviews including each study
+    order = sorted(matrix.columns, key=lambda s: (-int(counts[s]), s))
     matrix = matrix[order].astype(bool)
     matrix.index.name, matrix.columns.name = "review_id", "study_id"
     mentions = int(matrix.to_numpy().sum())

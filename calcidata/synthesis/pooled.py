@@ -10,18 +10,34 @@ one :class:`~calcidata.synthesis.result.Synthesis` of the condition.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from calcidata.analysis.citations import citation_labels
 from calcidata.synthesis import meta
 from calcidata.synthesis.profile import KEYS
 from calcidata.synthesis.rule import RULE
 
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from calcidata.tables.container import Tables
+
+
+class _Synthesised(Protocol):
+    """What :func:`pooled_from` reads of a :class:`~calcidata.synthesis.result.Synthesis`."""
+
+    @property
+    def tables(self) -> Tables: ...
+    @property
+    def profile(self) -> pd.DataFrame: ...
+    @property
+    def behind(self) -> pd.DataFrame: ...
+
 
 class PooledBody(NamedTuple):
     """One pooled body: its keys, the meta-analysis, the study labels and the measure."""
 
-    keys: dict
+    keys: dict[str, Any]
     result: meta.MetaResult
     labels: tuple[str, ...]
     study_ids: tuple[str, ...]
@@ -29,7 +45,7 @@ class PooledBody(NamedTuple):
     treatment: str
 
 
-def pooled_from(synthesis) -> list[PooledBody]:
+def pooled_from(synthesis: _Synthesised) -> list[PooledBody]:
     """Every pooled body of a synthesis, in the profile's order."""
     profile = synthesis.profile
     profile = profile[profile["basis"] == "pooled"]

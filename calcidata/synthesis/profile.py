@@ -56,6 +56,8 @@ and the plain-language statement in :mod:`calcidata.synthesis.absolute`;
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
@@ -77,6 +79,9 @@ from calcidata.synthesis.estimate import BASES, estimate_bodies, study_effects
 from calcidata.synthesis.items import body_items
 from calcidata.synthesis.judgements import judged
 from calcidata.tables.hierarchy import ancestors, parents_of
+
+if TYPE_CHECKING:
+    from calcidata.tables.container import Tables
 
 #: Keys of today's profile (names fixed), in column order.
 KEYS = ["condition_id", "treatment_id", "comparator", "outcome_domain", "effect_measure",
@@ -119,7 +124,7 @@ def _ids(values: pd.Series, by: pd.Series) -> pd.Series:
     return pd.Series(out, index=groups, dtype=object)
 
 
-def _importance(tables, bodies: pd.DataFrame) -> pd.Series:
+def _importance(tables: Tables, bodies: pd.DataFrame) -> pd.Series:
     """GRADE importance from condition_outcomes (nearest condition up the hierarchy)."""
     co = tables.condition_outcomes
     table = {(str(c), str(o)): str(i) for c, o, i in
@@ -128,7 +133,9 @@ def _importance(tables, bodies: pd.DataFrame) -> pd.Series:
     out = []
     if not table:
         harm = bodies["outcome_domain"].astype(object).eq("adverse_events")
-        return pd.Series(np.where(harm, "critical", None), index=bodies.index, dtype=object)
+        # NumPy takes None for a branch (an object array); numpy's stubs do not.
+        critical = np.where(harm, "critical", None)  # type: ignore[call-overload]
+        return pd.Series(critical, index=bodies.index, dtype=object)
     for cond, oid, domain in zip(bodies["condition_id"].to_numpy(dtype=object),
                                  bodies["outcome_id"].to_numpy(dtype=object),
                                  bodies["outcome_domain"].to_numpy(dtype=object),
@@ -145,7 +152,9 @@ def _importance(tables, bodies: pd.DataFrame) -> pd.Series:
     return pd.Series(out, index=bodies.index, dtype=object)
 
 
-def _body_facts(items: pd.DataFrame, behind: pd.DataFrame, est: pd.DataFrame, tables):
+def _body_facts(
+    items: pd.DataFrame, behind: pd.DataFrame, est: pd.DataFrame, tables: Tables
+) -> pd.DataFrame:
     """Everything the rule and the frame need per body (one row per body_id)."""
     keys = ["condition_id", "treatment_id", "comparator", "comparison_id", "comparator_id",
             "outcome_id", "outcome_key", "outcome_domain", "timepoint", "within_arm"]  # fmt: skip
@@ -164,7 +173,8 @@ def _body_facts(items: pd.DataFrame, behind: pd.DataFrame, est: pd.DataFrame, ta
         ["rct", "observational", "case_series", "mixed"]
     )
     unknown = unknown.groupby(bh["body_id"]).any().reindex(b.index).fillna(False)
-    b["start_code"] = np.where(b["start_level"].eq("low"), np.where(
+    # NumPy takes None for a branch (an object array); numpy's stubs do not.
+    b["start_code"] = np.where(b["start_level"].eq("low"), np.where(  # type: ignore[call-overload]
         unknown, "start_low_design_unknown", "start_low_nonrandomised"), None)  # fmt: skip
     b["no_comparison_code"] = bg["_code"].first().reindex(b.index)
     one = bg.size().eq(1).reindex(b.index)
@@ -191,8 +201,11 @@ def _body_facts(items: pd.DataFrame, behind: pd.DataFrame, est: pd.DataFrame, ta
     stated_risk = bg["control_risk"].first().reindex(b.index)
     dich = b["effect_measure"].map(lambda m: MEASURES[m].outcome_type == "dichotomous")
     b["baseline_risk"] = stated_risk.where(stated_risk.notna(), arms["arm_risk"]).where(dich)
+    # NumPy takes None for a branch (an object array); numpy's stubs do not.
     b["baseline_basis"] = np.where(
-        stated_risk.notna(), "stated", np.where(arms["arm_risk"].notna(), "control_arms", None)
+        stated_risk.notna(),
+        "stated",
+        np.where(arms["arm_risk"].notna(), "control_arms", None),  # type: ignore[call-overload]
     )
     b.loc[~dich, "baseline_basis"] = None
     b["baseline_studies"] = arms["arm_studies"].where(b["baseline_basis"].eq("control_arms"))
@@ -212,9 +225,7 @@ def _body_facts(items: pd.DataFrame, behind: pd.DataFrame, est: pd.DataFrame, ta
     )
     b["source_ids"] = _ids(src["source_id"], src["body_id"]).reindex(b.index)
     cons = items.loc[items["in_review"].notna(), ["body_id", "study_id", "in_review"]]
-    cons = cons[
-        cons["in_review"].astype(str).eq(b["review_id"].reindex(cons["body_id"]).to_numpy())
-    ]
+    cons = cons[cons["in_review"].astype(str) == b["review_id"].reindex(cons["body_id"]).to_numpy()]
     b["constituent_ids"] = _ids(cons["study_id"], cons["body_id"]).reindex(b.index).fillna("")
     allsrc = pd.concat(
         [
@@ -253,7 +264,9 @@ def _words(codes: pd.Series, notes: bool) -> pd.Series:
     return pd.Series(np.asarray(out, dtype=object)[index], index=codes.index, dtype="string")
 
 
-def compute(tables, condition_id: str | None = None):
+def compute(
+    tables: Tables, condition_id: str | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """The profile frame and the items behind it (:func:`evidence_profile` without sorting)."""
     items = study_effects(body_items(tables, condition_id))
     est, behind = estimate_bodies(items)
@@ -274,7 +287,7 @@ def compute(tables, condition_id: str | None = None):
     return _typed(b, tables), items, behind
 
 
-def _typed(b: pd.DataFrame, tables) -> pd.DataFrame:
+def _typed(b: pd.DataFrame, tables: Tables) -> pd.DataFrame:
     order = condition_order(tables)
     names = dict(zip(tables.treatments["treatment_id"], tables.treatments["name"], strict=True))
     out = b.assign(
@@ -299,7 +312,7 @@ def _typed(b: pd.DataFrame, tables) -> pd.DataFrame:
     out["certainty"] = out["certainty"].astype(category_dtype(CERTAINTY))
     out["importance"] = out["importance"].astype(category_dtype(IMPORTANCE))
     out["strength"] = pd.Categorical.from_codes(
-        out["strength"].astype(int), categories=list(STRENGTH), ordered=True
+        out["strength"].astype(int), dtype=category_dtype(STRENGTH)
     )
     for c in ("n_studies", "n_participants", "baseline_studies", *DOMAINS):
         out[c] = pd.to_numeric(out[c], errors="coerce").round().astype("Int64")

@@ -11,12 +11,15 @@ a report that asks for the profile, the SoF and the forests computes once.
 from __future__ import annotations
 
 import weakref
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from calcidata.analysis.selection import Selection
+from calcidata.errors import ParameterError
 from calcidata.synthesis.overlap import Overlap, review_overlap
 from calcidata.synthesis.pooled import PooledBody, pooled_from
 from calcidata.synthesis.profile import compute
@@ -24,7 +27,10 @@ from calcidata.synthesis.sof import bottom_lines as comparison_lines
 from calcidata.synthesis.sof import check_outcome, filter_rows, rows_from_profile
 from calcidata.tables.container import takes_tables
 
-_CACHE: dict[tuple[int, str | None], tuple[weakref.ref, Synthesis]] = {}
+if TYPE_CHECKING:
+    from calcidata.tables.container import Tables
+
+_CACHE: dict[tuple[int, str | None], tuple[weakref.ref[Tables], Synthesis]] = {}
 _CACHE_SIZE = 16
 
 
@@ -46,7 +52,7 @@ class Synthesis:
         The items behind each body's estimate, with their weights.
     """
 
-    tables: object = field(repr=False)
+    tables: Tables = field(repr=False)
     condition_id: str | None
     profile: pd.DataFrame = field(repr=False)
     items: pd.DataFrame = field(repr=False)
@@ -65,6 +71,10 @@ class Synthesis:
     @cached_property
     def overlap(self) -> Overlap:
         """The reviews x primary studies matrix and its CCA (``Overlap``); needs a condition."""
+        if self.condition_id is None:
+            raise ParameterError(
+                "the review overlap is of one condition: synthesize(tables, condition_id)"
+            )
         return review_overlap(self.tables, self.condition_id)
 
     @cached_property
@@ -72,7 +82,9 @@ class Synthesis:
         """One row per comparison: its critical outcomes' statements with their certainty."""
         return comparison_lines(self.sof)
 
-    def select(self, treatment_ids=None, outcome: str | None = None) -> Synthesis:
+    def select(
+        self, treatment_ids: Iterable[str] | None = None, outcome: str | None = None
+    ) -> Synthesis:
         """The same synthesis read for some treatments and one outcome domain.
 
         Nothing is computed again: the profile, the SoF rows and the pooled bodies
@@ -113,7 +125,7 @@ class Synthesis:
 
 
 @takes_tables
-def synthesize(tables, selection: Selection | str | None = None) -> Synthesis:
+def synthesize(tables: Tables, selection: Selection | str | None = None) -> Synthesis:
     """Compute (or recall) the synthesis of a condition.
 
     Parameters
@@ -155,7 +167,7 @@ def synthesize(tables, selection: Selection | str | None = None) -> Synthesis:
 
 
 @takes_tables
-def evidence_profile(tables, condition_id: str | None = None) -> pd.DataFrame:
+def evidence_profile(tables: Tables, condition_id: str | None = None) -> pd.DataFrame:
     """One row per body of evidence: its estimate, certainty, absolute effect and statement.
 
     Parameters
@@ -191,7 +203,13 @@ def evidence_profile(tables, condition_id: str | None = None) -> pd.DataFrame:
 
 
 @takes_tables
-def selected_profile(tables, condition_id: str, treatment_ids=None, *, outcome=None):
+def selected_profile(
+    tables: Tables,
+    condition_id: str,
+    treatment_ids: Iterable[str] | None = None,
+    *,
+    outcome: str | None = None,
+) -> pd.DataFrame:
     """The evidence profile of a condition, only for some treatments and one outcome domain.
 
     Raises
@@ -203,7 +221,13 @@ def selected_profile(tables, condition_id: str, treatment_ids=None, *, outcome=N
 
 
 @takes_tables
-def sof_rows(tables, condition_id: str, treatment_ids=None, *, outcome=None) -> pd.DataFrame:
+def sof_rows(
+    tables: Tables,
+    condition_id: str,
+    treatment_ids: Iterable[str] | None = None,
+    *,
+    outcome: str | None = None,
+) -> pd.DataFrame:
     """The summary of findings of a condition: one table per comparison, rows by importance.
 
     Parameters
@@ -241,7 +265,11 @@ def sof_rows(tables, condition_id: str, treatment_ids=None, *, outcome=None) -> 
 
 @takes_tables
 def pooled_bodies(
-    tables, condition_id: str, treatment_ids=None, *, outcome=None
+    tables: Tables,
+    condition_id: str,
+    treatment_ids: Iterable[str] | None = None,
+    *,
+    outcome: str | None = None,
 ) -> list[PooledBody]:
     """The meta-analysis of every pooled body of a condition, in the profile's order.
 

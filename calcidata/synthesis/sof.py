@@ -34,6 +34,9 @@ estimate is a source's Bayesian credible interval, else ``confidence``.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
@@ -49,6 +52,9 @@ from calcidata.schemas.vocabularies import (
 from calcidata.synthesis.absolute import PER, implied_risk
 from calcidata.synthesis.profile import ADDED, ESTIMATE_COLUMNS, KEYS
 from calcidata.tables.hierarchy import ancestors, parents_of
+
+if TYPE_CHECKING:
+    from calcidata.tables.container import Tables
 
 #: Rows shown first in each comparison (GRADEpro's "up to seven outcomes").
 MAIN_OUTCOMES = 7
@@ -125,7 +131,7 @@ def ratio_inverted(domain: str, measure: str, estimate: float, direction: object
     return bool(estimate != 1 and (estimate < 1) != below)
 
 
-def _behind(tables, profile: pd.DataFrame) -> pd.DataFrame:
+def _behind(tables: Tables, profile: pd.DataFrame) -> pd.DataFrame:
     """Interval kind and direction of each body, from the evidence rows behind its estimate."""
     ev = tables.evidence.set_index("evidence_id")
     kinds, directions = [], []
@@ -143,7 +149,7 @@ def _behind(tables, profile: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _no_studies(tables, profile: pd.DataFrame) -> pd.DataFrame:
+def _no_studies(tables: Tables, profile: pd.DataFrame) -> pd.DataFrame:
     """A row per comparison and critical outcome of its condition with no body."""
     co = tables.condition_outcomes
     co = co[co["importance"].astype(str) == "critical"]
@@ -178,7 +184,7 @@ def _no_studies(tables, profile: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def rows_from_profile(tables, profile: pd.DataFrame) -> pd.DataFrame:
+def rows_from_profile(tables: Tables, profile: pd.DataFrame) -> pd.DataFrame:
     """The summary-of-findings rows of a profile (see :func:`sof_rows`)."""
     profile = profile[~profile["within_arm"].astype(bool)]
     behind = _behind(tables, profile)
@@ -270,7 +276,7 @@ def bottom_lines(sof: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def check_outcome(outcome) -> None:
+def check_outcome(outcome: object) -> None:
     """Raise ``ParameterError`` unless ``outcome`` is None or an outcome domain."""
     if outcome is not None and outcome not in OUTCOME_DOMAINS:
         raise ParameterError(
@@ -279,7 +285,9 @@ def check_outcome(outcome) -> None:
         )
 
 
-def filter_rows(frame: pd.DataFrame, treatment_ids, outcome) -> pd.DataFrame:
+def filter_rows(
+    frame: pd.DataFrame, treatment_ids: Iterable[str] | None, outcome: str | None
+) -> pd.DataFrame:
     """The rows of ``frame`` of these treatments and this outcome domain (None: all)."""
     if treatment_ids is not None:
         frame = frame[frame["treatment_id"].isin(list(treatment_ids))]

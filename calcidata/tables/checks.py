@@ -11,6 +11,7 @@ Three layers, each reporting file, CSV line, column, value and rule:
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -18,7 +19,7 @@ import pandera.pandas as pa
 
 from calcidata.errors import Problem
 from calcidata.schemas import SCHEMAS
-from calcidata.schemas._base import row_rules
+from calcidata.schemas._base import RowRule, row_rules
 from calcidata.schemas.spec import column_kind, column_meta
 from calcidata.schemas.vocabularies import PATTERN_WORDS
 from calcidata.tables.reader import RawTable, shorten
@@ -40,32 +41,32 @@ def _parse(raw: pd.Series, kind: str) -> tuple[pd.Series, pd.Series, str]:
         ok = raw.map(
             lambda v: v is None or (bool(_INT.match(v)) and _INT64[0] <= int(v) <= _INT64[1])
         )
-        values = pd.array(
+        ints = pd.array(
             [int(v) if (v is not None and o) else pd.NA for v, o in zip(raw, ok, strict=True)],
             dtype="Int64",
         )
         rule = f"must be a whole number from {_INT64[0]} to {_INT64[1]} (a 64-bit integer)"
-        return pd.Series(values, index=raw.index), present & ~ok, rule
+        return pd.Series(ints, index=raw.index), present & ~ok, rule
     if kind == "boolean":
         low = raw.map(lambda v: None if v is None else v.lower())
         ok = low.map(lambda v: v is None or v in _TRUE or v in _FALSE)
-        values = pd.array(
+        bools = pd.array(
             [None if (v is None or not o) else v in _TRUE for v, o in zip(low, ok, strict=True)],
             dtype="boolean",
         )
-        return pd.Series(values, index=raw.index), present & ~ok, "must be true or false"
+        return pd.Series(bools, index=raw.index), present & ~ok, "must be true or false"
     return raw.astype("str").where(present, None), pd.Series(False, index=raw.index), ""
 
 
-def _rule_words(check: str, column: str | None, meta: dict) -> str:
+def _rule_words(check: str, column: str | None, meta: dict[str, dict[str, Any]]) -> str:
     name, _, args = check.partition("(")
     args = args.rstrip(")")
+    m = (meta.get(column) if column is not None else None) or {}
     if name == "isin":
-        cats = (meta.get(column) or {}).get("categories") or ()
+        cats = m.get("categories") or ()
         return "must be one of: " + ", ".join(cats) if cats else f"must be one of {args}"
     if name == "str_matches":
         pattern = args.strip("'\"")
-        m = meta.get(column) or {}
         if m.get("categories") and m.get("multi"):
             return f"each value (separated by '{m['multi']}') must be one of: " + ", ".join(
                 m["categories"]
@@ -125,17 +126,20 @@ def validate_table(raw: RawTable) -> tuple[pd.DataFrame | None, list[Problem]]:
 def _translate(
     cases: pd.DataFrame,
     raw: RawTable,
-    meta: dict,
+    meta: dict[str, dict[str, Any]],
     skip: set[tuple[int, str]],
-    rules: dict,
+    rules: dict[str, RowRule],
 ) -> list[Problem]:
+    frame = raw.frame
+    assert frame is not None  # validate_table translates only the cases of a read frame
     shown = str(raw.path)
     out: list[Problem] = []
     seen_rows: set[tuple[str, int]] = set()
     for case in cases.itertuples(index=False):
         check = str(case.check)
         column = case.column if isinstance(case.column, str) else None
-        index = case.index
+        # A column of pandera's failure cases (the stubs see the method tuple.index).
+        index = getattr(case, "index")  # noqa: B009
         if check in rules:
             # A row check lists the row's cells one by one: report the row once, naming
             # the column it is about and showing the values of all its columns.
@@ -146,7 +150,7 @@ def _translate(
             cols = rules[check].columns
             if any((i, c) in skip for c in cols):
                 continue  # follows from a cell already reported as unreadable
-            cells = {c: raw.frame[c].iat[i] for c in cols}
+            cells: dict[str, object] = {c: frame[c].iat[i] for c in cols}
             named = cols[0]
             if rules[check].presence:
                 named = next((c for c in cols if cells[c] is None), cols[0])
@@ -169,16 +173,14 @@ def _translate(
         index = int(index)
         if column is not None and (index, column) in skip:
             continue
-        value = raw.frame[column].iat[index] if column in raw.frame else case.failure_case
+        cell = frame[column].iat[index] if column in frame else case.failure_case
         out.append(
-            Problem(
-                shown, raw.line(index), column, shorten(value), _rule_words(check, column, meta)
-            )
+            Problem(shown, raw.line(index), column, shorten(cell), _rule_words(check, column, meta))
         )
     return out
 
 
-def _to_categoricals(frame: pd.DataFrame, meta: dict) -> pd.DataFrame:
+def _to_categoricals(frame: pd.DataFrame, meta: dict[str, dict[str, Any]]) -> pd.DataFrame:
     frame = frame.copy()
     for col, m in meta.items():
         cats = m.get("categories")

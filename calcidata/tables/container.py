@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, fields
+from dataclasses import Field, dataclass, field, fields
 from functools import cache
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import pandas as pd
 
@@ -24,10 +24,14 @@ _META = ("data_dir", "version")
 class _TablesMethods:
     """Behaviour of :class:`Tables`: mapping-like access in registry order."""
 
+    # Set by @dataclass on Tables (declared here for type checkers, as dataclasses do).
+    __dataclass_fields__: ClassVar[dict[str, Field[Any]]]
+
     def __getitem__(self, name: str) -> pd.DataFrame:
         if name not in self.names():
             raise KeyError(f"no table {name!r}; tables are: {', '.join(self.names())}")
-        return getattr(self, name)
+        frame: pd.DataFrame = getattr(self, name)
+        return frame
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.names())
@@ -115,14 +119,14 @@ def require_tables(tables: object, argument: str = "tables") -> None:
             )
 
 
-F = TypeVar("F", bound=Callable)
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def takes_tables(fn: F) -> F:
     """Check a public function's first argument, ``tables``, before anything else."""
 
     @functools.wraps(fn)
-    def checked(tables, *args, **kwargs):
+    def checked(tables: object, *args: Any, **kwargs: Any) -> Any:
         require_tables(tables)
         return fn(tables, *args, **kwargs)
 

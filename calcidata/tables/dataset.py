@@ -138,8 +138,8 @@ def _hierarchy_problems(frame: pd.DataFrame, raw: RawTable, key: str) -> list[Pr
     return out
 
 
-def _unused_problems(frames: dict[str, pd.DataFrame], raws: dict[str, RawTable]) -> list:
-    out = []
+def _unused_problems(frames: dict[str, pd.DataFrame], raws: dict[str, RawTable]) -> list[Problem]:
+    out: list[Problem] = []
     for table, key in (("conditions", "condition_id"), ("treatments", "treatment_id")):
         if table not in frames:
             continue

@@ -14,6 +14,7 @@ import inspect
 import os
 import re
 from pathlib import Path
+from types import ModuleType
 
 from calcidata import NOTICE, paths
 from calcidata._io import atomic_write
@@ -50,7 +51,7 @@ def _escape(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def render(data_dir: str | os.PathLike | None = None) -> str:
+def render(data_dir: str | os.PathLike[str] | None = None) -> str:
     """The data dictionary as Markdown text."""
     directory = paths.data_dir(data_dir)
     from calcidata.analysis import strength
@@ -111,7 +112,7 @@ def render(data_dir: str | os.PathLike | None = None) -> str:
         "`calcidata.evidence_strength(evidence)` derives one row per (treatment, "
         "condition). Its rule:",
         "",
-        inspect.getdoc(strength).split("\n\n", 1)[1],
+        _doc(strength).split("\n\n", 1)[1],
         "",
         *_profile_section(profile, certainty, bodies),
         "",
@@ -122,7 +123,7 @@ def render(data_dir: str | os.PathLike | None = None) -> str:
         "test holds the stored columns to it, so a verdict changes when the evidence does). "
         "Its rule:",
         "",
-        inspect.getdoc(claims).split("\n\n", 1)[1],
+        _doc(claims).split("\n\n", 1)[1],
         *_rule_section(absolute, rule),
     ]
     return "\n".join(out)
@@ -166,7 +167,7 @@ def _design_section() -> list[str]:
     """How a design is labelled: the rule's words and its table of wordings."""
     from calcidata.schemas import design_rule
 
-    out = ["", "## How a design is labelled", "", inspect.getdoc(design_rule), ""]
+    out = ["", "## How a design is labelled", "", _doc(design_rule), ""]
     out += ["| wording code | sets | design | what the page says |", "|---|---|---|---|"]
     out += [
         f"| `{code}` | `{column}` | `{design}` | {_escape(words)} |"
@@ -183,16 +184,24 @@ def _design_section() -> list[str]:
     return out
 
 
+def _doc(obj: object) -> str:
+    """The docstring of ``obj``, which the dictionary quotes (it must have one)."""
+    doc = inspect.getdoc(obj)
+    if doc is None:
+        raise ValueError(f"{obj!r} has no docstring for the data dictionary to quote")
+    return doc
+
+
 def _markdown(doc: str) -> str:
     """A numpydoc module docstring's body as Markdown: underlined titles become ``####``."""
     body = doc.split("\n\n", 1)[1]
     return re.sub(r"^(\S[^\n]*)\n-{3,}$", r"#### \1", body, flags=re.MULTILINE)
 
 
-def _profile_section(profile, certainty, bodies) -> list[str]:
+def _profile_section(profile: ModuleType, certainty: ModuleType, bodies: ModuleType) -> list[str]:
     """Bodies of evidence, their estimates and the certainty rule, from the modules' docs."""
-    body_doc = _markdown(inspect.getdoc(profile))
-    keys_doc = _markdown(inspect.getdoc(bodies))
+    body_doc = _markdown(_doc(profile))
+    keys_doc = _markdown(_doc(bodies))
     return [
         "## Bodies of evidence and their certainty",
         "",
@@ -215,7 +224,7 @@ def _profile_section(profile, certainty, bodies) -> list[str]:
         "",
         "### The certainty rule",
         "",
-        _markdown(inspect.getdoc(certainty)),
+        _markdown(_doc(certainty)),
         "",
         "### Evidence strength and certainty",
         "",
@@ -246,7 +255,7 @@ def _double_extraction_section(directory: Path) -> list[str]:
         "",
         "## Double extraction",
         "",
-        _markdown(inspect.getdoc(dx)),
+        _markdown(_doc(dx)),
         "",
         f"`data/extraction/aliases.csv` maps {len(aliases)} of the extractors' words onto agreed "
         "keys; `data/extraction/reconciliation.csv` holds one row per remaining disagreement "
@@ -285,19 +294,19 @@ def _double_extraction_section(directory: Path) -> list[str]:
     return out
 
 
-def _rule_section(absolute, rule) -> list[str]:
+def _rule_section(absolute: ModuleType, rule: ModuleType) -> list[str]:
     """The rule's thresholds and sources (rendered from the data) and the absolute effects."""
     return [
         *rule.markdown(),
         "",
         "### Absolute effects and plain-language statements",
         "",
-        _markdown(inspect.getdoc(absolute)),
+        _markdown(_doc(absolute)),
         "",
     ]
 
 
-def write(data_dir: str | os.PathLike | None = None) -> Path:
+def write(data_dir: str | os.PathLike[str] | None = None) -> Path:
     """Write the dictionary to ``README.md`` in the data directory; return its path.
 
     A ``README.md`` that calcidata did not generate is never replaced

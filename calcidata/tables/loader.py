@@ -23,7 +23,7 @@ from calcidata.tables.reader import read_raw
 
 
 def collect_problems(
-    data_dir: str | os.PathLike | None = None,
+    data_dir: str | os.PathLike[str] | None = None,
 ) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
     """Read and check every table; return typed frames and all problems found.
 
@@ -43,7 +43,7 @@ def collect_problems(
     return frames, problems
 
 
-def load(data_dir: str | os.PathLike | None = None) -> Tables:
+def load(data_dir: str | os.PathLike[str] | None = None) -> Tables:
     """Load and validate every calcidata table.
 
     Parameters
@@ -71,14 +71,14 @@ def load(data_dir: str | os.PathLike | None = None) -> Tables:
     return Tables(**frames, data_dir=directory, version=content_hash(files))
 
 
-def load_table(name: str, data_dir: str | os.PathLike | None = None) -> pd.DataFrame:
+def load_table(name: str, data_dir: str | os.PathLike[str] | None = None) -> pd.DataFrame:
     """Load one validated table by name (the whole dataset is checked, keys included)."""
     if name not in SCHEMAS:
         raise ParameterError(f"no table {name!r}; tables are: {', '.join(SCHEMAS)}")
     return load(data_dir)[name]
 
 
-def data_version(data_dir: str | os.PathLike | None = None) -> str:
+def data_version(data_dir: str | os.PathLike[str] | None = None) -> str:
     """Content hash of the table files, without validating them."""
     directory = paths.data_dir(data_dir)
     try:

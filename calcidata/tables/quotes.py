@@ -8,6 +8,7 @@ is absent the quotes cannot be checked, and :func:`unchecked_note` says so.
 
 from __future__ import annotations
 
+import os
 import re
 
 import pandas as pd
@@ -25,7 +26,10 @@ def flat(text: str) -> str:
 
 
 def quote_problems(
-    claims: pd.DataFrame, raw: RawTable, seeds=None, kinds: dict | None = None
+    claims: pd.DataFrame,
+    raw: RawTable,
+    seeds: str | os.PathLike[str] | None = None,
+    kinds: dict[str, str] | None = None,
 ) -> list[Problem]:
     """A problem for each quote not found in the text of its article.
 
@@ -83,7 +87,9 @@ def quote_problems(
     return out
 
 
-def unchecked_note(claims: pd.DataFrame | None, seeds=None) -> str | None:
+def unchecked_note(
+    claims: pd.DataFrame | None, seeds: str | os.PathLike[str] | None = None
+) -> str | None:
     """Why the quotes were not checked (the seeds folder is absent), or None."""
     folder = paths.seeds_dir(seeds)
     if claims is None or claims.empty or folder.is_dir():
