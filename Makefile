@@ -83,9 +83,10 @@ app: $(KERNEL) ## serve the explorer (notebooks/explore.ipynb) as a web app with
 bench: $(STAMP) ## run the benchmarks; results go to benchmarks/results.md
 	$(BIN)/python -m benchmarks
 
-lint: $(STAMP) ## ruff lint and format check
+lint: $(STAMP) ## ruff lint and format check, mypy (strict, pandas-stubs) on calcidata/
 	$(BIN)/ruff check calcidata tests benchmarks
 	$(BIN)/ruff format --check calcidata tests benchmarks
+	$(BIN)/mypy
 
 format: $(STAMP) ## apply ruff formatting
 	$(BIN)/ruff format calcidata tests benchmarks

@@ -16,10 +16,10 @@ import pandas as pd
 
 from calcidata._io import output_dir
 from calcidata.audit.auditor import STATUSES
-from calcidata.audit.files import _kind
 from calcidata.audit.headers import BLOCK_BYTES, LONG_ROW
 from calcidata.audit.inputs import AuditOptions
 from calcidata.audit.spark import _pyspark, _quiet, audit_spark, spark_session
+from calcidata.audit.writer import _kind
 from calcidata.errors import CalcidataError, FileAccessError, ParameterError
 
 if TYPE_CHECKING:
