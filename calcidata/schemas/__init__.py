@@ -21,6 +21,7 @@ from calcidata.schemas.conditions import Conditions
 from calcidata.schemas.dosing_ranges import DosingRanges
 from calcidata.schemas.evidence import Evidence
 from calcidata.schemas.outcomes import Outcomes
+from calcidata.schemas.reproductions import Reproductions
 from calcidata.schemas.review_studies import ReviewStudies
 from calcidata.schemas.risk_of_bias import RiskOfBias
 from calcidata.schemas.sources import Sources
@@ -38,6 +39,7 @@ SCHEMAS = {
     "review_studies": ReviewStudies,
     "study_outcomes": StudyOutcomes,
     "risk_of_bias": RiskOfBias,
+    "reproductions": Reproductions,
     "claims": Claims,
 }
 
@@ -53,6 +55,7 @@ __all__ = [
     "DosingRanges",
     "Evidence",
     "Outcomes",
+    "Reproductions",
     "ReviewStudies",
     "RiskOfBias",
     "Sources",

@@ -8,8 +8,9 @@ repeat. The columns themselves are made by :mod:`calcidata.schemas.columns`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any, TypeVar, cast
 
 import pandas as pd
 import pandera.pandas as pa
@@ -45,7 +46,12 @@ class RowRule:
     presence: bool = False
 
 
-def row_check(name: str, error: str, columns: Sequence[str], *, presence: bool = False):
+_Check = TypeVar("_Check", bound=Callable[..., Any])
+
+
+def row_check(
+    name: str, error: str, columns: Sequence[str], *, presence: bool = False
+) -> Callable[[_Check], _Check]:
     """Decorate a model method as a pandera dataframe check, with its words and columns.
 
     The words travel with pandera's own ``Check(error=...)`` (so pandera reports
@@ -53,9 +59,10 @@ def row_check(name: str, error: str, columns: Sequence[str], *, presence: bool =
     where :func:`row_rules` finds them.
     """
 
-    def deco(fn):
-        fn.__row_rule__ = RowRule(error, tuple(columns), presence)
-        return pa.dataframe_check(name=name, error=error)(fn)
+    def deco(fn: _Check) -> _Check:
+        setattr(fn, "__row_rule__", RowRule(error, tuple(columns), presence))  # noqa: B010
+        # pandera wraps the method in a classmethod; models call it only through pandera
+        return cast(_Check, pa.dataframe_check(name=name, error=error)(fn))
 
     return deco
 
