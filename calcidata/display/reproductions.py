@@ -7,6 +7,7 @@ review's stated pooled result) and shows it as one table; nothing is computed he
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import pandas as pd
 
@@ -27,7 +28,7 @@ _ESTIMATOR_WORDS = {
 _MODEL_WORDS = {"fixed": "Fixed effect", "random": "Random effects"}
 
 
-def model_words(model: object, estimator: object) -> str:
+def model_words(model: Any, estimator: Any) -> str:
     """``Random effects (DerSimonian-Laird)``; ``Not stated`` when the review gives none."""
     if model not in _MODEL_WORDS:
         return "Not stated"
@@ -36,7 +37,7 @@ def model_words(model: object, estimator: object) -> str:
     return f"{head} ({more})" if more else f"{head} (estimator not stated)"
 
 
-def trials_words(held: object, stated: object) -> str:
+def trials_words(held: Any, stated: Any) -> str:
     """``1 of 5``; ``2 (the analysis's number not stated)``."""
     n = 0 if pd.isna(held) else int(str(held))
     if pd.isna(stated):
@@ -44,20 +45,20 @@ def trials_words(held: object, stated: object) -> str:
     return f"{n} of {int(str(stated))}"
 
 
-def result_words(outcome: object, timepoint: object) -> object:
+def result_words(outcome: Any, timepoint: Any) -> object:
     """The stated result's outcome, with its timepoint where one is given."""
     if pd.isna(outcome):
         return "No stated estimate held"
     return f"{outcome} ({timepoint})" if not pd.isna(timepoint) else str(outcome)
 
 
-def stated_words(measure: object, est: object, low: object, high: object) -> object:
+def stated_words(measure: Any, est: Any, low: Any, high: Any) -> object:
     """The stated estimate as the review prints it (no estimate: says so)."""
     worded = format_effect(measure, est, low, high)
-    return "No estimate stated" if pd.isna(worded) else worded
+    return worded if isinstance(worded, str) else "No estimate stated"
 
 
-def recomputed_words(measure: object, est: object, low: object, high: object, why: object) -> str:
+def recomputed_words(measure: Any, est: Any, low: Any, high: Any, why: Any) -> str:
     """The re-computed estimate, or why calcidata did not re-compute."""
     if pd.isna(est):
         return f"Not re-computed: {why}" if not pd.isna(why) else "Not re-computed"
@@ -137,7 +138,7 @@ def reproductions_table(frame: pd.DataFrame, *, labels: Mapping[str, str] | None
     words = words.rename(columns=_HEADERS)
     words.attrs.clear()  # worded already: not a view's frame any more
     counts = frame["status"].value_counts().reindex(frame["status"].cat.categories)
-    summary = ", ".join(f"{n} {humanize(s).lower()}" for s, n in counts.items() if n)
+    summary = ", ".join(f"{n} {str(humanize(s)).lower()}" for s, n in counts.items() if n)
     return table(
         words,
         caption=f"{len(frame)} published pooled results: {summary}" if len(frame) else None,

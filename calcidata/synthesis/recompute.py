@@ -219,7 +219,8 @@ def reproductions(tables: Tables, condition_id: str | None = None) -> pd.DataFra
         out = out[out["condition_id"].isin(subtree(tables, condition_id))]
     records = []
     so = tables.study_outcomes
-    for row in out.to_dict("records"):
+    for record in out.to_dict("records"):
+        row = {str(k): v for k, v in record.items()}
         ids_cell = row["study_ids"]
         row["studies"] = ids_cell.split(LIST_SEP) if isinstance(ids_cell, str) else []
         done = recompute(row, so)
@@ -257,7 +258,7 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
         **_DONE_TYPES,
         "decimals": "Int64",
         "k_stated": "Int64",
-        "status": pd.CategoricalDtype(STATUSES, ordered=True),
+        "status": pd.CategoricalDtype(list(STATUSES), ordered=True),
     }
     for col in COLUMNS:
         if col not in types and not col.startswith("stated_"):
