@@ -241,6 +241,42 @@ def reproductions(tables: Tables, condition_id: str | None = None) -> pd.DataFra
     return _typed(frame.reset_index(drop=True))
 
 
+def markdown(frame: pd.DataFrame) -> list[str]:
+    """The data dictionary's record of :func:`reproductions`: the rule, counts, each row."""
+    import inspect
+    import re
+    import sys
+
+    counts = frame["status"].value_counts().reindex(frame["status"].cat.categories)
+    doc = (inspect.getdoc(sys.modules[__name__]) or "").split("\n\n", 1)[1]
+    rule = re.sub(r"^(\S[^\n]*)\n-{3,}$", r"#### \1\n", doc, flags=re.MULTILINE)
+    out = [
+        "## Published pooled results, re-computed",
+        "",
+        "`calcidata.synthesis.reproductions(tables)` reads `reproductions.csv` and re-computes "
+        "each review's stated pooled result from the included trials the tables hold: "
+        + ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in counts.items())
+        + f" (of {len(frame)}). `tests/test_reproductions.py` holds each row's status to its "
+        "re-computation.",
+        "",
+        rule,
+        "",
+        "| result | stated | trials held / stated | status | why |",
+        "|---|---|---|---|---|",
+    ]
+    for r in frame.to_dict("records"):
+        d = 2 if pd.isna(r["decimals"]) else int(r["decimals"])
+        nums = [r[f"stated_{c}"] for c in ("estimate", "ci_low", "ci_high")]
+        shown = [f"{x:.{d}f}" for x in nums if not pd.isna(x)]
+        stated = f"{r['effect_measure']} {shown[0]}" if shown else ""
+        if len(shown) == 3:
+            stated += f" ({shown[1]} to {shown[2]})"
+        held = f"{r['k_held']} / {'?' if pd.isna(r['k_stated']) else r['k_stated']}"
+        why = "" if pd.isna(r["reason"]) else str(r["reason"]).replace("|", "\\|")
+        out.append(f"| `{r['reproduction_id']}` | {stated} | {held} | {r['status']} | {why} |")
+    return out
+
+
 _DONE_TYPES = {
     "k_held": "Int64",
     "recomputed_estimate": "float64",
@@ -269,4 +305,4 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-__all__ = ["COLUMNS", "Recomputed", "matches", "recompute", "reproductions"]
+__all__ = ["COLUMNS", "Recomputed", "markdown", "matches", "recompute", "reproductions"]
