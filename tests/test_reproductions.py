@@ -289,6 +289,7 @@ def test_the_section_words_each_row_and_says_so_when_there_is_none(tables, shipp
     html = display.reproductions_table(ho, labels=labels)
     assert f"{len(ho)} published pooled results" in html
     assert "Zhu 2018" in html and "RR 0.91 (95% CI 0.78 to 1.06)" in html
+    assert "Selective COX-2 inhibitor vs non-selective NSAIDs" in html
     assert "Not re-computed: no trial of the review is held for this result" in html
     none = display.reproductions_table(shipped.iloc[0:0])
     assert "No published pooled result of this condition" in none

@@ -65,8 +65,16 @@ def recomputed_words(measure: Any, est: Any, low: Any, high: Any, why: Any) -> s
     return str(format_effect(measure, est, low, high))
 
 
+def comparison_words(treatment: Any, comparator: Any) -> str:
+    """``Celecoxib vs non-selective NSAIDs``; empty without a stated result."""
+    if pd.isna(treatment):
+        return ""
+    return f"{treatment} vs {comparator}" if not pd.isna(comparator) else str(treatment)
+
+
 WORDINGS["reproductions"] = Wording(
     compose=(
+        Compose("comparison", ("treatment", "comparator"), comparison_words),
         Compose("result", ("outcome", "timepoint"), result_words),
         Compose(
             "stated",
@@ -92,6 +100,7 @@ WORDINGS["reproductions"] = Wording(
     fill={"reason": ""},
     columns=(
         "source_id",
+        "comparison",
         "result",
         "stated",
         "model_stated",
@@ -104,6 +113,7 @@ WORDINGS["reproductions"] = Wording(
 
 _HEADERS = {
     "source_id": "Review",
+    "comparison": "Comparison",
     "result": "Result",
     "stated": "Stated (95% CI)",
     "model_stated": "Model, as stated",
@@ -127,7 +137,8 @@ def reproductions_table(frame: pd.DataFrame, *, labels: Mapping[str, str] | None
     Returns
     -------
     HTML
-        One row per stated result: the review, the result (outcome and timepoint),
+        One row per stated result: the review, the comparison, the result (outcome
+        and timepoint),
         the estimate as stated, the model as stated, the trials the tables hold
         against the number the review states, calcidata's re-computation (or why
         there is none), the status and why. A sentence when the frame is empty.
@@ -148,4 +159,10 @@ def reproductions_table(frame: pd.DataFrame, *, labels: Mapping[str, str] | None
     )
 
 
-__all__ = ["model_words", "recomputed_words", "reproductions_table", "trials_words"]
+__all__ = [
+    "comparison_words",
+    "model_words",
+    "recomputed_words",
+    "reproductions_table",
+    "trials_words",
+]

@@ -46,11 +46,11 @@ from calcidata.tables.container import Tables, require_tables
 
 #: Columns of :func:`reproductions`, in order.
 COLUMNS = (
-    "reproduction_id", "source_id", "evidence_id", "condition_id", "outcome_id", "outcome",
-    "timepoint", "effect_measure", "model", "estimator", "stated_estimate", "stated_ci_low",
-    "stated_ci_high", "decimals", "k_stated", "k_held", "study_ids", "recomputed_estimate",
-    "recomputed_ci_low", "recomputed_ci_high", "method", "matches", "status", "reason",
-    "not_recomputed",
+    "reproduction_id", "source_id", "evidence_id", "condition_id", "treatment_id", "treatment",
+    "comparator", "outcome_id", "outcome", "timepoint", "effect_measure", "model", "estimator",
+    "stated_estimate", "stated_ci_low", "stated_ci_high", "decimals", "k_stated", "k_held",
+    "study_ids", "recomputed_estimate", "recomputed_ci_low", "recomputed_ci_high", "method",
+    "matches", "status", "reason", "not_recomputed",
 )  # fmt: skip
 
 #: Random-effects estimators -> ``calcidata.meta.pool`` methods.
@@ -187,7 +187,9 @@ def reproductions(tables: Tables, condition_id: str | None = None) -> pd.DataFra
     -------
     pandas.DataFrame
         :data:`COLUMNS`, one row per ``reproductions`` row (in the table's order):
-        the stated result's ``outcome_id``, ``outcome`` (its words), ``timepoint``,
+        the stated result's comparison (``treatment_id``, the treatment's name
+        ``treatment``, ``comparator`` in the evidence row's words), its
+        ``outcome_id``, ``outcome`` (its words), ``timepoint``,
         ``effect_measure`` and ``stated_estimate``, ``stated_ci_low``, ``stated_ci_high`` (natural
         scale, from the evidence row); ``k_stated`` and ``k_held`` (Int64: trials the
         review states, trials whose two-arm row of the outcome the tables hold);
@@ -210,8 +212,12 @@ def reproductions(tables: Tables, condition_id: str | None = None) -> pd.DataFra
         return ids.map(ev[col].astype(object).to_dict())
 
     out["condition_id"] = out["condition_id"].where(ids.isna(), from_evidence("condition_id"))
-    for col in ("outcome_id", "outcome", "timepoint"):
+    for col in ("treatment_id", "comparator", "outcome_id", "outcome", "timepoint"):
         out[col] = from_evidence(col)
+    tr = tables.treatments
+    out["treatment"] = out["treatment_id"].map(
+        dict(zip(tr["treatment_id"], tr["name"], strict=True))
+    )
     out["effect_measure"] = from_evidence("effect_measure")
     for col in ("estimate", "ci_low", "ci_high"):
         out[f"stated_{col}"] = pd.to_numeric(from_evidence(col), errors="coerce").astype(float)
@@ -255,7 +261,7 @@ def markdown(frame: pd.DataFrame) -> list[str]:
         "",
         "`calcidata.synthesis.reproductions(tables)` reads `reproductions.csv` and re-computes "
         "each review's stated pooled result from the included trials the tables hold: "
-        + ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in counts.items())
+        + ", ".join(f"{n} {str(s).replace('_', ' ')}" for s, n in counts.items())
         + f" (of {len(frame)}). `tests/test_reproductions.py` holds each row's status to its "
         "re-computation.",
         "",
