@@ -20,6 +20,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from calcidata.schemas import KEYS, SCHEMAS
+from calcidata.schemas.reproductions import MODEL_ESTIMATORS
 from calcidata.schemas.spec import ColumnSpec, table_spec
 from calcidata.schemas.vocabularies import ROB_DOMAINS, ROB_TOOL_JUDGEMENTS
 from calcidata.tables.checks import validate_table
@@ -139,6 +140,14 @@ def _make_consistent(name: str, rows: list[dict[str, str]]) -> None:
             r["claimed_effect"] = r["claimed_effect"] or "benefit"
         if name == "conditions":  # an ICD-10 code and its edition come together
             r["icd10_edition"] = (r["icd10_edition"] or "who") if r["icd10"] else ""
+        if name == "reproductions":  # a reason; a condition only without evidence; inputs
+            r["reason"] = r["reason"] or "Why"
+            r["condition_id"] = "" if r["evidence_id"] else (r["condition_id"] or "a_condition")
+            if r["estimator"] not in MODEL_ESTIMATORS.get(r["model"], ()):
+                r["estimator"] = "not_stated"
+            inputs = r["evidence_id"] and r["study_ids"] and r["decimals"]
+            if not (inputs and r["model"] != "not_stated"):
+                r["status"] = "not_reproducible"
         if name == "review_studies" and r["study_id"] == r["review_id"]:
             r["study_id"] += "_study"
         if name == "study_outcomes":

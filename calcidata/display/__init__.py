@@ -18,7 +18,9 @@ Plots (matplotlib and seaborn are imported on first use of one of these names):
 :func:`plot_participants`, :func:`plot_directions`, :func:`plot_dose_ranges`,
 :func:`plot_dose_range_grid`, :func:`plot_evidence_map`, and :func:`forest`
 (the meta-analysis forest plot of :mod:`calcidata.display.metaplot`), and
-:func:`pooled_forests` (one forest per pooled body of evidence).
+:func:`pooled_forests` (one forest per pooled body of evidence). Also imported on
+first use: :func:`reproductions_table` (published pooled results beside calcidata's
+re-computation).
 
 Typical notebook cell::
 
@@ -63,6 +65,7 @@ _LAZY = {
     "describe": "calcidata.display._plotbase",
     "forest": "calcidata.display.metaplot",
     "pooled_forests": "calcidata.display.plot_pooled",
+    "reproductions_table": "calcidata.display.reproductions",
     "explorer": "calcidata.display.explorer",
     "Explorer": "calcidata.display.explorer",
 }

@@ -37,6 +37,7 @@ from calcidata.display.plots import plot_participants as plot_participants
 from calcidata.display.plots import plot_results as plot_results
 from calcidata.display.plots import plot_results_grid as plot_results_grid
 from calcidata.display.plots import set_theme as set_theme
+from calcidata.display.reproductions import reproductions_table as reproductions_table
 from calcidata.display.sof import sof_table as sof_table
 from calcidata.display.sof_tables import sof_tables as sof_tables
 from calcidata.display.wording import WORDINGS as WORDINGS
@@ -85,6 +86,7 @@ __all__ = [
     "describe",
     "forest",
     "pooled_forests",
+    "reproductions_table",
     "explorer",
     "Explorer",
 ]

@@ -22,6 +22,7 @@ from calcidata.schemas.conditions import Conditions
 from calcidata.schemas.dosing_ranges import DosingRanges
 from calcidata.schemas.evidence import Evidence
 from calcidata.schemas.outcomes import Outcomes
+from calcidata.schemas.reproductions import Reproductions
 from calcidata.schemas.review_studies import ReviewStudies
 from calcidata.schemas.risk_of_bias import RiskOfBias
 from calcidata.schemas.sources import Sources
@@ -39,6 +40,7 @@ SCHEMAS: dict[str, type[Table]] = {
     "review_studies": ReviewStudies,
     "study_outcomes": StudyOutcomes,
     "risk_of_bias": RiskOfBias,
+    "reproductions": Reproductions,
     "claims": Claims,
 }
 
@@ -54,6 +56,7 @@ __all__ = [
     "DosingRanges",
     "Evidence",
     "Outcomes",
+    "Reproductions",
     "ReviewStudies",
     "RiskOfBias",
     "Sources",

@@ -21,6 +21,7 @@ _LAZY = {
     "bottom_lines": "calcidata.synthesis.sof",
     "claim_verdicts": "calcidata.synthesis.claims",
     "lay_doses": "calcidata.synthesis.lay_doses",
+    "reproductions": "calcidata.synthesis.recompute",
 }
 
 __all__ = [*_LAZY]

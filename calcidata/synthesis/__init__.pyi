@@ -6,6 +6,7 @@ Kept equal to ``_LAZY`` by ``tests/test_typing.py``.
 from calcidata.synthesis.claims import claim_verdicts as claim_verdicts
 from calcidata.synthesis.lay_doses import lay_doses as lay_doses
 from calcidata.synthesis.overlap import review_overlap as review_overlap
+from calcidata.synthesis.recompute import reproductions as reproductions
 from calcidata.synthesis.result import Synthesis as Synthesis
 from calcidata.synthesis.result import evidence_profile as evidence_profile
 from calcidata.synthesis.result import pooled_bodies as pooled_bodies
@@ -23,4 +24,5 @@ __all__ = [
     "bottom_lines",
     "claim_verdicts",
     "lay_doses",
+    "reproductions",
 ]

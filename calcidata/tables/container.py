@@ -78,6 +78,7 @@ class Tables(_TablesMethods):
     review_studies: pd.DataFrame
     study_outcomes: pd.DataFrame
     risk_of_bias: pd.DataFrame
+    reproductions: pd.DataFrame
     claims: pd.DataFrame
     data_dir: Path = field(compare=False)
     version: str = field(compare=False)

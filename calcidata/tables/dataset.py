@@ -76,6 +76,8 @@ def check_dataset(frames: dict[str, pd.DataFrame], raws: dict[str, RawTable]) ->
             s = frames["sources"]
             kinds = dict(zip(s["source_id"], s["kind"].astype(object), strict=True))
         problems.extend(quote_problems(frames["claims"], raws["claims"], kinds=kinds))
+    if {"reproductions", "evidence", "review_studies"} <= frames.keys():
+        problems.extend(_reproduction_problems(frames, raws["reproductions"]))
     if set(SCHEMAS) <= frames.keys():  # "unused" is only meaningful with every table read
         problems.extend(_unused_problems(frames, raws))
     return problems
@@ -114,6 +116,40 @@ def _duplicate_source_problems(frame: pd.DataFrame, raw: RawTable) -> list[Probl
                         "urls",
                         shorten(u),
                         "the same URL is listed twice in this cell",
+                    )
+                )
+    return out
+
+
+def _reproduction_problems(frames: dict[str, pd.DataFrame], raw: RawTable) -> list[Problem]:
+    """A reproduction's evidence row is its review's; its trials are the review's trials."""
+    ev = frames["evidence"]
+    review_of = dict(zip(ev["evidence_id"], ev["source_id"], strict=True))
+    rs = frames["review_studies"]
+    listed = set(zip(rs["review_id"], rs["study_id"], strict=True))
+    out = []
+    rows = frames["reproductions"][["source_id", "evidence_id", "study_ids"]].astype(object)
+    for i, (review, evidence_id, studies) in enumerate(rows.itertuples(index=False)):
+        if isinstance(evidence_id, str) and review_of.get(evidence_id, review) != review:
+            out.append(
+                Problem(
+                    str(raw.path),
+                    raw.line(i),
+                    "evidence_id",
+                    evidence_id,
+                    f"must be a result of the review {review!r} (the evidence row cites "
+                    f"{review_of[evidence_id]!r})",
+                )
+            )
+        for study in str(studies).split(LIST_SEP) if isinstance(studies, str) else []:
+            if (review, study) not in listed:
+                out.append(
+                    Problem(
+                        str(raw.path),
+                        raw.line(i),
+                        "study_ids",
+                        study,
+                        f"must be a study that review_studies lists for the review {review!r}",
                     )
                 )
     return out

@@ -55,7 +55,8 @@ def render(data_dir: str | os.PathLike[str] | None = None) -> str:
     """The data dictionary as Markdown text."""
     directory = paths.data_dir(data_dir)
     from calcidata.analysis import strength
-    from calcidata.synthesis import absolute, bodies, certainty, claims, profile, rule
+    from calcidata.synthesis import absolute, bodies, certainty, claims, profile, recompute, rule
+    from calcidata.tables.loader import load
 
     counts = _row_counts(directory)
     head, _, rest = NOTICE.partition(". ")
@@ -105,6 +106,7 @@ def render(data_dir: str | os.PathLike[str] | None = None) -> str:
     out += _design_section()
     out += _moved_section(directory)
     out += _double_extraction_section(directory)
+    out += ["", *recompute.markdown(recompute.reproductions(load(directory)))]
     out += [
         "",
         "## Evidence strength",
