@@ -17,7 +17,7 @@ import pytest
 from calcidata import display, synthesis
 from calcidata.display.footnotes import FOOTNOTE_WORDS, footnote_words
 from calcidata.display.sof import risk_difference_words, sof_table
-from calcidata.display.sof_tables import comparisons
+from calcidata.display.sof_tables import NOTES_ID, comparisons
 
 #: Every footnote code the contract lists, with example parameters.
 CONTRACT_CODES = [
@@ -266,7 +266,7 @@ def test_continuous_outcomes_show_the_comparator_mean_with_scale_and_direction()
     assert "ESWT probably results in little to no difference in pain" in text
 
 
-def test_under_each_table_grade_definitions_absolute_note_and_stated_reasons():
+def test_under_each_table_a_link_to_grade_definitions_and_absolute_note_and_stated_reasons():
     rows = [
         _row(comparator_id="sham"),
         _row(
@@ -279,9 +279,16 @@ def test_under_each_table_grade_definitions_absolute_note_and_stated_reasons():
         ),
     ]
     html = display.sof_tables(_frame(rows), TABLES)
-    assert html.count("GRADE Working Group grades of evidence") == 2
-    assert html.count("very confident that the true effect lies close") == 2
-    assert html.count("computed on the probability scale") == 2
+    # stated once, under the last table, and each table's footnotes link to it
+    assert html.count("GRADE Working Group grades of evidence") == 1
+    assert html.count("very confident that the true effect lies close") == 1
+    assert html.count("computed on the probability scale") == 1
+    notes = html.index(f'id="{NOTES_ID}"')
+    links = [m.start() for m in re.finditer(f'<a href="#{NOTES_ID}">', html)]
+    tables = [m.start() for m in re.finditer("</table>", html)]
+    assert len(links) == len(tables) == 2
+    assert all(t < a < notes for t, a in zip(tables, links, strict=True))
+    assert notes < html.index("computed on the probability scale")
     text = _text(html)
     assert "Reasons the source gives for its rating: imprecision (one small trial)." in text
     assert "the control risk the review states" in text
