@@ -546,9 +546,10 @@ def test_on_a_phone_every_summary_of_findings_row_is_a_card_that_fits(
         )
         # other tables scroll in their own box with a sticky header and first column
         sticky = view.page.evaluate(
-            """() => [...document.querySelectorAll('.calcidata-plain table')].map(t => [
+            """() => [...document.querySelectorAll(
+                '.calcidata-plain table, .calcidata-overlap table')].map(t => [
               getComputedStyle(t.querySelector('thead th')).position,
-              getComputedStyle(t.querySelector('tbody td')).position])"""
+              getComputedStyle(t.tBodies[0].rows[0].cells[0]).position])"""
         )
     assert sticky and all(s == ["sticky", "sticky"] for s in sticky), sticky
     assert cards
