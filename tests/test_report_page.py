@@ -160,7 +160,14 @@ def test_a_slimmed_figure_keeps_every_element_and_its_clip_paths_with_fewer_byte
     assert "<metadata" not in slim and "<g>" not in slim
     # coordinates keep two decimals; the font family is stated once, on the <svg>
     assert not re.search(r'\b(d|x|y)="[^"]*\d\.\d{3}', slim)
-    assert slim.count("font-family") == 1 and '<svg style="font-family:' in slim
+    root = re.search(r"<svg\b[^>]*>", slim).group(0)
+    assert slim.count("font-family") == 1 and ' style="font-family:' in root
+    # a style that elements repeat is a class of the figure, its rule in the figure's style
+    styles = re.findall(r' style="([^"]*)"', slim)
+    assert len(styles) == len(set(styles))
+    scope = re.search(r'<svg class="(f[0-9a-f]+)"', slim).group(1)
+    for name in set(re.findall(r' class="(s\d+)"', slim)):
+        assert f".{scope} .{name}{{" in slim, name
     assert page.slim_svg(slim) == slim
 
 

@@ -36,6 +36,7 @@ from importlib.resources import files
 from urllib.parse import quote
 
 from calcidata.display._plotbase import ALT_PREFIX
+from calcidata.reports.svg import slim_svg
 
 
 @cache
@@ -74,66 +75,6 @@ def inline_svgs(page: str) -> str:
         return svg.replace("<svg ", f'<svg role="img" aria-label="{label}" ', 1)
 
     return _SVG_IMG.sub(inline, page)
-
-
-_METADATA = re.compile(r"<metadata>.*?</metadata>\s*", re.S)
-_NO_ROTATION = re.compile(r' transform="rotate\(-?0 [^)]*\)"')
-_GEOMETRY = re.compile(
-    r'\b(d|x|y|x[12]|y[12]|cx|cy|r|width|height|viewBox|transform|points)="([^"]*)"'
-)
-_LONG_NUMBER = re.compile(r"-?\d+\.\d{3,}")
-_FONT = re.compile(r"font-family: ?([^;\"]+);? ?")
-_G_ID = re.compile(r'<g id="([^"]*)"')
-_G = re.compile(r"<g\b[^>]*>|</g>")
-
-
-def _two_decimals(m: re.Match[str]) -> str:
-    text = f"{float(m.group(0)):.2f}".rstrip("0").rstrip(".")
-    return "0" if text == "-0" else text
-
-
-def _unwrap_groups(svg: str) -> str:
-    """``svg`` without its ``<g>`` elements that have no attribute (they do nothing)."""
-    out: list[str] = []
-    kept: list[bool] = []
-    at = 0
-    for m in _G.finditer(svg):
-        out.append(svg[at : m.start()])
-        at = m.end()
-        tag = m.group(0)
-        if tag == "</g>":
-            if not kept or kept.pop():
-                out.append(tag)
-        else:
-            kept.append(tag != "<g>")
-            if tag != "<g>":
-                out.append(tag)
-    out.append(svg[at:])
-    return "".join(out)
-
-
-def slim_svg(svg: str) -> str:
-    """A matplotlib SVG drawn the same with fewer bytes (about 40% fewer).
-
-    Its metadata, rotations by 0 degrees, ids nothing refers to, groups of no
-    attribute and the white space between elements go; coordinates keep two
-    decimals (a hundredth of a point); a font family that every text repeats is
-    stated once, on the ``<svg>``, whose text inherits it.
-    """
-    svg = _NO_ROTATION.sub("", _METADATA.sub("", svg))
-    found = _FONT.findall(svg)
-    families = set(found)
-    if len(found) > 1 and len(families) == 1:
-        svg = _FONT.sub("", svg)
-        family = html.escape(families.pop(), quote=False).replace('"', "&quot;")
-        svg = svg.replace("<svg ", f'<svg style="font-family: {family}" ', 1)
-    svg = _GEOMETRY.sub(
-        lambda m: f'{m.group(1)}="{_LONG_NUMBER.sub(_two_decimals, m.group(2))}"', svg
-    )
-    used = set(re.findall(r"#([^\s\"')]+)", svg))
-    svg = _G_ID.sub(lambda m: m.group(0) if m.group(1) in used else "<g", svg)
-    svg = re.sub(r">\s+<", "><", _unwrap_groups(svg))
-    return re.sub(r"\s*\n\s*", " ", svg).strip()
 
 
 _HEADING = re.compile(r"<h([23])\b([^>]*)>(.*?)</h\1>", re.S | re.I)
