@@ -140,7 +140,7 @@ def test_one_table_per_comparison_placebo_and_sham_first_headed_by_the_question(
     ]
     html = display.sof_tables(_frame(rows), TABLES)
     text = _text(html)
-    titles = re.findall(r"<h3>(.*?)</h3>", html)
+    titles = re.findall(r"<h3\b[^>]*>(.*?)</h3>", html)
     assert titles == [
         "Drug X compared with Placebo",
         "Focused ESWT compared with Sham",
@@ -333,7 +333,7 @@ def test_the_real_sof_rows_give_one_table_per_comparison_and_a_bottom_line_each(
     assert len(ids) >= 2  # the fixture's drug and shock wave comparisons
     tables = display.sof_tables(result, fixture_tables)
     assert tables == display.sof_tables(sof, fixture_tables)
-    found = re.findall(r'<section class="calcidata-sof-comparison" id="([^"]+)"', tables)
+    found = re.findall(r'<section class="calcidata-sof-comparison">\s*<h3 id="([^"]+)"', tables)
     assert sorted(found) == sorted(c["anchor"] for c in comparisons(sof, fixture_tables))
     assert len(found) == len(ids)
     lines = display.bottom_lines(result, fixture_tables)
