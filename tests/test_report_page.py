@@ -210,3 +210,18 @@ def test_the_page_assets_are_part_of_the_renderer_fingerprint():
 
     names = {f.name for f in renderer_files()}
     assert {"page.css", "page.js", "page.py", "kernels.py"} <= names
+
+
+def test_a_figure_a_plot_put_inline_itself_is_slimmed_too():
+    import matplotlib.pyplot as plt
+
+    from calcidata.display._plotbase import svg_html
+
+    fig, ax = plt.subplots()
+    ax.plot([0.123456, 1.5], [1.0, 2.345678], marker="o")
+    inline = svg_html(fig)  # as the evidence map and the pooled forests put them
+    plt.close(fig)
+    out = page.inline_svgs(f"<main>{inline}</main>")
+    assert "<metadata" in inline and "<metadata" not in out
+    assert len(out) < 0.8 * len(inline) and out.count("<path") == inline.count("<path")
+    assert 'role="img"' in out and page.inline_svgs(out) == out

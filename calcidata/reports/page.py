@@ -53,7 +53,7 @@ _ALT = re.compile(r"""<g id=(["'])""" + re.escape(ALT_PREFIX) + r"""(.*?)\1>""",
 
 
 def inline_svgs(page: str) -> str:
-    """Figures nbconvert embedded as ``<img src="data:image/svg+xml...">`` put inline.
+    """Figures nbconvert embedded as ``<img src="data:image/svg+xml...">`` put inline, slimmed.
 
     Inline, their words are text of the page: sharp at any zoom, found by the
     browser's search, kept in a printed PDF. The SVGs are matplotlib's, whose text
@@ -74,7 +74,15 @@ def inline_svgs(page: str) -> str:
         svg = slim_svg(svg)
         return svg.replace("<svg ", f'<svg role="img" aria-label="{label}" ', 1)
 
-    return _SVG_IMG.sub(inline, page)
+    page = _SVG_IMG.sub(inline, page)
+    # figures a plot put inline itself (display's svg_html: evidence maps, pooled forests)
+    # (not slimmed yet while they hold matplotlib's metadata)
+    return _INLINE_SVG.sub(
+        lambda m: slim_svg(m.group(0)) if "<metadata>" in m.group(0) else m.group(0), page
+    )
+
+
+_INLINE_SVG = re.compile(r"<svg\b.*?</svg>", re.S)
 
 
 _HEADING = re.compile(r"<h([23])\b([^>]*)>(.*?)</h\1>", re.S | re.I)
