@@ -70,11 +70,12 @@ def _every_built_page() -> list[str]:
     folder = Path(os.environ.get("CALCIDATA_BENCH_REPORTS") or BUILT)
     pages = {p: p.stat().st_size for p in folder.glob("*/*.html")}
     if not pages:
-        return [f"No full build in `{folder}` to weigh (run `make reports` first).", ""]
+        return [f"No full build in `{folder.name}/` to weigh (run `make reports` first).", ""]
     median, largest = statistics.median(pages.values()), max(pages, key=pages.__getitem__)
     met = median <= MEDIAN_TARGET and pages[largest] <= MAX_TARGET
+    where = "reports/" if folder == BUILT else str(folder)
     return [
-        f"Every page of the full build in `{folder}` ({len(pages)} pages): median "
+        f"Every page of the full build in `{where}` ({len(pages)} pages): median "
         f"{_kb(int(median))} KB, largest {_kb(pages[largest])} KB "
         f"(`{largest.relative_to(folder)}`): {'met' if met else 'NOT met'}.",
         "",
