@@ -44,7 +44,8 @@ def _kb(n: int) -> str:
 
 def _parts(page: str) -> dict[str, int]:
     svg = sum(len(s.encode()) for s in re.findall(r"<svg\b.*?</svg>", page, flags=re.S))
-    style = sum(len(s.encode()) for s in re.findall(r"<style\b.*?</style>", page, flags=re.S))
+    outside = re.sub(r"<svg\b.*?</svg>", "", page, flags=re.S)  # a figure's own style is its
+    style = sum(len(s.encode()) for s in re.findall(r"<style\b.*?</style>", outside, flags=re.S))
     script = sum(len(s.encode()) for s in re.findall(r"<script\b.*?</script>", page, flags=re.S))
     total = len(page.encode())
     return {"total": total, "svg": svg, "style": style, "script": script,
