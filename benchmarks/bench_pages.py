@@ -8,11 +8,15 @@ carried before they had their own: JupyterLab's whole stylesheet (nbconvert's
 inlined in every page. Targets: the median report at most 500 KB, the largest
 at most 1 MB (``tests/test_browser_reports.py`` checks them on every run).
 
+After ``make reports`` it weighs every page built in ``reports/`` too (or in the
+folder ``CALCIDATA_BENCH_REPORTS`` names): their median and the largest.
+
 Run alone: ``python -m benchmarks pages``.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import statistics
 import sys
@@ -30,6 +34,8 @@ SETS = [
     ("evidence_map", {}),
 ]
 MEDIAN_TARGET, MAX_TARGET = 500_000, 1_000_000
+#: Where ``make reports`` writes every page (``CALCIDATA_BENCH_REPORTS`` to weigh another).
+BUILT = Path(__file__).resolve().parents[1] / "reports"
 
 
 def _kb(n: int) -> str:
@@ -38,7 +44,8 @@ def _kb(n: int) -> str:
 
 def _parts(page: str) -> dict[str, int]:
     svg = sum(len(s.encode()) for s in re.findall(r"<svg\b.*?</svg>", page, flags=re.S))
-    style = sum(len(s.encode()) for s in re.findall(r"<style\b.*?</style>", page, flags=re.S))
+    outside = re.sub(r"<svg\b.*?</svg>", "", page, flags=re.S)  # a figure's own style is its
+    style = sum(len(s.encode()) for s in re.findall(r"<style\b.*?</style>", outside, flags=re.S))
     script = sum(len(s.encode()) for s in re.findall(r"<script\b.*?</script>", page, flags=re.S))
     total = len(page.encode())
     return {"total": total, "svg": svg, "style": style, "script": script,
@@ -57,6 +64,23 @@ def _before() -> dict[str, int]:
         ),
         "itables_bundle": len(generate_init_offline_itables_html(options.dt_bundle).encode()),
     }
+
+
+def _every_built_page() -> list[str]:
+    """Median and largest of every page of a full build, when there is one."""
+    folder = Path(os.environ.get("CALCIDATA_BENCH_REPORTS") or BUILT)
+    pages = {p: p.stat().st_size for p in folder.glob("*/*.html")}
+    if not pages:
+        return [f"No full build in `{folder.name}/` to weigh (run `make reports` first).", ""]
+    median, largest = statistics.median(pages.values()), max(pages, key=pages.__getitem__)
+    met = median <= MEDIAN_TARGET and pages[largest] <= MAX_TARGET
+    where = "reports/" if folder == BUILT else str(folder)
+    return [
+        f"Every page of the full build in `{where}` ({len(pages)} pages): median "
+        f"{_kb(int(median))} KB, largest {_kb(pages[largest])} KB "
+        f"(`{largest.relative_to(folder)}`): {'met' if met else 'NOT met'}.",
+        "",
+    ]
 
 
 def run(results: list[str]) -> None:
@@ -91,6 +115,7 @@ def run(results: list[str]) -> None:
         f"{_kb(largest)} KB (target at most {_kb(MAX_TARGET)} KB): "
         f"{'met' if median <= MEDIAN_TARGET and largest <= MAX_TARGET else 'NOT met'}.",
         "",
+        *_every_built_page(),
         "Side by side, what every page inlined before it had its own stylesheet and table "
         "script, against what it inlines now:",
         "",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import statistics
 import subprocess
 import sys
 import textwrap
@@ -58,6 +59,10 @@ def test_whole_build_renders_every_report_then_rebuilds_nothing(tmp_path, capsys
             links=links,
         )
     assert not (out / "_failed").exists()
+    # issue 19: each page one self-contained file, the median at most 500 KB, none over 1 MB
+    sizes = {f"{job.report}/{job.slug}": job.html.stat().st_size for job in jobs}
+    assert statistics.median(sizes.values()) <= 500_000, statistics.median(sizes.values())
+    assert max(sizes.values()) <= 1_000_000, max(sizes.items(), key=lambda kv: kv[1])
 
     # the index in a browser: every report linked, every cell of the map to its report
     from calcidata.analysis import evidence_map

@@ -153,20 +153,60 @@ def test_the_answer_stays_open_and_every_later_section_folds():
     assert plain.count("<details") == 1
 
 
-def test_summary_of_findings_cells_are_labelled_with_their_columns():
-    table = (
-        '<table class="dataframe calcidata-sof"><thead>'
-        '<tr><th rowspan="2">Outcome</th><th rowspan="2">Relative</th>'
-        '<th colspan="2">Absolute</th><th rowspan="2">Certainty</th></tr>'
-        "<tr><th>Risk with the comparator</th><th>Risk difference</th></tr>"
-        "</thead><tbody><tr><td><strong>Pain</strong></td><td>RR 1</td><td>10</td>"
-        "<td>5 fewer</td><td>High</td></tr></tbody></table>"
-    )
-    out = page.label_sof_cells(f"<main>{table}<table><tr><td>x</td></tr></table></main>")
-    labels = re.findall(r'<td data-label="([^"]*)"', out)
-    assert labels == ["Relative", "Risk with the comparator", "Risk difference", "Certainty"]
-    assert "<td><strong>Pain</strong>" in out  # the outcome is the card's title
-    assert "<table><tr><td>x</td>" in out  # other tables are left alone
+def _figure_svg() -> str:
+    import io
+
+    import matplotlib.pyplot as plt
+
+    from calcidata import display
+
+    fig, ax = plt.subplots()
+    ax.plot([0.123456, 1.5, 2.25], [3.14159, 2.71828, 1.41421], marker="o")
+    ax.set_title("A title")
+    display.describe(ax, "A line through three points")
+    buf = io.BytesIO()
+    with plt.rc_context({"svg.fonttype": "none"}):
+        fig.savefig(buf, format="svg")
+    plt.close(fig)
+    return buf.getvalue().decode()
+
+
+def test_a_slimmed_figure_keeps_every_element_and_its_clip_paths_with_fewer_bytes():
+    svg = _figure_svg()
+    slim = page.slim_svg(svg)
+    assert len(slim) < 0.75 * len(svg)
+    # the same drawing: every path, text, marker and clip path, every text's words
+    for tag in ("<path", "<text", "<use", "<clipPath"):
+        assert slim.count(tag) == svg.count(tag) > 0, tag
+    words = re.compile(r"<text\b[^>]*>([^<]*)</text>")
+    assert words.findall(slim) == words.findall(svg)
+    # what the figure refers to is still there (clip paths, markers), the rest is gone
+    for ref in re.findall(r"#([\w-]+)", slim):
+        if not re.fullmatch(r"[0-9a-fA-F]{6}", ref):  # not a colour
+            assert f'id="{ref}"' in slim, ref
+    assert "<metadata" not in slim and "<g>" not in slim
+    # coordinates keep two decimals; the font family is stated once, on the <svg>
+    assert not re.search(r'\b(d|x|y)="[^"]*\d\.\d{3}', slim)
+    root = re.search(r"<svg\b[^>]*>", slim).group(0)
+    assert slim.count("font-family") == 1 and ' style="font-family:' in root
+    # a style that elements repeat is a class of the figure, its rule in the figure's style
+    styles = re.findall(r' style="([^"]*)"', slim)
+    assert len(styles) == len(set(styles))
+    scope = re.search(r'<svg class="(f[0-9a-f]+)"', slim).group(1)
+    for name in set(re.findall(r' class="(s\d+)"', slim)):
+        assert f".{scope} .{name}{{" in slim, name
+    assert page.slim_svg(slim) == slim
+
+
+def test_csv_links_lose_their_data_uri_only_in_a_finished_page():
+    from calcidata import display
+
+    table = display.table(pd.DataFrame({"a": ["x, y", "z"]}), name="T")
+    assert 'href="data:text/csv;charset=utf-8,' in table  # in JupyterLab: a data: URI
+    out = page.lazy_csv_links(table)
+    assert '<a class="calcidata-csv" download="t.csv" href="#"' in out
+    assert "data:text/csv" not in out and out.count("<td>") == table.count("<td>")
+    assert 'href="data:text/csv' not in page.finish(_page(table), "T", [])
 
 
 def test_a_figure_is_named_by_the_text_alternative_its_plot_gave_it():
@@ -199,22 +239,16 @@ def test_the_page_assets_are_part_of_the_renderer_fingerprint():
     assert {"page.css", "page.js", "page.py", "kernels.py"} <= names
 
 
-def test_the_summary_of_findings_per_comparison_is_labelled_for_phone_cards():
-    from calcidata import display
+def test_a_figure_a_plot_put_inline_itself_is_slimmed_too():
+    import matplotlib.pyplot as plt
 
-    from .test_sof_display import TABLES, _frame, _row
+    from calcidata.display._plotbase import svg_html
 
-    rows = [_row(), _row(treatment_id="lavage", comparator_id="placebo")]
-    out = page.label_sof_cells(str(display.sof_tables(_frame(rows), TABLES)))
-    labels = re.findall(r'<td data-label="([^"]*)"', out)
-    # every body cell but the outcome (the card's title) under its column's name
-    assert len(labels) == 2 * 6
-    assert labels[:6] == [
-        "Relative effect (95% CI)",
-        "Risk or mean with Sham",
-        "Difference with Focused ESWT",
-        "Participants (studies)",
-        "Certainty of the evidence (GRADE)",
-        "Comments",
-    ]
-    assert labels[7] == "Risk or mean with Placebo"
+    fig, ax = plt.subplots()
+    ax.plot([0.123456, 1.5], [1.0, 2.345678], marker="o")
+    inline = svg_html(fig)  # as the evidence map and the pooled forests put them
+    plt.close(fig)
+    out = page.inline_svgs(f"<main>{inline}</main>")
+    assert "<metadata" in inline and "<metadata" not in out
+    assert len(out) < 0.8 * len(inline) and out.count("<path") == inline.count("<path")
+    assert 'role="img"' in out and page.inline_svgs(out) == out

@@ -17,7 +17,7 @@ import pytest
 from calcidata import display, synthesis
 from calcidata.display.footnotes import FOOTNOTE_WORDS, footnote_words
 from calcidata.display.sof import risk_difference_words, sof_table
-from calcidata.display.sof_tables import comparisons
+from calcidata.display.sof_tables import NOTES_ID, comparisons
 
 #: Every footnote code the contract lists, with example parameters.
 CONTRACT_CODES = [
@@ -140,7 +140,7 @@ def test_one_table_per_comparison_placebo_and_sham_first_headed_by_the_question(
     ]
     html = display.sof_tables(_frame(rows), TABLES)
     text = _text(html)
-    titles = re.findall(r"<h3>(.*?)</h3>", html)
+    titles = re.findall(r"<h3\b[^>]*>(.*?)</h3>", html)
     assert titles == [
         "Drug X compared with Placebo",
         "Focused ESWT compared with Sham",
@@ -266,7 +266,7 @@ def test_continuous_outcomes_show_the_comparator_mean_with_scale_and_direction()
     assert "ESWT probably results in little to no difference in pain" in text
 
 
-def test_under_each_table_grade_definitions_absolute_note_and_stated_reasons():
+def test_under_each_table_a_link_to_grade_definitions_and_absolute_note_and_stated_reasons():
     rows = [
         _row(comparator_id="sham"),
         _row(
@@ -279,9 +279,16 @@ def test_under_each_table_grade_definitions_absolute_note_and_stated_reasons():
         ),
     ]
     html = display.sof_tables(_frame(rows), TABLES)
-    assert html.count("GRADE Working Group grades of evidence") == 2
-    assert html.count("very confident that the true effect lies close") == 2
-    assert html.count("computed on the probability scale") == 2
+    # stated once, under the last table, and each table's footnotes link to it
+    assert html.count("GRADE Working Group grades of evidence") == 1
+    assert html.count("very confident that the true effect lies close") == 1
+    assert html.count("computed on the probability scale") == 1
+    notes = html.index(f'id="{NOTES_ID}"')
+    links = [m.start() for m in re.finditer(f'<a href="#{NOTES_ID}">', html)]
+    tables = [m.start() for m in re.finditer("</table>", html)]
+    assert len(links) == len(tables) == 2
+    assert all(t < a < notes for t, a in zip(tables, links, strict=True))
+    assert notes < html.index("computed on the probability scale")
     text = _text(html)
     assert "Reasons the source gives for its rating: imprecision (one small trial)." in text
     assert "the control risk the review states" in text
@@ -326,7 +333,7 @@ def test_the_real_sof_rows_give_one_table_per_comparison_and_a_bottom_line_each(
     assert len(ids) >= 2  # the fixture's drug and shock wave comparisons
     tables = display.sof_tables(result, fixture_tables)
     assert tables == display.sof_tables(sof, fixture_tables)
-    found = re.findall(r'<section class="calcidata-sof-comparison" id="([^"]+)"', tables)
+    found = re.findall(r'<section class="calcidata-sof-comparison">\s*<h3 id="([^"]+)"', tables)
     assert sorted(found) == sorted(c["anchor"] for c in comparisons(sof, fixture_tables))
     assert len(found) == len(ids)
     lines = display.bottom_lines(result, fixture_tables)

@@ -7,8 +7,9 @@ frame (a synthesis result). Each table is headed by its question (population,
 intervention, comparison), comparisons against placebo, sham or no treatment first;
 rows are the outcomes in the frame's order within the comparison (critical first), at
 most :data:`MAIN_ROWS`, the others under "More outcomes". Under each table: the
-footnotes worded from their codes (:mod:`calcidata.display.footnotes`), GRADE's
-certainty definitions and how the absolute effects were computed.
+footnotes worded from their codes (:mod:`calcidata.display.footnotes`) and a footnote
+that links to GRADE's certainty definitions and how the absolute effects were
+computed, stated once under the last table (:data:`NOTES_ID`), shown and printed.
 
 A frame without these columns (an evidence profile before issue 18) is shown as
 before by :func:`calcidata.display.sof.sof_table`, so reports keep running.
@@ -64,6 +65,8 @@ CONTROL_IDS = ("placebo", "sham", "no_treatment")
 _CONTROL_WORDS = re.compile(r"\b(placebo|sham|no treatment|no[- ]intervention)\b", re.I)
 IMPORTANCE_ORDER = ("critical", "important", "not_important")
 NO_STUDIES = "No studies"
+#: The id of the notes under the last table (GRADE's definitions, the absolute effects).
+NOTES_ID = "sof-grade-notes"
 DASH = "\u2014"
 BASELINE_NOTES = {
     "stated": "Risk with the comparator: the control risk the review states.",
@@ -387,12 +390,14 @@ def sof_tables(data: object, tables: Tables | None = None, *, empty: str | None 
         empty=empty,
         definitions=GRADE_DEFINITIONS,
         absolute_note=ABSOLUTE_EFFECTS_NOTE,
+        notes=NOTES_ID,
     )
 
 
 __all__ = [
     "CONTROL_IDS",
     "MAIN_ROWS",
+    "NOTES_ID",
     "comparisons",
     "has_comparisons",
     "is_control",

@@ -11,12 +11,15 @@ still as one self-contained file that loads nothing from the network:
 * layers (:func:`layer`): the page's opening and its answer (the bottom line and
   the summary of findings) stay open; every later ``h2`` section is a
   ``<details>`` the reader opens, and every one is open when printed;
-* each summary-of-findings cell labelled with its column (:func:`label_sof_cells`),
-  so that a phone shows one card per outcome;
-* every figure inline, named by its text alternative (:func:`inline_svgs`);
+* every figure inline, named by its text alternative, and slimmed
+  (:func:`inline_svgs`, :func:`slim_svg`);
+* "Download CSV" links without their ``data:`` copy of the table: the script
+  writes the CSV from the table when the link is clicked (:func:`lazy_csv_links`);
 * the page's own stylesheet and script (``assets/page.css``, ``assets/page.js``):
   the styles the pages use (in place of JupyterLab's whole stylesheet, which the
-  export template leaves out), tables that sort and filter, phones, and print (A4
+  export template leaves out), tables that sort and filter, CSV downloads, each
+  summary-of-findings cell labelled with its column so that a phone shows one
+  card per outcome, phones, and print (A4
   in landscape, every column, repeated table headers, no sticky bars, no figure
   split across pages).
 """
@@ -26,7 +29,6 @@ from __future__ import annotations
 import base64
 import binascii
 import html
-import itertools
 import re
 from collections.abc import Mapping
 from functools import cache
@@ -34,6 +36,7 @@ from importlib.resources import files
 from urllib.parse import quote
 
 from calcidata.display._plotbase import ALT_PREFIX
+from calcidata.reports.svg import slim_svg
 
 
 @cache
@@ -50,7 +53,7 @@ _ALT = re.compile(r"""<g id=(["'])""" + re.escape(ALT_PREFIX) + r"""(.*?)\1>""",
 
 
 def inline_svgs(page: str) -> str:
-    """Figures nbconvert embedded as ``<img src="data:image/svg+xml...">`` put inline.
+    """Figures nbconvert embedded as ``<img src="data:image/svg+xml...">`` put inline, slimmed.
 
     Inline, their words are text of the page: sharp at any zoom, found by the
     browser's search, kept in a printed PDF. The SVGs are matplotlib's, whose text
@@ -62,15 +65,24 @@ def inline_svgs(page: str) -> str:
         try:
             svg = base64.b64decode(m.group(1)).decode("utf-8")
         except (binascii.Error, UnicodeDecodeError):
-            return m.group(0)
+            return str(m.group(0))
         svg = _SVG_PROLOGUE.sub("", svg, count=1)
         alt = _ALT.search(svg)
         label = html.escape(html.unescape(alt.group(2)), quote=True) if alt else "Figure"
         if alt:
             svg = svg[: alt.start()] + "<g>" + svg[alt.end() :]
+        svg = slim_svg(svg)
         return svg.replace("<svg ", f'<svg role="img" aria-label="{label}" ', 1)
 
-    return _SVG_IMG.sub(inline, page)
+    page = _SVG_IMG.sub(inline, page)
+    # figures a plot put inline itself (display's svg_html: evidence maps, pooled forests)
+    # (not slimmed yet while they hold matplotlib's metadata)
+    return _INLINE_SVG.sub(
+        lambda m: slim_svg(m.group(0)) if "<metadata>" in m.group(0) else m.group(0), page
+    )
+
+
+_INLINE_SVG = re.compile(r"<svg\b.*?</svg>", re.S)
 
 
 _HEADING = re.compile(r"<h([23])\b([^>]*)>(.*?)</h\1>", re.S | re.I)
@@ -210,66 +222,19 @@ def layer(main: str) -> str:
     return "".join(out)
 
 
-_SOF_TABLE = re.compile(r"(<table\b[^>]*\bcalcidata-sof\b[^>]*>)(.*?)(</table>)", re.S)
-_ROW = re.compile(r"<tr\b[^>]*>(.*?)</tr>", re.S)
-_TH = re.compile(r"<th\b([^>]*)>(.*?)</th>", re.S)
-_TD_OPEN = re.compile(r"<td\b(?![^>]*data-label)")
+_CSV_HREF = re.compile(r'(<a class="calcidata-csv" download="[^"]*") href="data:text/csv[^"]*"')
 
 
-def _span(attrs: str, name: str) -> int:
-    m = re.search(rf'\b{name}\s*=\s*"?(\d+)', attrs)
-    return int(m.group(1)) if m else 1
+def lazy_csv_links(page: str) -> str:
+    """Every "Download CSV" link without its copy of the table: the script makes it on click.
 
-
-def _columns(thead: str) -> list[str]:
-    """The name of each column of a header of one or more rows (rowspan, colspan)."""
-    grid: dict[tuple[int, int], str] = {}
-    rows = _ROW.findall(thead)
-    for r, row in enumerate(rows):
-        c = 0
-        for attrs, inner in _TH.findall(row):
-            while (r, c) in grid:
-                c += 1
-            rs, cs = _span(attrs, "rowspan"), _span(attrs, "colspan")
-            for dr in range(rs):
-                for dc in range(cs):
-                    grid[(r + dr, c + dc)] = _text(inner)
-            c += cs
-    if not rows:
-        return []
-    last = len(rows) - 1
-    return [grid[(last, c)] for c in range(max(c for _, c in grid) + 1) if (last, c) in grid]
-
-
-def label_sof_cells(page: str) -> str:
-    """Each body cell of a summary-of-findings table with ``data-label``: its column's name.
-
-    On a phone the stylesheet shows each row as a card and each cell under its
-    label; the first column (the outcome) is the card's title and has no label.
+    The page's script (``assets/page.js``) writes the CSV of the table after the
+    link from its cells, as :func:`calcidata.display.interactive.csv_text` does
+    (a UTF-8 byte-order mark, the headers, a column whose header names several
+    CSV columns in ``data-csv`` split into its cell's parts). In JupyterLab,
+    without the script, the links keep their ``data:`` URI.
     """
-
-    def table(m: re.Match[str]) -> str:
-        inner = m.group(2)
-        head = re.search(r"<thead\b.*?</thead>", inner, re.S)
-        names = _columns(head.group(0)) if head else []
-        if not names:
-            return m.group(0)
-
-        def row(r: re.Match[str]) -> str:
-            count = itertools.count()
-
-            def cell(_: re.Match[str]) -> str:
-                i = next(count)
-                if 0 < i < len(names):
-                    return f'<td data-label="{html.escape(names[i], quote=True)}"'
-                return "<td"
-
-            return _TD_OPEN.sub(cell, r.group(0))
-
-        body_at = head.end() if head else 0
-        return m.group(1) + inner[:body_at] + _ROW.sub(row, inner[body_at:]) + m.group(3)
-
-    return _SOF_TABLE.sub(table, page)
+    return _CSV_HREF.sub(r'\1 href="#"', page)
 
 
 _ANY_HEADING = re.compile(r"<(/?)h([1-6])\b", re.I)
@@ -312,7 +277,7 @@ def finish(page: str, title: str, links: list[tuple[str, str]]) -> str:
     links : list of (text, URL)
         Related reports, shown in the bar (see :func:`related`).
     """
-    page, items = headings(heading_order(label_sof_cells(inline_svgs(page))))
+    page, items = headings(heading_order(lazy_csv_links(inline_svgs(page))))
     head = [
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<style>{asset('page.css')}</style>",
@@ -342,7 +307,8 @@ __all__ = [
     "heading_order",
     "headings",
     "inline_svgs",
-    "label_sof_cells",
+    "slim_svg",
+    "lazy_csv_links",
     "layer",
     "related",
     "toc_html",

@@ -139,6 +139,7 @@ _RENDERER_FILES = (
     "reports/kernels.py",
     "reports/html_export.py",
     "reports/page.py",
+    "reports/svg.py",
     "display/interactive.py",
 )
 

@@ -1,4 +1,5 @@
-/* calcidata report pages: sortable and filterable tables, layered sections, print. */
+/* calcidata report pages: sortable and filterable tables, CSV downloads, layered sections,
+   phone cards, print. */
 (function () {
   "use strict";
   var doc = document;
@@ -59,6 +60,64 @@
     tools.appendChild(input);
     tools.appendChild(count);
   }
+  /* The header cell of each column (a header of several rows, rowspan, colspan). */
+  function columns(table) {
+    var grid = [], rows = table.tHead ? table.tHead.rows : [];
+    [].forEach.call(rows, function (tr, r) {
+      grid[r] = grid[r] || [];
+      var c = 0;
+      [].forEach.call(tr.cells, function (th) {
+        while (grid[r][c]) c += 1;
+        for (var dr = 0; dr < th.rowSpan; dr++)
+          for (var dc = 0; dc < th.colSpan; dc++)
+            (grid[r + dr] = grid[r + dr] || [])[c + dc] = th;
+        c += th.colSpan;
+      });
+    });
+    return rows.length ? grid[rows.length - 1] : [];
+  }
+  /* Summary of findings: each cell under its column's name (a card per outcome on a phone). */
+  function label(table) {
+    var heads = columns(table).map(text);
+    [].forEach.call(table.tBodies[0] ? table.tBodies[0].rows : [], function (tr) {
+      [].forEach.call(tr.cells, function (td, i) {
+        if (i > 0 && heads[i] && !td.hasAttribute("data-label")) td.setAttribute("data-label", heads[i]);
+      });
+    });
+  }
+  /* The CSV of a table, as calcidata writes it: a column whose header names several CSV
+     columns (data-csv="A|B") takes one from each part of its cell. */
+  function field(s) {
+    s = s.replace(/\u00a0/g, " ");
+    return /[",\n]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s;
+  }
+  function csv(table) {
+    var heads = columns(table), names = [], lines = [];
+    heads.forEach(function (th) {
+      names.push.apply(names, th.dataset.csv ? th.dataset.csv.split("|") : [th.textContent]);
+    });
+    lines.push(names.map(field).join(","));
+    [].forEach.call(table.tBodies, function (body) {
+      [].forEach.call(body.rows, function (tr) {
+        var values = [];
+        [].forEach.call(tr.cells, function (td, i) {
+          if (heads[i] && heads[i].dataset.csv) {
+            [].forEach.call(td.children, function (part) {
+              if (part.tagName !== "BR") values.push(part.textContent);
+            });
+          } else values.push(td.textContent);
+        });
+        lines.push(values.length === 1 && values[0] === "" ? '""' : values.map(field).join(","));
+      });
+    });
+    return "\ufeff" + lines.join("\n") + "\n";
+  }
+  doc.addEventListener("click", function (event) {
+    var a = event.target.closest && event.target.closest("a.calcidata-csv");
+    var next = a && a.closest("p") && a.closest("p").nextElementSibling;
+    var table = next && (next.tagName === "TABLE" ? next : next.querySelector("table"));
+    if (table) a.href = "data:text/csv;charset=utf-8," + encodeURIComponent(csv(table));
+  });
   function openTo(target) {
     for (var e = target; e; e = e.parentElement) if (e.tagName === "DETAILS") e.open = true;
   }
@@ -98,6 +157,7 @@
   });
   window.addEventListener("hashchange", openHash);
   doc.addEventListener("DOMContentLoaded", function () {
+    doc.querySelectorAll("table.calcidata-sof").forEach(label);
     doc.querySelectorAll("div.calcidata-plain").forEach(function (box) {
       var table = box.querySelector("table");
       if (table) sortable(table, box);
