@@ -108,9 +108,10 @@ def test_pooled_bodies_rebuild_the_profile_pool_and_draw_one_panel_each(tmp_path
     assert '<svg role="img"' in display.pooled_forests(bodies)  # inline SVG, named
 
 
-def test_shipped_data_pools_nothing_and_says_so():
+def test_shipped_pools_hold_two_distinct_studies_and_no_pool_says_so():
     tables = calcidata.load()
-    assert synthesis.pooled_bodies(tables, "calcific_tendinopathy_shoulder") == []
+    for body in synthesis.pooled_bodies(tables, "calcific_tendinopathy_shoulder"):
+        assert body.result.k >= 2 and len(set(body.study_ids)) == len(body.study_ids)
     assert NONE_POOLED in display.pooled_forests([])
 
 

@@ -18,8 +18,11 @@ from calcidata.analysis.selection import subtree
 from calcidata.analysis.strength import design_level, row_strength
 from calcidata.errors import ParameterError
 from calcidata.schemas.effect_measures import MEASURES
+from calcidata.schemas.outcomes import OPEN_OUTCOMES
 from calcidata.schemas.vocabularies import REVIEW_DESIGNS, STRENGTH
 from calcidata.synthesis.bodies import comparator_group, timepoint_band
+from calcidata.synthesis.classes import lift, oriented
+from calcidata.synthesis.estimate import study_effects
 from calcidata.tables.hierarchy import depth, descendants, parents_of
 
 #: Keys of a body of evidence.
@@ -245,6 +248,9 @@ def _constituents(items: pd.DataFrame, tables) -> pd.DataFrame:
 def body_items(tables, condition_id: str | None = None) -> pd.DataFrame:
     """Every result of the tables as one item, keyed by body (:data:`BODY_KEYS`).
 
+    Items carry their effect (``yi``, ``vi``) and the copies class bodies gather
+    (:mod:`calcidata.synthesis.classes`; ``lifted``, ``agent_id``, ``agent_comp``).
+
     With ``condition_id``, only results about it or a narrower condition, all
     under its id; without, each result keeps its condition.
     """
@@ -280,6 +286,8 @@ def body_items(tables, condition_id: str | None = None) -> pd.DataFrame:
     text = text.str.lower().str.replace(r"\s+", " ", regex=True).str.strip().fillna("")
     text_key = pd.Series(("text:" + text).to_numpy(dtype=object), index=items.index)
     outcome_key = items["outcome_id"].where(items["outcome_id"].notna(), text_key)
+    open_id = items["outcome_id"].isin(OPEN_OUTCOMES)  # each row says which definition
+    outcome_key = outcome_key.where(~open_id, items["outcome_id"] + "|" + text_key)
     comp = items["comparator_id"].where(
         items["comparator_id"].notna(), _by_text(items["comparator"], _slug)
     )
@@ -288,8 +296,17 @@ def body_items(tables, condition_id: str | None = None) -> pd.DataFrame:
         comp_key=comp.astype(str),
         comparison_id=items["treatment_id"] + "__vs__" + comp.astype(str),
     )
+    items = study_effects(items).assign(
+        lifted=False, agent_id=items["treatment_id"], agent_comp=items["comp_key"]
+    )
+    copies = oriented(lift(items, tables.treatments), _align)
+    if not copies.empty:
+        items = pd.concat([items, copies], ignore_index=True)
     items = _constituents(items, tables)
     items["body_id"] = items.groupby(BODY_KEYS, sort=False, dropna=False).ngroup()
+    if not copies.empty:  # a copy never sits beside its own result in one body
+        twin = items.duplicated(["body_id", "item_id"]) & items["lifted"]
+        items = items[~twin].reset_index(drop=True)
     return items
 
 

@@ -26,6 +26,16 @@ How results meet in a body
   an estimate beside it; the treatment hierarchy is respected (a trial of
   ``eswt_focused_high_energy`` that a review of ``eswt`` includes joins the
   review's body).
+* **Class bodies** (:mod:`calcidata.synthesis.classes`): where two or more
+  primary studies of two or more different agents of one treatment class (an
+  ancestor in ``treatments.parent_id``, on the intervention side, the comparator
+  side or both) share condition x outcome definition x timepoint band, their
+  results are also gathered in the body of the class's comparison (the narrowest
+  class that gathers them), marked ``class_body`` with the agents behind the
+  estimate in ``agent_ids``. Each result keeps its own body too; it is never twice
+  in one body, and a review of the class keeps the trials it includes as its
+  constituents. Outcome ids that hold several definitions (``OPEN_OUTCOMES``: another
+  HO definition, a narrative result) meet only with the same outcome text.
 
 Where the estimate comes from (``basis``)
 -----------------------------------------
@@ -73,7 +83,7 @@ from calcidata.schemas.vocabularies import (
 from calcidata.synthesis import absolute, footnotes
 from calcidata.synthesis.bodies import timepoint_rank
 from calcidata.synthesis.certainty import DOMAINS, rate_bodies, start_level
-from calcidata.synthesis.estimate import BASES, estimate_bodies, study_effects
+from calcidata.synthesis.estimate import BASES, estimate_bodies
 from calcidata.synthesis.items import body_items
 from calcidata.synthesis.judgements import judged
 from calcidata.tables.hierarchy import ancestors, parents_of
@@ -88,7 +98,7 @@ ADDED = [
     "within_arm", "network", "baseline_risk", "baseline_basis", "baseline_studies",
     "comparator_mean", "abs_effect",
     "abs_ci_low", "abs_ci_high", "abs_unit", "statement", "statement_code", "footnotes",
-    "constituent_ids",
+    "constituent_ids", "class_body", "agent_ids",
 ]  # fmt: skip
 COLUMNS = [
     *KEYS, *ESTIMATE_COLUMNS, "source_ids", "certainty", "certainty_basis", *DOMAINS,
@@ -229,6 +239,7 @@ def _body_facts(items: pd.DataFrame, behind: pd.DataFrame, est: pd.DataFrame, ta
     allsrc = allsrc[~here.isin(pairs)]
     b["other_source_ids"] = _ids(allsrc["source_id"], allsrc["body_id"]).reindex(b.index).fillna("")
     b["strength"] = items.groupby("body_id")["strength_code"].max().reindex(b.index)
+    _classes(b, items, behind, tables)
     names = dict(zip(tables.treatments["treatment_id"], tables.treatments["name"], strict=True))
     b["treatment_name"] = b["treatment_id"].map(names).fillna(b["treatment_id"])
     text = bg["outcome"].first().reindex(b.index).astype(object)
@@ -240,6 +251,32 @@ def _body_facts(items: pd.DataFrame, behind: pd.DataFrame, est: pd.DataFrame, ta
         .str.lower()
     )
     return b
+
+
+def _classes(b: pd.DataFrame, items: pd.DataFrame, behind: pd.DataFrame, tables) -> None:
+    """Class bodies: ``class_body``, the agents behind the estimate and their names."""
+    lifted = items["lifted"].astype(bool).groupby(items["body_id"]).any()
+    b["class_body"] = lifted.reindex(b.index).fillna(False).astype(bool)
+    used = behind[behind["body_id"].isin(b.index[b["class_body"]])]
+    other = used["agent_comp"].ne(used["comparison_id"].str.split("__vs__").str[1])
+    label = (
+        used["agent_id"].astype(str).where(~other, used["agent_id"] + " vs " + used["agent_comp"])
+    )
+    b["agent_ids"] = _ids(label, used["body_id"]).reindex(b.index).fillna("")
+    names = dict(zip(tables.treatments["treatment_id"], tables.treatments["name"], strict=True))
+    b["class_behind"] = b["agent_ids"].ne("") & (
+        behind["lifted"]
+        .astype(bool)
+        .groupby(behind["body_id"])
+        .any()
+        .reindex(b.index)
+        .fillna(False)
+    )
+    b["agent_names"] = b["agent_ids"].map(
+        lambda ids: " / ".join(
+            " vs ".join(names.get(x, x) for x in a.split(" vs ")) for a in ids.split(";") if a
+        )  # fmt: skip
+    )
 
 
 def _words(codes: pd.Series, notes: bool) -> pd.Series:
@@ -255,7 +292,7 @@ def _words(codes: pd.Series, notes: bool) -> pd.Series:
 
 def compute(tables, condition_id: str | None = None):
     """The profile frame and the items behind it (:func:`evidence_profile` without sorting)."""
-    items = study_effects(body_items(tables, condition_id))
+    items = body_items(tables, condition_id)
     est, behind = estimate_bodies(items)
     b = _body_facts(items, behind, est, tables)
     rated = rate_bodies(b, judged(behind, tables))
@@ -322,6 +359,7 @@ def _typed(b: pd.DataFrame, tables) -> pd.DataFrame:
     for c in ("higher_is_better", "surrogate"):
         out[c] = out[c].astype("boolean")
     out["within_arm"] = out["within_arm"].astype(bool)
+    out["class_body"] = out["class_body"].astype(bool)
     out["network"] = out["network"].astype(bool)
     return out[COLUMNS]
 
