@@ -45,12 +45,6 @@ _POOLABLE = [k for k, m in MEASURES.items() if m.poolable]
 _GROUP = ["condition_id", "lt", "lc", "outcome_key", "timepoint"]
 
 
-def _levels(values: pd.Series, up: Callable[[str], list[str]]) -> pd.Series:
-    """Each value's own id and its ancestors, computed once per distinct value."""
-    table = {v: [v, *up(v)] for v in pd.unique(values.to_numpy(dtype=object))}
-    return values.map(table)
-
-
 def lift(items: pd.DataFrame, treatments: pd.DataFrame) -> pd.DataFrame:
     """The copies of results that class bodies gather (see the module docstring).
 
@@ -78,34 +72,35 @@ def lift(items: pd.DataFrame, treatments: pd.DataFrame) -> pd.DataFrame:
     )
     base = items.loc[ok, ["condition_id", "outcome_key", "timepoint", "study_id",
                           "agent_id", "agent_comp", "comparator_id"]]  # fmt: skip
+    # only questions with two or more agent comparisons and studies can form a class body
+    combo = base["agent_id"].astype(str) + "|" + base["agent_comp"].astype(str)
+    combo = combo + np.where(base["comparator_id"].notna(), "|t", "|g")
+    code, combos = pd.factorize(combo.to_numpy(dtype=object))
+    q = base.groupby(["condition_id", "outcome_key", "timepoint"], sort=False)
+    many = q["study_id"].transform("nunique") >= 2
+    agents = pd.Series(code, index=base.index).groupby(q.ngroup()).transform("nunique")
+    wide = many.to_numpy() & (agents >= 2).to_numpy()
+    base, code = base[wide], code[wide]
     if base.empty:
         return items.iloc[0:0]
 
     def up(t: str) -> list[str]:
         return ancestors(parents, t)
 
-    lt = _levels(base["agent_id"].astype(object), up)
-    treat_comp = base["comparator_id"].notna()
-    lc = _levels(base["agent_comp"].astype(object), up).where(
-        treat_comp, base["agent_comp"].map(lambda c: [c])
-    )
-    cand = base.assign(lt=lt, lc=lc).explode("lt").explode("lc")
-    cand = cand.rename_axis("row").reset_index()
-    # never a pair of nested (or equal) classes
-    pairs = cand[["lt", "lc"]].drop_duplicates()
-    nested = {
-        (a, b)
-        for a, b in zip(pairs["lt"], pairs["lc"], strict=True)
-        if a == b or a in up(b) or b in up(a)
-    }
-    key = list(zip(cand["lt"], cand["lc"], strict=True))
-    cand = cand[[k not in nested for k in key]]
+    # each agent comparison's class pairs (own levels x comparator levels), never nested
+    rows: list[tuple[int, str, str]] = []
+    for i, text in enumerate(combos):
+        agent, comp, kind = str(text).split("|")
+        sides = [comp, *up(comp)] if kind == "t" else [comp]
+        for a in [agent, *up(agent)]:
+            rows += [(i, a, b) for b in sides if a != b and a not in up(b) and b not in up(a)]
+    pairs = pd.DataFrame(rows, columns=["_code", "lt", "lc"])
+    cand = base.assign(_code=code).rename_axis("row").reset_index().merge(pairs, on="_code")
     if cand.empty:
         return items.iloc[0:0]
     own = cand["lt"].eq(cand["agent_id"]) & cand["lc"].eq(cand["agent_comp"])
-    agents = cand["agent_id"].astype(str) + "|" + cand["agent_comp"].astype(str)
-    g = cand.assign(_agent=agents, _own=own).groupby(_GROUP, sort=False)
-    n_agents = g["_agent"].transform("nunique")
+    g = cand.assign(_own=own).groupby(_GROUP, sort=False)
+    n_agents = g["_code"].transform("nunique")
     n_studies = g["study_id"].transform("nunique")
     any_lifted = ~g["_own"].transform("all")
     cand = cand[(n_agents >= 2) & (n_studies >= 2) & any_lifted]
@@ -149,8 +144,8 @@ def oriented(copies: pd.DataFrame, align: Callable[[pd.DataFrame], pd.DataFrame]
     out["yi"] = np.where(flipped, -out["yi"].to_numpy(float), out["yi"].to_numpy(float))
     out["reversed"] = before ^ flipped
     comp = out["comparator_id"].where(out["comparator_id"].notna(), out["comp_key"])
-    out["comp_key"] = comp.astype(str)
-    out["comparison_id"] = out["treatment_id"].astype(str) + "__vs__" + out["comp_key"]
+    out["comp_key"] = comp.astype(object)
+    out["comparison_id"] = out["treatment_id"].astype(object) + "__vs__" + out["comp_key"]
     return out
 
 

@@ -47,7 +47,7 @@ def study_effects(items: pd.DataFrame) -> pd.DataFrame:
     dich = arms & out["effect_measure"].eq("RR") & out[counts].notna().all(axis=1)
     dich &= (out["events_treatment"] + out["events_comparator"]) > 0
     if dich.any():
-        d = out.loc[dich, counts].astype(float)
+        d = {c: out.loc[dich, c].to_numpy(float) for c in counts}  # arrays: checked fast
         es = meta.effect_sizes("RR", ai=d["events_treatment"], n1i=d["n_treatment"],
                                ci=d["events_comparator"], n2i=d["n_comparator"])  # fmt: skip
         out.loc[dich, "yi"], out.loc[dich, "vi"] = es["yi"].to_numpy(), es["vi"].to_numpy()
@@ -55,7 +55,7 @@ def study_effects(items: pd.DataFrame) -> pd.DataFrame:
     means += ["mean_comparator", "sd_comparator", "n_comparator"]
     cont = arms & out["effect_measure"].eq("MD") & out[means].notna().all(axis=1)
     if cont.any():
-        c = out.loc[cont, means].astype(float)
+        c = {k: out.loc[cont, k].to_numpy(float) for k in means}
         es = meta.effect_sizes("MD", m1i=c["mean_treatment"], sd1i=c["sd_treatment"],
                                n1i=c["n_treatment"], m2i=c["mean_comparator"],
                                sd2i=c["sd_comparator"], n2i=c["n_comparator"])  # fmt: skip
@@ -111,26 +111,31 @@ def _pool(studies: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
 
     Returns one row per pooled body (estimate on the pooling scale, CI, I^2,
     tau^2, k, the Egger p for 10+ studies) and the percent weight of each study.
+    Bodies of the same number of studies are pooled together by
+    :func:`calcidata.meta.pool_many` (one call per distinct k).
     """
-    studies = studies.sort_values(["body_id", "study_id"])
-    k = studies.groupby("body_id")["yi"].transform("size").to_numpy()
-    rows, weights = [], pd.Series(np.nan, index=studies.index)
+    studies = studies[["body_id", "study_id", "yi", "vi"]].sort_values(["body_id", "study_id"])
+    body = studies["body_id"].to_numpy()
+    y_all, v_all = studies["yi"].to_numpy(float), studies["vi"].to_numpy(float)
+    _, counts = np.unique(body, return_counts=True)
+    k = np.repeat(counts, counts)  # body ids are sorted: each body's rows are contiguous
+    rows, weights = [], np.full(len(studies), np.nan)
     for size in np.unique(k):
-        part = studies[k == size]
-        y = part["yi"].to_numpy(float).reshape(-1, size)
-        v = part["vi"].to_numpy(float).reshape(-1, size)
+        at = np.flatnonzero(k == size)
+        y, v = y_all[at].reshape(-1, size), v_all[at].reshape(-1, size)
         test = "knha" if size >= RULE.hksj_min_studies else "z"
         res = meta.pool_many(y, v, method="REML", test=test)
-        res["body_id"] = part["body_id"].to_numpy()[::size]
+        res["body_id"] = body[at][::size]
         w = 1.0 / (v + res["tau2"].to_numpy()[:, None])
-        weights[part.index] = (100 * w / w.sum(axis=1, keepdims=True)).ravel()
+        weights[at] = (100 * w / w.sum(axis=1, keepdims=True)).ravel()
         res["egger_p"] = np.nan
         if size >= RULE.egger_min_studies:
             from calcidata.synthesis.certainty import egger_pvalue
 
             res["egger_p"] = [egger_pvalue(yy, vv) for yy, vv in zip(y, v, strict=True)]
         rows.append(res)
-    return pd.concat(rows, ignore_index=True).set_index("body_id"), weights
+    out = pd.concat(rows, ignore_index=True).set_index("body_id")
+    return out, pd.Series(weights, index=studies.index)
 
 
 def _sides(studies: pd.DataFrame) -> pd.Series:

@@ -43,11 +43,16 @@ _NUMERIC = [a for pair in _ARM_PAIRS for a in pair]
 
 
 def _obj(values) -> pd.Series:
-    """Values as a plain object Series (``None`` for missing): fast to group and join."""
+    """Values as a plain object Series (``None`` for missing): fast to group and join.
+
+    Converted once per distinct value (text columns repeat their values).
+    """
     series = pd.Series(values)
-    arr = np.array(series.to_numpy(dtype=object, na_value=None), dtype=object)
-    arr[pd.isna(arr)] = None
-    return pd.Series(arr, index=getattr(values, "index", None), dtype=object)
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    lookup = np.empty(len(uniques) + 1, dtype=object)
+    lookup[:-1] = np.asarray(uniques, dtype=object)
+    lookup[-1] = None
+    return pd.Series(lookup[codes], index=series.index, dtype=object)
 
 
 def _by_text(values: pd.Series, fn) -> pd.Series:
@@ -56,6 +61,17 @@ def _by_text(values: pd.Series, fn) -> pd.Series:
     mapped = np.array([fn(u if isinstance(u, str) else None) for u in uniques] + [fn(None)],
                       dtype=object)  # fmt: skip
     return pd.Series(mapped[codes], index=values.index, dtype=object)
+
+
+def _joined(left: pd.Series, right: pd.Series, sep: str = "__vs__") -> pd.Series:
+    """``left + sep + right`` as objects, built once per distinct pair (ids repeat)."""
+    a, ua = pd.factorize(left.to_numpy(dtype=object))
+    b, ub = pd.factorize(right.to_numpy(dtype=object))
+    pair, upair = pd.factorize(a.astype(np.int64) * (len(ub) + 1) + b)
+    ua, ub = np.asarray(ua, dtype=object), np.asarray(ub, dtype=object)
+    texts = np.array([f"{ua[p // (len(ub) + 1)]}{sep}{ub[p % (len(ub) + 1)]}" for p in upair],
+                     dtype=object)  # fmt: skip
+    return pd.Series(texts[pair], index=left.index, dtype=object)
 
 
 def _strength(items: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -104,7 +120,7 @@ def _frame(tables) -> pd.DataFrame:
     e = pd.DataFrame(
         {
             "item_id": _obj(ev["evidence_id"]),
-            "kind": "evidence",
+            "kind": np.full(len(ev), "evidence", dtype=object),
             "row_condition": _obj(ev["condition_id"]),
             "treatment_id": _obj(ev["treatment_id"]),
             "comparator_text": _obj(ev["comparator"]),
@@ -145,7 +161,7 @@ def _frame(tables) -> pd.DataFrame:
     a = pd.DataFrame(
         {
             "item_id": _obj(so["study_outcome_id"]),
-            "kind": "arms",
+            "kind": np.full(len(so), "arms", dtype=object),
             "row_condition": _obj(so["condition_id"]),
             "treatment_id": _obj(so["treatment_id"]),
             "comparator_text": _obj(so["comparator"]),
@@ -200,8 +216,8 @@ def _align(items: pd.DataFrame) -> pd.DataFrame:
     out.loc[m, "comparator"] = old_t
     for t, c in _ARM_PAIRS:
         out.loc[m, [t, c]] = out.loc[m, [c, t]].to_numpy()
-    ratio = m & out["effect_measure"].map(lambda x: MEASURES[x].kind == "ratio").to_numpy()
-    diff = m & out["effect_measure"].map(lambda x: MEASURES[x].kind == "difference").to_numpy()
+    kind = out["effect_measure"].map({k: v.kind for k, v in MEASURES.items()}).to_numpy()
+    ratio, diff = m & (kind == "ratio"), m & (kind == "difference")
     lo, hi = out["ci_low"].to_numpy().copy(), out["ci_high"].to_numpy().copy()
     est = out["estimate"].to_numpy().copy()
     with np.errstate(divide="ignore"):
@@ -282,19 +298,19 @@ def body_items(tables, condition_id: str | None = None) -> pd.DataFrame:
     )
     items.loc[items["comparator"].isin(CONTROL_GROUPS), "comparator_id"] = None
     items = _align(items)
-    text = pd.Series(items["outcome"].to_numpy(dtype=object), dtype="string")
-    text = text.str.lower().str.replace(r"\s+", " ", regex=True).str.strip().fillna("")
-    text_key = pd.Series(("text:" + text).to_numpy(dtype=object), index=items.index)
-    outcome_key = items["outcome_id"].where(items["outcome_id"].notna(), text_key)
-    open_id = items["outcome_id"].isin(OPEN_OUTCOMES)  # each row says which definition
-    outcome_key = outcome_key.where(~open_id, items["outcome_id"] + "|" + text_key)
+    oid = items["outcome_id"]
+    open_id = oid.isin(OPEN_OUTCOMES)  # each row says which definition
+    by_text = oid.isna() | open_id  # the outcome text is needed only here
+    text_key = _by_text(items.loc[by_text, "outcome"], lambda x: "text:" + _normalised(x))
+    outcome_key = oid.astype(object).copy()
+    outcome_key[by_text] = np.where(open_id[by_text], oid[by_text] + "|" + text_key, text_key)
     comp = items["comparator_id"].where(
         items["comparator_id"].notna(), _by_text(items["comparator"], _slug)
     )
     items = items.assign(
-        outcome_key=outcome_key.astype(str),
-        comp_key=comp.astype(str),
-        comparison_id=items["treatment_id"] + "__vs__" + comp.astype(str),
+        outcome_key=outcome_key,
+        comp_key=comp.astype(object),
+        comparison_id=_joined(items["treatment_id"], comp),
     )
     items = study_effects(items).assign(
         lifted=False, agent_id=items["treatment_id"], agent_comp=items["comp_key"]

@@ -115,17 +115,25 @@ _FAVOURS = ("favours_treatment", "favours_comparator")
 
 
 def _ids(values: pd.Series, by: pd.Series) -> pd.Series:
-    """``;``-joined sorted distinct strings per group, vectorised by position in the group."""
-    frame = pd.DataFrame({"g": by.to_numpy(), "v": values.to_numpy(dtype=object)})
-    frame = frame.drop_duplicates().sort_values(["g", "v"])
-    codes, groups = pd.factorize(frame["g"].to_numpy(), sort=False)
-    text = frame["v"].to_numpy(dtype=object)
-    pos = frame.groupby("g", sort=False).cumcount().to_numpy()
+    """``;``-joined sorted distinct strings per group, vectorised by position in the group.
+
+    Values and groups are factorised (values sorted), the distinct pairs found with
+    ``np.unique`` on one integer key; each group's slice of the sorted words is joined.
+    """
+    vcode, vuniq = pd.factorize(values.to_numpy(dtype=object), sort=True)
+    gcode, groups = pd.factorize(by.to_numpy())
+    keep = (vcode >= 0) & (gcode >= 0)
+    width = np.int64(len(vuniq) + 1)
+    key = np.unique(gcode[keep].astype(np.int64) * width + vcode[keep])
+    gc, vc = key // width, key % width
+    text = np.asarray(vuniq, dtype=object)[vc]
     out = np.full(len(groups), "", dtype=object)
-    for k in range(int(pos.max()) + 1 if len(pos) else 0):
-        at = pos == k
-        rows = codes[at]
-        out[rows] = text[at] if k == 0 else out[rows] + ";" + text[at]
+    if not len(key):
+        return pd.Series(out, index=groups, dtype=object)
+    starts = np.flatnonzero(np.r_[True, gc[1:] != gc[:-1]])
+    ends = np.r_[starts[1:], len(gc)]
+    words = text.tolist()  # joining text is the one step done per group: O(n) in all
+    out[gc[starts]] = [";".join(words[a:b]) for a, b in zip(starts, ends, strict=True)]
     return pd.Series(out, index=groups, dtype=object)
 
 
