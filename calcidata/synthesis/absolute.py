@@ -149,6 +149,33 @@ def absolute_effects(bodies: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def sentence_case(name: str) -> str:
+    """An outcome's name as it reads inside a sentence: its own capitals kept.
+
+    Only the first letter is lowered, and only when the first word is an ordinary
+    word (its other letters lower case: not an acronym such as VAS or ASES, nor a
+    hyphenated eponym such as Constant-Murley) and the name is not a title-cased
+    instrument name (Oxford Shoulder Score).
+
+    Examples
+    --------
+    >>> sentence_case("Heterotopic ossification Brooker II-IV")
+    'heterotopic ossification Brooker II-IV'
+    >>> sentence_case("Constant-Murley shoulder score"), sentence_case("ASES shoulder score")
+    ('Constant-Murley shoulder score', 'ASES shoulder score')
+    >>> sentence_case("Oxford Shoulder Score")
+    'Oxford Shoulder Score'
+    """
+    words = name.split()
+    if not words:
+        return name
+    first = words[0]
+    ordinary = first[:1].isupper() and first[1:] == first[1:].lower()
+    long_words = [w for w in words if len(w) > 3 and w[:1].isalpha()]
+    titled = len(long_words) > 1 and all(w[:1].isupper() for w in long_words)
+    return name[:1].lower() + name[1:] if ordinary and not titled else name
+
+
 def statements(bodies: pd.DataFrame) -> pd.DataFrame:
     """``statement_code`` and ``statement`` of every body (the module docstring's rule).
 
@@ -173,6 +200,7 @@ def statements(bodies: pd.DataFrame) -> pd.DataFrame:
     ok = bodies["estimable"].to_numpy(bool)
     t = bodies["treatment_name"].to_numpy(dtype=object).astype(str).astype(object)
     o = bodies["outcome_words"].to_numpy(dtype=object).astype(str).astype(object)
+    inner = pd.Series(t).map(sentence_case).to_numpy(dtype=object)  # inside the sentence
     imp = np.asarray(important, dtype=bool)
     graded = np.isin(cert, list(_VERBS))
     prefix = np.array([_VERBS.get(c, ("",))[0] for c in cert], dtype=object)
@@ -186,7 +214,7 @@ def statements(bodies: pd.DataFrame) -> pd.DataFrame:
         ~ok,
         "Not estimable: no effect estimate",
         np.where(graded, t + " " + verb + " " + o,
-                 "The evidence is very uncertain about the effect of " + t + " on " + o),
+                 "The evidence is very uncertain about the effect of " + inner + " on " + o),
     )  # fmt: skip
     return pd.DataFrame({"statement_code": codes, "statement": texts}, index=bodies.index)
 
@@ -227,4 +255,12 @@ def inverted(domain: pd.Series, measure: pd.Series, est: pd.Series, direction: p
     return ratio & (harm | benefit) & est.ne(1) & ((est < 1) != below)
 
 
-__all__ = ["PER", "absolute_effects", "control_arms", "implied_risk", "inverted", "statements"]
+__all__ = [
+    "PER",
+    "absolute_effects",
+    "control_arms",
+    "implied_risk",
+    "inverted",
+    "sentence_case",
+    "statements",
+]

@@ -81,6 +81,7 @@ from calcidata.schemas.vocabularies import (
     category_dtype,
 )
 from calcidata.synthesis import absolute, footnotes
+from calcidata.synthesis.absolute import sentence_case
 from calcidata.synthesis.bodies import timepoint_rank
 from calcidata.synthesis.certainty import DOMAINS, rate_bodies, start_level
 from calcidata.synthesis.estimate import BASES, estimate_bodies
@@ -250,13 +251,14 @@ def _body_facts(items: pd.DataFrame, behind: pd.DataFrame, est: pd.DataFrame, ta
     _classes(b, items, behind, tables)
     names = dict(zip(tables.treatments["treatment_id"], tables.treatments["name"], strict=True))
     b["treatment_name"] = b["treatment_id"].map(names).fillna(b["treatment_id"])
+    b.loc[b["class_body"], "treatment_name"] += " (any)"  # a class: any of its agents
     text = bg["outcome"].first().reindex(b.index).astype(object)
     b["outcome_words"] = (
         b["outcome_name"]
         .where(b["outcome_name"].notna(), text)
         .where(lambda s: s.notna(), b["outcome_domain"].str.replace("_", " "))
         .astype(str)
-        .str.lower()
+        .map(sentence_case)
     )
     return b
 

@@ -3,7 +3,8 @@
 Rows are the comparisons' bodies of :func:`calcidata.synthesis.result.evidence_profile`
 (within-arm results are not comparisons and are left out), one table per
 comparison: comparisons against placebo or sham, then no treatment or usual
-care, then active treatments (by name); inside a comparison the outcomes in
+care, then active treatments (by name; within each of these groups the comparisons
+with no estimate at all come last); inside a comparison the outcomes in
 their importance order (critical, important, then unrated), rows with an
 estimate before "not estimable" and "no studies" ones, then certainty, then
 participants. A critical outcome of the condition (``condition_outcomes``)
@@ -223,8 +224,11 @@ def rows_from_profile(tables, profile: pd.DataFrame) -> pd.DataFrame:
         _n=-out["n_participants"].astype("Float64").fillna(-1),
         _o=np.arange(len(out)),
     )
-    out = out.sort_values(
-        ["condition_id", "_g", "_t", "comparison_id", "_i", "_e", "_c", "_n", "_o"]
+    # a comparison with no estimate at all comes after those with one, in its group
+    estimated = out["estimate"].notna() & ~out["_e"]
+    none = ~estimated.groupby([out["condition_id"], out["comparison_id"]]).transform("any")
+    out = out.assign(_x=none.to_numpy(bool)).sort_values(
+        ["condition_id", "_g", "_x", "_t", "comparison_id", "_i", "_e", "_c", "_n", "_o"]
     )
     out = out.reset_index(drop=True)
     out["rank_in_comparison"] = out.groupby(["condition_id", "comparison_id"]).cumcount() + 1
