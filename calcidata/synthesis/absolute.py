@@ -43,6 +43,8 @@ body with no estimate is "not estimable".
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
@@ -176,6 +178,12 @@ def sentence_case(name: str) -> str:
     return name[:1].lower() + name[1:] if ordinary and not titled else name
 
 
+def _each(values: np.ndarray, fn: Callable[[str], str]) -> np.ndarray:
+    """``fn`` of each text, computed once per distinct text."""
+    codes, uniques = pd.factorize(values)
+    return np.array([fn(str(u)) for u in uniques], dtype=object)[codes]
+
+
 def statements(bodies: pd.DataFrame) -> pd.DataFrame:
     """``statement_code`` and ``statement`` of every body (the module docstring's rule).
 
@@ -200,13 +208,13 @@ def statements(bodies: pd.DataFrame) -> pd.DataFrame:
     ok = bodies["estimable"].to_numpy(bool)
     t = bodies["treatment_name"].to_numpy(dtype=object).astype(str).astype(object)
     o = bodies["outcome_words"].to_numpy(dtype=object).astype(str).astype(object)
-    inner = pd.Series(t).map(sentence_case).to_numpy(dtype=object)  # inside the sentence
+    inner = _each(t, sentence_case)  # the treatment's name inside the sentence
     imp = np.asarray(important, dtype=bool)
     graded = np.isin(cert, list(_VERBS))
-    prefix = np.array([_VERBS.get(c, ("",))[0] for c in cert], dtype=object)
-    verb = np.array(
-        ["" if c not in _VERBS else _VERBS[c][1 if d else 2] if i else _VERBS[c][3]
-         for c, d, i in zip(cert, down, imp, strict=True)], dtype=object)  # fmt: skip
+    words = {k: pd.Series(cert).map({c: v[k] for c, v in _VERBS.items()}).fillna("")
+             .to_numpy(dtype=object) for k in range(4)}  # fmt: skip
+    prefix = words[0]
+    verb = np.where(imp, np.where(down, words[1], words[2]), words[3])
     effect = np.where(imp, np.where(down, "reduce", "increase"), "little_to_no_difference")
     effect = np.where(imp & (prefix != "may_"), effect + "s", effect)
     codes = np.where(~ok, "not_estimable", np.where(graded, prefix + effect, "very_uncertain"))

@@ -127,6 +127,7 @@ def lift(items: pd.DataFrame, treatments: pd.DataFrame) -> pd.DataFrame:
     copies["comparator"] = np.where(treat, lc_v, copies["comparator"].to_numpy(dtype=object))
     copies["comp_key"] = lc_v
     copies["lifted"] = True
+    copies["comp_lifted"] = copies["agent_comp"].to_numpy(dtype=object) != lc_v
     return copies.reset_index(drop=True)
 
 

@@ -28,7 +28,7 @@ _NEEDED = (
     "effect_measure", "estimate", "ci_low", "ci_high", "n_studies", "n_participants", "events",
     "i2_percent", "yi", "vi", "level", "year", "depth", "order", "within_arm", "certainty",
     "certainty_reasons", "indirect", "network", "direction", "publication_bias", "risk_of_bias",
-    "control_risk", "outcome", "comparison_id", "lifted", "agent_id", "agent_comp",
+    "control_risk", "outcome", "comparison_id", "lifted", "agent_id", "agent_comp", "comp_lifted",
 )  # fmt: skip
 
 

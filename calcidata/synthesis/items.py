@@ -313,8 +313,9 @@ def body_items(tables, condition_id: str | None = None) -> pd.DataFrame:
         comparison_id=_joined(items["treatment_id"], comp),
     )
     items = study_effects(items).assign(
-        lifted=False, agent_id=items["treatment_id"], agent_comp=items["comp_key"]
-    )
+        lifted=False, comp_lifted=False, agent_id=items["treatment_id"],
+        agent_comp=items["comp_key"],
+    )  # fmt: skip
     copies = oriented(lift(items, tables.treatments), _align)
     if not copies.empty:
         items = pd.concat([items, copies], ignore_index=True)

@@ -258,8 +258,8 @@ def _body_facts(items: pd.DataFrame, behind: pd.DataFrame, est: pd.DataFrame, ta
         .where(b["outcome_name"].notna(), text)
         .where(lambda s: s.notna(), b["outcome_domain"].str.replace("_", " "))
         .astype(str)
-        .map(sentence_case)
     )
+    b["outcome_words"] = absolute._each(b["outcome_words"].to_numpy(dtype=object), sentence_case)
     return b
 
 
@@ -268,7 +268,7 @@ def _classes(b: pd.DataFrame, items: pd.DataFrame, behind: pd.DataFrame, tables)
     lifted = items["lifted"].astype(bool).groupby(items["body_id"]).any()
     b["class_body"] = lifted.reindex(b.index).fillna(False).astype(bool)
     used = behind[behind["body_id"].isin(b.index[b["class_body"]])]
-    other = used["agent_comp"].ne(used["comparison_id"].str.split("__vs__").str[1])
+    other = used["comp_lifted"].astype(bool)
     label = (
         used["agent_id"].astype(str).where(~other, used["agent_id"] + " vs " + used["agent_comp"])
     )
