@@ -132,7 +132,9 @@ def _pool(studies: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
         if size >= RULE.egger_min_studies:
             from calcidata.synthesis.certainty import egger_pvalue
 
-            res["egger_p"] = [egger_pvalue(yy, vv) for yy, vv in zip(y, v, strict=True)]
+            res["egger_p"] = [
+                egger_pvalue(yy.tolist(), vv.tolist()) for yy, vv in zip(y, v, strict=True)
+            ]
         rows.append(res)
     out = pd.concat(rows, ignore_index=True).set_index("body_id")
     return out, pd.Series(weights, index=studies.index)

@@ -66,6 +66,8 @@ and the plain-language statement in :mod:`calcidata.synthesis.absolute`;
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -263,7 +265,7 @@ def _body_facts(items: pd.DataFrame, behind: pd.DataFrame, est: pd.DataFrame, ta
     return b
 
 
-def _classes(b: pd.DataFrame, items: pd.DataFrame, behind: pd.DataFrame, tables) -> None:
+def _classes(b: pd.DataFrame, items: pd.DataFrame, behind: pd.DataFrame, tables: Any) -> None:
     """Class bodies: ``class_body``, the agents behind the estimate and their names."""
     lifted = items["lifted"].astype(bool).groupby(items["body_id"]).any()
     b["class_body"] = lifted.reindex(b.index).fillna(False).astype(bool)
