@@ -116,3 +116,20 @@ def test_a_comparator_class_gathers_trials_against_different_agents(two_agents):
         "fixture_shock",
         "fixture_drug_class",
     }
+
+
+def test_a_class_comparison_says_no_studies_for_no_outcome(two_agents):
+    from calcidata.synthesis.result import sof_rows
+
+    crit = [{"condition_outcome_id": "fix_crit", "condition_id": "fixture_shoulder",
+             "outcome_id": "fixture_critical_harm", "importance": "critical",
+             "source_id": "fixture_trial"}]  # fmt: skip
+    where = two_agents
+    where.mkdir(exist_ok=True)
+    outcomes = [tp._outcome("fixture_critical_harm", "adverse_events")]
+    tables = tp._tables(where, _trials(), SOURCES, outcomes=outcomes, condition_outcomes=crit)
+    rows = sof_rows(tables, "fixture_shoulder")
+    mine = rows[rows["comparison_id"] == CLASS]
+    assert len(mine) == 1 and bool(mine.iloc[0]["class_body"])
+    own = rows[rows["comparison_id"] == "fixture_drug2__vs__placebo_or_sham"]
+    assert "no_studies" in set(own["statement_code"].astype(str))  # the agent's table says so

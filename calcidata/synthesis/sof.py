@@ -9,8 +9,9 @@ their importance order (critical, important, then unrated), rows with an
 estimate before "not estimable" and "no studies" ones, then certainty, then
 participants. A critical outcome of the condition (``condition_outcomes``)
 with no body in a comparison is a row of its own (``statement_code``
-``no_studies``). The first :data:`MAIN_OUTCOMES` rows of each comparison are
-``main``; the others are shown under "More outcomes".
+``no_studies``), except in a comparison made only of class bodies (its agents'
+own comparisons hold their other outcomes). The first :data:`MAIN_OUTCOMES` rows
+of each comparison are ``main``; the others are shown under "More outcomes".
 
 Anticipated absolute effects (dichotomous outcomes, GRADE handbook 5.2.2)
 --------------------------------------------------------------------------
@@ -155,7 +156,17 @@ def _no_studies(tables, profile: pd.DataFrame) -> pd.DataFrame:
     domains = dict(zip(tables.outcomes["outcome_id"], tables.outcomes["outcome_domain"],
                        strict=True))  # fmt: skip
     rows = []
-    comps = profile.drop_duplicates(["condition_id", "comparison_id"])
+    # a comparison made only of class bodies gathers agents' results where two or more
+    # agents share a question: its other outcomes are in the agents' own comparisons,
+    # so "no studies" would not be true of them
+    flags = profile["class_body"] if "class_body" in profile else pd.Series(False, profile.index)
+    only = (
+        flags.fillna(False)
+        .astype(bool)
+        .groupby([profile["condition_id"], profile["comparison_id"]])
+        .transform("all")
+    )
+    comps = profile[~only].drop_duplicates(["condition_id", "comparison_id"])
     for r in comps.to_dict("records"):
         cond = str(r["condition_id"])
         wanted = co[co["condition_id"].isin([cond, *ancestors(parents, cond)])]
