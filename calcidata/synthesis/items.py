@@ -191,41 +191,63 @@ def _frame(tables) -> pd.DataFrame:
 
 
 def _align(items: pd.DataFrame) -> pd.DataFrame:
-    """Reverse comparisons (B vs A beside A vs B) turned round: effect inverted, arms swapped."""
-    both = items["comparator_id"].notna() & ~items["within_arm"]
-    pairs = items.loc[both, ["condition_id", "treatment_id", "comparator_id"]]
-    counts = pairs.value_counts().rename("n").reset_index()
-    rev = counts.rename(columns={"treatment_id": "comparator_id", "comparator_id": "treatment_id",
-                                 "n": "n_rev"})  # fmt: skip
-    counts = counts.merge(rev, on=["condition_id", "treatment_id", "comparator_id"], how="left")
-    counts["n_rev"] = counts["n_rev"].fillna(0)
-    flip = (counts["n"] < counts["n_rev"]) | (
-        (counts["n"] == counts["n_rev"]) & (counts["treatment_id"] > counts["comparator_id"])
-    )
-    flipped = counts.loc[flip, ["condition_id", "treatment_id", "comparator_id"]]
-    key = pd.MultiIndex.from_frame(items[["condition_id", "treatment_id", "comparator_id"]])
-    mask = both & key.isin(pd.MultiIndex.from_frame(flipped))
-    if not mask.any():
+    """Reverse comparisons (B vs A beside A vs B) turned round: effect inverted, arms swapped.
+
+    Pairs are counted on integer keys (condition x treatment x comparator, over one
+    vocabulary of ids, so that A vs B and B vs A meet); only the changed columns are
+    rebuilt.
+    """
+    both = (items["comparator_id"].notna() & ~items["within_arm"].astype(bool)).to_numpy()
+    if not both.any():
         return items.assign(reversed=False)
-    out = items.copy()
-    m = mask.to_numpy()
-    old_t = out.loc[m, "treatment_id"].to_numpy()
-    out.loc[m, "treatment_id"] = out.loc[m, "comparator_id"].to_numpy()
-    out.loc[m, "comparator_id"] = old_t
-    out.loc[m, "comparator_text"] = old_t
-    out.loc[m, "comparator"] = old_t
-    for t, c in _ARM_PAIRS:
-        out.loc[m, [t, c]] = out.loc[m, [c, t]].to_numpy()
-    kind = out["effect_measure"].map({k: v.kind for k, v in MEASURES.items()}).to_numpy()
+    t = items["treatment_id"].to_numpy(dtype=object)
+    c = items["comparator_id"].to_numpy(dtype=object)
+    nb = int(both.sum())
+    codes, vocab = pd.factorize(np.concatenate([t[both], c[both]]))
+    n = np.int64(len(vocab) + 1)
+    cond, _ = pd.factorize(items["condition_id"].to_numpy(dtype=object)[both])
+    tc, cc = codes[:nb].astype(np.int64), codes[nb:].astype(np.int64)
+    fwd, rev = (cond * n + tc) * n + cc, (cond * n + cc) * n + tc
+    uniq, counts = np.unique(fwd, return_counts=True)
+    n_fwd = counts[np.searchsorted(uniq, fwd)]
+    at = np.minimum(np.searchsorted(uniq, rev), len(uniq) - 1)
+    n_rev = np.where(uniq[at] == rev, counts[at], 0)
+    flip = (n_fwd < n_rev) | ((n_fwd == n_rev) & (t[both] > c[both]).astype(bool))
+    m = np.zeros(len(items), dtype=bool)
+    m[np.flatnonzero(both)[flip]] = True
+    if not m.any():
+        return items.assign(reversed=False)
+    comp = np.where(m, t, c)
+    comp[pd.isna(comp)] = None  # missing stays None, as elsewhere in the items
+    new: dict[str, np.ndarray | pd.Series] = {
+        "treatment_id": np.where(m, c, t),
+        "comparator_id": comp,
+        "comparator_text": np.where(m, t, items["comparator_text"].to_numpy(dtype=object)),
+        "comparator": np.where(m, t, items["comparator"].to_numpy(dtype=object)),
+    }
+    for a, b in _ARM_PAIRS:
+        va, vb = items[a].to_numpy(float), items[b].to_numpy(float)
+        new[a], new[b] = np.where(m, vb, va), np.where(m, va, vb)
+    kind = items["effect_measure"].map({k: v.kind for k, v in MEASURES.items()}).to_numpy()
     ratio, diff = m & (kind == "ratio"), m & (kind == "difference")
-    lo, hi = out["ci_low"].to_numpy().copy(), out["ci_high"].to_numpy().copy()
-    est = out["estimate"].to_numpy().copy()
+    lo, hi = items["ci_low"].to_numpy(float).copy(), items["ci_high"].to_numpy(float).copy()
+    est = items["estimate"].to_numpy(float).copy()
     with np.errstate(divide="ignore"):
         est[ratio], lo[ratio], hi[ratio] = 1 / est[ratio], 1 / hi[ratio], 1 / lo[ratio]
     est[diff], lo[diff], hi[diff] = -est[diff], -hi[diff], -lo[diff]
-    out["estimate"], out["ci_low"], out["ci_high"] = est, lo, hi
-    out.loc[m, "direction"] = out.loc[m, "direction"].map(lambda d: _SWAP_DIRECTION.get(d, d))
-    return out.assign(reversed=mask)
+    direction = items["direction"].astype(object)
+    swapped = direction.map(lambda d: _SWAP_DIRECTION.get(d, d)).to_numpy(dtype=object)
+    new |= {
+        "estimate": est,
+        "ci_low": lo,
+        "ci_high": hi,
+        "direction": np.where(m, swapped, direction.to_numpy(dtype=object)),
+        "reversed": m,
+    }
+    for k, v in new.items():  # object columns stay objects (not inferred as strings)
+        if v.dtype == object:
+            new[k] = pd.Series(v, index=items.index, dtype=object)
+    return items.assign(**new)  # fmt: skip
 
 
 def _constituents(items: pd.DataFrame, tables) -> pd.DataFrame:
