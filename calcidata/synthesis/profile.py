@@ -284,11 +284,12 @@ def _classes(b: pd.DataFrame, items: pd.DataFrame, behind: pd.DataFrame, tables:
         .reindex(b.index)
         .fillna(False)
     )
-    b["agent_names"] = b["agent_ids"].map(
+    b["agent_names"] = absolute._each(
+        b["agent_ids"].to_numpy(dtype=object),
         lambda ids: " / ".join(
             " vs ".join(names.get(x, x) for x in a.split(" vs ")) for a in ids.split(";") if a
-        )  # fmt: skip
-    )
+        ),
+    )  # once per distinct list of agents
 
 
 def _words(codes: pd.Series, notes: bool) -> pd.Series:
