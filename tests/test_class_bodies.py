@@ -133,3 +133,16 @@ def test_a_class_comparison_says_no_studies_for_no_outcome(two_agents):
     assert len(mine) == 1 and bool(mine.iloc[0]["class_body"])
     own = rows[rows["comparison_id"] == "fixture_drug2__vs__placebo_or_sham"]
     assert "no_studies" in set(own["statement_code"].astype(str))  # the agent's table says so
+
+
+def test_validate_summary_counts_the_bodies_calcidata_pools(two_agents, capsys):
+    from calcidata.cli import main
+
+    two_agents.mkdir(exist_ok=True)
+    tables = tp._tables(two_agents, _trials(), SOURCES)
+    expected = pooled_keys(evidence_profile(tables))
+    assert len(expected) >= 1 and expected["n_studies"].min() >= 2
+    assert main(["validate", "--summary", "--data-dir", str(two_agents / "data")]) == 0
+    line = [x for x in capsys.readouterr().out.splitlines() if "bodies calcidata pools" in x]
+    assert len(line) == 1 and int(line[0].split()[0]) == len(expected)
+    assert f"{int(expected['class_body'].sum())} of them class bodies" in line[0]
