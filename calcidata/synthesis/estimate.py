@@ -98,12 +98,15 @@ def _one_per_study(rows: pd.DataFrame) -> pd.DataFrame:
     has_y = rows["yi"].notna().to_numpy()
     rank = np.where(has_y & rows["kind"].eq("arms").to_numpy(), 0, np.where(has_y, 1, 2))
     rank = rank + (rows["estimate"].isna() & rows["kind"].eq("evidence")).to_numpy()
-    ordered = rows.assign(_rank=rank).sort_values(
-        ["body_id", "study_id", "_rank", "n_participants", "order"],
-        ascending=[True, True, True, False, True],
-        na_position="last",
-    )
-    return ordered.drop_duplicates(["body_id", "study_id"]).drop(columns="_rank")
+    # one lexsort on numbers: body, study, rank, most participants (unknown last), order
+    study, _ = pd.factorize(rows["study_id"].to_numpy(dtype=object), sort=True)
+    body = rows["body_id"].to_numpy()
+    size = -rows["n_participants"].to_numpy(float)
+    size = np.where(np.isnan(size), np.inf, size)
+    idx = np.lexsort((rows["order"].to_numpy(), size, rank, study, body))
+    b, st = body[idx], study[idx]
+    first = np.r_[True, (b[1:] != b[:-1]) | (st[1:] != st[:-1])] if len(idx) else idx.astype(bool)
+    return rows.iloc[idx[first]]
 
 
 def _pool(studies: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
