@@ -200,3 +200,15 @@ def test_every_threshold_is_documented_once():
     rows = threshold_rows()
     assert [r[0] for r in rows] == list(RULE.__dataclass_fields__)
     assert all(r[2] and r[3] for r in rows)
+
+
+def test_egger_over_many_bodies_at_once_equals_the_test_of_each():
+    import numpy as np
+
+    from calcidata.synthesis.certainty import egger_pvalue
+    from calcidata.synthesis.estimate import egger_many
+
+    rng = np.random.default_rng(7)
+    y, v = rng.normal(size=(20, 11)), rng.uniform(0.01, 1.0, size=(20, 11))
+    each = [egger_pvalue(list(a), list(b)) for a, b in zip(y, v, strict=True)]
+    assert egger_many(y, v) == pytest.approx(each, rel=1e-9)

@@ -108,9 +108,10 @@ def test_pooled_bodies_rebuild_the_profile_pool_and_draw_one_panel_each(tmp_path
     assert '<svg role="img"' in display.pooled_forests(bodies)  # inline SVG, named
 
 
-def test_shipped_data_pools_nothing_and_says_so():
+def test_shipped_pools_hold_two_distinct_studies_and_no_pool_says_so():
     tables = calcidata.load()
-    assert synthesis.pooled_bodies(tables, "calcific_tendinopathy_shoulder") == []
+    for body in synthesis.pooled_bodies(tables, "calcific_tendinopathy_shoulder"):
+        assert body.result.k >= 2 and len(set(body.study_ids)) == len(body.study_ids)
     assert NONE_POOLED in display.pooled_forests([])
 
 
@@ -368,3 +369,36 @@ def test_a_selection_reads_the_condition_synthesis_without_computing_again(tmp_p
     assert shock.pooled == [] and set(shock.sof["treatment_id"]) == {"fixture_shock"}
     with pytest.raises(calcidata.errors.ParameterError):
         whole.select(outcome="no_such_domain")
+
+
+@pytest.mark.parametrize(
+    ("name", "words"),
+    [
+        ("Heterotopic ossification Brooker II-IV", "heterotopic ossification Brooker II-IV"),
+        ("Constant-Murley shoulder score", "Constant-Murley shoulder score"),
+        ("Pain intensity (VAS or NRS)", "pain intensity (VAS or NRS)"),
+        ("ASES shoulder score", "ASES shoulder score"),
+        ("Oxford Shoulder Score", "Oxford Shoulder Score"),
+        ("New HO volume", "new HO volume"),
+    ],
+)
+def test_statements_keep_the_outcome_names_own_capitals(name, words):
+    from calcidata.synthesis.absolute import sentence_case
+
+    assert sentence_case(name) == words
+
+
+def test_comparisons_without_an_estimate_come_last_in_their_group():
+    from calcidata.synthesis.sof import CONTROL_ORDER
+
+    rows = sof_rows(calcidata.load(), "calcific_tendinopathy_shoulder")
+    rows = rows.assign(
+        _g=rows["comparator"].astype(str).map({g: i for i, g in enumerate(CONTROL_ORDER)}),
+        _est=rows["estimate"].notna()
+        & ~rows["statement_code"].astype(str).isin(["not_estimable", "no_studies"]),
+    )
+    comps = rows.groupby("comparison_id", sort=False).agg(g=("_g", "first"), est=("_est", "any"))
+    assert comps["est"].any() and not comps["est"].all()  # the shipped data has both kinds
+    for _, part in comps.groupby("g", dropna=False, sort=False):
+        flags = part["est"].tolist()
+        assert flags == sorted(flags, reverse=True)  # with an estimate first, then without

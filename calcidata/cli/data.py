@@ -62,6 +62,13 @@ def _run_validate(args: argparse.Namespace) -> int:
 
         for row in table_counts(frames).itertuples(index=False):
             print(f"{row.count:>6}  {row.words}")
+        from calcidata.synthesis.pooled import pooled_keys
+        from calcidata.synthesis.result import evidence_profile
+        from calcidata.tables.loader import load
+
+        pooled = pooled_keys(evidence_profile(load(args.data_dir)))
+        words = "bodies calcidata pools (two or more studies, one outcome definition)"
+        print(f"{len(pooled):>6}  {words}, {int(pooled['class_body'].sum())} of them class bodies")
     return 0
 
 

@@ -54,6 +54,11 @@ FOOTNOTE_WORDS: dict[str, Callable[..., str]] = {
         "Indirectness of the population: the studies' population is broader than, or "
         "differs from, the condition of this question."
     ),
+    "indirect_intervention": lambda agents="", *p: (
+        "Indirectness of the intervention: the effect of the class is estimated from "
+        + (f"some of its agents ({agents})" if agents else "some of its agents")
+        + ", assuming they act alike; each agent's own result is in its own comparison."
+    ),
     "surrogate": lambda *p: (
         "Indirectness of the outcome: a surrogate outcome (such as a change on imaging), "
         "not one that patients feel."

@@ -114,6 +114,12 @@ def _intervention(r: Record, treatments: Mapping[Any, Any]) -> str:
     return _text(r.get("treatment")) or (_capital(humanize(tid)) if tid else NOT_REPORTED)
 
 
+def _any(group: pd.DataFrame) -> str:
+    """`` (any)`` for a comparison with class bodies (agents of a class gathered)."""
+    flags = group["class_body"] if "class_body" in group else pd.Series(False, index=group.index)
+    return " (any)" if flags.fillna(False).astype(bool).any() else ""
+
+
 def is_control(r: Record) -> bool:
     """Whether a row's comparator is placebo, sham or no treatment (its id, else its words)."""
     cid = _text(r.get("comparator_id"))
@@ -298,7 +304,7 @@ def comparisons(data: object, tables: Tables | None = None) -> list[dict[str, An
             {
                 "comparison_id": str(cid),
                 "anchor": _anchor(cid),
-                "intervention": _intervention(first, treatments),
+                "intervention": _intervention(first, treatments) + _any(group),
                 "comparison": _comparator(first, treatments),
                 "population": "; ".join(population),
                 "control": is_control(first),

@@ -9,6 +9,11 @@ from calcidata.schemas import columns as col
 from calcidata.schemas._base import Table, row_check, together_rule
 from calcidata.schemas.vocabularies import OUTCOME_DOMAINS
 
+#: Outcome ids that hold several definitions, each row saying which (another HO
+#: definition; a narrative result): a result under one of them is its own definition
+#: (id and outcome text), so two of their results meet only with the same words.
+OPEN_OUTCOMES = ("ho_other_definition", "narrative_overall")
+
 
 class Outcomes(Table):
     """One outcome definition: what is measured, on which scale, and which way is better.

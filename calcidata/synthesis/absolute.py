@@ -43,6 +43,8 @@ body with no estimate is "not estimable".
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
@@ -150,6 +152,39 @@ def absolute_effects(bodies: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def sentence_case(name: str) -> str:
+    """An outcome's name as it reads inside a sentence: its own capitals kept.
+
+    Only the first letter is lowered, and only when the first word is an ordinary
+    word (its other letters lower case: not an acronym such as VAS or ASES, nor a
+    hyphenated eponym such as Constant-Murley) and the name is not a title-cased
+    instrument name (Oxford Shoulder Score).
+
+    Examples
+    --------
+    >>> sentence_case("Heterotopic ossification Brooker II-IV")
+    'heterotopic ossification Brooker II-IV'
+    >>> sentence_case("Constant-Murley shoulder score"), sentence_case("ASES shoulder score")
+    ('Constant-Murley shoulder score', 'ASES shoulder score')
+    >>> sentence_case("Oxford Shoulder Score")
+    'Oxford Shoulder Score'
+    """
+    words = name.split()
+    if not words:
+        return name
+    first = words[0]
+    ordinary = first[:1].isupper() and first[1:] == first[1:].lower()
+    long_words = [w for w in words if len(w) > 3 and w[:1].isalpha()]
+    titled = len(long_words) > 1 and all(w[:1].isupper() for w in long_words)
+    return name[:1].lower() + name[1:] if ordinary and not titled else name
+
+
+def _each(values: np.ndarray, fn: Callable[[str], str]) -> np.ndarray:
+    """``fn`` of each text, computed once per distinct text."""
+    codes, uniques = pd.factorize(values)
+    return np.array([fn(str(u)) for u in uniques], dtype=object)[codes]
+
+
 def statements(bodies: pd.DataFrame) -> pd.DataFrame:
     """``statement_code`` and ``statement`` of every body (the module docstring's rule).
 
@@ -174,12 +209,13 @@ def statements(bodies: pd.DataFrame) -> pd.DataFrame:
     ok = bodies["estimable"].to_numpy(bool)
     t = bodies["treatment_name"].to_numpy(dtype=object).astype(str).astype(object)
     o = bodies["outcome_words"].to_numpy(dtype=object).astype(str).astype(object)
+    inner = _each(t, sentence_case)  # the treatment's name inside the sentence
     imp = np.asarray(important, dtype=bool)
     graded = np.isin(cert, list(_VERBS))
-    prefix = np.array([_VERBS.get(c, ("",))[0] for c in cert], dtype=object)
-    verb = np.array(
-        ["" if c not in _VERBS else _VERBS[c][1 if d else 2] if i else _VERBS[c][3]
-         for c, d, i in zip(cert, down, imp, strict=True)], dtype=object)  # fmt: skip
+    words = {k: pd.Series(cert).map({c: v[k] for c, v in _VERBS.items()}).fillna("")
+             .to_numpy(dtype=object) for k in range(4)}  # fmt: skip
+    prefix = words[0]
+    verb = np.where(imp, np.where(down, words[1], words[2]), words[3])
     effect = np.where(imp, np.where(down, "reduce", "increase"), "little_to_no_difference")
     effect = np.where(imp & (prefix != "may_"), effect + "s", effect)
     codes = np.where(~ok, "not_estimable", np.where(graded, prefix + effect, "very_uncertain"))
@@ -187,7 +223,7 @@ def statements(bodies: pd.DataFrame) -> pd.DataFrame:
         ~ok,
         "Not estimable: no effect estimate",
         np.where(graded, t + " " + verb + " " + o,
-                 "The evidence is very uncertain about the effect of " + t + " on " + o),
+                 "The evidence is very uncertain about the effect of " + inner + " on " + o),
     )  # fmt: skip
     return pd.DataFrame({"statement_code": codes, "statement": texts}, index=bodies.index)
 
@@ -230,4 +266,12 @@ def inverted(
     return ratio & (harm | benefit) & est.ne(1) & ((est < 1) != below)
 
 
-__all__ = ["PER", "absolute_effects", "control_arms", "implied_risk", "inverted", "statements"]
+__all__ = [
+    "PER",
+    "absolute_effects",
+    "control_arms",
+    "implied_risk",
+    "inverted",
+    "sentence_case",
+    "statements",
+]

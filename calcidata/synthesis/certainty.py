@@ -37,9 +37,15 @@ The rule (also printed in ``data/README.md``; its numbers are in
      result marked ``mixed``, or pooled studies whose 95% CIs exclude no effect on
      opposite sides) once. A single study is not assessable; a review of several
      studies that reports no I-squared gets the note ``no_i2_reported``.
-   * **Indirectness** (GRADE 8): the population flag (``indirect_population``)
-     and a surrogate outcome (``outcomes.surrogate``; footnote ``surrogate``)
-     each rate down once; at most twice.
+   * **Indirectness** (GRADE 8): the population flag (``indirect_population``),
+     the intervention and a surrogate outcome (``outcomes.surrogate``; footnote
+     ``surrogate``) each rate down once; at most twice. The intervention is
+     indirect when the evidence behind the estimate is about other interventions
+     than the comparison asks: a class body whose estimate rests on results of
+     particular agents (pooled at the class, footnote ``indirect_intervention``
+     naming them) assumes the class's agents act alike, which GRADE 8 counts as
+     "the intervention tested may differ from the intervention of interest". A
+     review of the class itself is direct evidence for the class.
    * **Imprecision** (GRADE 6, GRADE 34): the 95% CI is judged against
      thresholds: the outcome's MID (``outcomes.mid``, for mean differences on
      its instrument) where known, else GRADE 6's ``rr_benefit``/``rr_harm`` for
@@ -221,10 +227,15 @@ def _inconsistency(bodies: pd.DataFrame, out: pd.DataFrame, notes: Codes) -> Non
 
 def _indirectness(bodies: pd.DataFrame, out: pd.DataFrame, notes: Codes) -> None:
     pop = bodies["indirect"].astype(bool)
+    none = pd.Series(False, index=bodies.index)
+    intervention = bodies.get("class_behind", none).astype("boolean").fillna(False).astype(bool)
     sur = bodies["surrogate"].astype("boolean").fillna(False).astype(bool)
     notes.add(pop, code("indirect_population"))
+    names = bodies.get("agent_names", none.astype(object))
+    notes.add(intervention, _fmt(names, "indirect_intervention", names.fillna("")))
     notes.add(sur, code("surrogate"))
-    out["indirectness"] = -(pop.astype(int) + sur.astype(int))
+    down = pop.astype(int) + intervention.astype(int) + sur.astype(int)
+    out["indirectness"] = -down.clip(upper=2)
 
 
 def _imprecision(bodies: pd.DataFrame, out: pd.DataFrame, notes: Codes) -> None:

@@ -28,7 +28,7 @@ _NEEDED = (
     "effect_measure", "estimate", "ci_low", "ci_high", "n_studies", "n_participants", "events",
     "i2_percent", "yi", "vi", "level", "year", "depth", "order", "within_arm", "certainty",
     "certainty_reasons", "indirect", "network", "direction", "publication_bias", "risk_of_bias",
-    "control_risk", "outcome", "comparison_id",
+    "control_risk", "outcome", "comparison_id", "lifted", "agent_id", "agent_comp", "comp_lifted",
 )  # fmt: skip
 
 
@@ -47,7 +47,7 @@ def study_effects(items: pd.DataFrame) -> pd.DataFrame:
     dich = arms & out["effect_measure"].eq("RR") & out[counts].notna().all(axis=1)
     dich &= (out["events_treatment"] + out["events_comparator"]) > 0
     if dich.any():
-        d = out.loc[dich, counts].astype(float)
+        d = {c: out.loc[dich, c].to_numpy(float) for c in counts}  # arrays: checked fast
         es = meta.effect_sizes("RR", ai=d["events_treatment"], n1i=d["n_treatment"],
                                ci=d["events_comparator"], n2i=d["n_comparator"])  # fmt: skip
         out.loc[dich, "yi"], out.loc[dich, "vi"] = es["yi"].to_numpy(), es["vi"].to_numpy()
@@ -55,7 +55,7 @@ def study_effects(items: pd.DataFrame) -> pd.DataFrame:
     means += ["mean_comparator", "sd_comparator", "n_comparator"]
     cont = arms & out["effect_measure"].eq("MD") & out[means].notna().all(axis=1)
     if cont.any():
-        c = out.loc[cont, means].astype(float)
+        c = {k: out.loc[cont, k].to_numpy(float) for k in means}
         es = meta.effect_sizes("MD", m1i=c["mean_treatment"], sd1i=c["sd_treatment"],
                                n1i=c["n_treatment"], m2i=c["mean_comparator"],
                                sd2i=c["sd_comparator"], n2i=c["n_comparator"])  # fmt: skip
@@ -98,12 +98,15 @@ def _one_per_study(rows: pd.DataFrame) -> pd.DataFrame:
     has_y = rows["yi"].notna().to_numpy()
     rank = np.where(has_y & rows["kind"].eq("arms").to_numpy(), 0, np.where(has_y, 1, 2))
     rank = rank + (rows["estimate"].isna() & rows["kind"].eq("evidence")).to_numpy()
-    ordered = rows.assign(_rank=rank).sort_values(
-        ["body_id", "study_id", "_rank", "n_participants", "order"],
-        ascending=[True, True, True, False, True],
-        na_position="last",
-    )
-    return ordered.drop_duplicates(["body_id", "study_id"]).drop(columns="_rank")
+    # one lexsort on numbers: body, study, rank, most participants (unknown last), order
+    study, _ = pd.factorize(rows["study_id"].to_numpy(dtype=object), sort=True)
+    body = rows["body_id"].to_numpy()
+    size = -rows["n_participants"].to_numpy(float)
+    size = np.where(np.isnan(size), np.inf, size)
+    idx = np.lexsort((rows["order"].to_numpy(), size, rank, study, body))
+    b, st = body[idx], study[idx]
+    first = np.r_[True, (b[1:] != b[:-1]) | (st[1:] != st[:-1])] if len(idx) else idx.astype(bool)
+    return rows.iloc[idx[first]]
 
 
 def _pool(studies: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
@@ -111,26 +114,52 @@ def _pool(studies: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
 
     Returns one row per pooled body (estimate on the pooling scale, CI, I^2,
     tau^2, k, the Egger p for 10+ studies) and the percent weight of each study.
+    Bodies of the same number of studies are pooled together by
+    :func:`calcidata.meta.pool_many` (one call per distinct k).
     """
-    studies = studies.sort_values(["body_id", "study_id"])
-    k = studies.groupby("body_id")["yi"].transform("size").to_numpy()
-    rows, weights = [], pd.Series(np.nan, index=studies.index)
+    studies = studies[["body_id", "study_id", "yi", "vi"]].sort_values(["body_id", "study_id"])
+    body = studies["body_id"].to_numpy()
+    y_all, v_all = studies["yi"].to_numpy(float), studies["vi"].to_numpy(float)
+    _, counts = np.unique(body, return_counts=True)
+    k = np.repeat(counts, counts)  # body ids are sorted: each body's rows are contiguous
+    rows, weights = [], np.full(len(studies), np.nan)
     for size in np.unique(k):
-        part = studies[k == size]
-        y = part["yi"].to_numpy(float).reshape(-1, size)
-        v = part["vi"].to_numpy(float).reshape(-1, size)
+        at = np.flatnonzero(k == size)
+        y, v = y_all[at].reshape(-1, size), v_all[at].reshape(-1, size)
         test = "knha" if size >= RULE.hksj_min_studies else "z"
         res = meta.pool_many(y, v, method="REML", test=test)
-        res["body_id"] = part["body_id"].to_numpy()[::size]
+        res["body_id"] = body[at][::size]
         w = 1.0 / (v + res["tau2"].to_numpy()[:, None])
-        weights[part.index] = (100 * w / w.sum(axis=1, keepdims=True)).ravel()
+        weights[at] = (100 * w / w.sum(axis=1, keepdims=True)).ravel()
         res["egger_p"] = np.nan
         if size >= RULE.egger_min_studies:
-            from calcidata.synthesis.certainty import egger_pvalue
-
-            res["egger_p"] = [egger_pvalue(yy, vv) for yy, vv in zip(y, v, strict=True)]
+            res["egger_p"] = egger_many(y, v)
         rows.append(res)
-    return pd.concat(rows, ignore_index=True).set_index("body_id"), weights
+    out = pd.concat(rows, ignore_index=True).set_index("body_id")
+    return out, pd.Series(weights, index=studies.index)
+
+
+def egger_many(y: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Egger's test p-value of each row of ``y``, ``v`` (bodies x studies) at once.
+
+    The same regression as :func:`calcidata.synthesis.certainty.egger_pvalue`
+    (``y / se`` on ``1 / se`` by least squares; the intercept tested with t on
+    ``k - 2`` df), in closed form over the rows. A row the regression fits exactly
+    (residuals at rounding level: the studies agree) has no asymmetry to test: NaN.
+    """
+    se = np.sqrt(v)
+    x, z = 1 / se, y / se
+    k = y.shape[1]
+    xm, zm = x.mean(axis=1, keepdims=True), z.mean(axis=1, keepdims=True)
+    sxx = ((x - xm) ** 2).sum(axis=1, keepdims=True)
+    slope = ((x - xm) * (z - zm)).sum(axis=1, keepdims=True) / sxx
+    intercept = zm - slope * xm
+    s2 = ((z - intercept - slope * x) ** 2).sum(axis=1, keepdims=True) / (k - 2)
+    t = intercept / np.sqrt(s2 * (1 / k + xm**2 / sxx))
+    p = np.asarray(2 * stats.t.sf(np.abs(t), k - 2), dtype=float).ravel()
+    # an exact fit (the studies agree to rounding) has no asymmetry to test
+    total = ((z - zm) ** 2).sum(axis=1)
+    return np.where(s2.ravel() * (k - 2) <= 1e-20 * np.maximum(total, 1e-300), np.nan, p)
 
 
 def _sides(studies: pd.DataFrame) -> pd.Series:

@@ -44,6 +44,10 @@ FOOTNOTES: dict[str, tuple[str | None, str]] = {
         "indirectness",
         "the population studied differs from, or is broader than, the condition",
     ),
+    "indirect_intervention": (
+        "indirectness",
+        "the class's effect is estimated from some of its agents ({0}), assuming they act alike",
+    ),
     "surrogate": ("indirectness", "a surrogate outcome, not one patients feel directly"),
     "imprecision_crosses_both": (
         "imprecision",

@@ -20,8 +20,11 @@ from calcidata.analysis.selection import subtree
 from calcidata.analysis.strength import design_level, row_strength
 from calcidata.errors import ParameterError
 from calcidata.schemas.effect_measures import MEASURES
+from calcidata.schemas.outcomes import OPEN_OUTCOMES
 from calcidata.schemas.vocabularies import REVIEW_DESIGNS, STRENGTH
 from calcidata.synthesis.bodies import comparator_group, timepoint_band
+from calcidata.synthesis.classes import lift, oriented
+from calcidata.synthesis.estimate import study_effects
 from calcidata.tables.hierarchy import depth, descendants, parents_of
 
 if TYPE_CHECKING:
@@ -44,13 +47,17 @@ _SWAP_DIRECTION = {
 _NUMERIC = [a for pair in _ARM_PAIRS for a in pair]
 
 
-def _obj(values: pd.Series) -> pd.Series:
-    """Values as a plain object Series (``None`` for missing): fast to group and join."""
+def _obj(values: object) -> pd.Series:
+    """Values as a plain object Series (``None`` for missing): fast to group and join.
+
+    Converted once per distinct value (text columns repeat their values).
+    """
     series = pd.Series(values)
-    # pandas and NumPy take None for a missing value; their stubs want another scalar.
-    arr = np.array(series.to_numpy(dtype=object, na_value=None), dtype=np.object_)  # type: ignore[call-overload]
-    arr[pd.isna(arr)] = None
-    return pd.Series(arr, index=getattr(values, "index", None), dtype=object)
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    lookup = np.empty(len(uniques) + 1, dtype=object)
+    lookup[:-1] = np.asarray(uniques, dtype=object)
+    lookup[-1] = None
+    return pd.Series(lookup[codes], index=series.index, dtype=object)
 
 
 def _by_text(values: pd.Series, fn: Callable[[str | None], object]) -> pd.Series:
@@ -59,6 +66,17 @@ def _by_text(values: pd.Series, fn: Callable[[str | None], object]) -> pd.Series
     mapped = np.array([fn(u if isinstance(u, str) else None) for u in uniques] + [fn(None)],
                       dtype=object)  # fmt: skip
     return pd.Series(mapped[codes], index=values.index, dtype=object)
+
+
+def _joined(left: pd.Series, right: pd.Series, sep: str = "__vs__") -> pd.Series:
+    """``left + sep + right`` as objects, built once per distinct pair (ids repeat)."""
+    a, ua = pd.factorize(left.to_numpy(dtype=object))
+    b, ub = pd.factorize(right.to_numpy(dtype=object))
+    pair, upair = pd.factorize(a.astype(np.int64) * (len(ub) + 1) + b)
+    ua, ub = np.asarray(ua, dtype=object), np.asarray(ub, dtype=object)
+    texts = np.array([f"{ua[p // (len(ub) + 1)]}{sep}{ub[p % (len(ub) + 1)]}" for p in upair],
+                     dtype=object)  # fmt: skip
+    return pd.Series(texts[pair], index=left.index, dtype=object)
 
 
 def _strength(items: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -110,7 +128,7 @@ def _frame(tables: Tables) -> pd.DataFrame:
     e = pd.DataFrame(
         {
             "item_id": _obj(ev["evidence_id"]),
-            "kind": "evidence",
+            "kind": np.full(len(ev), "evidence", dtype=object),
             "row_condition": _obj(ev["condition_id"]),
             "treatment_id": _obj(ev["treatment_id"]),
             "comparator_text": _obj(ev["comparator"]),
@@ -151,7 +169,7 @@ def _frame(tables: Tables) -> pd.DataFrame:
     a = pd.DataFrame(
         {
             "item_id": _obj(so["study_outcome_id"]),
-            "kind": "arms",
+            "kind": np.full(len(so), "arms", dtype=object),
             "row_condition": _obj(so["condition_id"]),
             "treatment_id": _obj(so["treatment_id"]),
             "comparator_text": _obj(so["comparator"]),
@@ -181,41 +199,63 @@ def _frame(tables: Tables) -> pd.DataFrame:
 
 
 def _align(items: pd.DataFrame) -> pd.DataFrame:
-    """Reverse comparisons (B vs A beside A vs B) turned round: effect inverted, arms swapped."""
-    both = items["comparator_id"].notna() & ~items["within_arm"]
-    pairs = items.loc[both, ["condition_id", "treatment_id", "comparator_id"]]
-    counts = pairs.value_counts().rename("n").reset_index()
-    rev = counts.rename(columns={"treatment_id": "comparator_id", "comparator_id": "treatment_id",
-                                 "n": "n_rev"})  # fmt: skip
-    counts = counts.merge(rev, on=["condition_id", "treatment_id", "comparator_id"], how="left")
-    counts["n_rev"] = counts["n_rev"].fillna(0)
-    flip = (counts["n"] < counts["n_rev"]) | (
-        (counts["n"] == counts["n_rev"]) & (counts["treatment_id"] > counts["comparator_id"])
-    )
-    flipped = counts.loc[flip, ["condition_id", "treatment_id", "comparator_id"]]
-    key = pd.MultiIndex.from_frame(items[["condition_id", "treatment_id", "comparator_id"]])
-    mask = both & key.isin(pd.MultiIndex.from_frame(flipped))
-    if not mask.any():
+    """Reverse comparisons (B vs A beside A vs B) turned round: effect inverted, arms swapped.
+
+    Pairs are counted on integer keys (condition x treatment x comparator, over one
+    vocabulary of ids, so that A vs B and B vs A meet); only the changed columns are
+    rebuilt.
+    """
+    both = (items["comparator_id"].notna() & ~items["within_arm"].astype(bool)).to_numpy()
+    if not both.any():
         return items.assign(reversed=False)
-    out = items.copy()
-    m = mask.to_numpy()
-    old_t = out.loc[m, "treatment_id"].to_numpy()
-    out.loc[m, "treatment_id"] = out.loc[m, "comparator_id"].to_numpy()
-    out.loc[m, "comparator_id"] = old_t
-    out.loc[m, "comparator_text"] = old_t
-    out.loc[m, "comparator"] = old_t
-    for t, c in _ARM_PAIRS:
-        out.loc[m, [t, c]] = out.loc[m, [c, t]].to_numpy()
-    ratio = m & out["effect_measure"].map(lambda x: MEASURES[x].kind == "ratio").to_numpy()
-    diff = m & out["effect_measure"].map(lambda x: MEASURES[x].kind == "difference").to_numpy()
-    lo, hi = out["ci_low"].to_numpy().copy(), out["ci_high"].to_numpy().copy()
-    est = out["estimate"].to_numpy().copy()
+    t = items["treatment_id"].to_numpy(dtype=object)
+    c = items["comparator_id"].to_numpy(dtype=object)
+    nb = int(both.sum())
+    codes, vocab = pd.factorize(np.concatenate([t[both], c[both]]))
+    n = np.int64(len(vocab) + 1)
+    cond, _ = pd.factorize(items["condition_id"].to_numpy(dtype=object)[both])
+    tc, cc = codes[:nb].astype(np.int64), codes[nb:].astype(np.int64)
+    fwd, rev = (cond * n + tc) * n + cc, (cond * n + cc) * n + tc
+    uniq, counts = np.unique(fwd, return_counts=True)
+    n_fwd = counts[np.searchsorted(uniq, fwd)]
+    at = np.minimum(np.searchsorted(uniq, rev), len(uniq) - 1)
+    n_rev = np.where(uniq[at] == rev, counts[at], 0)
+    flip = (n_fwd < n_rev) | ((n_fwd == n_rev) & (t[both] > c[both]).astype(bool))
+    m = np.zeros(len(items), dtype=bool)
+    m[np.flatnonzero(both)[flip]] = True
+    if not m.any():
+        return items.assign(reversed=False)
+    comp = np.where(m, t, c)
+    comp[pd.isna(comp)] = None  # missing stays None, as elsewhere in the items
+    new: dict[str, np.ndarray | pd.Series] = {
+        "treatment_id": np.where(m, c, t),
+        "comparator_id": comp,
+        "comparator_text": np.where(m, t, items["comparator_text"].to_numpy(dtype=object)),
+        "comparator": np.where(m, t, items["comparator"].to_numpy(dtype=object)),
+    }
+    for a, b in _ARM_PAIRS:
+        va, vb = items[a].to_numpy(float), items[b].to_numpy(float)
+        new[a], new[b] = np.where(m, vb, va), np.where(m, va, vb)
+    kind = items["effect_measure"].map({k: v.kind for k, v in MEASURES.items()}).to_numpy()
+    ratio, diff = m & (kind == "ratio"), m & (kind == "difference")
+    lo, hi = items["ci_low"].to_numpy(float).copy(), items["ci_high"].to_numpy(float).copy()
+    est = items["estimate"].to_numpy(float).copy()
     with np.errstate(divide="ignore"):
         est[ratio], lo[ratio], hi[ratio] = 1 / est[ratio], 1 / hi[ratio], 1 / lo[ratio]
     est[diff], lo[diff], hi[diff] = -est[diff], -hi[diff], -lo[diff]
-    out["estimate"], out["ci_low"], out["ci_high"] = est, lo, hi
-    out.loc[m, "direction"] = out.loc[m, "direction"].map(lambda d: _SWAP_DIRECTION.get(d, d))
-    return out.assign(reversed=mask)
+    direction = items["direction"].astype(object)
+    swapped = direction.map(lambda d: _SWAP_DIRECTION.get(d, d)).to_numpy(dtype=object)
+    new |= {
+        "estimate": est,
+        "ci_low": lo,
+        "ci_high": hi,
+        "direction": np.where(m, swapped, direction.to_numpy(dtype=object)),
+        "reversed": m,
+    }
+    for k, v in new.items():  # object columns stay objects (not inferred as strings)
+        if v.dtype == object:
+            new[k] = pd.Series(v, index=items.index, dtype=object)
+    return items.assign(**new)  # fmt: skip
 
 
 def _constituents(items: pd.DataFrame, tables: Tables) -> pd.DataFrame:
@@ -254,6 +294,9 @@ def _constituents(items: pd.DataFrame, tables: Tables) -> pd.DataFrame:
 def body_items(tables: Tables, condition_id: str | None = None) -> pd.DataFrame:
     """Every result of the tables as one item, keyed by body (:data:`BODY_KEYS`).
 
+    Items carry their effect (``yi``, ``vi``) and the copies class bodies gather
+    (:mod:`calcidata.synthesis.classes`; ``lifted``, ``agent_id``, ``agent_comp``).
+
     With ``condition_id``, only results about it or a narrower condition, all
     under its id; without, each result keeps its condition.
     """
@@ -285,20 +328,32 @@ def body_items(tables: Tables, condition_id: str | None = None) -> pd.DataFrame:
     )
     items.loc[items["comparator"].isin(CONTROL_GROUPS), "comparator_id"] = None
     items = _align(items)
-    text = pd.Series(items["outcome"].to_numpy(dtype=object), dtype="string")
-    text = text.str.lower().str.replace(r"\s+", " ", regex=True).str.strip().fillna("")
-    text_key = pd.Series(("text:" + text).to_numpy(dtype=object), index=items.index)
-    outcome_key = items["outcome_id"].where(items["outcome_id"].notna(), text_key)
+    oid = items["outcome_id"]
+    open_id = oid.isin(OPEN_OUTCOMES)  # each row says which definition
+    by_text = oid.isna() | open_id  # the outcome text is needed only here
+    text_key = _by_text(items.loc[by_text, "outcome"], lambda x: "text:" + _normalised(x))
+    outcome_key = oid.astype(object).copy()
+    outcome_key[by_text] = np.where(open_id[by_text], oid[by_text] + "|" + text_key, text_key)
     comp = items["comparator_id"].where(
         items["comparator_id"].notna(), _by_text(items["comparator"], _slug)
     )
     items = items.assign(
-        outcome_key=outcome_key.astype(str),
-        comp_key=comp.astype(str),
-        comparison_id=items["treatment_id"] + "__vs__" + comp.astype(str),
+        outcome_key=outcome_key,
+        comp_key=comp.astype(object),
+        comparison_id=_joined(items["treatment_id"], comp),
     )
+    items = study_effects(items).assign(
+        lifted=False, comp_lifted=False, agent_id=items["treatment_id"],
+        agent_comp=items["comp_key"],
+    )  # fmt: skip
+    copies = oriented(lift(items, tables.treatments), _align)
+    if not copies.empty:
+        items = pd.concat([items, copies], ignore_index=True)
     items = _constituents(items, tables)
     items["body_id"] = items.groupby(BODY_KEYS, sort=False, dropna=False).ngroup()
+    if not copies.empty:  # a copy never sits beside its own result in one body
+        twin = items.duplicated(["body_id", "item_id"]) & items["lifted"]
+        items = items[~twin].reset_index(drop=True)
     return items
 
 

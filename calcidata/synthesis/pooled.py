@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
+import pandas as pd
+
 from calcidata.analysis.citations import citation_labels
 from calcidata.synthesis import meta
 from calcidata.synthesis.profile import KEYS
@@ -77,4 +79,21 @@ def pooled_from(synthesis: _Synthesised) -> list[PooledBody]:
     return out
 
 
-__all__ = ["PooledBody", "pooled_from"]
+def pooled_keys(profile: pd.DataFrame) -> pd.DataFrame:
+    """The bodies calcidata pools itself: two or more studies of one outcome definition.
+
+    Rows of ``profile`` (:func:`calcidata.evidence_profile`) with ``basis`` pooled,
+    ``n_studies`` of at least two and an ``outcome_id``; columns ``condition_id``,
+    ``comparison_id``, ``outcome_id``, ``timepoint``, ``n_studies``, ``class_body``.
+    """
+    keep = (
+        profile["basis"].astype(str).eq("pooled")
+        & (profile["n_studies"].fillna(0) >= 2)
+        & profile["outcome_id"].notna()
+    )
+    cols = ["condition_id", "comparison_id", "outcome_id", "timepoint", "n_studies", "class_body"]
+    out: pd.DataFrame = profile.loc[keep, cols].reset_index(drop=True)
+    return out
+
+
+__all__ = ["PooledBody", "pooled_from", "pooled_keys"]

@@ -26,6 +26,16 @@ How results meet in a body
   an estimate beside it; the treatment hierarchy is respected (a trial of
   ``eswt_focused_high_energy`` that a review of ``eswt`` includes joins the
   review's body).
+* **Class bodies** (:mod:`calcidata.synthesis.classes`): where two or more
+  primary studies of two or more different agents of one treatment class (an
+  ancestor in ``treatments.parent_id``, on the intervention side, the comparator
+  side or both) share condition x outcome definition x timepoint band, their
+  results are also gathered in the body of the class's comparison (the narrowest
+  class that gathers them), marked ``class_body`` with the agents behind the
+  estimate in ``agent_ids``. Each result keeps its own body too; it is never twice
+  in one body, and a review of the class keeps the trials it includes as its
+  constituents. Outcome ids that hold several definitions (``OPEN_OUTCOMES``: another
+  HO definition, a narrative result) meet only with the same outcome text.
 
 Where the estimate comes from (``basis``)
 -----------------------------------------
@@ -56,7 +66,7 @@ and the plain-language statement in :mod:`calcidata.synthesis.absolute`;
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -73,9 +83,10 @@ from calcidata.schemas.vocabularies import (
     category_dtype,
 )
 from calcidata.synthesis import absolute, footnotes
+from calcidata.synthesis.absolute import sentence_case
 from calcidata.synthesis.bodies import timepoint_rank
 from calcidata.synthesis.certainty import DOMAINS, rate_bodies, start_level
-from calcidata.synthesis.estimate import BASES, estimate_bodies, study_effects
+from calcidata.synthesis.estimate import BASES, estimate_bodies
 from calcidata.synthesis.items import body_items
 from calcidata.synthesis.judgements import judged
 from calcidata.tables.hierarchy import ancestors, parents_of
@@ -93,7 +104,7 @@ ADDED = [
     "within_arm", "network", "baseline_risk", "baseline_basis", "baseline_studies",
     "comparator_mean", "abs_effect",
     "abs_ci_low", "abs_ci_high", "abs_unit", "statement", "statement_code", "footnotes",
-    "constituent_ids",
+    "constituent_ids", "class_body", "agent_ids",
 ]  # fmt: skip
 COLUMNS = [
     *KEYS, *ESTIMATE_COLUMNS, "source_ids", "certainty", "certainty_basis", *DOMAINS,
@@ -110,17 +121,25 @@ _FAVOURS = ("favours_treatment", "favours_comparator")
 
 
 def _ids(values: pd.Series, by: pd.Series) -> pd.Series:
-    """``;``-joined sorted distinct strings per group, vectorised by position in the group."""
-    frame = pd.DataFrame({"g": by.to_numpy(), "v": values.to_numpy(dtype=object)})
-    frame = frame.drop_duplicates().sort_values(["g", "v"])
-    codes, groups = pd.factorize(frame["g"].to_numpy(), sort=False)
-    text = frame["v"].to_numpy(dtype=object)
-    pos = frame.groupby("g", sort=False).cumcount().to_numpy()
+    """``;``-joined sorted distinct strings per group, vectorised by position in the group.
+
+    Values and groups are factorised (values sorted), the distinct pairs found with
+    ``np.unique`` on one integer key; each group's slice of the sorted words is joined.
+    """
+    vcode, vuniq = pd.factorize(values.to_numpy(dtype=object), sort=True)
+    gcode, groups = pd.factorize(by.to_numpy())
+    keep = (vcode >= 0) & (gcode >= 0)
+    width = np.int64(len(vuniq) + 1)
+    key = np.unique(gcode[keep].astype(np.int64) * width + vcode[keep])
+    gc, vc = key // width, key % width
+    text = np.asarray(vuniq, dtype=object)[vc]
     out = np.full(len(groups), "", dtype=object)
-    for k in range(int(pos.max()) + 1 if len(pos) else 0):
-        at = pos == k
-        rows = codes[at]
-        out[rows] = text[at] if k == 0 else out[rows] + ";" + text[at]
+    if not len(key):
+        return pd.Series(out, index=groups, dtype=object)
+    starts = np.flatnonzero(np.r_[True, gc[1:] != gc[:-1]])
+    ends = np.r_[starts[1:], len(gc)]
+    words = text.tolist()  # joining text is the one step done per group: O(n) in all
+    out[gc[starts]] = [";".join(words[a:b]) for a, b in zip(starts, ends, strict=True)]
     return pd.Series(out, index=groups, dtype=object)
 
 
@@ -240,17 +259,46 @@ def _body_facts(
     allsrc = allsrc[~here.isin(pairs)]
     b["other_source_ids"] = _ids(allsrc["source_id"], allsrc["body_id"]).reindex(b.index).fillna("")
     b["strength"] = items.groupby("body_id")["strength_code"].max().reindex(b.index)
+    _classes(b, items, behind, tables)
     names = dict(zip(tables.treatments["treatment_id"], tables.treatments["name"], strict=True))
     b["treatment_name"] = b["treatment_id"].map(names).fillna(b["treatment_id"])
+    b.loc[b["class_body"], "treatment_name"] += " (any)"  # a class: any of its agents
     text = bg["outcome"].first().reindex(b.index).astype(object)
     b["outcome_words"] = (
         b["outcome_name"]
         .where(b["outcome_name"].notna(), text)
         .where(lambda s: s.notna(), b["outcome_domain"].str.replace("_", " "))
         .astype(str)
-        .str.lower()
     )
+    b["outcome_words"] = absolute._each(b["outcome_words"].to_numpy(dtype=object), sentence_case)
     return b
+
+
+def _classes(b: pd.DataFrame, items: pd.DataFrame, behind: pd.DataFrame, tables: Any) -> None:
+    """Class bodies: ``class_body``, the agents behind the estimate and their names."""
+    lifted = items["lifted"].astype(bool).groupby(items["body_id"]).any()
+    b["class_body"] = lifted.reindex(b.index).fillna(False).astype(bool)
+    used = behind[behind["body_id"].isin(b.index[b["class_body"]])]
+    other = used["comp_lifted"].astype(bool)
+    label = (
+        used["agent_id"].astype(str).where(~other, used["agent_id"] + " vs " + used["agent_comp"])
+    )
+    b["agent_ids"] = _ids(label, used["body_id"]).reindex(b.index).fillna("")
+    names = dict(zip(tables.treatments["treatment_id"], tables.treatments["name"], strict=True))
+    b["class_behind"] = b["agent_ids"].ne("") & (
+        behind["lifted"]
+        .astype(bool)
+        .groupby(behind["body_id"])
+        .any()
+        .reindex(b.index)
+        .fillna(False)
+    )
+    b["agent_names"] = absolute._each(
+        b["agent_ids"].to_numpy(dtype=object),
+        lambda ids: " / ".join(
+            " vs ".join(names.get(x, x) for x in a.split(" vs ")) for a in ids.split(";") if a
+        ),
+    )  # once per distinct list of agents
 
 
 def _words(codes: pd.Series, notes: bool) -> pd.Series:
@@ -268,7 +316,7 @@ def compute(
     tables: Tables, condition_id: str | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """The profile frame and the items behind it (:func:`evidence_profile` without sorting)."""
-    items = study_effects(body_items(tables, condition_id))
+    items = body_items(tables, condition_id)
     est, behind = estimate_bodies(items)
     b = _body_facts(items, behind, est, tables)
     rated = rate_bodies(b, judged(behind, tables))
@@ -335,6 +383,7 @@ def _typed(b: pd.DataFrame, tables: Tables) -> pd.DataFrame:
     for c in ("higher_is_better", "surrogate"):
         out[c] = out[c].astype("boolean")
     out["within_arm"] = out["within_arm"].astype(bool)
+    out["class_body"] = out["class_body"].astype(bool)
     out["network"] = out["network"].astype(bool)
     return out[COLUMNS]
 

@@ -3,13 +3,15 @@
 Rows are the comparisons' bodies of :func:`calcidata.synthesis.result.evidence_profile`
 (within-arm results are not comparisons and are left out), one table per
 comparison: comparisons against placebo or sham, then no treatment or usual
-care, then active treatments (by name); inside a comparison the outcomes in
+care, then active treatments (by name; within each of these groups the comparisons
+with no estimate at all come last); inside a comparison the outcomes in
 their importance order (critical, important, then unrated), rows with an
 estimate before "not estimable" and "no studies" ones, then certainty, then
 participants. A critical outcome of the condition (``condition_outcomes``)
 with no body in a comparison is a row of its own (``statement_code``
-``no_studies``). The first :data:`MAIN_OUTCOMES` rows of each comparison are
-``main``; the others are shown under "More outcomes".
+``no_studies``), except in a comparison made only of class bodies (its agents'
+own comparisons hold their other outcomes). The first :data:`MAIN_OUTCOMES` rows
+of each comparison are ``main``; the others are shown under "More outcomes".
 
 Anticipated absolute effects (dichotomous outcomes, GRADE handbook 5.2.2)
 --------------------------------------------------------------------------
@@ -160,7 +162,17 @@ def _no_studies(tables: Tables, profile: pd.DataFrame) -> pd.DataFrame:
     domains = dict(zip(tables.outcomes["outcome_id"], tables.outcomes["outcome_domain"],
                        strict=True))  # fmt: skip
     rows = []
-    comps = profile.drop_duplicates(["condition_id", "comparison_id"])
+    # a comparison made only of class bodies gathers agents' results where two or more
+    # agents share a question: its other outcomes are in the agents' own comparisons,
+    # so "no studies" would not be true of them
+    flags = profile["class_body"] if "class_body" in profile else pd.Series(False, profile.index)
+    only = (
+        flags.fillna(False)
+        .astype(bool)
+        .groupby([profile["condition_id"], profile["comparison_id"]])
+        .transform("all")
+    )
+    comps = profile[~only].drop_duplicates(["condition_id", "comparison_id"])
     for r in comps.to_dict("records"):
         cond = str(r["condition_id"])
         wanted = co[co["condition_id"].isin([cond, *ancestors(parents, cond)])]
@@ -229,8 +241,11 @@ def rows_from_profile(tables: Tables, profile: pd.DataFrame) -> pd.DataFrame:
         _n=-out["n_participants"].astype("Float64").fillna(-1),
         _o=np.arange(len(out)),
     )
-    out = out.sort_values(
-        ["condition_id", "_g", "_t", "comparison_id", "_i", "_e", "_c", "_n", "_o"]
+    # a comparison with no estimate at all comes after those with one, in its group
+    estimated = out["estimate"].notna() & ~out["_e"]
+    none = ~estimated.groupby([out["condition_id"], out["comparison_id"]]).transform("any")
+    out = out.assign(_x=none.to_numpy(bool)).sort_values(
+        ["condition_id", "_g", "_x", "_t", "comparison_id", "_i", "_e", "_c", "_n", "_o"]
     )
     out = out.reset_index(drop=True)
     out["rank_in_comparison"] = out.groupby(["condition_id", "comparison_id"]).cumcount() + 1

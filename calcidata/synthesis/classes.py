@@ -1,0 +1,153 @@
+"""Class bodies: results of different agents of one treatment class, gathered at the class.
+
+Reviews pool at class level (NSAIDs vs placebo, shock wave therapy vs sham,
+selective COX-2 inhibitors vs non-selective NSAIDs). Besides the body of a
+trial's own comparison, calcidata gathers a *class body* at an ancestor in the
+treatment hierarchy (``treatments.parent_id``):
+
+* **Which results are lifted**: comparative results of primary studies (never a
+  review, never a within-arm result, never a source that is not a study) with an
+  effect a pool can use (``yi``; see :func:`calcidata.synthesis.estimate.study_effects`).
+* **Which classes**: each ancestor of the result's treatment (the intervention
+  side) and, where the comparator is a treatment, each ancestor of the comparator
+  (the comparator side), or both; never a pair in which one class contains the
+  other or both are the same.
+* **When a class body exists**: two or more studies of two or more different agent
+  comparisons (the results' own treatment and comparator) share condition x class
+  comparison x outcome definition x timepoint band. A class that gathers exactly
+  the same results as a narrower one adds nothing and is left out (the narrowest
+  class is kept).
+* **The body**: it is the body of the class's own comparison (a review of the class
+  in it keeps the trials it includes as constituents, as for any review); without
+  such a review its studies are pooled as any body's (one result per study, so a
+  multi-arm trial is never counted twice). Each result still has its own body too:
+  a trial appears in its agent's body and in the class body, never twice in one
+  body, and the class body's estimate is never pooled with its agents' bodies.
+  Class-level results whose reverse orientation has more results are turned
+  round (as :func:`calcidata.synthesis.items.body_items` does for agents).
+
+The lifted copies keep their ``item_id`` and carry ``lifted`` (True),
+``agent_id`` and ``agent_comp`` (the result's own treatment and comparator key).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+from calcidata.schemas.effect_measures import MEASURES
+from calcidata.schemas.vocabularies import NON_STUDY_DESIGNS, REVIEW_DESIGNS
+from calcidata.tables.hierarchy import ancestors, parents_of
+
+_POOLABLE = [k for k, m in MEASURES.items() if m.poolable]
+_GROUP = ["condition_id", "lt", "lc", "outcome_key", "timepoint"]
+
+
+def lift(items: pd.DataFrame, treatments: pd.DataFrame) -> pd.DataFrame:
+    """The copies of results that class bodies gather (see the module docstring).
+
+    Parameters
+    ----------
+    items : pandas.DataFrame
+        Items keyed by body (:func:`calcidata.synthesis.items.body_items` before
+        its ``body_id``), with ``yi``.
+    treatments : pandas.DataFrame
+        The treatments table (``treatment_id``, ``parent_id``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The lifted copies (the items' columns, their class ids as ``treatment_id``,
+        ``comparator_id``, ``comp_key`` and ``comparison_id``); empty when no class
+        body forms.
+    """
+    parents = parents_of(treatments, "treatment_id")
+    ok = (
+        ~items["within_arm"].astype(bool)
+        & ~items["study_design"].isin([*REVIEW_DESIGNS, *NON_STUDY_DESIGNS])
+        & items["yi"].notna()
+        & items["effect_measure"].isin(_POOLABLE)
+    )
+    base = items.loc[ok, ["condition_id", "outcome_key", "timepoint", "study_id",
+                          "agent_id", "agent_comp", "comparator_id"]]  # fmt: skip
+    # only questions with two or more agent comparisons and studies can form a class body
+    combo = base["agent_id"].astype(str) + "|" + base["agent_comp"].astype(str)
+    combo = combo + np.where(base["comparator_id"].notna(), "|t", "|g")
+    code, combos = pd.factorize(combo.to_numpy(dtype=object))
+    q = base.groupby(["condition_id", "outcome_key", "timepoint"], sort=False)
+    many = q["study_id"].transform("nunique") >= 2
+    agents = pd.Series(code, index=base.index).groupby(q.ngroup()).transform("nunique")
+    wide = many.to_numpy() & (agents >= 2).to_numpy()
+    base, code = base[wide], code[wide]
+    if base.empty:
+        return items.iloc[0:0]
+
+    def up(t: str) -> list[str]:
+        return ancestors(parents, t)
+
+    # each agent comparison's class pairs (own levels x comparator levels), never nested
+    rows: list[tuple[int, str, str]] = []
+    for i, text in enumerate(combos):
+        agent, comp, kind = str(text).split("|")
+        sides = [comp, *up(comp)] if kind == "t" else [comp]
+        for a in [agent, *up(agent)]:
+            rows += [(i, a, b) for b in sides if a != b and a not in up(b) and b not in up(a)]
+    pairs = pd.DataFrame(rows, columns=["_code", "lt", "lc"])
+    cand = base.assign(_code=code).rename_axis("row").reset_index().merge(pairs, on="_code")
+    if cand.empty:
+        return items.iloc[0:0]
+    own = cand["lt"].eq(cand["agent_id"]) & cand["lc"].eq(cand["agent_comp"])
+    g = cand.assign(_own=own).groupby(_GROUP, sort=False)
+    n_agents = g["_code"].transform("nunique")
+    n_studies = g["study_id"].transform("nunique")
+    any_lifted = ~g["_own"].transform("all")
+    cand = cand[(n_agents >= 2) & (n_studies >= 2) & any_lifted]
+    if cand.empty:
+        return items.iloc[0:0]
+    # the narrowest class of each set of results
+    depth = {t: len(up(t)) for t in pd.unique(cand[["lt", "lc"]].to_numpy().ravel())}
+    cand = cand.assign(_depth=cand["lt"].map(depth) + cand["lc"].map(depth).fillna(0))
+    # the set of results of each class body, as a signature (count, sums of row numbers)
+    r = cand["row"].astype("int64")
+    gr = cand.assign(_r=r, _r2=r * r).groupby(_GROUP, sort=False)
+    size, total = gr["_r"].transform("size"), gr["_r"].transform("sum")
+    signature = size.astype(str) + ":" + total.astype(str) + ":"
+    signature = signature + gr["_r2"].transform("sum").astype(str)
+    cand = cand.assign(_sig=signature)
+    best = cand.groupby(["condition_id", "outcome_key", "timepoint", "_sig"])["_depth"]
+    cand = cand[cand["_depth"].eq(best.transform("max"))]
+    cand = cand[~(cand["lt"].eq(cand["agent_id"]) & cand["lc"].eq(cand["agent_comp"]))]
+    copies = items.loc[cand["row"].to_numpy()].copy()
+    lt_v, lc_v = cand["lt"].to_numpy(dtype=object), cand["lc"].to_numpy(dtype=object)
+    treat = copies["comparator_id"].notna().to_numpy()
+    copies["treatment_id"] = lt_v
+    copies["comparator_id"] = pd.Series(lc_v, index=copies.index, dtype=object).where(treat)
+    copies["comparator"] = np.where(treat, lc_v, copies["comparator"].to_numpy(dtype=object))
+    copies["comp_key"] = lc_v
+    copies["lifted"] = True
+    copies["comp_lifted"] = copies["agent_comp"].to_numpy(dtype=object) != lc_v
+    return copies.reset_index(drop=True)
+
+
+def oriented(copies: pd.DataFrame, align: Callable[[pd.DataFrame], pd.DataFrame]) -> pd.DataFrame:
+    """Class-level copies turned round where the reverse class comparison has more results.
+
+    ``align`` turns items round (arms, estimate and CI); the effect ``yi`` is negated
+    here (a log ratio or a difference). ``comparison_id`` is set from the class ids.
+    """
+    if copies.empty:
+        return copies
+    before = copies["reversed"].astype(bool).to_numpy()
+    out = align(copies.drop(columns="reversed"))
+    flipped = out["reversed"].astype(bool).to_numpy()
+    out["yi"] = np.where(flipped, -out["yi"].to_numpy(float), out["yi"].to_numpy(float))
+    out["reversed"] = before ^ flipped
+    comp = out["comparator_id"].where(out["comparator_id"].notna(), out["comp_key"])
+    out["comp_key"] = comp.astype(object)
+    out["comparison_id"] = out["treatment_id"].astype(object) + "__vs__" + out["comp_key"]
+    return out
+
+
+__all__ = ["lift", "oriented"]
