@@ -18,13 +18,12 @@ before by :func:`calcidata.display.sof.sof_table`, so reports keep running.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from markupsafe import Markup
 
 from calcidata.display.footnotes import (
     ABSOLUTE_EFFECTS_NOTE,
@@ -33,7 +32,6 @@ from calcidata.display.footnotes import (
     footnote_words,
 )
 from calcidata.display.html import HTML, NOT_REPORTED, _render
-from calcidata.display.interactive import csv_link
 from calcidata.display.labels import Number, format_effect, humanize
 from calcidata.display.sof import (
     BASIS_LABELS,
@@ -52,6 +50,8 @@ from calcidata.display.sof import (
     risk_difference_words,
     sof_table,
 )
+from calcidata.display.sof_csv import CSV_COLUMNS as CSV_COLUMNS
+from calcidata.display.sof_csv import _csv
 
 if TYPE_CHECKING:  # pragma: no cover
     from calcidata.tables.container import Tables
@@ -316,49 +316,6 @@ def comparisons(data: object, tables: Tables | None = None) -> list[dict[str, An
             }
         )
     return sorted(out, key=lambda c: not c["control"])
-
-
-#: The columns of a comparison table's CSV, in the order of its cells.
-CSV_COLUMNS = {
-    "outcome": "Outcome",
-    "detail": "Outcome details",
-    "relative": "Relative effect (95% CI)",
-    "risk": "Risk or mean with the comparator",
-    "difference": "Difference with the intervention",
-    "participants": "Participants (studies)",
-    "grade": "Certainty of the evidence (GRADE)",
-    "statement": "Comments",
-}
-
-
-def _csv(comparison: dict[str, Any], part: str = "main") -> Markup:
-    """The CSV download of one table of a comparison: its main rows, or its "more" rows."""
-
-    def marks(notes: Iterable[object] | None) -> str:
-        return ",".join(str(n) for n in notes) if notes else ""
-
-    # each cell as the table shows it, footnote marks included
-    rows = [
-        {
-            **r,
-            "relative": f"{r['relative']}{marks(r.get('effect_notes'))}",
-            "risk": f"{r['risk']}{marks(r.get('risk_notes'))}",
-            "grade": f"{r['symbols']} {r['certainty']}".strip()
-            + (r.get("basis_mark") or "")
-            + (f" {marks(r.get('notes'))}" if r.get("notes") else ""),
-        }
-        for r in comparison[part]
-    ]
-    # the CSV's headers are the table's own ("Risk or mean with Placebo or sham")
-    names = {
-        **CSV_COLUMNS,
-        "risk": f"Risk or mean with {comparison['comparison']}",
-        "difference": f"Difference with {comparison['intervention']}",
-    }
-    frame = pd.DataFrame(rows)[list(CSV_COLUMNS)].rename(columns=names)
-    more = " more outcomes" if part == "more" else ""
-    name = f"summary of findings{more} {comparison['intervention']} vs {comparison['comparison']}"
-    return Markup(csv_link(frame, name))
 
 
 def has_comparisons(data: object) -> bool:
