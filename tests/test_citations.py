@@ -179,7 +179,7 @@ def test_reader_notes_hold_no_curation_remarks(shipped, table):
 
 
 def test_the_mirror_host_list_is_documented_in_the_data_dictionary():
-    from calcidata.tables import dictionary
+    from calcidata.reports import dictionary
 
     text = dictionary.render()
     assert "## How a source is cited" in text

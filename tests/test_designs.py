@@ -90,7 +90,7 @@ def test_no_comparison_group_means_an_uncontrolled_design(tables):
 
 
 def test_the_rule_is_in_the_data_dictionary():
-    from calcidata.tables import dictionary
+    from calcidata.reports import dictionary
 
     text = dictionary.render()
     assert "## How a design is labelled" in text

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from calcidata.reports import dictionary
 from calcidata.schemas import SCHEMAS
-from calcidata.tables import dictionary
 
 from .conftest import ROOT
 

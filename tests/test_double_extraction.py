@@ -218,7 +218,7 @@ def _rob_not_found():
 
 
 def test_the_data_dictionary_lists_the_trials_without_a_readable_risk_of_bias_judgement():
-    from calcidata.tables import dictionary
+    from calcidata.reports import dictionary
 
     text = "\n".join(dictionary._double_extraction_section(ROOT / "data"))
     rob = _rob_not_found()

@@ -40,11 +40,6 @@ ALLOWED = {
 }
 #: Single modules that may reach further, with the reason.
 EXCEPTIONS = {
-    "tables/dictionary.py": (
-        {"analysis", "synthesis"},
-        "data/README.md quotes the documented rules of analysis and synthesis (strength, "
-        "certainty)",
-    ),
     "synthesis/lay_doses.py": (
         {"audit"},
         "a lay article's dose is judged against the range the dose audit uses: one reference "

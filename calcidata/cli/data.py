@@ -87,7 +87,7 @@ def _run_summary(args: argparse.Namespace) -> int:
 
 def _run_dictionary(args: argparse.Namespace) -> int:
     from calcidata import paths
-    from calcidata.tables import dictionary
+    from calcidata.reports import dictionary
 
     if args.check:
         current = paths.data_dir(args.data_dir) / "README.md"

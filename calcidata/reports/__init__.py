@@ -10,7 +10,9 @@
 - :mod:`~calcidata.reports.build`: :func:`~calcidata.reports.build.render` and
   :func:`~calcidata.reports.build.build` (also ``calcidata.render`` / ``calcidata.build``);
 - :mod:`~calcidata.reports.kernels`: the spare-kernel pool and its papermill engine;
-- :mod:`~calcidata.reports.index`: ``reports/index.html`` from the manifests.
+- :mod:`~calcidata.reports.index`: ``reports/index.html`` from the manifests;
+- :mod:`~calcidata.reports.dictionary`: ``data/README.md``, the data dictionary, from the
+  schemas and the rules of analysis and synthesis it quotes (so it sits above them).
 """
 
 from __future__ import annotations

@@ -6,7 +6,6 @@
 - :mod:`~calcidata.tables.hierarchy`: walks of the ``parent_id`` trees;
 - :mod:`~calcidata.tables.loader`: :func:`load`, :func:`load_table`, :func:`data_version`;
 - :mod:`~calcidata.tables.container`: the :class:`Tables` container;
-- :mod:`~calcidata.tables.dictionary`: ``data/README.md`` generated from the schemas;
 - :mod:`~calcidata.tables.counts`: :func:`table_counts`, what the tables hold, counted.
 
 Importing this package is light (the hierarchy helpers need only the standard

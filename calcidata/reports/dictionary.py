@@ -1,5 +1,9 @@
 """Generate ``data/README.md``, the data dictionary, from the schemas.
 
+It quotes the documented rules of analysis and synthesis (strength, certainty,
+bodies, absolute effects), so it sits in the reports stage, above the stages it
+quotes (it moved here from ``calcidata.tables`` in 0.3).
+
 Nothing here is written by hand: tables, columns, types, units, allowed values
 and descriptions come from the pandera models; row counts from the CSV files;
 the evidence-strength rule from :mod:`calcidata.strength`; bodies of evidence and
