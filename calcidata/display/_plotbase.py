@@ -14,6 +14,8 @@ import numpy as np
 import pandas as pd
 
 from calcidata._api import DocComponents
+from calcidata.display.figure_html import ALT_PREFIX as ALT_PREFIX  # re-exported
+from calcidata.display.figure_html import svg_html as svg_html  # re-exported
 from calcidata.display.labels import STRENGTH_WORDS, humanize
 from calcidata.display.wording import worded as _worded_view
 from calcidata.schemas.vocabularies import DIRECTIONS, STRENGTH
@@ -350,10 +352,6 @@ def palette_table() -> Mapping[str, str]:
     return {k: to_hex(v) for k, v in strength_palette().items()}
 
 
-#: Where a figure's text alternative travels inside its SVG (read by ``reports.page``).
-ALT_PREFIX = "calcidata-alt:"
-
-
 def describe(where: _Where, text: str) -> _Where:
     """Give the figure of ``where`` (an Axes or a Figure) a text alternative; returns ``where``.
 
@@ -369,27 +367,3 @@ def describe(where: _Where, text: str) -> _Where:
 def tex_safe(text: object) -> str:
     """``text`` with ``$`` escaped, so that matplotlib never reads it as mathtext."""
     return str(text).replace("$", r"\$")
-
-
-def svg_html(fig: Figure) -> str:
-    """``fig`` as an inline ``<svg role="img">`` named by its text alternative, in a box.
-
-    Its text stays text (``svg.fonttype`` none); the box scrolls when the page
-    keeps the figure's text at a readable size (see ``reports/assets/page.js``).
-    """
-    import html
-    import io
-
-    import matplotlib.pyplot as plt
-
-    gid = fig.get_gid() or ""
-    alt = gid[len(ALT_PREFIX) :] if gid.startswith(ALT_PREFIX) else "Figure"
-    fig.set_gid(None)
-    buffer = io.StringIO()
-    with plt.rc_context({"svg.fonttype": "none"}):
-        fig.savefig(buffer, format="svg", bbox_inches="tight")
-    svg = buffer.getvalue()
-    svg = svg[svg.index("<svg") :].replace(
-        "<svg ", f'<svg role="img" aria-label="{html.escape(alt, quote=True)}" ', 1
-    )
-    return f'<div class="jp-RenderedSVG calcidata-figure">{svg}</div>'

@@ -73,7 +73,7 @@ def phone_twin(fig: Figure, narrow: Callable[[], Figure]) -> Figure:
 
 def twins_html(wide: Figure, narrow: Figure) -> str:
     """``wide`` and ``narrow`` as inline SVGs in one wrapper; CSS shows the one that fits."""
-    from calcidata.display._plotbase import svg_html
+    from calcidata.display.figure_html import svg_html
 
     shown = [
         svg_html(fig).replace("calcidata-figure", f"calcidata-figure calcidata-twin-{kind}", 1)
