@@ -146,7 +146,9 @@ def test_grids_carry_a_phone_drawing_shown_with_the_wide_one_in_one_wrapper(ship
         data = display.words(analysis.dose_intervals(shipped, condition_id=SHOULDER))
         fig, keys = display.plot_dose_range_grid(data), data.loc[data["plotted"], "panel"]
     alt = fig.get_gid()
-    shown = fig._repr_mimebundle_()["text/html"]
+    bundle = fig._repr_mimebundle_()
+    shown = bundle["text/html"]
+    assert bundle["image/svg+xml"] in shown  # the wide drawing, drawn once
     assert shown.startswith('<div class="calcidata-twins"><style>')
     assert "@media (max-width:700px)" in shown and "@media print" in shown
     drawings = re.findall(

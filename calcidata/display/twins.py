@@ -46,10 +46,15 @@ class PhoneFigure(Figure):
     def _repr_mimebundle_(
         self, include: object = None, exclude: object = None
     ) -> dict[str, str] | None:
-        """Both drawings in one HTML wrapper, when there is a twin (else as any figure)."""
+        """Both drawings in one HTML wrapper, when there is a twin (else as any figure).
+
+        The wide drawing comes as SVG too, so it is not drawn a second time for that.
+        """
         if self.narrow is None:
             return None
-        return {"text/html": twins_html(self, self.narrow())}
+        shown = twins_html(self, self.narrow())
+        wide = shown[shown.index("<svg") : shown.index("</svg>") + len("</svg>")]
+        return {"text/html": shown, "image/svg+xml": wide}
 
 
 def new_figure(width: float, height: float, narrow: bool) -> Figure:
