@@ -137,6 +137,45 @@ def test_forest_grid_says_so_when_nothing_can_be_drawn(fixture_tables):
     assert "No numeric estimate" in fig.axes[0].texts[0].get_text()
 
 
+@pytest.mark.parametrize("kind", ["results", "doses"])
+def test_grids_carry_a_phone_drawing_shown_with_the_wide_one_in_one_wrapper(shipped, kind):
+    if kind == "results":
+        data = display.words(analysis.forest_data(shipped, condition_id=SHOULDER))
+        fig, keys = display.plot_results_grid(data), data.loc[data["plotted"], "group"]
+    else:
+        data = display.words(analysis.dose_intervals(shipped, condition_id=SHOULDER))
+        fig, keys = display.plot_dose_range_grid(data), data.loc[data["plotted"], "panel"]
+    alt = fig.get_gid()
+    bundle = fig._repr_mimebundle_()
+    shown = bundle["text/html"]
+    assert bundle["image/svg+xml"] in shown  # the wide drawing, drawn once
+    assert shown.startswith('<div class="calcidata-twins"><style>')
+    assert "@media (max-width:700px)" in shown and "@media print" in shown
+    drawings = re.findall(
+        r'calcidata-twin-(wide|narrow)"><svg role="img" aria-label="([^"]*)"', shown
+    )
+    assert [d for d, _ in drawings] == ["wide", "narrow"]
+    assert drawings[0][1] == drawings[1][1] == html_lib.escape(alt.split(":", 1)[1])
+    widths = [float(w) * 4 / 3 for w in re.findall(r'<svg [^>]*\bwidth="([\d.]+)pt"', shown)]
+    assert widths[0] > 1000 and widths[1] <= 370, widths  # CSS px: the phone's fits 390 px
+    # drawn for the phone: the same panels in one column, labels wrapped narrower
+    narrow = (display.plot_results_grid if kind == "results" else display.plot_dose_range_grid)(
+        data, narrow=True
+    )
+    titles = [ax.get_title(loc="left").replace("\n", " ") for ax in narrow.axes]
+    assert titles == list(dict.fromkeys(keys))
+    labels = [t.get_text() for ax in narrow.axes for t in ax.get_yticklabels()]
+    assert max(len(line) for t in labels for line in t.split("\n")) <= 20
+    assert narrow.get_figwidth() < 4 and getattr(narrow, "narrow", None) is None
+    plt.close("all")
+
+
+def test_a_figure_without_a_phone_drawing_is_shown_as_any_figure():
+    from calcidata.display.twins import PhoneFigure
+
+    assert PhoneFigure()._repr_mimebundle_() is None
+
+
 def test_dose_ranges_draw_a_line_per_range_and_triangles_for_open_ends():
     rows = pd.DataFrame(
         {

@@ -6,6 +6,7 @@ the functions, so importing this module draws in neither.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, TypeVar
 
@@ -13,6 +14,8 @@ import numpy as np
 import pandas as pd
 
 from calcidata._api import DocComponents
+from calcidata.display.figure_html import ALT_PREFIX as ALT_PREFIX  # re-exported
+from calcidata.display.figure_html import svg_html as svg_html  # re-exported
 from calcidata.display.labels import STRENGTH_WORDS, humanize
 from calcidata.display.wording import worded as _worded_view
 from calcidata.schemas.vocabularies import DIRECTIONS, STRENGTH
@@ -47,8 +50,13 @@ _LABEL_WIDTH = """
         Labels longer than this wrap onto more lines.
 """
 #: Words about the parameters every plot shares, formatted into the plots' docstrings
-#: (a line ``{ax}`` or ``{label_width}`` stands for them).
-PLOT_DOCS = DocComponents(ax=_AX, label_width=_LABEL_WIDTH)
+#: (a line ``{ax}``, ``{label_width}`` or ``{narrow}`` stands for them).
+_NARROW = """
+    narrow : bool
+        Draw it for a phone (:mod:`calcidata.display.twins`); by default the figure is
+        wide and carries its phone drawing, shown in its place on a small screen.
+"""
+PLOT_DOCS = DocComponents(ax=_AX, label_width=_LABEL_WIDTH, narrow=_NARROW)
 
 
 def strength_palette() -> dict[str, tuple[float, float, float]]:
@@ -62,13 +70,12 @@ def strength_palette() -> dict[str, tuple[float, float, float]]:
 def plain(text: object, width: int | None = None) -> str:
     """Table text made safe for matplotlib (no mathtext), wrapped onto lines of ``width``.
 
-    Nothing is cut: a long label takes more lines (see :func:`row_height`).
+    Nothing is cut: a long label takes more lines (see :func:`row_height`); only a
+    word longer than ``width`` (a DOI, say) is broken.
     """
-    import textwrap
-
     s = str(text)
     if width is not None and len(s) > width:
-        s = "\n".join(textwrap.wrap(s, width, break_long_words=False, break_on_hyphens=False))
+        s = "\n".join(textwrap.wrap(s, width, break_on_hyphens=False))
     return s.replace("$", r"\$")  # an escaped dollar never starts mathtext
 
 
@@ -189,7 +196,7 @@ def figure_strength_legend(fig: Figure, levels: Iterable[object]) -> None:
             title="Evidence strength of each result",
             loc="upper center",
             bbox_to_anchor=(0.5, 1.0),
-            ncols=len(handles),
+            ncols=len(handles) if fig.get_figwidth() > 6 else 2,  # a phone's: two
             fontsize="small",
             title_fontsize="small",
         )
@@ -229,13 +236,16 @@ def panel_grid(
     label: str | None = None,
     width: int | None = None,
     what: str = "Figure",
+    narrow: bool = False,
 ) -> tuple[Figure, pd.DataFrame]:
     """Stack one panel per value of ``key`` (in order of appearance) and draw each.
 
     Rows with ``plotted`` False are counted in a footnote ("Not drawn: ...").
     A panel whose ``label`` texts wrap onto several lines (at ``width``) gets
     taller rows. The figure's text alternative starts with ``what`` and names each
-    panel with its number of rows. Returns the figure and the rows that were drawn.
+    panel with its number of rows. ``narrow`` draws it for a phone (see
+    :mod:`calcidata.display.twins`): titles, axis labels and footnote wrapped too.
+    Returns the figure (a ``PhoneFigure``) and the rows that were drawn.
     """
     drawn = data.loc[data["plotted"]] if len(data) else data
     keys = list(dict.fromkeys(drawn[key])) if len(drawn) else []
@@ -244,17 +254,25 @@ def panel_grid(
     if left_out:
         words = left_out_words.format(s="s" if left_out != 1 else "")
         note = f"Not drawn: {left_out} {words}."
+    wrap = _PHONE_TEXT if narrow else None
+    note = note and plain(note, _PHONE_NOTE if narrow else None)
     if not keys:
-        return describe(empty_figure(empty, note), f"{what}: {empty}."), drawn.iloc[0:0]
+        fig = empty_figure(plain(empty, wrap), note, narrow=narrow)
+        return describe(fig, f"{what}: {empty}."), drawn.iloc[0:0]
     sizes = [
         int((drawn[key] == k).sum())
         * (row_height(drawn.loc[drawn[key] == k, label], width) / _ROW if label else 1.0)
         for k in keys
     ]
-    fig, axes = stacked_axes(sizes, legend=legend, note=note)
-    for k, ax in zip(keys, axes, strict=True):
+    titles = [plain(k, wrap) for k in keys]
+    fig, axes = stacked_axes(sizes, legend=legend, note=note, titles=titles, narrow=narrow)
+    for k, title, ax in zip(keys, titles, axes, strict=True):
         draw(drawn.loc[drawn[key] == k], ax)
-        ax.set_title(plain(k), loc="left")
+        if narrow:  # the title from the figure's left edge; the axis label wrapped
+            ax.set_title(title, loc="left", x=(0.02 - _PHONE_LEFT) / (0.96 - _PHONE_LEFT))
+            ax.set_xlabel("\n".join(textwrap.wrap(ax.get_xlabel(), _PHONE_AXIS)))
+        else:
+            ax.set_title(title, loc="left")
     panels = "; ".join(f"{k} ({int((drawn[key] == k).sum())} rows)" for k in keys)
     describe(
         fig, f"{what}, {len(keys)} panel{'s' if len(keys) > 1 else ''}: {panels}. {note or ''}"
@@ -262,10 +280,11 @@ def panel_grid(
     return fig, drawn
 
 
-def empty_figure(message: str, note: str | None) -> Figure:
-    import matplotlib.pyplot as plt
+def empty_figure(message: str, note: str | None, *, narrow: bool = False) -> Figure:
+    from calcidata.display.twins import PHONE_WIDTH, new_figure
 
-    fig, ax = plt.subplots(figsize=(8, 1.6))
+    fig = new_figure(PHONE_WIDTH if narrow else 8, 1.6, narrow)
+    ax = fig.add_subplot()
     nothing(ax, message)
     ax.grid(False)
     if note:
@@ -276,35 +295,43 @@ def empty_figure(message: str, note: str | None) -> Figure:
 #: Layout of stacked panels, in inches: row height, space for a title above a panel,
 #: for tick labels and axis label below it, and for the figure legend and footnote.
 _ROW, _ABOVE, _BELOW, _LEGEND, _NOTE, _WIDTH, _LEFT = 0.3, 0.4, 0.7, 0.75, 0.4, 12.0, 0.42
+#: For a phone (width in :mod:`~calcidata.display.twins`): a line of text, left, wraps.
+_LINE, _PHONE_LEFT, _PHONE_TEXT, _PHONE_AXIS, _PHONE_NOTE = 0.19, 0.45, 44, 26, 60
 
 
 def stacked_axes(
-    sizes: list[float], *, legend: bool, note: str | None
+    sizes: list[float],
+    *,
+    legend: bool,
+    note: str | None,
+    titles: Sequence[str] = (),
+    narrow: bool = False,
 ) -> tuple[Figure, list[Axes]]:
     """A figure with one full-width panel per size, heights proportional to their rows.
 
     Positions are computed once in inches (no layout engine, which is slow with
     many panels); labels wider than the left margin are kept by a tight bounding
-    box when the figure is saved or displayed.
+    box when the figure is saved or displayed. Wrapped ``titles`` or note get their
+    lines; a ``narrow`` figure (for a phone) is shown with its wide twin, not by pyplot.
     """
-    import matplotlib.pyplot as plt
+    from calcidata.display.twins import PHONE_WIDTH, new_figure
 
+    width, left = (PHONE_WIDTH, _PHONE_LEFT) if narrow else (_WIDTH, _LEFT)
+    lines = [t.count("\n") for t in titles] or [0] * len(sizes)
     heights = [_ROW * n + 0.35 for n in sizes]
     extra_top = [0.25 if n > 15 else 0.0 for n in sizes]  # tick labels repeated on top
-    total = (
-        (_LEGEND if legend else 0.15)
-        + sum(heights)
-        + sum(extra_top)
-        + len(sizes) * (_ABOVE + _BELOW)
-        + (_NOTE if note else 0.1)
-    )
-    fig = plt.figure(figsize=(_WIDTH, total))
-    y = total - (_LEGEND if legend else 0.15)
+    above = [_ABOVE + _LINE * n for n in lines]
+    below = _BELOW + _LINE * narrow  # room for an axis label on two lines
+    head = (_LEGEND + _LINE * narrow) if legend else 0.15
+    notes = (_NOTE + _LINE * note.count("\n")) if note else 0.1
+    total = head + sum(heights) + sum(extra_top) + sum(above) + len(sizes) * below + notes
+    fig = new_figure(width, total, narrow)
+    y = total - head
     axes = []
-    for h, top in zip(heights, extra_top, strict=True):
-        y -= _ABOVE + top + h
-        axes.append(fig.add_axes((_LEFT, y / total, 0.96 - _LEFT, h / total)))
-        y -= _BELOW
+    for h, top, a in zip(heights, extra_top, above, strict=True):
+        y -= a + top + h
+        axes.append(fig.add_axes((left, y / total, 0.96 - left, h / total)))
+        y -= below
     if note:
         fig.text(
             0.5, 0.1 / total, note, ha="center", va="bottom", fontsize="small", color="#555555"
@@ -325,10 +352,6 @@ def palette_table() -> Mapping[str, str]:
     return {k: to_hex(v) for k, v in strength_palette().items()}
 
 
-#: Where a figure's text alternative travels inside its SVG (read by ``reports.page``).
-ALT_PREFIX = "calcidata-alt:"
-
-
 def describe(where: _Where, text: str) -> _Where:
     """Give the figure of ``where`` (an Axes or a Figure) a text alternative; returns ``where``.
 
@@ -344,27 +367,3 @@ def describe(where: _Where, text: str) -> _Where:
 def tex_safe(text: object) -> str:
     """``text`` with ``$`` escaped, so that matplotlib never reads it as mathtext."""
     return str(text).replace("$", r"\$")
-
-
-def svg_html(fig: Figure) -> str:
-    """``fig`` as an inline ``<svg role="img">`` named by its text alternative, in a box.
-
-    Its text stays text (``svg.fonttype`` none); the box scrolls when the page
-    keeps the figure's text at a readable size (see ``reports/assets/page.js``).
-    """
-    import html
-    import io
-
-    import matplotlib.pyplot as plt
-
-    gid = fig.get_gid() or ""
-    alt = gid[len(ALT_PREFIX) :] if gid.startswith(ALT_PREFIX) else "Figure"
-    fig.set_gid(None)
-    buffer = io.StringIO()
-    with plt.rc_context({"svg.fonttype": "none"}):
-        fig.savefig(buffer, format="svg", bbox_inches="tight")
-    svg = buffer.getvalue()
-    svg = svg[svg.index("<svg") :].replace(
-        "<svg ", f'<svg role="img" aria-label="{html.escape(alt, quote=True)}" ', 1
-    )
-    return f'<div class="jp-RenderedSVG calcidata-figure">{svg}</div>'

@@ -108,7 +108,12 @@ def plot_dose_ranges(
 
 @PLOT_DOCS
 def plot_dose_range_grid(
-    data: pd.DataFrame, *, panel: str = "panel", label: str = "label", label_width: int = 60
+    data: pd.DataFrame,
+    *,
+    panel: str = "panel",
+    label: str = "label",
+    label_width: int = 60,
+    narrow: bool = False,
 ) -> Figure:
     """Dose ranges, one panel per route and unit (drugs) or per setting (procedures).
 
@@ -120,6 +125,7 @@ def plot_dose_range_grid(
     panel, label : str
         Columns naming the panel of each row and its label.
     {label_width}
+    {narrow}
 
     Returns
     -------
@@ -127,7 +133,11 @@ def plot_dose_range_grid(
         One Axes per panel with at least one number, drug panels first, titled
         with the panel name; a footnote says how many rows had no number.
     """
+    from calcidata.display.twins import PHONE_LABEL_WIDTH, phone_twin
+
     data = worded(data, panel, label)
+    if narrow:
+        label_width = PHONE_LABEL_WIDTH
     fig, _ = panel_grid(
         data,
         panel,
@@ -138,5 +148,10 @@ def plot_dose_range_grid(
         label=label,
         width=label_width,
         what="Dose ranges as their sources report them, by route and unit or setting",
+        narrow=narrow,
     )
-    return fig
+    if narrow:
+        return fig
+    return phone_twin(
+        fig, lambda: plot_dose_range_grid(data, panel=panel, label=label, narrow=True)
+    )

@@ -186,6 +186,7 @@ def plot_results_grid(
     label: str = "label",
     hue: str = "strength",
     label_width: int = 60,
+    narrow: bool = False,
 ) -> Figure:
     """Forest plots grouped by outcome domain and effect measure, one panel per group.
 
@@ -197,6 +198,7 @@ def plot_results_grid(
     group, label, hue : str
         Columns naming the panel of each row, its label and its strength.
     {label_width}
+    {narrow}
 
     Returns
     -------
@@ -204,7 +206,11 @@ def plot_results_grid(
         One Axes per group with at least one estimate, titled ``"pain · MD"``;
         a footnote says how many results have no numeric estimate.
     """
+    from calcidata.display.twins import PHONE_LABEL_WIDTH, phone_twin
+
     data = worded(data, group, label)
+    if narrow:
+        label_width = PHONE_LABEL_WIDTH
     fig, drawn = panel_grid(
         data,
         group,
@@ -218,10 +224,15 @@ def plot_results_grid(
         label=label,
         width=label_width,
         what="Estimates with their 95% confidence intervals, by outcome and effect measure",
+        narrow=narrow,
     )
     if len(drawn):
         figure_strength_legend(fig, drawn[hue].astype(str))
-    return fig
+    if narrow:
+        return fig
+    return phone_twin(
+        fig, lambda: plot_results_grid(data, group=group, label=label, hue=hue, narrow=True)
+    )
 
 
 @PLOT_DOCS
