@@ -27,15 +27,36 @@ def test_every_package_directory_is_listed_in_pyproject():
     assert found <= listed, f"add to [tool.setuptools] packages: {sorted(found - listed)}"
 
 
-@pytest.mark.slow
-def test_wheel_installs_into_a_fresh_venv_and_loads_the_tables(tmp_path):
-    dist = tmp_path / "dist"
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory):
+    """The wheel of the checkout, built once, from a copy of it.
+
+    setuptools builds in the source tree's ``build/`` folder, so two builds of one tree
+    at once (or the leftovers of one that was killed) break each other; a copy of the
+    files the wheel is made of keeps the checkout out of it.
+    """
+    import shutil
+
+    source = tmp_path_factory.mktemp("source") / "calcidata"
+
+    def skip(folder: str, names: list[str]) -> set[str]:
+        top = {".venv", ".git", "build", "dist", "reports"} if Path(folder) == ROOT else set()
+        return {n for n in names if n in top or n == "__pycache__" or n.endswith(".egg-info")}
+
+    shutil.copytree(ROOT, source, ignore=skip)
+    dist = tmp_path_factory.mktemp("dist")
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(dist), str(ROOT)],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(dist), str(source)],
         check=True,
         capture_output=True,
     )
-    (wheel,) = dist.glob("calcidata-*.whl")
+    (built,) = dist.glob("calcidata-*.whl")
+    return built
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("wheel")
+def test_wheel_installs_into_a_fresh_venv_and_loads_the_tables(tmp_path, wheel):
 
     env_dir = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(env_dir)], check=True)
@@ -118,17 +139,11 @@ def test_wheel_installs_into_a_fresh_venv_and_loads_the_tables(tmp_path):
 
 
 @pytest.mark.slow
-def test_wheel_without_extras_loads_the_tables_and_names_the_extra(tmp_path):
+@pytest.mark.xdist_group("wheel")
+def test_wheel_without_extras_loads_the_tables_and_names_the_extra(tmp_path, wheel):
     """``pip install calcidata``: the wheel and its core dependencies, from the registries."""
     from calcidata._extras import EXTRAS
 
-    dist = tmp_path / "dist"
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(dist), str(ROOT)],
-        check=True,
-        capture_output=True,
-    )
-    (wheel,) = dist.glob("calcidata-*.whl")
     env_dir = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(env_dir)], check=True)
     py, cli = env_dir / "bin" / "python", env_dir / "bin" / "calcidata"
