@@ -45,7 +45,7 @@ def quote_problems(
             continue
         if kinds is not None and source not in kinds:
             continue  # an unknown source: the foreign-key check reports it
-        if kinds is not None and source in kinds and kinds[source] != "lay_web_article":
+        if kinds is not None and kinds[source] != "lay_web_article":
             out.append(
                 Problem(
                     shown,
