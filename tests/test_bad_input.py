@@ -1791,3 +1791,29 @@ def test_an_output_path_with_a_nul_character_is_a_parameter_error(call, tmp_path
         else:
             calcidata.export_tables(out)
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".csv.gz"])
+def test_the_guarded_stream_stops_an_endless_line_after_a_few_mib(tmp_path, suffix):
+    """The audit's CSV stream refuses a line with no end once it is surely too long.
+
+    Arrow is handed this stream, so how much it reads ahead no longer decides
+    whether an endless row ends in a clear error or in a failed allocation.
+    """
+    import gzip
+
+    from calcidata.audit.headers import LONG_LINE_BYTES, GuardedText, LongLineError
+
+    body = b"treatment,dose\n" + b"x" * (3 * LONG_LINE_BYTES)
+    path = tmp_path / f"long{suffix}"
+    path.write_bytes(gzip.compress(body) if suffix.endswith(".gz") else body)
+    read = 0
+    with GuardedText(path) as stream, pytest.raises(LongLineError, match="longer than 1 MiB"):
+        while chunk := stream.read(1 << 16):
+            read += len(chunk)
+    assert LONG_LINE_BYTES < read + (1 << 16) <= LONG_LINE_BYTES + (1 << 17)
+    # Lines that end in time, however many, pass through unchanged.
+    fine = b"treatment,dose\n" + (b"y" * (LONG_LINE_BYTES - 10) + b"\r\n") * 3
+    path.write_bytes(gzip.compress(fine) if suffix.endswith(".gz") else fine)
+    with GuardedText(path) as stream:
+        assert stream.read() == fine

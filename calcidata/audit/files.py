@@ -18,7 +18,15 @@ from calcidata._extras import require
 from calcidata._io import output_file
 from calcidata.audit.auditor import STATUSES, prepare
 from calcidata.audit.core import CHUNK_ROWS
-from calcidata.audit.headers import BLOCK_BYTES, LONG_ROW, csv_names, longest_row, parquet_schema
+from calcidata.audit.headers import (
+    BLOCK_BYTES,
+    LONG_ROW,
+    GuardedText,
+    LongLineError,
+    csv_names,
+    longest_row,
+    parquet_schema,
+)
 from calcidata.audit.inputs import AuditOptions
 from calcidata.audit.writer import _kind, _Writer
 from calcidata.errors import ArgumentTypeError, FileAccessError, ParameterError
@@ -56,9 +64,11 @@ def read_input(path: str | os.PathLike[str]) -> pd.DataFrame:
         import pyarrow.csv as pc
 
         read, convert = _csv_options(path)
-        text: pd.DataFrame = _arrow_error(
-            path, lambda: pc.read_csv(path, read_options=read, convert_options=convert).to_pandas()
-        )
+        with GuardedText(path) as stream:
+            text: pd.DataFrame = _arrow_error(
+                path,
+                lambda: pc.read_csv(stream, read_options=read, convert_options=convert).to_pandas(),
+            )
         return text
     _arrow_error(path, lambda: parquet_schema(path))
     return _arrow_error(path, lambda: pd.read_parquet(path))
@@ -77,11 +87,20 @@ def _input(path: str | os.PathLike[str]) -> Path:
 
 
 def _arrow_error(path: Path, action: Callable[[], _T]) -> _T:
+    import zlib
+
     import pyarrow as pa
 
     try:
         return action()
-    except (pa.ArrowException, UnicodeDecodeError, OSError) as exc:
+    except LongLineError:
+        raise FileAccessError(f"{path} cannot be read: {LONG_ROW}") from None
+    except (pa.ArrowMemoryError, MemoryError):
+        raise FileAccessError(
+            f"{path} cannot be read: reading it needs more memory than this process may use "
+            "(is a row very long, or the file not a table?)"
+        ) from None
+    except (pa.ArrowException, UnicodeDecodeError, OSError, EOFError, zlib.error) as exc:
         why = _first_line(exc)
         if "straddling object" in why:  # Arrow's words for a row longer than a block
             why = LONG_ROW
@@ -102,16 +121,17 @@ def _batches(path: Path, rows: int) -> Iterator[Any]:
 
         # Arrow reads ahead a few dozen blocks: small blocks keep that bounded.
         read, convert = _csv_options(path, block_size=BLOCK_BYTES)
-        reader = _arrow_error(
-            path, lambda: pc.open_csv(path, read_options=read, convert_options=convert)
-        )
-        while True:
-            batch = _next(path, reader.read_next_batch)
-            if batch is None:
-                return
-            if longest_row(batch) > BLOCK_BYTES:  # Arrow reads some: the engines agree
-                raise FileAccessError(f"{path} cannot be read: {LONG_ROW}")
-            yield batch
+        with GuardedText(path) as stream:
+            reader = _arrow_error(
+                path, lambda: pc.open_csv(stream, read_options=read, convert_options=convert)
+            )
+            while True:
+                batch = _next(path, reader.read_next_batch)
+                if batch is None:
+                    return
+                if longest_row(batch) > BLOCK_BYTES:  # Arrow reads some: the engines agree
+                    raise FileAccessError(f"{path} cannot be read: {LONG_ROW}")
+                yield batch
     else:
         import pyarrow.parquet as pq
 

@@ -7,6 +7,7 @@ are checked before Arrow builds one column type per name (docs/errors.md).
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any  # Arrow objects: pyarrow ships no types
@@ -29,7 +30,6 @@ def csv_names(path: Path) -> list[str]:
     """
     import codecs
     import csv
-    import io
     import zlib
 
     head = _head_bytes(path, BLOCK_BYTES + 1, zlib.error)
@@ -161,3 +161,52 @@ def parquet_schema(path: Path) -> Any:
             f"{MAX_COLUMNS} columns"
         )
     return schema
+
+
+#: Bytes of a CSV line with no line end after which its row is surely longer than
+#: :data:`BLOCK_BYTES` (a quoted cell takes at most twice its bytes plus its quotes).
+LONG_LINE_BYTES = 2 * BLOCK_BYTES + 4 * MAX_COLUMNS
+
+
+class LongLineError(Exception):
+    """A CSV line runs on past :data:`LONG_LINE_BYTES` with no line end."""
+
+
+class GuardedText(io.RawIOBase):
+    """A CSV file's (decompressed) bytes, refusing a line longer than :data:`LONG_LINE_BYTES`.
+
+    Arrow is handed this stream rather than the path, so a file of one endless
+    row (a gigabyte of NUL bytes, a gzip bomb after a header) stops at a few MiB
+    read, on every machine, whatever Arrow's read-ahead would have buffered.
+    """
+
+    def __init__(self, path: Path) -> None:
+        import gzip
+
+        super().__init__()
+        self._raw: io.BufferedIOBase = (
+            gzip.open(path, "rb") if path.name.lower().endswith(".gz") else open(path, "rb")  # noqa: SIM115
+        )
+        self._run = 0  # bytes since the last line end
+
+    def readable(self) -> bool:
+        """Always: the stream is read, never written."""
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        """Read into ``buffer``; raise :class:`LongLineError` past a line too long."""
+        view = memoryview(buffer).cast("B")
+        data = self._raw.read(min(len(view), BLOCK_BYTES))
+        size = len(data)
+        view[:size] = data
+        end = max(data.rfind(b"\n"), data.rfind(b"\r"))
+        self._run = size - end - 1 if end >= 0 else self._run + size
+        if self._run > LONG_LINE_BYTES:
+            raise LongLineError(LONG_ROW)
+        return size
+
+    def close(self) -> None:
+        """Close the file underneath."""
+        if not self.closed:
+            self._raw.close()
+        super().close()
