@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, TypeVar, cast
 
 import numpy as np
 import pandas as pd
@@ -128,10 +128,16 @@ def strength_colours(strength: pd.Series) -> list[str | tuple[float, float, floa
     return [pal.get(str(s), _MISSING_COLOUR) for s in strength.astype(object)]
 
 
-def new_axes(width: float, height: float) -> Axes:
+def new_axes(width: float, height: float, phone: Callable[[], Axes] | None = None) -> Axes:
+    """Axes on a new pyplot figure; ``phone`` draws it again for a phone (its twin)."""
     import matplotlib.pyplot as plt
 
-    _fig, ax = plt.subplots(figsize=(width, height), layout="constrained")
+    from calcidata.display.twins import PhoneFigure, phone_twin
+
+    fig, ax = plt.subplots(figsize=(width, height), layout="constrained", FigureClass=PhoneFigure)
+    if phone is not None:
+        drawn = phone  # a phone drawing's Axes lie on a Figure of their own (twins.phone_axes)
+        phone_twin(fig, lambda: cast("Figure", drawn().get_figure(root=True)))
     return ax
 
 

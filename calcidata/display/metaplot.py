@@ -33,6 +33,7 @@ def forest(
     measure: str | None = None,
     favours: tuple[str, str] = ("Favours treatment", "Favours comparator"),
     arms: Sequence[str] | None = None,
+    narrow: bool = False,
     ax: Axes | None = None,
 ) -> Axes:
     """Draw a RevMan-style forest plot of ``result`` and return the Axes.
@@ -63,6 +64,11 @@ def forest(
     arms : sequence of str, optional
         Participants per arm of each study (e.g. "12/13"), shown in an "Arms"
         column; no such column when omitted.
+    narrow : bool
+        Draw it for a phone (:func:`phone_lines`): each study's label on its own
+        line, its estimate, interval and weight under it, then its interval across
+        the whole width; a new figure is then :data:`~calcidata.display.twins.PHONE_WIDTH`
+        wide.
     ax : matplotlib.axes.Axes, optional
         Where to draw; a new figure is made when omitted.
 
@@ -90,6 +96,10 @@ def forest(
         raise ParameterError(f"result: {problem}")
     pi = np.array([result.pi_low, result.pi_high])
     show: Callable[[Any], Any] = np.exp if ratio else (lambda x: x)
+    if arms is not None and len(arms) != k:
+        raise ParameterError(f"arms must have {k} entries (one per study); got {len(arms)}")
+    if narrow:
+        return _phone(result, labels, measure, favours, arms, ax)
 
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 0.45 * (k + 6)))
@@ -126,11 +136,8 @@ def forest(
         ("Weight", [f"{r.weight:.1f}%" for r in studies.itertuples()], "100.0%"),
     ]
     if arms is not None:
-        if len(arms) != k:
-            raise ParameterError(f"arms must have {k} entries (one per study); got {len(arms)}")
         columns.append(("Arms", [str(a) for a in arms], ""))
-    size = plt.rcParams["ytick.labelsize"]
-    size = size if isinstance(size, (int, float)) else plt.rcParams["font.size"]
+    size = _text_size()
     gap, right = 12.0, 8.0  # points between columns, and from the last to the plot
     for header, cells, total_cell in columns:  # right to left, each as wide as its text
         width = max(_width(t, size, bold=True) for t in [header, *cells, total_cell])
@@ -152,6 +159,149 @@ def forest(
     ax.text(0.75, -0.2, tex_safe(favours[1]), transform=ax.transAxes, ha="center", va="top")
     describe(ax, pooled_words(result, measure, k))
     return ax
+
+
+#: Font size (points) of the heterogeneity line.
+_SMALL = 8.0
+
+
+def phone_lines(
+    result: MetaResult,
+    labels: Sequence[str],
+    *,
+    measure: str | None = None,
+    arms: Sequence[str] | None = None,
+    width: float,
+) -> list[tuple[str, str, int]]:
+    """The lines of a forest drawn for a phone, top to bottom, each fitted to ``width`` pt.
+
+    Each is ``(kind, text, study)``: per study its ``label`` (the name, wrapped),
+    its ``detail`` ("RR 0.49 [0.34, 0.70] · weight 9.4% · arms 12/13") and its
+    interval (``study``, with the study's index); then the ``total`` label and
+    detail, the ``pooled`` diamond, the prediction interval (``pi``, random
+    effects only) and the ``heterogeneity`` line. Text lines have no study (-1).
+    """
+    ratio = measure is not None and measure.upper() in RATIO_MEASURES
+    show: Callable[[Any], Any] = np.exp if ratio else (lambda x: x)
+    rows = result.summary_frame(list(labels))
+    k, size, name = result.k, _text_size(), measure or "Estimate"
+    lines: list[tuple[str, str, int]] = []
+
+    def text(kind: str, words: str, bold: bool = False, at: float = size) -> None:
+        from calcidata.display.twins import fit_lines
+
+        lines.extend((kind, line, -1) for line in fit_lines(words, at, width, bold))
+
+    for j, r in enumerate(rows.iloc[:k].itertuples()):
+        text("label", str(labels[j]))
+        arm = "" if arms is None else f" · arms {arms[j]}"
+        detail = f"{name} {_interval(show, r.estimate, r.ci_low, r.ci_high)}"
+        text("detail", f"{detail} · weight {r.weight:.1f}%{arm}")
+        lines.append(("study", "", j))
+    pooled = rows.iloc[k]
+    text("total", f"Total ({result.method}, {result.level:g}% CI)", bold=True)
+    estimate = _interval(show, pooled.estimate, pooled.ci_low, pooled.ci_high)
+    text("total", f"{name} {estimate} · weight 100.0%", bold=True)
+    lines.append(("pooled", "", -1))
+    if np.all(np.isfinite([result.pi_low, result.pi_high])) and result.method != "FE":
+        lines.append(("pi", "", -1))
+    text("heterogeneity", _heterogeneity(result), at=_SMALL)
+    return lines
+
+
+def phone_below(favours: tuple[str, str], width: float) -> tuple[list[list[str]], float]:
+    """The two "favours" labels fitted under a phone forest ``width`` pt wide.
+
+    Also the inches below its plot that they take with the tick labels.
+    """
+    from calcidata.display.twins import fit_lines
+
+    fitted = [fit_lines(f, _text_size(), width / 2 - 6) for f in favours]
+    return fitted, 0.4 + 0.19 * max(len(f) for f in fitted)
+
+
+def _phone(
+    result: MetaResult,
+    labels: Sequence[str],
+    measure: str | None,
+    favours: tuple[str, str],
+    arms: Sequence[str] | None,
+    ax: Axes | None,
+) -> Axes:
+    """:func:`forest` drawn for a phone: see :func:`phone_lines` for its lines."""
+    from matplotlib.patches import Polygon
+    from matplotlib.transforms import ScaledTranslation
+
+    from calcidata.display._plotbase import describe, plain_log_ticks, tex_safe
+    from calcidata.display.twins import PHONE_MARGIN, PHONE_WIDTH, line_width, phone_axes
+
+    ratio = measure is not None and measure.upper() in RATIO_MEASURES
+    show: Callable[[Any], Any] = np.exp if ratio else (lambda x: x)
+    width = line_width(ax) if ax is not None else (PHONE_WIDTH - 2 * PHONE_MARGIN) * 72
+    lines = phone_lines(result, labels, measure=measure, arms=arms, width=width)
+    fitted, below = phone_below(favours, width)
+    if ax is None:
+        ax = phone_axes(len(lines), below)
+    ax.set_ylim(len(lines), 0)
+    rows = result.summary_frame(list(labels))
+    studies, pooled = rows.iloc[: result.k], rows.iloc[result.k]
+    w = studies.weight.to_numpy()
+    sides = 12 + 88 * w / max(w.max(), 1e-300)
+    size, where = _text_size(), ax.get_yaxis_transform()
+    at: list[float] = []
+    for i, (kind, line, j) in enumerate(lines):
+        y = i + 0.5
+        if kind == "study":
+            r = studies.iloc[j]
+            ax.plot(show([r.ci_low, r.ci_high]), [y, y], color="black", lw=1)
+            at.append(y)
+        elif kind == "pooled":
+            lo, mid, hi = show(pooled.ci_low), show(pooled.estimate), show(pooled.ci_high)
+            ax.add_patch(Polygon([(lo, y), (mid, y - 0.35), (hi, y), (mid, y + 0.35)],
+                                 closed=True, color="black", label="pooled"))  # fmt: skip
+        elif kind == "pi":
+            ax.plot(show([result.pi_low, result.pi_high]), [y, y], color="tab:red", lw=2,
+                    label="prediction interval")  # fmt: skip
+        else:
+            ax.text(0, y, tex_safe(line), transform=where, va="center",
+                    size=_SMALL if kind == "heterogeneity" else size,
+                    fontweight="bold" if kind == "total" else "normal",
+                    color="#333333" if kind == "detail" else "black",
+                    bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.5})  # fmt: skip
+    ax.scatter(show(studies.estimate.to_numpy()), at, s=sides, marker="s", color="tab:blue",
+               zorder=3, label="studies")  # fmt: skip
+    drawn = [studies.ci_low, studies.ci_high, [pooled.ci_low, pooled.ci_high, 0.0]]
+    if any(kind == "pi" for kind, _, _ in lines):
+        drawn.append([result.pi_low, result.pi_high])
+    span = np.concatenate([np.asarray(v, dtype=float) for v in drawn])
+    low, high = float(span.min()), float(span.max())
+    pad = 0.05 * (high - low or 1.0)
+    ax.axvline(show(0.0), color="grey", lw=0.8, zorder=1)
+    if ratio:
+        ax.set_xscale("log")
+        plain_log_ticks(ax, show(low - pad), show(high + pad))
+    else:
+        from matplotlib.ticker import MaxNLocator
+
+        ax.xaxis.set_major_locator(MaxNLocator(5))
+    ax.set_xlim(show(low - pad), show(high + pad))
+    ax.set_yticks([])
+    ax.grid(False)
+    ax.spines[["left", "right", "top"]].set_visible(False)
+    under = ax.transAxes + ScaledTranslation(0, -22 / 72, ax.figure.dpi_scale_trans)
+    for x, words in zip((0.25, 0.75), fitted, strict=True):
+        ax.text(x, 0, tex_safe("\n".join(words)), transform=under, ha="center", va="top",
+                size=size)  # fmt: skip
+    describe(ax, pooled_words(result, measure, result.k))
+    return ax
+
+
+def _text_size() -> float:
+    """The font size (points) of a forest's texts: the theme's tick labels."""
+    import matplotlib.pyplot as plt
+
+    size = plt.rcParams["ytick.labelsize"]
+    return float(size if isinstance(size, (int, float)) else plt.rcParams["font.size"])
 
 
 def undrawable(result: MetaResult, measure: str | None = None) -> str | None:
@@ -192,12 +342,9 @@ def pooled_words(result: MetaResult, measure: str | None, k: int | None = None) 
 
 def _width(text: str, size: float, bold: bool = False) -> float:
     """Width in points of ``text`` (as it is, no mathtext) at font ``size``, default font."""
-    from matplotlib.font_manager import FontProperties
-    from matplotlib.textpath import TextToPath
+    from calcidata.display.twins import text_width
 
-    prop = FontProperties(size=size, weight="bold" if bold else "normal")
-    width, _, _ = TextToPath().get_text_width_height_descent(text, prop, ismath=False)
-    return float(width)
+    return text_width(text, size, bold)
 
 
 def _interval(show: Any, est: object, low: object, high: object) -> str:

@@ -10,7 +10,7 @@ import html
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from calcidata.display._plotbase import describe, svg_html, tex_safe
+from calcidata.display._plotbase import describe, tex_safe
 from calcidata.display.html import HTML
 from calcidata.display.labels import humanize
 from calcidata.display.metaplot import forest, pooled_words, undrawable
@@ -32,32 +32,78 @@ def panel_title(body: PooledBody) -> str:
     )
 
 
-def pooled_forest_figure(bodies: Sequence[PooledBody]) -> Figure:
+def pooled_forest_figure(bodies: Sequence[PooledBody], *, narrow: bool = False) -> Figure:
     """A figure with one forest plot per pooled body (``bodies`` must not be empty).
 
     Parameters
     ----------
     bodies : sequence of PooledBody
         From :func:`calcidata.synthesis.pooled_bodies`.
+    narrow : bool
+        Draw it for a phone (:mod:`calcidata.display.twins`): each study's label on
+        its own line above its estimate and interval (``forest(narrow=True)``); by
+        default the figure is wide (RevMan's columns) and carries its phone drawing.
 
     Returns
     -------
     matplotlib.figure.Figure
         One panel per body, titled with its question (:func:`panel_title`),
-        drawn by :func:`calcidata.display.forest`. Nothing is shown or saved.
+        drawn by :func:`calcidata.display.forest`; its text alternative gives each
+        pooled result in words. Nothing is shown or saved.
     """
-    import matplotlib.pyplot as plt
+    if narrow:
+        fig = _phone_figure(bodies)
+    else:
+        import matplotlib.pyplot as plt
 
-    heights = [0.45 * (b.result.k + 6) for b in bodies]
-    fig, axes = plt.subplots(
-        len(bodies), 1, figsize=(9, sum(heights) + 0.8 * len(bodies)), squeeze=False,
-        gridspec_kw={"height_ratios": heights, "hspace": 0.9},
-    )  # fmt: skip
-    for body, ax in zip(bodies, axes[:, 0], strict=True):
-        forest(body.result, labels=body.labels, measure=body.measure, ax=ax)
-        ax.set_title(tex_safe(panel_title(body)), loc="left", fontsize=10)
+        from calcidata.display.twins import PhoneFigure, phone_twin
+
+        heights = [0.45 * (b.result.k + 6) for b in bodies]
+        fig, axes = plt.subplots(
+            len(bodies), 1, figsize=(9, sum(heights) + 0.8 * len(bodies)), squeeze=False,
+            gridspec_kw={"height_ratios": heights, "hspace": 0.9}, FigureClass=PhoneFigure,
+        )  # fmt: skip
+        for body, ax in zip(bodies, axes[:, 0], strict=True):
+            forest(body.result, labels=body.labels, measure=body.measure, ax=ax)
+            ax.set_title(tex_safe(panel_title(body)), loc="left", fontsize=10)
+        phone_twin(fig, lambda: pooled_forest_figure(bodies, narrow=True))
     words = (f"{panel_title(b)}: {pooled_words(b.result, b.measure)}" for b in bodies)
     describe(fig, " ".join(words))
+    return fig
+
+
+def _phone_figure(bodies: Sequence[PooledBody]) -> Figure:
+    """The forests of ``bodies`` drawn for a phone, one under the other, titles wrapped."""
+    from calcidata.display.metaplot import phone_below, phone_lines
+    from calcidata.display.twins import (
+        PHONE_LINE,
+        PHONE_MARGIN,
+        PHONE_WIDTH,
+        fit_lines,
+        new_figure,
+    )
+
+    width = (PHONE_WIDTH - 2 * PHONE_MARGIN) * 72
+    favours = ("Favours treatment", "Favours comparator")  # forest's default
+    titles = [fit_lines(panel_title(b), 10, width, bold=True) for b in bodies]
+    sizes = [
+        (
+            0.1 + 0.19 * len(title),
+            PHONE_LINE * len(phone_lines(b.result, b.labels, measure=b.measure, width=width)),
+            phone_below(favours, width)[1],
+        )
+        for b, title in zip(bodies, titles, strict=True)
+    ]
+    total = sum(sum(s) for s in sizes) + 0.1
+    fig = new_figure(PHONE_WIDTH, total, narrow=True)
+    top = total
+    for body, title, (above, height, below) in zip(bodies, titles, sizes, strict=True):
+        top -= above + height
+        ax = fig.add_axes((PHONE_MARGIN / PHONE_WIDTH, top / total,
+                           1 - 2 * PHONE_MARGIN / PHONE_WIDTH, height / total))  # fmt: skip
+        forest(body.result, labels=body.labels, measure=body.measure, narrow=True, ax=ax)
+        ax.set_title(tex_safe("\n".join(title)), loc="left", fontsize=10)
+        top -= below
     return fig
 
 
@@ -72,12 +118,13 @@ def pooled_forests(bodies: Sequence[PooledBody]) -> HTML:
     Returns
     -------
     HTML
-        The figure as an inline ``<svg role="img">`` (its text kept as text,
-        named by the pooled results in words; closed after drawing, so a
-        notebook shows it once), or :data:`NONE_POOLED` when ``bodies`` is empty. A body whose
-        values cannot be drawn (not finite, or too large: see
-        :func:`calcidata.display.metaplot.undrawable`) is named in a sentence
-        under the figure instead of failing the report.
+        The figure as inline ``<svg role="img">`` drawings, wide and for a phone
+        (:func:`calcidata.display.twins.twins_html`: CSS shows the one that fits;
+        their text kept as text, named by the pooled results in words; closed
+        after drawing, so a notebook shows it once), or :data:`NONE_POOLED`
+        when ``bodies`` is empty. A body whose values cannot be drawn (not
+        finite, or too large: see :func:`calcidata.display.metaplot.undrawable`)
+        is named in a sentence under the figure instead of failing the report.
     """
     if not bodies:
         return HTML(f'<p class="calcidata-muted">{NONE_POOLED}</p>')
@@ -93,10 +140,12 @@ def pooled_forests(bodies: Sequence[PooledBody]) -> HTML:
         return HTML(note)
     import matplotlib.pyplot as plt
 
+    from calcidata.display.twins import twins_html
+
     fig = pooled_forest_figure(bodies)
-    svg = svg_html(fig)
+    shown = twins_html(fig, pooled_forest_figure(bodies, narrow=True))
     plt.close(fig)
-    return HTML(svg.replace("calcidata-figure", "calcidata-figure calcidata-forest", 1) + note)
+    return HTML(shown.replace("calcidata-figure", "calcidata-figure calcidata-forest") + note)
 
 
 __all__ = ["NONE_POOLED", "panel_title", "pooled_forest_figure", "pooled_forests"]

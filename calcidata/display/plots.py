@@ -40,6 +40,7 @@ from calcidata.display._plotbase import (
     top_ticks_if_tall,
     worded,
 )
+from calcidata.display.phone_bars import count_words, directions_phone, participants_phone
 from calcidata.schemas.vocabularies import DIRECTIONS
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -245,6 +246,7 @@ def plot_participants(
     hue: str = "strength",
     ax: Axes | None = None,
     label_width: int = 55,
+    narrow: bool = False,
 ) -> Axes:
     """Participants per treatment (upper bound), coloured by evidence strength.
 
@@ -257,6 +259,7 @@ def plot_participants(
         studies and the evidence strength (codes; "no evidence" is grey).
     {ax}
     {label_width}
+    {narrow}
 
     Returns
     -------
@@ -264,8 +267,13 @@ def plot_participants(
         One bar per treatment whose participants are reported; treatments without
         a count get a "not reported" label instead of a bar.
     """
+    alt = f"Participants per {y}, by evidence strength ({len(data)} rows)."
+    if narrow:
+        ax = participants_phone(data, x=x, y=y, studies=studies, hue=hue, ax=ax)
+        return describe(ax, alt) if len(data) else ax
     if ax is None:
-        ax = new_axes(9, 0.32 * len(data) + 1.3)
+        ax = new_axes(9, 0.32 * len(data) + 1.3, phone=lambda: plot_participants(
+            data, x=x, y=y, studies=studies, hue=hue, narrow=True))  # fmt: skip
     if data.empty:
         return nothing(ax, "No treatment to compare")
     rows = data.reset_index(drop=True)
@@ -286,19 +294,10 @@ def plot_participants(
                 0, yi, "  participants not reported", va="center", fontsize="small", color="#555555"
             )
         else:
-            count = (
-                "studies not reported"
-                if pd.isna(s)
-                else f"{int(s)} stud{'y' if int(s) == 1 else 'ies'}"
-            )
             ax.text(
-                float(p),
-                yi,
-                f"  {int(p):,} ({count})",
-                va="center",
-                fontsize="small",
+                float(p), yi, f"  {count_words(p, s)}", va="center", fontsize="small",
                 color="#333333",
-            )
+            )  # fmt: skip
     if known.any():
         ax.set_xlim(0, float(part[known].max()) * 1.4)
     ax.set_yticks(ys)
@@ -306,8 +305,7 @@ def plot_participants(
     ax.set_xlabel("participants (upper bound: sources can overlap)")
     ax.grid(axis="y", visible=False)
     strength_legend(ax, rows[hue].astype(str))
-    describe(ax, f"Participants per {y}, by evidence strength ({len(rows)} rows).")
-    return ax
+    return describe(ax, alt)
 
 
 @PLOT_DOCS
@@ -319,6 +317,7 @@ def plot_directions(
     hue: str = "direction",
     ax: Axes | None = None,
     label_width: int = 55,
+    narrow: bool = False,
 ) -> Axes:
     """Number of results per treatment, stacked by direction.
 
@@ -330,6 +329,7 @@ def plot_directions(
         Columns of the count, the treatment label and the direction (code).
     {ax}
     {label_width}
+    {narrow}
 
     Returns
     -------
@@ -337,8 +337,13 @@ def plot_directions(
         One bar segment per (treatment, direction) with a non-zero count.
     """
     treatments = list(dict.fromkeys(data[y])) if len(data) else []
+    alt = f"Number of results per {y}, stacked by direction."
+    if narrow:
+        ax = directions_phone(data, x=x, y=y, hue=hue, ax=ax)
+        return describe(ax, alt) if treatments else ax
     if ax is None:
-        ax = new_axes(9, 0.32 * len(treatments) + 1.3)
+        ax = new_axes(9, 0.32 * len(treatments) + 1.3, phone=lambda: plot_directions(
+            data, x=x, y=y, hue=hue, narrow=True))  # fmt: skip
     if not treatments:
         return nothing(ax, "No results to count")
     pos = {t: float(i) for i, t in enumerate(reversed(treatments))}
@@ -371,5 +376,4 @@ def plot_directions(
         fontsize="small",
         title_fontsize="small",
     )
-    describe(ax, f"Number of results per {y}, stacked by direction.")
-    return ax
+    return describe(ax, alt)

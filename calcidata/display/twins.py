@@ -14,15 +14,23 @@ only where a figure is drawn.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from matplotlib.figure import Figure
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.axes import Axes
 
 #: Width in inches of a figure drawn for a phone: 3.7 in is 355 CSS px, inside the
 #: 374 px a 390 px screen leaves, so the figure is shown at its own size (text of 11 px).
 PHONE_WIDTH = 3.7
 #: Label width (characters) of a figure drawn for a phone.
 PHONE_LABEL_WIDTH = 20
+#: A phone drawing whose rows are lines of text (a label above its bar or interval):
+#: the height of one line and the margin each side of its plot, in inches.
+PHONE_LINE, PHONE_MARGIN = 0.2, 0.1
 #: Below this viewport width the narrow drawing shows (the pages' phone breakpoint).
 PHONE_BREAKPOINT = "700px"
 
@@ -76,6 +84,55 @@ def phone_twin(fig: Figure, narrow: Callable[[], Figure]) -> Figure:
     return fig
 
 
+def phone_axes(lines: float, below: float = 0.0) -> Axes:
+    """One Axes of ``lines`` lines, full width, on a new phone figure (not pyplot's).
+
+    Its y axis counts lines from the top (line ``i`` is centred on ``i + 0.5``);
+    ``below`` inches are left under it for tick labels and words.
+    """
+    fig = new_figure(PHONE_WIDTH, lines * PHONE_LINE + below + 0.1, narrow=True)
+    height = fig.get_figheight()
+    ax = fig.add_axes(
+        (
+            PHONE_MARGIN / PHONE_WIDTH,
+            below / height,
+            1 - 2 * PHONE_MARGIN / PHONE_WIDTH,
+            lines * PHONE_LINE / height,
+        )
+    )
+    ax.set_ylim(lines, 0)
+    return ax
+
+
+def line_width(ax: Axes) -> float:
+    """Width in points of ``ax``: how long a line of text drawn across it may be."""
+    inches = ax.figure.get_size_inches()[0] if isinstance(ax.figure, Figure) else PHONE_WIDTH
+    return float(ax.get_position().width * inches * 72)
+
+
+def text_width(text: str, size: float, bold: bool = False) -> float:
+    """Width in points of ``text`` (as it is, no mathtext) at font ``size``, default font."""
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import TextToPath
+
+    prop = FontProperties(size=size, weight="bold" if bold else "normal")
+    width, _, _ = TextToPath().get_text_width_height_descent(text, prop, ismath=False)
+    return float(width)
+
+
+def fit_lines(text: object, size: float, width: float, bold: bool = False) -> list[str]:
+    """``text`` wrapped onto the fewest lines each at most ``width`` points wide.
+
+    Words are kept whole where they fit; a word wider than ``width`` is broken.
+    """
+    words = " ".join(str(text).split())
+    for n in range(len(words), 0, -1):
+        lines = textwrap.wrap(words, n, break_on_hyphens=False) or [""]
+        if all(text_width(line, size, bold) <= width for line in lines):
+            return lines
+    return list(words)
+
+
 def twins_html(wide: Figure, narrow: Figure) -> str:
     """``wide`` and ``narrow`` as inline SVGs in one wrapper; CSS shows the one that fits."""
     from calcidata.display.figure_html import svg_html
@@ -89,9 +146,15 @@ def twins_html(wide: Figure, narrow: Figure) -> str:
 
 __all__ = [
     "PHONE_LABEL_WIDTH",
+    "PHONE_LINE",
+    "PHONE_MARGIN",
     "PHONE_WIDTH",
     "PhoneFigure",
+    "fit_lines",
+    "line_width",
     "new_figure",
+    "phone_axes",
     "phone_twin",
+    "text_width",
     "twins_html",
 ]
