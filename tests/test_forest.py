@@ -146,3 +146,44 @@ def test_the_figure_says_the_pooled_result_in_words(result):
     assert alt.startswith(ALT_PREFIX)
     assert "Pooled RR 0.49 (95% CI 0.34 to 0.70)" in alt and "13 studies" in alt
     assert "I² = 92%" in alt
+
+
+def test_on_a_phone_each_study_is_named_on_its_own_line_and_nothing_overlaps(result):
+    from calcidata.display.twins import PHONE_WIDTH
+
+    from .plot_support import NINE_PX, drawn_texts, overlapping
+
+    arms = [f"{a + b}/{c + d}" for a, b, c, d in BCG[["tpos", "tneg", "cpos", "cneg"]].values]
+    labels = [f"{name} $5 000 trial of a vaccine against tuberculosis" for name in BCG.author]
+    ax = forest(result, labels=labels, measure="RR", arms=arms, narrow=True)
+    fig = ax.figure
+    texts = drawn_texts(fig)
+    assert overlapping(texts) == []
+    assert min(t.get_fontsize() for t in texts) >= NINE_PX
+    # it fits a 390 px screen (374 px inside the page's margins) at its own size
+    assert fig.get_figwidth() == PHONE_WIDTH and fig.get_tightbbox().width * 96 <= 374
+    right = ax.get_window_extent().x1
+    assert all(t.get_window_extent().x1 <= right + 0.5 for t in ax.texts)  # wrapped, not cut
+    shown = [t.get_text().replace("\u00a0", " ") for t in ax.texts]  # no-break spaces
+    joined = " ".join(shown)
+    assert r"Aronson \$5 000 trial of a vaccine" in joined  # a $ is text, not mathtext
+    assert "RR 0.49 [0.34, 0.70] · weight 100.0%" in shown  # the pooled line
+    assert any(t.startswith("RR 0.41 [0.13, 1.26] · weight 5.1%") for t in shown), shown[:6]
+    assert "arms 123/139" in shown  # a line breaks between the parts, not inside one
+    # one square per study, its interval full width under its name; the diamond spans the CI
+    assert len(ax.collections[0].get_offsets()) == 13 and ax.get_xscale() == "log"
+    (diamond,) = [p for p in ax.patches if isinstance(p, Polygon)]
+    assert diamond.get_xy()[:, 0].min() == pytest.approx(np.exp(result.ci_low))
+    assert "Favours treatment" in shown and "Favours comparator" in shown
+    assert "Pooled RR 0.49 (95% CI 0.34 to 0.70)" in fig.get_gid()
+
+
+def test_on_a_phone_a_difference_keeps_its_linear_axis_and_a_given_axes():
+    res = calcidata.meta.pool([0.1, 0.4, -0.2], [0.02, 0.05, 0.03], method="FE")
+    fig = plt.figure(figsize=(3.7, 4))
+    ax = fig.add_axes((0.05, 0.2, 0.9, 0.75))
+    assert forest(res, narrow=True, ax=ax) is ax and ax.get_xscale() == "linear"
+    assert not [ln for ln in ax.lines if ln.get_label() == "prediction interval"]  # FE
+    # weight: 1/0.02 of 1/0.02 + 1/0.05 + 1/0.03
+    shown = [t.get_text().replace("\u00a0", " ") for t in ax.texts]
+    assert shown[:2] == ["Study 1", "Estimate 0.10 [-0.18, 0.38] · weight 48.4%"]

@@ -163,6 +163,9 @@ def forest(
 
 #: Font size (points) of the heterogeneity line.
 _SMALL = 8.0
+#: Between the parts of a phone forest's detail line; a line breaks only there (each
+#: part's spaces are no-break spaces: "RR 0.49 [0.34, 0.70]" stays whole).
+_KEEP = " · "
 
 
 def phone_lines(
@@ -194,14 +197,15 @@ def phone_lines(
 
     for j, r in enumerate(rows.iloc[:k].itertuples()):
         text("label", str(labels[j]))
-        arm = "" if arms is None else f" · arms {arms[j]}"
-        detail = f"{name} {_interval(show, r.estimate, r.ci_low, r.ci_high)}"
-        text("detail", f"{detail} · weight {r.weight:.1f}%{arm}")
+        parts = [f"{name} {_interval(show, r.estimate, r.ci_low, r.ci_high)}"]
+        parts += [f"weight {r.weight:.1f}%", *([] if arms is None else [f"arms {arms[j]}"])]
+        text("detail", _KEEP.join(p.replace(" ", "\u00a0") for p in parts))
         lines.append(("study", "", j))
     pooled = rows.iloc[k]
     text("total", f"Total ({result.method}, {result.level:g}% CI)", bold=True)
     estimate = _interval(show, pooled.estimate, pooled.ci_low, pooled.ci_high)
-    text("total", f"{name} {estimate} · weight 100.0%", bold=True)
+    parts = [f"{name} {estimate}", "weight 100.0%"]
+    text("total", _KEEP.join(p.replace(" ", "\u00a0") for p in parts), bold=True)
     lines.append(("pooled", "", -1))
     if np.all(np.isfinite([result.pi_low, result.pi_high])) and result.method != "FE":
         lines.append(("pi", "", -1))

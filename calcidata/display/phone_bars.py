@@ -90,19 +90,21 @@ def participants_phone(
     known = part.notna().to_numpy()
     colours = strength_colours(rows[hue])
     words = [
-        f"  {count_words(p, s)}" if k else "  participants not reported"
+        count_words(p, s) if k else "participants not reported"
         for k, p, s in zip(known, part, rows[studies], strict=True)
     ]
     for yi, k, p, c, w in zip(ys, known, part, colours, words, strict=True):
         if k:
             ax.barh([yi], [float(p)], color=[c], height=0.6)
-        ax.text(float(p) if k else 0, yi, w, va="center", fontsize=_SMALL, color="#333333")
+        # 4 pt right of the bar's end (a browser collapses leading spaces in SVG text)
+        ax.annotate(w, (float(p) if k else 0, yi), xytext=(4, 0), textcoords="offset points",
+                    va="center", fontsize=_SMALL, color="#333333")  # fmt: skip
     if known.any():  # room right of the longest bar for the longest words
         import matplotlib.pyplot as plt
 
         size = float(plt.rcParams["font.size"]) * 0.833
         width = line_width(ax)
-        room = max(text_width(w, size) for w in words) + 6
+        room = max(text_width(w, size) for w in words) + 10
         ax.set_xlim(0, float(part[known].max()) * width / max(width - room, width / 3))
     strength_legend(ax, rows[hue].astype(str), loc="lower left", anchor=(0.0, 1.02))
     return ax
