@@ -15,7 +15,7 @@ NINE_PX = 9 * 72 / 96
 def drawn_texts(fig: Figure) -> list[Text]:
     """Every non-empty text ``fig`` draws: its own, each Axes' texts, titles, axis labels,
     legends and the tick labels inside the view (not a tick the locator made outside it)."""
-    fig.canvas.draw()
+    fig.draw_without_rendering()  # a figure off pyplot has a canvas that does not draw
     found: list[Text] = list(fig.texts)
     for legend in fig.legends:
         found += [legend.get_title(), *legend.get_texts()]

@@ -170,6 +170,49 @@ def test_grids_carry_a_phone_drawing_shown_with_the_wide_one_in_one_wrapper(ship
     plt.close("all")
 
 
+@pytest.mark.parametrize("kind", ["pooled", "participants", "directions"])
+def test_the_pooled_forest_and_bar_charts_carry_a_phone_drawing_that_fits(shipped, kind):
+    from calcidata import synthesis
+    from calcidata.display.plot_pooled import pooled_forest_figure
+
+    from .plot_support import NINE_PX, drawn_texts, overlapping
+
+    if kind == "pooled":
+        bodies = synthesis.pooled_bodies(shipped, SHOULDER)
+        fig, narrow = pooled_forest_figure(bodies), pooled_forest_figure(bodies, narrow=True)
+        names = [n for b in bodies for n in b.labels]
+    else:
+        plot, view = {
+            "participants": (display.plot_participants, analysis.side_by_side),
+            "directions": (display.plot_directions, analysis.direction_counts),
+        }[kind]
+        data = view(shipped, condition_id=SHOULDER)
+        fig, narrow = plot(data).figure, plot(data, narrow=True).figure
+        names = list(dict.fromkeys(data["treatment"]))
+        empty = plot(data.iloc[0:0], narrow=True)
+        assert "No " in empty.texts[0].get_text() and empty.figure.get_figwidth() < 4
+    assert narrow.get_gid() == fig.get_gid()  # one accessible name
+    alt = fig.get_gid().split(":", 1)[1]
+    shown = fig._repr_mimebundle_()["text/html"]
+    drawings = re.findall(
+        r'calcidata-twin-(wide|narrow)"><svg role="img" aria-label="([^"]*)"', shown
+    )
+    assert [d for d, _ in drawings] == ["wide", "narrow"]
+    assert drawings[0][1] == drawings[1][1] == html_lib.escape(alt)
+    widths = [float(w) * 4 / 3 for w in re.findall(r'<svg [^>]*\bwidth="([\d.]+)pt"', shown)]
+    assert widths[0] > 700 and widths[1] <= 374, widths  # CSS px: 374 px inside a 390 px page
+    # drawn for the phone: every name on its own lines, no two texts overlapping, >= 9 px
+    texts = drawn_texts(narrow)
+    assert overlapping(texts) == [] and min(t.get_fontsize() for t in texts) >= NINE_PX
+    words = " ".join(t.get_text() for ax in narrow.axes for t in ax.texts)
+    assert all(plain(n) in words for n in names), [n for n in names if plain(n) not in words]
+    if kind == "pooled":  # the pooled result in words, and both drawings on the page
+        assert "Pooled RR" in alt and "I²" in alt
+        page = str(display.pooled_forests(bodies))
+        assert page.count("calcidata-forest") == 2 and "calcidata-twin-narrow" in page
+    plt.close("all")
+
+
 def test_a_figure_without_a_phone_drawing_is_shown_as_any_figure():
     from calcidata.display.twins import PhoneFigure
 

@@ -193,7 +193,10 @@ def phone_lines(
     def text(kind: str, words: str, bold: bool = False, at: float = size) -> None:
         from calcidata.display.twins import fit_lines
 
-        lines.extend((kind, line, -1) for line in fit_lines(words, at, width, bold))
+        fitted = fit_lines(words, at, width, bold)
+        if words.count(_KEEP):  # a line broken after a part loses its " ·"
+            fitted = [line.rstrip(" ·") for line in fitted]
+        lines.extend((kind, line, -1) for line in fitted)
 
     for j, r in enumerate(rows.iloc[:k].itertuples()):
         text("label", str(labels[j]))
