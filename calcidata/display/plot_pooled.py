@@ -85,7 +85,10 @@ def _phone_figure(bodies: Sequence[PooledBody]) -> Figure:
 
     width = (PHONE_WIDTH - 2 * PHONE_MARGIN) * 72
     favours = ("Favours treatment", "Favours comparator")  # forest's default
-    titles = [fit_lines(panel_title(b), 10, width, bold=True) for b in bodies]
+    titles = [  # a line breaks after a " · ", which it drops, never before one
+        [line.rstrip(" ·\u00a0") for line in fit_lines(t, 10, width, bold=True)]
+        for t in (panel_title(b).replace(" · ", "\u00a0· ") for b in bodies)
+    ]
     sizes = [
         (
             0.1 + 0.19 * len(title),
