@@ -4,9 +4,10 @@ A figure-level plot returns a :class:`PhoneFigure` (an axes-level one draws on
 one when it makes its own figure) and hands it, with :func:`phone_twin`, the way to
 draw itself again for a phone (panels in one column, labels wrapped narrow or on a
 line of their own above their row, at most :data:`PHONE_WIDTH` inches wide so its
-text keeps its size; :func:`phone_axes` and :func:`fit_lines` lay out the rows). Shown in a notebook or a report page, the figure is both drawings
-in one ``<div class="calcidata-twins">``: the wide one above the phone breakpoint
-and on paper, the narrow one below it. The hidden one is ``display: none``, out of
+text keeps its size; :func:`phone_axes` and :func:`fit_lines` lay out the rows).
+Shown in a notebook or a report page, the figure is both drawings in one
+``<div class="calcidata-twins">``: the wide one above the phone breakpoint and on
+paper, the narrow one below it. The hidden one is ``display: none``, out of
 the accessibility tree, so a screen reader meets one figure with one name.
 
 Private to :mod:`calcidata.display`; it imports matplotlib, so it is imported
