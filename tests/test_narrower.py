@@ -109,5 +109,10 @@ def test_shipped_broader_reports_lose_no_result(shipped):
             map(tuple, rows[keys].astype(str).to_numpy())
         )
         moved += rows["comparison_id"].nunique()
+        # and there it is the condition's own: its report tables it (the link's target)
+        theirs = synthesis.comparison_homes(synthesis.synthesize(shipped, home))
+        linked = theirs[theirs["comparison_id"].isin(rows["comparison_id"])]
+        assert set(linked["home_id"]) == {home}
+        assert len(linked) == rows["comparison_id"].nunique()
     shown = homes[condition_id]["comparison_id"].nunique()
     assert moved + shown == result.sof["comparison_id"].nunique()
