@@ -41,7 +41,7 @@ def test_a_comparison_of_one_narrower_condition_has_its_home_there(broader):
     assert homes["fixture_drug__vs__placebo_or_sham"] == "fixture_root"
     # the shock wave's results are all the shoulder's
     assert homes["fixture_shock__vs__placebo_or_sham"] == "fixture_shoulder"
-    assert list(result.homes) == ["fixture_root", "fixture_shoulder"]
+    assert list(synthesis.by_home(result)) == ["fixture_root", "fixture_shoulder"]
     # the shoulder alone: everything is its own
     shoulder = synthesis.synthesize(broader, "fixture_shoulder")
     assert set(synthesis.comparison_homes(shoulder)["home_id"]) == {"fixture_shoulder"}
@@ -94,7 +94,7 @@ def test_shipped_broader_reports_lose_no_result(shipped):
     condition_id = "soft_tissue_calcification"  # the broadest: every other is narrower
     result = synthesis.synthesize(shipped, condition_id)
     reported = set(shipped.evidence["condition_id"].astype(str))
-    homes = result.homes
+    homes = synthesis.by_home(result)
     assert len(homes) > 2  # this condition's narrower conditions hold comparisons
     keys = ["comparison_id", "outcome_id", "timepoint_band", "effect_measure", "estimate"]
     keys += ["ci_low", "ci_high", "n_participants", "certainty", "statement"]

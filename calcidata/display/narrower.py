@@ -14,12 +14,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import pandas as pd
 
 from calcidata.display.labels import humanize
-from calcidata.display.sof_tables import _names, _sof_frame
 
 if TYPE_CHECKING:  # pragma: no cover
     from calcidata.tables.container import Tables
@@ -55,19 +54,26 @@ def split(
     Parameters
     ----------
     data : pandas.DataFrame or a synthesis result
-        A synthesis of one condition (with ``condition_id`` and ``homes``) is
-        split; anything else is shown whole (``data``'s frame, no link).
+        A :class:`~calcidata.synthesis.Synthesis` of one condition is split
+        (:func:`calcidata.synthesis.by_home`); anything else is shown whole
+        (``data``'s frame, or its ``.sof``, no link).
     tables : calcidata.Tables, optional
         For the conditions' names.
     links : mapping of str to str, optional
         Condition name -> link to its report. None: nothing is split.
     """
-    frame = _sof_frame(data)
-    top = getattr(data, "condition_id", None)
-    if links is None or top is None or not hasattr(data, "homes"):
+    from calcidata.synthesis.narrower import by_home
+    from calcidata.synthesis.result import Synthesis
+
+    frame = cast(pd.DataFrame, getattr(data, "sof", data))
+    if links is None or not isinstance(data, Synthesis) or data.condition_id is None:
         return frame, []
-    homes: dict[str, pd.DataFrame] = data.homes
-    _, conditions = _names(tables)
+    top = data.condition_id
+    homes = by_home(data)
+    conditions: dict[object, object] = {}
+    if tables is not None:
+        cond = tables.conditions
+        conditions = dict(zip(cond["condition_id"], cond["name"], strict=True))
     kept = set(homes.get(str(top), frame)["comparison_id"].astype(str))
     away = []
     for home, rows in homes.items():

@@ -18,15 +18,16 @@ its home's synthesis does not hold stays the condition's own: nothing is lost.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import weakref
 
 import pandas as pd
 
 from calcidata.analysis.conditions import condition_order
+from calcidata.synthesis.result import Synthesis, synthesize
 from calcidata.tables.hierarchy import ancestors, parents_of
 
-if TYPE_CHECKING:  # pragma: no cover
-    from calcidata.synthesis.result import Synthesis
+#: What :func:`by_home` found for each synthesis (a report asks twice: bottom lines, tables).
+_HOMES: weakref.WeakKeyDictionary[Synthesis, dict[str, pd.DataFrame]] = weakref.WeakKeyDictionary()
 
 __all__ = ["by_home", "comparison_homes"]
 
@@ -94,10 +95,11 @@ def by_home(result: Synthesis) -> dict[str, pd.DataFrame]:
         own rows are ``result.sof``'s; a narrower home's rows are read from
         ``synthesize(tables, home)`` (as that condition's report shows them).
         The narrower homes follow in hierarchy order. The condition's own key is
-        always present (its frame may be empty).
+        always present (its frame may be empty). Computed once per synthesis.
     """
-    from calcidata.synthesis.result import synthesize
-
+    known = _HOMES.get(result)
+    if known is not None:
+        return known
     top = result.condition_id
     sof = result.sof
     homes = comparison_homes(result)
@@ -118,6 +120,7 @@ def by_home(result: Synthesis) -> dict[str, pd.DataFrame]:
             narrower[str(home)] = _frame(rows)
     out[str(top)] = _frame(sof[sof["comparison_id"].astype(str).isin(own_ids)])
     out.update(narrower)
+    _HOMES[result] = out
     return out
 
 

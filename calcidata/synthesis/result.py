@@ -82,13 +82,6 @@ class Synthesis:
         """One row per comparison: its critical outcomes' statements with their certainty."""
         return comparison_lines(self.sof)
 
-    @cached_property
-    def homes(self) -> dict[str, pd.DataFrame]:
-        """SoF rows by the condition whose report holds each comparison (``narrower.by_home``)."""
-        from calcidata.synthesis.narrower import by_home
-
-        return by_home(self)
-
     def select(
         self, treatment_ids: Iterable[str] | None = None, outcome: str | None = None
     ) -> Synthesis:
