@@ -87,11 +87,7 @@ def test_whole_build_renders_every_report_then_rebuilds_nothing(tmp_path, capsys
     assert json.loads(last) == {"code": 0, "heavy": []}
     assert f"0 rendered, {len(jobs)} up to date" in lines[0]
 
-    # Issue 19's largest page (at most 1 MB) is not met since class bodies and the
-    # re-computed published results landed: the umbrella condition report
-    # (soft_tissue_calcification) holds every comparison of every condition (about
-    # 1.05 MB, 104 summary-of-findings tables). Recorded as an expected failure, after
-    # every other check of this test has run; it passes again once that page is under.
+    # issue 19: the largest page at most 1 MB (a broader condition's report links the
+    # comparisons a narrower condition's report tables instead of repeating them)
     name, largest = max(sizes.items(), key=lambda kv: kv[1])
-    if largest > 1_000_000:
-        pytest.xfail(f"issue 19: largest page {name} is {largest:,} bytes (> 1 MB)")
+    assert largest <= 1_000_000, f"largest page {name} is {largest:,} bytes (> 1 MB)"

@@ -8,6 +8,7 @@ sizes written out by hand here.
 from __future__ import annotations
 
 import dataclasses
+import html as htmllib
 import math
 import shutil
 
@@ -291,6 +292,16 @@ def test_the_section_words_each_row_and_says_so_when_there_is_none(tables, shipp
     assert "Zhu 2018" in html and "RR 0.91 (95% CI 0.78 to 1.06)" in html
     assert "Selective COX-2 inhibitor vs non-selective NSAIDs" in html
     assert "Not re-computed: no trial of the review is held for this result" in html
+    # a reason given for several results is printed once, under the table, with its reviews
+    counts = ho["reason"].value_counts()
+    repeated = [r for r in dict.fromkeys(ho["reason"]) if counts[r] > 1]  # first seen first
+    assert len(repeated) >= 1
+    for n, reason in enumerate(repeated, start=1):
+        assert html.count(htmllib.escape(str(reason))) == 1
+        assert html.count(f"Reason {n}, under the table") == counts[reason]
+    assert "Zhu 2018, 6 results" in html
+    single = counts[counts == 1].index[0]
+    assert htmllib.escape(str(single)) in html  # a reason of one result stays in its row
     none = display.reproductions_table(shipped.iloc[0:0])
     assert "No published pooled result of this condition" in none
 

@@ -11,7 +11,8 @@ comparison's effect.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -61,7 +62,25 @@ def _sentence(record: Record) -> dict[str, str]:
     }
 
 
-def bottom_lines(data: object, tables: Tables | None = None) -> HTML:
+def _lines(frame: pd.DataFrame, tables: Tables | None, href: str = "") -> list[dict[str, Any]]:
+    """One line per comparison; its title links to ``href`` + ``#`` + the table's anchor."""
+    lines = []
+    for c in comparisons(frame, tables):
+        records = c["records"]
+        critical = records[records["importance"].astype(object) == "critical"]
+        lines.append(
+            {
+                "href": f"{href}#{c['anchor']}",
+                "title": f"{c['intervention']} compared with {c['comparison']}",
+                "sentences": _sentences(critical.to_dict("records")),
+            }
+        )
+    return lines
+
+
+def bottom_lines(
+    data: object, tables: Tables | None = None, *, narrower: Mapping[str, str] | None = None
+) -> HTML:
     """The bottom line of each comparison: its critical outcomes' statements, with certainty.
 
     Parameters
@@ -70,7 +89,15 @@ def bottom_lines(data: object, tables: Tables | None = None) -> HTML:
         As for :func:`calcidata.display.sof_tables` (the frame of
         :func:`calcidata.synthesis.sof_rows`, or an object with ``.sof``).
     tables : calcidata.Tables, optional
-        For the names of treatments and comparators.
+        For the names of treatments, comparators and conditions.
+    narrower : mapping of str to str, optional
+        Condition name -> link to its report (``calcidata.reports.condition_links``).
+        Given with the synthesis of a condition, a comparison whose results all
+        come from one narrower condition (:func:`calcidata.synthesis.by_home`) is
+        not summarised here: its bottom line is that condition's, under the
+        condition's name linked to its report, and its title links to its table
+        there (:func:`sof_tables` with the same ``narrower`` shows only the
+        condition's own tables).
 
     Returns
     -------
@@ -81,19 +108,14 @@ def bottom_lines(data: object, tables: Tables | None = None) -> HTML:
     """
     frame = _sof_frame(data)
     if not has_comparisons(frame) or "importance" not in frame.columns:
-        return _render("bottom_lines.html.j2", lines=[], missing=True)
-    lines = []
-    for c in comparisons(frame, tables):
-        records = c["records"]
-        critical = records[records["importance"].astype(object) == "critical"]
-        lines.append(
-            {
-                "anchor": c["anchor"],
-                "title": f"{c['intervention']} compared with {c['comparison']}",
-                "sentences": _sentences(critical.to_dict("records")),
-            }
-        )
-    return _render("bottom_lines.html.j2", lines=lines, missing=False)
+        return _render("bottom_lines.html.j2", lines=[], groups=[], missing=True)
+    from calcidata.display.narrower import split
+
+    here, away = split(data, tables, narrower)
+    groups = [
+        {"name": e.name, "href": e.href, "lines": _lines(e.rows, tables, e.href)} for e in away
+    ]
+    return _render("bottom_lines.html.j2", lines=_lines(here, tables), groups=groups, missing=False)
 
 
 def _profile_frame(data: object) -> pd.DataFrame:
@@ -163,4 +185,8 @@ def results_without_comparison(
     )
 
 
-__all__ = ["WITHIN_ARM_MEASURES", "bottom_lines", "results_without_comparison"]
+__all__ = [
+    "WITHIN_ARM_MEASURES",
+    "bottom_lines",
+    "results_without_comparison",
+]

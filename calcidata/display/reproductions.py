@@ -7,6 +7,7 @@ review's stated pooled result) and shows it as one table; nothing is computed he
 from __future__ import annotations
 
 from collections.abc import Mapping
+from html import escape
 from typing import Any
 
 import pandas as pd
@@ -146,17 +147,51 @@ def reproductions_table(frame: pd.DataFrame, *, labels: Mapping[str, str] | None
     words = WORDINGS["reproductions"].apply(frame)
     names = {} if labels is None else dict(labels)
     words["source_id"] = words["source_id"].map(lambda s: names.get(s, s))
+    words, shared = _shared_reasons(words)
     words = words.rename(columns=_HEADERS)
     words.attrs.clear()  # worded already: not a view's frame any more
     counts = frame["status"].value_counts().reindex(frame["status"].cat.categories)
     summary = ", ".join(f"{n} {str(humanize(s)).lower()}" for s, n in counts.items() if n)
-    return table(
+    shown = table(
         words,
         caption=f"{len(frame)} published pooled results: {summary}" if len(frame) else None,
         name="published pooled results re-computed",
         hide=(),
         empty="No published pooled result of this condition is listed for re-computation.",
     )
+    return HTML(shown + shared)
+
+
+def _shared_reasons(words: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    """A reason given for two or more results: once under the table, numbered, with its reviews.
+
+    Its cells say ``Reason <n>, under the table``; the list gives each such reason
+    once, then the reviews it applies to and how many of their results.
+    """
+    reasons = words["reason"].astype(object)
+    counts = reasons[reasons.astype(bool)].value_counts(sort=False)
+    repeated = [r for r in dict.fromkeys(reasons) if r and counts.get(r, 0) > 1]
+    if not repeated:
+        return words, ""
+    number = {r: i + 1 for i, r in enumerate(repeated)}
+    items = []
+    for r in repeated:
+        reviews = words.loc[reasons == r, "source_id"].astype(str).value_counts(sort=False)
+        applies = "; ".join(
+            f"{review}, {n} result{'s' if n != 1 else ''}" for review, n in reviews.items()
+        )
+        items.append(
+            f'<li value="{number[r]}">{escape(str(r))} '
+            f'<span class="calcidata-muted">(Applies to {escape(applies)}.)</span></li>'
+        )
+    words = words.assign(
+        reason=[f"Reason {number[r]}, under the table" if r in number else r for r in reasons]
+    )
+    notes = (
+        '<p class="calcidata-caveats-title">Why, for reasons given for more than one result</p>'
+        f'<ol class="calcidata-caveats calcidata-shared-reasons">{"".join(items)}</ol>'
+    )
+    return words, notes
 
 
 __all__ = [

@@ -324,7 +324,13 @@ def has_comparisons(data: object) -> bool:
     return all(c in frame.columns for c in REQUIRED)
 
 
-def sof_tables(data: object, tables: Tables | None = None, *, empty: str | None = None) -> HTML:
+def sof_tables(
+    data: object,
+    tables: Tables | None = None,
+    *,
+    empty: str | None = None,
+    narrower: Mapping[str, str] | None = None,
+) -> HTML:
     """One summary-of-findings table per comparison, as escaped HTML.
 
     Parameters
@@ -338,11 +344,23 @@ def sof_tables(data: object, tables: Tables | None = None, *, empty: str | None 
         For the names of treatments, comparators and conditions (no ids shown).
     empty : str, optional
         Message when there is no row.
+    narrower : mapping of str to str, optional
+        Condition name -> link to its report. Given with the synthesis of a
+        condition, only the condition's own comparisons are tabled; those whose
+        results all come from one narrower condition are linked to its report
+        (:mod:`calcidata.display.narrower`; their bottom lines are in
+        :func:`bottom_lines` with the same ``narrower``).
     """
     frame = _sof_frame(data)
     empty = empty or "No body of evidence is recorded for this selection."
     if not has_comparisons(frame):
         return sof_table(frame, empty=empty)
+    from calcidata.display.narrower import split
+
+    frame, away = split(data, tables, narrower)
+    elsewhere = [
+        {"name": e.name, "href": e.href, "count": e.rows["comparison_id"].nunique()} for e in away
+    ]
     found = comparisons(frame, tables)
     for c in found:
         c["csv"] = _csv(c)
@@ -351,6 +369,7 @@ def sof_tables(data: object, tables: Tables | None = None, *, empty: str | None 
         "sof_tables.html.j2",
         comparisons=found,
         empty=empty,
+        elsewhere=elsewhere,
         definitions=GRADE_DEFINITIONS,
         absolute_note=ABSOLUTE_EFFECTS_NOTE,
         notes=NOTES_ID,

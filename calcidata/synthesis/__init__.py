@@ -22,6 +22,8 @@ _LAZY = {
     "claim_verdicts": "calcidata.synthesis.claims",
     "lay_doses": "calcidata.synthesis.lay_doses",
     "reproductions": "calcidata.synthesis.recompute",
+    "by_home": "calcidata.synthesis.narrower",
+    "comparison_homes": "calcidata.synthesis.narrower",
 }
 
 __all__ = [*_LAZY]

@@ -5,6 +5,8 @@ Kept equal to ``_LAZY`` by ``tests/test_typing.py``.
 
 from calcidata.synthesis.claims import claim_verdicts as claim_verdicts
 from calcidata.synthesis.lay_doses import lay_doses as lay_doses
+from calcidata.synthesis.narrower import by_home as by_home
+from calcidata.synthesis.narrower import comparison_homes as comparison_homes
 from calcidata.synthesis.overlap import review_overlap as review_overlap
 from calcidata.synthesis.recompute import reproductions as reproductions
 from calcidata.synthesis.result import Synthesis as Synthesis
@@ -25,4 +27,6 @@ __all__ = [
     "claim_verdicts",
     "lay_doses",
     "reproductions",
+    "by_home",
+    "comparison_homes",
 ]
