@@ -130,7 +130,8 @@ def _reproduction_problems(frames: dict[str, pd.DataFrame], raw: RawTable) -> li
     out = []
     rows = frames["reproductions"][["source_id", "evidence_id", "study_ids"]].astype(object)
     for i, (review, evidence_id, studies) in enumerate(rows.itertuples(index=False)):
-        if isinstance(evidence_id, str) and review_of.get(evidence_id, review) != review:
+        cited = review_of.get(evidence_id) if isinstance(evidence_id, str) else None
+        if cited is not None and isinstance(review, str) and cited != review:
             out.append(
                 Problem(
                     str(raw.path),
@@ -138,7 +139,7 @@ def _reproduction_problems(frames: dict[str, pd.DataFrame], raw: RawTable) -> li
                     "evidence_id",
                     evidence_id,
                     f"must be a result of the review {review!r} (the evidence row cites "
-                    f"{review_of[evidence_id]!r})",
+                    f"{cited!r})",
                 )
             )
         for study in str(studies).split(LIST_SEP) if isinstance(studies, str) else []:
