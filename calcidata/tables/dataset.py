@@ -138,8 +138,7 @@ def _reproduction_problems(frames: dict[str, pd.DataFrame], raw: RawTable) -> li
                     raw.line(i),
                     "evidence_id",
                     evidence_id,
-                    f"must be a result of the review {review!r} (the evidence row cites "
-                    f"{cited!r})",
+                    f"must be a result of the review {review!r} (the evidence row cites {cited!r})",
                 )
             )
         for study in str(studies).split(LIST_SEP) if isinstance(studies, str) else []:
