@@ -311,3 +311,34 @@ def test_the_words_of_a_recomputed_row(tables):
     worded = display.reproductions_table(frame.assign(reason="Made up."))
     assert "Random effects (DerSimonian-Laird)" in worded
     assert "3 of 3" in worded and "Not re-computed" not in worded
+
+
+def test_decimals_are_the_most_digits_the_evidence_row_prints():
+    """``decimals`` (the match tolerance) is what the cited result prints, read as text.
+
+    Loaded floats lose trailing zeros ("1.00" becomes 1.0), so the rule is checked
+    on the CSV's own text: the most decimal places among the estimate and its
+    interval, and no ``decimals`` where the evidence row prints no number.
+    """
+    import csv
+
+    from calcidata import paths
+
+    data = paths.data_dir(None)
+    with (data / "evidence.csv").open(encoding="utf-8", newline="") as f:
+        printed = {
+            row["evidence_id"]: [row[c] for c in ("estimate", "ci_low", "ci_high") if row[c]]
+            for row in csv.DictReader(f)
+        }
+    with (data / "reproductions.csv").open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    checked = 0
+    for row in rows:
+        if row["evidence_id"] not in printed:
+            continue
+        numbers = printed[row["evidence_id"]]
+        places = [len(n.partition(".")[2]) for n in numbers]
+        expected = str(max(places)) if places else ""
+        assert row["decimals"] == expected, (row["reproduction_id"], numbers, row["decimals"])
+        checked += 1
+    assert checked >= len(rows) // 2, checked
