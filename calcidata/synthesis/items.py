@@ -47,19 +47,6 @@ _SWAP_DIRECTION = {
 _NUMERIC = [a for pair in _ARM_PAIRS for a in pair]
 
 
-def _obj(values: object) -> pd.Series:
-    """Values as a plain object Series (``None`` for missing): fast to group and join.
-
-    Converted once per distinct value (text columns repeat their values).
-    """
-    series = pd.Series(values)
-    codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    lookup = np.empty(len(uniques) + 1, dtype=object)
-    lookup[:-1] = np.asarray(uniques, dtype=object)
-    lookup[-1] = None
-    return pd.Series(lookup[codes], index=series.index, dtype=object)
-
-
 def _by_text(values: pd.Series, fn: Callable[[str | None], object]) -> pd.Series:
     """``fn`` of each value, computed once per distinct value (missing values: ``fn(None)``)."""
     codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
@@ -117,85 +104,97 @@ def _treatment_lookup(treatments: pd.DataFrame) -> dict[str, str]:
     return out
 
 
+#: Item text columns -> (evidence column, study_outcomes column or None: NaN for arm rows).
+_TEXT = {
+    "item_id": ("evidence_id", "study_outcome_id"), "row_condition": ("condition_id",) * 2,
+    "treatment_id": ("treatment_id",) * 2, "comparator_text": ("comparator",) * 2,
+    "comparator_id": ("comparator_id",) * 2, "outcome": ("outcome",) * 2,
+    "outcome_domain": ("outcome_domain",) * 2, "outcome_id": ("outcome_id",) * 2,
+    "timepoint_text": ("timepoint",) * 2, "effect_measure": ("effect_measure", None),
+    "source_id": ("source_id",) * 2, "study_id": ("source_id", "study_id"),
+    "study_design": ("study_design", None), "pooled_design": ("pooled_design", None),
+    "certainty": ("certainty", None), "certainty_reasons": ("certainty_reasons", None),
+    "indirect": ("", ""), "direction": ("direction", None), "risk_of_bias": ("risk_of_bias", None),
+    "i2_percent": ("", ""), "publication_bias": ("publication_bias", None),
+    "interval_kind": ("interval_kind", None),
+}  # fmt: skip
+#: Text columns whose values are nearly all distinct: converted directly, not per value.
+_DISTINCT = ("evidence_id", "study_outcome_id", "outcome", "source_id", "study_id")
+
+
+def _objects(values: pd.Series, distinct: bool = False) -> np.ndarray:
+    """Values as an object array (``None`` for missing).
+
+    Converted once per distinct value, unless ``distinct`` (ids: converting each value is
+    faster than finding the distinct ones).
+    """
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        codes, uniques = values.cat.codes.to_numpy(), values.cat.categories
+    elif distinct:
+        # pandas takes None as the missing value; its stubs do not.
+        out: np.ndarray = values.to_numpy(dtype=object, na_value=None)  # type: ignore[call-overload]
+        return out
+    else:
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    lookup = np.empty(len(uniques) + 1, dtype=object)
+    lookup[:-1] = np.asarray(uniques, dtype=object)
+    lookup[-1] = None
+    return lookup[codes]
+
+
+def _by_source(tables: Tables, column: str) -> dict[object, object]:
+    """``source_id`` -> the sources' ``column`` (ids as objects: iterating Arrow text is slow)."""
+    ids = tables.sources["source_id"].to_numpy(dtype=object)
+    return dict(zip(ids, list(tables.sources[column]), strict=True))
+
+
 def _frame(tables: Tables) -> pd.DataFrame:
-    """Evidence and study_outcomes rows in one frame, with their raw keys."""
+    """Evidence and study_outcomes rows in one frame, with their raw keys.
+
+    Built column by column (evidence rows, then arm rows) from arrays: one frame, no concat.
+    """
     ev, so = tables.evidence, tables.study_outcomes
-    design = dict(zip(tables.sources["source_id"], tables.sources["design"], strict=True))
+    ne, na = len(ev), len(so)
+    design = _by_source(tables, "design")
 
-    def num(f: pd.DataFrame, c: str) -> pd.Series[float]:
-        return pd.to_numeric(f[c], errors="coerce").astype(float)
+    def num(f: pd.DataFrame, c: str) -> np.ndarray:
+        return pd.to_numeric(f[c], errors="coerce").astype(float).to_numpy()
 
-    e = pd.DataFrame(
-        {
-            "item_id": _obj(ev["evidence_id"]),
-            "kind": np.full(len(ev), "evidence", dtype=object),
-            "row_condition": _obj(ev["condition_id"]),
-            "treatment_id": _obj(ev["treatment_id"]),
-            "comparator_text": _obj(ev["comparator"]),
-            "comparator_id": _obj(ev["comparator_id"]),
-            "outcome": _obj(ev["outcome"]),
-            "outcome_domain": _obj(ev["outcome_domain"]),
-            "outcome_id": _obj(ev["outcome_id"]),
-            "timepoint_text": _obj(ev["timepoint"]),
-            "effect_measure": _obj(ev["effect_measure"]),
-            "source_id": _obj(ev["source_id"]),
-            "study_id": _obj(ev["source_id"]),
-            "study_design": _obj(ev["study_design"]),
-            "pooled_design": _obj(ev["pooled_design"]),
-            "certainty": _obj(ev["certainty"]),
-            "certainty_reasons": _obj(ev["certainty_reasons"]),
-            "indirect": ev["indirect"].astype("boolean").fillna(False).astype(bool),
-            "direction": _obj(ev["direction"]),
-            "risk_of_bias": _obj(ev["risk_of_bias"]),
-            "i2_percent": ev["i2_percent"].astype(float),
-            "publication_bias": _obj(ev["publication_bias"]),
-            "interval_kind": _obj(ev["interval_kind"]),
-            "network": ev["network"].astype("boolean").fillna(False).astype(bool),
-            "control_risk": num(ev, "control_risk"),
-            "estimate": num(ev, "estimate"),
-            "ci_low": num(ev, "ci_low"),
-            "ci_high": num(ev, "ci_high"),
-            "n_studies": ev["n_studies"].astype(float),
-            "n_participants": ev["n_participants"].astype(float),
-        }
-    )
+    def flag(c: str) -> np.ndarray:
+        return np.concatenate(
+            [ev[c].astype("boolean").fillna(False).to_numpy(bool), np.zeros(na, bool)]
+        )
+
+    scode, sids = pd.factorize(so["study_id"], use_na_sentinel=True)
+    sdesign = pd.Series(np.r_[np.asarray([design.get(x) for x in sids], dtype=object), None][scode])
+    sdesign = so["study_design"].astype(object).where(so["study_design"].notna(), sdesign)
+    dich = _objects(so["data_type"]) == "dichotomous"
+    arm_text = {"effect_measure": np.where(dich, "RR", "MD").astype(object),
+                "study_design": _objects(sdesign)}  # fmt: skip
+    cols: dict[str, pd.Series] = {}
+    for name, (ce, ca) in _TEXT.items():
+        if name in ("indirect", "i2_percent"):
+            continue
+        e = _objects(ev[ce], ce in _DISTINCT)
+        a = _objects(so[ca], ca in _DISTINCT) if ca else arm_text.get(name, np.full(na, np.nan))
+        cols[name] = pd.Series(np.concatenate([e, a]), dtype=object)
+    cols["indirect"], cols["network"] = pd.Series(flag("indirect")), pd.Series(flag("network"))
+    cols["i2_percent"] = pd.Series(np.r_[ev["i2_percent"].astype(float).to_numpy(), [np.nan] * na])
+    cols["kind"] = pd.Series(np.repeat(np.array(["evidence", "arms"], dtype=object), [ne, na]),
+                             dtype="str")  # fmt: skip
     arms = {c: num(so, c) for c in _NUMERIC}
-    dich = _obj(so["data_type"]).eq("dichotomous").to_numpy()
-    sdesign = (
-        so["study_design"]
-        .astype(object)
-        .where(so["study_design"].notna(), so["study_id"].map(design))
-    )
-    a = pd.DataFrame(
-        {
-            "item_id": _obj(so["study_outcome_id"]),
-            "kind": np.full(len(so), "arms", dtype=object),
-            "row_condition": _obj(so["condition_id"]),
-            "treatment_id": _obj(so["treatment_id"]),
-            "comparator_text": _obj(so["comparator"]),
-            "comparator_id": _obj(so["comparator_id"]),
-            "outcome": _obj(so["outcome"]),
-            "outcome_domain": _obj(so["outcome_domain"]),
-            "outcome_id": _obj(so["outcome_id"]),
-            "timepoint_text": _obj(so["timepoint"]),
-            "effect_measure": np.where(dich, "RR", "MD"),
-            "source_id": _obj(so["source_id"]),
-            "study_id": _obj(so["study_id"]),
-            "study_design": _obj(sdesign),
-            "indirect": False,
-            "network": False,
-            "n_studies": 1.0,
-            "n_participants": arms["n_treatment"] + arms["n_comparator"],
-            **arms,
-        }
-    )
-    out = pd.concat([e, a], ignore_index=True)
-    out["events"] = np.where(
-        out["kind"].eq("arms") & out["effect_measure"].eq("RR"),
-        out["events_treatment"] + out["events_comparator"],
-        np.nan,
-    )
-    return out
+    for c in ("control_risk", "estimate", "ci_low", "ci_high"):
+        cols[c] = pd.Series(np.r_[num(ev, c), np.full(na, np.nan)])
+    cols["n_studies"] = pd.Series(np.r_[ev["n_studies"].astype(float).to_numpy(), np.ones(na)])
+    n_arms = arms["n_treatment"] + arms["n_comparator"]
+    cols["n_participants"] = pd.Series(np.r_[ev["n_participants"].astype(float).to_numpy(), n_arms])
+    for c in _NUMERIC:
+        cols[c] = pd.Series(np.r_[np.full(ne, np.nan), arms[c]])
+    events = arms["events_treatment"] + arms["events_comparator"]
+    cols["events"] = pd.Series(np.r_[np.full(ne, np.nan), np.where(dich, events, np.nan)])
+    order = ["item_id", "kind", *list(_TEXT)[1:], "network", "control_risk", "estimate", "ci_low",
+             "ci_high", "n_studies", "n_participants", *_NUMERIC, "events"]  # fmt: skip
+    return pd.DataFrame({c: cols[c] for c in order})
 
 
 def _align(items: pd.DataFrame) -> pd.DataFrame:
@@ -308,7 +307,7 @@ def body_items(tables: Tables, condition_id: str | None = None) -> pd.DataFrame:
         items = items[items["row_condition"].isin(subtree(tables, condition_id))]
         items = items.reset_index(drop=True)
     depths = {c: depth(parents, c) for c in items["row_condition"].unique()}
-    year = dict(zip(tables.sources["source_id"], tables.sources["year"], strict=True))
+    year = _by_source(tables, "year")
     group = _by_text(items["comparator_text"], comparator_group)
     lookup = _treatment_lookup(tables.treatments)
     guessed = _by_text(items["comparator_text"], lambda x: lookup.get(_normalised(x)))

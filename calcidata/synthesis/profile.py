@@ -143,6 +143,28 @@ def _ids(values: pd.Series, by: pd.Series) -> pd.Series:
     return pd.Series(out, index=groups, dtype=object)
 
 
+def _joined_keys(
+    keys: np.ndarray, width: np.int64, words: np.ndarray, index: pd.Index, present: Any
+) -> pd.Series:
+    """Per body of ``index``: the ``;``-joined distinct words of its ``keys``.
+
+    A key is body x ``width`` + word code + 1 (0: missing; codes in word order).
+    ``present`` bodies without words get "", other bodies NaN (``None``: all get "").
+    """
+    key = np.unique(keys[keys % width != 0])
+    gc, vc = key // width, key % width - 1
+    size = int(max(index.max() if len(index) else 0, gc.max() if len(gc) else 0)) + 1
+    out = np.full(size, np.nan if present is not None else "", dtype=object)
+    if present is not None:
+        out[np.asarray(present, dtype=np.int64)] = ""
+    if len(key):
+        starts = np.flatnonzero(np.r_[True, gc[1:] != gc[:-1]])
+        ends = np.r_[starts[1:], len(gc)]
+        text = words[vc].tolist()
+        out[gc[starts]] = [";".join(text[a:b]) for a, b in zip(starts, ends, strict=True)]
+    return pd.Series(out[index.to_numpy(np.int64)], index=index, dtype=object)
+
+
 def _importance(tables: Tables, bodies: pd.DataFrame) -> pd.Series:
     """GRADE importance from condition_outcomes (nearest condition up the hierarchy)."""
     co = tables.condition_outcomes
@@ -236,28 +258,25 @@ def _body_facts(
                       & b["effect_measure"].map(_KIND).isin(["ratio", "difference"]))  # fmt: skip
     # ids
     b["evidence_ids"] = _ids(behind["item_id"], behind["body_id"]).reindex(b.index)
-    src = pd.concat(
-        [
-            behind[["body_id", "source_id"]],
-            behind[["body_id", "study_id"]].rename(columns={"study_id": "source_id"}),
-        ]
-    )
-    b["source_ids"] = _ids(src["source_id"], src["body_id"]).reindex(b.index)
     cons = items.loc[items["in_review"].notna(), ["body_id", "study_id", "in_review"]]
     cons = cons[cons["in_review"].astype(str) == b["review_id"].reindex(cons["body_id"]).to_numpy()]
     b["constituent_ids"] = _ids(cons["study_id"], cons["body_id"]).reindex(b.index).fillna("")
-    allsrc = pd.concat(
-        [
-            items[["body_id", "source_id"]],
-            items[["body_id", "study_id"]].rename(columns={"study_id": "source_id"}),
-        ]
-    )
-    allsrc = allsrc.merge(src.drop_duplicates(), how="left", indicator=True)
-    allsrc = allsrc[allsrc["_merge"].eq("left_only")]
-    pairs = pd.MultiIndex.from_arrays([cons["body_id"], cons["study_id"].astype(str)])
-    here = pd.MultiIndex.from_arrays([allsrc["body_id"], allsrc["source_id"].astype(str)])
-    allsrc = allsrc[~here.isin(pairs)]
-    b["other_source_ids"] = _ids(allsrc["source_id"], allsrc["body_id"]).reindex(b.index).fillna("")
+    # sources and other sources: (body, source) pairs as integers over one sorted vocabulary
+    parts = [(behind, "source_id"), (behind, "study_id"), (items, "source_id"),
+             (items, "study_id")]  # fmt: skip
+    texts = [f[c].to_numpy(dtype=object) for f, c in parts] + [
+        cons["study_id"].astype(str).to_numpy(dtype=object)]  # fmt: skip
+    code, vocab = pd.factorize(np.concatenate(texts), sort=True)
+    bodies = [f["body_id"].to_numpy(np.int64) for f, _ in parts] + [
+        cons["body_id"].to_numpy(np.int64)]  # fmt: skip
+    width = np.int64(len(vocab) + 1)  # value 0: missing
+    key = np.concatenate(bodies) * width + code + 1
+    cut = np.cumsum([len(t) for t in texts])
+    src, here, mine = key[: cut[1]], key[cut[1] : cut[3]], key[cut[3] :]
+    words = np.asarray(vocab, dtype=object)
+    b["source_ids"] = _joined_keys(src, width, words, b.index, pd.unique(bodies[0]))
+    other = here[~np.isin(here, src) & ~np.isin(here, mine)]
+    b["other_source_ids"] = _joined_keys(other, width, words, b.index, None)
     b["strength"] = items.groupby("body_id")["strength_code"].max().reindex(b.index)
     _classes(b, items, behind, tables)
     names = dict(zip(tables.treatments["treatment_id"], tables.treatments["name"], strict=True))
