@@ -264,30 +264,36 @@ def _constituents(items: pd.DataFrame, tables: Tables) -> pd.DataFrame:
     a trial of a narrower treatment that the review includes is the same evidence.
     """
     links = tables.review_studies[["review_id", "study_id"]].astype(str).drop_duplicates()
-    items = items.assign(in_review=pd.Series(pd.NA, index=items.index, dtype=object))
+    none = pd.Series(pd.NA, index=items.index, dtype=object)
     if links.empty:
-        return items
-    reviews = items[items["study_design"].isin(REVIEW_DESIGNS) & ~items["within_arm"]]
+        return items.assign(in_review=none)
     keys = ["condition_id", "outcome_key", "timepoint"]
-    r = reviews[[*keys, "source_id", "treatment_id", "comparison_id", "comp_key"]].rename(
+    review = (items["study_design"].isin(REVIEW_DESIGNS) & ~items["within_arm"]).to_numpy()
+    # rows filtered after their columns are chosen: the frame is wide
+    r = items.loc[review, [*keys, "source_id", "treatment_id", "comparison_id", "comp_key"]].rename(
         columns={"source_id": "review_id", "treatment_id": "r_treatment",
                  "comparison_id": "r_comparison", "comp_key": "r_comp_key"}
     ).drop_duplicates()  # fmt: skip
     r = r.merge(links, on="review_id")
-    trials = items[~items["study_design"].isin(REVIEW_DESIGNS) & ~items["within_arm"]]
-    t = trials[[*keys, "study_id", "treatment_id", "comp_key"]].reset_index()
+    trial = ~items["study_design"].isin(REVIEW_DESIGNS) & ~items["within_arm"]
+    trial &= items["study_id"].isin(r["study_id"])  # only trials a review lists
+    t = items.loc[trial.to_numpy(), [*keys, "study_id", "treatment_id", "comp_key"]].reset_index()
     m = t.merge(r, on=[*keys, "study_id"])
     if m.empty:
-        return items
+        return items.assign(in_review=none)
     parents = parents_of(tables.treatments, "treatment_id")
     below = {x: set(descendants(parents, x)) | {x} for x in m["r_treatment"].unique()}
     same = [tr in below[rt] for tr, rt in zip(m["treatment_id"], m["r_treatment"], strict=True)]
     m = m[np.asarray(same, dtype=bool) & (m["comp_key"] == m["r_comp_key"]).to_numpy()]
     m = m.drop_duplicates("index").set_index("index")
-    items.loc[m.index, "in_review"] = m["review_id"]
-    items.loc[m.index, "treatment_id"] = m["r_treatment"]
-    items.loc[m.index, "comparison_id"] = m["r_comparison"]
-    return items
+    at = items.index.get_indexer(m.index)
+    new = {}  # whole columns replaced: no copy of the frame's other columns
+    for col, value, base in (("in_review", "review_id", none), ("treatment_id", "r_treatment",
+                             None), ("comparison_id", "r_comparison", None)):  # fmt: skip
+        column = (items[col] if base is None else base).to_numpy(dtype=object).copy()
+        column[at] = m[value].to_numpy(dtype=object)
+        new[col] = pd.Series(column, index=items.index, dtype=object)
+    return items.assign(**new)
 
 
 def body_items(tables: Tables, condition_id: str | None = None) -> pd.DataFrame:
