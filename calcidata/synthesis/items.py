@@ -144,8 +144,9 @@ def _objects(values: pd.Series, distinct: bool = False) -> np.ndarray:
 
 def _by_source(tables: Tables, column: str) -> dict[object, object]:
     """``source_id`` -> the sources' ``column`` (ids as objects: iterating Arrow text is slow)."""
-    ids = tables.sources["source_id"].to_numpy(dtype=object)
-    return dict(zip(ids, list(tables.sources[column]), strict=True))
+    ids, values = tables.sources["source_id"].to_numpy(dtype=object), tables.sources[column]
+    text = isinstance(values.dtype, pd.StringDtype)
+    return dict(zip(ids, values.to_numpy(dtype=object) if text else list(values), strict=True))
 
 
 def _frame(tables: Tables) -> pd.DataFrame:
@@ -194,7 +195,7 @@ def _frame(tables: Tables) -> pd.DataFrame:
     cols["events"] = pd.Series(np.r_[np.full(ne, np.nan), np.where(dich, events, np.nan)])
     order = ["item_id", "kind", *list(_TEXT)[1:], "network", "control_risk", "estimate", "ci_low",
              "ci_high", "n_studies", "n_participants", *_NUMERIC, "events"]  # fmt: skip
-    return pd.DataFrame({c: cols[c] for c in order})
+    return pd.DataFrame({c: cols[c] for c in order}, copy=False)  # columns kept, not stacked
 
 
 def _align(items: pd.DataFrame) -> pd.DataFrame:

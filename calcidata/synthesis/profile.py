@@ -354,6 +354,18 @@ def compute(
     return _typed(b, tables), items, behind
 
 
+def _lexsorted(frame: pd.DataFrame, keys: list[str]) -> np.ndarray:
+    """Row order of ``frame.sort_values(keys)``, as pandas finds it.
+
+    Each key as sorted codes (missing last), then one stable ``np.lexsort``.
+    """
+    codes = []
+    for c in reversed(keys):
+        code, uniques = pd.factorize(frame[c].to_numpy(), sort=True)
+        codes.append(np.where(code < 0, len(uniques), code))
+    return np.lexsort(codes)
+
+
 def _typed(b: pd.DataFrame, tables: Tables) -> pd.DataFrame:
     order = condition_order(tables)
     names = dict(zip(tables.treatments["treatment_id"], tables.treatments["name"], strict=True))
@@ -364,9 +376,8 @@ def _typed(b: pd.DataFrame, tables: Tables) -> pd.DataFrame:
         _m=b["effect_measure"].map(EFFECT_MEASURES.index),
         _p=b["timepoint"].map(timepoint_rank),
     )
-    out = out.sort_values(["_c", "_t", "treatment_id", "_o", "comparator", "_m", "_p", "timepoint",
-                           "outcome_key"])  # fmt: skip
-    out = out.reset_index(drop=True)
+    keys = ["_c", "_t", "treatment_id", "_o", "comparator", "_m", "_p", "timepoint", "outcome_key"]
+    out = out.iloc[_lexsorted(out, keys)].reset_index(drop=True)
     # today's text columns keep their "string" dtype; the added ones are plain objects
     strings = ("condition_id", "treatment_id", "comparator", "timepoint", "source_ids",
                "reasons", "notes", "evidence_ids", "other_source_ids", "certainty_basis",
