@@ -22,6 +22,12 @@ BASES = ("review", "pooled", "single_study", "no_estimate")
 _KIND = {k: m.kind for k, m in MEASURES.items()}
 _POOLABLE = [k for k, m in MEASURES.items() if m.poolable]
 _RANK = {k: i for i, k in enumerate(MEASURES)}
+#: The item columns the estimate itself reads.
+_WORK = (
+    "body_id", "item_id", "kind", "source_id", "study_id", "study_design", "effect_measure",
+    "estimate", "ci_low", "ci_high", "n_studies", "n_participants", "events", "i2_percent", "yi",
+    "vi", "level", "year", "depth", "order", "within_arm",
+)  # fmt: skip
 #: The item columns the estimate and the rule read.
 _NEEDED = (
     "body_id", "item_id", "kind", "source_id", "study_id", "study_design", "pooled_design",
@@ -186,7 +192,8 @@ def estimate_bodies(items: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         review's or unestimated rows).
     """
     items = items if "yi" in items else study_effects(items)
-    items = items[[c for c in _NEEDED if c in items]]  # a slim frame: rows are copied often
+    full = items[[c for c in _NEEDED if c in items]]  # the columns behind keeps
+    items = full[[c for c in _WORK if c in full]]  # narrower still: rows are copied often
     kind = items["effect_measure"].map(_KIND)
     comparative = kind.isin(["ratio", "difference"])
     is_review = items["study_design"].isin(REVIEW_DESIGNS)
@@ -197,9 +204,9 @@ def estimate_bodies(items: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         out[c] = np.nan
     out["i2_percent"], out["egger_p"], out["k_pooled"] = np.nan, np.nan, 0
     out["split_directions"] = False
-    first = items.drop_duplicates("body_id").set_index("body_id")
+    first = items[["body_id", "effect_measure"]].drop_duplicates("body_id").set_index("body_id")
     out["effect_measure"] = first["effect_measure"]
-    behind = []
+    behind: list[tuple[pd.Index, object]] = []  # the rows behind each estimate and their weight
 
     # 1. the best review with a comparative estimate
     cand = items[is_review & comparative & items["estimate"].notna() & ~items["within_arm"]]
@@ -210,7 +217,7 @@ def estimate_bodies(items: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     for c in ("effect_measure", "estimate", "ci_low", "ci_high", "n_studies", "n_participants",
               "i2_percent"):  # fmt: skip
         out.loc[b.index, c] = b[c]
-    behind.append(best.assign(weight=100.0))
+    behind.append((best.index, 100.0))
     done = out.index.isin(b.index)
 
     # 2. a pool of two or more independent primary studies (never within-arm, never reviews)
@@ -249,7 +256,7 @@ def estimate_bodies(items: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
             g["events"].sum(min_count=1).where(g["events"].count() == g.size())
         )
         out.loc[res.index, "split_directions"] = _sides(pool_in)
-        behind.append(pool_in.assign(weight=weights[pool_in.index]))
+        behind.append((pool_in.index, weights[pool_in.index].to_numpy()))
     done = out["basis"].ne("no_estimate").to_numpy()
 
     # 3. exactly one study with an estimate (within-arm results too: shown apart)
@@ -273,7 +280,7 @@ def estimate_bodies(items: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         for c in ("effect_measure", "n_participants", "events"):
             out.loc[o.index, c] = o[c]
         out.loc[o.index, "n_studies"] = 1
-        behind.append(one.assign(weight=100.0))
+        behind.append((one.index, 100.0))
     done = out["basis"].ne("no_estimate").to_numpy()
 
     # 4. no estimate: the best review, else the primary studies, else the best other row
@@ -285,6 +292,7 @@ def estimate_bodies(items: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     other = _best_reviews(other)
     unest = pd.concat([revs, prim, other])
     unest = unest.assign(weight=100.0 / unest.groupby("body_id")["item_id"].transform("size"))
+    behind.append((unest.index, unest["weight"].to_numpy()))
     g = unest.groupby("body_id")
     single = g.size().eq(1)
     out.loc[g.size().index, "n_studies"] = np.where(single, g["n_studies"].first(), g.size())
@@ -295,8 +303,9 @@ def estimate_bodies(items: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     out.loc[g.size().index, "i2_percent"] = g["i2_percent"].first().where(single)
     r = revs.set_index("body_id")
     out.loc[r.index, "review_id"] = r["source_id"]
-    behind.append(unest)
-    behind_frame = pd.concat(behind)
+    labels = np.concatenate([np.asarray(at) for at, _ in behind])
+    weight = np.concatenate([np.broadcast_to(np.asarray(w, float), len(at)) for at, w in behind])
+    behind_frame = full.loc[labels].assign(weight=weight)  # whole rows taken once
     return out, behind_frame
 
 
