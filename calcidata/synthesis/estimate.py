@@ -20,6 +20,7 @@ from calcidata.synthesis.rule import RULE
 Z975 = float(stats.norm.isf(0.025))
 BASES = ("review", "pooled", "single_study", "no_estimate")
 _KIND = {k: m.kind for k, m in MEASURES.items()}
+_OF_KIND = {kind: [k for k, m in MEASURES.items() if m.kind == kind] for kind in _KIND.values()}
 _POOLABLE = [k for k, m in MEASURES.items() if m.poolable]
 _RANK = {k: i for i, k in enumerate(MEASURES)}
 #: The item columns the estimate itself reads.
@@ -73,9 +74,9 @@ def study_effects(items: pd.DataFrame) -> pd.DataFrame:
         & out["effect_measure"].isin(_POOLABLE)
         & three.notna().all(axis=1)
     )
-    kind = out["effect_measure"].map(_KIND)
-    ratio = ci & kind.eq("ratio") & (three > 0).all(axis=1)
-    diff = ci & kind.eq("difference")
+    measure = out["effect_measure"]
+    ratio = ci & measure.isin(_OF_KIND["ratio"]) & (three > 0).all(axis=1)
+    diff = ci & measure.isin(_OF_KIND["difference"])
     with np.errstate(divide="ignore", invalid="ignore"):
         out.loc[ratio, "yi"] = np.log(out.loc[ratio, "estimate"])
         se = (np.log(out.loc[ratio, "ci_high"]) - np.log(out.loc[ratio, "ci_low"])) / (2 * Z975)
@@ -194,8 +195,7 @@ def estimate_bodies(items: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     items = items if "yi" in items else study_effects(items)
     full = items[[c for c in _NEEDED if c in items]]  # the columns behind keeps
     items = full[[c for c in _WORK if c in full]]  # narrower still: rows are copied often
-    kind = items["effect_measure"].map(_KIND)
-    comparative = kind.isin(["ratio", "difference"])
+    comparative = items["effect_measure"].isin(_OF_KIND["ratio"] + _OF_KIND["difference"])
     is_review = items["study_design"].isin(REVIEW_DESIGNS)
     body_ids = pd.Index(items["body_id"].unique(), name="body_id")
     out = pd.DataFrame(index=body_ids)

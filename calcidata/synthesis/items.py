@@ -66,6 +66,15 @@ def _joined(left: pd.Series, right: pd.Series, sep: str = "__vs__") -> pd.Series
     return pd.Series(texts[pair], index=left.index, dtype=object)
 
 
+def _ngroup(frame: pd.DataFrame, keys: list[str]) -> np.ndarray:
+    """``frame.groupby(keys, sort=False, dropna=False).ngroup()`` on integer codes."""
+    out = np.zeros(len(frame), dtype=np.int64)
+    for k in keys:
+        code, uniques = pd.factorize(frame[k].to_numpy(dtype=object), use_na_sentinel=False)
+        out = out * len(uniques) + code
+    return pd.factorize(out)[0].astype(np.int64)
+
+
 def _strength(items: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Design level and row strength codes, computed once per distinct design combination."""
     cols = ["certainty", "study_design", "pooled_design", "indirect"]
@@ -318,16 +327,18 @@ def body_items(tables: Tables, condition_id: str | None = None) -> pd.DataFrame:
     group = _by_text(items["comparator_text"], comparator_group)
     lookup = _treatment_lookup(tables.treatments)
     guessed = _by_text(items["comparator_text"], lambda x: lookup.get(_normalised(x)))
-    kind = items["effect_measure"].map({k: m.kind for k, m in MEASURES.items()})
+    within = items["effect_measure"].isin(
+        [k for k, m in MEASURES.items() if m.kind == "within_arm"]
+    )
     level, strength = _strength(items)
     items = items.assign(
         condition_id=condition_id if condition_id is not None else items["row_condition"],
         comparator_id=items["comparator_id"].where(items["comparator_id"].notna(), guessed),
         comparator=group,
         timepoint=_by_text(items["timepoint_text"], timepoint_band),
-        within_arm=kind.eq("within_arm") | group.eq("no comparison group"),
-        depth=items["row_condition"].map(depths),
-        year=items["source_id"].map(year),
+        within_arm=within | group.eq("no comparison group"),
+        depth=_by_text(items["row_condition"], depths.get).to_numpy(np.int64),
+        year=_by_text(items["source_id"], lambda s: year.get(s, np.nan)),
         order=np.arange(len(items)),
         level=level,
         strength_code=strength,
@@ -356,7 +367,7 @@ def body_items(tables: Tables, condition_id: str | None = None) -> pd.DataFrame:
     if not copies.empty:
         items = pd.concat([items, copies], ignore_index=True)
     items = _constituents(items, tables)
-    items["body_id"] = items.groupby(BODY_KEYS, sort=False, dropna=False).ngroup()
+    items["body_id"] = _ngroup(items, BODY_KEYS)
     if not copies.empty:  # a copy never sits beside its own result in one body
         twin = items.duplicated(["body_id", "item_id"]) & items["lifted"]
         items = items[~twin].reset_index(drop=True)
