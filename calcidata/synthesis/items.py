@@ -369,8 +369,12 @@ def body_items(tables: Tables, condition_id: str | None = None) -> pd.DataFrame:
     items = _constituents(items, tables)
     items["body_id"] = _ngroup(items, BODY_KEYS)
     if not copies.empty:  # a copy never sits beside its own result in one body
-        twin = items.duplicated(["body_id", "item_id"]) & items["lifted"]
-        items = items[~twin].reset_index(drop=True)
+        lifted = items["lifted"].to_numpy(bool)
+        near = items["item_id"].isin(items["item_id"][lifted]).to_numpy()  # a copy's item ids
+        twin = np.zeros(len(items), dtype=bool)
+        twin[near] = items.loc[near, ["body_id", "item_id"]].duplicated().to_numpy() & lifted[near]
+        if twin.any():
+            items = items[~twin].reset_index(drop=True)
     return items
 
 

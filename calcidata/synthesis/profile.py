@@ -369,15 +369,15 @@ def _lexsorted(frame: pd.DataFrame, keys: list[str]) -> np.ndarray:
 def _typed(b: pd.DataFrame, tables: Tables) -> pd.DataFrame:
     order = condition_order(tables)
     names = dict(zip(tables.treatments["treatment_id"], tables.treatments["name"], strict=True))
-    out = b.assign(
+    keys = b[["treatment_id", "comparator", "timepoint", "outcome_key"]].assign(
         _c=b["condition_id"].map({c: i for i, c in enumerate(order)}),
         _t=b["treatment_id"].map(names).fillna(b["treatment_id"]).str.lower(),
         _o=b["outcome_domain"].map(OUTCOME_DOMAINS.index),
         _m=b["effect_measure"].map(EFFECT_MEASURES.index),
         _p=b["timepoint"].map(timepoint_rank),
     )
-    keys = ["_c", "_t", "treatment_id", "_o", "comparator", "_m", "_p", "timepoint", "outcome_key"]
-    out = out.iloc[_lexsorted(out, keys)].reset_index(drop=True)
+    sort = ["_c", "_t", "treatment_id", "_o", "comparator", "_m", "_p", "timepoint", "outcome_key"]
+    out = b[COLUMNS].iloc[_lexsorted(keys, sort)].reset_index(drop=True)  # only the columns kept
     # today's text columns keep their "string" dtype; the added ones are plain objects
     strings = ("condition_id", "treatment_id", "comparator", "timepoint", "source_ids",
                "reasons", "notes", "evidence_ids", "other_source_ids", "certainty_basis",
