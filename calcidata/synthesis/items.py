@@ -78,12 +78,16 @@ def _ngroup(frame: pd.DataFrame, keys: list[str]) -> np.ndarray:
 def _strength(items: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Design level and row strength codes, computed once per distinct design combination."""
     cols = ["certainty", "study_design", "pooled_design", "indirect"]
-    keys = items[cols].astype(object).fillna("\0")
-    uniq = keys.drop_duplicates()
-    back = uniq.replace("\0", None)
+    key = np.zeros(len(items), dtype=np.int64)
+    for c in cols:  # one integer per combination (missing values meet), first seen first
+        code, uniques = pd.factorize(items[c].to_numpy(dtype=object))
+        key = key * (len(uniques) + 1) + code + 1
+    pos, _ = pd.factorize(key)
+    first = np.unique(pos, return_index=True)[1]
+    uniq = items[cols].iloc[first].astype(object)
+    back = uniq.where(uniq.notna(), None)
     level = design_level(back).map(STRENGTH.index).to_numpy(int)
     strength = row_strength(back).cat.codes.to_numpy(int)
-    pos = pd.MultiIndex.from_frame(uniq).get_indexer(pd.MultiIndex.from_frame(keys))
     return level[pos], strength[pos]
 
 
@@ -245,15 +249,18 @@ def _align(items: pd.DataFrame) -> pd.DataFrame:
     for a, b in _ARM_PAIRS:
         va, vb = items[a].to_numpy(float), items[b].to_numpy(float)
         new[a], new[b] = np.where(m, vb, va), np.where(m, va, vb)
-    kind = items["effect_measure"].map({k: v.kind for k, v in MEASURES.items()}).to_numpy()
-    ratio, diff = m & (kind == "ratio"), m & (kind == "difference")
+    measure = items["effect_measure"]
+    ratio = m & measure.isin([k for k, v in MEASURES.items() if v.kind == "ratio"]).to_numpy()
+    diff = m & measure.isin([k for k, v in MEASURES.items() if v.kind == "difference"]).to_numpy()
     lo, hi = items["ci_low"].to_numpy(float).copy(), items["ci_high"].to_numpy(float).copy()
     est = items["estimate"].to_numpy(float).copy()
     with np.errstate(divide="ignore"):
         est[ratio], lo[ratio], hi[ratio] = 1 / est[ratio], 1 / hi[ratio], 1 / lo[ratio]
     est[diff], lo[diff], hi[diff] = -est[diff], -hi[diff], -lo[diff]
     direction = items["direction"].astype(object)
-    swapped = direction.map(lambda d: _SWAP_DIRECTION.get(d, d)).to_numpy(dtype=object)
+    code, uniques = pd.factorize(direction.to_numpy(dtype=object))  # once per distinct value
+    turned = np.asarray([_SWAP_DIRECTION.get(d, d) for d in uniques] + [None], dtype=object)
+    swapped = np.where(code < 0, direction.to_numpy(dtype=object), turned[code])
     new |= {
         "estimate": est,
         "ci_low": lo,

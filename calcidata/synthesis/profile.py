@@ -275,7 +275,7 @@ def _body_facts(
     src, here, mine = key[: cut[1]], key[cut[1] : cut[3]], key[cut[3] :]
     words = np.asarray(vocab, dtype=object)
     b["source_ids"] = _joined_keys(src, width, words, b.index, pd.unique(bodies[0]))
-    other = here[~np.isin(here, src) & ~np.isin(here, mine)]
+    other = here[~pd.Index(here).isin(src) & ~pd.Index(here).isin(mine)]  # hashed, not sorted
     b["other_source_ids"] = _joined_keys(other, width, words, b.index, None)
     b["strength"] = items.groupby("body_id")["strength_code"].max().reindex(b.index)
     _classes(b, items, behind, tables)
