@@ -116,6 +116,10 @@ def _one_per_study(rows: pd.DataFrame) -> pd.DataFrame:
     return rows.iloc[idx[first]]
 
 
+#: What the estimate reads of each pool.
+_POOL_COLUMNS = ("body_id", "egger_p", "k", "estimate", "ci_low", "ci_high", "i2", "tau2")
+
+
 def _pool(studies: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
     """Pool each body's studies (REML; HKSJ from 3 studies, a normal CI for 2).
 
@@ -129,21 +133,22 @@ def _pool(studies: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
     y_all, v_all = studies["yi"].to_numpy(float), studies["vi"].to_numpy(float)
     _, counts = np.unique(body, return_counts=True)
     k = np.repeat(counts, counts)  # body ids are sorted: each body's rows are contiguous
-    rows, weights = [], np.full(len(studies), np.nan)
+    weights = np.full(len(studies), np.nan)
+    cols: dict[str, list[np.ndarray]] = {c: [] for c in _POOL_COLUMNS}
     for size in np.unique(k):
         at = np.flatnonzero(k == size)
         y, v = y_all[at].reshape(-1, size), v_all[at].reshape(-1, size)
         test = "knha" if size >= RULE.hksj_min_studies else "z"
         res = meta.pool_many(y, v, method="REML", test=test)
-        res["body_id"] = body[at][::size]
         w = 1.0 / (v + res["tau2"].to_numpy()[:, None])
         weights[at] = (100 * w / w.sum(axis=1, keepdims=True)).ravel()
-        res["egger_p"] = np.nan
-        if size >= RULE.egger_min_studies:
-            res["egger_p"] = egger_many(y, v)
-        rows.append(res)
-    out = pd.concat(rows, ignore_index=True).set_index("body_id")
-    return out, pd.Series(weights, index=studies.index)
+        egger = egger_many(y, v) if size >= RULE.egger_min_studies else np.full(len(y), np.nan)
+        cols["body_id"].append(body[at][::size])
+        cols["egger_p"].append(egger)
+        for c in _POOL_COLUMNS[2:]:
+            cols[c].append(res[c].to_numpy())
+    out = pd.DataFrame({c: np.concatenate(v) for c, v in cols.items()}).set_index("body_id")
+    return out, pd.Series(weights, index=studies.index)  # arrays joined once, not frames
 
 
 def egger_many(y: np.ndarray, v: np.ndarray) -> np.ndarray:
