@@ -189,6 +189,10 @@ def _frame(tables: Tables) -> pd.DataFrame:
     for name, (ce, ca) in _TEXT.items():
         if name in ("indirect", "i2_percent"):
             continue
+        if ca and ev[ce].dtype == so[ca].dtype:  # one conversion of both tables' values
+            both = pd.concat([ev[ce], so[ca]], ignore_index=True)
+            cols[name] = pd.Series(_objects(both, ce in _DISTINCT), dtype=object)
+            continue
         e = _objects(ev[ce], ce in _DISTINCT)
         a = _objects(so[ca], ca in _DISTINCT) if ca else arm_text.get(name, np.full(na, np.nan))
         cols[name] = pd.Series(np.concatenate([e, a]), dtype=object)
