@@ -201,10 +201,10 @@ def _body_facts(
             "outcome_id", "outcome_key", "outcome_domain", "timepoint", "within_arm"]  # fmt: skip
     first = items[["body_id", *keys]].drop_duplicates("body_id").set_index("body_id")
     b = est.join(first)
-    design = behind["study_design"].astype(object).fillna("")
-    pooled = behind["pooled_design"].astype(object).fillna("")
-    index, uniques = pd.factorize((design + "|" + pooled).to_numpy(dtype=object))
-    starts = [start_level(*(x or None for x in u.split("|"))) for u in uniques]
+    design, ud = pd.factorize(behind["study_design"].astype(object).fillna("").to_numpy(object))
+    pooled, up = pd.factorize(behind["pooled_design"].astype(object).fillna("").to_numpy(object))
+    index, pairs = pd.factorize(design.astype(np.int64) * len(up) + pooled)  # once per pair
+    starts = [start_level(ud[p // len(up)] or None, up[p % len(up)] or None) for p in pairs]
     bh = behind.assign(_start=np.asarray([s for s, _ in starts], dtype=object)[index],
                        _code=np.asarray([c for _, c in starts], dtype=object)[index])  # fmt: skip
     bg = bh.groupby("body_id")
