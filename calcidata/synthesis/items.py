@@ -179,7 +179,7 @@ def _frame(tables: Tables) -> pd.DataFrame:
             [ev[c].astype("boolean").fillna(False).to_numpy(bool), np.zeros(na, bool)]
         )
 
-    scode, sids = pd.factorize(so["study_id"], use_na_sentinel=True)
+    scode, sids = pd.factorize(so["study_id"].to_numpy(dtype=object), use_na_sentinel=True)
     sdesign = pd.Series(np.r_[np.asarray([design.get(x) for x in sids], dtype=object), None][scode])
     sdesign = so["study_design"].astype(object).where(so["study_design"].notna(), sdesign)
     dich = _objects(so["data_type"]) == "dichotomous"

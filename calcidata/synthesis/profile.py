@@ -157,7 +157,8 @@ def _body_facts(
     """Everything the rule and the frame need per body (one row per body_id)."""
     keys = ["condition_id", "treatment_id", "comparator", "comparison_id", "comparator_id",
             "outcome_id", "outcome_key", "outcome_domain", "timepoint", "within_arm"]  # fmt: skip
-    first = items[["body_id", *keys]].drop_duplicates("body_id").set_index("body_id")
+    at = np.unique(items["body_id"].to_numpy(), return_index=True)[1]  # each body's first item
+    first = items[["body_id", *keys]].iloc[at].set_index("body_id")
     b = est.join(first)
     design, ud = pd.factorize(behind["study_design"].astype(object).fillna("").to_numpy(object))
     pooled, up = pd.factorize(behind["pooled_design"].astype(object).fillna("").to_numpy(object))
