@@ -100,20 +100,30 @@ def _best_reviews(cand: pd.DataFrame) -> pd.DataFrame:
     ).drop_duplicates("body_id")
 
 
-def _one_per_study(rows: pd.DataFrame) -> pd.DataFrame:
-    """One item per study and body: arm numbers first, then a CI, an estimate, then size."""
-    has_y = rows["yi"].notna().to_numpy()
-    rank = np.where(has_y & rows["kind"].eq("arms").to_numpy(), 0, np.where(has_y, 1, 2))
-    rank = rank + (rows["estimate"].isna() & rows["kind"].eq("evidence")).to_numpy()
+def _one_per_study(rows: pd.DataFrame, among: np.ndarray) -> pd.DataFrame:
+    """One item per study and body: arm numbers first, then a CI, an estimate, then size.
+
+    Only the ``among`` rows (a mask) compete; the frame is taken once, for the winners.
+    """
+    at = np.flatnonzero(among)
+
+    def col(c: str, dtype: object = None) -> np.ndarray:
+        # pandas takes any NumPy dtype (or None) here; its stubs want one literal type.
+        return np.asarray(rows[c].to_numpy(dtype=dtype))[at]  # type: ignore[call-overload]
+
+    has_y = ~np.isnan(col("yi", float))
+    kind = col("kind", object)
+    rank = np.where(has_y & (kind == "arms"), 0, np.where(has_y, 1, 2))
+    rank = rank + (np.isnan(col("estimate", float)) & (kind == "evidence"))
     # one lexsort on numbers: body, study, rank, most participants (unknown last), order
-    study, _ = pd.factorize(rows["study_id"].to_numpy(dtype=object), sort=True)
-    body = rows["body_id"].to_numpy()
-    size = -rows["n_participants"].to_numpy(float)
+    study, _ = pd.factorize(col("study_id", object), sort=True)
+    body = col("body_id")
+    size = -col("n_participants", float)
     size = np.where(np.isnan(size), np.inf, size)
-    idx = np.lexsort((rows["order"].to_numpy(), size, rank, study, body))
+    idx = np.lexsort((col("order"), size, rank, study, body))
     b, st = body[idx], study[idx]
     first = np.r_[True, (b[1:] != b[:-1]) | (st[1:] != st[:-1])] if len(idx) else idx.astype(bool)
-    return rows.iloc[idx[first]]
+    return rows.iloc[at[idx[first]]]
 
 
 #: What the estimate reads of each pool.
@@ -227,8 +237,8 @@ def estimate_bodies(items: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
 
     # 2. a pool of two or more independent primary studies (never within-arm, never reviews)
     rest = items["body_id"].isin(out.index[~done])
-    primary = items[rest & ~is_review & ~items["study_design"].isin(NON_STUDY_DESIGNS)]
-    studies = _one_per_study(primary)
+    primary = rest & ~is_review & ~items["study_design"].isin(NON_STUDY_DESIGNS)
+    studies = _one_per_study(items, primary.to_numpy())
     pool_in = studies[studies["yi"].notna() & studies["effect_measure"].isin(_POOLABLE)
                       & ~studies["within_arm"]]  # fmt: skip
     if not pool_in.empty:
