@@ -190,9 +190,11 @@ def _body_facts(
     b["direction"] = direction.reindex(b.index)
     # outcomes table
     oc = tables.outcomes.set_index("outcome_id")
+    at = oc.index.get_indexer(pd.Index(b["outcome_id"]))  # found once; taken as map takes
     for c in ("name", "instrument", "scale_min", "scale_max", "higher_is_better", "mid",
               "surrogate"):  # fmt: skip
-        b["outcome_name" if c == "name" else c] = b["outcome_id"].map(oc[c].astype(object))
+        column = pd.api.extensions.take(oc[c].astype(object).to_numpy(), at, allow_fill=True)
+        b["outcome_name" if c == "name" else c] = pd.Series(column, index=b.index, copy=False)
     for c in ("scale_min", "scale_max", "mid"):
         b[c] = pd.to_numeric(b[c], errors="coerce").astype(float)
     b["importance"] = _importance(tables, b)
