@@ -11,18 +11,31 @@ to warm up, then timed with :func:`calcidata.synthesis.profile.compute` (the
 work ``calcidata.evidence_profile`` does on a cache miss), on one core.
 
 Run alone: ``python -m benchmarks profile``.
+
+With ``CALCIDATA_BENCH_BASELINE`` naming the root of another checkout (an older
+commit, e.g. from ``git worktree add /tmp/base <commit>``; named in the table by
+``CALCIDATA_BENCH_BASELINE_LABEL``, else its commit), the same synthetic tables are
+also timed with that checkout's code: two worker processes, one per checkout, take
+turns (baseline, current, current, baseline, ...) so that both meet the same machine
+load, and the medians and their ratio are recorded.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import os
+import statistics
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 N_EVIDENCE, N_ARMS, N_STUDIES = 60_000, 40_000, 20_000
+#: Turns each checkout takes when compared with a baseline checkout.
+ROUNDS = 6
 
 
 def synthetic_tables(seed: int = 0):
@@ -97,3 +110,69 @@ def run(results: list[str]) -> None:
         f"| shipped | {len(shipped.evidence) + len(shipped.study_outcomes):,} | "
         f"{len(shipped_profile):,} | {s_wall:.3f} | | |",
     ]
+    baseline = os.environ.get("CALCIDATA_BENCH_BASELINE")
+    if baseline:
+        results += ["", *_compared(Path(baseline).resolve(), n)]
+
+
+def _worker() -> None:
+    """Time ``compute`` on the synthetic tables once per line read (the CPU seconds printed)."""
+    from calcidata.synthesis.profile import compute
+
+    tables = synthetic_tables()
+    compute(tables)  # warm up
+    print("ready", flush=True)
+    for _ in sys.stdin:
+        cpu = time.process_time()
+        compute(tables)
+        print(time.process_time() - cpu, flush=True)
+
+
+def _compared(baseline: Path, n: int) -> list[str]:
+    """The current and a baseline checkout timed in turn on the same synthetic tables."""
+    roots = {"baseline": baseline, "current": Path(__file__).resolve().parent.parent}
+    workers = {
+        name: subprocess.Popen(
+            [sys.executable, str(Path(__file__).resolve()), "--worker"],
+            cwd=root,
+            env={**os.environ, "PYTHONPATH": str(root)},
+            text=True,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+        )  # fmt: skip
+        for name, root in roots.items()
+    }
+    times: dict[str, list[float]] = {name: [] for name in workers}
+    try:
+        for w in workers.values():
+            assert w.stdout is not None and w.stdout.readline().strip() == "ready"
+        for turn in range(ROUNDS):
+            for name in ("baseline", "current") if turn % 2 == 0 else ("current", "baseline"):
+                w = workers[name]
+                assert w.stdin is not None and w.stdout is not None
+                w.stdin.write("go\n")
+                w.stdin.flush()
+                times[name].append(float(w.stdout.readline()))
+    finally:
+        for w in workers.values():
+            if w.stdin is not None:
+                w.stdin.close()
+            w.wait()
+    base, cur = statistics.median(times["baseline"]), statistics.median(times["current"])
+    git = ["git", "-C", str(baseline), "rev-parse", "--short", "HEAD"]
+    commit = os.environ.get("CALCIDATA_BENCH_BASELINE_LABEL") or (
+        subprocess.run(git, capture_output=True, text=True).stdout.strip() or str(baseline)
+    )  # a label, else the checkout's commit, else its path
+    return [
+        f"Against the code of `{commit}` (`CALCIDATA_BENCH_BASELINE`), same synthetic tables, "
+        f"{ROUNDS} turns each in two processes taking turns; medians:",
+        "",
+        "| code | CPU s (median) | results per CPU-second | speed-up |",
+        "|---|---:|---:|---:|",
+        f"| baseline `{commit}` | {base:.2f} | {n / base:,.0f} | 1.00 |",
+        f"| current | {cur:.2f} | {n / cur:,.0f} | {base / cur:.2f} |",
+    ]
+
+
+if __name__ == "__main__" and sys.argv[1:] == ["--worker"]:
+    _worker()

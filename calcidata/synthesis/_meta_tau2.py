@@ -11,6 +11,8 @@ meta-analysis per call.
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 from scipy import stats
 
@@ -205,14 +207,15 @@ def pool_rows(
     w = 1.0 / (v + tau2[:, None])
     sw = w.sum(axis=1)
     mu = (w * y).sum(axis=1) / sw
+    # the distribution's functions with its parameters (a frozen distribution is slow to make)
     if knha:
         var = (w * (y - mu[:, None]) ** 2).sum(axis=1) / ((k - 1) * sw)
-        dist = stats.t(k - 1)
+        isf, sf = partial(stats.t.isf, df=k - 1), partial(stats.t.sf, df=k - 1)
     else:
         var = 1.0 / sw
-        dist = stats.norm()
+        isf, sf = stats.norm.isf, stats.norm.sf
     se = np.sqrt(var)
-    crit = dist.isf(alpha / 2)
+    crit = isf(alpha / 2)
     stat = mu / se
     _, _, q = _fe_parts(y, v)
     out = {
@@ -221,7 +224,7 @@ def pool_rows(
         "ci_low": mu - crit * se,
         "ci_high": mu + crit * se,
         "zval_or_tval": stat,
-        "pval": 2.0 * dist.sf(np.abs(stat)),
+        "pval": 2.0 * sf(np.abs(stat)),
         "tau2": tau2,
         "tau": np.sqrt(tau2),
         "q": q,

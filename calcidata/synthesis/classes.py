@@ -45,6 +45,24 @@ _POOLABLE = [k for k, m in MEASURES.items() if m.poolable]
 _GROUP = ["condition_id", "lt", "lc", "outcome_key", "timepoint"]
 
 
+def _codes(frame: pd.DataFrame, keys: list[str]) -> np.ndarray:
+    """One integer per row for its combination of ``keys`` (-1 where one is missing)."""
+    out, missing = np.zeros(len(frame), dtype=np.int64), np.zeros(len(frame), dtype=bool)
+    for k in keys:
+        code, uniques = pd.factorize(frame[k].to_numpy(dtype=object))
+        out, missing = out * (len(uniques) + 1) + code, missing | (code < 0)
+    return np.where(missing, -1, pd.factorize(out)[0])
+
+
+def _nunique(group: np.ndarray, value: np.ndarray) -> np.ndarray:
+    """Per row: how many distinct ``value`` codes its ``group`` holds (0 for group -1)."""
+    ok = (group >= 0) & (value >= 0)
+    width = np.int64(value.max() + 1) if len(value) else np.int64(1)
+    pairs = np.unique(group[ok].astype(np.int64) * width + value[ok])
+    count = np.bincount(pairs // width, minlength=int(group.max()) + 1 if len(group) else 0)
+    return np.where(group >= 0, count[np.maximum(group, 0)], 0)
+
+
 def lift(items: pd.DataFrame, treatments: pd.DataFrame) -> pd.DataFrame:
     """The copies of results that class bodies gather (see the module docstring).
 
@@ -73,13 +91,15 @@ def lift(items: pd.DataFrame, treatments: pd.DataFrame) -> pd.DataFrame:
     base = items.loc[ok, ["condition_id", "outcome_key", "timepoint", "study_id",
                           "agent_id", "agent_comp", "comparator_id"]]  # fmt: skip
     # only questions with two or more agent comparisons and studies can form a class body
-    combo = base["agent_id"].astype(str) + "|" + base["agent_comp"].astype(str)
-    combo = combo + np.where(base["comparator_id"].notna(), "|t", "|g")
-    code, combos = pd.factorize(combo.to_numpy(dtype=object))
-    q = base.groupby(["condition_id", "outcome_key", "timepoint"], sort=False)
-    many = q["study_id"].transform("nunique") >= 2
-    agents = pd.Series(code, index=base.index).groupby(q.ngroup()).transform("nunique")
-    wide = many.to_numpy() & (agents >= 2).to_numpy()
+    ag, ua = pd.factorize(base["agent_id"].to_numpy(dtype=object), use_na_sentinel=False)
+    cp, uc = pd.factorize(base["agent_comp"].to_numpy(dtype=object), use_na_sentinel=False)
+    treat = base["comparator_id"].notna().to_numpy()
+    code, upair = pd.factorize((ag.astype(np.int64) * len(uc) + cp) * 2 + treat)
+    combos = [(str(ua[p // 2 // len(uc)]), str(uc[p // 2 % len(uc)]), "t" if p % 2 else "g")
+              for p in upair]  # fmt: skip
+    q = _codes(base, ["condition_id", "outcome_key", "timepoint"])
+    study, _ = pd.factorize(base["study_id"].to_numpy(dtype=object))
+    wide = (_nunique(q, study) >= 2) & (_nunique(q, code) >= 2)
     base, code = base[wide], code[wide]
     if base.empty:
         return items.iloc[0:0]
@@ -89,8 +109,7 @@ def lift(items: pd.DataFrame, treatments: pd.DataFrame) -> pd.DataFrame:
 
     # each agent comparison's class pairs (own levels x comparator levels), never nested
     rows: list[tuple[int, str, str]] = []
-    for i, text in enumerate(combos):
-        agent, comp, kind = str(text).split("|")
+    for i, (agent, comp, kind) in enumerate(combos):
         sides = [comp, *up(comp)] if kind == "t" else [comp]
         for a in [agent, *up(agent)]:
             rows += [(i, a, b) for b in sides if a != b and a not in up(b) and b not in up(a)]

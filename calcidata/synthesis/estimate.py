@@ -20,8 +20,15 @@ from calcidata.synthesis.rule import RULE
 Z975 = float(stats.norm.isf(0.025))
 BASES = ("review", "pooled", "single_study", "no_estimate")
 _KIND = {k: m.kind for k, m in MEASURES.items()}
+_OF_KIND = {kind: [k for k, m in MEASURES.items() if m.kind == kind] for kind in _KIND.values()}
 _POOLABLE = [k for k, m in MEASURES.items() if m.poolable]
 _RANK = {k: i for i, k in enumerate(MEASURES)}
+#: The item columns the estimate itself reads.
+_WORK = (
+    "body_id", "item_id", "kind", "source_id", "study_id", "study_design", "effect_measure",
+    "estimate", "ci_low", "ci_high", "n_studies", "n_participants", "events", "i2_percent", "yi",
+    "vi", "level", "year", "depth", "order", "within_arm",
+)  # fmt: skip
 #: The item columns the estimate and the rule read.
 _NEEDED = (
     "body_id", "item_id", "kind", "source_id", "study_id", "study_design", "pooled_design",
@@ -67,9 +74,9 @@ def study_effects(items: pd.DataFrame) -> pd.DataFrame:
         & out["effect_measure"].isin(_POOLABLE)
         & three.notna().all(axis=1)
     )
-    kind = out["effect_measure"].map(_KIND)
-    ratio = ci & kind.eq("ratio") & (three > 0).all(axis=1)
-    diff = ci & kind.eq("difference")
+    measure = out["effect_measure"]
+    ratio = ci & measure.isin(_OF_KIND["ratio"]) & (three > 0).all(axis=1)
+    diff = ci & measure.isin(_OF_KIND["difference"])
     with np.errstate(divide="ignore", invalid="ignore"):
         out.loc[ratio, "yi"] = np.log(out.loc[ratio, "estimate"])
         se = (np.log(out.loc[ratio, "ci_high"]) - np.log(out.loc[ratio, "ci_low"])) / (2 * Z975)
@@ -93,20 +100,34 @@ def _best_reviews(cand: pd.DataFrame) -> pd.DataFrame:
     ).drop_duplicates("body_id")
 
 
-def _one_per_study(rows: pd.DataFrame) -> pd.DataFrame:
-    """One item per study and body: arm numbers first, then a CI, an estimate, then size."""
-    has_y = rows["yi"].notna().to_numpy()
-    rank = np.where(has_y & rows["kind"].eq("arms").to_numpy(), 0, np.where(has_y, 1, 2))
-    rank = rank + (rows["estimate"].isna() & rows["kind"].eq("evidence")).to_numpy()
+def _one_per_study(rows: pd.DataFrame, among: np.ndarray) -> pd.DataFrame:
+    """One item per study and body: arm numbers first, then a CI, an estimate, then size.
+
+    Only the ``among`` rows (a mask) compete; the frame is taken once, for the winners.
+    """
+    at = np.flatnonzero(among)
+
+    def col(c: str, dtype: object = None) -> np.ndarray:
+        # pandas takes any NumPy dtype (or None) here; its stubs want one literal type.
+        return np.asarray(rows[c].to_numpy(dtype=dtype))[at]  # type: ignore[call-overload]
+
+    has_y = ~np.isnan(col("yi", float))
+    kind = col("kind", object)
+    rank = np.where(has_y & (kind == "arms"), 0, np.where(has_y, 1, 2))
+    rank = rank + (np.isnan(col("estimate", float)) & (kind == "evidence"))
     # one lexsort on numbers: body, study, rank, most participants (unknown last), order
-    study, _ = pd.factorize(rows["study_id"].to_numpy(dtype=object), sort=True)
-    body = rows["body_id"].to_numpy()
-    size = -rows["n_participants"].to_numpy(float)
+    study, _ = pd.factorize(col("study_id", object), sort=True)
+    body = col("body_id")
+    size = -col("n_participants", float)
     size = np.where(np.isnan(size), np.inf, size)
-    idx = np.lexsort((rows["order"].to_numpy(), size, rank, study, body))
+    idx = np.lexsort((col("order"), size, rank, study, body))
     b, st = body[idx], study[idx]
     first = np.r_[True, (b[1:] != b[:-1]) | (st[1:] != st[:-1])] if len(idx) else idx.astype(bool)
-    return rows.iloc[idx[first]]
+    return rows.iloc[at[idx[first]]]
+
+
+#: What the estimate reads of each pool.
+_POOL_COLUMNS = ("body_id", "egger_p", "k", "estimate", "ci_low", "ci_high", "i2", "tau2")
 
 
 def _pool(studies: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
@@ -122,21 +143,22 @@ def _pool(studies: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
     y_all, v_all = studies["yi"].to_numpy(float), studies["vi"].to_numpy(float)
     _, counts = np.unique(body, return_counts=True)
     k = np.repeat(counts, counts)  # body ids are sorted: each body's rows are contiguous
-    rows, weights = [], np.full(len(studies), np.nan)
+    weights = np.full(len(studies), np.nan)
+    cols: dict[str, list[np.ndarray]] = {c: [] for c in _POOL_COLUMNS}
     for size in np.unique(k):
         at = np.flatnonzero(k == size)
         y, v = y_all[at].reshape(-1, size), v_all[at].reshape(-1, size)
         test = "knha" if size >= RULE.hksj_min_studies else "z"
         res = meta.pool_many(y, v, method="REML", test=test)
-        res["body_id"] = body[at][::size]
         w = 1.0 / (v + res["tau2"].to_numpy()[:, None])
         weights[at] = (100 * w / w.sum(axis=1, keepdims=True)).ravel()
-        res["egger_p"] = np.nan
-        if size >= RULE.egger_min_studies:
-            res["egger_p"] = egger_many(y, v)
-        rows.append(res)
-    out = pd.concat(rows, ignore_index=True).set_index("body_id")
-    return out, pd.Series(weights, index=studies.index)
+        egger = egger_many(y, v) if size >= RULE.egger_min_studies else np.full(len(y), np.nan)
+        cols["body_id"].append(body[at][::size])
+        cols["egger_p"].append(egger)
+        for c in _POOL_COLUMNS[2:]:
+            cols[c].append(res[c].to_numpy())
+    out = pd.DataFrame({c: np.concatenate(v) for c, v in cols.items()}).set_index("body_id")
+    return out, pd.Series(weights, index=studies.index)  # arrays joined once, not frames
 
 
 def egger_many(y: np.ndarray, v: np.ndarray) -> np.ndarray:
@@ -186,9 +208,9 @@ def estimate_bodies(items: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         review's or unestimated rows).
     """
     items = items if "yi" in items else study_effects(items)
-    items = items[[c for c in _NEEDED if c in items]]  # a slim frame: rows are copied often
-    kind = items["effect_measure"].map(_KIND)
-    comparative = kind.isin(["ratio", "difference"])
+    full = items[[c for c in _NEEDED if c in items]]  # the columns behind keeps
+    items = full[[c for c in _WORK if c in full]]  # narrower still: rows are copied often
+    comparative = items["effect_measure"].isin(_OF_KIND["ratio"] + _OF_KIND["difference"])
     is_review = items["study_design"].isin(REVIEW_DESIGNS)
     body_ids = pd.Index(items["body_id"].unique(), name="body_id")
     out = pd.DataFrame(index=body_ids)
@@ -197,9 +219,9 @@ def estimate_bodies(items: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         out[c] = np.nan
     out["i2_percent"], out["egger_p"], out["k_pooled"] = np.nan, np.nan, 0
     out["split_directions"] = False
-    first = items.drop_duplicates("body_id").set_index("body_id")
+    first = items[["body_id", "effect_measure"]].drop_duplicates("body_id").set_index("body_id")
     out["effect_measure"] = first["effect_measure"]
-    behind = []
+    behind: list[tuple[pd.Index, object]] = []  # the rows behind each estimate and their weight
 
     # 1. the best review with a comparative estimate
     cand = items[is_review & comparative & items["estimate"].notna() & ~items["within_arm"]]
@@ -210,13 +232,13 @@ def estimate_bodies(items: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     for c in ("effect_measure", "estimate", "ci_low", "ci_high", "n_studies", "n_participants",
               "i2_percent"):  # fmt: skip
         out.loc[b.index, c] = b[c]
-    behind.append(best.assign(weight=100.0))
+    behind.append((best.index, 100.0))
     done = out.index.isin(b.index)
 
     # 2. a pool of two or more independent primary studies (never within-arm, never reviews)
     rest = items["body_id"].isin(out.index[~done])
-    primary = items[rest & ~is_review & ~items["study_design"].isin(NON_STUDY_DESIGNS)]
-    studies = _one_per_study(primary)
+    primary = rest & ~is_review & ~items["study_design"].isin(NON_STUDY_DESIGNS)
+    studies = _one_per_study(items, primary.to_numpy())
     pool_in = studies[studies["yi"].notna() & studies["effect_measure"].isin(_POOLABLE)
                       & ~studies["within_arm"]]  # fmt: skip
     if not pool_in.empty:
@@ -249,7 +271,7 @@ def estimate_bodies(items: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
             g["events"].sum(min_count=1).where(g["events"].count() == g.size())
         )
         out.loc[res.index, "split_directions"] = _sides(pool_in)
-        behind.append(pool_in.assign(weight=weights[pool_in.index]))
+        behind.append((pool_in.index, weights[pool_in.index].to_numpy()))
     done = out["basis"].ne("no_estimate").to_numpy()
 
     # 3. exactly one study with an estimate (within-arm results too: shown apart)
@@ -273,7 +295,7 @@ def estimate_bodies(items: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         for c in ("effect_measure", "n_participants", "events"):
             out.loc[o.index, c] = o[c]
         out.loc[o.index, "n_studies"] = 1
-        behind.append(one.assign(weight=100.0))
+        behind.append((one.index, 100.0))
     done = out["basis"].ne("no_estimate").to_numpy()
 
     # 4. no estimate: the best review, else the primary studies, else the best other row
@@ -285,6 +307,7 @@ def estimate_bodies(items: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     other = _best_reviews(other)
     unest = pd.concat([revs, prim, other])
     unest = unest.assign(weight=100.0 / unest.groupby("body_id")["item_id"].transform("size"))
+    behind.append((unest.index, unest["weight"].to_numpy()))
     g = unest.groupby("body_id")
     single = g.size().eq(1)
     out.loc[g.size().index, "n_studies"] = np.where(single, g["n_studies"].first(), g.size())
@@ -295,8 +318,9 @@ def estimate_bodies(items: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     out.loc[g.size().index, "i2_percent"] = g["i2_percent"].first().where(single)
     r = revs.set_index("body_id")
     out.loc[r.index, "review_id"] = r["source_id"]
-    behind.append(unest)
-    behind_frame = pd.concat(behind)
+    labels = np.concatenate([np.asarray(at) for at, _ in behind])
+    weight = np.concatenate([np.broadcast_to(np.asarray(w, float), len(at)) for at, w in behind])
+    behind_frame = full.loc[labels].assign(weight=weight)  # whole rows taken once
     return out, behind_frame
 
 

@@ -47,19 +47,6 @@ _SWAP_DIRECTION = {
 _NUMERIC = [a for pair in _ARM_PAIRS for a in pair]
 
 
-def _obj(values: object) -> pd.Series:
-    """Values as a plain object Series (``None`` for missing): fast to group and join.
-
-    Converted once per distinct value (text columns repeat their values).
-    """
-    series = pd.Series(values)
-    codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    lookup = np.empty(len(uniques) + 1, dtype=object)
-    lookup[:-1] = np.asarray(uniques, dtype=object)
-    lookup[-1] = None
-    return pd.Series(lookup[codes], index=series.index, dtype=object)
-
-
 def _by_text(values: pd.Series, fn: Callable[[str | None], object]) -> pd.Series:
     """``fn`` of each value, computed once per distinct value (missing values: ``fn(None)``)."""
     codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
@@ -79,15 +66,28 @@ def _joined(left: pd.Series, right: pd.Series, sep: str = "__vs__") -> pd.Series
     return pd.Series(texts[pair], index=left.index, dtype=object)
 
 
+def _ngroup(frame: pd.DataFrame, keys: list[str]) -> np.ndarray:
+    """``frame.groupby(keys, sort=False, dropna=False).ngroup()`` on integer codes."""
+    out = np.zeros(len(frame), dtype=np.int64)
+    for k in keys:
+        code, uniques = pd.factorize(frame[k].to_numpy(dtype=object), use_na_sentinel=False)
+        out = out * len(uniques) + code
+    return pd.factorize(out)[0].astype(np.int64)
+
+
 def _strength(items: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Design level and row strength codes, computed once per distinct design combination."""
     cols = ["certainty", "study_design", "pooled_design", "indirect"]
-    keys = items[cols].astype(object).fillna("\0")
-    uniq = keys.drop_duplicates()
-    back = uniq.replace("\0", None)
+    key = np.zeros(len(items), dtype=np.int64)
+    for c in cols:  # one integer per combination (missing values meet), first seen first
+        code, uniques = pd.factorize(items[c].to_numpy(dtype=object))
+        key = key * (len(uniques) + 1) + code + 1
+    pos, _ = pd.factorize(key)
+    first = np.unique(pos, return_index=True)[1]
+    uniq = items[cols].iloc[first].astype(object)
+    back = uniq.where(uniq.notna(), None)
     level = design_level(back).map(STRENGTH.index).to_numpy(int)
     strength = row_strength(back).cat.codes.to_numpy(int)
-    pos = pd.MultiIndex.from_frame(uniq).get_indexer(pd.MultiIndex.from_frame(keys))
     return level[pos], strength[pos]
 
 
@@ -117,85 +117,102 @@ def _treatment_lookup(treatments: pd.DataFrame) -> dict[str, str]:
     return out
 
 
+#: Item text columns -> (evidence column, study_outcomes column or None: NaN for arm rows).
+_TEXT = {
+    "item_id": ("evidence_id", "study_outcome_id"), "row_condition": ("condition_id",) * 2,
+    "treatment_id": ("treatment_id",) * 2, "comparator_text": ("comparator",) * 2,
+    "comparator_id": ("comparator_id",) * 2, "outcome": ("outcome",) * 2,
+    "outcome_domain": ("outcome_domain",) * 2, "outcome_id": ("outcome_id",) * 2,
+    "timepoint_text": ("timepoint",) * 2, "effect_measure": ("effect_measure", None),
+    "source_id": ("source_id",) * 2, "study_id": ("source_id", "study_id"),
+    "study_design": ("study_design", None), "pooled_design": ("pooled_design", None),
+    "certainty": ("certainty", None), "certainty_reasons": ("certainty_reasons", None),
+    "indirect": ("", ""), "direction": ("direction", None), "risk_of_bias": ("risk_of_bias", None),
+    "i2_percent": ("", ""), "publication_bias": ("publication_bias", None),
+    "interval_kind": ("interval_kind", None),
+}  # fmt: skip
+#: Text columns whose values are nearly all distinct: converted directly, not per value.
+_DISTINCT = ("evidence_id", "study_outcome_id", "outcome", "source_id", "study_id")
+
+
+def _objects(values: pd.Series, distinct: bool = False) -> np.ndarray:
+    """Values as an object array (``None`` for missing).
+
+    Converted once per distinct value, unless ``distinct`` (ids: converting each value is
+    faster than finding the distinct ones).
+    """
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        codes, uniques = values.cat.codes.to_numpy(), values.cat.categories
+    elif distinct:
+        # pandas takes None as the missing value; its stubs do not.
+        out: np.ndarray = values.to_numpy(dtype=object, na_value=None)  # type: ignore[call-overload]
+        return out
+    else:
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    lookup = np.empty(len(uniques) + 1, dtype=object)
+    lookup[:-1] = np.asarray(uniques, dtype=object)
+    lookup[-1] = None
+    return lookup[codes]
+
+
+def _by_source(tables: Tables, column: str) -> dict[object, object]:
+    """``source_id`` -> the sources' ``column`` (ids as objects: iterating Arrow text is slow)."""
+    ids, values = tables.sources["source_id"].to_numpy(dtype=object), tables.sources[column]
+    text = isinstance(values.dtype, pd.StringDtype)
+    return dict(zip(ids, values.to_numpy(dtype=object) if text else list(values), strict=True))
+
+
 def _frame(tables: Tables) -> pd.DataFrame:
-    """Evidence and study_outcomes rows in one frame, with their raw keys."""
+    """Evidence and study_outcomes rows in one frame, with their raw keys.
+
+    Built column by column (evidence rows, then arm rows) from arrays: one frame, no concat.
+    """
     ev, so = tables.evidence, tables.study_outcomes
-    design = dict(zip(tables.sources["source_id"], tables.sources["design"], strict=True))
+    ne, na = len(ev), len(so)
+    design = _by_source(tables, "design")
 
-    def num(f: pd.DataFrame, c: str) -> pd.Series[float]:
-        return pd.to_numeric(f[c], errors="coerce").astype(float)
+    def num(f: pd.DataFrame, c: str) -> np.ndarray:
+        return pd.to_numeric(f[c], errors="coerce").astype(float).to_numpy()
 
-    e = pd.DataFrame(
-        {
-            "item_id": _obj(ev["evidence_id"]),
-            "kind": np.full(len(ev), "evidence", dtype=object),
-            "row_condition": _obj(ev["condition_id"]),
-            "treatment_id": _obj(ev["treatment_id"]),
-            "comparator_text": _obj(ev["comparator"]),
-            "comparator_id": _obj(ev["comparator_id"]),
-            "outcome": _obj(ev["outcome"]),
-            "outcome_domain": _obj(ev["outcome_domain"]),
-            "outcome_id": _obj(ev["outcome_id"]),
-            "timepoint_text": _obj(ev["timepoint"]),
-            "effect_measure": _obj(ev["effect_measure"]),
-            "source_id": _obj(ev["source_id"]),
-            "study_id": _obj(ev["source_id"]),
-            "study_design": _obj(ev["study_design"]),
-            "pooled_design": _obj(ev["pooled_design"]),
-            "certainty": _obj(ev["certainty"]),
-            "certainty_reasons": _obj(ev["certainty_reasons"]),
-            "indirect": ev["indirect"].astype("boolean").fillna(False).astype(bool),
-            "direction": _obj(ev["direction"]),
-            "risk_of_bias": _obj(ev["risk_of_bias"]),
-            "i2_percent": ev["i2_percent"].astype(float),
-            "publication_bias": _obj(ev["publication_bias"]),
-            "interval_kind": _obj(ev["interval_kind"]),
-            "network": ev["network"].astype("boolean").fillna(False).astype(bool),
-            "control_risk": num(ev, "control_risk"),
-            "estimate": num(ev, "estimate"),
-            "ci_low": num(ev, "ci_low"),
-            "ci_high": num(ev, "ci_high"),
-            "n_studies": ev["n_studies"].astype(float),
-            "n_participants": ev["n_participants"].astype(float),
-        }
-    )
+    def flag(c: str) -> np.ndarray:
+        return np.concatenate(
+            [ev[c].astype("boolean").fillna(False).to_numpy(bool), np.zeros(na, bool)]
+        )
+
+    scode, sids = pd.factorize(so["study_id"].to_numpy(dtype=object), use_na_sentinel=True)
+    sdesign = pd.Series(np.r_[np.asarray([design.get(x) for x in sids], dtype=object), None][scode])
+    sdesign = so["study_design"].astype(object).where(so["study_design"].notna(), sdesign)
+    dich = _objects(so["data_type"]) == "dichotomous"
+    arm_text = {"effect_measure": np.where(dich, "RR", "MD").astype(object),
+                "study_design": _objects(sdesign)}  # fmt: skip
+    cols: dict[str, pd.Series] = {}
+    for name, (ce, ca) in _TEXT.items():
+        if name in ("indirect", "i2_percent"):
+            continue
+        if ca and ev[ce].dtype == so[ca].dtype:  # one conversion of both tables' values
+            both = pd.concat([ev[ce], so[ca]], ignore_index=True)
+            cols[name] = pd.Series(_objects(both, ce in _DISTINCT), dtype=object)
+            continue
+        e = _objects(ev[ce], ce in _DISTINCT)
+        a = _objects(so[ca], ca in _DISTINCT) if ca else arm_text.get(name, np.full(na, np.nan))
+        cols[name] = pd.Series(np.concatenate([e, a]), dtype=object)
+    cols["indirect"], cols["network"] = pd.Series(flag("indirect")), pd.Series(flag("network"))
+    cols["i2_percent"] = pd.Series(np.r_[ev["i2_percent"].astype(float).to_numpy(), [np.nan] * na])
+    cols["kind"] = pd.Series(np.repeat(np.array(["evidence", "arms"], dtype=object), [ne, na]),
+                             dtype="str")  # fmt: skip
     arms = {c: num(so, c) for c in _NUMERIC}
-    dich = _obj(so["data_type"]).eq("dichotomous").to_numpy()
-    sdesign = (
-        so["study_design"]
-        .astype(object)
-        .where(so["study_design"].notna(), so["study_id"].map(design))
-    )
-    a = pd.DataFrame(
-        {
-            "item_id": _obj(so["study_outcome_id"]),
-            "kind": np.full(len(so), "arms", dtype=object),
-            "row_condition": _obj(so["condition_id"]),
-            "treatment_id": _obj(so["treatment_id"]),
-            "comparator_text": _obj(so["comparator"]),
-            "comparator_id": _obj(so["comparator_id"]),
-            "outcome": _obj(so["outcome"]),
-            "outcome_domain": _obj(so["outcome_domain"]),
-            "outcome_id": _obj(so["outcome_id"]),
-            "timepoint_text": _obj(so["timepoint"]),
-            "effect_measure": np.where(dich, "RR", "MD"),
-            "source_id": _obj(so["source_id"]),
-            "study_id": _obj(so["study_id"]),
-            "study_design": _obj(sdesign),
-            "indirect": False,
-            "network": False,
-            "n_studies": 1.0,
-            "n_participants": arms["n_treatment"] + arms["n_comparator"],
-            **arms,
-        }
-    )
-    out = pd.concat([e, a], ignore_index=True)
-    out["events"] = np.where(
-        out["kind"].eq("arms") & out["effect_measure"].eq("RR"),
-        out["events_treatment"] + out["events_comparator"],
-        np.nan,
-    )
-    return out
+    for c in ("control_risk", "estimate", "ci_low", "ci_high"):
+        cols[c] = pd.Series(np.r_[num(ev, c), np.full(na, np.nan)])
+    cols["n_studies"] = pd.Series(np.r_[ev["n_studies"].astype(float).to_numpy(), np.ones(na)])
+    n_arms = arms["n_treatment"] + arms["n_comparator"]
+    cols["n_participants"] = pd.Series(np.r_[ev["n_participants"].astype(float).to_numpy(), n_arms])
+    for c in _NUMERIC:
+        cols[c] = pd.Series(np.r_[np.full(ne, np.nan), arms[c]])
+    events = arms["events_treatment"] + arms["events_comparator"]
+    cols["events"] = pd.Series(np.r_[np.full(ne, np.nan), np.where(dich, events, np.nan)])
+    order = ["item_id", "kind", *list(_TEXT)[1:], "network", "control_risk", "estimate", "ci_low",
+             "ci_high", "n_studies", "n_participants", *_NUMERIC, "events"]  # fmt: skip
+    return pd.DataFrame({c: cols[c] for c in order}, copy=False)  # columns kept, not stacked
 
 
 def _align(items: pd.DataFrame) -> pd.DataFrame:
@@ -236,15 +253,18 @@ def _align(items: pd.DataFrame) -> pd.DataFrame:
     for a, b in _ARM_PAIRS:
         va, vb = items[a].to_numpy(float), items[b].to_numpy(float)
         new[a], new[b] = np.where(m, vb, va), np.where(m, va, vb)
-    kind = items["effect_measure"].map({k: v.kind for k, v in MEASURES.items()}).to_numpy()
-    ratio, diff = m & (kind == "ratio"), m & (kind == "difference")
+    measure = items["effect_measure"]
+    ratio = m & measure.isin([k for k, v in MEASURES.items() if v.kind == "ratio"]).to_numpy()
+    diff = m & measure.isin([k for k, v in MEASURES.items() if v.kind == "difference"]).to_numpy()
     lo, hi = items["ci_low"].to_numpy(float).copy(), items["ci_high"].to_numpy(float).copy()
     est = items["estimate"].to_numpy(float).copy()
     with np.errstate(divide="ignore"):
         est[ratio], lo[ratio], hi[ratio] = 1 / est[ratio], 1 / hi[ratio], 1 / lo[ratio]
     est[diff], lo[diff], hi[diff] = -est[diff], -hi[diff], -lo[diff]
     direction = items["direction"].astype(object)
-    swapped = direction.map(lambda d: _SWAP_DIRECTION.get(d, d)).to_numpy(dtype=object)
+    code, uniques = pd.factorize(direction.to_numpy(dtype=object))  # once per distinct value
+    turned = np.asarray([_SWAP_DIRECTION.get(d, d) for d in uniques] + [None], dtype=object)
+    swapped = np.where(code < 0, direction.to_numpy(dtype=object), turned[code])
     new |= {
         "estimate": est,
         "ci_low": lo,
@@ -265,30 +285,36 @@ def _constituents(items: pd.DataFrame, tables: Tables) -> pd.DataFrame:
     a trial of a narrower treatment that the review includes is the same evidence.
     """
     links = tables.review_studies[["review_id", "study_id"]].astype(str).drop_duplicates()
-    items = items.assign(in_review=pd.Series(pd.NA, index=items.index, dtype=object))
+    none = pd.Series(pd.NA, index=items.index, dtype=object)
     if links.empty:
-        return items
-    reviews = items[items["study_design"].isin(REVIEW_DESIGNS) & ~items["within_arm"]]
+        return items.assign(in_review=none)
     keys = ["condition_id", "outcome_key", "timepoint"]
-    r = reviews[[*keys, "source_id", "treatment_id", "comparison_id", "comp_key"]].rename(
+    review = (items["study_design"].isin(REVIEW_DESIGNS) & ~items["within_arm"]).to_numpy()
+    # rows filtered after their columns are chosen: the frame is wide
+    r = items.loc[review, [*keys, "source_id", "treatment_id", "comparison_id", "comp_key"]].rename(
         columns={"source_id": "review_id", "treatment_id": "r_treatment",
                  "comparison_id": "r_comparison", "comp_key": "r_comp_key"}
     ).drop_duplicates()  # fmt: skip
     r = r.merge(links, on="review_id")
-    trials = items[~items["study_design"].isin(REVIEW_DESIGNS) & ~items["within_arm"]]
-    t = trials[[*keys, "study_id", "treatment_id", "comp_key"]].reset_index()
+    trial = ~items["study_design"].isin(REVIEW_DESIGNS) & ~items["within_arm"]
+    trial &= items["study_id"].isin(r["study_id"])  # only trials a review lists
+    t = items.loc[trial.to_numpy(), [*keys, "study_id", "treatment_id", "comp_key"]].reset_index()
     m = t.merge(r, on=[*keys, "study_id"])
     if m.empty:
-        return items
+        return items.assign(in_review=none)
     parents = parents_of(tables.treatments, "treatment_id")
     below = {x: set(descendants(parents, x)) | {x} for x in m["r_treatment"].unique()}
     same = [tr in below[rt] for tr, rt in zip(m["treatment_id"], m["r_treatment"], strict=True)]
     m = m[np.asarray(same, dtype=bool) & (m["comp_key"] == m["r_comp_key"]).to_numpy()]
     m = m.drop_duplicates("index").set_index("index")
-    items.loc[m.index, "in_review"] = m["review_id"]
-    items.loc[m.index, "treatment_id"] = m["r_treatment"]
-    items.loc[m.index, "comparison_id"] = m["r_comparison"]
-    return items
+    at = items.index.get_indexer(m.index)
+    new = {}  # whole columns replaced: no copy of the frame's other columns
+    for col, value, base in (("in_review", "review_id", none), ("treatment_id", "r_treatment",
+                             None), ("comparison_id", "r_comparison", None)):  # fmt: skip
+        column = (items[col] if base is None else base).to_numpy(dtype=object).copy()
+        column[at] = m[value].to_numpy(dtype=object)
+        new[col] = pd.Series(column, index=items.index, dtype=object)
+    return items.assign(**new)
 
 
 def body_items(tables: Tables, condition_id: str | None = None) -> pd.DataFrame:
@@ -308,20 +334,22 @@ def body_items(tables: Tables, condition_id: str | None = None) -> pd.DataFrame:
         items = items[items["row_condition"].isin(subtree(tables, condition_id))]
         items = items.reset_index(drop=True)
     depths = {c: depth(parents, c) for c in items["row_condition"].unique()}
-    year = dict(zip(tables.sources["source_id"], tables.sources["year"], strict=True))
+    year = _by_source(tables, "year")
     group = _by_text(items["comparator_text"], comparator_group)
     lookup = _treatment_lookup(tables.treatments)
     guessed = _by_text(items["comparator_text"], lambda x: lookup.get(_normalised(x)))
-    kind = items["effect_measure"].map({k: m.kind for k, m in MEASURES.items()})
+    within = items["effect_measure"].isin(
+        [k for k, m in MEASURES.items() if m.kind == "within_arm"]
+    )
     level, strength = _strength(items)
     items = items.assign(
         condition_id=condition_id if condition_id is not None else items["row_condition"],
         comparator_id=items["comparator_id"].where(items["comparator_id"].notna(), guessed),
         comparator=group,
         timepoint=_by_text(items["timepoint_text"], timepoint_band),
-        within_arm=kind.eq("within_arm") | group.eq("no comparison group"),
-        depth=items["row_condition"].map(depths),
-        year=items["source_id"].map(year),
+        within_arm=within | group.eq("no comparison group"),
+        depth=_by_text(items["row_condition"], depths.get).to_numpy(np.int64),
+        year=_by_text(items["source_id"], lambda s: year.get(s, np.nan)),
         order=np.arange(len(items)),
         level=level,
         strength_code=strength,
@@ -350,10 +378,14 @@ def body_items(tables: Tables, condition_id: str | None = None) -> pd.DataFrame:
     if not copies.empty:
         items = pd.concat([items, copies], ignore_index=True)
     items = _constituents(items, tables)
-    items["body_id"] = items.groupby(BODY_KEYS, sort=False, dropna=False).ngroup()
+    items["body_id"] = _ngroup(items, BODY_KEYS)
     if not copies.empty:  # a copy never sits beside its own result in one body
-        twin = items.duplicated(["body_id", "item_id"]) & items["lifted"]
-        items = items[~twin].reset_index(drop=True)
+        lifted = items["lifted"].to_numpy(bool)
+        near = items["item_id"].isin(items["item_id"][lifted]).to_numpy()  # a copy's item ids
+        twin = np.zeros(len(items), dtype=bool)
+        twin[near] = items.loc[near, ["body_id", "item_id"]].duplicated().to_numpy() & lifted[near]
+        if twin.any():
+            items = items[~twin].reset_index(drop=True)
     return items
 
 

@@ -28,27 +28,31 @@ def _rob_table(tables: Tables) -> dict[str, str]:
     return dict(zip(rob["study_id"].astype(str), rob["judgement"].astype(str), strict=False))
 
 
+def _or(found: pd.Series, fallback: pd.Series) -> pd.Series:
+    """``found`` where it is known, else ``fallback`` (the study's table judgement first)."""
+    return found.where(found.notna(), fallback)
+
+
 def judged(behind: pd.DataFrame, tables: Tables) -> pd.DataFrame:
     """Risk-of-bias judgement and weight of each study behind each body's estimate."""
     rob = _rob_table(tables)
     rs = tables.review_studies[["review_id", "study_id", "risk_of_bias"]].astype(object)
     rs = rs.assign(review_id=rs["review_id"].astype(str), study_id=rs["study_id"].astype(str))
     own = behind["risk_of_bias"].astype(object) if "risk_of_bias" in behind else np.nan
-    rows = behind.assign(_own=own)
+    cols = ["body_id", "item_id", "weight", "source_id", "study_id", "study_design"]
+    # risk_of_bias stays: review_studies' own column is then suffixed "_rs" in the merge
+    rows = behind[[c for c in (*cols, "risk_of_bias") if c in behind]].assign(_own=own)
     reviews = rows[rows["study_design"].isin(REVIEW_DESIGNS)]
     listed = reviews.merge(rs, left_on="source_id", right_on="review_id", suffixes=("", "_rs"))
     listed = listed.assign(
         weight=listed["weight"]
         / listed.groupby(["body_id", "item_id"])["study_id_rs"].transform("size"),
-        judgement=listed["study_id_rs"]
-        .map(rob)
-        .where(listed["study_id_rs"].map(rob).notna(), listed["risk_of_bias_rs"]),
+        judgement=_or(listed["study_id_rs"].map(rob), listed["risk_of_bias_rs"]),
     )
     plain = rows[
         ~rows["item_id"].isin(listed["item_id"]) | ~rows["study_design"].isin(REVIEW_DESIGNS)
     ]
-    plain = plain.assign(judgement=plain["study_id"].map(rob).where(
-        plain["study_id"].map(rob).notna(), plain["_own"]))  # fmt: skip
+    plain = plain.assign(judgement=_or(plain["study_id"].map(rob), plain["_own"]))
     out = pd.concat([listed[["body_id", "weight", "judgement"]],
                      plain[["body_id", "weight", "judgement"]]], ignore_index=True)  # fmt: skip
     out["judgement"] = out["judgement"].where(out["judgement"].map(lambda j: isinstance(j, str)))

@@ -83,6 +83,9 @@ from calcidata.schemas.vocabularies import (
     category_dtype,
 )
 from calcidata.synthesis import absolute, footnotes
+from calcidata.synthesis._keyed import ids as _ids
+from calcidata.synthesis._keyed import joined_keys as _joined_keys
+from calcidata.synthesis._keyed import lexsorted as _lexsorted
 from calcidata.synthesis.absolute import sentence_case
 from calcidata.synthesis.bodies import timepoint_rank
 from calcidata.synthesis.certainty import DOMAINS, rate_bodies, start_level
@@ -120,29 +123,6 @@ _KIND = {k: m.kind for k, m in MEASURES.items()}
 _FAVOURS = ("favours_treatment", "favours_comparator")
 
 
-def _ids(values: pd.Series, by: pd.Series) -> pd.Series:
-    """``;``-joined sorted distinct strings per group, vectorised by position in the group.
-
-    Values and groups are factorised (values sorted), the distinct pairs found with
-    ``np.unique`` on one integer key; each group's slice of the sorted words is joined.
-    """
-    vcode, vuniq = pd.factorize(values.to_numpy(dtype=object), sort=True)
-    gcode, groups = pd.factorize(by.to_numpy())
-    keep = (vcode >= 0) & (gcode >= 0)
-    width = np.int64(len(vuniq) + 1)
-    key = np.unique(gcode[keep].astype(np.int64) * width + vcode[keep])
-    gc, vc = key // width, key % width
-    text = np.asarray(vuniq, dtype=object)[vc]
-    out = np.full(len(groups), "", dtype=object)
-    if not len(key):
-        return pd.Series(out, index=groups, dtype=object)
-    starts = np.flatnonzero(np.r_[True, gc[1:] != gc[:-1]])
-    ends = np.r_[starts[1:], len(gc)]
-    words = text.tolist()  # joining text is the one step done per group: O(n) in all
-    out[gc[starts]] = [";".join(words[a:b]) for a, b in zip(starts, ends, strict=True)]
-    return pd.Series(out, index=groups, dtype=object)
-
-
 def _importance(tables: Tables, bodies: pd.DataFrame) -> pd.Series:
     """GRADE importance from condition_outcomes (nearest condition up the hierarchy)."""
     co = tables.condition_outcomes
@@ -177,12 +157,13 @@ def _body_facts(
     """Everything the rule and the frame need per body (one row per body_id)."""
     keys = ["condition_id", "treatment_id", "comparator", "comparison_id", "comparator_id",
             "outcome_id", "outcome_key", "outcome_domain", "timepoint", "within_arm"]  # fmt: skip
-    first = items[["body_id", *keys]].drop_duplicates("body_id").set_index("body_id")
+    at = np.unique(items["body_id"].to_numpy(), return_index=True)[1]  # each body's first item
+    first = items[["body_id", *keys]].iloc[at].set_index("body_id")
     b = est.join(first)
-    design = behind["study_design"].astype(object).fillna("")
-    pooled = behind["pooled_design"].astype(object).fillna("")
-    index, uniques = pd.factorize((design + "|" + pooled).to_numpy(dtype=object))
-    starts = [start_level(*(x or None for x in u.split("|"))) for u in uniques]
+    design, ud = pd.factorize(behind["study_design"].astype(object).fillna("").to_numpy(object))
+    pooled, up = pd.factorize(behind["pooled_design"].astype(object).fillna("").to_numpy(object))
+    index, pairs = pd.factorize(design.astype(np.int64) * len(up) + pooled)  # once per pair
+    starts = [start_level(ud[p // len(up)] or None, up[p % len(up)] or None) for p in pairs]
     bh = behind.assign(_start=np.asarray([s for s, _ in starts], dtype=object)[index],
                        _code=np.asarray([c for _, c in starts], dtype=object)[index])  # fmt: skip
     bg = bh.groupby("body_id")
@@ -209,9 +190,11 @@ def _body_facts(
     b["direction"] = direction.reindex(b.index)
     # outcomes table
     oc = tables.outcomes.set_index("outcome_id")
+    at = oc.index.get_indexer(pd.Index(b["outcome_id"]))  # found once; taken as map takes
     for c in ("name", "instrument", "scale_min", "scale_max", "higher_is_better", "mid",
               "surrogate"):  # fmt: skip
-        b["outcome_name" if c == "name" else c] = b["outcome_id"].map(oc[c].astype(object))
+        column = pd.api.extensions.take(oc[c].astype(object).to_numpy(), at, allow_fill=True)
+        b["outcome_name" if c == "name" else c] = pd.Series(column, index=b.index, copy=False)
     for c in ("scale_min", "scale_max", "mid"):
         b[c] = pd.to_numeric(b[c], errors="coerce").astype(float)
     b["importance"] = _importance(tables, b)
@@ -236,28 +219,25 @@ def _body_facts(
                       & b["effect_measure"].map(_KIND).isin(["ratio", "difference"]))  # fmt: skip
     # ids
     b["evidence_ids"] = _ids(behind["item_id"], behind["body_id"]).reindex(b.index)
-    src = pd.concat(
-        [
-            behind[["body_id", "source_id"]],
-            behind[["body_id", "study_id"]].rename(columns={"study_id": "source_id"}),
-        ]
-    )
-    b["source_ids"] = _ids(src["source_id"], src["body_id"]).reindex(b.index)
     cons = items.loc[items["in_review"].notna(), ["body_id", "study_id", "in_review"]]
     cons = cons[cons["in_review"].astype(str) == b["review_id"].reindex(cons["body_id"]).to_numpy()]
     b["constituent_ids"] = _ids(cons["study_id"], cons["body_id"]).reindex(b.index).fillna("")
-    allsrc = pd.concat(
-        [
-            items[["body_id", "source_id"]],
-            items[["body_id", "study_id"]].rename(columns={"study_id": "source_id"}),
-        ]
-    )
-    allsrc = allsrc.merge(src.drop_duplicates(), how="left", indicator=True)
-    allsrc = allsrc[allsrc["_merge"].eq("left_only")]
-    pairs = pd.MultiIndex.from_arrays([cons["body_id"], cons["study_id"].astype(str)])
-    here = pd.MultiIndex.from_arrays([allsrc["body_id"], allsrc["source_id"].astype(str)])
-    allsrc = allsrc[~here.isin(pairs)]
-    b["other_source_ids"] = _ids(allsrc["source_id"], allsrc["body_id"]).reindex(b.index).fillna("")
+    # sources and other sources: (body, source) pairs as integers over one sorted vocabulary
+    parts = [(behind, "source_id"), (behind, "study_id"), (items, "source_id"),
+             (items, "study_id")]  # fmt: skip
+    texts = [f[c].to_numpy(dtype=object) for f, c in parts] + [
+        cons["study_id"].astype(str).to_numpy(dtype=object)]  # fmt: skip
+    code, vocab = pd.factorize(np.concatenate(texts), sort=True)
+    bodies = [f["body_id"].to_numpy(np.int64) for f, _ in parts] + [
+        cons["body_id"].to_numpy(np.int64)]  # fmt: skip
+    width = np.int64(len(vocab) + 1)  # value 0: missing
+    key = np.concatenate(bodies) * width + code + 1
+    cut = np.cumsum([len(t) for t in texts])
+    src, here, mine = key[: cut[1]], key[cut[1] : cut[3]], key[cut[3] :]
+    words = np.asarray(vocab, dtype=object)
+    b["source_ids"] = _joined_keys(src, width, words, b.index, pd.unique(bodies[0]))
+    other = here[~pd.Index(here).isin(src) & ~pd.Index(here).isin(mine)]  # hashed, not sorted
+    b["other_source_ids"] = _joined_keys(other, width, words, b.index, None)
     b["strength"] = items.groupby("body_id")["strength_code"].max().reindex(b.index)
     _classes(b, items, behind, tables)
     names = dict(zip(tables.treatments["treatment_id"], tables.treatments["name"], strict=True))
@@ -338,16 +318,15 @@ def compute(
 def _typed(b: pd.DataFrame, tables: Tables) -> pd.DataFrame:
     order = condition_order(tables)
     names = dict(zip(tables.treatments["treatment_id"], tables.treatments["name"], strict=True))
-    out = b.assign(
+    keys = b[["treatment_id", "comparator", "timepoint", "outcome_key"]].assign(
         _c=b["condition_id"].map({c: i for i, c in enumerate(order)}),
         _t=b["treatment_id"].map(names).fillna(b["treatment_id"]).str.lower(),
         _o=b["outcome_domain"].map(OUTCOME_DOMAINS.index),
         _m=b["effect_measure"].map(EFFECT_MEASURES.index),
         _p=b["timepoint"].map(timepoint_rank),
     )
-    out = out.sort_values(["_c", "_t", "treatment_id", "_o", "comparator", "_m", "_p", "timepoint",
-                           "outcome_key"])  # fmt: skip
-    out = out.reset_index(drop=True)
+    sort = ["_c", "_t", "treatment_id", "_o", "comparator", "_m", "_p", "timepoint", "outcome_key"]
+    out = b[COLUMNS].iloc[_lexsorted(keys, sort)].reset_index(drop=True)  # only the columns kept
     # today's text columns keep their "string" dtype; the added ones are plain objects
     strings = ("condition_id", "treatment_id", "comparator", "timepoint", "source_ids",
                "reasons", "notes", "evidence_ids", "other_source_ids", "certainty_basis",
