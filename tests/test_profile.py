@@ -149,6 +149,18 @@ def test_profile_columns_and_types(tmp_path):
     assert list(p["importance"].cat.categories) == ["critical", "important", "not_important"]
 
 
+def test_a_condition_with_no_results_has_an_empty_profile_of_the_same_types():
+    """Every shipped condition, those without a result of their own included."""
+    tables = calcidata.load()
+    whole = evidence_profile(tables)
+    empty = 0
+    for condition in tables.conditions["condition_id"]:
+        p = evidence_profile(tables, condition)
+        assert list(p.columns) == COLUMNS and p.dtypes.equals(whole.dtypes), condition
+        empty += p.empty
+    assert empty >= 1  # the shipped data has such conditions (the gap reports' ones)
+
+
 def test_stated_certainty_is_kept_with_its_reasons_and_never_upgraded(tmp_path):
     ev = [_evidence("r1", "rev", study_design="systematic_review_meta_analysis",
                     pooled_design="rct", estimate=-1, ci_low=-1.5, ci_high=-0.5,

@@ -345,7 +345,8 @@ def rate_bodies(bodies: pd.DataFrame, judged: pd.DataFrame) -> pd.DataFrame:
     _indirectness(bodies, out, notes)
     _imprecision(bodies, out, notes)
     _publication_bias(bodies, out, notes)
-    rule_level = bodies["start_level"].map(CERTAINTY.index) + out[list(DOMAINS)].sum(axis=1)
+    start = bodies["start_level"].map(CERTAINTY.index).astype("int64")  # (int when no bodies)
+    rule_level = start + out[list(DOMAINS)].sum(axis=1).astype("int64")
     # stated: kept, less one level for a population the source did not rate down for
     pop_extra = stated & bodies["indirect"] & ~sr.fillna("").str.contains("indirectness")
     stated_level = bodies["stated"].map(lambda c: CERTAINTY.index(c) if isinstance(c, str) else 0)

@@ -364,6 +364,9 @@ def _typed(b: pd.DataFrame, tables: Tables) -> pd.DataFrame:
     out["within_arm"] = out["within_arm"].astype(bool)
     out["class_body"] = out["class_body"].astype(bool)
     out["network"] = out["network"].astype(bool)
+    for c in ("outcome_name", "instrument", "baseline_basis", "statement", "statement_code",
+              "footnotes"):  # fmt: skip
+        out[c] = out[c].astype("str")  # whatever the rows (none, or no basis at all)
     return out[COLUMNS]
 
 
