@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 import statistics
 import subprocess
 import sys
 import textwrap
+from urllib.parse import unquote
 
 import pytest
 
@@ -62,6 +64,21 @@ def test_whole_build_renders_every_report_then_rebuilds_nothing(tmp_path, capsys
     # issue 19: each page one self-contained file, the median at most 500 KB, none over 1 MB
     # (the largest is checked at the end of this test, after everything else)
     sizes = {f"{job.report}/{job.slug}": job.html.stat().st_size for job in jobs}
+    # every link from one report to a place in another lands: the page is built and holds
+    # the id (a broader condition's pages link the tables of a narrower one's)
+    ids: dict[str, set[str]] = {}
+    landed = 0
+    for job in jobs:
+        for target, anchor in re.findall(
+            r'href="\.\./([\w-]+/[^"#/]+\.html)#([^"]+)"', job.html.read_text(encoding="utf-8")
+        ):
+            page = out / unquote(target)
+            if target not in ids:
+                assert page.is_file(), (job.slug, target)
+                ids[target] = set(re.findall(r'id="([^"]+)"', page.read_text(encoding="utf-8")))
+            assert anchor in ids[target], (job.slug, target, anchor)
+            landed += 1
+    assert landed >= 100, landed  # the umbrella pages alone link about 200 tables
     assert statistics.median(sizes.values()) <= 500_000, statistics.median(sizes.values())
 
     # the index in a browser: every report linked, every cell of the map to its report
