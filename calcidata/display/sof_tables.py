@@ -52,6 +52,7 @@ from calcidata.display.sof import (
 )
 from calcidata.display.sof_csv import CSV_COLUMNS as CSV_COLUMNS
 from calcidata.display.sof_csv import _csv
+from calcidata.synthesis.bodies import INACTIVE_GROUPS, INACTIVE_IDS, comparator_group
 
 if TYPE_CHECKING:  # pragma: no cover
     from calcidata.tables.container import Tables
@@ -61,8 +62,7 @@ MAIN_ROWS = 7
 #: The columns that make a frame a per-comparison summary of findings.
 REQUIRED = ("comparison_id", "statement", "footnotes")
 #: Comparators that are no active treatment: their comparisons come first.
-CONTROL_IDS = ("placebo", "sham", "no_treatment")
-_CONTROL_WORDS = re.compile(r"\b(placebo|sham|no treatment|no[- ]intervention)\b", re.I)
+CONTROL_IDS = INACTIVE_IDS
 IMPORTANCE_ORDER = ("critical", "important", "not_important")
 NO_STUDIES = "No studies"
 #: The id of the notes under the last table (GRADE's definitions, the absolute effects).
@@ -121,11 +121,11 @@ def _any(group: pd.DataFrame) -> str:
 
 
 def is_control(r: Record) -> bool:
-    """Whether a row's comparator is placebo, sham or no treatment (its id, else its words)."""
+    """Whether a row's comparator is placebo, sham or no treatment (its id, else its group)."""
     cid = _text(r.get("comparator_id"))
     if cid:
         return cid in CONTROL_IDS
-    return bool(_CONTROL_WORDS.search(_text(r.get("comparator")) or ""))
+    return comparator_group(_text(r.get("comparator")) or "") in INACTIVE_GROUPS
 
 
 def _direction(flag: object) -> str | None:

@@ -52,6 +52,15 @@ COMPARATOR_GROUPS: dict[str, str] = {
     "no treatment or usual care": r"(?:no|without)\b|(?:usual|standard) care\b|untreated\b",
     "no comparison group": r"none \(|baseline\b|pre-?operative (?:baseline|status)\b",
 }
+#: Comparator groups of no active treatment, in the order their comparisons come first
+#: (GRADEpro: against placebo or sham, then against nothing), each with the treatment ids
+#: (``evidence.comparator_id``) that stand for it. The one place this is said.
+INACTIVE_GROUPS: dict[str, tuple[str, ...]] = {
+    "placebo or sham": ("placebo", "sham"),
+    "no treatment or usual care": ("no_treatment",),
+}
+#: The treatment ids of :data:`INACTIVE_GROUPS`, all groups together.
+INACTIVE_IDS: tuple[str, ...] = tuple(i for ids in INACTIVE_GROUPS.values() for i in ids)
 
 #: Timepoint bands, shortest first, with their upper bound in months (inclusive).
 TIMEPOINT_BANDS: dict[str, float] = {

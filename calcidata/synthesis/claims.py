@@ -55,6 +55,7 @@ import numpy as np
 import pandas as pd
 
 from calcidata.schemas.vocabularies import CERTAINTY
+from calcidata.synthesis.bodies import INACTIVE_GROUPS, INACTIVE_IDS
 from calcidata.synthesis.lay_doses import dose_verdict, lay_doses, schedule_verdict
 from calcidata.tables.container import takes_tables
 from calcidata.tables.hierarchy import descendants, parents_of
@@ -67,9 +68,9 @@ __all__ = ["claim_verdicts", "lay_doses", "verdict_from"]
 #: Claim types the tables cannot judge.
 OUT_OF_SCOPE_TYPES = ("definition", "mechanism", "prognosis")
 #: Comparator groups that tell whether a treatment works (placebo, sham, nothing).
-INACTIVE_COMPARATORS = ("placebo or sham", "no treatment or usual care")
+INACTIVE_COMPARATORS = tuple(INACTIVE_GROUPS)
 #: Comparator ids of the same (where the profile names the comparator's treatment id).
-INACTIVE_COMPARATOR_IDS = ("placebo", "sham", "no_treatment", "usual_care")
+INACTIVE_COMPARATOR_IDS = INACTIVE_IDS
 #: Effect measures of one arm without a comparison.
 WITHIN_ARM_MEASURES = ("proportion", "mean_change")
 #: The verdict for (certainty, agrees) when the deciding bodies agree or disagree.

@@ -22,7 +22,7 @@ from calcidata.errors import ParameterError
 from calcidata.schemas.effect_measures import MEASURES
 from calcidata.schemas.outcomes import OPEN_OUTCOMES
 from calcidata.schemas.vocabularies import REVIEW_DESIGNS, STRENGTH
-from calcidata.synthesis.bodies import comparator_group, timepoint_band
+from calcidata.synthesis.bodies import INACTIVE_GROUPS, comparator_group, timepoint_band
 from calcidata.synthesis.classes import lift, oriented
 from calcidata.synthesis.estimate import study_effects
 from calcidata.tables.hierarchy import depth, descendants, parents_of
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 #: Keys of a body of evidence.
 BODY_KEYS = ["condition_id", "comparison_id", "outcome_key", "timepoint", "within_arm"]
 #: Comparator groups that are never the intervention of a comparison (aligned as comparator).
-CONTROL_GROUPS = ("placebo or sham", "no treatment or usual care", "no comparison group")
+CONTROL_GROUPS = (*INACTIVE_GROUPS, "no comparison group")
 _ARM_PAIRS = (
     ("events_treatment", "events_comparator"),
     ("n_treatment", "n_comparator"),

@@ -52,6 +52,7 @@ from calcidata.schemas.vocabularies import (
     RATIO_MEASURES,
 )
 from calcidata.synthesis.absolute import PER, implied_risk
+from calcidata.synthesis.bodies import INACTIVE_GROUPS
 from calcidata.synthesis.profile import ADDED, ESTIMATE_COLUMNS, KEYS
 from calcidata.tables.hierarchy import ancestors, parents_of
 
@@ -61,7 +62,7 @@ if TYPE_CHECKING:
 #: Rows shown first in each comparison (GRADEpro's "up to seven outcomes").
 MAIN_OUTCOMES = 7
 #: Comparator groups whose comparisons come first, in this order.
-CONTROL_ORDER = ("placebo or sham", "no treatment or usual care")
+CONTROL_ORDER = tuple(INACTIVE_GROUPS)
 
 COLUMNS = [
     *KEYS,
