@@ -136,7 +136,7 @@ def _pool(studies: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
     Returns one row per pooled body (estimate on the pooling scale, CI, I^2,
     tau^2, k, the Egger p for 10+ studies) and the percent weight of each study.
     Bodies of the same number of studies are pooled together by
-    :func:`calcidata.meta.pool_many` (one call per distinct k).
+    :func:`calcidata.meta.pool_many` (one call per distinct k, as arrays).
     """
     studies = studies[["body_id", "study_id", "yi", "vi"]].sort_values(["body_id", "study_id"])
     body = studies["body_id"].to_numpy()
@@ -149,14 +149,14 @@ def _pool(studies: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
         at = np.flatnonzero(k == size)
         y, v = y_all[at].reshape(-1, size), v_all[at].reshape(-1, size)
         test = "knha" if size >= RULE.hksj_min_studies else "z"
-        res = meta.pool_many(y, v, method="REML", test=test)
-        w = 1.0 / (v + res["tau2"].to_numpy()[:, None])
+        res = meta.pool_arrays(y, v, method="REML", test=test)  # pool_many without a frame
+        w = 1.0 / (v + res["tau2"][:, None])
         weights[at] = (100 * w / w.sum(axis=1, keepdims=True)).ravel()
         egger = egger_many(y, v) if size >= RULE.egger_min_studies else np.full(len(y), np.nan)
         cols["body_id"].append(body[at][::size])
         cols["egger_p"].append(egger)
         for c in _POOL_COLUMNS[2:]:
-            cols[c].append(res[c].to_numpy())
+            cols[c].append(res[c])
     out = pd.DataFrame({c: np.concatenate(v) for c, v in cols.items()}).set_index("body_id")
     return out, pd.Series(weights, index=studies.index)  # arrays joined once, not frames
 
