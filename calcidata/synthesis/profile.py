@@ -135,10 +135,15 @@ def _importance(tables: Tables, bodies: pd.DataFrame) -> pd.Series:
         # NumPy takes None for a branch (an object array); numpy's stubs do not.
         critical = np.where(harm, "critical", None)  # type: ignore[call-overload]
         return pd.Series(critical, index=bodies.index, dtype=object)
-    for cond, oid, domain in zip(bodies["condition_id"].to_numpy(dtype=object),
-                                 bodies["outcome_id"].to_numpy(dtype=object),
-                                 bodies["outcome_domain"].to_numpy(dtype=object),
-                                 strict=True):  # fmt: skip
+    cols = [bodies[c].to_numpy(dtype=object) for c in ("condition_id", "outcome_id",
+                                                        "outcome_domain")]  # fmt: skip
+    key = np.zeros(len(bodies), dtype=np.int64)
+    for col in cols:  # one integer per (condition, outcome id, domain); missing values meet
+        code, uniques = pd.factorize(col)
+        key = key * (len(uniques) + 1) + code + 1
+    index = pd.factorize(key)[0]
+    first = np.unique(index, return_index=True)[1]  # each distinct triple's first body
+    for cond, oid, domain in zip(*(col[first] for col in cols), strict=True):
         found = None
         if isinstance(oid, str):
             for c in [cond, *ancestors(parents, cond)]:
@@ -148,7 +153,9 @@ def _importance(tables: Tables, bodies: pd.DataFrame) -> pd.Series:
         if found is None and domain == "adverse_events":
             found = "critical"  # harms are critical unless a source says otherwise
         out.append(found)
-    return pd.Series(out, index=bodies.index, dtype=object)
+    looked = np.empty(len(out), dtype=object)
+    looked[:] = out
+    return pd.Series(looked[index], index=bodies.index, dtype=object)
 
 
 def _body_facts(
