@@ -48,43 +48,54 @@ def study_effects(items: pd.DataFrame) -> pd.DataFrame:
     measure: the SE recovered from the CI, ``(high - low) / (2 x 1.96)``, on the
     log scale for ratios.
     """
-    out = items.assign(yi=np.nan, vi=np.nan)
-    arms = out["kind"].eq("arms")
+    n = len(items)
+    yi, vi = np.full(n, np.nan), np.full(n, np.nan)
+
+    def num(c: str) -> np.ndarray:
+        return items[c].to_numpy(float, na_value=np.nan)
+
+    kind, measure = items["kind"].to_numpy(dtype=object), items["effect_measure"]
+    arms = kind == "arms"
     counts = ["events_treatment", "n_treatment", "events_comparator", "n_comparator"]
-    dich = arms & out["effect_measure"].eq("RR") & out[counts].notna().all(axis=1)
-    dich &= (out["events_treatment"] + out["events_comparator"]) > 0
+    d = {c: num(c) for c in counts}
+    dich = arms & measure.eq("RR").to_numpy(bool, na_value=False)
+    dich &= ~np.isnan(np.column_stack([d[c] for c in counts])).any(axis=1)
+    dich &= (d["events_treatment"] + d["events_comparator"]) > 0
     if dich.any():
-        d = {c: out.loc[dich, c].to_numpy(float) for c in counts}  # arrays: checked fast
-        es = meta.effect_sizes("RR", ai=d["events_treatment"], n1i=d["n_treatment"],
-                               ci=d["events_comparator"], n2i=d["n_comparator"])  # fmt: skip
-        out.loc[dich, "yi"], out.loc[dich, "vi"] = es["yi"].to_numpy(), es["vi"].to_numpy()
+        es = meta.effect_sizes("RR", ai=d["events_treatment"][dich], n1i=d["n_treatment"][dich],
+                               ci=d["events_comparator"][dich],
+                               n2i=d["n_comparator"][dich])  # fmt: skip
+        yi[dich], vi[dich] = es["yi"].to_numpy(), es["vi"].to_numpy()
     means = ["mean_treatment", "sd_treatment", "n_treatment"]
     means += ["mean_comparator", "sd_comparator", "n_comparator"]
-    cont = arms & out["effect_measure"].eq("MD") & out[means].notna().all(axis=1)
+    c = {k: num(k) for k in means}
+    cont = arms & measure.eq("MD").to_numpy(bool, na_value=False)
+    cont &= ~np.isnan(np.column_stack([c[k] for k in means])).any(axis=1)
     if cont.any():
-        c = {k: out.loc[cont, k].to_numpy(float) for k in means}
-        es = meta.effect_sizes("MD", m1i=c["mean_treatment"], sd1i=c["sd_treatment"],
-                               n1i=c["n_treatment"], m2i=c["mean_comparator"],
-                               sd2i=c["sd_comparator"], n2i=c["n_comparator"])  # fmt: skip
-        out.loc[cont, "yi"], out.loc[cont, "vi"] = es["yi"].to_numpy(), es["vi"].to_numpy()
-    three = out[["estimate", "ci_low", "ci_high"]]
+        es = meta.effect_sizes("MD", m1i=c["mean_treatment"][cont], sd1i=c["sd_treatment"][cont],
+                               n1i=c["n_treatment"][cont], m2i=c["mean_comparator"][cont],
+                               sd2i=c["sd_comparator"][cont],
+                               n2i=c["n_comparator"][cont])  # fmt: skip
+        yi[cont], vi[cont] = es["yi"].to_numpy(), es["vi"].to_numpy()
+    est, low, high = num("estimate"), num("ci_low"), num("ci_high")
     ci = (
-        out["kind"].eq("evidence")
-        & ~out["study_design"].isin([*REVIEW_DESIGNS, *NON_STUDY_DESIGNS])
-        & out["effect_measure"].isin(_POOLABLE)
-        & three.notna().all(axis=1)
+        (kind == "evidence")
+        & ~items["study_design"].isin([*REVIEW_DESIGNS, *NON_STUDY_DESIGNS]).to_numpy(bool)
+        & measure.isin(_POOLABLE).to_numpy(bool)
+        & ~(np.isnan(est) | np.isnan(low) | np.isnan(high))
     )
-    measure = out["effect_measure"]
-    ratio = ci & measure.isin(_OF_KIND["ratio"]) & (three > 0).all(axis=1)
-    diff = ci & measure.isin(_OF_KIND["difference"])
+    ratio = ci & measure.isin(_OF_KIND["ratio"]).to_numpy(bool) & (est > 0) & (low > 0)
+    ratio &= high > 0
+    diff = ci & measure.isin(_OF_KIND["difference"]).to_numpy(bool)
     with np.errstate(divide="ignore", invalid="ignore"):
-        out.loc[ratio, "yi"] = np.log(out.loc[ratio, "estimate"])
-        se = (np.log(out.loc[ratio, "ci_high"]) - np.log(out.loc[ratio, "ci_low"])) / (2 * Z975)
-    out.loc[ratio, "vi"] = se**2
-    out.loc[diff, "yi"] = out.loc[diff, "estimate"]
-    out.loc[diff, "vi"] = ((out.loc[diff, "ci_high"] - out.loc[diff, "ci_low"]) / (2 * Z975)) ** 2
-    out.loc[~(out["vi"] > 0), ["yi", "vi"]] = np.nan
-    return out
+        yi[ratio] = np.log(est[ratio])
+        se = (np.log(high[ratio]) - np.log(low[ratio])) / (2 * Z975)
+    vi[ratio] = se**2
+    yi[diff] = est[diff]
+    vi[diff] = ((high[diff] - low[diff]) / (2 * Z975)) ** 2
+    none = ~(vi > 0)
+    yi[none], vi[none] = np.nan, np.nan
+    return items.assign(yi=yi, vi=vi)
 
 
 def _natural(measure: pd.Series, y: np.ndarray) -> np.ndarray:
