@@ -322,6 +322,14 @@ def compute(
     return _typed(b, tables), items, behind
 
 
+def _ranked(timepoints: pd.Series) -> np.ndarray:
+    """:func:`timepoint_rank` of each timepoint, computed once per distinct value."""
+    code, uniques = pd.factorize(timepoints.to_numpy(dtype=object))
+    # a missing one ranks as a text that is neither a band nor "not reported"
+    ranks = np.array([timepoint_rank(t) for t in uniques] + [timepoint_rank("")], np.int64)
+    return ranks[code]
+
+
 def _typed(b: pd.DataFrame, tables: Tables) -> pd.DataFrame:
     order = condition_order(tables)
     names = dict(zip(tables.treatments["treatment_id"], tables.treatments["name"], strict=True))
@@ -330,7 +338,7 @@ def _typed(b: pd.DataFrame, tables: Tables) -> pd.DataFrame:
         _t=b["treatment_id"].map(names).fillna(b["treatment_id"]).str.lower(),
         _o=b["outcome_domain"].map(OUTCOME_DOMAINS.index),
         _m=b["effect_measure"].map(EFFECT_MEASURES.index),
-        _p=b["timepoint"].map(timepoint_rank),
+        _p=_ranked(b["timepoint"]),
     )
     sort = ["_c", "_t", "treatment_id", "_o", "comparator", "_m", "_p", "timepoint", "outcome_key"]
     out = b[COLUMNS].iloc[_lexsorted(keys, sort)].reset_index(drop=True)  # only the columns kept
