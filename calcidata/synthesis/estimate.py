@@ -15,6 +15,7 @@ from scipy import stats
 from calcidata.schemas.effect_measures import MEASURES
 from calcidata.schemas.vocabularies import NON_STUDY_DESIGNS, REVIEW_DESIGNS
 from calcidata.synthesis import meta
+from calcidata.synthesis._keyed import sorted_codes
 from calcidata.synthesis.rule import RULE
 
 Z975 = float(stats.norm.isf(0.025))
@@ -127,7 +128,7 @@ def _one_per_study(rows: pd.DataFrame, among: np.ndarray) -> pd.DataFrame:
     rank = np.where(has_y & (kind == "arms"), 0, np.where(has_y, 1, 2))
     rank = rank + (np.isnan(col("estimate", float)) & (kind == "evidence"))
     # one lexsort on numbers: body, study, rank, most participants (unknown last), order
-    study, _ = pd.factorize(col("study_id", object), sort=True)
+    study = sorted_codes(col("study_id", object))[0]
     body = col("body_id")
     size = -col("n_participants", float)
     size = np.where(np.isnan(size), np.inf, size)

@@ -86,6 +86,7 @@ from calcidata.synthesis import absolute, footnotes
 from calcidata.synthesis._keyed import ids as _ids
 from calcidata.synthesis._keyed import joined_keys as _joined_keys
 from calcidata.synthesis._keyed import lexsorted as _lexsorted
+from calcidata.synthesis._keyed import sorted_codes as _sorted_codes
 from calcidata.synthesis.absolute import sentence_case
 from calcidata.synthesis.bodies import timepoint_rank
 from calcidata.synthesis.certainty import DOMAINS, rate_bodies, start_level
@@ -234,7 +235,7 @@ def _body_facts(
              (items, "study_id")]  # fmt: skip
     texts = [f[c].to_numpy(dtype=object) for f, c in parts] + [
         cons["study_id"].astype(str).to_numpy(dtype=object)]  # fmt: skip
-    code, vocab = pd.factorize(np.concatenate(texts), sort=True)
+    code, vocab = _sorted_codes(np.concatenate(texts))
     bodies = [f["body_id"].to_numpy(np.int64) for f, _ in parts] + [
         cons["body_id"].to_numpy(np.int64)]  # fmt: skip
     width = np.int64(len(vocab) + 1)  # value 0: missing
