@@ -234,7 +234,9 @@ def control_arms(items: pd.DataFrame) -> pd.DataFrame:
             "n_comparator", "mean_comparator", "sd_comparator"]  # fmt: skip
     arms = items.loc[items["kind"].eq("arms") & ~items["within_arm"], cols]
     arms = arms.sort_values(["n_comparator", "order"], ascending=[False, True])
-    arms = arms.drop_duplicates(["body_id", "study_id"])
+    study = pd.factorize(arms["study_id"].to_numpy(dtype=object))[0]  # missing ids meet
+    key = arms["body_id"].to_numpy(np.int64) * np.int64(study.max(initial=-1) + 2) + study + 1
+    arms = arms[~pd.Index(key).duplicated()]  # drop_duplicates(["body_id", "study_id"])
     dich = arms[arms["effect_measure"].eq("RR") & arms[["events_comparator", "n_comparator"]]
                 .notna().all(axis=1)]  # fmt: skip
     g = dich.groupby("body_id")

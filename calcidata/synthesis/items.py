@@ -162,6 +162,15 @@ def _by_source(tables: Tables, column: str) -> dict[object, object]:
     return dict(zip(ids, values.to_numpy(dtype=object) if text else list(values), strict=True))
 
 
+def _years(tables: Tables, source_ids: pd.Series) -> pd.Series:
+    """Each item's source year (NaN where not found), looked up by hashing."""
+    year = _by_source(tables, "year")
+    found = np.array([*year.values(), np.nan], dtype=object)  # the values the dict keeps
+    ids = pd.Index(list(year), dtype=object)
+    at = ids.get_indexer(pd.Index(source_ids.to_numpy(dtype=object), dtype=object))
+    return pd.Series(found[at], index=source_ids.index, dtype=object)
+
+
 def _frame(tables: Tables) -> pd.DataFrame:
     """Evidence and study_outcomes rows in one frame, with their raw keys.
 
@@ -334,7 +343,6 @@ def body_items(tables: Tables, condition_id: str | None = None) -> pd.DataFrame:
         items = items[items["row_condition"].isin(subtree(tables, condition_id))]
         items = items.reset_index(drop=True)
     depths = {c: depth(parents, c) for c in items["row_condition"].unique()}
-    year = _by_source(tables, "year")
     group = _by_text(items["comparator_text"], comparator_group)
     lookup = _treatment_lookup(tables.treatments)
     guessed = _by_text(items["comparator_text"], lambda x: lookup.get(_normalised(x)))
@@ -349,7 +357,7 @@ def body_items(tables: Tables, condition_id: str | None = None) -> pd.DataFrame:
         timepoint=_by_text(items["timepoint_text"], timepoint_band),
         within_arm=within | group.eq("no comparison group"),
         depth=_by_text(items["row_condition"], depths.get).to_numpy(np.int64),
-        year=_by_text(items["source_id"], lambda s: year.get(s, np.nan)),
+        year=_years(tables, items["source_id"]),
         order=np.arange(len(items)),
         level=level,
         strength_code=strength,
