@@ -69,9 +69,13 @@ def _joined(left: pd.Series, right: pd.Series, sep: str = "__vs__") -> pd.Series
 def _ngroup(frame: pd.DataFrame, keys: list[str]) -> np.ndarray:
     """``frame.groupby(keys, sort=False, dropna=False).ngroup()`` on integer codes."""
     out = np.zeros(len(frame), dtype=np.int64)
-    for k in keys:
-        code, uniques = pd.factorize(frame[k].to_numpy(dtype=object), use_na_sentinel=False)
-        out = out * len(uniques) + code
+    for k in keys:  # any one-to-one numbering of a key's values gives the same groups
+        if frame[k].dtype == bool:
+            code, n = frame[k].to_numpy(np.int64), 2
+        else:
+            code, uniques = pd.factorize(frame[k].to_numpy(dtype=object), use_na_sentinel=False)
+            n = len(uniques)
+        out = out * n + code
     return pd.factorize(out)[0].astype(np.int64)
 
 
@@ -160,15 +164,6 @@ def _by_source(tables: Tables, column: str) -> dict[object, object]:
     ids, values = tables.sources["source_id"].to_numpy(dtype=object), tables.sources[column]
     text = isinstance(values.dtype, pd.StringDtype)
     return dict(zip(ids, values.to_numpy(dtype=object) if text else list(values), strict=True))
-
-
-def _years(tables: Tables, source_ids: pd.Series) -> pd.Series:
-    """Each item's source year (NaN where not found), looked up by hashing."""
-    year = _by_source(tables, "year")
-    found = np.array([*year.values(), np.nan], dtype=object)  # the values the dict keeps
-    ids = pd.Index(list(year), dtype=object)
-    at = ids.get_indexer(pd.Index(source_ids.to_numpy(dtype=object), dtype=object))
-    return pd.Series(found[at], index=source_ids.index, dtype=object)
 
 
 def _frame(tables: Tables) -> pd.DataFrame:
@@ -343,6 +338,7 @@ def body_items(tables: Tables, condition_id: str | None = None) -> pd.DataFrame:
         items = items[items["row_condition"].isin(subtree(tables, condition_id))]
         items = items.reset_index(drop=True)
     depths = {c: depth(parents, c) for c in items["row_condition"].unique()}
+    year = _by_source(tables, "year")
     group = _by_text(items["comparator_text"], comparator_group)
     lookup = _treatment_lookup(tables.treatments)
     guessed = _by_text(items["comparator_text"], lambda x: lookup.get(_normalised(x)))
@@ -357,7 +353,7 @@ def body_items(tables: Tables, condition_id: str | None = None) -> pd.DataFrame:
         timepoint=_by_text(items["timepoint_text"], timepoint_band),
         within_arm=within | group.eq("no comparison group"),
         depth=_by_text(items["row_condition"], depths.get).to_numpy(np.int64),
-        year=_years(tables, items["source_id"]),
+        year=_by_text(items["source_id"], lambda s: year.get(s, np.nan)),
         order=np.arange(len(items)),
         level=level,
         strength_code=strength,
