@@ -55,11 +55,16 @@ def study_effects(items: pd.DataFrame) -> pd.DataFrame:
     def num(c: str) -> np.ndarray:
         return items[c].to_numpy(float, na_value=np.nan)
 
-    kind, measure = items["kind"].to_numpy(dtype=object), items["effect_measure"]
+    kind = items["kind"].to_numpy(dtype=object)
+    m_code, m_uniques = pd.factorize(items["effect_measure"].to_numpy(dtype=object))
+
+    def measure_in(names: list[str]) -> np.ndarray:  # isin, tested once per distinct measure
+        return np.array([u in names for u in m_uniques] + [False], dtype=bool)[m_code]
+
     arms = kind == "arms"
     counts = ["events_treatment", "n_treatment", "events_comparator", "n_comparator"]
     d = {c: num(c) for c in counts}
-    dich = arms & measure.eq("RR").to_numpy(bool, na_value=False)
+    dich = arms & measure_in(["RR"])
     dich &= ~np.isnan(np.column_stack([d[c] for c in counts])).any(axis=1)
     dich &= (d["events_treatment"] + d["events_comparator"]) > 0
     if dich.any():
@@ -70,7 +75,7 @@ def study_effects(items: pd.DataFrame) -> pd.DataFrame:
     means = ["mean_treatment", "sd_treatment", "n_treatment"]
     means += ["mean_comparator", "sd_comparator", "n_comparator"]
     c = {k: num(k) for k in means}
-    cont = arms & measure.eq("MD").to_numpy(bool, na_value=False)
+    cont = arms & measure_in(["MD"])
     cont &= ~np.isnan(np.column_stack([c[k] for k in means])).any(axis=1)
     if cont.any():
         es = meta.effect_sizes("MD", m1i=c["mean_treatment"][cont], sd1i=c["sd_treatment"][cont],
@@ -82,12 +87,12 @@ def study_effects(items: pd.DataFrame) -> pd.DataFrame:
     ci = (
         (kind == "evidence")
         & ~items["study_design"].isin([*REVIEW_DESIGNS, *NON_STUDY_DESIGNS]).to_numpy(bool)
-        & measure.isin(_POOLABLE).to_numpy(bool)
+        & measure_in(_POOLABLE)
         & ~(np.isnan(est) | np.isnan(low) | np.isnan(high))
     )
-    ratio = ci & measure.isin(_OF_KIND["ratio"]).to_numpy(bool) & (est > 0) & (low > 0)
+    ratio = ci & measure_in(_OF_KIND["ratio"]) & (est > 0) & (low > 0)
     ratio &= high > 0
-    diff = ci & measure.isin(_OF_KIND["difference"]).to_numpy(bool)
+    diff = ci & measure_in(_OF_KIND["difference"])
     with np.errstate(divide="ignore", invalid="ignore"):
         yi[ratio] = np.log(est[ratio])
         se = (np.log(high[ratio]) - np.log(low[ratio])) / (2 * Z975)
