@@ -30,6 +30,13 @@ def sorted_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.where(code < 0, -1, rank[np.maximum(code, 0)]), distinct[order]
 
 
+def isin(values: pd.Series, names: Any) -> np.ndarray:
+    """``values.isin(names)`` as a NumPy mask, each distinct value tested once."""
+    code, uniques = pd.factorize(values.to_numpy(dtype=object))
+    wanted = set(names)
+    return np.array([u in wanted for u in uniques] + [False], dtype=bool)[code]
+
+
 def ids(values: pd.Series, by: pd.Series) -> pd.Series:
     """``;``-joined sorted distinct strings per group, vectorised by position in the group.
 
@@ -87,4 +94,4 @@ def lexsorted(frame: pd.DataFrame, keys: list[str]) -> np.ndarray:
     return np.lexsort(codes)
 
 
-__all__ = ["ids", "joined_keys", "lexsorted", "sorted_codes"]
+__all__ = ["ids", "isin", "joined_keys", "lexsorted", "sorted_codes"]

@@ -39,6 +39,7 @@ import pandas as pd
 
 from calcidata.schemas.effect_measures import MEASURES
 from calcidata.schemas.vocabularies import NON_STUDY_DESIGNS, REVIEW_DESIGNS
+from calcidata.synthesis._keyed import isin
 from calcidata.tables.hierarchy import ancestors, parents_of
 
 _POOLABLE = [k for k, m in MEASURES.items() if m.poolable]
@@ -83,10 +84,10 @@ def lift(items: pd.DataFrame, treatments: pd.DataFrame) -> pd.DataFrame:
     """
     parents = parents_of(treatments, "treatment_id")
     ok = (
-        ~items["within_arm"].astype(bool)
-        & ~items["study_design"].isin([*REVIEW_DESIGNS, *NON_STUDY_DESIGNS])
-        & items["yi"].notna()
-        & items["effect_measure"].isin(_POOLABLE)
+        ~items["within_arm"].to_numpy(bool)
+        & ~isin(items["study_design"], [*REVIEW_DESIGNS, *NON_STUDY_DESIGNS])
+        & items["yi"].notna().to_numpy()
+        & isin(items["effect_measure"], _POOLABLE)
     )
     base = items.loc[ok, ["condition_id", "outcome_key", "timepoint", "study_id",
                           "agent_id", "agent_comp", "comparator_id"]]  # fmt: skip
@@ -161,7 +162,7 @@ def lift(items: pd.DataFrame, treatments: pd.DataFrame) -> pd.DataFrame:
                                 "s2": total2[group]}), ["q", "n", "s", "s2"])  # fmt: skip
     cand = cand[cand["_depth"].eq(cand["_depth"].groupby(same).transform("max")).to_numpy()]
     cand = cand[~(cand["lt"].eq(cand["agent_id"]) & cand["lc"].eq(cand["agent_comp"]))]
-    copies = items.loc[cand["row"].to_numpy()].copy()
+    copies: pd.DataFrame = items.loc[cand["row"].to_numpy()].copy()
     lt_v, lc_v = cand["lt"].to_numpy(dtype=object), cand["lc"].to_numpy(dtype=object)
     treat = copies["comparator_id"].notna().to_numpy()
     copies["treatment_id"] = lt_v

@@ -15,7 +15,7 @@ from scipy import stats
 from calcidata.schemas.effect_measures import MEASURES
 from calcidata.schemas.vocabularies import NON_STUDY_DESIGNS, REVIEW_DESIGNS
 from calcidata.synthesis import meta
-from calcidata.synthesis._keyed import sorted_codes
+from calcidata.synthesis._keyed import isin, sorted_codes
 from calcidata.synthesis.rule import RULE
 
 Z975 = float(stats.norm.isf(0.025))
@@ -86,7 +86,7 @@ def study_effects(items: pd.DataFrame) -> pd.DataFrame:
     est, low, high = num("estimate"), num("ci_low"), num("ci_high")
     ci = (
         (kind == "evidence")
-        & ~items["study_design"].isin([*REVIEW_DESIGNS, *NON_STUDY_DESIGNS]).to_numpy(bool)
+        & ~isin(items["study_design"], [*REVIEW_DESIGNS, *NON_STUDY_DESIGNS])
         & measure_in(_POOLABLE)
         & ~(np.isnan(est) | np.isnan(low) | np.isnan(high))
     )
