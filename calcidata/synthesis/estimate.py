@@ -227,8 +227,8 @@ def estimate_bodies(items: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     items = items if "yi" in items else study_effects(items)
     full = items[[c for c in _NEEDED if c in items]]  # the columns behind keeps
     items = full[[c for c in _WORK if c in full]]  # narrower still: rows are copied often
-    comparative = items["effect_measure"].isin(_OF_KIND["ratio"] + _OF_KIND["difference"])
-    is_review = items["study_design"].isin(REVIEW_DESIGNS)
+    comparative = isin(items["effect_measure"], _OF_KIND["ratio"] + _OF_KIND["difference"])
+    is_review = isin(items["study_design"], REVIEW_DESIGNS)
     body_ids = pd.Index(items["body_id"].unique(), name="body_id")
     out = pd.DataFrame(index=body_ids)
     out["basis"], out["review_id"] = "no_estimate", pd.NA
@@ -254,7 +254,7 @@ def estimate_bodies(items: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
 
     # 2. a pool of two or more independent primary studies (never within-arm, never reviews)
     rest = items["body_id"].isin(out.index[~done])
-    primary = rest & ~is_review & ~items["study_design"].isin(NON_STUDY_DESIGNS)
+    primary = rest & ~is_review & ~isin(items["study_design"], NON_STUDY_DESIGNS)
     studies = _one_per_study(items, primary.to_numpy())
     pool_in = studies[studies["yi"].notna() & studies["effect_measure"].isin(_POOLABLE)
                       & ~studies["within_arm"]]  # fmt: skip

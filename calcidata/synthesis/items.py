@@ -22,6 +22,7 @@ from calcidata.errors import ParameterError
 from calcidata.schemas.effect_measures import MEASURES
 from calcidata.schemas.outcomes import OPEN_OUTCOMES
 from calcidata.schemas.vocabularies import REVIEW_DESIGNS, STRENGTH
+from calcidata.synthesis._keyed import isin
 from calcidata.synthesis.bodies import comparator_group, timepoint_band
 from calcidata.synthesis.classes import lift, oriented
 from calcidata.synthesis.estimate import study_effects
@@ -293,16 +294,17 @@ def _constituents(items: pd.DataFrame, tables: Tables) -> pd.DataFrame:
     if links.empty:
         return items.assign(in_review=none)
     keys = ["condition_id", "outcome_key", "timepoint"]
-    review = (items["study_design"].isin(REVIEW_DESIGNS) & ~items["within_arm"]).to_numpy()
+    in_review = isin(items["study_design"], REVIEW_DESIGNS)  # each design tested once
+    review = in_review & ~items["within_arm"].to_numpy(bool)
     # rows filtered after their columns are chosen: the frame is wide
     r = items.loc[review, [*keys, "source_id", "treatment_id", "comparison_id", "comp_key"]].rename(
         columns={"source_id": "review_id", "treatment_id": "r_treatment",
                  "comparison_id": "r_comparison", "comp_key": "r_comp_key"}
     ).drop_duplicates()  # fmt: skip
     r = r.merge(links, on="review_id")
-    trial = ~items["study_design"].isin(REVIEW_DESIGNS) & ~items["within_arm"]
-    trial &= items["study_id"].isin(r["study_id"])  # only trials a review lists
-    t = items.loc[trial.to_numpy(), [*keys, "study_id", "treatment_id", "comp_key"]].reset_index()
+    trial = ~in_review & ~items["within_arm"].to_numpy(bool)
+    trial &= items["study_id"].isin(r["study_id"]).to_numpy()  # only trials a review lists
+    t = items.loc[trial, [*keys, "study_id", "treatment_id", "comp_key"]].reset_index()
     m = t.merge(r, on=[*keys, "study_id"])
     if m.empty:
         return items.assign(in_review=none)
