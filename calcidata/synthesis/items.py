@@ -35,12 +35,8 @@ if TYPE_CHECKING:
 BODY_KEYS = ["condition_id", "comparison_id", "outcome_key", "timepoint", "within_arm"]
 #: Comparator groups that are never the intervention of a comparison (aligned as comparator).
 CONTROL_GROUPS = ("placebo or sham", "no treatment or usual care", "no comparison group")
-_ARM_PAIRS = (
-    ("events_treatment", "events_comparator"),
-    ("n_treatment", "n_comparator"),
-    ("mean_treatment", "mean_comparator"),
-    ("sd_treatment", "sd_comparator"),
-)
+_ARM_PAIRS = (("events_treatment", "events_comparator"), ("n_treatment", "n_comparator"),
+              ("mean_treatment", "mean_comparator"), ("sd_treatment", "sd_comparator"))  # fmt: skip
 _SWAP_DIRECTION = {
     "favours_treatment": "favours_comparator",
     "favours_comparator": "favours_treatment",
@@ -67,16 +63,20 @@ def _joined(left: pd.Series, right: pd.Series, sep: str = "__vs__") -> pd.Series
     return pd.Series(texts[pair], index=left.index, dtype=object)
 
 
+def _numbered(values: pd.Series) -> tuple[np.ndarray, int]:
+    """Integer codes of the values (missing: -1; a bool column: its values), and how many."""
+    if values.dtype == bool:
+        return values.to_numpy(np.int64), 2
+    code, uniques = pd.factorize(values.to_numpy(dtype=object))
+    return code, len(uniques)
+
+
 def _ngroup(frame: pd.DataFrame, keys: list[str]) -> np.ndarray:
     """``frame.groupby(keys, sort=False, dropna=False).ngroup()`` on integer codes."""
     out = np.zeros(len(frame), dtype=np.int64)
     for k in keys:  # any one-to-one numbering of a key's values gives the same groups
-        if frame[k].dtype == bool:
-            code, n = frame[k].to_numpy(np.int64), 2
-        else:
-            code, uniques = pd.factorize(frame[k].to_numpy(dtype=object), use_na_sentinel=False)
-            n = len(uniques)
-        out = out * n + code
+        code, n = _numbered(frame[k])
+        out = out * (n + 1) + code + 1
     return pd.factorize(out)[0].astype(np.int64)
 
 
@@ -85,8 +85,8 @@ def _strength(items: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     cols = ["certainty", "study_design", "pooled_design", "indirect"]
     key = np.zeros(len(items), dtype=np.int64)
     for c in cols:  # one integer per combination (missing values meet), first seen first
-        code, uniques = pd.factorize(items[c].to_numpy(dtype=object))
-        key = key * (len(uniques) + 1) + code + 1
+        code, n = _numbered(items[c])
+        key = key * (n + 1) + code + 1
     pos, _ = pd.factorize(key)
     first = np.unique(pos, return_index=True)[1]
     uniq = items[cols].iloc[first].astype(object)
