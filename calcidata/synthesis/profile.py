@@ -84,6 +84,7 @@ from calcidata.schemas.vocabularies import (
 )
 from calcidata.synthesis import absolute, footnotes
 from calcidata.synthesis._keyed import ids as _ids
+from calcidata.synthesis._keyed import isin as _isin
 from calcidata.synthesis._keyed import joined_keys as _joined_keys
 from calcidata.synthesis._keyed import lexsorted as _lexsorted
 from calcidata.synthesis._keyed import sorted_codes as _sorted_codes
@@ -121,6 +122,7 @@ NOTE_CODES = ("single_study", "no_i2_reported", "mid_not_known",
               "start_low_design_unknown", "not_estimable", "network_capped", "within_arm",
               "pooled_k2")  # fmt: skip
 _KIND = {k: m.kind for k, m in MEASURES.items()}
+_DICHOTOMOUS = [k for k, m in MEASURES.items() if m.outcome_type == "dichotomous"]
 _FAVOURS = ("favours_treatment", "favours_comparator")
 
 
@@ -209,7 +211,7 @@ def _body_facts(
     # baseline and comparator arms
     arms = absolute.control_arms(items).reindex(b.index)
     stated_risk = bg["control_risk"].first().reindex(b.index)
-    dich = b["effect_measure"].map(lambda m: MEASURES[m].outcome_type == "dichotomous")
+    dich = pd.Series(_isin(b["effect_measure"], _DICHOTOMOUS), index=b.index)
     b["baseline_risk"] = stated_risk.where(stated_risk.notna(), arms["arm_risk"]).where(dich)
     # NumPy takes None for a branch (an object array); numpy's stubs do not.
     b["baseline_basis"] = np.where(
