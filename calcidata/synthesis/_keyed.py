@@ -12,13 +12,38 @@ import numpy as np
 import pandas as pd
 
 
+def sorted_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``pd.factorize(values, sort=True)`` of an object array, the distinct texts sorted in C.
+
+    Factorised by hashing, then only the distinct values sorted, as fixed-width NumPy
+    strings (code point order, as Python compares text); missing values stay -1. Values
+    that are not all text are factorised by pandas.
+    """
+    code, uniques = pd.factorize(values)
+    distinct = np.asarray(uniques, dtype=object)
+    if pd.api.types.infer_dtype(distinct, skipna=False) != "string":
+        sorted_code, sorted_uniques = pd.factorize(values, sort=True)
+        return sorted_code, np.asarray(sorted_uniques, dtype=object)
+    order = np.argsort(distinct.astype(str), kind="stable")
+    rank = np.empty(len(order), dtype=np.intp)
+    rank[order] = np.arange(len(order), dtype=np.intp)
+    return np.where(code < 0, -1, rank[np.maximum(code, 0)]), distinct[order]
+
+
+def isin(values: pd.Series, names: Any) -> np.ndarray:
+    """``values.isin(names)`` as a NumPy mask, each distinct value tested once."""
+    code, uniques = pd.factorize(values.to_numpy(dtype=object))
+    wanted = set(names)
+    return np.array([u in wanted for u in uniques] + [False], dtype=bool)[code]
+
+
 def ids(values: pd.Series, by: pd.Series) -> pd.Series:
     """``;``-joined sorted distinct strings per group, vectorised by position in the group.
 
     Values and groups are factorised (values sorted), the distinct pairs found with
     ``np.unique`` on one integer key; each group's slice of the sorted words is joined.
     """
-    vcode, vuniq = pd.factorize(values.to_numpy(dtype=object), sort=True)
+    vcode, vuniq = sorted_codes(values.to_numpy(dtype=object))
     gcode, groups = pd.factorize(by.to_numpy())
     keep = (vcode >= 0) & (gcode >= 0)
     width = np.int64(len(vuniq) + 1)
@@ -69,4 +94,4 @@ def lexsorted(frame: pd.DataFrame, keys: list[str]) -> np.ndarray:
     return np.lexsort(codes)
 
 
-__all__ = ["ids", "joined_keys", "lexsorted"]
+__all__ = ["ids", "isin", "joined_keys", "lexsorted", "sorted_codes"]

@@ -212,8 +212,9 @@ def statements(bodies: pd.DataFrame) -> pd.DataFrame:
     inner = _each(t, sentence_case)  # the treatment's name inside the sentence
     imp = np.asarray(important, dtype=bool)
     graded = np.isin(cert, list(_VERBS))
-    words = {k: pd.Series(cert).map({c: v[k] for c, v in _VERBS.items()}).fillna("")
-             .to_numpy(dtype=object) for k in range(4)}  # fmt: skip
+    c_code, c_uniques = pd.factorize(cert)  # each certainty's words found once
+    words = {k: np.array([_VERBS[c][k] if c in _VERBS else "" for c in c_uniques] + [""],
+                         dtype=object)[c_code] for k in range(4)}  # fmt: skip
     prefix = words[0]
     verb = np.where(imp, np.where(down, words[1], words[2]), words[3])
     effect = np.where(imp, np.where(down, "reduce", "increase"), "little_to_no_difference")
@@ -234,7 +235,9 @@ def control_arms(items: pd.DataFrame) -> pd.DataFrame:
             "n_comparator", "mean_comparator", "sd_comparator"]  # fmt: skip
     arms = items.loc[items["kind"].eq("arms") & ~items["within_arm"], cols]
     arms = arms.sort_values(["n_comparator", "order"], ascending=[False, True])
-    arms = arms.drop_duplicates(["body_id", "study_id"])
+    study = pd.factorize(arms["study_id"].to_numpy(dtype=object))[0]  # missing ids meet
+    key = arms["body_id"].to_numpy(np.int64) * np.int64(study.max(initial=-1) + 2) + study + 1
+    arms = arms[~pd.Index(key).duplicated()]  # drop_duplicates(["body_id", "study_id"])
     dich = arms[arms["effect_measure"].eq("RR") & arms[["events_comparator", "n_comparator"]]
                 .notna().all(axis=1)]  # fmt: skip
     g = dich.groupby("body_id")

@@ -160,14 +160,19 @@ class Codes:
         rows = np.flatnonzero(np.asarray(mask, dtype=bool))
         if not rows.size:
             return
-        if isinstance(values, _Fmt):
-            vals = values.at(rows)
-        elif isinstance(values, pd.Series):
-            vals = values.to_numpy(dtype=object)[rows]
-        else:
+        if isinstance(values, str):  # one code for every row: tested once
+            if values == "":
+                return
             vals = np.full(rows.size, values, dtype=object)
-        ok = np.array([isinstance(v, str) and v != "" for v in vals], dtype=bool)
-        rows, vals = rows[ok], vals[ok]
+        else:
+            if isinstance(values, _Fmt):
+                vals = values.at(rows)
+            elif isinstance(values, pd.Series):
+                vals = values.to_numpy(dtype=object)[rows]
+            else:
+                vals = np.full(rows.size, values, dtype=object)
+            ok = np.array([isinstance(v, str) and v != "" for v in vals], dtype=bool)
+            rows, vals = rows[ok], vals[ok]
         cur = self.out[rows]
         self.out[rows] = np.where(cur == "", vals, cur + ";" + vals)
 

@@ -39,6 +39,7 @@ import pandas as pd
 
 from calcidata.schemas.effect_measures import MEASURES
 from calcidata.schemas.vocabularies import NON_STUDY_DESIGNS, REVIEW_DESIGNS
+from calcidata.synthesis._keyed import isin
 from calcidata.tables.hierarchy import ancestors, parents_of
 
 _POOLABLE = [k for k, m in MEASURES.items() if m.poolable]
@@ -83,10 +84,10 @@ def lift(items: pd.DataFrame, treatments: pd.DataFrame) -> pd.DataFrame:
     """
     parents = parents_of(treatments, "treatment_id")
     ok = (
-        ~items["within_arm"].astype(bool)
-        & ~items["study_design"].isin([*REVIEW_DESIGNS, *NON_STUDY_DESIGNS])
-        & items["yi"].notna()
-        & items["effect_measure"].isin(_POOLABLE)
+        ~items["within_arm"].to_numpy(bool)
+        & ~isin(items["study_design"], [*REVIEW_DESIGNS, *NON_STUDY_DESIGNS])
+        & items["yi"].notna().to_numpy()
+        & isin(items["effect_measure"], _POOLABLE)
     )
     base = items.loc[ok, ["condition_id", "outcome_key", "timepoint", "study_id",
                           "agent_id", "agent_comp", "comparator_id"]]  # fmt: skip
@@ -100,12 +101,16 @@ def lift(items: pd.DataFrame, treatments: pd.DataFrame) -> pd.DataFrame:
     q = _codes(base, ["condition_id", "outcome_key", "timepoint"])
     study, _ = pd.factorize(base["study_id"].to_numpy(dtype=object))
     wide = (_nunique(q, study) >= 2) & (_nunique(q, code) >= 2)
-    base, code = base[wide], code[wide]
+    base, code, q = base[wide], code[wide], q[wide]
     if base.empty:
         return items.iloc[0:0]
 
-    def up(t: str) -> list[str]:
-        return ancestors(parents, t)
+    found: dict[str, list[str]] = {}
+
+    def up(t: str) -> list[str]:  # each treatment's ancestors found once
+        if t not in found:
+            found[t] = ancestors(parents, t)
+        return found[t]
 
     # each agent comparison's class pairs (own levels x comparator levels), never nested
     rows: list[tuple[int, str, str]] = []
@@ -113,32 +118,51 @@ def lift(items: pd.DataFrame, treatments: pd.DataFrame) -> pd.DataFrame:
         sides = [comp, *up(comp)] if kind == "t" else [comp]
         for a in [agent, *up(agent)]:
             rows += [(i, a, b) for b in sides if a != b and a not in up(b) and b not in up(a)]
-    pairs = pd.DataFrame(rows, columns=["_code", "lt", "lc"])
-    cand = base.assign(_code=code).rename_axis("row").reset_index().merge(pairs, on="_code")
-    if cand.empty:
+    # each row beside each pair of its agent comparison (an inner merge on the code, in
+    # the rows' order): pairs are listed by code, so a row's pairs are one slice of them
+    lt_all = np.array([a for _, a, _ in rows], dtype=object)
+    lc_all = np.array([b for _, _, b in rows], dtype=object)
+    per = np.bincount(np.array([i for i, _, _ in rows], dtype=np.int64), minlength=len(combos))
+    reps = per[code]
+    left = np.repeat(np.arange(len(base)), reps)
+    if not len(left):
         return items.iloc[0:0]
-    own = cand["lt"].eq(cand["agent_id"]) & cand["lc"].eq(cand["agent_comp"])
-    g = cand.assign(_own=own).groupby(_GROUP, sort=False)
-    n_agents = g["_code"].transform("nunique")
-    n_studies = g["study_id"].transform("nunique")
-    any_lifted = ~g["_own"].transform("all")
-    cand = cand[(n_agents >= 2) & (n_studies >= 2) & any_lifted]
+    offset = np.arange(len(left)) - np.repeat(np.cumsum(reps) - reps, reps)
+    right = np.repeat((np.cumsum(per) - per)[code], reps) + offset
+    cand = base.iloc[left].rename_axis("row").reset_index()
+    cand = cand.assign(_code=code[left], lt=lt_all[right], lc=lc_all[right])
+    question = q[left]  # the rows' condition x outcome definition x timepoint (-1: missing)
+    own = (cand["lt"].to_numpy(dtype=object) == cand["agent_id"].to_numpy(dtype=object)) & (
+        cand["lc"].to_numpy(dtype=object) == cand["agent_comp"].to_numpy(dtype=object)
+    )
+    # per class body (group -1: a key missing, no body): agents, studies, any lifted result
+    lt_code, lt_words = pd.factorize(lt_all)
+    lc_code, lc_words = pd.factorize(lc_all)
+    key = (question * len(lt_words) + lt_code[right]) * len(lc_words) + lc_code[right]
+    group = np.where(question < 0, -1, pd.factorize(key)[0])  # _codes(cand, _GROUP)
+    study, _ = pd.factorize(cand["study_id"].to_numpy(dtype=object))
+    has = group >= 0
+    lifted = np.bincount(group[has], weights=~own[has], minlength=int(group.max()) + 2) > 0
+    keep = (_nunique(group, cand["_code"].to_numpy(np.int64)) >= 2) & (
+        _nunique(group, study) >= 2) & has & lifted[np.maximum(group, 0)]  # fmt: skip
+    cand, group, question = cand[keep], group[keep], question[keep]
     if cand.empty:
         return items.iloc[0:0]
     # the narrowest class of each set of results
     depth = {t: len(up(t)) for t in pd.unique(cand[["lt", "lc"]].to_numpy().ravel())}
     cand = cand.assign(_depth=cand["lt"].map(depth) + cand["lc"].map(depth).fillna(0))
     # the set of results of each class body, as a signature (count, sums of row numbers)
-    r = cand["row"].astype("int64")
-    gr = cand.assign(_r=r, _r2=r * r).groupby(_GROUP, sort=False)
-    size, total = gr["_r"].transform("size"), gr["_r"].transform("sum")
-    signature = size.astype(str) + ":" + total.astype(str) + ":"
-    signature = signature + gr["_r2"].transform("sum").astype(str)
-    cand = cand.assign(_sig=signature)
-    best = cand.groupby(["condition_id", "outcome_key", "timepoint", "_sig"])["_depth"]
-    cand = cand[cand["_depth"].eq(best.transform("max"))]
+    r = cand["row"].to_numpy(np.int64)
+    group = pd.factorize(group)[0]
+    size, total, total2 = (np.zeros(group.max() + 1, np.int64) for _ in range(3))
+    np.add.at(size, group, 1)
+    np.add.at(total, group, r)
+    np.add.at(total2, group, r * r)
+    same = _codes(pd.DataFrame({"q": question, "n": size[group], "s": total[group],
+                                "s2": total2[group]}), ["q", "n", "s", "s2"])  # fmt: skip
+    cand = cand[cand["_depth"].eq(cand["_depth"].groupby(same).transform("max")).to_numpy()]
     cand = cand[~(cand["lt"].eq(cand["agent_id"]) & cand["lc"].eq(cand["agent_comp"]))]
-    copies = items.loc[cand["row"].to_numpy()].copy()
+    copies: pd.DataFrame = items.loc[cand["row"].to_numpy()].copy()
     lt_v, lc_v = cand["lt"].to_numpy(dtype=object), cand["lc"].to_numpy(dtype=object)
     treat = copies["comparator_id"].notna().to_numpy()
     copies["treatment_id"] = lt_v

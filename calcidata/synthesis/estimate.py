@@ -15,6 +15,7 @@ from scipy import stats
 from calcidata.schemas.effect_measures import MEASURES
 from calcidata.schemas.vocabularies import NON_STUDY_DESIGNS, REVIEW_DESIGNS
 from calcidata.synthesis import meta
+from calcidata.synthesis._keyed import isin, sorted_codes
 from calcidata.synthesis.rule import RULE
 
 Z975 = float(stats.norm.isf(0.025))
@@ -48,43 +49,59 @@ def study_effects(items: pd.DataFrame) -> pd.DataFrame:
     measure: the SE recovered from the CI, ``(high - low) / (2 x 1.96)``, on the
     log scale for ratios.
     """
-    out = items.assign(yi=np.nan, vi=np.nan)
-    arms = out["kind"].eq("arms")
+    n = len(items)
+    yi, vi = np.full(n, np.nan), np.full(n, np.nan)
+
+    def num(c: str) -> np.ndarray:
+        return items[c].to_numpy(float, na_value=np.nan)
+
+    kind = items["kind"].to_numpy(dtype=object)
+    m_code, m_uniques = pd.factorize(items["effect_measure"].to_numpy(dtype=object))
+
+    def measure_in(names: list[str]) -> np.ndarray:  # isin, tested once per distinct measure
+        return np.array([u in names for u in m_uniques] + [False], dtype=bool)[m_code]
+
+    arms = kind == "arms"
     counts = ["events_treatment", "n_treatment", "events_comparator", "n_comparator"]
-    dich = arms & out["effect_measure"].eq("RR") & out[counts].notna().all(axis=1)
-    dich &= (out["events_treatment"] + out["events_comparator"]) > 0
+    d = {c: num(c) for c in counts}
+    dich = arms & measure_in(["RR"])
+    dich &= ~np.isnan(np.column_stack([d[c] for c in counts])).any(axis=1)
+    dich &= (d["events_treatment"] + d["events_comparator"]) > 0
     if dich.any():
-        d = {c: out.loc[dich, c].to_numpy(float) for c in counts}  # arrays: checked fast
-        es = meta.effect_sizes("RR", ai=d["events_treatment"], n1i=d["n_treatment"],
-                               ci=d["events_comparator"], n2i=d["n_comparator"])  # fmt: skip
-        out.loc[dich, "yi"], out.loc[dich, "vi"] = es["yi"].to_numpy(), es["vi"].to_numpy()
+        es = meta.effect_sizes("RR", ai=d["events_treatment"][dich], n1i=d["n_treatment"][dich],
+                               ci=d["events_comparator"][dich],
+                               n2i=d["n_comparator"][dich])  # fmt: skip
+        yi[dich], vi[dich] = es["yi"].to_numpy(), es["vi"].to_numpy()
     means = ["mean_treatment", "sd_treatment", "n_treatment"]
     means += ["mean_comparator", "sd_comparator", "n_comparator"]
-    cont = arms & out["effect_measure"].eq("MD") & out[means].notna().all(axis=1)
+    c = {k: num(k) for k in means}
+    cont = arms & measure_in(["MD"])
+    cont &= ~np.isnan(np.column_stack([c[k] for k in means])).any(axis=1)
     if cont.any():
-        c = {k: out.loc[cont, k].to_numpy(float) for k in means}
-        es = meta.effect_sizes("MD", m1i=c["mean_treatment"], sd1i=c["sd_treatment"],
-                               n1i=c["n_treatment"], m2i=c["mean_comparator"],
-                               sd2i=c["sd_comparator"], n2i=c["n_comparator"])  # fmt: skip
-        out.loc[cont, "yi"], out.loc[cont, "vi"] = es["yi"].to_numpy(), es["vi"].to_numpy()
-    three = out[["estimate", "ci_low", "ci_high"]]
+        es = meta.effect_sizes("MD", m1i=c["mean_treatment"][cont], sd1i=c["sd_treatment"][cont],
+                               n1i=c["n_treatment"][cont], m2i=c["mean_comparator"][cont],
+                               sd2i=c["sd_comparator"][cont],
+                               n2i=c["n_comparator"][cont])  # fmt: skip
+        yi[cont], vi[cont] = es["yi"].to_numpy(), es["vi"].to_numpy()
+    est, low, high = num("estimate"), num("ci_low"), num("ci_high")
     ci = (
-        out["kind"].eq("evidence")
-        & ~out["study_design"].isin([*REVIEW_DESIGNS, *NON_STUDY_DESIGNS])
-        & out["effect_measure"].isin(_POOLABLE)
-        & three.notna().all(axis=1)
+        (kind == "evidence")
+        & ~isin(items["study_design"], [*REVIEW_DESIGNS, *NON_STUDY_DESIGNS])
+        & measure_in(_POOLABLE)
+        & ~(np.isnan(est) | np.isnan(low) | np.isnan(high))
     )
-    measure = out["effect_measure"]
-    ratio = ci & measure.isin(_OF_KIND["ratio"]) & (three > 0).all(axis=1)
-    diff = ci & measure.isin(_OF_KIND["difference"])
+    ratio = ci & measure_in(_OF_KIND["ratio"]) & (est > 0) & (low > 0)
+    ratio &= high > 0
+    diff = ci & measure_in(_OF_KIND["difference"])
     with np.errstate(divide="ignore", invalid="ignore"):
-        out.loc[ratio, "yi"] = np.log(out.loc[ratio, "estimate"])
-        se = (np.log(out.loc[ratio, "ci_high"]) - np.log(out.loc[ratio, "ci_low"])) / (2 * Z975)
-    out.loc[ratio, "vi"] = se**2
-    out.loc[diff, "yi"] = out.loc[diff, "estimate"]
-    out.loc[diff, "vi"] = ((out.loc[diff, "ci_high"] - out.loc[diff, "ci_low"]) / (2 * Z975)) ** 2
-    out.loc[~(out["vi"] > 0), ["yi", "vi"]] = np.nan
-    return out
+        yi[ratio] = np.log(est[ratio])
+        se = (np.log(high[ratio]) - np.log(low[ratio])) / (2 * Z975)
+    vi[ratio] = se**2
+    yi[diff] = est[diff]
+    vi[diff] = ((high[diff] - low[diff]) / (2 * Z975)) ** 2
+    none = ~(vi > 0)
+    yi[none], vi[none] = np.nan, np.nan
+    return items.assign(yi=yi, vi=vi)
 
 
 def _natural(measure: pd.Series, y: np.ndarray) -> np.ndarray:
@@ -116,7 +133,7 @@ def _one_per_study(rows: pd.DataFrame, among: np.ndarray) -> pd.DataFrame:
     rank = np.where(has_y & (kind == "arms"), 0, np.where(has_y, 1, 2))
     rank = rank + (np.isnan(col("estimate", float)) & (kind == "evidence"))
     # one lexsort on numbers: body, study, rank, most participants (unknown last), order
-    study, _ = pd.factorize(col("study_id", object), sort=True)
+    study = sorted_codes(col("study_id", object))[0]
     body = col("body_id")
     size = -col("n_participants", float)
     size = np.where(np.isnan(size), np.inf, size)
@@ -136,7 +153,7 @@ def _pool(studies: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
     Returns one row per pooled body (estimate on the pooling scale, CI, I^2,
     tau^2, k, the Egger p for 10+ studies) and the percent weight of each study.
     Bodies of the same number of studies are pooled together by
-    :func:`calcidata.meta.pool_many` (one call per distinct k).
+    :func:`calcidata.meta.pool_many` (one call per distinct k, as arrays).
     """
     studies = studies[["body_id", "study_id", "yi", "vi"]].sort_values(["body_id", "study_id"])
     body = studies["body_id"].to_numpy()
@@ -149,14 +166,14 @@ def _pool(studies: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
         at = np.flatnonzero(k == size)
         y, v = y_all[at].reshape(-1, size), v_all[at].reshape(-1, size)
         test = "knha" if size >= RULE.hksj_min_studies else "z"
-        res = meta.pool_many(y, v, method="REML", test=test)
-        w = 1.0 / (v + res["tau2"].to_numpy()[:, None])
+        res = meta.pool_arrays(y, v, method="REML", test=test)  # pool_many without a frame
+        w = 1.0 / (v + res["tau2"][:, None])
         weights[at] = (100 * w / w.sum(axis=1, keepdims=True)).ravel()
         egger = egger_many(y, v) if size >= RULE.egger_min_studies else np.full(len(y), np.nan)
         cols["body_id"].append(body[at][::size])
         cols["egger_p"].append(egger)
         for c in _POOL_COLUMNS[2:]:
-            cols[c].append(res[c].to_numpy())
+            cols[c].append(res[c])
     out = pd.DataFrame({c: np.concatenate(v) for c, v in cols.items()}).set_index("body_id")
     return out, pd.Series(weights, index=studies.index)  # arrays joined once, not frames
 
@@ -210,8 +227,8 @@ def estimate_bodies(items: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     items = items if "yi" in items else study_effects(items)
     full = items[[c for c in _NEEDED if c in items]]  # the columns behind keeps
     items = full[[c for c in _WORK if c in full]]  # narrower still: rows are copied often
-    comparative = items["effect_measure"].isin(_OF_KIND["ratio"] + _OF_KIND["difference"])
-    is_review = items["study_design"].isin(REVIEW_DESIGNS)
+    comparative = isin(items["effect_measure"], _OF_KIND["ratio"] + _OF_KIND["difference"])
+    is_review = isin(items["study_design"], REVIEW_DESIGNS)
     body_ids = pd.Index(items["body_id"].unique(), name="body_id")
     out = pd.DataFrame(index=body_ids)
     out["basis"], out["review_id"] = "no_estimate", pd.NA
@@ -237,7 +254,7 @@ def estimate_bodies(items: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
 
     # 2. a pool of two or more independent primary studies (never within-arm, never reviews)
     rest = items["body_id"].isin(out.index[~done])
-    primary = rest & ~is_review & ~items["study_design"].isin(NON_STUDY_DESIGNS)
+    primary = rest & ~is_review & ~isin(items["study_design"], NON_STUDY_DESIGNS)
     studies = _one_per_study(items, primary.to_numpy())
     pool_in = studies[studies["yi"].notna() & studies["effect_measure"].isin(_POOLABLE)
                       & ~studies["within_arm"]]  # fmt: skip

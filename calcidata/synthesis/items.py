@@ -22,6 +22,7 @@ from calcidata.errors import ParameterError
 from calcidata.schemas.effect_measures import MEASURES
 from calcidata.schemas.outcomes import OPEN_OUTCOMES
 from calcidata.schemas.vocabularies import REVIEW_DESIGNS, STRENGTH
+from calcidata.synthesis._keyed import isin
 from calcidata.synthesis.bodies import INACTIVE_GROUPS, comparator_group, timepoint_band
 from calcidata.synthesis.classes import lift, oriented
 from calcidata.synthesis.estimate import study_effects
@@ -34,12 +35,8 @@ if TYPE_CHECKING:
 BODY_KEYS = ["condition_id", "comparison_id", "outcome_key", "timepoint", "within_arm"]
 #: Comparator groups that are never the intervention of a comparison (aligned as comparator).
 CONTROL_GROUPS = (*INACTIVE_GROUPS, "no comparison group")
-_ARM_PAIRS = (
-    ("events_treatment", "events_comparator"),
-    ("n_treatment", "n_comparator"),
-    ("mean_treatment", "mean_comparator"),
-    ("sd_treatment", "sd_comparator"),
-)
+_ARM_PAIRS = (("events_treatment", "events_comparator"), ("n_treatment", "n_comparator"),
+              ("mean_treatment", "mean_comparator"), ("sd_treatment", "sd_comparator"))  # fmt: skip
 _SWAP_DIRECTION = {
     "favours_treatment": "favours_comparator",
     "favours_comparator": "favours_treatment",
@@ -66,12 +63,20 @@ def _joined(left: pd.Series, right: pd.Series, sep: str = "__vs__") -> pd.Series
     return pd.Series(texts[pair], index=left.index, dtype=object)
 
 
+def _numbered(values: pd.Series) -> tuple[np.ndarray, int]:
+    """Integer codes of the values (missing: -1; a bool column: its values), and how many."""
+    if values.dtype == bool:
+        return values.to_numpy(np.int64), 2
+    code, uniques = pd.factorize(values.to_numpy(dtype=object))
+    return code, len(uniques)
+
+
 def _ngroup(frame: pd.DataFrame, keys: list[str]) -> np.ndarray:
     """``frame.groupby(keys, sort=False, dropna=False).ngroup()`` on integer codes."""
     out = np.zeros(len(frame), dtype=np.int64)
-    for k in keys:
-        code, uniques = pd.factorize(frame[k].to_numpy(dtype=object), use_na_sentinel=False)
-        out = out * len(uniques) + code
+    for k in keys:  # any one-to-one numbering of a key's values gives the same groups
+        code, n = _numbered(frame[k])
+        out = out * (n + 1) + code + 1
     return pd.factorize(out)[0].astype(np.int64)
 
 
@@ -80,8 +85,8 @@ def _strength(items: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     cols = ["certainty", "study_design", "pooled_design", "indirect"]
     key = np.zeros(len(items), dtype=np.int64)
     for c in cols:  # one integer per combination (missing values meet), first seen first
-        code, uniques = pd.factorize(items[c].to_numpy(dtype=object))
-        key = key * (len(uniques) + 1) + code + 1
+        code, n = _numbered(items[c])
+        key = key * (n + 1) + code + 1
     pos, _ = pd.factorize(key)
     first = np.unique(pos, return_index=True)[1]
     uniq = items[cols].iloc[first].astype(object)
@@ -289,16 +294,17 @@ def _constituents(items: pd.DataFrame, tables: Tables) -> pd.DataFrame:
     if links.empty:
         return items.assign(in_review=none)
     keys = ["condition_id", "outcome_key", "timepoint"]
-    review = (items["study_design"].isin(REVIEW_DESIGNS) & ~items["within_arm"]).to_numpy()
+    in_review = isin(items["study_design"], REVIEW_DESIGNS)  # each design tested once
+    review = in_review & ~items["within_arm"].to_numpy(bool)
     # rows filtered after their columns are chosen: the frame is wide
     r = items.loc[review, [*keys, "source_id", "treatment_id", "comparison_id", "comp_key"]].rename(
         columns={"source_id": "review_id", "treatment_id": "r_treatment",
                  "comparison_id": "r_comparison", "comp_key": "r_comp_key"}
     ).drop_duplicates()  # fmt: skip
     r = r.merge(links, on="review_id")
-    trial = ~items["study_design"].isin(REVIEW_DESIGNS) & ~items["within_arm"]
-    trial &= items["study_id"].isin(r["study_id"])  # only trials a review lists
-    t = items.loc[trial.to_numpy(), [*keys, "study_id", "treatment_id", "comp_key"]].reset_index()
+    trial = ~in_review & ~items["within_arm"].to_numpy(bool)
+    trial &= items["study_id"].isin(r["study_id"]).to_numpy()  # only trials a review lists
+    t = items.loc[trial, [*keys, "study_id", "treatment_id", "comp_key"]].reset_index()
     m = t.merge(r, on=[*keys, "study_id"])
     if m.empty:
         return items.assign(in_review=none)

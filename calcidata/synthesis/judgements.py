@@ -55,7 +55,9 @@ def judged(behind: pd.DataFrame, tables: Tables) -> pd.DataFrame:
     plain = plain.assign(judgement=_or(plain["study_id"].map(rob), plain["_own"]))
     out = pd.concat([listed[["body_id", "weight", "judgement"]],
                      plain[["body_id", "weight", "judgement"]]], ignore_index=True)  # fmt: skip
-    out["judgement"] = out["judgement"].where(out["judgement"].map(lambda j: isinstance(j, str)))
+    code, uniques = pd.factorize(out["judgement"].to_numpy(dtype=object))  # once per value
+    text = np.array([isinstance(j, str) for j in uniques] + [False], dtype=bool)
+    out["judgement"] = out["judgement"].where(text[code])
     return out
 
 

@@ -246,6 +246,37 @@ def _pm_checked(y: np.ndarray, v: np.ndarray, tau2: float) -> float:
 # -- many meta-analyses at once -------------------------------------------------------------
 
 
+def pool_arrays(
+    yi: Any,
+    vi: Any,
+    *,
+    method: str = "REML",
+    test: str = "z",
+    pi: str = "t",
+    level: float = 95,
+) -> dict[str, np.ndarray]:
+    """:func:`pool_many` as a dict of arrays (no frame built: callers that pool often)."""
+    y, v, method, test, pi, lv = _checked(yi, vi, method, test, pi, level, ndim=2)
+    m, k = y.shape
+    converged = np.ones(m, dtype=bool)
+    if method == "FE":
+        tau2 = np.zeros(m)
+    elif method == "DL":
+        tau2 = t2.tau2_dl(y, v)
+    elif method == "PM":
+        tau2, converged = t2.tau2_pm(y, v)
+    else:
+        tau2, converged = t2.tau2_reml(y, v)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = t2.pool_rows(y, v, tau2, knha=test == "knha", pi_t=pi == "t", level=lv)
+    i2, h2 = t2.heterogeneity(out["q"], tau2, v, method == "FE")
+    out["i2"], out["h2"] = i2, h2
+    if method == "FE":
+        out["pi_low"], out["pi_high"] = out["ci_low"], out["ci_high"]
+    fields = {"k": np.full(m, k), **{f: out[f] for f in _SCALAR_FIELDS if f != "k"}}
+    return fields | {"converged": converged}
+
+
 def pool_many(
     yi: Any,
     vi: Any,
@@ -275,24 +306,5 @@ def pool_many(
         ``pi_low``, ``pi_high``) and ``converged`` (False where the iteration
         did not converge; such rows are kept, not dropped).
     """
-    y, v, method, test, pi, lv = _checked(yi, vi, method, test, pi, level, ndim=2)
-    m, k = y.shape
-    converged = np.ones(m, dtype=bool)
-    if method == "FE":
-        tau2 = np.zeros(m)
-    elif method == "DL":
-        tau2 = t2.tau2_dl(y, v)
-    elif method == "PM":
-        tau2, converged = t2.tau2_pm(y, v)
-    else:
-        tau2, converged = t2.tau2_reml(y, v)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out = t2.pool_rows(y, v, tau2, knha=test == "knha", pi_t=pi == "t", level=lv)
-    i2, h2 = t2.heterogeneity(out["q"], tau2, v, method == "FE")
-    out["i2"], out["h2"] = i2, h2
-    if method == "FE":
-        out["pi_low"], out["pi_high"] = out["ci_low"], out["ci_high"]
-    columns = [f for f in _SCALAR_FIELDS if f != "k"]
-    frame = pd.DataFrame({"k": np.full(m, k), **{c: out[c] for c in columns}})
-    frame["converged"] = converged
-    return frame
+    out = pool_arrays(yi, vi, method=method, test=test, pi=pi, level=level)
+    return pd.DataFrame(out)

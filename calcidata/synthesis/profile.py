@@ -84,8 +84,10 @@ from calcidata.schemas.vocabularies import (
 )
 from calcidata.synthesis import absolute, footnotes
 from calcidata.synthesis._keyed import ids as _ids
+from calcidata.synthesis._keyed import isin as _isin
 from calcidata.synthesis._keyed import joined_keys as _joined_keys
 from calcidata.synthesis._keyed import lexsorted as _lexsorted
+from calcidata.synthesis._keyed import sorted_codes as _sorted_codes
 from calcidata.synthesis.absolute import sentence_case
 from calcidata.synthesis.bodies import timepoint_rank
 from calcidata.synthesis.certainty import DOMAINS, rate_bodies, start_level
@@ -120,6 +122,7 @@ NOTE_CODES = ("single_study", "no_i2_reported", "mid_not_known",
               "start_low_design_unknown", "not_estimable", "network_capped", "within_arm",
               "pooled_k2")  # fmt: skip
 _KIND = {k: m.kind for k, m in MEASURES.items()}
+_DICHOTOMOUS = [k for k, m in MEASURES.items() if m.outcome_type == "dichotomous"]
 _FAVOURS = ("favours_treatment", "favours_comparator")
 
 
@@ -135,10 +138,15 @@ def _importance(tables: Tables, bodies: pd.DataFrame) -> pd.Series:
         # NumPy takes None for a branch (an object array); numpy's stubs do not.
         critical = np.where(harm, "critical", None)  # type: ignore[call-overload]
         return pd.Series(critical, index=bodies.index, dtype=object)
-    for cond, oid, domain in zip(bodies["condition_id"].to_numpy(dtype=object),
-                                 bodies["outcome_id"].to_numpy(dtype=object),
-                                 bodies["outcome_domain"].to_numpy(dtype=object),
-                                 strict=True):  # fmt: skip
+    cols = [bodies[c].to_numpy(dtype=object) for c in ("condition_id", "outcome_id",
+                                                        "outcome_domain")]  # fmt: skip
+    key = np.zeros(len(bodies), dtype=np.int64)
+    for col in cols:  # one integer per (condition, outcome id, domain); missing values meet
+        code, uniques = pd.factorize(col)
+        key = key * (len(uniques) + 1) + code + 1
+    index = pd.factorize(key)[0]
+    first = np.unique(index, return_index=True)[1]  # each distinct triple's first body
+    for cond, oid, domain in zip(*(col[first] for col in cols), strict=True):
         found = None
         if isinstance(oid, str):
             for c in [cond, *ancestors(parents, cond)]:
@@ -148,7 +156,9 @@ def _importance(tables: Tables, bodies: pd.DataFrame) -> pd.Series:
         if found is None and domain == "adverse_events":
             found = "critical"  # harms are critical unless a source says otherwise
         out.append(found)
-    return pd.Series(out, index=bodies.index, dtype=object)
+    looked = np.empty(len(out), dtype=object)
+    looked[:] = out
+    return pd.Series(looked[index], index=bodies.index, dtype=object)
 
 
 def _body_facts(
@@ -201,7 +211,7 @@ def _body_facts(
     # baseline and comparator arms
     arms = absolute.control_arms(items).reindex(b.index)
     stated_risk = bg["control_risk"].first().reindex(b.index)
-    dich = b["effect_measure"].map(lambda m: MEASURES[m].outcome_type == "dichotomous")
+    dich = pd.Series(_isin(b["effect_measure"], _DICHOTOMOUS), index=b.index)
     b["baseline_risk"] = stated_risk.where(stated_risk.notna(), arms["arm_risk"]).where(dich)
     # NumPy takes None for a branch (an object array); numpy's stubs do not.
     b["baseline_basis"] = np.where(
@@ -227,7 +237,7 @@ def _body_facts(
              (items, "study_id")]  # fmt: skip
     texts = [f[c].to_numpy(dtype=object) for f, c in parts] + [
         cons["study_id"].astype(str).to_numpy(dtype=object)]  # fmt: skip
-    code, vocab = pd.factorize(np.concatenate(texts), sort=True)
+    code, vocab = _sorted_codes(np.concatenate(texts))
     bodies = [f["body_id"].to_numpy(np.int64) for f, _ in parts] + [
         cons["body_id"].to_numpy(np.int64)]  # fmt: skip
     width = np.int64(len(vocab) + 1)  # value 0: missing
@@ -315,6 +325,14 @@ def compute(
     return _typed(b, tables), items, behind
 
 
+def _ranked(timepoints: pd.Series) -> np.ndarray:
+    """:func:`timepoint_rank` of each timepoint, computed once per distinct value."""
+    code, uniques = pd.factorize(timepoints.to_numpy(dtype=object))
+    # a missing one ranks as a text that is neither a band nor "not reported"
+    ranks = np.array([timepoint_rank(t) for t in uniques] + [timepoint_rank("")], np.int64)
+    return ranks[code]
+
+
 def _typed(b: pd.DataFrame, tables: Tables) -> pd.DataFrame:
     order = condition_order(tables)
     names = dict(zip(tables.treatments["treatment_id"], tables.treatments["name"], strict=True))
@@ -323,7 +341,7 @@ def _typed(b: pd.DataFrame, tables: Tables) -> pd.DataFrame:
         _t=b["treatment_id"].map(names).fillna(b["treatment_id"]).str.lower(),
         _o=b["outcome_domain"].map(OUTCOME_DOMAINS.index),
         _m=b["effect_measure"].map(EFFECT_MEASURES.index),
-        _p=b["timepoint"].map(timepoint_rank),
+        _p=_ranked(b["timepoint"]),
     )
     sort = ["_c", "_t", "treatment_id", "_o", "comparator", "_m", "_p", "timepoint", "outcome_key"]
     out = b[COLUMNS].iloc[_lexsorted(keys, sort)].reset_index(drop=True)  # only the columns kept
