@@ -257,13 +257,21 @@ def test_a_trial_with_two_rows_of_the_outcome_is_not_guessed(tables):
 # -- validation and display ------------------------------------------------------------------
 
 
-def test_validate_names_the_line_of_a_trial_the_review_does_not_list(tmp_path, tables):
+def _edited_reproductions(tmp_path, tables, old: str, new: str):
+    """A copy of the shipped tables with ``old`` replaced by ``new`` in reproductions.csv."""
     data = tmp_path / "data"
     shutil.copytree(tables.data_dir, data, ignore=shutil.ignore_patterns("extraction"))
     path = data / "reproductions.csv"
     text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace("elmstedt1985;gebuhr1991", "elmstedt1985;beckmann2015"),
-                    encoding="utf-8")  # fmt: skip
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    return data, path
+
+
+def test_validate_names_the_line_of_a_trial_the_review_does_not_list(tmp_path, tables):
+    data, path = _edited_reproductions(
+        tmp_path, tables, "elmstedt1985;gebuhr1991", "elmstedt1985;beckmann2015"
+    )
     lines = path.read_text(encoding="utf-8").splitlines()
     line = next(i for i, t in enumerate(lines, 1) if "elmstedt1985;beckmann2015" in t)
     _, problems = collect_problems(data)
@@ -274,12 +282,9 @@ def test_validate_names_the_line_of_a_trial_the_review_does_not_list(tmp_path, t
 
 
 def test_validate_refuses_an_evidence_row_of_another_review(tmp_path, tables):
-    data = tmp_path / "data"
-    shutil.copytree(tables.data_dir, data, ignore=shutil.ignore_patterns("extraction"))
-    path = data / "reproductions.csv"
-    text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace("xue2009_2,xue2009,xue2009_2", "xue2009_2,xue2009,zhu_cox2_ma_1"),
-                    encoding="utf-8")  # fmt: skip
+    data, _ = _edited_reproductions(
+        tmp_path, tables, "xue2009_2,xue2009,xue2009_2", "xue2009_2,xue2009,zhu_cox2_ma_1"
+    )
     _, problems = collect_problems(data)
     assert [(p.column, p.value) for p in problems] == [("evidence_id", "zhu_cox2_ma_1")]
 
