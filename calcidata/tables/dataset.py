@@ -130,8 +130,10 @@ def _reproduction_problems(frames: dict[str, pd.DataFrame], raw: RawTable) -> li
     out = []
     rows = frames["reproductions"][["source_id", "evidence_id", "study_ids"]].astype(object)
     for i, (review, evidence_id, studies) in enumerate(rows.itertuples(index=False)):
+        if not isinstance(review, str):  # a missing review is the required column's problem
+            continue
         cited = review_of.get(evidence_id) if isinstance(evidence_id, str) else None
-        if cited is not None and isinstance(review, str) and cited != review:
+        if cited is not None and cited != review:
             out.append(
                 Problem(
                     str(raw.path),
