@@ -88,7 +88,7 @@ from calcidata.schemas.vocabularies import (
     REVIEW_DESIGNS,
     UNCONTROLLED_DESIGNS,
 )
-from calcidata.synthesis.footnotes import code
+from calcidata.synthesis.footnotes import Codes, Formatted, code
 from calcidata.synthesis.rule import RULE
 
 #: The five GRADE domains, in the order of the profile's columns.
@@ -96,8 +96,10 @@ DOMAINS = ("risk_of_bias", "inconsistency", "indirectness", "imprecision", "publ
 RANDOMISED_DESIGNS = ("rct",)
 _HIGH = ("high", "critical")
 _CONCERN = ("unclear", "some_concerns")
-_KIND = {k: m.kind for k, m in MEASURES.items()}
-_TYPE = {k: m.outcome_type for k, m in MEASURES.items()}
+_RATIO = [k for k, m in MEASURES.items() if m.kind == "ratio"]
+_DIFFERENCE = [k for k, m in MEASURES.items() if m.kind == "difference"]
+_DICHOTOMOUS = [k for k, m in MEASURES.items() if m.outcome_type == "dichotomous"]
+_CONTINUOUS = [k for k, m in MEASURES.items() if m.outcome_type == "continuous"]
 
 
 def start_level(design: str | None, pooled_design: str | None = None) -> tuple[str, str | None]:
@@ -134,129 +136,82 @@ def egger_pvalue(yi: Sequence[float], vi: Sequence[float]) -> float:
     return float(2 * stats.t.sf(abs(t), y.size - 2))
 
 
-class _Fmt:
-    """A footnote code with per-body parameters, formatted only where it is used."""
-
-    def __init__(self, name: str, params: tuple[object, ...]) -> None:
-        self.name, self.params = name, params
-
-    def at(self, rows: np.ndarray) -> np.ndarray:
-        cols = [p.to_numpy(dtype=object)[rows] if isinstance(p, pd.Series) else [p] * rows.size
-                for p in self.params]  # fmt: skip
-        return np.array([code(self.name, *r) for r in zip(*cols, strict=True)], dtype=object)
-
-
-class Codes:
-    """Footnote codes collected per body, in order, joined with ``;`` (vectorised)."""
-
-    def __init__(self, index: pd.Index) -> None:
-        self.index = index
-        self.out = np.full(len(index), "", dtype=object)
-
-    def add(self, mask: pd.Series | np.ndarray | bool, values: object) -> None:
-        """Add ``values`` (a code, a Series of codes or a :class:`_Fmt`) where ``mask`` holds."""
-        if isinstance(mask, pd.Series):
-            mask = mask.fillna(False)
-        rows = np.flatnonzero(np.asarray(mask, dtype=bool))
-        if not rows.size:
-            return
-        if isinstance(values, str):  # one code for every row: tested once
-            if values == "":
-                return
-            vals = np.full(rows.size, values, dtype=object)
-        else:
-            if isinstance(values, _Fmt):
-                vals = values.at(rows)
-            elif isinstance(values, pd.Series):
-                vals = values.to_numpy(dtype=object)[rows]
-            else:
-                vals = np.full(rows.size, values, dtype=object)
-            ok = np.array([isinstance(v, str) and v != "" for v in vals], dtype=bool)
-            rows, vals = rows[ok], vals[ok]
-        cur = self.out[rows]
-        self.out[rows] = np.where(cur == "", vals, cur + ";" + vals)
-
-    def joined(self) -> pd.Series:
-        return pd.Series(self.out, index=self.index, dtype=object)
-
-
-def _fmt(values: pd.Series, name: str, *params: pd.Series | object) -> _Fmt:
-    """``code(name, *params)`` per body (parameters element-wise), formatted lazily."""
-    del values
-    return _Fmt(name, params)
-
-
-def _rob(bodies: pd.DataFrame, judged: pd.DataFrame, out: pd.DataFrame, notes: Codes) -> None:
+def _rob(bodies: pd.DataFrame, judged: pd.DataFrame, notes: Codes) -> np.ndarray:
     """Risk of bias from the share of weight at high / concerning / unassessed risk."""
-    w = judged["weight"].astype(float)
+    w = judged["weight"].astype(float).to_numpy()
     j = judged["judgement"].astype(object)
-    g = judged["body_id"]
-    total = w.groupby(g).sum()
-    high = w.where(j.isin(_HIGH), 0.0).groupby(g).sum() / total
-    concern = w.where(~j.eq("low"), 0.0).groupby(g).sum() / total
-    assessed = w.where(j.notna(), 0.0).groupby(g).sum() / total
-    idx = bodies.index
-    high, concern = high.reindex(idx).fillna(0.0), concern.reindex(idx).fillna(1.0)
-    assessed = assessed.reindex(idx).fillna(0.0)
-    not_assessed = assessed.eq(0)
-    down = pd.Series(0, index=idx)
-    down[not_assessed] = -1
+    n = len(bodies)
+    pos = bodies.index.get_indexer(pd.Index(judged["body_id"]))  # each row's body (-1: none)
+    mine = pos >= 0
+    # one groupby (pandas' compensated sum, as before) over the body positions, 4 columns
+    parts = pd.DataFrame({"total": w, "high": np.where(j.isin(_HIGH), w, 0.0),
+                          "concern": np.where(~j.eq("low"), w, 0.0),
+                          "assessed": np.where(j.notna(), w, 0.0)})[mine]  # fmt: skip
+    sums = parts.groupby(pos[mine]).sum()
+    share = np.full((n, 3), np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share[sums.index] = (
+            sums[["high", "concern", "assessed"]].to_numpy() / sums[["total"]].to_numpy()
+        )
+    # a body with no judged study (or no weight): no high share, all of concern, none assessed
+    high, concern, assessed = (np.where(np.isnan(share[:, i]), fill, share[:, i])
+                               for i, fill in enumerate((0.0, 1.0, 0.0)))  # fmt: skip
+    not_assessed = assessed == 0
+    down: np.ndarray = np.where(not_assessed, -1, 0)
     notes.add(not_assessed, code("rob_not_assessed"))
     two = ~not_assessed & (high > RULE.rob_high_very_serious)
     one_high = ~not_assessed & ~two & (high > RULE.rob_high_serious)
     one_concern = ~not_assessed & ~two & ~one_high & (concern > RULE.rob_concern_serious)
     down[two] = -2
     down[one_high | one_concern] = -1
-    notes.add(two | one_high, _fmt(high, "rob_high_weight", high.round(2)))
-    notes.add(one_concern, _fmt(concern, "rob_concern_weight", concern.round(2)))
+    notes.add(two | one_high, Formatted("rob_high_weight", high.round(2)))
+    notes.add(one_concern, Formatted("rob_concern_weight", concern.round(2)))
     extra = bodies["no_comparison_code"]
     notes.add(extra.notna(), extra)
-    down = down - extra.notna().astype(int)
-    out["risk_of_bias"] = down.clip(lower=-2)
+    return (down - extra.notna().to_numpy(dtype=int)).clip(min=-2)
 
 
-def _inconsistency(bodies: pd.DataFrame, out: pd.DataFrame, notes: Codes) -> None:
-    i2 = bodies["i2_percent"].astype(float)
-    down = pd.Series(0, index=bodies.index)
+def _inconsistency(bodies: pd.DataFrame, notes: Codes) -> np.ndarray:
+    i2 = bodies["i2_percent"].astype(float).to_numpy()
     serious = i2 > RULE.i2_serious
-    down[serious] = np.where(i2[serious] > RULE.i2_very_serious, -2, -1)
-    notes.add(serious, _fmt(i2, "inconsistency_i2", i2.fillna(0)))
-    split = bodies["split_directions"] | bodies["mixed_direction"]
+    down = np.where(serious, np.where(i2 > RULE.i2_very_serious, -2, -1), 0)
+    notes.add(serious, Formatted("inconsistency_i2", i2))  # never NaN where serious
+    split = (bodies["split_directions"] | bodies["mixed_direction"]).to_numpy(dtype=bool)
     down[split & (down == 0)] = -1
     notes.add(split, code("inconsistency_directions"))
-    many = bodies["n_studies"].astype(float) > 1
+    many = bodies["n_studies"].astype(float).to_numpy() > 1
     notes.add(~many & ~serious & ~split, code("single_study"))
-    notes.add(many & i2.isna() & bodies["basis"].eq("review"), code("no_i2_reported"))
-    out["inconsistency"] = down
+    review = bodies["basis"].eq("review").to_numpy(dtype=bool)
+    notes.add(many & np.isnan(i2) & review, code("no_i2_reported"))
+    return down
 
 
-def _indirectness(bodies: pd.DataFrame, out: pd.DataFrame, notes: Codes) -> None:
+def _indirectness(bodies: pd.DataFrame, notes: Codes) -> np.ndarray:
     pop = bodies["indirect"].astype(bool)
     none = pd.Series(False, index=bodies.index)
     intervention = bodies.get("class_behind", none).astype("boolean").fillna(False).astype(bool)
     sur = bodies["surrogate"].astype("boolean").fillna(False).astype(bool)
     notes.add(pop, code("indirect_population"))
     names = bodies.get("agent_names", none.astype(object))
-    notes.add(intervention, _fmt(names, "indirect_intervention", names.fillna("")))
+    notes.add(intervention, Formatted("indirect_intervention", names.fillna("")))
     notes.add(sur, code("surrogate"))
-    down = pop.astype(int) + intervention.astype(int) + sur.astype(int)
-    out["indirectness"] = -down.clip(upper=2)
+    down = (pop.astype(int) + intervention.astype(int) + sur.astype(int)).to_numpy(dtype=np.int64)
+    return -np.minimum(down, 2)
 
 
-def _imprecision(bodies: pd.DataFrame, out: pd.DataFrame, notes: Codes) -> None:
-    m = bodies["effect_measure"].astype(str)
-    kind, otype = m.map(_KIND), m.map(_TYPE)
-    lo, hi = bodies["ci_low"].astype(float), bodies["ci_high"].astype(float)
-    est = bodies["estimate"].astype(float)
-    judged = kind.isin(["ratio", "difference"]) & est.notna()
-    has_ci = lo.notna() & hi.notna()
-    ratio = judged & kind.eq("ratio") & has_ci
-    mid = bodies["mid"].astype(float).where(m.eq("MD"))
-    diff_mid = judged & kind.eq("difference") & has_ci & mid.notna()
-    diff_null = judged & kind.eq("difference") & has_ci & mid.isna()
-    low_t = pd.Series(np.where(ratio, RULE.rr_benefit, -mid), index=bodies.index)
-    high_t = pd.Series(np.where(ratio, RULE.rr_harm, mid), index=bodies.index)
-    null = pd.Series(np.where(ratio, 1.0, 0.0), index=bodies.index)
+def _imprecision(bodies: pd.DataFrame, notes: Codes) -> np.ndarray:
+    m = bodies["effect_measure"]
+    diff, ratio_kind = m.isin(_DIFFERENCE).to_numpy(), m.isin(_RATIO).to_numpy()
+    lo, hi = _floats(bodies["ci_low"]), _floats(bodies["ci_high"])
+    judged = (ratio_kind | diff) & ~np.isnan(_floats(bodies["estimate"]))
+    has_ci = ~np.isnan(lo) & ~np.isnan(hi)
+    ratio = judged & ratio_kind & has_ci
+    mid = np.where(m.eq("MD").to_numpy(dtype=bool), _floats(bodies["mid"]), np.nan)
+    diff_mid = judged & diff & has_ci & ~np.isnan(mid)
+    diff_null = judged & diff & has_ci & np.isnan(mid)
+    low_t = np.where(ratio, RULE.rr_benefit, -mid)
+    high_t = np.where(ratio, RULE.rr_harm, mid)
+    null = np.where(ratio, 1.0, 0.0)
     includes_null = (lo <= null) & (null <= hi)
     thresholds = ratio | diff_mid
     below = (lo < low_t) & (hi > low_t)  # the CI crosses the threshold of appreciable benefit
@@ -266,53 +221,55 @@ def _imprecision(bodies: pd.DataFrame, out: pd.DataFrame, notes: Codes) -> None:
     with np.errstate(divide="ignore", invalid="ignore"):
         wide = ratio & ~both & (hi / lo >= RULE.very_wide_ratio)
     crosses_null = diff_null & includes_null
-    ci_down = pd.Series(0, index=bodies.index)
-    ci_down[both | wide] = -2
-    ci_down[one | crosses_null] = -1
     no_ci = judged & ~has_ci
-    ci_down[no_ci] = -1
-    notes.add(both, _fmt(lo, "imprecision_crosses_both", low_t.round(3), high_t.round(3)))
-    crossed = pd.Series(np.where(below, low_t, high_t), index=bodies.index).round(3)
-    notes.add(one, _fmt(lo, "imprecision_crosses_one", crossed))
-    notes.add(wide, _fmt(lo, "imprecision_very_wide", lo.round(3), hi.round(3)))
+    ci_down: np.ndarray = np.where(one | crosses_null | no_ci, -1, np.where(both | wide, -2, 0))
+    notes.add(both, Formatted("imprecision_crosses_both", low_t.round(3), high_t.round(3)))
+    notes.add(one, Formatted("imprecision_crosses_one", np.where(below, low_t, high_t).round(3)))
+    notes.add(wide, Formatted("imprecision_very_wide", lo.round(3), hi.round(3)))
     notes.add(crosses_null, code("imprecision_crosses_null"))
-    notes.add(judged & kind.eq("difference") & mid.isna(), code("mid_not_known"))
+    notes.add(judged & diff & np.isnan(mid), code("mid_not_known"))
     notes.add(no_ci, code("imprecision_no_ci"))
     # optimal information size: events (dichotomous), participants (continuous)
-    n = bodies["n_participants"].astype(float)
-    events = bodies["events"].astype(float)
-    events = events.where(events.notna(), (bodies["baseline_risk"].astype(float) * n).round())
-    dich, cont = judged & otype.eq("dichotomous"), judged & otype.eq("continuous")
-    ev_short = dich & events.notna() & (events < RULE.ois_events)
-    bound_short = dich & events.isna() & n.notna() & (n < RULE.ois_events)
-    size = events.where(events.notna(), n)
-    part_short = cont & n.notna() & (n < RULE.ois_participants)
-    need = pd.Series(np.where(dich, RULE.ois_events, RULE.ois_participants), index=bodies.index)
-    far = (ev_short | bound_short | part_short) & (size < RULE.ois_far_share * need)
-    unknown = (dich & events.isna() & ~bound_short) | (cont & n.isna())
+    n = _floats(bodies["n_participants"])
+    events = _floats(bodies["events"])
+    events = np.where(np.isnan(events), (_floats(bodies["baseline_risk"]) * n).round(), events)
+    dich, cont = judged & m.isin(_DICHOTOMOUS).to_numpy(), judged & m.isin(_CONTINUOUS).to_numpy()
+    ev_short = dich & ~np.isnan(events) & (events < RULE.ois_events)
+    bound_short = dich & np.isnan(events) & ~np.isnan(n) & (n < RULE.ois_events)
+    size = np.where(np.isnan(events), n, events)
+    part_short = cont & ~np.isnan(n) & (n < RULE.ois_participants)
+    need = np.where(dich, RULE.ois_events, RULE.ois_participants)
     short = ev_short | bound_short | part_short
-    ois_down = -(short.astype(int) + far.astype(int) + unknown.astype(int))
-    notes.add(ev_short | bound_short, _fmt(size, "imprecision_ois_events", size.fillna(0),
-                                           RULE.ois_events))  # fmt: skip
-    notes.add(part_short, _fmt(n, "imprecision_ois_participants", n.fillna(0),
-                               RULE.ois_participants))  # fmt: skip
+    far = short & (size < RULE.ois_far_share * need)
+    unknown = (dich & np.isnan(events) & ~bound_short) | (cont & np.isnan(n))
+    ois_down: np.ndarray = -(short.astype(int) + far.astype(int) + unknown.astype(int))
+    notes.add(ev_short | bound_short, Formatted("imprecision_ois_events", size, RULE.ois_events))
+    notes.add(part_short, Formatted("imprecision_ois_participants", n, RULE.ois_participants))
     notes.add(far, code("imprecision_far_from_ois"))
     notes.add(dich & unknown, code("imprecision_events_unknown"))
     notes.add(cont & unknown, code("imprecision_participants_unknown"))
-    out["imprecision"] = (ci_down + ois_down).clip(lower=-2)
+    down: np.ndarray = ci_down + ois_down
+    return down.clip(min=-2)
 
 
-def _publication_bias(bodies: pd.DataFrame, out: pd.DataFrame, notes: Codes) -> None:
-    reported = bodies["publication_bias_detected"].astype(bool)
-    egger = bodies["egger_p"].astype(float) < RULE.egger_alpha
+def _publication_bias(bodies: pd.DataFrame, notes: Codes) -> np.ndarray:
+    reported = bodies["publication_bias_detected"].astype(bool).to_numpy()
+    egger = _floats(bodies["egger_p"]) < RULE.egger_alpha
     notes.add(reported, code("publication_bias_reported"))
-    notes.add(~reported & egger, _fmt(bodies["egger_p"], "publication_bias_egger",
-                                      bodies["egger_p"].fillna(1)))  # fmt: skip
-    out["publication_bias"] = -(reported | egger).astype(int)
+    notes.add(~reported & egger, Formatted("publication_bias_egger", bodies["egger_p"]))
+    return -(reported | egger).astype(np.int64)
 
 
-def _cap(level: pd.Series, cap: str, mask: pd.Series) -> pd.Series:
-    return level.where(~mask, np.minimum(level, CERTAINTY.index(cap)))
+def _floats(values: pd.Series) -> np.ndarray:
+    return values.astype(float).to_numpy()
+
+
+def _levels(values: pd.Series) -> np.ndarray:
+    """The position in :data:`CERTAINTY` of each level (ValueError for anything else)."""
+    found, uniques = pd.factorize(values)
+    if (found < 0).any():
+        raise ValueError("a certainty level is missing")
+    return np.array([CERTAINTY.index(u) for u in uniques], dtype=np.int64)[found]
 
 
 def rate_bodies(bodies: pd.DataFrame, judged: pd.DataFrame) -> pd.DataFrame:
@@ -338,49 +295,60 @@ def rate_bodies(bodies: pd.DataFrame, judged: pd.DataFrame) -> pd.DataFrame:
         ``certainty``, ``certainty_basis``, ``start_level`` and ``footnotes``.
     """
     idx = bodies.index
-    out = pd.DataFrame(index=idx)
     notes = Codes(idx)
-    stated = bodies["stated"].notna()
-    notes.add(stated, _fmt(bodies["stated"], "stated_rating", bodies["stated"].fillna("")))
+    stated_s = bodies["stated"].notna()
+    stated = stated_s.to_numpy()
+    notes.add(stated, Formatted("stated_rating", bodies["stated"]))
     sr = bodies["stated_reasons"]
-    notes.add(stated & sr.notna(), _fmt(sr, "stated_reasons", sr.fillna("").str.replace(";", ", ")))
-    notes.add(~stated & bodies["start_code"].notna(), bodies["start_code"])
-    _rob(bodies, judged, out, notes)
-    _inconsistency(bodies, out, notes)
-    _indirectness(bodies, out, notes)
-    _imprecision(bodies, out, notes)
-    _publication_bias(bodies, out, notes)
-    start = bodies["start_level"].map(CERTAINTY.index).astype("int64")  # (int when no bodies)
-    rule_level = start + out[list(DOMAINS)].sum(axis=1).astype("int64")
+    # the stated reasons are read only where a rating is stated: the string methods run there
+    told = stated & sr.notna().to_numpy()
+    reasons = np.full(len(idx), "", dtype=object)
+    if told.any():
+        reasons[told] = sr[told].str.replace(";", ", ").to_numpy(dtype=object)
+    notes.add(told, Formatted("stated_reasons", reasons))
+    notes.add(~stated & bodies["start_code"].notna().to_numpy(), bodies["start_code"])
+    down = {
+        "risk_of_bias": _rob(bodies, judged, notes),
+        "inconsistency": _inconsistency(bodies, notes),
+        "indirectness": _indirectness(bodies, notes),
+        "imprecision": _imprecision(bodies, notes),
+        "publication_bias": _publication_bias(bodies, notes),
+    }
+    rule_level = _levels(bodies["start_level"]) + sum(down.values())
     # stated: kept, less one level for a population the source did not rate down for
-    pop_extra = stated & bodies["indirect"] & ~sr.fillna("").str.contains("indirectness")
-    stated_level = bodies["stated"].map(lambda c: CERTAINTY.index(c) if isinstance(c, str) else 0)
-    raw = pd.Series(np.where(stated, stated_level - pop_extra.astype(int), rule_level), index=idx)
-    level = raw.clip(lower=0).astype(int)
-    unest = ~bodies["estimable"]
-    notes.add(unest, code("not_estimable", RULE.not_estimable_cap))
-    level = _cap(level, RULE.not_estimable_cap, unest)
-    net = ~stated & bodies["network"]
-    notes.add(net, code("network_capped"))
-    level = _cap(level, RULE.network_cap, net)
-    out["certainty"] = [CERTAINTY[i] for i in level]
-    out["certainty_basis"] = np.where(stated, "stated", "calcidata_rule")
-    out["start_level"] = bodies["start_level"].where(~stated)
-    for d in DOMAINS:
-        keep = ~stated | ((d == "indirectness") & pop_extra)
-        out[d] = out[d].where(keep).astype("Int64")
-    codes = notes.joined()
-    # a stated rating keeps its own reasons: drop the rule's domain codes, keep remarks
-    out["footnotes"] = codes
+    own = pd.Series(False, index=idx)
     if stated.any():
-        out.loc[stated, "footnotes"] = _stated_only(codes[stated], pop_extra[stated])
-    return out
+        own[stated_s] = sr[stated_s].fillna("").str.contains("indirectness")
+    pop_extra = (stated_s & bodies["indirect"] & ~own).to_numpy(dtype=bool)
+    stated_level = np.zeros(len(idx), dtype=np.int64)
+    stated_level[stated] = _levels(bodies["stated"][stated_s])
+    level = np.maximum(np.where(stated, stated_level - pop_extra, rule_level), 0)
+    unest = ~bodies["estimable"].to_numpy(dtype=bool)
+    notes.add(unest, code("not_estimable", RULE.not_estimable_cap))
+    level = np.where(unest, np.minimum(level, CERTAINTY.index(RULE.not_estimable_cap)), level)
+    net = ~stated & bodies["network"].to_numpy(dtype=bool)
+    notes.add(net, code("network_capped"))
+    level = np.where(net, np.minimum(level, CERTAINTY.index(RULE.network_cap)), level)
+    # NA for a stated rating's domains, but indirectness when the population rated it down
+    na = {d: stated & ~(pop_extra & (d == "indirectness")) for d in down}
+    out = {d: pd.arrays.IntegerArray(v.astype(np.int64), na[d]) for d, v in down.items()}
+    # a stated rating keeps its own reasons: drop the rule's domain codes, keep remarks
+    footnotes = notes.out
+    if stated.any():
+        footnotes[stated] = _stated_only(footnotes[stated], pop_extra[stated])
+    return pd.DataFrame(
+        out | {"certainty": np.array(CERTAINTY, dtype=object)[level].tolist(),
+               "certainty_basis": np.where(stated, "stated", "calcidata_rule"),
+               "start_level": bodies["start_level"].where(~stated_s),
+               "footnotes": pd.Series(footnotes, index=idx, dtype=object)},
+        index=idx,
+    )  # fmt: skip
 
 
 _STATED_KEEP = ("stated_rating", "stated_reasons", "not_estimable", "no_i2_reported")
 
 
-def _stated_only(codes: pd.Series, pop_extra: pd.Series) -> pd.Series:
+def _stated_only(codes: np.ndarray, pop_extra: np.ndarray) -> list[str]:
     """For stated ratings: only the stated codes, the population flag and remarks."""
     keep = []
     for text, pop in zip(codes, pop_extra, strict=True):
@@ -388,7 +356,7 @@ def _stated_only(codes: pd.Series, pop_extra: pd.Series) -> pd.Series:
         if pop:
             parts.append("indirect_population")
         keep.append(";".join(parts))
-    return pd.Series(keep, index=codes.index, dtype=object)
+    return keep
 
 
 __all__ = ["DOMAINS", "egger_pvalue", "rate_bodies", "start_level"]

@@ -12,6 +12,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+import numpy as np
+import pandas as pd
+
 #: code -> (domain or None, words with {0}, {1}... for the parameters).
 FOOTNOTES: dict[str, tuple[str | None, str]] = {
     "stated_rating": (None, "Certainty as the source states it ({0})"),
@@ -117,6 +120,96 @@ def _param(p: object) -> str:
     return str(p).replace(";", ",").replace(":", " ")
 
 
+def _groups(values: np.ndarray) -> np.ndarray:
+    """Codes of the distinct values of an array (0..k-1, in order of first appearance).
+
+    Floats are told apart by their bits (``0.0`` and ``-0.0`` print apart); an
+    object array is grouped only when it holds nothing but str (so ``1`` and
+    ``True``, equal to a hash table, stay apart); anything else is its own group.
+    """
+    if values.dtype == np.float64:
+        return pd.factorize(values.view(np.int64))[0]
+    if values.dtype == object and pd.api.types.infer_dtype(values, skipna=False) == "string":
+        return pd.factorize(values)[0]
+    return np.arange(values.size)
+
+
+def _codes(name: str, *params: object) -> np.ndarray:
+    """``code(name, *p)`` for each element of the parameter arrays (scalars repeat).
+
+    Returns an object array of codes. Each distinct tuple of parameters is
+    formatted once: the rows are grouped by the joint codes of their parameters.
+    """
+    arrays = [p for p in params if isinstance(p, np.ndarray)]
+    group = np.zeros(arrays[0].size if arrays else 1, dtype=np.int64)
+    for values in arrays:
+        inverse = _groups(values)
+        group = pd.factorize(group * (inverse.max(initial=0) + 1) + inverse)[0]
+    row = np.empty(group.max(initial=-1) + 1, dtype=np.intp)
+    row[group] = np.arange(group.size)  # one row of each group: all hold the same tuple
+    cols = [p[row].tolist() if isinstance(p, np.ndarray) else [p] * row.size for p in params]
+    texts = np.array([code(name, *r) for r in zip(*cols, strict=True)], dtype=object)
+    return texts[group]
+
+
+class Formatted:
+    """A footnote code with per-row parameters (Series, arrays or scalars), formatted lazily.
+
+    :meth:`Codes.add` formats it only at the rows where it adds it.
+    """
+
+    def __init__(self, name: str, *params: object) -> None:
+        self.name, self.params = name, params
+
+    def at(self, rows: np.ndarray) -> np.ndarray:
+        """The codes of the bodies at positions ``rows`` (each distinct value formatted once)."""
+        return _codes(self.name, *(_array(p)[rows] if _arraylike(p) else p for p in self.params))
+
+
+def _arraylike(p: object) -> bool:
+    return isinstance(p, pd.Series | np.ndarray)
+
+
+def _array(p: object) -> np.ndarray:
+    """A Series' values: NumPy's own dtype if it has one (floats keep their bits), else object."""
+    if isinstance(p, pd.Series):
+        native = isinstance(p.dtype, np.dtype) and p.dtype != object
+        return p.to_numpy() if native else p.to_numpy(dtype=object)
+    return np.asarray(p)
+
+
+class Codes:
+    """Footnote codes collected per body, in order, joined with ``;`` (vectorised)."""
+
+    def __init__(self, index: pd.Index) -> None:
+        self.index = index
+        self.out = np.full(len(index), "", dtype=object)
+        self.has = np.zeros(len(index), dtype=bool)  # a body with a code already
+
+    def add(self, mask: pd.Series | np.ndarray | bool, values: object) -> None:
+        """Add ``values`` (a code, Series of codes or :class:`Formatted`) where ``mask`` holds."""
+        if isinstance(mask, pd.Series):
+            mask = mask.fillna(False)
+        rows = np.flatnonzero(np.asarray(mask, dtype=bool))
+        if not rows.size:
+            return
+        if isinstance(values, str):  # one code for every row: tested once
+            if values == "":
+                return
+            vals = np.full(rows.size, values, dtype=object)
+        elif isinstance(values, Formatted):  # always a non-empty code
+            vals = values.at(rows)
+        else:
+            vals = (values.to_numpy(dtype=object)[rows] if isinstance(values, pd.Series)
+                    else np.full(rows.size, values, dtype=object))  # fmt: skip
+            ok = np.array([isinstance(v, str) and v != "" for v in vals], dtype=bool)
+            rows, vals = rows[ok], vals[ok]
+        more = self.has[rows]  # these get ";" and the code, the others the code alone
+        self.out[rows[more]] = self.out[rows[more]] + ";" + vals[more]
+        self.out[rows[~more]] = vals[~more]
+        self.has[rows] = True
+
+
 def _value(text: str) -> object:
     try:
         return float(text)
@@ -143,4 +236,4 @@ def split(footnotes: object) -> list[str]:
     return [f for f in str(footnotes).split(";") if f] if isinstance(footnotes, str) else []
 
 
-__all__ = ["DOMAIN_WORDS", "FOOTNOTES", "code", "domain", "split", "words"]
+__all__ = ["DOMAIN_WORDS", "FOOTNOTES", "Codes", "Formatted", "code", "domain", "split", "words"]
