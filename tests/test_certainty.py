@@ -212,3 +212,43 @@ def test_egger_over_many_bodies_at_once_equals_the_test_of_each():
     y, v = rng.normal(size=(20, 11)), rng.uniform(0.01, 1.0, size=(20, 11))
     each = [egger_pvalue(list(a), list(b)) for a, b in zip(y, v, strict=True)]
     assert egger_many(y, v) == pytest.approx(each, rel=1e-9)
+
+
+def test_codes_formatted_once_per_value_equal_the_code_of_each_body():
+    rng = np.random.default_rng(3)
+    x = rng.choice([0.25, -0.0, 0.0, np.nan, 1 / 3, 124.0, 1e-7], size=60)
+    y = rng.choice([0.75, 1.25, -0.0, 2.5], size=60)
+    names = pd.Series(rng.choice(["a", "b;c", "d:e"], size=60), dtype=object)
+    mixed = pd.Series(rng.choice(np.array([1, True, 1.0, "1"], dtype=object), size=60))
+    notes = footnotes.Codes(pd.RangeIndex(60))
+    mask = rng.random(60) < 0.7
+    notes.add(mask, footnotes.Formatted("imprecision_crosses_both", x, y))
+    notes.add(~mask, "single_study")
+    notes.add(mask, footnotes.Formatted("imprecision_ois_events", x, 300))
+    every = np.ones(60, dtype=bool)
+    notes.add(every, footnotes.Formatted("indirect_intervention", names))
+    notes.add(every, footnotes.Formatted("indirect_intervention", mixed))
+    each = [
+        ";".join([
+            *([footnotes.code("imprecision_crosses_both", a, b)] if m else ["single_study"]),
+            *([footnotes.code("imprecision_ois_events", a, 300)] if m else []),
+            footnotes.code("indirect_intervention", n),
+            footnotes.code("indirect_intervention", o),
+        ])
+        for a, b, m, n, o in zip(x.tolist(), y.tolist(), mask, names, mixed, strict=True)
+    ]  # fmt: skip
+    assert notes.out.tolist() == each
+    assert {"True", "1"} <= {c.rsplit(":", 1)[1] for c in each}  # equal keys, told apart
+
+
+def test_studies_of_reviews_are_paired_as_an_inner_merge_orders_them():
+    from calcidata.synthesis.judgements import _matches
+
+    rng = np.random.default_rng(5)
+    left = rng.choice(np.array(["r1", "r2", "r3", None], dtype=object), size=40)
+    right = rng.choice(np.array(["r2", "r1", "r4", None], dtype=object), size=25)
+    i, j = _matches(left, right)
+    merged = pd.DataFrame({"k": left, "i": range(40)}).merge(
+        pd.DataFrame({"k": right, "j": range(25)}), on="k"
+    )
+    assert i.tolist() == merged["i"].tolist() and j.tolist() == merged["j"].tolist()

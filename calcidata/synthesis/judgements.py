@@ -28,37 +28,70 @@ def _rob_table(tables: Tables) -> dict[str, str]:
     return dict(zip(rob["study_id"].astype(str), rob["judgement"].astype(str), strict=False))
 
 
-def _or(found: pd.Series, fallback: pd.Series) -> pd.Series:
-    """``found`` where it is known, else ``fallback`` (the study's table judgement first)."""
-    return found.where(found.notna(), fallback)
+def _lookup(keys: np.ndarray, table: dict[str, str], fallback: np.ndarray) -> np.ndarray:
+    """``table[key]`` where the key is in it and its value is known, else ``fallback``."""
+    out = fallback.copy()
+    if table:
+        found = pd.Index(list(table), dtype=object).get_indexer(pd.Index(keys, dtype=object))
+        values = np.array(list(table.values()), dtype=object)
+        hit = np.flatnonzero(found >= 0)
+        hit = hit[pd.notna(values[found[hit]])]
+        out[hit] = values[found[hit]]
+    return out
+
+
+def _matches(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Positions ``(i, j)`` of the pairs ``left[i] == right[j]``, as an inner merge orders them.
+
+    Left positions in order, each with its right matches in their order; missing
+    values match each other (as in :meth:`pandas.DataFrame.merge`).
+    """
+    codes = pd.factorize(np.concatenate([left, right]), use_na_sentinel=False)[0]
+    lc, rc = codes[: left.size], codes[left.size :]
+    by_key = np.argsort(rc, kind="stable")  # right positions grouped by key, in order
+    count = np.bincount(rc, minlength=codes.max(initial=-1) + 1)
+    n = count[lc]  # matches of each left position
+    i = np.repeat(np.arange(left.size), n)
+    # the k-th pair of left i is the k-th right position of its key
+    k = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
+    return i, by_key[(np.cumsum(count) - count)[lc][i] + k]
 
 
 def judged(behind: pd.DataFrame, tables: Tables) -> pd.DataFrame:
-    """Risk-of-bias judgement and weight of each study behind each body's estimate."""
+    """Risk-of-bias judgement and weight of each study behind each body's estimate.
+
+    Returns one row per study (``body_id``, ``weight``, ``judgement``: text or
+    NaN): first the studies of reviews listed in ``review_studies`` (in the
+    order of ``behind``, each review's studies in their order), then the other rows.
+    """
     rob = _rob_table(tables)
-    rs = tables.review_studies[["review_id", "study_id", "risk_of_bias"]].astype(object)
-    rs = rs.assign(review_id=rs["review_id"].astype(str), study_id=rs["study_id"].astype(str))
-    own = behind["risk_of_bias"].astype(object) if "risk_of_bias" in behind else np.nan
-    cols = ["body_id", "item_id", "weight", "source_id", "study_id", "study_design"]
-    # risk_of_bias stays: review_studies' own column is then suffixed "_rs" in the merge
-    rows = behind[[c for c in (*cols, "risk_of_bias") if c in behind]].assign(_own=own)
-    reviews = rows[rows["study_design"].isin(REVIEW_DESIGNS)]
-    listed = reviews.merge(rs, left_on="source_id", right_on="review_id", suffixes=("", "_rs"))
-    listed = listed.assign(
-        weight=listed["weight"]
-        / listed.groupby(["body_id", "item_id"])["study_id_rs"].transform("size"),
-        judgement=_or(listed["study_id_rs"].map(rob), listed["risk_of_bias_rs"]),
-    )
-    plain = rows[
-        ~rows["item_id"].isin(listed["item_id"]) | ~rows["study_design"].isin(REVIEW_DESIGNS)
-    ]
-    plain = plain.assign(judgement=_or(plain["study_id"].map(rob), plain["_own"]))
-    out = pd.concat([listed[["body_id", "weight", "judgement"]],
-                     plain[["body_id", "weight", "judgement"]]], ignore_index=True)  # fmt: skip
-    code, uniques = pd.factorize(out["judgement"].to_numpy(dtype=object))  # once per value
+    rs = tables.review_studies
+    body, weight = behind["body_id"].to_numpy(), behind["weight"].to_numpy()
+    item = behind["item_id"].to_numpy(dtype=object)
+    own = behind["risk_of_bias"] if "risk_of_bias" in behind else pd.Series(np.nan, behind.index)
+    review = np.flatnonzero(behind["study_design"].isin(REVIEW_DESIGNS).to_numpy())
+    left, right = _matches(behind["source_id"].to_numpy(dtype=object)[review],
+                           rs["review_id"].astype(str).to_numpy(dtype=object))  # fmt: skip
+    listed = review[left]
+    # a review's weight is shared by its studies: the rows of its (body, item) pair
+    pair = [pd.Series(body[listed]), pd.Series(item[listed], dtype=object)]
+    size = pd.Series(weight[listed]).groupby(pair).transform("size")
+    plain = np.ones(len(behind), dtype=bool)
+    plain[review] = ~pd.Series(item[review], dtype=object).isin(item[listed]).to_numpy()
+    plain = np.flatnonzero(plain)
+    judgement = np.concatenate([
+        _lookup(rs["study_id"].astype(str).to_numpy(dtype=object)[right], rob,
+                rs["risk_of_bias"].to_numpy(dtype=object)[right]),
+        _lookup(behind["study_id"].to_numpy(dtype=object)[plain], rob,
+                own.to_numpy(dtype=object)[plain]),
+    ])  # fmt: skip
+    code, uniques = pd.factorize(judgement)  # tested for text once per value
     text = np.array([isinstance(j, str) for j in uniques] + [False], dtype=bool)
-    out["judgement"] = out["judgement"].where(text[code])
-    return out
+    return pd.DataFrame({
+        "body_id": np.concatenate([body[listed], body[plain]]),
+        "weight": np.concatenate([weight[listed] / size.to_numpy(), weight[plain]]),
+        "judgement": pd.Series(np.where(text[code], judgement, np.nan), dtype=object),
+    })  # fmt: skip
 
 
 __all__ = ["judged"]
