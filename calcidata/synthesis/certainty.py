@@ -138,21 +138,20 @@ def egger_pvalue(yi: Sequence[float], vi: Sequence[float]) -> float:
 
 def _rob(bodies: pd.DataFrame, judged: pd.DataFrame, notes: Codes) -> np.ndarray:
     """Risk of bias from the share of weight at high / concerning / unassessed risk."""
-    w = judged["weight"].astype(float).to_numpy()
-    j = judged["judgement"].astype(object)
-    n = len(bodies)
     pos = bodies.index.get_indexer(pd.Index(judged["body_id"]))  # each row's body (-1: none)
     mine = pos >= 0
+    w = judged["weight"].astype(float).to_numpy()[mine]
+    which, uniques = pd.factorize(judged["judgement"].astype(object).to_numpy()[mine])
+    kinds = pd.Series(uniques, dtype=object)  # each distinct judgement tested once; -1: NaN
+    high_j = np.append(kinds.isin(_HIGH).to_numpy(), False)[which]
+    concern_j = np.append(~kinds.eq("low").to_numpy(), True)[which]
     # one groupby (pandas' compensated sum, as before) over the body positions, 4 columns
-    parts = pd.DataFrame({"total": w, "high": np.where(j.isin(_HIGH), w, 0.0),
-                          "concern": np.where(~j.eq("low"), w, 0.0),
-                          "assessed": np.where(j.notna(), w, 0.0)})[mine]  # fmt: skip
-    sums = parts.groupby(pos[mine]).sum()
-    share = np.full((n, 3), np.nan)
+    parts = np.column_stack([w, np.where(high_j, w, 0.0), np.where(concern_j, w, 0.0),
+                             np.where(which >= 0, w, 0.0)])  # fmt: skip
+    sums = pd.DataFrame(parts).groupby(pos[mine]).sum()
+    share = np.full((len(bodies), 3), np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
-        share[sums.index] = (
-            sums[["high", "concern", "assessed"]].to_numpy() / sums[["total"]].to_numpy()
-        )
+        share[sums.index] = sums.to_numpy()[:, 1:] / sums.to_numpy()[:, :1]
     # a body with no judged study (or no weight): no high share, all of concern, none assessed
     high, concern, assessed = (np.where(np.isnan(share[:, i]), fill, share[:, i])
                                for i, fill in enumerate((0.0, 1.0, 0.0)))  # fmt: skip
@@ -200,13 +199,17 @@ def _indirectness(bodies: pd.DataFrame, notes: Codes) -> np.ndarray:
 
 
 def _imprecision(bodies: pd.DataFrame, notes: Codes) -> np.ndarray:
-    m = bodies["effect_measure"]
-    diff, ratio_kind = m.isin(_DIFFERENCE).to_numpy(), m.isin(_RATIO).to_numpy()
+    which, measures = pd.factorize(bodies["effect_measure"].to_numpy(dtype=object))
+
+    def measure_in(names: Sequence[str]) -> np.ndarray:  # each distinct measure tested once
+        return np.append(pd.Series(measures, dtype=object).isin(names).to_numpy(), False)[which]
+
+    diff, ratio_kind = measure_in(_DIFFERENCE), measure_in(_RATIO)
     lo, hi = _floats(bodies["ci_low"]), _floats(bodies["ci_high"])
     judged = (ratio_kind | diff) & ~np.isnan(_floats(bodies["estimate"]))
     has_ci = ~np.isnan(lo) & ~np.isnan(hi)
     ratio = judged & ratio_kind & has_ci
-    mid = np.where(m.eq("MD").to_numpy(dtype=bool), _floats(bodies["mid"]), np.nan)
+    mid = np.where(measure_in(["MD"]), _floats(bodies["mid"]), np.nan)
     diff_mid = judged & diff & has_ci & ~np.isnan(mid)
     diff_null = judged & diff & has_ci & np.isnan(mid)
     low_t = np.where(ratio, RULE.rr_benefit, -mid)
@@ -233,7 +236,7 @@ def _imprecision(bodies: pd.DataFrame, notes: Codes) -> np.ndarray:
     n = _floats(bodies["n_participants"])
     events = _floats(bodies["events"])
     events = np.where(np.isnan(events), (_floats(bodies["baseline_risk"]) * n).round(), events)
-    dich, cont = judged & m.isin(_DICHOTOMOUS).to_numpy(), judged & m.isin(_CONTINUOUS).to_numpy()
+    dich, cont = judged & measure_in(_DICHOTOMOUS), judged & measure_in(_CONTINUOUS)
     ev_short = dich & ~np.isnan(events) & (events < RULE.ois_events)
     bound_short = dich & np.isnan(events) & ~np.isnan(n) & (n < RULE.ois_events)
     size = np.where(np.isnan(events), n, events)

@@ -193,20 +193,25 @@ class Codes:
         rows = np.flatnonzero(np.asarray(mask, dtype=bool))
         if not rows.size:
             return
-        if isinstance(values, str):  # one code for every row: tested once
-            if values == "":
-                return
-            vals = np.full(rows.size, values, dtype=object)
-        elif isinstance(values, Formatted):  # always a non-empty code
+        if isinstance(values, str):  # one code for every row: tested once, joined once
+            if values:
+                self._append(rows, values)
+            return
+        if isinstance(values, Formatted):  # always a non-empty code
             vals = values.at(rows)
         else:
             vals = (values.to_numpy(dtype=object)[rows] if isinstance(values, pd.Series)
                     else np.full(rows.size, values, dtype=object))  # fmt: skip
             ok = np.array([isinstance(v, str) and v != "" for v in vals], dtype=bool)
             rows, vals = rows[ok], vals[ok]
-        more = self.has[rows]  # these get ";" and the code, the others the code alone
-        self.out[rows[more]] = self.out[rows[more]] + ";" + vals[more]
-        self.out[rows[~more]] = vals[~more]
+        self._append(rows, vals)
+
+    def _append(self, rows: np.ndarray, codes: str | np.ndarray) -> None:
+        """Put ``codes`` (one, or one per row) at bodies with none yet, else append ";" and it."""
+        more = self.has[rows]
+        one = isinstance(codes, str)
+        self.out[rows[more]] += ";" + codes if one else ";" + codes[more]
+        self.out[rows[~more]] = codes if one else codes[~more]
         self.has[rows] = True
 
 
