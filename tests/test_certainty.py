@@ -252,3 +252,17 @@ def test_studies_of_reviews_are_paired_as_an_inner_merge_orders_them():
         pd.DataFrame({"k": right, "j": range(25)}), on="k"
     )
     assert i.tolist() == merged["i"].tolist() and j.tolist() == merged["j"].tolist()
+
+
+def test_flags_read_once_per_value_equal_pandas_boolean_reading():
+    for values in (
+        pd.Series([True, None, False, np.nan, pd.NA, True], dtype=object),
+        pd.Series([1, 0, None], dtype=object),
+        pd.Series([None, None], dtype=object),
+        pd.Series([True, False]),
+        pd.Series([True, None], dtype="boolean"),
+    ):
+        expected = values.astype("boolean").fillna(False).astype(bool).to_numpy()
+        assert grade._flag(values).tolist() == expected.tolist()
+    with pytest.raises(TypeError):  # what pandas does not read as bools stays an error
+        grade._flag(pd.Series([True, 1, "yes"], dtype=object))

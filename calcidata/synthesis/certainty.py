@@ -186,16 +186,33 @@ def _inconsistency(bodies: pd.DataFrame, notes: Codes) -> np.ndarray:
 
 
 def _indirectness(bodies: pd.DataFrame, notes: Codes) -> np.ndarray:
-    pop = bodies["indirect"].astype(bool)
+    pop = bodies["indirect"].astype(bool).to_numpy()
     none = pd.Series(False, index=bodies.index)
-    intervention = bodies.get("class_behind", none).astype("boolean").fillna(False).astype(bool)
-    sur = bodies["surrogate"].astype("boolean").fillna(False).astype(bool)
+    intervention = _flag(bodies.get("class_behind", none))
+    sur = _flag(bodies["surrogate"])
     notes.add(pop, code("indirect_population"))
     names = bodies.get("agent_names", none.astype(object))
     notes.add(intervention, Formatted("indirect_intervention", names.fillna("")))
     notes.add(sur, code("surrogate"))
-    down = (pop.astype(int) + intervention.astype(int) + sur.astype(int)).to_numpy(dtype=np.int64)
-    return -np.minimum(down, 2)
+    down: np.ndarray = pop.astype(np.int64) + intervention + sur
+    return -down.clip(max=2)
+
+
+def _flag(values: pd.Series) -> np.ndarray:
+    """True where a value is true, False where it is false or missing.
+
+    Bools with missing values are read as one array; anything else as pandas' "boolean" reads it.
+    """
+    if values.dtype == bool:
+        return values.to_numpy()
+    objects = values.to_numpy(dtype=object)
+    if pd.api.types.infer_dtype(objects, skipna=True) == "boolean":
+        known = pd.notna(objects)
+        flags = np.zeros(objects.size, dtype=bool)
+        flags[known] = objects[known].astype(bool)
+        return flags
+    read: np.ndarray = values.astype("boolean").fillna(False).to_numpy(dtype=bool)
+    return read
 
 
 def _imprecision(bodies: pd.DataFrame, notes: Codes) -> np.ndarray:
@@ -319,10 +336,10 @@ def rate_bodies(bodies: pd.DataFrame, judged: pd.DataFrame) -> pd.DataFrame:
     }
     rule_level = _levels(bodies["start_level"]) + sum(down.values())
     # stated: kept, less one level for a population the source did not rate down for
-    own = pd.Series(False, index=idx)
+    own = np.zeros(len(idx), dtype=bool)
     if stated.any():
-        own[stated_s] = sr[stated_s].fillna("").str.contains("indirectness")
-    pop_extra = (stated_s & bodies["indirect"] & ~own).to_numpy(dtype=bool)
+        own[stated] = sr[stated_s].fillna("").str.contains("indirectness").to_numpy(dtype=bool)
+    pop_extra = (stated_s & bodies["indirect"]).to_numpy(dtype=bool) & ~own
     stated_level = np.zeros(len(idx), dtype=np.int64)
     stated_level[stated] = _levels(bodies["stated"][stated_s])
     level = np.maximum(np.where(stated, stated_level - pop_extra, rule_level), 0)
