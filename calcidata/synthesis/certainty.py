@@ -341,7 +341,9 @@ def rate_bodies(bodies: pd.DataFrame, judged: pd.DataFrame) -> pd.DataFrame:
         own[stated] = sr[stated_s].fillna("").str.contains("indirectness").to_numpy(dtype=bool)
     pop_extra = (stated_s & bodies["indirect"]).to_numpy(dtype=bool) & ~own
     stated_level = np.zeros(len(idx), dtype=np.int64)
-    stated_level[stated] = _levels(bodies["stated"][stated_s])
+    stated_level[stated] = bodies["stated"][stated_s].map(
+        lambda c: CERTAINTY.index(c) if isinstance(c, str) else 0
+    )
     level = np.maximum(np.where(stated, stated_level - pop_extra, rule_level), 0)
     unest = ~bodies["estimable"].to_numpy(dtype=bool)
     notes.add(unest, code("not_estimable", RULE.not_estimable_cap))

@@ -6,6 +6,8 @@ for each code, the GRADE domain it belongs to (or ``None`` for a remark) and
 its words with ``{0}``, ``{1}`` for the parameters; :func:`words` fills them.
 Display modules word the codes with :func:`words`; the profile's ``reasons``
 and ``notes`` columns are the same words, kept for readers of the frame.
+:class:`Codes` builds the ``footnotes`` column of many bodies at once, and
+:class:`Formatted` formats a code with parameters once per distinct value.
 """
 
 from __future__ import annotations
@@ -134,15 +136,14 @@ def _groups(values: np.ndarray) -> np.ndarray:
     return np.arange(values.size)
 
 
-def _codes(name: str, *params: object) -> np.ndarray:
-    """``code(name, *p)`` for each element of the parameter arrays (scalars repeat).
+def _codes(name: str, size: int, *params: object) -> np.ndarray:
+    """``code(name, *p)`` for each of ``size`` rows (array parameters element-wise).
 
     Returns an object array of codes. Each distinct tuple of parameters is
     formatted once: the rows are grouped by the joint codes of their parameters.
     """
-    arrays = [p for p in params if isinstance(p, np.ndarray)]
-    group = np.zeros(arrays[0].size if arrays else 1, dtype=np.int64)
-    for values in arrays:
+    group = np.zeros(size, dtype=np.int64)
+    for values in (p for p in params if isinstance(p, np.ndarray)):
         inverse = _groups(values)
         group = pd.factorize(group * (inverse.max(initial=0) + 1) + inverse)[0]
     row = np.empty(group.max(initial=-1) + 1, dtype=np.intp)
@@ -163,19 +164,18 @@ class Formatted:
 
     def at(self, rows: np.ndarray) -> np.ndarray:
         """The codes of the bodies at positions ``rows`` (each distinct value formatted once)."""
-        return _codes(self.name, *(_array(p)[rows] if _arraylike(p) else p for p in self.params))
+        return _codes(self.name, rows.size, *(_at(p, rows) for p in self.params))
 
 
-def _arraylike(p: object) -> bool:
-    return isinstance(p, pd.Series | np.ndarray)
+def _at(p: object, rows: np.ndarray) -> object:
+    """A parameter at ``rows`` (a scalar as it is).
 
-
-def _array(p: object) -> np.ndarray:
-    """A Series' values: NumPy's own dtype if it has one (floats keep their bits), else object."""
+    A Series in NumPy's own dtype if it has one (floats keep their bits), else as objects.
+    """
     if isinstance(p, pd.Series):
         native = isinstance(p.dtype, np.dtype) and p.dtype != object
-        return p.to_numpy() if native else p.to_numpy(dtype=object)
-    return np.asarray(p)
+        return (p.to_numpy() if native else p.to_numpy(dtype=object))[rows]
+    return p[rows] if isinstance(p, np.ndarray) else p
 
 
 class Codes:
