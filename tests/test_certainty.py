@@ -266,3 +266,33 @@ def test_flags_read_once_per_value_equal_pandas_boolean_reading():
         assert grade._flag(values).tolist() == expected.tolist()
     with pytest.raises(TypeError):  # what pandas does not read as bools stays an error
         grade._flag(pd.Series([True, 1, "yes"], dtype=object))
+
+
+def test_judged_reads_the_table_then_the_review_then_the_row():
+    from types import SimpleNamespace
+
+    from calcidata.synthesis.judgements import judged
+
+    rob = pd.DataFrame({
+        "rob_id": ["a", "b", "c"], "study_id": ["s1", "s3", "s9"],
+        "domain": ["overall", "overall", "randomisation_process"],
+        "judgement": ["high", "low", "high"], "basis": ["stated", "stated", "stated"],
+    })  # fmt: skip
+    rs = pd.DataFrame({"review_id": ["r1", "r1", "r2"], "study_id": ["s3", "s4", "s5"],
+                       "risk_of_bias": ["unclear", "some_concerns", None]})  # fmt: skip
+    behind = pd.DataFrame({
+        "body_id": [0, 0, 1, 1, 2], "item_id": ["i1", "i2", "i3", "i4", "i5"],
+        "weight": [30.0, 70.0, 50.0, 50.0, 10.0], "source_id": ["p1", "p2", "r1", "p9", "r3"],
+        "study_id": ["s1", "s2", None, "s9", None],
+        "study_design": ["rct", "rct", "systematic_review", "rct", "systematic_review"],
+        "risk_of_bias": [None, "low", None, None, "high"],
+    })  # fmt: skip
+    out = judged(behind, SimpleNamespace(risk_of_bias=rob, review_studies=rs))
+    # first the studies of the listed review (weight shared), then the other rows in order;
+    # the table's overall judgement before the review's, the row's own only without both
+    assert out.to_dict("list") == {
+        "body_id": [1, 1, 0, 0, 1, 2],
+        "weight": [25.0, 25.0, 30.0, 70.0, 50.0, 10.0],
+        "judgement": ["low", "some_concerns", "high", "low", out["judgement"][4], "high"],
+    }
+    assert pd.isna(out["judgement"][4])  # s9 has no overall judgement, the row none
