@@ -296,3 +296,27 @@ def test_judged_reads_the_table_then_the_review_then_the_row():
         "judgement": ["low", "some_concerns", "high", "low", out["judgement"][4], "high"],
     }
     assert pd.isna(out["judgement"][4])  # s9 has no overall judgement, the row none
+
+
+def test_a_stated_overall_judgement_wins_over_a_derived_one():
+    """Whatever the rows' order: stated before derived, then the first rob_id."""
+    from types import SimpleNamespace
+
+    from calcidata.synthesis.judgements import judged
+
+    behind = pd.DataFrame({
+        "body_id": [0, 1], "item_id": ["i1", "i2"], "weight": [1.0, 1.0],
+        "source_id": ["p1", "p2"], "study_id": ["s1", "s2"], "study_design": ["rct", "rct"],
+        "risk_of_bias": [None, None],
+    })  # fmt: skip
+    rows = pd.DataFrame({
+        "rob_id": ["s1_derived", "s1_stated", "s2_b", "s2_a"],
+        "study_id": ["s1", "s1", "s2", "s2"], "domain": ["overall"] * 4,
+        "judgement": ["low", "high", "high", "some_concerns"],
+        "basis": ["derived", "stated", "derived", "derived"],
+    })  # fmt: skip
+    for order in ([0, 1, 2, 3], [3, 2, 1, 0], [1, 3, 0, 2]):
+        rob = rows.iloc[order].reset_index(drop=True)
+        out = judged(behind, SimpleNamespace(risk_of_bias=rob, review_studies=rows.iloc[:0]
+                                             .assign(review_id=[], risk_of_bias=[])))  # fmt: skip
+        assert out["judgement"].tolist() == ["high", "some_concerns"], order

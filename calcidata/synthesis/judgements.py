@@ -25,7 +25,11 @@ def _rob_table(tables: Tables) -> dict[str, str]:
     rob = tables.risk_of_bias
     rob = rob[rob["domain"].astype(str) == "overall"]
     rob = rob.assign(_s=rob["basis"].astype(str).ne("stated")).sort_values(["_s", "rob_id"])
-    return dict(zip(rob["study_id"].astype(str), rob["judgement"].astype(str), strict=False))
+    out: dict[str, str] = {}
+    for study, judgement in zip(rob["study_id"].astype(str), rob["judgement"].astype(str),
+                                strict=True):  # fmt: skip
+        out.setdefault(study, judgement)  # the first one found: stated before derived
+    return out
 
 
 def _lookup(keys: np.ndarray, table: dict[str, str], fallback: np.ndarray) -> np.ndarray:
