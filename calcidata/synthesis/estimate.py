@@ -18,6 +18,7 @@ from calcidata.schemas.effect_measures import MEASURES
 from calcidata.schemas.vocabularies import NON_STUDY_DESIGNS, REVIEW_DESIGNS
 from calcidata.synthesis import meta
 from calcidata.synthesis._keyed import isin, sorted_codes
+from calcidata.synthesis._meta_tau2 import t_sf
 from calcidata.synthesis.rule import RULE
 
 Z975 = float(stats.norm.isf(0.025))
@@ -120,14 +121,19 @@ def _arrays(items: pd.DataFrame) -> tuple[dict[str, np.ndarray], pd.Index, np.nd
     a |= {c: items[c].to_numpy(dtype=object) for c in ("item_id", "source_id", "study_id")}
     a |= {c: items[c].to_numpy() for c in ("level", "depth", "order", "within_arm", "year")}
     a["by"] = rank[body]
+    # factorize numbers bodies as they come: a body's first row is where the running
+    # maximum of the codes grows
+    top = np.maximum.accumulate(body)
+    a["first"] = np.flatnonzero(np.r_[True, top[1:] > top[:-1]]) if len(body) else body
     a["measure"] = items["effect_measure"].to_numpy(dtype=object)
     a["m_rank"] = per_measure([_RANK.get(m, -1) for m in m_uniques] + [-1])
     for name, names in (("comparative", _OF_KIND["ratio"] + _OF_KIND["difference"]),
                         ("poolable", _POOLABLE), ("ratio", _OF_KIND["ratio"]),
                         ("other", ["other"])):  # fmt: skip
         a[name] = per_measure([m in names for m in m_uniques] + [False])
-    a["review"] = isin(items["study_design"], REVIEW_DESIGNS)
-    a["non_study"] = isin(items["study_design"], NON_STUDY_DESIGNS)
+    d_code, d_uniques = pd.factorize(items["study_design"].to_numpy(dtype=object))
+    for name, designs in (("review", REVIEW_DESIGNS), ("non_study", NON_STUDY_DESIGNS)):
+        a[name] = np.array([d in designs for d in d_uniques] + [False])[d_code]
     a["arms"] = items["kind"].eq("arms").to_numpy(dtype=bool)
     a["evidence"] = items["kind"].eq("evidence").to_numpy(dtype=bool)
     return a, pd.Index(ids, name="body_id"), rank
@@ -175,15 +181,20 @@ def _one_per_study(a: dict[str, np.ndarray], at: np.ndarray) -> tuple[np.ndarray
     arms = a["arms"][at]
     rank = np.where(has_y & arms, 0, np.where(has_y, 1, 2))
     rank = rank + (np.isnan(a["estimate"][at]) & a["evidence"][at])
-    # one lexsort on numbers: body, study, rank, most participants (unknown last), order
     study = sorted_codes(a["study_id"][at])[0]
-    by = a["by"][at]
-    size = -a["n_participants"][at]
-    size = np.where(np.isnan(size), np.inf, size)
-    idx = np.lexsort((a["order"][at], size, rank, study, by))
-    b, st = by[idx], study[idx]
-    first = np.r_[True, (b[1:] != b[:-1]) | (st[1:] != st[:-1])] if len(idx) else idx.astype(bool)
-    return at[idx[first]], st[first]
+    group = a["by"][at].astype(np.int64) * (len(at) + 1) + study + 1  # body, then study
+    # sorted by body and study; the few studies with more than one row are then ordered
+    # by rank, most participants (unknown last) and order, and their rows put back
+    idx = np.argsort(group, kind="stable")
+    g = group[idx]
+    tied = np.r_[g[1:] == g[:-1], False] | np.r_[False, g[1:] == g[:-1]]
+    if tied.any():
+        sub = idx[tied]
+        size = -a["n_participants"][at[sub]]
+        size = np.where(np.isnan(size), np.inf, size)
+        idx[tied] = sub[np.lexsort((a["order"][at[sub]], size, rank[sub], group[sub]))]
+    first = _firsts(g)
+    return at[idx[first]], study[idx[first]]
 
 
 def _main_measure(by: np.ndarray, m_rank: np.ndarray) -> np.ndarray:
@@ -257,7 +268,7 @@ def egger_many(y: np.ndarray, v: np.ndarray) -> np.ndarray:
     # 0 / 0 where the fit is exact (intercept and residuals 0): NaN, masked below anyway
     with np.errstate(divide="ignore", invalid="ignore"):
         t = intercept / np.sqrt(s2 * (1 / k + xm**2 / sxx))
-    p = np.asarray(2 * stats.t.sf(np.abs(t), k - 2), dtype=float).ravel()
+    p = np.asarray(2 * t_sf(np.abs(t), k - 2), dtype=float).ravel()
     # an exact fit (the studies agree to rounding) has no asymmetry to test
     total = ((z - zm) ** 2).sum(axis=1)
     return np.where(s2.ravel() * (k - 2) <= 1e-20 * np.maximum(total, 1e-300), np.nan, p)
@@ -299,7 +310,8 @@ def estimate_bodies(items: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     f = {c: np.full(nb, np.nan) for c in _FLOATS[:7] + ("egger_p",)}
     k_pooled, split = np.zeros(nb, dtype=np.int64), np.zeros(nb, dtype=bool)
     review_id = np.full(nb, pd.NA, dtype=object)
-    measure = a["measure"][np.unique(by, return_index=True)[1]]  # each body's first row's
+    measure = np.empty(nb, dtype=object)
+    measure[rank] = a["measure"][a["first"]]  # each body's first row's
     behind: list[tuple[np.ndarray, object]] = []  # the rows behind each estimate and their weight
 
     # 1. the best review with a comparative estimate
