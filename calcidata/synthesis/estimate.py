@@ -1,8 +1,9 @@
 """The estimate of every body at once: the best review, a pool, one study, or none.
 
-Vectorised over bodies (no Python loop per body): the best review is a sort and
-a ``drop_duplicates``; pools of ``k`` studies are pooled together with
-:func:`calcidata.meta.pool_many`. The rules are documented in
+Vectorised over bodies (no Python loop per body): the items' columns are read
+once as NumPy arrays; the best review of each body, and one item per study, are
+a ``lexsort`` and the first row of each run; pools of ``k`` studies are pooled
+together with :func:`calcidata.meta.pool_arrays`. The rules are documented in
 :mod:`calcidata.synthesis.profile`.
 """
 
@@ -23,6 +24,7 @@ from calcidata.synthesis.rule import RULE
 
 Z975 = float(stats.norm.isf(0.025))
 BASES = ("review", "pooled", "single_study", "no_estimate")
+_REVIEW, _POOLED, _SINGLE, _NONE = range(len(BASES))  # the codes of BASES
 _KIND = {k: m.kind for k, m in MEASURES.items()}
 _OF_KIND = {kind: [k for k, m in MEASURES.items() if m.kind == kind] for kind in _KIND.values()}
 _POOLABLE = [k for k, m in MEASURES.items() if m.poolable]
@@ -101,13 +103,19 @@ def study_effects(items: pd.DataFrame) -> pd.DataFrame:
     return items.assign(yi=yi, vi=vi)
 
 
+#: The item columns read as floats (NaN for missing).
+_FLOATS = ("estimate", "ci_low", "ci_high", "n_studies", "n_participants", "events",
+           "i2_percent", "yi", "vi")  # fmt: skip
+
+
 def _arrays(items: pd.DataFrame) -> tuple[dict[str, np.ndarray], pd.Index, np.ndarray]:
     """The item columns the estimate reads as NumPy arrays, each converted once.
 
     Returns the arrays; the body ids in order of appearance (the result's rows);
     and each of those bodies' rank by body id. ``by`` is each row's body rank:
     every sort and group of the estimate is by body id, so per-body arrays are
-    indexed by rank. Measure and design flags are tested once per distinct value.
+    indexed by rank. ``first`` is the position of each body's first row (in order
+    of appearance). Measure and design flags are tested once per distinct value.
     """
     body, ids = pd.factorize(items["body_id"].to_numpy())
     rank = np.empty(len(ids), dtype=np.intp)
@@ -137,11 +145,6 @@ def _arrays(items: pd.DataFrame) -> tuple[dict[str, np.ndarray], pd.Index, np.nd
     a["arms"] = items["kind"].eq("arms").to_numpy(dtype=bool)
     a["evidence"] = items["kind"].eq("evidence").to_numpy(dtype=bool)
     return a, pd.Index(ids, name="body_id"), rank
-
-
-#: The item columns read as floats (NaN for missing).
-_FLOATS = ("estimate", "ci_low", "ci_high", "n_studies", "n_participants", "events",
-           "i2_percent", "yi", "vi")  # fmt: skip
 
 
 def _firsts(by: np.ndarray) -> np.ndarray:
@@ -183,13 +186,14 @@ def _one_per_study(a: dict[str, np.ndarray], at: np.ndarray) -> tuple[np.ndarray
     rank = rank + (np.isnan(a["estimate"][at]) & a["evidence"][at])
     study = sorted_codes(a["study_id"][at])[0]
     group = a["by"][at].astype(np.int64) * (len(at) + 1) + study + 1  # body, then study
-    # sorted by body and study; the few studies with more than one row are then ordered
-    # by rank, most participants (unknown last) and order, and their rows put back
-    idx = np.argsort(group, kind="stable")
+    # sorted by body and study (a quicksort); the few studies with more than one row are
+    # then ordered by rank, most participants (unknown last), order and position, and
+    # their rows put back in their studies' places
+    idx = np.argsort(group)
     g = group[idx]
     tied = np.r_[g[1:] == g[:-1], False] | np.r_[False, g[1:] == g[:-1]]
     if tied.any():
-        sub = idx[tied]
+        sub = np.sort(idx[tied])
         size = -a["n_participants"][at[sub]]
         size = np.where(np.isnan(size), np.inf, size)
         idx[tied] = sub[np.lexsort((a["order"][at[sub]], size, rank[sub], group[sub]))]
@@ -223,6 +227,7 @@ def _pool(
     and the percent weight of each row. Bodies of the same number of studies are
     pooled together by :func:`calcidata.meta.pool_arrays` (one call per distinct k).
     """
+    # a missing study id last, where sort_values put it when the pools were first written
     order = np.lexsort((np.where(study < 0, np.iinfo(np.intp).max, study), by))
     body, y_all, v_all = by[order], y_in[order], v_in[order]
     starts = np.flatnonzero(_firsts(body))
@@ -306,7 +311,7 @@ def estimate_bodies(items: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     a, ids, rank = _arrays(items)
     by, nb = a["by"], len(ids)
     # per body, by body id (reordered to the order of appearance at the end)
-    basis = np.full(nb, BASES.index("no_estimate"))
+    basis = np.full(nb, _NONE)
     f = {c: np.full(nb, np.nan) for c in _FLOATS[:7] + ("egger_p",)}
     k_pooled, split = np.zeros(nb, dtype=np.int64), np.zeros(nb, dtype=bool)
     review_id = np.full(nb, pd.NA, dtype=object)
@@ -318,13 +323,13 @@ def estimate_bodies(items: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     cand = a["review"] & a["comparative"] & ~np.isnan(a["estimate"]) & ~a["within_arm"]
     best = _best(a, np.flatnonzero(cand))
     at = by[best]
-    basis[at], review_id[at], measure[at] = 0, a["source_id"][best], a["measure"][best]
+    basis[at], review_id[at], measure[at] = _REVIEW, a["source_id"][best], a["measure"][best]
     for c in ("estimate", "ci_low", "ci_high", "n_studies", "n_participants", "i2_percent"):
         f[c][at] = a[c][best]
     behind.append((best, 100.0))
 
     # 2. a pool of two or more independent primary studies (never within-arm, never reviews)
-    rest = basis == BASES.index("no_estimate")
+    rest = basis == _NONE
     studies, study = _one_per_study(a, np.flatnonzero(rest[by] & ~a["review"] & ~a["non_study"]))
     ok = ~np.isnan(a["yi"][studies]) & a["poolable"][studies] & ~a["within_arm"][studies]
     pool_in, study = studies[ok], study[ok]
@@ -335,7 +340,7 @@ def estimate_bodies(items: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         res, weights = _pool(pb, study, y, v)
         first = pool_in[_firsts(pb)]  # pool_in is ordered by body: one row of each
         at = by[first]
-        basis[at], measure[at], k_pooled[at] = 1, a["measure"][first], res["k"]
+        basis[at], measure[at], k_pooled[at] = _POOLED, a["measure"][first], res["k"]
         ratio = a["ratio"][first]
         for c in ("estimate", "ci_low", "ci_high"):
             f[c][at] = np.where(ratio, np.exp(res[c]), res[c])
@@ -347,13 +352,13 @@ def estimate_bodies(items: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         behind.append((pool_in, weights))
 
     # 3. exactly one study with an estimate (within-arm results too: shown apart)
-    rows = studies[basis[by[studies]] == BASES.index("no_estimate")]
+    rows = studies[basis[by[studies]] == _NONE]
     rows = rows[(~np.isnan(a["estimate"][rows]) | ~np.isnan(a["yi"][rows])) & ~a["other"][rows]]
     one = rows[np.bincount(by[rows], minlength=nb)[by[rows]] == 1]
     if len(one):
         at, y, se = by[one], a["yi"][one], np.sqrt(a["vi"][one])
         arm, ratio = a["arms"][one] & ~np.isnan(y), a["ratio"][one]
-        basis[at], measure[at], f["n_studies"][at] = 2, a["measure"][one], 1
+        basis[at], measure[at], f["n_studies"][at] = _SINGLE, a["measure"][one], 1
         for c, yc in (("estimate", y), ("ci_low", y - Z975 * se), ("ci_high", y + Z975 * se)):
             f[c][at] = np.where(arm, np.where(ratio, np.exp(yc), yc), a[c][one])
         for c in ("n_participants", "events"):
@@ -361,7 +366,7 @@ def estimate_bodies(items: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         behind.append((one, 100.0))
 
     # 4. no estimate: the best review, else the primary studies, else the best other row
-    rest = basis == BASES.index("no_estimate")
+    rest = basis == _NONE
     left = np.flatnonzero(rest[by])
     revs = _best(a, left[a["review"][left]])
     taken = np.zeros(nb, dtype=bool)
@@ -382,13 +387,14 @@ def estimate_bodies(items: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     f["n_participants"][at] = _sum_known(a["n_participants"][many], ub[~single])
     review_id[by[revs]] = a["source_id"][revs]
 
-    text = {c: pd.Series(v[rank], ids, dtype=object) for c, v in (("review_id", review_id),
-            ("effect_measure", measure))}  # fmt: skip  # object columns, as before
+    def text(values: np.ndarray) -> pd.Series:  # an object column, as before (not str)
+        return pd.Series(values[rank], ids, dtype=object)
+
     out = pd.DataFrame(
         {"basis": pd.array(np.asarray(BASES, dtype=object)[basis[rank]], dtype="str"),
-         "review_id": text["review_id"], **{c: v[rank] for c, v in f.items()},
+         "review_id": text(review_id), **{c: v[rank] for c, v in f.items()},
          "k_pooled": k_pooled[rank], "split_directions": split[rank],
-         "effect_measure": text["effect_measure"]},
+         "effect_measure": text(measure)},
         index=ids,
     )  # fmt: skip
     at = np.concatenate([r for r, _ in behind])
