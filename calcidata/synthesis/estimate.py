@@ -227,23 +227,23 @@ def _pool(
     and the percent weight of each row. Bodies of the same number of studies are
     pooled together by :func:`calcidata.meta.pool_arrays` (one call per distinct k).
     """
-    # a missing study id last, where sort_values put it when the pools were first written
-    order = np.lexsort((np.where(study < 0, np.iinfo(np.intp).max, study), by))
-    body, y_all, v_all = by[order], y_in[order], v_in[order]
-    starts = np.flatnonzero(_firsts(body))
-    counts = np.diff(np.r_[starts, len(body)])
-    k = np.repeat(counts, counts)  # each body's rows are contiguous
+    # rows by pool size, body, then study id (a missing id last, where sort_values put it
+    # when the pools were first written): each size's bodies are one slice, row by row
+    k = np.bincount(by)[by]
+    order = np.lexsort((np.where(study < 0, np.iinfo(np.intp).max, study), by, k))
+    k, body, y_all, v_all = k[order], by[order], y_in[order], v_in[order]
     weights = np.full(len(body), np.nan)
     cols: dict[str, list[np.ndarray]] = {c: [] for c in _POOL_COLUMNS}
-    for size in np.unique(k):
-        at = np.flatnonzero(k == size)
-        y, v = y_all[at].reshape(-1, size), v_all[at].reshape(-1, size)
+    bounds = np.flatnonzero(np.r_[True, k[1:] != k[:-1], True])
+    for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
+        size = int(k[lo])
+        y, v = y_all[lo:hi].reshape(-1, size), v_all[lo:hi].reshape(-1, size)
         test = "knha" if size >= RULE.hksj_min_studies else "z"
         res = meta.pool_arrays(y, v, method="REML", test=test)  # pool_many without a frame
         w = 1.0 / (v + res["tau2"][:, None])
-        weights[at] = (100 * w / w.sum(axis=1, keepdims=True)).ravel()
+        weights[lo:hi] = (100 * w / w.sum(axis=1, keepdims=True)).ravel()
         egger = egger_many(y, v) if size >= RULE.egger_min_studies else np.full(len(y), np.nan)
-        cols["body"].append(body[at][::size])
+        cols["body"].append(body[lo:hi:size])
         cols["egger_p"].append(egger)
         for c in _POOL_COLUMNS[2:]:
             cols[c].append(res[c])
