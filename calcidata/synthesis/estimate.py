@@ -165,8 +165,7 @@ def _best(a: dict[str, np.ndarray], at: np.ndarray) -> np.ndarray:
 
     item = sorted_codes(a["item_id"][at])[0]
     item = np.where(item < 0, len(at), item)
-    depth = a["depth"][at].astype(float)
-    depth = np.where(np.isnan(depth), np.inf, depth)
+    depth = a["depth"][at]  # whole numbers, never missing
     year = pd.Series(a["year"][at], dtype=object).to_numpy(float, na_value=np.nan)
     level = a["level"][at].astype(float)
     keys = (item, depth, high(year), high(a["n_participants"][at]), high(level), a["by"][at])
@@ -285,14 +284,6 @@ def _sum_known(x: np.ndarray, by: np.ndarray) -> np.ndarray:
     return np.asarray(g.sum(min_count=1).where(g.count() == g.size()).to_numpy(float))
 
 
-def _sides(by: np.ndarray, y: np.ndarray, v: np.ndarray, n: int) -> np.ndarray:
-    """Per body: whether its studies' 95% CIs exclude no effect on opposite sides."""
-    se = np.sqrt(v)
-    pos = np.bincount(by, weights=y - Z975 * se > 0, minlength=n) > 0
-    neg = np.bincount(by, weights=y + Z975 * se < 0, minlength=n) > 0
-    return pos & neg
-
-
 def estimate_bodies(items: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Basis and estimate of every body, and the items behind each estimate.
 
@@ -348,7 +339,9 @@ def estimate_bodies(items: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         f["n_studies"][at] = np.bincount(pb)[at]
         for c in ("n_participants", "events"):
             f[c][at] = _sum_known(a[c][pool_in], pb)
-        split[at] = _sides(pb, y, v, nb)[at]
+        se = np.sqrt(v)  # split: the studies' 95% CIs exclude no effect on opposite sides
+        side = [np.bincount(pb, ex, nb)[at] > 0 for ex in (y - Z975 * se > 0, y + Z975 * se < 0)]
+        split[at] = side[0] & side[1]
         behind.append((pool_in, weights))
 
     # 3. exactly one study with an estimate (within-arm results too: shown apart)
@@ -381,10 +374,9 @@ def estimate_bodies(items: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     at, row = ub[single], unest[single]
     f["n_studies"][at], f["n_participants"][at] = a["n_studies"][row], a["n_participants"][row]
     f["i2_percent"][at] = a["i2_percent"][row]
-    many = unest[~single]
     at = np.unique(ub[~single])
     f["n_studies"][at], f["i2_percent"][at] = size[at], np.nan
-    f["n_participants"][at] = _sum_known(a["n_participants"][many], ub[~single])
+    f["n_participants"][at] = _sum_known(a["n_participants"][unest[~single]], ub[~single])
     review_id[by[revs]] = a["source_id"][revs]
 
     def text(values: np.ndarray) -> pd.Series:  # an object column, as before (not str)
