@@ -400,3 +400,24 @@ def test_variances_far_below_the_spread_give_a_finite_answer(method):
     assert res.i2 == pytest.approx(100.0)
     if method == "PM":  # equal weights: tau^2 is the sample variance of the effects
         assert res.tau2 == pytest.approx(np.var([1.0, 2.0, 3.5], ddof=1), rel=1e-9)
+
+
+def test_the_pools_tails_are_scipy_stats_bit_for_bit():
+    """The pools' t, normal and chi^2 tails skip scipy.stats' argument checks, not its values."""
+    from scipy import stats
+
+    from calcidata.synthesis import _meta_tau2 as t2
+
+    def same(a: object, b: object) -> bool:  # the same bits (NaN, -0.0 and dtype included)
+        a, b = np.asarray(a), np.asarray(b)
+        return a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
+
+    rng = np.random.default_rng(18)
+    x = np.r_[rng.normal(0, 3, 2000), rng.exponential(20, 500), 0.0, -0.0, np.inf, -np.inf, np.nan]
+    q = np.r_[rng.uniform(0, 1, 500), 0.025, 0.05, 0.5, 1e-300]
+    for df in (1, 2, 3, 8, 30, 373):
+        assert same(t2.t_sf(x, df), stats.t.sf(x, df))
+        assert same(t2.chi2_sf(np.abs(x), df), stats.chi2.sf(np.abs(x), df))
+        assert all(same(t2.t_isf(p, df), stats.t.isf(p, df)) for p in q)
+    assert same(t2.norm_sf(x), stats.norm.sf(x))
+    assert all(same(t2.norm_isf(p), stats.norm.isf(p)) for p in q)

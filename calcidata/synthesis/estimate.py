@@ -1,12 +1,15 @@
 """The estimate of every body at once: the best review, a pool, one study, or none.
 
-Vectorised over bodies (no Python loop per body): the best review is a sort and
-a ``drop_duplicates``; pools of ``k`` studies are pooled together with
-:func:`calcidata.meta.pool_many`. The rules are documented in
+Vectorised over bodies (no Python loop per body): the items' columns are read
+once as NumPy arrays; the best review of each body, and one item per study, are
+a ``lexsort`` and the first row of each run; pools of ``k`` studies are pooled
+together with :func:`calcidata.meta.pool_arrays`. The rules are documented in
 :mod:`calcidata.synthesis.profile`.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -16,20 +19,16 @@ from calcidata.schemas.effect_measures import MEASURES
 from calcidata.schemas.vocabularies import NON_STUDY_DESIGNS, REVIEW_DESIGNS
 from calcidata.synthesis import meta
 from calcidata.synthesis._keyed import isin, sorted_codes
+from calcidata.synthesis._meta_tau2 import t_sf
 from calcidata.synthesis.rule import RULE
 
 Z975 = float(stats.norm.isf(0.025))
 BASES = ("review", "pooled", "single_study", "no_estimate")
+_REVIEW, _POOLED, _SINGLE, _NONE = range(len(BASES))  # the codes of BASES
 _KIND = {k: m.kind for k, m in MEASURES.items()}
 _OF_KIND = {kind: [k for k, m in MEASURES.items() if m.kind == kind] for kind in _KIND.values()}
 _POOLABLE = [k for k, m in MEASURES.items() if m.poolable]
 _RANK = {k: i for i, k in enumerate(MEASURES)}
-#: The item columns the estimate itself reads.
-_WORK = (
-    "body_id", "item_id", "kind", "source_id", "study_id", "study_design", "effect_measure",
-    "estimate", "ci_low", "ci_high", "n_studies", "n_participants", "events", "i2_percent", "yi",
-    "vi", "level", "year", "depth", "order", "within_arm",
-)  # fmt: skip
 #: The item columns the estimate and the rule read.
 _NEEDED = (
     "body_id", "item_id", "kind", "source_id", "study_id", "study_design", "pooled_design",
@@ -104,78 +103,154 @@ def study_effects(items: pd.DataFrame) -> pd.DataFrame:
     return items.assign(yi=yi, vi=vi)
 
 
-def _natural(measure: pd.Series, y: np.ndarray) -> np.ndarray:
-    return np.where(measure.map(_KIND).eq("ratio").to_numpy(), np.exp(y), y)
+#: The item columns read as floats (NaN for missing).
+_FLOATS = ("estimate", "ci_low", "ci_high", "n_studies", "n_participants", "events",
+           "i2_percent", "yi", "vi")  # fmt: skip
 
 
-def _best_reviews(cand: pd.DataFrame) -> pd.DataFrame:
-    """The best review of each body: design level, participants, year, broadest condition."""
-    return cand.sort_values(
-        ["body_id", "level", "n_participants", "year", "depth", "item_id"],
-        ascending=[True, False, False, False, True, True],
-        na_position="last",
-    ).drop_duplicates("body_id")
+def _arrays(items: pd.DataFrame) -> tuple[dict[str, np.ndarray], pd.Index, np.ndarray]:
+    """The item columns the estimate reads as NumPy arrays, each converted once.
+
+    Returns the arrays; the body ids in order of appearance (the result's rows);
+    and each of those bodies' rank by body id. ``by`` is each row's body rank:
+    every sort and group of the estimate is by body id, so per-body arrays are
+    indexed by rank. ``first`` is the position of each body's first row (in order
+    of appearance). Measure and design flags are tested once per distinct value.
+    """
+    body, ids = pd.factorize(items["body_id"].to_numpy())
+    rank = np.empty(len(ids), dtype=np.intp)
+    rank[np.argsort(ids, kind="stable")] = np.arange(len(ids))
+    m_code, m_uniques = pd.factorize(items["effect_measure"].to_numpy(dtype=object))
+
+    def per_measure(values: Sequence[object]) -> np.ndarray:  # one value per distinct measure
+        return np.asarray(values)[m_code]  # the last value for a missing measure (code -1)
+
+    a = {c: items[c].to_numpy(float, na_value=np.nan) for c in _FLOATS}
+    a |= {c: items[c].to_numpy(dtype=object) for c in ("item_id", "source_id", "study_id")}
+    a |= {c: items[c].to_numpy() for c in ("level", "depth", "order", "within_arm", "year")}
+    a["by"] = rank[body]
+    # factorize numbers bodies as they come: a body's first row is where the running
+    # maximum of the codes grows
+    top = np.maximum.accumulate(body)
+    a["first"] = np.flatnonzero(np.r_[True, top[1:] > top[:-1]]) if len(body) else body
+    a["measure"] = items["effect_measure"].to_numpy(dtype=object)
+    a["m_rank"] = per_measure([_RANK.get(m, -1) for m in m_uniques] + [-1])
+    for name, names in (("comparative", _OF_KIND["ratio"] + _OF_KIND["difference"]),
+                        ("poolable", _POOLABLE), ("ratio", _OF_KIND["ratio"]),
+                        ("other", ["other"])):  # fmt: skip
+        a[name] = per_measure([m in names for m in m_uniques] + [False])
+    d_code, d_uniques = pd.factorize(items["study_design"].to_numpy(dtype=object))
+    for name, designs in (("review", REVIEW_DESIGNS), ("non_study", NON_STUDY_DESIGNS)):
+        a[name] = np.array([d in designs for d in d_uniques] + [False])[d_code]
+    a["arms"] = items["kind"].eq("arms").to_numpy(dtype=bool)
+    a["evidence"] = items["kind"].eq("evidence").to_numpy(dtype=bool)
+    return a, pd.Index(ids, name="body_id"), rank
 
 
-def _one_per_study(rows: pd.DataFrame, among: np.ndarray) -> pd.DataFrame:
+def _firsts(by: np.ndarray) -> np.ndarray:
+    """Mask of the first row of each run of equal ``by`` (rows sorted by body)."""
+    return np.r_[True, by[1:] != by[:-1]] if len(by) else np.zeros(0, dtype=bool)
+
+
+def _best(a: dict[str, np.ndarray], at: np.ndarray) -> np.ndarray:
+    """The best row of each body among rows ``at`` (ascending positions).
+
+    Design level, participants, year (each highest first), broadest condition,
+    item id, then item order; unknown values last (as ``sort_values`` with
+    ``na_position="last"`` orders them). Returns one position per body, by body id.
+    """
+
+    def high(x: np.ndarray) -> np.ndarray:  # highest first, unknown last
+        return np.where(np.isnan(x), np.inf, -x)
+
+    item = sorted_codes(a["item_id"][at])[0]
+    item = np.where(item < 0, len(at), item)
+    depth = a["depth"][at]  # whole numbers, never missing
+    year = pd.Series(a["year"][at], dtype=object).to_numpy(float, na_value=np.nan)
+    level = a["level"][at].astype(float)
+    keys = (item, depth, high(year), high(a["n_participants"][at]), high(level), a["by"][at])
+    idx = at[np.lexsort(keys)]  # lexsort is stable: ties keep item order
+    return np.asarray(idx[_firsts(a["by"][idx])])
+
+
+def _one_per_study(a: dict[str, np.ndarray], at: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """One item per study and body: arm numbers first, then a CI, an estimate, then size.
 
-    Only the ``among`` rows (a mask) compete; the frame is taken once, for the winners.
+    Only the rows ``at`` compete. Returns the chosen positions, ordered by body
+    id and study id (an unknown study first), and their study codes (-1 unknown).
     """
-    at = np.flatnonzero(among)
+    has_y = ~np.isnan(a["yi"][at])
+    arms = a["arms"][at]
+    rank = np.where(has_y & arms, 0, np.where(has_y, 1, 2))
+    rank = rank + (np.isnan(a["estimate"][at]) & a["evidence"][at])
+    study = sorted_codes(a["study_id"][at])[0]
+    group = a["by"][at].astype(np.int64) * (len(at) + 1) + study + 1  # body, then study
+    # sorted by body and study (a quicksort); the few studies with more than one row are
+    # then ordered by rank, most participants (unknown last), order and position, and
+    # their rows put back in their studies' places
+    idx = np.argsort(group)
+    g = group[idx]
+    tied = np.r_[g[1:] == g[:-1], False] | np.r_[False, g[1:] == g[:-1]]
+    if tied.any():
+        sub = np.sort(idx[tied])
+        size = -a["n_participants"][at[sub]]
+        size = np.where(np.isnan(size), np.inf, size)
+        idx[tied] = sub[np.lexsort((a["order"][at[sub]], size, rank[sub], group[sub]))]
+    first = _firsts(g)
+    return at[idx[first]], study[idx[first]]
 
-    def col(c: str, dtype: object = None) -> np.ndarray:
-        # pandas takes any NumPy dtype (or None) here; its stubs want one literal type.
-        return np.asarray(rows[c].to_numpy(dtype=dtype))[at]  # type: ignore[call-overload]
 
-    has_y = ~np.isnan(col("yi", float))
-    kind = col("kind", object)
-    rank = np.where(has_y & (kind == "arms"), 0, np.where(has_y, 1, 2))
-    rank = rank + (np.isnan(col("estimate", float)) & (kind == "evidence"))
-    # one lexsort on numbers: body, study, rank, most participants (unknown last), order
-    study = sorted_codes(col("study_id", object))[0]
-    body = col("body_id")
-    size = -col("n_participants", float)
-    size = np.where(np.isnan(size), np.inf, size)
-    idx = np.lexsort((col("order"), size, rank, study, body))
-    b, st = body[idx], study[idx]
-    first = np.r_[True, (b[1:] != b[:-1]) | (st[1:] != st[:-1])] if len(idx) else idx.astype(bool)
-    return rows.iloc[at[idx[first]]]
+def _main_measure(by: np.ndarray, m_rank: np.ndarray) -> np.ndarray:
+    """Mask of the rows of each body's most frequent measure (ties: measure order), if 2+."""
+    width = np.int64(len(_RANK))
+    pair = by.astype(np.int64) * width + m_rank
+    pairs, n = np.unique(pair, return_counts=True)
+    o = np.lexsort((pairs % width, -n, pairs // width))  # body, most rows, measure order
+    pairs, n = pairs[o], n[o]
+    keep = _firsts(pairs // width) & (n >= 2)
+    return np.isin(pair, pairs[keep])
 
 
 #: What the estimate reads of each pool.
-_POOL_COLUMNS = ("body_id", "egger_p", "k", "estimate", "ci_low", "ci_high", "i2", "tau2")
+_POOL_COLUMNS = ("body", "egger_p", "k", "estimate", "ci_low", "ci_high", "i2")
 
 
-def _pool(studies: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
+def _pool(
+    by: np.ndarray, study: np.ndarray, y_in: np.ndarray, v_in: np.ndarray
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Pool each body's studies (REML; HKSJ from 3 studies, a normal CI for 2).
 
-    Returns one row per pooled body (estimate on the pooling scale, CI, I^2,
-    tau^2, k, the Egger p for 10+ studies) and the percent weight of each study.
-    Bodies of the same number of studies are pooled together by
-    :func:`calcidata.meta.pool_many` (one call per distinct k, as arrays).
+    The rows are pooled in order of body and study id (an unknown study last).
+    Returns per pooled body, by body id: ``estimate``, ``ci_low``, ``ci_high``
+    (pooling scale), ``i2``, ``k`` and the Egger p for 10+ studies (``egger_p``);
+    and the percent weight of each row. Bodies of the same number of studies are
+    pooled together by :func:`calcidata.meta.pool_arrays` (one call per distinct k).
     """
-    studies = studies[["body_id", "study_id", "yi", "vi"]].sort_values(["body_id", "study_id"])
-    body = studies["body_id"].to_numpy()
-    y_all, v_all = studies["yi"].to_numpy(float), studies["vi"].to_numpy(float)
-    _, counts = np.unique(body, return_counts=True)
-    k = np.repeat(counts, counts)  # body ids are sorted: each body's rows are contiguous
-    weights = np.full(len(studies), np.nan)
+    # rows by pool size, body, then study id (a missing id last, where sort_values put it
+    # when the pools were first written): each size's bodies are one slice, row by row
+    k = np.bincount(by)[by]
+    order = np.lexsort((np.where(study < 0, np.iinfo(np.intp).max, study), by, k))
+    k, body, y_all, v_all = k[order], by[order], y_in[order], v_in[order]
+    weights = np.full(len(body), np.nan)
     cols: dict[str, list[np.ndarray]] = {c: [] for c in _POOL_COLUMNS}
-    for size in np.unique(k):
-        at = np.flatnonzero(k == size)
-        y, v = y_all[at].reshape(-1, size), v_all[at].reshape(-1, size)
+    bounds = np.flatnonzero(np.r_[True, k[1:] != k[:-1], True])
+    for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
+        size = int(k[lo])
+        y, v = y_all[lo:hi].reshape(-1, size), v_all[lo:hi].reshape(-1, size)
         test = "knha" if size >= RULE.hksj_min_studies else "z"
         res = meta.pool_arrays(y, v, method="REML", test=test)  # pool_many without a frame
         w = 1.0 / (v + res["tau2"][:, None])
-        weights[at] = (100 * w / w.sum(axis=1, keepdims=True)).ravel()
+        weights[lo:hi] = (100 * w / w.sum(axis=1, keepdims=True)).ravel()
         egger = egger_many(y, v) if size >= RULE.egger_min_studies else np.full(len(y), np.nan)
-        cols["body_id"].append(body[at][::size])
+        cols["body"].append(body[lo:hi:size])
         cols["egger_p"].append(egger)
         for c in _POOL_COLUMNS[2:]:
             cols[c].append(res[c])
-    out = pd.DataFrame({c: np.concatenate(v) for c, v in cols.items()}).set_index("body_id")
-    return out, pd.Series(weights, index=studies.index)  # arrays joined once, not frames
+    out = {c: np.concatenate(v) for c, v in cols.items()}
+    by_body = np.argsort(out["body"])
+    out_weights = np.empty(len(body))
+    out_weights[order] = weights
+    return {c: v[by_body] for c, v in out.items()}, out_weights
 
 
 def egger_many(y: np.ndarray, v: np.ndarray) -> np.ndarray:
@@ -194,20 +269,19 @@ def egger_many(y: np.ndarray, v: np.ndarray) -> np.ndarray:
     slope = ((x - xm) * (z - zm)).sum(axis=1, keepdims=True) / sxx
     intercept = zm - slope * xm
     s2 = ((z - intercept - slope * x) ** 2).sum(axis=1, keepdims=True) / (k - 2)
-    t = intercept / np.sqrt(s2 * (1 / k + xm**2 / sxx))
-    p = np.asarray(2 * stats.t.sf(np.abs(t), k - 2), dtype=float).ravel()
+    # 0 / 0 where the fit is exact (intercept and residuals 0): NaN, masked below anyway
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = intercept / np.sqrt(s2 * (1 / k + xm**2 / sxx))
+    p = np.asarray(2 * t_sf(np.abs(t), k - 2), dtype=float).ravel()
     # an exact fit (the studies agree to rounding) has no asymmetry to test
     total = ((z - zm) ** 2).sum(axis=1)
     return np.where(s2.ravel() * (k - 2) <= 1e-20 * np.maximum(total, 1e-300), np.nan, p)
 
 
-def _sides(studies: pd.DataFrame) -> pd.Series:
-    """Per body: whether its studies' 95% CIs exclude no effect on opposite sides."""
-    se = np.sqrt(studies["vi"].to_numpy(float))
-    y = studies["yi"].to_numpy(float)
-    pos = pd.Series(y - Z975 * se > 0, index=studies.index).groupby(studies["body_id"]).any()
-    neg = pd.Series(y + Z975 * se < 0, index=studies.index).groupby(studies["body_id"]).any()
-    return pos & neg
+def _sum_known(x: np.ndarray, by: np.ndarray) -> np.ndarray:
+    """Per body (by body id): the sum of ``x``, or NaN if a value is unknown (pandas' sum)."""
+    g = pd.Series(x).groupby(by, sort=True)
+    return np.asarray(g.sum(min_count=1).where(g.count() == g.size()).to_numpy(float))
 
 
 def estimate_bodies(items: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -225,120 +299,100 @@ def estimate_bodies(items: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         review's or unestimated rows).
     """
     items = items if "yi" in items else study_effects(items)
-    full = items[[c for c in _NEEDED if c in items]]  # the columns behind keeps
-    items = full[[c for c in _WORK if c in full]]  # narrower still: rows are copied often
-    comparative = isin(items["effect_measure"], _OF_KIND["ratio"] + _OF_KIND["difference"])
-    is_review = isin(items["study_design"], REVIEW_DESIGNS)
-    body_ids = pd.Index(items["body_id"].unique(), name="body_id")
-    out = pd.DataFrame(index=body_ids)
-    out["basis"], out["review_id"] = "no_estimate", pd.NA
-    for c in ("estimate", "ci_low", "ci_high", "n_studies", "n_participants", "events"):
-        out[c] = np.nan
-    out["i2_percent"], out["egger_p"], out["k_pooled"] = np.nan, np.nan, 0
-    out["split_directions"] = False
-    first = items[["body_id", "effect_measure"]].drop_duplicates("body_id").set_index("body_id")
-    out["effect_measure"] = first["effect_measure"]
-    behind: list[tuple[pd.Index, object]] = []  # the rows behind each estimate and their weight
+    a, ids, rank = _arrays(items)
+    by, nb = a["by"], len(ids)
+    # per body, by body id (reordered to the order of appearance at the end)
+    basis = np.full(nb, _NONE)
+    f = {c: np.full(nb, np.nan) for c in _FLOATS[:7] + ("egger_p",)}
+    k_pooled, split = np.zeros(nb, dtype=np.int64), np.zeros(nb, dtype=bool)
+    review_id = np.full(nb, pd.NA, dtype=object)
+    measure = np.empty(nb, dtype=object)
+    measure[rank] = a["measure"][a["first"]]  # each body's first row's
+    behind: list[tuple[np.ndarray, object]] = []  # the rows behind each estimate and their weight
 
     # 1. the best review with a comparative estimate
-    cand = items[is_review & comparative & items["estimate"].notna() & ~items["within_arm"]]
-    best = _best_reviews(cand)
-    b = best.set_index("body_id")
-    out.loc[b.index, "basis"] = "review"
-    out.loc[b.index, "review_id"] = b["source_id"]
-    for c in ("effect_measure", "estimate", "ci_low", "ci_high", "n_studies", "n_participants",
-              "i2_percent"):  # fmt: skip
-        out.loc[b.index, c] = b[c]
-    behind.append((best.index, 100.0))
-    done = out.index.isin(b.index)
+    cand = a["review"] & a["comparative"] & ~np.isnan(a["estimate"]) & ~a["within_arm"]
+    best = _best(a, np.flatnonzero(cand))
+    at = by[best]
+    basis[at], review_id[at], measure[at] = _REVIEW, a["source_id"][best], a["measure"][best]
+    for c in ("estimate", "ci_low", "ci_high", "n_studies", "n_participants", "i2_percent"):
+        f[c][at] = a[c][best]
+    behind.append((best, 100.0))
 
     # 2. a pool of two or more independent primary studies (never within-arm, never reviews)
-    rest = items["body_id"].isin(out.index[~done])
-    primary = rest & ~is_review & ~isin(items["study_design"], NON_STUDY_DESIGNS)
-    studies = _one_per_study(items, primary.to_numpy())
-    pool_in = studies[studies["yi"].notna() & studies["effect_measure"].isin(_POOLABLE)
-                      & ~studies["within_arm"]]  # fmt: skip
-    if not pool_in.empty:
-        n = pool_in.groupby(["body_id", "effect_measure"]).size().rename("n").reset_index()
-        n["_r"] = n["effect_measure"].map(_RANK)
-        n = n.sort_values(["body_id", "n", "_r"], ascending=[True, False, True])
-        keep = n.drop_duplicates("body_id")
-        keep = keep[keep["n"] >= 2]
-        key = pd.MultiIndex.from_frame(keep[["body_id", "effect_measure"]])
-        pool_in = pool_in[
-            pd.MultiIndex.from_frame(pool_in[["body_id", "effect_measure"]]).isin(key)
-        ]
-    if not pool_in.empty:
-        res, weights = _pool(pool_in)
-        measure = pool_in.drop_duplicates("body_id").set_index("body_id")["effect_measure"]
-        measure = measure.loc[res.index]
-        out.loc[res.index, "basis"] = "pooled"
-        out.loc[res.index, "effect_measure"] = measure
+    rest = basis == _NONE
+    studies, study = _one_per_study(a, np.flatnonzero(rest[by] & ~a["review"] & ~a["non_study"]))
+    ok = ~np.isnan(a["yi"][studies]) & a["poolable"][studies] & ~a["within_arm"][studies]
+    pool_in, study = studies[ok], study[ok]
+    ok = _main_measure(by[pool_in], a["m_rank"][pool_in])
+    pool_in, study = pool_in[ok], study[ok]
+    if len(pool_in):
+        pb, y, v = by[pool_in], a["yi"][pool_in], a["vi"][pool_in]
+        res, weights = _pool(pb, study, y, v)
+        first = pool_in[_firsts(pb)]  # pool_in is ordered by body: one row of each
+        at = by[first]
+        basis[at], measure[at], k_pooled[at] = _POOLED, a["measure"][first], res["k"]
+        ratio = a["ratio"][first]
         for c in ("estimate", "ci_low", "ci_high"):
-            out.loc[res.index, c] = _natural(measure, res[c].to_numpy())
-        out.loc[res.index, "i2_percent"] = res["i2"]
-        out.loc[res.index, "egger_p"] = res["egger_p"]
-        out.loc[res.index, "k_pooled"] = res["k"]
-        g = pool_in.groupby("body_id")
-        out.loc[res.index, "n_studies"] = g.size()
-        out.loc[res.index, "n_participants"] = (
-            g["n_participants"].sum(min_count=1).where(g["n_participants"].count() == g.size())
-        )
-        out.loc[res.index, "events"] = (
-            g["events"].sum(min_count=1).where(g["events"].count() == g.size())
-        )
-        out.loc[res.index, "split_directions"] = _sides(pool_in)
-        behind.append((pool_in.index, weights[pool_in.index].to_numpy()))
-    done = out["basis"].ne("no_estimate").to_numpy()
+            f[c][at] = np.where(ratio, np.exp(res[c]), res[c])
+        f["i2_percent"][at], f["egger_p"][at] = res["i2"], res["egger_p"]
+        f["n_studies"][at] = np.bincount(pb)[at]
+        for c in ("n_participants", "events"):
+            f[c][at] = _sum_known(a[c][pool_in], pb)
+        se = np.sqrt(v)  # split: the studies' 95% CIs exclude no effect on opposite sides
+        side = [np.bincount(pb, ex, nb)[at] > 0 for ex in (y - Z975 * se > 0, y + Z975 * se < 0)]
+        split[at] = side[0] & side[1]
+        behind.append((pool_in, weights))
 
     # 3. exactly one study with an estimate (within-arm results too: shown apart)
-    est_rows = studies[studies["body_id"].isin(out.index[~done])]
-    est_rows = est_rows[(est_rows["estimate"].notna() | est_rows["yi"].notna())
-                        & est_rows["effect_measure"].ne("other")]  # fmt: skip
-    sizes = est_rows.groupby("body_id")["item_id"].transform("size")
-    one = est_rows[sizes.eq(1)]
-    if not one.empty:
-        o = one.set_index("body_id")
-        arm = o["kind"].eq("arms") & o["yi"].notna()
-        se = np.sqrt(o["vi"].to_numpy(float))
-        nat = {
-            "estimate": _natural(o["effect_measure"], o["yi"].to_numpy(float)),
-            "ci_low": _natural(o["effect_measure"], o["yi"].to_numpy(float) - Z975 * se),
-            "ci_high": _natural(o["effect_measure"], o["yi"].to_numpy(float) + Z975 * se),
-        }
-        out.loc[o.index, "basis"] = "single_study"
-        for c in ("estimate", "ci_low", "ci_high"):
-            out.loc[o.index, c] = np.where(arm, nat[c], o[c].to_numpy(float))
-        for c in ("effect_measure", "n_participants", "events"):
-            out.loc[o.index, c] = o[c]
-        out.loc[o.index, "n_studies"] = 1
-        behind.append((one.index, 100.0))
-    done = out["basis"].ne("no_estimate").to_numpy()
+    rows = studies[basis[by[studies]] == _NONE]
+    rows = rows[(~np.isnan(a["estimate"][rows]) | ~np.isnan(a["yi"][rows])) & ~a["other"][rows]]
+    one = rows[np.bincount(by[rows], minlength=nb)[by[rows]] == 1]
+    if len(one):
+        at, y, se = by[one], a["yi"][one], np.sqrt(a["vi"][one])
+        arm, ratio = a["arms"][one] & ~np.isnan(y), a["ratio"][one]
+        basis[at], measure[at], f["n_studies"][at] = _SINGLE, a["measure"][one], 1
+        for c, yc in (("estimate", y), ("ci_low", y - Z975 * se), ("ci_high", y + Z975 * se)):
+            f[c][at] = np.where(arm, np.where(ratio, np.exp(yc), yc), a[c][one])
+        for c in ("n_participants", "events"):
+            f[c][at] = a[c][one]
+        behind.append((one, 100.0))
 
     # 4. no estimate: the best review, else the primary studies, else the best other row
-    rest_ids = out.index[~done]
-    left = items[items["body_id"].isin(rest_ids)]
-    revs = _best_reviews(left[left["study_design"].isin(REVIEW_DESIGNS)])
-    prim = studies[studies["body_id"].isin(rest_ids) & ~studies["body_id"].isin(revs["body_id"])]
-    other = left[~left["body_id"].isin(revs["body_id"]) & ~left["body_id"].isin(prim["body_id"])]
-    other = _best_reviews(other)
-    unest = pd.concat([revs, prim, other])
-    unest = unest.assign(weight=100.0 / unest.groupby("body_id")["item_id"].transform("size"))
-    behind.append((unest.index, unest["weight"].to_numpy()))
-    g = unest.groupby("body_id")
-    single = g.size().eq(1)
-    out.loc[g.size().index, "n_studies"] = np.where(single, g["n_studies"].first(), g.size())
-    out.loc[g.size().index, "n_participants"] = np.where(
-        single, g["n_participants"].first(),
-        g["n_participants"].sum(min_count=1).where(g["n_participants"].count() == g.size()),
+    rest = basis == _NONE
+    left = np.flatnonzero(rest[by])
+    revs = _best(a, left[a["review"][left]])
+    taken = np.zeros(nb, dtype=bool)
+    taken[by[revs]] = True
+    prim = studies[rest[by[studies]] & ~taken[by[studies]]]
+    taken[by[prim]] = True
+    unest = np.concatenate([revs, prim, _best(a, left[~taken[by[left]]])])
+    ub = by[unest]
+    size = np.bincount(ub, minlength=nb)
+    behind.append((unest, 100.0 / size[ub]))
+    single = size[ub] == 1
+    at, row = ub[single], unest[single]
+    f["n_studies"][at], f["n_participants"][at] = a["n_studies"][row], a["n_participants"][row]
+    f["i2_percent"][at] = a["i2_percent"][row]
+    at = np.unique(ub[~single])
+    f["n_studies"][at], f["i2_percent"][at] = size[at], np.nan
+    f["n_participants"][at] = _sum_known(a["n_participants"][unest[~single]], ub[~single])
+    review_id[by[revs]] = a["source_id"][revs]
+
+    def text(values: np.ndarray) -> pd.Series:  # an object column, as before (not str)
+        return pd.Series(values[rank], ids, dtype=object)
+
+    out = pd.DataFrame(
+        {"basis": pd.array(np.asarray(BASES, dtype=object)[basis[rank]], dtype="str"),
+         "review_id": text(review_id), **{c: v[rank] for c, v in f.items()},
+         "k_pooled": k_pooled[rank], "split_directions": split[rank],
+         "effect_measure": text(measure)},
+        index=ids,
     )  # fmt: skip
-    out.loc[g.size().index, "i2_percent"] = g["i2_percent"].first().where(single)
-    r = revs.set_index("body_id")
-    out.loc[r.index, "review_id"] = r["source_id"]
-    labels = np.concatenate([np.asarray(at) for at, _ in behind])
-    weight = np.concatenate([np.broadcast_to(np.asarray(w, float), len(at)) for at, w in behind])
-    behind_frame = full.loc[labels].assign(weight=weight)  # whole rows taken once
-    return out, behind_frame
+    at = np.concatenate([r for r, _ in behind])
+    weight = np.concatenate([np.broadcast_to(np.asarray(w, float), len(r)) for r, w in behind])
+    columns = items.columns.get_indexer(pd.Index([c for c in _NEEDED if c in items]))
+    return out, items.iloc[at, columns].assign(weight=weight)  # whole rows taken once
 
 
 __all__ = ["BASES", "Z975", "estimate_bodies", "study_effects"]
