@@ -402,15 +402,26 @@ def test_variances_far_below_the_spread_give_a_finite_answer(method):
         assert res.tau2 == pytest.approx(np.var([1.0, 2.0, 3.5], ddof=1), rel=1e-9)
 
 
-def test_the_pools_tails_are_scipy_stats_bit_for_bit():
-    """The pools' t, normal and chi^2 tails skip scipy.stats' argument checks, not its values."""
+def test_the_pools_tails_are_scipy_stats():
+    """The pools' t, normal and chi^2 tails skip scipy.stats' argument checks, not its values.
+
+    With the scipy this was written against they agree bit for bit; the test allows a
+    few units in the last place, so that a later scipy's rounding does not fail it, but
+    not a different function (NaN, infinities and the sign of zero must match).
+    """
     from scipy import stats
 
     from calcidata.synthesis import _meta_tau2 as t2
 
-    def same(a: object, b: object) -> bool:  # the same bits (NaN, -0.0 and dtype included)
+    def same(a: object, b: object) -> bool:
         a, b = np.asarray(a), np.asarray(b)
-        return a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
+        if a.dtype != b.dtype or a.shape != b.shape:
+            return False
+        if not np.array_equal(np.isnan(a), np.isnan(b)) or not np.array_equal(
+            np.signbit(a), np.signbit(b)
+        ):
+            return False
+        return bool(np.allclose(a, b, rtol=1e-13, atol=0.0, equal_nan=True))
 
     rng = np.random.default_rng(18)
     x = np.r_[rng.normal(0, 3, 2000), rng.exponential(20, 500), 0.0, -0.0, np.inf, -np.inf, np.nan]
