@@ -83,6 +83,8 @@ from calcidata.schemas.vocabularies import (
     category_dtype,
 )
 from calcidata.synthesis import absolute, footnotes
+from calcidata.synthesis._keyed import Groups
+from calcidata.synthesis._keyed import first_at as _first_at
 from calcidata.synthesis._keyed import ids as _ids
 from calcidata.synthesis._keyed import isin as _isin
 from calcidata.synthesis._keyed import joined_keys as _joined_keys
@@ -145,7 +147,7 @@ def _importance(tables: Tables, bodies: pd.DataFrame) -> pd.Series:
         code, uniques = pd.factorize(col)
         key = key * (len(uniques) + 1) + code + 1
     index = pd.factorize(key)[0]
-    first = np.unique(index, return_index=True)[1]  # each distinct triple's first body
+    first = _first_at(index)  # each distinct triple's first body
     for cond, oid, domain in zip(*(col[first] for col in cols), strict=True):
         found = None
         if isinstance(oid, str):
@@ -164,131 +166,144 @@ def _importance(tables: Tables, bodies: pd.DataFrame) -> pd.Series:
 def _body_facts(
     items: pd.DataFrame, behind: pd.DataFrame, est: pd.DataFrame, tables: Tables
 ) -> pd.DataFrame:
-    """Everything the rule and the frame need per body (one row per body_id)."""
+    """Everything the rule and the frame need per body (one row per body_id).
+
+    Per-body facts are reduced in NumPy over one sort of the body ids (:class:`Groups`;
+    every body has items and rows behind it) and the new columns set at once.
+    """
     keys = ["condition_id", "treatment_id", "comparator", "comparison_id", "comparator_id",
             "outcome_id", "outcome_key", "outcome_domain", "timepoint", "within_arm"]  # fmt: skip
-    at = np.unique(items["body_id"].to_numpy(), return_index=True)[1]  # each body's first item
-    first = items[["body_id", *keys]].iloc[at].set_index("body_id")
-    b = est.join(first)
+    in_body = Groups(items["body_id"].to_numpy(np.int64), est.index)
+    first = items[keys].iloc[in_body.first_rows()].set_axis(est.index)  # each body's first item
+    b = pd.concat([est, first], axis=1)
+    g = Groups(behind["body_id"].to_numpy(np.int64), b.index)
+    new: dict[str, Any] = {}  # the columns added, in order
     design, ud = pd.factorize(behind["study_design"].astype(object).fillna("").to_numpy(object))
     pooled, up = pd.factorize(behind["pooled_design"].astype(object).fillna("").to_numpy(object))
     index, pairs = pd.factorize(design.astype(np.int64) * len(up) + pooled)  # once per pair
     starts = [start_level(ud[p // len(up)] or None, up[p % len(up)] or None) for p in pairs]
-    bh = behind.assign(_start=np.asarray([s for s, _ in starts], dtype=object)[index],
-                       _code=np.asarray([c for _, c in starts], dtype=object)[index])  # fmt: skip
-    bg = bh.groupby("body_id")
-    low = bh["_start"].eq("low").groupby(bh["body_id"]).any()
-    b["start_level"] = np.where(low.reindex(b.index), "low", "high")
-    unknown = bh["study_design"].isin(REVIEW_DESIGNS) & ~bh["pooled_design"].isin(
-        ["rct", "observational", "case_series", "mixed"]
-    )
-    unknown = unknown.groupby(bh["body_id"]).any().reindex(b.index).fillna(False)
+    start = np.asarray([s for s, _ in starts], dtype=object)[index]
+    new["start_level"] = np.where(g.any(start == "low"), "low", "high")
+    unknown = g.any(_isin(behind["study_design"], REVIEW_DESIGNS) & ~_isin(
+        behind["pooled_design"], ["rct", "observational", "case_series", "mixed"]))  # fmt: skip
     # NumPy takes None for a branch (an object array); numpy's stubs do not.
-    b["start_code"] = np.where(b["start_level"].eq("low"), np.where(  # type: ignore[call-overload]
+    new["start_code"] = np.where(new["start_level"] == "low", np.where(  # type: ignore[call-overload]
         unknown, "start_low_design_unknown", "start_low_nonrandomised"), None)  # fmt: skip
-    b["no_comparison_code"] = bg["_code"].first().reindex(b.index)
-    one = bg.size().eq(1).reindex(b.index)
-    b["stated"] = bg["certainty"].first().where(one).reindex(b.index)
-    b["stated_reasons"] = bg["certainty_reasons"].first().where(one).reindex(b.index)
-    b["indirect"] = bg["indirect"].any().reindex(b.index).fillna(False).astype(bool)
-    b["network"] = bg["network"].any().reindex(b.index).fillna(False).astype(bool)
-    mixed = bh["direction"].astype(object).eq("mixed").groupby(bh["body_id"]).any()
-    b["mixed_direction"] = mixed.reindex(b.index).fillna(False).astype(bool)
-    detected = bh["publication_bias"].astype(object).eq("detected").groupby(bh["body_id"]).any()
-    b["publication_bias_detected"] = detected.reindex(b.index).fillna(False).astype(bool)
-    direction = bg["direction"].first().where(one & b["basis"].isin(["review", "single_study"]))
-    b["direction"] = direction.reindex(b.index)
+    codes = np.asarray([c for _, c in starts], dtype=object)[index]
+    # the dtype inferred, as groupby's first() infers it ("str" where there is text)
+    new["no_comparison_code"] = pd.Series(g.first(codes), index=b.index)
+    one = g.size() == 1
+
+    def single(c: str, where: Any = True) -> pd.Series:  # the value of a body's only row
+        value = np.where(one & where, g.first(behind[c].to_numpy(object)), np.nan)
+        return pd.Series(value, index=b.index, dtype=object)
+
+    new["stated"], new["stated_reasons"] = single("certainty"), single("certainty_reasons")
+    new["indirect"] = g.any(behind["indirect"].to_numpy(bool))
+    new["network"] = g.any(behind["network"].to_numpy(bool))
+    new["mixed_direction"] = g.any(behind["direction"].astype(object).eq("mixed").to_numpy())
+    detected = behind["publication_bias"].astype(object).eq("detected").to_numpy()
+    new["publication_bias_detected"] = g.any(detected)
+    new["direction"] = single("direction", _isin(b["basis"], ["review", "single_study"]))
     # outcomes table
     oc = tables.outcomes.set_index("outcome_id")
     at = oc.index.get_indexer(pd.Index(b["outcome_id"]))  # found once; taken as map takes
     for c in ("name", "instrument", "scale_min", "scale_max", "higher_is_better", "mid",
               "surrogate"):  # fmt: skip
         column = pd.api.extensions.take(oc[c].astype(object).to_numpy(), at, allow_fill=True)
-        b["outcome_name" if c == "name" else c] = pd.Series(column, index=b.index, copy=False)
+        new["outcome_name" if c == "name" else c] = pd.Series(column, index=b.index, copy=False)
     for c in ("scale_min", "scale_max", "mid"):
-        b[c] = pd.to_numeric(b[c], errors="coerce").astype(float)
-    b["importance"] = _importance(tables, b)
+        new[c] = pd.to_numeric(new[c], errors="coerce").astype(float)
+    new["importance"] = _importance(tables, b)
     # baseline and comparator arms
     arms = absolute.control_arms(items).reindex(b.index)
-    stated_risk = bg["control_risk"].first().reindex(b.index)
-    dich = pd.Series(_isin(b["effect_measure"], _DICHOTOMOUS), index=b.index)
-    b["baseline_risk"] = stated_risk.where(stated_risk.notna(), arms["arm_risk"]).where(dich)
+    stated_risk = g.first(behind["control_risk"].to_numpy(float))
+    dich = _isin(b["effect_measure"], _DICHOTOMOUS)
+    arm_risk = arms["arm_risk"].to_numpy(float)
+    risk = np.where(np.isnan(stated_risk), arm_risk, stated_risk)
+    new["baseline_risk"] = pd.Series(np.where(dich, risk, np.nan), index=b.index)
     # NumPy takes None for a branch (an object array); numpy's stubs do not.
-    b["baseline_basis"] = np.where(
-        stated_risk.notna(),
-        "stated",
-        np.where(arms["arm_risk"].notna(), "control_arms", None),  # type: ignore[call-overload]
-    )
-    b.loc[~dich, "baseline_basis"] = None
-    b["baseline_studies"] = arms["arm_studies"].where(b["baseline_basis"].eq("control_arms"))
-    b["comparator_mean"] = arms["comparator_mean"].where(~dich)
-    b["comparator_sd"] = arms["comparator_sd"]
-    b["ratio_inverted"] = absolute.inverted(b["outcome_domain"], b["effect_measure"], b["estimate"],
-                                    b["direction"]).astype(bool)  # fmt: skip
-    b["estimable"] = (b["basis"].ne("no_estimate") & b["estimate"].notna() & ~b["within_arm"]
-                      & b["effect_measure"].map(_KIND).isin(["ratio", "difference"]))  # fmt: skip
-    # ids
-    b["evidence_ids"] = _ids(behind["item_id"], behind["body_id"]).reindex(b.index)
+    basis = pd.Series(np.where(~np.isnan(stated_risk), "stated", np.where(
+        ~np.isnan(arm_risk), "control_arms", None)), index=b.index)  # type: ignore[call-overload]  # fmt: skip
+    basis[~dich] = None
+    new["baseline_basis"] = basis
+    new["baseline_studies"] = arms["arm_studies"].where(basis.eq("control_arms"))
+    new["comparator_mean"] = arms["comparator_mean"].where(~dich)
+    new["comparator_sd"] = arms["comparator_sd"]
+    new["ratio_inverted"] = absolute.inverted(
+        b["outcome_domain"], b["effect_measure"], b["estimate"], new["direction"]
+    ).astype(bool)
+    new["estimable"] = (b["basis"].ne("no_estimate") & b["estimate"].notna() & ~b["within_arm"]
+                        & b["effect_measure"].map(_KIND).isin(["ratio", "difference"]))  # fmt: skip
+    new.update(_ids_of(items, behind, b, g))
+    new["strength"] = in_body.max(items["strength_code"].to_numpy(np.int64), -1)
+    new.update(_classes(b, items, behind, tables, in_body, g))
+    names = dict(zip(tables.treatments["treatment_id"], tables.treatments["name"], strict=True))
+    treatment = b["treatment_id"].to_numpy(object)
+    named = absolute._each(treatment, lambda t: names.get(t, t))  # a name, else the id
+    named[new["class_body"]] += " (any)"  # a class: any of its agents
+    new["treatment_name"] = named
+    name = new["outcome_name"].to_numpy(object)
+    text = g.first(behind["outcome"].to_numpy(object))
+    domain = absolute._each(b["outcome_domain"].to_numpy(object), lambda d: d.replace("_", " "))
+    words = np.where(pd.notna(name), name, np.where(pd.notna(text), text, domain))
+    new["outcome_words"] = absolute._each(words, sentence_case)
+    return pd.concat([b, pd.DataFrame(new, index=b.index)], axis=1)
+
+
+def _ids_of(
+    items: pd.DataFrame, behind: pd.DataFrame, b: pd.DataFrame, g: Groups
+) -> dict[str, pd.Series]:
+    """``evidence_ids``, ``constituent_ids``, ``source_ids`` and ``other_source_ids``.
+
+    Source and study ids are coded once, over the items (``behind``'s rows are items' rows,
+    with their index labels); (body, id) pairs are integers over that sorted vocabulary.
+    """
+    out = {"evidence_ids": _ids(behind["item_id"], behind["body_id"]).reindex(b.index)}
     cons = items.loc[items["in_review"].notna(), ["body_id", "study_id", "in_review"]]
     cons = cons[cons["in_review"].astype(str) == b["review_id"].reindex(cons["body_id"]).to_numpy()]
-    b["constituent_ids"] = _ids(cons["study_id"], cons["body_id"]).reindex(b.index).fillna("")
-    # sources and other sources: (body, source) pairs as integers over one sorted vocabulary
-    parts = [(behind, "source_id"), (behind, "study_id"), (items, "source_id"),
-             (items, "study_id")]  # fmt: skip
-    texts = [f[c].to_numpy(dtype=object) for f, c in parts] + [
-        cons["study_id"].astype(str).to_numpy(dtype=object)]  # fmt: skip
-    code, vocab = _sorted_codes(np.concatenate(texts))
-    bodies = [f["body_id"].to_numpy(np.int64) for f, _ in parts] + [
-        cons["body_id"].to_numpy(np.int64)]  # fmt: skip
+    n = len(items)
+    ids = [items[c].to_numpy(dtype=object) for c in ("source_id", "study_id")]
+    code, vocab = _sorted_codes(np.concatenate(ids))
     width = np.int64(len(vocab) + 1)  # value 0: missing
-    key = np.concatenate(bodies) * width + code + 1
-    cut = np.cumsum([len(t) for t in texts])
-    src, here, mine = key[: cut[1]], key[cut[1] : cut[3]], key[cut[3] :]
+    source, study = code[:n] + 1, code[n:] + 1
+    body = items["body_id"].to_numpy(np.int64) * width
+    here = np.concatenate([body + source, body + study])
+    at, mine_at = items.index.get_indexer(behind.index), items.index.get_indexer(cons.index)
+    src = np.concatenate([here[at], here[n + at]])
+    mine = here[n + mine_at]
     words = np.asarray(vocab, dtype=object)
-    b["source_ids"] = _joined_keys(src, width, words, b.index, pd.unique(bodies[0]))
+    out["constituent_ids"] = _joined_keys(mine, width, words, b.index, None)
+    out["source_ids"] = _joined_keys(src, width, words, b.index, b.index[g.size() > 0])
     other = here[~pd.Index(here).isin(src) & ~pd.Index(here).isin(mine)]  # hashed, not sorted
-    b["other_source_ids"] = _joined_keys(other, width, words, b.index, None)
-    b["strength"] = items.groupby("body_id")["strength_code"].max().reindex(b.index)
-    _classes(b, items, behind, tables)
-    names = dict(zip(tables.treatments["treatment_id"], tables.treatments["name"], strict=True))
-    b["treatment_name"] = b["treatment_id"].map(names).fillna(b["treatment_id"])
-    b.loc[b["class_body"], "treatment_name"] += " (any)"  # a class: any of its agents
-    text = bg["outcome"].first().reindex(b.index).astype(object)
-    b["outcome_words"] = (
-        b["outcome_name"]
-        .where(b["outcome_name"].notna(), text)
-        .where(lambda s: s.notna(), b["outcome_domain"].str.replace("_", " "))
-        .astype(str)
-    )
-    b["outcome_words"] = absolute._each(b["outcome_words"].to_numpy(dtype=object), sentence_case)
-    return b
+    out["other_source_ids"] = _joined_keys(other, width, words, b.index, None)
+    return out
 
 
-def _classes(b: pd.DataFrame, items: pd.DataFrame, behind: pd.DataFrame, tables: Any) -> None:
+def _classes(
+    b: pd.DataFrame, items: pd.DataFrame, behind: pd.DataFrame, tables: Any, in_body: Groups,
+    g: Groups,
+) -> dict[str, Any]:  # fmt: skip
     """Class bodies: ``class_body``, the agents behind the estimate and their names."""
-    lifted = items["lifted"].astype(bool).groupby(items["body_id"]).any()
-    b["class_body"] = lifted.reindex(b.index).fillna(False).astype(bool)
-    used = behind[behind["body_id"].isin(b.index[b["class_body"]])]
+    class_body = in_body.any(items["lifted"].to_numpy(bool))
+    used = behind[g.of_rows(class_body, False)]
     other = used["comp_lifted"].astype(bool)
     label = (
         used["agent_id"].astype(str).where(~other, used["agent_id"] + " vs " + used["agent_comp"])
     )
-    b["agent_ids"] = _ids(label, used["body_id"]).reindex(b.index).fillna("")
+    agents = _ids(label, used["body_id"]).reindex(b.index).fillna("")
     names = dict(zip(tables.treatments["treatment_id"], tables.treatments["name"], strict=True))
-    b["class_behind"] = b["agent_ids"].ne("") & (
-        behind["lifted"]
-        .astype(bool)
-        .groupby(behind["body_id"])
-        .any()
-        .reindex(b.index)
-        .fillna(False)
-    )
-    b["agent_names"] = absolute._each(
-        b["agent_ids"].to_numpy(dtype=object),
-        lambda ids: " / ".join(
-            " vs ".join(names.get(x, x) for x in a.split(" vs ")) for a in ids.split(";") if a
-        ),
-    )  # once per distinct list of agents
+    return {
+        "class_body": class_body,
+        "agent_ids": agents,
+        "class_behind": agents.ne("").to_numpy() & g.any(behind["lifted"].to_numpy(bool)),
+        "agent_names": absolute._each(
+            agents.to_numpy(dtype=object),
+            lambda ids: " / ".join(
+                " vs ".join(names.get(x, x) for x in a.split(" vs ")) for a in ids.split(";") if a
+            ),
+        ),  # once per distinct list of agents
+    }
 
 
 def _words(codes: pd.Series, notes: bool) -> pd.Series:
