@@ -101,18 +101,6 @@ def joined_keys(
     return pd.Series(out[index.to_numpy(np.int64)], index=index, dtype=object)
 
 
-def lexsorted(frame: pd.DataFrame, keys: list[str]) -> np.ndarray:
-    """Row order of ``frame.sort_values(keys)``, as pandas finds it.
-
-    Each key as sorted codes (missing last), then one stable ``np.lexsort``.
-    """
-    codes = []
-    for c in reversed(keys):
-        code, uniques = pd.factorize(frame[c].to_numpy(), sort=True)
-        codes.append(np.where(code < 0, len(uniques), code))
-    return np.lexsort(codes)
-
-
 class Groups:
     """Rows grouped by an integer key (a body id), for per-group reductions in NumPy.
 
@@ -186,6 +174,5 @@ __all__ = [
     "ids",
     "isin",
     "joined_keys",
-    "lexsorted",
     "sorted_codes",
 ]

@@ -66,6 +66,7 @@ and the plain-language statement in :mod:`calcidata.synthesis.absolute`;
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -88,7 +89,6 @@ from calcidata.synthesis._keyed import first_at as _first_at
 from calcidata.synthesis._keyed import ids as _ids
 from calcidata.synthesis._keyed import isin as _isin
 from calcidata.synthesis._keyed import joined_keys as _joined_keys
-from calcidata.synthesis._keyed import lexsorted as _lexsorted
 from calcidata.synthesis._keyed import sorted_codes as _sorted_codes
 from calcidata.synthesis.absolute import sentence_case
 from calcidata.synthesis.bodies import timepoint_rank
@@ -340,56 +340,70 @@ def compute(
     return _typed(b, tables), items, behind
 
 
-def _ranked(timepoints: pd.Series) -> np.ndarray:
-    """:func:`timepoint_rank` of each timepoint, computed once per distinct value."""
-    code, uniques = pd.factorize(timepoints.to_numpy(dtype=object))
-    # a missing one ranks as a text that is neither a band nor "not reported"
-    ranks = np.array([timepoint_rank(t) for t in uniques] + [timepoint_rank("")], np.int64)
-    return ranks[code]
+def _row_order(b: pd.DataFrame, tables: Tables) -> np.ndarray:
+    """The profile's row order (``sort_values`` on its keys), each key found per distinct value.
+
+    Condition (in the tables' order), treatment name (lower case), treatment id, outcome
+    domain, comparator, effect measure, timepoint band (:func:`timepoint_rank`),
+    timepoint, outcome key.
+    """
+    place = {c: i for i, c in enumerate(condition_order(tables))}
+    names = dict(zip(tables.treatments["treatment_id"], tables.treatments["name"], strict=True))
+
+    factorized: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+
+    def key(column: str, fn: Callable[[Any], Any] | None = None, missing: Any = None) -> np.ndarray:
+        """A sort key of each row: ``fn`` of its value (else the value), found per distinct one."""
+        if column not in factorized:
+            factorized[column] = pd.factorize(b[column].to_numpy(dtype=object))
+        code, uniques = factorized[column]
+        values = np.asarray([*(uniques if fn is None else map(fn, uniques)), missing])
+        if values.dtype.kind != "i":  # text: its rank among the sorted distinct texts
+            rank, distinct = _sorted_codes(values.astype(object))
+            values = np.where(rank < 0, len(distinct), rank)  # missing last
+        ranked: np.ndarray = values[code]
+        return ranked
+
+    def named(t: str) -> Any:  # the treatment's name, else its id, in lower case
+        name = names.get(t)
+        name = t if name is None or name != name else name
+        return name.lower() if isinstance(name, str) else None
+
+    # a missing timepoint ranks as a text that is neither a band nor "not reported"
+    keys = [key("condition_id", lambda c: place.get(c, len(place)), len(place)),  # others last
+            key("treatment_id", named), key("treatment_id"),
+            key("outcome_domain", OUTCOME_DOMAINS.index), key("comparator"),
+            key("effect_measure", EFFECT_MEASURES.index),
+            key("timepoint", timepoint_rank, timepoint_rank("")), key("timepoint"),
+            key("outcome_key")]  # fmt: skip
+    return np.lexsort(keys[::-1])
 
 
 def _typed(b: pd.DataFrame, tables: Tables) -> pd.DataFrame:
-    order = condition_order(tables)
-    names = dict(zip(tables.treatments["treatment_id"], tables.treatments["name"], strict=True))
-    keys = b[["treatment_id", "comparator", "timepoint", "outcome_key"]].assign(
-        _c=b["condition_id"].map({c: i for i, c in enumerate(order)}),
-        _t=b["treatment_id"].map(names).fillna(b["treatment_id"]).str.lower(),
-        _o=b["outcome_domain"].map(OUTCOME_DOMAINS.index),
-        _m=b["effect_measure"].map(EFFECT_MEASURES.index),
-        _p=_ranked(b["timepoint"]),
-    )
-    sort = ["_c", "_t", "treatment_id", "_o", "comparator", "_m", "_p", "timepoint", "outcome_key"]
-    out = b[COLUMNS].iloc[_lexsorted(keys, sort)].reset_index(drop=True)  # only the columns kept
+    out = b[COLUMNS].iloc[_row_order(b, tables)].reset_index(drop=True)  # only the columns kept
     # today's text columns keep their "string" dtype; the added ones are plain objects
     strings = ("condition_id", "treatment_id", "comparator", "timepoint", "source_ids",
                "reasons", "notes", "evidence_ids", "other_source_ids", "certainty_basis",
                "start_level")  # fmt: skip
     for c in strings:
         out[c] = out[c].astype("string")
-    out["outcome_domain"] = out["outcome_domain"].astype(category_dtype(OUTCOME_DOMAINS, False))
-    out["effect_measure"] = out["effect_measure"].astype(category_dtype(EFFECT_MEASURES, False))
-    out["basis"] = out["basis"].astype(category_dtype(BASES, False))
-    out["certainty"] = out["certainty"].astype(category_dtype(CERTAINTY))
-    out["importance"] = out["importance"].astype(category_dtype(IMPORTANCE))
+    for c, levels, ordered in (("outcome_domain", OUTCOME_DOMAINS, False),
+                               ("effect_measure", EFFECT_MEASURES, False),
+                               ("basis", BASES, False), ("certainty", CERTAINTY, True),
+                               ("importance", IMPORTANCE, True)):  # fmt: skip
+        # astype(category), each distinct value looked up once; others are missing
+        code, uniques = pd.factorize(out[c].to_numpy(dtype=object))
+        dtype = category_dtype(levels, ordered)
+        at = dtype.categories.get_indexer(pd.Index(uniques, dtype=object))
+        out[c] = pd.Categorical.from_codes(np.r_[at, -1][code], dtype=dtype)
     out["strength"] = pd.Categorical.from_codes(
         out["strength"].astype(int), dtype=category_dtype(STRENGTH)
     )
     for c in ("n_studies", "n_participants", "baseline_studies", *DOMAINS):
         out[c] = pd.to_numeric(out[c], errors="coerce").round().astype("Int64")
-    floats = (
-        "estimate",
-        "ci_low",
-        "ci_high",
-        "i2_percent",
-        "scale_min",
-        "scale_max",
-        "mid",
-        "baseline_risk",
-        "comparator_mean",
-        "abs_effect",
-        "abs_ci_low",
-        "abs_ci_high",
-    )
+    floats = ("estimate", "ci_low", "ci_high", "i2_percent", "scale_min", "scale_max",
+              "mid", "baseline_risk", "comparator_mean", "abs_effect", "abs_ci_low",
+              "abs_ci_high")  # fmt: skip
     for c in floats:
         out[c] = pd.to_numeric(out[c], errors="coerce").astype(float)
     for c in ("higher_is_better", "surrogate"):
