@@ -230,29 +230,36 @@ def statements(bodies: pd.DataFrame) -> pd.DataFrame:
 
 
 def control_arms(items: pd.DataFrame) -> pd.DataFrame:
-    """Per body: pooled comparator risk (events/total), mean and SD of the comparator arms."""
-    cols = ["body_id", "study_id", "order", "effect_measure", "events_comparator",
-            "n_comparator", "mean_comparator", "sd_comparator"]  # fmt: skip
-    arms = items.loc[items["kind"].eq("arms") & ~items["within_arm"], cols]
-    arms = arms.sort_values(["n_comparator", "order"], ascending=[False, True])
-    study = pd.factorize(arms["study_id"].to_numpy(dtype=object))[0]  # missing ids meet
-    key = arms["body_id"].to_numpy(np.int64) * np.int64(study.max(initial=-1) + 2) + study + 1
-    arms = arms[~pd.Index(key).duplicated()]  # drop_duplicates(["body_id", "study_id"])
-    dich = arms[arms["effect_measure"].eq("RR") & arms[["events_comparator", "n_comparator"]]
-                .notna().all(axis=1)]  # fmt: skip
-    g = dich.groupby("body_id")
-    risk = g["events_comparator"].sum() / g["n_comparator"].sum()
-    cont = arms[arms["effect_measure"].eq("MD") & arms[["mean_comparator", "n_comparator"]]
-                .notna().all(axis=1)]  # fmt: skip
-    n = cont["n_comparator"]
-    gm = cont.assign(_w=cont["mean_comparator"] * n).groupby("body_id")
-    mean = gm["_w"].sum() / gm["n_comparator"].sum()
-    sd_rows = cont[cont["sd_comparator"].notna()]
-    gs = sd_rows.assign(_v=(sd_rows["n_comparator"] - 1) * sd_rows["sd_comparator"] ** 2,
-                        _d=sd_rows["n_comparator"] - 1).groupby("body_id")  # fmt: skip
-    sd = np.sqrt(gs["_v"].sum() / gs["_d"].sum())
-    return pd.DataFrame({"arm_risk": risk, "arm_studies": g.size(), "comparator_mean": mean,
-                         "comparator_sd": sd})  # fmt: skip
+    """Per body: pooled comparator risk (events/total), mean and SD of the comparator arms.
+
+    One arm per (body, study): the largest comparator arm, else the first in ``order``.
+    """
+    rows = np.flatnonzero(
+        items["kind"].eq("arms").to_numpy(bool) & ~items["within_arm"].to_numpy(bool)
+    )
+    n = items["n_comparator"].to_numpy(float)[rows]
+    # sort_values(["n_comparator", "order"], ascending=[False, True]): missing sizes last
+    rows = rows[np.lexsort((items["order"].to_numpy()[rows], np.where(np.isnan(n), np.inf, -n)))]
+    study = pd.factorize(items["study_id"].to_numpy(dtype=object)[rows])[0]  # missing ids meet
+    body = items["body_id"].to_numpy(np.int64)[rows]
+    rows = rows[~pd.Index(body * np.int64(study.max(initial=-1) + 2) + study + 1).duplicated()]
+    body = items["body_id"].to_numpy(np.int64)[rows]
+    arms = ("events_comparator", "n_comparator", "mean_comparator", "sd_comparator")
+    events, n, mean, sd = (items[c].to_numpy(float)[rows] for c in arms)
+    code, names = pd.factorize(items["effect_measure"].to_numpy(dtype=object)[rows])
+    dich = np.r_[names == "RR", False][code] & ~np.isnan(events) & ~np.isnan(n)
+    cont = np.r_[names == "MD", False][code] & ~np.isnan(mean) & ~np.isnan(n)
+    sds = cont & ~np.isnan(sd)
+    # one groupby; each sum skips the rows marked missing (NaN), so it sums its rows alone
+    parts = {"k": np.where(dich, 1.0, np.nan), "e": np.where(dich, events, np.nan),
+             "n": np.where(dich, n, np.nan), "w": np.where(cont, mean * n, np.nan),
+             "nc": np.where(cont, n, np.nan), "v": np.where(sds, (n - 1) * sd**2, np.nan),
+             "d": np.where(sds, n - 1, np.nan)}  # fmt: skip
+    total = pd.DataFrame(parts).groupby(body).sum()
+    return pd.DataFrame({"arm_risk": total["e"] / total["n"],
+                         "arm_studies": total["k"].where(total["k"] > 0),
+                         "comparator_mean": total["w"] / total["nc"],
+                         "comparator_sd": np.sqrt(total["v"] / total["d"])})  # fmt: skip
 
 
 def inverted(
