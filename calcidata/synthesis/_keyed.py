@@ -43,18 +43,19 @@ def first_at(values: np.ndarray) -> np.ndarray:
 
 
 def sorted_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``pd.factorize(values, sort=True)`` of an object array, the distinct texts sorted in C.
+    """``pd.factorize(values, sort=True)`` of an object array, only the distinct texts sorted.
 
-    Factorised by hashing, then only the distinct values sorted, as fixed-width NumPy
-    strings (code point order, as Python compares text); missing values stay -1. Values
-    that are not all text are factorised by pandas.
+    Factorised by hashing, then the distinct values sorted by Python (code point order,
+    as NumPy orders text; Python's sort is the faster, twice so on long texts); missing
+    values stay -1. Values that are not all text are factorised by pandas.
     """
     code, uniques = pd.factorize(values)
     distinct = np.asarray(uniques, dtype=object)
     if pd.api.types.infer_dtype(distinct, skipna=False) != "string":
         sorted_code, sorted_uniques = pd.factorize(values, sort=True)
         return sorted_code, np.asarray(sorted_uniques, dtype=object)
-    order = np.argsort(distinct.astype(str), kind="stable")
+    texts = distinct.tolist()
+    order = np.asarray(sorted(range(len(texts)), key=texts.__getitem__), dtype=np.intp)
     rank = np.empty(len(order), dtype=np.intp)
     rank[order] = np.arange(len(order), dtype=np.intp)
     return np.where(code < 0, -1, rank[np.maximum(code, 0)]), distinct[order]
