@@ -66,7 +66,6 @@ and the plain-language statement in :mod:`calcidata.synthesis.absolute`;
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -89,6 +88,7 @@ from calcidata.synthesis._keyed import first_at as _first_at
 from calcidata.synthesis._keyed import ids as _ids
 from calcidata.synthesis._keyed import isin as _isin
 from calcidata.synthesis._keyed import joined_keys as _joined_keys
+from calcidata.synthesis._keyed import sort_key as _sort_key
 from calcidata.synthesis._keyed import sorted_codes as _sorted_codes
 from calcidata.synthesis.absolute import sentence_case
 from calcidata.synthesis.bodies import timepoint_rank
@@ -125,7 +125,12 @@ NOTE_CODES = ("single_study", "no_i2_reported", "mid_not_known",
               "pooled_k2")  # fmt: skip
 _KIND = {k: m.kind for k, m in MEASURES.items()}
 _DICHOTOMOUS = [k for k, m in MEASURES.items() if m.outcome_type == "dichotomous"]
-_FAVOURS = ("favours_treatment", "favours_comparator")
+
+
+def _named(names: dict[str, str], treatment: Any) -> Any:
+    """A treatment's name, else its id (as ``map(names).fillna(ids)`` finds it)."""
+    name = names.get(treatment)
+    return treatment if name is None or name != name else name
 
 
 def _importance(tables: Tables, bodies: pd.DataFrame) -> pd.Series:
@@ -223,10 +228,9 @@ def _body_facts(
     risk = np.where(np.isnan(stated_risk), arm_risk, stated_risk)
     new["baseline_risk"] = pd.Series(np.where(dich, risk, np.nan), index=b.index)
     # NumPy takes None for a branch (an object array); numpy's stubs do not.
-    basis = pd.Series(np.where(~np.isnan(stated_risk), "stated", np.where(
+    basis = new["baseline_basis"] = pd.Series(np.where(~np.isnan(stated_risk), "stated", np.where(
         ~np.isnan(arm_risk), "control_arms", None)), index=b.index)  # type: ignore[call-overload]  # fmt: skip
     basis[~dich] = None
-    new["baseline_basis"] = basis
     new["baseline_studies"] = arms["arm_studies"].where(basis.eq("control_arms"))
     new["comparator_mean"] = arms["comparator_mean"].where(~dich)
     new["comparator_sd"] = arms["comparator_sd"]
@@ -240,7 +244,7 @@ def _body_facts(
     new.update(_classes(b, items, behind, tables, in_body, g))
     names = dict(zip(tables.treatments["treatment_id"], tables.treatments["name"], strict=True))
     treatment = b["treatment_id"].to_numpy(object)
-    named = absolute._each(treatment, lambda t: names.get(t, t))  # a name, else the id
+    named = absolute._each(treatment, lambda t: _named(names, t))
     named[new["class_body"]] += " (any)"  # a class: any of its agents
     new["treatment_name"] = named
     name = new["outcome_name"].to_numpy(object)
@@ -251,9 +255,8 @@ def _body_facts(
     return pd.concat([b, pd.DataFrame(new, index=b.index)], axis=1)
 
 
-def _ids_of(
-    items: pd.DataFrame, behind: pd.DataFrame, b: pd.DataFrame, g: Groups
-) -> dict[str, pd.Series]:
+def _ids_of(items: pd.DataFrame, behind: pd.DataFrame, b: pd.DataFrame,
+            g: Groups) -> dict[str, pd.Series]:  # fmt: skip
     """``evidence_ids``, ``constituent_ids``, ``source_ids`` and ``other_source_ids``.
 
     Source and study ids are coded once, over the items (``behind``'s rows are items' rows,
@@ -280,17 +283,13 @@ def _ids_of(
     return out
 
 
-def _classes(
-    b: pd.DataFrame, items: pd.DataFrame, behind: pd.DataFrame, tables: Any, in_body: Groups,
-    g: Groups,
-) -> dict[str, Any]:  # fmt: skip
+def _classes(b: pd.DataFrame, items: pd.DataFrame, behind: pd.DataFrame, tables: Any,
+             in_body: Groups, g: Groups) -> dict[str, Any]:  # fmt: skip
     """Class bodies: ``class_body``, the agents behind the estimate and their names."""
     class_body = in_body.any(items["lifted"].to_numpy(bool))
     used = behind[g.of_rows(class_body, False)]
-    other = used["comp_lifted"].astype(bool)
-    label = (
-        used["agent_id"].astype(str).where(~other, used["agent_id"] + " vs " + used["agent_comp"])
-    )
+    solo = ~used["comp_lifted"].astype(bool)  # else an agent against an agent: "a vs b"
+    label = used["agent_id"].astype(str).where(solo, used["agent_id"] + " vs " + used["agent_comp"])
     agents = _ids(label, used["body_id"]).reindex(b.index).fillna("")
     names = dict(zip(tables.treatments["treatment_id"], tables.treatments["name"], strict=True))
     return {
@@ -349,43 +348,26 @@ def _row_order(b: pd.DataFrame, tables: Tables) -> np.ndarray:
     """
     place = {c: i for i, c in enumerate(condition_order(tables))}
     names = dict(zip(tables.treatments["treatment_id"], tables.treatments["name"], strict=True))
-
-    factorized: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-
-    def key(column: str, fn: Callable[[Any], Any] | None = None, missing: Any = None) -> np.ndarray:
-        """A sort key of each row: ``fn`` of its value (else the value), found per distinct one."""
-        if column not in factorized:
-            factorized[column] = pd.factorize(b[column].to_numpy(dtype=object))
-        code, uniques = factorized[column]
-        values = np.asarray([*(uniques if fn is None else map(fn, uniques)), missing])
-        if values.dtype.kind != "i":  # text: its rank among the sorted distinct texts
-            rank, distinct = _sorted_codes(values.astype(object))
-            values = np.where(rank < 0, len(distinct), rank)  # missing last
-        ranked: np.ndarray = values[code]
-        return ranked
-
-    def named(t: str) -> Any:  # the treatment's name, else its id, in lower case
-        name = names.get(t)
-        name = t if name is None or name != name else name
-        return name.lower() if isinstance(name, str) else None
-
+    col = {c: pd.factorize(b[c].to_numpy(dtype=object)) for c in ("condition_id",
+           "outcome_key", "treatment_id", "outcome_domain", "comparator", "effect_measure",
+           "timepoint")}  # fmt: skip
     # a missing timepoint ranks as a text that is neither a band nor "not reported"
-    keys = [key("condition_id", lambda c: place.get(c, len(place)), len(place)),  # others last
-            key("treatment_id", named), key("treatment_id"),
-            key("outcome_domain", OUTCOME_DOMAINS.index), key("comparator"),
-            key("effect_measure", EFFECT_MEASURES.index),
-            key("timepoint", timepoint_rank, timepoint_rank("")), key("timepoint"),
-            key("outcome_key")]  # fmt: skip
+    keys = [_sort_key(col["condition_id"], lambda c: place.get(c, len(place)), len(place)),
+            _sort_key(col["treatment_id"], lambda t: _named(names, t).lower()),
+            _sort_key(col["treatment_id"]), _sort_key(col["outcome_domain"], OUTCOME_DOMAINS.index),
+            _sort_key(col["comparator"]), _sort_key(col["effect_measure"], EFFECT_MEASURES.index),
+            _sort_key(col["timepoint"], timepoint_rank, timepoint_rank("")),
+            _sort_key(col["timepoint"]), _sort_key(col["outcome_key"])]  # fmt: skip
     return np.lexsort(keys[::-1])
 
 
 def _typed(b: pd.DataFrame, tables: Tables) -> pd.DataFrame:
+    """The profile frame: its columns in order, its rows sorted (:func:`_row_order`), typed."""
     out = b[COLUMNS].iloc[_row_order(b, tables)].reset_index(drop=True)  # only the columns kept
     # today's text columns keep their "string" dtype; the added ones are plain objects
-    strings = ("condition_id", "treatment_id", "comparator", "timepoint", "source_ids",
-               "reasons", "notes", "evidence_ids", "other_source_ids", "certainty_basis",
-               "start_level")  # fmt: skip
-    for c in strings:
+    for c in ("condition_id", "treatment_id", "comparator", "timepoint", "source_ids",
+              "reasons", "notes", "evidence_ids", "other_source_ids", "certainty_basis",
+              "start_level"):  # fmt: skip
         out[c] = out[c].astype("string")
     for c, levels, ordered in (("outcome_domain", OUTCOME_DOMAINS, False),
                                ("effect_measure", EFFECT_MEASURES, False),
@@ -401,16 +383,14 @@ def _typed(b: pd.DataFrame, tables: Tables) -> pd.DataFrame:
     )
     for c in ("n_studies", "n_participants", "baseline_studies", *DOMAINS):
         out[c] = pd.to_numeric(out[c], errors="coerce").round().astype("Int64")
-    floats = ("estimate", "ci_low", "ci_high", "i2_percent", "scale_min", "scale_max",
-              "mid", "baseline_risk", "comparator_mean", "abs_effect", "abs_ci_low",
-              "abs_ci_high")  # fmt: skip
-    for c in floats:
+    for c in ("estimate", "ci_low", "ci_high", "i2_percent", "scale_min", "scale_max", "mid",
+              "baseline_risk", "comparator_mean", "abs_effect", "abs_ci_low",
+              "abs_ci_high"):  # fmt: skip
         out[c] = pd.to_numeric(out[c], errors="coerce").astype(float)
     for c in ("higher_is_better", "surrogate"):
         out[c] = out[c].astype("boolean")
-    out["within_arm"] = out["within_arm"].astype(bool)
-    out["class_body"] = out["class_body"].astype(bool)
-    out["network"] = out["network"].astype(bool)
+    for c in ("within_arm", "class_body", "network"):
+        out[c] = out[c].astype(bool)
     for c in ("outcome_name", "instrument", "baseline_basis", "statement", "statement_code",
               "footnotes"):  # fmt: skip
         out[c] = out[c].astype("str")  # whatever the rows (none, or no basis at all)
