@@ -14,6 +14,7 @@ from calcidata.synthesis._keyed import (
     Groups,
     distinct,
     first_at,
+    ids,
     sort_key,
     sorted_codes,
     stable_order,
@@ -59,6 +60,9 @@ def test_groups_reduce_as_groupby_then_reindex(rows):
     assert first[-1] == -1
     assert np.array_equal(first[:-1], [np.flatnonzero(rows["body"] == b)[0] for b in index[:-1]])
     assert np.array_equal(g.of_rows(np.arange(len(index)), -1), index.get_indexer(rows["body"]))
+    joined = g.joined(rows["text"].to_numpy(object), np.nan)
+    expected = ids(rows["text"], rows["body"]).reindex(index)  # the label without rows: NaN
+    assert [repr(x) for x in joined] == [repr(x) for x in expected]
 
 
 def test_sorted_codes_and_sort_keys_order_as_pandas(rows):

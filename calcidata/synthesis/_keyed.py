@@ -188,6 +188,25 @@ class Groups:
             return np.full(self._size, absent)
         return self._place(np.maximum.reduceat(values[self.order], self.starts), absent)
 
+    def joined(self, values: np.ndarray, absent: Any) -> np.ndarray:
+        """Per label: its rows' distinct texts, sorted and ``;``-joined ("" when none).
+
+        What :func:`ids` gives, without sorting all texts at once: a label of one row
+        takes its text as it is; each larger one sorts its own set.
+        """
+        ordered = values[self.order]
+        ends = np.r_[self.starts[1:], len(ordered)]
+        single = ends - self.starts == 1
+        per_group = np.full(len(self.starts), "", dtype=object)
+        one = ordered[self.starts[single]]
+        per_group[single] = np.where(pd.notna(one), one, "")
+        texts = ordered.tolist()
+        per_group[~single] = [
+            ";".join(sorted({t for t in texts[a:b] if isinstance(t, str)}))
+            for a, b in zip(self.starts[~single].tolist(), ends[~single].tolist(), strict=True)
+        ]
+        return self._place(per_group, absent)
+
     def first(self, values: np.ndarray) -> np.ndarray:
         """Each label's first non-missing value, as ``groupby().first()`` finds it.
 

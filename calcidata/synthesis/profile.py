@@ -262,7 +262,8 @@ def _ids_of(items: pd.DataFrame, behind: pd.DataFrame, b: pd.DataFrame,
     Source and study ids are coded once, over the items (``behind``'s rows are items' rows,
     with their index labels); (body, id) pairs are integers over that sorted vocabulary.
     """
-    out = {"evidence_ids": _ids(behind["item_id"], behind["body_id"]).reindex(b.index)}
+    ev = g.joined(behind["item_id"].to_numpy(dtype=object), np.nan)
+    out = {"evidence_ids": pd.Series(ev, index=b.index, dtype=object)}
     cons = items.loc[items["in_review"].notna(), ["body_id", "study_id", "in_review"]]
     cons = cons[cons["in_review"].astype(str) == b["review_id"].reindex(cons["body_id"]).to_numpy()]
     n = len(items)
@@ -273,8 +274,7 @@ def _ids_of(items: pd.DataFrame, behind: pd.DataFrame, b: pd.DataFrame,
     body = items["body_id"].to_numpy(np.int64) * width
     here = np.concatenate([body + source, body + study])
     at, mine_at = items.index.get_indexer(behind.index), items.index.get_indexer(cons.index)
-    src = np.concatenate([here[at], here[n + at]])
-    mine = here[n + mine_at]
+    src, mine = np.concatenate([here[at], here[n + at]]), here[n + mine_at]
     words = np.asarray(vocab, dtype=object)
     out["constituent_ids"] = _joined_keys(mine, width, words, b.index, None)
     out["source_ids"] = _joined_keys(src, width, words, b.index, b.index[g.size() > 0])
