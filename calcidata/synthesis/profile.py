@@ -197,10 +197,11 @@ def _body_facts(
     codes = np.asarray([c for _, c in starts], dtype=object)[index]
     # the dtype inferred, as groupby's first() infers it ("str" where there is text)
     new["no_comparison_code"] = pd.Series(g.first(codes), index=b.index)
-    one = g.size() == 1
+    one, only = g.size() == 1, g.first_rows()  # a body's only row (missing: None, as first())
 
     def single(c: str, where: Any = True) -> pd.Series:  # the value of a body's only row
-        value = np.where(one & where, g.first(behind[c].to_numpy(object)), np.nan)
+        value = behind[c].to_numpy(object)[only]
+        value = np.where(one & where, np.where(pd.notna(value), value, None), np.nan)
         return pd.Series(value, index=b.index, dtype=object)
 
     new["stated"], new["stated_reasons"] = single("certainty"), single("certainty_reasons")
@@ -210,8 +211,7 @@ def _body_facts(
     detected = behind["publication_bias"].astype(object).eq("detected").to_numpy()
     new["publication_bias_detected"] = g.any(detected)
     new["direction"] = single("direction", _isin(b["basis"], ["review", "single_study"]))
-    # outcomes table
-    oc = tables.outcomes.set_index("outcome_id")
+    oc = tables.outcomes.set_index("outcome_id")  # the outcomes table
     at = oc.index.get_indexer(pd.Index(b["outcome_id"]))  # found once; taken as map takes
     for c in ("name", "instrument", "scale_min", "scale_max", "higher_is_better", "mid",
               "surrogate"):  # fmt: skip
