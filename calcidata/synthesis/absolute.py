@@ -50,11 +50,14 @@ import pandas as pd
 
 from calcidata.schemas.effect_measures import MEASURES
 from calcidata.schemas.vocabularies import BENEFIT_EVENT_DOMAINS, HARM_EVENT_DOMAINS
+from calcidata.synthesis._keyed import isin
 from calcidata.synthesis.rule import RULE
 
 PER = 1000.0
 _KIND = {k: m.kind for k, m in MEASURES.items()}
 _TYPE = {k: m.outcome_type for k, m in MEASURES.items()}
+_RATIOS = [k for k, kind in _KIND.items() if kind == "ratio"]
+_FAVOURS = ("favours_treatment", "favours_comparator")
 _VERBS = {
     "high": ("", "reduces", "increases", "results in little to no difference in"),
     "moderate": (
@@ -265,15 +268,18 @@ def control_arms(items: pd.DataFrame) -> pd.DataFrame:
 def inverted(
     domain: pd.Series, measure: pd.Series, est: pd.Series, direction: pd.Series
 ) -> pd.Series[bool]:
-    """A ratio on the other side of 1 than its stated direction implies (see ``sof``)."""
-    ratio = (
-        measure.map(_KIND).eq("ratio")
-        & est.notna()
-        & direction.isin(("favours_treatment", "favours_comparator"))
-    )
-    harm, benefit = domain.isin(HARM_EVENT_DOMAINS), domain.isin(BENEFIT_EVENT_DOMAINS)
-    below = np.where(harm, direction.eq("favours_treatment"), direction.eq("favours_comparator"))
-    return ratio & (harm | benefit) & est.ne(1) & ((est < 1) != below)
+    """A ratio on the other side of 1 than its stated direction implies (see ``sof``).
+
+    Each text column's distinct values are tested once (:func:`~calcidata.synthesis._keyed.isin`).
+    """
+    e = est.to_numpy(float)
+    for_treatment, for_comparator = (isin(direction, [d]) for d in _FAVOURS)
+    ratio = isin(measure, _RATIOS) & ~np.isnan(e) & (for_treatment | for_comparator)
+    harm, benefit = isin(domain, HARM_EVENT_DOMAINS), isin(domain, BENEFIT_EVENT_DOMAINS)
+    below = np.where(harm, for_treatment, for_comparator)
+    with np.errstate(invalid="ignore"):  # a missing estimate is no ratio already
+        out = ratio & (harm | benefit) & (e != 1) & ((e < 1) != below)
+    return pd.Series(out, index=est.index)
 
 
 __all__ = [

@@ -123,7 +123,7 @@ NOTE_CODES = ("single_study", "no_i2_reported", "mid_not_known",
               "stated_rating", "stated_reasons", "start_low_nonrandomised",
               "start_low_design_unknown", "not_estimable", "network_capped", "within_arm",
               "pooled_k2")  # fmt: skip
-_KIND = {k: m.kind for k, m in MEASURES.items()}
+_COMPARATIVE = [k for k, m in MEASURES.items() if m.kind in ("ratio", "difference")]
 _DICHOTOMOUS = [k for k, m in MEASURES.items() if m.outcome_type == "dichotomous"]
 
 
@@ -238,7 +238,7 @@ def _body_facts(
         b["outcome_domain"], b["effect_measure"], b["estimate"], new["direction"]
     ).astype(bool)
     new["estimable"] = (b["basis"].ne("no_estimate") & b["estimate"].notna() & ~b["within_arm"]
-                        & b["effect_measure"].map(_KIND).isin(["ratio", "difference"]))  # fmt: skip
+                        & _isin(b["effect_measure"], _COMPARATIVE))  # fmt: skip
     new.update(_ids_of(items, behind, b, g))
     new["strength"] = in_body.max(items["strength_code"].to_numpy(np.int64), -1)
     new.update(_classes(b, items, behind, tables, in_body, g))
