@@ -50,7 +50,7 @@ import pandas as pd
 
 from calcidata.schemas.effect_measures import MEASURES
 from calcidata.schemas.vocabularies import BENEFIT_EVENT_DOMAINS, HARM_EVENT_DOMAINS
-from calcidata.synthesis._keyed import isin
+from calcidata.synthesis._keyed import first_at, isin
 from calcidata.synthesis.rule import RULE
 
 PER = 1000.0
@@ -195,12 +195,10 @@ def statements(bodies: pd.DataFrame) -> pd.DataFrame:
     ``estimate``, ``ci_low``, ``ci_high``, ``mid``, ``treatment_name`` and
     ``outcome_words``.
     """
-    measure = bodies["effect_measure"].astype(str)
-    kind = measure.map(_KIND)
+    ratio = isin(bodies["effect_measure"], _RATIOS)
     est = bodies["estimate"].astype(float)
     lo, hi = bodies["ci_low"].astype(float), bodies["ci_high"].astype(float)
-    mid = bodies["mid"].astype(float).where(measure.eq("MD"))
-    ratio = kind.eq("ratio")
+    mid = bodies["mid"].astype(float).where(isin(bodies["effect_measure"], ["MD"]))
     null = np.where(ratio, 1.0, 0.0)
     important = np.where(
         ratio,
@@ -208,28 +206,37 @@ def statements(bodies: pd.DataFrame) -> pd.DataFrame:
         np.where(mid.notna(), est.abs() >= mid, (lo > 0) | (hi < 0)),
     )
     down = (est < null).to_numpy()
-    cert = bodies["certainty"].astype(object).to_numpy()
-    ok = bodies["estimable"].to_numpy(bool)
-    t = bodies["treatment_name"].to_numpy(dtype=object).astype(str).astype(object)
-    o = bodies["outcome_words"].to_numpy(dtype=object).astype(str).astype(object)
-    inner = _each(t, sentence_case)  # the treatment's name inside the sentence
     imp = np.asarray(important, dtype=bool)
-    graded = np.isin(cert, list(_VERBS))
-    c_code, c_uniques = pd.factorize(cert)  # each certainty's words found once
-    words = {k: np.array([_VERBS[c][k] if c in _VERBS else "" for c in c_uniques] + [""],
-                         dtype=object)[c_code] for k in range(4)}  # fmt: skip
-    prefix = words[0]
-    verb = np.where(imp, np.where(down, words[1], words[2]), words[3])
-    effect = np.where(imp, np.where(down, "reduce", "increase"), "little_to_no_difference")
-    effect = np.where(imp & (prefix != "may_"), effect + "s", effect)
-    codes = np.where(~ok, "not_estimable", np.where(graded, prefix + effect, "very_uncertain"))
-    texts = np.where(
-        ~ok,
-        "Not estimable: no effect estimate",
-        np.where(graded, t + " " + verb + " " + o,
-                 "The evidence is very uncertain about the effect of " + inner + " on " + o),
-    )  # fmt: skip
-    return pd.DataFrame({"statement_code": codes, "statement": texts}, index=bodies.index)
+    ok = bodies["estimable"].to_numpy(bool)
+    # the words depend on treatment, outcome, certainty and three flags: found once for
+    # each distinct combination, at its first body
+    key = ok * 4 + imp * 2 + down
+    columns = [bodies[c].to_numpy(dtype=object) for c in ("treatment_name", "outcome_words")]
+    columns.append(bodies["certainty"].astype(object).to_numpy())
+    for column in columns:
+        code, uniques = pd.factorize(column)  # missing values meet, as their text does
+        key = key * (len(uniques) + 1) + code + 1
+    index, _ = pd.factorize(key)
+    codes, texts = [], []
+    for row in first_at(index).tolist():
+        treatment, outcome, cert = (str(columns[0][row]), str(columns[1][row]), columns[2][row])
+        if not ok[row]:
+            codes.append("not_estimable")
+            texts.append("Not estimable: no effect estimate")
+        elif cert in _VERBS:
+            prefix, reduces, increases, little = _VERBS[cert]
+            effect = ("reduce" if down[row] else "increase") if imp[row] else ""
+            codes.append(prefix + (effect + ("" if prefix == "may_" else "s") if effect
+                                   else "little_to_no_difference"))  # fmt: skip
+            verb = (reduces if down[row] else increases) if imp[row] else little
+            texts.append(f"{treatment} {verb} {outcome}")
+        else:
+            codes.append("very_uncertain")
+            texts.append("The evidence is very uncertain about the effect of "
+                         f"{sentence_case(treatment)} on {outcome}")  # fmt: skip
+    return pd.DataFrame(
+        {"statement_code": np.asarray(codes, dtype=object)[index],
+         "statement": np.asarray(texts, dtype=object)[index]}, index=bodies.index)  # fmt: skip
 
 
 def control_arms(items: pd.DataFrame) -> pd.DataFrame:
