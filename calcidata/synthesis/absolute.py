@@ -114,45 +114,36 @@ def absolute_effects(bodies: pd.DataFrame) -> pd.DataFrame:
     ``bodies`` needs ``effect_measure``, ``estimate``, ``ci_low``, ``ci_high``,
     ``baseline_risk``, ``ratio_inverted``, ``instrument`` and ``comparator_sd``.
     """
-    out = pd.DataFrame(index=bodies.index)
-    for c in ("abs_effect", "abs_ci_low", "abs_ci_high"):
-        out[c] = np.nan
-    out["abs_unit"] = pd.Series(pd.NA, index=bodies.index, dtype="string")
-    measure = bodies["effect_measure"].astype(str)
+    n = len(bodies)
+    sources = {"abs_effect": "estimate", "abs_ci_low": "ci_low", "abs_ci_high": "ci_high"}
+    given = {c: bodies[src].astype(float).to_numpy() for c, src in sources.items()}
+    out = {c: np.full(n, np.nan) for c in sources}  # filled per measure, each row once
+    unit = np.full(n, None, dtype=object)
+    measure = bodies["effect_measure"].astype(str).to_numpy()
     p = bodies["baseline_risk"].astype(float).to_numpy()
     usable = (p > 0) & (p < 1) & ~bodies["ratio_inverted"].to_numpy(bool)
     for m in ("RR", "OR", "HR"):
-        rows = (measure == m).to_numpy() & usable
-        if not rows.any():
-            continue
-        for col, src in (("abs_effect", "estimate"), ("abs_ci_low", "ci_low"),
-                         ("abs_ci_high", "ci_high")):  # fmt: skip
-            v = bodies[src].astype(float).to_numpy()[rows]
-            out.loc[rows, col] = PER * (implied_risk(m, p[rows], v) - p[rows])
-        out.loc[rows, "abs_unit"] = "per_1000"
-    rd = (measure == "RD").to_numpy() & (bodies[["estimate", "ci_low", "ci_high"]].abs() <= 1).all(
-        axis=1
-    ).to_numpy()
-    for col, src in (("abs_effect", "estimate"), ("abs_ci_low", "ci_low"),
-                     ("abs_ci_high", "ci_high")):  # fmt: skip
-        out.loc[rd, col] = PER * bodies.loc[rd, src].astype(float)
-    out.loc[rd, "abs_unit"] = "per_1000"
-    unit = bodies["instrument"].astype("string").fillna("scale units")
-    md = (measure == "MD").to_numpy()
-    for col, src in (("abs_effect", "estimate"), ("abs_ci_low", "ci_low"),
-                     ("abs_ci_high", "ci_high")):  # fmt: skip
-        out.loc[md, col] = bodies.loc[md, src].astype(float)
-    out.loc[md, "abs_unit"] = unit[md]
-    smd = (measure == "SMD").to_numpy()
-    sd = bodies["comparator_sd"].astype(float)
-    named = smd & bodies["instrument"].notna().to_numpy() & sd.notna().to_numpy()
-    for col, src in (("abs_effect", "estimate"), ("abs_ci_low", "ci_low"),
-                     ("abs_ci_high", "ci_high")):  # fmt: skip
-        out.loc[named, col] = bodies.loc[named, src].astype(float) * sd[named]
-        out.loc[smd & ~named, col] = bodies.loc[smd & ~named, src].astype(float)
-    out.loc[named, "abs_unit"] = unit[named]
-    out.loc[smd & ~named, "abs_unit"] = "SD"
-    return out
+        rows = (measure == m) & usable
+        for c in out:
+            out[c][rows] = PER * (implied_risk(m, p[rows], given[c][rows]) - p[rows])
+        unit[rows] = "per_1000"
+    rd = (measure == "RD") & np.all([np.abs(v) <= 1 for v in given.values()], axis=0)
+    for c in out:
+        out[c][rd] = PER * given[c][rd]
+    unit[rd] = "per_1000"
+    names = bodies["instrument"].astype("string").fillna("scale units").to_numpy(dtype=object)
+    md, smd = measure == "MD", measure == "SMD"
+    sd = bodies["comparator_sd"].astype(float).to_numpy()
+    named = smd & bodies["instrument"].notna().to_numpy() & ~np.isnan(sd)
+    for c in out:
+        out[c][md] = given[c][md]
+        out[c][named] = given[c][named] * sd[named]
+        out[c][smd & ~named] = given[c][smd & ~named]
+    unit[md | named] = names[md | named]
+    unit[smd & ~named] = "SD"
+    frame = pd.DataFrame(out, index=bodies.index)
+    frame["abs_unit"] = pd.Series(unit, index=bodies.index, dtype="string")
+    return frame
 
 
 def sentence_case(name: str) -> str:
