@@ -163,9 +163,7 @@ def _importance(tables: Tables, bodies: pd.DataFrame) -> pd.Series:
         if found is None and domain == "adverse_events":
             found = "critical"  # harms are critical unless a source says otherwise
         out.append(found)
-    looked = np.empty(len(out), dtype=object)
-    looked[:] = out
-    return pd.Series(looked[index], index=bodies.index, dtype=object)
+    return pd.Series(np.asarray(out, dtype=object)[index], index=bodies.index, dtype=object)
 
 
 def _body_facts(
@@ -205,8 +203,8 @@ def _body_facts(
         return pd.Series(value, index=b.index, dtype=object)
 
     new["stated"], new["stated_reasons"] = single("certainty"), single("certainty_reasons")
-    new["indirect"] = g.any(behind["indirect"].to_numpy(bool))
-    new["network"] = g.any(behind["network"].to_numpy(bool))
+    for c in ("indirect", "network"):
+        new[c] = g.any(behind[c].to_numpy(bool))
     new["mixed_direction"] = g.any(behind["direction"].astype(object).eq("mixed").to_numpy())
     detected = behind["publication_bias"].astype(object).eq("detected").to_numpy()
     new["publication_bias_detected"] = g.any(detected)
@@ -241,8 +239,8 @@ def _body_facts(
                         & _isin(b["effect_measure"], _COMPARATIVE))  # fmt: skip
     new.update(_ids_of(items, behind, b, g))
     new["strength"] = in_body.max(items["strength_code"].to_numpy(np.int64), -1)
-    new.update(_classes(b, items, behind, tables, in_body, g))
     names = dict(zip(tables.treatments["treatment_id"], tables.treatments["name"], strict=True))
+    new.update(_classes(b, items, behind, names, in_body, g))
     treatment = b["treatment_id"].to_numpy(object)
     named = absolute._each(treatment, lambda t: _named(names, t))
     named[new["class_body"]] += " (any)"  # a class: any of its agents
@@ -266,16 +264,13 @@ def _ids_of(items: pd.DataFrame, behind: pd.DataFrame, b: pd.DataFrame,
     out = {"evidence_ids": pd.Series(ev, index=b.index, dtype=object)}
     cons = items.loc[items["in_review"].notna(), ["body_id", "study_id", "in_review"]]
     cons = cons[cons["in_review"].astype(str) == b["review_id"].reindex(cons["body_id"]).to_numpy()]
-    n = len(items)
-    ids = [items[c].to_numpy(dtype=object) for c in ("source_id", "study_id")]
-    code, vocab = _sorted_codes(np.concatenate(ids))
-    width = np.int64(len(vocab) + 1)  # value 0: missing
-    source, study = code[:n] + 1, code[n:] + 1
+    n, ids = len(items), [items[c].to_numpy(dtype=object) for c in ("source_id", "study_id")]
+    code, words = _sorted_codes(np.concatenate(ids))  # words: an object array
+    width = np.int64(len(words) + 1)  # value 0: missing
     body = items["body_id"].to_numpy(np.int64) * width
-    here = np.concatenate([body + source, body + study])
+    here = np.concatenate([body + code[:n] + 1, body + code[n:] + 1])  # source, study
     at, mine_at = items.index.get_indexer(behind.index), items.index.get_indexer(cons.index)
     src, mine = np.concatenate([here[at], here[n + at]]), here[n + mine_at]
-    words = np.asarray(vocab, dtype=object)
     out["constituent_ids"] = _joined_keys(mine, width, words, b.index, None)
     out["source_ids"] = _joined_keys(src, width, words, b.index, b.index[g.size() > 0])
     other = here[~pd.Index(here).isin(src) & ~pd.Index(here).isin(mine)]  # hashed, not sorted
@@ -283,7 +278,7 @@ def _ids_of(items: pd.DataFrame, behind: pd.DataFrame, b: pd.DataFrame,
     return out
 
 
-def _classes(b: pd.DataFrame, items: pd.DataFrame, behind: pd.DataFrame, tables: Any,
+def _classes(b: pd.DataFrame, items: pd.DataFrame, behind: pd.DataFrame, names: dict[str, str],
              in_body: Groups, g: Groups) -> dict[str, Any]:  # fmt: skip
     """Class bodies: ``class_body``, the agents behind the estimate and their names."""
     class_body = in_body.any(items["lifted"].to_numpy(bool))
@@ -291,7 +286,6 @@ def _classes(b: pd.DataFrame, items: pd.DataFrame, behind: pd.DataFrame, tables:
     solo = ~used["comp_lifted"].astype(bool)  # else an agent against an agent: "a vs b"
     label = used["agent_id"].astype(str).where(solo, used["agent_id"] + " vs " + used["agent_comp"])
     agents = _ids(label, used["body_id"]).reindex(b.index).fillna("")
-    names = dict(zip(tables.treatments["treatment_id"], tables.treatments["name"], strict=True))
     return {
         "class_body": class_body,
         "agent_ids": agents,
@@ -305,15 +299,18 @@ def _classes(b: pd.DataFrame, items: pd.DataFrame, behind: pd.DataFrame, tables:
     }
 
 
-def _words(codes: pd.Series, notes: bool) -> pd.Series:
-    """The footnotes in words (reasons, or with ``notes`` the remarks), once per distinct cell."""
+def _words(codes: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """The footnotes in words: the reasons, and the remarks (notes), once per distinct cell."""
     index, uniques = pd.factorize(codes.to_numpy(dtype=object))
-    out = []
+    reasons, notes = [], []
     for text in uniques:
-        parts = footnotes.split(text)
-        keep = [p for p in parts if (p.split(":", 1)[0] in NOTE_CODES) == notes]
-        out.append("; ".join(footnotes.words(p) for p in keep))
-    return pd.Series(np.asarray(out, dtype=object)[index], index=codes.index, dtype="string")
+        kinds = [
+            (x.split(":", 1)[0] in NOTE_CODES, footnotes.words(x)) for x in footnotes.split(text)
+        ]
+        reasons.append("; ".join(w for note, w in kinds if not note))
+        notes.append("; ".join(w for note, w in kinds if note))
+    r, n = (np.asarray(out, dtype=object)[index] for out in (reasons, notes))
+    return pd.Series(r, codes.index, dtype="string"), pd.Series(n, codes.index, dtype="string")
 
 
 def compute(
@@ -324,17 +321,20 @@ def compute(
     est, behind = estimate_bodies(items)
     b = _body_facts(items, behind, est, tables)
     rated = rate_bodies(b, judged(behind, tables))
-    extra = np.where(b["within_arm"], "within_arm", "")
-    k2 = np.where(b["k_pooled"].eq(2), "pooled_k2", "")
+    # the rule's footnotes, then within_arm and pooled_k2: joined once per distinct triple
+    code, rule = pd.factorize(rated["footnotes"].to_numpy(dtype=object))
+    within, k2 = b["within_arm"].to_numpy(bool), b["k_pooled"].eq(2).to_numpy(bool)
+    index = pd.factorize((code + 1) * 4 + within * 2 + k2)[0]
+    at = _first_at(index)
     codes = [
-        ";".join(x for x in (r, e, k) if x)
-        for r, e, k in zip(rated["footnotes"], extra, k2, strict=True)
+        ";".join(x for x in (rule[c] if c >= 0 else "", "within_arm" * w, "pooled_k2" * k) if x)
+        for c, w, k in zip(code[at].tolist(), within[at].tolist(), k2[at].tolist(), strict=True)
     ]
-    rated["footnotes"] = codes
+    rated["footnotes"] = np.asarray(codes, dtype=object)[index]
     b = b.join(rated.drop(columns="start_level"))
     b["start_level"] = rated["start_level"]
     b = b.join(absolute.absolute_effects(b)).join(absolute.statements(b))
-    b["reasons"], b["notes"] = _words(b["footnotes"], False), _words(b["footnotes"], True)
+    b["reasons"], b["notes"] = _words(b["footnotes"])
     b["timepoint_band"] = b["timepoint"]
     return _typed(b, tables), items, behind
 
