@@ -348,9 +348,7 @@ def _row_order(b: pd.DataFrame, tables: Tables) -> np.ndarray:
     """
     place = {c: i for i, c in enumerate(condition_order(tables))}
     names = dict(zip(tables.treatments["treatment_id"], tables.treatments["name"], strict=True))
-    col = {c: pd.factorize(b[c].to_numpy(dtype=object)) for c in ("condition_id",
-           "outcome_key", "treatment_id", "outcome_domain", "comparator", "effect_measure",
-           "timepoint")}  # fmt: skip
+    col = {c: pd.factorize(b[c].to_numpy(dtype=object)) for c in (*KEYS, "outcome_key")}
     # a missing timepoint ranks as a text that is neither a band nor "not reported"
     keys = [_sort_key(col["condition_id"], lambda c: place.get(c, len(place)), len(place)),
             _sort_key(col["treatment_id"], lambda t: _named(names, t).lower()),
@@ -382,11 +380,13 @@ def _typed(b: pd.DataFrame, tables: Tables) -> pd.DataFrame:
         out["strength"].astype(int), dtype=category_dtype(STRENGTH)
     )
     for c in ("n_studies", "n_participants", "baseline_studies", *DOMAINS):
-        out[c] = pd.to_numeric(out[c], errors="coerce").round().astype("Int64")
+        if out[c].dtype != "Int64":  # (the rule's domains are already)
+            out[c] = pd.to_numeric(out[c], errors="coerce").round().astype("Int64")
     for c in ("estimate", "ci_low", "ci_high", "i2_percent", "scale_min", "scale_max", "mid",
               "baseline_risk", "comparator_mean", "abs_effect", "abs_ci_low",
               "abs_ci_high"):  # fmt: skip
-        out[c] = pd.to_numeric(out[c], errors="coerce").astype(float)
+        if out[c].dtype != np.float64:
+            out[c] = pd.to_numeric(out[c], errors="coerce").astype(float)
     for c in ("higher_is_better", "surrogate"):
         out[c] = out[c].astype("boolean")
     for c in ("within_arm", "class_body", "network"):
@@ -394,7 +394,7 @@ def _typed(b: pd.DataFrame, tables: Tables) -> pd.DataFrame:
     for c in ("outcome_name", "instrument", "baseline_basis", "statement", "statement_code",
               "footnotes"):  # fmt: skip
         out[c] = out[c].astype("str")  # whatever the rows (none, or no basis at all)
-    return out[COLUMNS]
+    return out
 
 
 __all__ = ["COLUMNS", "ESTIMATE_COLUMNS", "KEYS", "NOTE_CODES", "body_items", "compute"]
