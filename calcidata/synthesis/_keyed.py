@@ -1,7 +1,9 @@
 """Per-group text and row order computed on integer codes (the synthesis' frames are large).
 
 Text keys are factorised once into integers; distinct (group, value) pairs are found
-by sorting one integer key; joining text is the one step done per group.
+by sorting one integer key; joining text is the one step done per group. :class:`Groups`
+sorts rows by their body once and reduces any column over that order (``any``, ``max``,
+``first``, joined texts), as ``groupby(...).<reduction>().reindex(...)`` would.
 
 ``np.unique`` is not used on these keys: NumPy 2.x finds distinct values by hashing,
 then sorts them, which on 10^5 integers is some 30 times slower than one sort.
