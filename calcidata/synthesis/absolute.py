@@ -205,7 +205,7 @@ def statements(bodies: pd.DataFrame) -> pd.DataFrame:
     columns = [bodies[c].to_numpy(dtype=object) for c in ("treatment_name", "outcome_words")]
     columns.append(bodies["certainty"].astype(object).to_numpy())
     for column in columns:
-        code, uniques = pd.factorize(column)  # missing values meet, as their text does
+        code, uniques = pd.factorize(column)  # missing ones (none in practice) meet
         key = key * (len(uniques) + 1) + code + 1
     index, _ = pd.factorize(key)
     codes, texts = [], []
