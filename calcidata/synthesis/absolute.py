@@ -50,11 +50,14 @@ import pandas as pd
 
 from calcidata.schemas.effect_measures import MEASURES
 from calcidata.schemas.vocabularies import BENEFIT_EVENT_DOMAINS, HARM_EVENT_DOMAINS
+from calcidata.synthesis._keyed import first_at, isin
 from calcidata.synthesis.rule import RULE
 
 PER = 1000.0
 _KIND = {k: m.kind for k, m in MEASURES.items()}
 _TYPE = {k: m.outcome_type for k, m in MEASURES.items()}
+_RATIOS = [k for k, kind in _KIND.items() if kind == "ratio"]
+_FAVOURS = ("favours_treatment", "favours_comparator")
 _VERBS = {
     "high": ("", "reduces", "increases", "results in little to no difference in"),
     "moderate": (
@@ -111,45 +114,36 @@ def absolute_effects(bodies: pd.DataFrame) -> pd.DataFrame:
     ``bodies`` needs ``effect_measure``, ``estimate``, ``ci_low``, ``ci_high``,
     ``baseline_risk``, ``ratio_inverted``, ``instrument`` and ``comparator_sd``.
     """
-    out = pd.DataFrame(index=bodies.index)
-    for c in ("abs_effect", "abs_ci_low", "abs_ci_high"):
-        out[c] = np.nan
-    out["abs_unit"] = pd.Series(pd.NA, index=bodies.index, dtype="string")
-    measure = bodies["effect_measure"].astype(str)
+    n = len(bodies)
+    sources = {"abs_effect": "estimate", "abs_ci_low": "ci_low", "abs_ci_high": "ci_high"}
+    given = {c: bodies[src].astype(float).to_numpy() for c, src in sources.items()}
+    out = {c: np.full(n, np.nan) for c in sources}  # filled per measure, each row once
+    unit = np.full(n, None, dtype=object)
+    measure = bodies["effect_measure"].astype(str).to_numpy()
     p = bodies["baseline_risk"].astype(float).to_numpy()
     usable = (p > 0) & (p < 1) & ~bodies["ratio_inverted"].to_numpy(bool)
     for m in ("RR", "OR", "HR"):
-        rows = (measure == m).to_numpy() & usable
-        if not rows.any():
-            continue
-        for col, src in (("abs_effect", "estimate"), ("abs_ci_low", "ci_low"),
-                         ("abs_ci_high", "ci_high")):  # fmt: skip
-            v = bodies[src].astype(float).to_numpy()[rows]
-            out.loc[rows, col] = PER * (implied_risk(m, p[rows], v) - p[rows])
-        out.loc[rows, "abs_unit"] = "per_1000"
-    rd = (measure == "RD").to_numpy() & (bodies[["estimate", "ci_low", "ci_high"]].abs() <= 1).all(
-        axis=1
-    ).to_numpy()
-    for col, src in (("abs_effect", "estimate"), ("abs_ci_low", "ci_low"),
-                     ("abs_ci_high", "ci_high")):  # fmt: skip
-        out.loc[rd, col] = PER * bodies.loc[rd, src].astype(float)
-    out.loc[rd, "abs_unit"] = "per_1000"
-    unit = bodies["instrument"].astype("string").fillna("scale units")
-    md = (measure == "MD").to_numpy()
-    for col, src in (("abs_effect", "estimate"), ("abs_ci_low", "ci_low"),
-                     ("abs_ci_high", "ci_high")):  # fmt: skip
-        out.loc[md, col] = bodies.loc[md, src].astype(float)
-    out.loc[md, "abs_unit"] = unit[md]
-    smd = (measure == "SMD").to_numpy()
-    sd = bodies["comparator_sd"].astype(float)
-    named = smd & bodies["instrument"].notna().to_numpy() & sd.notna().to_numpy()
-    for col, src in (("abs_effect", "estimate"), ("abs_ci_low", "ci_low"),
-                     ("abs_ci_high", "ci_high")):  # fmt: skip
-        out.loc[named, col] = bodies.loc[named, src].astype(float) * sd[named]
-        out.loc[smd & ~named, col] = bodies.loc[smd & ~named, src].astype(float)
-    out.loc[named, "abs_unit"] = unit[named]
-    out.loc[smd & ~named, "abs_unit"] = "SD"
-    return out
+        rows = (measure == m) & usable
+        for c in out:
+            out[c][rows] = PER * (implied_risk(m, p[rows], given[c][rows]) - p[rows])
+        unit[rows] = "per_1000"
+    rd = (measure == "RD") & np.all([np.abs(v) <= 1 for v in given.values()], axis=0)
+    for c in out:
+        out[c][rd] = PER * given[c][rd]
+    unit[rd] = "per_1000"
+    names = bodies["instrument"].astype("string").fillna("scale units").to_numpy(dtype=object)
+    md, smd = measure == "MD", measure == "SMD"
+    sd = bodies["comparator_sd"].astype(float).to_numpy()
+    named = smd & bodies["instrument"].notna().to_numpy() & ~np.isnan(sd)
+    for c in out:
+        out[c][md] = given[c][md]
+        out[c][named] = given[c][named] * sd[named]
+        out[c][smd & ~named] = given[c][smd & ~named]
+    unit[md | named] = names[md | named]
+    unit[smd & ~named] = "SD"
+    frame = pd.DataFrame(out, index=bodies.index)
+    frame["abs_unit"] = pd.Series(unit, index=bodies.index, dtype="string")
+    return frame
 
 
 def sentence_case(name: str) -> str:
@@ -192,12 +186,10 @@ def statements(bodies: pd.DataFrame) -> pd.DataFrame:
     ``estimate``, ``ci_low``, ``ci_high``, ``mid``, ``treatment_name`` and
     ``outcome_words``.
     """
-    measure = bodies["effect_measure"].astype(str)
-    kind = measure.map(_KIND)
+    ratio = isin(bodies["effect_measure"], _RATIOS)
     est = bodies["estimate"].astype(float)
     lo, hi = bodies["ci_low"].astype(float), bodies["ci_high"].astype(float)
-    mid = bodies["mid"].astype(float).where(measure.eq("MD"))
-    ratio = kind.eq("ratio")
+    mid = bodies["mid"].astype(float).where(isin(bodies["effect_measure"], ["MD"]))
     null = np.where(ratio, 1.0, 0.0)
     important = np.where(
         ratio,
@@ -205,68 +197,87 @@ def statements(bodies: pd.DataFrame) -> pd.DataFrame:
         np.where(mid.notna(), est.abs() >= mid, (lo > 0) | (hi < 0)),
     )
     down = (est < null).to_numpy()
-    cert = bodies["certainty"].astype(object).to_numpy()
-    ok = bodies["estimable"].to_numpy(bool)
-    t = bodies["treatment_name"].to_numpy(dtype=object).astype(str).astype(object)
-    o = bodies["outcome_words"].to_numpy(dtype=object).astype(str).astype(object)
-    inner = _each(t, sentence_case)  # the treatment's name inside the sentence
     imp = np.asarray(important, dtype=bool)
-    graded = np.isin(cert, list(_VERBS))
-    c_code, c_uniques = pd.factorize(cert)  # each certainty's words found once
-    words = {k: np.array([_VERBS[c][k] if c in _VERBS else "" for c in c_uniques] + [""],
-                         dtype=object)[c_code] for k in range(4)}  # fmt: skip
-    prefix = words[0]
-    verb = np.where(imp, np.where(down, words[1], words[2]), words[3])
-    effect = np.where(imp, np.where(down, "reduce", "increase"), "little_to_no_difference")
-    effect = np.where(imp & (prefix != "may_"), effect + "s", effect)
-    codes = np.where(~ok, "not_estimable", np.where(graded, prefix + effect, "very_uncertain"))
-    texts = np.where(
-        ~ok,
-        "Not estimable: no effect estimate",
-        np.where(graded, t + " " + verb + " " + o,
-                 "The evidence is very uncertain about the effect of " + inner + " on " + o),
-    )  # fmt: skip
-    return pd.DataFrame({"statement_code": codes, "statement": texts}, index=bodies.index)
+    ok = bodies["estimable"].to_numpy(bool)
+    # the words depend on treatment, outcome, certainty and three flags: found once for
+    # each distinct combination, at its first body
+    key = ok * 4 + imp * 2 + down
+    columns = [bodies[c].to_numpy(dtype=object) for c in ("treatment_name", "outcome_words")]
+    columns.append(bodies["certainty"].astype(object).to_numpy())
+    for column in columns:
+        code, uniques = pd.factorize(column)  # missing ones (none in practice) meet
+        key = key * (len(uniques) + 1) + code + 1
+    index, _ = pd.factorize(key)
+    codes, texts = [], []
+    for row in first_at(index).tolist():
+        treatment, outcome, cert = (str(columns[0][row]), str(columns[1][row]), columns[2][row])
+        if not ok[row]:
+            codes.append("not_estimable")
+            texts.append("Not estimable: no effect estimate")
+        elif cert in _VERBS:
+            prefix, reduces, increases, little = _VERBS[cert]
+            effect = ("reduce" if down[row] else "increase") if imp[row] else ""
+            codes.append(prefix + (effect + ("" if prefix == "may_" else "s") if effect
+                                   else "little_to_no_difference"))  # fmt: skip
+            verb = (reduces if down[row] else increases) if imp[row] else little
+            texts.append(f"{treatment} {verb} {outcome}")
+        else:
+            codes.append("very_uncertain")
+            texts.append("The evidence is very uncertain about the effect of "
+                         f"{sentence_case(treatment)} on {outcome}")  # fmt: skip
+    return pd.DataFrame(
+        {"statement_code": np.asarray(codes, dtype=object)[index],
+         "statement": np.asarray(texts, dtype=object)[index]}, index=bodies.index)  # fmt: skip
 
 
 def control_arms(items: pd.DataFrame) -> pd.DataFrame:
-    """Per body: pooled comparator risk (events/total), mean and SD of the comparator arms."""
-    cols = ["body_id", "study_id", "order", "effect_measure", "events_comparator",
-            "n_comparator", "mean_comparator", "sd_comparator"]  # fmt: skip
-    arms = items.loc[items["kind"].eq("arms") & ~items["within_arm"], cols]
-    arms = arms.sort_values(["n_comparator", "order"], ascending=[False, True])
-    study = pd.factorize(arms["study_id"].to_numpy(dtype=object))[0]  # missing ids meet
-    key = arms["body_id"].to_numpy(np.int64) * np.int64(study.max(initial=-1) + 2) + study + 1
-    arms = arms[~pd.Index(key).duplicated()]  # drop_duplicates(["body_id", "study_id"])
-    dich = arms[arms["effect_measure"].eq("RR") & arms[["events_comparator", "n_comparator"]]
-                .notna().all(axis=1)]  # fmt: skip
-    g = dich.groupby("body_id")
-    risk = g["events_comparator"].sum() / g["n_comparator"].sum()
-    cont = arms[arms["effect_measure"].eq("MD") & arms[["mean_comparator", "n_comparator"]]
-                .notna().all(axis=1)]  # fmt: skip
-    n = cont["n_comparator"]
-    gm = cont.assign(_w=cont["mean_comparator"] * n).groupby("body_id")
-    mean = gm["_w"].sum() / gm["n_comparator"].sum()
-    sd_rows = cont[cont["sd_comparator"].notna()]
-    gs = sd_rows.assign(_v=(sd_rows["n_comparator"] - 1) * sd_rows["sd_comparator"] ** 2,
-                        _d=sd_rows["n_comparator"] - 1).groupby("body_id")  # fmt: skip
-    sd = np.sqrt(gs["_v"].sum() / gs["_d"].sum())
-    return pd.DataFrame({"arm_risk": risk, "arm_studies": g.size(), "comparator_mean": mean,
-                         "comparator_sd": sd})  # fmt: skip
+    """Per body: pooled comparator risk (events/total), mean and SD of the comparator arms.
+
+    One arm per (body, study): the largest comparator arm, else the first in ``order``.
+    """
+    rows = np.flatnonzero(
+        items["kind"].eq("arms").to_numpy(bool) & ~items["within_arm"].to_numpy(bool)
+    )
+    n = items["n_comparator"].to_numpy(float)[rows]
+    # sort_values(["n_comparator", "order"], ascending=[False, True]): missing sizes last
+    rows = rows[np.lexsort((items["order"].to_numpy()[rows], np.where(np.isnan(n), np.inf, -n)))]
+    study = pd.factorize(items["study_id"].to_numpy(dtype=object)[rows])[0]  # missing ids meet
+    body = items["body_id"].to_numpy(np.int64)[rows]
+    rows = rows[~pd.Index(body * np.int64(study.max(initial=-1) + 2) + study + 1).duplicated()]
+    body = items["body_id"].to_numpy(np.int64)[rows]
+    arms = ("events_comparator", "n_comparator", "mean_comparator", "sd_comparator")
+    events, n, mean, sd = (items[c].to_numpy(float)[rows] for c in arms)
+    code, names = pd.factorize(items["effect_measure"].to_numpy(dtype=object)[rows])
+    dich = np.r_[names == "RR", False][code] & ~np.isnan(events) & ~np.isnan(n)
+    cont = np.r_[names == "MD", False][code] & ~np.isnan(mean) & ~np.isnan(n)
+    sds = cont & ~np.isnan(sd)
+    # one groupby; each sum skips the rows marked missing (NaN), so it sums its rows alone
+    parts = {"k": np.where(dich, 1.0, np.nan), "e": np.where(dich, events, np.nan),
+             "n": np.where(dich, n, np.nan), "w": np.where(cont, mean * n, np.nan),
+             "nc": np.where(cont, n, np.nan), "v": np.where(sds, (n - 1) * sd**2, np.nan),
+             "d": np.where(sds, n - 1, np.nan)}  # fmt: skip
+    total = pd.DataFrame(parts).groupby(body).sum()
+    return pd.DataFrame({"arm_risk": total["e"] / total["n"],
+                         "arm_studies": total["k"].where(total["k"] > 0),
+                         "comparator_mean": total["w"] / total["nc"],
+                         "comparator_sd": np.sqrt(total["v"] / total["d"])})  # fmt: skip
 
 
 def inverted(
     domain: pd.Series, measure: pd.Series, est: pd.Series, direction: pd.Series
 ) -> pd.Series[bool]:
-    """A ratio on the other side of 1 than its stated direction implies (see ``sof``)."""
-    ratio = (
-        measure.map(_KIND).eq("ratio")
-        & est.notna()
-        & direction.isin(("favours_treatment", "favours_comparator"))
-    )
-    harm, benefit = domain.isin(HARM_EVENT_DOMAINS), domain.isin(BENEFIT_EVENT_DOMAINS)
-    below = np.where(harm, direction.eq("favours_treatment"), direction.eq("favours_comparator"))
-    return ratio & (harm | benefit) & est.ne(1) & ((est < 1) != below)
+    """A ratio on the other side of 1 than its stated direction implies (see ``sof``).
+
+    Each text column's distinct values are tested once (:func:`~calcidata.synthesis._keyed.isin`).
+    """
+    e = est.to_numpy(float)
+    for_treatment, for_comparator = (isin(direction, [d]) for d in _FAVOURS)
+    ratio = isin(measure, _RATIOS) & ~np.isnan(e) & (for_treatment | for_comparator)
+    harm, benefit = isin(domain, HARM_EVENT_DOMAINS), isin(domain, BENEFIT_EVENT_DOMAINS)
+    below = np.where(harm, for_treatment, for_comparator)
+    with np.errstate(invalid="ignore"):  # a missing estimate is no ratio already
+        out = ratio & (harm | benefit) & (e != 1) & ((e < 1) != below)
+    return pd.Series(out, index=est.index)
 
 
 __all__ = [

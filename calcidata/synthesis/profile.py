@@ -83,10 +83,12 @@ from calcidata.schemas.vocabularies import (
     category_dtype,
 )
 from calcidata.synthesis import absolute, footnotes
+from calcidata.synthesis._keyed import Groups
+from calcidata.synthesis._keyed import first_at as _first_at
 from calcidata.synthesis._keyed import ids as _ids
 from calcidata.synthesis._keyed import isin as _isin
 from calcidata.synthesis._keyed import joined_keys as _joined_keys
-from calcidata.synthesis._keyed import lexsorted as _lexsorted
+from calcidata.synthesis._keyed import sort_key as _sort_key
 from calcidata.synthesis._keyed import sorted_codes as _sorted_codes
 from calcidata.synthesis.absolute import sentence_case
 from calcidata.synthesis.bodies import timepoint_rank
@@ -121,9 +123,14 @@ NOTE_CODES = ("single_study", "no_i2_reported", "mid_not_known",
               "stated_rating", "stated_reasons", "start_low_nonrandomised",
               "start_low_design_unknown", "not_estimable", "network_capped", "within_arm",
               "pooled_k2")  # fmt: skip
-_KIND = {k: m.kind for k, m in MEASURES.items()}
+_COMPARATIVE = [k for k, m in MEASURES.items() if m.kind in ("ratio", "difference")]
 _DICHOTOMOUS = [k for k, m in MEASURES.items() if m.outcome_type == "dichotomous"]
-_FAVOURS = ("favours_treatment", "favours_comparator")
+
+
+def _named(names: dict[str, str], treatment: Any) -> Any:
+    """A treatment's name, else its id (as ``map(names).fillna(ids)`` finds it)."""
+    name = names.get(treatment)
+    return treatment if name is None or name != name else name
 
 
 def _importance(tables: Tables, bodies: pd.DataFrame) -> pd.Series:
@@ -145,7 +152,7 @@ def _importance(tables: Tables, bodies: pd.DataFrame) -> pd.Series:
         code, uniques = pd.factorize(col)
         key = key * (len(uniques) + 1) + code + 1
     index = pd.factorize(key)[0]
-    first = np.unique(index, return_index=True)[1]  # each distinct triple's first body
+    first = _first_at(index)  # each distinct triple's first body
     for cond, oid, domain in zip(*(col[first] for col in cols), strict=True):
         found = None
         if isinstance(oid, str):
@@ -156,150 +163,154 @@ def _importance(tables: Tables, bodies: pd.DataFrame) -> pd.Series:
         if found is None and domain == "adverse_events":
             found = "critical"  # harms are critical unless a source says otherwise
         out.append(found)
-    looked = np.empty(len(out), dtype=object)
-    looked[:] = out
-    return pd.Series(looked[index], index=bodies.index, dtype=object)
+    return pd.Series(np.asarray(out, dtype=object)[index], index=bodies.index, dtype=object)
 
 
 def _body_facts(
     items: pd.DataFrame, behind: pd.DataFrame, est: pd.DataFrame, tables: Tables
 ) -> pd.DataFrame:
-    """Everything the rule and the frame need per body (one row per body_id)."""
+    """Everything the rule and the frame need per body (one row per body_id).
+
+    Per-body facts are reduced in NumPy over one sort of the body ids (:class:`Groups`;
+    every body has items and rows behind it) and the new columns set at once.
+    """
     keys = ["condition_id", "treatment_id", "comparator", "comparison_id", "comparator_id",
             "outcome_id", "outcome_key", "outcome_domain", "timepoint", "within_arm"]  # fmt: skip
-    at = np.unique(items["body_id"].to_numpy(), return_index=True)[1]  # each body's first item
-    first = items[["body_id", *keys]].iloc[at].set_index("body_id")
-    b = est.join(first)
+    in_body = Groups(items["body_id"].to_numpy(np.int64), est.index)
+    first = items[keys].iloc[in_body.first_rows()].set_axis(est.index)  # each body's first item
+    b = pd.concat([est, first], axis=1)
+    g = Groups(behind["body_id"].to_numpy(np.int64), b.index)
+    new: dict[str, Any] = {}  # the columns added, in order
     design, ud = pd.factorize(behind["study_design"].astype(object).fillna("").to_numpy(object))
     pooled, up = pd.factorize(behind["pooled_design"].astype(object).fillna("").to_numpy(object))
     index, pairs = pd.factorize(design.astype(np.int64) * len(up) + pooled)  # once per pair
     starts = [start_level(ud[p // len(up)] or None, up[p % len(up)] or None) for p in pairs]
-    bh = behind.assign(_start=np.asarray([s for s, _ in starts], dtype=object)[index],
-                       _code=np.asarray([c for _, c in starts], dtype=object)[index])  # fmt: skip
-    bg = bh.groupby("body_id")
-    low = bh["_start"].eq("low").groupby(bh["body_id"]).any()
-    b["start_level"] = np.where(low.reindex(b.index), "low", "high")
-    unknown = bh["study_design"].isin(REVIEW_DESIGNS) & ~bh["pooled_design"].isin(
-        ["rct", "observational", "case_series", "mixed"]
-    )
-    unknown = unknown.groupby(bh["body_id"]).any().reindex(b.index).fillna(False)
+    start = np.asarray([s for s, _ in starts], dtype=object)[index]
+    new["start_level"] = np.where(g.any(start == "low"), "low", "high")
+    unknown = g.any(_isin(behind["study_design"], REVIEW_DESIGNS) & ~_isin(
+        behind["pooled_design"], ["rct", "observational", "case_series", "mixed"]))  # fmt: skip
     # NumPy takes None for a branch (an object array); numpy's stubs do not.
-    b["start_code"] = np.where(b["start_level"].eq("low"), np.where(  # type: ignore[call-overload]
+    new["start_code"] = np.where(new["start_level"] == "low", np.where(  # type: ignore[call-overload]
         unknown, "start_low_design_unknown", "start_low_nonrandomised"), None)  # fmt: skip
-    b["no_comparison_code"] = bg["_code"].first().reindex(b.index)
-    one = bg.size().eq(1).reindex(b.index)
-    b["stated"] = bg["certainty"].first().where(one).reindex(b.index)
-    b["stated_reasons"] = bg["certainty_reasons"].first().where(one).reindex(b.index)
-    b["indirect"] = bg["indirect"].any().reindex(b.index).fillna(False).astype(bool)
-    b["network"] = bg["network"].any().reindex(b.index).fillna(False).astype(bool)
-    mixed = bh["direction"].astype(object).eq("mixed").groupby(bh["body_id"]).any()
-    b["mixed_direction"] = mixed.reindex(b.index).fillna(False).astype(bool)
-    detected = bh["publication_bias"].astype(object).eq("detected").groupby(bh["body_id"]).any()
-    b["publication_bias_detected"] = detected.reindex(b.index).fillna(False).astype(bool)
-    direction = bg["direction"].first().where(one & b["basis"].isin(["review", "single_study"]))
-    b["direction"] = direction.reindex(b.index)
-    # outcomes table
-    oc = tables.outcomes.set_index("outcome_id")
+    codes = np.asarray([c for _, c in starts], dtype=object)[index]
+    # the dtype inferred, as groupby's first() infers it ("str" where there is text)
+    new["no_comparison_code"] = pd.Series(g.first(codes), index=b.index)
+    one, only = g.size() == 1, g.first_rows()  # a body's only row (missing: None, as first())
+
+    def single(c: str, where: Any = True) -> pd.Series:  # the value of a body's only row
+        value = behind[c].to_numpy(object)[only]
+        value = np.where(one & where, np.where(pd.notna(value), value, None), np.nan)
+        return pd.Series(value, index=b.index, dtype=object)
+
+    new["stated"], new["stated_reasons"] = single("certainty"), single("certainty_reasons")
+    for c in ("indirect", "network"):
+        new[c] = g.any(behind[c].to_numpy(bool))
+    new["mixed_direction"] = g.any(behind["direction"].astype(object).eq("mixed").to_numpy())
+    detected = behind["publication_bias"].astype(object).eq("detected").to_numpy()
+    new["publication_bias_detected"] = g.any(detected)
+    new["direction"] = single("direction", _isin(b["basis"], ["review", "single_study"]))
+    oc = tables.outcomes.set_index("outcome_id")  # the outcomes table
     at = oc.index.get_indexer(pd.Index(b["outcome_id"]))  # found once; taken as map takes
     for c in ("name", "instrument", "scale_min", "scale_max", "higher_is_better", "mid",
               "surrogate"):  # fmt: skip
         column = pd.api.extensions.take(oc[c].astype(object).to_numpy(), at, allow_fill=True)
-        b["outcome_name" if c == "name" else c] = pd.Series(column, index=b.index, copy=False)
+        new["outcome_name" if c == "name" else c] = pd.Series(column, index=b.index, copy=False)
     for c in ("scale_min", "scale_max", "mid"):
-        b[c] = pd.to_numeric(b[c], errors="coerce").astype(float)
-    b["importance"] = _importance(tables, b)
+        new[c] = pd.to_numeric(new[c], errors="coerce").astype(float)
+    new["importance"] = _importance(tables, b)
     # baseline and comparator arms
     arms = absolute.control_arms(items).reindex(b.index)
-    stated_risk = bg["control_risk"].first().reindex(b.index)
-    dich = pd.Series(_isin(b["effect_measure"], _DICHOTOMOUS), index=b.index)
-    b["baseline_risk"] = stated_risk.where(stated_risk.notna(), arms["arm_risk"]).where(dich)
+    stated_risk = g.first(behind["control_risk"].to_numpy(float))
+    dich = _isin(b["effect_measure"], _DICHOTOMOUS)
+    arm_risk = arms["arm_risk"].to_numpy(float)
+    risk = np.where(np.isnan(stated_risk), arm_risk, stated_risk)
+    new["baseline_risk"] = pd.Series(np.where(dich, risk, np.nan), index=b.index)
     # NumPy takes None for a branch (an object array); numpy's stubs do not.
-    b["baseline_basis"] = np.where(
-        stated_risk.notna(),
-        "stated",
-        np.where(arms["arm_risk"].notna(), "control_arms", None),  # type: ignore[call-overload]
-    )
-    b.loc[~dich, "baseline_basis"] = None
-    b["baseline_studies"] = arms["arm_studies"].where(b["baseline_basis"].eq("control_arms"))
-    b["comparator_mean"] = arms["comparator_mean"].where(~dich)
-    b["comparator_sd"] = arms["comparator_sd"]
-    b["ratio_inverted"] = absolute.inverted(b["outcome_domain"], b["effect_measure"], b["estimate"],
-                                    b["direction"]).astype(bool)  # fmt: skip
-    b["estimable"] = (b["basis"].ne("no_estimate") & b["estimate"].notna() & ~b["within_arm"]
-                      & b["effect_measure"].map(_KIND).isin(["ratio", "difference"]))  # fmt: skip
-    # ids
-    b["evidence_ids"] = _ids(behind["item_id"], behind["body_id"]).reindex(b.index)
+    basis = new["baseline_basis"] = pd.Series(np.where(~np.isnan(stated_risk), "stated", np.where(
+        ~np.isnan(arm_risk), "control_arms", None)), index=b.index)  # type: ignore[call-overload]  # fmt: skip
+    basis[~dich] = None
+    new["baseline_studies"] = arms["arm_studies"].where(basis.eq("control_arms"))
+    new["comparator_mean"] = arms["comparator_mean"].where(~dich)
+    new["comparator_sd"] = arms["comparator_sd"]
+    new["ratio_inverted"] = absolute.inverted(
+        b["outcome_domain"], b["effect_measure"], b["estimate"], new["direction"]
+    ).astype(bool)
+    new["estimable"] = (b["basis"].ne("no_estimate") & b["estimate"].notna() & ~b["within_arm"]
+                        & _isin(b["effect_measure"], _COMPARATIVE))  # fmt: skip
+    new.update(_ids_of(items, behind, b, g))
+    new["strength"] = in_body.max(items["strength_code"].to_numpy(np.int64), -1)
+    names = dict(zip(tables.treatments["treatment_id"], tables.treatments["name"], strict=True))
+    new.update(_classes(b, items, behind, names, in_body, g))
+    treatment = b["treatment_id"].to_numpy(object)
+    named = absolute._each(treatment, lambda t: _named(names, t))
+    named[new["class_body"]] += " (any)"  # a class: any of its agents
+    new["treatment_name"] = named
+    name = new["outcome_name"].to_numpy(object)
+    text = g.first(behind["outcome"].to_numpy(object))
+    domain = absolute._each(b["outcome_domain"].to_numpy(object), lambda d: d.replace("_", " "))
+    words = np.where(pd.notna(name), name, np.where(pd.notna(text), text, domain))
+    new["outcome_words"] = absolute._each(words, sentence_case)
+    return pd.concat([b, pd.DataFrame(new, index=b.index)], axis=1)
+
+
+def _ids_of(items: pd.DataFrame, behind: pd.DataFrame, b: pd.DataFrame,
+            g: Groups) -> dict[str, pd.Series]:  # fmt: skip
+    """``evidence_ids``, ``constituent_ids``, ``source_ids`` and ``other_source_ids``.
+
+    Source and study ids are coded once, over the items (``behind``'s rows are items' rows,
+    with their index labels); (body, id) pairs are integers over that sorted vocabulary.
+    """
+    ev = g.joined(behind["item_id"].to_numpy(dtype=object), np.nan)
+    out = {"evidence_ids": pd.Series(ev, index=b.index, dtype=object)}
     cons = items.loc[items["in_review"].notna(), ["body_id", "study_id", "in_review"]]
     cons = cons[cons["in_review"].astype(str) == b["review_id"].reindex(cons["body_id"]).to_numpy()]
-    b["constituent_ids"] = _ids(cons["study_id"], cons["body_id"]).reindex(b.index).fillna("")
-    # sources and other sources: (body, source) pairs as integers over one sorted vocabulary
-    parts = [(behind, "source_id"), (behind, "study_id"), (items, "source_id"),
-             (items, "study_id")]  # fmt: skip
-    texts = [f[c].to_numpy(dtype=object) for f, c in parts] + [
-        cons["study_id"].astype(str).to_numpy(dtype=object)]  # fmt: skip
-    code, vocab = _sorted_codes(np.concatenate(texts))
-    bodies = [f["body_id"].to_numpy(np.int64) for f, _ in parts] + [
-        cons["body_id"].to_numpy(np.int64)]  # fmt: skip
-    width = np.int64(len(vocab) + 1)  # value 0: missing
-    key = np.concatenate(bodies) * width + code + 1
-    cut = np.cumsum([len(t) for t in texts])
-    src, here, mine = key[: cut[1]], key[cut[1] : cut[3]], key[cut[3] :]
-    words = np.asarray(vocab, dtype=object)
-    b["source_ids"] = _joined_keys(src, width, words, b.index, pd.unique(bodies[0]))
+    n, ids = len(items), [items[c].to_numpy(dtype=object) for c in ("source_id", "study_id")]
+    code, words = _sorted_codes(np.concatenate(ids))  # words: an object array
+    width = np.int64(len(words) + 1)  # value 0: missing
+    body = items["body_id"].to_numpy(np.int64) * width
+    here = np.concatenate([body + code[:n] + 1, body + code[n:] + 1])  # source, study
+    at, mine_at = items.index.get_indexer(behind.index), items.index.get_indexer(cons.index)
+    src, mine = np.concatenate([here[at], here[n + at]]), here[n + mine_at]
+    out["constituent_ids"] = _joined_keys(mine, width, words, b.index, None)
+    out["source_ids"] = _joined_keys(src, width, words, b.index, b.index[g.size() > 0])
     other = here[~pd.Index(here).isin(src) & ~pd.Index(here).isin(mine)]  # hashed, not sorted
-    b["other_source_ids"] = _joined_keys(other, width, words, b.index, None)
-    b["strength"] = items.groupby("body_id")["strength_code"].max().reindex(b.index)
-    _classes(b, items, behind, tables)
-    names = dict(zip(tables.treatments["treatment_id"], tables.treatments["name"], strict=True))
-    b["treatment_name"] = b["treatment_id"].map(names).fillna(b["treatment_id"])
-    b.loc[b["class_body"], "treatment_name"] += " (any)"  # a class: any of its agents
-    text = bg["outcome"].first().reindex(b.index).astype(object)
-    b["outcome_words"] = (
-        b["outcome_name"]
-        .where(b["outcome_name"].notna(), text)
-        .where(lambda s: s.notna(), b["outcome_domain"].str.replace("_", " "))
-        .astype(str)
-    )
-    b["outcome_words"] = absolute._each(b["outcome_words"].to_numpy(dtype=object), sentence_case)
-    return b
+    out["other_source_ids"] = _joined_keys(other, width, words, b.index, None)
+    return out
 
 
-def _classes(b: pd.DataFrame, items: pd.DataFrame, behind: pd.DataFrame, tables: Any) -> None:
+def _classes(b: pd.DataFrame, items: pd.DataFrame, behind: pd.DataFrame, names: dict[str, str],
+             in_body: Groups, g: Groups) -> dict[str, Any]:  # fmt: skip
     """Class bodies: ``class_body``, the agents behind the estimate and their names."""
-    lifted = items["lifted"].astype(bool).groupby(items["body_id"]).any()
-    b["class_body"] = lifted.reindex(b.index).fillna(False).astype(bool)
-    used = behind[behind["body_id"].isin(b.index[b["class_body"]])]
-    other = used["comp_lifted"].astype(bool)
-    label = (
-        used["agent_id"].astype(str).where(~other, used["agent_id"] + " vs " + used["agent_comp"])
-    )
-    b["agent_ids"] = _ids(label, used["body_id"]).reindex(b.index).fillna("")
-    names = dict(zip(tables.treatments["treatment_id"], tables.treatments["name"], strict=True))
-    b["class_behind"] = b["agent_ids"].ne("") & (
-        behind["lifted"]
-        .astype(bool)
-        .groupby(behind["body_id"])
-        .any()
-        .reindex(b.index)
-        .fillna(False)
-    )
-    b["agent_names"] = absolute._each(
-        b["agent_ids"].to_numpy(dtype=object),
-        lambda ids: " / ".join(
-            " vs ".join(names.get(x, x) for x in a.split(" vs ")) for a in ids.split(";") if a
-        ),
-    )  # once per distinct list of agents
+    class_body = in_body.any(items["lifted"].to_numpy(bool))
+    used = behind[g.of_rows(class_body, False)]
+    solo = ~used["comp_lifted"].astype(bool)  # else an agent against an agent: "a vs b"
+    label = used["agent_id"].astype(str).where(solo, used["agent_id"] + " vs " + used["agent_comp"])
+    agents = _ids(label, used["body_id"]).reindex(b.index).fillna("")
+    return {
+        "class_body": class_body,
+        "agent_ids": agents,
+        "class_behind": agents.ne("").to_numpy() & g.any(behind["lifted"].to_numpy(bool)),
+        "agent_names": absolute._each(
+            agents.to_numpy(dtype=object),
+            lambda ids: " / ".join(
+                " vs ".join(names.get(x, x) for x in a.split(" vs ")) for a in ids.split(";") if a
+            ),
+        ),  # once per distinct list of agents
+    }
 
 
-def _words(codes: pd.Series, notes: bool) -> pd.Series:
-    """The footnotes in words (reasons, or with ``notes`` the remarks), once per distinct cell."""
+def _words(codes: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """The footnotes in words: the reasons, and the remarks (notes), once per distinct cell."""
     index, uniques = pd.factorize(codes.to_numpy(dtype=object))
-    out = []
+    reasons, notes = [], []
     for text in uniques:
-        parts = footnotes.split(text)
-        keep = [p for p in parts if (p.split(":", 1)[0] in NOTE_CODES) == notes]
-        out.append("; ".join(footnotes.words(p) for p in keep))
-    return pd.Series(np.asarray(out, dtype=object)[index], index=codes.index, dtype="string")
+        kinds = [
+            (x.split(":", 1)[0] in NOTE_CODES, footnotes.words(x)) for x in footnotes.split(text)
+        ]
+        reasons.append("; ".join(w for note, w in kinds if not note))
+        notes.append("; ".join(w for note, w in kinds if note))
+    r, n = (np.asarray(out, dtype=object)[index] for out in (reasons, notes))
+    return pd.Series(r, codes.index, dtype="string"), pd.Series(n, codes.index, dtype="string")
 
 
 def compute(
@@ -310,82 +321,80 @@ def compute(
     est, behind = estimate_bodies(items)
     b = _body_facts(items, behind, est, tables)
     rated = rate_bodies(b, judged(behind, tables))
-    extra = np.where(b["within_arm"], "within_arm", "")
-    k2 = np.where(b["k_pooled"].eq(2), "pooled_k2", "")
+    # the rule's footnotes, then within_arm and pooled_k2: joined once per distinct triple
+    code, rule = pd.factorize(rated["footnotes"].to_numpy(dtype=object))
+    within, k2 = b["within_arm"].to_numpy(bool), b["k_pooled"].eq(2).to_numpy(bool)
+    index = pd.factorize((code + 1) * 4 + within * 2 + k2)[0]
+    at = _first_at(index)
     codes = [
-        ";".join(x for x in (r, e, k) if x)
-        for r, e, k in zip(rated["footnotes"], extra, k2, strict=True)
+        ";".join(x for x in (rule[c] if c >= 0 else "", "within_arm" * w, "pooled_k2" * k) if x)
+        for c, w, k in zip(code[at].tolist(), within[at].tolist(), k2[at].tolist(), strict=True)
     ]
-    rated["footnotes"] = codes
+    rated["footnotes"] = np.asarray(codes, dtype=object)[index]
     b = b.join(rated.drop(columns="start_level"))
     b["start_level"] = rated["start_level"]
     b = b.join(absolute.absolute_effects(b)).join(absolute.statements(b))
-    b["reasons"], b["notes"] = _words(b["footnotes"], False), _words(b["footnotes"], True)
+    b["reasons"], b["notes"] = _words(b["footnotes"])
     b["timepoint_band"] = b["timepoint"]
     return _typed(b, tables), items, behind
 
 
-def _ranked(timepoints: pd.Series) -> np.ndarray:
-    """:func:`timepoint_rank` of each timepoint, computed once per distinct value."""
-    code, uniques = pd.factorize(timepoints.to_numpy(dtype=object))
-    # a missing one ranks as a text that is neither a band nor "not reported"
-    ranks = np.array([timepoint_rank(t) for t in uniques] + [timepoint_rank("")], np.int64)
-    return ranks[code]
+def _row_order(b: pd.DataFrame, tables: Tables) -> np.ndarray:
+    """The profile's row order (``sort_values`` on its keys), each key found per distinct value.
+
+    Condition (in the tables' order), treatment name (lower case), treatment id, outcome
+    domain, comparator, effect measure, timepoint band (:func:`timepoint_rank`),
+    timepoint, outcome key.
+    """
+    place = {c: i for i, c in enumerate(condition_order(tables))}
+    names = dict(zip(tables.treatments["treatment_id"], tables.treatments["name"], strict=True))
+    col = {c: pd.factorize(b[c].to_numpy(dtype=object)) for c in (*KEYS, "outcome_key")}
+    # a missing timepoint ranks as a text that is neither a band nor "not reported"
+    keys = [_sort_key(col["condition_id"], lambda c: place.get(c, len(place)), len(place)),
+            _sort_key(col["treatment_id"], lambda t: _named(names, t).lower()),
+            _sort_key(col["treatment_id"]), _sort_key(col["outcome_domain"], OUTCOME_DOMAINS.index),
+            _sort_key(col["comparator"]), _sort_key(col["effect_measure"], EFFECT_MEASURES.index),
+            _sort_key(col["timepoint"], timepoint_rank, timepoint_rank("")),
+            _sort_key(col["timepoint"]), _sort_key(col["outcome_key"])]  # fmt: skip
+    return np.lexsort(keys[::-1])
 
 
 def _typed(b: pd.DataFrame, tables: Tables) -> pd.DataFrame:
-    order = condition_order(tables)
-    names = dict(zip(tables.treatments["treatment_id"], tables.treatments["name"], strict=True))
-    keys = b[["treatment_id", "comparator", "timepoint", "outcome_key"]].assign(
-        _c=b["condition_id"].map({c: i for i, c in enumerate(order)}),
-        _t=b["treatment_id"].map(names).fillna(b["treatment_id"]).str.lower(),
-        _o=b["outcome_domain"].map(OUTCOME_DOMAINS.index),
-        _m=b["effect_measure"].map(EFFECT_MEASURES.index),
-        _p=_ranked(b["timepoint"]),
-    )
-    sort = ["_c", "_t", "treatment_id", "_o", "comparator", "_m", "_p", "timepoint", "outcome_key"]
-    out = b[COLUMNS].iloc[_lexsorted(keys, sort)].reset_index(drop=True)  # only the columns kept
+    """The profile frame: its columns in order, its rows sorted (:func:`_row_order`), typed."""
+    out = b[COLUMNS].iloc[_row_order(b, tables)].reset_index(drop=True)  # only the columns kept
     # today's text columns keep their "string" dtype; the added ones are plain objects
-    strings = ("condition_id", "treatment_id", "comparator", "timepoint", "source_ids",
-               "reasons", "notes", "evidence_ids", "other_source_ids", "certainty_basis",
-               "start_level")  # fmt: skip
-    for c in strings:
+    for c in ("condition_id", "treatment_id", "comparator", "timepoint", "source_ids",
+              "reasons", "notes", "evidence_ids", "other_source_ids", "certainty_basis",
+              "start_level"):  # fmt: skip
         out[c] = out[c].astype("string")
-    out["outcome_domain"] = out["outcome_domain"].astype(category_dtype(OUTCOME_DOMAINS, False))
-    out["effect_measure"] = out["effect_measure"].astype(category_dtype(EFFECT_MEASURES, False))
-    out["basis"] = out["basis"].astype(category_dtype(BASES, False))
-    out["certainty"] = out["certainty"].astype(category_dtype(CERTAINTY))
-    out["importance"] = out["importance"].astype(category_dtype(IMPORTANCE))
+    for c, levels, ordered in (("outcome_domain", OUTCOME_DOMAINS, False),
+                               ("effect_measure", EFFECT_MEASURES, False),
+                               ("basis", BASES, False), ("certainty", CERTAINTY, True),
+                               ("importance", IMPORTANCE, True)):  # fmt: skip
+        # astype(category), each distinct value looked up once; others are missing
+        code, uniques = pd.factorize(out[c].to_numpy(dtype=object))
+        dtype = category_dtype(levels, ordered)
+        at = dtype.categories.get_indexer(pd.Index(uniques, dtype=object))
+        out[c] = pd.Categorical.from_codes(np.r_[at, -1][code], dtype=dtype)
     out["strength"] = pd.Categorical.from_codes(
         out["strength"].astype(int), dtype=category_dtype(STRENGTH)
     )
     for c in ("n_studies", "n_participants", "baseline_studies", *DOMAINS):
-        out[c] = pd.to_numeric(out[c], errors="coerce").round().astype("Int64")
-    floats = (
-        "estimate",
-        "ci_low",
-        "ci_high",
-        "i2_percent",
-        "scale_min",
-        "scale_max",
-        "mid",
-        "baseline_risk",
-        "comparator_mean",
-        "abs_effect",
-        "abs_ci_low",
-        "abs_ci_high",
-    )
-    for c in floats:
-        out[c] = pd.to_numeric(out[c], errors="coerce").astype(float)
+        if out[c].dtype != "Int64":  # (the rule's domains are already)
+            out[c] = pd.to_numeric(out[c], errors="coerce").round().astype("Int64")
+    for c in ("estimate", "ci_low", "ci_high", "i2_percent", "scale_min", "scale_max", "mid",
+              "baseline_risk", "comparator_mean", "abs_effect", "abs_ci_low",
+              "abs_ci_high"):  # fmt: skip
+        if out[c].dtype != np.float64:
+            out[c] = pd.to_numeric(out[c], errors="coerce").astype(float)
     for c in ("higher_is_better", "surrogate"):
         out[c] = out[c].astype("boolean")
-    out["within_arm"] = out["within_arm"].astype(bool)
-    out["class_body"] = out["class_body"].astype(bool)
-    out["network"] = out["network"].astype(bool)
+    for c in ("within_arm", "class_body", "network"):
+        out[c] = out[c].astype(bool)
     for c in ("outcome_name", "instrument", "baseline_basis", "statement", "statement_code",
               "footnotes"):  # fmt: skip
         out[c] = out[c].astype("str")  # whatever the rows (none, or no basis at all)
-    return out[COLUMNS]
+    return out
 
 
 __all__ = ["COLUMNS", "ESTIMATE_COLUMNS", "KEYS", "NOTE_CODES", "body_items", "compute"]
