@@ -22,6 +22,7 @@ from calcidata.errors import ParameterError
 from calcidata.schemas.effect_measures import MEASURES
 from calcidata.schemas.outcomes import OPEN_OUTCOMES
 from calcidata.schemas.vocabularies import REVIEW_DESIGNS, STRENGTH
+from calcidata.synthesis._item_rows import ARM_PAIRS, Coded, by_source, rows
 from calcidata.synthesis._keyed import isin
 from calcidata.synthesis.bodies import INACTIVE_GROUPS, comparator_group, timepoint_band
 from calcidata.synthesis.classes import lift, oriented
@@ -35,13 +36,10 @@ if TYPE_CHECKING:
 BODY_KEYS = ["condition_id", "comparison_id", "outcome_key", "timepoint", "within_arm"]
 #: Comparator groups that are never the intervention of a comparison (aligned as comparator).
 CONTROL_GROUPS = (*INACTIVE_GROUPS, "no comparison group")
-_ARM_PAIRS = (("events_treatment", "events_comparator"), ("n_treatment", "n_comparator"),
-              ("mean_treatment", "mean_comparator"), ("sd_treatment", "sd_comparator"))  # fmt: skip
 _SWAP_DIRECTION = {
     "favours_treatment": "favours_comparator",
     "favours_comparator": "favours_treatment",
 }
-_NUMERIC = [a for pair in _ARM_PAIRS for a in pair]
 
 
 def _by_text(values: pd.Series, fn: Callable[[str | None], object]) -> pd.Series:
@@ -80,12 +78,12 @@ def _ngroup(frame: pd.DataFrame, keys: list[str]) -> np.ndarray:
     return pd.factorize(out)[0].astype(np.int64)
 
 
-def _strength(items: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+def _strength(items: pd.DataFrame, coded: dict[str, Coded]) -> tuple[np.ndarray, np.ndarray]:
     """Design level and row strength codes, computed once per distinct design combination."""
     cols = ["certainty", "study_design", "pooled_design", "indirect"]
     key = np.zeros(len(items), dtype=np.int64)
     for c in cols:  # one integer per combination (missing values meet), first seen first
-        code, n = _numbered(items[c])
+        code, n = (coded[c].codes, len(coded[c].words)) if c in coded else _numbered(items[c])
         key = key * (n + 1) + code + 1
     pos, _ = pd.factorize(key)
     first = np.unique(pos, return_index=True)[1]
@@ -120,104 +118,6 @@ def _treatment_lookup(treatments: pd.DataFrame) -> dict[str, str]:
             if isinstance(w, str) and w.strip():
                 out.setdefault(_normalised(w), tid)
     return out
-
-
-#: Item text columns -> (evidence column, study_outcomes column or None: NaN for arm rows).
-_TEXT = {
-    "item_id": ("evidence_id", "study_outcome_id"), "row_condition": ("condition_id",) * 2,
-    "treatment_id": ("treatment_id",) * 2, "comparator_text": ("comparator",) * 2,
-    "comparator_id": ("comparator_id",) * 2, "outcome": ("outcome",) * 2,
-    "outcome_domain": ("outcome_domain",) * 2, "outcome_id": ("outcome_id",) * 2,
-    "timepoint_text": ("timepoint",) * 2, "effect_measure": ("effect_measure", None),
-    "source_id": ("source_id",) * 2, "study_id": ("source_id", "study_id"),
-    "study_design": ("study_design", None), "pooled_design": ("pooled_design", None),
-    "certainty": ("certainty", None), "certainty_reasons": ("certainty_reasons", None),
-    "indirect": ("", ""), "direction": ("direction", None), "risk_of_bias": ("risk_of_bias", None),
-    "i2_percent": ("", ""), "publication_bias": ("publication_bias", None),
-    "interval_kind": ("interval_kind", None),
-}  # fmt: skip
-#: Text columns whose values are nearly all distinct: converted directly, not per value.
-_DISTINCT = ("evidence_id", "study_outcome_id", "outcome", "source_id", "study_id")
-
-
-def _objects(values: pd.Series, distinct: bool = False) -> np.ndarray:
-    """Values as an object array (``None`` for missing).
-
-    Converted once per distinct value, unless ``distinct`` (ids: converting each value is
-    faster than finding the distinct ones).
-    """
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        codes, uniques = values.cat.codes.to_numpy(), values.cat.categories
-    elif distinct:
-        # pandas takes None as the missing value; its stubs do not.
-        out: np.ndarray = values.to_numpy(dtype=object, na_value=None)  # type: ignore[call-overload]
-        return out
-    else:
-        codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    lookup = np.empty(len(uniques) + 1, dtype=object)
-    lookup[:-1] = np.asarray(uniques, dtype=object)
-    lookup[-1] = None
-    return lookup[codes]
-
-
-def _by_source(tables: Tables, column: str) -> dict[object, object]:
-    """``source_id`` -> the sources' ``column`` (ids as objects: iterating Arrow text is slow)."""
-    ids, values = tables.sources["source_id"].to_numpy(dtype=object), tables.sources[column]
-    text = isinstance(values.dtype, pd.StringDtype)
-    return dict(zip(ids, values.to_numpy(dtype=object) if text else list(values), strict=True))
-
-
-def _frame(tables: Tables) -> pd.DataFrame:
-    """Evidence and study_outcomes rows in one frame, with their raw keys.
-
-    Built column by column (evidence rows, then arm rows) from arrays: one frame, no concat.
-    """
-    ev, so = tables.evidence, tables.study_outcomes
-    ne, na = len(ev), len(so)
-    design = _by_source(tables, "design")
-
-    def num(f: pd.DataFrame, c: str) -> np.ndarray:
-        return pd.to_numeric(f[c], errors="coerce").astype(float).to_numpy()
-
-    def flag(c: str) -> np.ndarray:
-        return np.concatenate(
-            [ev[c].astype("boolean").fillna(False).to_numpy(bool), np.zeros(na, bool)]
-        )
-
-    scode, sids = pd.factorize(so["study_id"].to_numpy(dtype=object), use_na_sentinel=True)
-    sdesign = pd.Series(np.r_[np.asarray([design.get(x) for x in sids], dtype=object), None][scode])
-    sdesign = so["study_design"].astype(object).where(so["study_design"].notna(), sdesign)
-    dich = _objects(so["data_type"]) == "dichotomous"
-    arm_text = {"effect_measure": np.where(dich, "RR", "MD").astype(object),
-                "study_design": _objects(sdesign)}  # fmt: skip
-    cols: dict[str, pd.Series] = {}
-    for name, (ce, ca) in _TEXT.items():
-        if name in ("indirect", "i2_percent"):
-            continue
-        if ca and ev[ce].dtype == so[ca].dtype:  # one conversion of both tables' values
-            both = pd.concat([ev[ce], so[ca]], ignore_index=True)
-            cols[name] = pd.Series(_objects(both, ce in _DISTINCT), dtype=object)
-            continue
-        e = _objects(ev[ce], ce in _DISTINCT)
-        a = _objects(so[ca], ca in _DISTINCT) if ca else arm_text.get(name, np.full(na, np.nan))
-        cols[name] = pd.Series(np.concatenate([e, a]), dtype=object)
-    cols["indirect"], cols["network"] = pd.Series(flag("indirect")), pd.Series(flag("network"))
-    cols["i2_percent"] = pd.Series(np.r_[ev["i2_percent"].astype(float).to_numpy(), [np.nan] * na])
-    cols["kind"] = pd.Series(np.repeat(np.array(["evidence", "arms"], dtype=object), [ne, na]),
-                             dtype="str")  # fmt: skip
-    arms = {c: num(so, c) for c in _NUMERIC}
-    for c in ("control_risk", "estimate", "ci_low", "ci_high"):
-        cols[c] = pd.Series(np.r_[num(ev, c), np.full(na, np.nan)])
-    cols["n_studies"] = pd.Series(np.r_[ev["n_studies"].astype(float).to_numpy(), np.ones(na)])
-    n_arms = arms["n_treatment"] + arms["n_comparator"]
-    cols["n_participants"] = pd.Series(np.r_[ev["n_participants"].astype(float).to_numpy(), n_arms])
-    for c in _NUMERIC:
-        cols[c] = pd.Series(np.r_[np.full(ne, np.nan), arms[c]])
-    events = arms["events_treatment"] + arms["events_comparator"]
-    cols["events"] = pd.Series(np.r_[np.full(ne, np.nan), np.where(dich, events, np.nan)])
-    order = ["item_id", "kind", *list(_TEXT)[1:], "network", "control_risk", "estimate", "ci_low",
-             "ci_high", "n_studies", "n_participants", *_NUMERIC, "events"]  # fmt: skip
-    return pd.DataFrame({c: cols[c] for c in order}, copy=False)  # columns kept, not stacked
 
 
 def _align(items: pd.DataFrame) -> pd.DataFrame:
@@ -255,7 +155,7 @@ def _align(items: pd.DataFrame) -> pd.DataFrame:
         "comparator_text": np.where(m, t, items["comparator_text"].to_numpy(dtype=object)),
         "comparator": np.where(m, t, items["comparator"].to_numpy(dtype=object)),
     }
-    for a, b in _ARM_PAIRS:
+    for a, b in ARM_PAIRS:
         va, vb = items[a].to_numpy(float), items[b].to_numpy(float)
         new[a], new[b] = np.where(m, vb, va), np.where(m, va, vb)
     measure = items["effect_measure"]
@@ -333,34 +233,44 @@ def body_items(tables: Tables, condition_id: str | None = None) -> pd.DataFrame:
     under its id; without, each result keeps its condition.
     """
     parents = parents_of(tables.conditions, "condition_id")
-    items = _frame(tables)
+    items, coded = rows(tables)
     if condition_id is not None:
         if condition_id not in parents:
             raise ParameterError(f"unknown condition_id {condition_id!r}")
-        items = items[items["row_condition"].isin(subtree(tables, condition_id))]
-        items = items.reset_index(drop=True)
-    depths = {c: depth(parents, c) for c in items["row_condition"].unique()}
-    year = _by_source(tables, "year")
-    group = _by_text(items["comparator_text"], comparator_group)
+        wanted = set(subtree(tables, condition_id))
+        keep = coded["row_condition"].map(wanted.__contains__).astype(bool)
+        items = items[keep].reset_index(drop=True)
+        coded = {k: v.take(keep) for k, v in coded.items()}
+    cond = coded["row_condition"]
+    depths = {c: depth(parents, c) for c in cond.words}
+    year = by_source(tables, "year")
+    group = coded["comparator_text"].recoded(comparator_group)
     lookup = _treatment_lookup(tables.treatments)
-    guessed = _by_text(items["comparator_text"], lambda x: lookup.get(_normalised(x)))
-    within = items["effect_measure"].isin(
-        [k for k, m in MEASURES.items() if m.kind == "within_arm"]
-    )
-    level, strength = _strength(items)
+    guessed = coded["comparator_text"].map(lambda x: lookup.get(_normalised(x)))
+    within_measures = {k for k, m in MEASURES.items() if m.kind == "within_arm"}
+    no_group = group.map(lambda g: g == "no comparison group").astype(bool)
+    within = coded["effect_measure"].map(within_measures.__contains__).astype(bool) | no_group
+    comparator_id = np.where(coded["comparator_id"].codes >= 0, coded["comparator_id"].values(),
+                             guessed)  # fmt: skip
+    comparator_id[group.map(lambda g: g in CONTROL_GROUPS).astype(bool)] = None
+    timepoint = coded["timepoint_text"].recoded(timepoint_band)
+    level, strength = _strength(items, coded)
+
+    def objects(values: np.ndarray) -> pd.Series:  # object columns stay objects
+        return pd.Series(values, dtype=object, copy=False)
+
     items = items.assign(
         condition_id=condition_id if condition_id is not None else items["row_condition"],
-        comparator_id=items["comparator_id"].where(items["comparator_id"].notna(), guessed),
-        comparator=group,
-        timepoint=_by_text(items["timepoint_text"], timepoint_band),
-        within_arm=within | group.eq("no comparison group"),
-        depth=_by_text(items["row_condition"], depths.get).to_numpy(np.int64),
-        year=_by_text(items["source_id"], lambda s: year.get(s, np.nan)),
+        comparator_id=objects(comparator_id),
+        comparator=objects(group.values()),
+        timepoint=objects(timepoint.values()),
+        within_arm=within,
+        depth=cond.map(depths.get).astype(np.int64),
+        year=objects(coded["source_id"].map(lambda s: year.get(s, np.nan))),
         order=np.arange(len(items)),
         level=level,
         strength_code=strength,
     )
-    items.loc[items["comparator"].isin(CONTROL_GROUPS), "comparator_id"] = None
     items = _align(items)
     oid = items["outcome_id"]
     open_id = oid.isin(OPEN_OUTCOMES)  # each row says which definition
