@@ -22,7 +22,7 @@ from calcidata.errors import ParameterError
 from calcidata.schemas.effect_measures import MEASURES
 from calcidata.schemas.outcomes import OPEN_OUTCOMES
 from calcidata.schemas.vocabularies import REVIEW_DESIGNS, STRENGTH
-from calcidata.synthesis._item_rows import ARM_PAIRS, Coded, by_source, rows
+from calcidata.synthesis._item_rows import ARM_PAIRS, Coded, by_source, combined, encoded, rows
 from calcidata.synthesis._keyed import isin
 from calcidata.synthesis.bodies import INACTIVE_GROUPS, comparator_group, timepoint_band
 from calcidata.synthesis.classes import lift, oriented
@@ -61,29 +61,16 @@ def _joined(left: pd.Series, right: pd.Series, sep: str = "__vs__") -> pd.Series
     return pd.Series(texts[pair], index=left.index, dtype=object)
 
 
-def _numbered(values: pd.Series) -> tuple[np.ndarray, int]:
-    """Integer codes of the values (missing: -1; a bool column: its values), and how many."""
-    if values.dtype == bool:
-        return values.to_numpy(np.int64), 2
-    code, uniques = pd.factorize(values.to_numpy(dtype=object))
-    return code, len(uniques)
-
-
-def _ngroup(frame: pd.DataFrame, keys: list[str]) -> np.ndarray:
-    """``frame.groupby(keys, sort=False, dropna=False).ngroup()`` on integer codes."""
-    out = np.zeros(len(frame), dtype=np.int64)
-    for k in keys:  # any one-to-one numbering of a key's values gives the same groups
-        code, n = _numbered(frame[k])
-        out = out * (n + 1) + code + 1
-    return pd.factorize(out)[0].astype(np.int64)
-
-
 def _strength(items: pd.DataFrame, coded: dict[str, Coded]) -> tuple[np.ndarray, np.ndarray]:
     """Design level and row strength codes, computed once per distinct design combination."""
-    cols = ["certainty", "study_design", "pooled_design", "indirect"]
+    cols = ["certainty", "study_design", "pooled_design", "indirect"]  # indirect: a flag
     key = np.zeros(len(items), dtype=np.int64)
     for c in cols:  # one integer per combination (missing values meet), first seen first
-        code, n = (coded[c].codes, len(coded[c].words)) if c in coded else _numbered(items[c])
+        code, n = (
+            (coded[c].codes, len(coded[c].words))
+            if c in coded
+            else (items[c].to_numpy(np.int64), 2)
+        )
         key = key * (n + 1) + code + 1
     pos, _ = pd.factorize(key)
     first = np.unique(pos, return_index=True)[1]
@@ -290,11 +277,21 @@ def body_items(tables: Tables, condition_id: str | None = None) -> pd.DataFrame:
         lifted=False, comp_lifted=False, agent_id=items["treatment_id"],
         agent_comp=items["comp_key"],
     )  # fmt: skip
-    copies = oriented(lift(items, tables.treatments), _align)
-    if not copies.empty:
+    # condition x outcome definition x timepoint band, and the study, as codes
+    keys = [cond.codes if condition_id is None else np.zeros(len(items), np.int64),
+            encoded(items["outcome_key"]).codes, timepoint.codes]  # fmt: skip
+    question = combined(keys)
+    complete = np.logical_and.reduce([k >= 0 for k in keys])
+    study = coded["study_id"].codes
+    copies = oriented(lift(items, tables.treatments, np.where(complete, question, -1), study),
+                      _align)  # fmt: skip
+    if not copies.empty:  # the copies' index: the rows they copy
+        at = copies.index.to_numpy()
         items = pd.concat([items, copies], ignore_index=True)
+        question, study = np.r_[question, question[at]], np.r_[study, study[at]]
     items = _constituents(items, tables)
-    items["body_id"] = _ngroup(items, BODY_KEYS)
+    comparison = encoded(items["comparison_id"]).codes
+    items["body_id"] = combined([question, comparison, items["within_arm"].to_numpy(np.int64)])
     if not copies.empty:  # a copy never sits beside its own result in one body
         lifted = items["lifted"].to_numpy(bool)
         near = items["item_id"].isin(items["item_id"][lifted]).to_numpy()  # a copy's item ids
