@@ -137,7 +137,7 @@ def rows(tables: Tables) -> tuple[pd.DataFrame, dict[str, Coded]]:
         )
 
     study = encoded(so["study_id"])  # each arm row's study design, else its source's
-    sdesign = pd.Series(study.map(design.get))
+    sdesign = pd.Series(study.map(design.get), dtype=object)
     sdesign = so["study_design"].astype(object).where(so["study_design"].notna(), sdesign)
     dich = encoded(so["data_type"]).map(lambda w: w == "dichotomous").astype(bool)
     measure = np.where(dich, 1, 0)
@@ -164,8 +164,8 @@ def rows(tables: Tables) -> tuple[pd.DataFrame, dict[str, Coded]]:
         cols[name] = _column(code.values())
     cols["indirect"], cols["network"] = _column(flag("indirect")), _column(flag("network"))
     cols["i2_percent"] = _column(np.r_[ev["i2_percent"].astype(float).to_numpy(), [np.nan] * na])
-    cols["kind"] = pd.Series(np.repeat(np.array(["evidence", "arms"], dtype=object), [ne, na]),
-                             dtype="str")  # fmt: skip
+    kind = pd.Series(["evidence", "arms"], dtype="str").repeat([ne, na])  # repeated in Arrow
+    cols["kind"] = kind.reset_index(drop=True)
     arms = {c: num(so, c) for c in NUMERIC}
     for c in ("control_risk", "estimate", "ci_low", "ci_high"):
         cols[c] = _column(np.r_[num(ev, c), np.full(na, np.nan)])

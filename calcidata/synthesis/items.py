@@ -145,54 +145,61 @@ def _align(items: pd.DataFrame) -> pd.DataFrame:
     for a, b in ARM_PAIRS:
         va, vb = items[a].to_numpy(float), items[b].to_numpy(float)
         new[a], new[b] = np.where(m, vb, va), np.where(m, va, vb)
-    measure = items["effect_measure"]
-    ratio = m & measure.isin([k for k, v in MEASURES.items() if v.kind == "ratio"]).to_numpy()
-    diff = m & measure.isin([k for k, v in MEASURES.items() if v.kind == "difference"]).to_numpy()
+    # only the turned rows change: their measure kind and direction looked up one by one
+    at = np.flatnonzero(m)
+    kind = [MEASURES[x].kind if x in MEASURES else None for x in items["effect_measure"].iloc[at]]
+    ratio, diff = np.zeros(len(items), bool), np.zeros(len(items), bool)
+    ratio[at] = np.array([k == "ratio" for k in kind], dtype=bool)
+    diff[at] = np.array([k == "difference" for k in kind], dtype=bool)
     lo, hi = items["ci_low"].to_numpy(float).copy(), items["ci_high"].to_numpy(float).copy()
     est = items["estimate"].to_numpy(float).copy()
     with np.errstate(divide="ignore"):
         est[ratio], lo[ratio], hi[ratio] = 1 / est[ratio], 1 / hi[ratio], 1 / lo[ratio]
     est[diff], lo[diff], hi[diff] = -est[diff], -hi[diff], -lo[diff]
-    direction = items["direction"].astype(object)
-    code, uniques = pd.factorize(direction.to_numpy(dtype=object))  # once per distinct value
-    turned = np.asarray([_SWAP_DIRECTION.get(d, d) for d in uniques] + [None], dtype=object)
-    swapped = np.where(code < 0, direction.to_numpy(dtype=object), turned[code])
-    new |= {
-        "estimate": est,
-        "ci_low": lo,
-        "ci_high": hi,
-        "direction": np.where(m, swapped, direction.to_numpy(dtype=object)),
-        "reversed": m,
-    }
+    direction = items["direction"].to_numpy(dtype=object).copy()
+    direction[at] = [_SWAP_DIRECTION.get(d, d) if isinstance(d, str) else d for d in direction[at]]
+    new |= {"estimate": est, "ci_low": lo, "ci_high": hi, "direction": direction, "reversed": m}
     for k, v in new.items():  # object columns stay objects (not inferred as strings)
         if v.dtype == object:
             new[k] = pd.Series(v, index=items.index, dtype=object)
     return items.assign(**new)  # fmt: skip
 
 
-def _constituents(items: pd.DataFrame, tables: Tables) -> pd.DataFrame:
+def _constituents(
+    items: pd.DataFrame, tables: Tables, question: np.ndarray, study: Coded
+) -> pd.DataFrame:
     """Trials a review of the same question includes join the review's body, marked ``in_review``.
 
     The review's treatment may be broader (an ancestor in the treatment hierarchy):
     a trial of a narrower treatment that the review includes is the same evidence.
+    ``question`` codes each item's condition x outcome definition x timepoint band,
+    ``study`` its ``study_id``.
     """
     links = tables.review_studies[["review_id", "study_id"]].astype(str).drop_duplicates()
     none = pd.Series(pd.NA, index=items.index, dtype=object)
     if links.empty:
         return items.assign(in_review=none)
-    keys = ["condition_id", "outcome_key", "timepoint"]
     in_review = isin(items["study_design"], REVIEW_DESIGNS)  # each design tested once
     review = in_review & ~items["within_arm"].to_numpy(bool)
-    # rows filtered after their columns are chosen: the frame is wide
-    r = items.loc[review, [*keys, "source_id", "treatment_id", "comparison_id", "comp_key"]].rename(
-        columns={"source_id": "review_id", "treatment_id": "r_treatment",
-                 "comparison_id": "r_comparison", "comp_key": "r_comp_key"}
-    ).drop_duplicates()  # fmt: skip
+
+    def cols(rows: np.ndarray, names: dict[str, str]) -> dict[str, pd.Series]:
+        return {  # object columns stay objects (not inferred as strings)
+            k: pd.Series(items[c].to_numpy(dtype=object)[rows], dtype=object, copy=False)
+            for k, c in names.items()
+        }
+
+    r = pd.DataFrame({"q": question[review], **cols(review, {
+        "review_id": "source_id", "r_treatment": "treatment_id",
+        "r_comparison": "comparison_id", "r_comp_key": "comp_key"})}).drop_duplicates()  # fmt: skip
     r = r.merge(links, on="review_id")
-    trial = ~in_review & ~items["within_arm"].to_numpy(bool)
-    trial &= items["study_id"].isin(r["study_id"]).to_numpy()  # only trials a review lists
-    t = items.loc[trial, [*keys, "study_id", "treatment_id", "comp_key"]].reset_index()
-    m = t.merge(r, on=[*keys, "study_id"])
+    r_study, listed = pd.factorize(r["study_id"])  # each item's study among those listed
+    listed_at = np.r_[pd.Index(listed).get_indexer(study.words), -1][study.codes]
+    r = r.assign(study=r_study)
+    trial = ~in_review & ~items["within_arm"].to_numpy(bool) & (listed_at >= 0)
+    at = np.flatnonzero(trial)
+    trials = cols(at, {"treatment_id": "treatment_id", "comp_key": "comp_key"})
+    t = pd.DataFrame({"index": at, "q": question[at], "study": listed_at[at], **trials})
+    m = t.merge(r, on=["q", "study"])
     if m.empty:
         return items.assign(in_review=none)
     parents = parents_of(tables.treatments, "treatment_id")
@@ -282,14 +289,18 @@ def body_items(tables: Tables, condition_id: str | None = None) -> pd.DataFrame:
             encoded(items["outcome_key"]).codes, timepoint.codes]  # fmt: skip
     question = combined(keys)
     complete = np.logical_and.reduce([k >= 0 for k in keys])
-    study = coded["study_id"].codes
-    copies = oriented(lift(items, tables.treatments, np.where(complete, question, -1), study),
-                      _align)  # fmt: skip
+    study = coded["study_id"]
+    copies = oriented(
+        lift(items, tables.treatments, np.where(complete, question, -1), study.codes), _align
+    )
     if not copies.empty:  # the copies' index: the rows they copy
         at = copies.index.to_numpy()
         items = pd.concat([items, copies], ignore_index=True)
-        question, study = np.r_[question, question[at]], np.r_[study, study[at]]
-    items = _constituents(items, tables)
+        question, study = (
+            np.r_[question, question[at]],
+            Coded(np.r_[study.codes, study.codes[at]], study.words),
+        )
+    items = _constituents(items, tables, question, study)
     comparison = encoded(items["comparison_id"]).codes
     items["body_id"] = combined([question, comparison, items["within_arm"].to_numpy(np.int64)])
     if not copies.empty:  # a copy never sits beside its own result in one body
