@@ -46,7 +46,10 @@ class Coded(NamedTuple):
 
     def values(self) -> np.ndarray:
         """The column as an object array (``None`` for missing)."""
-        return self.map(lambda w: w)
+        lookup = np.empty(len(self.words) + 1, dtype=object)
+        lookup[:-1], lookup[-1] = self.words, None
+        out: np.ndarray = lookup[self.codes]
+        return out
 
     def map(self, fn: Callable[[str | None], object]) -> np.ndarray:
         """``fn`` of each row's value as an object array, computed once per distinct value."""

@@ -272,9 +272,11 @@ def body_items(tables: Tables, condition_id: str | None = None) -> pd.DataFrame:
     text_key = _by_text(items.loc[by_text, "outcome"], lambda x: "text:" + _normalised(x))
     outcome_key = oid.astype(object).copy()
     outcome_key[by_text] = np.where(open_id[by_text], oid[by_text] + "|" + text_key, text_key)
-    comp = items["comparator_id"].where(
-        items["comparator_id"].notna(), _by_text(items["comparator"], _slug)
-    )
+    slug = group.map(_slug)  # each comparator group's slug, but turned rows' comparator
+    turned = np.flatnonzero(items["reversed"].to_numpy(bool))
+    slug[turned] = [_slug(x) for x in items["comparator"].to_numpy(dtype=object)[turned]]
+    cid = items["comparator_id"].to_numpy(dtype=object)
+    comp = pd.Series(np.where(pd.notna(cid), cid, slug), dtype=object, copy=False)
     items = items.assign(
         outcome_key=outcome_key,
         comp_key=comp.astype(object),
