@@ -97,8 +97,8 @@ def _stacked(first: Coded, then: Coded) -> Coded:
     at, words = pd.factorize(np.concatenate([first.words, then.words]))
     at = np.r_[at, -1]  # -1 stays missing
     n = len(first.words)
-    return Coded(np.r_[at[first.codes], at[np.where(then.codes < 0, -1, then.codes + n)]],
-                 np.asarray(words, dtype=object))  # fmt: skip
+    codes = np.concatenate([at[first.codes], at[np.where(then.codes < 0, -1, then.codes + n)]])
+    return Coded(codes, np.asarray(words, dtype=object))
 
 
 def by_source(tables: Tables, column: str) -> dict[object, object]:
@@ -117,6 +117,11 @@ def _objects(values: pd.Series) -> np.ndarray:
 
 def _column(values: np.ndarray) -> pd.Series:
     return pd.Series(values, dtype=values.dtype, copy=False)  # object columns stay objects
+
+
+def _stack(evidence: np.ndarray, arms: np.ndarray) -> pd.Series:
+    """A column of evidence rows then arm rows, of the arrays' (common) dtype."""
+    return _column(np.concatenate([evidence, arms]))
 
 
 def rows(tables: Tables) -> tuple[pd.DataFrame, dict[str, Coded]]:
@@ -152,7 +157,7 @@ def rows(tables: Tables) -> tuple[pd.DataFrame, dict[str, Coded]]:
         if name in ("indirect", "i2_percent"):
             continue
         if ce in _DISTINCT:  # nearly all distinct: converting each value is faster
-            cols[name] = _column(np.concatenate([_objects(ev[ce]), _objects(so[ca])]))
+            cols[name] = _stack(_objects(ev[ce]), _objects(so[ca]))
             continue
         if ca and ev[ce].dtype == so[ca].dtype:  # one encoding of both tables' values
             code = encoded(pd.concat([ev[ce], so[ca]], ignore_index=True))
@@ -160,25 +165,27 @@ def rows(tables: Tables) -> tuple[pd.DataFrame, dict[str, Coded]]:
             code = _stacked(encoded(ev[ce]), encoded(so[ca]) if ca else arm_codes[name])
         else:  # NaN for arm rows (not None): kept apart from the codes' missing
             code = encoded(ev[ce])
-            coded[name] = Coded(np.r_[code.codes, np.full(na, -1)], code.words)
-            cols[name] = _column(np.r_[code.values(), np.full(na, np.nan)])
+            coded[name] = Coded(np.concatenate([code.codes, np.full(na, -1)]), code.words)
+            values = np.empty(ne + na, dtype=object)  # NaN for arm rows
+            values[:ne], values[ne:] = code.values(), np.nan
+            cols[name] = _column(values)
             continue
         coded[name] = code
         cols[name] = _column(code.values())
     cols["indirect"], cols["network"] = _column(flag("indirect")), _column(flag("network"))
-    cols["i2_percent"] = _column(np.r_[ev["i2_percent"].astype(float).to_numpy(), [np.nan] * na])
+    cols["i2_percent"] = _stack(ev["i2_percent"].astype(float).to_numpy(), np.full(na, np.nan))
     kind = pd.Series(["evidence", "arms"], dtype="str").repeat([ne, na])  # repeated in Arrow
     cols["kind"] = kind.reset_index(drop=True)
     arms = {c: num(so, c) for c in NUMERIC}
     for c in ("control_risk", "estimate", "ci_low", "ci_high"):
-        cols[c] = _column(np.r_[num(ev, c), np.full(na, np.nan)])
-    cols["n_studies"] = _column(np.r_[ev["n_studies"].astype(float).to_numpy(), np.ones(na)])
+        cols[c] = _stack(num(ev, c), np.full(na, np.nan))
+    cols["n_studies"] = _stack(ev["n_studies"].astype(float).to_numpy(), np.ones(na))
     n_arms = arms["n_treatment"] + arms["n_comparator"]
-    cols["n_participants"] = _column(np.r_[ev["n_participants"].astype(float).to_numpy(), n_arms])
+    cols["n_participants"] = _stack(ev["n_participants"].astype(float).to_numpy(), n_arms)
     for c in NUMERIC:
-        cols[c] = _column(np.r_[np.full(ne, np.nan), arms[c]])
+        cols[c] = _stack(np.full(ne, np.nan), arms[c])
     events = arms["events_treatment"] + arms["events_comparator"]
-    cols["events"] = _column(np.r_[np.full(ne, np.nan), np.where(dich, events, np.nan)])
+    cols["events"] = _stack(np.full(ne, np.nan), np.where(dich, events, np.nan))
     order = ["item_id", "kind", *list(TEXT)[1:], "network", "control_risk", "estimate", "ci_low",
              "ci_high", "n_studies", "n_participants", *NUMERIC, "events"]  # fmt: skip
     frame = pd.DataFrame({c: cols[c] for c in order}, copy=False)  # columns kept, not stacked
