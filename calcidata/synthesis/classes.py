@@ -39,6 +39,7 @@ import pandas as pd
 
 from calcidata.schemas.effect_measures import MEASURES
 from calcidata.schemas.vocabularies import NON_STUDY_DESIGNS, REVIEW_DESIGNS
+from calcidata.synthesis._item_rows import Coded
 from calcidata.synthesis._keyed import isin
 from calcidata.tables.hierarchy import ancestors, parents_of
 
@@ -64,8 +65,19 @@ def _nunique(group: np.ndarray, value: np.ndarray) -> np.ndarray:
     return np.where(group >= 0, count[np.maximum(group, 0)], 0)
 
 
+def _with_missing(codes: np.ndarray, words: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Codes and words with the missing value (-1) a word of its own (``None``), the last."""
+    out = np.empty(len(words) + 1, dtype=object)
+    out[:-1], out[-1] = words, None
+    return np.where(codes < 0, len(words), codes), out
+
+
 def lift(
-    items: pd.DataFrame, treatments: pd.DataFrame, question: np.ndarray, study: np.ndarray
+    items: pd.DataFrame,
+    treatments: pd.DataFrame,
+    question: np.ndarray,
+    study: np.ndarray,
+    agents: tuple[Coded, Coded],
 ) -> pd.DataFrame:
     """The copies of results that class bodies gather (see the module docstring).
 
@@ -81,6 +93,8 @@ def lift(
         one is missing).
     study : numpy.ndarray
         Per item, a code of its ``study_id``.
+    agents : tuple of Coded
+        The codes of ``agent_id`` and of ``agent_comp``.
 
     Returns
     -------
@@ -98,8 +112,7 @@ def lift(
     )
     at = np.flatnonzero(ok)  # the rows that can be lifted, by position
     # only questions with two or more agent comparisons and studies can form a class body
-    ag, ua = pd.factorize(items["agent_id"].to_numpy(dtype=object)[at], use_na_sentinel=False)
-    cp, uc = pd.factorize(items["agent_comp"].to_numpy(dtype=object)[at], use_na_sentinel=False)
+    (ag, ua), (cp, uc) = (_with_missing(a.codes[at], a.words) for a in agents)
     treat = items["comparator_id"].notna().to_numpy()[at]
     code, upair = pd.factorize((ag.astype(np.int64) * len(uc) + cp) * 2 + treat)
     combos = [(ua[p // 2 // len(uc)], uc[p // 2 % len(uc)], bool(p % 2)) for p in upair]

@@ -50,15 +50,21 @@ def _by_text(values: pd.Series, fn: Callable[[str | None], object]) -> pd.Series
     return pd.Series(mapped[codes], index=values.index, dtype=object)
 
 
-def _joined(left: pd.Series, right: pd.Series, sep: str = "__vs__") -> pd.Series:
-    """``left + sep + right`` as objects, built once per distinct pair (ids repeat)."""
+def _joined(
+    left: pd.Series, right: pd.Series, sep: str = "__vs__"
+) -> tuple[pd.Series, Coded, Coded]:
+    """``left + sep + right`` as objects, built once per distinct pair (ids repeat).
+
+    With the codes of ``left`` and of ``right``.
+    """
     a, ua = pd.factorize(left.to_numpy(dtype=object))
     b, ub = pd.factorize(right.to_numpy(dtype=object))
     pair, upair = pd.factorize(a.astype(np.int64) * (len(ub) + 1) + b)
     ua, ub = np.asarray(ua, dtype=object), np.asarray(ub, dtype=object)
     texts = np.array([f"{ua[p // (len(ub) + 1)]}{sep}{ub[p % (len(ub) + 1)]}" for p in upair],
                      dtype=object)  # fmt: skip
-    return pd.Series(texts[pair], index=left.index, dtype=object)
+    joined = pd.Series(texts[pair], index=left.index, dtype=object)
+    return joined, Coded(a.astype(np.int64), ua), Coded(b.astype(np.int64), ub)
 
 
 def _strength(items: pd.DataFrame, coded: dict[str, Coded]) -> tuple[np.ndarray, np.ndarray]:
@@ -277,10 +283,9 @@ def body_items(tables: Tables, condition_id: str | None = None) -> pd.DataFrame:
     slug[turned] = [_slug(x) for x in items["comparator"].to_numpy(dtype=object)[turned]]
     cid = items["comparator_id"].to_numpy(dtype=object)
     comp = pd.Series(np.where(pd.notna(cid), cid, slug), dtype=object, copy=False)
+    comparison_id, agent, agent_comp = _joined(items["treatment_id"], comp)
     items = items.assign(
-        outcome_key=outcome_key,
-        comp_key=comp.astype(object),
-        comparison_id=_joined(items["treatment_id"], comp),
+        outcome_key=outcome_key, comp_key=comp.astype(object), comparison_id=comparison_id
     )
     items = study_effects(items).assign(
         lifted=False, comp_lifted=False, agent_id=items["treatment_id"],
@@ -293,8 +298,10 @@ def body_items(tables: Tables, condition_id: str | None = None) -> pd.DataFrame:
     complete = np.logical_and.reduce([k >= 0 for k in keys])
     study = coded["study_id"]
     copies = oriented(
-        lift(items, tables.treatments, np.where(complete, question, -1), study.codes), _align
-    )
+        lift(items, tables.treatments, np.where(complete, question, -1), study.codes,
+             (agent, agent_comp)),
+        _align,
+    )  # fmt: skip
     if not copies.empty:  # the copies' index: the rows they copy
         at = copies.index.to_numpy()
         items = pd.concat([items, copies], ignore_index=True)
