@@ -40,10 +40,10 @@ import pandas as pd
 from calcidata.schemas.effect_measures import MEASURES
 from calcidata.schemas.vocabularies import NON_STUDY_DESIGNS, REVIEW_DESIGNS
 from calcidata.synthesis._item_rows import Coded
-from calcidata.synthesis._keyed import isin
 from calcidata.tables.hierarchy import ancestors, parents_of
 
-_POOLABLE = [k for k, m in MEASURES.items() if m.poolable]
+_POOLABLE = {k for k, m in MEASURES.items() if m.poolable}
+_NOT_PRIMARY = {*REVIEW_DESIGNS, *NON_STUDY_DESIGNS}
 _GROUP = ["condition_id", "lt", "lc", "outcome_key", "timepoint"]
 
 
@@ -78,6 +78,7 @@ def lift(
     question: np.ndarray,
     study: np.ndarray,
     agents: tuple[Coded, Coded],
+    kinds: tuple[Coded, Coded],
 ) -> pd.DataFrame:
     """The copies of results that class bodies gather (see the module docstring).
 
@@ -95,6 +96,8 @@ def lift(
         Per item, a code of its ``study_id``.
     agents : tuple of Coded
         The codes of ``agent_id`` and of ``agent_comp``.
+    kinds : tuple of Coded
+        The codes of ``study_design`` and of ``effect_measure``.
 
     Returns
     -------
@@ -104,12 +107,10 @@ def lift(
         of the items they copy; empty when no class body forms.
     """
     parents = parents_of(treatments, "treatment_id")
-    ok = (
-        ~items["within_arm"].to_numpy(bool)
-        & ~isin(items["study_design"], [*REVIEW_DESIGNS, *NON_STUDY_DESIGNS])
-        & items["yi"].notna().to_numpy()
-        & isin(items["effect_measure"], _POOLABLE)
-    )
+    design, measure = kinds  # each design and measure tested once
+    primary = design.map(lambda d: d not in _NOT_PRIMARY) & measure.map(_POOLABLE.__contains__)
+    ok = ~items["within_arm"].to_numpy(bool) & primary.astype(bool)
+    ok &= items["yi"].notna().to_numpy()
     at = np.flatnonzero(ok)  # the rows that can be lifted, by position
     # only questions with two or more agent comparisons and studies can form a class body
     (ag, ua), (cp, uc) = (_with_missing(a.codes[at], a.words) for a in agents)

@@ -23,7 +23,6 @@ from calcidata.schemas.effect_measures import MEASURES
 from calcidata.schemas.outcomes import OPEN_OUTCOMES
 from calcidata.schemas.vocabularies import REVIEW_DESIGNS, STRENGTH
 from calcidata.synthesis._item_rows import ARM_PAIRS, Coded, by_source, combined, encoded, rows
-from calcidata.synthesis._keyed import isin
 from calcidata.synthesis.bodies import INACTIVE_GROUPS, comparator_group, timepoint_band
 from calcidata.synthesis.classes import lift, oriented
 from calcidata.synthesis.estimate import study_effects
@@ -172,20 +171,20 @@ def _align(items: pd.DataFrame) -> pd.DataFrame:
 
 
 def _constituents(
-    items: pd.DataFrame, tables: Tables, question: np.ndarray, study: Coded
+    items: pd.DataFrame, tables: Tables, question: np.ndarray, study: Coded, design: Coded
 ) -> pd.DataFrame:
     """Trials a review of the same question includes join the review's body, marked ``in_review``.
 
     The review's treatment may be broader (an ancestor in the treatment hierarchy):
     a trial of a narrower treatment that the review includes is the same evidence.
     ``question`` codes each item's condition x outcome definition x timepoint band,
-    ``study`` its ``study_id``.
+    ``study`` its ``study_id``, ``design`` its ``study_design``.
     """
     links = tables.review_studies[["review_id", "study_id"]].astype(str).drop_duplicates()
     none = pd.Series(pd.NA, index=items.index, dtype=object)
     if links.empty:
         return items.assign(in_review=none)
-    in_review = isin(items["study_design"], REVIEW_DESIGNS)  # each design tested once
+    in_review = design.map(REVIEW_DESIGNS.__contains__).astype(bool)  # each design once
     review = in_review & ~items["within_arm"].to_numpy(bool)
 
     def cols(rows: np.ndarray, names: dict[str, str]) -> dict[str, pd.Series]:
@@ -296,20 +295,20 @@ def body_items(tables: Tables, condition_id: str | None = None) -> pd.DataFrame:
             encoded(items["outcome_key"]).codes, timepoint.codes]  # fmt: skip
     question = combined(keys)
     complete = np.logical_and.reduce([k >= 0 for k in keys])
-    study = coded["study_id"]
+    study, design = coded["study_id"], coded["study_design"]
     copies = oriented(
         lift(items, tables.treatments, np.where(complete, question, -1), study.codes,
-             (agent, agent_comp)),
+             (agent, agent_comp), (design, coded["effect_measure"])),
         _align,
     )  # fmt: skip
     if not copies.empty:  # the copies' index: the rows they copy
         at = copies.index.to_numpy()
         items = pd.concat([items, copies], ignore_index=True)
-        question, study = (
-            np.r_[question, question[at]],
-            Coded(np.r_[study.codes, study.codes[at]], study.words),
+        question = np.concatenate([question, question[at]])
+        study, design = (
+            Coded(np.concatenate([k.codes, k.codes[at]]), k.words) for k in (study, design)
         )
-    items = _constituents(items, tables, question, study)
+    items = _constituents(items, tables, question, study, design)
     comparison = encoded(items["comparison_id"]).codes
     items["body_id"] = combined([question, comparison, items["within_arm"].to_numpy(np.int64)])
     if not copies.empty:  # a copy never sits beside its own result in one body
