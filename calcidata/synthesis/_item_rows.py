@@ -58,6 +58,12 @@ class Coded(NamedTuple):
         mapped: np.ndarray = out[self.codes]
         return mapped
 
+    def test(self, fn: Callable[[str | None], bool]) -> np.ndarray:
+        """``fn`` of each row's value as a boolean array, tested once per distinct value."""
+        out = np.array([*(bool(fn(w)) for w in self.words), bool(fn(None))], dtype=bool)
+        tested: np.ndarray = out[self.codes]
+        return tested
+
     def recoded(self, fn: Callable[[str | None], object]) -> Coded:
         """The codes and distinct values of ``fn`` of each value (missing: ``fn(None)``)."""
         mapped = np.empty(len(self.words) + 1, dtype=object)
@@ -147,7 +153,7 @@ def rows(tables: Tables) -> tuple[pd.DataFrame, dict[str, Coded]]:
     study = encoded(so["study_id"])  # each arm row's study design, else its source's
     sdesign = pd.Series(study.map(design.get), dtype=object)
     sdesign = so["study_design"].astype(object).where(so["study_design"].notna(), sdesign)
-    dich = encoded(so["data_type"]).map(lambda w: w == "dichotomous").astype(bool)
+    dich = encoded(so["data_type"]).test(lambda w: w == "dichotomous")
     measure = np.where(dich, 1, 0)
     arm_codes = {"effect_measure": Coded(measure, np.array(["MD", "RR"], dtype=object)),
                  "study_design": encoded(sdesign)}  # fmt: skip

@@ -108,8 +108,8 @@ def lift(
     """
     parents = parents_of(treatments, "treatment_id")
     design, measure = kinds  # each design and measure tested once
-    primary = design.map(lambda d: d not in _NOT_PRIMARY) & measure.map(_POOLABLE.__contains__)
-    ok = ~items["within_arm"].to_numpy(bool) & primary.astype(bool)
+    primary = design.test(lambda d: d not in _NOT_PRIMARY) & measure.test(_POOLABLE.__contains__)
+    ok = ~items["within_arm"].to_numpy(bool) & primary
     ok &= items["yi"].notna().to_numpy()
     at = np.flatnonzero(ok)  # the rows that can be lifted, by position
     # only questions with two or more agent comparisons and studies can form a class body

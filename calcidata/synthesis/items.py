@@ -184,7 +184,7 @@ def _constituents(
     none = pd.Series(pd.NA, index=items.index, dtype=object)
     if links.empty:
         return items.assign(in_review=none)
-    in_review = design.map(REVIEW_DESIGNS.__contains__).astype(bool)  # each design once
+    in_review = design.test(REVIEW_DESIGNS.__contains__)  # each design once
     review = in_review & ~items["within_arm"].to_numpy(bool)
 
     def cols(rows: np.ndarray, names: dict[str, str]) -> dict[str, pd.Series]:
@@ -237,7 +237,7 @@ def body_items(tables: Tables, condition_id: str | None = None) -> pd.DataFrame:
         if condition_id not in parents:
             raise ParameterError(f"unknown condition_id {condition_id!r}")
         wanted = set(subtree(tables, condition_id))
-        keep = coded["row_condition"].map(wanted.__contains__).astype(bool)
+        keep = coded["row_condition"].test(wanted.__contains__)
         items = items[keep].reset_index(drop=True)
         coded = {k: v.take(keep) for k, v in coded.items()}
     cond = coded["row_condition"]
@@ -247,11 +247,11 @@ def body_items(tables: Tables, condition_id: str | None = None) -> pd.DataFrame:
     lookup = _treatment_lookup(tables.treatments)
     guessed = coded["comparator_text"].map(lambda x: lookup.get(_normalised(x)))
     within_measures = {k for k, m in MEASURES.items() if m.kind == "within_arm"}
-    no_group = group.map(lambda g: g == "no comparison group").astype(bool)
-    within = coded["effect_measure"].map(within_measures.__contains__).astype(bool) | no_group
+    no_group = group.test(lambda g: g == "no comparison group")
+    within = coded["effect_measure"].test(within_measures.__contains__) | no_group
     comparator_id = np.where(coded["comparator_id"].codes >= 0, coded["comparator_id"].values(),
                              guessed)  # fmt: skip
-    comparator_id[group.map(lambda g: g in CONTROL_GROUPS).astype(bool)] = None
+    comparator_id[group.test(lambda g: g in CONTROL_GROUPS)] = None
     timepoint = coded["timepoint_text"].recoded(timepoint_band)
     level, strength = _strength(items, coded)
 
