@@ -46,7 +46,7 @@ def _by_text(values: pd.Series, fn: Callable[[str | None], object]) -> pd.Series
     codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
     mapped = np.array([fn(u if isinstance(u, str) else None) for u in uniques] + [fn(None)],
                       dtype=object)  # fmt: skip
-    return pd.Series(mapped[codes], index=values.index, dtype=object)
+    return pd.Series(mapped[codes], index=values.index, dtype=object, copy=False)
 
 
 def _joined(
@@ -62,7 +62,7 @@ def _joined(
     ua, ub = np.asarray(ua, dtype=object), np.asarray(ub, dtype=object)
     texts = np.array([f"{ua[p // (len(ub) + 1)]}{sep}{ub[p % (len(ub) + 1)]}" for p in upair],
                      dtype=object)  # fmt: skip
-    joined = pd.Series(texts[pair], index=left.index, dtype=object)
+    joined = pd.Series(texts[pair], index=left.index, dtype=object, copy=False)
     return joined, Coded(a.astype(np.int64), ua), Coded(b.astype(np.int64), ub)
 
 
@@ -119,11 +119,12 @@ def _align(items: pd.DataFrame) -> pd.DataFrame:
     vocabulary of ids, so that A vs B and B vs A meet); only the changed columns are
     rebuilt.
     """
-    both = (items["comparator_id"].notna() & ~items["within_arm"].astype(bool)).to_numpy()
-    if not both.any():
-        return items.assign(reversed=False)
     t = items["treatment_id"].to_numpy(dtype=object)
     c = items["comparator_id"].to_numpy(dtype=object)
+    c_missing = pd.isna(c)
+    both = ~c_missing & ~items["within_arm"].to_numpy(bool)
+    if not both.any():
+        return items.assign(reversed=False)
     nb = int(both.sum())
     codes, vocab = pd.factorize(np.concatenate([t[both], c[both]]))
     n = np.int64(len(vocab) + 1)
@@ -134,13 +135,16 @@ def _align(items: pd.DataFrame) -> pd.DataFrame:
     n_fwd = counts[np.searchsorted(uniq, fwd)]
     at = np.minimum(np.searchsorted(uniq, rev), len(uniq) - 1)
     n_rev = np.where(uniq[at] == rev, counts[at], 0)
-    flip = (n_fwd < n_rev) | ((n_fwd == n_rev) & (t[both] > c[both]).astype(bool))
+    flip = n_fwd < n_rev
+    tie = np.flatnonzero(n_fwd == n_rev)  # as many each way: the ids' order decides
+    flip[tie] = (t[both][tie] > c[both][tie]).astype(bool)
     m = np.zeros(len(items), dtype=bool)
     m[np.flatnonzero(both)[flip]] = True
     if not m.any():
         return items.assign(reversed=False)
     comp = np.where(m, t, c)
-    comp[pd.isna(comp)] = None  # missing stays None, as elsewhere in the items
+    c_missing[m] = pd.isna(t[m])
+    comp[c_missing] = None  # missing stays None, as elsewhere in the items
     new: dict[str, np.ndarray | pd.Series] = {
         "treatment_id": np.where(m, c, t),
         "comparator_id": comp,
@@ -166,7 +170,7 @@ def _align(items: pd.DataFrame) -> pd.DataFrame:
     new |= {"estimate": est, "ci_low": lo, "ci_high": hi, "direction": direction, "reversed": m}
     for k, v in new.items():  # object columns stay objects (not inferred as strings)
         if v.dtype == object:
-            new[k] = pd.Series(v, index=items.index, dtype=object)
+            new[k] = pd.Series(v, index=items.index, dtype=object, copy=False)
     return items.assign(**new)  # fmt: skip
 
 
@@ -218,7 +222,7 @@ def _constituents(
                              None), ("comparison_id", "r_comparison", None)):  # fmt: skip
         column = (items[col] if base is None else base).to_numpy(dtype=object).copy()
         column[at] = m[value].to_numpy(dtype=object)
-        new[col] = pd.Series(column, index=items.index, dtype=object)
+        new[col] = pd.Series(column, index=items.index, dtype=object, copy=False)
     return items.assign(**new)
 
 
