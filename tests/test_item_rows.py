@@ -10,18 +10,18 @@ from calcidata.synthesis._item_rows import combined, encoded
 TEXT = pd.Series(["b", None, "a", "b", "A ", None], dtype="str")
 
 
-def test_codes_give_back_the_values_with_none_for_missing():
+def test_codes_give_back_the_values_with_none_for_missing() -> None:
     coded = encoded(TEXT)
     assert coded.values().tolist() == ["b", None, "a", "b", "A ", None]
     assert (coded.codes < 0).tolist() == TEXT.isna().tolist()
 
 
-def test_categories_are_encoded_without_their_unused_values_showing():
+def test_categories_are_encoded_without_their_unused_values_showing() -> None:
     values = pd.Series(["x", None, "x"], dtype=pd.CategoricalDtype(["x", "unused"]))
     assert encoded(values).values().tolist() == ["x", None, "x"]
 
 
-def test_map_test_and_recoded_call_the_function_once_per_distinct_value():
+def test_map_test_and_recoded_call_the_function_once_per_distinct_value() -> None:
     coded, calls = encoded(TEXT), []
 
     def lower(w: str | None) -> str:
@@ -38,7 +38,7 @@ def test_map_test_and_recoded_call_the_function_once_per_distinct_value():
     assert coded.take(np.array([2, 0])).values().tolist() == ["a", "b"]
 
 
-def test_combined_numbers_groups_as_groupby_ngroup_with_missing_as_a_value():
+def test_combined_numbers_groups_as_groupby_ngroup_with_missing_as_a_value() -> None:
     rng = np.random.default_rng(3)
     frame = pd.DataFrame({"a": rng.integers(-1, 4, 500), "b": rng.integers(-1, 7, 500),
                           "c": rng.integers(0, 2, 500)})  # fmt: skip
