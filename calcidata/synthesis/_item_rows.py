@@ -71,6 +71,12 @@ class Coded(NamedTuple):
         at, words = pd.factorize(mapped)  # one code per distinct result (None: -1)
         return Coded(at.astype(np.int64)[self.codes], np.asarray(words, dtype=object))
 
+    def extended(self, values: np.ndarray) -> Coded:
+        """The codes with those of ``values`` after them (a new value, a new code)."""
+        at, words = pd.factorize(np.concatenate([self.words, values]))  # words keep their codes
+        codes = np.concatenate([self.codes, at[len(self.words) :]])
+        return Coded(codes, np.asarray(words, dtype=object))
+
     def take(self, rows: np.ndarray) -> Coded:
         """The rows ``rows`` (positions or a mask)."""
         return Coded(self.codes[rows], self.words)

@@ -51,10 +51,10 @@ def _by_text(values: pd.Series, fn: Callable[[str | None], object]) -> pd.Series
 
 def _joined(
     left: pd.Series, right: pd.Series, sep: str = "__vs__"
-) -> tuple[pd.Series, Coded, Coded]:
+) -> tuple[pd.Series, Coded, Coded, Coded]:
     """``left + sep + right`` as objects, built once per distinct pair (ids repeat).
 
-    With the codes of ``left`` and of ``right``.
+    With the codes of ``left``, of ``right`` and of the joined text.
     """
     a, ua = pd.factorize(left.to_numpy(dtype=object))
     b, ub = pd.factorize(right.to_numpy(dtype=object))
@@ -63,7 +63,9 @@ def _joined(
     texts = np.array([f"{ua[p // (len(ub) + 1)]}{sep}{ub[p % (len(ub) + 1)]}" for p in upair],
                      dtype=object)  # fmt: skip
     joined = pd.Series(texts[pair], index=left.index, dtype=object, copy=False)
-    return joined, Coded(a.astype(np.int64), ua), Coded(b.astype(np.int64), ub)
+    text_code, distinct = pd.factorize(texts)  # two pairs could join to one text
+    coded = Coded(text_code.astype(np.int64)[pair], np.asarray(distinct, dtype=object))
+    return joined, Coded(a.astype(np.int64), ua), Coded(b.astype(np.int64), ub), coded
 
 
 def _strength(items: pd.DataFrame, coded: dict[str, Coded]) -> tuple[np.ndarray, np.ndarray]:
@@ -175,19 +177,25 @@ def _align(items: pd.DataFrame) -> pd.DataFrame:
 
 
 def _constituents(
-    items: pd.DataFrame, tables: Tables, question: np.ndarray, study: Coded, design: Coded
-) -> pd.DataFrame:
+    items: pd.DataFrame,
+    tables: Tables,
+    question: np.ndarray,
+    study: Coded,
+    design: Coded,
+    comparison: Coded,
+) -> tuple[pd.DataFrame, Coded]:
     """Trials a review of the same question includes join the review's body, marked ``in_review``.
 
     The review's treatment may be broader (an ancestor in the treatment hierarchy):
     a trial of a narrower treatment that the review includes is the same evidence.
     ``question`` codes each item's condition x outcome definition x timepoint band,
-    ``study`` its ``study_id``, ``design`` its ``study_design``.
+    ``study`` its ``study_id``, ``design`` its ``study_design``, ``comparison`` its
+    ``comparison_id``: returned with the items, as the constituents changed it.
     """
     links = tables.review_studies[["review_id", "study_id"]].astype(str).drop_duplicates()
     none = pd.Series(pd.NA, index=items.index, dtype=object)
     if links.empty:
-        return items.assign(in_review=none)
+        return items.assign(in_review=none), comparison
     in_review = design.test(REVIEW_DESIGNS.__contains__)  # each design once
     review = in_review & ~items["within_arm"].to_numpy(bool)
 
@@ -197,7 +205,7 @@ def _constituents(
             for k, c in names.items()
         }
 
-    r = pd.DataFrame({"q": question[review], **cols(review, {
+    r = pd.DataFrame({"q": question[review], "r_code": comparison.codes[review], **cols(review, {
         "review_id": "source_id", "r_treatment": "treatment_id",
         "r_comparison": "comparison_id", "r_comp_key": "comp_key"})}).drop_duplicates()  # fmt: skip
     r = r.merge(links, on="review_id")
@@ -210,7 +218,7 @@ def _constituents(
     t = pd.DataFrame({"index": at, "q": question[at], "study": listed_at[at], **trials})
     m = t.merge(r, on=["q", "study"])
     if m.empty:
-        return items.assign(in_review=none)
+        return items.assign(in_review=none), comparison
     parents = parents_of(tables.treatments, "treatment_id")
     below = {x: set(descendants(parents, x)) | {x} for x in m["r_treatment"].unique()}
     same = [tr in below[rt] for tr, rt in zip(m["treatment_id"], m["r_treatment"], strict=True)]
@@ -223,7 +231,9 @@ def _constituents(
         column = (items[col] if base is None else base).to_numpy(dtype=object).copy()
         column[at] = m[value].to_numpy(dtype=object)
         new[col] = pd.Series(column, index=items.index, dtype=object, copy=False)
-    return items.assign(**new)
+    codes = comparison.codes.copy()
+    codes[at] = m["r_code"].to_numpy()
+    return items.assign(**new), Coded(codes, comparison.words)
 
 
 def body_items(tables: Tables, condition_id: str | None = None) -> pd.DataFrame:
@@ -286,7 +296,7 @@ def body_items(tables: Tables, condition_id: str | None = None) -> pd.DataFrame:
     slug[turned] = [_slug(x) for x in items["comparator"].to_numpy(dtype=object)[turned]]
     cid = items["comparator_id"].to_numpy(dtype=object)
     comp = pd.Series(np.where(pd.notna(cid), cid, slug), dtype=object, copy=False)
-    comparison_id, agent, agent_comp = _joined(items["treatment_id"], comp)
+    comparison_id, agent, agent_comp, comparison = _joined(items["treatment_id"], comp)
     items = items.assign(
         outcome_key=outcome_key, comp_key=comp.astype(object), comparison_id=comparison_id
     )
@@ -312,9 +322,10 @@ def body_items(tables: Tables, condition_id: str | None = None) -> pd.DataFrame:
         study, design = (
             Coded(np.concatenate([k.codes, k.codes[at]]), k.words) for k in (study, design)
         )
-    items = _constituents(items, tables, question, study, design)
-    comparison = encoded(items["comparison_id"]).codes
-    items["body_id"] = combined([question, comparison, items["within_arm"].to_numpy(np.int64)])
+        comparison = comparison.extended(copies["comparison_id"].to_numpy(dtype=object))
+    items, comparison = _constituents(items, tables, question, study, design, comparison)
+    body = [question, comparison.codes, items["within_arm"].to_numpy(np.int64)]
+    items["body_id"] = combined(body)
     if not copies.empty:  # a copy never sits beside its own result in one body
         lifted = items["lifted"].to_numpy(bool)
         near = items["item_id"].isin(items["item_id"][lifted]).to_numpy()  # a copy's item ids
