@@ -4,7 +4,10 @@ An item is one ``evidence`` row or one ``study_outcomes`` row. Its body is one
 condition x comparison x outcome definition x timepoint band (x whether it is a
 within-arm result); see :mod:`calcidata.synthesis.profile` for the rule. This
 module builds the keys, vectorised: text keys (comparator groups, timepoint
-bands) are computed once per distinct text.
+bands) are computed once per distinct text, on the integer codes the rows were
+read with (:mod:`calcidata.synthesis._item_rows`); the keys the items are
+grouped on (question, study, comparison) stay codes through the class copies
+and the reviews' constituents.
 """
 
 from __future__ import annotations
