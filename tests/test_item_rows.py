@@ -45,3 +45,17 @@ def test_combined_numbers_groups_as_groupby_ngroup_with_missing_as_a_value() -> 
     expected = frame.replace(-1, np.nan).groupby(["a", "b", "c"], sort=False, dropna=False).ngroup()
     got = combined([frame[k].to_numpy(np.int64) for k in ["a", "b", "c"]])
     assert got.tolist() == expected.tolist()
+
+
+def test_outcome_keys_group_as_their_texts_even_when_an_id_reads_like_a_text() -> None:
+    from calcidata.schemas.outcomes import OPEN_OUTCOMES
+    from calcidata.synthesis.items import _outcome_keys
+
+    open_id = OPEN_OUTCOMES[0]
+    for odd in ("pain", f"{open_id}|text:pain"):  # the second reads as row 2's key
+        ids = pd.Series([odd, None, open_id, odd, None, "x"], dtype="str")
+        texts = pd.Series(["a", "Pain ", "pain", "b", "pain", "c"], dtype=object)
+        keys, codes = _outcome_keys(texts, encoded(ids))
+        expected = [odd, "text:pain", f"{open_id}|text:pain", odd, "text:pain", "x"]
+        assert keys.tolist() == expected
+        assert codes.tolist() == pd.factorize(keys)[0].tolist()

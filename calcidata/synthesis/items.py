@@ -13,7 +13,6 @@ and the reviews' constituents.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -44,12 +43,35 @@ _SWAP_DIRECTION = {
 }
 
 
-def _by_text(values: pd.Series, fn: Callable[[str | None], object]) -> pd.Series:
-    """``fn`` of each value, computed once per distinct value (missing values: ``fn(None)``)."""
-    codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
-    mapped = np.array([fn(u if isinstance(u, str) else None) for u in uniques] + [fn(None)],
-                      dtype=object)  # fmt: skip
-    return pd.Series(mapped[codes], index=values.index, dtype=object, copy=False)
+def _outcome_keys(outcome: pd.Series, outcome_id: Coded) -> tuple[pd.Series, np.ndarray]:
+    """Each item's outcome definition (``outcome_key``), as text and as codes.
+
+    The outcome id; without one, the normalised outcome text (``text:...``); for an open
+    outcome id, both (``id|text:...``). Texts are normalised once per distinct text.
+    """
+    open_id = outcome_id.test(OPEN_OUTCOMES.__contains__)  # each row says which definition
+    by_text = (outcome_id.codes < 0) | open_id  # the outcome text is needed only here
+    code, distinct = pd.factorize(outcome.to_numpy(dtype=object)[by_text])
+    text = Coded(code, np.asarray(distinct, dtype=object)).recoded(
+        lambda x: "text:" + _normalised(x)
+    )
+    # the pair (id or -1, text or -1) of each row, an id|text joined once per distinct pair
+    oid = np.where(open_id | ~by_text, outcome_id.codes, -1)
+    tid = np.full(len(oid), -1, dtype=np.int64)
+    tid[by_text] = text.codes
+    key = combined([oid, tid])
+    first = np.flatnonzero(~pd.Series(key, copy=False).duplicated().to_numpy())  # key order
+    out = np.empty(len(first), dtype=object)
+    out[:] = [_key_text(outcome_id.words, text.words, o, t)
+              for o, t in zip(oid[first], tid[first], strict=True)]  # fmt: skip
+    keys = pd.Series(out[key], dtype=object, copy=False)
+    if any(w.startswith("text:") or "|" in w for w in outcome_id.words):
+        return keys, encoded(keys).codes  # ids that read like texts: the texts decide
+    return keys, key
+
+
+def _key_text(ids: np.ndarray, texts: np.ndarray, o: int, t: int) -> str:
+    return f"{ids[o]}|{texts[t]}" if o >= 0 and t >= 0 else str(ids[o] if o >= 0 else texts[t])
 
 
 def _joined(
@@ -288,12 +310,7 @@ def body_items(tables: Tables, condition_id: str | None = None) -> pd.DataFrame:
         strength_code=strength,
     )
     items = _align(items)
-    oid = items["outcome_id"]
-    open_id = oid.isin(OPEN_OUTCOMES)  # each row says which definition
-    by_text = oid.isna() | open_id  # the outcome text is needed only here
-    text_key = _by_text(items.loc[by_text, "outcome"], lambda x: "text:" + _normalised(x))
-    outcome_key = oid.astype(object).copy()
-    outcome_key[by_text] = np.where(open_id[by_text], oid[by_text] + "|" + text_key, text_key)
+    outcome_key, outcome_code = _outcome_keys(items["outcome"], coded["outcome_id"])
     slug = group.map(_slug)  # each comparator group's slug, but turned rows' comparator
     turned = np.flatnonzero(items["reversed"].to_numpy(bool))
     slug[turned] = [_slug(x) for x in items["comparator"].to_numpy(dtype=object)[turned]]
@@ -309,7 +326,7 @@ def body_items(tables: Tables, condition_id: str | None = None) -> pd.DataFrame:
     )  # fmt: skip
     # condition x outcome definition x timepoint band, and the study, as codes
     keys = [cond.codes if condition_id is None else np.zeros(len(items), np.int64),
-            encoded(items["outcome_key"]).codes, timepoint.codes]  # fmt: skip
+            outcome_code, timepoint.codes]  # fmt: skip
     question = combined(keys)
     complete = np.logical_and.reduce([k >= 0 for k in keys])
     study, design = coded["study_id"], coded["study_design"]
