@@ -61,17 +61,17 @@ def _outcome_keys(outcome: pd.Series, outcome_id: Coded) -> tuple[pd.Series, np.
     tid[by_text] = text.codes
     key = combined([oid, tid])
     first = np.flatnonzero(~pd.Series(key, copy=False).duplicated().to_numpy())  # key order
-    out = np.empty(len(first), dtype=object)
-    out[:] = [_key_text(outcome_id.words, text.words, o, t)
-              for o, t in zip(oid[first], tid[first], strict=True)]  # fmt: skip
+    ids, texts = (
+        Coded(oid[first], outcome_id.words).values(),
+        Coded(tid[first], text.words).values(),
+    )
+    out = np.where(tid[first] < 0, ids, texts)
+    both = np.flatnonzero((oid[first] >= 0) & (tid[first] >= 0))  # an open id and its text
+    out[both] = [f"{a}|{b}" for a, b in zip(ids[both], texts[both], strict=True)]
     keys = pd.Series(out[key], dtype=object, copy=False)
     if any(w.startswith("text:") or "|" in w for w in outcome_id.words):
         return keys, encoded(keys).codes  # ids that read like texts: the texts decide
     return keys, key
-
-
-def _key_text(ids: np.ndarray, texts: np.ndarray, o: int, t: int) -> str:
-    return f"{ids[o]}|{texts[t]}" if o >= 0 and t >= 0 else str(ids[o] if o >= 0 else texts[t])
 
 
 def _joined(
