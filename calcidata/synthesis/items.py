@@ -105,7 +105,7 @@ def _strength(items: pd.DataFrame, coded: dict[str, Coded]) -> tuple[np.ndarray,
         )
         key = key * (n + 1) + code + 1
     pos, _ = pd.factorize(key)
-    first = np.unique(pos, return_index=True)[1]
+    first = np.flatnonzero(~pd.Series(pos, copy=False).duplicated().to_numpy())  # pos order
     uniq = items[cols].iloc[first].astype(object)
     back = uniq.where(uniq.notna(), None)
     level = design_level(back).map(STRENGTH.index).to_numpy(int)
