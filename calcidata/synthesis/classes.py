@@ -39,10 +39,11 @@ import pandas as pd
 
 from calcidata.schemas.effect_measures import MEASURES
 from calcidata.schemas.vocabularies import NON_STUDY_DESIGNS, REVIEW_DESIGNS
-from calcidata.synthesis._keyed import isin
+from calcidata.synthesis._item_rows import Coded
 from calcidata.tables.hierarchy import ancestors, parents_of
 
-_POOLABLE = [k for k, m in MEASURES.items() if m.poolable]
+_POOLABLE = {k for k, m in MEASURES.items() if m.poolable}
+_NOT_PRIMARY = {*REVIEW_DESIGNS, *NON_STUDY_DESIGNS}
 _GROUP = ["condition_id", "lt", "lc", "outcome_key", "timepoint"]
 
 
@@ -59,12 +60,26 @@ def _nunique(group: np.ndarray, value: np.ndarray) -> np.ndarray:
     """Per row: how many distinct ``value`` codes its ``group`` holds (0 for group -1)."""
     ok = (group >= 0) & (value >= 0)
     width = np.int64(value.max() + 1) if len(value) else np.int64(1)
-    pairs = np.unique(group[ok].astype(np.int64) * width + value[ok])
+    pairs = pd.unique(group[ok].astype(np.int64) * width + value[ok])  # hashed, not sorted
     count = np.bincount(pairs // width, minlength=int(group.max()) + 1 if len(group) else 0)
     return np.where(group >= 0, count[np.maximum(group, 0)], 0)
 
 
-def lift(items: pd.DataFrame, treatments: pd.DataFrame) -> pd.DataFrame:
+def _with_missing(codes: np.ndarray, words: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Codes and words with the missing value (-1) a word of its own (``None``), the last."""
+    out = np.empty(len(words) + 1, dtype=object)
+    out[:-1], out[-1] = words, None
+    return np.where(codes < 0, len(words), codes), out
+
+
+def lift(
+    items: pd.DataFrame,
+    treatments: pd.DataFrame,
+    question: np.ndarray,
+    study: np.ndarray,
+    agents: tuple[Coded, Coded],
+    kinds: tuple[Coded, Coded],
+) -> pd.DataFrame:
     """The copies of results that class bodies gather (see the module docstring).
 
     Parameters
@@ -74,35 +89,38 @@ def lift(items: pd.DataFrame, treatments: pd.DataFrame) -> pd.DataFrame:
         its ``body_id``), with ``yi``.
     treatments : pandas.DataFrame
         The treatments table (``treatment_id``, ``parent_id``).
+    question : numpy.ndarray
+        Per item, a code of its condition x outcome definition x timepoint band (-1 where
+        one is missing).
+    study : numpy.ndarray
+        Per item, a code of its ``study_id``.
+    agents : tuple of Coded
+        The codes of ``agent_id`` and of ``agent_comp``.
+    kinds : tuple of Coded
+        The codes of ``study_design`` and of ``effect_measure``.
 
     Returns
     -------
     pandas.DataFrame
         The lifted copies (the items' columns, their class ids as ``treatment_id``,
-        ``comparator_id``, ``comp_key`` and ``comparison_id``); empty when no class
-        body forms.
+        ``comparator_id``, ``comp_key`` and ``comparison_id``), indexed by the positions
+        of the items they copy; empty when no class body forms.
     """
     parents = parents_of(treatments, "treatment_id")
-    ok = (
-        ~items["within_arm"].to_numpy(bool)
-        & ~isin(items["study_design"], [*REVIEW_DESIGNS, *NON_STUDY_DESIGNS])
-        & items["yi"].notna().to_numpy()
-        & isin(items["effect_measure"], _POOLABLE)
-    )
-    base = items.loc[ok, ["condition_id", "outcome_key", "timepoint", "study_id",
-                          "agent_id", "agent_comp", "comparator_id"]]  # fmt: skip
+    design, measure = kinds  # each design and measure tested once
+    primary = design.test(lambda d: d not in _NOT_PRIMARY) & measure.test(_POOLABLE.__contains__)
+    ok = ~items["within_arm"].to_numpy(bool) & primary
+    ok &= items["yi"].notna().to_numpy()
+    at = np.flatnonzero(ok)  # the rows that can be lifted, by position
     # only questions with two or more agent comparisons and studies can form a class body
-    ag, ua = pd.factorize(base["agent_id"].to_numpy(dtype=object), use_na_sentinel=False)
-    cp, uc = pd.factorize(base["agent_comp"].to_numpy(dtype=object), use_na_sentinel=False)
-    treat = base["comparator_id"].notna().to_numpy()
+    (ag, ua), (cp, uc) = (_with_missing(a.codes[at], a.words) for a in agents)
+    treat = items["comparator_id"].notna().to_numpy()[at]
     code, upair = pd.factorize((ag.astype(np.int64) * len(uc) + cp) * 2 + treat)
-    combos = [(str(ua[p // 2 // len(uc)]), str(uc[p // 2 % len(uc)]), "t" if p % 2 else "g")
-              for p in upair]  # fmt: skip
-    q = _codes(base, ["condition_id", "outcome_key", "timepoint"])
-    study, _ = pd.factorize(base["study_id"].to_numpy(dtype=object))
+    combos = [(ua[p // 2 // len(uc)], uc[p // 2 % len(uc)], bool(p % 2)) for p in upair]
+    q, study = question[at], study[at]
     wide = (_nunique(q, study) >= 2) & (_nunique(q, code) >= 2)
-    base, code, q = base[wide], code[wide], q[wide]
-    if base.empty:
+    at, code, q, study = at[wide], code[wide], q[wide], study[wide]
+    if not len(at):
         return items.iloc[0:0]
 
     found: dict[str, list[str]] = {}
@@ -112,47 +130,43 @@ def lift(items: pd.DataFrame, treatments: pd.DataFrame) -> pd.DataFrame:
             found[t] = ancestors(parents, t)
         return found[t]
 
-    # each agent comparison's class pairs (own levels x comparator levels), never nested
-    rows: list[tuple[int, str, str]] = []
-    for i, (agent, comp, kind) in enumerate(combos):
-        sides = [comp, *up(comp)] if kind == "t" else [comp]
+    # each agent comparison's class pairs (own levels x comparator levels), never nested;
+    # with whether the pair is the agents' own and its depth (levels above the agents)
+    pairs: list[tuple[int, str, str, bool, int]] = []
+    for i, (agent, comp, treated) in enumerate(combos):
+        agent, comp = str(agent), str(comp)
+        sides = [comp, *up(comp)] if treated else [comp]
         for a in [agent, *up(agent)]:
-            rows += [(i, a, b) for b in sides if a != b and a not in up(b) and b not in up(a)]
+            pairs += [(i, a, b, a == combos[i][0] and b == combos[i][1], len(up(a)) + len(up(b)))
+                      for b in sides if a != b and a not in up(b) and b not in up(a)]  # fmt: skip
     # each row beside each pair of its agent comparison (an inner merge on the code, in
     # the rows' order): pairs are listed by code, so a row's pairs are one slice of them
-    lt_all = np.array([a for _, a, _ in rows], dtype=object)
-    lc_all = np.array([b for _, _, b in rows], dtype=object)
-    per = np.bincount(np.array([i for i, _, _ in rows], dtype=np.int64), minlength=len(combos))
+    lt_all = np.array([p[1] for p in pairs], dtype=object)
+    lc_all = np.array([p[2] for p in pairs], dtype=object)
+    own_all = np.array([p[3] for p in pairs], dtype=bool)
+    depth_all = np.array([p[4] for p in pairs], dtype=np.int64)
+    per = np.bincount(np.array([p[0] for p in pairs], dtype=np.int64), minlength=len(combos))
     reps = per[code]
-    left = np.repeat(np.arange(len(base)), reps)
+    left = np.repeat(np.arange(len(at)), reps)
     if not len(left):
         return items.iloc[0:0]
     offset = np.arange(len(left)) - np.repeat(np.cumsum(reps) - reps, reps)
     right = np.repeat((np.cumsum(per) - per)[code], reps) + offset
-    cand = base.iloc[left].rename_axis("row").reset_index()
-    cand = cand.assign(_code=code[left], lt=lt_all[right], lc=lc_all[right])
-    question = q[left]  # the rows' condition x outcome definition x timepoint (-1: missing)
-    own = (cand["lt"].to_numpy(dtype=object) == cand["agent_id"].to_numpy(dtype=object)) & (
-        cand["lc"].to_numpy(dtype=object) == cand["agent_comp"].to_numpy(dtype=object)
-    )
+    row, question, own = at[left], q[left], own_all[right]  # question: -1 if a key is missing
     # per class body (group -1: a key missing, no body): agents, studies, any lifted result
     lt_code, lt_words = pd.factorize(lt_all)
     lc_code, lc_words = pd.factorize(lc_all)
     key = (question * len(lt_words) + lt_code[right]) * len(lc_words) + lc_code[right]
     group = np.where(question < 0, -1, pd.factorize(key)[0])  # _codes(cand, _GROUP)
-    study, _ = pd.factorize(cand["study_id"].to_numpy(dtype=object))
     has = group >= 0
     lifted = np.bincount(group[has], weights=~own[has], minlength=int(group.max()) + 2) > 0
-    keep = (_nunique(group, cand["_code"].to_numpy(np.int64)) >= 2) & (
-        _nunique(group, study) >= 2) & has & lifted[np.maximum(group, 0)]  # fmt: skip
-    cand, group, question = cand[keep], group[keep], question[keep]
-    if cand.empty:
+    keep = (_nunique(group, code[left]) >= 2) & (_nunique(group, study[left]) >= 2)
+    keep &= has & lifted[np.maximum(group, 0)]
+    row, right, group, question = row[keep], right[keep], group[keep], question[keep]
+    if not len(row):
         return items.iloc[0:0]
-    # the narrowest class of each set of results
-    depth = {t: len(up(t)) for t in pd.unique(cand[["lt", "lc"]].to_numpy().ravel())}
-    cand = cand.assign(_depth=cand["lt"].map(depth) + cand["lc"].map(depth).fillna(0))
     # the set of results of each class body, as a signature (count, sums of row numbers)
-    r = cand["row"].to_numpy(np.int64)
+    r = row.astype(np.int64)
     group = pd.factorize(group)[0]
     size, total, total2 = (np.zeros(group.max() + 1, np.int64) for _ in range(3))
     np.add.at(size, group, 1)
@@ -160,10 +174,14 @@ def lift(items: pd.DataFrame, treatments: pd.DataFrame) -> pd.DataFrame:
     np.add.at(total2, group, r * r)
     same = _codes(pd.DataFrame({"q": question, "n": size[group], "s": total[group],
                                 "s2": total2[group]}), ["q", "n", "s", "s2"])  # fmt: skip
-    cand = cand[cand["_depth"].eq(cand["_depth"].groupby(same).transform("max")).to_numpy()]
-    cand = cand[~(cand["lt"].eq(cand["agent_id"]) & cand["lc"].eq(cand["agent_comp"]))]
-    copies: pd.DataFrame = items.loc[cand["row"].to_numpy()].copy()
-    lt_v, lc_v = cand["lt"].to_numpy(dtype=object), cand["lc"].to_numpy(dtype=object)
+    # the narrowest class of each set of results (the deepest), never the agents' own pair
+    depth = depth_all[right]
+    deepest = np.full(int(same.max()) + 1, np.iinfo(np.int64).min)
+    np.maximum.at(deepest, same, depth)
+    chosen = (depth == deepest[same]) & ~own_all[right]
+    row, right = row[chosen], right[chosen]
+    copies: pd.DataFrame = items.iloc[row].copy()
+    lt_v, lc_v = lt_all[right], lc_all[right]
     treat = copies["comparator_id"].notna().to_numpy()
     copies["treatment_id"] = lt_v
     copies["comparator_id"] = pd.Series(lc_v, index=copies.index, dtype=object).where(treat)
@@ -171,7 +189,7 @@ def lift(items: pd.DataFrame, treatments: pd.DataFrame) -> pd.DataFrame:
     copies["comp_key"] = lc_v
     copies["lifted"] = True
     copies["comp_lifted"] = copies["agent_comp"].to_numpy(dtype=object) != lc_v
-    return copies.reset_index(drop=True)
+    return copies
 
 
 def oriented(copies: pd.DataFrame, align: Callable[[pd.DataFrame], pd.DataFrame]) -> pd.DataFrame:
