@@ -102,7 +102,7 @@ def test_one_item_per_study_is_the_rule_row_by_row(seed):
     rows = sorted(
         at.tolist(),
         key=lambda r: (d["body_id"][r], study(r), rank(r), low_last(-d["n_participants"][r]),
-                       d["order"][r]),
+                       d["item_id"][r], d["order"][r]),
     )  # fmt: skip
     assert got.tolist() == first_of_each(rows, lambda r: (d["body_id"][r], study(r)))
     assert len(set(zip(items["body_id"].to_numpy()[got], codes, strict=True))) == len(got)

@@ -174,6 +174,11 @@ class Groups:
         """Each label's first row (position in the rows), -1 when it has none."""
         return self._place(self.order[self.starts], -1)
 
+    def least_rows(self, rank: np.ndarray) -> np.ndarray:
+        """Each label's row of the smallest ``rank`` (ties: the first), -1 when it has none."""
+        by_rank = np.lexsort((rank[self.order], self.group))  # stable: ties keep row order
+        return self._place(self.order[by_rank[self.starts]], -1)
+
     def size(self) -> np.ndarray:
         """The number of rows of each label."""
         return self._place(np.diff(np.r_[self.starts, len(self.order)]), 0)

@@ -50,7 +50,7 @@ import pandas as pd
 
 from calcidata.schemas.effect_measures import MEASURES
 from calcidata.schemas.vocabularies import BENEFIT_EVENT_DOMAINS, HARM_EVENT_DOMAINS
-from calcidata.synthesis._keyed import first_at, isin
+from calcidata.synthesis._keyed import first_at, isin, sorted_codes
 from calcidata.synthesis.rule import RULE
 
 PER = 1000.0
@@ -233,14 +233,18 @@ def statements(bodies: pd.DataFrame) -> pd.DataFrame:
 def control_arms(items: pd.DataFrame) -> pd.DataFrame:
     """Per body: pooled comparator risk (events/total), mean and SD of the comparator arms.
 
-    One arm per (body, study): the largest comparator arm, else the first in ``order``.
+    One arm per (body, study): the largest comparator arm, then the first item id (not
+    the rows' order), then the first in ``order``.
     """
     rows = np.flatnonzero(
         items["kind"].eq("arms").to_numpy(bool) & ~items["within_arm"].to_numpy(bool)
     )
     n = items["n_comparator"].to_numpy(float)[rows]
-    # sort_values(["n_comparator", "order"], ascending=[False, True]): missing sizes last
-    rows = rows[np.lexsort((items["order"].to_numpy()[rows], np.where(np.isnan(n), np.inf, -n)))]
+    item = sorted_codes(items["item_id"].to_numpy(dtype=object)[rows])[0]
+    # largest first, missing sizes last; then item id and order
+    rows = rows[
+        np.lexsort((items["order"].to_numpy()[rows], item, np.where(np.isnan(n), np.inf, -n)))
+    ]
     study = pd.factorize(items["study_id"].to_numpy(dtype=object)[rows])[0]  # missing ids meet
     body = items["body_id"].to_numpy(np.int64)[rows]
     rows = rows[~pd.Index(body * np.int64(study.max(initial=-1) + 2) + study + 1).duplicated()]

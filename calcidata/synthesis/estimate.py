@@ -174,7 +174,7 @@ def _best(a: dict[str, np.ndarray], at: np.ndarray) -> np.ndarray:
 
 
 def _one_per_study(a: dict[str, np.ndarray], at: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """One item per study and body: arm numbers first, then a CI, an estimate, then size.
+    """One item per study and body: arm numbers first, then a CI, an estimate, size, item id.
 
     Only the rows ``at`` compete. Returns the chosen positions, ordered by body
     id and study id (an unknown study first), and their study codes (-1 unknown).
@@ -186,8 +186,8 @@ def _one_per_study(a: dict[str, np.ndarray], at: np.ndarray) -> tuple[np.ndarray
     study = sorted_codes(a["study_id"][at])[0]
     group = a["by"][at].astype(np.int64) * (len(at) + 1) + study + 1  # body, then study
     # sorted by body and study (a quicksort); the few studies with more than one row are
-    # then ordered by rank, most participants (unknown last), order and position, and
-    # their rows put back in their studies' places
+    # then ordered by rank, most participants (unknown last), item id, order and position
+    # (the rows' order decides nothing the ids can), and put back in their studies' places
     idx = np.argsort(group)
     g = group[idx]
     tied = np.r_[g[1:] == g[:-1], False] | np.r_[False, g[1:] == g[:-1]]
@@ -195,7 +195,9 @@ def _one_per_study(a: dict[str, np.ndarray], at: np.ndarray) -> tuple[np.ndarray
         sub = np.sort(idx[tied])
         size = -a["n_participants"][at[sub]]
         size = np.where(np.isnan(size), np.inf, size)
-        idx[tied] = sub[np.lexsort((a["order"][at[sub]], size, rank[sub], group[sub]))]
+        item = sorted_codes(a["item_id"][at[sub]])[0]
+        keys = (a["order"][at[sub]], item, size, rank[sub], group[sub])
+        idx[tied] = sub[np.lexsort(keys)]
     first = _firsts(g)
     return at[idx[first]], study[idx[first]]
 

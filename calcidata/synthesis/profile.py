@@ -51,8 +51,8 @@ Where the estimate comes from (``basis``)
    with very few studies). Inputs: arm numbers (RR from counts, MD from
    means, SDs and sizes) and single studies' estimates with a 95% CI (SE from
    the CI, on the log scale for ratios). One result per study: arm numbers
-   first, then the largest. Studies with no event in either arm carry no
-   information on a ratio and are left out.
+   first, then the largest, then the first item id. Studies with no event in
+   either arm carry no information on a ratio and are left out.
 3. ``single_study``: exactly one study reports an estimate.
 4. ``no_estimate``: otherwise; the body is rated on its best review, else its
    primary studies, else its best other source, and is "not estimable".
@@ -109,8 +109,8 @@ ADDED = [
     "comparison_id", "comparator_id", "outcome_id", "outcome_name", "importance", "instrument",
     "scale_min", "scale_max", "higher_is_better", "mid", "surrogate", "timepoint_band",
     "within_arm", "network", "baseline_risk", "baseline_basis", "baseline_studies",
-    "comparator_mean", "abs_effect",
-    "abs_ci_low", "abs_ci_high", "abs_unit", "statement", "statement_code", "footnotes",
+    "comparator_mean", "abs_effect", "abs_ci_low", "abs_ci_high", "abs_unit", "statement",
+    "statement_code", "footnotes",
     "constituent_ids", "class_body", "agent_ids",
 ]  # fmt: skip
 COLUMNS = [
@@ -119,10 +119,9 @@ COLUMNS = [
     "start_level", *ADDED,
 ]  # fmt: skip
 #: Footnote codes that are remarks, not reasons for rating down.
-NOTE_CODES = ("single_study", "no_i2_reported", "mid_not_known",
-              "stated_rating", "stated_reasons", "start_low_nonrandomised",
-              "start_low_design_unknown", "not_estimable", "network_capped", "within_arm",
-              "pooled_k2")  # fmt: skip
+NOTE_CODES = ("single_study", "no_i2_reported", "mid_not_known", "stated_rating",
+              "stated_reasons", "start_low_nonrandomised", "start_low_design_unknown",
+              "not_estimable", "network_capped", "within_arm", "pooled_k2")  # fmt: skip
 _COMPARATIVE = [k for k, m in MEASURES.items() if m.kind in ("ratio", "difference")]
 _DICHOTOMOUS = [k for k, m in MEASURES.items() if m.outcome_type == "dichotomous"]
 
@@ -169,15 +168,16 @@ def _importance(tables: Tables, bodies: pd.DataFrame) -> pd.Series:
 def _body_facts(
     items: pd.DataFrame, behind: pd.DataFrame, est: pd.DataFrame, tables: Tables
 ) -> pd.DataFrame:
-    """Everything the rule and the frame need per body (one row per body_id).
-
-    Per-body facts are reduced in NumPy over one sort of the body ids (:class:`Groups`;
-    every body has items and rows behind it) and the new columns set at once.
-    """
+    """Everything the rule and the frame need per body (one row per body_id), in NumPy."""
     keys = ["condition_id", "treatment_id", "comparator", "comparison_id", "comparator_id",
             "outcome_id", "outcome_key", "outcome_domain", "timepoint", "within_arm"]  # fmt: skip
     in_body = Groups(items["body_id"].to_numpy(np.int64), est.index)
-    first = items[keys].iloc[in_body.first_rows()].set_axis(est.index)  # each body's first item
+    # a body's words (comparator, outcome domain...) are those of its first row behind the
+    # estimate by item id (then any row by item id), whatever the rows' order
+    rank = _sorted_codes(items["item_id"].to_numpy(dtype=object))[0] + 1
+    at = items.index.get_indexer(behind.index)
+    rank[at[at >= 0]] -= len(items) + 1
+    first = items[keys].iloc[in_body.least_rows(rank)].set_axis(est.index)
     b = pd.concat([est, first], axis=1)
     g = Groups(behind["body_id"].to_numpy(np.int64), b.index)
     new: dict[str, Any] = {}  # the columns added, in order
