@@ -49,6 +49,7 @@ import numpy as np
 import pandas as pd
 
 from calcidata.schemas.effect_measures import MEASURES
+from calcidata.schemas.effect_measures import codes as measures_where
 from calcidata.schemas.vocabularies import BENEFIT_EVENT_DOMAINS, HARM_EVENT_DOMAINS
 from calcidata.synthesis._keyed import first_at, isin, sorted_codes
 from calcidata.synthesis.rule import RULE
@@ -56,7 +57,7 @@ from calcidata.synthesis.rule import RULE
 PER = 1000.0
 _KIND = {k: m.kind for k, m in MEASURES.items()}
 _TYPE = {k: m.outcome_type for k, m in MEASURES.items()}
-_RATIOS = [k for k, kind in _KIND.items() if kind == "ratio"]
+_RATIOS = measures_where(kind="ratio")
 _FAVOURS = ("favours_treatment", "favours_comparator")
 _VERBS = {
     "high": ("", "reduces", "increases", "results in little to no difference in"),

@@ -81,7 +81,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from calcidata.schemas.effect_measures import MEASURES
+from calcidata.schemas.effect_measures import codes as measures_where
 from calcidata.schemas.vocabularies import (
     CERTAINTY,
     NON_STUDY_DESIGNS,
@@ -96,10 +96,9 @@ DOMAINS = ("risk_of_bias", "inconsistency", "indirectness", "imprecision", "publ
 RANDOMISED_DESIGNS = ("rct",)
 _HIGH = ("high", "critical")
 _CONCERN = ("unclear", "some_concerns")
-_RATIO = [k for k, m in MEASURES.items() if m.kind == "ratio"]
-_DIFFERENCE = [k for k, m in MEASURES.items() if m.kind == "difference"]
-_DICHOTOMOUS = [k for k, m in MEASURES.items() if m.outcome_type == "dichotomous"]
-_CONTINUOUS = [k for k, m in MEASURES.items() if m.outcome_type == "continuous"]
+_RATIO, _DIFFERENCE = measures_where(kind="ratio"), measures_where(kind="difference")
+_DICHOTOMOUS = measures_where(outcome_type="dichotomous")
+_CONTINUOUS = measures_where(outcome_type="continuous")
 
 
 def start_level(design: str | None, pooled_design: str | None = None) -> tuple[str, str | None]:

@@ -37,12 +37,12 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from calcidata.schemas.effect_measures import MEASURES
+from calcidata.schemas.effect_measures import codes as measures_where
 from calcidata.schemas.vocabularies import NON_STUDY_DESIGNS, REVIEW_DESIGNS
 from calcidata.synthesis._item_rows import Coded
 from calcidata.tables.hierarchy import ancestors, parents_of
 
-_POOLABLE = {k for k, m in MEASURES.items() if m.poolable}
+_POOLABLE = set(measures_where(poolable=True))
 _NOT_PRIMARY = {*REVIEW_DESIGNS, *NON_STUDY_DESIGNS}
 _GROUP = ["condition_id", "lt", "lc", "outcome_key", "timepoint"]
 

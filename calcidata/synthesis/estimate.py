@@ -16,6 +16,7 @@ import pandas as pd
 from scipy import stats
 
 from calcidata.schemas.effect_measures import MEASURES
+from calcidata.schemas.effect_measures import codes as measures_where
 from calcidata.schemas.vocabularies import NON_STUDY_DESIGNS, REVIEW_DESIGNS
 from calcidata.synthesis import meta
 from calcidata.synthesis._keyed import isin, sorted_codes
@@ -25,9 +26,8 @@ from calcidata.synthesis.rule import RULE
 Z975 = float(stats.norm.isf(0.025))
 BASES = ("review", "pooled", "single_study", "no_estimate")
 _REVIEW, _POOLED, _SINGLE, _NONE = range(len(BASES))  # the codes of BASES
-_KIND = {k: m.kind for k, m in MEASURES.items()}
-_OF_KIND = {kind: [k for k, m in MEASURES.items() if m.kind == kind] for kind in _KIND.values()}
-_POOLABLE = [k for k, m in MEASURES.items() if m.poolable]
+_OF_KIND = {kind: measures_where(kind=kind) for kind in ("ratio", "difference")}
+_POOLABLE = measures_where(poolable=True)
 _RANK = {k: i for i, k in enumerate(MEASURES)}
 #: The item columns the estimate and the rule read.
 _NEEDED = (
@@ -57,7 +57,7 @@ def study_effects(items: pd.DataFrame) -> pd.DataFrame:
     kind = items["kind"].to_numpy(dtype=object)
     m_code, m_uniques = pd.factorize(items["effect_measure"].to_numpy(dtype=object))
 
-    def measure_in(names: list[str]) -> np.ndarray:  # isin, tested once per distinct measure
+    def measure_in(names: Sequence[str]) -> np.ndarray:  # isin, tested once per distinct measure
         return np.array([u in names for u in m_uniques] + [False], dtype=bool)[m_code]
 
     arms = kind == "arms"
@@ -135,7 +135,7 @@ def _arrays(items: pd.DataFrame) -> tuple[dict[str, np.ndarray], pd.Index, np.nd
     a["first"] = np.flatnonzero(np.r_[True, top[1:] > top[:-1]]) if len(body) else body
     a["measure"] = items["effect_measure"].to_numpy(dtype=object)
     a["m_rank"] = per_measure([_RANK.get(m, -1) for m in m_uniques] + [-1])
-    for name, names in (("comparative", _OF_KIND["ratio"] + _OF_KIND["difference"]),
+    for name, names in (("comparative", measures_where(comparative=True)),
                         ("poolable", _POOLABLE), ("ratio", _OF_KIND["ratio"]),
                         ("other", ["other"])):  # fmt: skip
         a[name] = per_measure([m in names for m in m_uniques] + [False])

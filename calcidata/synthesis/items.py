@@ -22,6 +22,7 @@ from calcidata.analysis.selection import subtree
 from calcidata.analysis.strength import design_level, row_strength
 from calcidata.errors import ParameterError
 from calcidata.schemas.effect_measures import MEASURES
+from calcidata.schemas.effect_measures import codes as measures_where
 from calcidata.schemas.outcomes import OPEN_OUTCOMES
 from calcidata.schemas.vocabularies import REVIEW_DESIGNS, STRENGTH
 from calcidata.synthesis._item_rows import ARM_PAIRS, Coded, by_source, combined, encoded, rows
@@ -285,7 +286,7 @@ def body_items(tables: Tables, condition_id: str | None = None) -> pd.DataFrame:
     group = coded["comparator_text"].recoded(comparator_group)
     lookup = _treatment_lookup(tables.treatments)
     guessed = coded["comparator_text"].map(lambda x: lookup.get(_normalised(x)))
-    within_measures = {k for k, m in MEASURES.items() if m.kind == "within_arm"}
+    within_measures = set(measures_where(kind="within_arm"))
     no_group = group.test(lambda g: g == "no comparison group")
     within = coded["effect_measure"].test(within_measures.__contains__) | no_group
     comparator_id = np.where(coded["comparator_id"].codes >= 0, coded["comparator_id"].values(),

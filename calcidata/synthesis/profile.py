@@ -72,7 +72,7 @@ import numpy as np
 import pandas as pd
 
 from calcidata.analysis.conditions import condition_order
-from calcidata.schemas.effect_measures import MEASURES
+from calcidata.schemas.effect_measures import codes as measures_where
 from calcidata.schemas.vocabularies import (
     CERTAINTY,
     EFFECT_MEASURES,
@@ -122,8 +122,8 @@ COLUMNS = [
 NOTE_CODES = ("single_study", "no_i2_reported", "mid_not_known", "stated_rating",
               "stated_reasons", "start_low_nonrandomised", "start_low_design_unknown",
               "not_estimable", "network_capped", "within_arm", "pooled_k2")  # fmt: skip
-_COMPARATIVE = [k for k, m in MEASURES.items() if m.kind in ("ratio", "difference")]
-_DICHOTOMOUS = [k for k, m in MEASURES.items() if m.outcome_type == "dichotomous"]
+_COMPARATIVE = measures_where(comparative=True)
+_DICHOTOMOUS = measures_where(outcome_type="dichotomous")
 
 
 def _named(names: dict[str, str], treatment: Any) -> Any:
