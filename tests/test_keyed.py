@@ -14,7 +14,6 @@ from calcidata.synthesis._keyed import (
     Groups,
     distinct,
     first_at,
-    ids,
     sort_key,
     sorted_codes,
     stable_order,
@@ -61,8 +60,14 @@ def test_groups_reduce_as_groupby_then_reindex(rows):
     assert np.array_equal(first[:-1], [np.flatnonzero(rows["body"] == b)[0] for b in index[:-1]])
     assert np.array_equal(g.of_rows(np.arange(len(index)), -1), index.get_indexer(rows["body"]))
     joined = g.joined(rows["text"].to_numpy(object), np.nan)
-    expected = ids(rows["text"], rows["body"]).reindex(index)  # the label without rows: NaN
+    expected = (  # each body's distinct texts, sorted; the label without rows: NaN
+        by["text"].agg(lambda s: ";".join(sorted({t for t in s if isinstance(t, str)})))
+    ).reindex(index)
     assert [repr(x) for x in joined] == [repr(x) for x in expected]
+    rank = np.random.default_rng(len(rows)).integers(0, 5, len(rows))  # many ties
+    least = [np.flatnonzero(rows["body"] == b)[np.argmin(rank[rows["body"] == b])]
+             for b in index[:-1]]  # fmt: skip
+    assert np.array_equal(g.least_rows(rank), [*least, -1])  # ties: the first row
 
 
 def test_sorted_codes_and_sort_keys_order_as_pandas(rows):

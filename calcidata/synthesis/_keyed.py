@@ -91,31 +91,6 @@ def isin(values: pd.Series, names: Any) -> np.ndarray:
     return np.array([u in wanted for u in uniques] + [False], dtype=bool)[code]
 
 
-def ids(values: pd.Series, by: pd.Series) -> pd.Series:
-    """``;``-joined sorted distinct strings per group, vectorised by position in the group.
-
-    Values and groups are factorised (values sorted), the distinct pairs found with
-    one sort of one integer key; each group's slice of the sorted words is joined.
-    """
-    vcode, vuniq = sorted_codes(values.to_numpy(dtype=object))
-    gcode, groups = pd.factorize(by.to_numpy())
-    keep = (vcode >= 0) & (gcode >= 0)
-    width = np.int64(len(vuniq) + 1)
-    key = distinct(gcode[keep].astype(np.int64) * width + vcode[keep])
-    gc, vc = key // width, key % width
-    text = np.asarray(vuniq, dtype=object)[vc]
-    out = np.full(len(groups), "", dtype=object)
-    if not len(key):
-        return pd.Series(out, index=groups, dtype=object)
-    starts = np.flatnonzero(np.r_[True, gc[1:] != gc[:-1]])
-    ends = np.r_[starts[1:], len(gc)]
-    words = text.tolist()  # joining text is the one step done per group: O(n) in all
-    out[gc[starts]] = [
-        ";".join(words[a:b]) for a, b in zip(starts.tolist(), ends.tolist(), strict=True)
-    ]
-    return pd.Series(out, index=groups, dtype=object)
-
-
 def joined_keys(
     keys: np.ndarray, width: np.int64, words: np.ndarray, index: pd.Index, present: Any
 ) -> pd.Series:
@@ -198,8 +173,7 @@ class Groups:
     def joined(self, values: np.ndarray, absent: Any) -> np.ndarray:
         """Per label: its rows' distinct texts, sorted and ``;``-joined ("" when none).
 
-        What :func:`ids` gives, without sorting all texts at once: a label of one row
-        takes its text as it is; each larger one sorts its own set.
+        A label of one row takes its text as it is; each larger one sorts its own set.
         """
         ordered = values[self.order]
         ends = np.r_[self.starts[1:], len(ordered)]
@@ -234,7 +208,6 @@ __all__ = [
     "Groups",
     "distinct",
     "first_at",
-    "ids",
     "isin",
     "joined_keys",
     "sort_key",

@@ -85,7 +85,6 @@ from calcidata.schemas.vocabularies import (
 from calcidata.synthesis import absolute, footnotes
 from calcidata.synthesis._keyed import Groups
 from calcidata.synthesis._keyed import first_at as _first_at
-from calcidata.synthesis._keyed import ids as _ids
 from calcidata.synthesis._keyed import isin as _isin
 from calcidata.synthesis._keyed import joined_keys as _joined_keys
 from calcidata.synthesis._keyed import sort_key as _sort_key
@@ -110,8 +109,7 @@ ADDED = [
     "scale_min", "scale_max", "higher_is_better", "mid", "surrogate", "timepoint_band",
     "within_arm", "network", "baseline_risk", "baseline_basis", "baseline_studies",
     "comparator_mean", "abs_effect", "abs_ci_low", "abs_ci_high", "abs_unit", "statement",
-    "statement_code", "footnotes",
-    "constituent_ids", "class_body", "agent_ids",
+    "statement_code", "footnotes", "constituent_ids", "class_body", "agent_ids",
 ]  # fmt: skip
 COLUMNS = [
     *KEYS, *ESTIMATE_COLUMNS, "source_ids", "certainty", "certainty_basis", *DOMAINS,
@@ -282,10 +280,12 @@ def _classes(b: pd.DataFrame, items: pd.DataFrame, behind: pd.DataFrame, names: 
              in_body: Groups, g: Groups) -> dict[str, Any]:  # fmt: skip
     """Class bodies: ``class_body``, the agents behind the estimate and their names."""
     class_body = in_body.any(items["lifted"].to_numpy(bool))
-    used = behind[g.of_rows(class_body, False)]
-    solo = ~used["comp_lifted"].astype(bool)  # else an agent against an agent: "a vs b"
-    label = used["agent_id"].astype(str).where(solo, used["agent_id"] + " vs " + used["agent_comp"])
-    agents = _ids(label, used["body_id"]).reindex(b.index).fillna("")
+    used = g.of_rows(class_body, False)  # the rows behind a class body's estimate
+    rows = behind[used]
+    text = rows["agent_id"] + " vs " + rows["agent_comp"]  # an agent against an agent
+    label = np.full(len(behind), None, dtype=object)
+    label[used] = rows["agent_id"].astype(str).where(~rows["comp_lifted"].astype(bool), text)
+    agents = pd.Series(g.joined(label, ""), index=b.index, dtype=object)
     return {
         "class_body": class_body,
         "agent_ids": agents,
