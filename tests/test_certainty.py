@@ -242,12 +242,12 @@ def test_codes_formatted_once_per_value_equal_the_code_of_each_body():
 
 
 def test_studies_of_reviews_are_paired_as_an_inner_merge_orders_them():
-    from calcidata.synthesis.judgements import _matches
+    from calcidata.synthesis._keyed import matches
 
     rng = np.random.default_rng(5)
     left = rng.choice(np.array(["r1", "r2", "r3", None], dtype=object), size=40)
     right = rng.choice(np.array(["r2", "r1", "r4", None], dtype=object), size=25)
-    i, j = _matches(left, right)
+    i, j = matches(left, right)
     merged = pd.DataFrame({"k": left, "i": range(40)}).merge(
         pd.DataFrame({"k": right, "j": range(25)}), on="k"
     )

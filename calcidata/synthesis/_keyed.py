@@ -91,6 +91,23 @@ def isin(values: pd.Series, names: Any) -> np.ndarray:
     return np.array([u in wanted for u in uniques] + [False], dtype=bool)[code]
 
 
+def matches(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Positions ``(i, j)`` of the pairs ``left[i] == right[j]``, as an inner merge orders them.
+
+    Left positions in order, each with its right matches in their order; missing
+    values match each other (as in :meth:`pandas.DataFrame.merge`).
+    """
+    codes = pd.factorize(np.concatenate([left, right]), use_na_sentinel=False)[0]
+    lc, rc = codes[: left.size], codes[left.size :]
+    by_key = np.argsort(rc, kind="stable")  # right positions grouped by key, in order
+    count = np.bincount(rc, minlength=codes.max(initial=-1) + 1)
+    n = count[lc]  # matches of each left position
+    i = np.repeat(np.arange(left.size), n)
+    # the k-th pair of left i is the k-th right position of its key
+    k = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
+    return i, by_key[(np.cumsum(count) - count)[lc][i] + k]
+
+
 def joined_keys(
     keys: np.ndarray, width: np.int64, words: np.ndarray, index: pd.Index, present: Any
 ) -> pd.Series:
@@ -210,6 +227,7 @@ __all__ = [
     "first_at",
     "isin",
     "joined_keys",
+    "matches",
     "sort_key",
     "sorted_codes",
     "stable_order",

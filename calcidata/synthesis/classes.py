@@ -39,21 +39,12 @@ import pandas as pd
 
 from calcidata.schemas.effect_measures import codes as measures_where
 from calcidata.schemas.vocabularies import NON_STUDY_DESIGNS, REVIEW_DESIGNS
-from calcidata.synthesis._item_rows import Coded
+from calcidata.synthesis._item_rows import Coded, combined
+from calcidata.synthesis._keyed import matches
 from calcidata.tables.hierarchy import ancestors, parents_of
 
 _POOLABLE = set(measures_where(poolable=True))
 _NOT_PRIMARY = {*REVIEW_DESIGNS, *NON_STUDY_DESIGNS}
-_GROUP = ["condition_id", "lt", "lc", "outcome_key", "timepoint"]
-
-
-def _codes(frame: pd.DataFrame, keys: list[str]) -> np.ndarray:
-    """One integer per row for its combination of ``keys`` (-1 where one is missing)."""
-    out, missing = np.zeros(len(frame), dtype=np.int64), np.zeros(len(frame), dtype=bool)
-    for k in keys:
-        code, uniques = pd.factorize(frame[k].to_numpy(dtype=object))
-        out, missing = out * (len(uniques) + 1) + code, missing | (code < 0)
-    return np.where(missing, -1, pd.factorize(out)[0])
 
 
 def _nunique(group: np.ndarray, value: np.ndarray) -> np.ndarray:
@@ -139,25 +130,20 @@ def lift(
         for a in [agent, *up(agent)]:
             pairs += [(i, a, b, a == combos[i][0] and b == combos[i][1], len(up(a)) + len(up(b)))
                       for b in sides if a != b and a not in up(b) and b not in up(a)]  # fmt: skip
-    # each row beside each pair of its agent comparison (an inner merge on the code, in
-    # the rows' order): pairs are listed by code, so a row's pairs are one slice of them
+    # each row beside each pair of its agent comparison (an inner merge on the code)
     lt_all = np.array([p[1] for p in pairs], dtype=object)
     lc_all = np.array([p[2] for p in pairs], dtype=object)
     own_all = np.array([p[3] for p in pairs], dtype=bool)
     depth_all = np.array([p[4] for p in pairs], dtype=np.int64)
-    per = np.bincount(np.array([p[0] for p in pairs], dtype=np.int64), minlength=len(combos))
-    reps = per[code]
-    left = np.repeat(np.arange(len(at)), reps)
+    left, right = matches(code, np.array([p[0] for p in pairs], dtype=np.int64))
     if not len(left):
         return items.iloc[0:0]
-    offset = np.arange(len(left)) - np.repeat(np.cumsum(reps) - reps, reps)
-    right = np.repeat((np.cumsum(per) - per)[code], reps) + offset
     row, question, own = at[left], q[left], own_all[right]  # question: -1 if a key is missing
     # per class body (group -1: a key missing, no body): agents, studies, any lifted result
     lt_code, lt_words = pd.factorize(lt_all)
     lc_code, lc_words = pd.factorize(lc_all)
     key = (question * len(lt_words) + lt_code[right]) * len(lc_words) + lc_code[right]
-    group = np.where(question < 0, -1, pd.factorize(key)[0])  # _codes(cand, _GROUP)
+    group = np.where(question < 0, -1, pd.factorize(key)[0])
     has = group >= 0
     lifted = np.bincount(group[has], weights=~own[has], minlength=int(group.max()) + 2) > 0
     keep = (_nunique(group, code[left]) >= 2) & (_nunique(group, study[left]) >= 2)
@@ -172,8 +158,8 @@ def lift(
     np.add.at(size, group, 1)
     np.add.at(total, group, r)
     np.add.at(total2, group, r * r)
-    same = _codes(pd.DataFrame({"q": question, "n": size[group], "s": total[group],
-                                "s2": total2[group]}), ["q", "n", "s", "s2"])  # fmt: skip
+    same = combined([pd.factorize(v)[0] for v in (question, size[group], total[group],
+                                                   total2[group])])  # fmt: skip
     # the narrowest class of each set of results (the deepest), never the agents' own pair
     depth = depth_all[right]
     deepest = np.full(int(same.max()) + 1, np.iinfo(np.int64).min)

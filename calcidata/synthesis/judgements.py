@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from calcidata.schemas.vocabularies import REVIEW_DESIGNS
+from calcidata.synthesis._keyed import matches
 
 if TYPE_CHECKING:
     from calcidata.tables.container import Tables
@@ -44,23 +45,6 @@ def _lookup(keys: np.ndarray, table: dict[str, str], fallback: np.ndarray) -> np
     return out
 
 
-def _matches(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Positions ``(i, j)`` of the pairs ``left[i] == right[j]``, as an inner merge orders them.
-
-    Left positions in order, each with its right matches in their order; missing
-    values match each other (as in :meth:`pandas.DataFrame.merge`).
-    """
-    codes = pd.factorize(np.concatenate([left, right]), use_na_sentinel=False)[0]
-    lc, rc = codes[: left.size], codes[left.size :]
-    by_key = np.argsort(rc, kind="stable")  # right positions grouped by key, in order
-    count = np.bincount(rc, minlength=codes.max(initial=-1) + 1)
-    n = count[lc]  # matches of each left position
-    i = np.repeat(np.arange(left.size), n)
-    # the k-th pair of left i is the k-th right position of its key
-    k = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
-    return i, by_key[(np.cumsum(count) - count)[lc][i] + k]
-
-
 def judged(behind: pd.DataFrame, tables: Tables) -> pd.DataFrame:
     """Risk-of-bias judgement and weight of each study behind each body's estimate.
 
@@ -74,7 +58,7 @@ def judged(behind: pd.DataFrame, tables: Tables) -> pd.DataFrame:
     item = behind["item_id"].to_numpy(dtype=object)
     own = behind["risk_of_bias"] if "risk_of_bias" in behind else pd.Series(np.nan, behind.index)
     review = np.flatnonzero(behind["study_design"].isin(REVIEW_DESIGNS).to_numpy())
-    left, right = _matches(behind["source_id"].to_numpy(dtype=object)[review],
+    left, right = matches(behind["source_id"].to_numpy(dtype=object)[review],
                            rs["review_id"].astype(str).to_numpy(dtype=object))  # fmt: skip
     listed = review[left]
     # a review's weight is shared by its studies: the rows of its (body, item) pair
