@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from calcidata.synthesis._item_rows import combined, encoded
+from calcidata.synthesis._item_rows import encoded
+from calcidata.synthesis._keyed import combined
 
 TEXT = pd.Series(["b", None, "a", "b", "A ", None], dtype="str")
 

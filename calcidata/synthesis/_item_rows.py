@@ -90,20 +90,6 @@ def encoded(values: pd.Series) -> Coded:
     return Coded(np.asarray(codes, dtype=np.int64), np.asarray(uniques, dtype=object))
 
 
-def combined(codes: list[np.ndarray]) -> np.ndarray:
-    """One code per row for its combination of ``codes``, numbered in order of first row.
-
-    A missing value (-1) is a value of its own, as in ``groupby(dropna=False).ngroup()``.
-    """
-    out = np.zeros(len(codes[0]), dtype=np.int64)
-    for code in codes:  # any one-to-one numbering of each key's values gives the same groups
-        width = int(code.max(initial=-1)) + 2
-        if int(out.max(initial=0)) >= 2**62 // width:  # renumbered before it could overflow
-            out = pd.factorize(out)[0].astype(np.int64)
-        out = out * width + code + 1
-    return pd.factorize(out)[0].astype(np.int64)
-
-
 def _stacked(first: Coded, then: Coded) -> Coded:
     """Two columns' codes one after the other, over one vocabulary (a value, one code)."""
     at, words = pd.factorize(np.concatenate([first.words, then.words]))
@@ -204,4 +190,4 @@ def rows(tables: Tables) -> tuple[pd.DataFrame, dict[str, Coded]]:
     return frame, coded
 
 
-__all__ = ["ARM_PAIRS", "NUMERIC", "TEXT", "Coded", "by_source", "combined", "encoded", "rows"]
+__all__ = ["ARM_PAIRS", "NUMERIC", "TEXT", "Coded", "by_source", "encoded", "rows"]

@@ -45,6 +45,20 @@ def first_at(values: np.ndarray) -> np.ndarray:
     return order[np.r_[True, ordered[1:] != ordered[:-1]]] if len(order) else order
 
 
+def combined(codes: list[np.ndarray]) -> np.ndarray:
+    """One code per row for its combination of ``codes``, numbered in order of first row.
+
+    A missing value (-1) is a value of its own, as in ``groupby(dropna=False).ngroup()``.
+    """
+    out = np.zeros(len(codes[0]), dtype=np.int64)
+    for code in codes:  # any one-to-one numbering of each key's values gives the same groups
+        width = int(code.max(initial=-1)) + 2
+        if int(out.max(initial=0)) >= 2**62 // width:  # renumbered before it could overflow
+            out = pd.factorize(out)[0].astype(np.int64)
+        out = out * width + code + 1
+    return pd.factorize(out)[0].astype(np.int64)
+
+
 def sorted_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``pd.factorize(values, sort=True)`` of an object array, only the distinct texts sorted.
 
@@ -223,6 +237,7 @@ class Groups:
 
 __all__ = [
     "Groups",
+    "combined",
     "distinct",
     "first_at",
     "isin",

@@ -51,7 +51,7 @@ import pandas as pd
 from calcidata.schemas.effect_measures import MEASURES
 from calcidata.schemas.effect_measures import codes as measures_where
 from calcidata.schemas.vocabularies import BENEFIT_EVENT_DOMAINS, HARM_EVENT_DOMAINS
-from calcidata.synthesis._keyed import first_at, isin, sorted_codes
+from calcidata.synthesis._keyed import combined, first_at, isin, sorted_codes
 from calcidata.synthesis.rule import RULE
 
 PER = 1000.0
@@ -202,13 +202,10 @@ def statements(bodies: pd.DataFrame) -> pd.DataFrame:
     ok = bodies["estimable"].to_numpy(bool)
     # the words depend on treatment, outcome, certainty and three flags: found once for
     # each distinct combination, at its first body
-    key = ok * 4 + imp * 2 + down
     columns = [bodies[c].to_numpy(dtype=object) for c in ("treatment_name", "outcome_words")]
     columns.append(bodies["certainty"].astype(object).to_numpy())
-    for column in columns:
-        code, uniques = pd.factorize(column)  # missing ones (none in practice) meet
-        key = key * (len(uniques) + 1) + code + 1
-    index, _ = pd.factorize(key)
+    # missing values (none in practice) meet
+    index = combined([ok * 4 + imp * 2 + down, *(pd.factorize(c)[0] for c in columns)])
     codes, texts = [], []
     for row in first_at(index).tolist():
         treatment, outcome, cert = (str(columns[0][row]), str(columns[1][row]), columns[2][row])

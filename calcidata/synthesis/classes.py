@@ -39,8 +39,8 @@ import pandas as pd
 
 from calcidata.schemas.effect_measures import codes as measures_where
 from calcidata.schemas.vocabularies import NON_STUDY_DESIGNS, REVIEW_DESIGNS
-from calcidata.synthesis._item_rows import Coded, combined
-from calcidata.synthesis._keyed import matches
+from calcidata.synthesis._item_rows import Coded
+from calcidata.synthesis._keyed import combined, matches
 from calcidata.tables.hierarchy import ancestors, parents_of
 
 _POOLABLE = set(measures_where(poolable=True))

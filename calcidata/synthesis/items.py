@@ -25,7 +25,8 @@ from calcidata.schemas.effect_measures import MEASURES
 from calcidata.schemas.effect_measures import codes as measures_where
 from calcidata.schemas.outcomes import OPEN_OUTCOMES
 from calcidata.schemas.vocabularies import REVIEW_DESIGNS, STRENGTH
-from calcidata.synthesis._item_rows import ARM_PAIRS, Coded, by_source, combined, encoded, rows
+from calcidata.synthesis._item_rows import ARM_PAIRS, Coded, by_source, encoded, rows
+from calcidata.synthesis._keyed import combined
 from calcidata.synthesis.bodies import INACTIVE_GROUPS, comparator_group, timepoint_band
 from calcidata.synthesis.classes import lift, oriented
 from calcidata.synthesis.estimate import study_effects
@@ -97,15 +98,8 @@ def _joined(
 def _strength(items: pd.DataFrame, coded: dict[str, Coded]) -> tuple[np.ndarray, np.ndarray]:
     """Design level and row strength codes, computed once per distinct design combination."""
     cols = ["certainty", "study_design", "pooled_design", "indirect"]  # indirect: a flag
-    key = np.zeros(len(items), dtype=np.int64)
-    for c in cols:  # one integer per combination (missing values meet), first seen first
-        code, n = (
-            (coded[c].codes, len(coded[c].words))
-            if c in coded
-            else (items[c].to_numpy(np.int64), 2)
-        )
-        key = key * (n + 1) + code + 1
-    pos, _ = pd.factorize(key)
+    # one integer per combination (missing values meet), first seen first
+    pos = combined([coded[c].codes if c in coded else items[c].to_numpy(np.int64) for c in cols])
     first = np.flatnonzero(~pd.Series(pos, copy=False).duplicated().to_numpy())  # pos order
     uniq = items[cols].iloc[first].astype(object)
     back = uniq.where(uniq.notna(), None)

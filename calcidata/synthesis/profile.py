@@ -83,7 +83,7 @@ from calcidata.schemas.vocabularies import (
     category_dtype,
 )
 from calcidata.synthesis import absolute, footnotes
-from calcidata.synthesis._keyed import Groups
+from calcidata.synthesis._keyed import Groups, combined
 from calcidata.synthesis._keyed import first_at as _first_at
 from calcidata.synthesis._keyed import isin as _isin
 from calcidata.synthesis._keyed import joined_keys as _joined_keys
@@ -144,11 +144,8 @@ def _importance(tables: Tables, bodies: pd.DataFrame) -> pd.Series:
         return pd.Series(critical, index=bodies.index, dtype=object)
     cols = [bodies[c].to_numpy(dtype=object) for c in ("condition_id", "outcome_id",
                                                         "outcome_domain")]  # fmt: skip
-    key = np.zeros(len(bodies), dtype=np.int64)
-    for col in cols:  # one integer per (condition, outcome id, domain); missing values meet
-        code, uniques = pd.factorize(col)
-        key = key * (len(uniques) + 1) + code + 1
-    index = pd.factorize(key)[0]
+    # one integer per (condition, outcome id, domain); missing values meet
+    index = combined([pd.factorize(col)[0] for col in cols])
     first = _first_at(index)  # each distinct triple's first body
     for cond, oid, domain in zip(*(col[first] for col in cols), strict=True):
         found = None
