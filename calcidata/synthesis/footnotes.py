@@ -17,6 +17,8 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
+from calcidata.synthesis._keyed import combined
+
 #: code -> (domain or None, words with {0}, {1}... for the parameters).
 FOOTNOTES: dict[str, tuple[str | None, str]] = {
     "stated_rating": (None, "Certainty as the source states it ({0})"),
@@ -142,15 +144,14 @@ def _codes(name: str, size: int, *params: object) -> np.ndarray:
     Returns an object array of codes. Each distinct tuple of parameters is
     formatted once: the rows are grouped by the joint codes of their parameters.
     """
-    group = np.zeros(size, dtype=np.int64)
-    for values in (p for p in params if isinstance(p, np.ndarray)):
-        inverse = _groups(values)
-        group = pd.factorize(group * (inverse.max(initial=0) + 1) + inverse)[0]
+    arrays = [_groups(p) for p in params if isinstance(p, np.ndarray)]
+    group = combined(arrays) if arrays else np.zeros(size, dtype=np.int64)
     row = np.empty(group.max(initial=-1) + 1, dtype=np.intp)
     row[group] = np.arange(group.size)  # one row of each group: all hold the same tuple
     cols = [p[row].tolist() if isinstance(p, np.ndarray) else [p] * row.size for p in params]
     texts = np.array([code(name, *r) for r in zip(*cols, strict=True)], dtype=object)
-    return texts[group]
+    out: np.ndarray = texts[group]
+    return out
 
 
 class Formatted:
